@@ -146,16 +146,19 @@ class Projection:
         if keep_isolated:
             nodes = self.nodes.select("node", "key")
         else:
-            nodes = self.nodes.filter(pl.col("node").is_in(pl.Series(self.node_ids(), dtype=NODE_DTYPE))).select(
-                "node", "key"
-            )
+            used = pl.DataFrame({"node": pl.Series(self.node_ids(), dtype=NODE_DTYPE)})
+            nodes = self.nodes.join(used, on="node", how="semi").select("node", "key")
         local = nodes.with_row_index("v")
         e = (
-            self.edges.join(local.select(pl.col("node").alias("a"), pl.col("v").alias("va")), on="a")
+            self.edges.join(
+                local.select(pl.col("node").alias("a"), pl.col("v").alias("va")), on="a"
+            )
             .join(local.select(pl.col("node").alias("b"), pl.col("v").alias("vb")), on="b")
             .sort("va", "vb")
         )
-        g = ig.Graph(n=local.height, edges=e.select("va", "vb").to_numpy().astype(np.int64), directed=False)
+        g = ig.Graph(
+            n=local.height, edges=e.select("va", "vb").to_numpy().astype(np.int64), directed=False
+        )
         g.vs["name"] = local["key"].to_list()
         g.es["weight"] = e["weight"].cast(pl.Float64).to_list()
         return g
@@ -166,7 +169,9 @@ class Projection:
 
         g = nx.Graph()
         f = self.to_frame()
-        g.add_weighted_edges_from(zip(f["a"].to_list(), f["b"].to_list(), f["weight"].to_list(), strict=True))
+        g.add_weighted_edges_from(
+            zip(f["a"].to_list(), f["b"].to_list(), f["weight"].to_list(), strict=True)
+        )
         return g
 
 
@@ -207,7 +212,9 @@ class EventGraph:
         found = want.join(self.nodes.select("key", "node"), on="key", how="left").sort("_i")
         missing = found.filter(pl.col("node").is_null())
         if missing.height:
-            raise InputError(f"unknown node key {missing['key'][0]!r}: no such entity in the events")
+            raise InputError(
+                f"unknown node key {missing['key'][0]!r}: no such entity in the events"
+            )
         return found["node"].to_numpy()
 
     def degree_frame(self) -> pl.DataFrame:
@@ -226,12 +233,16 @@ class EventGraph:
         out = self.edges.group_by("src").agg(
             pl.len().alias("out_degree"), pl.col("count").sum().alias("out_events")
         )
-        inn = self.edges.group_by("dst").agg(pl.len().alias("in_degree"), pl.col("count").sum().alias("in_events"))
+        inn = self.edges.group_by("dst").agg(
+            pl.len().alias("in_degree"), pl.col("count").sum().alias("in_events")
+        )
         return (
             self.nodes.join(out.rename({"src": "node"}), on="node", how="left")
             .join(inn.rename({"dst": "node"}), on="node", how="left")
             .with_columns(
-                pl.col("out_degree", "in_degree", "out_events", "in_events").fill_null(0).cast(pl.Int64),
+                pl.col("out_degree", "in_degree", "out_events", "in_events")
+                .fill_null(0)
+                .cast(pl.Int64),
             )
             .with_columns(
                 (pl.col("out_degree") + pl.col("in_degree")).alias("degree"),
@@ -264,7 +275,9 @@ class EventGraph:
         """
         import scipy.sparse as sp
 
-        ev = self._filtered_events(actions=actions, actor_types=actor_types, target_types=target_types)
+        ev = self._filtered_events(
+            actions=actions, actor_types=actor_types, target_types=target_types
+        )
         pairs = ev.group_by("src", "dst").agg(pl.len().alias("w"))
         rows = np.unique(pairs["src"].to_numpy())
         cols = np.unique(pairs["dst"].to_numpy())
@@ -274,7 +287,13 @@ class EventGraph:
             (pairs["w"].to_numpy().astype(np.float64), (ri, ci)), shape=(len(rows), len(cols))
         )
         m.sort_indices()
-        return Biadjacency(matrix=m, row_nodes=rows, col_nodes=cols, row_keys=self.keys(rows), col_keys=self.keys(cols))
+        return Biadjacency(
+            matrix=m,
+            row_nodes=rows,
+            col_nodes=cols,
+            row_keys=self.keys(rows),
+            col_keys=self.keys(cols),
+        )
 
     def _filtered_events(
         self,
@@ -344,7 +363,9 @@ class EventGraph:
             raise ConfigError(f"min_weight must be >= 1, got {min_weight}")
         if window is not None and window <= timedelta(0):
             raise ConfigError(f"window must be a positive duration, got {window}")
-        ev = self._filtered_events(actions=actions, actor_types=actor_types, target_types=target_types)
+        ev = self._filtered_events(
+            actions=actions, actor_types=actor_types, target_types=target_types
+        )
         # one row per (actor, target): first time the actor hit the target
         at = ev.group_by("src", "dst").agg(pl.col("ts").min().alias("ts"))
         deg = at.group_by("dst").agg(pl.len().alias("degree"))
@@ -356,7 +377,9 @@ class EventGraph:
         deg_kept = deg.join(dropped.select("dst"), on="dst", how="anti")
         at = at.join(deg_kept.filter(pl.col("degree") >= 2).select("dst"), on="dst", how="semi")
         if window is None:
-            pairs = at.select("src", "dst").join(at.select(pl.col("src").alias("src_r"), "dst"), on="dst")
+            pairs = at.select("src", "dst").join(
+                at.select(pl.col("src").alias("src_r"), "dst"), on="dst"
+            )
             pairs = pairs.filter(pl.col("src") < pl.col("src_r"))
         else:
             w_us = int(window / timedelta(microseconds=1))
@@ -407,7 +430,9 @@ class EventGraph:
             "max_target_degree": max_target_degree,
             "min_weight": min_weight,
         }
-        return Projection(nodes=self.nodes, edges=edges, dropped_targets=dropped_frame, params=params)
+        return Projection(
+            nodes=self.nodes, edges=edges, dropped_targets=dropped_frame, params=params
+        )
 
     def to_igraph(self, *, directed: bool = True) -> igraph.Graph:
         """The collapsed graph in igraph: vertex ``name`` = node key, ``type``; edge ``weight``
@@ -439,7 +464,10 @@ class EventGraph:
 
         g = nx.DiGraph()
         g.add_nodes_from(
-            (k, {"type": t}) for k, t in zip(self.nodes["key"].to_list(), self.nodes["node_type"].to_list(), strict=True)
+            (k, {"type": t})
+            for k, t in zip(
+                self.nodes["key"].to_list(), self.nodes["node_type"].to_list(), strict=True
+            )
         )
         keys = self.nodes["key"]
         src = keys.gather(self.edges["src"].cast(pl.Int64)).to_list()
@@ -462,14 +490,22 @@ class EventGraph:
         """Sizes by type, weak components and the top-degree nodes (for ``ringlens graph-stats``)."""
         import igraph as ig
 
-        nodes_by_type = self.nodes.group_by("node_type").agg(pl.len().alias("nodes")).sort("node_type")
+        nodes_by_type = (
+            self.nodes.group_by("node_type").agg(pl.len().alias("nodes")).sort("node_type")
+        )
         types = self.nodes.select("node", "node_type")
         edges_by_type = (
             self.events.join(types.rename({"node": "src", "node_type": "actor_type"}), on="src")
             .join(types.rename({"node": "dst", "node_type": "target_type"}), on="dst")
             .group_by("actor_type", "action", "target_type")
             .agg(pl.len().alias("events"))
-            .sort("events", "actor_type", "action", "target_type", descending=[True, False, False, False])
+            .sort(
+                "events",
+                "actor_type",
+                "action",
+                "target_type",
+                descending=[True, False, False, False],
+            )
         )
         e = self.edges.select("src", "dst").to_numpy().astype(np.int64)
         g = ig.Graph(n=self.n_nodes, edges=e, directed=False)
@@ -518,7 +554,9 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame) -> EventGraph:
     schema = lf.collect_schema()
     for c in ("actor_id", "actor_type", "target_id", "target_type", "action", "ts"):
         if c not in schema:
-            raise InputError(f"events: missing column {c!r}; load events with ringlens.io.scan_events")
+            raise InputError(
+                f"events: missing column {c!r}; load events with ringlens.io.scan_events"
+            )
     if "amount" not in schema:
         lf = lf.with_columns(pl.lit(None, dtype=pl.Float64).alias("amount"))
     if "market" not in schema:
@@ -531,8 +569,12 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame) -> EventGraph:
     nodes = (
         pl.concat(
             [
-                ev.select(pl.col("actor_type").alias("node_type"), pl.col("actor_id").alias("node_id")),
-                ev.select(pl.col("target_type").alias("node_type"), pl.col("target_id").alias("node_id")),
+                ev.select(
+                    pl.col("actor_type").alias("node_type"), pl.col("actor_id").alias("node_id")
+                ),
+                ev.select(
+                    pl.col("target_type").alias("node_type"), pl.col("target_id").alias("node_id")
+                ),
             ]
         )
         .unique()

@@ -224,7 +224,9 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
     return lf, fmt
 
 
-def _check_mapping(mapping: Mapping[str, str] | None, spec: Sequence[_Col], what: str) -> dict[str, str]:
+def _check_mapping(
+    mapping: Mapping[str, str] | None, spec: Sequence[_Col], what: str
+) -> dict[str, str]:
     known = {c.name for c in spec}
     mapping = dict(mapping or {})
     for k, v in mapping.items():
@@ -241,9 +243,16 @@ def _check_mapping(mapping: Mapping[str, str] | None, spec: Sequence[_Col], what
 
 def _dtype_ok(kind: str, dtype: pl.DataType, fmt: str) -> bool:
     if kind in ("id", "str"):
-        return dtype == pl.String or dtype.is_integer() or dtype == pl.Categorical or dtype == pl.Null
+        return (
+            dtype == pl.String or dtype.is_integer() or dtype == pl.Categorical or dtype == pl.Null
+        )
     if kind == "ts":
-        return dtype == pl.String or isinstance(dtype, pl.Datetime) or dtype == pl.Date or dtype == pl.Null
+        return (
+            dtype == pl.String
+            or isinstance(dtype, pl.Datetime)
+            or dtype == pl.Date
+            or dtype == pl.Null
+        )
     if kind == "float":
         return dtype.is_numeric() or dtype == pl.String or dtype == pl.Null
     if kind == "int":
@@ -275,15 +284,19 @@ def _parse_ts(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(
         s.str.strptime(TS_DTYPE, "%Y-%m-%dT%H:%M:%S%.f%#z", strict=False),
         s.str.strptime(TS_DTYPE, "%Y-%m-%d %H:%M:%S%.f%#z", strict=False),
-        naive.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f", strict=False).dt.replace_time_zone(
+        naive.str.strptime(
+            pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f", strict=False
+        ).dt.replace_time_zone("UTC"),
+        naive.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M", strict=False).dt.replace_time_zone(
             "UTC"
         ),
-        naive.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M", strict=False).dt.replace_time_zone("UTC"),
         s.str.strptime(pl.Datetime("us"), "%Y-%m-%d", strict=False).dt.replace_time_zone("UTC"),
     )
 
 
-def _normalise(lf: pl.LazyFrame, schema: pl.Schema, spec: Sequence[_Col]) -> tuple[pl.LazyFrame, list[pl.Expr]]:
+def _normalise(
+    lf: pl.LazyFrame, schema: pl.Schema, spec: Sequence[_Col]
+) -> tuple[pl.LazyFrame, list[pl.Expr]]:
     """Cast columns to the contract's types; return the new frame and per-column bad-value masks.
 
     The masks are evaluated on the *raw* and *cast* columns side by side, so an error can say
@@ -336,16 +349,26 @@ def _first_bad_rows(
             else:
                 checks.append((col.name, "empty", c.is_null()))
         if col.kind == "ts" and dtype == pl.String:
-            checks.append((col.name, "unparseable", c.is_not_null() & _parse_ts(c, dtype).is_null()))
+            checks.append(
+                (col.name, "unparseable", c.is_not_null() & _parse_ts(c, dtype).is_null())
+            )
         if col.kind == "float" and dtype == pl.String:
             s = c.str.strip_chars()
             checks.append(
-                (col.name, "unparseable", (s != "") & c.is_not_null() & s.cast(pl.Float64, strict=False).is_null())
+                (
+                    col.name,
+                    "unparseable",
+                    (s != "") & c.is_not_null() & s.cast(pl.Float64, strict=False).is_null(),
+                )
             )
         if col.kind == "int" and dtype == pl.String:
             s = c.str.strip_chars()
             checks.append(
-                (col.name, "unparseable", (s != "") & c.is_not_null() & s.cast(pl.Int64, strict=False).is_null())
+                (
+                    col.name,
+                    "unparseable",
+                    (s != "") & c.is_not_null() & s.cast(pl.Int64, strict=False).is_null(),
+                )
             )
         if col.kind == "float" and dtype.is_float():
             checks.append((col.name, "nonfinite", c.is_nan() | c.is_infinite()))
@@ -415,7 +438,9 @@ def _load_table(
                 first = str(exc).strip().splitlines()[0]
                 raise InputError(f"{path}: cannot be read as {fmt}: {first}") from None
             if nrows == 0:
-                raise InputError(f"{path}: file has a header but no rows (expected at least one {what[:-1]})")
+                raise InputError(
+                    f"{path}: file has a header but no rows (expected at least one {what[:-1]})"
+                )
             for col in spec:
                 for kind in ("empty", "unparseable", "nonfinite"):
                     hit = bad.get(f"{col.name}:{kind}")
@@ -428,7 +453,9 @@ def _load_table(
                             f"{where}, column {name!r}: null or empty value, expected {_EXPECTED[col.kind]}"
                         )
                     if kind == "nonfinite":
-                        raise SchemaError(f"{where}, column {name!r}: value {value!r} is not finite, expected a number")
+                        raise SchemaError(
+                            f"{where}, column {name!r}: value {value!r} is not finite, expected a number"
+                        )
                     raise SchemaError(
                         f"{where}, column {name!r}: cannot parse {_short(value)}, expected {_EXPECTED[col.kind]}"
                     )
@@ -530,7 +557,9 @@ def load_entities(
     >>> load_entities(p).select("entity_id", "prior_violations").row(0)
     ('7', None)
     """
-    df = _load_table(paths, spec=_ENTITY_SPEC, what="entities", columns=columns, validate=True).collect()
+    df = _load_table(
+        paths, spec=_ENTITY_SPEC, what="entities", columns=columns, validate=True
+    ).collect()
     return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
 
 
@@ -559,7 +588,11 @@ def load_labels(
         row, value = bad.row(0, named=True)["_row"], bad.row(0, named=True)["label"]
         files = resolve_inputs(paths)
         where = str(files[0]) if len(files) == 1 else "labels"
-        line = f" (line {row + 2})" if files[0].suffix.lower() in (".csv", ".tsv") and len(files) == 1 else ""
+        line = (
+            f" (line {row + 2})"
+            if files[0].suffix.lower() in (".csv", ".tsv") and len(files) == 1
+            else ""
+        )
         raise SchemaError(
             f"{where}: row {row + 1}{line}, column 'label': {value!r} is not a label, "
             f"expected one of {', '.join(LABEL_VALUES)}"

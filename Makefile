@@ -1,0 +1,30 @@
+# Two commands for a fresh machine (only Python >= 3.11 needed):
+#   make demo   set up .venv, score the bundled sample in graphs/demo, write out/demo
+#   make test   set up .venv (with test tools) and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= out/demo
+
+.PHONY: demo test setup lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup
+	$(BIN)/ringlens graph-stats graphs/demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src tests bench
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

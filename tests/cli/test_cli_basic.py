@@ -1,0 +1,58 @@
+"""CLI: synth and graph-stats, exit codes for bad input."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from ringlens.cli import app
+
+runner = CliRunner()
+
+
+def test_graph_stats_on_demo(demo_dir) -> None:
+    r = runner.invoke(app, ["graph-stats", str(demo_dir)])
+    assert r.exit_code == 0, r.output
+    assert "195,339 events" in r.output
+    assert "buyer" in r.output and "top 10 nodes by degree" in r.output
+
+
+def test_graph_stats_json(demo_dir) -> None:
+    r = runner.invoke(
+        app, ["-q", "graph-stats", str(demo_dir / "events.parquet"), "--json", "--top", "2"]
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["events"] == 195_339 and len(data["top_degree"]) == 2
+
+
+def test_synth_writes_files(tmp_path) -> None:
+    r = runner.invoke(
+        app, ["synth", str(tmp_path), "--events", "5000", "--rings-per-pattern", "1", "--seed", "3"]
+    )
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "events.parquet").is_file() and (tmp_path / "truth.parquet").is_file()
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path) -> None:
+    p = tmp_path / "e.csv"
+    p.write_text("actor_id,actor_type\n1,buyer\n")
+    r = runner.invoke(app, ["graph-stats", str(p)])
+    assert r.exit_code == 2
+    assert "missing required column 'target_id'" in r.output
+    assert "Traceback" not in r.output
+    r = runner.invoke(app, ["graph-stats", str(tmp_path / "nope.parquet")])
+    assert r.exit_code == 2 and "no such file or folder" in r.output
+
+
+def test_bad_synth_option_exits_2(tmp_path) -> None:
+    r = runner.invoke(app, ["synth", str(tmp_path), "--camouflage-kind", "clever"])
+    assert r.exit_code == 2 and "camouflage_kind must be" in r.output
+
+
+def test_bad_config_file_exits_2(tmp_path, demo_dir) -> None:
+    cfg = tmp_path / "ringlens.toml"
+    cfg.write_text("[graph]\nmax_target_degre = 5\n")
+    r = runner.invoke(app, ["--config", str(cfg), "graph-stats", str(demo_dir)])
+    assert r.exit_code == 2 and "unknown key graph.max_target_degre" in r.output

@@ -1,0 +1,153 @@
+"""The typed graph: node index, edge aggregation, biadjacency, projections, conversions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+
+from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph import build_graph
+
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def ev(rows: list[tuple[str, str, str, str, str, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "actor_type": [r[0] for r in rows],
+            "actor_id": [r[1] for r in rows],
+            "target_type": [r[2] for r in rows],
+            "target_id": [r[3] for r in rows],
+            "action": [r[4] for r in rows],
+            "ts": [T0 + timedelta(minutes=r[5]) for r in rows],
+        }
+    )
+
+
+def test_typed_nodes_are_distinct_and_sorted() -> None:
+    g = build_graph(
+        ev(
+            [
+                ("creator", "42", "buyer", "42", "follow", 0),
+                ("buyer", "42", "creator", "42", "like", 1),
+            ]
+        )
+    )
+    assert g.nodes["key"].to_list() == ["buyer:42", "creator:42"]
+    assert g.nodes["node"].to_list() == [0, 1]
+
+
+def test_node_index_is_independent_of_row_order(small_synth) -> None:
+    a = build_graph(small_synth.events)
+    b = build_graph(small_synth.events.sample(fraction=1.0, shuffle=True, seed=3))
+    assert a.nodes.equals(b.nodes)
+    assert a.edges.equals(b.edges)
+
+
+def test_edge_aggregation() -> None:
+    df = ev(
+        [
+            ("buyer", "1", "product", "p", "order", 0),
+            ("buyer", "1", "product", "p", "order", 5),
+            ("buyer", "1", "product", "p", "review", 9),
+        ]
+    ).with_columns(pl.Series("amount", [10.0, 5.0, None]))
+    g = build_graph(df)
+    row = g.edges.row(0, named=True)
+    assert row["count"] == 3
+    assert row["first_ts"] == T0 and row["last_ts"] == T0 + timedelta(minutes=9)
+    assert row["actions"] == ["order", "review"]
+    assert row["amount_sum"] == 15.0
+
+
+def test_self_interaction_kept() -> None:
+    g = build_graph(ev([("creator", "1", "creator", "1", "like", 0)]))
+    assert g.n_nodes == 1 and g.edges.select("src", "dst").row(0) == (0, 0)
+
+
+def test_projection_counts_shared_targets_and_caps_degree() -> None:
+    rows = [("buyer", str(i), "product", "viral", "order", i) for i in range(10)]
+    rows += [("buyer", "0", "product", "a", "order", 0), ("buyer", "1", "product", "a", "order", 0)]
+    rows += [("buyer", "0", "product", "b", "order", 0), ("buyer", "1", "product", "b", "order", 0)]
+    g = build_graph(ev(rows))
+    p = g.project(max_target_degree=5)
+    assert p.to_frame().rows() == [("buyer:0", "buyer:1", 2)]
+    assert p.dropped_targets.rows() == [("product:viral", 10)]
+    full = g.project(max_target_degree=0)
+    assert full.edges.height == 45  # 10 choose 2
+    assert (
+        full.to_frame().filter(pl.col("a") == "buyer:0", pl.col("b") == "buyer:1")["weight"].item()
+        == 3
+    )
+
+
+def test_windowed_projection_matches_brute_force(small_synth) -> None:
+    g = build_graph(small_synth.events)
+    w = timedelta(hours=2)
+    p = g.project(actions=["order"], window=w, max_target_degree=50)
+    # brute force: pairs of actors whose first order on a shared target is within w
+    at = g.events.filter(pl.col("action") == "order").group_by("src", "dst").agg(pl.col("ts").min())
+    keep = at.group_by("dst").len().filter(pl.col("len").is_between(2, 50)).select("dst")
+    at = at.join(keep, on="dst")
+    pairs = (
+        at.join(at, on="dst", suffix="_r")
+        .filter(pl.col("src") < pl.col("src_r"), (pl.col("ts") - pl.col("ts_r")).abs() <= w)
+        .group_by(pl.col("src").alias("a"), pl.col("src_r").alias("b"))
+        .agg(pl.len().cast(pl.Int64).alias("weight"))
+        .sort("a", "b")
+    )
+    assert p.edges.height > 0
+    assert p.edges.equals(pairs)
+
+
+def test_biadjacency_shape_and_values(small_synth) -> None:
+    g = build_graph(small_synth.events)
+    b = g.biadjacency(actions=["order"])
+    assert b.matrix.shape == (len(b.row_keys), len(b.col_keys))
+    assert int(b.matrix.sum()) == small_synth.events.filter(pl.col("action") == "order").height
+    assert all(k.startswith("product:") for k in b.col_keys)
+    assert np.all(b.binary().data == 1)
+
+
+def test_igraph_and_networkx_roundtrip(small_synth) -> None:
+    g = build_graph(small_synth.events)
+    ig = g.to_igraph()
+    assert ig.vcount() == g.n_nodes and ig.ecount() == g.n_edges
+    assert ig.vs["name"] == g.nodes["key"].to_list()
+    nxg = g.to_networkx()
+    assert nxg.number_of_nodes() == g.n_nodes and nxg.number_of_edges() == g.n_edges
+    proj = g.project(actions=["like"], max_target_degree=100)
+    pg = proj.to_igraph()
+    assert pg.ecount() == proj.edges.height
+    assert sorted(pg.strength(weights="weight")) == sorted(
+        dict(proj.to_networkx().degree(weight="weight")).values()
+    )
+    assert isinstance(proj.to_networkx(), nx.Graph)
+    back = proj.to_frame()
+    assert back.columns == ["a", "b", "weight"] and back.height == proj.edges.height
+
+
+def test_bad_parameters_and_keys(small_synth) -> None:
+    g = build_graph(small_synth.events)
+    with pytest.raises(ConfigError, match="max_target_degree must be >= 0"):
+        g.project(max_target_degree=-1)
+    with pytest.raises(ConfigError, match="window must be a positive duration"):
+        g.project(window=timedelta(0))
+    with pytest.raises(InputError, match="unknown node key 'buyer:nobody'"):
+        g.node_ids(["buyer:nobody"])
+    with pytest.raises(InputError, match="no rows"):
+        build_graph(small_synth.events.clear())
+
+
+def test_stats_on_demo(demo_dir) -> None:
+    from ringlens.io import scan_events
+
+    g = build_graph(scan_events(demo_dir / "events.parquet"))
+    st = g.stats(top=3)
+    assert st["events"] == 195_339
+    assert st["nodes_by_type"]["nodes"].sum() == st["nodes"]
+    assert st["top_degree"].height == 3
