@@ -304,3 +304,9 @@ def test_entities_and_labels(tmp_path: Path) -> None:
         SchemaError, match=r"column 'prior_violations': cannot parse 'many', expected an integer"
     ):
         load_entities(badint)
+
+
+def test_synth_folder_reads_only_the_events(demo_dir) -> None:
+    assert scan_events(demo_dir).collect().height == 195_339
+    assert load_entities(demo_dir).height == 10_823
+    assert load_labels(demo_dir).height == 26

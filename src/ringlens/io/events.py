@@ -117,11 +117,16 @@ _SUFFIXES = {
 _PARQUET_MAGIC = b"PAR1"
 
 
-def resolve_inputs(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
+def resolve_inputs(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, table: str | None = None
+) -> list[Path]:
     """Expand one file, many files, a folder or a glob into a sorted list of data files.
 
     A folder yields every ``*.parquet``, ``*.csv``, ``*.ndjson``/``*.jsonl`` file in it
-    (not recursive, hidden files skipped), sorted by name so runs are deterministic.
+    (not recursive, hidden files skipped), sorted by name so runs are deterministic. With
+    ``table`` (e.g. ``"events"``), a folder that holds files whose name starts with it
+    (``events.parquet``, ``events-2024-01.csv``) yields only those: a folder written by
+    ``ringlens synth`` holds events, entities, truth and labels side by side.
 
     Examples
     --------
@@ -150,6 +155,9 @@ def resolve_inputs(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[st
                 raise InputError(
                     f"{p}: folder has no data files (expected *.parquet, *.csv, *.ndjson or *.jsonl)"
                 )
+            if table is not None:
+                named = [f for f in found if f.name.startswith(table)]
+                found = named or found
             out.extend(found)
         elif p.is_file():
             out.append(p)
@@ -398,7 +406,7 @@ def _load_table(
     validate: bool,
 ) -> pl.LazyFrame:
     mapping = _check_mapping(columns, spec, what)
-    files = resolve_inputs(paths)
+    files = resolve_inputs(paths, table=what)
     frames: list[pl.LazyFrame] = []
     for path in files:
         raw, fmt = _scan_one(path)
@@ -586,7 +594,7 @@ def load_labels(
     bad = df.with_row_index("_row").filter(~pl.col("label").is_in(LABEL_VALUES))
     if bad.height:
         row, value = bad.row(0, named=True)["_row"], bad.row(0, named=True)["label"]
-        files = resolve_inputs(paths)
+        files = resolve_inputs(paths, table="labels")
         where = str(files[0]) if len(files) == 1 else "labels"
         line = (
             f" (line {row + 2})"

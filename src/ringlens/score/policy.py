@@ -1,0 +1,334 @@
+"""Policies: risk, pattern and market → enforcement action, queue and capacity.
+
+A policy is a TOML file (see ``default_policy.toml`` shipped with ringlens)::
+
+    version = 1
+    [queues.review]
+    capacity = 1000
+
+    [[rules]]
+    name = "review"
+    pattern = ["brushing"]      # optional, "*" = any
+    market = ["US", "GB"]       # optional
+    entity_type = ["buyer"]     # optional
+    min_risk = 60
+    action = "manual_review"    # monitor | manual_review | restrict_commissions | suspend
+    queue = "review"
+
+Rules are tried in order; the first match decides. Only the top ``capacity`` items by
+priority enter each queue; the rest are counted in the run report (``over_capacity``).
+Every mistake in the file is a :class:`~ringlens.exceptions.ConfigError` naming the file
+and the key (``rules[2].action``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ringlens.exceptions import ConfigError
+
+__all__ = ["ACTIONS", "Policy", "Rule", "apply_policy", "load_policy", "queue_item_id"]
+
+ACTIONS = ("monitor", "manual_review", "restrict_commissions", "suspend")
+_RULE_KEYS = {"name", "pattern", "market", "entity_type", "min_risk", "action", "queue"}
+_QUEUE_KEYS = {"capacity", "description"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    min_risk: float
+    action: str
+    queue: str
+    pattern: tuple[str, ...] | None = None
+    market: tuple[str, ...] | None = None
+    entity_type: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A parsed policy: ordered rules and queues with capacities."""
+
+    rules: tuple[Rule, ...]
+    queues: dict[str, int] = field(default_factory=dict)
+    source: str = "policy"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "queues": dict(self.queues),
+            "rules": [r.__dict__ for r in self.rules],
+        }
+
+
+def _list(value: Any, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return None if "*" in value else tuple(value)
+
+
+def parse_policy(data: dict[str, Any], *, source: str = "policy") -> Policy:
+    """Validate a policy mapping; see the module docstring for the format.
+
+    Examples
+    --------
+    >>> parse_policy({"queues": {"q": {"capacity": 5}},
+    ...               "rules": [{"min_risk": 50, "action": "ban", "queue": "q"}]})
+    Traceback (most recent call last):
+    ringlens.exceptions.ConfigError: policy: rules[0].action: 'ban' is not an action, expected one of monitor, manual_review, restrict_commissions, suspend
+    """
+    unknown = set(data) - {"version", "queues", "rules"}
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key {sorted(unknown)[0]!r} (expected version, queues, rules)"
+        )
+    if data.get("version", 1) != 1:
+        raise ConfigError(
+            f"{source}: version: unsupported policy version {data.get('version')!r}, expected 1"
+        )
+    queues_raw = data.get("queues")
+    if not isinstance(queues_raw, dict) or not queues_raw:
+        raise ConfigError(
+            f"{source}: queues: expected at least one [queues.<name>] table with a capacity"
+        )
+    queues: dict[str, int] = {}
+    for name, q in queues_raw.items():
+        if not isinstance(q, dict):
+            raise ConfigError(f"{source}: queues.{name}: expected a table, got {q!r}")
+        bad = set(q) - _QUEUE_KEYS
+        if bad:
+            raise ConfigError(
+                f"{source}: queues.{name}.{sorted(bad)[0]}: unknown key (expected capacity, description)"
+            )
+        cap = q.get("capacity")
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            raise ConfigError(
+                f"{source}: queues.{name}.capacity: expected an integer >= 0, got {cap!r}"
+            )
+        queues[name] = cap
+    rules_raw = data.get("rules")
+    if not isinstance(rules_raw, list) or not rules_raw:
+        raise ConfigError(f"{source}: rules: expected at least one [[rules]] entry")
+    rules = []
+    for i, r in enumerate(rules_raw):
+        where = f"{source}: rules[{i}]"
+        if not isinstance(r, dict):
+            raise ConfigError(f"{where}: expected a table, got {r!r}")
+        bad = set(r) - _RULE_KEYS
+        if bad:
+            raise ConfigError(
+                f"{where}.{sorted(bad)[0]}: unknown key (expected one of {', '.join(sorted(_RULE_KEYS))})"
+            )
+        mr = r.get("min_risk")
+        if isinstance(mr, bool) or not isinstance(mr, int | float) or not 0 <= mr <= 100:
+            raise ConfigError(f"{where}.min_risk: expected a number from 0 to 100, got {mr!r}")
+        action = r.get("action")
+        if action not in ACTIONS:
+            raise ConfigError(
+                f"{where}.action: {action!r} is not an action, expected one of {', '.join(ACTIONS)}"
+            )
+        queue = r.get("queue")
+        if queue not in queues:
+            raise ConfigError(
+                f"{where}.queue: {queue!r} is not a queue defined under [queues] ({', '.join(queues)})"
+            )
+        rules.append(
+            Rule(
+                name=str(r.get("name", f"rule {i}")),
+                min_risk=float(mr),
+                action=action,
+                queue=queue,
+                pattern=_list(r.get("pattern"), f"{where}.pattern"),
+                market=_list(r.get("market"), f"{where}.market"),
+                entity_type=_list(r.get("entity_type"), f"{where}.entity_type"),
+            )
+        )
+    return Policy(rules=tuple(rules), queues=queues, source=source)
+
+
+def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
+    """Read a policy file; ``None`` gives the default policy shipped with ringlens.
+
+    Examples
+    --------
+    >>> p = load_policy()
+    >>> [r.action for r in p.rules][:3]
+    ['manual_review', 'suspend', 'restrict_commissions']
+    """
+    if path is None:
+        text = resources.files("ringlens.score").joinpath("default_policy.toml").read_text("utf-8")
+        return parse_policy(tomllib.loads(text), source="default policy")
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: policy file not found")
+    try:
+        data = tomllib.loads(p.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot be read: {exc}") from None
+    return parse_policy(data, source=str(p))
+
+
+def queue_item_id(entity_type: str, entity_id: str, case: str) -> str:
+    """Stable queue item id for an entity and a case (the ring's pattern).
+
+    Examples
+    --------
+    >>> queue_item_id("buyer", "42", "brushing") == queue_item_id("buyer", "42", "brushing")
+    True
+    >>> queue_item_id("buyer", "42", "brushing")[:2]
+    'q_'
+    """
+    h = hashlib.sha1(f"{entity_type}\x1f{entity_id}\x1f{case}".encode()).hexdigest()
+    return f"q_{h[:20]}"
+
+
+def queue_item_id_expr() -> pl.Expr:
+    return (
+        pl.concat_str(
+            [
+                pl.col("entity_type"),
+                pl.lit("\x1f"),
+                pl.col("entity_id"),
+                pl.lit("\x1f"),
+                pl.col("pattern"),
+            ]
+        )
+        .map_batches(
+            lambda s: pl.Series(
+                [f"q_{hashlib.sha1(x.encode()).hexdigest()[:20]}" for x in s.to_list()],
+                dtype=pl.String,
+            ),
+            return_dtype=pl.String,
+        )
+        .alias("queue_item_id")
+    )
+
+
+def apply_policy(
+    entities: pl.DataFrame,
+    rings: pl.DataFrame,
+    policy: Policy,
+    *,
+    run_id: str,
+    labels: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Decide an action for every scored entity and fill the queues up to capacity.
+
+    Parameters
+    ----------
+    entities
+        Scored entities (``key, entity_type, entity_id, risk_score, ring_id, reasons``) with
+        an optional ``market`` column.
+    rings
+        Scored rings (``ring_id, pattern, risk_score, market``).
+    policy
+        The policy.
+    run_id
+        Written into every item.
+    labels
+        Entities labelled ``cleared`` are not queued (counted in the report).
+
+    Returns
+    -------
+    (queue, report)
+        The queue frame (columns as in docs/internals.md) and counts: ``queued`` by action,
+        ``over_capacity`` by queue, ``suppressed_cleared``.
+    """
+    ring_info = rings.select(
+        "ring_id",
+        pl.col("pattern"),
+        pl.col("risk_score").alias("ring_risk"),
+        pl.col("market").alias("ring_market")
+        if "market" in rings.columns
+        else pl.lit(None, dtype=pl.String).alias("ring_market"),
+    )
+    e = entities.join(ring_info, on="ring_id", how="left").with_columns(
+        pl.col("pattern").fill_null("other"),
+        pl.col("ring_risk").fill_null(0.0),
+    )
+    if "market" in e.columns:
+        e = e.with_columns(pl.coalesce("market", "ring_market").alias("market"))
+    else:
+        e = e.with_columns(pl.col("ring_market").alias("market"))
+    suppressed = 0
+    if labels is not None and labels.height:
+        cleared = labels.filter(pl.col("label") == "cleared").select("entity_type", "entity_id")
+        before = e.height
+        e = e.join(cleared, on=["entity_type", "entity_id"], how="anti")
+        suppressed = before - e.height
+    # first matching rule, vectorised: one boolean column per rule
+    action = pl.lit(None, dtype=pl.String)
+    queue = pl.lit(None, dtype=pl.String)
+    rule_name = pl.lit(None, dtype=pl.String)
+    for r in reversed(policy.rules):
+        cond = pl.col("risk_score") >= r.min_risk
+        if r.pattern is not None:
+            cond &= pl.col("pattern").is_in(list(r.pattern))
+        if r.market is not None:
+            cond &= pl.col("market").is_in(list(r.market)).fill_null(False)
+        if r.entity_type is not None:
+            cond &= pl.col("entity_type").is_in(list(r.entity_type))
+        action = pl.when(cond).then(pl.lit(r.action)).otherwise(action)
+        queue = pl.when(cond).then(pl.lit(r.queue)).otherwise(queue)
+        rule_name = pl.when(cond).then(pl.lit(r.name)).otherwise(rule_name)
+    e = e.with_columns(
+        action.alias("action"), queue.alias("queue"), rule_name.alias("rule")
+    ).filter(pl.col("action").is_not_null())
+    e = e.sort(
+        ["queue", "risk_score", "ring_risk", "key"], descending=[False, True, True, False]
+    ).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("queue").alias("priority"))
+    caps = pl.DataFrame({"queue": list(policy.queues), "capacity": list(policy.queues.values())})
+    e = e.join(caps, on="queue", how="left")
+    over = e.filter(pl.col("priority") > pl.col("capacity"))
+    q = e.filter(pl.col("priority") <= pl.col("capacity"))
+    evidence = pl.when(pl.col("ring_id").is_not_null()).then(
+        pl.concat_str(pl.lit("viz/"), pl.col("ring_id"), pl.lit(".html"))
+    )
+    queue_df = (
+        q.with_columns(
+            queue_item_id_expr(),
+            evidence.alias("evidence"),
+            pl.lit(run_id).alias("run_id"),
+        )
+        .select(
+            "queue_item_id",
+            "entity_type",
+            "entity_id",
+            "ring_id",
+            "pattern",
+            pl.col("risk_score").cast(pl.Float64),
+            "priority",
+            "action",
+            "queue",
+            "reasons",
+            "evidence",
+            pl.col("market").cast(pl.String),
+            "run_id",
+            "rule",
+        )
+        .sort(["queue", "priority"])
+    )
+    report = {
+        "queued": dict(sorted(queue_df.group_by("action").len().iter_rows())),
+        "queued_by_queue": dict(sorted(queue_df.group_by("queue").len().iter_rows())),
+        "queued_by_market": dict(
+            sorted((str(k), v) for k, v in queue_df.group_by("market").len().iter_rows())
+        ),
+        "over_capacity": dict(sorted(over.group_by("queue").len().iter_rows())),
+        "suppressed_cleared": suppressed,
+    }
+    return queue_df, report

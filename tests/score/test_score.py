@@ -1,0 +1,189 @@
+"""Scores with reasons, learnt weights, and policies."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ringlens.exceptions import ConfigError
+from ringlens.score import (
+    RiskModel,
+    apply_policy,
+    load_policy,
+    queue_item_id,
+    score_entities,
+    score_rings,
+)
+from ringlens.score.model import combine, resolve_weights
+from ringlens.score.policy import parse_policy
+
+
+def sig(rows):
+    return pl.DataFrame(rows, schema=["key", "reason", "strength"], orient="row")
+
+
+def test_contributions_sum_to_risk_and_order_reasons() -> None:
+    s = sig(
+        [
+            ("buyer:1", "dense_block", 1.0),
+            ("buyer:1", "new_account", 1.0),
+            ("buyer:1", "shared_device", 0.5),
+        ]
+    )
+    out = combine(s, resolve_weights())
+    row = out.row(0, named=True)
+    assert 0 < row["risk_score"] < 100
+    assert abs(sum(row["contributions"]) - row["risk_score"]) < 0.01
+    assert row["reasons"] == ["dense_block", "new_account", "shared_device"]
+
+
+def test_monotone_and_bounded() -> None:
+    w = resolve_weights()
+    base = combine(sig([("a", "dense_block", 0.5)]), w)["risk_score"].item()
+    more = combine(sig([("a", "dense_block", 1.0)]), w)["risk_score"].item()
+    many = combine(sig([("a", r, 1.0) for r in w]), w)["risk_score"].item()
+    assert base < more < many <= 100
+
+
+def test_weights_from_config_validated() -> None:
+    with pytest.raises(ConfigError, match="score.weights.dense_block: expected a number >= 0"):
+        resolve_weights({"dense_block": -1})
+    zero = combine(sig([("a", "dense_block", 1.0)]), resolve_weights({"dense_block": 0}))
+    assert zero.height == 0
+
+
+def test_ring_member_reason_lifts_members() -> None:
+    rings = pl.DataFrame(
+        {
+            "ring_id": ["r1"],
+            "size": [3],
+            "reciprocity": [0.9],
+            "inner_engagements": [10],
+            "synchrony": [0.9],
+            "density_ratio": [1000.0],
+            "density": [0.8],
+            "new_account_share": [1.0],
+            "pattern": ["mutual_boost"],
+            "market": ["US"],
+        }
+    )
+    mem = pl.DataFrame({"key": ["creator:1", "creator:2", "creator:3"], "ring_id": "r1"})
+    s = sig([("creator:1", "new_account", 1.0), ("creator:9", "new_account", 1.0)])
+    r = score_rings(rings, mem, s)
+    assert r["risk_score"].item() > 50 and "reciprocal_engagement" in r["reasons"].item().to_list()
+    e = score_entities(s, rings=r, membership=mem)
+    top = e.row(0, named=True)
+    assert (
+        top["key"] == "creator:1" and top["ring_id"] == "r1" and top["reasons"][0] == "ring_member"
+    )
+    assert e.filter(pl.col("key") == "creator:9")["risk_score"].item() < top["risk_score"]
+
+
+def test_risk_model_learns_useful_signal() -> None:
+    rng = np.random.default_rng(1)
+    X = pl.DataFrame({"dense_block": rng.random(500), "noise": rng.random(500)})
+    y = (X["dense_block"].to_numpy() > 0.7).astype(int)
+    m = RiskModel().fit(X, y)
+    p = m.predict(X)
+    assert p[y == 1].mean() > 70 and p[y == 0].mean() < 30
+    with pytest.raises(ConfigError, match="both confirmed"):
+        RiskModel().fit(X, np.zeros(500))
+
+
+def entities_frame():
+    return pl.DataFrame(
+        {
+            "key": ["buyer:1", "buyer:2", "buyer:3", "creator:4", "buyer:5"],
+            "entity_type": ["buyer", "buyer", "buyer", "creator", "buyer"],
+            "entity_id": ["1", "2", "3", "4", "5"],
+            "risk_score": [95.0, 70.0, 45.0, 90.0, 10.0],
+            "ring_id": ["r1", "r1", "r1", "r2", None],
+            "reasons": [["dense_block"]] * 5,
+        }
+    )
+
+
+def rings_frame():
+    return pl.DataFrame(
+        {
+            "ring_id": ["r1", "r2"],
+            "pattern": ["brushing", "mutual_boost"],
+            "risk_score": [90.0, 88.0],
+            "market": ["US", "DE"],
+        }
+    )
+
+
+def test_default_policy_actions() -> None:
+    q, rep = apply_policy(entities_frame(), rings_frame(), load_policy(), run_id="run1")
+    got = dict(zip(q["entity_id"], q["action"], strict=True))
+    assert got == {
+        "1": "suspend",
+        "2": "manual_review",
+        "3": "monitor",
+        "4": "manual_review",
+    }  # DE: review only
+    assert rep["queued"] == {"manual_review": 2, "monitor": 1, "suspend": 1}
+    assert q.filter(pl.col("entity_id") == "1")["queue_item_id"].item() == queue_item_id(
+        "buyer", "1", "brushing"
+    )
+    assert q["evidence"].to_list()[0].startswith("viz/")
+
+
+def test_capacity_counts_overflow() -> None:
+    pol = parse_policy(
+        {
+            "queues": {"q": {"capacity": 2}},
+            "rules": [{"min_risk": 0, "action": "monitor", "queue": "q"}],
+        }
+    )
+    q, rep = apply_policy(entities_frame(), rings_frame(), pol, run_id="r")
+    assert q["entity_id"].to_list() == ["1", "4"] and q["priority"].to_list() == [1, 2]
+    assert rep["over_capacity"] == {"q": 3}
+
+
+def test_cleared_labels_not_queued() -> None:
+    labels = pl.DataFrame({"entity_type": ["buyer"], "entity_id": ["1"], "label": ["cleared"]})
+    q, rep = apply_policy(entities_frame(), rings_frame(), load_policy(), run_id="r", labels=labels)
+    assert "1" not in q["entity_id"].to_list() and rep["suppressed_cleared"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "msg"),
+    [
+        (
+            "[queues.q]\ncapacity = 1\n[[rules]]\nmin_risk = 50\naction = 'ban'\nqueue = 'q'\n",
+            r"rules\[0\].action: 'ban' is not an action",
+        ),
+        (
+            "[queues.q]\ncapacity = 1\n[[rules]]\nmin_risk = 150\naction = 'monitor'\nqueue = 'q'\n",
+            r"rules\[0\].min_risk: expected a number from 0 to 100",
+        ),
+        (
+            "[queues.q]\ncapacity = 1\n[[rules]]\nmin_risk = 5\naction = 'monitor'\nqueue = 'z'\n",
+            r"rules\[0\].queue: 'z' is not a queue",
+        ),
+        (
+            "[queues.q]\ncapacity = -1\n[[rules]]\nmin_risk = 5\naction = 'monitor'\nqueue = 'q'\n",
+            r"queues.q.capacity: expected an integer >= 0",
+        ),
+        (
+            "[queues.q]\ncapacity = 1\n[[rules]]\nmin_risk = 5\naction = 'monitor'\nqueue = 'q'\nmarkt = ['US']\n",
+            r"rules\[0\].markt: unknown key",
+        ),
+        ("[[rules]]\nmin_risk = 5\n", r"queues: expected at least one"),
+        ("rules = [", r"not valid TOML"),
+    ],
+)
+def test_bad_policy_names_the_key(tmp_path, text, msg) -> None:
+    p = tmp_path / "policy.toml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=msg) as info:
+        load_policy(p)
+    assert str(p) in str(info.value)
+
+
+def test_missing_policy_file(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="policy file not found"):
+        load_policy(tmp_path / "nope.toml")
