@@ -1,0 +1,57 @@
+"""Export: file sinks, all-or-nothing run folders, the queue database, run diff.
+
+* :mod:`~ringlens.export.sinks` - atomic Parquet (deterministic), spreadsheet-safe
+  CSV, JSON Lines and JSON writers.
+* :mod:`~ringlens.export.run` - :class:`RunWriter` / :func:`write_run`: a run folder
+  shows the previous complete run or the new one, never a mix.
+* :mod:`~ringlens.export.store` - :func:`open_queue_store`: the reviewers' queue in
+  SQLite (default) or PostgreSQL; re-runs never overwrite reviewers' work.
+* :mod:`~ringlens.export.diff` - :func:`diff_runs`: what changed between two runs.
+
+See docs/queue.md.
+"""
+
+from __future__ import annotations
+
+from ringlens.export._queue_schema import QUEUE_COLUMNS, QUEUE_SCHEMA, STATUSES
+from ringlens.export.diff import RING_CHANGES, RunDiff, diff_runs
+from ringlens.export.run import RUN_OUTPUTS, RunWriter, resolve_run, write_run
+from ringlens.export.sinks import (
+    atomic_file,
+    csv_safe,
+    write_csv,
+    write_json,
+    write_jsonl,
+    write_parquet,
+)
+from ringlens.export.store import (
+    DEFAULT_QUEUE_DB,
+    QueueStore,
+    UpsertResult,
+    open_queue_store,
+    redact_url,
+)
+
+__all__ = [
+    "DEFAULT_QUEUE_DB",
+    "QUEUE_COLUMNS",
+    "QUEUE_SCHEMA",
+    "RING_CHANGES",
+    "RUN_OUTPUTS",
+    "STATUSES",
+    "QueueStore",
+    "RunDiff",
+    "RunWriter",
+    "UpsertResult",
+    "atomic_file",
+    "csv_safe",
+    "diff_runs",
+    "open_queue_store",
+    "redact_url",
+    "resolve_run",
+    "write_csv",
+    "write_json",
+    "write_jsonl",
+    "write_parquet",
+    "write_run",
+]
