@@ -1,0 +1,664 @@
+"""Ring views: one self-contained, offline, interactive HTML page per ring.
+
+The network model and its vis-network options come from :class:`pyvis.network.Network`;
+the page is rendered by ringlens' own autoescaped Jinja2 template (pyvis' template loads
+scripts from CDNs and does not escape data; see ``docs/views.md``). Positions are computed
+in Python with igraph's Fruchterman-Reingold layout, so the browser draws at once with
+physics off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import igraph
+import numpy as np
+import polars as pl
+from markupsafe import escape
+from pyvis.network import Network
+
+from ringlens.exceptions import ConfigError, InputError, SchemaError
+from ringlens.viz._common import (
+    CSP,
+    as_text_expr,
+    atomic_write_text,
+    require_columns,
+    require_frame,
+    script_json,
+    template_env,
+    vis_assets,
+)
+
+__all__ = ["RingView", "ring_view", "TYPE_COLORS", "NODE_COLUMNS", "EDGE_COLUMNS"]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the nodes frame with a fixed meaning; any other column is an extra feature
+#: shown in the tooltip (``x`` and ``y``, when both present, are precomputed positions).
+NODE_COLUMNS = ("key", "node_type", "node_id", "label", "risk_score", "reasons", "in_ring")
+#: Columns of the edges frame with a fixed meaning (``first_ts``, ``last_ts`` optional).
+EDGE_COLUMNS = ("src", "dst", "weight", "actions")
+
+#: Fixed colours of the entity types of the data contract (colour-blind-safe Tableau 10).
+TYPE_COLORS: dict[str, str] = {
+    "creator": "#e15759",
+    "seller": "#f28e2b",
+    "buyer": "#4e79a7",
+    "product": "#59a14f",
+    "content": "#b07aa1",
+    "device": "#9c755f",
+    "payment": "#edc948",
+    "payout": "#edc948",
+    "payout_account": "#edc948",
+}
+_FALLBACK_COLORS = (
+    "#76b7b2",
+    "#ff9da7",
+    "#bab0ac",
+    "#499894",
+    "#d37295",
+    "#a0cbe8",
+    "#8cd17d",
+    "#b6992d",
+    "#79706e",
+    "#d4a6c8",
+)
+_MEMBER_BORDER = "#1f2937"
+_CONTEXT_BORDER = "#9ca3af"
+_MEMBER_EDGE = "#4b5563"
+_CONTEXT_EDGE = "#cbd5e1"
+_MAX_EVIDENCE_ROWS = 2000
+_MAX_EXTRA_COLUMNS = 24
+_MAX_LABEL = 40
+_BIG_GRAPH_EDGES = 3000
+
+
+@dataclass(frozen=True)
+class RingView:
+    """A rendered view: one complete HTML document.
+
+    Attributes
+    ----------
+    title : str
+        The page title (untrusted text, escaped in the page).
+    n_nodes, n_edges : int
+        How many nodes and edges the page draws.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> nodes = pl.DataFrame({"key": ["creator:1", "product:9"], "node_type": ["creator", "product"],
+    ...     "node_id": ["1", "9"], "label": ["Ann", "Mug"], "risk_score": [91.0, None],
+    ...     "reasons": [["lockstep"], []], "in_ring": [True, False]})
+    >>> edges = pl.DataFrame({"src": ["creator:1"], "dst": ["product:9"], "weight": [3.0],
+    ...     "actions": [["promote"]]})
+    >>> view = ring_view(nodes, edges, title="Ring 1")
+    >>> view
+    RingView(title='Ring 1', n_nodes=2, n_edges=1)
+    >>> view.html().startswith("<!DOCTYPE html>")
+    True
+    >>> view._repr_html_().startswith("<iframe")
+    True
+    """
+
+    title: str
+    n_nodes: int
+    n_edges: int
+    _html: str = field(repr=False)
+
+    def html(self) -> str:
+        """The full HTML document (self-contained: scripts, styles and data inlined)."""
+        return self._html
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` atomically (temporary file, then ``os.replace``).
+
+        Parameters
+        ----------
+        path : str or PathLike
+            Target file; parent folders are created.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Examples
+        --------
+        >>> import tempfile, polars as pl
+        >>> view = ring_view(pl.DataFrame({"key": ["buyer:7"]}),
+        ...                  pl.DataFrame({"src": [], "dst": []}, schema={"src": pl.String, "dst": pl.String}),
+        ...                  title="one node")
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = view.save(f"{d}/viz/ring_a.html")
+        ...     p.read_text(encoding="utf-8") == view.html()
+        True
+        """
+        target = atomic_write_text(path, self._html)
+        logger.info("wrote ring view %s (%d nodes, %d edges)", target, self.n_nodes, self.n_edges)
+        return target
+
+    def _repr_html_(self) -> str:
+        # A sandboxed iframe (scripts allowed, no same-origin): the page's own CSP applies
+        # and it can reach neither the notebook's DOM nor its cookies.
+        return (
+            '<iframe sandbox="allow-scripts" referrerpolicy="no-referrer" '
+            'style="width:100%;height:760px;border:1px solid #ddd" '
+            f'title="{escape(self.title)}" srcdoc="{escape(self._html)}"></iframe>'
+        )
+
+
+def _lighten(hex_color: str, amount: float = 0.6) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def _type_colors(types: list[str]) -> dict[str, str]:
+    colors: dict[str, str] = {}
+    unknown = 0
+    for t in types:  # types are sorted, so fallback colours are deterministic
+        if t in TYPE_COLORS:
+            colors[t] = TYPE_COLORS[t]
+        else:
+            colors[t] = _FALLBACK_COLORS[unknown % len(_FALLBACK_COLORS)]
+            unknown += 1
+    return colors
+
+
+def _prepare_nodes(nodes: object) -> tuple[pl.DataFrame, list[str], bool]:
+    """Canonical node frame, the extra column names, and whether x/y are usable."""
+    frame = require_frame(nodes, "nodes")
+    require_columns(frame, "nodes", ["key"])
+    if frame.schema["key"] != pl.String:
+        raise SchemaError(f"nodes column 'key' must be strings, got {frame.schema['key']}")
+    if frame["key"].null_count():
+        row = int(frame["key"].is_null().arg_max() or 0)
+        raise SchemaError(f"nodes column 'key' has a null in row {row}")
+    dup = frame["key"].is_duplicated()
+    if dup.any():
+        first = frame["key"].filter(dup)[0]
+        raise SchemaError(f"nodes column 'key' has duplicates, e.g. {first!r}")
+    key = pl.col("key")
+    cols = frame.columns
+    exprs: list[pl.Expr] = [key]
+    exprs.append(
+        pl.col("node_type").cast(pl.String).fill_null("?")
+        if "node_type" in cols
+        else key.str.split_exact(":", 1).struct.field("field_0").fill_null("?")
+    )
+    exprs[-1] = exprs[-1].alias("node_type")
+    node_id = (
+        pl.col("node_id").cast(pl.String)
+        if "node_id" in cols
+        else pl.when(key.str.contains(":", literal=True))
+        .then(key.str.splitn(":", 2).struct.field("field_1"))
+        .otherwise(key)
+    )
+    exprs.append(node_id.fill_null("").alias("node_id"))
+    label = pl.col("label").cast(pl.String) if "label" in cols else pl.lit(None, pl.String)
+    exprs.append(
+        pl.when(label.is_null() | (label == ""))
+        .then(pl.col("_nid"))
+        .otherwise(label)
+        .alias("label")
+    )
+    if "risk_score" in cols:
+        dtype = frame.schema["risk_score"]
+        if not (dtype.is_numeric() or dtype == pl.Null):
+            raise SchemaError(f"nodes column 'risk_score' must be numeric, got {dtype}")
+        r = pl.col("risk_score").cast(pl.Float64)
+        exprs.append(
+            pl.when(r.is_nan() | r.is_infinite()).then(None).otherwise(r).alias("risk_score")
+        )
+    else:
+        exprs.append(pl.lit(None, pl.Float64).alias("risk_score"))
+    exprs.append(_string_list("reasons", frame, "nodes"))
+    if "in_ring" in cols:
+        if frame.schema["in_ring"] not in (pl.Boolean, pl.Null):
+            raise SchemaError(
+                f"nodes column 'in_ring' must be boolean, got {frame.schema['in_ring']}"
+            )
+        exprs.append(pl.col("in_ring").cast(pl.Boolean).fill_null(False))
+    else:
+        exprs.append(pl.lit(True).alias("in_ring"))
+    has_xy = (
+        "x" in cols
+        and "y" in cols
+        and frame.schema["x"].is_numeric()
+        and frame.schema["y"].is_numeric()
+        and frame.height > 0
+        and frame["x"].null_count() == 0
+        and frame["y"].null_count() == 0
+        and bool(frame["x"].cast(pl.Float64).is_finite().all())
+        and bool(frame["y"].cast(pl.Float64).is_finite().all())
+    )
+    extra = [c for c in cols if c not in NODE_COLUMNS and c not in ("x", "y")]
+    if len(extra) > _MAX_EXTRA_COLUMNS:
+        logger.info(
+            "ring view shows the first %d of %d extra columns", _MAX_EXTRA_COLUMNS, len(extra)
+        )
+        extra = extra[:_MAX_EXTRA_COLUMNS]
+    extra_exprs = [as_text_expr(c, frame.schema[c]).alias(f"_x{i}") for i, c in enumerate(extra)]
+    xy = (
+        [pl.col("x").cast(pl.Float64).alias("_px"), pl.col("y").cast(pl.Float64).alias("_py")]
+        if has_xy
+        else []
+    )
+    out = frame.with_columns(node_id.fill_null("").alias("_nid")).select(*exprs, *extra_exprs, *xy)
+    return out, extra, has_xy
+
+
+def _string_list(name: str, frame: pl.DataFrame, what: str) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit([], pl.List(pl.String)).alias(name)
+    dtype = frame.schema[name]
+    col = pl.col(name)
+    if dtype == pl.String:
+        expr = (
+            pl.when(col.is_null() | (col == ""))
+            .then(pl.lit([], pl.List(pl.String)))
+            .otherwise(pl.concat_list(col))
+        )
+    elif isinstance(dtype, pl.List):
+        expr = col.list.eval(pl.element().cast(pl.String)).fill_null(pl.lit([], pl.List(pl.String)))
+    elif dtype == pl.Null:
+        expr = pl.lit([], pl.List(pl.String))
+    else:
+        raise SchemaError(f"{what} column {name!r} must be a list of strings, got {dtype}")
+    return expr.alias(name)
+
+
+def _prepare_edges(edges: object, keys: pl.DataFrame) -> pl.DataFrame:
+    frame = require_frame(edges, "edges")
+    require_columns(frame, "edges", ["src", "dst"])
+    for c in ("src", "dst"):
+        if frame.schema[c] not in (pl.String, pl.Null):
+            raise SchemaError(
+                f"edges column {c!r} must hold node keys (strings), got {frame.schema[c]}"
+            )
+        if frame[c].null_count():
+            row = int(frame[c].is_null().arg_max() or 0)
+            raise SchemaError(f"edges column {c!r} has a null in row {row}")
+    cols = frame.columns
+    if "weight" in cols:
+        if not (frame.schema["weight"].is_numeric() or frame.schema["weight"] == pl.Null):
+            raise SchemaError(
+                f"edges column 'weight' must be numeric, got {frame.schema['weight']}"
+            )
+        w = pl.col("weight").cast(pl.Float64)
+        weight = pl.when(w.is_null() | w.is_nan() | w.is_infinite()).then(1.0).otherwise(w)
+    else:
+        weight = pl.lit(1.0)
+    ts = [
+        as_text_expr(c, frame.schema[c]).alias(c) if c in cols else pl.lit("").alias(c)
+        for c in ("first_ts", "last_ts")
+    ]
+    out = frame.select(
+        pl.col("src").cast(pl.String),
+        pl.col("dst").cast(pl.String),
+        weight.alias("weight"),
+        _string_list("actions", frame, "edges"),
+        *ts,
+    )
+    idx = keys.select(pl.col("key"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
+    out = (
+        out.with_row_index("_e")
+        .join(idx.rename({"key": "src", "_i": "_s"}), on="src", how="left")
+        .join(idx.rename({"key": "dst", "_i": "_d"}), on="dst", how="left")
+        .sort("_e")
+    )
+    bad = out.filter(pl.col("_s").is_null() | pl.col("_d").is_null())
+    if bad.height:
+        row = bad.row(0, named=True)
+        missing = row["src"] if row["_s"] is None else row["dst"]
+        raise InputError(
+            f"edges row {row['_e']} refers to node {missing!r}, which is not in the nodes frame "
+            f"({bad.height} edge(s) like this)"
+        )
+    return out
+
+
+def _layout(n: int, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
+    """Fruchterman-Reingold positions (igraph, grid variant above 1,000 nodes), in pixels."""
+    if n == 0:
+        return np.zeros((0, 2))
+    if n == 1:
+        return np.zeros((1, 2))
+    rng = np.random.default_rng(seed)
+    init = rng.uniform(-1.0, 1.0, size=(n, 2)) * math.sqrt(n)
+    graph = igraph.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
+    # igraph's RNG is global: seed it for this call and put back the default (Python's
+    # ``random`` module, what python-igraph installs at import time).
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        layout = graph.layout_fruchterman_reingold(seed=init.tolist(), niter=500, grid="auto")
+    finally:
+        igraph.set_random_number_generator(random)
+    coords = np.asarray(layout.coords, dtype=float)
+    coords -= coords.mean(axis=0)
+    keep = src != dst
+    if keep.any():
+        lengths = np.linalg.norm(coords[src[keep]] - coords[dst[keep]], axis=1)
+        ref = float(np.median(lengths))
+        target = 130.0
+    else:
+        ref = float(np.abs(coords).max())
+        target = 60.0 * math.sqrt(n)
+    scale = target / ref if ref > 1e-9 else 1.0
+    coords *= scale
+    if not np.isfinite(coords).all():  # pragma: no cover - defensive
+        coords = init * 60.0
+    return np.round(coords, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _build_view(
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    *,
+    title: str,
+    evidence: pl.DataFrame | None,
+    note: str | None,
+    physics: bool,
+    seed: int,
+    center: str | None = None,
+) -> RingView:
+    if not isinstance(title, str):
+        raise ConfigError(f"title must be a string, got {type(title).__name__}")
+    if note is not None and not isinstance(note, str):
+        raise ConfigError(f"note must be a string or None, got {type(note).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"seed must be an int, got {seed!r}")
+    nf, extra_names, has_xy = _prepare_nodes(nodes)
+    ef = _prepare_edges(edges, nf)
+    n, m = nf.height, ef.height
+    if n > 20_000:
+        logger.warning("ring view with %d nodes: the browser will be slow; consider ego_view", n)
+
+    types = sorted(set(nf["node_type"].to_list()))
+    type_index = {t: i for i, t in enumerate(types)}
+    colors = _type_colors(types)
+    actions = sorted(set(ef["actions"].explode().drop_nulls().to_list())) if m else []
+    action_index = {a: i for i, a in enumerate(actions)}
+
+    src = ef["_s"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
+    dst = ef["_d"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
+    if has_xy:
+        pos = np.round(np.column_stack([nf["_px"].to_numpy(), nf["_py"].to_numpy()]), 1) + 0.0
+    else:
+        pos = _layout(n, src, dst, seed)
+
+    # Per-node styling, vectorised; the Python loop below only zips columns into dicts.
+    sizes = nf.select(
+        pl.when(pl.col("risk_score").is_null())
+        .then(pl.when(pl.col("in_ring")).then(10.0).otherwise(7.0))
+        .otherwise(8.0 + pl.col("risk_score").clip(0.0, 100.0) * 0.22)
+        .round(1)
+    ).to_series()
+    style_cache: dict[tuple[str, bool], dict[str, Any]] = {}
+
+    def style(t: str, member: bool) -> dict[str, Any]:
+        k = (t, member)
+        if k not in style_cache:
+            base = colors[t]
+            bg = base if member else _lighten(base)
+            border = _MEMBER_BORDER if member else _CONTEXT_BORDER
+            style_cache[k] = {
+                "background": bg,
+                "border": border,
+                "highlight": {"background": bg, "border": "#111827"},
+                "hover": {"background": bg, "border": "#111827"},
+            }
+        return style_cache[k]
+
+    center_idx = None
+    if center is not None:
+        hits = nf["key"].eq(center).arg_true()
+        center_idx = int(hits[0]) if len(hits) else None
+
+    labels = nf["label"].to_list()
+    node_types = nf["node_type"].to_list()
+    members = nf["in_ring"].to_list()
+    vis_nodes: list[dict[str, Any]] = []
+    for i, (lab, t, mem, size, (x, y)) in enumerate(
+        zip(labels, node_types, members, sizes.to_list(), pos.tolist(), strict=True)
+    ):
+        node: dict[str, Any] = {
+            "id": i,
+            "label": lab if len(lab) <= _MAX_LABEL else lab[: _MAX_LABEL - 1] + "…",
+            "x": x,
+            "y": y,
+            "size": size,
+            "color": style(t, mem),
+            "borderWidth": 3 if mem else 1,
+            "t": type_index[t],
+        }
+        if i == center_idx:
+            node["shape"] = "star"
+            node["size"] = max(size, 18.0)
+        vis_nodes.append(node)
+
+    extra_cols = [nf[f"_x{j}"].to_list() for j in range(len(extra_names))]
+    extras_by_node = list(zip(*extra_cols, strict=True)) if extra_cols else [()] * n
+    info = [
+        [k, nid, lab, score, reasons, int(mem), list(ex)]
+        for k, nid, lab, score, reasons, mem, ex in zip(
+            nf["key"].to_list(),
+            nf["node_id"].to_list(),
+            labels,
+            nf["risk_score"].to_list(),
+            nf["reasons"].to_list(),
+            members,
+            extras_by_node,
+            strict=True,
+        )
+    ]
+
+    vis_edges: list[dict[str, Any]] = []
+    edge_info: list[list[Any]] = []
+    if m:
+        wmax = float(ef["weight"].abs().max() or 1.0) or 1.0
+        widths = ef.select(
+            (1.0 + 5.0 * pl.col("weight").abs().log1p() / math.log1p(wmax)).round(2)
+        ).to_series()
+        member_arr = np.asarray(members, dtype=bool)
+        both = member_arr[src] & member_arr[dst]
+        for j, (s, d, w, acts, inner, wt, ft, lt) in enumerate(
+            zip(
+                src.tolist(),
+                dst.tolist(),
+                widths.to_list(),
+                ef["actions"].to_list(),
+                both.tolist(),
+                ef["weight"].to_list(),
+                ef["first_ts"].to_list(),
+                ef["last_ts"].to_list(),
+                strict=True,
+            )
+        ):
+            vis_edges.append(
+                {
+                    "id": j,
+                    "from": s,
+                    "to": d,
+                    "width": w,
+                    "color": {"color": _MEMBER_EDGE if inner else _CONTEXT_EDGE, "opacity": 0.85},
+                    "a": [action_index[a] for a in acts],
+                }
+            )
+            edge_info.append([wt, ft, lt])
+
+    # pyvis holds the network model and produces the vis-network options.
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    net.nodes = vis_nodes
+    net.edges = vis_edges
+    net.toggle_physics(bool(physics))
+    net.options.edges.smooth.enabled = False
+    net.options.edges.inherit_colors(False)
+    big = m > _BIG_GRAPH_EDGES
+    net.options.interaction.hideEdgesOnDrag = big
+    options = json.loads(net.options.to_json())
+    options["physics"]["stabilization"] = {"enabled": False}
+    options["physics"]["solver"] = "forceAtlas2Based"
+    options["layout"] = {"improvedLayout": False, "randomSeed": seed}
+    options["interaction"].update(
+        {"hover": True, "hideEdgesOnZoom": big, "keyboard": False, "multiselect": False}
+    )
+    options["nodes"] = {
+        "shape": "dot",
+        "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
+    }
+    options["edges"]["arrows"] = {"to": {"enabled": not big, "scaleFactor": 0.5}}
+    options["edges"]["selectionWidth"] = 2
+
+    ev = _evidence_payload(evidence)
+    type_counts = nf.group_by("node_type").len()
+    counts = dict(
+        zip(type_counts["node_type"].to_list(), type_counts["len"].to_list(), strict=True)
+    )
+    action_counts: dict[str, int] = {}
+    if m and actions:
+        ac = ef.select(pl.col("actions").explode().drop_nulls().alias("a")).group_by("a").len()
+        action_counts = dict(zip(ac["a"].to_list(), ac["len"].to_list(), strict=True))
+    payload = {
+        "nodes": net.nodes,
+        "edges": net.edges,
+        "options": options,
+        "info": info,
+        "edgeInfo": edge_info,
+        "extraNames": extra_names,
+        "types": [{"name": t, "color": colors[t]} for t in types],
+        "actions": actions,
+        "evidence": ev,
+        "center": center_idx,
+    }
+    vis_js, vis_css = vis_assets()
+    n_members = int(sum(members))
+    html = (
+        template_env()
+        .get_template("ring.html.j2")
+        .render(
+            csp=CSP,
+            title=title,
+            note=note,
+            vis_js=vis_js,
+            vis_css=vis_css,
+            data_json=script_json(payload),
+            n_nodes=n,
+            n_members=n_members,
+            n_edges=m,
+            types=[
+                {"i": i, "name": t, "color": colors[t], "count": counts.get(t, 0)}
+                for i, t in enumerate(types)
+            ],
+            actions=[
+                {"i": i, "name": a, "count": action_counts.get(a, 0)} for i, a in enumerate(actions)
+            ],
+            member_color=_MEMBER_BORDER,
+            context_color=_CONTEXT_BORDER,
+            has_evidence=ev is not None,
+        )
+    )
+    return RingView(title=title, n_nodes=n, n_edges=m, _html=html)
+
+
+def _evidence_payload(evidence: object) -> dict[str, Any] | None:
+    if evidence is None:
+        return None
+    frame = require_frame(evidence, "evidence")
+    total = frame.height
+    shown = frame.head(_MAX_EVIDENCE_ROWS)
+    text = shown.select(
+        [as_text_expr(c, shown.schema[c]).alias(f"_c{i}") for i, c in enumerate(shown.columns)]
+    )
+    return {"columns": list(frame.columns), "rows": [list(r) for r in text.rows()], "total": total}
+
+
+def ring_view(
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    *,
+    title: str,
+    evidence: pl.DataFrame | None = None,
+    note: str | None = None,
+    physics: bool = False,
+    seed: int = 0,
+) -> RingView:
+    """Build the interactive view of one ring (or any small subgraph).
+
+    Nodes are coloured by entity type (fixed palette, legend), sized by risk score; ring
+    members get a dark border, context nodes are pale. Edge width grows with weight.
+    The page has search by key/id/name, filters by entity type and by action, tooltips
+    with the entity's key, type, score, reasons and extra columns, an evidence table, and
+    a button to turn physics on. All data is untrusted and rendered as text.
+
+    Parameters
+    ----------
+    nodes : polars.DataFrame
+        ``key`` (node key ``type:id``, unique) and, by the viz contract, ``node_type``,
+        ``node_id``, ``label``, ``risk_score`` (f64, nullable), ``reasons`` (list[str]),
+        ``in_ring`` (bool). Missing contract columns get defaults (type and id split from
+        the key, label = id, no score, no reasons, in ring). Every other column is shown
+        as a key feature in the tooltip; numeric ``x`` and ``y`` (both, no nulls) are
+        used as positions instead of the computed layout.
+    edges : polars.DataFrame
+        ``src``, ``dst`` (node keys present in ``nodes``), ``weight`` (f64, default 1),
+        ``actions`` (list[str]); optional ``first_ts``, ``last_ts``.
+    title : str
+        Page heading and ``<title>``.
+    evidence : polars.DataFrame, optional
+        Any table (e.g. shared targets with their burst window) shown under the graph;
+        the first 2,000 rows are kept.
+    note : str, optional
+        A line under the title, e.g. ``"showing 500 of 2,340 nodes; 1,840 left out"``.
+    physics : bool
+        Start with vis-network physics on (the page has a button for it either way).
+    seed : int
+        Seed of the layout; same inputs and seed give byte-identical HTML.
+
+    Returns
+    -------
+    RingView
+
+    Raises
+    ------
+    ringlens.exceptions.SchemaError
+        A frame lacks a required column or has the wrong types, null or duplicate keys.
+    ringlens.exceptions.InputError
+        An edge refers to a node key that is not in ``nodes``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> nodes = pl.DataFrame({
+    ...     "key": ["creator:1", "creator:2", "product:9"],
+    ...     "node_type": ["creator", "creator", "product"],
+    ...     "node_id": ["1", "2", "9"],
+    ...     "label": ["Ann", "Bob", "Mug"],
+    ...     "risk_score": [91.0, 80.5, None],
+    ...     "reasons": [["lockstep", "shared_device"], ["lockstep"], []],
+    ...     "in_ring": [True, True, False],
+    ...     "followers": [120, 95, None],
+    ... })
+    >>> edges = pl.DataFrame({
+    ...     "src": ["creator:1", "creator:2"], "dst": ["product:9", "product:9"],
+    ...     "weight": [4.0, 2.0], "actions": [["promote"], ["promote", "review"]],
+    ... })
+    >>> view = ring_view(nodes, edges, title="Ring ring_0001", note="3 of 3 nodes")
+    >>> (view.n_nodes, view.n_edges)
+    (3, 2)
+    >>> view.html() == ring_view(nodes, edges, title="Ring ring_0001", note="3 of 3 nodes").html()
+    True
+    >>> "<script src" in view.html() or "<link" in view.html()
+    False
+    """
+    return _build_view(
+        nodes, edges, title=title, evidence=evidence, note=note, physics=physics, seed=seed
+    )
