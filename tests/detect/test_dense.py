@@ -1,0 +1,340 @@
+"""FRAUDAR peeling: exact agreement with a plain-Python reference, planted blocks, errors."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import polars as pl
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ringlens.detect.dense import (
+    DenseBlock,
+    DenseBlocks,
+    column_weights,
+    fraudar,
+    peel_backend,
+    trim_block,
+)
+from ringlens.exceptions import ConfigError, InputError
+
+BACKENDS = ["numpy"] + (["c"] if peel_backend("auto") == "c" else [])
+
+
+# --------------------------------------------------------------------------------------
+# reference: recompute every priority from scratch at each step (O(V * E) per step)
+
+
+def _reference_one(csr: sp.csr_matrix, weighting: str, min_rows: int, min_cols: int):
+    m, n = csr.shape
+    cw = column_weights(np.asarray(csr.sum(axis=0)).ravel(), weighting)
+    coo = csr.tocoo()
+    w = coo.data * cw[coo.col]
+    total = float(w.sum())
+    if total <= 0:
+        return None
+    scale = math.ldexp(1.0, 61 - math.frexp(total)[1])
+    edges = [
+        (int(i), int(j), round(float(x) * scale))
+        for i, j, x in zip(coo.row, coo.col, w, strict=True)
+    ]
+    alive_r, alive_c = set(range(m)), set(range(n))
+
+    def state():
+        f = sum(q for i, j, q in edges if i in alive_r and j in alive_c)
+        return f, len(alive_r), len(alive_c)
+
+    best = None  # (g, f, rows, cols)
+    while True:
+        f, nr, nc = state()
+        if nr >= min_rows and nc >= min_cols and nr + nc > 0:
+            g = Fraction(f, nr + nc)
+            if best is None or g > best[0]:
+                best = (g, f, sorted(alive_r), sorted(alive_c))
+        if not alive_r or not alive_c:
+            break
+        prio = {}
+        for v in alive_r:
+            prio[v] = sum(q for i, j, q in edges if i == v and j in alive_c)
+        for v in alive_c:
+            prio[m + v] = sum(q for i, j, q in edges if j == v and i in alive_r)
+        v = min(prio, key=lambda u: (prio[u], u))  # rows (ids < m) win ties
+        if v < m:
+            alive_r.discard(v)
+        else:
+            alive_c.discard(v - m)
+    if best is None:
+        return None
+    g, f, rows, cols = best
+    return rows, cols, (f / scale) / (len(rows) + len(cols))
+
+
+def reference_fraudar(matrix, *, n_blocks=1, column_weighting="log", min_rows=1, min_cols=1):
+    cur = sp.csr_matrix(matrix, dtype=np.float64)
+    cur.sum_duplicates()
+    cur.eliminate_zeros()
+    out = []
+    for _ in range(n_blocks):
+        if cur.nnz == 0:
+            break
+        res = _reference_one(cur, column_weighting, min_rows, min_cols)
+        if res is None:
+            break
+        rows, cols, score = res
+        out.append(res)
+        dense = cur.toarray()
+        dense[np.ix_(rows, cols)] = 0
+        cur = sp.csr_matrix(dense)
+        cur.sum_duplicates()
+    return out
+
+
+def assert_same(result: DenseBlocks, expected, matrix=None) -> None:
+    assert len(result) == len(expected)
+    for blk, (rows, cols, score) in zip(result, expected, strict=True):
+        assert blk.rows.tolist() == rows
+        assert blk.cols.tolist() == cols
+        assert blk.score == pytest.approx(score, rel=1e-9, abs=1e-9)
+
+
+# --------------------------------------------------------------------------------------
+# random matrices
+
+
+@st.composite
+def matrices(draw):
+    m = draw(st.integers(1, 9))
+    n = draw(st.integers(1, 9))
+    kind = draw(st.sampled_from(["binary", "counts", "float", "dups"]))
+    n_entries = draw(st.integers(0, m * n * (3 if kind == "dups" else 1)))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    if kind == "dups":  # many repeated coordinates, summed by scipy
+        r = rng.integers(0, m, n_entries)
+        c = rng.integers(0, max(1, n // 2), n_entries)
+        data = np.ones(n_entries)
+    else:
+        flat = rng.choice(m * n, size=min(n_entries, m * n), replace=False)
+        r, c = flat // n, flat % n
+        if kind == "binary":
+            data = np.ones(r.size)
+        elif kind == "counts":
+            data = rng.integers(1, 4, r.size).astype(float)
+        else:
+            data = rng.uniform(0.05, 3.0, r.size)
+    return sp.coo_matrix((data, (r, c)), shape=(m, n))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    matrix=matrices(),
+    weighting=st.sampled_from(["log", "sqrt", "none"]),
+    n_blocks=st.integers(1, 3),
+    min_rows=st.integers(1, 3),
+    min_cols=st.integers(1, 2),
+)
+def test_matches_reference(matrix, weighting, n_blocks, min_rows, min_cols, backend):
+    got = fraudar(
+        matrix,
+        n_blocks=n_blocks,
+        column_weighting=weighting,
+        min_rows=min_rows,
+        min_cols=min_cols,
+        backend=backend,
+    )
+    want = reference_fraudar(
+        matrix,
+        n_blocks=n_blocks,
+        column_weighting=weighting,
+        min_rows=min_rows,
+        min_cols=min_cols,
+    )
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("seed", range(6))
+def test_matches_reference_medium_seeded(seed, backend):
+    """Larger sparse matrices (ties everywhere with unit weights)."""
+    rng = np.random.default_rng(seed)
+    m, n = rng.integers(10, 25, 2)
+    mat = sp.random(m, n, density=0.15, random_state=rng, format="csr")
+    if seed % 2:
+        mat.data[:] = 1.0
+    weighting = ["log", "none", "sqrt"][seed % 3]
+    got = fraudar(mat, n_blocks=2, column_weighting=weighting, backend=backend)
+    assert_same(got, reference_fraudar(mat, n_blocks=2, column_weighting=weighting))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_backends_agree_on_larger_matrix(backend):
+    rng = np.random.default_rng(7)
+    m, n, e = 3000, 400, 20000
+    rows = (rng.pareto(1.5, e) * 50).astype(int) % m
+    cols = (rng.pareto(1.2, e) * 20).astype(int) % n
+    mat = sp.csr_matrix((np.ones(e), (rows, cols)), shape=(m, n))
+    a = fraudar(mat, n_blocks=2, backend=backend)
+    b = fraudar(mat, n_blocks=2, backend="numpy")
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x.rows, y.rows)
+        assert np.array_equal(x.cols, y.cols)
+        assert x.score == y.score
+
+
+# --------------------------------------------------------------------------------------
+# special shapes
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shape", [(0, 0), (4, 0), (0, 3), (5, 7)])
+def test_empty_matrix_gives_no_blocks(shape, backend):
+    res = fraudar(sp.csr_matrix(shape), n_blocks=3, backend=backend)
+    assert len(res) == 0
+    frame = res.to_frame()
+    assert frame.height == 0
+    assert frame.columns == ["block", "side", "index", "score"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_single_row(backend):
+    mat = sp.csr_matrix(np.array([[1.0, 0.0, 2.0, 1.0]]))
+    got = fraudar(mat, backend=backend)
+    assert_same(got, reference_fraudar(mat))
+    assert got[0].rows.tolist() == [0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_disconnected_components(backend):
+    a = np.ones((3, 3))
+    b = np.ones((2, 2))
+    mat = sp.block_diag([a, b, np.ones((1, 1))], format="csr")
+    got = fraudar(mat, n_blocks=3, column_weighting="none", backend=backend)
+    assert_same(got, reference_fraudar(mat, n_blocks=3, column_weighting="none"))
+    assert got[0].rows.tolist() == [0, 1, 2]
+    assert got[1].rows.tolist() == [3, 4]
+
+
+def test_dense_numpy_input_and_duplicates_summed():
+    coo = sp.coo_matrix(([1.0, 1.0, 1.0], ([0, 0, 1], [0, 0, 1])), shape=(2, 2))
+    a = fraudar(coo, column_weighting="none")
+    b = fraudar(np.array([[2.0, 0.0], [0.0, 1.0]]), column_weighting="none")
+    assert a[0].rows.tolist() == b[0].rows.tolist() == [0]
+    assert a[0].score == b[0].score == 1.0
+
+
+# --------------------------------------------------------------------------------------
+# planted blocks
+
+
+def _noise_with_blocks(seed, blocks, m=2000, n=300, noise_edges=6000):
+    rng = np.random.default_rng(seed)
+    r = [rng.integers(0, m, noise_edges)]
+    c = [rng.integers(0, n, noise_edges)]
+    truth = []
+    for nr, nc, dens in blocks:
+        rows = rng.choice(m, nr, replace=False)
+        cols = rng.choice(n, nc, replace=False)
+        mask = rng.random((nr, nc)) < dens
+        rr, cc = np.nonzero(mask)
+        r.append(rows[rr])
+        c.append(cols[cc])
+        truth.append((set(rows.tolist()), set(cols.tolist())))
+    r, c = np.concatenate(r), np.concatenate(c)
+    mat = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(m, n))
+    mat.data[:] = 1.0
+    return mat, truth
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_planted_block_is_found(backend):
+    mat, [(rows, cols)] = _noise_with_blocks(1, [(40, 15, 0.8)])
+    blk = fraudar(mat, backend=backend)[0]
+    found_r, found_c = set(blk.rows.tolist()), set(blk.cols.tolist())
+    assert len(found_r & rows) / len(found_r | rows) > 0.9
+    assert len(found_c & cols) / len(found_c | cols) > 0.9
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_planted_blocks(backend):
+    mat, truth = _noise_with_blocks(2, [(40, 15, 0.8), (25, 10, 0.9)])
+    res = fraudar(mat, n_blocks=2, backend=backend)
+    assert len(res) == 2
+    for rows, cols in truth:  # each planted block is (nearly) one of the two found
+        jac = [len(set(b.rows.tolist()) & rows) / len(set(b.rows.tolist()) | rows) for b in res]
+        blk = res[int(np.argmax(jac))]
+        assert max(jac) > 0.8
+        assert len(set(blk.rows.tolist()) & rows) >= 0.85 * len(rows)
+        assert cols <= set(blk.cols.tolist())
+    assert {len(set(b.cols.tolist())) for b in res} != {0}
+
+
+def test_trim_block_drops_popular_camouflage_column():
+    mat, [(rows, cols)] = _noise_with_blocks(3, [(40, 15, 0.7)])
+    mat = mat.tolil()
+    popular = next(j for j in range(300) if j not in cols)
+    for i in list(rows)[:12]:  # a popular column touched by some fraud rows
+        mat[i, popular] = 1.0
+    raw = DenseBlock(np.array(sorted(rows)), np.array(sorted(cols | {popular})), 0.0)
+    trimmed = trim_block(mat.tocsr(), raw)
+    assert set(trimmed.cols.tolist()) == cols
+    assert set(trimmed.rows.tolist()) == rows
+    assert 0.6 < trimmed.score <= 1.0
+
+
+def test_to_frame_with_keys():
+    res = DenseBlocks(
+        [
+            DenseBlock(np.array([1]), np.array([0, 2]), 2.5),
+            DenseBlock(np.array([0]), np.array([1]), 1.0),
+        ]
+    )
+    frame = res.to_frame(row_keys=["u:a", "u:b"], col_keys=pl.Series(["p:x", "p:y", "p:z"]))
+    assert frame.columns == ["block", "side", "index", "key", "score"]
+    assert frame["key"].to_list() == ["u:b", "p:x", "p:z", "u:a", "p:y"]
+    assert frame["side"].to_list() == ["row", "col", "col", "row", "col"]
+    assert frame["block"].to_list() == [0, 0, 0, 1, 1]
+    assert frame.schema["index"] == pl.Int64
+    only_rows = res.to_frame(row_keys=["u:a", "u:b"])
+    assert only_rows["key"].to_list() == ["u:b", None, None, "u:a", None]
+    with pytest.raises(ConfigError, match="row_keys"):
+        res.to_frame(row_keys=["u:a"])
+
+
+# --------------------------------------------------------------------------------------
+# errors
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_blocks": 0}, "n_blocks"),
+        ({"n_blocks": 1.5}, "n_blocks"),
+        ({"n_blocks": True}, "n_blocks"),
+        ({"column_weighting": "linear"}, "column_weighting"),
+        ({"min_rows": 0}, "min_rows"),
+        ({"min_cols": -1}, "min_cols"),
+        ({"backend": "gpu"}, "backend"),
+    ],
+)
+def test_bad_parameters_raise_config_error(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        fraudar(sp.csr_matrix(np.ones((2, 2))), **kwargs)
+
+
+def test_bad_matrix_raises_input_error():
+    with pytest.raises(InputError, match="negative"):
+        fraudar(sp.csr_matrix(np.array([[1.0, -1.0]])))
+    with pytest.raises(InputError, match="non-finite"):
+        fraudar(sp.csr_matrix(np.array([[1.0, np.nan]])))
+    with pytest.raises(InputError, match="2-D"):
+        fraudar([[1, 2]])
+
+
+def test_trim_block_bad_ratio():
+    with pytest.raises(ConfigError, match="min_ratio"):
+        trim_block(np.ones((2, 2)), DenseBlock(np.arange(2), np.arange(2), 1.0), min_ratio=0)
