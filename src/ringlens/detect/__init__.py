@@ -1,0 +1,66 @@
+"""Detectors: communities, centrality, dense blocks, lockstep, shared attributes.
+
+Each detector takes an :class:`~ringlens.graph.EventGraph`, a
+:class:`~ringlens.graph.Projection` or a matrix and returns Polars frames keyed by node key
+(``type:id``); see ``docs/internals.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ringlens.detect.centrality import (
+    betweenness,
+    coreness,
+    degree,
+    pagerank,
+    personalized_pagerank,
+)
+from ringlens.detect.communities import Communities, connected_components, leiden, louvain
+from ringlens.detect.lockstep import LOCKSTEP_PRESETS, LockstepGroups, lockstep
+from ringlens.detect.shared import SharedAttributeGroups, shared_attributes
+
+__all__ = [
+    # communities
+    "Communities",
+    "leiden",
+    "louvain",
+    "connected_components",
+    # centrality
+    "degree",
+    "pagerank",
+    "personalized_pagerank",
+    "coreness",
+    "betweenness",
+    # lockstep
+    "LockstepGroups",
+    "LOCKSTEP_PRESETS",
+    "lockstep",
+    # shared attributes
+    "SharedAttributeGroups",
+    "shared_attributes",
+    # dense blocks (ringlens.detect.dense, imported on first use)
+    "fraudar",
+    "DenseBlock",
+    "DenseBlocks",
+]
+
+_LAZY = {
+    "fraudar": "ringlens.detect.dense",
+    "DenseBlock": "ringlens.detect.dense",
+    "DenseBlocks": "ringlens.detect.dense",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the dense-block names from :mod:`ringlens.detect.dense` on first access."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
