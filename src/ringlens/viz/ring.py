@@ -192,7 +192,9 @@ def _prepare_nodes(nodes: object) -> tuple[pl.DataFrame, list[str], bool]:
     exprs.append(
         pl.col("node_type").cast(pl.String).fill_null("?")
         if "node_type" in cols
-        else key.str.split_exact(":", 1).struct.field("field_0").fill_null("?")
+        else pl.when(key.str.contains(":", literal=True))
+        .then(key.str.splitn(":", 2).struct.field("field_0"))
+        .otherwise(pl.lit("?"))
     )
     exprs[-1] = exprs[-1].alias("node_type")
     node_id = (
