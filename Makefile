@@ -17,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 setup: $(BIN)/.installed
 
 demo: setup
-	$(BIN)/ringlens graph-stats graphs/demo
+	$(BIN)/ringlens score graphs/demo --out $(OUT)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -1,0 +1,242 @@
+"""``ringlens score``, ``explore``, ``diff`` and ``eval`` (registered on the main app)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ringlens.cli import _state, app, guarded, out, say, step
+
+
+def _cfg(overrides: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
+    from ringlens.config import load_config
+
+    return load_config(_state["config"], overrides=overrides or {})
+
+
+@app.command()
+def score(
+    events: Annotated[
+        Path,
+        typer.Argument(
+            help="Events: a file, a folder of files, or a folder made by `ringlens synth`."
+        ),
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Run folder to write (re-runs keep reviewers' work)."),
+    ],
+    entities: Annotated[
+        Path | None, typer.Option(help="Entities table (default: entities.* beside the events).")
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labels table: confirmed / cleared (default: labels.* beside the events)."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy TOML (default: the policy shipped with ringlens).")
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="Queue database: a SQLite path or postgresql:// URL (default: OUT/queue.sqlite).",
+            envvar="RINGLENS_DATABASE_URL",
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default from config: 0).")] = None,
+    views: Annotated[
+        bool, typer.Option("--views/--no-views", help="Write the HTML ring views and run report.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Score events: find rings, score entities, and write the enforcement queue.
+
+    Writes OUT/rings.parquet, entities.parquet, queue.parquet (+ queue.csv, queue.jsonl),
+    run.json, viz/index.html and the queue database OUT/queue.sqlite.
+
+    Example: [bold]ringlens score graphs/demo --out out/demo[/]
+    """
+
+    def run() -> None:
+        from ringlens.pipeline import run as run_pipeline
+
+        cfg = _cfg({"detect.seed": seed, "viz.enabled": None if views else False})
+        res = run_pipeline(
+            events,
+            out_dir=out_dir,
+            entities=entities,
+            labels=labels,
+            config=cfg,
+            policy=policy,
+            database=database,
+            progress=step,
+        )
+        rep = res.report
+        if as_json:
+            sys.stdout.write(json.dumps(rep, indent=2, default=str, sort_keys=True) + "\n")
+            return
+        if _state["quiet"]:
+            return
+        c = rep["counts"]
+        out.print(
+            f"[bold]{c['events']:,}[/] events · {c['nodes']:,} nodes · "
+            f"[bold]{c['rings']}[/] rings · [bold]{c['queue']:,}[/] queue items  ([dim]{rep['run_id']}[/])"
+        )
+        t = Table(title="rings by pattern")
+        t.add_column("pattern")
+        t.add_column("rings", justify="right")
+        t.add_column("top risk", justify="right")
+        for pattern, n in sorted(c["rings_by_pattern"].items()):
+            top = res.rings.filter(res.rings["pattern"] == pattern)["risk_score"].max()
+            t.add_row(pattern, str(n), f"{top:.0f}")
+        out.print(t)
+        t = Table(title="queue by action")
+        t.add_column("action")
+        t.add_column("items", justify="right")
+        for action, n in rep["policy"]["queued"].items():
+            t.add_row(action, f"{n:,}")
+        out.print(t)
+        over = rep["policy"].get("over_capacity") or {}
+        if over:
+            say(f"over capacity (not queued): {', '.join(f'{k}: {v:,}' for k, v in over.items())}")
+        db = rep.get("database")
+        if db:
+            say(
+                f"queue database {db['target']}: {db.get('inserted', 0)} new, {db.get('updated', 0)} updated, "
+                f"{db.get('suppressed_dismissed', 0)} dismissed kept out"
+            )
+        if res.rings.height:
+            top = res.rings.row(0, named=True)
+            say(
+                f"top ring: {top['ring_id']} ({top['pattern']}, risk {top['risk_score']:.0f}, {top['size']} members)"
+            )
+        report = out_dir / "viz" / "index.html"
+        if report.is_file():
+            say(f"report: {report.absolute().as_uri()}")
+        say(
+            f"outputs: {out_dir}/ (queue.parquet, queue.csv, rings.parquet, entities.parquet, run.json)"
+        )
+
+    guarded(run)
+
+
+@app.command()
+def explore(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `ringlens score`.")],
+    entity: Annotated[
+        str | None,
+        typer.Option("--entity", "-e", help="Ego view of this entity, e.g. creator:cr00042."),
+    ] = None,
+    ring: Annotated[str | None, typer.Option("--ring", "-r", help="View of this ring id.")] = None,
+    hops: Annotated[int, typer.Option(help="Ego view radius.")] = 2,
+    max_nodes: Annotated[
+        int | None, typer.Option(help="Node cap of the ego view (default: viz.max_nodes).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="HTML file to write (default: RUN/viz/<name>.html)."),
+    ] = None,
+) -> None:
+    """Write an interactive view of one entity's neighbourhood (ego view) or of one ring.
+
+    Example: [bold]ringlens explore out/demo --entity creator:cr00042 --hops 2[/]
+    """
+
+    def run() -> None:
+        import polars as pl
+
+        from ringlens.evidence import ego_network, ring_evidence, ring_neighbourhood
+        from ringlens.exceptions import InputError
+        from ringlens.export import resolve_run
+        from ringlens.graph import build_graph
+        from ringlens.io import scan_events
+        from ringlens.viz import ring_filename, ring_view, safe_filename
+
+        if (entity is None) == (ring is None):
+            raise InputError("give exactly one of --entity TYPE:ID or --ring RING_ID")
+        if hops < 1:
+            raise InputError(f"--hops must be >= 1, got {hops}")
+        rd = resolve_run(run_dir)
+        info_path = rd / "run.json"
+        if not info_path.is_file():
+            raise InputError(
+                f"{run_dir}: not a run folder (no run.json); run `ringlens score` first"
+            )
+        info = json.loads(info_path.read_text("utf-8"))
+        cfg = _cfg()
+        with step("load run"):
+            lf = scan_events(
+                [Path(p) for p in info["inputs"]["events"]],
+                columns=info["config"]["input"]["columns"],
+            )
+            g = build_graph(lf)
+            scored = pl.read_parquet(rd / "entities.parquet")
+        if entity is not None:
+            with step("ego view"):
+                view = ego_network(
+                    g,
+                    entity,
+                    hops=hops,
+                    max_nodes=max_nodes or cfg.get("viz.max_nodes"),
+                    scored=scored,
+                )
+            target = output or (Path(run_dir) / "viz" / f"ego_{safe_filename(entity)}.html")
+        else:
+            rings = pl.read_parquet(rd / "rings.parquet")
+            row = rings.filter(pl.col("ring_id") == ring)
+            if row.height == 0:
+                raise InputError(f"no ring {ring!r} in {run_dir}/rings.parquet")
+            members = row["members"].item().to_list()
+            nodes, edges, note = ring_neighbourhood(g, members, scored=scored)
+            view = ring_view(
+                nodes, edges, title=f"ring {ring}", evidence=ring_evidence(g, members), note=note
+            )
+            target = output or (Path(run_dir) / "viz" / ring_filename(str(ring)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        view.save(target)
+        say(f"wrote {target} — open {target.resolve().as_uri()}")
+
+    guarded(run)
+
+
+@app.command()
+def diff(
+    run_a: Annotated[Path, typer.Argument(help="The earlier run folder.")],
+    run_b: Annotated[Path, typer.Argument(help="The later run folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
+) -> None:
+    """What changed between two runs: new, grown, shrunk, merged, split and gone rings; queue changes.
+
+    Example: [bold]ringlens diff out/monday out/tuesday[/]
+    """
+
+    def run() -> None:
+        from ringlens.export import diff_runs
+
+        d = diff_runs(run_a, run_b)
+        summary = d.summary()
+        if as_json:
+            sys.stdout.write(json.dumps(summary, indent=2, default=str, sort_keys=True) + "\n")
+            return
+        frame = d.to_frame("rings")
+        t = Table(title=f"rings: {run_a} → {run_b}")
+        t.add_column("change")
+        t.add_column("rings", justify="right")
+        for change, n in sorted(frame.group_by("change").len().iter_rows()):
+            t.add_row(str(change), str(n))
+        out.print(t)
+        q = summary.get("queue", {})
+        if q:
+            out.print(
+                "queue: "
+                + ", ".join(f"{k} {v}" for k, v in q.items() if not isinstance(v, dict | list))
+            )
+
+    guarded(run)

@@ -1,0 +1,266 @@
+"""Evidence for investigators: a ring's neighbourhood, ego networks, and the run's views.
+
+This module prepares the data (Polars frames of nodes, edges and an evidence table) from
+the event graph and the scores; :mod:`ringlens.viz` renders it.
+
+A ring's neighbourhood holds the members, the targets at least two members share (the
+products, content, creators, devices and payout accounts the ring works through), the
+seller or creator that owns the shared products/content, and a bounded sample of each
+member's camouflage (its ``camouflage_per_member`` heaviest other targets), so a
+reviewer sees both the ring and how much else its members do.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from ringlens.exceptions import InputError
+from ringlens.graph import EventGraph, split_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlens.config import Config
+    from ringlens.pipeline import RunResult
+    from ringlens.viz.ring import RingView
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ring_neighbourhood", "ring_evidence", "ego_network", "view_ring", "write_run_views"]
+
+
+def _node_frame(
+    graph: EventGraph, nodes: pl.DataFrame, scored: pl.DataFrame | None, members: set[str]
+) -> pl.DataFrame:
+    out = nodes.join(graph.nodes.select("key", "node_type", "node_id"), on="key", how="left")
+    if scored is not None and scored.height:
+        cols = ["key", "risk_score", "reasons"] + [
+            c for c in ("display_name", "market") if c in scored.columns
+        ]
+        out = out.join(scored.select(cols), on="key", how="left")
+    for c, dt in (
+        ("risk_score", pl.Float64),
+        ("reasons", pl.List(pl.String)),
+        ("display_name", pl.String),
+        ("market", pl.String),
+    ):
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(None, dtype=dt).alias(c))
+    return out.with_columns(
+        pl.coalesce("display_name", "node_id").alias("label"),
+        pl.col("key").is_in(list(members)).alias("in_ring"),
+        pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    ).select("key", "node_type", "node_id", "label", "risk_score", "reasons", "in_ring", "market")
+
+
+def ring_neighbourhood(
+    graph: EventGraph,
+    members: list[str],
+    *,
+    scored: pl.DataFrame | None = None,
+    camouflage_per_member: int = 3,
+    max_nodes: int = 2000,
+) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
+    """Nodes and edges of a ring's neighbourhood for :func:`ringlens.viz.ring_view`.
+
+    Returns ``(nodes, edges, note)``; ``note`` says what was left out when the cap bit.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    >>> ev = pl.DataFrame({"actor_id": ["1", "2", "2"], "actor_type": "buyer",
+    ...     "target_id": ["p", "p", "z"], "target_type": "product", "action": "order", "ts": t})
+    >>> nodes, edges, note = ring_neighbourhood(build_graph(ev), ["buyer:1", "buyer:2"])
+    >>> sorted(nodes["key"].to_list()), edges.height, note
+    (['buyer:1', 'buyer:2', 'product:p', 'product:z'], 3, None)
+    """
+    mem = graph.nodes.filter(pl.col("key").is_in(members)).select("node", "key")
+    if mem.height == 0:
+        raise InputError("ring has no member in the events")
+    e = graph.edges.join(mem.select(pl.col("node").alias("src")), on="src", how="semi")
+    shared = (
+        e.group_by("dst")
+        .agg(pl.col("src").n_unique().alias("m"))
+        .filter(pl.col("m") >= 2)
+        .select("dst")
+    )
+    camo = (
+        e.join(shared, on="dst", how="anti")
+        .sort(["src", "count", "dst"], descending=[False, True, False])
+        .group_by("src", maintain_order=True)
+        .head(camouflage_per_member)
+        .select("dst")
+    )
+    # owners of shared products/content (the seller listing them, the creator posting them)
+    owners = (
+        graph.edges.join(shared.rename({"dst": "dst"}), on="dst", how="semi")
+        .filter(pl.col("actions").list.contains("list") | pl.col("actions").list.contains("post"))
+        .select(pl.col("src").alias("dst"))
+    )
+    node_ids = pl.concat([mem.select(pl.col("node").alias("dst")), shared, owners, camo]).unique(
+        maintain_order=True
+    )
+    total = node_ids.height
+    note = None
+    if total > max_nodes:
+        node_ids = node_ids.head(max_nodes)
+        note = f"showing {max_nodes:,} of {total:,} nodes; {total - max_nodes:,} camouflage targets left out"
+    keep = node_ids.rename({"dst": "node"})
+    edges = graph.edges.join(keep.rename({"node": "src"}), on="src", how="semi").join(
+        keep.rename({"node": "dst"}), on="dst", how="semi"
+    )
+    keys = graph.nodes.select("node", "key")
+    edges = (
+        edges.join(keys.rename({"node": "src", "key": "src_key"}), on="src")
+        .join(keys.rename({"node": "dst", "key": "dst_key"}), on="dst")
+        .select(
+            pl.col("src_key").alias("src"),
+            pl.col("dst_key").alias("dst"),
+            pl.col("count").cast(pl.Float64).alias("weight"),
+            "actions",
+            "first_ts",
+            "last_ts",
+        )
+        .sort("src", "dst")
+    )
+    nodes = keep.join(keys, on="node").select("key").sort("key")
+    return _node_frame(graph, nodes, scored, set(members)), edges, note
+
+
+def ring_evidence(graph: EventGraph, members: list[str]) -> pl.DataFrame:
+    """The targets members share, with how many members hit each and when.
+
+    Columns: ``target``, ``members``, ``events``, ``actions``, ``first``, ``last``,
+    ``burst_hours`` — sorted by members, then events (most shared first).
+    """
+    mem = graph.nodes.filter(pl.col("key").is_in(members)).select(pl.col("node").alias("src"))
+    e = graph.edges.join(mem, on="src", how="semi")
+    g = (
+        e.group_by("dst")
+        .agg(
+            pl.col("src").n_unique().alias("members"),
+            pl.col("count").sum().alias("events"),
+            pl.col("actions").explode().unique().sort().alias("actions"),
+            pl.col("first_ts").min().alias("first"),
+            pl.col("last_ts").max().alias("last"),
+        )
+        .filter(pl.col("members") >= 2)
+    )
+    keys = graph.nodes.select(pl.col("node").alias("dst"), pl.col("key").alias("target"))
+    return (
+        g.join(keys, on="dst")
+        .with_columns(
+            ((pl.col("last") - pl.col("first")).dt.total_seconds() / 3600)
+            .round(1)
+            .alias("burst_hours"),
+            pl.col("actions").list.join(", "),
+            pl.col("first").dt.strftime("%Y-%m-%d %H:%M"),
+            pl.col("last").dt.strftime("%Y-%m-%d %H:%M"),
+        )
+        .select("target", "members", "events", "actions", "first", "last", "burst_hours")
+        .sort(["members", "events", "target"], descending=[True, True, False])
+    )
+
+
+def view_ring(result: RunResult, ring_id: str, *, seed: int = 0) -> RingView:
+    """The interactive view of one ring of a scored run (inline in Jupyter)."""
+    from ringlens.viz import ring_view
+
+    row = result.rings.filter(pl.col("ring_id") == ring_id)
+    if row.height == 0:
+        raise InputError(f"no ring {ring_id!r} in this run")
+    r = row.row(0, named=True)
+    members = list(r["members"])
+    nodes, edges, note = ring_neighbourhood(result.graph, members, scored=result.entities)
+    title = f"{r['pattern']} ring {ring_id} · risk {r['risk_score']:.0f} · {len(members)} members"
+    reasons = ", ".join(r["reasons"][:5]) if r.get("reasons") is not None else ""
+    note = "; ".join(x for x in (f"reasons: {reasons}" if reasons else None, note) if x) or None
+    return ring_view(
+        nodes,
+        edges,
+        title=title,
+        evidence=ring_evidence(result.graph, members),
+        note=note,
+        seed=seed,
+    )
+
+
+def ego_network(
+    graph: EventGraph,
+    center: str,
+    *,
+    hops: int = 2,
+    max_nodes: int = 500,
+    scored: pl.DataFrame | None = None,
+    seed: int = 0,
+) -> RingView:
+    """Ego view of any entity: everything within ``hops``, capped at ``max_nodes``."""
+    from ringlens.viz import ego_view
+
+    split_key(center)  # clear error for a malformed key
+    if graph.nodes.filter(pl.col("key") == center).height == 0:
+        raise InputError(f"unknown entity {center!r}: not in this run's events")
+    keys = graph.nodes.select("node", "key")
+    edges = (
+        graph.edges.join(keys.rename({"node": "src", "key": "src_key"}), on="src")
+        .join(keys.rename({"node": "dst", "key": "dst_key"}), on="dst")
+        .select(
+            pl.col("src_key").alias("src"),
+            pl.col("dst_key").alias("dst"),
+            pl.col("count").cast(pl.Float64).alias("weight"),
+            "actions",
+            "first_ts",
+            "last_ts",
+        )
+    )
+    nodes = _node_frame(graph, graph.nodes.select("key"), scored, set())
+    return ego_view(nodes, edges, center=center, hops=hops, max_nodes=max_nodes, seed=seed)
+
+
+def write_run_views(
+    result: RunResult, viz_dir: Path, *, config: Config, previous: Path | None = None
+) -> int:
+    """Write ``ring_<id>.html`` for the riskiest rings and ``index.html`` (the run report)."""
+    from ringlens.viz import ring_filename, write_run_report
+
+    viz_dir.mkdir(parents=True, exist_ok=True)
+    limit = int(config.get("viz.max_ring_views"))
+    seed = int(config.get("detect.seed"))
+    top = result.rings.head(limit)
+    for ring_id in top["ring_id"].to_list():
+        view_ring(result, ring_id, seed=seed).save(viz_dir / ring_filename(ring_id))
+    diff = None
+    if previous is not None and (Path(previous) / "rings.parquet").is_file():
+        diff = _diff_against(previous, viz_dir.parent)
+    info: dict[str, Any] = {
+        "run_id": result.report.get("run_id"),
+        "events": result.report["counts"]["events"],
+        "rings": result.rings.height,
+        "queue": result.queue.height,
+        "views": top.height,
+    }
+    write_run_report(
+        viz_dir / "index.html",
+        rings=result.rings,
+        queue=result.queue,
+        entities=result.entities,
+        diff=diff,
+        run_info=info,
+    )
+    return top.height
+
+
+def _diff_against(previous: Path, staged: Path) -> dict[str, Any] | None:
+    from ringlens.export import diff_runs
+
+    try:
+        d = diff_runs(previous, staged)
+    except Exception as exc:  # noqa: BLE001 - the report is still useful without it
+        log.warning("no run diff in the report: %s", exc)
+        return None
+    return d.summary()

@@ -1,0 +1,536 @@
+"""The whole job: events → graph → detectors → rings → scores → policy → queue → outputs.
+
+:func:`detect` runs every detector and returns ring candidates and entity signals;
+:func:`score` does everything in memory and returns a :class:`RunResult`;
+:func:`run` also writes the run folder (all-or-nothing), the queue database (one
+transaction, reviewers' work kept) and the investigator views.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ringlens import __version__
+from ringlens.config import Config, load_config, parse_duration
+from ringlens.exceptions import InputError
+from ringlens.graph import EventGraph, build_graph
+from ringlens.rings.core import CANDIDATE_SCHEMA, build_rings
+from ringlens.rings.expand import dense_cores, expand_candidates
+from ringlens.score.model import SIGNAL_SCHEMA, score_entities, score_rings
+from ringlens.score.policy import Policy, apply_policy, load_policy
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Detections", "RunResult", "detect", "score", "run", "LOCKSTEP_FAMILIES"]
+
+#: Lockstep runs separately per family: (reason code, actions, target types).
+LOCKSTEP_FAMILIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None], ...] = (
+    ("lockstep_orders", ("order", "review"), ("product",)),
+    ("lockstep_clicks", ("affiliate_click", "order"), None),
+    ("lockstep_engagement", ("like", "comment", "share", "follow"), None),
+)
+ACCOUNT_TYPES = ("creator", "buyer", "seller")
+
+Progress = Callable[[str], Any]
+
+
+@dataclass
+class Detections:
+    """What the detectors found: ring candidates and per-entity signals."""
+
+    candidates: pl.DataFrame
+    signals: pl.DataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """A scored run.
+
+    Attributes
+    ----------
+    rings, entities, queue : polars.DataFrame
+        Scored rings, scored entities, the enforcement queue.
+    report : dict
+        Counts, timings, policy report, settings (what goes into ``run.json``).
+    graph : EventGraph
+        The event graph (for views and notebooks).
+    """
+
+    rings: pl.DataFrame
+    entities: pl.DataFrame
+    queue: pl.DataFrame
+    report: dict[str, Any]
+    graph: EventGraph
+    membership: pl.DataFrame
+    run_dir: Path | None = None
+
+    def to_frame(self) -> pl.DataFrame:
+        return self.queue
+
+
+class _Timer:
+    def __init__(self, progress: Progress | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        if self.progress is not None:
+            with self.progress(name):
+                yield
+        else:
+            yield
+        self.timings[name] = round(time.perf_counter() - t, 3)
+        log.info("step %s: %.2fs", name, self.timings[name])
+
+
+def _candidates_from(groups: pl.DataFrame, detector: str) -> pl.DataFrame:
+    return groups.select(
+        pl.lit(detector).alias("detector"),
+        pl.col("candidate").cast(pl.String),
+        pl.col("key").cast(pl.String),
+        pl.col("strength").cast(pl.Float64).clip(0.0, 1.0),
+    )
+
+
+def detect(
+    graph: EventGraph,
+    *,
+    config: Config | None = None,
+    entities: pl.DataFrame | None = None,
+    labels: pl.DataFrame | None = None,
+    timer: Callable[[str], Any] | None = None,
+) -> Detections:
+    """Run every detector; return ring candidates and entity signals (see ringlens.score).
+
+    Detectors: lockstep per action family (orders, affiliate clicks, engagement),
+    shared devices and payout accounts, personalised PageRank from confirmed labels, and
+    account age / prior violations from the entities table. Dense-block peeling runs per
+    ring in :func:`ringlens.rings.expand.dense_cores`.
+    """
+    from ringlens.detect.centrality import personalized_pagerank
+    from ringlens.detect.lockstep import lockstep
+    from ringlens.detect.shared import shared_attributes
+
+    cfg = config or load_config(env={})
+    d = cfg["detect"]
+    window = parse_duration(d["lockstep_window"], key="detect.lockstep_window")
+    t = timer or (lambda name: _nullcontext())
+    cands: list[pl.DataFrame] = []
+    sigs: list[pl.DataFrame] = []
+    counts: dict[str, int] = {}
+    for reason, actions, target_types in LOCKSTEP_FAMILIES:
+        with t(f"lockstep ({reason.removeprefix('lockstep_')})"):
+            res = lockstep(
+                graph,
+                window=window,
+                actions=list(actions),
+                target_types=None if target_types is None else list(target_types),
+                min_actors=d["lockstep_min_actors"],
+                min_targets=d["lockstep_min_targets"],
+                max_target_degree=cfg.get("graph.max_target_degree"),
+            )
+        members = res.to_frame().filter(pl.col("role") == "actor")
+        grp = members.join(res.groups.select("group", "synchrony"), on="group").select(
+            pl.col("group").alias("candidate"), "key", pl.col("synchrony").alias("strength")
+        )
+        counts[reason] = res.groups.height
+        cands.append(_candidates_from(grp, reason))
+        sigs.append(grp.select("key", pl.lit(reason).alias("reason"), "strength"))
+    with t("shared attributes"):
+        sh = shared_attributes(
+            graph,
+            max_household=d["shared_max_household"],
+            min_group=d["shared_min_group"],
+        )
+    counts["shared_attributes"] = sh.groups.height
+    actors = (
+        sh.to_frame()
+        .filter(pl.col("role") == "actor")
+        .join(sh.groups.select("group", "score", "attribute_types"), on="group")
+    )
+    cands.append(
+        _candidates_from(
+            actors.select(
+                pl.col("group").alias("candidate"), "key", pl.col("score").alias("strength")
+            ),
+            "shared",
+        )
+    )
+    kinds = actors.select("key", "score", "attribute_types").explode("attribute_types")
+    sigs.append(
+        kinds.select(
+            "key",
+            pl.when(pl.col("attribute_types") == "payment")
+            .then(pl.lit("shared_payout"))
+            .otherwise(pl.lit("shared_device"))
+            .alias("reason"),
+            pl.col("score").cast(pl.Float64).clip(0.0, 1.0).alias("strength"),
+        )
+    )
+    if labels is not None and labels.filter(pl.col("label") == "confirmed").height:
+        with t("personalised pagerank"):
+            ppr = personalized_pagerank(graph, seeds=labels)
+        ranked = ppr.filter(
+            pl.col("key").str.contains(f"^({'|'.join(ACCOUNT_TYPES)}):") & ~pl.col("is_seed")
+        ).with_columns((pl.col("ppr").rank("average") / pl.len()).alias("pct"))
+        near = ranked.filter((pl.col("pct") >= 0.99) & (pl.col("ppr_lift") > 1.0))
+        sigs.append(
+            near.select(
+                "key",
+                pl.lit("near_confirmed_bad").alias("reason"),
+                ((pl.col("pct") - 0.99) / 0.01).clip(0.2, 1.0).alias("strength"),
+            )
+        )
+        counts["near_confirmed_bad"] = near.height
+    if entities is not None and entities.height:
+        first = graph.events["ts"].min()
+        ent = entities.select(
+            pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"),
+            "created_at",
+            "prior_violations",
+        )
+        seen = graph.nodes.select("key")
+        ent = ent.join(seen, on="key", how="semi")
+        new = ent.filter(pl.col("created_at") >= first - timedelta(days=60))
+        sigs.append(
+            new.select("key", pl.lit("new_account").alias("reason"), pl.lit(1.0).alias("strength"))
+        )
+        pv = ent.filter(pl.col("prior_violations") > 0)
+        sigs.append(
+            pv.select(
+                "key",
+                pl.lit("prior_violations").alias("reason"),
+                (1.0 - pl.lit(0.5).pow(pl.col("prior_violations").cast(pl.Float64))).alias(
+                    "strength"
+                ),
+            )
+        )
+    candidates = (
+        pl.concat([c.cast(CANDIDATE_SCHEMA) for c in cands])
+        if cands
+        else pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    )
+    signals = (
+        pl.concat([s.cast(SIGNAL_SCHEMA) for s in sigs])
+        if sigs
+        else pl.DataFrame(schema=SIGNAL_SCHEMA)
+    )
+    signals = signals.group_by("key", "reason").agg(pl.col("strength").max()).sort("key", "reason")
+    return Detections(
+        candidates=candidates.sort("detector", "candidate", "key"), signals=signals, counts=counts
+    )
+
+
+@contextmanager
+def _nullcontext() -> Iterator[None]:
+    yield
+
+
+def _fingerprint(paths: Sequence[Path]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for p in paths:
+        h.update(p.name.encode())
+        with p.open("rb") as fh:
+            while chunk := fh.read(1 << 22):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def score(
+    events: pl.DataFrame | pl.LazyFrame | EventGraph,
+    *,
+    entities: pl.DataFrame | None = None,
+    labels: pl.DataFrame | None = None,
+    config: Config | None = None,
+    policy: Policy | None = None,
+    run_id: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Score events in memory: rings, entities and the queue (nothing is written).
+
+    Examples
+    --------
+    >>> from ringlens.synth import SynthConfig, generate
+    >>> data = generate(SynthConfig(n_events=20_000, rings_per_pattern=1, seed=11))
+    >>> res = score(data.events, entities=data.entities, labels=data.labels)
+    >>> res.rings.height > 0 and res.queue.columns[:3] == ["queue_item_id", "entity_type", "entity_id"]
+    True
+    """
+    cfg = config or load_config(env={})
+    pol = policy or load_policy()
+    timer = _Timer(progress)
+    if isinstance(events, EventGraph):
+        graph = events
+    else:
+        with timer("build graph"):
+            graph = build_graph(events)
+    det = detect(graph, config=cfg, entities=entities, labels=labels, timer=timer)
+    d = cfg["detect"]
+    window = parse_duration(d["lockstep_window"], key="detect.lockstep_window")
+    with timer("expand candidates"):
+        cands = expand_candidates(
+            graph,
+            det.candidates,
+            window=window,
+            max_target_degree=cfg.get("graph.max_target_degree"),
+        )
+    with timer("rings"):
+        rings = build_rings(
+            graph, cands, entities=entities, min_size=d["min_ring_size"], burst_window=window
+        )
+    with timer("dense blocks"):
+        cores = dense_cores(graph, rings.membership, min_rows=d["dense_min_rows"])
+    signals = pl.concat(
+        [
+            det.signals,
+            cores.select("key", pl.lit("dense_block").alias("reason"), "strength").cast(
+                SIGNAL_SCHEMA
+            ),
+        ]
+    )
+    weights = cfg.get("score.weights")
+    with timer("score"):
+        rings_scored = score_rings(rings.rings, rings.membership, signals, weights=weights)
+        ents = score_entities(
+            signals, rings=rings_scored, membership=rings.membership, weights=weights
+        )
+        if entities is not None and entities.height:
+            ents = ents.join(
+                entities.select("entity_type", "entity_id", "market", "display_name"),
+                on=["entity_type", "entity_id"],
+                how="left",
+            )
+        else:
+            ents = ents.with_columns(
+                pl.lit(None, dtype=pl.String).alias("market"),
+                pl.lit(None, dtype=pl.String).alias("display_name"),
+            )
+    rid = (
+        run_id
+        or "run_"
+        + hashlib.blake2b(
+            json.dumps(
+                [cfg.to_dict(), pol.to_dict(), graph.n_nodes, graph.n_edges, graph.events.height],
+                sort_keys=True,
+                default=str,
+            ).encode(),
+            digest_size=8,
+        ).hexdigest()
+    )
+    with timer("policy"):
+        queue, qreport = apply_policy(ents, rings_scored, pol, run_id=rid, labels=labels)
+    report = {
+        "run_id": rid,
+        "version": __version__,
+        "seed": d["seed"],
+        "counts": {
+            "events": graph.events.height,
+            "nodes": graph.n_nodes,
+            "edges": graph.n_edges,
+            "candidates": {k: v for k, v in sorted(det.counts.items())},
+            "rings": rings_scored.height,
+            "rings_by_pattern": dict(sorted(rings_scored.group_by("pattern").len().iter_rows()))
+            if rings_scored.height
+            else {},
+            "scored_entities": ents.height,
+            "queue": queue.height,
+        },
+        "policy": {"source": pol.source, **qreport},
+        "timings": timer.timings,
+    }
+    return RunResult(
+        rings=_ring_output(rings_scored),
+        entities=ents,
+        queue=queue,
+        report=report,
+        graph=graph,
+        membership=rings.membership,
+    )
+
+
+def _ring_output(rings: pl.DataFrame) -> pl.DataFrame:
+    """rings.parquet: ring_id, pattern, risk_score, size, members, reasons, contributions, features."""
+    if rings.height == 0:
+        return rings
+    first = [
+        "ring_id",
+        "pattern",
+        "risk_score",
+        "size",
+        "members",
+        "reasons",
+        "contributions",
+        "detectors",
+        "market",
+    ]
+    feats = [c for c in rings.columns if c not in first]
+    return rings.select(
+        *first[:3],
+        pl.col("size").cast(pl.Int64),
+        *first[4:],
+        pl.struct(feats).alias("features"),
+        *feats,
+    )
+
+
+def run(
+    events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    out_dir: str | os.PathLike[str],
+    entities: str | os.PathLike[str] | None = None,
+    labels: str | os.PathLike[str] | None = None,
+    config: Config | None = None,
+    policy: str | os.PathLike[str] | Policy | None = None,
+    database: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Read inputs, score, and write the run folder, queue sinks, database and views.
+
+    ``entities`` and ``labels`` default to ``entities.*`` / ``labels.*`` next to the events
+    when ``events`` is a folder that holds them (as ``ringlens synth`` writes).
+    """
+    from ringlens.io import load_entities, load_labels, resolve_inputs, scan_events
+
+    cfg = config or load_config()
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    timer = _Timer(progress)
+    with timer("ingest"):
+        files = resolve_inputs(events, table="events")
+        lf = scan_events(files, columns=cfg.get("input.columns"))
+        folder = (
+            Path(events)
+            if isinstance(events, str | os.PathLike) and Path(events).is_dir()
+            else None
+        )
+        ent_src = entities if entities is not None else _beside(folder, "entities")
+        lab_src = labels if labels is not None else _beside(folder, "labels")
+        ent_df = load_entities(ent_src) if ent_src is not None else None
+        lab_df = load_labels(lab_src) if lab_src is not None else None
+        fingerprint = _fingerprint(files)
+    with timer("build graph"):
+        graph = build_graph(lf)
+    seed_part = json.dumps([fingerprint, cfg.to_dict(), pol.to_dict()], sort_keys=True, default=str)
+    run_id = "run_" + hashlib.blake2b(seed_part.encode(), digest_size=8).hexdigest()
+    res = score(
+        graph,
+        entities=ent_df,
+        labels=lab_df,
+        config=cfg,
+        policy=pol,
+        run_id=run_id,
+        progress=progress,
+    )
+    res.report["timings"] = {**timer.timings, **res.report["timings"]}
+    res.report["inputs"] = {
+        "events": [str(p) for p in files],
+        "entities": None if ent_src is None else str(ent_src),
+        "labels": None if lab_src is None else str(lab_src),
+        "fingerprint": fingerprint,
+    }
+    res.report["config"] = cfg.to_dict()
+    res.report["config_sources"] = cfg.sources
+    with timer("export"):
+        res.run_dir = write_outputs(
+            res, out_dir=out_dir, config=cfg, database=database, progress=progress
+        )
+    res.report["timings"].update(timer.timings)
+    return res
+
+
+def _beside(folder: Path | None, name: str) -> Path | None:
+    if folder is None:
+        return None
+    for ext in ("parquet", "csv", "ndjson", "jsonl"):
+        p = folder / f"{name}.{ext}"
+        if p.is_file():
+            return p
+    return None
+
+
+def write_outputs(
+    res: RunResult,
+    *,
+    out_dir: str | os.PathLike[str],
+    config: Config,
+    database: str | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the run folder (all-or-nothing), then upsert the queue database."""
+    from ringlens.export import RunWriter, open_queue_store
+    from ringlens.export._queue_schema import QUEUE_COLUMNS
+
+    out = Path(out_dir)
+    sinks = set(config.get("export.sinks"))
+    unknown = sinks - {"parquet", "csv", "jsonl", "sqlite", "postgres"}
+    if unknown:
+        raise InputError(
+            f"export.sinks: unknown sink {sorted(unknown)[0]!r} (expected parquet, csv, jsonl, sqlite, postgres)"
+        )
+    with RunWriter(out, run_id=res.report["run_id"]) as stage:
+        stage.write("rings.parquet", res.rings)
+        stage.write("entities.parquet", res.entities)
+        stage.write("queue.parquet", res.queue)
+        if "csv" in sinks:
+            stage.write("queue.csv", res.queue)
+        if "jsonl" in sinks:
+            stage.write("queue.jsonl", res.queue)
+        if config.get("viz.enabled"):
+            t = time.perf_counter()
+            ctx = progress("views") if progress is not None else _nullcontext()
+            with ctx:
+                n_views = write_views(res, stage.path / "viz", config=config, previous=out)
+            res.report["timings"]["views"] = round(time.perf_counter() - t, 3)
+            res.report["counts"]["views"] = n_views
+        stage.write("run.json", _jsonable(res.report))
+    db = database or os.environ.get("RINGLENS_DATABASE_URL") or config.get("export.database")
+    if db and ("sqlite" in sinks or "postgres" in sinks or database):
+        target = db if "://" in db or os.path.isabs(db) or database else str(out / db)
+        with open_queue_store(target) as store:
+            up = store.upsert(
+                res.queue.select(QUEUE_COLUMNS),
+                run_id=res.report["run_id"],
+                requeue_margin=config.get("export.requeue_margin"),
+            )
+        res.report["database"] = {"target": _redact(target), **up.as_dict()}
+    return out
+
+
+def _redact(target: str) -> str:
+    from ringlens.export import redact_url
+
+    return redact_url(target)
+
+
+def write_views(
+    res: RunResult, viz_dir: Path, *, config: Config, previous: Path | None = None
+) -> int:
+    """Ring views for the top rings and the run report, into ``viz_dir``."""
+    from ringlens import evidence
+
+    return evidence.write_run_views(res, viz_dir, config=config, previous=previous)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
