@@ -338,3 +338,23 @@ def test_bad_matrix_raises_input_error():
 def test_trim_block_bad_ratio():
     with pytest.raises(ConfigError, match="min_ratio"):
         trim_block(np.ones((2, 2)), DenseBlock(np.arange(2), np.arange(2), 1.0), min_ratio=0)
+
+
+def test_trim_block_recovers_block_under_biased_camouflage():
+    from ringlens.eval import inject_block, precision_recall_f1
+
+    rng = np.random.default_rng(5)
+    m, n, e = 6000, 150, 12000
+    pop = 1.0 / np.arange(1, n + 1) ** 0.9
+    cols = rng.choice(n, e, p=pop / pop.sum())
+    bg = sp.csr_matrix((np.ones(e), (rng.integers(0, m, e), cols)), shape=(m, n))
+    bg.data[:] = 1.0
+    inj = inject_block(bg, n_rows=80, n_cols=15, density=0.6, camouflage="biased", seed=1)
+    raw = fraudar(inj.matrix)[0]
+    trimmed = trim_block(inj.matrix, raw)
+    raw_cols = precision_recall_f1(raw.cols.tolist(), inj.fraud_cols.tolist()).f1
+    assert precision_recall_f1(trimmed.rows.tolist(), inj.fraud_rows.tolist()).f1 >= 0.95
+    assert precision_recall_f1(trimmed.cols.tolist(), inj.fraud_cols.tolist()).f1 >= 0.9
+    assert raw_cols < 0.8  # the raw block pulled in popular columns
+    kept = trim_block(inj.matrix, raw, expand=False)
+    assert set(kept.rows.tolist()) <= set(raw.rows.tolist())

@@ -822,85 +822,127 @@ def trim_block(
     block: DenseBlock,
     *,
     min_ratio: float = 0.5,
-    max_iter: int = 100,
+    popularity: bool = True,
+    expand: bool = True,
+    max_iter: int = 50,
 ) -> DenseBlock:
-    """Drop block members whose density inside the block is far below the block's.
+    """Refine a block: keep the members that are as connected inside it as the block is.
 
-    FRAUDAR's block is the densest *prefix* of a greedy peeling; under camouflage it also
-    contains popular columns that many fraud rows touch as camouflage (and busy honest
-    rows that touch the fraud columns). A true member of a dense block is about as
-    connected inside it as the block on average, so this removes, repeatedly until
-    nothing changes:
+    FRAUDAR's block is the densest *prefix* of a greedy peeling. Under camouflage it also
+    holds popular columns that fraud rows touch as camouflage (and busy honest rows that
+    review those), and it misses fraud rows whose degree happens to be below the block's
+    density. This applies one membership rule to every row and column, repeatedly, until
+    nothing changes (columns first, then rows, in each round):
 
-    * columns whose fill ``e(R, j) / |R|`` is below ``min_ratio`` × the block's fill
-      ``e(R, C) / (|R| |C|)``, and
-    * rows whose fill ``e(i, C) / |C|`` is below ``min_ratio`` × the block's fill,
+    * **fill**: a column's fill ``e(R, j) / |R|`` — a row's ``e(i, C) / |C|`` — must be at
+      least ``min_ratio`` × the block's fill ``e(R, C) / (|R| |C|)``;
+    * **excess over popularity** (``popularity=True``): a column must get more edges from
+      the block's rows than their total degree spread in proportion to column degree would
+      give, ``e(R, j) > deg(R) · d_j / E``; a row must send more edges into the block's
+      columns than its degree spread in proportion to column degree would,
+      ``e(i, C) > d_i · d(C) / E`` (a configuration-model null, as in modularity). This
+      removes columns that block rows touch only because everybody touches them
+      (popularity-biased camouflage) and honest heavy users.
 
-    where ``e`` counts edges (non-zero entries, unweighted) and ``R``, ``C`` are the
-    current rows and columns. Columns are trimmed first in each round (a few popular
-    columns lower every fraud row's fill). The score of the result is its unweighted
-    fill ``e(R, C) / (|R| |C|)``.
+    With ``expand=True`` rows and columns outside the block that satisfy the rule join it;
+    otherwise the rule only removes members. ``e`` counts edges (non-zero entries,
+    unweighted); ``d`` are degrees and ``E`` the number of edges in ``matrix``. Nothing
+    here looks at labels: the rule is fixed by ``min_ratio`` (default one half) and the null
+    model. The score of the result is its fill ``e(R, C) / (|R| |C|)``.
 
     Parameters
     ----------
     matrix : scipy.sparse matrix or 2-D array
         The matrix the block was found in.
     block : DenseBlock
+        Typically ``fraudar(matrix)[0]``.
     min_ratio : float, default 0.5
-        In (0, 1]: how far below the block's fill a member may be.
-    max_iter : int, default 100
+        In (0, 1]: how far below the block's fill a member's fill may be.
+    popularity : bool, default True
+        Also require the excess over the popularity null.
+    expand : bool, default True
+        Let outside rows and columns join when they satisfy the rule.
+    max_iter : int, default 50
 
     Returns
     -------
     DenseBlock
+        May be empty (no rows or no columns) when no member satisfies the rule.
 
     Examples
     --------
-    A 4 × 3 full block plus a column that only one of its rows touches:
+    A 4 × 3 full block; a popular column that one block row also touches; a row that
+    belongs to the block (2 of its 3 columns) although peeling left it out; background:
 
     >>> import numpy as np
-    >>> dense = np.zeros((5, 4))
+    >>> dense = np.zeros((10, 8))
     >>> dense[:4, :3] = 1
-    >>> dense[0, 3] = dense[4, 3] = 1
+    >>> dense[0, 3] = 1
+    >>> dense[5, :2] = 1
+    >>> dense[6:, 3] = 1
+    >>> dense[6:, 4:] = np.eye(4)
     >>> raw = DenseBlock(np.arange(4), np.arange(4), 0.0)
     >>> t = trim_block(dense, raw)
-    >>> t.rows, t.cols, t.score
-    (array([0, 1, 2, 3]), array([0, 1, 2]), 1.0)
+    >>> t.rows, t.cols, round(t.score, 3)
+    (array([0, 1, 2, 3, 5]), array([0, 1, 2]), 0.933)
+    >>> trim_block(dense, raw, expand=False).rows
+    array([0, 1, 2, 3])
     """
     if not (isinstance(min_ratio, (int, float)) and 0.0 < float(min_ratio) <= 1.0):
         raise ConfigError(f"min_ratio must be a number in (0, 1]; got {min_ratio!r}")
     max_iter = _check_int("max_iter", max_iter, 1)
-    csr = _as_csr(matrix)
-    rows = np.asarray(block.rows, dtype=np.int64)
-    cols = np.asarray(block.cols, dtype=np.int64)
-    if rows.size == 0 or cols.size == 0:
-        return DenseBlock(rows=rows, cols=cols, score=0.0)
-    sub = (csr[rows][:, cols] != 0).astype(np.int64).tocsr()
-    r_keep = np.ones(rows.size, dtype=bool)
-    c_keep = np.ones(cols.size, dtype=bool)
+    binary = _as_csr(matrix)
+    binary.data[:] = 1.0
+    m, n = binary.shape
+    in_r = np.zeros(m, dtype=bool)
+    in_r[np.asarray(block.rows, dtype=np.int64)] = True
+    in_c = np.zeros(n, dtype=bool)
+    in_c[np.asarray(block.cols, dtype=np.int64)] = True
+    if binary.nnz == 0 or not in_r.any() or not in_c.any():
+        return DenseBlock(np.flatnonzero(in_r), np.flatnonzero(in_c), 0.0)
+    csc = binary.tocsc()
+    row_deg = np.diff(binary.indptr).astype(np.float64)
+    col_deg = np.diff(csc.indptr).astype(np.float64)
+    total = float(binary.nnz)
+    ratio = float(min_ratio)
+
+    def fill() -> float:
+        nr, nc = int(in_r.sum()), int(in_c.sum())
+        if nr == 0 or nc == 0:
+            return 0.0
+        return float(binary[in_r][:, in_c].sum()) / (nr * nc)
+
     for _ in range(max_iter):
         changed = False
-        for side in ("col", "row"):
-            s = sub[r_keep][:, c_keep]
-            nr, nc = s.shape
-            if nr == 0 or nc == 0:
-                break
-            fill = s.sum() / (nr * nc)
-            if side == "col":
-                col_fill = np.asarray(s.sum(axis=0)).ravel() / nr
-                low = col_fill < min_ratio * fill
-                if low.any() and not low.all():
-                    c_keep[np.flatnonzero(c_keep)[low]] = False
-                    changed = True
-            else:
-                row_fill = np.asarray(s.sum(axis=1)).ravel() / nc
-                low = row_fill < min_ratio * fill
-                if low.any() and not low.all():
-                    r_keep[np.flatnonzero(r_keep)[low]] = False
-                    changed = True
-        if not changed:
+        # columns, given the rows
+        f = fill()
+        e_col = np.asarray(binary[in_r].sum(axis=0)).ravel()  # e(R, j) for every column
+        keep_c = e_col >= ratio * f * in_r.sum()
+        if popularity:
+            keep_c &= e_col > row_deg[in_r].sum() * col_deg / total
+        if not expand:
+            keep_c &= in_c
+        if not np.array_equal(keep_c, in_c):
+            in_c, changed = keep_c, True
+        if not in_c.any():
             break
-    s = sub[r_keep][:, c_keep]
-    nr, nc = s.shape
-    score = float(s.sum() / (nr * nc)) if nr and nc else 0.0
-    return DenseBlock(rows=rows[r_keep], cols=cols[c_keep], score=score)
+        # rows, given the columns
+        f = fill()
+        e_row = np.asarray(csc[:, in_c].sum(axis=1)).ravel()  # e(i, C) for every row
+        keep_r = e_row >= ratio * f * in_c.sum()
+        if popularity:
+            keep_r &= e_row > row_deg * col_deg[in_c].sum() / total
+        keep_r &= e_row > 0
+        if not expand:
+            keep_r &= in_r
+        if not np.array_equal(keep_r, in_r):
+            in_r, changed = keep_r, True
+        if not changed or not in_r.any():
+            break
+    else:
+        log.warning("trim_block did not settle in %d rounds; returning the last state", max_iter)
+    rows, cols = np.flatnonzero(in_r).astype(np.int64), np.flatnonzero(in_c).astype(np.int64)
+    log.debug(
+        "trim_block: %d x %d -> %d x %d", block.rows.size, block.cols.size, rows.size, cols.size
+    )
+    return DenseBlock(rows=rows, cols=cols, score=fill())
