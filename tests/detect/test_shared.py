@@ -1,0 +1,137 @@
+"""Shared attributes: devices and payout accounts beyond households."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import polars as pl
+import pytest
+
+from ringlens.detect import shared_attributes
+from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph import build_graph
+from ringlens.synth import SynthConfig, generate
+
+TS = datetime(2026, 10, 1, tzinfo=timezone.utc)
+
+
+def frame(rows: list[tuple[str, str, str, str, str]]) -> pl.DataFrame:
+    """(actor_type, actor_id, action, target_type, target_id) rows."""
+    return pl.DataFrame(
+        rows, schema=["actor_type", "actor_id", "action", "target_type", "target_id"], orient="row"
+    ).with_columns(ts=pl.lit(TS))
+
+
+def hand_made() -> pl.DataFrame:
+    rows = []
+    # farm: 7 creators on one phone, paying out to one account
+    rows += [("creator", f"f{i}", "login", "device", "phone1") for i in range(7)]
+    rows += [("creator", f"f{i}", "payout_to", "payment", "acct1") for i in range(7)]
+    # small farm: 3 creators sharing two phones and one payout account (each attribute
+    # is household-sized, but three attributes in common is no household)
+    rows += [("creator", f"s{i}", "login", "device", d) for i in range(3) for d in ("ph2", "ph3")]
+    rows += [("creator", f"s{i}", "payout_to", "payment", "acct2") for i in range(3)]
+    # households: 4 buyers on one tablet, 2 on another; a creator couple sharing a payout
+    rows += [("buyer", f"h{i}", "login", "device", "tab1") for i in range(4)]
+    rows += [("buyer", f"k{i}", "login", "device", "tab2") for i in range(2)]
+    rows += [("creator", c, "payout_to", "payment", "acct3") for c in ("c1", "c2")]
+    rows += [("creator", c, "login", "device", f"own_{c}") for c in ("c1", "c2")]
+    # non-attribute activity is ignored
+    rows += [("buyer", f"h{i}", "order", "product", "p1") for i in range(4)]
+    return frame(rows)
+
+
+def test_hand_made_groups() -> None:
+    res = shared_attributes(build_graph(hand_made()))
+    assert res.groups.columns == [
+        "group",
+        "n_actors",
+        "n_attributes",
+        "max_attribute_actors",
+        "attribute_types",
+        "score",
+    ]
+    assert res.to_frame().columns == ["group", "key", "role", "degree"]
+    assert res.attributes.columns == [
+        "group",
+        "key",
+        "attribute_type",
+        "n_actors",
+        "n_group_actors",
+    ]
+    assert res.groups.select("group", "n_actors", "n_attributes", "attribute_types").rows() == [
+        (0, 7, 2, ["device", "payment"]),
+        (1, 3, 3, ["device", "payment"]),
+    ]
+    assert res.actors(0) == [f"creator:f{i}" for i in range(7)]
+    assert res.actors(1) == [f"creator:s{i}" for i in range(3)]
+    assert res.groups["score"].to_list() == [7.0, 3.0]
+    flagged = set(res.to_frame()["key"])
+    assert not flagged & {"buyer:h0", "buyer:k0", "creator:c1", "device:tab1", "payment:acct3"}
+
+
+def test_thresholds() -> None:
+    g = build_graph(hand_made())
+    # households of 4 become suspicious when the household limit is 3
+    res = shared_attributes(g, max_household=3)
+    assert "buyer:h0" in set(res.to_frame()["key"])
+    # one shared attribute is enough when min_shared=1: the creator couple is linked (but is 2 < min_group)
+    assert "creator:c1" not in set(shared_attributes(g, min_shared=1).to_frame()["key"])
+    assert "creator:c1" in set(shared_attributes(g, min_shared=1, min_group=2).to_frame()["key"])
+    # devices only: the small farm is linked only through 2 devices, still >= min_shared
+    dev = shared_attributes(g, attribute_types=["device"])
+    assert dev.groups["n_actors"].to_list() == [7, 3]
+    # an attribute above max_attribute_actors is left out
+    assert shared_attributes(g, max_attribute_actors=6).groups["n_actors"].to_list() == [3]
+
+
+def test_row_order_does_not_matter() -> None:
+    ev = hand_made()
+    a = shared_attributes(build_graph(ev))
+    b = shared_attributes(build_graph(ev.sample(fraction=1.0, shuffle=True, seed=4)))
+    assert (
+        a.groups.equals(b.groups)
+        and a.members.equals(b.members)
+        and a.attributes.equals(b.attributes)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"max_household": 0}, "max_household"),
+        ({"min_shared": 0}, "min_shared"),
+        ({"min_group": 1}, "min_group"),
+        ({"max_attribute_actors": -1}, "max_attribute_actors"),
+        ({"attribute_types": []}, "attribute_types"),
+        ({"attribute_types": None}, "attribute_types"),
+    ],
+)
+def test_bad_params(kwargs, word) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match=word):
+        shared_attributes(build_graph(hand_made()), **kwargs)
+
+
+def test_needs_event_graph() -> None:
+    with pytest.raises(InputError, match="EventGraph"):
+        shared_attributes(build_graph(hand_made()).project())  # type: ignore[arg-type]
+
+
+def test_synthetic_farms_found_households_not() -> None:
+    data = generate(SynthConfig(n_events=50_000, rings_per_pattern=2, seed=3))
+    truth = data.truth.with_columns(key=pl.concat_str("entity_type", pl.lit(":"), "entity_id"))
+    res = shared_attributes(build_graph(data.events))
+    actors = res.to_frame().filter(pl.col("role") == "actor")
+    farms = truth.filter(pl.col("pattern") == "sock_puppet_farm")
+    assert farms.join(actors, on="key", how="semi").height == farms.height
+    # fake-buyer device pools of brushing and affiliate rings are found too
+    buyers = truth.filter(
+        pl.col("pattern").is_in(["brushing", "affiliate_fraud"])
+        & (pl.col("entity_type") == "buyer")
+    )
+    assert buyers.join(actors, on="key", how="semi").height >= 0.9 * buyers.height
+    # no household, no organic payout partner
+    assert actors.join(truth, on="key", how="anti").height == 0
+    labelled = actors.join(truth.select("key", "ring_id"), on="key")
+    assert labelled.group_by("group").agg(pl.col("ring_id").n_unique().alias("n"))["n"].max() == 1
+    assert res.groups["score"].min() > 4
