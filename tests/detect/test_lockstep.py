@@ -133,7 +133,7 @@ def recall_and_organic(
     [
         ("brushing", "buyer", 0.75, 2),
         ("affiliate_fraud", "buyer", 0.8, 2),
-        ("mutual_boost", "creator", 0.8, 8),
+        ("mutual_boost", "creator", 0.9, 1),
     ],
 )
 def test_synthetic_rings(synth, pattern, actor_type, min_recall, max_organic) -> None:  # type: ignore[no-untyped-def]
