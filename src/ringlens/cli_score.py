@@ -141,7 +141,10 @@ def explore(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", help="HTML file to write (default: RUN/viz/<name>.html)."),
+        typer.Option(
+            "--output",
+            help="HTML file to write (default: RUN/explore/<name>.html, kept across re-runs).",
+        ),
     ] = None,
 ) -> None:
     """Write an interactive view of one entity's neighbourhood (ego view) or of one ring.
@@ -187,7 +190,7 @@ def explore(
                     max_nodes=max_nodes or cfg.get("viz.max_nodes"),
                     scored=scored,
                 )
-            target = output or (Path(run_dir) / "viz" / f"ego_{safe_filename(entity)}.html")
+            target = output or (Path(run_dir) / "explore" / f"ego_{safe_filename(entity)}.html")
         else:
             rings = pl.read_parquet(rd / "rings.parquet")
             row = rings.filter(pl.col("ring_id") == ring)
@@ -198,7 +201,7 @@ def explore(
             view = ring_view(
                 nodes, edges, title=f"ring {ring}", evidence=ring_evidence(g, members), note=note
             )
-            target = output or (Path(run_dir) / "viz" / ring_filename(str(ring)))
+            target = output or (Path(run_dir) / "explore" / ring_filename(str(ring)))
         target.parent.mkdir(parents=True, exist_ok=True)
         view.save(target)
         say(f"wrote {target} — open {target.resolve().as_uri()}")
@@ -238,5 +241,63 @@ def diff(
                 "queue: "
                 + ", ".join(f"{k} {v}" for k, v in q.items() if not isinstance(v, dict | list))
             )
+
+    guarded(run)
+
+
+@app.command("eval")
+def eval_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `ringlens score`.")],
+    truth: Annotated[
+        Path, typer.Option("--truth", "-t", help="truth.parquet (planted rings) or a labels file.")
+    ],
+    k: Annotated[
+        int | None, typer.Option(help="Cut-off for precision@K (default: number of true entities).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Evaluate a run against ground truth, next to trivial baselines (degree, account age, one interaction).
+
+    Example: [bold]ringlens eval out/demo --truth graphs/demo/truth.parquet[/]
+    """
+
+    def run() -> None:
+        from ringlens.eval.evaluate import evaluate_run_dir
+
+        with step("evaluate"):
+            ev = evaluate_run_dir(run_dir, truth, k=k)
+        if as_json:
+            sys.stdout.write(json.dumps(ev.as_dict(), indent=2, sort_keys=True, default=str) + "\n")
+            return
+        cols = [
+            "ring_recall",
+            "precision_at_k",
+            "recall_at_k",
+            "precision",
+            "recall",
+            "f1",
+            "roc_auc",
+            "average_precision",
+        ]
+        t = Table(title=f"{run_dir} vs {truth} (K = {ev.k}, {ev.n_entities:,} accounts)")
+        t.add_column("method")
+        short = {
+            "ring_recall": "rings",
+            "precision_at_k": "P@K",
+            "recall_at_k": "R@K",
+            "precision": "P",
+            "recall": "R",
+            "f1": "F1",
+            "roc_auc": "AUC",
+            "average_precision": "AP",
+        }
+        for c in cols:
+            t.add_column(short[c], justify="right")
+        for method, m in ev.metrics.items():
+            t.add_row(
+                method,
+                *("—" if m.get(c) is None or m.get(c) != m.get(c) else f"{m[c]:.3f}" for c in cols),
+            )
+        out.print(t)
 
     guarded(run)

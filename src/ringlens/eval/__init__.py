@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ringlens.eval.evaluate import Evaluation, evaluate, evaluate_run_dir
 from ringlens.eval.inject import Injection, inject_block
 from ringlens.eval.metrics import (
     PRF,
@@ -13,6 +14,9 @@ from ringlens.eval.metrics import (
 )
 
 __all__ = [
+    "Evaluation",
+    "evaluate",
+    "evaluate_run_dir",
     "Injection",
     "inject_block",
     "PRF",

@@ -383,6 +383,14 @@ def generate(config: SynthConfig | None = None) -> SynthData:
         "buyer": list(t0 - rng.uniform(60, 3 * 365, n_buyers) * 86400),
         "seller": list(t0 - rng.uniform(90, 4 * 365, n_sellers) * 86400),
     }
+    # a platform signs up new users all the time: 8 % of organic accounts are < 45 days
+    # old (a separate stream, so the rest of the data does not move with this choice)
+    age_rng = np.random.default_rng([cfg.seed, 45])
+    for kind in created:
+        arr = np.asarray(created[kind])
+        fresh = age_rng.random(len(arr)) < 0.08
+        arr[fresh] = t0 - age_rng.uniform(1, 45, int(fresh.sum())) * 86400
+        created[kind] = list(arr)
     market_of = {
         "creator": list(creator_niche % len(MARKETS)),
         "buyer": list(buyer_niche % len(MARKETS)),

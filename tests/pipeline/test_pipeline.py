@@ -1,0 +1,170 @@
+"""End to end: the demo set through `ringlens score`, determinism, reviewer work kept, eval."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from ringlens.cli import app
+from ringlens.eval.evaluate import evaluate_run_dir
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, demo_dir):
+    out = tmp_path_factory.mktemp("run") / "out"
+    r = runner.invoke(app, ["score", str(demo_dir), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out, r.output
+
+
+def test_score_writes_the_run_folder(demo_run) -> None:
+    out, output = demo_run
+    for name in (
+        "rings.parquet",
+        "entities.parquet",
+        "queue.parquet",
+        "queue.csv",
+        "queue.jsonl",
+        "run.json",
+    ):
+        assert (out / name).is_file(), name
+    assert (out / "viz" / "index.html").is_file()
+    assert (
+        "rings by pattern" in output and "queue by action" in output and "report: file://" in output
+    )
+    q = pl.read_parquet(out / "queue.parquet")
+    assert q["queue_item_id"].is_unique().all()
+    assert q["risk_score"].is_between(0, 100).all()
+    for ev in q["evidence"].drop_nulls().unique().to_list():
+        assert (out / ev).is_file(), ev
+    rings = pl.read_parquet(out / "rings.parquet")
+    assert {"ring_id", "pattern", "risk_score", "size", "members", "reasons", "features"} <= set(
+        rings.columns
+    )
+    ents = pl.read_parquet(out / "entities.parquet")
+    assert {"entity_type", "entity_id", "risk_score", "ring_id", "reasons"} <= set(ents.columns)
+    info = json.loads((out / "run.json").read_text())
+    assert info["counts"]["rings"] == rings.height and info["inputs"]["fingerprint"]
+
+
+def test_demo_finds_every_planted_ring(demo_run, demo_dir) -> None:
+    out, _ = demo_run
+    ev = evaluate_run_dir(out, demo_dir / "truth.parquet")
+    m = ev.metrics["ringlens"]
+    assert m["ring_recall"] >= 0.9
+    assert m["precision_at_k"] >= 0.9
+    assert m["precision_at_k"] > ev.metrics["degree"]["precision_at_k"] + 0.5
+    assert m["precision_at_k"] > ev.metrics["account_age"]["precision_at_k"] + 0.3
+    rings = pl.read_parquet(out / "rings.parquet")
+    assert set(rings["pattern"]) == {
+        "mutual_boost",
+        "brushing",
+        "affiliate_fraud",
+        "sock_puppet_farm",
+    }
+
+
+def test_same_input_and_seed_give_identical_files(demo_run, demo_dir, tmp_path) -> None:
+    out, _ = demo_run
+    again = tmp_path / "again"
+    r = runner.invoke(app, ["-q", "score", str(demo_dir), "--out", str(again)])
+    assert r.exit_code == 0, r.output
+    for name in (
+        "rings.parquet",
+        "entities.parquet",
+        "queue.parquet",
+        "queue.csv",
+        "queue.jsonl",
+        "viz/index.html",
+    ):
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_rerun_keeps_reviewer_edits_and_dismissals(demo_dir, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["-q", "score", str(demo_dir), "--out", str(out)]).exit_code == 0
+    db = out / "queue.sqlite"
+    with sqlite3.connect(db) as con:
+        ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT queue_item_id FROM queue_items ORDER BY queue_item_id LIMIT 3"
+            )
+        ]
+        con.execute(
+            "UPDATE queue_items SET status='in_review', assignee='ana', notes='looking' WHERE queue_item_id=?",
+            (ids[0],),
+        )
+        con.execute(
+            "UPDATE queue_items SET status='dismissed', notes='organic' WHERE queue_item_id=?",
+            (ids[1],),
+        )
+    r = runner.invoke(app, ["score", str(demo_dir), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(db) as con:
+        rows = dict(
+            (r[0], r[1:])
+            for r in con.execute(
+                "SELECT queue_item_id, status, assignee, notes FROM queue_items WHERE queue_item_id IN (?, ?)",
+                ids[:2],
+            )
+        )
+        total = con.execute("SELECT count(*) FROM queue_items").fetchone()[0]
+    assert rows[ids[0]] == ("in_review", "ana", "looking")
+    assert rows[ids[1]][0] == "dismissed" and rows[ids[1]][2] == "organic"
+    assert total == pl.read_parquet(out / "queue.parquet").height
+
+
+def test_eval_cli(demo_run, demo_dir) -> None:
+    out, _ = demo_run
+    r = runner.invoke(app, ["eval", str(out), "--truth", str(demo_dir / "truth.parquet"), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout[r.stdout.index("{") :])
+    assert data["metrics"]["ringlens"]["ring_recall"] >= 0.9
+
+
+def test_explore_ego_and_ring(demo_run) -> None:
+    out, _ = demo_run
+    rings = pl.read_parquet(out / "rings.parquet")
+    member = rings["members"][0][0]
+    r = runner.invoke(
+        app, ["explore", str(out), "--entity", member, "--hops", "2", "--max-nodes", "100"]
+    )
+    assert r.exit_code == 0, r.output
+    html = next((out / "explore").glob("ego_*.html")).read_text()
+    assert "<script" in html and 'src="http' not in html
+    r = runner.invoke(app, ["explore", str(out), "--entity", "buyer:nobody"])
+    assert r.exit_code == 2 and "unknown entity 'buyer:nobody'" in r.output
+    r = runner.invoke(
+        app, ["explore", str(out), "--ring", rings["ring_id"][0], "--output", str(out / "x.html")]
+    )
+    assert r.exit_code == 0 and (out / "x.html").is_file()
+
+
+def test_diff_cli(demo_run, tmp_path, demo_dir) -> None:
+    out, _ = demo_run
+    r = runner.invoke(app, ["diff", str(out), str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["diff", str(out), str(tmp_path / "missing")])
+    assert r.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        (["score", "/no/such/events", "--out", "OUT"], "no such file or folder"),
+        (["score", "DEMO", "--out", "OUT", "--policy", "/no/policy.toml"], "policy file not found"),
+        (["score", "DEMO", "--out", "OUT", "--labels", "/no/labels.csv"], "no such file or folder"),
+    ],
+)
+def test_score_bad_input_exits_2(args, msg, tmp_path, demo_dir) -> None:
+    args = [a.replace("OUT", str(tmp_path / "o")).replace("DEMO", str(demo_dir)) for a in args]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2, r.output
+    assert msg in r.output and "Traceback" not in r.output
