@@ -240,7 +240,7 @@ def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
             elems = expr.list.eval(pl.element().cast(pl.String))
         return elems.list.join(";")
     if isinstance(dtype, pl.Struct):
-        return expr.struct.json_encode()
+        return pl.when(expr.is_null()).then(None).otherwise(expr.struct.json_encode())
     if dtype == pl.Binary:
         return expr.bin.encode("hex")
     if dtype == pl.Object:

@@ -248,7 +248,11 @@ class QueueStore:
         self.dialect = target.dialect
         self._conn: Any = None
         self._connect()
-        self._ensure_schema()
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -344,9 +348,22 @@ class QueueStore:
             with self._transaction(lock=True) as cur:
                 if self.dialect == "postgresql":
                     cur.execute(_sql.PG_SCHEMA_LOCK)
-                for stmt in (_sql.SCHEMA_TABLE, _sql.QUEUE_TABLE, *_sql.QUEUE_INDEXES):
+                for stmt in (_sql.SCHEMA_TABLE, _sql.QUEUE_TABLE, _sql.RUNS_TABLE):
                     cur.execute(self._sql(stmt))
-                cur.execute(self._sql(_sql.RUNS_TABLE))
+                if self.dialect == "sqlite":
+                    cur.execute(_sql.SQLITE_COLUMNS)
+                    have = {r[1] for r in cur.fetchall()}
+                else:
+                    cur.execute(_sql.PG_COLUMNS)
+                    have = {r[0] for r in cur.fetchall()}
+                missing = [c for c in _ALL_COLUMNS if c not in have]
+                if missing:
+                    raise ExportError(
+                        f"{self._where()} lacks column {missing[0]!r} "
+                        "(expected a queue table created by ringlens)"
+                    )
+                for stmt in _sql.QUEUE_INDEXES:
+                    cur.execute(stmt)
                 cur.execute(self._sql(_sql.SCHEMA_VERSION_GET), ("queue",))
                 row = cur.fetchone()
                 if row is None:
@@ -359,20 +376,8 @@ class QueueStore:
                         f"{self._where()} has schema version {row[0]}, newer than this "
                         f"ringlens supports ({SCHEMA_VERSION}); upgrade ringlens"
                     )
-                if self.dialect == "sqlite":
-                    cur.execute(_sql.SQLITE_COLUMNS)
-                    have = {r[1] for r in cur.fetchall()}
-                else:
-                    cur.execute(_sql.PG_COLUMNS)
-                    have = {r[0] for r in cur.fetchall()}
         except self._errors() as exc:
             raise self._fail("create", exc) from exc
-        missing = [c for c in _ALL_COLUMNS if c not in have]
-        if missing:
-            raise ExportError(
-                f"{self._where()} lacks column {missing[0]!r} "
-                "(expected a queue table created by ringlens)"
-            )
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -1,0 +1,262 @@
+"""QueueStore against SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ringlens.exceptions import ConfigError, ExportError
+from ringlens.export import open_queue_store, redact_url
+from ringlens.export.store import SCHEMA_VERSION
+
+from .conftest import make_queue
+
+NASTY_IDS = [
+    "'; DROP TABLE queue_items; --",
+    'quote"double',
+    "it's",
+    "emoji 🚩🧨",
+    "new\nline\r\ttab",
+    "back\\slash %s %(x)s ? $1",
+    "  padded  ",
+    '=HYPERLINK("http://x","y")',
+    "",  # empty string is a valid id
+    "ünïcødé—ид",
+]
+
+
+def test_rerun_keeps_every_reviewer_edit(store_url: str) -> None:
+    q1 = make_queue(30, run_id="r1")
+    with open_queue_store(store_url) as store:
+        r1 = store.upsert(q1, run_id="r1")
+        assert (r1.inserted, r1.total, r1.kept) == (30, 30, 0)
+        store.set_status("qi_00000", "in_review", assignee="ana", notes="looking")
+        store.set_status("qi_00001", "actioned", assignee="bo", notes="suspended\nline 2")
+        store.set_status("qi_00002", "dismissed", assignee="cy", notes="false positive 🙂")
+        store.set_status("qi_00003", "open", assignee="dee")
+        before = store.read().filter(pl.col("queue_item_id").is_in(["qi_00000", "qi_00001"]))
+
+    # next run: risks change a bit, one item dropped, one new, reviewer columns in the
+    # frame (if any) must not matter
+    q2 = (
+        make_queue(30, run_id="r2", risk=52.0)
+        .filter(pl.col("queue_item_id") != "qi_00004")
+        .vstack(make_queue(ids=["qi_new"], run_id="r2"))
+    )
+    with open_queue_store(store_url) as store:
+        r2 = store.upsert(q2, run_id="r2")
+        df = store.read()
+    assert r2.inserted == 1 and r2.kept == 1 and r2.suppressed_dismissed == 1
+    assert r2.total == q2.height
+    assert r2.updated == 28  # risk rose by 2 on every other item
+    got = {r["queue_item_id"]: r for r in df.iter_rows(named=True)}
+    assert (got["qi_00000"]["status"], got["qi_00000"]["assignee"], got["qi_00000"]["notes"]) == (
+        "in_review",
+        "ana",
+        "looking",
+    )
+    assert (got["qi_00001"]["status"], got["qi_00001"]["notes"]) == (
+        "actioned",
+        "suspended\nline 2",
+    )
+    assert (got["qi_00002"]["status"], got["qi_00002"]["notes"]) == (
+        "dismissed",
+        "false positive 🙂",
+    )
+    assert got["qi_00003"]["assignee"] == "dee"
+    # run-owned columns did move, bookkeeping is right
+    assert got["qi_00000"]["risk_score"] == pytest.approx(52.0)
+    assert got["qi_00000"]["first_seen_run"] == "r1" and got["qi_00000"]["last_seen_run"] == "r2"
+    assert got["qi_00000"]["run_id"] == "r2"
+    # not in this run: kept untouched, last_seen_run stays r1
+    assert got["qi_00004"]["last_seen_run"] == "r1" and got["qi_00004"]["status"] == "open"
+    assert got["qi_new"]["first_seen_run"] == "r2" and got["qi_new"]["status"] == "open"
+    assert df.height == 31
+    assert df.schema["reasons"] == pl.List(pl.String)
+    assert df["reasons"][0].to_list() == ["dense_block", "lockstep"]
+    assert df.schema["updated_at"] == pl.Datetime("us", "UTC")
+    assert before.height == 2
+
+    # same run again: idempotent, nothing updated
+    with open_queue_store(store_url) as store:
+        r3 = store.upsert(q2, run_id="r2")
+        assert (r3.inserted, r3.updated, r3.requeued) == (0, 0, 0)
+        assert r3.unchanged == q2.height - 1 and r3.suppressed_dismissed == 1
+        assert store.runs()["run_id"].to_list() == ["r1", "r2", "r2"]
+
+
+def test_dismissed_stays_dismissed_unless_risk_rises_by_margin(store_url: str) -> None:
+    ids = ["a", "b", "c"]
+    with open_queue_store(store_url) as store:
+        store.upsert(make_queue(ids=ids, risk=[40.0, 40.0, 40.0]), run_id="r1")
+        for i in ids:
+            store.set_status(i, "dismissed", notes=f"note {i}")
+        # +9.99 on a (below margin), exactly +10 on b, +25 on c
+        r = store.upsert(make_queue(ids=ids, risk=[49.99, 50.0, 65.0]), run_id="r2")
+        assert (r.suppressed_dismissed, r.requeued) == (1, 2)
+        df = store.read().sort("queue_item_id")
+        st = dict(zip(df["queue_item_id"], df["status"], strict=True))
+        assert st == {"a": "dismissed", "b": "open", "c": "open"}
+        notes = dict(zip(df["queue_item_id"], df["notes"], strict=True))
+        assert notes["a"] == "note a"
+        assert notes["b"].startswith("note b\n") and "risk rose from 40.0" in notes["b"]
+        assert "to 50.0" in notes["b"] and "run r2" in notes["b"]
+        assert df.filter(pl.col("queue_item_id") == "c")["requeue_count"].item() == 1
+        # a's baseline is still the risk at dismissal (40), not the drifting 49.99
+        r = store.upsert(make_queue(ids=ids, risk=[49.0, 50.0, 65.0]), run_id="r3")
+        assert r.requeued == 0
+        r = store.upsert(make_queue(ids=ids, risk=[50.5, 50.0, 65.0]), run_id="r4")
+        assert r.requeued == 1
+        # custom margin
+        store.set_status("a", "dismissed")
+        r = store.upsert(
+            make_queue(ids=ids, risk=[53.0, 50.0, 65.0]), run_id="r5", requeue_margin=2
+        )
+        assert r.requeued == 1
+        assert store.read(status="open").height == 3
+
+
+def test_verdicts_as_labels(store_url: str) -> None:
+    q = make_queue(6)
+    # entity e0 twice: actioned in one item, dismissed in another -> confirmed
+    q = q.with_columns(
+        pl.when(pl.col("queue_item_id") == "qi_00005")
+        .then(pl.lit("e0"))
+        .otherwise(pl.col("entity_id"))
+        .alias("entity_id")
+    )
+    with open_queue_store(store_url) as store:
+        store.upsert(q, run_id="r1")
+        assert store.verdicts_as_labels().height == 0
+        store.set_status("qi_00000", "actioned")
+        store.set_status("qi_00005", "dismissed")
+        store.set_status("qi_00001", "dismissed")
+        store.set_status("qi_00002", "actioned")
+        store.set_status("qi_00003", "in_review")
+        labels = store.verdicts_as_labels()
+    assert labels.schema == pl.Schema(
+        {"entity_type": pl.String, "entity_id": pl.String, "label": pl.String}
+    )
+    assert labels.rows() == [
+        ("creator", "e0", "confirmed"),
+        ("creator", "e1", "cleared"),
+        ("creator", "e2", "confirmed"),
+    ]
+
+
+def test_sql_metacharacter_ids_round_trip(store_url: str) -> None:
+    q = make_queue(ids=NASTY_IDS).with_columns(
+        pl.Series("entity_id", NASTY_IDS),
+        pl.Series("reasons", [[i, "x"] for i in NASTY_IDS]),
+    )
+    with open_queue_store(store_url) as store:
+        assert store.upsert(q, run_id="'; DROP TABLE queue_runs; --").inserted == len(NASTY_IDS)
+        for i in NASTY_IDS:
+            store.set_status(i, "in_review", assignee=i, notes=i)
+        df = store.read()
+        assert store.upsert(q, run_id="r2").unchanged == len(NASTY_IDS)
+    assert sorted(df["queue_item_id"].to_list()) == sorted(NASTY_IDS)
+    for row in df.iter_rows(named=True):
+        assert row["entity_id"] == row["queue_item_id"] == row["assignee"] == row["notes"]
+        assert row["reasons"] == [row["queue_item_id"], "x"]
+
+
+def test_schema_creation_idempotent_and_versioned(store_url: str) -> None:
+    for _ in range(3):
+        with open_queue_store(store_url) as store:
+            store.upsert(make_queue(3), run_id="r")
+    with open_queue_store(store_url) as store:
+        assert store.read().height == 3
+
+
+def test_newer_schema_version_refused(tmp_path: Path) -> None:
+    db = tmp_path / "q.sqlite"
+    open_queue_store(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE ringlens_schema SET version = ?", (SCHEMA_VERSION + 1,))
+    with pytest.raises(ExportError, match="schema version"):
+        open_queue_store(db)
+
+
+def test_foreign_table_without_columns_refused(tmp_path: Path) -> None:
+    db = tmp_path / "q.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE queue_items (queue_item_id TEXT PRIMARY KEY)")
+    with pytest.raises(ExportError, match=r"queue_items.*lacks column 'entity_type'"):
+        open_queue_store(db)
+
+
+def test_bad_inputs(tmp_path: Path) -> None:
+    with open_queue_store(tmp_path) as store:  # a directory -> <dir>/queue.sqlite
+        assert store.url == str(tmp_path / "queue.sqlite")
+        store.upsert(make_queue(2), run_id="r")
+        with pytest.raises(ConfigError, match="unknown queue status 'closed'"):
+            store.set_status("qi_00000", "closed")
+        with pytest.raises(ExportError, match="no queue item 'nope'"):
+            store.set_status("nope", "open")
+        with pytest.raises(ExportError, match="lacks column 'risk_score'"):
+            store.upsert(make_queue(2).drop("risk_score"), run_id="r")
+        with pytest.raises(ExportError, match="'queue_item_id' is not unique"):
+            store.upsert(make_queue(ids=["x", "x"]), run_id="r")
+        with pytest.raises(ExportError, match="'risk_score' has 1 null"):
+            store.upsert(
+                make_queue(2).with_columns(pl.Series("risk_score", [1.0, None])), run_id="r"
+            )
+        with pytest.raises(ConfigError, match="run_id"):
+            store.upsert(make_queue(2), run_id="")
+        with pytest.raises(ConfigError, match="requeue_margin"):
+            store.upsert(make_queue(2), run_id="r", requeue_margin=-1)
+        assert store.read().height == 2  # failed upserts stored nothing
+    with pytest.raises(
+        ConfigError, match="unsupported queue database URL 'mysql://u:\\*\\*\\*@h/db'"
+    ):
+        open_queue_store("mysql://u:pw@h/db")
+
+
+def test_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with open_queue_store("sqlite:///rel/q.sqlite") as s:
+        assert s.url == "rel/q.sqlite"
+    assert (tmp_path / "rel" / "q.sqlite").exists()
+    with open_queue_store(f"sqlite:///{tmp_path}/abs.sqlite") as s:
+        assert s.url == f"{tmp_path}/abs.sqlite"
+    with open_queue_store("sqlite://") as s:
+        assert s.read().height == 0
+
+
+def test_unwritable_sqlite_path_names_the_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match=str(blocker / "sub" / "q.sqlite")):
+        open_queue_store(blocker / "sub" / "q.sqlite")
+
+
+def test_postgres_connection_error_redacts_password() -> None:
+    url = "postgresql://rev:Sup3rS3cret@127.0.0.1:1/tns?connect_timeout=2"
+    with pytest.raises(ExportError) as err:
+        open_queue_store(url)
+    msg = str(err.value)
+    assert "Sup3rS3cret" not in msg and "rev:***@127.0.0.1:1/tns" in msg
+    assert "\n" not in msg
+    assert redact_url("postgres://u:p@h/d?password=p2") == "postgres://u:***@h/d?password=***"
+
+
+@pytest.mark.postgres
+def test_postgres_upsert_is_one_transaction(pg_url: str) -> None:
+    """A failure half-way (here: a CHECK violation we provoke) stores nothing."""
+    import psycopg
+
+    with open_queue_store(pg_url) as store:
+        store.upsert(make_queue(5), run_id="r1")
+        store.set_status("qi_00001", "actioned", notes="keep me")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE queue_runs ADD CONSTRAINT no_r2 CHECK (run_id <> 'r2')")
+    with open_queue_store(pg_url) as store:
+        with pytest.raises(ExportError, match="queue_items in postgresql://ringlens@"):
+            store.upsert(make_queue(8, risk=90.0), run_id="r2")
+        df = store.read()
+    assert df.height == 5 and set(df["last_seen_run"]) == {"r1"}
+    assert df.filter(pl.col("queue_item_id") == "qi_00001")["notes"].item() == "keep me"
