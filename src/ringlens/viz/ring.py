@@ -3,7 +3,8 @@
 The network model and its vis-network options come from :class:`pyvis.network.Network`;
 the page is rendered by ringlens' own autoescaped Jinja2 template (pyvis' template loads
 scripts from CDNs and does not escape data; see ``docs/views.md``). Positions are computed
-in Python with igraph's Fruchterman-Reingold layout, so the browser draws at once with
+in Python with igraph (Kamada-Kawai for small views, grid Fruchterman-Reingold for large
+ones), so the browser draws at once with
 physics off.
 """
 
@@ -23,6 +24,7 @@ import numpy as np
 import polars as pl
 from markupsafe import escape
 from pyvis.network import Network
+from scipy.spatial import cKDTree
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
 from ringlens.viz._common import (
@@ -78,6 +80,10 @@ _MAX_EVIDENCE_ROWS = 2000
 _MAX_EXTRA_COLUMNS = 24
 _MAX_LABEL = 40
 _BIG_GRAPH_EDGES = 3000
+# Up to this many nodes Kamada-Kawai (O(n^2) memory, 0.15 s at 300 nodes on 2 cores): it
+# spreads dense rings evenly. Above, Fruchterman-Reingold's grid variant, which only repels
+# nearby nodes (0.1 s at 500 nodes, 1.4 s at 20,000).
+_SMALL_LAYOUT = 300
 
 
 @dataclass(frozen=True)
@@ -329,7 +335,7 @@ def _prepare_edges(edges: object, keys: pl.DataFrame) -> pl.DataFrame:
 
 
 def _layout(n: int, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
-    """Fruchterman-Reingold positions (igraph, grid variant above 1,000 nodes), in pixels."""
+    """Kamada-Kawai (up to 300 nodes) or grid Fruchterman-Reingold positions, in pixels."""
     if n == 0:
         return np.zeros((0, 2))
     if n == 1:
@@ -341,7 +347,10 @@ def _layout(n: int, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
     # ``random`` module, what python-igraph installs at import time).
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        layout = graph.layout_fruchterman_reingold(seed=init.tolist(), niter=500, grid="auto")
+        if n <= _SMALL_LAYOUT:
+            layout = graph.layout_kamada_kawai(seed=init.tolist())
+        else:
+            layout = graph.layout_fruchterman_reingold(seed=init.tolist(), niter=500, grid="grid")
     finally:
         igraph.set_random_number_generator(random)
     coords = np.asarray(layout.coords, dtype=float)
@@ -355,6 +364,12 @@ def _layout(n: int, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
         ref = float(np.abs(coords).max())
         target = 60.0 * math.sqrt(n)
     scale = target / ref if ref > 1e-9 else 1.0
+    # Dense rings collapse into a knot when scaled by edge length alone: also ask for a
+    # typical nearest-neighbour gap of 90 px (at most 4x the edge-length scale).
+    nn = cKDTree(coords).query(coords, k=2)[0][:, 1]
+    nn_ref = float(np.median(nn))
+    if nn_ref > 1e-9:
+        scale = min(max(scale, 90.0 / nn_ref), 4.0 * scale)
     coords *= scale
     if not np.isfinite(coords).all():  # pragma: no cover - defensive
         coords = init * 60.0
@@ -401,7 +416,7 @@ def _build_view(
     sizes = nf.select(
         pl.when(pl.col("risk_score").is_null())
         .then(pl.when(pl.col("in_ring")).then(10.0).otherwise(7.0))
-        .otherwise(8.0 + pl.col("risk_score").clip(0.0, 100.0) * 0.22)
+        .otherwise(8.0 + pl.col("risk_score").clip(0.0, 100.0) * 0.17)
         .round(1)
     ).to_series()
     style_cache: dict[tuple[str, bool], dict[str, Any]] = {}
