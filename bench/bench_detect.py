@@ -120,7 +120,11 @@ def bench_networkx(n: int, seed: int, max_target_degree: int, min_weight: int) -
     ig_graph = proj.to_igraph()
     nx_graph = proj.to_networkx()
     r["proj_nodes"], r["proj_edges"] = nx_graph.number_of_nodes(), nx_graph.number_of_edges()
-    timed("ringlens_leiden_s", r, lambda: leiden(ig_graph, seed=0))
+    comm = timed("ringlens_leiden_s", r, lambda: leiden(ig_graph, seed=0))
+    r["ringlens_communities"], r["ringlens_modularity"] = (
+        comm.n_communities,
+        round(comm.modularity, 4),
+    )
     timed("ringlens_pagerank_s", r, lambda: pagerank(ig_graph))
     comms = timed(
         "nx_louvain_s",
