@@ -10,7 +10,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from markupsafe import escape
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
 from ringlens.viz import (
@@ -22,7 +21,7 @@ from ringlens.viz import (
     safe_filename,
     write_run_report,
 )
-from ringlens.viz._common import CSP, script_json
+from ringlens.viz._common import script_hash, script_json
 from ringlens.viz.ego import ego_subgraph
 
 from ._vizdata import (
@@ -37,6 +36,12 @@ from ._vizdata import (
 SCRIPT_OPEN = re.compile(r"^<script\b", re.I | re.M)  # vis-network has a "<script>" literal
 
 
+def csp_of(page: str) -> str:
+    m = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert m, "no CSP meta tag"
+    return htmllib.unescape(m.group(1))
+
+
 def data_block(page: str) -> dict:
     m = re.search(r'<script type="application/json" id="rl-data">(.*?)</script>', page, re.S)
     assert m, "no JSON data block"
@@ -46,9 +51,14 @@ def data_block(page: str) -> dict:
 def test_page_is_self_contained_with_csp() -> None:
     nodes, edges, evidence = demo_frames()
     page = ring_view(nodes, edges, title="t", evidence=evidence).html()
-    assert f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">' in page
+    csp = csp_of(page)
     assert page.index("Content-Security-Policy") < page.index("<script")
-    assert "default-src 'none'" in CSP and "connect-src" not in CSP
+    assert csp.startswith("default-src 'none'; script-src 'unsafe-inline' 'sha256-")
+    assert "connect-src" not in csp and "img-src data:;" in csp
+    # exactly the page's two executable inline scripts are allowed by hash
+    scripts = re.findall(r"^<script>(.*?)</script>$", page, re.S | re.M)
+    assert len(scripts) == 2
+    assert re.findall(r"'sha256-[^']+'", csp) == [script_hash(t) for t in scripts]
     assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=", page, re.I)
     assert "sourceMappingURL" not in page
     assert "bootstrap" not in page.lower()
@@ -327,7 +337,8 @@ def test_report_content_and_links() -> None:
     assert page.count("<svg") == 6  # ring risk, pattern, size, entity risk, type, action
     assert "(none)" in page  # null market
     assert '{"detect": 1.5}' in htmllib.unescape(page)
-    assert f'content="{escape(CSP)}"' in page
+    scripts = re.findall(r"^<script>(.*?)</script>$", page, re.S | re.M)
+    assert re.findall(r"'sha256-[^']+'", csp_of(page)) == [script_hash(t) for t in scripts]
     assert run_report(rings, queue) == run_report(rings, queue)
     only = run_report(rings, queue, linked_rings=["ring_a"])
     assert re.findall(r'class="ring-link" href="([^"]+)"', only) == ["ring_a.html"]

@@ -6,6 +6,7 @@ Nothing here is public API; :mod:`ringlens.viz` re-exports :func:`safe_filename`
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import importlib.resources
@@ -26,10 +27,13 @@ from ringlens.exceptions import ConfigError, ExportError, SchemaError
 
 logger = logging.getLogger(__name__)
 
-#: Content-Security-Policy of every page ringlens writes: inline script and style only,
-#: images only from ``data:`` URIs, and nothing else may be fetched, framed or submitted.
-CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+#: Content-Security-Policy of every page ringlens writes, with ``{scripts}`` filled by
+#: :func:`content_security_policy`: scripts only when their SHA-256 matches one of the
+#: page's own inline scripts (``'unsafe-inline'`` is there for CSP1 browsers only; browsers
+#: that know hashes ignore it, so an injected inline handler would not run), inline styles,
+#: images only from ``data:`` URIs, and nothing may be fetched, framed or submitted.
+CSP_TEMPLATE = (
+    "default-src 'none'; script-src 'unsafe-inline' {scripts}; style-src 'unsafe-inline'; "
     "img-src data:; base-uri 'none'; form-action 'none'"
 )
 
@@ -78,6 +82,37 @@ def script_json(obj: Any) -> Markup:
     return Markup(text.translate(_SCRIPT_JSON_ESCAPES))
 
 
+def script_hash(text: str) -> str:
+    """CSP source expression (``'sha256-…'``) of an inline script's exact text."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def content_security_policy(*scripts: str) -> str:
+    """The page's CSP, allowing exactly the given inline scripts.
+
+    Examples
+    --------
+    >>> content_security_policy("1;").startswith("default-src 'none'; script-src 'unsafe-inline' 'sha256-")
+    True
+    """
+    return CSP_TEMPLATE.format(scripts=" ".join(script_hash(s) for s in scripts))
+
+
+def _check_inline(text: str, what: str, closing: str) -> None:
+    low = text.lower()
+    if closing in low or "<!--" in low:
+        raise ConfigError(f"{what} contains markup that cannot be inlined safely")
+
+
+@functools.lru_cache(maxsize=8)
+def own_script(name: str) -> Markup:
+    """One of ringlens' own scripts from ``templates/`` (static text, safe to inline)."""
+    text = (_TEMPLATE_DIR / name).read_text(encoding="utf-8")
+    _check_inline(text, name, "</script")
+    return Markup(text)
+
+
 def _read_vis_asset(name: str) -> str:
     base = importlib.resources.files("pyvis") / "templates" / "lib" / f"vis-{VIS_VERSION}"
     try:
@@ -98,9 +133,8 @@ def vis_assets() -> tuple[Markup, Markup]:
     js = _read_vis_asset("vis-network.min.js")
     css = _read_vis_asset("vis-network.css")
     js = re.sub(r"\n//# sourceMappingURL=[^\n]*\s*$", "\n", js)
-    low_js, low_css = js.lower(), css.lower()
-    if "</script" in low_js or "<!--" in low_js or "</style" in low_css or "<!--" in low_css:
-        raise ConfigError("vis-network assets contain markup that cannot be inlined safely")
+    _check_inline(js, "vis-network.min.js", "</script")
+    _check_inline(css, "vis-network.css", "</style")
     return Markup(js), Markup(css)
 
 

@@ -14,9 +14,10 @@ import polars as pl
 
 from ringlens.exceptions import ConfigError, SchemaError
 from ringlens.viz._common import (
-    CSP,
     as_text_expr,
     atomic_write_text,
+    content_security_policy,
+    own_script,
     require_columns,
     require_frame,
     ring_filename,
@@ -274,11 +275,13 @@ def run_report(
             queue_diff = [(str(k).replace("_", " "), _text(v)) for k, v in q.items()]
 
     info_rows = [(str(k), _text(v)) for k, v in (run_info or {}).items()]
+    own_js = own_script("report.js")
     html = (
         template_env()
         .get_template("report.html.j2")
         .render(
-            csp=CSP,
+            csp=content_security_policy(own_js),
+            own_js=own_js,
             title=title,
             info_rows=info_rows,
             n_rings=rings.height,

@@ -28,9 +28,10 @@ from scipy.spatial import cKDTree
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
 from ringlens.viz._common import (
-    CSP,
     as_text_expr,
     atomic_write_text,
+    content_security_policy,
+    own_script,
     require_columns,
     require_frame,
     script_json,
@@ -557,12 +558,14 @@ def _build_view(
         "center": center_idx,
     }
     vis_js, vis_css = vis_assets()
+    own_js = own_script("ring.js")
     n_members = int(sum(members))
     html = (
         template_env()
         .get_template("ring.html.j2")
         .render(
-            csp=CSP,
+            csp=content_security_policy(vis_js, own_js),
+            own_js=own_js,
             title=title,
             note=note,
             vis_js=vis_js,
