@@ -36,11 +36,12 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Detections", "RunResult", "detect", "score", "run", "LOCKSTEP_FAMILIES"]
 
-#: Lockstep runs separately per family: (reason code, actions, target types).
-LOCKSTEP_FAMILIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None], ...] = (
-    ("lockstep_orders", ("order", "review"), ("product",)),
-    ("lockstep_clicks", ("affiliate_click", "order"), None),
-    ("lockstep_engagement", ("like", "comment", "share", "follow"), None),
+#: Lockstep runs separately per family: reason code → the lockstep preset it uses
+#: (actions, actor and target types; see ringlens.detect.lockstep.LOCKSTEP_PRESETS).
+LOCKSTEP_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("lockstep_orders", "brushing"),
+    ("lockstep_clicks", "affiliate_fraud"),
+    ("lockstep_engagement", "mutual_boost"),
 )
 ACCOUNT_TYPES = ("creator", "buyer", "seller")
 
@@ -124,7 +125,7 @@ def detect(
     ring in :func:`ringlens.rings.expand.dense_cores`.
     """
     from ringlens.detect.centrality import personalized_pagerank
-    from ringlens.detect.lockstep import lockstep
+    from ringlens.detect.lockstep import LOCKSTEP_PRESETS, lockstep
     from ringlens.detect.shared import shared_attributes
 
     cfg = config or load_config(env={})
@@ -134,16 +135,21 @@ def detect(
     cands: list[pl.DataFrame] = []
     sigs: list[pl.DataFrame] = []
     counts: dict[str, int] = {}
-    for reason, actions, target_types in LOCKSTEP_FAMILIES:
+    for reason, preset_name in LOCKSTEP_FAMILIES:
+        preset = dict(LOCKSTEP_PRESETS[preset_name])
+        preset.update(min_targets=d["lockstep_min_targets"], min_bursts=d["lockstep_min_bursts"])
+        if preset_name == "mutual_boost":
+            # follows in the same bursts are part of boosting (creators following each other)
+            preset.update(
+                actions=["like", "comment", "share", "follow"], target_types=["content", "creator"]
+            )
         with t(f"lockstep ({reason.removeprefix('lockstep_')})"):
             res = lockstep(
                 graph,
                 window=window,
-                actions=list(actions),
-                target_types=None if target_types is None else list(target_types),
                 min_actors=d["lockstep_min_actors"],
-                min_targets=d["lockstep_min_targets"],
                 max_target_degree=cfg.get("graph.max_target_degree"),
+                **preset,
             )
         members = res.to_frame().filter(pl.col("role") == "actor")
         grp = members.join(res.groups.select("group", "synchrony"), on="group").select(

@@ -566,47 +566,102 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame) -> EventGraph:
     ).collect()
     if ev.height == 0:
         raise InputError("events: no rows (expected at least one event)")
-    nodes = (
-        pl.concat(
-            [
-                ev.select(
-                    pl.col("actor_type").alias("node_type"), pl.col("actor_id").alias("node_id")
-                ),
-                ev.select(
-                    pl.col("target_type").alias("node_type"), pl.col("target_id").alias("node_id")
-                ),
-            ]
+    return _build_from_frame(ev)
+
+
+_SEP = "\x00"  # sorts below every printable character: (type, id) order == key order
+
+
+def _build_from_frame(ev: pl.DataFrame) -> EventGraph:
+    """Node index and edges from a collected, validated event frame.
+
+    One string key ``type\\0id`` per endpoint; the sorted distinct keys are the node index
+    (so node ids follow (type, id) order), and a single-column join maps events to ids.
+    ``action`` becomes an Enum of the sorted distinct actions, so sorting and grouping
+    work on small integers; an edge's distinct actions are OR-ed into a bit mask and
+    expanded into the sorted list once per edge, not per event.
+    """
+    ak = ev.select(pl.concat_str(["actor_type", pl.lit(_SEP), "actor_id"]).alias("k"))["k"]
+    tk = ev.select(pl.concat_str(["target_type", pl.lit(_SEP), "target_id"]).alias("k"))["k"]
+    keys = pl.concat([ak, tk]).unique().sort()
+    parts = keys.str.split_exact(_SEP, 1)
+    nodes = pl.DataFrame(
+        {
+            "node": pl.int_range(0, len(keys), dtype=NODE_DTYPE, eager=True),
+            "node_type": parts.struct.field("field_0"),
+            "node_id": parts.struct.field("field_1"),
+        }
+    ).with_columns(node_key("node_type", "node_id"))
+    kdf = pl.DataFrame({"k": keys, "node": nodes["node"]})
+    src = pl.DataFrame({"k": ak}).join(kdf, on="k", how="left", maintain_order="left")["node"]
+    dst = pl.DataFrame({"k": tk}).join(kdf, on="k", how="left", maintain_order="left")["node"]
+    actions = ev["action"].unique().sort()
+    if len(actions) > 63:
+        action_col = ev["action"]
+    else:
+        action_col = ev["action"].cast(pl.Enum(actions.to_list()))
+    ev = pl.DataFrame(
+        {
+            "src": src,
+            "dst": dst,
+            "action": action_col,
+            "ts": ev["ts"],
+            "amount": ev["amount"],
+            "market": ev["market"],
+        }
+    ).sort("src", "dst", "ts", "action", nulls_last=True, maintain_order=True)
+    if isinstance(ev.schema["action"], pl.Enum):
+        names = actions.to_list()
+        bits = ev.select(
+            "src",
+            "dst",
+            pl.col("action")
+            .to_physical()
+            .replace_strict(
+                list(range(len(names))), [1 << i for i in range(len(names))], return_dtype=pl.Int64
+            )
+            .alias("_bit"),
         )
-        .unique()
-        .sort("node_type", "node_id")
-        .with_row_index("node")
-        .with_columns(pl.col("node").cast(NODE_DTYPE), node_key("node_type", "node_id"))
-    )
-    idx = nodes.select("node_type", "node_id", "node")
-    ev = (
-        ev.join(
-            idx.rename({"node_type": "actor_type", "node_id": "actor_id", "node": "src"}),
-            on=["actor_type", "actor_id"],
-            how="left",
+        agg_actions = pl.col("_bit").bitwise_or().alias("_mask")
+        edges = (
+            ev.with_columns(bits["_bit"])
+            .group_by("src", "dst")
+            .agg(
+                pl.len().cast(pl.Int64).alias("count"),
+                pl.col("ts").min().alias("first_ts"),
+                pl.col("ts").max().alias("last_ts"),
+                agg_actions,
+                pl.col("amount").sum().alias("amount_sum"),
+            )
+            .with_columns(
+                pl.concat_list(
+                    [
+                        pl.when((pl.col("_mask") & (1 << i)) != 0)
+                        .then(pl.lit(name))
+                        .otherwise(pl.lit(None, dtype=pl.String))
+                        for i, name in enumerate(names)
+                    ]
+                )
+                .list.drop_nulls()
+                .alias("actions")
+            )
+            .select("src", "dst", "count", "first_ts", "last_ts", "actions", "amount_sum")
+            .sort("src", "dst")
         )
-        .join(
-            idx.rename({"node_type": "target_type", "node_id": "target_id", "node": "dst"}),
-            on=["target_type", "target_id"],
-            how="left",
+        ev = ev.with_columns(pl.col("action").cast(pl.String))
+    else:
+        edges = (
+            ev.group_by("src", "dst")
+            .agg(
+                pl.len().cast(pl.Int64).alias("count"),
+                pl.col("ts").min().alias("first_ts"),
+                pl.col("ts").max().alias("last_ts"),
+                pl.col("action").unique().sort().alias("actions"),
+                pl.col("amount").sum().alias("amount_sum"),
+            )
+            .sort("src", "dst")
         )
-        .select("src", "dst", "action", "ts", "amount", "market")
-        .sort("src", "dst", "ts", "action", nulls_last=True)
-    )
-    edges = (
-        ev.group_by("src", "dst")
-        .agg(
-            pl.len().cast(pl.Int64).alias("count"),
-            pl.col("ts").min().alias("first_ts"),
-            pl.col("ts").max().alias("last_ts"),
-            pl.col("action").unique().sort().alias("actions"),
-            pl.col("amount").sum().alias("amount_sum"),
-        )
-        .sort("src", "dst")
-    )
     log.info("graph: %d events, %d nodes, %d edges", ev.height, nodes.height, edges.height)
-    return EventGraph(nodes=nodes, edges=edges, events=ev)
+    return EventGraph(
+        nodes=nodes.select("node", "node_type", "node_id", "key"), edges=edges, events=ev
+    )

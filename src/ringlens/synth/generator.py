@@ -709,12 +709,22 @@ def generate(config: SynthConfig | None = None) -> SynthData:
         )
     entities = pl.concat(ent_parts).sort("entity_type", "entity_id")
     tr = pl.DataFrame(
-        truth_rows, schema=["ring_id", "pattern", "entity_type", "_idx", "hijacked"], orient="row"
+        truth_rows,
+        schema={
+            "ring_id": pl.String,
+            "pattern": pl.String,
+            "entity_type": pl.String,
+            "_idx": pl.Int64,
+            "hijacked": pl.Boolean,
+        },
+        orient="row",
     )
     truth = (
         tr.with_columns(
             pl.Series(
-                "entity_id", to_ids(tr["entity_type"].to_numpy(), tr["_idx"].to_numpy()).astype(str)
+                "entity_id",
+                to_ids(tr["entity_type"].to_numpy(), tr["_idx"].to_numpy()).astype(str),
+                dtype=pl.String,
             )
         )
         .select("ring_id", "pattern", "entity_type", "entity_id", "hijacked")
