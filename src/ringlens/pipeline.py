@@ -411,14 +411,14 @@ def run(
     ``entities`` and ``labels`` default to ``entities.*`` / ``labels.*`` next to the events
     when ``events`` is a folder that holds them (as ``ringlens synth`` writes).
     """
-    from ringlens.io import load_entities, load_labels, resolve_inputs, scan_events
+    from ringlens.io import load_entities, load_events, load_labels, resolve_inputs
 
     cfg = config or load_config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     timer = _Timer(progress)
     with timer("ingest"):
         files = resolve_inputs(events, table="events")
-        lf = scan_events(files, columns=cfg.get("input.columns"))
+        lf = load_events(files, columns=cfg.get("input.columns"))
         folder = (
             Path(events)
             if isinstance(events, str | os.PathLike) and Path(events).is_dir()

@@ -380,20 +380,18 @@ def _first_bad_rows(
             )
         if col.kind == "float" and dtype.is_float():
             checks.append((col.name, "nonfinite", c.is_nan() | c.is_infinite()))
-    if not checks:
-        return {}
     idx = pl.int_range(0, pl.len(), dtype=pl.Int64)
-    aggs: list[pl.Expr] = []
+    aggs: list[pl.Expr] = [pl.len().alias("_rows")]
     for i, (name, _, mask) in enumerate(checks):
         aggs.append(idx.filter(mask).first().alias(f"r{i}"))
         aggs.append(pl.col(name).cast(pl.String).filter(mask).first().alias(f"v{i}"))
     res = raw.select(aggs).collect().row(0)
-    out: dict[str, tuple[str, int, str | None]] = {}
+    out: dict[str, tuple[str, int, str | None]] = {"_rows": ("", int(res[0]), None)}
     for i, (name, kind, _) in enumerate(checks):
-        row = res[2 * i]
+        row = res[1 + 2 * i]
         if row is not None:
             key = f"{name}:{kind}"
-            out[key] = (name, int(row) + 1, res[2 * i + 1])
+            out[key] = (name, int(row) + 1, res[2 + 2 * i])
     return out
 
 
@@ -404,6 +402,7 @@ def _load_table(
     what: str,
     columns: Mapping[str, str] | None,
     validate: bool,
+    materialize: bool = False,
 ) -> pl.LazyFrame:
     mapping = _check_mapping(columns, spec, what)
     files = resolve_inputs(paths, table=what)
@@ -440,8 +439,10 @@ def _load_table(
                 )
         if validate:
             try:
+                if materialize:  # read once; validate and normalise in memory
+                    raw = raw.collect().lazy()
                 bad = _first_bad_rows(raw, schema, spec)
-                nrows = raw.select(pl.len()).collect().item()
+                nrows = bad.pop("_rows")[1]
             except pl.exceptions.PolarsError as exc:
                 first = str(exc).strip().splitlines()[0]
                 raise InputError(f"{path}: cannot be read as {fmt}: {first}") from None
@@ -542,7 +543,7 @@ def load_events(
     Traceback (most recent call last):
     ringlens.exceptions.SchemaError: ...e.csv: row 1 (line 2), column 'target_id': null or empty value, expected a string (or integer) id
     """
-    lf = scan_events(paths, columns=columns)
+    lf = _load_table(paths, spec=_EVENT_SPEC, what="events", columns=columns, validate=True, materialize=True)
     try:
         return lf.collect()
     except pl.exceptions.PolarsError as exc:  # pragma: no cover - defensive

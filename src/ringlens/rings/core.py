@@ -261,9 +261,10 @@ def ring_features(
         pl.len().alias("n_targets"), pl.col("n_members").sum().alias("_pairs")
     )
     # density against the background of the same actor/target types
-    actor_n = ev.select("src").n_unique()
-    target_n = ev.select("dst").n_unique()
-    pairs_n = ev.select("src", "dst").unique().height
+    # graph.edges holds one row per distinct (src, dst): no pass over the events needed
+    actor_n = graph.edges["src"].n_unique()
+    target_n = graph.edges["dst"].n_unique()
+    pairs_n = graph.edges.height
     background = pairs_n / max(1.0, float(actor_n) * float(target_n))
     dens = (
         size.select("ring_id", "size")

@@ -46,7 +46,7 @@ def _candidate_targets(
     ev = graph.events
     size = cand.group_by("cand").agg(pl.len().alias("n"))
     core = ev.join(cand.select("cand", pl.col("node").alias("src")), on="src")
-    deg = ev.group_by("dst").agg(pl.col("src").n_unique().alias("deg"))
+    deg = graph.edges.group_by("dst").agg(pl.len().alias("deg"))  # edges are distinct pairs
     types = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("dst_type"))
     targets = (
         core.group_by("cand", "dst")
