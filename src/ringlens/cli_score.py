@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -94,7 +94,7 @@ def score(
         t.add_column("rings", justify="right")
         t.add_column("top risk", justify="right")
         for pattern, n in sorted(c["rings_by_pattern"].items()):
-            top = res.rings.filter(res.rings["pattern"] == pattern)["risk_score"].max()
+            top: Any = res.rings.filter(res.rings["pattern"] == pattern)["risk_score"].max()
             t.add_row(pattern, str(n), f"{top:.0f}")
         out.print(t)
         t = Table(title="queue by action")

@@ -177,15 +177,15 @@ class DenseBlocks:
                 parts_index.append(np.asarray(idx, dtype=np.int64))
                 parts_score.append(np.full(idx.size, blk.score, dtype=np.float64))
 
-        def cat(parts: list[np.ndarray], dtype: object) -> np.ndarray:
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
         index = cat(parts_index, np.int64)
-        side = cat(parts_side, object)
+        sides = cat(parts_side, object)
         frame = pl.DataFrame(
             {
                 "block": pl.Series(cat(parts_block, np.int64), dtype=pl.Int64),
-                "side": pl.Series(side.tolist(), dtype=pl.String),
+                "side": pl.Series(sides.tolist(), dtype=pl.String),
                 "index": pl.Series(index, dtype=pl.Int64),
             }
         )
