@@ -205,7 +205,7 @@ def detect(
         )
         counts["near_confirmed_bad"] = near.height
     if entities is not None and entities.height:
-        first = graph.events["ts"].min()
+        first: Any = graph.events["ts"].min()
         ent = entities.select(
             pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"),
             "created_at",

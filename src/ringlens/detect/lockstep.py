@@ -173,7 +173,7 @@ def _target_bursts(
     bursts). An event is in a burst when some window ``[t, t + w]`` containing it holds
     >= min_burst_actors distinct actors on the target and >= min_lift times the target's
     average number of events per window."""
-    span = max(int(ev["ts_us"].max()) - int(ev["ts_us"].min()), w_us)  # type: ignore[operator]
+    span = max(int(ev["ts_us"].max()) - int(ev["ts_us"].min()), w_us)  # type: ignore[arg-type]
     rows = ev.sort("dst", "ts_us", "src").with_columns(
         (pl.len().over("dst") * (w_us / span)).alias("_lam"),
         pl.col("src")

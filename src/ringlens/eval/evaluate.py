@@ -24,7 +24,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -179,7 +179,7 @@ def evaluate(
             age["created_at"]
             .dt.epoch("s")
             .cast(pl.Float64)
-            .fill_null(float(age["created_at"].dt.epoch("s").min() or 0))
+            .fill_null(float(cast(float, age["created_at"].dt.epoch("s").min()) or 0))
         )
         metrics["account_age"] = _metric_row(ts.to_numpy(), is_true, kk, None)
     if planted is not None:

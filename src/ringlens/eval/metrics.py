@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.stats import rankdata
@@ -64,7 +64,7 @@ def _as_hashables(items: Iterable[Hashable]) -> list[Hashable]:
     return list(items)
 
 
-def _scores_and_mask(scores: object, truth: object) -> tuple[np.ndarray, np.ndarray]:
+def _scores_and_mask(scores: object, truth: Any) -> tuple[np.ndarray, np.ndarray]:
     s = np.asarray(scores, dtype=np.float64).ravel()
     if s.size and not np.all(np.isfinite(s)):
         raise ConfigError("scores must be finite numbers")

@@ -225,7 +225,7 @@ def _diff_rings(
             share_of_b=pl.col("overlap") / pl.col("n_b"),
         )
     )
-    order = dict(
+    order: dict[str, Any] = dict(
         by=["jaccard", "overlap", "ring_a", "ring_b"], descending=[True, True, False, False]
     )
     best_for_b = pairs.sort(**order).group_by("ring_b", maintain_order=True).first()

@@ -24,7 +24,7 @@ import os
 import secrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import polars as pl
 
@@ -47,7 +47,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Fixed Parquet settings: the same frame always gives the same bytes.
-PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION: Final = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
 PARQUET_ROW_GROUP_SIZE = 262_144
 
