@@ -129,7 +129,7 @@ def merge_candidates(
         raise ConfigError(f"min_overlap must be within (0, 1], got {min_overlap}")
     if min_size < 1:
         raise ConfigError(f"min_size must be >= 1, got {min_size}")
-    out_schema = {
+    out_schema: dict[str, Any] = {
         "key": pl.String,
         "ring_id": pl.String,
         "support": pl.Float64,
@@ -368,7 +368,7 @@ def ring_features(
         pl.col("action").is_in(ENGAGEMENT).mean().alias("engagement_share"),
         pl.len().alias("ring_events"),
     )
-    first_ts = ev["ts"].min()
+    first_ts: Any = ev["ts"].min()
     feats = (
         ring_ids.join(size, on="ring_id", how="left")
         .join(dens.drop("size"), on="ring_id", how="left")

@@ -40,6 +40,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -316,7 +317,7 @@ def generate(config: SynthConfig | None = None) -> SynthData:
     n_eng = int(n * 0.78)
     actor = _weighted(rng, buyer_activity, n_eng)
     kinds = np.array(["like", "comment", "share", "follow", "order", "review", "affiliate_click"])
-    kind = rng.choice(len(kinds), size=n_eng, p=[0.42, 0.1, 0.05, 0.06, 0.2, 0.06, 0.11])
+    kind: Any = rng.choice(len(kinds), size=n_eng, p=[0.42, 0.1, 0.05, 0.06, 0.2, 0.06, 0.11])
     in_niche = rng.random(n_eng) < 0.8
     niche = np.where(in_niche, buyer_niche[actor], rng.integers(0, n_niches, n_eng))
     ts = b.uniform_ts(n_eng)

@@ -17,13 +17,16 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import polars as pl
 from markupsafe import Markup
 
 from ringlens.exceptions import ConfigError, ExportError, SchemaError
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +252,7 @@ def require_columns(frame: pl.DataFrame, what: str, columns: Iterable[str]) -> N
         )
 
 
-def as_text_expr(name: str, dtype: pl.DataType) -> pl.Expr:
+def as_text_expr(name: str, dtype: pl.DataType | DataTypeClass) -> pl.Expr:
     """Expression turning any column into display text (nulls become ``""``).
 
     Lists are joined with ``", "``, structs become JSON, temporals ISO-8601, floats keep

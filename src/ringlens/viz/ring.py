@@ -17,7 +17,7 @@ import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import igraph
 import numpy as np
@@ -326,10 +326,10 @@ def _prepare_edges(edges: object, keys: pl.DataFrame) -> pl.DataFrame:
     )
     bad = out.filter(pl.col("_s").is_null() | pl.col("_d").is_null())
     if bad.height:
-        row = bad.row(0, named=True)
-        missing = row["src"] if row["_s"] is None else row["dst"]
+        bad_row = bad.row(0, named=True)
+        missing = bad_row["src"] if bad_row["_s"] is None else bad_row["dst"]
         raise InputError(
-            f"edges row {row['_e']} refers to node {missing!r}, which is not in the nodes frame "
+            f"edges row {bad_row['_e']} refers to node {missing!r}, which is not in the nodes frame "
             f"({bad.height} edge(s) like this)"
         )
     return out
@@ -482,7 +482,7 @@ def _build_view(
     vis_edges: list[dict[str, Any]] = []
     edge_info: list[list[Any]] = []
     if m:
-        wmax = float(ef["weight"].abs().max() or 1.0) or 1.0
+        wmax = float(cast(float, ef["weight"].abs().max()) or 1.0) or 1.0
         widths = ef.select(
             (1.0 + 5.0 * pl.col("weight").abs().log1p() / math.log1p(wmax)).round(2)
         ).to_series()
