@@ -342,7 +342,8 @@ def _layout(n: int, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
     if n == 1:
         return np.zeros((1, 2))
     rng = np.random.default_rng(seed)
-    init = rng.uniform(-1.0, 1.0, size=(n, 2)) * math.sqrt(n)
+    # igraph's own start box; a wider one makes the grid variant ~5x slower at 20k nodes
+    init = rng.uniform(-0.5, 0.5, size=(n, 2)) * math.sqrt(n)
     graph = igraph.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
     # igraph's RNG is global: seed it for this call and put back the default (Python's
     # ``random`` module, what python-igraph installs at import time).
