@@ -370,3 +370,12 @@ def test_xss_helpers_cover_every_field() -> None:
     assert XSS in nodes["node_type"].to_list()
     assert XSS in nodes.columns and XSS_SCRIPT in nodes.columns
     assert evidence.columns[0] == XSS
+
+
+def test_extra_columns_named_like_internals() -> None:
+    nodes = pl.DataFrame({"key": ["a:1", "a:2"], "_nid": ["n1", "n2"], "_x0": [1.5, None]})
+    edges = pl.DataFrame({"src": ["a:1"], "dst": ["a:2"]})
+    data = data_block(ring_view(nodes, edges, title="t").html())
+    assert data["extraNames"] == ["_nid", "_x0"]
+    assert [i[6] for i in data["info"]] == [["n1", "1.5"], ["n2", ""]]
+    assert [i[1] for i in data["info"]] == ["1", "2"]

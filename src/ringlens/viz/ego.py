@@ -78,7 +78,7 @@ def ego_subgraph(
         raise InputError(f"ego_view: center {center!r} is not a node key in the nodes frame")
 
     weight = (
-        pl.col("weight").cast(pl.Float64).fill_nan(None).fill_null(1.0).abs()
+        pl.col("weight").cast(pl.Float64, strict=False).fill_nan(None).fill_null(1.0).abs()
         if "weight" in edges.columns
         else pl.lit(1.0)
     )
@@ -110,7 +110,8 @@ def ego_subgraph(
 
     risk = (
         nodes.select(
-            pl.col("key").cast(pl.String), pl.col("risk_score").cast(pl.Float64).alias("_r")
+            pl.col("key").cast(pl.String),
+            pl.col("risk_score").cast(pl.Float64, strict=False).alias("_r"),
         )
         if "risk_score" in nodes.columns
         else nodes.select(pl.col("key").cast(pl.String), pl.lit(None, pl.Float64).alias("_r"))

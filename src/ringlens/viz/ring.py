@@ -215,7 +215,7 @@ def _prepare_nodes(nodes: object) -> tuple[pl.DataFrame, list[str], bool]:
     label = pl.col("label").cast(pl.String) if "label" in cols else pl.lit(None, pl.String)
     exprs.append(
         pl.when(label.is_null() | (label == ""))
-        .then(pl.col("_nid"))
+        .then(pl.col("__rl_nid"))
         .otherwise(label)
         .alias("label")
     )
@@ -255,13 +255,20 @@ def _prepare_nodes(nodes: object) -> tuple[pl.DataFrame, list[str], bool]:
             "ring view shows the first %d of %d extra columns", _MAX_EXTRA_COLUMNS, len(extra)
         )
         extra = extra[:_MAX_EXTRA_COLUMNS]
-    extra_exprs = [as_text_expr(c, frame.schema[c]).alias(f"_x{i}") for i, c in enumerate(extra)]
+    extra_exprs = [
+        as_text_expr(c, frame.schema[c]).alias(f"__rl_x{i}") for i, c in enumerate(extra)
+    ]
     xy = (
-        [pl.col("x").cast(pl.Float64).alias("_px"), pl.col("y").cast(pl.Float64).alias("_py")]
+        [
+            pl.col("x").cast(pl.Float64).alias("__rl_px"),
+            pl.col("y").cast(pl.Float64).alias("__rl_py"),
+        ]
         if has_xy
         else []
     )
-    out = frame.with_columns(node_id.fill_null("").alias("_nid")).select(*exprs, *extra_exprs, *xy)
+    out = frame.with_columns(node_id.fill_null("").alias("__rl_nid")).select(
+        *exprs, *extra_exprs, *xy
+    )
     return out, extra, has_xy
 
 
@@ -410,7 +417,9 @@ def _build_view(
     src = ef["_s"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
     dst = ef["_d"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
     if has_xy:
-        pos = np.round(np.column_stack([nf["_px"].to_numpy(), nf["_py"].to_numpy()]), 1) + 0.0
+        pos = (
+            np.round(np.column_stack([nf["__rl_px"].to_numpy(), nf["__rl_py"].to_numpy()]), 1) + 0.0
+        )
     else:
         pos = _layout(n, src, dst, seed)
 
@@ -464,7 +473,7 @@ def _build_view(
             node["size"] = max(size, 18.0)
         vis_nodes.append(node)
 
-    extra_cols = [nf[f"_x{j}"].to_list() for j in range(len(extra_names))]
+    extra_cols = [nf[f"__rl_x{j}"].to_list() for j in range(len(extra_names))]
     extras_by_node = list(zip(*extra_cols, strict=True)) if extra_cols else [()] * n
     info = [
         [k, nid, lab, score, reasons, int(mem), list(ex)]
