@@ -11,6 +11,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringlens.exceptions import ExportError
 from ringlens.export import csv_safe, write_csv, write_json, write_jsonl, write_parquet
@@ -147,3 +149,18 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path) -> None:
         write_parquet(bad, target)
     assert target.read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["q.parquet"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), min_size=1, max_size=20))
+def test_csv_safe_property(values: list[str | None]) -> None:
+    """No text cell starts with a formula character; removing the added quote restores it."""
+    out = csv_safe(pl.DataFrame({"s": values}, schema={"s": pl.String}))["s"].to_list()
+    for before, after in zip(values, out, strict=True):
+        if before is None:
+            assert after is None
+        elif before[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            assert after == "'" + before
+        else:
+            assert after == before
+        assert after is None or after[:1] not in ("=", "+", "-", "@", "\t", "\r")

@@ -205,6 +205,10 @@ def test_bad_inputs(tmp_path: Path) -> None:
             store.upsert(
                 make_queue(2).with_columns(pl.Series("risk_score", [1.0, None])), run_id="r"
             )
+        with pytest.raises(
+            ExportError, match="column 'risk_score' has type String, expected Float64"
+        ):
+            store.upsert(make_queue(2).with_columns(risk_score=pl.lit("high")), run_id="r")
         with pytest.raises(ConfigError, match="run_id"):
             store.upsert(make_queue(2), run_id="")
         with pytest.raises(ConfigError, match="requeue_margin"):
