@@ -207,6 +207,13 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
                 )
             lf = pl.scan_parquet(path)
         elif fmt == "csv":
+            with path.open("rb") as fh:
+                head = fh.read(1 << 16)
+            if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head.split(b"\n", 1)[0]:
+                raise InputError(
+                    f"{path}: not UTF-8 text (NUL bytes or a UTF-16 byte-order mark in the "
+                    "header: a binary or UTF-16 file?); expected a UTF-8 CSV"
+                )
             sep = "\t" if path.suffix.lower() == ".tsv" else ","
             lf = pl.scan_csv(
                 path,
@@ -362,13 +369,10 @@ def _first_bad_rows(
             )
         if col.kind == "float" and dtype == pl.String:
             s = c.str.strip_chars()
-            checks.append(
-                (
-                    col.name,
-                    "unparseable",
-                    (s != "") & c.is_not_null() & s.cast(pl.Float64, strict=False).is_null(),
-                )
-            )
+            f = s.cast(pl.Float64, strict=False)
+            checks.append((col.name, "unparseable", (s != "") & c.is_not_null() & f.is_null()))
+            # "inf", "nan", "1e999" parse as floats but are no amount (as NaN in Parquet)
+            checks.append((col.name, "nonfinite", f.is_nan() | f.is_infinite()))
         if col.kind == "int" and dtype == pl.String:
             s = c.str.strip_chars()
             checks.append(
@@ -410,6 +414,14 @@ def _load_table(
     for path in files:
         raw, fmt = _scan_one(path)
         schema = raw.collect_schema()
+        # Polars renames a repeated CSV header to "<name>_duplicated_<n>": which copy holds
+        # the data is then a guess, so a repeated contract (or mapped) column is an error.
+        for name in sorted({mapping.get(c.name, c.name) for c in spec}):
+            if name in schema and f"{name}_duplicated_0" in schema:
+                raise SchemaError(
+                    f"{path}: column {name!r} appears more than once in the header; "
+                    "expected each column once"
+                )
         # apply the mapping: source column -> contract column
         rename: dict[str, str] = {}
         for contract, source in mapping.items():
