@@ -363,6 +363,12 @@ def _first_bad_rows(
                 checks.append((col.name, "empty", c.is_null() | (c.str.strip_chars() == "")))
             else:
                 checks.append((col.name, "empty", c.is_null()))
+        if col.kind == "id" and dtype == pl.String:
+            # node keys are "type:id" (graph keys "type\0id"): a NUL anywhere or a ":" in a
+            # type would make two different nodes share a key or split a key wrongly
+            checks.append((col.name, "nul", c.str.contains("\x00", literal=True)))
+            if col.name.endswith("_type"):
+                checks.append((col.name, "colon", c.str.contains(":", literal=True)))
         if col.kind == "ts" and dtype == pl.String:
             checks.append(
                 (col.name, "unparseable", c.is_not_null() & _parse_ts(c, dtype).is_null())
@@ -463,7 +469,7 @@ def _load_table(
                     f"{path}: file has a header but no rows (expected at least one {what[:-1]})"
                 )
             for col in spec:
-                for kind in ("empty", "unparseable", "nonfinite"):
+                for kind in ("empty", "unparseable", "nonfinite", "nul", "colon"):
                     hit = bad.get(f"{col.name}:{kind}")
                     if hit is None:
                         continue
@@ -476,6 +482,16 @@ def _load_table(
                     if kind == "nonfinite":
                         raise SchemaError(
                             f"{where}, column {name!r}: value {value!r} is not finite, expected a number"
+                        )
+                    if kind == "nul":
+                        raise SchemaError(
+                            f"{where}, column {name!r}: {_short(value)} contains a NUL character, "
+                            "expected text without NUL"
+                        )
+                    if kind == "colon":
+                        raise SchemaError(
+                            f"{where}, column {name!r}: type {_short(value)} contains ':', which "
+                            "separates type and id in node keys (creator:42); expected a type without ':'"
                         )
                     raise SchemaError(
                         f"{where}, column {name!r}: cannot parse {_short(value)}, expected {_EXPECTED[col.kind]}"
