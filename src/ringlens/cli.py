@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -96,10 +98,58 @@ def guarded(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):  # pragma: no cover - not Linux
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@contextmanager
+def memory_ceiling(limit_gb: float, *, interval: float = 0.2) -> Iterator[None]:
+    """Stop the process cleanly if its resident memory passes ``limit_gb``.
+
+    A watchdog thread samples the resident set size; above the ceiling it prints one line
+    naming the step and exits with code 1. Every output is written atomically (temp file +
+    rename, database in one transaction), so stopping mid-run leaves the previous run's
+    files and queue as they were. ``limit_gb`` 0 disables the watchdog.
+    """
+    if limit_gb <= 0:
+        yield
+        return
+    limit = int(limit_gb * 2**30)
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(interval):
+            rss = _rss_bytes()
+            if rss > limit:
+                msg = (
+                    f"memory ceiling of {limit_gb:g} GB exceeded during {_state.get('step') or 'the run'} "
+                    f"({rss / 2**30:.2f} GB resident); previous outputs are unchanged. Raise "
+                    'run.memory_limit_gb, or set run.streaming = "always" / split the input'
+                )
+                sys.stderr.write(("error: " if not _state["json"] else "") + msg + "\n")
+                sys.stderr.flush()
+                os._exit(1)
+
+    th = threading.Thread(target=watch, name="ringlens-memory-ceiling", daemon=True)
+    th.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        th.join(timeout=1)
+
+
 @contextmanager
 def step(name: str) -> Iterator[None]:
     """A progress line for a step that may take more than a second (spinner on a terminal)."""
     log = logging.getLogger("ringlens.cli")
+    _state["step"] = name
     t = time.perf_counter()
     if _state["quiet"] or _state["json"] or not err.is_terminal:
         yield

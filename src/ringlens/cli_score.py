@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ringlens.cli import _state, app, guarded, out, say, step
+from ringlens.cli import _state, app, guarded, memory_ceiling, out, say, step
 
 
 def _cfg(overrides: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
@@ -55,6 +55,13 @@ def score(
         bool, typer.Option("--views/--no-views", help="Write the HTML ring views and run report.")
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    memory_limit_gb: Annotated[
+        float | None,
+        typer.Option(
+            "--memory-limit-gb",
+            help="Memory ceiling (GB): stream large inputs, stop cleanly above it.",
+        ),
+    ] = None,
 ) -> None:
     """Score events: find rings, score entities, and write the enforcement queue.
 
@@ -67,17 +74,24 @@ def score(
     def run() -> None:
         from ringlens.pipeline import run as run_pipeline
 
-        cfg = _cfg({"detect.seed": seed, "viz.enabled": None if views else False})
-        res = run_pipeline(
-            events,
-            out_dir=out_dir,
-            entities=entities,
-            labels=labels,
-            config=cfg,
-            policy=policy,
-            database=database,
-            progress=step,
+        cfg = _cfg(
+            {
+                "detect.seed": seed,
+                "viz.enabled": None if views else False,
+                "run.memory_limit_gb": memory_limit_gb,
+            }
         )
+        with memory_ceiling(float(cfg.get("run.memory_limit_gb"))):
+            res = run_pipeline(
+                events,
+                out_dir=out_dir,
+                entities=entities,
+                labels=labels,
+                config=cfg,
+                policy=policy,
+                database=database,
+                progress=step,
+            )
         rep = res.report
         if as_json:
             sys.stdout.write(json.dumps(rep, indent=2, default=str, sort_keys=True) + "\n")

@@ -56,7 +56,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "max_ring_views": 200,
     },
     "run": {
+        # 0 = no ceiling; otherwise the CLI stops the run cleanly above it and ingest
+        # streams whenever the in-memory path would not fit
         "memory_limit_gb": 0.0,
+        # "auto" (stream inputs larger than streaming_threshold_mb), "always" or "never"
+        "streaming": "auto",
+        "streaming_threshold_mb": 256,
     },
 }
 

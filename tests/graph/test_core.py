@@ -151,3 +151,13 @@ def test_stats_on_demo(demo_dir) -> None:
     assert st["events"] == 195_339
     assert st["nodes_by_type"]["nodes"].sum() == st["nodes"]
     assert st["top_degree"].height == 3
+
+
+def test_streaming_build_equals_in_memory(demo_dir) -> None:
+    from ringlens.io import load_events, scan_events
+
+    a = build_graph(load_events(demo_dir))
+    b = build_graph(scan_events(demo_dir), streaming=True)
+    assert a.nodes.equals(b.nodes)
+    assert a.edges.equals(b.edges)
+    assert a.events.equals(b.events)

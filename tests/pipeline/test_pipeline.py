@@ -168,3 +168,59 @@ def test_score_bad_input_exits_2(args, msg, tmp_path, demo_dir) -> None:
     r = runner.invoke(app, args)
     assert r.exit_code == 2, r.output
     assert msg in r.output and "Traceback" not in r.output
+
+
+def test_streaming_run_gives_the_same_queue(demo_run, demo_dir, tmp_path) -> None:
+    out, _ = demo_run
+    cfg = tmp_path / "ringlens.toml"
+    cfg.write_text('[run]\nstreaming = "always"\n')
+    r = runner.invoke(
+        app,
+        [
+            "-q",
+            "--config",
+            str(cfg),
+            "score",
+            str(demo_dir),
+            "--out",
+            str(tmp_path / "s"),
+            "--no-views",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    a = pl.read_parquet(out / "queue.parquet").drop("run_id", "evidence")
+    b = pl.read_parquet(tmp_path / "s" / "queue.parquet").drop("run_id", "evidence")
+    assert a.equals(b)
+
+
+def test_memory_ceiling_stops_cleanly_and_keeps_outputs(demo_dir, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    assert (
+        runner.invoke(
+            app, ["-q", "score", str(demo_dir), "--out", str(out), "--no-views"]
+        ).exit_code
+        == 0
+    )
+    before = (out / "queue.parquet").read_bytes()
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ringlens",
+            "score",
+            str(demo_dir),
+            "--out",
+            str(out),
+            "--memory-limit-gb",
+            "0.05",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert p.returncode == 1
+    assert "memory ceiling of 0.05 GB exceeded" in p.stderr and "Traceback" not in p.stderr
+    assert (out / "queue.parquet").read_bytes() == before

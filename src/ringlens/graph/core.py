@@ -524,13 +524,16 @@ class EventGraph:
         }
 
 
-def build_graph(events: pl.DataFrame | pl.LazyFrame) -> EventGraph:
+def build_graph(events: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False) -> EventGraph:
     """Build the typed node index and aggregated edges from validated events.
 
     Parameters
     ----------
     events
         A frame following the data contract (see :func:`ringlens.io.scan_events`).
+    streaming
+        With a LazyFrame, read it in batches with Polars' streaming engine (for inputs
+        larger than memory: only node ids, not id strings, are kept per event).
 
     Returns
     -------
@@ -561,29 +564,53 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame) -> EventGraph:
         lf = lf.with_columns(pl.lit(None, dtype=pl.Float64).alias("amount"))
     if "market" not in schema:
         lf = lf.with_columns(pl.lit(None, dtype=pl.String).alias("market"))
-    ev = lf.select(
-        "actor_type", "actor_id", "target_type", "target_id", "action", "ts", "amount", "market"
-    ).collect()
-    if ev.height == 0:
+    cols = (
+        "actor_type",
+        "actor_id",
+        "target_type",
+        "target_id",
+        "action",
+        "ts",
+        "amount",
+        "market",
+    )
+    if isinstance(events, pl.LazyFrame) and streaming:
+        g = _build_from_frame(lf.select(cols), streaming=True)
+    else:
+        ev = lf.select(cols).collect()
+        if ev.height == 0:
+            raise InputError("events: no rows (expected at least one event)")
+        g = _build_from_frame(ev)
+    if g.events.height == 0:
         raise InputError("events: no rows (expected at least one event)")
-    return _build_from_frame(ev)
+    return g
 
 
 _SEP = "\x00"  # sorts below every printable character: (type, id) order == key order
 
 
-def _build_from_frame(ev: pl.DataFrame) -> EventGraph:
-    """Node index and edges from a collected, validated event frame.
+def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False) -> EventGraph:
+    """Node index and edges from validated events (a frame, or a LazyFrame to stream).
 
     One string key ``type\\0id`` per endpoint; the sorted distinct keys are the node index
     (so node ids follow (type, id) order), and a single-column join maps events to ids.
     ``action`` becomes an Enum of the sorted distinct actions, so sorting and grouping
     work on small integers; an edge's distinct actions are OR-ed into a bit mask and
-    expanded into the sorted list once per edge, not per event.
+    expanded into the sorted list once per edge, not per event. With ``streaming`` the
+    input is read in batches by Polars' streaming engine: only the node index and the
+    compact event table (ids as UInt32, action as Enum, market as Categorical) are ever
+    held in memory, not the raw id strings.
     """
-    ak = ev.select(pl.concat_str(["actor_type", pl.lit(_SEP), "actor_id"]).alias("k"))["k"]
-    tk = ev.select(pl.concat_str(["target_type", pl.lit(_SEP), "target_id"]).alias("k"))["k"]
-    keys = pl.concat([ak, tk]).unique().sort()
+    engine = "streaming" if streaming else "auto"
+    lf = ev.lazy()
+    ak_e = pl.concat_str(["actor_type", pl.lit(_SEP), "actor_id"])
+    tk_e = pl.concat_str(["target_type", pl.lit(_SEP), "target_id"])
+    keys = (
+        pl.concat([lf.select(ak_e.alias("k")), lf.select(tk_e.alias("k"))])
+        .unique()
+        .collect(engine=engine)["k"]
+        .sort()
+    )
     parts = keys.str.split_exact(_SEP, 1)
     nodes = pl.DataFrame(
         {
@@ -592,24 +619,30 @@ def _build_from_frame(ev: pl.DataFrame) -> EventGraph:
             "node_id": parts.struct.field("field_1"),
         }
     ).with_columns(node_key("node_type", "node_id"))
-    kdf = pl.DataFrame({"k": keys, "node": nodes["node"]})
-    src = pl.DataFrame({"k": ak}).join(kdf, on="k", how="left", maintain_order="left")["node"]
-    dst = pl.DataFrame({"k": tk}).join(kdf, on="k", how="left", maintain_order="left")["node"]
-    actions = ev["action"].unique().sort()
-    if len(actions) > 63:
-        action_col = ev["action"]
-    else:
-        action_col = ev["action"].cast(pl.Enum(actions.to_list()))
-    ev = pl.DataFrame(
-        {
-            "src": src,
-            "dst": dst,
-            "action": action_col,
-            "ts": ev["ts"],
-            "amount": ev["amount"],
-            "market": ev["market"],
-        }
-    ).sort("src", "dst", "ts", "action", nulls_last=True, maintain_order=True)
+    kdf = pl.DataFrame({"k": keys, "node": nodes["node"]}).lazy()
+    actions = lf.select(pl.col("action").unique()).collect(engine=engine)["action"].sort()
+    action_expr = (
+        pl.col("action").cast(pl.Enum(actions.to_list()))
+        if len(actions) <= 63
+        else pl.col("action")
+    )
+    ev = (
+        lf.with_columns(ak_e.alias("_ak"), tk_e.alias("_tk"))
+        .join(kdf.rename({"k": "_ak", "node": "src"}), on="_ak", how="left")
+        .join(kdf.rename({"k": "_tk", "node": "dst"}), on="_tk", how="left")
+        .select(
+            "src",
+            "dst",
+            action_expr.alias("action"),
+            "ts",
+            "amount",
+            pl.col("market").cast(pl.Categorical),
+        )
+        .collect(engine=engine)
+        # a total order: rows that tie on every key are identical, so the result never
+        # depends on the input's row order or on how the engine split the work
+        .sort("src", "dst", "ts", "action", "amount", "market", nulls_last=True)
+    )
     if isinstance(ev.schema["action"], pl.Enum):
         names = actions.to_list()
         bits = ev.select(
@@ -633,22 +666,22 @@ def _build_from_frame(ev: pl.DataFrame) -> EventGraph:
                 agg_actions,
                 pl.col("amount").sum().alias("amount_sum"),
             )
-            .with_columns(
-                pl.concat_list(
-                    [
-                        pl.when((pl.col("_mask") & (1 << i)) != 0)
-                        .then(pl.lit(name))
-                        .otherwise(pl.lit(None, dtype=pl.String))
-                        for i, name in enumerate(names)
-                    ]
-                )
-                .list.drop_nulls()
-                .alias("actions")
-            )
+        )
+        # distinct action sets are few: expand each mask once, then join the lists on
+        masks = edges.select(pl.col("_mask").unique().sort())["_mask"].to_list()
+        sets = pl.DataFrame(
+            {
+                "_mask": masks,
+                "actions": [[n for i, n in enumerate(names) if m >> i & 1] for m in masks],
+            },
+            schema={"_mask": pl.Int64, "actions": pl.List(pl.String)},
+        )
+        edges = (
+            edges.join(sets, on="_mask", how="left")
             .select("src", "dst", "count", "first_ts", "last_ts", "actions", "amount_sum")
             .sort("src", "dst")
         )
-        ev = ev.with_columns(pl.col("action").cast(pl.String))
+        ev = ev.with_columns(pl.col("action").cast(pl.Categorical))
     else:
         edges = (
             ev.group_by("src", "dst")

@@ -395,7 +395,7 @@ def _first_bad_rows(
     for i, (name, _, mask) in enumerate(checks):
         aggs.append(idx.filter(mask).first().alias(f"r{i}"))
         aggs.append(pl.col(name).cast(pl.String).filter(mask).first().alias(f"v{i}"))
-    res = raw.select(aggs).collect().row(0)
+    res = raw.select(aggs).collect(engine="streaming").row(0)
     out: dict[str, tuple[str, int, str | None]] = {"_rows": ("", int(res[0]), None)}
     for i, (name, kind, _) in enumerate(checks):
         row = res[1 + 2 * i]

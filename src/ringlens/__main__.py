@@ -1,0 +1,5 @@
+"""``python -m ringlens`` runs the CLI."""
+
+from ringlens.cli import main
+
+main()
