@@ -151,6 +151,8 @@ def build_pyvis(nodes: pl.DataFrame, edges: pl.DataFrame, path: Path) -> dict:
 
 
 def measure(browser, path: Path, *, flag: str, timeout_s: float, hook: bool = False) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     blocked: list[str] = []
 
@@ -169,11 +171,16 @@ def measure(browser, path: Path, *, flag: str, timeout_s: float, hook: bool = Fa
     try:
         page.goto(path.resolve().as_uri(), timeout=timeout_s * 1000, wait_until="commit")
         try:
-            page.wait_for_function(
-                f"window.{flag} !== undefined", timeout=timeout_s * 1000, polling=100
-            )
+            if hook:  # pyvis' page has no CSP
+                page.wait_for_function(
+                    f"window.{flag} !== undefined", timeout=timeout_s * 1000, polling=100
+                )
+            else:  # our CSP forbids the eval that a polling wait_for_function needs
+                page.wait_for_selector(
+                    "html[data-drawn]", state="attached", timeout=timeout_s * 1000
+                )
             out["first_draw_s"] = page.evaluate(f"window.{flag}") / 1000
-        except Exception:
+        except PlaywrightTimeoutError:
             out["first_draw_s"] = None
         if hook:
             try:
@@ -181,7 +188,7 @@ def measure(browser, path: Path, *, flag: str, timeout_s: float, hook: bool = Fa
                     "window.benchStabilized !== undefined", timeout=timeout_s * 1000, polling=250
                 )
                 out["stabilized_s"] = page.evaluate("window.benchStabilized") / 1000
-            except Exception:
+            except PlaywrightTimeoutError:
                 out["stabilized_s"] = None
     finally:
         out["blocked_requests"] = len(blocked)

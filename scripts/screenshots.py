@@ -248,7 +248,7 @@ def capture(run_dir: Path, out_dir: Path) -> list[Path]:
             print("no ring link in the report; skipping the ring view", file=sys.stderr)
         else:
             link.click()
-            page.wait_for_function("window.ringlensDrawn === true", timeout=60_000)
+            page.wait_for_selector("html[data-drawn]", state="attached", timeout=60_000)
             node = page.evaluate(
                 """() => { const d = JSON.parse(document.getElementById('rl-data').textContent);
                            let best = 0;

@@ -7,6 +7,9 @@ from typing import Any
 import polars as pl
 
 PWNED = "pwned"
+#: Set by the page at its first vis afterDrawing. Wait with wait_for_selector: the page's
+#: CSP forbids eval, which wait_for_function needs once it has to poll.
+DRAWN = "html[data-drawn]"
 #: Payloads that would run script (setting document.title or opening a dialog) if any data
 #: reached the page as markup or as a URL.
 PAYLOADS = [

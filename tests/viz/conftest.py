@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ._vizdata import CHROMIUM_ARGS, PWNED
+from ._vizdata import CHROMIUM_ARGS, DRAWN, PWNED
 
 
 def _chromium() -> str | None:
@@ -88,7 +88,7 @@ def open_page(browser: Any) -> Iterator[Any]:
         )
         page.goto(path.resolve().as_uri())
         if wait_drawn:
-            page.wait_for_function("window.ringlensDrawn === true", timeout=20_000)
+            page.wait_for_selector(DRAWN, state="attached", timeout=20_000)
         return opened
 
     yield _open

@@ -14,6 +14,7 @@ import pytest
 from ringlens.viz import ego_view, ring_view, write_run_report
 
 from ._vizdata import (
+    DRAWN,
     PAYLOADS,
     XSS,
     XSS_JS,
@@ -205,7 +206,7 @@ def test_notebook_iframe_renders(browser: Any) -> None:
         frame = page.frame_locator("iframe")
         frame.locator("#rl-title").wait_for()
         inner = page.frames[1]
-        inner.wait_for_function("window.ringlensDrawn === true", timeout=20_000)
+        inner.wait_for_selector(DRAWN, state="attached", timeout=20_000)
         assert inner.evaluate(COUNTS) == [7, 7]
         assert inner.text_content("#rl-title") == XSS
         assert page.title() == "nb" and dialogs == []
@@ -269,7 +270,7 @@ def test_report_sorts_and_links(tmp_path: Path, open_page: Any) -> None:
     opened.assert_clean()
     # the ring link opens the ring view next to the report
     page.click("#rl-rings-table a:text-is('ring_a')")
-    page.wait_for_function("window.ringlensDrawn === true", timeout=20_000)
+    page.wait_for_selector(DRAWN, state="attached", timeout=20_000)
     assert page.title() == "Ring ring_a"
     opened.assert_clean()
 
