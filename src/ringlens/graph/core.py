@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
@@ -601,7 +601,7 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
     compact event table (ids as UInt32, action as Enum, market as Categorical) are ever
     held in memory, not the raw id strings.
     """
-    engine = "streaming" if streaming else "auto"
+    engine: Literal["streaming", "auto"] = "streaming" if streaming else "auto"
     lf = ev.lazy()
     ak_e = pl.concat_str(["actor_type", pl.lit(_SEP), "actor_id"])
     tk_e = pl.concat_str(["target_type", pl.lit(_SEP), "target_id"])
