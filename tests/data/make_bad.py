@@ -788,13 +788,13 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
         ),
         Case(
             "ids_with_colons",
-            "ids 'a:b' and types with ':'",
+            "ids 'a:b', 'p:1', ':x:' (':' is legal in ids)",
             {
                 "events.csv": csv(
                     H,
                     [
                         "a:b,buyer,p:1,product,order,2024-05-01T10:00:00Z,,",
-                        "x,buy:er,p:1,product,order,2024-05-01T10:00:00Z,,",
+                        ":x:,buyer,p:1,product,order,2024-05-01T10:00:00Z,,",
                     ],
                 )
             },
@@ -802,18 +802,39 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             0,
             events=2,
             check="ids_roundtrip",
-            extra={"ids": ["a:b", "p:1"]},
+            extra={"ids": ["a:b", "p:1", ":x:"]},
+        ),
+        Case(
+            "type_with_colon",
+            "actor_type 'buy:er' (':' separates type and id in node keys)",
+            {
+                "events.csv": csv(
+                    H,
+                    [
+                        "a,buyer,p1,product,order,2024-05-01T10:00:00Z,,",
+                        "x,buy:er,p1,product,order,2024-05-01T10:00:00Z,,",
+                    ],
+                )
+            },
+            SCORE,
+            2,
+            r"events\.csv: row 2 \(line 3\), column 'actor_type': type 'buy:er' contains ':'",
+        ),
+        Case(
+            "labels_type_with_colon",
+            "labels entity_type 'buy:er'",
+            {"labels.csv": b"entity_type,entity_id,label\nbuy:er,b1,confirmed\n"},
+            ["-q", "score", "{ok}", "--out", "{out}", "--labels", "{d}/labels.csv"],
+            2,
+            r"labels\.csv: row 1 \(line 2\), column 'entity_type': type 'buy:er' contains ':'",
         ),
         Case(
             "ids_nul_byte",
             "an id containing a NUL byte",
             {"events.parquet": parquet({**f, "actor_id": ["a\x00b", "a\x00c", "a"]})},
-            ["-q", "graph-stats", "{d}/events.parquet", "--json", "--top", "100"],
-            0,
-            check="ids_roundtrip",
-            extra={"ids": ["a\x00b", "a\x00c", "a"]},
-            xfail="graph/core.py keys nodes as type + NUL + id and splits on the first NUL: "
-            "'a\\x00b' and 'a\\x00c' both become 'a'",
+            score_file("events.parquet"),
+            2,
+            r"events\.parquet: row 1, column 'actor_id': 'a\\x00b' contains a NUL character",
         ),
         Case(
             "ids_numeric_strings",
