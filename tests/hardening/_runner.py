@@ -84,8 +84,10 @@ def make_run(tmp: Path) -> Path:
 
 
 def one_line(o: Outcome) -> str:
+    """The ``error: ...`` line (else the first line) of stderr."""
     lines = o.error_lines
-    return lines[0] if lines else ""
+    errors = [ln for ln in lines if ln.startswith("error: ")]
+    return (errors or lines or [""])[0]
 
 
 def write_doc_table(doc: Path, bad: Path, begin: str, end: str) -> None:
