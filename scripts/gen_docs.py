@@ -45,14 +45,6 @@ SETTINGS_HELP: dict[str, str] = {
         "Random seed, recorded in `run.json` and part of the run id "
         "(`ringlens score --seed`). Same input, settings and seed give the same outputs."
     ),
-    "detect.leiden_resolution": (
-        "Leiden resolution (higher = smaller communities). Reserved: the default pipeline "
-        "does not run Leiden; call `ringlens.detect.communities.leiden(resolution=...)`."
-    ),
-    "detect.dense_blocks": (
-        "Number of dense blocks to peel from the whole graph. Reserved: the default pipeline "
-        "peels each ring's own neighbourhood instead (see `dense_min_rows`)."
-    ),
     "detect.dense_min_rows": (
         "Smallest dense core (accounts) that FRAUDAR peeling of a ring reports as the "
         "`dense_block` signal."

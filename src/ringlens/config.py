@@ -31,8 +31,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "detect": {
         "seed": 0,
-        "leiden_resolution": 1.0,
-        "dense_blocks": 8,
         "dense_min_rows": 3,
         "lockstep_window": "3h",
         "lockstep_min_actors": 5,
@@ -270,4 +268,7 @@ def load_config(
     if overrides:
         cfg = cfg.with_overrides(overrides)
     parse_duration(cfg.get("detect.lockstep_window"), key="detect.lockstep_window")
+    from ringlens.score.model import resolve_weights
+
+    resolve_weights(cfg.get("score.weights"))  # a misspelt reason fails now, not after detection
     return cfg
