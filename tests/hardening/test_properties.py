@@ -36,6 +36,7 @@ T0 = datetime(2024, 5, 1, tzinfo=UTC)
 CFG = load_config(env={})
 FAST = settings(
     derandomize=True,
+    database=None,
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -180,6 +181,7 @@ def _csv_cell(text: str) -> str:
 
 @settings(
     derandomize=True,
+    database=None,
     max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -241,6 +243,7 @@ cell = st.text(st.characters(blacklist_categories=("Cs",)), max_size=6)
 
 @settings(
     derandomize=True,
+    database=None,
     max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
