@@ -284,7 +284,8 @@ def csv_safe(df: Frame) -> pl.DataFrame:
         if text is None:
             exprs.append(pl.col(name))
         else:
-            exprs.append(text.str.replace(_FORMULA_START, "'$0").alias(name))
+            risky = text.str.contains(_FORMULA_START)
+            exprs.append(pl.when(risky).then(pl.lit("'") + text).otherwise(text).alias(name))
     return frame.select(exprs)
 
 
