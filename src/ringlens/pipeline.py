@@ -28,7 +28,7 @@ from ringlens.config import Config, load_config, parse_duration
 from ringlens.exceptions import InputError
 from ringlens.graph import EventGraph, build_graph
 from ringlens.rings.core import CANDIDATE_SCHEMA, build_rings
-from ringlens.rings.expand import dense_cores, expand_candidates
+from ringlens.rings.expand import dense_cores, expand_candidates, split_candidates
 from ringlens.score.model import SIGNAL_SCHEMA, score_entities, score_rings
 from ringlens.score.policy import Policy, apply_policy, load_policy
 
@@ -290,9 +290,10 @@ def score(
     d = cfg["detect"]
     window = parse_duration(d["lockstep_window"], key="detect.lockstep_window")
     with timer("expand candidates"):
+        cands = split_candidates(graph, det.candidates, min_size=d["min_ring_size"])
         cands = expand_candidates(
             graph,
-            det.candidates,
+            cands,
             window=window,
             max_target_degree=cfg.get("graph.max_target_degree"),
         )

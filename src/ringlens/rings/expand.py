@@ -34,7 +34,7 @@ from ringlens.graph import EventGraph
 
 log = logging.getLogger(__name__)
 
-__all__ = ["expand_candidates", "dense_cores", "ATTRIBUTE_TYPES"]
+__all__ = ["split_candidates", "expand_candidates", "dense_cores", "ATTRIBUTE_TYPES"]
 
 ATTRIBUTE_TYPES = ("device", "payment")
 
@@ -62,6 +62,110 @@ def _candidate_targets(
         "cand", "dst", "dst_type", pl.col("ts").alias("ts_core")
     )
     return core_hits, targets
+
+
+def split_candidates(
+    graph: EventGraph,
+    candidates: pl.DataFrame,
+    *,
+    min_share: float = 1 / 3,
+    min_size: int = 3,
+) -> pl.DataFrame:
+    """Split each candidate along the targets that really are its own.
+
+    A detector can chain two rings through a target they both touch only as camouflage
+    (ring accounts liking the same viral video at the same hour). A ring's own targets
+    are those that at least two members hit and where the members make up at least
+    ``min_share`` of everyone who ever hit the target — the brushing ring's products, the
+    boosted creators' posts, the affiliate's links, the farm's devices. Members are
+    connected through those targets only; each connected part becomes its own candidate
+    (``candidate`` gets a ``.<part>`` suffix when a split happens), parts smaller than
+    ``min_size`` are dropped, and members with no own target are dropped too (the
+    expansion step can bring them back through the part's targets).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    >>> rows = [(a, p) for a in "abc" for p in ("p1", "p2")] + [(a, p) for a in "xyz" for p in ("q1", "q2")]
+    >>> rows += [(a, "viral") for a in "abcxyz"] + [(str(i), "viral") for i in range(30)]
+    >>> ev = pl.DataFrame(rows, schema=["actor_id", "target_id"], orient="row").with_columns(
+    ...     actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order"), ts=pl.lit(t))
+    >>> c = pl.DataFrame({"detector": "lockstep", "candidate": "0",
+    ...     "key": [f"buyer:{a}" for a in "abcxyz"], "strength": 1.0})
+    >>> split_candidates(build_graph(ev), c).group_by("candidate").agg(pl.col("key").sort()).sort("candidate").rows()
+    [('0.0', ['buyer:a', 'buyer:b', 'buyer:c']), ('0.1', ['buyer:x', 'buyer:y', 'buyer:z'])]
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    if candidates.height == 0:
+        return candidates
+    keys = graph.nodes.select("key", "node")
+    c = candidates.with_columns(
+        pl.concat_str("detector", pl.lit("\x1f"), "candidate").alias("cand")
+    ).join(keys, on="key", how="inner")
+    deg = graph.edges.group_by("dst").agg(pl.len().alias("deg"))
+    own = (
+        graph.edges.select("src", "dst")
+        .join(c.select("cand", pl.col("node").alias("src")), on="src")
+        .group_by("cand", "dst")
+        .agg(pl.col("src").alias("members"), pl.len().alias("m"))
+        .join(deg, on="dst")
+        .filter((pl.col("m") >= 2) & (pl.col("m") >= min_share * pl.col("deg")))
+        .explode("members")
+        .rename({"members": "src"})
+        .select("cand", "src", "dst")
+    )
+    # vertices: (cand, member) and (cand, target) pairs; edges: member -- own target
+    mv = own.select("cand", pl.col("src").alias("n"), pl.lit(0, pl.Int8).alias("side"))
+    tv = own.select("cand", pl.col("dst").alias("n"), pl.lit(1, pl.Int8).alias("side"))
+    verts = pl.concat([mv, tv]).unique().sort("cand", "side", "n").with_row_index("v")
+    e = own.join(
+        verts.filter(pl.col("side") == 0).select(
+            "cand", pl.col("n").alias("src"), pl.col("v").alias("a")
+        ),
+        on=["cand", "src"],
+    ).join(
+        verts.filter(pl.col("side") == 1).select(
+            "cand", pl.col("n").alias("dst"), pl.col("v").alias("b")
+        ),
+        on=["cand", "dst"],
+    )
+    n = verts.height
+    adj = sp.coo_matrix((np.ones(e.height), (e["a"].to_numpy(), e["b"].to_numpy())), shape=(n, n))
+    _, comp = connected_components(adj, directed=False)
+    members = (
+        verts.with_columns(pl.Series("comp", comp))
+        .filter(pl.col("side") == 0)
+        .select("cand", pl.col("n").alias("node"), "comp")
+    )
+    sizes = (
+        members.group_by("cand", "comp")
+        .agg(pl.len().alias("size"))
+        .filter(pl.col("size") >= min_size)
+    )
+    parts = sizes.sort("cand", "comp").with_columns(
+        pl.int_range(0, pl.len()).over("cand").alias("part"), pl.len().over("cand").alias("n_parts")
+    )
+    out = (
+        c.join(members, on=["cand", "node"])
+        .join(parts, on=["cand", "comp"])
+        .with_columns(
+            pl.when(pl.col("n_parts") > 1)
+            .then(pl.concat_str("candidate", pl.lit("."), pl.col("part").cast(pl.String)))
+            .otherwise(pl.col("candidate"))
+            .alias("candidate")
+        )
+        .select("detector", "candidate", "key", "strength")
+        .sort("detector", "candidate", "key")
+    )
+    split = parts.filter(pl.col("n_parts") > 1)["cand"].n_unique()
+    if split:
+        log.info("split %d candidates along their own targets", split)
+    return out
 
 
 def expand_candidates(

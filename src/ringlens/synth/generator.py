@@ -414,6 +414,16 @@ def generate(config: SynthConfig | None = None) -> SynthData:
         centers = t0 + rng.uniform(0, span - width, n_bursts)
         return centers[rng.integers(0, n_bursts, k)] + rng.uniform(0, width, k)
 
+    used_hijacked: set[int] = set()
+
+    def take_hijacked(k: int) -> np.ndarray:
+        """Old organic buyers taken over by a ring; never the same account in two rings."""
+        pick = rng.choice(n_buyers, k, replace=False)
+        while used_hijacked.intersection(pick.tolist()):  # rare: redraw only on a clash
+            pick = rng.choice(n_buyers, k, replace=False)
+        used_hijacked.update(pick.tolist())
+        return pick
+
     truth_rows: list[tuple[str, str, str, int, bool]] = []
     ring_events: list[
         tuple[str, np.ndarray, str, int]
@@ -480,7 +490,7 @@ def generate(config: SynthConfig | None = None) -> SynthData:
             t0 - rng.uniform(1, 20, len(prods)) * 86400,
         )
         n_hij = int(round(k * cfg.hijacked_share))
-        hijacked = rng.choice(n_buyers, n_hij, replace=False)
+        hijacked = take_hijacked(n_hij)
         buyers = np.concatenate([new("buyer", k - n_hij, market=mk), hijacked])
         bi, pj = np.meshgrid(buyers, prods, indexing="ij")
         m = rng.random(bi.shape) < 0.75
@@ -534,7 +544,7 @@ def generate(config: SynthConfig | None = None) -> SynthData:
             b.uniform_ts(len(cprods)),
         )
         n_hij = int(round(k * cfg.hijacked_share))
-        hijacked = rng.choice(n_buyers, n_hij, replace=False)
+        hijacked = take_hijacked(n_hij)
         buyers = np.concatenate([new("buyer", k - n_hij, market=mk), hijacked])
         clicks = np.repeat(buyers, rng.integers(2, 5, k))
         cts = bursts(len(clicks), int(rng.integers(3, 7)), 3 * 3600)
