@@ -1,0 +1,215 @@
+"""The Spark engine (``local[2]``) against the single-machine path: same rings, scores,
+queue and errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ringlens.config import load_config
+from ringlens.exceptions import InputError, SchemaError
+
+pytestmark = pytest.mark.spark
+
+DEMO = Path(__file__).resolve().parents[2] / "graphs" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo_runs(spark, tmp_path_factory):
+    """The demo set scored by `ringlens.pipeline.run` and by `run_spark` (same seed)."""
+    from ringlens.pipeline import run
+    from ringlens.spark.cli import run_spark
+
+    local_out = tmp_path_factory.mktemp("local")
+    spark_out = tmp_path_factory.mktemp("spark")
+    cfg = load_config(env={})
+    local = run(DEMO, out_dir=local_out, config=cfg)
+    remote = run_spark(DEMO, out_dir=spark_out, config=cfg, spark=spark)
+    return local, remote, local_out, spark_out
+
+
+def test_demo_same_rings_scores_and_queue(demo_runs):
+    local, remote, _, _ = demo_runs
+    assert local.rings.height == 12
+    assert remote.rings.equals(local.rings)
+    assert remote.entities.equals(local.entities)
+    assert remote.queue.equals(local.queue)
+    assert remote.membership.equals(local.membership)
+    assert remote.report["run_id"] == local.report["run_id"]
+    assert remote.report["counts"] == local.report["counts"]
+    assert remote.report["policy"] == local.report["policy"]
+
+
+def test_demo_same_run_folder_and_queue_database(demo_runs):
+    import sqlite3
+
+    _, _, local_out, spark_out = demo_runs
+    for name in ("rings.parquet", "entities.parquet", "queue.parquet"):
+        assert pl.read_parquet(spark_out / name).equals(pl.read_parquet(local_out / name)), name
+    assert (spark_out / "queue.csv").read_bytes() == (local_out / "queue.csv").read_bytes()
+    assert (spark_out / "queue.jsonl").read_bytes() == (local_out / "queue.jsonl").read_bytes()
+    q = "select queue_item_id, status from queue_items order by queue_item_id"
+    with (
+        sqlite3.connect(local_out / "queue.sqlite") as a,
+        sqlite3.connect(spark_out / "queue.sqlite") as b,
+    ):
+        tables = [r[0] for r in a.execute("select name from sqlite_master where type='table'")]
+        if "queue_items" in tables:
+            assert a.execute(q).fetchall() == b.execute(q).fetchall()
+    info = json.loads((spark_out / "run.json").read_text())
+    assert info["engine"]["name"] == "spark" and info["spark"]["components"] == 7
+    assert (spark_out / "viz" / "index.html").is_file()
+
+
+def test_spark_dataframe_outputs(demo_runs):
+    _, remote, _, _ = demo_runs
+    from ringlens.spark.pipeline import SparkResult
+
+    assert isinstance(remote.report["spark"], dict)
+    # the run result keeps the Spark accessors' inputs
+    res = SparkResult(
+        rings=remote.rings,
+        entities=remote.entities,
+        queue=remote.queue,
+        membership=remote.membership,
+        report=remote.report,
+        spark=__import__("pyspark").sql.SparkSession.getActiveSession(),
+    )
+    q = res.queue_df()
+    assert q.count() == remote.queue.height
+    assert q.columns == remote.queue.columns
+
+
+# ------------------------------------------------------------------ errors
+
+
+def _local_error(fn, *args, **kw) -> str:
+    with pytest.raises(InputError) as e:
+        fn(*args, **kw)
+    return str(e.value)
+
+
+def _csv(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+GOOD = "actor_id,actor_type,target_id,target_type,action,ts\n1,buyer,9,product,order,2024-05-01T10:00:00Z\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        GOOD + "2,buyer,,product,order,2024-05-01T11:00:00Z\n",  # empty id, row 2
+        GOOD + "2,buyer,9,product,order,yesterday\n",  # unparseable ts
+        "actor_id,actor_type,target_id,action,ts\n1,buyer,9,order,2024-05-01\n",  # no target_type
+        "actor_id,actor_type,target_id,target_type,action,ts\n",  # header only
+    ],
+    ids=["empty-id", "bad-ts", "missing-column", "no-rows"],
+)
+def test_bad_csv_same_error_as_local(spark, tmp_path, body):
+    from ringlens.io import load_events
+    from ringlens.spark import read_events
+
+    ok = _csv(tmp_path / "events-a.csv", GOOD)
+    bad = _csv(tmp_path / "events-b.csv", body)
+    expected = _local_error(load_events, tmp_path)
+    assert str(bad) in expected and str(ok) not in expected
+    with pytest.raises(InputError) as e:
+        read_events(spark, tmp_path).count()
+    assert str(e.value) == expected
+
+
+def test_bad_parquet_value_and_mapping(spark, tmp_path):
+    from ringlens.io import load_events
+    from ringlens.spark import read_events
+
+    ev = pl.read_parquet(DEMO / "events.parquet").head(500)
+    p = tmp_path / "events.parquet"
+    ev.with_columns(
+        pl.when(pl.int_range(pl.len()) == 321)
+        .then(None)
+        .otherwise(pl.col("actor_id"))
+        .alias("actor_id")
+    ).write_parquet(p)
+    expected = _local_error(load_events, p)
+    assert "row 322" in expected
+    with pytest.raises(SchemaError) as e:
+        read_events(spark, p)
+    assert str(e.value) == expected
+    expected = _local_error(load_events, p, columns={"actor_id": "user"})
+    with pytest.raises(SchemaError) as e:
+        read_events(spark, p, columns={"actor_id": "user"})
+    assert str(e.value) == expected
+
+
+def test_bad_dataframe_names_column(spark):
+    from ringlens.spark import read_events
+
+    df = spark.createDataFrame(
+        [
+            ("1", "buyer", "9", "product", "order", "2024-05-01"),
+            ("2", "buyer", "9", "product", "order", "soon"),
+        ],
+        "actor_id string, actor_type string, target_id string, target_type string, action string, ts string",
+    )
+    with pytest.raises(
+        SchemaError, match=r"events \(Spark DataFrame\), column 'ts': cannot parse 'soon'"
+    ):
+        read_events(spark, df)
+    ok = read_events(spark, df.limit(1)).collect()[0]
+    assert ok["ts"].year == 2024 and ok["actor_id"] == "1"
+
+
+# ------------------------------------------------------------------ graph in Spark
+
+
+def test_connected_components_star(spark):
+    import igraph as ig
+    import numpy as np
+
+    from ringlens.spark import connected_components, graphframes_available
+
+    rng = np.random.default_rng(1)
+    n = 300
+    edges = [(int(a), int(b)) for a, b in rng.integers(0, n, size=(220, 2))] + [(5, 5)]
+    df = spark.createDataFrame(edges, "a long, b long")
+    nodes = spark.createDataFrame([(i,) for i in range(n)], "id long")
+    got = {
+        r["id"]: r["component"]
+        for r in connected_components(df, nodes=nodes, method="star").collect()
+    }
+    g = ig.Graph(n=n, edges=[e for e in edges if e[0] != e[1]])
+    for comp in g.connected_components():
+        assert {got[v] for v in comp} == {min(comp)}
+    assert graphframes_available(spark) is False  # no JAR on these machines
+    from ringlens.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="GraphFrames JAR"):
+        connected_components(df, method="graphframes")
+
+
+def test_edges_and_projections_match_local(spark, small_synth):
+    from ringlens.graph import build_graph
+    from ringlens.spark import aggregate_edges, project
+
+    ev = small_synth.events
+    g = build_graph(ev)
+    sdf = spark.createDataFrame(ev.to_arrow())
+    e_local = g.edges_frame().sort("src", "dst")
+    e_spark = pl.from_arrow(aggregate_edges(sdf).toArrow()).sort("src", "dst")
+    assert e_spark.select("src", "dst", "count", "actions").equals(
+        e_local.select("src", "dst", "count", pl.col("actions").cast(pl.List(pl.String)))
+    )
+    assert (e_spark["amount_sum"] - e_local["amount_sum"]).abs().max() < 1e-6
+    for kw in (
+        {"actions": ["order"], "max_target_degree": 50},
+        {"actions": ["order"], "window": timedelta(hours=3), "max_target_degree": 1000},
+    ):
+        local = g.project(**kw).to_frame()
+        got = pl.from_arrow(project(sdf, **kw).toArrow())
+        assert got.equals(local.with_columns(pl.col("weight").cast(pl.Int64))), kw
