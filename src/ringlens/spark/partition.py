@@ -466,8 +466,8 @@ def near_confirmed_bad(top: pl.DataFrame, *, n_accounts: int) -> pl.DataFrame:
     --------
     >>> import polars as pl
     >>> top = pl.DataFrame({"key": ["buyer:1", "buyer:2"], "ppr": [0.5, 0.2], "ppr_lift": [3.0, 2.0]})
-    >>> near_confirmed_bad(top, n_accounts=200).rows()
-    [('buyer:1', 'near_confirmed_bad', 1.0), ('buyer:2', 'near_confirmed_bad', 0.5)]
+    >>> [(k, round(s, 6)) for k, _, s in near_confirmed_bad(top, n_accounts=200).rows()]
+    [('buyer:1', 1.0), ('buyer:2', 0.5)]
     """
     if top.height == 0 or n_accounts == 0:
         return pl.DataFrame(schema=SIGNAL_SCHEMA)
