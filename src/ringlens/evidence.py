@@ -251,6 +251,7 @@ def write_run_views(
         entities=result.entities,
         diff=diff,
         run_info=info,
+        linked_rings=top["ring_id"].to_list(),
     )
     return top.height
 

@@ -522,6 +522,18 @@ def write_outputs(
         raise InputError(
             f"export.sinks: unknown sink {sorted(unknown)[0]!r} (expected parquet, csv, jsonl, sqlite, postgres)"
         )
+    # evidence links only to views that exist: the riskiest viz.max_ring_views rings
+    with_view = (
+        res.rings.head(int(config.get("viz.max_ring_views")))["ring_id"]
+        if config.get("viz.enabled")
+        else []
+    )
+    res.queue = res.queue.with_columns(
+        pl.when(pl.col("ring_id").is_in(list(with_view)))
+        .then(pl.col("evidence"))
+        .otherwise(None)
+        .alias("evidence")
+    )
     with RunWriter(out, run_id=res.report["run_id"]) as stage:
         stage.write("rings.parquet", res.rings)
         stage.write("entities.parquet", res.entities)
