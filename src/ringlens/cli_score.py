@@ -180,6 +180,8 @@ def explore(
             raise InputError("give exactly one of --entity TYPE:ID or --ring RING_ID")
         if hops < 1:
             raise InputError(f"--hops must be >= 1, got {hops}")
+        if max_nodes is not None and max_nodes < 1:
+            raise InputError(f"--max-nodes must be >= 1, got {max_nodes}")
         rd = resolve_run(run_dir)
         info_path = rd / "run.json"
         if not info_path.is_file():
@@ -201,7 +203,7 @@ def explore(
                     g,
                     entity,
                     hops=hops,
-                    max_nodes=max_nodes or cfg.get("viz.max_nodes"),
+                    max_nodes=cfg.get("viz.max_nodes") if max_nodes is None else max_nodes,
                     scored=scored,
                 )
             target = output or (Path(run_dir) / "explore" / f"ego_{safe_filename(entity)}.html")

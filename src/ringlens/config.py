@@ -9,6 +9,7 @@ are :class:`~ringlens.exceptions.ConfigError` naming the file and the key.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 import tomllib
@@ -62,6 +63,25 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "streaming_threshold_mb": 256,
     },
 }
+
+#: Allowed ranges: (minimum, maximum or None). Numbers must also be finite.
+RANGES: dict[str, tuple[float, float | None]] = {
+    "graph.max_target_degree": (0, None),
+    "detect.seed": (0, None),
+    "detect.dense_min_rows": (1, None),
+    "detect.lockstep_min_actors": (2, None),
+    "detect.lockstep_min_targets": (1, None),
+    "detect.lockstep_min_bursts": (1, None),
+    "detect.shared_max_household": (1, None),
+    "detect.shared_min_group": (2, None),
+    "detect.min_ring_size": (2, None),
+    "export.requeue_margin": (0, 100),
+    "viz.max_nodes": (1, None),
+    "viz.max_ring_views": (0, None),
+    "run.memory_limit_gb": (0, None),
+    "run.streaming_threshold_mb": (0, None),
+}
+_CHOICES: dict[str, tuple[str, ...]] = {"run.streaming": ("auto", "always", "never")}
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 
@@ -154,6 +174,22 @@ def _coerce(section: str, key: str, default: Any, value: Any, source: str) -> An
     raise ConfigError(f"{where}: unsupported value {value!r}")  # pragma: no cover
 
 
+def _check_range(dotted: str, value: Any, source: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{source}: {dotted}: expected a finite number, got {value!r}")
+    rng = RANGES.get(dotted)
+    if rng is not None:
+        lo, hi = rng
+        if value < lo or (hi is not None and value > hi):
+            want = f">= {lo:g}" if hi is None else f"from {lo:g} to {hi:g}"
+            raise ConfigError(f"{source}: {dotted}: expected a number {want}, got {value!r}")
+    choices = _CHOICES.get(dotted)
+    if choices is not None and value not in choices:
+        raise ConfigError(
+            f"{source}: {dotted}: expected one of {', '.join(choices)}, got {value!r}"
+        )
+
+
 class Config:
     """Resolved settings, read as ``config["graph"]["max_target_degree"]`` or
     ``config.get("graph.max_target_degree")``.
@@ -205,7 +241,9 @@ class Config:
                     raise ConfigError(
                         f"{source}: unknown key {section}.{key} (expected one of {', '.join(sorted(data[section]))})"
                     )
-                data[section][key] = _coerce(section, key, DEFAULTS[section][key], value, source)
+                v = _coerce(section, key, DEFAULTS[section][key], value, source)
+                _check_range(f"{section}.{key}", v, source)
+                data[section][key] = v
 
     def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "flags") -> Config:
         """A copy with ``{"section.key": value}`` overrides (``None`` values are ignored)."""

@@ -189,9 +189,22 @@ def detect(
             pl.col("score").cast(pl.Float64).clip(0.0, 1.0).alias("strength"),
         )
     )
-    if labels is not None and labels.filter(pl.col("label") == "confirmed").height:
+    # labels may name entities that are not in this batch of events: use the ones that are
+    seeds = (
+        labels.filter(pl.col("label") == "confirmed")
+        .select(pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"))
+        .join(graph.nodes.select("key"), on="key", how="semi")["key"]
+        .to_list()
+        if labels is not None
+        else []
+    )
+    if labels is not None and not seeds and labels.filter(pl.col("label") == "confirmed").height:
+        log.info(
+            "labels: no confirmed entity appears in these events; no near_confirmed_bad signal"
+        )
+    if seeds:
         with t("personalised pagerank"):
-            ppr = personalized_pagerank(graph, seeds=labels)
+            ppr = personalized_pagerank(graph, seeds=seeds)
         ranked = ppr.filter(
             pl.col("key").str.contains(f"^({'|'.join(ACCOUNT_TYPES)}):") & ~pl.col("is_seed")
         ).with_columns((pl.col("ppr").rank("average") / pl.len()).alias("pct"))

@@ -693,9 +693,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             "Latin-1 bytes (é = 0xE9) in an id",
             {"events.csv": latin + csv(H, ROWS[1:])[len(H) + 1 :]},
             SCORE,
-            0,
-            events=4,
-            check="latin1_replaced",
+            2,
+            r"events\.csv: not valid UTF-8 text",
         ),
         Case(
             "latin1_collision",
@@ -709,8 +708,6 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             SCORE,
             2,
             r"events\.csv: .*(UTF-8|encoding)",
-            xfail="scan_csv(encoding='utf8-lossy') turns both ids into 'Jos\\ufffd': two accounts "
-            "silently become one node; expected an error naming the first non-UTF-8 line",
         ),
         Case(
             "utf16_le",
@@ -977,9 +974,6 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             [*ok_side, "--labels", "{d}/labels.csv"],
             0,
             events=4,
-            xfail="pipeline.detect passes all confirmed labels to personalized_pagerank, which "
-            "raises InputError 'seeds: none of the given seeds is a node of the graph' (exit 2) "
-            "when none is in this batch",
         ),
         Case(
             "labels_some_unknown",
@@ -1073,12 +1067,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
     for name, what, toml, match in cfg_cases:
         files, cmd = with_cfg(toml)
         add("config", Case(name, what, files, cmd, 2, match))
-    # values of the right type but out of range: config.py checks types, not ranges; the
-    # detectors catch them later, naming their own parameter, not the setting or the file
-    no_range = (
-        "config.py validates types only; the range error comes from a detector's argument "
-        "check and names neither the setting nor the file"
-    )
+    # values of the right type but out of range: config.py checks them against its range
+    # table when the file is read, naming the file and the setting
     range_cases = [
         (
             "config_negative_degree",
@@ -1108,7 +1098,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
     for name, what, toml, key in range_cases:
         files, cmd = with_cfg(toml)
         match = r"ringlens\.toml: " + key.replace(".", r"\.")
-        add("config", Case(name, what, files, cmd, 2, match, xfail=no_range))
+        add("config", Case(name, what, files, cmd, 2, match))
     add(
         "config",
         Case(
@@ -1128,7 +1118,6 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             ],
             2,
             r"ringlens\.toml: viz\.max_nodes",
-            xfail=no_range,
         ),
     )
     files, cmd = with_cfg("")
@@ -1337,8 +1326,6 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             ],
             2,
             r"max.nodes",
-            xfail="cli_score.explore uses `max_nodes or cfg.get('viz.max_nodes')`: 0 is taken as "
-            "'not given' and the default 500 is used silently",
         ),
         Case(
             "explore_unknown_ring",

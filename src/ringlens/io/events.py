@@ -219,7 +219,7 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
                 path,
                 separator=sep,
                 infer_schema=False,  # every column as string: types checked by us
-                encoding="utf8-lossy",
+                encoding="utf8",  # strict: lossy decoding would merge distinct ids
             )
         else:
             lf = pl.scan_ndjson(path, infer_schema_length=10_000)
@@ -228,7 +228,7 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
         raise
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: cannot be read as {fmt}: {first}") from None
+        raise _read_error(path, fmt, first) from None
     if len(schema) == 0:
         raise InputError(f"{path}: file has no columns (expected a header)")
     if fmt == "csv":
@@ -237,6 +237,15 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
         if first_col.startswith("\ufeff"):
             lf = lf.rename({first_col: first_col.lstrip("\ufeff")})
     return lf, fmt
+
+
+def _read_error(path: Path, fmt: str, first: str) -> InputError:
+    if "utf-8" in first.lower() or "utf8" in first.lower():
+        return InputError(
+            f"{path}: not valid UTF-8 text ({first}); expected a UTF-8 {fmt} file "
+            "(re-encode it, e.g. iconv -f latin1 -t utf-8)"
+        )
+    return InputError(f"{path}: cannot be read as {fmt}: {first}")
 
 
 def _check_mapping(
@@ -463,7 +472,7 @@ def _load_table(
                 nrows = bad.pop("_rows")[1]
             except pl.exceptions.PolarsError as exc:
                 first = str(exc).strip().splitlines()[0]
-                raise InputError(f"{path}: cannot be read as {fmt}: {first}") from None
+                raise _read_error(path, fmt, first) from None
             if nrows == 0:
                 raise InputError(
                     f"{path}: file has a header but no rows (expected at least one {what[:-1]})"
@@ -571,7 +580,9 @@ def load_events(
     Traceback (most recent call last):
     ringlens.exceptions.SchemaError: ...e.csv: row 1 (line 2), column 'target_id': null or empty value, expected a string (or integer) id
     """
-    lf = _load_table(paths, spec=_EVENT_SPEC, what="events", columns=columns, validate=True, materialize=True)
+    lf = _load_table(
+        paths, spec=_EVENT_SPEC, what="events", columns=columns, validate=True, materialize=True
+    )
     try:
         return lf.collect()
     except pl.exceptions.PolarsError as exc:  # pragma: no cover - defensive
