@@ -22,7 +22,7 @@ from ringlens.detect.dense import (
 )
 from ringlens.exceptions import ConfigError, InputError
 
-BACKENDS = ["numpy"] + (["c"] if peel_backend("auto") == "c" else [])
+BACKENDS = ["python"] + (["c"] if peel_backend("auto") == "c" else [])
 
 
 # --------------------------------------------------------------------------------------
@@ -179,11 +179,57 @@ def test_backends_agree_on_larger_matrix(backend):
     cols = (rng.pareto(1.2, e) * 20).astype(int) % n
     mat = sp.csr_matrix((np.ones(e), (rows, cols)), shape=(m, n))
     a = fraudar(mat, n_blocks=2, backend=backend)
-    b = fraudar(mat, n_blocks=2, backend="numpy")
+    b = fraudar(mat, n_blocks=2, backend="python")
     for x, y in zip(a, b, strict=True):
         assert np.array_equal(x.rows, y.rows)
         assert np.array_equal(x.cols, y.cols)
         assert x.score == y.score
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_non_canonical_csr_input_is_not_modified(backend):
+    """Unsorted indices, duplicates and explicit zeros; the caller's arrays stay intact."""
+    indptr = np.array([0, 3, 5, 7])
+    indices = np.array([2, 0, 2, 1, 0, 0, 2])
+    data = np.array([1.0, 2.0, 1.0, 0.0, 3.0, 1.0, 2.0])
+    mat = sp.csr_matrix((data.copy(), indices.copy(), indptr.copy()), shape=(3, 3))
+    got = fraudar(mat, n_blocks=2, backend=backend)
+    assert np.array_equal(mat.data, data) and np.array_equal(mat.indices, indices)
+    assert_same(got, reference_fraudar(mat.copy(), n_blocks=2))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_scale_from_column_sums_matches_entry_sum(seed):
+    from ringlens.detect import dense
+
+    rng = np.random.default_rng(seed)
+    mat = sp.random(30, 12, density=0.3, random_state=rng, format="csr")
+    if seed % 2:
+        mat.data[:] = 1.0  # integer totals, often a power of two
+    for weighting in ("log", "none"):
+        colsum = np.asarray(mat.sum(axis=0)).ravel()
+        cw = column_weights(colsum, weighting)
+        want = dense._fixed_point(
+            sp.csr_matrix((mat.data * cw[mat.indices], mat.indices, mat.indptr), shape=mat.shape)
+        )[1]
+        assert dense._scale_of(mat, cw, colsum) == want
+
+
+def test_backend_names_and_fallback_log(monkeypatch, caplog):
+    import logging
+
+    from ringlens.detect import dense
+
+    assert peel_backend("python") == peel_backend("numpy") == "python"
+    monkeypatch.setattr(dense, "_c_state", {})
+    monkeypatch.setattr(dense.importlib.util, "find_spec", lambda name: None)
+    with caplog.at_level(logging.INFO, logger="ringlens.detect.dense"):
+        assert peel_backend("auto") == "python"
+    assert "C extension unavailable" in caplog.text
+    with pytest.raises(ConfigError, match="C compiler"):
+        peel_backend("c")
+    mat = sp.csr_matrix(np.ones((3, 2)))
+    assert fraudar(mat)[0].rows.tolist() == [0, 1, 2]
 
 
 # --------------------------------------------------------------------------------------
