@@ -645,28 +645,33 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
     )
     if isinstance(ev.schema["action"], pl.Enum):
         names = actions.to_list()
-        bits = ev.select(
-            "src",
-            "dst",
-            pl.col("action")
-            .to_physical()
-            .replace_strict(
-                list(range(len(names))), [1 << i for i in range(len(names))], return_dtype=pl.Int64
-            )
-            .alias("_bit"),
+        # events are sorted by (src, dst, ts): each edge is one run of rows, so the
+        # aggregates are numpy reductions over run boundaries (no hash table over events)
+        src = ev["src"].to_numpy()
+        dst = ev["dst"].to_numpy()
+        change = np.empty(len(src), dtype=bool)
+        change[0] = True
+        np.not_equal(src[1:], src[:-1], out=change[1:])
+        change[1:] |= dst[1:] != dst[:-1]
+        starts = np.flatnonzero(change)
+        del change
+        ends = np.r_[starts[1:], len(src)] - 1
+        bit_of = np.array([1 << i for i in range(len(names))], dtype=np.int64)
+        bits = bit_of[ev["action"].to_physical().to_numpy()]
+        amount = ev["amount"].fill_null(0.0).to_numpy()
+        ts = ev["ts"]
+        edges = pl.DataFrame(
+            {
+                "src": src[starts],
+                "dst": dst[starts],
+                "count": (ends - starts + 1).astype(np.int64),
+                "first_ts": ts.gather(starts),
+                "last_ts": ts.gather(ends),
+                "_mask": np.bitwise_or.reduceat(bits, starts),
+                "amount_sum": np.add.reduceat(amount, starts),
+            }
         )
-        agg_actions = pl.col("_bit").bitwise_or().alias("_mask")
-        edges = (
-            ev.with_columns(bits["_bit"])
-            .group_by("src", "dst")
-            .agg(
-                pl.len().cast(pl.Int64).alias("count"),
-                pl.col("ts").min().alias("first_ts"),
-                pl.col("ts").max().alias("last_ts"),
-                agg_actions,
-                pl.col("amount").sum().alias("amount_sum"),
-            )
-        )
+        del bits, amount
         # distinct action sets are few: expand each mask once, then join the lists on
         masks = edges.select(pl.col("_mask").unique().sort())["_mask"].to_list()
         sets = pl.DataFrame(
