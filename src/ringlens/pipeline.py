@@ -83,9 +83,20 @@ class RunResult:
         return self.queue
 
 
+def _rss_mib() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (OSError, ValueError):  # pragma: no cover - not Linux
+        return 0
+
+
 class _Timer:
+    """Seconds per step, and the resident memory after it (MiB), for run.json."""
+
     def __init__(self, progress: Progress | None) -> None:
         self.timings: dict[str, float] = {}
+        self.memory: dict[str, int] = {}
         self.progress = progress
 
     @contextmanager
@@ -97,7 +108,8 @@ class _Timer:
         else:
             yield
         self.timings[name] = round(time.perf_counter() - t, 3)
-        log.info("step %s: %.2fs", name, self.timings[name])
+        self.memory[name] = _rss_mib()
+        log.info("step %s: %.2fs, %d MiB resident", name, self.timings[name], self.memory[name])
 
 
 def _candidates_from(groups: pl.DataFrame, detector: str) -> pl.DataFrame:
@@ -373,6 +385,7 @@ def score(
         },
         "policy": {"source": pol.source, **qreport},
         "timings": timer.timings,
+        "memory_mib": timer.memory,
     }
     return RunResult(
         rings=_ring_output(rings_scored),
@@ -461,6 +474,7 @@ def run(
         progress=progress,
     )
     res.report["timings"] = {**timer.timings, **res.report["timings"]}
+    res.report["memory_mib"] = {**timer.memory, **res.report["memory_mib"]}
     res.report["inputs"] = {
         "events": [str(p) for p in files],
         "entities": None if ent_src is None else str(ent_src),

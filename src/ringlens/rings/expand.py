@@ -7,8 +7,10 @@ members they missed, time-aware and camouflage-resistant:
 1. the candidate's **targets** are the nodes that at least ``max(2, 30 %)`` of its members
    hit, skipping hubs hit by more than ``max_target_degree`` distinct actors;
 2. an outside actor joins when it hit at least ``min_coverage`` (50 %) of those targets
-   (and at least two), each **within** ``window`` **of a member's hit on the same target** —
-   for devices and payout accounts any time counts;
+   (and at least two), each **close in time to a member's hit on the same target** — in
+   the same or a neighbouring ``window``-long time bucket, so less than two windows apart
+   (a bucket join, not a product of all hits: linear in the events) — for devices and
+   payout accounts any time counts;
 3. its strength is the candidate's strength × its coverage.
 
 A member's other activity (camouflage) does not count against it: only hits on the
@@ -223,13 +225,25 @@ def expand_candidates(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
     w = window
+    # time check without a product of hits: bucket time by the window; a hit counts when a
+    # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
+    w_us = max(1, int(w / timedelta(microseconds=1)))
+    core_buckets = (
+        core_hits.filter(~pl.col("dst_type").is_in(ATTRIBUTE_TYPES))
+        .select("cand", "dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
+        .unique()
+        .with_columns(
+            pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
+                "bucket"
+            )
+        )
+        .explode("bucket")
+        .unique()
+    )
     timed = (
         outside.filter(~pl.col("dst_type").is_in(ATTRIBUTE_TYPES))
-        .join(
-            core_hits.filter(~pl.col("dst_type").is_in(ATTRIBUTE_TYPES)),
-            on=["cand", "dst", "dst_type"],
-        )
-        .filter((pl.col("ts") - pl.col("ts_core")).abs() <= w)
+        .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
+        .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
         .select("cand", "src", "dst")
     )
     untimed = outside.filter(pl.col("dst_type").is_in(ATTRIBUTE_TYPES)).select("cand", "src", "dst")
