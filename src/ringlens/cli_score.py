@@ -55,6 +55,12 @@ def score(
         bool, typer.Option("--views/--no-views", help="Write the HTML ring views and run report.")
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    engine: Annotated[
+        str, typer.Option(help="local (this machine) or spark (PySpark; see docs/scaling.md).")
+    ] = "local",
+    master: Annotated[
+        str, typer.Option(help="Spark master URL, with --engine spark.")
+    ] = "local[2]",
     memory_limit_gb: Annotated[
         float | None,
         typer.Option(
@@ -72,6 +78,7 @@ def score(
     """
 
     def run() -> None:
+        from ringlens.exceptions import InputError
         from ringlens.pipeline import run as run_pipeline
 
         cfg = _cfg(
@@ -81,17 +88,34 @@ def score(
                 "run.memory_limit_gb": memory_limit_gb,
             }
         )
+        if engine not in ("local", "spark"):
+            raise InputError(f"--engine: expected local or spark, got {engine!r}")
         with memory_ceiling(float(cfg.get("run.memory_limit_gb"))):
-            res = run_pipeline(
-                events,
-                out_dir=out_dir,
-                entities=entities,
-                labels=labels,
-                config=cfg,
-                policy=policy,
-                database=database,
-                progress=step,
-            )
+            if engine == "spark":
+                from ringlens.spark.cli import run_spark
+
+                res = run_spark(
+                    events,
+                    out_dir=out_dir,
+                    entities=entities,
+                    labels=labels,
+                    config=cfg,
+                    policy=policy,
+                    database=database,
+                    master=master,
+                    progress=step,
+                )
+            else:
+                res = run_pipeline(
+                    events,
+                    out_dir=out_dir,
+                    entities=entities,
+                    labels=labels,
+                    config=cfg,
+                    policy=policy,
+                    database=database,
+                    progress=step,
+                )
         rep = res.report
         if as_json:
             sys.stdout.write(json.dumps(rep, indent=2, default=str, sort_keys=True) + "\n")
