@@ -76,7 +76,7 @@ from ringlens.graph import build_graph
 f = sys.argv[1]
 t0 = time.perf_counter()
 bare = (pl.scan_parquet(f).group_by("actor_type", "actor_id", "target_type", "target_id")
-        .agg(pl.len(), pl.col("ts").min(), pl.col("ts").max(), pl.col("amount").sum()).collect())
+        .agg(pl.len(), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"), pl.col("amount").sum()).collect())
 t1 = time.perf_counter()
 g = build_graph(load_events(f))
 t2 = time.perf_counter()
