@@ -275,10 +275,15 @@ class EventGraph:
         """
         import scipy.sparse as sp
 
-        ev = self._filtered_events(
-            actions=actions, actor_types=actor_types, target_types=target_types
-        )
-        pairs = ev.group_by("src", "dst").agg(pl.len().alias("w"))
+        if actions is None and actor_types is None and target_types is None:
+            pairs = self.edges.select(
+                "src", "dst", pl.col("count").alias("w")
+            )  # already aggregated
+        else:
+            ev = self._filtered_events(
+                actions=actions, actor_types=actor_types, target_types=target_types
+            )
+            pairs = ev.group_by("src", "dst").agg(pl.len().alias("w"))
         rows = np.unique(pairs["src"].to_numpy())
         cols = np.unique(pairs["dst"].to_numpy())
         ri = np.searchsorted(rows, pairs["src"].to_numpy())
