@@ -550,13 +550,13 @@ def write_outputs(
             f"export.sinks: unknown sink {sorted(unknown)[0]!r} (expected parquet, csv, jsonl, sqlite, postgres)"
         )
     # evidence links only to views that exist: the riskiest viz.max_ring_views rings
-    with_view = (
-        res.rings.head(int(config.get("viz.max_ring_views")))["ring_id"]
+    with_view: list[str] = (
+        res.rings.head(int(config.get("viz.max_ring_views")))["ring_id"].to_list()
         if config.get("viz.enabled")
         else []
     )
     res.queue = res.queue.with_columns(
-        pl.when(pl.col("ring_id").is_in(list(with_view)))
+        pl.when(pl.col("ring_id").is_in(with_view))
         .then(pl.col("evidence"))
         .otherwise(None)
         .alias("evidence")

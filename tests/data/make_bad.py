@@ -228,7 +228,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             {"events.ndjson": garbage(4096, 3)},
             score_file("events.ndjson"),
             2,
-            r"events\.ndjson: cannot be read as ndjson",
+            r"events\.ndjson: (not valid UTF-8 text|cannot be read as ndjson)",
         ),
         Case(
             "unknown_extension",

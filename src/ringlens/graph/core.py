@@ -591,6 +591,11 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False)
     return g
 
 
+def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # a sum past float64's range is inf, not a warning
+        return np.add.reduceat(values, starts)
+
+
 _SEP = "\x00"  # sorts below every printable character: (type, id) order == key order
 
 
@@ -616,7 +621,7 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
         .collect(engine=engine)["k"]
         .sort()
     )
-    parts = keys.str.split_exact(_SEP, 1)
+    parts = keys.str.splitn(_SEP, 2)  # the id keeps anything after its first NUL
     nodes = pl.DataFrame(
         {
             "node": pl.int_range(0, len(keys), dtype=NODE_DTYPE, eager=True),
@@ -673,7 +678,7 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
                 "first_ts": ts.gather(starts),
                 "last_ts": ts.gather(ends),
                 "_mask": np.bitwise_or.reduceat(bits, starts),
-                "amount_sum": np.add.reduceat(amount, starts),
+                "amount_sum": _sum_runs(amount, starts),
             }
         )
         del bits, amount

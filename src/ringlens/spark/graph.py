@@ -213,7 +213,7 @@ def graphframes_available(spark: SparkSession) -> bool:
     except ImportError:
         return False
     try:
-        jvm = spark.sparkContext._jvm  # type: ignore[union-attr]
+        jvm: Any = spark.sparkContext._jvm
         loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
         loader.loadClass("org.graphframes.GraphFrame")
         return True

@@ -324,17 +324,17 @@ def _injected(context: GlobalContext) -> Iterator[None]:
             res.rings = rings
             return res
 
-        ls_mod.lockstep = lockstep  # type: ignore[assignment]
-        ls_mod._target_bursts = target_bursts  # type: ignore[assignment]
-        pipe_mod.detect = detect  # type: ignore[assignment]
-        pipe_mod.build_rings = build_rings  # type: ignore[assignment]
+        ls_mod.lockstep = lockstep  # type: ignore[assignment,attr-defined]
+        ls_mod._target_bursts = target_bursts  # type: ignore[assignment,attr-defined]
+        pipe_mod.detect = detect  # type: ignore[assignment,attr-defined]
+        pipe_mod.build_rings = build_rings  # type: ignore[assignment,attr-defined]
         try:
             yield
         finally:
-            ls_mod.lockstep = orig_lockstep  # type: ignore[assignment]
-            ls_mod._target_bursts = orig_bursts  # type: ignore[assignment]
-            pipe_mod.detect = orig_detect  # type: ignore[assignment]
-            pipe_mod.build_rings = orig_build  # type: ignore[assignment]
+            ls_mod.lockstep = orig_lockstep  # type: ignore[assignment,attr-defined]
+            ls_mod._target_bursts = orig_bursts  # type: ignore[assignment,attr-defined]
+            pipe_mod.detect = orig_detect  # type: ignore[assignment,attr-defined]
+            pipe_mod.build_rings = orig_build  # type: ignore[assignment,attr-defined]
 
 
 @dataclass

@@ -130,7 +130,7 @@ def _collect_partition(batches: Iterator[pa.RecordBatch]) -> pl.DataFrame | None
     tables = [pl.from_arrow(b) for b in batches if b.num_rows]
     if not tables:
         return None
-    return pl.concat(tables, how="vertical_relaxed")  # type: ignore[arg-type]
+    return pl.concat(tables, how="vertical_relaxed")  # type: ignore[arg-type,type-var,return-value]
 
 
 _EVENT_COLS = (
