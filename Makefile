@@ -8,15 +8,22 @@ OUT    ?= out/demo
 
 .PHONY: demo test setup lint docs clean
 
+# the demo needs only ringlens itself; the tests also need the dev extra
+$(BIN)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	@touch $@
+	@touch $@ $(BIN)/.installed-run
 
 setup: $(BIN)/.installed
 
-demo: setup
+demo: $(BIN)/.installed-run
 	$(BIN)/ringlens score graphs/demo --out $(OUT)
 
 test: setup
