@@ -55,6 +55,23 @@ def _node_frame(
     ).select("key", "node_type", "node_id", "label", "risk_score", "reasons", "in_ring", "market")
 
 
+def _view_edges(graph: EventGraph, edges: pl.DataFrame) -> pl.DataFrame:
+    """Edges in the viz contract: src/dst as node keys, weight = event count."""
+    keys = graph.nodes.select("node", "key")
+    return (
+        edges.join(keys.rename({"node": "src", "key": "src_key"}), on="src")
+        .join(keys.rename({"node": "dst", "key": "dst_key"}), on="dst")
+        .select(
+            pl.col("src_key").alias("src"),
+            pl.col("dst_key").alias("dst"),
+            pl.col("count").cast(pl.Float64).alias("weight"),
+            "actions",
+            "first_ts",
+            "last_ts",
+        )
+    )
+
+
 def ring_neighbourhood(
     graph: EventGraph,
     members: list[str],
@@ -114,21 +131,8 @@ def ring_neighbourhood(
     edges = graph.edges.join(keep.rename({"node": "src"}), on="src", how="semi").join(
         keep.rename({"node": "dst"}), on="dst", how="semi"
     )
-    keys = graph.nodes.select("node", "key")
-    edges = (
-        edges.join(keys.rename({"node": "src", "key": "src_key"}), on="src")
-        .join(keys.rename({"node": "dst", "key": "dst_key"}), on="dst")
-        .select(
-            pl.col("src_key").alias("src"),
-            pl.col("dst_key").alias("dst"),
-            pl.col("count").cast(pl.Float64).alias("weight"),
-            "actions",
-            "first_ts",
-            "last_ts",
-        )
-        .sort("src", "dst")
-    )
-    nodes = keep.join(keys, on="node").select("key").sort("key")
+    edges = _view_edges(graph, edges).sort("src", "dst")
+    nodes = keep.join(graph.nodes.select("node", "key"), on="node").select("key").sort("key")
     return _node_frame(graph, nodes, scored, set(members)), edges, note
 
 
@@ -205,19 +209,7 @@ def ego_network(
     split_key(center)  # clear error for a malformed key
     if graph.nodes.filter(pl.col("key") == center).height == 0:
         raise InputError(f"unknown entity {center!r}: not in this run's events")
-    keys = graph.nodes.select("node", "key")
-    edges = (
-        graph.edges.join(keys.rename({"node": "src", "key": "src_key"}), on="src")
-        .join(keys.rename({"node": "dst", "key": "dst_key"}), on="dst")
-        .select(
-            pl.col("src_key").alias("src"),
-            pl.col("dst_key").alias("dst"),
-            pl.col("count").cast(pl.Float64).alias("weight"),
-            "actions",
-            "first_ts",
-            "last_ts",
-        )
-    )
+    edges = _view_edges(graph, graph.edges)
     nodes = _node_frame(graph, graph.nodes.select("key"), scored, set())
     return ego_view(nodes, edges, center=center, hops=hops, max_nodes=max_nodes, seed=seed)
 
