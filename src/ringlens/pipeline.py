@@ -340,7 +340,11 @@ def score(
     with timer("score"):
         rings_scored = score_rings(rings.rings, rings.membership, signals, weights=weights)
         ents = score_entities(
-            signals, rings=rings_scored, membership=rings.membership, weights=weights
+            signals,
+            rings=rings_scored,
+            membership=rings.membership,
+            weights=weights,
+            nodes=graph.nodes,
         )
         if entities is not None and entities.height:
             ents = ents.join(

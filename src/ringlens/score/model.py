@@ -213,8 +213,12 @@ def score_entities(
     rings: pl.DataFrame | None = None,
     membership: pl.DataFrame | None = None,
     weights: Mapping[str, Any] | None = None,
+    nodes: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Entity risk from its own signals plus ``ring_member`` (the ring's risk / 100).
+
+    ``nodes`` (the graph's node table: ``key``, ``node_type``, ``node_id``) gives each key's
+    type and id exactly; without it they are split from the key at its first ``:``.
 
     Returns ``key, entity_type, entity_id, risk_score, ring_id, reasons, contributions``
     sorted by risk (highest first), then key.
@@ -245,16 +249,24 @@ def score_entities(
         scored = scored.join(membership.select("key", "ring_id"), on="key", how="left")
     else:
         scored = scored.with_columns(pl.lit(None, dtype=pl.String).alias("ring_id"))
-    return (
-        scored.with_columns(
-            pl.col("key").str.split_exact(":", 1).struct.field("field_0").alias("entity_type"),
+    if nodes is not None:
+        scored = scored.join(
+            nodes.select(
+                "key",
+                pl.col("node_type").alias("entity_type"),
+                pl.col("node_id").alias("entity_id"),
+            ),
+            on="key",
+            how="left",
+        )
+    else:
+        scored = scored.with_columns(
+            pl.col("key").str.splitn(":", 2).struct.field("field_0").alias("entity_type"),
             pl.col("key").str.splitn(":", 2).struct.field("field_1").alias("entity_id"),
         )
-        .select(
-            "key", "entity_type", "entity_id", "risk_score", "ring_id", "reasons", "contributions"
-        )
-        .sort(["risk_score", "key"], descending=[True, False])
-    )
+    return scored.select(
+        "key", "entity_type", "entity_id", "risk_score", "ring_id", "reasons", "contributions"
+    ).sort(["risk_score", "key"], descending=[True, False])
 
 
 class RiskModel:
