@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringlens._memory import rss_bytes
 from ringlens.exceptions import RinglensError
 
 app = typer.Typer(
@@ -98,16 +99,6 @@ def guarded(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):  # pragma: no cover - not Linux
-        import resource
-
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 @contextmanager
 def memory_ceiling(limit_gb: float, *, interval: float = 0.2) -> Iterator[None]:
     """Stop the process cleanly if its resident memory passes ``limit_gb``.
@@ -125,7 +116,7 @@ def memory_ceiling(limit_gb: float, *, interval: float = 0.2) -> Iterator[None]:
 
     def watch() -> None:
         while not stop.wait(interval):
-            rss = _rss_bytes()
+            rss = rss_bytes()
             if rss > limit:
                 msg = (
                     f"memory ceiling of {limit_gb:g} GB exceeded during {_state.get('step') or 'the run'} "

@@ -91,31 +91,21 @@ def score(
         if engine not in ("local", "spark"):
             raise InputError(f"--engine: expected local or spark, got {engine!r}")
         with memory_ceiling(float(cfg.get("run.memory_limit_gb"))):
+            common: dict[str, Any] = dict(
+                out_dir=out_dir,
+                entities=entities,
+                labels=labels,
+                config=cfg,
+                policy=policy,
+                database=database,
+                progress=step,
+            )
             if engine == "spark":
                 from ringlens.spark.cli import run_spark
 
-                res = run_spark(
-                    events,
-                    out_dir=out_dir,
-                    entities=entities,
-                    labels=labels,
-                    config=cfg,
-                    policy=policy,
-                    database=database,
-                    master=master,
-                    progress=step,
-                )
+                res = run_spark(events, master=master, **common)
             else:
-                res = run_pipeline(
-                    events,
-                    out_dir=out_dir,
-                    entities=entities,
-                    labels=labels,
-                    config=cfg,
-                    policy=policy,
-                    database=database,
-                    progress=step,
-                )
+                res = run_pipeline(events, **common)
         rep = res.report
         if as_json:
             sys.stdout.write(json.dumps(rep, indent=2, default=str, sort_keys=True) + "\n")

@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from ringlens import __version__
+from ringlens._memory import rss_bytes
 from ringlens.config import Config, load_config, parse_duration
 from ringlens.exceptions import InputError
 from ringlens.graph import EventGraph, build_graph
@@ -83,14 +84,6 @@ class RunResult:
         return self.queue
 
 
-def _rss_mib() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
-    except (OSError, ValueError):  # pragma: no cover - not Linux
-        return 0
-
-
 class _Timer:
     """Seconds per step, and the resident memory after it (MiB), for run.json."""
 
@@ -108,7 +101,7 @@ class _Timer:
         else:
             yield
         self.timings[name] = round(time.perf_counter() - t, 3)
-        self.memory[name] = _rss_mib()
+        self.memory[name] = rss_bytes() // 2**20
         log.info("step %s: %.2fs, %d MiB resident", name, self.timings[name], self.memory[name])
 
 

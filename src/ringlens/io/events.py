@@ -61,16 +61,6 @@ class _Col:
     required: bool
 
 
-EVENT_COLUMNS: tuple[str, ...] = (
-    "actor_id",
-    "actor_type",
-    "target_id",
-    "target_type",
-    "action",
-    "ts",
-    "amount",
-    "market",
-)
 _EVENT_SPEC = (
     _Col("actor_id", "id", True),
     _Col("actor_type", "id", True),
@@ -81,14 +71,6 @@ _EVENT_SPEC = (
     _Col("amount", "float", False),
     _Col("market", "str", False),
 )
-ENTITY_COLUMNS: tuple[str, ...] = (
-    "entity_type",
-    "entity_id",
-    "created_at",
-    "market",
-    "display_name",
-    "prior_violations",
-)
 _ENTITY_SPEC = (
     _Col("entity_type", "id", True),
     _Col("entity_id", "id", True),
@@ -97,12 +79,15 @@ _ENTITY_SPEC = (
     _Col("display_name", "str", False),
     _Col("prior_violations", "int", False),
 )
-LABEL_COLUMNS: tuple[str, ...] = ("entity_type", "entity_id", "label")
 _LABEL_SPEC = (
     _Col("entity_type", "id", True),
     _Col("entity_id", "id", True),
     _Col("label", "id", True),
 )
+#: Contract column names, in order (derived from the specs above).
+EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in _EVENT_SPEC)
+ENTITY_COLUMNS: tuple[str, ...] = tuple(c.name for c in _ENTITY_SPEC)
+LABEL_COLUMNS: tuple[str, ...] = tuple(c.name for c in _LABEL_SPEC)
 LABEL_VALUES = ("confirmed", "cleared")
 
 _SUFFIXES = {

@@ -57,7 +57,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.exceptions import ConfigError
-from ringlens.graph import EventGraph
+from ringlens.graph import EventGraph, node_key
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +380,7 @@ def ring_features(
     )
     if entities is not None and entities.height:
         ent = entities.select(
-            node_key_expr().alias("key"), "created_at", "prior_violations", "market"
+            node_key("entity_type", "entity_id"), "created_at", "prior_violations", "market"
         )
         em = mem.select("key", "ring_id").join(ent, on="key", how="left")
         cutoff = first_ts - timedelta(days=new_account_days) if first_ts is not None else None
@@ -426,10 +426,6 @@ def ring_features(
         + [pl.col("n_targets", "ring_events", "inner_engagements").fill_null(0).cast(pl.Int64)]
     )
     return _classify(feats).sort("ring_id")
-
-
-def node_key_expr() -> pl.Expr:
-    return pl.concat_str([pl.col("entity_type"), pl.lit(":"), pl.col("entity_id")])
 
 
 def _classify(f: pl.DataFrame) -> pl.DataFrame:

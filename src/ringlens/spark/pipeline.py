@@ -33,6 +33,7 @@ import polars as pl
 
 from ringlens.config import Config, load_config
 from ringlens.exceptions import ConfigError
+from ringlens.io.events import ENTITY_COLUMNS, EVENT_COLUMNS
 from ringlens.score.policy import Policy, load_policy
 from ringlens.spark.partition import (
     ACCOUNT_PATTERN,
@@ -133,24 +134,8 @@ def _collect_partition(batches: Iterator[pa.RecordBatch]) -> pl.DataFrame | None
     return pl.concat(tables, how="vertical_relaxed")  # type: ignore[arg-type,type-var,return-value]
 
 
-_EVENT_COLS = (
-    "actor_id",
-    "actor_type",
-    "target_id",
-    "target_type",
-    "action",
-    "ts",
-    "amount",
-    "market",
-)
-_ENTITY_COLS = (
-    "entity_type",
-    "entity_id",
-    "created_at",
-    "market",
-    "display_name",
-    "prior_violations",
-)
+_EVENT_COLS = EVENT_COLUMNS
+_ENTITY_COLS = ENTITY_COLUMNS
 
 
 def _ppr_batches(
