@@ -354,7 +354,8 @@ def _first_bad_rows(
         dtype = schema[col.name]
         if col.required:
             if col.kind == "id" and dtype == pl.String:
-                checks.append((col.name, "empty", c.is_null() | (c.str.strip_chars() == "")))
+                # blank = only Unicode whitespace (what str.strip_chars() removes)
+                checks.append((col.name, "empty", c.is_null() | c.str.contains(r"^\s*$")))
             else:
                 checks.append((col.name, "empty", c.is_null()))
         if col.kind == "id" and dtype == pl.String:
@@ -384,18 +385,23 @@ def _first_bad_rows(
             )
         if col.kind == "float" and dtype.is_float():
             checks.append((col.name, "nonfinite", c.is_nan() | c.is_infinite()))
-    idx = pl.int_range(0, pl.len(), dtype=pl.Int64)
+    # clean data is the common case: one pass of cheap boolean reductions, and the first
+    # offending row and value only for the checks that fired
     aggs: list[pl.Expr] = [pl.len().alias("_rows")]
-    for i, (name, _, mask) in enumerate(checks):
-        aggs.append(idx.filter(mask).first().alias(f"r{i}"))
-        aggs.append(pl.col(name).cast(pl.String).filter(mask).first().alias(f"v{i}"))
+    aggs += [mask.any().alias(f"c{i}") for i, (_, _, mask) in enumerate(checks)]
     res = raw.select(aggs).collect(engine="streaming").row(0)
     out: dict[str, tuple[str, int, str | None]] = {"_rows": ("", int(res[0]), None)}
-    for i, (name, kind, _) in enumerate(checks):
-        row = res[1 + 2 * i]
-        if row is not None:
-            key = f"{name}:{kind}"
-            out[key] = (name, int(row) + 1, res[2 + 2 * i])
+    fired = [(i, check) for i, check in enumerate(checks) if res[1 + i]]
+    if not fired:
+        return out
+    idx = pl.int_range(0, pl.len(), dtype=pl.Int64)
+    aggs = []
+    for i, (name, _, mask) in fired:
+        aggs.append(idx.filter(mask).first().alias(f"r{i}"))
+        aggs.append(pl.col(name).cast(pl.String).filter(mask).first().alias(f"v{i}"))
+    first = raw.select(aggs).collect(engine="streaming").row(0, named=True)
+    for i, (name, kind, _) in fired:
+        out[f"{name}:{kind}"] = (name, int(first[f"r{i}"]) + 1, first[f"v{i}"])
     return out
 
 
