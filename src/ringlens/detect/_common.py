@@ -78,10 +78,7 @@ def as_igraph(graph: Any, *, directed: bool = False) -> igraph.Graph:
         g = graph.to_igraph()
         return g.as_directed(mode="mutual") if directed else g
     if isinstance(graph, EventGraph):
-        g = graph.to_igraph(directed=directed)
-        if not directed:
-            g.simplify(multiple=True, loops=False, combine_edges={"weight": "sum"})
-        return g
+        return graph.to_igraph(directed=directed)
     if isinstance(graph, ig.Graph):
         if graph.vcount() and "name" not in graph.vs.attributes():
             raise InputError(

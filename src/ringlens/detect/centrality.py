@@ -6,7 +6,10 @@ Every function takes an :class:`~ringlens.graph.EventGraph`, a
 and returns a Polars frame keyed by node ``key``, one row per node, sorted by key. Graphs are
 taken as **undirected** (an event graph's two directions between a pair are summed into one
 edge, weight = event count): a guilt-by-association walk must be able to go from a buyer to
-the product and back to the other buyers. All the work runs in igraph's C core.
+the product and back to the other buyers. PageRank and personalised PageRank run on the
+scipy sparse adjacency built straight from the edge table (no igraph graph to build: at 10M
+events that conversion took longer than the solve); degree, coreness and betweenness run in
+igraph's C core.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ringlens.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
+    import scipy.sparse
 
     from ringlens.graph import EventGraph, Projection
 
@@ -33,7 +37,87 @@ __all__ = ["degree", "pagerank", "personalized_pagerank", "coreness", "betweenne
 
 
 def _frame(g: igraph.Graph, **cols: object) -> pl.DataFrame:
-    return pl.DataFrame({"key": pl.Series(g.vs["name"], dtype=pl.String), **cols}).sort("key")  # type: ignore[arg-type]
+    return _keyed(g.vs["name"], **cols)
+
+
+def _keyed(keys: Sequence[str], **cols: object) -> pl.DataFrame:
+    return pl.DataFrame({"key": pl.Series(keys, dtype=pl.String), **cols}).sort("key")  # type: ignore[arg-type]
+
+
+def _undirected(
+    graph: EventGraph | Projection | igraph.Graph, *, weights: bool
+) -> tuple[list[str], scipy.sparse.csr_matrix]:
+    """Node keys and the symmetric weighted adjacency of the undirected graph.
+
+    The same graph :func:`~ringlens.detect._common.as_igraph` gives (a pair linked both
+    ways is one edge with the summed weight; a self-loop counts twice in its node's
+    strength, igraph's convention), without building an igraph graph: for an event graph
+    or a projection the matrix comes straight from the sorted edge table. Without
+    ``weights`` every linked pair of an event graph or projection counts 1 (a loop 2) and
+    every edge of an igraph graph counts 1.
+    """
+    from ringlens.graph import EventGraph, Projection
+    from ringlens.graph.core import _csr
+
+    if isinstance(graph, EventGraph):
+        keys, half = graph.nodes["key"].to_list(), graph.adjacency()
+    elif isinstance(graph, Projection):
+        keys, half = graph.adjacency()
+    else:
+        g = as_igraph(graph)
+        n = g.vcount()
+        e = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        w = np.asarray(g.es["weight"], dtype=np.float64)
+        if not np.isfinite(w).all() or (w < 0).any():
+            raise InputError("igraph.Graph 'weight' edge attribute must be finite and >= 0")
+        # unweighted, each edge of an igraph multigraph counts once (as igraph does)
+        keys, half = g.vs["name"], _csr(n, e[:, 0], e[:, 1], w if weights else np.ones(len(w)))
+        a = (half + half.T).tocsr()
+        a.sum_duplicates()
+        return keys, a
+    a = (half + half.T).tocsr()
+    a.sum_duplicates()
+    if not weights:  # one edge per linked pair (as_igraph collapses the two directions)
+        rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+        a.data = np.where(rows == a.indices, 2.0, 1.0)
+    return keys, a
+
+
+def _walk(a: scipy.sparse.csr_matrix, resets: Sequence[np.ndarray], damping: float) -> list[np.ndarray]:
+    """PageRank vectors of the undirected weighted graph ``a``, one per restart distribution.
+
+    Solves ``x = d·A·D⁻¹·x + (1 − d)·v`` (``D`` = strengths) as the symmetric positive
+    definite system ``(I − d·D^-½·A·D^-½)·z = (1 − d)·D^-½·v``, ``x = D^½·z``, by
+    conjugate gradients (scipy): its condition number is at most ``(1 + d)/(1 − d)``, so it
+    converges in about 50 sparse products to a relative residual of 1e-12, about twice as
+    fast as the power iteration. Nodes without edges keep ``(1 − d)·v`` and the result is
+    normalised to sum 1, which is the same as igraph's PRPACK solver sending the walk from
+    a dead end back to the restart distribution (Del Corso, Gullì & Romani, "Fast PageRank
+    Computation via a Sparse Linear System", 2005). Every step is a vector operation, so
+    nodes in symmetric positions get bitwise equal values.
+    """
+    import scipy.sparse.linalg as sla
+
+    n = a.shape[0]
+    deg = np.asarray(a.sum(axis=1)).ravel()
+    alive = deg > 0
+    dinv = np.zeros(n)
+    dinv[alive] = 1.0 / np.sqrt(deg[alive])
+    s = a.copy()
+    rows = np.repeat(np.arange(n), np.diff(s.indptr))
+    s.data = s.data * dinv[rows] * dinv[s.indices]
+    del rows
+    op = sla.LinearOperator((n, n), matvec=lambda z: z - damping * (s @ z), dtype=np.float64)
+    out = []
+    for v in resets:
+        b = (1.0 - damping) * dinv * v
+        z, info = sla.cg(op, b, rtol=1e-12, atol=0.0, maxiter=10 * n + 100)
+        if info != 0:  # pragma: no cover - an SPD system with this conditioning converges
+            log.warning("pagerank: conjugate gradients stopped after %d steps unconverged", info)
+        x = np.where(alive, z * np.sqrt(deg), (1.0 - damping) * v)
+        total = x.sum()
+        out.append(x / total if total > 0 else x)
+    return out
 
 
 def _damping(damping: float) -> float:
@@ -74,7 +158,8 @@ def pagerank(
     weights: bool = True,
 ) -> pl.DataFrame:
     """PageRank (Brin & Page, "The anatomy of a large-scale hypertextual Web search engine",
-    1998) on the undirected graph, computed by igraph's PRPACK solver.
+    1998) on the undirected graph, solved by conjugate gradients on the sparse adjacency
+    (see :func:`_walk`; agrees with igraph's PRPACK to about 1e-10).
 
     Returns
     -------
@@ -92,13 +177,10 @@ def pagerank(
     1.0
     """
     d = _damping(damping)
-    g = as_igraph(graph)
-    pr = (
-        g.pagerank(directed=False, damping=d, weights="weight" if weights else None)
-        if g.vcount()
-        else []
-    )
-    return _frame(g, pagerank=pl.Series(pr, dtype=pl.Float64))
+    keys, a = _undirected(graph, weights=weights)
+    n = len(keys)
+    pr = _walk(a, [np.full(n, 1.0 / n)], d)[0] if n else np.zeros(0)
+    return _keyed(keys, pagerank=pl.Series(pr, dtype=pl.Float64))
 
 
 def _seed_keys(seeds: Sequence[str] | pl.DataFrame) -> list[str]:
@@ -175,8 +257,8 @@ def personalized_pagerank(
     """
     d = _damping(damping)
     keys = _seed_keys(seeds)
-    g = as_igraph(graph)
-    names = pl.DataFrame({"key": pl.Series(g.vs["name"], dtype=pl.String)}).with_row_index("v")
+    node_keys, a = _undirected(graph, weights=weights)
+    names = pl.DataFrame({"key": pl.Series(node_keys, dtype=pl.String)}).with_row_index("v")
     want = pl.DataFrame({"key": pl.Series(keys, dtype=pl.String)})
     found = want.join(names, on="key", how="left")
     unknown = found.filter(pl.col("v").is_null())["key"]
@@ -193,15 +275,14 @@ def personalized_pagerank(
             "seeds: none of the given seeds is a node of the graph "
             f"({len(keys)} given; expected node keys like 'buyer:42' or labels with label == 'confirmed')"
         )
-    w = "weight" if weights else None
-    ppr = np.asarray(
-        g.personalized_pagerank(directed=False, damping=d, reset_vertices=seed_v, weights=w)
-    )
-    pr = np.asarray(g.pagerank(directed=False, damping=d, weights=w))
-    is_seed = np.zeros(g.vcount(), dtype=bool)
+    n = len(node_keys)
+    reset = np.zeros(n)
+    reset[seed_v] = 1.0 / len(seed_v)
+    ppr, pr = _walk(a, [reset, np.full(n, 1.0 / n)], d)
+    is_seed = np.zeros(n, dtype=bool)
     is_seed[seed_v] = True
-    return _frame(
-        g,
+    return _keyed(
+        node_keys,
         ppr=pl.Series(ppr, dtype=pl.Float64),
         ppr_lift=pl.Series(
             np.divide(ppr, pr, out=np.zeros_like(ppr), where=pr > 0), dtype=pl.Float64
