@@ -98,7 +98,11 @@ print(json.dumps({"bare_groupby_s": round(t1 - t0, 2), "ringlens_ingest_build_s"
 
 def import_time() -> float:
     p = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import ringlens"], capture_output=True, text=True, cwd=ROOT, check=True
+        [sys.executable, "-X", "importtime", "-c", "import ringlens"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     total = 0
     for line in p.stderr.splitlines():
@@ -117,16 +121,42 @@ def main() -> None:
     print(json.dumps({"import_ringlens_s": import_time()}))
     for n in args.events:
         path = ensure_synth(n)
-        print(json.dumps({"case": "pipeline", "target_events": n, **run_child(PIPELINE, str(path))}))
-        print(json.dumps({"case": "ingest_and_construction", "target_events": n, **run_child(AGG, str(path / "events.parquet"))}))
+        print(
+            json.dumps({"case": "pipeline", "target_events": n, **run_child(PIPELINE, str(path))})
+        )
+        print(
+            json.dumps(
+                {
+                    "case": "ingest_and_construction",
+                    "target_events": n,
+                    **run_child(AGG, str(path / "events.parquet")),
+                }
+            )
+        )
     if args.nx_events:
         path = ensure_synth(args.nx_events)
         nxr = run_child(NX, str(path / "events.parquet"))
         rl = run_child(RL_SAME, str(path / "events.parquet"))
         full = run_child(PIPELINE, str(path))
         print(json.dumps({"case": "networkx", **nxr}))
-        print(json.dumps({"case": "ringlens_same_steps", **rl, "speedup_vs_networkx": round(nxr["total_s"] / rl["total_s"], 1)}))
-        print(json.dumps({"case": "ringlens_full_score", "wall_s": full["wall_s"], "speedup_vs_networkx": round(nxr["total_s"] / full["wall_s"], 1)}))
+        print(
+            json.dumps(
+                {
+                    "case": "ringlens_same_steps",
+                    **rl,
+                    "speedup_vs_networkx": round(nxr["total_s"] / rl["total_s"], 1),
+                }
+            )
+        )
+        print(
+            json.dumps(
+                {
+                    "case": "ringlens_full_score",
+                    "wall_s": full["wall_s"],
+                    "speedup_vs_networkx": round(nxr["total_s"] / full["wall_s"], 1),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -233,7 +233,9 @@ def test_truncated_parquet(tmp_path: Path) -> None:
 def test_binary_garbage_as_ndjson(tmp_path: Path) -> None:
     p = tmp_path / "e.ndjson"
     p.write_bytes(b"\x00\xff\xfe garbage {{{\n")
-    with pytest.raises(InputError, match=r"e.ndjson: (not valid UTF-8 text|cannot be read as ndjson)"):
+    with pytest.raises(
+        InputError, match=r"e.ndjson: (not valid UTF-8 text|cannot be read as ndjson)"
+    ):
         load_events(p)
 
 

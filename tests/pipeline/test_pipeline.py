@@ -161,7 +161,10 @@ def test_diff_cli(demo_run, tmp_path, demo_dir) -> None:
         (["score", "/no/such/events", "--out", "OUT"], "no such file or folder"),
         (["score", "DEMO", "--out", "OUT", "--policy", "/no/policy.toml"], "policy file not found"),
         (["score", "DEMO", "--out", "OUT", "--labels", "/no/labels.csv"], "no such file or folder"),
-        (["score", "DEMO", "--out", "OUT", "--engine", "flink"], "--engine: expected local or spark"),
+        (
+            ["score", "DEMO", "--out", "OUT", "--engine", "flink"],
+            "--engine: expected local or spark",
+        ),
     ],
 )
 def test_score_bad_input_exits_2(args, msg, tmp_path, demo_dir) -> None:

@@ -83,7 +83,9 @@ def _undirected(
     return keys, a
 
 
-def _walk(a: scipy.sparse.csr_matrix, resets: Sequence[np.ndarray], damping: float) -> list[np.ndarray]:
+def _walk(
+    a: scipy.sparse.csr_matrix, resets: Sequence[np.ndarray], damping: float
+) -> list[np.ndarray]:
     """PageRank vectors of the undirected weighted graph ``a``, one per restart distribution.
 
     Solves ``x = d·A·D⁻¹·x + (1 − d)·v`` (``D`` = strengths) as the symmetric positive

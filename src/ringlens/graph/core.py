@@ -62,9 +62,7 @@ def split_key(key: str) -> tuple[str, str]:
     return t, i
 
 
-def _csr(
-    n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray
-) -> scipy.sparse.csr_matrix:
+def _csr(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> scipy.sparse.csr_matrix:
     """``n × n`` CSR matrix with ``weight`` at ``(src, dst)``.
 
     When ``src`` is sorted (an edge table sorted by source) the rows are laid out directly
