@@ -5,9 +5,11 @@ Usage: python bench/bench_pipeline.py [--events 1000000 10000000] [--nx-events 1
 Rows (each measured in a fresh process; peak = ru_maxrss of that process):
 * pipeline: `ringlens.pipeline.run` on N events, every stage timed (from run.json), with views;
 * networkx: the obvious script (read, build nx.Graph, louvain_communities, pagerank) vs the
-  same three steps in ringlens (build_graph, Leiden, PageRank) and vs the whole `score`;
-* ingest + aggregation vs a bare Polars group_by over the same Parquet;
-* graph construction (igraph / biadjacency from the edge arrays) vs a scipy CSR matrix;
+  same steps in ringlens (load + build_graph, to igraph, Louvain, PageRank) and vs the whole
+  `score`;
+* ingest + aggregation vs a bare Polars group_by over the same Parquet (best of 3 each);
+* graph construction from the edge arrays (`adjacency()`, the CSR the random walks run on;
+  `biadjacency()`; `to_igraph()`) vs a scipy CSR matrix from the same arrays (best of 5);
 * `python -X importtime -c "import ringlens"`.
 """
 
@@ -55,44 +57,54 @@ RL_SAME = r"""
 import json, sys, time
 from ringlens.io import load_events
 from ringlens.graph import build_graph
-from ringlens.detect.communities import leiden
+from ringlens.detect.communities import louvain
 from ringlens.detect.centrality import pagerank
 t0 = time.perf_counter()
 g = build_graph(load_events(sys.argv[1]))
 t1 = time.perf_counter()
-c = leiden(g, seed=0)
+G = g.to_igraph(directed=False)
 t2 = time.perf_counter()
-p = pagerank(g)
+c = louvain(G, seed=0)
 t3 = time.perf_counter()
-print(json.dumps({"build_s": round(t1 - t0, 2), "leiden_s": round(t2 - t1, 2), "pagerank_s": round(t3 - t2, 2),
-  "total_s": round(t3 - t0, 2), "communities": c.sizes().height}))
+p = pagerank(g)
+t4 = time.perf_counter()
+print(json.dumps({"build_s": round(t1 - t0, 2), "to_igraph_s": round(t2 - t1, 2), "louvain_s": round(t3 - t2, 2),
+  "pagerank_s": round(t4 - t3, 2), "total_s": round(t4 - t0, 2), "communities": c.sizes().height,
+  "modularity": round(c.modularity, 4)}))
 """
 
 AGG = r"""
 import json, sys, time
-import polars as pl
+import numpy as np, polars as pl, scipy.sparse as sp
 from ringlens.io import load_events
 from ringlens.graph import build_graph
 f = sys.argv[1]
-t0 = time.perf_counter()
-bare = (pl.scan_parquet(f).group_by("actor_type", "actor_id", "target_type", "target_id")
-        .agg(pl.len(), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"), pl.col("amount").sum()).collect())
-t1 = time.perf_counter()
+
+def best(fn, k):
+    out = []
+    for _ in range(k):
+        t = time.perf_counter(); fn(); out.append(time.perf_counter() - t)
+    return min(out)
+
+def bare():
+    return (pl.scan_parquet(f).group_by("actor_type", "actor_id", "target_type", "target_id")
+            .agg(pl.len(), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
+                 pl.col("amount").sum()).collect())
+
+k = int(sys.argv[2])
+t_bare = best(bare, k)
+t_ours = best(lambda: build_graph(load_events(f)), k)
 g = build_graph(load_events(f))
-t2 = time.perf_counter()
-import numpy as np, scipy.sparse as sp
 src = g.edges["src"].to_numpy(); dst = g.edges["dst"].to_numpy(); w = g.edges["count"].to_numpy()
-t3 = time.perf_counter()
-m = sp.csr_matrix((w.astype(np.float64), (src, dst)), shape=(g.n_nodes, g.n_nodes))
-t4 = time.perf_counter()
-b = g.biadjacency()
-t5 = time.perf_counter()
-ig = g.to_igraph()
-t6 = time.perf_counter()
-print(json.dumps({"bare_groupby_s": round(t1 - t0, 2), "ringlens_ingest_build_s": round(t2 - t1, 2),
-  "ratio_ingest": round((t2 - t1) / (t1 - t0), 2), "scipy_csr_s": round(t4 - t3, 2),
-  "biadjacency_s": round(t5 - t4, 2), "to_igraph_s": round(t6 - t5, 2),
-  "ratio_biadjacency": round((t5 - t4) / max(t4 - t3, 1e-9), 2), "ratio_igraph": round((t6 - t5) / max(t4 - t3, 1e-9), 2)}))
+t_csr = best(lambda: sp.csr_matrix((w.astype(np.float64), (src, dst)), shape=(g.n_nodes, g.n_nodes)), 5)
+t_adj = best(g.adjacency, 5)
+t_bi = best(g.biadjacency, 3)
+t_ig = best(lambda: g.to_igraph(directed=False), 3)
+r = lambda x, y: round(x / y, 2)
+print(json.dumps({"bare_groupby_s": round(t_bare, 3), "ringlens_ingest_build_s": round(t_ours, 3),
+  "ratio_ingest": r(t_ours, t_bare), "scipy_csr_s": round(t_csr, 4), "adjacency_s": round(t_adj, 4),
+  "biadjacency_s": round(t_bi, 4), "to_igraph_s": round(t_ig, 3), "ratio_adjacency": r(t_adj, t_csr),
+  "ratio_biadjacency": r(t_bi, t_csr), "ratio_igraph": r(t_ig, t_csr)}))
 """
 
 
@@ -129,7 +141,7 @@ def main() -> None:
                 {
                     "case": "ingest_and_construction",
                     "target_events": n,
-                    **run_child(AGG, str(path / "events.parquet")),
+                    **run_child(AGG, str(path / "events.parquet"), "3" if n <= 2_000_000 else "1"),
                 }
             )
         )

@@ -336,10 +336,16 @@ class EventGraph:
                 actions=actions, actor_types=actor_types, target_types=target_types
             )
             pairs = ev.group_by("src", "dst").agg(pl.len().alias("w"))
-        rows = np.unique(pairs["src"].to_numpy())
-        cols = np.unique(pairs["dst"].to_numpy())
-        ri = np.searchsorted(rows, pairs["src"].to_numpy())
-        ci = np.searchsorted(cols, pairs["dst"].to_numpy())
+        src = pairs["src"].to_numpy()
+        dst = pairs["dst"].to_numpy()
+        # present ids by counting (no sort); a lookup table maps node id -> row / column
+        rows = np.flatnonzero(np.bincount(src, minlength=self.n_nodes))
+        cols = np.flatnonzero(np.bincount(dst, minlength=self.n_nodes))
+        where = np.zeros(self.n_nodes, dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        ri = where[src]
+        where[cols] = np.arange(len(cols))
+        ci = where[dst]
         m = sp.csr_matrix(
             (pairs["w"].to_numpy().astype(np.float64), (ri, ci)), shape=(len(rows), len(cols))
         )
@@ -725,14 +731,11 @@ def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
         return np.add.reduceat(values, starts)
 
 
-_SEP = "\x00"  # sorts below every printable character: (type, id) order == key order
-
-
 def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False) -> EventGraph:
     """Node index and edges from validated events (a frame, or a LazyFrame to stream).
 
-    One string key ``type\\0id`` per endpoint; the sorted distinct keys are the node index
-    (so node ids follow (type, id) order), and a single-column join maps events to ids.
+    The sorted distinct ``(type, id)`` pairs are the node index (so node ids follow
+    (type, id) order), and a join on both columns maps events to ids.
     ``action`` becomes an Enum of the sorted distinct actions, so sorting and grouping
     work on small integers; an edge's distinct actions are OR-ed into a bit mask and
     expanded into the sorted list once per edge, not per event. With ``streaming`` the
@@ -742,23 +745,25 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
     """
     engine: Literal["streaming", "auto"] = "streaming" if streaming else "auto"
     lf = ev.lazy()
-    ak_e = pl.concat_str(["actor_type", pl.lit(_SEP), "actor_id"])
-    tk_e = pl.concat_str(["target_type", pl.lit(_SEP), "target_id"])
-    keys = (
-        pl.concat([lf.select(ak_e.alias("k")), lf.select(tk_e.alias("k"))])
+    # distinct (type, id) pairs, joined on both columns: no per-event key string is built
+    nodes = (
+        pl.concat(
+            [
+                lf.select(
+                    pl.col("actor_type").alias("node_type"), pl.col("actor_id").alias("node_id")
+                ),
+                lf.select(
+                    pl.col("target_type").alias("node_type"), pl.col("target_id").alias("node_id")
+                ),
+            ]
+        )
         .unique()
-        .collect(engine=engine)["k"]
-        .sort()
+        .collect(engine=engine)
+        .sort("node_type", "node_id")
+        .with_row_index("node")
+        .with_columns(pl.col("node").cast(NODE_DTYPE), node_key("node_type", "node_id"))
     )
-    parts = keys.str.splitn(_SEP, 2)  # the id keeps anything after its first NUL
-    nodes = pl.DataFrame(
-        {
-            "node": pl.int_range(0, len(keys), dtype=NODE_DTYPE, eager=True),
-            "node_type": parts.struct.field("field_0"),
-            "node_id": parts.struct.field("field_1"),
-        }
-    ).with_columns(node_key("node_type", "node_id"))
-    kdf = pl.DataFrame({"k": keys, "node": nodes["node"]}).lazy()
+    index = nodes.lazy().select("node_type", "node_id", "node")
     actions = lf.select(pl.col("action").unique()).collect(engine=engine)["action"].sort()
     action_expr = (
         pl.col("action").cast(pl.Enum(actions.to_list()))
@@ -766,9 +771,16 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
         else pl.col("action")
     )
     ev = (
-        lf.with_columns(ak_e.alias("_ak"), tk_e.alias("_tk"))
-        .join(kdf.rename({"k": "_ak", "node": "src"}), on="_ak", how="left")
-        .join(kdf.rename({"k": "_tk", "node": "dst"}), on="_tk", how="left")
+        lf.join(
+            index.rename({"node_type": "actor_type", "node_id": "actor_id", "node": "src"}),
+            on=["actor_type", "actor_id"],
+            how="left",
+        )
+        .join(
+            index.rename({"node_type": "target_type", "node_id": "target_id", "node": "dst"}),
+            on=["target_type", "target_id"],
+            how="left",
+        )
         .select(
             "src",
             "dst",
@@ -809,19 +821,17 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
             }
         )
         del bits, amount
-        # distinct action sets are few: expand each mask once, then join the lists on
-        masks = edges.select(pl.col("_mask").unique().sort())["_mask"].to_list()
-        sets = pl.DataFrame(
-            {
-                "_mask": masks,
-                "actions": [[n for i, n in enumerate(names) if m >> i & 1] for m in masks],
-            },
-            schema={"_mask": pl.Int64, "actions": pl.List(pl.String)},
+        # distinct action sets are few: expand each mask once, then gather the lists (the
+        # edges are already in (src, dst) order: one run per edge, runs in sorted order)
+        mask = edges["_mask"].to_numpy()
+        masks, which = np.unique(mask, return_inverse=True)
+        sets = pl.Series(
+            "actions",
+            [[n for i, n in enumerate(names) if int(m) >> i & 1] for m in masks],
+            dtype=pl.List(pl.String),
         )
-        edges = (
-            edges.join(sets, on="_mask", how="left")
-            .select("src", "dst", "count", "first_ts", "last_ts", "actions", "amount_sum")
-            .sort("src", "dst")
+        edges = edges.select(
+            "src", "dst", "count", "first_ts", "last_ts", sets.gather(which), "amount_sum"
         )
         ev = ev.with_columns(pl.col("action").cast(pl.Categorical))
     else:
