@@ -824,7 +824,13 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
         # distinct action sets are few: expand each mask once, then gather the lists (the
         # edges are already in (src, dst) order: one run per edge, runs in sorted order)
         mask = edges["_mask"].to_numpy()
-        masks, which = np.unique(mask, return_inverse=True)
+        if len(names) <= 20:  # a lookup table over every possible mask: no sort
+            present = np.flatnonzero(np.bincount(mask, minlength=1 << len(names)))
+            lut = np.zeros(1 << len(names), dtype=np.int64)
+            lut[present] = np.arange(len(present))
+            masks, which = present, lut[mask]
+        else:
+            masks, which = np.unique(mask, return_inverse=True)
         sets = pl.Series(
             "actions",
             [[n for i, n in enumerate(names) if int(m) >> i & 1] for m in masks],
