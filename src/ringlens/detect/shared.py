@@ -5,7 +5,7 @@ fake-buyer pools log in from a handful of devices. Honest users share too — a 
 two to four on one tablet, a creator paying out to a partner's or an agency's account — so
 sharing alone is not suspicious; sharing *beyond a household* is.
 
-The rule (all vectorised in Polars and igraph)
+The rule (all vectorised in Polars and scipy)
 ----------------------------------------------
 Let an *attribute* be a node of one of ``attribute_types`` (``device``, ``payment``) and
 its *actors* the distinct nodes with an event on it (``login``, ``payout_to``, any action).
@@ -162,7 +162,8 @@ def shared_attributes(
     >>> res.attributes.select("key", "n_actors").rows()
     [('device:d1', 6)]
     """
-    import igraph as ig
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
 
     from ringlens.graph import EventGraph
 
@@ -220,11 +221,15 @@ def shared_attributes(
     )
     used = np.unique(e)
     local = np.searchsorted(used, e)
-    g = ig.Graph(n=len(used), edges=local, directed=False)
+    adj = sp.csr_matrix(
+        (np.ones(len(local), dtype=np.int8), (local[:, 0], local[:, 1])),
+        shape=(len(used), len(used)),
+    )
+    _, labels = connected_components(adj, directed=False)  # numbered by smallest vertex
     memb = pl.DataFrame(
         {
             "node": pl.Series(used, dtype=graph.nodes["node"].dtype),
-            "comp": np.asarray(g.connected_components().membership),
+            "comp": labels.astype(np.int64),
         }
     )
     actor_comp = memb.join(attrs.rename({"dst": "node"}), on="node", how="anti").rename(
