@@ -96,7 +96,8 @@ def _walk(
     normalised to sum 1, which is the same as igraph's PRPACK solver sending the walk from
     a dead end back to the restart distribution (Del Corso, Gullì & Romani, "Fast PageRank
     Computation via a Sparse Linear System", 2005). Every step is a vector operation, so
-    nodes in symmetric positions get bitwise equal values.
+    nodes with identical neighbourhoods (two buyers of the same product) get bitwise equal
+    values, and ties stay ties when the values are ranked.
     """
     import scipy.sparse.linalg as sla
 
