@@ -53,6 +53,34 @@ def test_score_writes_the_run_folder(demo_run) -> None:
     assert info["counts"]["rings"] == rings.height and info["inputs"]["fingerprint"]
 
 
+def test_run_json_times_every_stage_once(demo_run) -> None:
+    """The on-call engineer reads run.json to find the slow stage: every stage is there,
+    with the resident memory after it, and no entry contains another."""
+    out, _ = demo_run
+    info = json.loads((out / "run.json").read_text())
+    stages = [
+        "ingest",
+        "build graph",
+        "lockstep (orders)",
+        "lockstep (clicks)",
+        "lockstep (engagement)",
+        "shared attributes",
+        "personalised pagerank",
+        "expand candidates",
+        "rings",
+        "dense blocks",
+        "score",
+        "policy",
+        "write files",
+        "views",
+    ]
+    assert list(info["timings"]) == stages
+    assert list(info["memory_mib"]) == stages
+    assert all(v >= 0 for v in info["timings"].values())
+    assert all(v > 0 for v in info["memory_mib"].values())
+    assert "export" not in info["timings"]  # it held the views: stages would overlap
+
+
 def test_demo_finds_every_planted_ring(demo_run, demo_dir) -> None:
     out, _ = demo_run
     ev = evaluate_run_dir(out, demo_dir / "truth.parquet")
