@@ -48,6 +48,65 @@ def test_node_index_is_independent_of_row_order(small_synth) -> None:
     assert a.edges.equals(b.edges)
 
 
+def test_event_table_total_order_with_ties_is_independent_of_row_order() -> None:
+    """Many events share actor, target and timestamp: the table must still come out in one
+    order, the full (src, dst, ts, action, amount, market) sort, whatever the row order."""
+    rng = np.random.default_rng(0)
+    n = 5_000
+    amount = pl.Series(rng.integers(0, 3, n).astype(float)).scatter(
+        np.flatnonzero(rng.random(n) < 0.3), None
+    )
+    df = pl.DataFrame(
+        {
+            "actor_type": "buyer",
+            "actor_id": rng.integers(0, 8, n).astype(str),
+            "target_type": "product",
+            "target_id": rng.integers(0, 8, n).astype(str),
+            "action": rng.choice(["order", "review", "like"], n),
+            "ts": [T0 + timedelta(seconds=int(s)) for s in rng.integers(0, 5, n)],
+            "amount": amount,
+            "market": [m or None for m in rng.choice(["US", "GB", ""], n).tolist()],
+        }
+    )
+    g = build_graph(df)
+    full = g.events.sort("src", "dst", "ts", "action", "amount", "market", nulls_last=True)
+    assert g.events.equals(full)
+    for seed in (1, 2):
+        other = build_graph(df.sample(fraction=1.0, shuffle=True, seed=seed))
+        assert other.events.equals(g.events) and other.edges.equals(g.edges)
+
+
+def test_adjacency_is_the_edge_table_as_csr(small_synth) -> None:
+    g = build_graph(small_synth.events)
+    m = g.adjacency()
+    assert m.shape == (g.n_nodes, g.n_nodes) and m.nnz == g.n_edges
+    coo = m.tocoo()
+    got = sorted(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
+    want = sorted(g.edges.select("src", "dst", pl.col("count").cast(pl.Float64)).rows())
+    assert got == want
+    keys, pm = g.project(actions=["like"], max_target_degree=100).adjacency()
+    assert pm.shape == (len(keys), len(keys)) and keys == sorted(keys)
+
+
+def test_undirected_igraph_sums_the_two_directions() -> None:
+    g = build_graph(
+        ev(
+            [
+                ("creator", "a", "creator", "b", "follow", 0),
+                ("creator", "b", "creator", "a", "follow", 1),
+                ("creator", "b", "creator", "a", "like", 2),
+                ("creator", "a", "creator", "a", "like", 3),
+            ]
+        )
+    )
+    u = g.to_igraph(directed=False)
+    assert sorted(zip(u.get_edgelist(), u.es["weight"], strict=True)) == [
+        ((0, 0), 1.0),
+        ((0, 1), 3.0),
+    ]
+    assert g.to_igraph().ecount() == 3
+
+
 def test_edge_aggregation() -> None:
     df = ev(
         [
