@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +12,8 @@ import typer
 from rich.table import Table
 
 from ringlens.cli import _state, app, guarded, memory_ceiling, out, say, step
+
+log = logging.getLogger("ringlens.cli")
 
 
 def _cfg(overrides: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
@@ -183,11 +186,18 @@ def explore(
     def run() -> None:
         import polars as pl
 
-        from ringlens.evidence import ego_network, ring_evidence, ring_neighbourhood
+        from ringlens.evidence import (
+            ego_events,
+            ego_network,
+            ring_events,
+            ring_evidence,
+            ring_neighbourhood,
+        )
         from ringlens.exceptions import InputError
         from ringlens.export import resolve_run
         from ringlens.graph import build_graph
         from ringlens.io import scan_events
+        from ringlens.pipeline import _fingerprint
         from ringlens.viz import ring_filename, ring_view, safe_filename
 
         if (entity is None) == (ring is None):
@@ -204,12 +214,33 @@ def explore(
             )
         info = json.loads(info_path.read_text("utf-8"))
         cfg = _cfg()
+        rings = pl.read_parquet(rd / "rings.parquet")
+        members: list[str] = []
+        if ring is not None:
+            row = rings.filter(pl.col("ring_id") == ring)
+            if row.height == 0:
+                raise InputError(f"no ring {ring!r} in {run_dir}/rings.parquet")
+            members = row["members"].item().to_list()
         with step("load run"):
-            lf = scan_events(
-                [Path(p) for p in info["inputs"]["events"]],
-                columns=info["config"]["input"]["columns"],
-            )
-            g = build_graph(lf)
+            files = [Path(p) for p in info["inputs"]["events"]]
+            missing = [p for p in files if not p.is_file()]
+            if missing:
+                raise InputError(
+                    f"{missing[0]}: input of this run not found (explore reads the run's events)"
+                )
+            # the files `score` validated, unchanged: read them without a second validation
+            same = _fingerprint(files) == info["inputs"].get("fingerprint")
+            if not same:
+                log.warning(
+                    "explore: the input files changed since %s; showing them as they are now",
+                    run_dir,
+                )
+            lf = scan_events(files, columns=info["config"]["input"]["columns"], validate=not same)
+            # only the events the view needs (a few filtered scans), not the whole graph
+            if entity is not None:
+                g = build_graph(ego_events(lf, entity, hops=hops))
+            else:
+                g = build_graph(ring_events(lf, members))
             scored = pl.read_parquet(rd / "entities.parquet")
         if entity is not None:
             with step("ego view"):
@@ -222,11 +253,6 @@ def explore(
                 )
             target = output or (Path(run_dir) / "explore" / f"ego_{safe_filename(entity)}.html")
         else:
-            rings = pl.read_parquet(rd / "rings.parquet")
-            row = rings.filter(pl.col("ring_id") == ring)
-            if row.height == 0:
-                raise InputError(f"no ring {ring!r} in {run_dir}/rings.parquet")
-            members = row["members"].item().to_list()
             nodes, edges, note = ring_neighbourhood(g, members, scored=scored)
             view = ring_view(
                 nodes, edges, title=f"ring {ring}", evidence=ring_evidence(g, members), note=note

@@ -175,6 +175,33 @@ def test_explore_ego_and_ring(demo_run) -> None:
     assert r.exit_code == 0 and (out / "x.html").is_file()
 
 
+def test_explore_after_the_inputs_changed_or_went(demo_dir, tmp_path) -> None:
+    """explore re-reads the run's inputs: changed files are validated again (and said so),
+    missing files are a one-line error."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["score", str(data), "--out", str(out), "--no-views"]).exit_code == 0
+    member = pl.read_parquet(out / "rings.parquet")["members"][0][0]
+    ev = pl.read_parquet(data / "events.parquet")
+    ev.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5)
+        .then(pl.lit(" "))
+        .otherwise("actor_id")
+        .alias("actor_id")
+    ).write_parquet(data / "events.parquet")
+    r = runner.invoke(app, ["explore", str(out), "--entity", member])
+    assert r.exit_code == 2 and "row 6, column 'actor_id': null or empty" in r.output
+    ev.head(ev.height - 1).write_parquet(data / "events.parquet")
+    r = runner.invoke(app, ["explore", str(out), "--entity", member])
+    assert r.exit_code == 0 and "changed since" in r.output
+    (data / "events.parquet").unlink()
+    r = runner.invoke(app, ["explore", str(out), "--entity", member])
+    assert r.exit_code == 2 and "input of this run not found" in r.output
+
+
 def test_diff_cli(demo_run, tmp_path, demo_dir) -> None:
     out, _ = demo_run
     r = runner.invoke(app, ["diff", str(out), str(out), "--json"])

@@ -1,0 +1,112 @@
+"""`ringlens explore` reads only the events a view needs: the views must equal the ones
+drawn from the whole graph."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from ringlens.evidence import (
+    ego_events,
+    ego_network,
+    ring_events,
+    ring_evidence,
+    ring_neighbourhood,
+)
+from ringlens.exceptions import InputError
+from ringlens.graph import build_graph
+from ringlens.io import load_events
+from ringlens.viz.ego import ego_subgraph
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir):
+    from ringlens.pipeline import score
+
+    ev = load_events(demo_dir / "events.parquet")
+    res = score(build_graph(ev))
+    return ev, res
+
+
+def test_ring_view_from_the_focused_events_equals_the_whole_graph(demo) -> None:
+    ev, res = demo
+    assert res.rings.height >= 5
+    for members in res.rings["members"].to_list():
+        members = list(members)
+        sub = build_graph(ring_events(ev, members))
+        assert sub.n_nodes < res.graph.n_nodes
+        for cam in (3, 0):
+            want = ring_neighbourhood(
+                res.graph, members, scored=res.entities, camouflage_per_member=cam
+            )
+            got = ring_neighbourhood(sub, members, scored=res.entities, camouflage_per_member=cam)
+            assert got[0].equals(want[0]) and got[1].equals(want[1]) and got[2] == want[2]
+        assert ring_evidence(sub, members).equals(ring_evidence(res.graph, members))
+    # the cap bites the same way (same note, same kept nodes)
+    members = list(res.rings["members"][0])
+    sub = build_graph(ring_events(ev, members))
+    want = ring_neighbourhood(res.graph, members, max_nodes=5)
+    got = ring_neighbourhood(sub, members, max_nodes=5)
+    assert want[2] is not None and got[2] == want[2] and got[0]["key"].len() == 5
+
+
+def _ego(graph, center, hops, max_nodes, scored):  # type: ignore[no-untyped-def]
+    from ringlens.evidence import _node_frame, _view_edges
+
+    nodes = _node_frame(graph, graph.nodes.select("key"), scored, set())
+    return ego_subgraph(
+        nodes, _view_edges(graph, graph.edges), center=center, hops=hops, max_nodes=max_nodes
+    )
+
+
+def test_ego_view_from_the_focused_events_equals_the_whole_graph(demo) -> None:
+    ev, res = demo
+    top = res.queue["entity_type"] + ":" + res.queue["entity_id"]
+    hub = res.graph.degree_frame().sort("degree", descending=True)["key"][0]
+    quiet = res.graph.degree_frame().filter(pl.col("degree") == 1)["key"][0]
+    for center in [top[0], top[-1], hub, quiet]:
+        for hops, cap in ((1, 500), (2, 500), (2, 40), (3, 200)):
+            sub = build_graph(ego_events(ev, center, hops=hops))
+            want = _ego(res.graph, center, hops, cap, res.entities)
+            got = _ego(sub, center, hops, cap, res.entities)
+            assert got[0].sort("key").equals(want[0].sort("key")), (center, hops, cap)
+            assert got[1].sort("src", "dst").equals(want[1].sort("src", "dst"))
+            assert got[2] == want[2]
+        html = ego_network(sub, center, hops=3, max_nodes=200, scored=res.entities).html()
+        assert (
+            html
+            == ego_network(res.graph, center, hops=3, max_nodes=200, scored=res.entities).html()
+        )
+
+
+def test_unknown_entity_and_empty_ring_are_one_line_errors(demo) -> None:
+    ev, _ = demo
+    with pytest.raises(InputError, match="unknown entity 'buyer:nobody'"):
+        ego_events(ev, "buyer:nobody", hops=2)
+    with pytest.raises(InputError, match="not a node key"):
+        ego_events(ev, "nokey", hops=2)
+    with pytest.raises(InputError, match="no member in the events"):
+        ring_events(ev, ["buyer:nobody"])
+
+
+def test_ring_events_keep_the_edges_between_owners() -> None:
+    """Two sellers list the product the ring orders and one follows the other: that edge
+    touches neither a member nor a target of theirs, and must still be in the view."""
+    from datetime import datetime, timezone
+
+    rows = [
+        ("buyer", "1", "product", "p", "order"),
+        ("buyer", "2", "product", "p", "order"),
+        ("seller", "s", "product", "p", "list"),
+        ("seller", "t", "product", "p", "list"),
+        ("seller", "s", "seller", "t", "follow"),
+        ("buyer", "9", "product", "q", "order"),
+    ]
+    ev = pl.DataFrame(
+        rows, orient="row", schema=["actor_type", "actor_id", "target_type", "target_id", "action"]
+    ).with_columns(ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    members = ["buyer:1", "buyer:2"]
+    whole = ring_neighbourhood(build_graph(ev), members)
+    focused = ring_neighbourhood(build_graph(ring_events(ev, members)), members)
+    assert ("seller:s", "seller:t") in whole[1].select("src", "dst").rows()
+    assert focused[0].equals(whole[0]) and focused[1].equals(whole[1])
