@@ -280,8 +280,39 @@ def ring_evidence(graph: EventGraph, members: list[str]) -> pl.DataFrame:
     )
 
 
-def view_ring(result: RunResult, ring_id: str, *, seed: int = 0) -> RingView:
-    """The interactive view of one ring of a scored run (inline in Jupyter)."""
+def _focus(graph: EventGraph, members: list[str]) -> EventGraph:
+    """The part of ``graph`` that the views of rings with these members (together) read.
+
+    The edge-table version of :func:`ring_events`: edges from a member, edges into a target
+    of a member, and edges between two nodes of members ∪ their targets ∪ the actors that
+    list or post one of those targets. :func:`ring_neighbourhood` and :func:`ring_evidence`
+    of each ring only look at edges inside that set (tested), so drawing a run's ring views
+    from it gives the same pages while each view filters a small table instead of every
+    edge of the run.
+    """
+    mem = graph.nodes.filter(pl.col("key").is_in(members)).select(pl.col("node").alias("src"))
+    own = graph.edges.join(mem, on="src", how="semi")
+    targets = own.select("dst").unique()
+    into = graph.edges.join(targets, on="dst", how="semi")
+    owners = into.filter(
+        pl.col("actions").list.contains("list") | pl.col("actions").list.contains("post")
+    ).select(pl.col("src").alias("dst"))
+    keep = pl.concat([mem.rename({"src": "dst"}), targets, owners]).unique()
+    among = graph.edges.join(keep.rename({"dst": "src"}), on="src", how="semi").join(
+        keep, on="dst", how="semi"
+    )
+    edges = pl.concat([own, into, among]).unique(subset=["src", "dst"]).sort("src", "dst")
+    return EventGraph(nodes=graph.nodes, edges=edges, events=graph.events.clear())
+
+
+def view_ring(
+    result: RunResult, ring_id: str, *, seed: int = 0, graph: EventGraph | None = None
+) -> RingView:
+    """The interactive view of one ring of a scored run (inline in Jupyter).
+
+    ``graph`` defaults to the run's graph (any part of it holding the ring's neighbourhood
+    gives the same view).
+    """
     from ringlens.viz import ring_view
 
     row = result.rings.filter(pl.col("ring_id") == ring_id)
@@ -289,7 +320,8 @@ def view_ring(result: RunResult, ring_id: str, *, seed: int = 0) -> RingView:
         raise InputError(f"no ring {ring_id!r} in this run")
     r = row.row(0, named=True)
     members = list(r["members"])
-    nodes, edges, note = ring_neighbourhood(result.graph, members, scored=result.entities)
+    g = result.graph if graph is None else graph
+    nodes, edges, note = ring_neighbourhood(g, members, scored=result.entities)
     title = f"{r['pattern']} ring {ring_id} · risk {r['risk_score']:.0f} · {len(members)} members"
     reasons = ", ".join(r["reasons"][:5]) if r.get("reasons") is not None else ""
     note = "; ".join(x for x in (f"reasons: {reasons}" if reasons else None, note) if x) or None
@@ -297,7 +329,7 @@ def view_ring(result: RunResult, ring_id: str, *, seed: int = 0) -> RingView:
         nodes,
         edges,
         title=title,
-        evidence=ring_evidence(result.graph, members),
+        evidence=ring_evidence(g, members),
         note=note,
         seed=seed,
     )
@@ -333,8 +365,11 @@ def write_run_views(
     limit = int(config.get("viz.max_ring_views"))
     seed = int(config.get("detect.seed"))
     top = result.rings.head(limit)
+    if top.height:
+        # one pass over the run's edges for all views, then each view reads a small table
+        focus = _focus(result.graph, top["members"].explode().unique().to_list())
     for ring_id in top["ring_id"].to_list():
-        view_ring(result, ring_id, seed=seed).save(viz_dir / ring_filename(ring_id))
+        view_ring(result, ring_id, seed=seed, graph=focus).save(viz_dir / ring_filename(ring_id))
     diff = None
     if previous is not None and (Path(previous) / "rings.parquet").is_file():
         diff = _diff_against(previous, viz_dir.parent)

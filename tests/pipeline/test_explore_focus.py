@@ -110,3 +110,16 @@ def test_ring_events_keep_the_edges_between_owners() -> None:
     focused = ring_neighbourhood(build_graph(ring_events(ev, members)), members)
     assert ("seller:s", "seller:t") in whole[1].select("src", "dst").rows()
     assert focused[0].equals(whole[0]) and focused[1].equals(whole[1])
+
+
+def test_run_views_drawn_from_the_focused_edges_equal_the_whole_graph(demo) -> None:
+    """write_run_views draws every ring view from one focused part of the graph."""
+    from ringlens.evidence import _focus, view_ring
+
+    _, res = demo
+    focus = _focus(res.graph, res.rings["members"].explode().unique().to_list())
+    assert focus.n_edges < res.graph.n_edges
+    for ring_id in res.rings["ring_id"].to_list():
+        assert view_ring(res, ring_id, graph=focus).html() == view_ring(res, ring_id).html(), (
+            ring_id
+        )
