@@ -26,6 +26,7 @@ import polars as pl
 from ringlens import __version__
 from ringlens._memory import rss_bytes
 from ringlens.config import Config, load_config, parse_duration
+from ringlens.context import RunContext
 from ringlens.exceptions import InputError
 from ringlens.graph import EventGraph, build_graph
 from ringlens.rings.core import CANDIDATE_SCHEMA, build_rings
@@ -121,14 +122,18 @@ def detect(
     entities: pl.DataFrame | None = None,
     labels: pl.DataFrame | None = None,
     timer: Callable[[str], Any] | None = None,
+    context: RunContext | None = None,
 ) -> Detections:
     """Run every detector; return ring candidates and entity signals (see ringlens.score).
 
     Detectors: lockstep per action family (orders, affiliate clicks, engagement),
     shared devices and payout accounts, personalised PageRank from confirmed labels, and
     account age / prior violations from the entities table. Dense-block peeling runs per
-    ring in :func:`ringlens.rings.expand.dense_cores`.
+    ring in :func:`ringlens.rings.expand.dense_cores`. With a ``context`` (``graph`` is
+    part of a larger run) the lockstep data periods and the first event time are the
+    run's, and its ``near_confirmed_bad`` signals are added.
     """
+    from ringlens.context import family_key
     from ringlens.detect.centrality import personalized_pagerank
     from ringlens.detect.lockstep import LOCKSTEP_PRESETS, lockstep
     from ringlens.detect.shared import shared_attributes
@@ -148,12 +153,22 @@ def detect(
             preset.update(
                 actions=["like", "comment", "share", "follow"], target_types=["content", "creator"]
             )
+        span = (
+            context.lockstep_spans.get(
+                family_key(
+                    preset.get("actions"), preset.get("actor_types"), preset.get("target_types")
+                )
+            )
+            if context is not None
+            else None
+        )
         with t(f"lockstep ({reason.removeprefix('lockstep_')})"):
             res = lockstep(
                 graph,
                 window=window,
                 min_actors=d["lockstep_min_actors"],
                 max_target_degree=cfg.get("graph.max_target_degree"),
+                span_us=span,
                 **preset,
             )
         members = res.to_frame().filter(pl.col("role") == "actor")
@@ -222,8 +237,14 @@ def detect(
             )
         )
         counts["near_confirmed_bad"] = near.height
+    if context is not None and context.near_signals is not None and context.near_signals.height:
+        sigs.append(context.near_signals.select(SIGNAL_SCHEMA.names()))
     if entities is not None and entities.height:
-        first: Any = graph.events["ts"].min()
+        first: Any = (
+            context.first_ts
+            if context is not None and context.first_ts is not None
+            else graph.events["ts"].min()
+        )
         ent = entities.select(
             pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"),
             "created_at",
@@ -285,8 +306,13 @@ def score(
     policy: Policy | None = None,
     run_id: str | None = None,
     progress: Progress | None = None,
+    context: RunContext | None = None,
 ) -> RunResult:
     """Score events in memory: rings, entities and the queue (nothing is written).
+
+    ``context`` is for scoring part of a larger run (the Spark engine's partitions): the
+    run-wide quantities it carries replace the ones this part would compute from its own
+    events (see :mod:`ringlens.context`).
 
     Examples
     --------
@@ -304,7 +330,7 @@ def score(
     else:
         with timer("build graph"):
             graph = build_graph(events)
-    det = detect(graph, config=cfg, entities=entities, labels=labels, timer=timer)
+    det = detect(graph, config=cfg, entities=entities, labels=labels, timer=timer, context=context)
     d = cfg["detect"]
     window = parse_duration(d["lockstep_window"], key="detect.lockstep_window")
     with timer("expand candidates"):
@@ -317,7 +343,12 @@ def score(
         )
     with timer("rings"):
         rings = build_rings(
-            graph, cands, entities=entities, min_size=d["min_ring_size"], burst_window=window
+            graph,
+            cands,
+            entities=entities,
+            min_size=d["min_ring_size"],
+            burst_window=window,
+            context=context,
         )
     with timer("dense blocks"):
         cores = dense_cores(graph, rings.membership, min_rows=d["dense_min_rows"])

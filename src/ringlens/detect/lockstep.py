@@ -167,13 +167,22 @@ def _empty(params: dict[str, Any]) -> LockstepGroups:
 
 
 def _target_bursts(
-    ev: pl.DataFrame, w_us: int, min_burst_actors: int, min_lift: float, alpha: float
+    ev: pl.DataFrame,
+    w_us: int,
+    min_burst_actors: int,
+    min_lift: float,
+    alpha: float,
+    span_us: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
     """Events (src, dst, ts_us) tagged with ``burst`` (per-target burst number; null outside
     bursts). An event is in a burst when some window ``[t, t + w]`` containing it holds
     >= min_burst_actors distinct actors on the target and >= min_lift times the target's
-    average number of events per window."""
-    span = max(int(ev["ts_us"].max()) - int(ev["ts_us"].min()), w_us)  # type: ignore[arg-type]
+    average number of events per window. The average is taken over the data period: the
+    events' own, widened to ``span_us`` (epoch µs) when given (a part of a larger run)."""
+    lo, hi = int(ev["ts_us"].min()), int(ev["ts_us"].max())  # type: ignore[arg-type]
+    if span_us is not None:
+        lo, hi = min(lo, int(span_us[0])), max(hi, int(span_us[1]))
+    span = max(hi - lo, w_us)
     rows = ev.sort("dst", "ts_us", "src").with_columns(
         (pl.len().over("dst") * (w_us / span)).alias("_lam"),
         pl.col("src")
@@ -258,6 +267,7 @@ def lockstep(
     min_lift: float = 5.0,
     alpha: float = 1e-4,
     max_target_degree: int = 1000,
+    span_us: tuple[int, int] | None = None,
 ) -> LockstepGroups:
     """Find groups of actors acting on the same targets in the same time windows (CopyCatch).
 
@@ -279,6 +289,10 @@ def lockstep(
         in several bursts, each with part of the ring.
     max_target_degree
         Targets with more distinct actors are left out (0 keeps all).
+    span_us
+        ``(first, last)`` event time (epoch µs) of the whole run when ``graph`` holds only
+        part of it (see :class:`ringlens.context.RunContext`): the expected events per
+        window are computed over the run's data period, not the part's.
 
     Returns
     -------
@@ -344,7 +358,7 @@ def lockstep(
         return _empty(params)
 
     ev = ev.unique(["src", "dst", "ts_us"])
-    tagged = _target_bursts(ev, w_us, min_burst_actors, min_lift, alpha)
+    tagged = _target_bursts(ev, w_us, min_burst_actors, min_lift, alpha, span_us)
     memb = tagged.filter(pl.col("burst").is_not_null()).select("src", "dst", "burst").unique()
     pairs = _pairs(memb, min_targets)
     alive = pl.concat([pairs["a"], pairs["b"]]).unique().sort()

@@ -51,13 +51,16 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph, node_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlens.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +210,7 @@ def ring_features(
     entities: pl.DataFrame | None = None,
     burst_window: timedelta = timedelta(hours=3),
     new_account_days: int = 60,
+    context: RunContext | None = None,
 ) -> pl.DataFrame:
     """Compute the features of every ring (see the module docstring).
 
@@ -218,6 +222,9 @@ def ring_features(
         ``key``, ``ring_id`` (as returned by :func:`merge_candidates`).
     entities
         Optional entities table (for account age, prior violations, market).
+    context
+        Whole-run quantities when ``graph`` is part of a larger run: its background
+        density and first event time replace the part's.
 
     Returns
     -------
@@ -265,7 +272,11 @@ def ring_features(
     actor_n = graph.edges["src"].n_unique()
     target_n = graph.edges["dst"].n_unique()
     pairs_n = graph.edges.height
-    background = pairs_n / max(1.0, float(actor_n) * float(target_n))
+    background = (
+        context.background
+        if context is not None
+        else pairs_n / max(1.0, float(actor_n) * float(target_n))
+    )
     dens = (
         size.select("ring_id", "size")
         .join(n_t, on="ring_id", how="left")
@@ -368,7 +379,9 @@ def ring_features(
         pl.col("action").is_in(ENGAGEMENT).mean().alias("engagement_share"),
         pl.len().alias("ring_events"),
     )
-    first_ts: Any = ev["ts"].min()
+    first_ts: Any = (
+        context.first_ts if context is not None and context.first_ts is not None else ev["ts"].min()
+    )
     feats = (
         ring_ids.join(size, on="ring_id", how="left")
         .join(dens.drop("size"), on="ring_id", how="left")
@@ -488,8 +501,10 @@ def build_rings(
     min_overlap: float = 0.5,
     min_size: int = 3,
     burst_window: timedelta = timedelta(hours=3),
+    context: RunContext | None = None,
 ) -> Rings:
-    """Merge candidates (see :func:`merge_candidates`) and compute ring features.
+    """Merge candidates (see :func:`merge_candidates`) and compute ring features
+    (``context``: see :func:`ring_features`).
 
     Examples
     --------
@@ -509,7 +524,9 @@ def build_rings(
     membership = merge_candidates(candidates, min_overlap=min_overlap, min_size=min_size)
     if membership.height == 0:
         return Rings(rings=_empty_rings(), membership=membership)
-    feats = ring_features(graph, membership, entities=entities, burst_window=burst_window)
+    feats = ring_features(
+        graph, membership, entities=entities, burst_window=burst_window, context=context
+    )
     members = membership.group_by("ring_id").agg(
         pl.col("key").sort().alias("members"),
         pl.col("detectors").explode().unique().sort().alias("detectors"),

@@ -20,11 +20,11 @@ queue priorities and capacity     ``apply_policy`` (a sort over every scored ent
 :class:`GlobalContext` carries the first four, computed once over all events (in Spark, or
 by :func:`context_from_graph` on one machine); :func:`score_partition` runs
 :func:`ringlens.pipeline.score` with them and :func:`finish` merges the partitions and
-applies the policy once, globally. Until :func:`ringlens.pipeline.score` takes such a
-context itself, :func:`score_partition` injects it by wrapping three functions for the
-duration of the call (``pipeline.detect``, ``pipeline.build_rings`` and
-``detect.lockstep._target_bursts``); the wrappers call the original code and only replace
-the global quantities, so every detector and score is the single-machine implementation.
+applies the policy once, globally. ``score`` takes the context as a keyword argument and
+hands each quantity to the function that uses it (``detect``, ``lockstep``,
+``build_rings``), so every detector and score is the single-machine implementation and
+nothing is patched (an earlier version swapped those functions process-wide for the
+duration of the call).
 
 Personalised PageRank splits exactly over components: with restarts at the seeds only,
 a component holds ``|seeds in it| / |seeds|`` of the mass, and global PageRank gives a
@@ -35,20 +35,18 @@ component ``|its nodes| / |nodes|`` of the mass (the event graph has no dangling
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from ringlens.config import Config, load_config
+from ringlens.context import RunContext, family_key
 from ringlens.graph import EventGraph
 from ringlens.score.model import SIGNAL_SCHEMA
 from ringlens.score.policy import Policy, apply_policy, load_policy
@@ -70,75 +68,10 @@ __all__ = [
 
 #: Accounts ranked by personalised PageRank in ``ringlens.pipeline.detect``.
 ACCOUNT_PATTERN = "^(creator|buyer|seller):"
-NEW_ACCOUNT_DAYS = 60  # ringlens.pipeline.detect and ringlens.rings.core.ring_features
-_PHANTOM = np.iinfo(np.uint32).max
-_PATCH_LOCK = threading.RLock()
 
 
-@dataclass(frozen=True)
-class GlobalContext:
-    """Whole-run quantities that a partition cannot compute from its own events.
-
-    Attributes
-    ----------
-    first_ts : datetime or None
-        Earliest event time of the run.
-    n_pairs, n_actors, n_targets : int
-        Distinct (actor, target) pairs, distinct actors and distinct targets of all events;
-        the background density is ``n_pairs / max(1, n_actors * n_targets)``.
-    lockstep_spans : dict
-        Lockstep family key (see :func:`lockstep_families`) → ``(min, max)`` event time in
-        epoch microseconds over the family's events (after the target-degree cap).
-    near_signals : polars.DataFrame or None
-        ``key, reason, strength`` rows of the ``near_confirmed_bad`` signal for the
-        partition's accounts (computed globally by :func:`near_confirmed_bad`).
-    """
-
-    first_ts: datetime | None
-    n_pairs: int
-    n_actors: int
-    n_targets: int
-    lockstep_spans: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
-    near_signals: pl.DataFrame | None = None
-
-    @property
-    def background(self) -> float:
-        """Background density, computed exactly as ``ring_features`` does."""
-        return self.n_pairs / max(1.0, float(self.n_actors) * float(self.n_targets))
-
-    def with_near(self, near: pl.DataFrame | None) -> GlobalContext:
-        """The same context with the partition's ``near_confirmed_bad`` signals."""
-        return GlobalContext(
-            first_ts=self.first_ts,
-            n_pairs=self.n_pairs,
-            n_actors=self.n_actors,
-            n_targets=self.n_targets,
-            lockstep_spans=dict(self.lockstep_spans),
-            near_signals=near,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "first_ts": None if self.first_ts is None else self.first_ts.isoformat(),
-            "n_pairs": self.n_pairs,
-            "n_actors": self.n_actors,
-            "n_targets": self.n_targets,
-            "background": self.background,
-            "lockstep_spans": {"|".join(map(str, k)): v for k, v in self.lockstep_spans.items()},
-        }
-
-
-def _family_key(
-    actions: Sequence[str] | None,
-    actor_types: Sequence[str] | None,
-    target_types: Sequence[str] | None,
-) -> tuple[Any, ...]:
-    def norm(v: Sequence[str] | str | None) -> tuple[str, ...] | None:
-        if v is None:
-            return None
-        return (v,) if isinstance(v, str) else tuple(sorted(v))
-
-    return (norm(actions), norm(actor_types), norm(target_types))
+#: The run-wide quantities a partition is scored with (see :mod:`ringlens.context`).
+GlobalContext = RunContext
 
 
 def lockstep_families(config: Config | None = None) -> list[dict[str, Any]]:
@@ -171,7 +104,7 @@ def lockstep_families(config: Config | None = None) -> list[dict[str, Any]]:
         out.append(
             {
                 "reason": reason,
-                "key": _family_key(actions, actor_types, target_types),
+                "key": family_key(actions, actor_types, target_types),
                 "actions": actions,
                 "actor_types": actor_types,
                 "target_types": target_types,
@@ -220,123 +153,6 @@ def context_from_graph(graph: EventGraph, *, config: Config | None = None) -> Gl
     )
 
 
-# --------------------------------------------------------------------------- injection
-
-
-_state = threading.local()
-
-
-@contextlib.contextmanager
-def _injected(context: GlobalContext) -> Iterator[None]:
-    """Run ``pipeline.score`` with the global quantities of ``context`` (see module doc)."""
-    import importlib
-
-    # ``ringlens.detect`` re-exports the function ``lockstep`` under the module's name
-    ls_mod = importlib.import_module("ringlens.detect.lockstep")
-    pipe_mod = importlib.import_module("ringlens.pipeline")
-
-    with _PATCH_LOCK:
-        orig_lockstep = ls_mod.lockstep
-        orig_bursts = ls_mod._target_bursts
-        orig_detect = pipe_mod.detect
-        orig_build = pipe_mod.build_rings
-
-        def lockstep(graph: EventGraph, **kw: Any) -> Any:
-            key = _family_key(kw.get("actions"), kw.get("actor_types"), kw.get("target_types"))
-            _state.span = context.lockstep_spans.get(key)
-            try:
-                return orig_lockstep(graph, **kw)
-            finally:
-                _state.span = None
-
-        def target_bursts(ev: pl.DataFrame, w_us: int, *args: Any) -> pl.DataFrame:
-            span = getattr(_state, "span", None)
-            if span is None or ev.height == 0:
-                return orig_bursts(ev, w_us, *args)
-            # two events on a phantom target at the run's first and last time: the target
-            # is its own window group (every step is `over("dst")`), only the data period
-            # the Poisson rate is computed from becomes the run's
-            phantom = pl.DataFrame(
-                {"src": [_PHANTOM, _PHANTOM], "dst": [_PHANTOM, _PHANTOM], "ts_us": list(span)},
-                schema=ev.schema,
-            )
-            out = orig_bursts(pl.concat([ev, phantom]), w_us, *args)
-            return out.filter(pl.col("dst") != _PHANTOM)
-
-        def detect(graph: EventGraph, **kw: Any) -> Any:
-            det = orig_detect(graph, **kw)
-            entities = kw.get("entities")
-            sigs = det.signals
-            parts = [sigs.filter(pl.col("reason") != "new_account")]
-            if entities is not None and entities.height and context.first_ts is not None:
-                ent = entities.select(
-                    pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"),
-                    "created_at",
-                ).join(graph.nodes.select("key"), on="key", how="semi")
-                new = ent.filter(
-                    pl.col("created_at") >= context.first_ts - timedelta(days=NEW_ACCOUNT_DAYS)
-                )
-                parts.append(
-                    new.select(
-                        "key", pl.lit("new_account").alias("reason"), pl.lit(1.0).alias("strength")
-                    ).cast(SIGNAL_SCHEMA)
-                )
-            if context.near_signals is not None and context.near_signals.height:
-                parts.append(context.near_signals.select(SIGNAL_SCHEMA.names()).cast(SIGNAL_SCHEMA))
-            det.signals = (
-                pl.concat(parts)
-                .group_by("key", "reason")
-                .agg(pl.col("strength").max())
-                .sort("key", "reason")
-            )
-            return det
-
-        def build_rings(graph: EventGraph, candidates: pl.DataFrame, **kw: Any) -> Any:
-            res = orig_build(graph, candidates, **kw)
-            if res.rings.height == 0:
-                return res
-            rings = res.rings.with_columns(
-                (pl.col("density") / context.background).alias("density_ratio")
-            )
-            entities = kw.get("entities")
-            if entities is not None and entities.height and context.first_ts is not None:
-                cutoff = context.first_ts - timedelta(days=NEW_ACCOUNT_DAYS)
-                ent = entities.select(
-                    pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"),
-                    "created_at",
-                )
-                share = (
-                    res.membership.select("key", "ring_id")
-                    .join(ent, on="key", how="left")
-                    .group_by("ring_id")
-                    .agg(
-                        (
-                            (pl.col("created_at") >= cutoff).sum()
-                            / pl.col("created_at").is_not_null().sum()
-                        ).alias("_nas")
-                    )
-                )
-                rings = (
-                    rings.join(share, on="ring_id", how="left", maintain_order="left")
-                    .with_columns(pl.col("_nas").alias("new_account_share"))
-                    .drop("_nas")
-                )
-            res.rings = rings
-            return res
-
-        ls_mod.lockstep = lockstep  # type: ignore[assignment,attr-defined]
-        ls_mod._target_bursts = target_bursts  # type: ignore[assignment,attr-defined]
-        pipe_mod.detect = detect  # type: ignore[assignment,attr-defined]
-        pipe_mod.build_rings = build_rings  # type: ignore[assignment,attr-defined]
-        try:
-            yield
-        finally:
-            ls_mod.lockstep = orig_lockstep  # type: ignore[assignment,attr-defined]
-            ls_mod._target_bursts = orig_bursts  # type: ignore[assignment,attr-defined]
-            pipe_mod.detect = orig_detect  # type: ignore[assignment,attr-defined]
-            pipe_mod.build_rings = orig_build  # type: ignore[assignment,attr-defined]
-
-
 @dataclass
 class PartitionResult:
     """What one partition contributes: rings (output layout), scored entities (before the
@@ -378,15 +194,15 @@ def score_partition(
     from ringlens.pipeline import score
 
     graph = events if isinstance(events, EventGraph) else build_graph(events)
-    with _injected(context):
-        res = score(
-            graph,
-            entities=entities,
-            labels=None,  # PageRank is global (context.near_signals); cleared labels: finish()
-            config=config,
-            policy=policy,
-            run_id="partition",
-        )
+    res = score(
+        graph,
+        entities=entities,
+        labels=None,  # PageRank is global (context.near_signals); cleared labels: finish()
+        config=config,
+        policy=policy,
+        run_id="partition",
+        context=context,
+    )
     counts = dict(res.report["counts"]["candidates"])
     counts.pop("near_confirmed_bad", None)
     counts.update(

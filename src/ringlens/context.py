@@ -1,0 +1,104 @@
+"""Whole-run quantities that a part of the run cannot compute from its own events.
+
+The Spark engine scores each partition (whole connected components) with
+:func:`ringlens.pipeline.score`; a few quantities of the single-machine run look at *every*
+event, not only the partition's. :class:`RunContext` carries them, and ``score``,
+``detect``, :func:`ringlens.detect.lockstep.lockstep` and
+:func:`ringlens.rings.build_rings` take them as keyword arguments (nothing is patched).
+
+================================  ==========================================================
+quantity                          used by
+================================  ==========================================================
+first event time                  ``detect`` (``new_account`` signal) and
+                                  ``ring_features`` (``new_account_share``)
+background density                ``ring_features`` (``density_ratio`` = density / background)
+lockstep data period (per family) ``lockstep`` (the Poisson rate per window)
+``near_confirmed_bad`` signals    ``detect`` (the top 1 % of accounts by personalised PageRank,
+                                  ranked over the whole run)
+================================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+__all__ = ["RunContext", "family_key"]
+
+
+def family_key(
+    actions: Sequence[str] | str | None,
+    actor_types: Sequence[str] | str | None,
+    target_types: Sequence[str] | str | None,
+) -> tuple[Any, ...]:
+    """The key of a lockstep family (its event filter) in :attr:`RunContext.lockstep_spans`.
+
+    Examples
+    --------
+    >>> family_key(["order"], "buyer", None)
+    (('order',), ('buyer',), None)
+    """
+
+    def norm(v: Sequence[str] | str | None) -> tuple[str, ...] | None:
+        if v is None:
+            return None
+        return (v,) if isinstance(v, str) else tuple(sorted(v))
+
+    return (norm(actions), norm(actor_types), norm(target_types))
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Whole-run quantities (see the module docstring).
+
+    Attributes
+    ----------
+    first_ts : datetime or None
+        Earliest event time of the run.
+    n_pairs, n_actors, n_targets : int
+        Distinct (actor, target) pairs, distinct actors and distinct targets of all events;
+        the background density is ``n_pairs / max(1, n_actors * n_targets)``.
+    lockstep_spans : dict
+        Lockstep family key (:func:`family_key`) → ``(min, max)`` event time in epoch
+        microseconds over the family's events (after the target-degree cap).
+    near_signals : polars.DataFrame or None
+        ``key, reason, strength`` rows of the ``near_confirmed_bad`` signal for the
+        part's accounts (ranked over the whole run).
+    """
+
+    first_ts: datetime | None
+    n_pairs: int
+    n_actors: int
+    n_targets: int
+    lockstep_spans: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
+    near_signals: pl.DataFrame | None = None
+
+    @property
+    def background(self) -> float:
+        """Background density, computed exactly as ``ring_features`` does."""
+        return self.n_pairs / max(1.0, float(self.n_actors) * float(self.n_targets))
+
+    def with_near(self, near: pl.DataFrame | None) -> RunContext:
+        """The same context with a part's ``near_confirmed_bad`` signals."""
+        return RunContext(
+            first_ts=self.first_ts,
+            n_pairs=self.n_pairs,
+            n_actors=self.n_actors,
+            n_targets=self.n_targets,
+            lockstep_spans=dict(self.lockstep_spans),
+            near_signals=near,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "first_ts": None if self.first_ts is None else self.first_ts.isoformat(),
+            "n_pairs": self.n_pairs,
+            "n_actors": self.n_actors,
+            "n_targets": self.n_targets,
+            "background": self.background,
+            "lockstep_spans": {"|".join(map(str, k)): v for k, v in self.lockstep_spans.items()},
+        }
