@@ -15,7 +15,39 @@ from ringlens.exceptions import ConfigError, InputError
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
 
-__all__ = ["as_igraph", "seeded_igraph", "check_int", "check_float", "filtered_events"]
+__all__ = [
+    "GroupMembers",
+    "as_igraph",
+    "seeded_igraph",
+    "check_int",
+    "check_float",
+    "filtered_events",
+]
+
+
+class GroupMembers:
+    """Accessors shared by the group results of the detectors (lockstep, shared attributes):
+    a ``groups`` frame, one row per group, and a ``members`` frame (``group``, ``key``,
+    ``role``, …) sorted by group, role, key."""
+
+    groups: pl.DataFrame
+    members: pl.DataFrame
+
+    def __len__(self) -> int:
+        return self.groups.height
+
+    def to_frame(self) -> pl.DataFrame:
+        """The :attr:`members` frame (``group``, ``key``, ``role`` and the per-member count)."""
+        return self.members
+
+    def _keys(self, group: int, role: str) -> list[str]:
+        return self.members.filter((pl.col("group") == group) & (pl.col("role") == role))[
+            "key"
+        ].to_list()
+
+    def actors(self, group: int) -> list[str]:
+        """Sorted actor keys of one group."""
+        return self._keys(group, "actor")
 
 
 @contextlib.contextmanager

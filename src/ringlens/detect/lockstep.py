@@ -56,7 +56,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from ringlens.detect._common import check_float, check_int, check_str_list, filtered_events
+from ringlens.detect._common import (
+    GroupMembers,
+    check_float,
+    check_int,
+    check_str_list,
+    filtered_events,
+)
 from ringlens.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,7 +104,7 @@ _TS = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True)
-class LockstepGroups:
+class LockstepGroups(GroupMembers):
     """Lockstep groups found by :func:`lockstep`.
 
     Attributes
@@ -124,24 +130,9 @@ class LockstepGroups:
     bursts: pl.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
 
-    def __len__(self) -> int:
-        return self.groups.height
-
-    def to_frame(self) -> pl.DataFrame:
-        """``group``, ``key``, ``role``, ``hits`` (the :attr:`members` frame)."""
-        return self.members
-
-    def actors(self, group: int) -> list[str]:
-        """Sorted actor keys of one group."""
-        return self.members.filter((pl.col("group") == group) & (pl.col("role") == "actor"))[
-            "key"
-        ].to_list()
-
     def targets(self, group: int) -> list[str]:
         """Sorted target keys of one group."""
-        return self.members.filter((pl.col("group") == group) & (pl.col("role") == "target"))[
-            "key"
-        ].to_list()
+        return self._keys(group, "target")
 
 
 def _empty(params: dict[str, Any]) -> LockstepGroups:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from ringlens.detect._common import check_int, check_str_list
+from ringlens.detect._common import GroupMembers, check_int, check_str_list
 from ringlens.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,7 +49,7 @@ __all__ = ["SharedAttributeGroups", "shared_attributes"]
 
 
 @dataclass(frozen=True)
-class SharedAttributeGroups:
+class SharedAttributeGroups(GroupMembers):
     """Groups of actors linked through shared attributes; see :func:`shared_attributes`.
 
     Attributes
@@ -73,19 +73,6 @@ class SharedAttributeGroups:
     members: pl.DataFrame
     attributes: pl.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return self.groups.height
-
-    def to_frame(self) -> pl.DataFrame:
-        """``group``, ``key``, ``role``, ``degree`` (the :attr:`members` frame)."""
-        return self.members
-
-    def actors(self, group: int) -> list[str]:
-        """Sorted actor keys of one group."""
-        return self.members.filter((pl.col("group") == group) & (pl.col("role") == "actor"))[
-            "key"
-        ].to_list()
 
 
 def _empty(params: dict[str, Any]) -> SharedAttributeGroups:
