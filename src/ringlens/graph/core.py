@@ -191,11 +191,15 @@ class Projection:
         >>> keys, m.toarray().tolist()
         (['buyer:1', 'buyer:2'], [[0.0, 1.0], [0.0, 0.0]])
         """
+        keys, a, b = self._local()
+        return keys, _csr(len(keys), a, b, self.edges["weight"].to_numpy())
+
+    def _local(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Keys of the nodes with an edge (node-id order) and the edges in those positions."""
         used = self.node_ids()
         a = np.searchsorted(used, self.edges["a"].to_numpy())
         b = np.searchsorted(used, self.edges["b"].to_numpy())
-        keys = self.nodes["key"].gather(pl.Series(used, dtype=pl.Int64)).to_list()
-        return keys, _csr(len(used), a, b, self.edges["weight"].to_numpy())
+        return self.nodes["key"].gather(pl.Series(used, dtype=pl.Int64)).to_list(), a, b
 
     def to_igraph(self, *, keep_isolated: bool = False) -> igraph.Graph:
         """Undirected weighted igraph graph; vertex attribute ``name`` is the node key.
@@ -203,14 +207,11 @@ class Projection:
         Only nodes with an edge are kept unless ``keep_isolated``; vertex order follows
         node id order, so results are deterministic.
         """
-        a = self.edges["a"].to_numpy()
-        b = self.edges["b"].to_numpy()
         if keep_isolated:
             keys = self.nodes.sort("node")["key"].to_list()
+            a, b = self.edges["a"].to_numpy(), self.edges["b"].to_numpy()
         else:  # local ids in node-id order; edges stay sorted by (a, b)
-            used = self.node_ids()
-            a, b = np.searchsorted(used, a), np.searchsorted(used, b)
-            keys = self.nodes["key"].gather(pl.Series(used, dtype=pl.Int64)).to_list()
+            keys, a, b = self._local()
         g = _igraph(len(keys), a, b, self.edges["weight"].to_numpy(), directed=False)
         g.vs["name"] = keys
         return g
@@ -537,19 +538,14 @@ class EventGraph:
         >>> g.vs["name"], g.ecount()
         (['buyer:1', 'product:p'], 1)
         """
-        src = self.edges["src"].to_numpy()
-        dst = self.edges["dst"].to_numpy()
-        count = self.edges["count"].to_numpy()
+        import scipy.sparse as sp
+
+        m = self.adjacency()
         if not directed:  # the two directions of a pair become one edge with the summed count
-            lo = np.minimum(src, dst).astype(np.uint64)
-            pair = (lo << np.uint64(32)) | np.maximum(src, dst).astype(np.uint64)
-            order = np.argsort(pair, kind="stable")
-            pair = pair[order]
-            starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-            count = np.add.reduceat(count[order], starts) if len(starts) else count[:0]
-            pair = pair[starts]
-            src, dst = pair >> np.uint64(32), pair & np.uint64(0xFFFFFFFF)
-        g = _igraph(self.n_nodes, src, dst, count, directed=directed)
+            m = sp.triu(m + m.T - sp.diags(m.diagonal()), format="csr")
+            m.sort_indices()
+        e = m.tocoo()
+        g = _igraph(self.n_nodes, e.row, e.col, e.data, directed=directed)
         g.vs["name"] = self.nodes["key"].to_list()
         g.vs["type"] = self.nodes["node_type"].to_list()
         return g
