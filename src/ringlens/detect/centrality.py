@@ -59,25 +59,24 @@ def _undirected(
     from ringlens.graph import EventGraph, Projection
     from ringlens.graph.core import _csr
 
+    collapsed = True  # an event graph's or projection's pair is one edge, an igraph's not
     if isinstance(graph, EventGraph):
         keys, half = graph.nodes["key"].to_list(), graph.adjacency()
     elif isinstance(graph, Projection):
         keys, half = graph.adjacency()
     else:
         g = as_igraph(graph)
-        n = g.vcount()
         e = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
         w = np.asarray(g.es["weight"], dtype=np.float64)
         if not np.isfinite(w).all() or (w < 0).any():
             raise InputError("igraph.Graph 'weight' edge attribute must be finite and >= 0")
         # unweighted, each edge of an igraph multigraph counts once (as igraph does)
-        keys, half = g.vs["name"], _csr(n, e[:, 0], e[:, 1], w if weights else np.ones(len(w)))
-        a = (half + half.T).tocsr()
-        a.sum_duplicates()
-        return keys, a
+        keys = g.vs["name"]
+        half = _csr(g.vcount(), e[:, 0], e[:, 1], w if weights else np.ones(len(w)))
+        collapsed = False
     a = (half + half.T).tocsr()
     a.sum_duplicates()
-    if not weights:  # one edge per linked pair (as_igraph collapses the two directions)
+    if not weights and collapsed:  # one edge per linked pair (the two directions are one)
         rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
         a.data = np.where(rows == a.indices, 2.0, 1.0)
     return keys, a
