@@ -94,9 +94,10 @@ class _Timer:
         self.progress = progress
 
     @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
+    def __call__(self, name: str, *, show: bool = True) -> Iterator[None]:
+        """Time the block as step ``name`` (shown by ``progress`` unless not ``show``)."""
         t = time.perf_counter()
-        if self.progress is not None:
+        if self.progress is not None and show:
             with self.progress(name):
                 yield
         else:
@@ -113,6 +114,32 @@ def _candidates_from(groups: pl.DataFrame, detector: str) -> pl.DataFrame:
         pl.col("key").cast(pl.String),
         pl.col("strength").cast(pl.Float64).clip(0.0, 1.0),
     )
+
+
+def lockstep_presets(config: Config) -> list[tuple[str, dict[str, Any]]]:
+    """``(reason, lockstep keyword arguments)`` of each lockstep run of :func:`detect`:
+    the family's preset with the configured thresholds (the Spark engine reads the event
+    filters from here too).
+
+    Examples
+    --------
+    >>> [(r, p["actions"]) for r, p in lockstep_presets(load_config(env={}))][2]
+    ('lockstep_engagement', ['like', 'comment', 'share', 'follow'])
+    """
+    from ringlens.detect.lockstep import LOCKSTEP_PRESETS
+
+    d = config["detect"]
+    out = []
+    for reason, preset_name in LOCKSTEP_FAMILIES:
+        preset = dict(LOCKSTEP_PRESETS[preset_name])
+        preset.update(min_targets=d["lockstep_min_targets"], min_bursts=d["lockstep_min_bursts"])
+        if preset_name == "mutual_boost":
+            # follows in the same bursts are part of boosting (creators following each other)
+            preset.update(
+                actions=["like", "comment", "share", "follow"], target_types=["content", "creator"]
+            )
+        out.append((reason, preset))
+    return out
 
 
 def detect(
@@ -135,7 +162,7 @@ def detect(
     """
     from ringlens.context import family_key
     from ringlens.detect.centrality import personalized_pagerank
-    from ringlens.detect.lockstep import LOCKSTEP_PRESETS, lockstep
+    from ringlens.detect.lockstep import lockstep
     from ringlens.detect.shared import shared_attributes
 
     cfg = config or load_config(env={})
@@ -145,14 +172,7 @@ def detect(
     cands: list[pl.DataFrame] = []
     sigs: list[pl.DataFrame] = []
     counts: dict[str, int] = {}
-    for reason, preset_name in LOCKSTEP_FAMILIES:
-        preset = dict(LOCKSTEP_PRESETS[preset_name])
-        preset.update(min_targets=d["lockstep_min_targets"], min_bursts=d["lockstep_min_bursts"])
-        if preset_name == "mutual_boost":
-            # follows in the same bursts are part of boosting (creators following each other)
-            preset.update(
-                actions=["like", "comment", "share", "follow"], target_types=["content", "creator"]
-            )
+    for reason, preset in lockstep_presets(cfg):
         span = (
             context.lockstep_spans.get(
                 family_key(
@@ -594,41 +614,39 @@ def write_outputs(
         .otherwise(None)
         .alias("evidence")
     )
-    timings = res.report.setdefault("timings", {})
-    memory = res.report.setdefault("memory_mib", {})
+    # the caller shows "export" as one step; its parts are timed here (the views shown too)
+    timer = _Timer(progress)
+
+    def record() -> None:
+        res.report.setdefault("timings", {}).update(timer.timings)
+        res.report.setdefault("memory_mib", {}).update(timer.memory)
+
     with RunWriter(out, run_id=res.report["run_id"]) as stage:
-        t = time.perf_counter()
-        stage.write("rings.parquet", res.rings)
-        stage.write("entities.parquet", res.entities)
-        stage.write("queue.parquet", res.queue)
-        if "csv" in sinks:
-            stage.write("queue.csv", res.queue)
-        if "jsonl" in sinks:
-            stage.write("queue.jsonl", res.queue)
-        timings["write files"] = round(time.perf_counter() - t, 3)
-        memory["write files"] = rss_bytes() // 2**20
+        with timer("write files", show=False):
+            stage.write("rings.parquet", res.rings)
+            stage.write("entities.parquet", res.entities)
+            stage.write("queue.parquet", res.queue)
+            if "csv" in sinks:
+                stage.write("queue.csv", res.queue)
+            if "jsonl" in sinks:
+                stage.write("queue.jsonl", res.queue)
         if config.get("viz.enabled"):
-            t = time.perf_counter()
-            ctx = progress("views") if progress is not None else _nullcontext()
-            with ctx:
+            with timer("views"):
                 n_views = write_views(res, stage.path / "viz", config=config, previous=out)
-            timings["views"] = round(time.perf_counter() - t, 3)
-            memory["views"] = rss_bytes() // 2**20
             res.report["counts"]["views"] = n_views
+        record()
         stage.write("run.json", _jsonable(res.report))
     db = database or os.environ.get("RINGLENS_DATABASE_URL") or config.get("export.database")
     if db and ("sqlite" in sinks or "postgres" in sinks or database):
         target = db if "://" in db or os.path.isabs(db) or database else str(out / db)
-        t = time.perf_counter()
-        with open_queue_store(target) as store:
+        with timer("database", show=False), open_queue_store(target) as store:
             up = store.upsert(
                 res.queue.select(QUEUE_COLUMNS),
                 run_id=res.report["run_id"],
                 requeue_margin=config.get("export.requeue_margin"),
             )
         res.report["database"] = {"target": _redact(target), **up.as_dict()}
-        timings["database"] = round(time.perf_counter() - t, 3)
-        memory["database"] = rss_bytes() // 2**20
+        record()  # after run.json was committed: in the returned report only
     return out
 
 

@@ -78,26 +78,19 @@ def lockstep_families(config: Config | None = None) -> list[dict[str, Any]]:
     """The lockstep runs of :func:`ringlens.pipeline.detect`: ``reason``, ``key``,
     ``actions``, ``actor_types``, ``target_types``, ``max_target_degree``.
 
-    Mirrors the loop over ``LOCKSTEP_FAMILIES`` in ``detect`` (including its override of
-    the ``mutual_boost`` preset); ``tests/spark`` checks it against the calls ``detect``
-    really makes.
+    The event filters come from :func:`ringlens.pipeline.lockstep_presets`, the presets
+    ``detect`` runs; ``tests/spark`` checks them against the calls ``detect`` really makes.
 
     Examples
     --------
     >>> [f["reason"] for f in lockstep_families()]
     ['lockstep_orders', 'lockstep_clicks', 'lockstep_engagement']
     """
-    from ringlens.detect.lockstep import LOCKSTEP_PRESETS
-    from ringlens.pipeline import LOCKSTEP_FAMILIES
+    from ringlens.pipeline import lockstep_presets
 
     cfg = config or load_config(env={})
     out = []
-    for reason, preset_name in LOCKSTEP_FAMILIES:
-        preset = dict(LOCKSTEP_PRESETS[preset_name])
-        if preset_name == "mutual_boost":
-            preset.update(
-                actions=["like", "comment", "share", "follow"], target_types=["content", "creator"]
-            )
+    for reason, preset in lockstep_presets(cfg):
         actions = preset.get("actions")
         actor_types = preset.get("actor_types")
         target_types = preset.get("target_types")
