@@ -39,6 +39,15 @@ __all__ = [
 ]
 
 
+#: Actions by which an actor owns a target (a seller lists a product, a creator posts content).
+OWNER_ACTIONS = ("list", "post")
+
+
+def _owner_edge() -> pl.Expr:
+    """An edge (its ``actions`` list) by which ``src`` owns ``dst``."""
+    return pl.any_horizontal([pl.col("actions").list.contains(a) for a in OWNER_ACTIONS])
+
+
 def _actor_key() -> pl.Expr:
     return pl.concat_str([pl.col("actor_type"), pl.lit(":"), pl.col("actor_id")])
 
@@ -86,7 +95,7 @@ def ring_events(events: pl.LazyFrame | pl.DataFrame, members: list[str]) -> pl.D
         raise InputError("ring has no member in the events")
     targets = _keys(first, _target_key())
     on_targets = lf.filter(_in(_target_key(), targets)).collect()
-    owners = _keys(on_targets.filter(pl.col("action").is_in(["list", "post"])), _actor_key())
+    owners = _keys(on_targets.filter(pl.col("action").is_in(OWNER_ACTIONS)), _actor_key())
     keep = pl.concat([pl.Series(members, dtype=pl.String), targets, owners]).unique()
     return lf.filter(
         _in(_actor_key(), members)
@@ -225,7 +234,7 @@ def ring_neighbourhood(
     # owners of shared products/content (the seller listing them, the creator posting them)
     owners = (
         graph.edges.join(shared.rename({"dst": "dst"}), on="dst", how="semi")
-        .filter(pl.col("actions").list.contains("list") | pl.col("actions").list.contains("post"))
+        .filter(_owner_edge())
         .select(pl.col("src").alias("dst"))
     )
     node_ids = pl.concat([mem.select(pl.col("node").alias("dst")), shared, owners, camo]).unique(
@@ -294,9 +303,7 @@ def _focus(graph: EventGraph, members: list[str]) -> EventGraph:
     own = graph.edges.join(mem, on="src", how="semi")
     targets = own.select("dst").unique()
     into = graph.edges.join(targets, on="dst", how="semi")
-    owners = into.filter(
-        pl.col("actions").list.contains("list") | pl.col("actions").list.contains("post")
-    ).select(pl.col("src").alias("dst"))
+    owners = into.filter(_owner_edge()).select(pl.col("src").alias("dst"))
     keep = pl.concat([mem.rename({"src": "dst"}), targets, owners]).unique()
     among = graph.edges.join(keep.rename({"dst": "src"}), on="src", how="semi").join(
         keep, on="dst", how="semi"
