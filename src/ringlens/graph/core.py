@@ -80,6 +80,15 @@ def _csr(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> scipy.
     return sp.csr_matrix((w, (src, dst)), shape=(n, n))
 
 
+def _compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``values`` (integers in ``[0, size)``), sorted, and each value's position
+    among them: ``np.unique(values, return_inverse=True)`` by counting, without a sort."""
+    present = np.flatnonzero(np.bincount(values, minlength=size))
+    where = np.zeros(size, dtype=np.int64)
+    where[present] = np.arange(len(present))
+    return present, where[values]
+
+
 def _igraph(
     n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, directed: bool
 ) -> igraph.Graph:
@@ -339,14 +348,8 @@ class EventGraph:
             pairs = ev.group_by("src", "dst").agg(pl.len().alias("w"))
         src = pairs["src"].to_numpy()
         dst = pairs["dst"].to_numpy()
-        # present ids by counting (no sort); a lookup table maps node id -> row / column
-        rows = np.flatnonzero(np.bincount(src, minlength=self.n_nodes))
-        cols = np.flatnonzero(np.bincount(dst, minlength=self.n_nodes))
-        where = np.zeros(self.n_nodes, dtype=np.int64)
-        where[rows] = np.arange(len(rows))
-        ri = where[src]
-        where[cols] = np.arange(len(cols))
-        ci = where[dst]
+        rows, ri = _compact(src, self.n_nodes)
+        cols, ci = _compact(dst, self.n_nodes)
         m = sp.csr_matrix(
             (pairs["w"].to_numpy().astype(np.float64), (ri, ci)), shape=(len(rows), len(cols))
         )
@@ -820,11 +823,8 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
         # distinct action sets are few: expand each mask once, then gather the lists (the
         # edges are already in (src, dst) order: one run per edge, runs in sorted order)
         mask = edges["_mask"].to_numpy()
-        if len(names) <= 20:  # a lookup table over every possible mask: no sort
-            present = np.flatnonzero(np.bincount(mask, minlength=1 << len(names)))
-            lut = np.zeros(1 << len(names), dtype=np.int64)
-            lut[present] = np.arange(len(present))
-            masks, which = present, lut[mask]
+        if len(names) <= 20:  # count over every possible mask: no sort
+            masks, which = _compact(mask, 1 << len(names))
         else:
             masks, which = np.unique(mask, return_inverse=True)
         sets = pl.Series(
