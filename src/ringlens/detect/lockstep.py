@@ -220,8 +220,7 @@ def _pairs(memb: pl.DataFrame, min_targets: int) -> pl.DataFrame:
 
 def _components(pairs: pl.DataFrame, alive: pl.Series, min_actors: int) -> pl.DataFrame:
     """``src`` → ``comp`` for the alive actors in components of >= min_actors actors."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
+    from ringlens.graph.core import component_labels
 
     nodes = alive.sort().to_numpy()
     live = pl.DataFrame({"a": alive})
@@ -230,10 +229,7 @@ def _components(pairs: pl.DataFrame, alive: pl.Series, min_actors: int) -> pl.Da
         return pl.DataFrame(schema={"src": alive.dtype, "comp": pl.Int64})
     a = np.searchsorted(nodes, p["a"].to_numpy())
     b = np.searchsorted(nodes, p["b"].to_numpy())
-    adj = sp.csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(nodes), len(nodes)))
-    # components are numbered in order of their smallest vertex (as igraph numbers them)
-    _, labels = connected_components(adj, directed=False)
-    memb = labels.astype(np.int64)
+    memb = component_labels(len(nodes), a, b)
     comp = pl.DataFrame({"src": pl.Series(nodes, dtype=alive.dtype), "comp": memb})
     big = (
         comp.group_by("comp")

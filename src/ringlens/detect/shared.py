@@ -149,10 +149,8 @@ def shared_attributes(
     >>> res.attributes.select("key", "n_actors").rows()
     [('device:d1', 6)]
     """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
     from ringlens.graph import EventGraph
+    from ringlens.graph.core import component_labels
 
     if not isinstance(graph, EventGraph):
         raise InputError(f"shared_attributes needs an EventGraph, got {type(graph).__name__}")
@@ -208,15 +206,10 @@ def shared_attributes(
     )
     used = np.unique(e)
     local = np.searchsorted(used, e)
-    adj = sp.csr_matrix(
-        (np.ones(len(local), dtype=np.int8), (local[:, 0], local[:, 1])),
-        shape=(len(used), len(used)),
-    )
-    _, labels = connected_components(adj, directed=False)  # numbered by smallest vertex
     memb = pl.DataFrame(
         {
             "node": pl.Series(used, dtype=graph.nodes["node"].dtype),
-            "comp": labels.astype(np.int64),
+            "comp": component_labels(len(used), local[:, 0], local[:, 1]),
         }
     )
     actor_comp = memb.join(attrs.rename({"dst": "node"}), on="node", how="anti").rename(

@@ -89,6 +89,23 @@ def _compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return present, where[values]
 
 
+def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected component of each of ``n`` vertices linked by the edges ``(a[i], b[i])``
+    (direction ignored), numbered in order of each component's smallest vertex.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> component_labels(5, np.array([3, 0]), np.array([4, 1])).tolist()
+    [0, 0, 1, 2, 2]
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    adj = sp.coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    return connected_components(adj, directed=False)[1].astype(np.int64)
+
+
 def _igraph(
     n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, directed: bool
 ) -> igraph.Graph:

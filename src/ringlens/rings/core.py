@@ -58,6 +58,7 @@ import polars as pl
 
 from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph, node_key
+from ringlens.graph.core import component_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.context import RunContext
@@ -163,14 +164,8 @@ def merge_candidates(
         .join(size.rename({"ci": "cj", "n": "nj"}), on="cj")
         .filter(pl.col("shared") / pl.min_horizontal("n", "nj") >= min_overlap)
     )
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
     n = cands.height
-    adj = sp.coo_matrix(
-        (np.ones(pairs.height), (pairs["ci"].to_numpy(), pairs["cj"].to_numpy())), shape=(n, n)
-    )
-    _, comp = connected_components(adj, directed=False)
+    comp = component_labels(n, pairs["ci"].to_numpy(), pairs["cj"].to_numpy())
     c = c.join(pl.DataFrame({"ci": np.arange(n, dtype=np.uint32), "comp": comp}), on="ci")
     # support of each entity in each component
     sup = c.group_by("comp", "key").agg(

@@ -100,8 +100,7 @@ def split_candidates(
     >>> split_candidates(build_graph(ev), c).group_by("candidate").agg(pl.col("key").sort()).sort("candidate").rows()
     [('0.0', ['buyer:a', 'buyer:b', 'buyer:c']), ('0.1', ['buyer:x', 'buyer:y', 'buyer:z'])]
     """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
+    from ringlens.graph.core import component_labels
 
     if candidates.height == 0:
         return candidates
@@ -136,9 +135,7 @@ def split_candidates(
         ),
         on=["cand", "dst"],
     )
-    n = verts.height
-    adj = sp.coo_matrix((np.ones(e.height), (e["a"].to_numpy(), e["b"].to_numpy())), shape=(n, n))
-    _, comp = connected_components(adj, directed=False)
+    comp = component_labels(verts.height, e["a"].to_numpy(), e["b"].to_numpy())
     members = (
         verts.with_columns(pl.Series("comp", comp))
         .filter(pl.col("side") == 0)
