@@ -21,13 +21,13 @@ lockstep data period (per family) ``lockstep`` (the Poisson rate per window)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
-__all__ = ["RunContext", "family_key"]
+__all__ = ["RunContext", "background_density", "family_key"]
 
 
 def family_key(
@@ -49,6 +49,17 @@ def family_key(
         return (v,) if isinstance(v, str) else tuple(sorted(v))
 
     return (norm(actions), norm(actor_types), norm(target_types))
+
+
+def background_density(n_pairs: int, n_actors: int, n_targets: int) -> float:
+    """Share of all actor × target cells that hold an edge (the density a ring is compared to).
+
+    Examples
+    --------
+    >>> background_density(6, 3, 4)
+    0.5
+    """
+    return n_pairs / max(1.0, float(n_actors) * float(n_targets))
 
 
 @dataclass(frozen=True)
@@ -79,19 +90,12 @@ class RunContext:
 
     @property
     def background(self) -> float:
-        """Background density, computed exactly as ``ring_features`` does."""
-        return self.n_pairs / max(1.0, float(self.n_actors) * float(self.n_targets))
+        """Background density of the whole run (:func:`background_density`)."""
+        return background_density(self.n_pairs, self.n_actors, self.n_targets)
 
     def with_near(self, near: pl.DataFrame | None) -> RunContext:
         """The same context with a part's ``near_confirmed_bad`` signals."""
-        return RunContext(
-            first_ts=self.first_ts,
-            n_pairs=self.n_pairs,
-            n_actors=self.n_actors,
-            n_targets=self.n_targets,
-            lockstep_spans=dict(self.lockstep_spans),
-            near_signals=near,
-        )
+        return replace(self, near_signals=near)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -51,17 +51,15 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from ringlens.context import RunContext, background_density
 from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.core import component_labels
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ringlens.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -264,13 +262,12 @@ def ring_features(
     )
     # density against the background of the same actor/target types
     # graph.edges holds one row per distinct (src, dst): no pass over the events needed
-    actor_n = graph.edges["src"].n_unique()
-    target_n = graph.edges["dst"].n_unique()
-    pairs_n = graph.edges.height
     background = (
         context.background
         if context is not None
-        else pairs_n / max(1.0, float(actor_n) * float(target_n))
+        else background_density(
+            graph.edges.height, graph.edges["src"].n_unique(), graph.edges["dst"].n_unique()
+        )
     )
     dens = (
         size.select("ring_id", "size")
