@@ -197,7 +197,7 @@ def explore(
         from ringlens.export import resolve_run
         from ringlens.graph import build_graph
         from ringlens.io import scan_events
-        from ringlens.pipeline import _fingerprint
+        from ringlens.pipeline import _same_inputs
         from ringlens.viz import ring_filename, ring_view, safe_filename
 
         if (entity is None) == (ring is None):
@@ -229,7 +229,7 @@ def explore(
                     f"{missing[0]}: input of this run not found (explore reads the run's events)"
                 )
             # the files `score` validated, unchanged: read them without a second validation
-            same = _fingerprint(files) == info["inputs"].get("fingerprint")
+            same = _same_inputs(files, info["inputs"].get("fingerprint"))
             if not same:
                 log.warning(
                     "explore: the input files changed since %s; showing them as they are now",

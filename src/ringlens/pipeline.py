@@ -307,14 +307,28 @@ def _nullcontext() -> Iterator[None]:
     yield
 
 
-def _fingerprint(paths: Sequence[Path]) -> str:
+def _fingerprint(paths: Sequence[Path], *, content: bool = True) -> str:
+    """Hash of the input files: of every byte, or (``content=False``, what the Spark engine
+    uses for inputs too large to read twice) of names, sizes and mtimes, prefixed ``meta-``."""
     h = hashlib.blake2b(digest_size=16)
+    if not content:
+        for p in paths:
+            st = p.stat()
+            h.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return "meta-" + h.hexdigest()
     for p in paths:
         h.update(p.name.encode())
         with p.open("rb") as fh:
             while chunk := fh.read(1 << 22):
                 h.update(chunk)
     return h.hexdigest()
+
+
+def _same_inputs(paths: Sequence[Path], fingerprint: str | None) -> bool:
+    """Do ``paths`` still have the ``fingerprint`` a run recorded (of either kind)?"""
+    if not fingerprint:
+        return False
+    return _fingerprint(paths, content=not fingerprint.startswith("meta-")) == fingerprint
 
 
 def score(

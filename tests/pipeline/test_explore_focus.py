@@ -123,3 +123,21 @@ def test_run_views_drawn_from_the_focused_edges_equal_the_whole_graph(demo) -> N
         assert view_ring(res, ring_id, graph=focus).html() == view_ring(res, ring_id).html(), (
             ring_id
         )
+
+
+def test_same_inputs_knows_both_fingerprint_kinds(tmp_path) -> None:
+    """A Spark run over large inputs records a metadata fingerprint (meta-…): explore must
+    recognise unchanged files by it instead of hashing them and calling them changed."""
+    from ringlens.pipeline import _fingerprint, _same_inputs
+
+    f = tmp_path / "events.csv"
+    f.write_text("a\n1\n")
+    files = [f]
+    for content in (True, False):
+        fp = _fingerprint(files, content=content)
+        assert fp.startswith("meta-") is (not content)
+        assert _same_inputs(files, fp)
+    assert not _same_inputs(files, None)
+    fp = _fingerprint(files)
+    f.write_text("a\n2\n")
+    assert not _same_inputs(files, fp)

@@ -23,17 +23,9 @@ MAX_HASHED_BYTES = 2 << 30
 
 
 def _fingerprint(files: Sequence[Path]) -> str:
-    import hashlib
+    from ringlens.pipeline import _fingerprint as fingerprint
 
-    from ringlens.pipeline import _fingerprint as local_fingerprint
-
-    if sum(f.stat().st_size for f in files) <= MAX_HASHED_BYTES:
-        return local_fingerprint(files)
-    h = hashlib.blake2b(digest_size=16)
-    for f in files:
-        st = f.stat()
-        h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return "meta-" + h.hexdigest()
+    return fingerprint(files, content=sum(f.stat().st_size for f in files) <= MAX_HASHED_BYTES)
 
 
 def run_spark(
