@@ -74,6 +74,27 @@ def test_event_table_total_order_with_ties_is_independent_of_row_order() -> None
     for seed in (1, 2):
         other = build_graph(df.sample(fraction=1.0, shuffle=True, seed=seed))
         assert other.events.equals(g.events) and other.edges.equals(g.edges)
+        # in time order (as event logs usually arrive), ties shuffled: the stable-sort path
+        timed = build_graph(df.sample(fraction=1.0, shuffle=True, seed=seed).sort("ts"))
+        assert timed.events.equals(g.events) and timed.edges.equals(g.edges)
+
+
+def test_node_ids_survive_hash_collisions(small_synth, monkeypatch, caplog) -> None:
+    """Node ids are found through a 64-bit hash of (type, id); ids crafted to collide (here:
+    a hash that only sees the id's length) must cost time, never merge two nodes."""
+    from ringlens.graph import core
+
+    want = build_graph(small_synth.events)
+    monkeypatch.setattr(
+        core,
+        "_pair_hash",
+        lambda frame, t, i: frame.select(pl.col(i).str.len_bytes().cast(pl.UInt64)).to_series(),
+    )
+    with caplog.at_level("INFO", logger="ringlens.graph.core"):
+        got = build_graph(small_synth.events)
+    assert "hash collision" in caplog.text
+    assert got.nodes.equals(want.nodes)
+    assert got.edges.equals(want.edges) and got.events.equals(want.events)
 
 
 def test_adjacency_is_the_edge_table_as_csr(small_synth) -> None:

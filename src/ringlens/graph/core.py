@@ -111,16 +111,16 @@ def _igraph(
 ) -> igraph.Graph:
     """An igraph graph with edges ``(a[i], b[i])`` and edge attribute ``weight``.
 
-    python-igraph (an abi3 build) reads an edge list one Python pair at a time; a list of
-    tuples of Python ints is its fastest input, about three times faster than a numpy
-    array, which it walks row by row.
+    python-igraph (an abi3 build) reads an edge list one Python pair at a time; tuples of
+    Python ints are its fastest input, about three times faster than a numpy array, which
+    it walks row by row. The pairs are streamed from ``zip`` rather than collected into a
+    list first (at 750k edges 0.12 s instead of 0.18 s).
     """
     import igraph as ig
 
-    edges = list(zip(a.tolist(), b.tolist(), strict=True))
     return ig.Graph(
         n=n,
-        edges=edges,
+        edges=zip(a.tolist(), b.tolist(), strict=True),
         directed=directed,
         edge_attrs={"weight": np.asarray(weight, dtype=np.float64).tolist()},
     )
@@ -708,19 +708,19 @@ def _total_order(ev: pl.DataFrame) -> pl.DataFrame:
     tie on those are rare (the same actor on the same target in the same microsecond), so
     the rows are sorted on the two cheap keys and only the tied runs are re-sorted on all
     six and put back in place (a tied run keeps its position: its rows share the first
-    keys).
+    keys). Event logs usually arrive in time order: then a stable sort on the packed
+    ``(src, dst)`` alone keeps each edge's events in ``ts`` order (at 10M events 0.66 s
+    instead of 0.89 s).
     """
     if ev.height < 2:
         return ev
-    ev = (
-        ev.with_columns(
-            (pl.col("src").cast(pl.UInt64) * (1 << 32) + pl.col("dst").cast(pl.UInt64)).alias(
-                "_edge"
-            )
-        )
-        .sort("_edge", "ts")
-        .drop("_edge")
+    edge = (pl.col("src").cast(pl.UInt64) * (1 << 32) + pl.col("dst").cast(pl.UInt64)).alias(
+        "_edge"
     )
+    if ev["ts"].is_sorted():
+        ev = ev.with_columns(edge).sort("_edge", maintain_order=True).drop("_edge")
+    else:
+        ev = ev.with_columns(edge).sort("_edge", "ts").drop("_edge")
     src = ev["src"].to_numpy()
     dst = ev["dst"].to_numpy()
     ts = ev["ts"].to_physical().to_numpy()
@@ -742,6 +742,60 @@ def _total_order(ev: pl.DataFrame) -> pl.DataFrame:
     return ev[perm]
 
 
+def _sorted_nodes(pairs: pl.DataFrame) -> pl.DataFrame:
+    """The node index from distinct ``node_type``, ``node_id`` pairs: sorted, numbered, keyed."""
+    return (
+        pairs.sort("node_type", "node_id")
+        .with_row_index("node")
+        .with_columns(pl.col("node").cast(NODE_DTYPE), node_key("node_type", "node_id"))
+    )
+
+
+def _pair_hash(frame: pl.DataFrame, node_type: str, node_id: str) -> pl.Series:
+    """A 64-bit hash of each row's ``(type, id)`` pair (Polars' hash, fixed seed)."""
+    return frame.select(pl.struct(node_type, node_id).hash(0x5EED)).to_series()
+
+
+def _hashed_node_ids(ev: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series, pl.Series] | None:
+    """Node index and the node id of each event's actor and target, through a hash of the
+    ``(type, id)`` pairs: one pass over 64-bit integers finds the distinct pairs, and the
+    id lookups probe an integer table instead of joining on two string columns (at 10M
+    events 1.6 s instead of 2.4 s). The result is checked against the strings: if two
+    distinct pairs share a hash (or ids were crafted to collide), ``None`` is returned and
+    the caller takes the exact path, so a collision can cost time but never merge nodes.
+    """
+    n = ev.height
+    ha = _pair_hash(ev, "actor_type", "actor_id")
+    hb = _pair_hash(ev, "target_type", "target_id")
+    first = pl.concat([ha, hb]).arg_unique().to_numpy()  # one row per distinct hash
+
+    def side(node_type: str, node_id: str, h: pl.Series, rows: np.ndarray) -> pl.DataFrame:
+        return ev.select(
+            pl.col(node_type).alias("node_type"), pl.col(node_id).alias("node_id"), h.alias("_h")
+        )[rows]
+
+    nodes = _sorted_nodes(
+        pl.concat(
+            [
+                side("actor_type", "actor_id", ha, first[first < n]),
+                side("target_type", "target_id", hb, first[first >= n] - n),
+            ]
+        )
+    )
+    src = ha.replace_strict(nodes["_h"], nodes["node"])
+    dst = hb.replace_strict(nodes["_h"], nodes["node"])
+    same = (
+        (nodes["node_id"].gather(src) == ev["actor_id"])
+        & (nodes["node_type"].gather(src) == ev["actor_type"])
+        & (nodes["node_id"].gather(dst) == ev["target_id"])
+        & (nodes["node_type"].gather(dst) == ev["target_type"])
+    )
+    if not same.all():
+        log.info("graph: (type, id) hash collision; building the node index by string joins")
+        return None
+    return nodes.drop("_h"), src, dst
+
+
 def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):  # a sum past float64's range is inf, not a warning
         return np.add.reduceat(values, starts)
@@ -761,52 +815,49 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
     """
     engine: Literal["streaming", "auto"] = "streaming" if streaming else "auto"
     lf = ev.lazy()
-    # distinct (type, id) pairs, joined on both columns: no per-event key string is built
-    nodes = (
-        pl.concat(
-            [
-                lf.select(
-                    pl.col("actor_type").alias("node_type"), pl.col("actor_id").alias("node_id")
-                ),
-                lf.select(
-                    pl.col("target_type").alias("node_type"), pl.col("target_id").alias("node_id")
-                ),
-            ]
-        )
-        .unique()
-        .collect(engine=engine)
-        .sort("node_type", "node_id")
-        .with_row_index("node")
-        .with_columns(pl.col("node").cast(NODE_DTYPE), node_key("node_type", "node_id"))
-    )
-    index = nodes.lazy().select("node_type", "node_id", "node")
     actions = lf.select(pl.col("action").unique()).collect(engine=engine)["action"].sort()
     action_expr = (
         pl.col("action").cast(pl.Enum(actions.to_list()))
         if len(actions) <= 63
         else pl.col("action")
     )
-    ev = (
-        lf.join(
-            index.rename({"node_type": "actor_type", "node_id": "actor_id", "node": "src"}),
-            on=["actor_type", "actor_id"],
-            how="left",
+    rest = (action_expr.alias("action"), "ts", "amount", pl.col("market").cast(pl.Categorical))
+    hashed = None if isinstance(ev, pl.LazyFrame) else _hashed_node_ids(ev)
+    if hashed is not None:
+        nodes, src, dst = hashed
+        ev = ev.select(src.alias("src"), dst.alias("dst"), *rest)
+    else:
+        nodes = _sorted_nodes(
+            pl.concat(
+                [
+                    lf.select(
+                        pl.col("actor_type").alias("node_type"),
+                        pl.col("actor_id").alias("node_id"),
+                    ),
+                    lf.select(
+                        pl.col("target_type").alias("node_type"),
+                        pl.col("target_id").alias("node_id"),
+                    ),
+                ]
+            )
+            .unique()
+            .collect(engine=engine)
         )
-        .join(
-            index.rename({"node_type": "target_type", "node_id": "target_id", "node": "dst"}),
-            on=["target_type", "target_id"],
-            how="left",
+        index = nodes.lazy().select("node_type", "node_id", "node")
+        ev = (
+            lf.join(
+                index.rename({"node_type": "actor_type", "node_id": "actor_id", "node": "src"}),
+                on=["actor_type", "actor_id"],
+                how="left",
+            )
+            .join(
+                index.rename({"node_type": "target_type", "node_id": "target_id", "node": "dst"}),
+                on=["target_type", "target_id"],
+                how="left",
+            )
+            .select("src", "dst", *rest)
+            .collect(engine=engine)
         )
-        .select(
-            "src",
-            "dst",
-            action_expr.alias("action"),
-            "ts",
-            "amount",
-            pl.col("market").cast(pl.Categorical),
-        )
-        .collect(engine=engine)
-    )
     ev = _total_order(ev)
     if isinstance(ev.schema["action"], pl.Enum):
         names = actions.to_list()
