@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -42,15 +41,24 @@ def ensure_synth(n_events: int, *, seed: int = 1) -> Path:
 
 
 def run_child(code: str, *args: str) -> dict[str, Any]:
-    """Run ``code`` in a fresh interpreter; it prints one JSON object. Adds peak RSS (MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``code`` in a fresh interpreter; it prints one JSON object. Adds the child's own
+    peak RSS (MiB) as ``peak_mib`` unless the code reports it itself."""
+    # RUSAGE_CHILDREN's ru_maxrss is the largest child so far, not this one: the child
+    # reports its own peak on a last line
+    tail = (
+        "\nimport json as _json, resource as _res\n"
+        "print(_json.dumps({'_peak_kib': _res.getrusage(_res.RUSAGE_SELF).ru_maxrss}))\n"
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, cwd=ROOT
+        [sys.executable, "-c", code + tail, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    # ru_maxrss of children is the max over all children so far: report the child's own
-    out.setdefault("peak_mib", round(max(after, before) / 1024))
+    lines = proc.stdout.strip().splitlines()
+    out = json.loads(lines[-2])
+    out.setdefault("peak_mib", round(json.loads(lines[-1])["_peak_kib"] / 1024))
     return out

@@ -150,9 +150,10 @@ def ego_events(events: pl.LazyFrame | pl.DataFrame, center: str, *, hops: int) -
 
 
 def _node_frame(
-    graph: EventGraph, nodes: pl.DataFrame, scored: pl.DataFrame | None, members: set[str]
+    nodes: pl.DataFrame, scored: pl.DataFrame | None, members: set[str]
 ) -> pl.DataFrame:
-    out = nodes.join(graph.nodes.select("key", "node_type", "node_id"), on="key", how="left")
+    """The viz node contract from graph node rows (``key``, ``node_type``, ``node_id``)."""
+    out = nodes.select("key", "node_type", "node_id")
     if scored is not None and scored.height:
         cols = ["key", "risk_score", "reasons"] + [
             c for c in ("display_name", "market") if c in scored.columns
@@ -214,6 +215,10 @@ def ring_neighbourhood(
     >>> sorted(nodes["key"].to_list()), edges.height, note
     (['buyer:1', 'buyer:2', 'product:p', 'product:z'], 3, None)
     """
+    from ringlens.detect._common import check_int
+
+    check_int("camouflage_per_member", camouflage_per_member, 0)
+    check_int("max_nodes", max_nodes, 1)
     mem = graph.nodes.filter(pl.col("key").is_in(members)).select("node", "key")
     if mem.height == 0:
         raise InputError("ring has no member in the events")
@@ -224,12 +229,15 @@ def ring_neighbourhood(
         .filter(pl.col("m") >= 2)
         .select("dst")
     )
+    # (Polars' group_by().head(0) yields a null row per group: 0 is handled before it)
     camo = (
         e.join(shared, on="dst", how="anti")
         .sort(["src", "count", "dst"], descending=[False, True, False])
         .group_by("src", maintain_order=True)
         .head(camouflage_per_member)
         .select("dst")
+        if camouflage_per_member > 0
+        else shared.clear()
     )
     # owners of shared products/content (the seller listing them, the creator posting them)
     owners = (
@@ -243,15 +251,32 @@ def ring_neighbourhood(
     total = node_ids.height
     note = None
     if total > max_nodes:
+        # the list runs members, shared targets, owners, camouflage: the cap cuts from the end
+        n_core = (
+            node_ids.height
+            - node_ids.join(
+                pl.concat([mem.select(pl.col("node").alias("dst")), shared, owners]),
+                on="dst",
+                how="anti",
+            ).height
+        )
+        cut_core = max(0, n_core - max_nodes)
+        cut_camo = total - max_nodes - cut_core
+        what = " and ".join(
+            [f"{cut_camo:,} camouflage targets"] * (cut_camo > 0)
+            + [f"{cut_core:,} members, shared targets or owners"] * (cut_core > 0)
+        )
+        note = f"showing {max_nodes:,} of {total:,} nodes; {what} left out"
         node_ids = node_ids.head(max_nodes)
-        note = f"showing {max_nodes:,} of {total:,} nodes; {total - max_nodes:,} camouflage targets left out"
     keep = node_ids.rename({"dst": "node"})
     edges = graph.edges.join(keep.rename({"node": "src"}), on="src", how="semi").join(
         keep.rename({"node": "dst"}), on="dst", how="semi"
     )
     edges = _view_edges(graph, edges).sort("src", "dst")
-    nodes = keep.join(graph.nodes.select("node", "key"), on="node").select("key").sort("key")
-    return _node_frame(graph, nodes, scored, set(members)), edges, note
+    # node ids are row numbers of the node table: gather the few rows instead of joining
+    # the whole table on its string keys once per ring
+    nodes = graph.nodes[keep["node"].cast(pl.Int64).to_numpy()].sort("key")
+    return _node_frame(nodes, scored, set(members)), edges, note
 
 
 def ring_evidence(graph: EventGraph, members: list[str]) -> pl.DataFrame:
@@ -358,7 +383,7 @@ def ego_network(
     if graph.nodes.filter(pl.col("key") == center).height == 0:
         raise InputError(f"unknown entity {center!r}: not in this run's events")
     edges = _view_edges(graph, graph.edges)
-    nodes = _node_frame(graph, graph.nodes.select("key"), scored, set())
+    nodes = _node_frame(graph.nodes, scored, set())
     return ego_view(nodes, edges, center=center, hops=hops, max_nodes=max_nodes, seed=seed)
 
 

@@ -13,7 +13,7 @@ from ringlens.evidence import (
     ring_evidence,
     ring_neighbourhood,
 )
-from ringlens.exceptions import InputError
+from ringlens.exceptions import ConfigError, InputError
 from ringlens.graph import build_graph
 from ringlens.io import load_events
 from ringlens.viz.ego import ego_subgraph
@@ -50,10 +50,34 @@ def test_ring_view_from_the_focused_events_equals_the_whole_graph(demo) -> None:
     assert want[2] is not None and got[2] == want[2] and got[0]["key"].len() == 5
 
 
+def test_ring_view_without_camouflage_has_only_real_nodes(demo) -> None:
+    """camouflage_per_member=0 leaves camouflage targets out (Polars' group_by().head(0)
+    yields a null row per group; those must not become nodes nor count in the cap note)."""
+    _, res = demo
+    members = list(res.rings["members"][0])
+    none, _, note = ring_neighbourhood(res.graph, members, camouflage_per_member=0)
+    some, _, _ = ring_neighbourhood(res.graph, members, camouflage_per_member=3)
+    assert none["key"].null_count() == 0 and none["key"].is_unique().all()
+    assert set(none["key"]) < set(some["key"]) and note is None
+    capped = ring_neighbourhood(res.graph, members, camouflage_per_member=0, max_nodes=3)[2]
+    assert capped == (
+        f"showing 3 of {none.height:,} nodes; "
+        f"{none.height - 3:,} members, shared targets or owners left out"
+    )
+    capped = ring_neighbourhood(res.graph, members, max_nodes=none.height - 1)[2]
+    assert capped == (
+        f"showing {none.height - 1:,} of {some.height:,} nodes; "
+        f"{some.height - none.height:,} camouflage targets and 1 members, shared targets or "
+        "owners left out"
+    )
+    with pytest.raises(ConfigError, match="camouflage_per_member"):
+        ring_neighbourhood(res.graph, members, camouflage_per_member=-1)
+
+
 def _ego(graph, center, hops, max_nodes, scored):  # type: ignore[no-untyped-def]
     from ringlens.evidence import _node_frame, _view_edges
 
-    nodes = _node_frame(graph, graph.nodes.select("key"), scored, set())
+    nodes = _node_frame(graph.nodes, scored, set())
     return ego_subgraph(
         nodes, _view_edges(graph, graph.edges), center=center, hops=hops, max_nodes=max_nodes
     )
