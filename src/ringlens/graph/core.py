@@ -823,9 +823,10 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
     )
     rest = (action_expr.alias("action"), "ts", "amount", pl.col("market").cast(pl.Categorical))
     hashed = None if isinstance(ev, pl.LazyFrame) else _hashed_node_ids(ev)
-    if hashed is not None:
-        nodes, src, dst = hashed
-        ev = ev.select(src.alias("src"), dst.alias("dst"), *rest)
+    table: pl.DataFrame
+    if hashed is not None and isinstance(ev, pl.DataFrame):
+        nodes, src_ids, dst_ids = hashed
+        table = ev.select(src_ids.alias("src"), dst_ids.alias("dst"), *rest)
     else:
         nodes = _sorted_nodes(
             pl.concat(
@@ -844,7 +845,7 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
             .collect(engine=engine)
         )
         index = nodes.lazy().select("node_type", "node_id", "node")
-        ev = (
+        table = (
             lf.join(
                 index.rename({"node_type": "actor_type", "node_id": "actor_id", "node": "src"}),
                 on=["actor_type", "actor_id"],
@@ -858,7 +859,7 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
             .select("src", "dst", *rest)
             .collect(engine=engine)
         )
-    ev = _total_order(ev)
+    ev = _total_order(table)
     if isinstance(ev.schema["action"], pl.Enum):
         names = actions.to_list()
         # events are sorted by (src, dst, ts): each edge is one run of rows, so the
