@@ -79,6 +79,19 @@ def test_event_table_total_order_with_ties_is_independent_of_row_order() -> None
         assert timed.events.equals(g.events) and timed.edges.equals(g.edges)
 
 
+@pytest.mark.parametrize("column", ["actor_id", "target_type", "action", "ts"])
+def test_null_in_a_required_column_is_a_clear_error(column) -> None:
+    """A frame that skipped ringlens.io's validation: a null id must not become a node."""
+    df = ev(
+        [("buyer", "1", "product", "p", "order", 0), ("buyer", "2", "product", "p", "order", 1)]
+    )
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col(column)).alias(column)
+    )
+    with pytest.raises(InputError, match=f"row 2, column '{column}': null value"):
+        build_graph(df)
+
+
 def test_node_ids_survive_hash_collisions(small_synth, monkeypatch, caplog) -> None:
     """Node ids are found through a 64-bit hash of (type, id); ids crafted to collide (here:
     a hash that only sees the id's length) must cost time, never merge two nodes."""

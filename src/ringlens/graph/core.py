@@ -693,6 +693,13 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False)
         ev = lf.select(cols).collect()
         if ev.height == 0:
             raise InputError("events: no rows (expected at least one event)")
+        for c in cols[:6]:  # null counts are Arrow metadata: free on clean data
+            if ev[c].null_count():
+                row = int(ev[c].is_null().arg_true()[0])
+                raise InputError(
+                    f"events: row {row + 1}, column {c!r}: null value, expected a value in "
+                    "every row; load events with ringlens.io.load_events to validate them"
+                )
         g = _build_from_frame(ev)
     if g.events.height == 0:
         raise InputError("events: no rows (expected at least one event)")
