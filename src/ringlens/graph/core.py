@@ -812,7 +812,9 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
     """Node index and edges from validated events (a frame, or a LazyFrame to stream).
 
     The sorted distinct ``(type, id)`` pairs are the node index (so node ids follow
-    (type, id) order), and a join on both columns maps events to ids.
+    (type, id) order). An in-memory frame maps events to ids through a checked hash of the
+    pairs (:func:`_hashed_node_ids`); a streamed one, or a frame whose pairs collide, by a
+    join on both columns.
     ``action`` becomes an Enum of the sorted distinct actions, so sorting and grouping
     work on small integers; an edge's distinct actions are OR-ed into a bit mask and
     expanded into the sorted list once per edge, not per event. With ``streaming`` the
