@@ -41,6 +41,14 @@ __all__ = ["split_candidates", "expand_candidates", "dense_cores", "ATTRIBUTE_TY
 ATTRIBUTE_TYPES = ("device", "payment")
 
 
+def _member_nodes(graph: EventGraph, candidates: pl.DataFrame) -> pl.DataFrame:
+    """Candidates with one ``cand`` id per (detector, candidate) and each member's graph
+    ``node`` (members not in the graph are dropped)."""
+    return candidates.with_columns(
+        pl.concat_str("detector", pl.lit("\x1f"), "candidate").alias("cand")
+    ).join(graph.nodes.select("key", "node"), on="key", how="inner")
+
+
 def _candidate_targets(
     graph: EventGraph, cand: pl.DataFrame, *, max_target_degree: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -104,10 +112,7 @@ def split_candidates(
 
     if candidates.height == 0:
         return candidates
-    keys = graph.nodes.select("key", "node")
-    c = candidates.with_columns(
-        pl.concat_str("detector", pl.lit("\x1f"), "candidate").alias("cand")
-    ).join(keys, on="key", how="inner")
+    c = _member_nodes(graph, candidates)
     deg = graph.edges.group_by("dst").agg(pl.len().alias("deg"))
     own = (
         graph.edges.select("src", "dst")
@@ -211,10 +216,7 @@ def expand_candidates(
     """
     if candidates.height == 0:
         return candidates
-    keys = graph.nodes.select("key", "node")
-    c = candidates.with_columns(
-        pl.concat_str("detector", pl.lit("\x1f"), "candidate").alias("cand")
-    ).join(keys, on="key", how="inner")
+    c = _member_nodes(graph, candidates)
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
     n_targets = targets.group_by("cand").agg(pl.len().alias("n_targets"))
     ev = graph.events.select("src", "dst", "ts")
@@ -256,7 +258,7 @@ def expand_candidates(
     strength = c.group_by("cand", "detector", "candidate").agg(pl.col("strength").max().alias("cs"))
     added = (
         hits.join(strength, on="cand")
-        .join(keys.rename({"node": "src"}), on="src")
+        .join(graph.nodes.select("key", pl.col("node").alias("src")), on="src")
         .select(
             "detector",
             "candidate",
