@@ -324,6 +324,30 @@ def _fingerprint(paths: Sequence[Path], *, content: bool = True) -> str:
     return h.hexdigest()
 
 
+def run_id_for(
+    *,
+    config: Config,
+    policy: Policy,
+    n_nodes: int = 0,
+    n_edges: int = 0,
+    n_events: int = 0,
+    fingerprint: str | None = None,
+) -> str:
+    """The run id of a run, for both engines: from the input files' fingerprint (``run``),
+    or, when the input is a frame (``score``), from the graph sizes."""
+    if fingerprint is not None:
+        part = json.dumps(
+            [fingerprint, config.to_dict(), policy.to_dict()], sort_keys=True, default=str
+        )
+    else:
+        part = json.dumps(
+            [config.to_dict(), policy.to_dict(), n_nodes, n_edges, n_events],
+            sort_keys=True,
+            default=str,
+        )
+    return "run_" + hashlib.blake2b(part.encode(), digest_size=8).hexdigest()
+
+
 def _same_inputs(paths: Sequence[Path], fingerprint: str | None) -> bool:
     """Do ``paths`` still have the ``fingerprint`` a run recorded (of either kind)?"""
     if not fingerprint:
@@ -415,17 +439,12 @@ def score(
                 pl.lit(None, dtype=pl.String).alias("market"),
                 pl.lit(None, dtype=pl.String).alias("display_name"),
             )
-    rid = (
-        run_id
-        or "run_"
-        + hashlib.blake2b(
-            json.dumps(
-                [cfg.to_dict(), pol.to_dict(), graph.n_nodes, graph.n_edges, graph.events.height],
-                sort_keys=True,
-                default=str,
-            ).encode(),
-            digest_size=8,
-        ).hexdigest()
+    rid = run_id or run_id_for(
+        config=cfg,
+        policy=pol,
+        n_nodes=graph.n_nodes,
+        n_edges=graph.n_edges,
+        n_events=graph.events.height,
     )
     with timer("policy"):
         queue, qreport = apply_policy(ents, rings_scored, pol, run_id=rid, labels=labels)
@@ -524,8 +543,7 @@ def run(
         fingerprint = _fingerprint(files)
     with timer("build graph"):
         graph = build_graph(lf, streaming=streaming)
-    seed_part = json.dumps([fingerprint, cfg.to_dict(), pol.to_dict()], sort_keys=True, default=str)
-    run_id = "run_" + hashlib.blake2b(seed_part.encode(), digest_size=8).hexdigest()
+    run_id = run_id_for(config=cfg, policy=pol, fingerprint=fingerprint)
     res = score(
         graph,
         entities=ent_df,

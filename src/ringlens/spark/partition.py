@@ -35,8 +35,6 @@ component ``|its nodes| / |nodes|`` of the mass (the event graph has no dangling
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +46,7 @@ import polars as pl
 from ringlens.config import Config, load_config
 from ringlens.context import RunContext, family_key
 from ringlens.graph import EventGraph
+from ringlens.pipeline import run_id_for
 from ringlens.score.model import SIGNAL_SCHEMA
 from ringlens.score.policy import Policy, apply_policy, load_policy
 
@@ -297,30 +296,6 @@ def near_confirmed_bad(top: pl.DataFrame, *, n_accounts: int) -> pl.DataFrame:
         pl.lit("near_confirmed_bad").alias("reason"),
         ((pl.col("pct") - 0.99) / 0.01).clip(0.2, 1.0).alias("strength"),
     ).sort("key")
-
-
-def run_id_for(
-    *,
-    config: Config,
-    policy: Policy,
-    n_nodes: int,
-    n_edges: int,
-    n_events: int,
-    fingerprint: str | None = None,
-) -> str:
-    """The run id ``ringlens.pipeline`` gives: from the input files' fingerprint (``run``),
-    or from the graph sizes when the input is a frame (``score``)."""
-    if fingerprint is not None:
-        part = json.dumps(
-            [fingerprint, config.to_dict(), policy.to_dict()], sort_keys=True, default=str
-        )
-    else:
-        part = json.dumps(
-            [config.to_dict(), policy.to_dict(), n_nodes, n_edges, n_events],
-            sort_keys=True,
-            default=str,
-        )
-    return "run_" + hashlib.blake2b(part.encode(), digest_size=8).hexdigest()
 
 
 def finish(
