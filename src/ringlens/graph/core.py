@@ -668,7 +668,8 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False)
     """
     lf = events.lazy()
     schema = lf.collect_schema()
-    for c in ("actor_id", "actor_type", "target_id", "target_type", "action", "ts"):
+    required = ("actor_id", "actor_type", "target_id", "target_type", "action", "ts")
+    for c in required:
         if c not in schema:
             raise InputError(
                 f"events: missing column {c!r}; load events with ringlens.io.scan_events"
@@ -693,7 +694,7 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False)
         ev = lf.select(cols).collect()
         if ev.height == 0:
             raise InputError("events: no rows (expected at least one event)")
-        for c in cols[:6]:  # null counts are Arrow metadata: free on clean data
+        for c in required:  # null counts are Arrow metadata: free on clean data
             if ev[c].null_count():
                 row = int(ev[c].is_null().arg_true()[0])
                 raise InputError(
