@@ -245,22 +245,15 @@ def ring_neighbourhood(
         .filter(_owner_edge())
         .select(pl.col("src").alias("dst"))
     )
-    node_ids = pl.concat([mem.select(pl.col("node").alias("dst")), shared, owners, camo]).unique(
+    # members, shared targets and owners first, camouflage last: the cap cuts from the end
+    core = pl.concat([mem.select(pl.col("node").alias("dst")), shared, owners]).unique(
         maintain_order=True
     )
+    node_ids = pl.concat([core, camo]).unique(maintain_order=True)
     total = node_ids.height
     note = None
     if total > max_nodes:
-        # the list runs members, shared targets, owners, camouflage: the cap cuts from the end
-        n_core = (
-            node_ids.height
-            - node_ids.join(
-                pl.concat([mem.select(pl.col("node").alias("dst")), shared, owners]),
-                on="dst",
-                how="anti",
-            ).height
-        )
-        cut_core = max(0, n_core - max_nodes)
+        cut_core = max(0, core.height - max_nodes)
         cut_camo = total - max_nodes - cut_core
         what = " and ".join(
             [f"{cut_camo:,} camouflage targets"] * (cut_camo > 0)
