@@ -725,10 +725,9 @@ def _total_order(ev: pl.DataFrame) -> pl.DataFrame:
     edge = (pl.col("src").cast(pl.UInt64) * (1 << 32) + pl.col("dst").cast(pl.UInt64)).alias(
         "_edge"
     )
-    if ev["ts"].is_sorted():
-        ev = ev.with_columns(edge).sort("_edge", maintain_order=True).drop("_edge")
-    else:
-        ev = ev.with_columns(edge).sort("_edge", "ts").drop("_edge")
+    timed = ev["ts"].is_sorted()
+    keys = ["_edge"] if timed else ["_edge", "ts"]
+    ev = ev.with_columns(edge).sort(keys, maintain_order=timed).drop("_edge")
     src = ev["src"].to_numpy()
     dst = ev["dst"].to_numpy()
     ts = ev["ts"].to_physical().to_numpy()
