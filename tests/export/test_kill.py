@@ -4,6 +4,12 @@ A child process writes run folders (or upserts the queue) in a loop; the test
 kills it with SIGKILL after a random delay, then checks that what a reader
 sees is one complete run: every file parses and all belong to the same run,
 nothing else in the folder changed, reviewer edits are all there.
+
+Kills alternate between two clocks so that some are sure to land inside a write
+on a fast or a loaded machine alike: even kills wait a random delay from the
+child's start (anywhere: before, between or inside writes), odd kills wait for
+the child to announce a write and then a random fraction of one write's
+measured duration.
 """
 
 from __future__ import annotations
@@ -49,8 +55,22 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
     return proc
 
 
-def _kill_after(proc: subprocess.Popen[str], delay: float) -> tuple[str | None, str | None]:
-    """SIGKILL the child after ``delay`` s; return (last run begun, last run done)."""
+def _kill_after(
+    proc: subprocess.Popen[str], delay: float, *, after_begin: bool = False
+) -> tuple[str | None, str | None]:
+    """SIGKILL the child after ``delay`` s; return (last run begun, last run done).
+
+    With ``after_begin`` the delay counts from the child's first "begin" line
+    instead of from its start.
+    """
+    lines: list[str] = []
+    if after_begin:
+        first = proc.stdout.readline()
+        if not first.startswith("begin "):
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"child said {first!r}, not begin: {proc.stderr.read()[-2000:]}")
+        lines.append(first)
     try:
         proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -60,7 +80,8 @@ def _kill_after(proc: subprocess.Popen[str], delay: float) -> tuple[str | None, 
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     begun = done = None
-    for line in proc.stdout.read().splitlines():
+    for line in lines + proc.stdout.read().splitlines():
+        line = line.strip()
         word, _, run_id = line.partition(" ")
         if word == "begin":
             begun = run_id
@@ -109,10 +130,12 @@ def test_sigkill_during_run_folder_write(tmp_path: Path) -> None:
     (out / "queue.sqlite").write_bytes(os.urandom(4096))
     (out / "reviewer_notes.md").write_text("# notes\nkeep me\n")
     foreign = _digests(out, ["queue.sqlite", "reviewer_notes.md"])
+    files = run_files("first-0", 0)
     t0 = time.perf_counter()
-    write_run(out, run_files("first-0", 0), run_id="first-0")
+    write_run(out, files, run_id="first-0")
+    write_time = time.perf_counter() - t0
     # kill anywhere in the first few writes, however fast or loaded this machine is
-    span = max(0.1, 4 * (time.perf_counter() - t0))
+    span = max(0.1, 4 * write_time)
     current = _check_run_folder(out)
     rng = random.Random(20240501)
     mid_write = 0
@@ -120,7 +143,10 @@ def test_sigkill_during_run_folder_write(tmp_path: Path) -> None:
     # at least N_KILLS kills, and more (up to 2x) until 3 of them landed mid-write
     while len(history) < N_KILLS or (mid_write < 3 and len(history) < 2 * N_KILLS):
         proc = _spawn("run", str(out), f"kill{len(history)}")
-        begun, done = _kill_after(proc, rng.uniform(0.0, span))
+        if len(history) % 2:
+            begun, done = _kill_after(proc, rng.uniform(0.0, write_time), after_begin=True)
+        else:
+            begun, done = _kill_after(proc, rng.uniform(0.0, span))
         history.append((begun, done))
         mid_write += begun is not None and begun != done
         now = _check_run_folder(out)
@@ -133,7 +159,10 @@ def test_sigkill_during_run_folder_write(tmp_path: Path) -> None:
     leftovers = [p.name for p in (out / ".ringlens").iterdir() if p.name.startswith("staging-")]
     assert leftovers == []
     print(f"run folder: {mid_write}/{len(history)} kills landed mid-write")
-    assert mid_write >= 3, f"only {mid_write} kills landed mid-write: {history} (span {span:.2f} s)"
+    assert mid_write >= 3, (
+        f"only {mid_write} kills landed mid-write: {history} (span {span:.2f} s, "
+        f"one write {write_time:.3f} s)"
+    )
 
 
 def _check_db(path: Path, n: int) -> str:
@@ -172,22 +201,26 @@ def _seed(store, n: int) -> float:  # noqa: ANN001
     return time.perf_counter() - t0
 
 
-def _kill_loop(url: str, n: int, kills: int, span: float, check) -> int:  # noqa: ANN001
+def _kill_loop(url: str, n: int, kills: int, upsert_time: float, check) -> int:  # noqa: ANN001
     """Kill ``kills`` times (more, up to 2x, until 3 landed mid-upsert); return mid count."""
     rng = random.Random(7)
+    span = max(0.1, 3 * upsert_time)
     current = "seed"
     mid = 0
     history: list[tuple[str | None, str | None]] = []
     while len(history) < kills or (mid < 3 and len(history) < 2 * kills):
         proc = _spawn("db", url, f"kill{len(history)}", str(n))
-        begun, done = _kill_after(proc, rng.uniform(0.0, span))
+        if len(history) % 2:
+            begun, done = _kill_after(proc, rng.uniform(0.0, upsert_time), after_begin=True)
+        else:
+            begun, done = _kill_after(proc, rng.uniform(0.0, span))
         history.append((begun, done))
         mid += begun is not None and begun != done
         now = check()
         assert now in _allowed(current, begun, done), (now, current, begun, done)
         current = now
     label = "postgresql" if url.startswith("postgres") else "sqlite"
-    print(f"{label}: {mid}/{len(history)} kills landed mid-upsert")
+    print(f"{label}: {mid}/{len(history)} kills landed mid-upsert (one upsert {upsert_time:.3f} s)")
     return mid
 
 
@@ -195,20 +228,20 @@ def test_sigkill_during_sqlite_upsert(tmp_path: Path) -> None:
     n = 3000
     db = tmp_path / "out" / "queue.sqlite"
     with open_queue_store(db) as store:
-        span = max(0.1, 3 * _seed(store, n))
-    mid = _kill_loop(str(db), n, N_KILLS, span, lambda: _check_db(db, n))
-    assert mid >= 3, f"only {mid} kills landed mid-upsert (span {span:.2f} s)"
+        upsert_time = _seed(store, n)
+    mid = _kill_loop(str(db), n, N_KILLS, upsert_time, lambda: _check_db(db, n))
+    assert mid >= 3, f"only {mid} kills landed mid-upsert (one upsert {upsert_time:.3f} s)"
 
 
 @pytest.mark.postgres
 def test_sigkill_during_postgres_upsert(pg_url: str) -> None:
     n = 5000
     with open_queue_store(pg_url) as store:
-        span = max(0.1, 3 * _seed(store, n))
+        upsert_time = _seed(store, n)
 
     def check() -> str:
         with open_queue_store(pg_url) as store:
             return _check_store(store, n)
 
-    mid = _kill_loop(pg_url, n, 6, span, check)
-    assert mid >= 1, f"no kill landed mid-upsert (span {span:.2f} s)"
+    mid = _kill_loop(pg_url, n, 6, upsert_time, check)
+    assert mid >= 1, f"no kill landed mid-upsert (one upsert {upsert_time:.3f} s)"
