@@ -171,6 +171,37 @@ def test_betweenness_exact_and_sampled() -> None:
     assert betweenness(g, cutoff=1)["betweenness"].sum() == 0
 
 
+def test_callers_igraph_graph_is_left_as_it_was() -> None:
+    """Detectors read an igraph graph without copying it when it needs no change, but
+    never change it: coreness and betweenness simplify a copy, not the caller's
+    multigraph; a graph without weights keeps having none."""
+    from ringlens.detect import connected_components, leiden, louvain
+
+    g = weighted_random(2)
+    g.add_edges([(0, 1), (0, 1), (2, 2)])  # a multi-edge and a loop for simplify to merge
+    g.es[-3:]["weight"] = [1.0, 2.0, 3.0]
+    bare = named(ig.Graph.Ring(12))  # no weight attribute: detectors add weight 1 on a copy
+
+    def state(h: ig.Graph) -> tuple:
+        return (
+            h.get_edgelist(),
+            h.es.attributes(),
+            h.vs.attributes(),
+            [tuple(e.attributes().values()) for e in h.es],
+            h.vs["name"],
+        )
+
+    for graph in (g, bare):
+        before = state(graph)
+        for run in (degree, pagerank, coreness, betweenness, louvain, leiden, connected_components):
+            run(graph)
+            assert state(graph) == before, run.__name__
+        personalized_pagerank(graph, seeds=[graph.vs["name"][0]])
+        assert state(graph) == before
+    # the copy-free path gives the same answer as a graph that had to be copied
+    assert louvain(g).membership.equals(louvain(g.copy()).membership)
+
+
 def test_event_graph_input_is_undirected_and_row_order_free() -> None:
     ts = datetime(2026, 1, 1, tzinfo=timezone.utc)
     ev = pl.DataFrame(

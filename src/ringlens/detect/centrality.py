@@ -316,7 +316,7 @@ def coreness(graph: EventGraph | Projection | igraph.Graph) -> pl.DataFrame:
     >>> coreness(g)["coreness"].to_list()
     [3, 3, 3, 3, 1, 1]
     """
-    g = as_igraph(graph)
+    g = as_igraph(graph, mutable=True)  # simplified below
     g.simplify(multiple=True, loops=True, combine_edges={"weight": "sum"})
     return _frame(g, coreness=pl.Series(g.coreness(mode="all"), dtype=pl.Int64))
 
@@ -359,7 +359,7 @@ def betweenness(
     cutoff = check_int("cutoff", cutoff, 1, allow_none=True)
     sample = check_int("sample", sample, 1, allow_none=True)
     seed = check_int("seed", seed, 0)  # type: ignore[assignment]
-    g = as_igraph(graph)
+    g = as_igraph(graph, mutable=True)  # simplified below
     n = g.vcount()
     if n == 0:
         return _frame(g, betweenness=pl.Series([], dtype=pl.Float64))
