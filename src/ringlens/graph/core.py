@@ -920,7 +920,10 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
         edges = edges.select(
             "src", "dst", "count", "first_ts", "last_ts", sets.gather(which), "amount_sum"
         )
-        ev = ev.with_columns(pl.col("action").cast(pl.Categorical))
+        # Enum -> Categorical through the few category names (a gather of the codes,
+        # identical to a cast, which goes through the strings: 0.01 s instead of 0.14 s)
+        categories = pl.Series("action", names, dtype=pl.Categorical)
+        ev = ev.with_columns(categories.gather(ev["action"].to_physical()))
     else:
         edges = (
             ev.group_by("src", "dst")
