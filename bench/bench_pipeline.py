@@ -7,7 +7,8 @@ Rows (each measured in a fresh process; peak = ru_maxrss of that process):
 * networkx: the obvious script (read, build nx.Graph, louvain_communities, pagerank) vs the
   same steps in ringlens (load + build_graph, to igraph, Louvain, PageRank) and vs the whole
   `score`;
-* ingest + aggregation vs a bare Polars group_by over the same Parquet (best of 3 each);
+* ingest + aggregation vs a bare Polars group_by over the same Parquet (best of 3 each, 2 at
+  10M and above);
 * graph construction from the edge arrays (`adjacency()`, the CSR the random walks run on;
   `biadjacency()`; `to_igraph()`) vs a scipy CSR matrix from the same arrays (best of 5);
 * `python -X importtime -c "import ringlens"`.
@@ -157,7 +158,7 @@ def main() -> None:
                 {
                     "case": "ingest_and_construction",
                     "target_events": n,
-                    **run_child(AGG, str(path / "events.parquet"), "3" if n <= 2_000_000 else "1"),
+                    **run_child(AGG, str(path / "events.parquet"), "3" if n <= 2_000_000 else "2"),
                 }
             )
         )
