@@ -41,6 +41,30 @@ def test_typed_nodes_are_distinct_and_sorted() -> None:
     assert g.nodes["node"].to_list() == [0, 1]
 
 
+def test_node_index_follows_type_then_id_in_code_point_order() -> None:
+    """Node ids are the rank of (type, id) compared as strings, type first: types that are
+    prefixes of one another, upper case, non-ASCII, ids with ':'; in memory and streamed."""
+    rng = np.random.default_rng(5)
+    types = ["buyer", "buyers", "Buyer", "buy", "buy-2", "produit-é", "prod", "x"]
+    ids = ["1", "10", "2", "a:b", "A", "é", "ß", "z", ""]
+    rows = [
+        (
+            types[rng.integers(len(types))],
+            ids[rng.integers(len(ids))] + str(rng.integers(3)),
+            types[rng.integers(len(types))],
+            ids[rng.integers(len(ids))],
+            "view",
+            int(i),
+        )
+        for i in range(300)
+    ]
+    frame = ev(rows)
+    expected = sorted({(r[0], r[1]) for r in rows} | {(r[2], r[3]) for r in rows})
+    for g in (build_graph(frame), build_graph(frame.lazy(), streaming=True)):
+        assert g.nodes.select("node_type", "node_id").rows() == expected
+        assert g.nodes["node"].to_list() == list(range(len(expected)))
+
+
 def test_node_index_is_independent_of_row_order(small_synth) -> None:
     a = build_graph(small_synth.events)
     b = build_graph(small_synth.events.sample(fraction=1.0, shuffle=True, seed=3))
