@@ -120,7 +120,7 @@ def as_igraph(graph: Any, *, directed: bool = False, mutable: bool = False) -> i
             raise InputError(
                 "igraph.Graph input needs a 'name' vertex attribute holding node keys ('type:id')"
             )
-        named = graph.vcount() > 0 or "name" in graph.vs.attributes()
+        named = "name" in graph.vs.attributes()  # only an empty graph may lack it (above)
         weighted = "weight" in graph.es.attributes()
         collapse = graph.is_directed() and not directed
         if named and weighted and not collapse and not mutable:
