@@ -184,7 +184,7 @@ def settings_table() -> str:
             f"| `{section}.{key}` | {_type_name(value)} | `{toml_value(value)}` "
             f"| {_env_cell(section, key, value)} | {text} |"
         )
-    from ringlens.score.model import DEFAULT_WEIGHTS
+    from ringlens.risk.model import DEFAULT_WEIGHTS
 
     rows += [
         "",

@@ -47,7 +47,7 @@ _LAZY = {
     "score": "ringlens.pipeline",
     "run": "ringlens.pipeline",
     "RunResult": "ringlens.pipeline",
-    "load_policy": "ringlens.score",
+    "load_policy": "ringlens.risk",
     "load_config": "ringlens.config",
     "view_ring": "ringlens.evidence",
     "ego_network": "ringlens.evidence",
@@ -92,7 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ringlens.graph import EventGraph, build_graph
     from ringlens.io import load_entities, load_events, load_labels, scan_events
     from ringlens.pipeline import RunResult, detect, run, score
-    from ringlens.score import load_policy
+    from ringlens.risk import load_policy
     from ringlens.synth import SynthConfig, generate
 
 

@@ -306,7 +306,7 @@ def load_config(
     if overrides:
         cfg = cfg.with_overrides(overrides)
     parse_duration(cfg.get("detect.lockstep_window"), key="detect.lockstep_window")
-    from ringlens.score.model import resolve_weights
+    from ringlens.risk.model import resolve_weights
 
     resolve_weights(cfg.get("score.weights"))  # a misspelt reason fails now, not after detection
     return cfg

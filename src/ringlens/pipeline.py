@@ -31,8 +31,8 @@ from ringlens.exceptions import InputError
 from ringlens.graph import EventGraph, build_graph
 from ringlens.rings.core import CANDIDATE_SCHEMA, build_rings
 from ringlens.rings.expand import dense_cores, expand_candidates, split_candidates
-from ringlens.score.model import SIGNAL_SCHEMA, score_entities, score_rings
-from ringlens.score.policy import Policy, apply_policy, load_policy
+from ringlens.risk.model import SIGNAL_SCHEMA, score_entities, score_rings
+from ringlens.risk.policy import Policy, apply_policy, load_policy
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def detect(
     timer: Callable[[str], Any] | None = None,
     context: RunContext | None = None,
 ) -> Detections:
-    """Run every detector; return ring candidates and entity signals (see ringlens.score).
+    """Run every detector; return ring candidates and entity signals (see ringlens.risk).
 
     Detectors: lockstep per action family (orders, affiliate clicks, engagement),
     shared devices and payout accounts, personalised PageRank from confirmed labels, and

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ringlens.config import Config, load_config
-from ringlens.score.policy import Policy, load_policy
+from ringlens.risk.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 

@@ -47,8 +47,8 @@ from ringlens.config import Config, load_config
 from ringlens.context import RunContext, family_key
 from ringlens.graph import EventGraph
 from ringlens.pipeline import run_id_for
-from ringlens.score.model import SIGNAL_SCHEMA
-from ringlens.score.policy import Policy, apply_policy, load_policy
+from ringlens.risk.model import SIGNAL_SCHEMA
+from ringlens.risk.policy import Policy, apply_policy, load_policy
 
 log = logging.getLogger(__name__)
 

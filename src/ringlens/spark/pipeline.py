@@ -34,7 +34,7 @@ import polars as pl
 from ringlens.config import Config, load_config
 from ringlens.exceptions import ConfigError
 from ringlens.io.events import ENTITY_COLUMNS, EVENT_COLUMNS
-from ringlens.score.policy import Policy, load_policy
+from ringlens.risk.policy import Policy, load_policy
 from ringlens.spark.partition import (
     ACCOUNT_PATTERN,
     GlobalContext,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ringlens.score.model import (
+from ringlens.risk.model import (
     DEFAULT_WEIGHTS,
     SIGNAL_SCHEMA,
     RiskModel,
     score_entities,
     score_rings,
 )
-from ringlens.score.policy import ACTIONS, Policy, apply_policy, load_policy, queue_item_id
+from ringlens.risk.policy import ACTIONS, Policy, apply_policy, load_policy, queue_item_id
 
 __all__ = [
     "ACTIONS",

@@ -168,7 +168,7 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
     ['manual_review', 'suspend', 'restrict_commissions']
     """
     if path is None:
-        text = resources.files("ringlens.score").joinpath("default_policy.toml").read_text("utf-8")
+        text = resources.files("ringlens.risk").joinpath("default_policy.toml").read_text("utf-8")
         return parse_policy(tomllib.loads(text), source="default policy")
     p = Path(path)
     if not p.is_file():

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from ringlens.exceptions import ConfigError
-from ringlens.score import (
+from ringlens.risk import (
     RiskModel,
     apply_policy,
     load_policy,
@@ -15,8 +15,8 @@ from ringlens.score import (
     score_entities,
     score_rings,
 )
-from ringlens.score.model import combine, resolve_weights
-from ringlens.score.policy import parse_policy
+from ringlens.risk.model import combine, resolve_weights
+from ringlens.risk.policy import parse_policy
 
 
 def sig(rows):
