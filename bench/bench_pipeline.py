@@ -30,7 +30,7 @@ from ringlens.pipeline import run
 from ringlens.config import load_config
 out = tempfile.mkdtemp()
 t = time.perf_counter()
-res = run(sys.argv[1], out_dir=out, config=load_config(env={}))
+res = run(sys.argv[1], out_dir=out, config=load_config(env={}, cwd=False))
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": round(wall, 1), "events": res.report["counts"]["events"], "rings": res.rings.height,
   "queue": res.queue.height, "timings": res.report["timings"],

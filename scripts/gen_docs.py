@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +142,9 @@ def toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"no TOML form for {value!r}")
 
@@ -157,16 +158,16 @@ def _type_name(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "duration" if re.fullmatch(r"\d+[smhd]", value) else "string"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "list of strings"
     return "table"
 
 
 def _env_cell(section: str, key: str, value: Any) -> str:
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "— (file only)"
     name = f"`{env_name(section, key)}`"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return name + " (comma-separated)"
     if isinstance(value, bool):
         return name + " (`1`/`0`, `true`/`false`)"
@@ -225,7 +226,7 @@ def toml_example() -> str:
         for key, value in values.items():
             dotted = f"{section}.{key}"
             out += [f"# {line}" for line in _wrap(SETTINGS_HELP.get(dotted, "undocumented"))]
-            env = "file only" if isinstance(value, dict) else env_name(section, key)
+            env = "file only" if isinstance(value, Mapping) else env_name(section, key)
             out.append(f"#   env: {env}")
             if dotted in TOML_EXAMPLES:
                 out.append(f"#   e.g. {TOML_EXAMPLES[dotted]}")

@@ -8,7 +8,6 @@ The curated API (heavy modules load on first use, so ``import ringlens`` stays f
 ``load_entities``       optional entities table
 ``load_labels``         optional labels table (confirmed / cleared)
 ``build_graph``         typed event graph (node index, edges, projections)
-``detect``              every detector → ring candidates and entity signals
 ``score``               the whole pipeline in memory → :class:`RunResult`
 ``run``                 the whole job, writing the run folder, queue DB and views
 ``load_policy``         a policy TOML (or the default policy)
@@ -43,14 +42,13 @@ _LAZY = {
     "load_labels": "ringlens.io",
     "build_graph": "ringlens.graph",
     "EventGraph": "ringlens.graph",
-    "detect": "ringlens.pipeline",
     "score": "ringlens.pipeline",
     "run": "ringlens.pipeline",
     "RunResult": "ringlens.pipeline",
     "load_policy": "ringlens.risk",
     "load_config": "ringlens.config",
-    "view_ring": "ringlens.evidence",
-    "ego_network": "ringlens.evidence",
+    "view_ring": "ringlens.viz.evidence",
+    "ego_network": "ringlens.viz.evidence",
     "open_queue_store": "ringlens.export",
     "evaluate": "ringlens.eval.evaluate",
     "generate": "ringlens.synth",
@@ -70,7 +68,6 @@ __all__ = [
     "load_labels",
     "build_graph",
     "EventGraph",
-    "detect",
     "score",
     "run",
     "RunResult",
@@ -87,13 +84,13 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.config import load_config
     from ringlens.eval.evaluate import evaluate
-    from ringlens.evidence import ego_network, view_ring
     from ringlens.export import open_queue_store
     from ringlens.graph import EventGraph, build_graph
     from ringlens.io import load_entities, load_events, load_labels, scan_events
-    from ringlens.pipeline import RunResult, detect, run, score
+    from ringlens.pipeline import RunResult, run, score
     from ringlens.risk import load_policy
     from ringlens.synth import SynthConfig, generate
+    from ringlens.viz.evidence import ego_network, view_ring
 
 
 def __getattr__(name: str) -> Any:

@@ -1,93 +1,64 @@
 """Settings: defaults, ``ringlens.toml``, environment variables, flags — in that order.
 
-Every setting has a default here. A config file overrides defaults; environment variables
-``RINGLENS_<SECTION>__<KEY>`` (e.g. ``RINGLENS_GRAPH__MAX_TARGET_DEGREE=500``) override the
-file; CLI flags override everything. Unknown sections or keys and values of the wrong type
-are :class:`~ringlens.exceptions.ConfigError` naming the file and the key.
+Settings are typed and immutable: :class:`Config` holds one frozen section object per
+``[section]`` of the file (``config.detect.lockstep_window``, ``config.graph.max_target_degree``),
+so a misspelt name fails where it is written, not deep inside a run.
+
+Every setting has a default here. :func:`load_config` reads a config file (the one given, or
+``./ringlens.toml`` when there is one), then environment variables
+``RINGLENS_<SECTION>__<KEY>`` (e.g. ``RINGLENS_GRAPH__MAX_TARGET_DEGREE=500``), then
+overrides (the CLI's flags). Library functions never read the working directory or the
+environment themselves: they take a :class:`Config` (default: ``Config()``, the defaults),
+and only :func:`load_config` looks outside. Unknown sections or keys and values of the wrong
+type or range are :class:`~ringlens.exceptions.ConfigError` naming the source and the key.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 from ringlens.exceptions import ConfigError
 
-__all__ = ["DEFAULTS", "Config", "load_config", "parse_duration"]
+__all__ = [
+    "DEFAULTS",
+    "Config",
+    "DetectSettings",
+    "ExportSettings",
+    "GraphSettings",
+    "InputSettings",
+    "RunSettings",
+    "ScoreSettings",
+    "VizSettings",
+    "load_config",
+    "parse_duration",
+]
 
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "input": {
-        # contract column -> source column, e.g. actor_id = "user_id"
-        "columns": {},
-    },
-    "graph": {
-        "max_target_degree": 1000,
-    },
-    "detect": {
-        "seed": 0,
-        "dense_min_rows": 3,
-        "lockstep_window": "3h",
-        "lockstep_min_actors": 5,
-        "lockstep_min_targets": 1,
-        "lockstep_min_bursts": 2,
-        "shared_max_household": 4,
-        "shared_min_group": 3,
-        "min_ring_size": 3,
-    },
-    "score": {
-        "weights": {},
-    },
-    "export": {
-        "sinks": ["parquet", "csv", "jsonl", "sqlite"],
-        "database": "queue.sqlite",
-        "requeue_margin": 10.0,
-    },
-    "viz": {
-        "enabled": True,
-        "max_nodes": 500,
-        "max_ring_views": 200,
-    },
-    "run": {
-        # 0 = no ceiling; otherwise the CLI stops the run cleanly above it and ingest
-        # streams whenever the in-memory path would not fit
-        "memory_limit_gb": 0.0,
-        # "auto" (stream inputs larger than streaming_threshold_mb), "always" or "never"
-        "streaming": "auto",
-        "streaming_threshold_mb": 256,
-    },
-}
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
-#: Allowed ranges: (minimum, maximum or None). Numbers must also be finite.
-RANGES: dict[str, tuple[float, float | None]] = {
-    "graph.max_target_degree": (0, None),
-    "detect.seed": (0, None),
-    "detect.dense_min_rows": (1, None),
-    "detect.lockstep_min_actors": (2, None),
-    "detect.lockstep_min_targets": (1, None),
-    "detect.lockstep_min_bursts": (1, None),
-    "detect.shared_max_household": (1, None),
-    "detect.shared_min_group": (2, None),
-    "detect.min_ring_size": (2, None),
-    "export.requeue_margin": (0, 100),
-    "viz.max_nodes": (1, None),
-    "viz.max_ring_views": (0, None),
-    "run.memory_limit_gb": (0, None),
-    "run.streaming_threshold_mb": (0, None),
-}
-_CHOICES: dict[str, tuple[str, ...]] = {"run.streaming": ("auto", "always", "never")}
+#: Longest duration a setting may hold (100 years): beyond it ``timedelta`` overflows.
+MAX_DURATION_S = 100 * 365 * 86400
+#: Shortest duration a setting may hold (event times are kept to the microsecond).
+MIN_DURATION_S = 1e-3
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION_HINT = "expected e.g. '90s', '15m', '3h' or '2d'"
 
 
 def parse_duration(value: str | int | float, *, key: str = "duration") -> timedelta:
     """Parse ``"90s"``, ``"15m"``, ``"3h"``, ``"2d"`` or a number of seconds.
+
+    Durations from 1 ms to 100 years are accepted; anything else is a
+    :class:`~ringlens.exceptions.ConfigError` naming ``key``.
 
     Examples
     --------
@@ -96,166 +67,318 @@ def parse_duration(value: str | int | float, *, key: str = "duration") -> timede
     >>> parse_duration("soon", key="detect.lockstep_window")
     Traceback (most recent call last):
     ringlens.exceptions.ConfigError: detect.lockstep_window: 'soon' is not a duration, expected e.g. '90s', '15m', '3h' or '2d'
+    >>> parse_duration("99999999999999d", key="detect.lockstep_window")
+    Traceback (most recent call last):
+    ringlens.exceptions.ConfigError: detect.lockstep_window: '99999999999999d' is out of range, expected from 1 ms to 100 years
     """
     if isinstance(value, bool):
-        raise ConfigError(
-            f"{key}: {value!r} is not a duration, expected e.g. '90s', '15m', '3h' or '2d'"
-        )
+        raise ConfigError(f"{key}: {value!r} is not a duration, {_DURATION_HINT}")
     if isinstance(value, int | float):
-        if value <= 0:
-            raise ConfigError(f"{key}: must be positive, got {value!r}")
-        return timedelta(seconds=float(value))
-    m = _DURATION.match(str(value))
-    if not m:
-        raise ConfigError(
-            f"{key}: {value!r} is not a duration, expected e.g. '90s', '15m', '3h' or '2d'"
-        )
-    n, unit = float(m.group(1)), m.group(2)
-    if n <= 0:
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ConfigError(f"{key}: {value!r} is not a duration, {_DURATION_HINT}")
+        seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
+    if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigError(f"{key}: must be positive, got {value!r}")
-    return timedelta(seconds=n * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
+    if seconds < MIN_DURATION_S or seconds > MAX_DURATION_S:
+        raise ConfigError(f"{key}: {value!r} is out of range, expected from 1 ms to 100 years")
+    return timedelta(seconds=seconds)
 
 
-def _typename(v: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(v), type(v).__name__)
+def _setting(
+    default: Any,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    duration: bool = False,
+) -> Any:
+    """A settings field: its default and the checks a value must pass."""
+    meta = {"lo": lo, "hi": hi, "choices": choices, "duration": duration}
+    if isinstance(default, Mapping):
+        frozen = MappingProxyType(dict(default))
+        return field(default_factory=lambda: frozen, metadata=meta)
+    return field(default=default, metadata=meta)
 
 
-def _coerce(section: str, key: str, default: Any, value: Any, source: str) -> Any:
-    where = f"{source}: {section}.{key}"
-    if isinstance(default, bool):
-        if isinstance(value, str) and source.startswith("environment"):
-            low = value.strip().lower()
-            if low in ("1", "true", "yes", "on"):
-                return True
-            if low in ("0", "false", "no", "off"):
-                return False
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a boolean, got {value!r}")
-        return value
-    if isinstance(default, int) and not isinstance(default, bool):
-        if isinstance(value, str) and source.startswith("environment"):
-            try:
-                return int(value)
-            except ValueError:
-                raise ConfigError(f"{where}: expected an integer, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
-        return value
-    if isinstance(default, float):
-        if isinstance(value, str) and source.startswith("environment"):
-            try:
-                return float(value)
-            except ValueError:
-                raise ConfigError(f"{where}: expected a number, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
-        return float(value)
-    if isinstance(default, str):
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
-        return value
-    if isinstance(default, list):
-        if isinstance(value, str) and source.startswith("environment"):
-            return [x.strip() for x in value.split(",") if x.strip()]
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
-        return value
-    if isinstance(default, dict):
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a table, got {value!r}")
-        return value
-    raise ConfigError(f"{where}: unsupported value {value!r}")  # pragma: no cover
+class _Section:
+    """Shared behaviour of the settings sections (frozen dataclasses)."""
+
+    NAME: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            out[f.name] = (
+                dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, tuple) else v
+            )
+        return out
 
 
-def _check_range(dotted: str, value: Any, source: str) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{source}: {dotted}: expected a finite number, got {value!r}")
-    rng = RANGES.get(dotted)
-    if rng is not None:
-        lo, hi = rng
-        if value < lo or (hi is not None and value > hi):
-            want = f">= {lo:g}" if hi is None else f"from {lo:g} to {hi:g}"
-            raise ConfigError(f"{source}: {dotted}: expected a number {want}, got {value!r}")
-    choices = _CHOICES.get(dotted)
-    if choices is not None and value not in choices:
-        raise ConfigError(
-            f"{source}: {dotted}: expected one of {', '.join(choices)}, got {value!r}"
+@dataclass(frozen=True)
+class InputSettings(_Section):
+    """``[input]``: how the input files are read."""
+
+    NAME: ClassVar[str] = "input"
+    #: contract column -> source column, e.g. ``actor_id = "user_id"``
+    columns: Mapping[str, str] = _setting({})
+
+
+@dataclass(frozen=True)
+class GraphSettings(_Section):
+    """``[graph]``: building the event graph."""
+
+    NAME: ClassVar[str] = "graph"
+    max_target_degree: int = _setting(1000, lo=0)
+
+
+@dataclass(frozen=True)
+class DetectSettings(_Section):
+    """``[detect]``: the detectors."""
+
+    NAME: ClassVar[str] = "detect"
+    seed: int = _setting(0, lo=0)
+    dense_min_rows: int = _setting(3, lo=1)
+    lockstep_window: str = _setting("3h", duration=True)
+    lockstep_min_actors: int = _setting(5, lo=2)
+    lockstep_min_targets: int = _setting(1, lo=1)
+    lockstep_min_bursts: int = _setting(2, lo=1)
+    shared_max_household: int = _setting(4, lo=1)
+    shared_min_group: int = _setting(3, lo=2)
+    min_ring_size: int = _setting(3, lo=2)
+
+    @property
+    def window(self) -> timedelta:
+        """``lockstep_window`` as a :class:`~datetime.timedelta`."""
+        return parse_duration(self.lockstep_window, key="detect.lockstep_window")
+
+
+@dataclass(frozen=True)
+class ScoreSettings(_Section):
+    """``[score]``: risk scores."""
+
+    NAME: ClassVar[str] = "score"
+    #: reason code -> points (overrides the built-in weights)
+    weights: Mapping[str, float] = _setting({})
+
+
+@dataclass(frozen=True)
+class ExportSettings(_Section):
+    """``[export]``: the queue's sinks."""
+
+    NAME: ClassVar[str] = "export"
+    sinks: tuple[str, ...] = _setting(("parquet", "csv", "jsonl", "sqlite"))
+    database: str = _setting("queue.sqlite")
+    requeue_margin: float = _setting(10.0, lo=0, hi=100)
+
+
+@dataclass(frozen=True)
+class VizSettings(_Section):
+    """``[viz]``: investigator views."""
+
+    NAME: ClassVar[str] = "viz"
+    enabled: bool = _setting(True)
+    max_nodes: int = _setting(500, lo=1)
+    max_ring_views: int = _setting(200, lo=0)
+
+
+@dataclass(frozen=True)
+class RunSettings(_Section):
+    """``[run]``: memory and streaming of the whole job."""
+
+    NAME: ClassVar[str] = "run"
+    # 0 = no ceiling; otherwise the CLI stops the run cleanly above it and ingest
+    # streams whenever the in-memory path would not fit
+    memory_limit_gb: float = _setting(0.0, lo=0)
+    # "auto" (stream inputs larger than streaming_threshold_mb), "always" or "never"
+    streaming: str = _setting("auto", choices=("auto", "always", "never"))
+    streaming_threshold_mb: int = _setting(256, lo=0)
+
+
+_SECTIONS: tuple[type[_Section], ...] = (
+    InputSettings,
+    GraphSettings,
+    DetectSettings,
+    ScoreSettings,
+    ExportSettings,
+    VizSettings,
+    RunSettings,
+)
+
+
+def _defaults_view() -> Mapping[str, Mapping[str, Any]]:
+    out = {}
+    for cls in _SECTIONS:
+        sec = cls()
+        out[cls.NAME] = MappingProxyType(
+            {f.name: getattr(sec, f.name) for f in fields(sec)}  # type: ignore[arg-type]
         )
+    return MappingProxyType(out)
 
 
+#: Every setting's default, read-only: ``DEFAULTS["detect"]["lockstep_window"]``.
+DEFAULTS: Mapping[str, Mapping[str, Any]] = _defaults_view()
+
+
+def _typename(default: Any) -> str:
+    if isinstance(default, bool):
+        return "a boolean"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, str):
+        return "a string"
+    if isinstance(default, tuple):
+        return "a list of strings"
+    return "a table"
+
+
+def _from_env(default: Any, value: str) -> Any:
+    """An environment variable's text as the type of ``default`` (None: not convertible)."""
+    if isinstance(default, bool):
+        low = value.strip().lower()
+        return {"1": True, "true": True, "yes": True, "on": True}.get(
+            low, {"0": False, "false": False, "no": False, "off": False}.get(low)
+        )
+    try:
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        return None
+    if isinstance(default, tuple):
+        return [x.strip() for x in value.split(",") if x.strip()]
+    return value
+
+
+def _coerce(f: Any, value: Any, where: str, *, from_env: bool) -> Any:
+    """Check ``value`` against the field ``f`` (its default's type and its range)."""
+    default = f.default if f.default is not MISSING else f.default_factory()
+    if from_env and isinstance(value, str) and not isinstance(default, str | Mapping):
+        converted = _from_env(default, value)
+        if converted is None:
+            raise ConfigError(f"{where}: expected {_typename(default)}, got {value!r}")
+        value = converted
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    elif isinstance(default, tuple):
+        ok = isinstance(value, list | tuple) and all(isinstance(x, str) for x in value)
+        value = tuple(value) if ok else value
+    else:
+        ok = isinstance(value, Mapping)
+        value = MappingProxyType(dict(value)) if ok else value
+    if not ok:
+        raise ConfigError(f"{where}: expected {_typename(default)}, got {value!r}")
+    _check_range(f, value, where)
+    return value
+
+
+def _check_range(f: Any, value: Any, where: str) -> None:
+    meta = f.metadata
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and (value < lo or (hi is not None and value > hi)):
+        want = f">= {lo:g}" if hi is None else f"from {lo:g} to {hi:g}"
+        raise ConfigError(f"{where}: expected a number {want}, got {value!r}")
+    if meta.get("choices") and value not in meta["choices"]:
+        raise ConfigError(f"{where}: expected one of {', '.join(meta['choices'])}, got {value!r}")
+    if meta.get("duration"):
+        parse_duration(value, key=where)
+
+
+@dataclass(frozen=True)
 class Config:
-    """Resolved settings, read as ``config["graph"]["max_target_degree"]`` or
-    ``config.get("graph.max_target_degree")``.
+    """Resolved settings: one frozen section per ``[section]`` of ``ringlens.toml``.
 
     Examples
     --------
     >>> c = Config.from_mapping({"graph": {"max_target_degree": 50}})
-    >>> c.get("graph.max_target_degree"), c.get("detect.seed")
-    (50, 0)
+    >>> c.graph.max_target_degree, c.detect.seed, Config().detect.window
+    (50, 0, datetime.timedelta(seconds=10800))
     >>> Config.from_mapping({"graph": {"max_degree": 5}})
     Traceback (most recent call last):
     ringlens.exceptions.ConfigError: settings: unknown key graph.max_degree (expected one of max_target_degree)
     """
 
-    def __init__(self, data: dict[str, dict[str, Any]], sources: list[str] | None = None) -> None:
-        self._data = data
-        self.sources = sources or []
-
-    def __getitem__(self, section: str) -> dict[str, Any]:
-        return self._data[section]
-
-    def get(self, dotted: str) -> Any:
-        section, _, key = dotted.partition(".")
-        try:
-            return self._data[section][key]
-        except KeyError:
-            raise ConfigError(f"unknown setting {dotted!r}") from None
+    input: InputSettings = field(default_factory=InputSettings)
+    graph: GraphSettings = field(default_factory=GraphSettings)
+    detect: DetectSettings = field(default_factory=DetectSettings)
+    score: ScoreSettings = field(default_factory=ScoreSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
+    viz: VizSettings = field(default_factory=VizSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    #: where the values came from, in order (``run.json`` records it)
+    sources: tuple[str, ...] = ("defaults",)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
-        return copy.deepcopy(self._data)
+        """Every setting as plain nested dicts (what ``run.json`` records)."""
+        return {cls.NAME: getattr(self, cls.NAME).to_dict() for cls in _SECTIONS}
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any], *, source: str = "settings") -> Config:
-        data = copy.deepcopy(DEFAULTS)
-        cls._merge(data, mapping, source)
-        return cls(data, [source])
+        """Defaults updated with ``{section: {key: value}}`` (as a TOML file reads)."""
+        return cls().merged(mapping, source=source)
 
-    @staticmethod
-    def _merge(data: dict[str, dict[str, Any]], mapping: Mapping[str, Any], source: str) -> None:
+    def merged(self, mapping: Mapping[str, Any], *, source: str, from_env: bool = False) -> Config:
+        """A copy with ``{section: {key: value}}`` applied and checked, ``source`` recorded."""
+        changes: dict[str, _Section] = {}
+        names = {c.NAME: c for c in _SECTIONS}
         for section, values in mapping.items():
-            if section not in data:
+            if section not in names:
                 raise ConfigError(
-                    f"{source}: unknown section [{section}] (expected one of {', '.join(sorted(data))})"
+                    f"{source}: unknown section [{section}] (expected one of {', '.join(sorted(names))})"
                 )
             if not isinstance(values, Mapping):
                 raise ConfigError(f"{source}: [{section}] must be a table, got {values!r}")
+            current = changes.get(section, getattr(self, section))
+            by_name = {f.name: f for f in fields(current)}  # type: ignore[arg-type]
+            update = {}
             for key, value in values.items():
-                if key not in data[section]:
+                if key not in by_name:
                     raise ConfigError(
-                        f"{source}: unknown key {section}.{key} (expected one of {', '.join(sorted(data[section]))})"
+                        f"{source}: unknown key {section}.{key} (expected one of {', '.join(sorted(by_name))})"
                     )
-                v = _coerce(section, key, DEFAULTS[section][key], value, source)
-                _check_range(f"{section}.{key}", v, source)
-                data[section][key] = v
+                where = f"{source}: {section}.{key}"
+                update[key] = _coerce(by_name[key], value, where, from_env=from_env)
+            changes[section] = replace(current, **update)  # type: ignore[type-var]
+        return replace(self, **changes, sources=(*self.sources, source))  # type: ignore[arg-type]
 
     def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "flags") -> Config:
         """A copy with ``{"section.key": value}`` overrides (``None`` values are ignored)."""
-        data = self.to_dict()
         nested: dict[str, dict[str, Any]] = {}
         for dotted, value in overrides.items():
             if value is None:
                 continue
             section, _, key = dotted.partition(".")
             nested.setdefault(section, {})[key] = value
-        self._merge(data, nested, source)
-        return Config(data, [*self.sources, source])
+        return self.merged(nested, source=source) if nested else self
+
+
+def _read_toml(p: Path) -> dict[str, Any]:
+    if not p.is_file():
+        raise ConfigError(f"{p}: config file not found")
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: not valid TOML: nested too deeply") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot be read: {exc}") from None
 
 
 def load_config(
@@ -263,50 +386,37 @@ def load_config(
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    cwd: bool = True,
 ) -> Config:
     """Defaults ← ``path`` (TOML) ← ``RINGLENS_SECTION__KEY`` environment ← ``overrides``.
 
-    Without ``path``, ``./ringlens.toml`` is read if it exists.
+    Without ``path``, ``./ringlens.toml`` is read if it exists (``cwd=False`` skips it);
+    ``env`` defaults to ``os.environ`` (pass ``{}`` to ignore the environment).
 
     Examples
     --------
-    >>> load_config(env={"RINGLENS_DETECT__SEED": "7"}).get("detect.seed")
+    >>> load_config(env={"RINGLENS_DETECT__SEED": "7"}, cwd=False).detect.seed
     7
+    >>> load_config(env={"RINGLENS_DETECT__LOCKSTEP_WINDOW": "0.0000001s"}, cwd=False)
+    Traceback (most recent call last):
+    ringlens.exceptions.ConfigError: environment (RINGLENS_*): detect.lockstep_window: '0.0000001s' is out of range, expected from 1 ms to 100 years
     """
-    data = copy.deepcopy(DEFAULTS)
-    sources = ["defaults"]
+    cfg = Config()
     p: Path | None = Path(path) if path is not None else None
-    if p is None and Path("ringlens.toml").is_file():
+    if p is None and cwd and Path("ringlens.toml").is_file():
         p = Path("ringlens.toml")
     if p is not None:
-        if not p.is_file():
-            raise ConfigError(f"{p}: config file not found")
-        try:
-            with p.open("rb") as fh:
-                raw = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{p}: cannot be read: {exc}") from None
-        Config._merge(data, raw, str(p))
-        sources.append(str(p))
+        cfg = cfg.merged(_read_toml(p), source=str(p))
     env = os.environ if env is None else env
     env_over: dict[str, dict[str, Any]] = {}
-    for name, value in env.items():
+    for name, value in sorted(env.items()):
         if not name.startswith("RINGLENS_") or "__" not in name:
             continue
         section, _, key = name[len("RINGLENS_") :].lower().partition("__")
-        if section in ("require",):  # test-suite switches, not settings
-            continue
         env_over.setdefault(section, {})[key] = value
     if env_over:
-        Config._merge(data, env_over, "environment (RINGLENS_*)")
-        sources.append("environment")
-    cfg = Config(data, sources)
+        cfg = cfg.merged(env_over, source="environment (RINGLENS_*)", from_env=True)
+        cfg = replace(cfg, sources=(*cfg.sources[:-1], "environment"))
     if overrides:
         cfg = cfg.with_overrides(overrides)
-    parse_duration(cfg.get("detect.lockstep_window"), key="detect.lockstep_window")
-    from ringlens.risk.model import resolve_weights
-
-    resolve_weights(cfg.get("score.weights"))  # a misspelt reason fails now, not after detection
     return cfg

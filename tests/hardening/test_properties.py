@@ -33,7 +33,7 @@ from ringlens.graph import build_graph
 from ringlens.pipeline import score
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
-CFG = load_config(env={})
+CFG = load_config(env={}, cwd=False)
 FAST = settings(
     derandomize=True,
     database=None,
@@ -190,8 +190,7 @@ def _csv_cell(text: str) -> str:
 def test_ids_round_trip_through_files_graph_queue_and_sinks(
     df: pl.DataFrame, fmt: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    from ringlens.export import open_queue_store
-    from ringlens.export._queue_schema import QUEUE_COLUMNS
+    from ringlens.export import QUEUE_COLUMNS, open_queue_store
     from ringlens.export.sinks import write_csv, write_parquet
     from ringlens.io import load_events
 

@@ -116,7 +116,9 @@ def rings_frame():
 
 
 def test_default_policy_actions() -> None:
-    q, rep = apply_policy(entities_frame(), rings_frame(), load_policy(), run_id="run1")
+    rings = rings_frame()
+    links = rings.select("ring_id", ("viz/" + pl.col("ring_id") + ".html").alias("evidence"))
+    q, rep = apply_policy(entities_frame(), rings, load_policy(), run_id="run1", evidence=links)
     got = dict(zip(q["entity_id"], q["action"], strict=True))
     assert got == {
         "1": "suspend",
@@ -128,7 +130,10 @@ def test_default_policy_actions() -> None:
     assert q.filter(pl.col("entity_id") == "1")["queue_item_id"].item() == queue_item_id(
         "buyer", "1", "brushing"
     )
-    assert q["evidence"].to_list()[0].startswith("viz/")
+    # each item links the view of its own ring (the run makes the links)
+    assert q.select((pl.col("evidence") == "viz/" + pl.col("ring_id") + ".html").all()).item()
+    q0, _ = apply_policy(entities_frame(), rings, load_policy(), run_id="run1")
+    assert q0["evidence"].is_null().all()  # no views, no links
 
 
 def test_capacity_counts_overflow() -> None:

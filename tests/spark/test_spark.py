@@ -22,11 +22,11 @@ DEMO = Path(__file__).resolve().parents[2] / "graphs" / "demo"
 def demo_runs(spark, tmp_path_factory):
     """The demo set scored by `ringlens.pipeline.run` and by `run_spark` (same seed)."""
     from ringlens.pipeline import run
-    from ringlens.spark.cli import run_spark
+    from ringlens.spark.run import run_spark
 
     local_out = tmp_path_factory.mktemp("local")
     spark_out = tmp_path_factory.mktemp("spark")
-    cfg = load_config(env={})
+    cfg = load_config(env={}, cwd=False)
     local = run(DEMO, out_dir=local_out, config=cfg)
     remote = run_spark(DEMO, out_dir=spark_out, config=cfg, spark=spark)
     return local, remote, local_out, spark_out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ringlens.detect._common import filtered_events
 from ringlens.detect.centrality import (
     betweenness,
     coreness,
@@ -22,6 +23,7 @@ from ringlens.detect.lockstep import LOCKSTEP_PRESETS, LockstepGroups, lockstep
 from ringlens.detect.shared import SharedAttributeGroups, shared_attributes
 
 __all__ = [
+    "filtered_events",
     # communities
     "Communities",
     "leiden",

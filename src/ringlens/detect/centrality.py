@@ -57,7 +57,7 @@ def _undirected(
     every edge of an igraph graph counts 1.
     """
     from ringlens.graph import EventGraph, Projection
-    from ringlens.graph.core import _csr
+    from ringlens.graph.core import csr_from_edges
 
     collapsed = True  # an event graph's or projection's pair is one edge, an igraph's not
     if isinstance(graph, EventGraph):
@@ -72,7 +72,7 @@ def _undirected(
             raise InputError("igraph.Graph 'weight' edge attribute must be finite and >= 0")
         # unweighted, each edge of an igraph multigraph counts once (as igraph does)
         keys = g.vs["name"]
-        half = _csr(g.vcount(), e[:, 0], e[:, 1], w if weights else np.ones(len(w)))
+        half = csr_from_edges(g.vcount(), e[:, 0], e[:, 1], w if weights else np.ones(len(w)))
         collapsed = False
     # CSR + CSR merges rows in one pass; CSR + CSC (``half.T``) is 4x slower in scipy
     a = half + half.T.tocsr()

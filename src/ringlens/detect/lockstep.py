@@ -278,7 +278,7 @@ def lockstep(
         Targets with more distinct actors are left out (0 keeps all).
     span_us
         ``(first, last)`` event time (epoch µs) of the whole run when ``graph`` holds only
-        part of it (see :class:`ringlens.context.RunContext`): the expected events per
+        part of it (see :class:`ringlens.pipeline.context.RunContext`): the expected events per
         window are computed over the run's data period, not the part's.
 
     Returns

@@ -26,7 +26,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EventGraph", "Biadjacency", "Projection", "build_graph", "node_key", "split_key"]
+__all__ = [
+    "EventGraph",
+    "Biadjacency",
+    "Projection",
+    "build_graph",
+    "component_labels",
+    "csr_from_edges",
+    "node_key",
+    "split_key",
+]
 
 NODE_DTYPE = pl.UInt32
 
@@ -62,7 +71,9 @@ def split_key(key: str) -> tuple[str, str]:
     return t, i
 
 
-def _csr(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> scipy.sparse.csr_matrix:
+def csr_from_edges(
+    n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray
+) -> scipy.sparse.csr_matrix:
     """``n × n`` CSR matrix with ``weight`` at ``(src, dst)``.
 
     When ``src`` is sorted (an edge table sorted by source) the rows are laid out directly
@@ -218,7 +229,7 @@ class Projection:
         (['buyer:1', 'buyer:2'], [[0.0, 1.0], [0.0, 0.0]])
         """
         keys, a, b = self._local()
-        return keys, _csr(len(keys), a, b, self.edges["weight"].to_numpy())
+        return keys, csr_from_edges(len(keys), a, b, self.edges["weight"].to_numpy())
 
     def _local(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Keys of the nodes with an edge (node-id order) and the edges in those positions."""
@@ -536,7 +547,7 @@ class EventGraph:
         >>> build_graph(ev).adjacency().toarray().tolist()
         [[0.0, 2.0], [0.0, 0.0]]
         """
-        return _csr(
+        return csr_from_edges(
             self.n_nodes,
             self.edges["src"].to_numpy(),
             self.edges["dst"].to_numpy(),

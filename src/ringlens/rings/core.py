@@ -50,13 +50,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from ringlens.context import RunContext, background_density
 from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.core import component_labels
@@ -69,6 +68,7 @@ __all__ = [
     "Rings",
     "build_rings",
     "merge_candidates",
+    "background_density",
     "ring_features",
 ]
 
@@ -78,6 +78,17 @@ CANDIDATE_SCHEMA = pl.Schema(
 )
 ENGAGEMENT = ("like", "comment", "share", "follow")
 ATTRIBUTE_TYPES = ("device", "payment")
+
+
+def background_density(n_pairs: int, n_actors: int, n_targets: int) -> float:
+    """Share of all actor × target cells that hold an edge (the density a ring is compared to).
+
+    Examples
+    --------
+    >>> background_density(6, 3, 4)
+    0.5
+    """
+    return n_pairs / max(1.0, float(n_actors) * float(n_targets))
 
 
 def ring_id_of(members: list[str]) -> str:
@@ -203,7 +214,8 @@ def ring_features(
     entities: pl.DataFrame | None = None,
     burst_window: timedelta = timedelta(hours=3),
     new_account_days: int = 60,
-    context: RunContext | None = None,
+    background: float | None = None,
+    first_ts: datetime | None = None,
 ) -> pl.DataFrame:
     """Compute the features of every ring (see the module docstring).
 
@@ -215,9 +227,10 @@ def ring_features(
         ``key``, ``ring_id`` (as returned by :func:`merge_candidates`).
     entities
         Optional entities table (for account age, prior violations, market).
-    context
-        Whole-run quantities when ``graph`` is part of a larger run: its background
-        density and first event time replace the part's.
+    background, first_ts
+        Whole-run quantities when ``graph`` is part of a larger run (the Spark engine's
+        partitions): the background density and the first event time of the whole run
+        replace the part's own.
 
     Returns
     -------
@@ -262,13 +275,10 @@ def ring_features(
     )
     # density against the background of the same actor/target types
     # graph.edges holds one row per distinct (src, dst): no pass over the events needed
-    background = (
-        context.background
-        if context is not None
-        else background_density(
+    if background is None:
+        background = background_density(
             graph.edges.height, graph.edges["src"].n_unique(), graph.edges["dst"].n_unique()
         )
-    )
     dens = (
         size.select("ring_id", "size")
         .join(n_t, on="ring_id", how="left")
@@ -371,9 +381,8 @@ def ring_features(
         pl.col("action").is_in(ENGAGEMENT).mean().alias("engagement_share"),
         pl.len().alias("ring_events"),
     )
-    first_ts: Any = (
-        context.first_ts if context is not None and context.first_ts is not None else ev["ts"].min()
-    )
+    if first_ts is None:
+        first_ts = ev["ts"].min()  # type: ignore[assignment]
     feats = (
         ring_ids.join(size, on="ring_id", how="left")
         .join(dens.drop("size"), on="ring_id", how="left")
@@ -493,10 +502,11 @@ def build_rings(
     min_overlap: float = 0.5,
     min_size: int = 3,
     burst_window: timedelta = timedelta(hours=3),
-    context: RunContext | None = None,
+    background: float | None = None,
+    first_ts: datetime | None = None,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`) and compute ring features
-    (``context``: see :func:`ring_features`).
+    (``background``, ``first_ts``: see :func:`ring_features`).
 
     Examples
     --------
@@ -517,7 +527,12 @@ def build_rings(
     if membership.height == 0:
         return Rings(rings=_empty_rings(), membership=membership)
     feats = ring_features(
-        graph, membership, entities=entities, burst_window=burst_window, context=context
+        graph,
+        membership,
+        entities=entities,
+        burst_window=burst_window,
+        background=background,
+        first_ts=first_ts,
     )
     members = membership.group_by("ring_id").agg(
         pl.col("key").sort().alias("members"),
@@ -544,10 +559,3 @@ def _empty_rings() -> pl.DataFrame:
             "detectors": pl.List(pl.String),
         }
     )
-
-
-def describe(rings: Rings) -> dict[str, Any]:  # pragma: no cover - convenience
-    return {
-        "rings": len(rings),
-        "by_pattern": dict(rings.rings.group_by("pattern").len().iter_rows()),
-    }

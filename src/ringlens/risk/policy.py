@@ -225,6 +225,7 @@ def apply_policy(
     *,
     run_id: str,
     labels: pl.DataFrame | None = None,
+    evidence: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Decide an action for every scored entity and fill the queues up to capacity.
 
@@ -241,6 +242,9 @@ def apply_policy(
         Written into every item.
     labels
         Entities labelled ``cleared`` are not queued (counted in the report).
+    evidence
+        ``ring_id, evidence``: the link to each ring's view (the run makes it, see
+        :func:`ringlens.pipeline.evidence_links`); rings without one get no link.
 
     Returns
     -------
@@ -295,15 +299,14 @@ def apply_policy(
     e = e.join(caps, on="queue", how="left")
     over = e.filter(pl.col("priority") > pl.col("capacity"))
     q = e.filter(pl.col("priority") <= pl.col("capacity"))
-    evidence = pl.when(pl.col("ring_id").is_not_null()).then(
-        pl.concat_str(pl.lit("viz/"), pl.col("ring_id"), pl.lit(".html"))
+    links = (
+        evidence.select("ring_id", pl.col("evidence").cast(pl.String))
+        if evidence is not None
+        else pl.DataFrame(schema={"ring_id": pl.String, "evidence": pl.String})
     )
     queue_df = (
-        q.with_columns(
-            queue_item_id_expr(),
-            evidence.alias("evidence"),
-            pl.lit(run_id).alias("run_id"),
-        )
+        q.join(links, on="ring_id", how="left")
+        .with_columns(queue_item_id_expr(), pl.lit(run_id).alias("run_id"))
         .select(
             "queue_item_id",
             "entity_type",

@@ -18,7 +18,7 @@ docs/scaling.md. PySpark is imported on first use only (``pip install 'ringlens[
 ``run_spark``              the job plus the run folder and queue sinks (``ringlens score
                            --engine spark``)
 ``score_partition``        one partition with the local code (no Spark)
-``GlobalContext``          run-wide quantities a partition needs
+``context_from_graph``     run-wide quantities a partition needs, on one machine
 =========================  ===========================================================
 
 Examples
@@ -45,9 +45,8 @@ _LAZY = {
     "assign_partitions": "ringlens.spark.graph",
     "score_spark": "ringlens.spark.pipeline",
     "SparkResult": "ringlens.spark.pipeline",
-    "run_spark": "ringlens.spark.cli",
+    "run_spark": "ringlens.spark.run",
     "score_partition": "ringlens.spark.partition",
-    "GlobalContext": "ringlens.spark.partition",
     "context_from_graph": "ringlens.spark.partition",
 }
 

@@ -17,8 +17,8 @@ run id, counts                    ``score`` (hash of the config and graph sizes)
 queue priorities and capacity     ``apply_policy`` (a sort over every scored entity)
 ================================  ==========================================================
 
-:class:`GlobalContext` carries the first four, computed once over all events (in Spark, or
-by :func:`context_from_graph` on one machine); :func:`score_partition` runs
+:class:`~ringlens.pipeline.context.RunContext` carries the first four, computed once over
+all events (in Spark, or by :func:`context_from_graph` on one machine); :func:`score_partition` runs
 :func:`ringlens.pipeline.score` with them and :func:`finish` merges the partitions and
 applies the policy once, globally. ``score`` takes the context as a keyword argument and
 hands each quantity to the function that uses it (``detect``, ``lockstep``,
@@ -43,18 +43,23 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ringlens.config import Config, load_config
-from ringlens.context import RunContext, family_key
-from ringlens.graph import EventGraph
-from ringlens.pipeline import run_id_for
-from ringlens.risk.model import SIGNAL_SCHEMA
+from ringlens.config import Config
+from ringlens.detect import filtered_events
+from ringlens.detect.centrality import pagerank, personalized_pagerank
+from ringlens.graph import EventGraph, build_graph
+from ringlens.pipeline.context import RunContext, family_key
+from ringlens.pipeline.detectors.lockstep import lockstep_presets
+from ringlens.pipeline.engine import score
+from ringlens.pipeline.inputs import run_id_for
+from ringlens.pipeline.outputs import evidence_links
+from ringlens.pipeline.result import build_report
+from ringlens.pipeline.signals import ACCOUNT_TYPES, near_confirmed_bad
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "ACCOUNT_PATTERN",
-    "GlobalContext",
     "PartitionResult",
     "context_from_graph",
     "finish",
@@ -65,29 +70,24 @@ __all__ = [
     "score_partition",
 ]
 
-#: Accounts ranked by personalised PageRank in ``ringlens.pipeline.detect``.
-ACCOUNT_PATTERN = "^(creator|buyer|seller):"
-
-
-#: The run-wide quantities a partition is scored with (see :mod:`ringlens.context`).
-GlobalContext = RunContext
+#: Accounts ranked by personalised PageRank (:data:`ringlens.pipeline.signals.ACCOUNT_TYPES`).
+ACCOUNT_PATTERN = f"^({'|'.join(ACCOUNT_TYPES)}):"
 
 
 def lockstep_families(config: Config | None = None) -> list[dict[str, Any]]:
     """The lockstep runs of :func:`ringlens.pipeline.detect`: ``reason``, ``key``,
     ``actions``, ``actor_types``, ``target_types``, ``max_target_degree``.
 
-    The event filters come from :func:`ringlens.pipeline.lockstep_presets`, the presets
-    ``detect`` runs; ``tests/spark`` checks them against the calls ``detect`` really makes.
+    The event filters come from
+    :func:`ringlens.pipeline.detectors.lockstep.lockstep_presets`, the presets ``detect``
+    runs; ``tests/spark`` checks them against the calls ``detect`` really makes.
 
     Examples
     --------
     >>> [f["reason"] for f in lockstep_families()]
     ['lockstep_orders', 'lockstep_clicks', 'lockstep_engagement']
     """
-    from ringlens.pipeline import lockstep_presets
-
-    cfg = config or load_config(env={})
+    cfg = config or Config()
     out = []
     for reason, preset in lockstep_presets(cfg):
         actions = preset.get("actions")
@@ -100,14 +100,14 @@ def lockstep_families(config: Config | None = None) -> list[dict[str, Any]]:
                 "actions": actions,
                 "actor_types": actor_types,
                 "target_types": target_types,
-                "max_target_degree": int(cfg.get("graph.max_target_degree")),
+                "max_target_degree": int(cfg.graph.max_target_degree),
             }
         )
     return out
 
 
-def context_from_graph(graph: EventGraph, *, config: Config | None = None) -> GlobalContext:
-    """The :class:`GlobalContext` of a whole event graph (single machine; for tests and for
+def context_from_graph(graph: EventGraph, *, config: Config | None = None) -> RunContext:
+    """The :class:`~ringlens.pipeline.context.RunContext` of a whole event graph (single machine; for tests and for
     checking the Spark aggregation).
 
     Examples
@@ -119,8 +119,6 @@ def context_from_graph(graph: EventGraph, *, config: Config | None = None) -> Gl
     >>> 0 < ctx.background < 1, len(ctx.lockstep_spans)
     (True, 3)
     """
-    from ringlens.detect._common import filtered_events
-
     ev = graph.events
     spans: dict[tuple[Any, ...], tuple[int, int]] = {}
     for fam in lockstep_families(config):
@@ -136,7 +134,7 @@ def context_from_graph(graph: EventGraph, *, config: Config | None = None) -> Gl
             fe = fe.join(deg.filter(pl.col("d") <= cap).select("dst"), on="dst", how="semi")
         if fe.height:
             spans[fam["key"]] = (int(fe["ts_us"].min()), int(fe["ts_us"].max()))  # type: ignore[arg-type]
-    return GlobalContext(
+    return RunContext(
         first_ts=ev["ts"].min(),  # type: ignore[arg-type]
         n_pairs=ev.select("src", "dst").unique().height,
         n_actors=ev.select("src").n_unique(),
@@ -160,7 +158,7 @@ class PartitionResult:
 def score_partition(
     events: pl.DataFrame | EventGraph,
     *,
-    context: GlobalContext,
+    context: RunContext,
     entities: pl.DataFrame | None = None,
     config: Config | None = None,
     policy: Policy | None = None,
@@ -173,7 +171,7 @@ def score_partition(
         Validated events (the data contract) of one or more whole connected components,
         or their :class:`~ringlens.graph.EventGraph`.
     context
-        Run-wide quantities (see :class:`GlobalContext`), with the partition's
+        Run-wide quantities (see :class:`~ringlens.pipeline.context.RunContext`), with the partition's
         ``near_confirmed_bad`` signals.
     entities
         The entities table (rows for other partitions are ignored).
@@ -182,9 +180,6 @@ def score_partition(
     -------
     PartitionResult
     """
-    from ringlens.graph import build_graph
-    from ringlens.pipeline import score
-
     graph = events if isinstance(events, EventGraph) else build_graph(events)
     res = score(
         graph,
@@ -236,8 +231,6 @@ def ppr_partition(
         :func:`ringlens.detect.centrality.personalized_pagerank` would return them on the
         whole graph (zero mass where the partition has no seed).
     """
-    from ringlens.detect.centrality import pagerank, personalized_pagerank
-
     schema = {"key": pl.String, "ppr": pl.Float64, "ppr_lift": pl.Float64, "is_seed": pl.Boolean}
     present = graph.nodes.join(
         pl.DataFrame({"key": pl.Series(list(seeds), dtype=pl.String)}), on="key", how="semi"
@@ -261,43 +254,6 @@ def ppr_partition(
     )
 
 
-def near_confirmed_bad(top: pl.DataFrame, *, n_accounts: int) -> pl.DataFrame:
-    """The ``near_confirmed_bad`` signal from the highest-ranked accounts.
-
-    ``detect`` ranks the personalised PageRank of every non-seed account
-    (``rank("average") / n``) and flags the top 1 % with ``ppr_lift > 1``. Only the top of
-    the ranking matters, so ``top`` need only hold the accounts whose ``ppr`` is at least
-    some threshold (every account at or above it, with ``key, ppr, ppr_lift``); the
-    average rank of a value ``v`` is ``n - (#values >= v) + (#values == v + 1) / 2``.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> top = pl.DataFrame({"key": ["buyer:1", "buyer:2"], "ppr": [0.5, 0.2], "ppr_lift": [3.0, 2.0]})
-    >>> [(k, round(s, 6)) for k, _, s in near_confirmed_bad(top, n_accounts=200).rows()]
-    [('buyer:1', 1.0), ('buyer:2', 0.5)]
-    """
-    if top.height == 0 or n_accounts == 0:
-        return pl.DataFrame(schema=SIGNAL_SCHEMA)
-    ge = top.group_by("ppr").agg(pl.len().alias("_eq")).sort("ppr", descending=True)
-    ge = ge.with_columns(pl.col("_eq").cum_sum().alias("_ge"))
-    ranked = top.join(ge, on="ppr").with_columns(
-        (
-            (pl.lit(n_accounts, dtype=pl.Float64) - pl.col("_ge").cast(pl.Float64))
-            + (pl.col("_eq").cast(pl.Float64) + 1.0) / 2.0
-        ).alias("_rank")
-    )
-    pct = pl.col("_rank") / float(n_accounts)
-    near = ranked.with_columns(pct.alias("pct")).filter(
-        (pl.col("pct") >= 0.99) & (pl.col("ppr_lift") > 1.0)
-    )
-    return near.select(
-        "key",
-        pl.lit("near_confirmed_bad").alias("reason"),
-        ((pl.col("pct") - 0.99) / 0.01).clip(0.2, 1.0).alias("strength"),
-    ).sort("key")
-
-
 def finish(
     parts: Sequence[PartitionResult],
     *,
@@ -315,9 +271,7 @@ def finish(
         Frames in the order :func:`ringlens.pipeline.score` gives them; ``report`` has the
         same keys as ``RunResult.report`` (``counts`` come from ``counts`` where given).
     """
-    from ringlens import __version__
-
-    cfg = config or load_config(env={})
+    cfg = config or Config()
     pol = policy or load_policy()
     nonempty = [p for p in parts if p.rings.height]
     rings = (
@@ -334,7 +288,14 @@ def finish(
         "ring_id", "key"
     )
     ring_cols = rings if rings.height else _empty_scored_rings()
-    queue, qreport = apply_policy(ents, ring_cols, pol, run_id=run_id, labels=labels)
+    queue, qreport = apply_policy(
+        ents,
+        ring_cols,
+        pol,
+        run_id=run_id,
+        labels=labels,
+        evidence=evidence_links(ring_cols, cfg),
+    )
     c: dict[str, Any] = {}
     for p in parts:
         for k, v in p.counts.items():
@@ -342,26 +303,17 @@ def finish(
     if counts:
         c.update(counts)
     cand = {k: v for k, v in c.items() if k.startswith(("lockstep_", "shared_", "near_"))}
-    d = cfg["detect"]
-    report = {
-        "run_id": run_id,
-        "version": __version__,
-        "seed": d["seed"],
-        "counts": {
-            "events": c.get("events", 0),
-            "nodes": c.get("nodes", 0),
-            "edges": c.get("edges", 0),
-            "candidates": dict(sorted(cand.items())),
-            "rings": rings.height,
-            "rings_by_pattern": dict(sorted(rings.group_by("pattern").len().iter_rows()))
-            if rings.height
-            else {},
-            "scored_entities": ents.height,
-            "queue": queue.height,
-        },
-        "policy": {"source": pol.source, **qreport},
-        "timings": {},
-    }
+    report = build_report(
+        run_id=run_id,
+        seed=cfg.detect.seed,
+        counts=c,
+        candidates=cand,
+        rings=rings,
+        entities=ents,
+        queue=queue,
+        policy_source=pol.source,
+        policy_report=qreport,
+    )
     return rings, ents, queue, membership, report
 
 

@@ -3,7 +3,7 @@
 1. **Ingest** (:mod:`ringlens.spark.ingest`): read and validate in Spark, local errors.
 2. **Global quantities** (Spark aggregations): event and node counts, first event time,
    background density, each lockstep family's data period
-   (:class:`~ringlens.spark.partition.GlobalContext`).
+   (:class:`~ringlens.pipeline.context.RunContext`).
 3. **Partitions** (:func:`~ringlens.spark.graph.assign_partitions`): connected components,
    giant ones cut by the documented rule; events are shuffled so that each Spark partition
    holds whole components.
@@ -31,17 +31,18 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ringlens.config import Config, load_config
+from ringlens.config import Config
 from ringlens.exceptions import ConfigError
 from ringlens.io.events import ENTITY_COLUMNS, EVENT_COLUMNS
+from ringlens.pipeline.context import RunContext
+from ringlens.pipeline.result import RunResult
+from ringlens.pipeline.signals import near_confirmed_bad
 from ringlens.risk.policy import Policy, load_policy
 from ringlens.spark.partition import (
     ACCOUNT_PATTERN,
-    GlobalContext,
     PartitionResult,
     finish,
     lockstep_families,
-    near_confirmed_bad,
     run_id_for,
 )
 
@@ -49,7 +50,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-    from ringlens.pipeline import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class SparkResult:
     report: dict[str, Any]
     spark: Any = None
     events: Any = None
-    context: GlobalContext | None = None
+    context: RunContext | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def _df(self, frame: pl.DataFrame) -> DataFrame:
@@ -105,8 +105,6 @@ class SparkResult:
         ``view_graph`` is the event graph the ring views are drawn from (default:
         :func:`view_graph`, the events around the top rings' members).
         """
-        from ringlens.pipeline import RunResult
-
         return RunResult(
             rings=self.rings,
             entities=self.entities,
@@ -158,7 +156,7 @@ def _ppr_batches(
 def _score_batches(
     batches: Iterator[pa.RecordBatch],
     *,
-    context: GlobalContext,
+    context: RunContext,
     config: Config,
     policy: Policy,
     with_entities: bool,
@@ -211,8 +209,8 @@ def _score_batches(
     )
 
 
-def global_context(events: DataFrame, *, config: Config) -> tuple[GlobalContext, dict[str, int]]:
-    """The run-wide quantities (see :class:`GlobalContext`) and counts, from keyed events
+def global_context(events: DataFrame, *, config: Config) -> tuple[RunContext, dict[str, int]]:
+    """The run-wide quantities (see :class:`RunContext`) and counts, from keyed events
     (:func:`ringlens.spark.graph.with_keys`)."""
     from pyspark.sql import functions as F
 
@@ -258,7 +256,7 @@ def global_context(events: DataFrame, *, config: Config) -> tuple[GlobalContext,
         from datetime import UTC
 
         first_ts = first_ts.replace(tzinfo=UTC)
-    ctx = GlobalContext(
+    ctx = RunContext(
         first_ts=first_ts,
         n_pairs=n_pairs,
         n_actors=n_actors,
@@ -325,7 +323,7 @@ def score_spark(
     from ringlens.spark.ingest import read_entities, read_events, read_labels
     from ringlens.spark.session import get_session
 
-    cfg = config or load_config(env={})
+    cfg = config or Config()
     pol = policy or load_policy()
     if spark is None:
         spark = get_session()
@@ -338,7 +336,7 @@ def score_spark(
         log.info("spark step %s: %.2fs", name, timings[name])
         t0 = time.perf_counter()
 
-    ev = read_events(spark, events, columns=cfg.get("input.columns"), validate=validate)
+    ev = read_events(spark, events, columns=dict(cfg.input.columns), validate=validate)
     ent_df = read_entities(spark, entities) if entities is not None else None
     lab = None
     if labels is not None:
@@ -354,7 +352,7 @@ def score_spark(
     evp, part_report = assign_partitions(
         ev,
         max_component_events=max_component_events,
-        max_target_degree=int(cfg.get("graph.max_target_degree")),
+        max_target_degree=int(cfg.graph.max_target_degree),
         families=lockstep_families(cfg),
         method=components,
     )
@@ -539,13 +537,13 @@ def view_graph(result: SparkResult, *, config: Config, max_target_degree: int | 
 
     from ringlens.graph import build_graph
 
-    limit = int(config.get("viz.max_ring_views"))
+    limit = int(config.viz.max_ring_views)
     top = result.rings.head(limit)
     members = top["members"].explode().unique().to_list() if top.height else []
     if not members:
         return None
     spark = result.spark
-    cap = max_target_degree or int(config.get("graph.max_target_degree")) or 1000
+    cap = max_target_degree or int(config.graph.max_target_degree) or 1000
     ev = result.events
     m = spark.createDataFrame([(k,) for k in members], "akey string")
     mine = ev.join(m, "akey", "left_semi")

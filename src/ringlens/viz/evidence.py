@@ -13,22 +13,24 @@ reviewer sees both the ring and how much else its members do.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import polars as pl
 
-from ringlens.exceptions import InputError
+from ringlens.exceptions import InputError, check_int
+from ringlens.export import diff_runs
 from ringlens.graph import EventGraph, split_key
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ringlens.config import Config
-    from ringlens.pipeline import RunResult
-    from ringlens.viz.ring import RingView
+from ringlens.viz._common import ring_filename
+from ringlens.viz.ego import ego_view
+from ringlens.viz.report import write_run_report
+from ringlens.viz.ring import RingView, ring_view
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ScoredRun",
     "ring_neighbourhood",
     "ring_evidence",
     "ego_network",
@@ -215,8 +217,6 @@ def ring_neighbourhood(
     >>> sorted(nodes["key"].to_list()), edges.height, note
     (['buyer:1', 'buyer:2', 'product:p', 'product:z'], 3, None)
     """
-    from ringlens.detect._common import check_int
-
     check_int("camouflage_per_member", camouflage_per_member, 0)
     check_int("max_nodes", max_nodes, 1)
     mem = graph.nodes.filter(pl.col("key").is_in(members)).select("node", "key")
@@ -330,23 +330,38 @@ def _focus(graph: EventGraph, members: list[str]) -> EventGraph:
     return EventGraph(nodes=graph.nodes, edges=edges, events=graph.events.clear())
 
 
+class ScoredRun(Protocol):
+    """What :func:`view_ring` reads of a scored run (a :class:`ringlens.RunResult`)."""
+
+    rings: pl.DataFrame
+    entities: pl.DataFrame
+    graph: EventGraph | None
+
+
 def view_ring(
-    result: RunResult, ring_id: str, *, seed: int = 0, graph: EventGraph | None = None
+    result: ScoredRun, ring_id: str, *, seed: int = 0, graph: EventGraph | None = None
 ) -> RingView:
     """The interactive view of one ring of a scored run (inline in Jupyter).
 
-    ``graph`` defaults to the run's graph (any part of it holding the ring's neighbourhood
-    gives the same view).
+    ``result`` is a :class:`ringlens.RunResult` (anything with ``rings``, ``entities`` and
+    ``graph``); ``graph`` defaults to the run's graph (any part of it holding the ring's
+    neighbourhood gives the same view).
     """
-    from ringlens.viz import ring_view
+    g = result.graph if graph is None else graph
+    if g is None:
+        raise InputError("this run holds no event graph: pass graph=")
+    return _ring_page(result.rings, result.entities, g, ring_id, seed=seed)
 
-    row = result.rings.filter(pl.col("ring_id") == ring_id)
+
+def _ring_page(
+    rings: pl.DataFrame, scored: pl.DataFrame, graph: EventGraph, ring_id: str, *, seed: int
+) -> RingView:
+    row = rings.filter(pl.col("ring_id") == ring_id)
     if row.height == 0:
         raise InputError(f"no ring {ring_id!r} in this run")
     r = row.row(0, named=True)
     members = list(r["members"])
-    g = result.graph if graph is None else graph
-    nodes, edges, note = ring_neighbourhood(g, members, scored=result.entities)
+    nodes, edges, note = ring_neighbourhood(graph, members, scored=scored)
     title = f"{r['pattern']} ring {ring_id} · risk {r['risk_score']:.0f} · {len(members)} members"
     reasons = ", ".join(r["reasons"][:5]) if r.get("reasons") is not None else ""
     note = "; ".join(x for x in (f"reasons: {reasons}" if reasons else None, note) if x) or None
@@ -354,7 +369,7 @@ def view_ring(
         nodes,
         edges,
         title=title,
-        evidence=ring_evidence(g, members),
+        evidence=ring_evidence(graph, members),
         note=note,
         seed=seed,
     )
@@ -370,8 +385,6 @@ def ego_network(
     seed: int = 0,
 ) -> RingView:
     """Ego view of any entity: everything within ``hops``, capped at ``max_nodes``."""
-    from ringlens.viz import ego_view
-
     split_key(center)  # clear error for a malformed key
     if graph.nodes.filter(pl.col("key") == center).height == 0:
         raise InputError(f"unknown entity {center!r}: not in this run's events")
@@ -381,45 +394,45 @@ def ego_network(
 
 
 def write_run_views(
-    result: RunResult, viz_dir: Path, *, config: Config, previous: Path | None = None
+    viz_dir: Path,
+    *,
+    rings: pl.DataFrame,
+    entities: pl.DataFrame,
+    queue: pl.DataFrame,
+    graph: EventGraph,
+    run_info: Mapping[str, Any],
+    limit: int,
+    seed: int = 0,
+    previous: Path | None = None,
 ) -> int:
-    """Write ``ring_<id>.html`` for the riskiest rings and ``index.html`` (the run report)."""
-    from ringlens.viz import ring_filename, write_run_report
-
+    """Write ``ring_<id>.html`` for the ``limit`` riskiest rings and ``index.html`` (the run
+    report) into ``viz_dir``; ``previous`` is the run folder being replaced (the report
+    shows what changed). Returns the number of ring views."""
     viz_dir.mkdir(parents=True, exist_ok=True)
-    limit = int(config.get("viz.max_ring_views"))
-    seed = int(config.get("detect.seed"))
-    top = result.rings.head(limit)
+    top = rings.head(limit)
     if top.height:
         # one pass over the run's edges for all views, then each view reads a small table
-        focus = _focus(result.graph, top["members"].explode().unique().to_list())
+        focus = _focus(graph, top["members"].explode().unique().to_list())
     for ring_id in top["ring_id"].to_list():
-        view_ring(result, ring_id, seed=seed, graph=focus).save(viz_dir / ring_filename(ring_id))
+        _ring_page(rings, entities, focus, ring_id, seed=seed).save(
+            viz_dir / ring_filename(ring_id)
+        )
     diff = None
     if previous is not None and (Path(previous) / "rings.parquet").is_file():
         diff = _diff_against(previous, viz_dir.parent)
-    info: dict[str, Any] = {
-        "run_id": result.report.get("run_id"),
-        "events": result.report["counts"]["events"],
-        "rings": result.rings.height,
-        "queue": result.queue.height,
-        "views": top.height,
-    }
     write_run_report(
         viz_dir / "index.html",
-        rings=result.rings,
-        queue=result.queue,
-        entities=result.entities,
+        rings=rings,
+        queue=queue,
+        entities=entities,
         diff=diff,
-        run_info=info,
+        run_info={**run_info, "views": top.height},
         linked_rings=top["ring_id"].to_list(),
     )
     return top.height
 
 
 def _diff_against(previous: Path, staged: Path) -> dict[str, Any] | None:
-    from ringlens.export import diff_runs
-
     try:
         d = diff_runs(previous, staged)
     except Exception as exc:  # noqa: BLE001 - the report is still useful without it

@@ -2,9 +2,10 @@
 
 The Spark engine scores each partition (whole connected components) with
 :func:`ringlens.pipeline.score`; a few quantities of the single-machine run look at *every*
-event, not only the partition's. :class:`RunContext` carries them, and ``score``,
-``detect``, :func:`ringlens.detect.lockstep.lockstep` and
-:func:`ringlens.rings.build_rings` take them as keyword arguments (nothing is patched).
+event, not only the partition's. :class:`RunContext` carries them into ``score`` and
+``detect``, which hand each quantity to the function that uses it as a keyword argument
+(:func:`ringlens.detect.lockstep.lockstep`'s ``span_us``,
+:func:`ringlens.rings.build_rings`' ``background`` and ``first_ts``): nothing is patched.
 
 ================================  ==========================================================
 quantity                          used by
@@ -26,6 +27,8 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
+
+from ringlens.rings.core import background_density
 
 __all__ = ["RunContext", "background_density", "family_key"]
 
@@ -49,17 +52,6 @@ def family_key(
         return (v,) if isinstance(v, str) else tuple(sorted(v))
 
     return (norm(actions), norm(actor_types), norm(target_types))
-
-
-def background_density(n_pairs: int, n_actors: int, n_targets: int) -> float:
-    """Share of all actor × target cells that hold an edge (the density a ring is compared to).
-
-    Examples
-    --------
-    >>> background_density(6, 3, 4)
-    0.5
-    """
-    return n_pairs / max(1.0, float(n_actors) * float(n_targets))
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ringlens.evidence import (
+from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph import build_graph
+from ringlens.io import load_events
+from ringlens.viz.ego import ego_subgraph
+from ringlens.viz.evidence import (
     ego_events,
     ego_network,
     ring_events,
     ring_evidence,
     ring_neighbourhood,
 )
-from ringlens.exceptions import ConfigError, InputError
-from ringlens.graph import build_graph
-from ringlens.io import load_events
-from ringlens.viz.ego import ego_subgraph
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_ring_view_without_camouflage_has_only_real_nodes(demo) -> None:
 
 
 def _ego(graph, center, hops, max_nodes, scored):  # type: ignore[no-untyped-def]
-    from ringlens.evidence import _node_frame, _view_edges
+    from ringlens.viz.evidence import _node_frame, _view_edges
 
     nodes = _node_frame(graph.nodes, scored, set())
     return ego_subgraph(
@@ -138,7 +138,7 @@ def test_ring_events_keep_the_edges_between_owners() -> None:
 
 def test_run_views_drawn_from_the_focused_edges_equal_the_whole_graph(demo) -> None:
     """write_run_views draws every ring view from one focused part of the graph."""
-    from ringlens.evidence import _focus, view_ring
+    from ringlens.viz.evidence import _focus, view_ring
 
     _, res = demo
     focus = _focus(res.graph, res.rings["members"].explode().unique().to_list())
@@ -152,7 +152,8 @@ def test_run_views_drawn_from_the_focused_edges_equal_the_whole_graph(demo) -> N
 def test_same_inputs_knows_both_fingerprint_kinds(tmp_path) -> None:
     """A Spark run over large inputs records a metadata fingerprint (meta-…): explore must
     recognise unchanged files by it instead of hashing them and calling them changed."""
-    from ringlens.pipeline import _fingerprint, _same_inputs
+    from ringlens.pipeline.inputs import fingerprint as _fingerprint
+    from ringlens.pipeline.inputs import same_inputs as _same_inputs
 
     f = tmp_path / "events.csv"
     f.write_text("a\n1\n")

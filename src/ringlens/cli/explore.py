@@ -1,0 +1,132 @@
+"""``ringlens explore``: an interactive view of one entity's neighbourhood or one ring."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from ringlens.cli.app import CliState, app, plain
+from ringlens.exceptions import InputError
+from ringlens.export import resolve_run
+from ringlens.graph import build_graph
+from ringlens.io import scan_events
+from ringlens.pipeline.inputs import same_inputs
+from ringlens.viz import ring_filename, ring_view, safe_filename
+from ringlens.viz.evidence import (
+    ego_events,
+    ego_network,
+    ring_events,
+    ring_evidence,
+    ring_neighbourhood,
+)
+
+log = logging.getLogger("ringlens.cli")
+
+
+def _check(entity: str | None, ring: str | None, hops: int, max_nodes: int | None) -> None:
+    if (entity is None) == (ring is None):
+        raise InputError("give exactly one of --entity TYPE:ID or --ring RING_ID")
+    if hops < 1:
+        raise InputError(f"--hops must be >= 1, got {hops}")
+    if max_nodes is not None and max_nodes < 1:
+        raise InputError(f"--max-nodes must be >= 1, got {max_nodes}")
+
+
+def _run_info(run_dir: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    rd = resolve_run(run_dir)
+    info_path = rd / "run.json"
+    if not info_path.is_file():
+        raise InputError(f"{run_dir}: not a run folder (no run.json); run `ringlens score` first")
+    return rd, json.loads(info_path.read_text("utf-8"))
+
+
+def _events(info: dict, run_dir: Path) -> pl.LazyFrame:  # type: ignore[type-arg]
+    """The run's events as they are now (validated again if they changed since the run)."""
+    files = [Path(p) for p in info["inputs"]["events"]]
+    missing = [p for p in files if not p.is_file()]
+    if missing:
+        raise InputError(
+            f"{missing[0]}: input of this run not found (explore reads the run's events)"
+        )
+    # the files `score` validated, unchanged: read them without a second validation
+    same = same_inputs(files, info["inputs"].get("fingerprint"))
+    if not same:
+        log.warning(
+            "explore: the input files changed since %s; showing them as they are now", run_dir
+        )
+    return scan_events(files, columns=info["config"]["input"]["columns"], validate=not same)
+
+
+@app.command()
+def explore(
+    ctx: typer.Context,
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `ringlens score`.")],
+    entity: Annotated[
+        str | None,
+        typer.Option("--entity", "-e", help="Ego view of this entity, e.g. creator:cr00042."),
+    ] = None,
+    ring: Annotated[str | None, typer.Option("--ring", "-r", help="View of this ring id.")] = None,
+    hops: Annotated[int, typer.Option(help="Ego view radius.")] = 2,
+    max_nodes: Annotated[
+        int | None, typer.Option(help="Node cap of the ego view (default: viz.max_nodes).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="HTML file to write (default: RUN/explore/<name>.html, kept across re-runs).",
+        ),
+    ] = None,
+) -> None:
+    """Write an interactive view of one entity's neighbourhood (ego view) or of one ring.
+
+    Example: [bold]ringlens explore out/demo --entity creator:cr00042 --hops 2[/]
+    """
+
+    st: CliState = ctx.obj
+
+    def run() -> None:
+        _check(entity, ring, hops, max_nodes)
+        rd, info = _run_info(run_dir)
+        cfg = st.settings()
+        rings = pl.read_parquet(rd / "rings.parquet")
+        members: list[str] = []
+        if ring is not None:
+            row = rings.filter(pl.col("ring_id") == ring)
+            if row.height == 0:
+                raise InputError(f"no ring {ring!r} in {run_dir}/rings.parquet")
+            members = row["members"].item().to_list()
+        with st.step("load run"):
+            lf = _events(info, run_dir)
+            # only the events the view needs (a few filtered scans), not the whole graph
+            if entity is not None:
+                g = build_graph(ego_events(lf, entity, hops=hops))
+            else:
+                g = build_graph(ring_events(lf, members))
+            scored = pl.read_parquet(rd / "entities.parquet")
+        if entity is not None:
+            with st.step("ego view"):
+                view = ego_network(
+                    g,
+                    entity,
+                    hops=hops,
+                    max_nodes=cfg.viz.max_nodes if max_nodes is None else max_nodes,
+                    scored=scored,
+                )
+            target = output or (Path(run_dir) / "explore" / f"ego_{safe_filename(entity)}.html")
+        else:
+            nodes, edges, note = ring_neighbourhood(g, members, scored=scored)
+            view = ring_view(
+                nodes, edges, title=f"ring {ring}", evidence=ring_evidence(g, members), note=note
+            )
+            target = output or (Path(run_dir) / "explore" / ring_filename(str(ring)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        view.save(target)
+        st.say(f"wrote {plain(target)} — open {plain(target.resolve().as_uri())}")
+
+    st.guarded(run)

@@ -1,0 +1,169 @@
+"""``ringlens score``: the nightly job (find rings, score, write the queue)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ringlens.cli.app import CliState, app, out, plain
+from ringlens.exceptions import InputError
+from ringlens.pipeline import RunResult
+from ringlens.pipeline import run as run_pipeline
+from ringlens.pipeline.inputs import resolve_run_inputs, use_streaming
+
+
+@app.command()
+def score(
+    ctx: typer.Context,
+    events: Annotated[
+        Path,
+        typer.Argument(
+            help="Events: a file, a folder of files, or a folder made by `ringlens synth`."
+        ),
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Run folder to write (re-runs keep reviewers' work)."),
+    ],
+    entities: Annotated[
+        Path | None, typer.Option(help="Entities table (default: entities.* beside the events).")
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labels table: confirmed / cleared (default: labels.* beside the events)."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy TOML (default: the policy shipped with ringlens).")
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="Queue database: a SQLite path or postgresql:// URL (default: OUT/queue.sqlite).",
+            envvar="RINGLENS_DATABASE_URL",
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default from config: 0).")] = None,
+    views: Annotated[
+        bool, typer.Option("--views/--no-views", help="Write the HTML ring views and run report.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    engine: Annotated[
+        str, typer.Option(help="local (this machine) or spark (PySpark; see docs/scaling.md).")
+    ] = "local",
+    master: Annotated[
+        str, typer.Option(help="Spark master URL, with --engine spark.")
+    ] = "local[2]",
+    memory_limit_gb: Annotated[
+        float | None,
+        typer.Option(
+            "--memory-limit-gb",
+            help="Memory ceiling (GB): stream large inputs, stop cleanly above it.",
+        ),
+    ] = None,
+) -> None:
+    """Score events: find rings, score entities, and write the enforcement queue.
+
+    Writes OUT/rings.parquet, entities.parquet, queue.parquet (+ queue.csv, queue.jsonl),
+    run.json, viz/index.html and the queue database OUT/queue.sqlite.
+
+    Example: [bold]ringlens score graphs/demo --out out/demo[/]
+    """
+
+    st: CliState = ctx.obj
+
+    def run() -> None:
+        cfg = st.settings(
+            {
+                "detect.seed": seed,
+                "viz.enabled": None if views else False,
+                "run.memory_limit_gb": memory_limit_gb,
+            }
+        )
+        if engine not in ("local", "spark"):
+            raise InputError(f"--engine: expected local or spark, got {engine!r}")
+        common: dict[str, Any] = dict(
+            out_dir=out_dir,
+            entities=entities,
+            labels=labels,
+            config=cfg,
+            policy=policy,
+            database=database,
+            progress=st.step,
+        )
+        limit = float(cfg.run.memory_limit_gb)
+        streaming = engine == "local" and limit > 0 and _streams(events, cfg)
+        with st.memory_ceiling(limit, streaming=streaming):
+            if engine == "spark":
+                from ringlens.spark.run import run_spark  # pyspark: only with --engine spark
+
+                res = run_spark(events, master=master, **common)
+            else:
+                res = run_pipeline(events, **common)
+        if as_json:
+            sys.stdout.write(json.dumps(res.report, indent=2, default=str, sort_keys=True) + "\n")
+            return
+        if not st.quiet:
+            _summary(st, res, out_dir)
+
+    st.guarded(run)
+
+
+def _streams(events: Path, cfg: Any) -> bool:
+    """Will the local engine stream this input? (for the memory ceiling's hint)"""
+    try:
+        return use_streaming(list(resolve_run_inputs(events).events), cfg)
+    except InputError:
+        return False  # the run itself reports the bad input
+
+
+def _summary(st: CliState, res: RunResult, out_dir: Path) -> None:
+    rep = res.report
+    c = rep["counts"]
+    out.print(
+        f"[bold]{c['events']:,}[/] events · {c['nodes']:,} nodes · "
+        f"[bold]{c['rings']}[/] rings · [bold]{c['queue']:,}[/] queue items  ([dim]{plain(rep['run_id'])}[/])"
+    )
+    t = Table(title="rings by pattern")
+    t.add_column("pattern")
+    t.add_column("rings", justify="right")
+    t.add_column("top risk", justify="right")
+    for pattern, n in sorted(c["rings_by_pattern"].items()):
+        top: Any = res.rings.filter(res.rings["pattern"] == pattern)["risk_score"].max()
+        t.add_row(plain(pattern), str(n), f"{top:.0f}")
+    out.print(t)
+    t = Table(title="queue by action")
+    t.add_column("action")
+    t.add_column("items", justify="right")
+    for action, n in rep["policy"]["queued"].items():
+        t.add_row(plain(action), f"{n:,}")
+    out.print(t)
+    over = rep["policy"].get("over_capacity") or {}
+    if over:
+        st.say(
+            "over capacity (not queued): "
+            + ", ".join(f"{plain(k)}: {v:,}" for k, v in over.items())
+        )
+    db = rep.get("database")
+    if db:
+        st.say(
+            f"queue database {plain(db['target'])}: {db.get('inserted', 0)} new, {db.get('updated', 0)} updated, "
+            f"{db.get('suppressed_dismissed', 0)} dismissed kept out"
+        )
+    if res.rings.height:
+        top = res.rings.row(0, named=True)
+        st.say(
+            f"top ring: {plain(top['ring_id'])} ({plain(top['pattern'])}, risk {top['risk_score']:.0f}, {top['size']} members)"
+        )
+    report = out_dir / "viz" / "index.html"
+    if report.is_file():
+        st.say(f"report: {plain(report.absolute().as_uri())}")
+    st.say(
+        f"outputs: {plain(out_dir)}/ (queue.parquet, queue.csv, rings.parquet, entities.parquet, run.json)"
+    )

@@ -1,0 +1,275 @@
+"""The whole job: events → graph → detectors → rings → scores → policy → queue → outputs.
+
+:func:`detect` runs the registry's graph-stage detectors and returns ring candidates and
+entity signals; :func:`score` does everything in memory and returns a
+:class:`~ringlens.pipeline.result.RunResult`; :func:`run` also writes the run folder
+(all-or-nothing), the queue database (one transaction, reviewers' work kept) and the
+investigator views.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import polars as pl
+
+from ringlens.config import Config
+from ringlens.graph import EventGraph, build_graph
+from ringlens.io import load_entities, load_events, load_labels, scan_events
+from ringlens.pipeline.context import RunContext
+from ringlens.pipeline.inputs import fingerprint, resolve_run_inputs, run_id_for, use_streaming
+from ringlens.pipeline.outputs import evidence_links, write_outputs
+from ringlens.pipeline.registry import DetectInput, Found, detectors
+from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
+from ringlens.pipeline.timing import Progress, Timer
+from ringlens.rings.core import build_rings
+from ringlens.rings.expand import expand_candidates, split_candidates
+from ringlens.risk.model import SIGNAL_SCHEMA, resolve_weights, score_entities, score_rings
+from ringlens.risk.policy import Policy, apply_policy, load_policy
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Timer", "detect", "run", "score"]
+
+
+def detect(
+    graph: EventGraph,
+    *,
+    config: Config | None = None,
+    entities: pl.DataFrame | None = None,
+    labels: pl.DataFrame | None = None,
+    timer: Callable[[str], Any] | None = None,
+    context: RunContext | None = None,
+) -> Detections:
+    """Run every graph-stage detector of the registry; return ring candidates and entity
+    signals (see :mod:`ringlens.pipeline.registry` and :mod:`ringlens.risk`).
+
+    With a ``context`` (``graph`` is part of a larger run) the run-wide quantities it
+    carries replace the ones this part would compute from its own events.
+
+    Examples
+    --------
+    >>> from ringlens.synth import SynthConfig, generate
+    >>> data = generate(SynthConfig(n_events=20_000, rings_per_pattern=1, seed=11))
+    >>> det = detect(build_graph(data.events), entities=data.entities)
+    >>> det.candidates.columns, sorted(det.signals["reason"].unique())[:2]
+    (['detector', 'candidate', 'key', 'strength'], ['lockstep_clicks', 'lockstep_engagement'])
+    """
+    inp = DetectInput(
+        graph=graph, config=config or Config(), entities=entities, labels=labels, context=context
+    )
+    if timer is not None:
+        inp = replace(inp, timer=timer)
+    found = Found.concat([d.detect(inp) for d in detectors("graph")])
+    signals = (
+        found.signals.group_by("key", "reason").agg(pl.col("strength").max()).sort("key", "reason")
+    )
+    return Detections(candidates=found.candidates, signals=signals, counts=dict(found.counts))
+
+
+def _rings(
+    graph: EventGraph,
+    det: Detections,
+    *,
+    cfg: Config,
+    entities: pl.DataFrame | None,
+    context: RunContext | None,
+    timer: Timer,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Candidates → rings; returns the rings, their membership and the ring-stage signals."""
+    d = cfg.detect
+    with timer("expand candidates"):
+        cands = split_candidates(graph, det.candidates, min_size=d.min_ring_size)
+        cands = expand_candidates(
+            graph, cands, window=d.window, max_target_degree=cfg.graph.max_target_degree
+        )
+    with timer("rings"):
+        rings = build_rings(
+            graph,
+            cands,
+            entities=entities,
+            min_size=d.min_ring_size,
+            burst_window=d.window,
+            background=None if context is None else context.background,
+            first_ts=None if context is None else context.first_ts,
+        )
+    inp = DetectInput(
+        graph=graph, config=cfg, entities=entities, membership=rings.membership, timer=timer
+    )
+    ring_signals = Found.concat([x.detect(inp) for x in detectors("rings")]).signals
+    return rings.rings, rings.membership, ring_signals
+
+
+def score(
+    events: pl.DataFrame | pl.LazyFrame | EventGraph,
+    *,
+    entities: pl.DataFrame | None = None,
+    labels: pl.DataFrame | None = None,
+    config: Config | None = None,
+    policy: Policy | None = None,
+    run_id: str | None = None,
+    progress: Progress | None = None,
+    context: RunContext | None = None,
+) -> RunResult:
+    """Score events in memory: rings, entities and the queue (nothing is written).
+
+    ``config`` defaults to the built-in settings (``Config()``; read a file and the
+    environment with :func:`ringlens.load_config`), ``policy`` to the shipped policy.
+    ``context`` is for scoring part of a larger run (the Spark engine's partitions): the
+    run-wide quantities it carries replace the ones this part would compute from its own
+    events (see :mod:`ringlens.pipeline.context`).
+
+    Examples
+    --------
+    >>> from ringlens.synth import SynthConfig, generate
+    >>> data = generate(SynthConfig(n_events=20_000, rings_per_pattern=1, seed=11))
+    >>> res = score(data.events, entities=data.entities, labels=data.labels)
+    >>> res.rings.height > 0 and res.queue.columns[:3] == ["queue_item_id", "entity_type", "entity_id"]
+    True
+    """
+    cfg = config or Config()
+    pol = policy or load_policy()
+    weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
+    timer = Timer(progress)
+    if isinstance(events, EventGraph):
+        graph = events
+    else:
+        with timer("build graph"):
+            graph = build_graph(events)
+    det = detect(graph, config=cfg, entities=entities, labels=labels, timer=timer, context=context)
+    rings, membership, ring_signals = _rings(
+        graph, det, cfg=cfg, entities=entities, context=context, timer=timer
+    )
+    signals = pl.concat([det.signals, ring_signals.cast(SIGNAL_SCHEMA)])
+    with timer("score"):
+        rings_scored = score_rings(rings, membership, signals, weights=weights)
+        ents = _scored_entities(signals, rings_scored, membership, graph, entities, weights)
+    rid = run_id or run_id_for(
+        config=cfg,
+        policy=pol,
+        n_nodes=graph.n_nodes,
+        n_edges=graph.n_edges,
+        n_events=graph.events.height,
+    )
+    with timer("policy"):
+        queue, qreport = apply_policy(
+            ents,
+            rings_scored,
+            pol,
+            run_id=rid,
+            labels=labels,
+            evidence=evidence_links(rings_scored, cfg),
+        )
+    report = build_report(
+        run_id=rid,
+        seed=cfg.detect.seed,
+        counts={"events": graph.events.height, "nodes": graph.n_nodes, "edges": graph.n_edges},
+        candidates=det.counts,
+        rings=rings_scored,
+        entities=ents,
+        queue=queue,
+        policy_source=pol.source,
+        policy_report=qreport,
+        timings=timer.timings,
+        memory_mib=timer.memory,
+    )
+    return RunResult(
+        rings=ring_output(rings_scored),
+        entities=ents,
+        queue=queue,
+        report=report,
+        graph=graph,
+        membership=membership,
+    )
+
+
+def _scored_entities(
+    signals: pl.DataFrame,
+    rings: pl.DataFrame,
+    membership: pl.DataFrame,
+    graph: EventGraph,
+    entities: pl.DataFrame | None,
+    weights: dict[str, float],
+) -> pl.DataFrame:
+    """Scored entities with their market and display name from the entities table."""
+    ents = score_entities(
+        signals, rings=rings, membership=membership, weights=weights, nodes=graph.nodes
+    )
+    if entities is not None and entities.height:
+        return ents.join(
+            entities.select("entity_type", "entity_id", "market", "display_name"),
+            on=["entity_type", "entity_id"],
+            how="left",
+        )
+    return ents.with_columns(
+        pl.lit(None, dtype=pl.String).alias("market"),
+        pl.lit(None, dtype=pl.String).alias("display_name"),
+    )
+
+
+def run(
+    events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    out_dir: str | os.PathLike[str],
+    entities: str | os.PathLike[str] | None = None,
+    labels: str | os.PathLike[str] | None = None,
+    config: Config | None = None,
+    policy: str | os.PathLike[str] | Policy | None = None,
+    database: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Read inputs, score, and write the run folder, queue sinks, database and views.
+
+    ``entities`` and ``labels`` default to ``entities.*`` / ``labels.*`` next to the events
+    when ``events`` is a folder that holds them (as ``ringlens synth`` writes). ``config``
+    defaults to the built-in settings (``Config()``), ``policy`` to the shipped policy,
+    ``database`` to ``export.database``.
+    """
+    cfg = config or Config()
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    timer = Timer(progress)
+    with timer("ingest"):
+        inputs = resolve_run_inputs(events, entities=entities, labels=labels)
+        files = list(inputs.events)
+        streaming = use_streaming(files, cfg)
+        columns = dict(cfg.input.columns)
+        lf: pl.DataFrame | pl.LazyFrame = (
+            scan_events(files, columns=columns)
+            if streaming
+            else load_events(files, columns=columns)
+        )
+        ent_df = load_entities(inputs.entities) if inputs.entities is not None else None
+        lab_df = load_labels(inputs.labels) if inputs.labels is not None else None
+        fp = fingerprint(files)
+    with timer("build graph"):
+        graph = build_graph(lf, streaming=streaming)
+    res = score(
+        graph,
+        entities=ent_df,
+        labels=lab_df,
+        config=cfg,
+        policy=pol,
+        run_id=run_id_for(config=cfg, policy=pol, fingerprint=fp),
+        progress=progress,
+    )
+    report = dict(res.report)
+    report["timings"] = {**timer.timings, **report["timings"]}
+    report["memory_mib"] = {**timer.memory, **report["memory_mib"]}
+    report["inputs"] = inputs.to_dict(fp)
+    report["config"] = cfg.to_dict()
+    report["config_sources"] = list(cfg.sources)
+    # "export" is shown as one step; run.json times its parts without overlap: "write
+    # files", "views", and (only in the returned report: it runs after run.json is
+    # committed) "database"
+    with timer("export"):
+        return write_outputs(
+            replace(res, report=report),
+            out_dir=out_dir,
+            config=cfg,
+            database=database,
+            progress=progress,
+        )

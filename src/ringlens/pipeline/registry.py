@@ -1,0 +1,165 @@
+"""The detector registry: every detector the run uses, behind one interface.
+
+A detector declares its ``name``, its ``stage`` (``"graph"``: it reads the event graph and
+proposes ring candidates and/or entity signals; ``"rings"``: it reads the rings the graph
+stage produced and adds entity signals), the reason codes it emits, and the event
+**families** it consumes (filters on action, actor type and target type, for the run's
+coverage report); :meth:`Detector.detect` returns a :class:`Found`. The run
+(:func:`ringlens.pipeline.detect`) iterates the registry in ``order``.
+
+Adding a detector is one file in :mod:`ringlens.pipeline.detectors`: a subclass of
+:class:`Detector` decorated with :func:`register` (the package imports every module in it).
+The algorithms themselves live in :mod:`ringlens.detect` and know nothing of the run; a
+registry member only chooses what to run them on, with which settings, and turns their
+groups into candidates and signals.
+
+Examples
+--------
+>>> [d.name for d in detectors("graph")][:2]
+['lockstep', 'shared_attributes']
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import polars as pl
+
+from ringlens.config import Config
+from ringlens.graph import EventGraph
+from ringlens.pipeline.context import RunContext
+from ringlens.rings.core import CANDIDATE_SCHEMA
+from ringlens.risk.model import SIGNAL_SCHEMA
+
+__all__ = [
+    "CANDIDATE_SCHEMA",
+    "SIGNAL_SCHEMA",
+    "DetectInput",
+    "Detector",
+    "Family",
+    "Found",
+    "candidates_from",
+    "detectors",
+    "register",
+]
+
+Timer = Callable[[str], AbstractContextManager[Any]]
+
+
+@dataclass(frozen=True)
+class Family:
+    """The events a detector run consumes: ``None`` = any action / actor type / target type."""
+
+    actions: tuple[str, ...] | None = None
+    actor_types: tuple[str, ...] | None = None
+    target_types: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DetectInput:
+    """What every detector may read.
+
+    ``context`` is set when ``graph`` is part of a larger run (the Spark engine's
+    partitions): run-wide quantities replace the part's own (see
+    :mod:`ringlens.pipeline.context`). ``membership`` (``key, ring_id``) is the rings'
+    membership, given to the ``"rings"`` stage.
+    """
+
+    graph: EventGraph
+    config: Config
+    entities: pl.DataFrame | None = None
+    labels: pl.DataFrame | None = None
+    context: RunContext | None = None
+    membership: pl.DataFrame | None = None
+    timer: Timer = field(default=lambda name: nullcontext())
+
+
+@dataclass(frozen=True)
+class Found:
+    """A detector's output: ring candidates (:data:`CANDIDATE_SCHEMA`), entity signals
+    (:data:`SIGNAL_SCHEMA`) and counts for ``run.json`` (``counts.candidates``)."""
+
+    candidates: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CANDIDATE_SCHEMA))
+    signals: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIGNAL_SCHEMA))
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @staticmethod
+    def concat(parts: Sequence[Found]) -> Found:
+        """One :class:`Found` of several, in order."""
+        cands = [p.candidates for p in parts if p.candidates.height]
+        sigs = [p.signals for p in parts if p.signals.height]
+        counts: dict[str, int] = {}
+        for p in parts:
+            counts.update(p.counts)
+        return Found(
+            candidates=pl.concat([c.cast(CANDIDATE_SCHEMA) for c in cands])
+            if cands
+            else pl.DataFrame(schema=CANDIDATE_SCHEMA),
+            signals=pl.concat([s.cast(SIGNAL_SCHEMA) for s in sigs])
+            if sigs
+            else pl.DataFrame(schema=SIGNAL_SCHEMA),
+            counts=counts,
+        )
+
+
+class Detector:
+    """Base of the registry's members (see the module docstring)."""
+
+    #: unique name (``run.json``, the coverage report, ``--detectors``)
+    name: ClassVar[str] = ""
+    #: ``"graph"`` (before rings are built) or ``"rings"`` (after)
+    stage: ClassVar[str] = "graph"
+    #: position in the run (lower first; ties by name)
+    order: ClassVar[int] = 100
+    #: the reason codes this detector emits
+    reasons: ClassVar[tuple[str, ...]] = ()
+
+    def families(self, inp: DetectInput) -> list[Family]:
+        """The event families the detector consumes on this input (default: none)."""
+        return []
+
+    def detect(self, inp: DetectInput) -> Found:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, type[Detector]] = {}
+
+
+def register(cls: type[Detector]) -> type[Detector]:
+    """Class decorator: add a detector to the registry (its ``name`` must be unique)."""
+    if not cls.name or cls.stage not in ("graph", "rings"):
+        raise ValueError(f"{cls.__name__}: a detector needs a name and a stage graph|rings")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"detector {cls.name!r} is registered twice")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_builtin() -> None:
+    import ringlens.pipeline.detectors as pkg
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)):
+        importlib.import_module(f"{pkg.__name__}.{mod}")
+
+
+def detectors(stage: str | None = None) -> Iterator[Detector]:
+    """The registered detectors of ``stage`` (all when None), in run order."""
+    _load_builtin()
+    for cls in sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name)):
+        if stage is None or cls.stage == stage:
+            yield cls()
+
+
+def candidates_from(groups: pl.DataFrame, detector: str) -> pl.DataFrame:
+    """Candidate rows (:data:`CANDIDATE_SCHEMA`) from ``candidate, key, strength`` rows."""
+    return groups.select(
+        pl.lit(detector).alias("detector"),
+        pl.col("candidate").cast(pl.String),
+        pl.col("key").cast(pl.String),
+        pl.col("strength").cast(pl.Float64).clip(0.0, 1.0),
+    )

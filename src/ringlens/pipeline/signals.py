@@ -1,0 +1,148 @@
+"""Entity-signal rules: one small function per rule, used by both engines.
+
+Each returns a signal frame (``key, reason, strength``; :data:`SIGNAL_SCHEMA`):
+
+==========================  ============================================================
+reason                      rule
+==========================  ============================================================
+``new_account``             created less than :data:`NEW_ACCOUNT_DAYS` before the first event
+``prior_violations``        ``1 − 0.5^n`` for ``n`` earlier violations
+``near_confirmed_bad``      among accounts (not seeds), personalised PageRank from the
+                            confirmed labels in the top :data:`NEAR_TOP_SHARE` of the
+                            ranking and above the unpersonalised PageRank (lift > 1)
+==========================  ============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from ringlens.graph import node_key
+from ringlens.risk.model import SIGNAL_SCHEMA
+
+__all__ = [
+    "ACCOUNT_TYPES",
+    "NEAR_TOP_SHARE",
+    "NEW_ACCOUNT_DAYS",
+    "SIGNAL_SCHEMA",
+    "account_keys",
+    "confirmed_seeds",
+    "near_confirmed_bad",
+    "new_account",
+    "prior_violations",
+]
+
+#: An account created less than this many days before the data starts is new.
+NEW_ACCOUNT_DAYS = 60
+#: ``near_confirmed_bad``: the share of accounts at the top of the PageRank ranking.
+NEAR_TOP_SHARE = 0.01
+#: Node types ranked by personalised PageRank (accounts, as opposed to things acted on).
+ACCOUNT_TYPES: tuple[str, ...] = ("creator", "buyer", "seller")
+
+
+def account_keys(types: Sequence[str] = ACCOUNT_TYPES) -> pl.Expr:
+    """True for node keys (column ``key``) of an account type.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"key": ["buyer:1", "product:2"]}).filter(account_keys())["key"].to_list()
+    ['buyer:1']
+    """
+    return pl.col("key").str.contains(f"^({'|'.join(types)}):")
+
+
+def _entity_keys(entities: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
+    """Entities with their node ``key``, limited to nodes of the graph."""
+    ent = entities.select(node_key("entity_type", "entity_id"), "created_at", "prior_violations")
+    return ent.join(nodes.select("key"), on="key", how="semi")
+
+
+def new_account(entities: pl.DataFrame, *, nodes: pl.DataFrame, first_ts: datetime) -> pl.DataFrame:
+    """``new_account`` (strength 1) for accounts created at most :data:`NEW_ACCOUNT_DAYS`
+    before ``first_ts``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    >>> ent = pl.DataFrame({"entity_type": ["buyer", "buyer"], "entity_id": ["1", "2"],
+    ...     "created_at": [datetime(2024, 5, 1, tzinfo=timezone.utc), datetime(2020, 1, 1, tzinfo=timezone.utc)],
+    ...     "prior_violations": [0, 0]})
+    >>> new_account(ent, nodes=pl.DataFrame({"key": ["buyer:1", "buyer:2"]}), first_ts=t)["key"].to_list()
+    ['buyer:1']
+    """
+    ent = _entity_keys(entities, nodes)
+    new = ent.filter(pl.col("created_at") >= first_ts - timedelta(days=NEW_ACCOUNT_DAYS))
+    return new.select(
+        "key", pl.lit("new_account").alias("reason"), pl.lit(1.0).alias("strength")
+    ).cast(SIGNAL_SCHEMA)
+
+
+def prior_violations(entities: pl.DataFrame, *, nodes: pl.DataFrame) -> pl.DataFrame:
+    """``prior_violations`` with strength ``1 − 0.5^n`` for accounts with ``n > 0``."""
+    ent = _entity_keys(entities, nodes).filter(pl.col("prior_violations") > 0)
+    return ent.select(
+        "key",
+        pl.lit("prior_violations").alias("reason"),
+        (1.0 - pl.lit(0.5).pow(pl.col("prior_violations").cast(pl.Float64))).alias("strength"),
+    ).cast(SIGNAL_SCHEMA)
+
+
+def confirmed_seeds(labels: pl.DataFrame | None, *, nodes: pl.DataFrame) -> list[str]:
+    """Node keys of the entities labelled ``confirmed`` that are nodes of the graph."""
+    if labels is None:
+        return []
+    return (
+        labels.filter(pl.col("label") == "confirmed")
+        .select(node_key("entity_type", "entity_id"))
+        .join(nodes.select("key"), on="key", how="semi")["key"]
+        .to_list()
+    )
+
+
+def near_confirmed_bad(top: pl.DataFrame, *, n_accounts: int) -> pl.DataFrame:
+    """The ``near_confirmed_bad`` signal from the highest-ranked accounts.
+
+    Accounts (seeds excluded) are ranked by personalised PageRank (``rank("average") /
+    n_accounts``); the top :data:`NEAR_TOP_SHARE` with ``ppr_lift > 1`` are flagged, with
+    strength rising from 0.2 to 1 towards the top. Only the top of the ranking matters, so
+    ``top`` need only hold the accounts whose ``ppr`` is at least some threshold (every
+    account at or above it, with ``key, ppr, ppr_lift``); the average rank of a value ``v``
+    is ``n - (#values >= v) + (#values == v + 1) / 2``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> top = pl.DataFrame({"key": ["buyer:1", "buyer:2"], "ppr": [0.5, 0.2], "ppr_lift": [3.0, 2.0]})
+    >>> [(k, round(s, 6)) for k, _, s in near_confirmed_bad(top, n_accounts=200).rows()]
+    [('buyer:1', 1.0), ('buyer:2', 0.5)]
+    """
+    if top.height == 0 or n_accounts == 0:
+        return pl.DataFrame(schema=SIGNAL_SCHEMA)
+    cut = 1.0 - NEAR_TOP_SHARE
+    ge = top.group_by("ppr").agg(pl.len().alias("_eq")).sort("ppr", descending=True)
+    ge = ge.with_columns(pl.col("_eq").cum_sum().alias("_ge"))
+    ranked = top.join(ge, on="ppr").with_columns(
+        (
+            (pl.lit(n_accounts, dtype=pl.Float64) - pl.col("_ge").cast(pl.Float64))
+            + (pl.col("_eq").cast(pl.Float64) + 1.0) / 2.0
+        ).alias("_rank")
+    )
+    pct = pl.col("_rank") / float(n_accounts)
+    near = ranked.with_columns(pct.alias("pct")).filter(
+        (pl.col("pct") >= cut) & (pl.col("ppr_lift") > 1.0)
+    )
+    return (
+        near.select(
+            "key",
+            pl.lit("near_confirmed_bad").alias("reason"),
+            ((pl.col("pct") - cut) / NEAR_TOP_SHARE).clip(0.2, 1.0).alias("strength"),
+        )
+        .cast(SIGNAL_SCHEMA)
+        .sort("key")
+    )
