@@ -29,7 +29,9 @@ from typing import Any, ClassVar
 from ringlens.exceptions import ConfigError
 
 __all__ = [
+    "ACTION_ROLES",
     "DEFAULTS",
+    "ENTITY_ROLES",
     "Config",
     "DetectSettings",
     "ExportSettings",
@@ -38,11 +40,39 @@ __all__ = [
     "RunSettings",
     "ScoreSettings",
     "VizSettings",
+    "VocabularySettings",
     "load_config",
+    "load_vocabulary",
     "parse_duration",
+    "role_table",
 ]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+#: What an action does: the roles ``[vocabulary.actions]`` maps a platform's names to.
+ACTION_ROLES: tuple[str, ...] = (
+    "engagement",  # reactions to content, items, lives: like, comment, share
+    "purchase",  # buying an item
+    "review",  # a review or rating of an item or an account
+    "click",  # clicks on links: affiliate, ads
+    "follow",  # account -> account: follow, subscribe
+    "gift",  # gifts, tips, payments to an account or a live
+    "claim",  # claiming or redeeming a coupon, voucher, promotion
+    "login",  # account -> device
+    "payout",  # account -> payout account
+    "own",  # ownership: post content, list a product, host a live
+    "view",  # passive views, watching
+)
+#: What an entity type is: the roles ``[vocabulary.entities]`` maps a platform's names to.
+ENTITY_ROLES: tuple[str, ...] = (
+    "account",  # acts and can be enforced on
+    "item",  # products, listings, SKUs
+    "content",  # posts, videos
+    "live",  # live sessions, streams
+    "device",
+    "payout_account",
+    "coupon",  # coupons, vouchers, promo codes
+)
 
 #: Longest duration a setting may hold (100 years): beyond it ``timedelta`` overflows.
 MAX_DURATION_S = 100 * 365 * 86400
@@ -94,13 +124,23 @@ def _setting(
     hi: float | None = None,
     choices: tuple[str, ...] | None = None,
     duration: bool = False,
+    roles: tuple[str, ...] | None = None,
 ) -> Any:
     """A settings field: its default and the checks a value must pass."""
-    meta = {"lo": lo, "hi": hi, "choices": choices, "duration": duration}
+    meta = {"lo": lo, "hi": hi, "choices": choices, "duration": duration, "roles": roles}
     if isinstance(default, Mapping):
         frozen = MappingProxyType(dict(default))
         return field(default_factory=lambda: frozen, metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def _plain(v: Any) -> Any:
+    """Settings values as plain dicts and lists (for JSON and TOML)."""
+    if isinstance(v, Mapping):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, tuple):
+        return [_plain(x) for x in v]
+    return v
 
 
 class _Section:
@@ -109,13 +149,7 @@ class _Section:
     NAME: ClassVar[str] = ""
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            v = getattr(self, f.name)
-            out[f.name] = (
-                dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, tuple) else v
-            )
-        return out
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -198,6 +232,48 @@ class RunSettings(_Section):
     streaming_threshold_mb: int = _setting(256, lo=0)
 
 
+def role_table(value: Mapping[str, Any], roles: tuple[str, ...], where: str) -> Mapping[str, Any]:
+    """A ``role = [names]`` table, checked: known roles, lists of non-empty names, no name
+    with two roles (names compared case- and whitespace-insensitively)."""
+    seen: dict[str, str] = {}
+    out = {}
+    for role, names in value.items():
+        if role not in roles:
+            raise ConfigError(
+                f"{where}: unknown role {role!r} (expected one of {', '.join(roles)})"
+            )
+        if not isinstance(names, list | tuple) or not all(
+            isinstance(n, str) and n.strip() for n in names
+        ):
+            raise ConfigError(f"{where}.{role}: expected a list of names, got {names!r}")
+        for n in names:
+            key = " ".join(n.split()).lower()
+            if seen.get(key, role) != role:
+                raise ConfigError(
+                    f"{where}: {n!r} has two roles ({seen[key]!r} and {role!r}); give it one"
+                )
+            seen[key] = role
+        out[role] = tuple(names)
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True)
+class VocabularySettings(_Section):
+    """``[vocabulary]``: a platform's action and entity-type names mapped to roles.
+
+    An empty table means the built-in vocabulary of the bundled data
+    (:data:`ringlens.pipeline.vocabulary.DEFAULT_VOCABULARY`); a table given replaces it.
+    """
+
+    NAME: ClassVar[str] = "vocabulary"
+    #: role -> action names, e.g. ``purchase = ["checkout"]``
+    actions: Mapping[str, tuple[str, ...]] = _setting({}, roles=ACTION_ROLES)
+    #: role -> entity-type names, e.g. ``account = ["viewer", "host"]``
+    entities: Mapping[str, tuple[str, ...]] = _setting({}, roles=ENTITY_ROLES)
+    #: unmapped action names stop the run (exit 2) instead of a warning
+    strict: bool = _setting(False)
+
+
 _SECTIONS: tuple[type[_Section], ...] = (
     InputSettings,
     GraphSettings,
@@ -206,6 +282,7 @@ _SECTIONS: tuple[type[_Section], ...] = (
     ExportSettings,
     VizSettings,
     RunSettings,
+    VocabularySettings,
 )
 
 
@@ -278,7 +355,10 @@ def _coerce(f: Any, value: Any, where: str, *, from_env: bool) -> Any:
         value = tuple(value) if ok else value
     else:
         ok = isinstance(value, Mapping)
-        value = MappingProxyType(dict(value)) if ok else value
+        if ok and f.metadata.get("roles"):
+            value = role_table(value, f.metadata["roles"], where)
+        elif ok:
+            value = MappingProxyType(dict(value))
     if not ok:
         raise ConfigError(f"{where}: expected {_typename(default)}, got {value!r}")
     _check_range(f, value, where)
@@ -297,6 +377,8 @@ def _check_range(f: Any, value: Any, where: str) -> None:
         raise ConfigError(f"{where}: expected one of {', '.join(meta['choices'])}, got {value!r}")
     if meta.get("duration"):
         parse_duration(value, key=where)
+    if meta.get("roles"):
+        role_table(value, meta["roles"], where)
 
 
 @dataclass(frozen=True)
@@ -320,6 +402,7 @@ class Config:
     export: ExportSettings = field(default_factory=ExportSettings)
     viz: VizSettings = field(default_factory=VizSettings)
     run: RunSettings = field(default_factory=RunSettings)
+    vocabulary: VocabularySettings = field(default_factory=VocabularySettings)
     #: where the values came from, in order (``run.json`` records it)
     sources: tuple[str, ...] = ("defaults",)
 
@@ -381,17 +464,34 @@ def _read_toml(p: Path) -> dict[str, Any]:
         raise ConfigError(f"{p}: cannot be read: {exc}") from None
 
 
+def load_vocabulary(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A vocabulary file: a ``[vocabulary]`` table, or its ``[actions]`` / ``[entities]``
+    tables at the top level (as ``ringlens synth`` writes ``vocabulary.toml``)."""
+    p = Path(path)
+    raw = _read_toml(p)
+    table = raw.get("vocabulary", raw)
+    extra = sorted(set(raw) - {"vocabulary"}) if "vocabulary" in raw else []
+    if not isinstance(table, Mapping) or extra:
+        raise ConfigError(
+            f"{p}: expected a [vocabulary] table (or [actions] and [entities] tables)"
+        )
+    return {"vocabulary": dict(table)}
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     cwd: bool = True,
+    vocabulary: str | os.PathLike[str] | None = None,
 ) -> Config:
-    """Defaults ← ``path`` (TOML) ← ``RINGLENS_SECTION__KEY`` environment ← ``overrides``.
+    """Defaults ← ``path`` (TOML) ← ``vocabulary`` (TOML) ← ``RINGLENS_SECTION__KEY``
+    environment ← ``overrides``.
 
     Without ``path``, ``./ringlens.toml`` is read if it exists (``cwd=False`` skips it);
-    ``env`` defaults to ``os.environ`` (pass ``{}`` to ignore the environment).
+    ``env`` defaults to ``os.environ`` (pass ``{}`` to ignore the environment);
+    ``vocabulary`` is a vocabulary file (:func:`load_vocabulary`).
 
     Examples
     --------
@@ -407,6 +507,8 @@ def load_config(
         p = Path("ringlens.toml")
     if p is not None:
         cfg = cfg.merged(_read_toml(p), source=str(p))
+    if vocabulary is not None:
+        cfg = cfg.merged(load_vocabulary(vocabulary), source=str(vocabulary))
     env = os.environ if env is None else env
     env_over: dict[str, dict[str, Any]] = {}
     for name, value in sorted(env.items()):

@@ -610,6 +610,58 @@ class EventGraph:
             .select("src", "dst", pl.exclude("src", "dst"))
         )
 
+    def families(self) -> pl.DataFrame:
+        """Events per family: ``actor_type, action, target_type, events, actors, targets``
+        (distinct actors and targets), most events first.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from datetime import datetime, timezone
+        >>> ev = pl.DataFrame({"actor_id": ["1", "1", "2"], "actor_type": "buyer",
+        ...     "target_id": ["p", "q", "p"], "target_type": "product", "action": "order",
+        ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc)})
+        >>> build_graph(ev).families().row(0)
+        ('buyer', 'order', 'product', 3, 2, 2)
+        """
+        # node types are few and the node table is sorted by type: a run id per type
+        code = self.nodes.select(pl.col("node_type").rle_id())["node_type"].to_numpy()
+        names = self.nodes["node_type"].unique(maintain_order=True)
+        ev = self.events
+        src = ev["src"].to_numpy()
+        dst = ev["dst"].to_numpy()
+        fam = pl.DataFrame(
+            {
+                "_a": pl.Series(code[src], dtype=pl.UInt32),
+                "action": ev["action"].cast(pl.String),
+                "_t": pl.Series(code[dst], dtype=pl.UInt32),
+                "src": ev["src"],
+                "dst": ev["dst"],
+            }
+        )
+        agg = fam.group_by("_a", "action", "_t").agg(
+            pl.len().alias("events"),
+            pl.col("src").n_unique().alias("actors"),
+            pl.col("dst").n_unique().alias("targets"),
+        )
+        lookup = pl.DataFrame({"_i": pl.Series(range(names.len()), dtype=pl.UInt32), "_n": names})
+        return (
+            agg.join(lookup.rename({"_i": "_a", "_n": "actor_type"}), on="_a")
+            .join(lookup.rename({"_i": "_t", "_n": "target_type"}), on="_t")
+            .select(
+                "actor_type",
+                "action",
+                "target_type",
+                pl.col("events").cast(pl.Int64),
+                pl.col("actors").cast(pl.Int64),
+                pl.col("targets").cast(pl.Int64),
+            )
+            .sort(
+                ["events", "actor_type", "action", "target_type"],
+                descending=[True, False, False, False],
+            )
+        )
+
     def stats(self, *, top: int = 10) -> dict[str, Any]:
         """Sizes by type, weak components and the top-degree nodes (for ``ringlens graph-stats``)."""
         import igraph as ig
