@@ -138,10 +138,12 @@ class CliState:
     config: Path | None = None
     current_step: str | None = None
 
-    def settings(self, overrides: dict[str, Any] | None = None) -> Config:
-        """The settings of this invocation: ``--config`` (or ./ringlens.toml), the
-        environment and ``overrides`` (the command's flags)."""
-        return load_config(self.config, overrides=overrides or {})
+    def settings(
+        self, overrides: dict[str, Any] | None = None, *, vocabulary: Path | None = None
+    ) -> Config:
+        """The settings of this invocation: ``--config`` (or ./ringlens.toml), a
+        ``--vocabulary`` file, the environment and ``overrides`` (the command's flags)."""
+        return load_config(self.config, overrides=overrides or {}, vocabulary=vocabulary)
 
     def say(self, message: str) -> None:
         """Print a line of output (Rich markup: escape data with :func:`plain`)."""

@@ -50,6 +50,21 @@ def score(
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default from config: 0).")] = None,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option(
+            help="Vocabulary file: your action and entity-type names mapped to roles "
+            "(a [vocabulary] table; see docs/concepts.md).",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool | None,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Stop (exit 2) when an action name is not in the vocabulary or no detector "
+            "reads it (vocabulary.strict).",
+        ),
+    ] = None,
     views: Annotated[
         bool, typer.Option("--views/--no-views", help="Write the HTML ring views and run report.")
     ] = True,
@@ -84,7 +99,9 @@ def score(
                 "detect.seed": seed,
                 "viz.enabled": None if views else False,
                 "run.memory_limit_gb": memory_limit_gb,
-            }
+                "vocabulary.strict": strict,
+            },
+            vocabulary=vocabulary,
         )
         if engine not in ("local", "spark"):
             raise InputError(f"--engine: expected local or spark, got {engine!r}")
@@ -144,6 +161,14 @@ def _summary(st: CliState, res: RunResult, out_dir: Path) -> None:
     for action, n in rep["policy"]["queued"].items():
         t.add_row(plain(action), f"{n:,}")
     out.print(t)
+    cov = rep.get("coverage")
+    if cov:
+        st.say(
+            f"coverage: {cov['events_covered']:,} of {cov['events']:,} events reached a detector; "
+            f"{len(cov['families'])} families, "
+            f"{len(cov['unmapped_actions'])} unmapped and {len(cov['uncovered_actions'])} "
+            "uncovered action name(s)"
+        )
     over = rep["policy"].get("over_capacity") or {}
     if over:
         st.say(

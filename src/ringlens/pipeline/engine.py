@@ -21,11 +21,13 @@ from ringlens.config import Config
 from ringlens.graph import EventGraph, build_graph
 from ringlens.io import load_entities, load_events, load_labels, scan_events
 from ringlens.pipeline.context import RunContext
+from ringlens.pipeline.coverage import coverage, family_roles
 from ringlens.pipeline.inputs import fingerprint, resolve_run_inputs, run_id_for, use_streaming
 from ringlens.pipeline.outputs import evidence_links, write_outputs
 from ringlens.pipeline.registry import DetectInput, Found, detectors
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.timing import Progress, Timer
+from ringlens.pipeline.vocabulary import Vocabulary
 from ringlens.rings.core import build_rings
 from ringlens.rings.expand import expand_candidates, split_candidates
 from ringlens.risk.model import SIGNAL_SCHEMA, resolve_weights, score_entities, score_rings
@@ -59,16 +61,40 @@ def detect(
     >>> det.candidates.columns, sorted(det.signals["reason"].unique())[:2]
     (['detector', 'candidate', 'key', 'strength'], ['lockstep_clicks', 'lockstep_engagement'])
     """
+    cfg = config or Config()
+    vocab = Vocabulary.from_settings(cfg.vocabulary)
     inp = DetectInput(
-        graph=graph, config=config or Config(), entities=entities, labels=labels, context=context
+        graph=graph,
+        config=cfg,
+        vocabulary=vocab,
+        families=family_roles(graph.families(), vocab),
+        entities=entities,
+        labels=labels,
+        context=context,
     )
     if timer is not None:
         inp = replace(inp, timer=timer)
-    found = Found.concat([d.detect(inp) for d in detectors("graph")])
+    graph_stage = list(detectors("graph"))
+    assert inp.families is not None
+    cov = coverage(
+        inp.families,
+        vocabulary=vocab,
+        consumed=[(d.name, fam) for d in graph_stage for fam in d.families(inp)],
+    )
+    if cfg.vocabulary.strict:
+        cov.check_strict()
+    for line in cov.summary():
+        log.warning("coverage: %s", line)
+    found = Found.concat([d.detect(inp) for d in graph_stage])
     signals = (
         found.signals.group_by("key", "reason").agg(pl.col("strength").max()).sort("key", "reason")
     )
-    return Detections(candidates=found.candidates, signals=signals, counts=dict(found.counts))
+    return Detections(
+        candidates=found.candidates,
+        signals=signals,
+        counts=dict(found.counts),
+        coverage=cov,
+    )
 
 
 def _rings(
@@ -177,6 +203,8 @@ def score(
         timings=timer.timings,
         memory_mib=timer.memory,
     )
+    if det.coverage is not None:
+        report["coverage"] = det.coverage.to_dict()
     return RunResult(
         rings=ring_output(rings_scored),
         entities=ents,

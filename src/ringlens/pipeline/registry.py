@@ -33,6 +33,7 @@ import polars as pl
 from ringlens.config import Config
 from ringlens.graph import EventGraph
 from ringlens.pipeline.context import RunContext
+from ringlens.pipeline.vocabulary import Vocabulary
 from ringlens.rings.core import CANDIDATE_SCHEMA
 from ringlens.risk.model import SIGNAL_SCHEMA
 
@@ -72,6 +73,9 @@ class DetectInput:
 
     graph: EventGraph
     config: Config
+    vocabulary: Vocabulary = field(default_factory=Vocabulary.default)
+    #: the graph's families with their roles (:func:`ringlens.pipeline.coverage.family_roles`)
+    families: pl.DataFrame | None = None
     entities: pl.DataFrame | None = None
     labels: pl.DataFrame | None = None
     context: RunContext | None = None

@@ -25,6 +25,8 @@ class Detections:
     candidates: pl.DataFrame
     signals: pl.DataFrame
     counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: which events reached which detector (:class:`ringlens.pipeline.coverage.Coverage`)
+    coverage: Any = None
 
 
 @dataclass(frozen=True)
