@@ -7,13 +7,16 @@
 * :mod:`~ringlens.export.store` - :func:`open_queue_store`: the reviewers' queue in
   SQLite (default) or PostgreSQL; re-runs never overwrite reviewers' work.
 * :mod:`~ringlens.export.diff` - :func:`diff_runs`: what changed between two runs.
+* :func:`validate_queue` - refuse, before anything is published, a queue frame that a
+  sink would refuse or store differently (duplicate ids, a non-finite risk, NUL in text,
+  wrong types).
 
 See docs/queue.md.
 """
 
 from __future__ import annotations
 
-from ringlens.export._queue_schema import QUEUE_COLUMNS, QUEUE_SCHEMA, STATUSES
+from ringlens.export._queue_schema import QUEUE_COLUMNS, QUEUE_SCHEMA, STATUSES, validate_queue
 from ringlens.export.diff import RING_CHANGES, RunDiff, diff_runs
 from ringlens.export.run import RUN_OUTPUTS, RunWriter, resolve_run, write_run
 from ringlens.export.sinks import (
@@ -29,6 +32,7 @@ from ringlens.export.store import (
     QueueStore,
     UpsertResult,
     open_queue_store,
+    redact_secrets,
     redact_url,
 )
 
@@ -47,8 +51,10 @@ __all__ = [
     "csv_safe",
     "diff_runs",
     "open_queue_store",
+    "redact_secrets",
     "redact_url",
     "resolve_run",
+    "validate_queue",
     "write_csv",
     "write_json",
     "write_jsonl",

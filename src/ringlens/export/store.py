@@ -34,11 +34,13 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote, unquote
 
 import polars as pl
 
@@ -47,11 +49,13 @@ from ringlens.export import _sql
 from ringlens.export._queue_schema import QUEUE_COLUMNS, STATUSES, validate_queue_frame
 
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
     "DEFAULT_QUEUE_DB",
     "SCHEMA_VERSION",
     "QueueStore",
     "UpsertResult",
     "open_queue_store",
+    "redact_secrets",
     "redact_url",
 ]
 
@@ -61,6 +65,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_QUEUE_DB = "queue.sqlite"
 #: Version of the ``queue_items`` schema this code writes.
 SCHEMA_VERSION = 1
+#: Seconds a write waits for the lock of another writer (a reviewer's open transaction,
+#: another run) before it gives up with an :class:`ExportError` saying so.
+DEFAULT_LOCK_TIMEOUT = 30.0
 
 _TABLE = "queue_items"
 _REVIEWER_COLUMNS = ("status", "assignee", "notes")
@@ -88,33 +95,141 @@ _READ_SCHEMA: dict[str, pl.DataType] = {
 
 
 # --------------------------------------------------------------------------- URLs
-_PW_IN_NETLOC = re.compile(r"(://[^/@:]*:)[^@/]*@")
-_PW_IN_QUERY = re.compile(r"(?i)(password=)[^&\s]*")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_PW_IN_QUERY = re.compile(r"(?i)([?&]password=)([^&#]*)")
+# libpq key=value DSN: password='quoted \\' value' (closed or not) or a bare word
+_PW_IN_KV = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:\\.|[^'\\])*'|'.*|\S*)", re.S)
+#: libpq connection keywords: a string starting with one (``host=db dbname=tns``) is a
+#: key=value DSN, not a file name
+_KV_DSN = re.compile(
+    r"^\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode|"
+    r"connect_timeout|options|application_name|target_session_attrs)\s*=",
+    re.I,
+)
+
+
+def _userinfo_password(url: str) -> tuple[int, int] | None:
+    """Span of the password in ``scheme://user:password@host…``, read generously.
+
+    The password runs from the first ``:`` after the scheme to the **last** ``@`` of the
+    string: an unencoded ``@``, ``/`` or ``?`` in a password then stays inside the span
+    (only an ``@`` in the query string widens it, which hides more, never less).
+    """
+    m = _SCHEME.match(url)
+    if m is None:
+        return None
+    at = url.rfind("@", m.end())
+    if at < 0:
+        return None
+    colon = url.find(":", m.end(), at)
+    if colon < 0:
+        return None
+    return colon + 1, at
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (safe for messages and logs).
+    """``url`` with any password replaced by ``***`` (safe for messages, logs, run.json).
+
+    Understands URLs (``postgresql://user:password@host/db``, also with an unencoded
+    ``@``, ``/`` or ``?`` in the password: everything from the first ``:`` after the
+    scheme to the last ``@`` is hidden), ``password=`` query parameters and libpq
+    key=value DSNs (``host=db password='s3 cret'``). Text that holds no password comes
+    back unchanged.
 
     Examples
     --------
     >>> redact_url("postgresql://rev:s3cr%40t@db:5432/tns?sslmode=require")
     'postgresql://rev:***@db:5432/tns?sslmode=require'
+    >>> redact_url("postgresql://rev:Pa@ss-TopSecret@127.0.0.1:1/db")
+    'postgresql://rev:***@127.0.0.1:1/db'
+    >>> redact_url("postgresql://rev:a/b/TopSecret@host/db")
+    'postgresql://rev:***@host/db'
     >>> redact_url("postgresql://db/tns?user=rev&password=hunter2")
     'postgresql://db/tns?user=rev&password=***'
+    >>> redact_url("host=db user=rev password='s3 cret' dbname=tns")
+    'host=db user=rev password=*** dbname=tns'
     """
-    return _PW_IN_QUERY.sub(r"\1***", _PW_IN_NETLOC.sub(r"\1***@", url))
+    if _SCHEME.match(url) is None:
+        return _PW_IN_KV.sub(r"\1***", url)
+    out = _PW_IN_QUERY.sub(r"\1***", url)
+    span = _userinfo_password(out)
+    if span is not None:
+        out = out[: span[0]] + "***" + out[span[1] :]
+    return out
+
+
+def redact_secrets(obj: Any) -> Any:
+    """A copy of ``obj`` (dicts, lists, tuples, strings) with :func:`redact_url` applied to
+    every string, keys included: pass a run report through it before it is written to
+    ``run.json``, printed or logged (settings such as ``export.database`` may hold a URL
+    with a password).
+
+    Examples
+    --------
+    >>> redact_secrets({"export": {"database": "postgresql://rev:pw@db/tns", "n": 3}})
+    {'export': {'database': 'postgresql://rev:***@db/tns', 'n': 3}}
+    """
+    if isinstance(obj, str):
+        return redact_url(obj)
+    if isinstance(obj, dict):
+        return {redact_secrets(k): redact_secrets(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [redact_secrets(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(redact_secrets(v) for v in obj)
+    return obj
+
+
+def _passwords(url: str) -> list[str]:
+    """Every form of the password(s) in ``url`` that a driver might echo, longest first."""
+    found: list[str] = []
+    span = _userinfo_password(url)
+    if span is not None:
+        found.append(url[span[0] : span[1]])
+    if _SCHEME.match(url) is not None:
+        found += [m.group(2) for m in _PW_IN_QUERY.finditer(url)]
+    else:
+        for m in _PW_IN_KV.finditer(url):
+            v = m.group(2)
+            found.append(v)
+            if v.startswith("'"):
+                found.append(re.sub(r"\\(.)", r"\1", v[1:-1] if v.endswith("'") else v[1:]))
+    forms = {f for v in found for f in (v, unquote(v), quote(unquote(v), safe="")) if f}
+    return sorted(forms, key=len, reverse=True)
 
 
 def _scrub(text: str, url: str) -> str:
-    """Remove the password of ``url`` from a driver's error text, keep one line."""
-    m = re.search(r"://[^/@:]*:([^@/]*)@", url)
+    """A driver's error text on one line, without the password of ``url`` in any form."""
     line = " ".join(str(text).split())
-    if m and m.group(1):
-        line = line.replace(m.group(1), "***")
-    m = re.search(r"(?i)password=([^&\s]*)", url)
-    if m and m.group(1):
-        line = line.replace(m.group(1), "***")
-    return line
+    for secret in _passwords(url):
+        line = line.replace(secret, "***")
+    return redact_url(line)
+
+
+def _pg_dsn(url: str) -> str:
+    """``url`` as libpq reads it: user and password percent-encoded.
+
+    libpq ends the user information at the first ``@`` or ``/``; a password holding
+    either (unencoded) would be read as part of the host name. Here the user information
+    ends at the last ``@`` before the query string (or, if there is none, at the last
+    ``@``), and user and password are decoded and encoded again, so an already encoded
+    password (``s3cr%40t``) stays as it is.
+    """
+    m = _SCHEME.match(url)
+    if m is None:
+        return url
+    rest = url[m.end() :]
+    q = rest.find("?")
+    at = rest.rfind("@", 0, q) if q >= 0 else -1
+    if at < 0:
+        at = rest.rfind("@")
+    if at < 0:
+        return url
+    user, sep, password = rest[:at].partition(":")
+    userinfo = quote(unquote(user), safe="")
+    if sep:
+        userinfo += ":" + quote(unquote(password), safe="")
+    return url[: m.end()] + userinfo + rest[at:]
 
 
 @dataclass(frozen=True)
@@ -135,11 +250,13 @@ def _parse_target(url_or_path: str | os.PathLike[str]) -> _Target:
         raise ConfigError(f"queue database must be a path or URL, not {type(url_or_path).__name__}")
     if not raw:
         raise ConfigError("queue database path is empty (expected a file path or URL)")
+    if not is_url and isinstance(url_or_path, str) and _KV_DSN.match(raw):
+        return _Target("postgresql", raw, redact_url(raw))  # host=… dbname=… (libpq)
     if is_url:
         scheme = raw.split("://", 1)[0].lower()
         if scheme in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
             dsn = "postgresql://" + raw.split("://", 1)[1]
-            return _Target("postgresql", dsn, redact_url(dsn))
+            return _Target("postgresql", _pg_dsn(dsn), redact_url(dsn))
         if scheme == "sqlite":
             rest = raw.split("://", 1)[1]
             if rest in ("", "/", "/:memory:"):
@@ -243,9 +360,19 @@ class QueueStore:
     ('creator', '42', 'cleared')
     """
 
-    def __init__(self, target: _Target) -> None:
+    def __init__(self, target: _Target, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        if (
+            isinstance(lock_timeout, bool)
+            or not isinstance(lock_timeout, int | float)
+            or not 0 < lock_timeout < 86_400
+        ):
+            raise ConfigError(
+                f"lock_timeout must be a number of seconds > 0 and < 86400, not {lock_timeout!r}"
+            )
         self._target = target
         self.dialect = target.dialect
+        self.lock_timeout = float(lock_timeout)
+        self._tx_started = time.monotonic()
         self._conn: Any = None
         self._connect()
         try:
@@ -272,8 +399,8 @@ class QueueStore:
             try:
                 if t.location != ":memory:":
                     Path(t.location).parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(t.location, isolation_level=None, timeout=30.0)
-                conn.execute("PRAGMA busy_timeout = 30000")
+                conn = sqlite3.connect(t.location, isolation_level=None, timeout=self.lock_timeout)
+                conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
                 if t.location != ":memory:":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
@@ -300,6 +427,12 @@ class QueueStore:
         try:
             self._conn = psycopg.connect(t.location, **kwargs)
             self._conn.execute("SET TIME ZONE 'UTC'")
+            # a lock held by another session (a reviewer's open transaction) is waited
+            # for this long, then the statement fails with LockNotAvailable
+            self._conn.execute(
+                "SELECT set_config('lock_timeout', %s, false)",
+                (f"{int(self.lock_timeout * 1000)}ms",),
+            )
         except psycopg.Error as exc:
             raise ExportError(
                 f"cannot connect to PostgreSQL queue database {t.display}: "
@@ -311,6 +444,7 @@ class QueueStore:
         """One transaction; ``lock`` takes the write lock up front (serialises writers)."""
         if self._conn is None:
             raise ExportError(f"queue database {self.url} is closed")
+        self._tx_started = time.monotonic()
         if self.dialect == "sqlite":
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
@@ -333,9 +467,24 @@ class QueueStore:
         return (psycopg.Error,)
 
     def _fail(self, what: str, exc: BaseException) -> ExportError:
+        if self._is_lock_timeout(exc):
+            waited = time.monotonic() - self._tx_started
+            return ExportError(
+                f"cannot {what} {self._where()}: the queue is locked by another writer "
+                f"(a reviewer's open transaction or another run); waited {waited:.1f} s "
+                f"for the lock (lock timeout {self.lock_timeout:g} s), nothing was "
+                "written: run again once the other writer has finished"
+            )
         return ExportError(
             f"cannot {what} {self._where()}: {_scrub(str(exc), self._target.location)}"
         )
+
+    def _is_lock_timeout(self, exc: BaseException) -> bool:
+        if self.dialect == "sqlite":
+            return isinstance(exc, sqlite3.OperationalError) and (
+                "locked" in str(exc) or "busy" in str(exc)
+            )
+        return getattr(exc, "sqlstate", None) == "55P03"  # lock_not_available
 
     def _sql(self, statement: str) -> str:
         return _sql.for_dialect(statement, self.dialect)
@@ -706,7 +855,9 @@ def _json_list(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def open_queue_store(url_or_path: str | os.PathLike[str]) -> QueueStore:
+def open_queue_store(
+    url_or_path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> QueueStore:
     """Open (and create if needed) the queue database.
 
     Parameters
@@ -719,7 +870,13 @@ def open_queue_store(url_or_path: str | os.PathLike[str]) -> QueueStore:
           ``":memory:"``;
         * ``postgresql://user:password@host:5432/dbname`` (also ``postgres://``;
           libpq parameters such as ``?sslmode=require`` or
-          ``?options=-csearch_path%3Dtns`` pass through). Needs ``psycopg``.
+          ``?options=-csearch_path%3Dtns`` pass through; a password may hold ``@``,
+          ``/`` or ``:`` unencoded), or a libpq key=value string
+          (``host=db dbname=tns user=rev password=…``). Needs ``psycopg``.
+    lock_timeout
+        Seconds a write waits for another writer's lock (SQLite's busy timeout,
+        PostgreSQL's ``lock_timeout``) before it fails with an :class:`ExportError`
+        saying that the queue is locked by another writer and how long it waited.
 
     Raises
     ------
@@ -737,4 +894,4 @@ def open_queue_store(url_or_path: str | os.PathLike[str]) -> QueueStore:
     ...     store.url.endswith("queue.sqlite"), store.read().height
     (True, 0)
     """
-    return QueueStore(_parse_target(url_or_path))
+    return QueueStore(_parse_target(url_or_path), lock_timeout=lock_timeout)

@@ -13,8 +13,9 @@ Every detector proposes **candidates**: groups of actor node keys with a strengt
    larger ring, then the smaller ring id); it is dropped from the others;
 4. rings with fewer than ``min_size`` members are dropped.
 
-Ring ids are ``ring_`` + the first 16 hex digits of the SHA-1 of the sorted member keys,
-so the same ring gets the same id in every run; across runs with changed membership
+Ring ids are ``ring_`` + the first 16 hex digits of the SHA-1 of the sorted member keys
+(each length-prefixed, see :func:`ring_id_of`), so the same ring gets the same id in every
+run; across runs with changed membership
 rings are matched by overlap (``ringlens diff``).
 
 Features (all vectorised in Polars over the event graph):
@@ -36,7 +37,8 @@ Features (all vectorised in Polars over the event graph):
     among member pairs where one engaged the other's content or followed the other, the
     share where it went both ways.
 ``new_account_share``
-    share of members created less than ``new_account_days`` (60) before the first event.
+    share of members created less than ``new_account_days`` (60) before the first event,
+    among the members whose ``created_at`` is known; null when it is known for none.
 ``camouflage_share``
     share of members' events that go to neither ring targets nor other members.
 ``prior_violations``
@@ -91,17 +93,37 @@ def background_density(n_pairs: int, n_actors: int, n_targets: int) -> float:
     return n_pairs / max(1.0, float(n_actors) * float(n_targets))
 
 
+def _length_prefixed(parts: list[str]) -> bytes:
+    """Each part as its UTF-8 byte length (8 bytes, big-endian) followed by the bytes.
+
+    The concatenation decodes back into the parts, so different lists give different
+    bytes whatever characters the parts hold (newlines, separators, NUL, anything).
+    """
+    out = bytearray()
+    for part in parts:
+        raw = part.encode("utf-8", "surrogatepass")
+        out += len(raw).to_bytes(8, "big")
+        out += raw
+    return bytes(out)
+
+
 def ring_id_of(members: list[str]) -> str:
-    """Stable ring id from the sorted member keys.
+    """Stable ring id from the member keys: ``ring_`` + 16 hex digits of a SHA-1.
+
+    The SHA-1 is taken over the sorted keys, each as its UTF-8 byte length (8 bytes,
+    big-endian) followed by its bytes, so two different member sets never share the
+    encoded input, whatever characters the ids hold.
 
     Examples
     --------
     >>> ring_id_of(["buyer:2", "buyer:1"]) == ring_id_of(["buyer:1", "buyer:2"])
     True
-    >>> ring_id_of(["buyer:1"])
-    'ring_...'
+    >>> ring_id_of(["buyer:1", "buyer:2"])
+    'ring_d9c7f0a680d7900c'
+    >>> ring_id_of(["buyer:a\\nbuyer:b"]) != ring_id_of(["buyer:a", "buyer:b"])
+    True
     """
-    h = hashlib.sha1("\n".join(sorted(members)).encode("utf-8")).hexdigest()
+    h = hashlib.sha1(_length_prefixed(sorted(members))).hexdigest()
     return f"ring_{h[:16]}"
 
 
@@ -289,7 +311,12 @@ def ring_features(
             .otherwise(0.0)
             .alias("density")
         )
-        .with_columns((pl.col("density") / background).alias("density_ratio"))
+        .with_columns(
+            # no background (no edges at all): no ratio to speak of, never x/0
+            (pl.col("density") / background if background > 0 else pl.lit(0.0)).alias(
+                "density_ratio"
+            )
+        )
         .drop("_pairs")
     )
     # synchrony: events on ring targets in 3h windows with >= 3 active members
@@ -398,10 +425,14 @@ def ring_features(
         )
         em = mem.select("key", "ring_id").join(ent, on="key", how="left")
         cutoff = first_ts - timedelta(days=new_account_days) if first_ts is not None else None
+        known = pl.col("created_at").is_not_null().sum()
         agg = em.group_by("ring_id").agg(
-            (
-                (pl.col("created_at") >= cutoff).sum() / pl.col("created_at").is_not_null().sum()
-            ).alias("new_account_share"),
+            # members without a created_at are not counted; none known -> null, not 0/0
+            pl.when(known > 0)
+            .then((pl.col("created_at") >= cutoff).sum() / known)
+            .otherwise(None)
+            .cast(pl.Float64)
+            .alias("new_account_share"),
             pl.col("prior_violations").fill_null(0).sum().cast(pl.Int64).alias("prior_violations"),
             pl.col("market").drop_nulls().mode().sort().first().alias("market"),
         )

@@ -8,7 +8,12 @@ config) turns it into raw points ``p = weight × strength``. The risk is
 
 — monotone in every signal, never above 100, and never flat at the top, so the ranking
 keeps its order — and each reason's **contribution** is its share of that risk,
-``risk × p / Σp``: contributions add up exactly to the risk a reviewer sees.
+``risk × p / Σp``: contributions add up to the risk a reviewer sees (each is rounded to
+three decimals on its own, so their sum can differ from the risk in the last digit).
+
+No risk, contribution or strength is ever NaN or infinite: a signal with a non-finite
+strength is dropped with a warning before scoring, and a ring feature that cannot be
+computed (an account age nobody's ``created_at`` tells) counts as 0.
 
 Entity reasons (strength in brackets):
 
@@ -42,7 +47,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ringlens.exceptions import ConfigError
+from ringlens.exceptions import ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +124,9 @@ def combine(
     """Turn ``(by, reason, strength)`` signals into ``by, risk_score, reasons, contributions``.
 
     ``reasons`` is the list of reason codes, strongest contribution first;
-    ``contributions`` the matching list of points (they sum to ``risk_score``).
+    ``contributions`` the matching list of points (they sum to ``risk_score``, up to the
+    rounding of each to three decimals). Signals whose strength is NaN or infinite are
+    dropped (with a warning): no output value is ever NaN or infinite.
 
     Examples
     --------
@@ -130,6 +137,7 @@ def combine(
     [('a', 45.12, ['x', 'y']), ('b', 9.52, ['x'])]
     """
     w = pl.DataFrame({"reason": list(weights), "weight": [float(x) for x in weights.values()]})
+    signals = _finite_signals(signals, by=by)
     s = (
         signals.join(w, on="reason", how="inner")
         .with_columns((pl.col("weight") * pl.col("strength").clip(0.0, 1.0)).alias("points"))
@@ -156,6 +164,28 @@ def combine(
         .with_columns(pl.col("risk_score").round(3))
         .sort(by)
     )
+
+
+def _finite_signals(signals: pl.DataFrame, *, by: str) -> pl.DataFrame:
+    """``signals`` without rows whose strength is NaN or infinite (logged, never scored).
+
+    A non-finite strength says nothing about how strongly a reason applies; scoring it
+    would make the risk NaN, and NaN passes every ``>= min_risk`` test of a policy.
+    """
+    strength = pl.col("strength").cast(pl.Float64)
+    non_finite = (strength.is_nan() | strength.is_infinite()).fill_null(False)
+    bad = signals.filter(non_finite)
+    if bad.height == 0:
+        return signals
+    by_reason = dict(sorted(bad.group_by("reason").len().iter_rows()))
+    log.warning(
+        "scoring: %d signal(s) with a non-finite strength ignored (by reason: %s; e.g. %s %r)",
+        bad.height,
+        by_reason,
+        by,
+        bad[by][0],
+    )
+    return signals.filter(~non_finite)
 
 
 def score_rings(
@@ -308,8 +338,10 @@ class RiskModel:
             raise ConfigError(
                 "RiskModel.fit: labels must contain both confirmed (1) and cleared (0) entities"
             )
+        if not np.isfinite(yv).all():
+            raise InputError("RiskModel.fit: y holds NaN or infinite labels (expected 0 or 1)")
         self.features_ = list(X.columns)
-        A = np.column_stack([np.ones(X.height), X.to_numpy().astype(np.float64)])
+        A = np.column_stack([np.ones(X.height), _finite_matrix(X, where="RiskModel.fit")])
         beta = np.zeros(A.shape[1])
         reg = np.full(A.shape[1], self.l2)
         reg[0] = 0.0
@@ -331,8 +363,22 @@ class RiskModel:
 
     def predict(self, X: pl.DataFrame) -> np.ndarray:
         """Risk 0–100 (calibrated probability of ``confirmed`` × 100)."""
-        A = X.select(self.features_).to_numpy().astype(np.float64)
-        return 100.0 / (1.0 + np.exp(-(self.intercept_ + A @ self.coef_)))
+        A = _finite_matrix(X.select(self.features_), where="RiskModel.predict")
+        with np.errstate(over="ignore"):  # exp overflows to inf -> risk 0, still finite
+            return 100.0 / (1.0 + np.exp(-(self.intercept_ + A @ self.coef_)))
+
+
+def _finite_matrix(X: pl.DataFrame, *, where: str) -> np.ndarray:
+    """``X`` as a float matrix; a NaN or infinite value is refused, naming column and row."""
+    A = X.to_numpy().astype(np.float64)
+    bad = ~np.isfinite(A)
+    if bad.any():
+        row, col = (int(v) for v in np.argwhere(bad)[0])
+        raise InputError(
+            f"{where}: column {X.columns[col]!r}, row {row}: {A[row, col]!r} "
+            "(expected a finite number)"
+        )
+    return A
 
 
 def signal_matrix(signals: pl.DataFrame, keys: pl.Series | None = None) -> pl.DataFrame:

@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from ringlens.exceptions import ConfigError
+from ringlens.exceptions import ConfigError, InputError
 
 __all__ = ["ACTIONS", "Policy", "Rule", "apply_policy", "load_policy", "queue_item_id"]
 
@@ -182,40 +182,74 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
     return parse_policy(data, source=str(p))
 
 
+def _id_bytes(entity_type: str, entity_id: str, case: str) -> bytes:
+    """The bytes hashed into a queue item id (see :func:`queue_item_id`)."""
+    parts = (entity_type, entity_id, case)
+    if not any("\x1f" in p or "\x00" in p for p in parts):
+        # the text form of ringlens <= 0.1.0: unambiguous when no part holds the separator
+        return "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    out = bytearray()
+    for part in parts:
+        raw = part.encode("utf-8", "surrogatepass")
+        out += len(raw).to_bytes(8, "big")
+        out += raw
+    return bytes(out)
+
+
 def queue_item_id(entity_type: str, entity_id: str, case: str) -> str:
-    """Stable queue item id for an entity and a case (the ring's pattern).
+    """Stable queue item id for an entity and a case (the ring's pattern): ``q_`` + 20 hex
+    digits of a SHA-1.
+
+    The SHA-1 is taken over ``type␟id␟case`` (``␟`` = U+001F) when no part contains
+    U+001F or NUL — the ids every earlier queue database holds — and otherwise over the
+    parts length-prefixed (each as its UTF-8 byte length, 8 bytes big-endian, then its
+    bytes). Each form decodes back into its parts, and the two never give the same bytes
+    (the length-prefixed form starts with a zero byte, the text form holds none), so two
+    different (type, id, case) triples never share the hashed input.
 
     Examples
     --------
-    >>> queue_item_id("buyer", "42", "brushing") == queue_item_id("buyer", "42", "brushing")
+    >>> queue_item_id("buyer", "42", "brushing")
+    'q_d7b84ef5d986751a32a8'
+    >>> queue_item_id("buyer", "x\x1fy", "brushing") != queue_item_id("buyer\x1fx", "y", "brushing")
     True
-    >>> queue_item_id("buyer", "42", "brushing")[:2]
-    'q_'
     """
-    h = hashlib.sha1(f"{entity_type}\x1f{entity_id}\x1f{case}".encode()).hexdigest()
-    return f"q_{h[:20]}"
+    return f"q_{hashlib.sha1(_id_bytes(entity_type, entity_id, case)).hexdigest()[:20]}"
 
 
 def queue_item_id_expr() -> pl.Expr:
+    """The ``queue_item_id`` column from ``entity_type``, ``entity_id`` and ``pattern``."""
+
+    def ids(s: pl.Series) -> pl.Series:
+        return pl.Series(
+            [queue_item_id(t, i, c) for t, i, c in s.struct.unnest().iter_rows()],
+            dtype=pl.String,
+        )
+
     return (
-        pl.concat_str(
-            [
-                pl.col("entity_type"),
-                pl.lit("\x1f"),
-                pl.col("entity_id"),
-                pl.lit("\x1f"),
-                pl.col("pattern"),
-            ]
-        )
-        .map_batches(
-            lambda s: pl.Series(
-                [f"q_{hashlib.sha1(x.encode()).hexdigest()[:20]}" for x in s.to_list()],
-                dtype=pl.String,
-            ),
-            return_dtype=pl.String,
-        )
+        pl.struct("entity_type", "entity_id", "pattern")
+        .map_batches(ids, return_dtype=pl.String)
         .alias("queue_item_id")
     )
+
+
+def _require_finite(df: pl.DataFrame, column: str, *, what: str, key: str) -> None:
+    """Refuse a risk that is null, NaN or infinite: a policy never acts on one.
+
+    NaN compares greater than every number in Polars, so it would pass every
+    ``min_risk`` test and reach the strictest action.
+    """
+    if column not in df.columns:
+        raise InputError(f"apply_policy: {what} lack column {column!r}")
+    r = pl.col(column).cast(pl.Float64, strict=False)
+    bad = df.with_row_index("_row").filter(r.is_null() | r.is_nan() | r.is_infinite())
+    if bad.height:
+        row = bad.row(0, named=True)
+        name = f" ({row[key]!r})" if key in bad.columns else ""
+        raise InputError(
+            f"apply_policy: {what} row {row['_row']}{name}: {column} is {row[column]!r} "
+            f"({bad.height} such row(s); expected a finite number from 0 to 100)"
+        )
 
 
 def apply_policy(
@@ -246,12 +280,20 @@ def apply_policy(
         ``ring_id, evidence``: the link to each ring's view (the run makes it, see
         :func:`ringlens.pipeline.evidence_links`); rings without one get no link.
 
+    Raises
+    ------
+    InputError
+        A risk score (entity or ring) is null, NaN or infinite: the policy never acts on
+        it (NaN would pass every ``min_risk`` test).
+
     Returns
     -------
     (queue, report)
         The queue frame (columns as in docs/internals.md) and counts: ``queued`` by action,
         ``over_capacity`` by queue, ``suppressed_cleared``.
     """
+    _require_finite(entities, "risk_score", what="entities", key="key")
+    _require_finite(rings, "risk_score", what="rings", key="ring_id")
     ring_info = rings.select(
         "ring_id",
         pl.col("pattern"),
