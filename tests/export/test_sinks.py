@@ -53,6 +53,11 @@ def test_csv_cells_prefixed(tmp_path: Path) -> None:
             "reasons": [[v, "x"] for v in values],
             "n": list(range(-6, len(values) - 6)),
             "cat": pl.Series(values, dtype=pl.Categorical),
+            # Enum columns (the queue's action/pattern could be one) are text too
+            "enum": pl.Series(values, dtype=pl.Enum(list(dict.fromkeys(values)))),
+            "enum_list": pl.Series(
+                [[v] for v in values], dtype=pl.List(pl.Enum(list(dict.fromkeys(values))))
+            ),
         }
     )
     path = write_csv(df, tmp_path / "q.csv")
@@ -62,6 +67,8 @@ def test_csv_cells_prefixed(tmp_path: Path) -> None:
         expected = "'" + value if value in DANGEROUS else value
         assert row["text"] == expected
         assert row["cat"] == expected
+        assert row["enum"] == expected
+        assert row["enum_list"] == expected
         assert row["reasons"] == expected + ";x"
     assert rows[0]["text"] == '\'=HYPERLINK("http://x","y")'
     # numbers stay numbers, including negative ones

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import polars as pl
@@ -246,6 +247,139 @@ def test_postgres_connection_error_redacts_password() -> None:
     assert "Sup3rS3cret" not in msg and "rev:***@127.0.0.1:1/tns" in msg
     assert "\n" not in msg
     assert redact_url("postgres://u:p@h/d?password=p2") == "postgres://u:***@h/d?password=***"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://rev:Pa@ss-TopSecret@127.0.0.1:1/db",
+            "postgresql://rev:***@127.0.0.1:1/db",
+        ),
+        ("postgresql://rev:a/b/TopSecret@host/db", "postgresql://rev:***@host/db"),
+        ("postgresql://rev:pa?ss:Top@Secret@h:5/db?sslmode=require", "postgresql://rev:***@h:5/db?sslmode=require"),
+        ("postgresql://rev:s3cr%40t@db:5432/tns", "postgresql://rev:***@db:5432/tns"),
+        ("postgresql://:TopSecret@db/tns", "postgresql://:***@db/tns"),
+        ("postgresql://rev@db/tns", "postgresql://rev@db/tns"),
+        ("postgresql://db:5432/tns", "postgresql://db:5432/tns"),
+        ("postgresql://db/tns?password=Top@Secret&user=rev", "postgresql://db/tns?password=***&user=rev"),
+        ("host=db password=TopSecret user=rev", "host=db password=*** user=rev"),
+        ("host=db PASSWORD = 'Top Se\\'cret' user=rev", "host=db PASSWORD = *** user=rev"),
+        ("host=db password='TopSecret unterminated", "host=db password=***"),
+        ("out/queue.sqlite", "out/queue.sqlite"),
+    ],
+)  # fmt: skip
+def test_redact_url(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+    assert "TopSecret" not in redact_url(url) and "Secret" not in redact_url(url)
+
+
+def test_redact_secrets_walks_reports() -> None:
+    from ringlens.export import redact_secrets
+
+    report = {
+        "config": {"export": {"database": "postgresql://u:Pa@ss/TopSecret@h/db", "n": 1}},
+        "list": ["host=h password=TopSecret", 2.5, None],
+        "tuple": ("postgresql://u:TopSecret@h/db",),
+    }
+    out = redact_secrets(report)
+    assert "TopSecret" not in repr(out)
+    assert out["config"]["export"] == {"database": "postgresql://u:***@h/db", "n": 1}
+    assert out["list"][1:] == [2.5, None] and isinstance(out["tuple"], tuple)
+    assert "TopSecret" in repr(report)  # a copy: the report itself is left alone
+
+
+@pytest.mark.parametrize(
+    ("url", "dsn"),
+    [
+        (
+            "postgresql://rev:Pa@ss/Top:Secret@127.0.0.1:1/db?options=-c%20x%3Dy",
+            "postgresql://rev:Pa%40ss%2FTop%3ASecret@127.0.0.1:1/db?options=-c%20x%3Dy",
+        ),
+        ("postgresql://rev:s3cr%40t@db/tns", "postgresql://rev:s3cr%40t@db/tns"),
+        ("postgresql://rev:pa?ss@db/tns", "postgresql://rev:pa%3Fss@db/tns"),
+        ("postgresql://r%C3%A9v:pw@db/tns?application_name=a@b", "postgresql://r%C3%A9v:pw@db/tns?application_name=a@b"),
+        ("postgresql://db/tns", "postgresql://db/tns"),
+    ],
+)  # fmt: skip
+def test_postgres_url_is_read_as_written(url: str, dsn: str) -> None:
+    """libpq ends the user information at the first '@' or '/': the store encodes user and
+    password first, so a password holding them reaches the server whole."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from ringlens.export.store import _parse_target
+
+    t = _parse_target(url)
+    assert t.location == dsn
+    assert "Secret" not in t.display
+    parts = conninfo_to_dict(dsn)
+    if "Top" in url:
+        assert parts["password"] == "Pa@ss/Top:Secret" and parts["host"] == "127.0.0.1"
+
+
+def test_libpq_key_value_string_is_postgres_and_redacted() -> None:
+    from ringlens.export.store import _parse_target
+
+    t = _parse_target("host=127.0.0.1 port=1 dbname=db user=rev password=TopSecret")
+    assert t.dialect == "postgresql" and "TopSecret" not in t.display
+    with pytest.raises(ExportError) as err:
+        open_queue_store("host=127.0.0.1 port=1 dbname=db user=rev password=TopSecret")
+    assert "TopSecret" not in str(err.value) and "\n" not in str(err.value)
+
+
+def _hold_sqlite_lock(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")  # a reviewer's tool holding the write lock
+    return conn
+
+
+def test_sqlite_lock_held_by_another_writer_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "q.sqlite"
+    with open_queue_store(db) as store:
+        store.upsert(make_queue(2), run_id="r1")
+    holder = _hold_sqlite_lock(db)
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(ExportError) as err:
+            open_queue_store(db, lock_timeout=0.3)
+        assert time.monotonic() - t0 >= 0.3
+        msg = str(err.value)
+        assert "locked by another writer" in msg and "waited 0.3 s" in msg, msg
+        assert "cannot create table" in msg and str(db) in msg
+        holder.execute("ROLLBACK")
+        store = open_queue_store(db, lock_timeout=0.3)
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(ExportError, match=r"upsert .*locked by another writer.*waited 0\.3 s"):
+            store.upsert(make_queue(3), run_id="r2")
+        with pytest.raises(ExportError, match="update .*locked by another writer"):
+            store.set_status("qi_00000", "dismissed")
+        holder.execute("ROLLBACK")
+        assert store.upsert(make_queue(3), run_id="r2").inserted == 1  # free again
+        store.close()
+    finally:
+        holder.close()
+
+
+def test_lock_timeout_validated(tmp_path: Path) -> None:
+    for bad in (0, -1, float("nan"), "30", True, 10**6):
+        with pytest.raises(ConfigError, match="lock_timeout"):
+            open_queue_store(tmp_path / "q.sqlite", lock_timeout=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.postgres
+def test_postgres_lock_held_by_another_writer_says_so(pg_url: str) -> None:
+    import psycopg
+
+    with open_queue_store(pg_url, lock_timeout=0.3) as store:
+        store.upsert(make_queue(2), run_id="r1")
+        with psycopg.connect(pg_url) as holder:  # a transaction left open by a reviewer
+            holder.execute("LOCK TABLE queue_items IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(ExportError) as err:
+                store.upsert(make_queue(3), run_id="r2")
+            holder.rollback()
+        msg = str(err.value)
+        assert "locked by another writer" in msg and "waited 0.3 s" in msg, msg
+        assert store.upsert(make_queue(3), run_id="r2").inserted == 1
 
 
 @pytest.mark.postgres

@@ -91,3 +91,83 @@ def test_features_and_patterns_of_planted_rings(demo_dir) -> None:
     assert (buyers["synchrony"] > 0.7).all()
     assert (f["camouflage_share"] > 0.1).all()  # demo rings carry camouflage
     assert f["new_account_share"].is_between(0, 1).all()
+
+
+# --------------------------------------------------------------------------- ring ids
+def test_ring_id_known_answers() -> None:
+    """SHA-1 over the sorted keys, each as an 8-byte big-endian UTF-8 length + its bytes;
+    ``ring_`` + the first 16 hex digits (checked against ``printf … | sha1sum``)."""
+    from ringlens.rings.core import ring_id_of
+
+    assert ring_id_of(["buyer:1", "buyer:2"]) == "ring_d9c7f0a680d7900c"
+    assert ring_id_of(["buyer:2", "buyer:1"]) == "ring_d9c7f0a680d7900c"
+    assert ring_id_of(["buyer:a\nbuyer:b"]) == "ring_6442dfbaf19bbfeb"
+    assert ring_id_of(["buyer:a", "buyer:b"]) == "ring_1b37ff377d4f6a43"
+    c = cand([("d", "0", ["buyer:2", "buyer:1"], 1.0)])
+    assert merge_candidates(c, min_size=2)["ring_id"].unique().to_list() == [
+        "ring_d9c7f0a680d7900c"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (["x\ny", "z"], ["x", "y\nz"]),
+        (["x\ny"], ["x", "y"]),
+        (["ab", "c"], ["a", "bc"]),
+        (["a\x00"], ["a", ""]),
+        (["\x00\x00\x00\x00\x00\x00\x00\x01a"], ["a"]),
+    ],
+)
+def test_ring_ids_never_collide_through_separators(a: list[str], b: list[str]) -> None:
+    from ringlens.rings.core import ring_id_of
+
+    assert ring_id_of(a) != ring_id_of(b)
+
+
+def _brushing_graph():
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime(2024, 5, 1, tzinfo=UTC)
+    ev = pl.DataFrame(
+        {
+            "actor_id": [a for a in "abcd" for _ in range(2)],
+            "actor_type": "buyer",
+            "target_id": ["p", "q"] * 4,
+            "target_type": "product",
+            "action": "order",
+            "ts": [t + timedelta(minutes=i) for i in range(8)],
+        }
+    )
+    return build_graph(ev), t
+
+
+def _entities(ids: list[str], created: list) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "entity_type": ["buyer"] * len(ids),
+            "entity_id": ids,
+            "created_at": pl.Series(created, dtype=pl.Datetime("us", "UTC")),
+            "market": pl.Series([None] * len(ids), dtype=pl.String),
+            "prior_violations": pl.Series([None] * len(ids), dtype=pl.Int64),
+        }
+    )
+
+
+def test_new_account_share_is_null_not_nan_when_no_age_is_known() -> None:
+    from datetime import timedelta
+
+    from ringlens.rings import build_rings
+
+    g, t = _brushing_graph()
+    c = cand([("x", "0", ["buyer:a", "buyer:b", "buyer:c", "buyer:d"], 1.0)])
+    # an entities table that knows none of the members' ages (the issue's B1)
+    r = build_rings(g, c, entities=_entities(["a", "zz"], [None, t]))
+    assert r.rings["new_account_share"].to_list() == [None]
+    # known for two of four members, one of them new: the share is among the known ones
+    r = build_rings(
+        g, c, entities=_entities(["a", "b"], [t - timedelta(days=5), t - timedelta(days=500)])
+    )
+    assert r.rings["new_account_share"].to_list() == [0.5]
+    floats = [n for n, d in r.rings.schema.items() if d.is_float()]
+    assert r.rings.select(pl.col(floats).is_finite().all()).row(0) == (True,) * len(floats)

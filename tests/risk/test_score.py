@@ -192,3 +192,79 @@ def test_bad_policy_names_the_key(tmp_path, text, msg) -> None:
 def test_missing_policy_file(tmp_path) -> None:
     with pytest.raises(ConfigError, match="policy file not found"):
         load_policy(tmp_path / "nope.toml")
+
+
+# --------------------------------------------------------------------------- ids
+def test_queue_item_id_known_answers() -> None:
+    """``q_`` + 20 hex digits of SHA-1 (checked against ``printf … | sha1sum``): over
+    ``type␟id␟pattern`` when no part holds U+001F or NUL (the ids earlier queues hold),
+    else over the parts each as an 8-byte big-endian UTF-8 length + its bytes."""
+    assert queue_item_id("buyer", "42", "brushing") == "q_d7b84ef5d986751a32a8"
+    assert queue_item_id("buyer", "42", "mutual_boost") == "q_748ad951835ab14a8142"
+    assert queue_item_id("creator", "42", "brushing") == "q_7777ca92a676ee6335c4"
+    assert queue_item_id("buyer", "x\x1fy", "brushing") == "q_0d300c397527818991e2"
+    assert queue_item_id("buyer\x1fx", "y", "brushing") == "q_28420b62fdf7bf48ecad"
+    # through the policy, vectorised, the same ids
+    e = entities_frame().with_columns(entity_id=pl.Series(["42", "x\x1fy", "3", "4", "5"]))
+    q, _ = apply_policy(e, rings_frame(), load_policy(), run_id="r")
+    got = dict(zip(q["entity_id"], q["queue_item_id"], strict=True))
+    assert got["42"] == "q_d7b84ef5d986751a32a8"
+    assert got["x\x1fy"] == "q_0d300c397527818991e2"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("buyer", "x\x1fy", "brushing"), ("buyer\x1fx", "y", "brushing")),
+        (("buyer", "x", "y\x1fbrushing"), ("buyer", "x\x1fy", "brushing")),
+        (("buyer", "x\x00", "brushing"), ("buyer", "x", "\x00brushing")),
+        (("", "a", "b"), ("a", "", "b")),
+    ],
+)
+def test_queue_item_ids_never_collide_through_separators(a: tuple, b: tuple) -> None:
+    assert queue_item_id(*a) != queue_item_id(*b)
+
+
+# --------------------------------------------------------------------------- non-finite
+def test_non_finite_strengths_are_dropped_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    s = sig(
+        [
+            ("buyer:1", "dense_block", float("nan")),
+            ("buyer:1", "new_account", 1.0),
+            ("buyer:2", "dense_block", float("inf")),
+            ("buyer:3", "dense_block", 1.0),
+        ]
+    )
+    out = combine(s, resolve_weights())
+    assert "2 signal(s) with a non-finite strength ignored" in caplog.text
+    assert out["risk_score"].is_finite().all()
+    assert out.filter(pl.col("key") == "buyer:1")["reasons"].item().to_list() == ["new_account"]
+    assert "buyer:2" not in out["key"].to_list()
+    assert out.select(pl.col("contributions").explode().is_finite().all()).item()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), None])
+def test_policy_never_acts_on_a_non_finite_risk(bad: float | None) -> None:
+    from ringlens.exceptions import InputError
+
+    e = entities_frame().with_columns(
+        risk_score=pl.Series([95.0, bad, 45.0, 90.0, 10.0], dtype=pl.Float64)
+    )
+    with pytest.raises(InputError, match=r"entities row 1 \('buyer:2'\): risk_score is"):
+        apply_policy(e, rings_frame(), load_policy(), run_id="r")
+    r = rings_frame().with_columns(risk_score=pl.Series([bad, 88.0], dtype=pl.Float64))
+    with pytest.raises(InputError, match=r"rings row 0 \('r1'\): risk_score"):
+        apply_policy(entities_frame(), r, load_policy(), run_id="r")
+
+
+def test_risk_model_refuses_non_finite_features() -> None:
+    from ringlens.exceptions import InputError
+
+    X = pl.DataFrame({"dense_block": [0.1, 0.9, float("nan"), 0.8], "noise": [0.0] * 4})
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(InputError, match=r"column 'dense_block', row 2: nan"):
+        RiskModel().fit(X, y)
+    m = RiskModel().fit(X.with_columns(pl.col("dense_block").fill_nan(0.5)), y)
+    with pytest.raises(InputError, match=r"RiskModel.predict: column 'noise', row 0: inf"):
+        m.predict(X.with_columns(noise=pl.lit(float("inf"))))
+    assert np.isfinite(m.predict(X.with_columns(dense_block=pl.lit(1e308)))).all()

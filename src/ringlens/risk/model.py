@@ -375,7 +375,7 @@ def _finite_matrix(X: pl.DataFrame, *, where: str) -> np.ndarray:
     if bad.any():
         row, col = (int(v) for v in np.argwhere(bad)[0])
         raise InputError(
-            f"{where}: column {X.columns[col]!r}, row {row}: {A[row, col]!r} "
+            f"{where}: column {X.columns[col]!r}, row {row}: {float(A[row, col])!r} "
             "(expected a finite number)"
         )
     return A
