@@ -29,6 +29,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+# the export tests' throwaway PostgreSQL server: it skips without PostgreSQL binaries and
+# fails instead when RINGLENS_REQUIRE_POSTGRES=1 (CI)
+from ..export.conftest import pg_server, pg_url  # noqa: F401
 from ._runner import run_cli
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -257,19 +260,12 @@ def test_sql_metacharacters_are_data_in_sqlite(hostile_run: Path, tmp_path: Path
     assert tables2 >= {"queue_items", "queue_runs"} and set(RING) <= ids2
 
 
-try:  # reuse the export tests' throwaway PostgreSQL server when its binaries are here
-    from ..export.conftest import pg_server, pg_url  # noqa: F401
-except Exception:  # noqa: BLE001 - no PostgreSQL fixtures, the test below skips
-    pg_url = None  # type: ignore[assignment]
-
-
 @pytest.mark.postgres
-@pytest.mark.skipif(
-    pg_url is None, reason="tests/export/conftest.py PostgreSQL fixtures unavailable"
-)
 def test_sql_metacharacters_are_data_in_postgres(
-    hostile_run: Path, tmp_path: Path, pg_url: str
-) -> None:  # noqa: F811
+    hostile_run: Path,
+    tmp_path: Path,
+    pg_url: str,  # noqa: F811
+) -> None:
     from ringlens.export import open_queue_store
 
     events = hostile_run.parent / "in" / "events.parquet"

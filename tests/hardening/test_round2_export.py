@@ -342,7 +342,9 @@ def test_b9_unreachable_postgres_one_line_without_the_password(
 
 @pytest.mark.postgres
 def test_b9_password_with_at_and_slash_connects_and_is_never_written(
-    tmp_path: Path, pg_url: str, caplog: pytest.LogCaptureFixture  # noqa: F811
+    tmp_path: Path,
+    pg_url: str,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The throwaway server trusts every login, so any password connects: the URL is
     read as written (user and password end at the last '@'), and no output shows it."""

@@ -292,7 +292,11 @@ def test_safe_filename() -> None:
         assert out not in seen
         seen.add(out)
     assert safe_filename("a/b") != safe_filename("a_b")
-    assert safe_filename("a/b") == safe_filename("a/b")
+    # known answers: safe characters kept, '-' + 12 hex digits of the input's SHA-256
+    # (so the same id always names the same file, in every run and process)
+    assert safe_filename("a/b") == "a_b-c14cddc033f6"
+    assert safe_filename("../../etc/passwd") == "etc_passwd-3754d6cb3a38"
+    assert safe_filename("") == "e3b0c44298fc"
     assert ring_filename("ring_0123456789abcdef") == "ring_0123456789abcdef.html"
     assert ring_filename("7") == "ring_7.html"
     assert re.fullmatch(r"ring_[A-Za-z0-9_-]+\.html", ring_filename("../../x"))

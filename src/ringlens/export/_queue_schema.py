@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from ringlens.exceptions import ExportError
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 __all__ = ["QUEUE_COLUMNS", "QUEUE_SCHEMA", "STATUSES", "validate_queue", "validate_queue_frame"]
 
@@ -164,7 +169,7 @@ def _row_label(df: pl.DataFrame, row: int) -> str:
     return f"row {row}"
 
 
-def _has_nul(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+def _has_nul(expr: pl.Expr, dtype: PolarsDataType) -> pl.Expr | None:
     """Per row: does the value (or any text nested in it) hold a NUL? None: no text."""
     if dtype == pl.String:
         return expr.str.contains("\x00", literal=True)

@@ -391,7 +391,9 @@ def read_events(
 
     Examples
     --------
-    >>> ev = read_events(spark, "graphs/demo")  # doctest: +SKIP
+    >>> ev = read_events(spark, "graphs/demo")
+    >>> ev.count(), ev.schema["ts"].dataType.simpleString()
+    (195339, 'timestamp')
     """
     return _read_table(
         spark, source, what="events", schema=EVENT_SCHEMA, columns=columns, validate=validate

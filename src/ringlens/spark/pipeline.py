@@ -313,9 +313,15 @@ def score_spark(
 
     Examples
     --------
-    >>> res = score_spark("graphs/demo/events.parquet", labels="graphs/demo/labels.parquet")  # doctest: +SKIP
-    >>> res.rings.height  # doctest: +SKIP
-    12
+    >>> import pathlib, tempfile, ringlens
+    >>> from ringlens.synth import SynthConfig, generate
+    >>> data = generate(SynthConfig(n_events=5_000, rings_per_pattern=1, seed=3))
+    >>> src = pathlib.Path(tempfile.mkdtemp()) / "events.parquet"
+    >>> data.events.write_parquet(src)
+    >>> res = score_spark(str(src), spark=spark)
+    >>> local = ringlens.score(data.events)
+    >>> res.rings.height > 0 and res.rings.equals(local.rings) and res.queue.equals(local.queue)
+    True
     """
     from pyspark.sql import functions as F
 

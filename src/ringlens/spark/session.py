@@ -58,7 +58,9 @@ def get_session(
 
     Examples
     --------
-    >>> spark = get_session(master="local[2]")  # doctest: +SKIP
+    >>> spark = get_session(master="local[2]")  # the active session, if there is one
+    >>> spark.conf.get("spark.sql.session.timeZone")
+    'UTC'
     """
     require_pyspark()
     from pyspark.sql import SparkSession
