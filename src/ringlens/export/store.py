@@ -628,21 +628,12 @@ class QueueStore:
 
                 # 4. re-open dismissed items whose risk rose by the margin
                 if requeue:
-                    params = [
-                        (
-                            _append_note(
-                                notes,
-                                f"[ringlens {now:%Y-%m-%d %H:%M} UTC, run {run_id}] "
-                                f"re-opened: risk rose from {base:.1f} at dismissal to "
-                                f"{new:.1f} (>= margin {requeue_margin:g} points)",
-                            ),
-                            now_p,
-                            now_p,
-                            qid,
-                        )
-                        for qid, notes, base, new in requeue
-                    ]
-                    cur.executemany(sql(_sql.REQUEUE), params)
+                    cur.executemany(
+                        sql(_sql.REQUEUE),
+                        self._requeue_params(
+                            requeue, run_id=run_id, now=now, margin=requeue_margin
+                        ),
+                    )
 
                 # 5. new items
                 cur.execute(sql(_sql.INSERT_NEW), (run_id, run_id, now_p, now_p))
@@ -655,26 +646,35 @@ class QueueStore:
                     requeued=len(requeue),
                     kept=n_kept,
                 )
-                cur.execute(
-                    sql(_sql.INSERT_RUN),
-                    (
-                        run_id,
-                        now_p,
-                        n_rows,
-                        result.inserted,
-                        result.updated,
-                        result.unchanged,
-                        result.suppressed_dismissed,
-                        result.requeued,
-                        result.kept,
-                    ),
-                )
+                counts = (result.inserted, result.updated, result.unchanged)
+                rest = (result.suppressed_dismissed, result.requeued, result.kept)
+                cur.execute(sql(_sql.INSERT_RUN), (run_id, now_p, n_rows, *counts, *rest))
                 if self.dialect == "sqlite":
                     cur.execute(_sql.SQLITE_DROP_INCOMING)
         except self._errors() as exc:
             raise self._fail("upsert the queue into", exc) from exc
         logger.info("queue upsert %s into %s: %s", run_id, self.url, result.as_dict())
         return result
+
+    def _requeue_params(
+        self, requeue: list[Any], *, run_id: str, now: _dt.datetime, margin: float
+    ) -> list[tuple[Any, ...]]:
+        """``REQUEUE`` parameters: each re-opened item's notes with a line saying why."""
+        now_p = self._ts(now)
+        return [
+            (
+                _append_note(
+                    notes,
+                    f"[ringlens {now:%Y-%m-%d %H:%M} UTC, run {run_id}] "
+                    f"re-opened: risk rose from {base:.1f} at dismissal to "
+                    f"{new:.1f} (>= margin {margin:g} points)",
+                ),
+                now_p,
+                now_p,
+                qid,
+            )
+            for qid, notes, base, new in requeue
+        ]
 
     def _load(self, cur: Any, frame: pl.DataFrame) -> None:
         """Bulk-load the frame into the temporary table (executemany / COPY)."""

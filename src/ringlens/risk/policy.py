@@ -252,6 +252,26 @@ def _require_finite(df: pl.DataFrame, column: str, *, what: str, key: str) -> No
         )
 
 
+def _first_matching_rule(policy: Policy) -> list[pl.Expr]:
+    """``action``, ``queue`` and ``rule`` of the first rule each row matches (vectorised:
+    one condition per rule, nested ``when`` from the last rule to the first)."""
+    action = pl.lit(None, dtype=pl.String)
+    queue = pl.lit(None, dtype=pl.String)
+    rule_name = pl.lit(None, dtype=pl.String)
+    for r in reversed(policy.rules):
+        cond = pl.col("risk_score") >= r.min_risk
+        if r.pattern is not None:
+            cond &= pl.col("pattern").is_in(list(r.pattern))
+        if r.market is not None:
+            cond &= pl.col("market").is_in(list(r.market)).fill_null(False)
+        if r.entity_type is not None:
+            cond &= pl.col("entity_type").is_in(list(r.entity_type))
+        action = pl.when(cond).then(pl.lit(r.action)).otherwise(action)
+        queue = pl.when(cond).then(pl.lit(r.queue)).otherwise(queue)
+        rule_name = pl.when(cond).then(pl.lit(r.name)).otherwise(rule_name)
+    return [action.alias("action"), queue.alias("queue"), rule_name.alias("rule")]
+
+
 def apply_policy(
     entities: pl.DataFrame,
     rings: pl.DataFrame,
@@ -316,24 +336,7 @@ def apply_policy(
         before = e.height
         e = e.join(cleared, on=["entity_type", "entity_id"], how="anti")
         suppressed = before - e.height
-    # first matching rule, vectorised: one boolean column per rule
-    action = pl.lit(None, dtype=pl.String)
-    queue = pl.lit(None, dtype=pl.String)
-    rule_name = pl.lit(None, dtype=pl.String)
-    for r in reversed(policy.rules):
-        cond = pl.col("risk_score") >= r.min_risk
-        if r.pattern is not None:
-            cond &= pl.col("pattern").is_in(list(r.pattern))
-        if r.market is not None:
-            cond &= pl.col("market").is_in(list(r.market)).fill_null(False)
-        if r.entity_type is not None:
-            cond &= pl.col("entity_type").is_in(list(r.entity_type))
-        action = pl.when(cond).then(pl.lit(r.action)).otherwise(action)
-        queue = pl.when(cond).then(pl.lit(r.queue)).otherwise(queue)
-        rule_name = pl.when(cond).then(pl.lit(r.name)).otherwise(rule_name)
-    e = e.with_columns(
-        action.alias("action"), queue.alias("queue"), rule_name.alias("rule")
-    ).filter(pl.col("action").is_not_null())
+    e = e.with_columns(_first_matching_rule(policy)).filter(pl.col("action").is_not_null())
     e = e.sort(
         ["queue", "risk_score", "ring_risk", "key"], descending=[False, True, True, False]
     ).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("queue").alias("priority"))
