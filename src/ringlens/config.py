@@ -125,9 +125,18 @@ def _setting(
     choices: tuple[str, ...] | None = None,
     duration: bool = False,
     roles: tuple[str, ...] | None = None,
+    item: str | None = None,
 ) -> Any:
-    """A settings field: its default and the checks a value must pass."""
-    meta = {"lo": lo, "hi": hi, "choices": choices, "duration": duration, "roles": roles}
+    """A settings field: its default and the checks a value must pass (``item``: what one
+    element of a list is called in messages)."""
+    meta = {
+        "lo": lo,
+        "hi": hi,
+        "choices": choices,
+        "duration": duration,
+        "roles": roles,
+        "item": item,
+    }
     if isinstance(default, Mapping):
         frozen = MappingProxyType(dict(default))
         return field(default_factory=lambda: frozen, metadata=meta)
@@ -204,7 +213,11 @@ class ExportSettings(_Section):
     """``[export]``: the queue's sinks."""
 
     NAME: ClassVar[str] = "export"
-    sinks: tuple[str, ...] = _setting(("parquet", "csv", "jsonl", "sqlite"))
+    sinks: tuple[str, ...] = _setting(
+        ("parquet", "csv", "jsonl", "sqlite"),
+        choices=("parquet", "csv", "jsonl", "sqlite", "postgres"),
+        item="sink",
+    )
     database: str = _setting("queue.sqlite")
     requeue_margin: float = _setting(10.0, lo=0, hi=100)
 
@@ -373,8 +386,16 @@ def _check_range(f: Any, value: Any, where: str) -> None:
     if lo is not None and (value < lo or (hi is not None and value > hi)):
         want = f">= {lo:g}" if hi is None else f"from {lo:g} to {hi:g}"
         raise ConfigError(f"{where}: expected a number {want}, got {value!r}")
-    if meta.get("choices") and value not in meta["choices"]:
-        raise ConfigError(f"{where}: expected one of {', '.join(meta['choices'])}, got {value!r}")
+    choices = meta.get("choices")
+    if choices and isinstance(value, tuple):
+        bad = [v for v in value if v not in choices]
+        if bad:
+            item = meta.get("item") or "value"
+            raise ConfigError(
+                f"{where}: unknown {item} {bad[0]!r} (expected any of {', '.join(choices)})"
+            )
+    elif choices and value not in choices:
+        raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
     if meta.get("duration"):
         parse_duration(value, key=where)
     if meta.get("roles"):

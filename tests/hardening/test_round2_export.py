@@ -364,11 +364,6 @@ def test_b9_password_with_at_and_slash_connects_and_is_never_written(
     assert "TopSecret" not in everything and "Pa@ss" not in everything
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the run writes settings (export.database) into run.json and --json output as "
-    "they are; ringlens.export.redact_secrets(report) must be applied by ringlens.run",
-)
 def test_b9_password_in_settings_never_reaches_run_json(tmp_path: Path) -> None:
     out = tmp_path / "out"
     events = _b1_folder(tmp_path) / "events.csv"

@@ -18,12 +18,19 @@ from typing import Any
 import polars as pl
 
 from ringlens.config import Config
+from ringlens.export import redact_secrets
 from ringlens.graph import EventGraph, build_graph
 from ringlens.io import load_entities, load_events, load_labels, scan_events
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.coverage import coverage, family_roles
-from ringlens.pipeline.inputs import fingerprint, resolve_run_inputs, run_id_for, use_streaming
-from ringlens.pipeline.outputs import evidence_links, write_outputs
+from ringlens.pipeline.inputs import (
+    fingerprint,
+    frame_fingerprint,
+    resolve_run_inputs,
+    run_id_for,
+    use_streaming,
+)
+from ringlens.pipeline.outputs import check_outputs, evidence_links, write_outputs
 from ringlens.pipeline.registry import DetectInput, Found, detectors
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.timing import Progress, Timer
@@ -180,6 +187,7 @@ def score(
         n_nodes=graph.n_nodes,
         n_edges=graph.n_edges,
         n_events=graph.events.height,
+        tables={"entities": frame_fingerprint(entities), "labels": frame_fingerprint(labels)},
     )
     with timer("policy"):
         queue, qreport = apply_policy(
@@ -259,6 +267,7 @@ def run(
     """
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    check_outputs(cfg, database=database)  # before hours of work, not after
     timer = Timer(progress)
     with timer("ingest"):
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)
@@ -281,14 +290,14 @@ def run(
         labels=lab_df,
         config=cfg,
         policy=pol,
-        run_id=run_id_for(config=cfg, policy=pol, fingerprint=fp),
+        run_id=run_id_for(config=cfg, policy=pol, fingerprint=fp, tables=inputs.tables()),
         progress=progress,
     )
     report = dict(res.report)
     report["timings"] = {**timer.timings, **report["timings"]}
     report["memory_mib"] = {**timer.memory, **report["memory_mib"]}
     report["inputs"] = inputs.to_dict(fp)
-    report["config"] = cfg.to_dict()
+    report["config"] = redact_secrets(cfg.to_dict())
     report["config_sources"] = list(cfg.sources)
     # "export" is shown as one step; run.json times its parts without overlap: "write
     # files", "views", and (only in the returned report: it runs after run.json is

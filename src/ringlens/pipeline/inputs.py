@@ -11,11 +11,14 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from ringlens import __version__
 from ringlens.config import Config
 from ringlens.exceptions import InputError
 from ringlens.io import resolve_inputs
@@ -27,6 +30,7 @@ __all__ = [
     "RunInputs",
     "beside",
     "fingerprint",
+    "frame_fingerprint",
     "resolve_run_inputs",
     "run_id_for",
     "same_inputs",
@@ -57,8 +61,15 @@ class RunInputs:
     labels: Path | None = None
     source: str | None = None
 
+    def tables(self) -> dict[str, str | None]:
+        """Fingerprints of the entities and labels files (for the run id)."""
+        return {
+            "entities": None if self.entities is None else fingerprint([self.entities]),
+            "labels": None if self.labels is None else fingerprint([self.labels]),
+        }
+
     def to_dict(self, fingerprint: str | None) -> dict[str, Any]:
-        """``inputs`` of ``run.json``."""
+        """``inputs`` of ``run.json`` (``fingerprint``: of the event files)."""
         return {
             "events": [str(p) for p in self.events] if self.events else [str(self.source)],
             "entities": None if self.entities is None else str(self.entities),
@@ -110,29 +121,54 @@ def resolve_run_inputs(
     )
 
 
+def _part(h: Any, data: bytes) -> None:
+    """One length-prefixed part: no two sequences of parts hash the same bytes."""
+    h.update(len(data).to_bytes(8, "little"))
+    h.update(data)
+
+
 def fingerprint(paths: Sequence[Path], *, content: bool = True) -> str:
     """Hash of the input files: of every byte, or (``content=False``, what the Spark engine
     uses for inputs too large to read twice) of names, sizes and mtimes, prefixed ``meta-``.
+    Every name and content is length-prefixed, so no two different inputs share a hash by
+    moving bytes between a name and a content.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "events.csv"
-    >>> _ = p.write_text("a")
-    >>> len(fingerprint([p])), fingerprint([p], content=False).startswith("meta-")
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a").write_text("bc"); _ = (d / "ab").write_text("c")
+    >>> fingerprint([d / "a"]) != fingerprint([d / "ab"])
+    True
+    >>> len(fingerprint([d / "a"])), fingerprint([d / "a"], content=False).startswith("meta-")
     (32, True)
     """
     h = hashlib.blake2b(digest_size=16)
     if not content:
         for p in paths:
             st = p.stat()
-            h.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            _part(h, p.name.encode("utf-8", "surrogateescape"))
+            _part(h, f"{st.st_size}:{st.st_mtime_ns}".encode())
         return "meta-" + h.hexdigest()
     for p in paths:
-        h.update(p.name.encode())
+        _part(h, p.name.encode("utf-8", "surrogateescape"))
+        h.update(p.stat().st_size.to_bytes(8, "little"))
         with p.open("rb") as fh:
             while chunk := fh.read(1 << 22):
                 h.update(chunk)
+    return h.hexdigest()
+
+
+def frame_fingerprint(frame: pl.DataFrame | None) -> str | None:
+    """Hash of a table given as a frame (entities, labels passed to ``score``): its schema
+    and rows, for the run id (None for no table)."""
+    if frame is None:
+        return None
+    h = hashlib.blake2b(digest_size=16)
+    _part(h, f"polars {pl.__version__}".encode())
+    _part(h, json.dumps([[n, str(t)] for n, t in frame.schema.items()]).encode())
+    rows = frame.hash_rows(seed=0)
+    _part(h, rows.to_numpy().tobytes())
     return h.hexdigest()
 
 
@@ -151,19 +187,33 @@ def run_id_for(
     n_edges: int = 0,
     n_events: int = 0,
     fingerprint: str | None = None,
+    tables: Mapping[str, str | None] | None = None,
 ) -> str:
-    """The run id of a run, for both engines: from the input files' fingerprint (``run``),
-    or, when the input is a frame (``score``), from the graph sizes."""
-    if fingerprint is not None:
-        part = json.dumps(
-            [fingerprint, config.to_dict(), policy.to_dict()], sort_keys=True, default=str
-        )
-    else:
-        part = json.dumps(
-            [config.to_dict(), policy.to_dict(), n_nodes, n_edges, n_events],
-            sort_keys=True,
-            default=str,
-        )
+    """The run id of a run, for both engines: from everything that changes its results —
+    the events (the input files' ``fingerprint`` for ``run``; the graph sizes when the
+    input is a frame, ``score``), the other tables' fingerprints (``tables``: entities,
+    labels), the settings, the policy and the ringlens version.
+
+    Examples
+    --------
+    >>> from ringlens.risk.policy import load_policy
+    >>> a = run_id_for(config=Config(), policy=load_policy(), fingerprint="f")
+    >>> b = run_id_for(config=Config(), policy=load_policy(), fingerprint="f", tables={"labels": "x"})
+    >>> a.startswith("run_") and a != b
+    True
+    """
+    events: Any = fingerprint if fingerprint is not None else [n_nodes, n_edges, n_events]
+    part = json.dumps(
+        [
+            events,
+            dict(sorted((tables or {}).items())),
+            config.to_dict(),
+            policy.to_dict(),
+            __version__,
+        ],
+        sort_keys=True,
+        default=str,
+    )
     return "run_" + hashlib.blake2b(part.encode(), digest_size=8).hexdigest()
 
 

@@ -11,13 +11,19 @@ import polars as pl
 
 from ringlens.config import Config
 from ringlens.exceptions import InputError
-from ringlens.export import QUEUE_COLUMNS, RunWriter, open_queue_store, redact_url
+from ringlens.export import (
+    QUEUE_COLUMNS,
+    RunWriter,
+    open_queue_store,
+    redact_url,
+    validate_queue,
+)
 from ringlens.pipeline.result import RunResult, jsonable
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.viz import ring_filename
 from ringlens.viz.evidence import write_run_views
 
-__all__ = ["SINKS", "evidence_links", "write_outputs"]
+__all__ = ["SINKS", "check_outputs", "evidence_links", "write_outputs"]
 
 #: The queue sinks ``export.sinks`` may name.
 SINKS = ("parquet", "csv", "jsonl", "sqlite", "postgres")
@@ -42,14 +48,26 @@ def evidence_links(rings: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
 
 
-def _check_sinks(config: Config) -> set[str]:
+def _is_url(db: str) -> bool:
+    return "://" in db
+
+
+def check_outputs(config: Config, *, database: str | None = None) -> None:
+    """Refuse, before anything runs, output settings that cannot work: an unknown sink,
+    or the ``postgres`` sink without a ``postgresql://`` URL (``--database``,
+    ``export.database``) — it would otherwise write SQLite without a word."""
     sinks = set(config.export.sinks)
     unknown = sinks - set(SINKS)
     if unknown:
         raise InputError(
             f"export.sinks: unknown sink {sorted(unknown)[0]!r} (expected {', '.join(SINKS)})"
         )
-    return sinks
+    db = database or config.export.database
+    if "postgres" in sinks and not (db and db.startswith(("postgresql://", "postgres://"))):
+        raise InputError(
+            "export.sinks: 'postgres' needs a postgresql:// URL in --database, "
+            f"RINGLENS_DATABASE_URL or export.database (got {redact_url(db) if db else 'none'!r})"
+        )
 
 
 def write_outputs(
@@ -66,7 +84,11 @@ def write_outputs(
     ``database`` (a SQLite path or a ``postgresql://`` URL) overrides ``export.database``.
     """
     out = Path(out_dir)
-    sinks = _check_sinks(config)
+    check_outputs(config, database=database)
+    sinks = set(config.export.sinks)
+    # everything a sink would refuse is refused now, before the folder is published:
+    # files and database move together or not at all
+    validate_queue(res.queue)
     report: dict[str, Any] = {**res.report, "counts": dict(res.report["counts"])}
     timer = Timer(progress)
 
@@ -90,7 +112,7 @@ def write_outputs(
         stage.write("run.json", jsonable(report))
     db = database or config.export.database
     if db and ("sqlite" in sinks or "postgres" in sinks or database):
-        target = db if "://" in db or os.path.isabs(db) or database else str(out / db)
+        target = db if _is_url(db) or os.path.isabs(db) or database else str(out / db)
         with timer("database", show=False), open_queue_store(target) as store:
             up = store.upsert(
                 res.queue.select(QUEUE_COLUMNS),

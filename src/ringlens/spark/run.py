@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ringlens.config import Config
+from ringlens.export import redact_secrets
 from ringlens.pipeline import RunResult
 from ringlens.pipeline.inputs import fingerprint, resolve_run_inputs, run_id_for
-from ringlens.pipeline.outputs import write_outputs
+from ringlens.pipeline.outputs import check_outputs, write_outputs
 from ringlens.pipeline.timing import Progress
 from ringlens.risk.policy import Policy, load_policy
 from ringlens.spark.pipeline import score_spark, view_graph
@@ -58,6 +59,7 @@ def run_spark(
     """
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    check_outputs(cfg, database=database)
     t = time.perf_counter()
     inputs = resolve_run_inputs(events, entities=entities, labels=labels, remote=True)
     files = list(inputs.events)
@@ -70,13 +72,15 @@ def run_spark(
         labels=None if inputs.labels is None else str(inputs.labels),
         config=cfg,
         policy=pol,
-        run_id=run_id_for(config=cfg, policy=pol, fingerprint=fp) if fp else None,
+        run_id=run_id_for(config=cfg, policy=pol, fingerprint=fp, tables=inputs.tables())
+        if fp
+        else None,
         max_component_events=max_component_events,
     )
     report = {
         **res.report,
         "inputs": inputs.to_dict(fp),
-        "config": cfg.to_dict(),
+        "config": redact_secrets(cfg.to_dict()),
         "config_sources": list(cfg.sources),
         "engine": {"name": "spark", "master": master},
     }
