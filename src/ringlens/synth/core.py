@@ -41,10 +41,12 @@ __all__ = [
     "Sim",
     "add_camouflage",
     "device_farm",
+    "farm_size",
     "own_devices",
     "ring_accounts",
     "households",
     "shared_groups",
+    "some_of_each",
     "top_groups",
     "loguniform_int",
     "sample_grouped",
@@ -168,6 +170,10 @@ class Population:
         self.created[kind] = np.concatenate([self.created[kind], created])
         self.market[kind] = np.concatenate([self.market[kind], np.asarray(market, np.int64)])
         return ids
+
+    def after_created(self, kind: str, idx: Any, ts: np.ndarray) -> np.ndarray:
+        """``ts``, moved to at least an hour after each account ``idx`` was created."""
+        return np.maximum(ts, self.created[kind][np.asarray(idx, dtype=np.int64)] + 3600.0)
 
     def new(
         self, kind: str, k: int, *, fresh: bool = True, market: int | None = None
@@ -318,6 +324,18 @@ def sample_grouped(
     return out
 
 
+def some_of_each(
+    rng: np.random.Generator, item_group: np.ndarray, groups: np.ndarray, k: int
+) -> np.ndarray:
+    """Up to ``k`` distinct items of each group in ``groups`` (``item_group[i]`` is the
+    group of item ``i``), chosen uniformly; sorted by group."""
+    items = np.flatnonzero(np.isin(item_group, groups))
+    items = items[np.lexsort((rng.random(len(items)), item_group[items]))]
+    g = item_group[items]
+    rank = np.arange(len(items)) - np.searchsorted(g, g, side="left")
+    return items[rank < k]
+
+
 def households(
     rng: np.random.Generator, n: int, p: Sequence[float] = (0.7, 0.2, 0.07, 0.03)
 ) -> np.ndarray:
@@ -351,6 +369,7 @@ class Plant:
     targets: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
     negatives: list[tuple[str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
     ring_events: list[tuple[str, np.ndarray, str, int]] = field(default_factory=list)
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)
     n_rings: int = 0
     n_groups: int = 0
 
@@ -511,6 +530,14 @@ class Sim:
     def t0(self) -> float:
         return self.clock.t0
 
+    def new_ring(self, pattern: str) -> tuple[str, RingTime]:
+        """The id and the timing of the next ring (its pattern and pace are recorded;
+        set ``plant.info[rid]["variant"]`` to name a variant)."""
+        rid = self.plant.ring_id()
+        when = self.ring_time()
+        self.plant.info[rid] = {"pattern": pattern, "slow": when.slow, "variant": None}
+        return rid, when
+
     def ring_time(self) -> RingTime:
         """The timing of the next ring: slow with probability ``cfg.slow_share``."""
         return RingTime(self.clock, slow=bool(self.slow_rng.random() < self.cfg.slow_share))
@@ -525,6 +552,12 @@ def ring_accounts(
     hijacked = pool.take(n_hij)
     new = sim.pop.new(kind, k - n_hij, fresh=fresh, market=market)
     return np.concatenate([new, hijacked]), np.arange(k) >= k - n_hij
+
+
+def farm_size(rng: np.random.Generator, k: int) -> int:
+    """Devices of a farm of ``k`` accounts: 5–12 accounts per device (a household has
+    at most 4)."""
+    return max(1, int(round(k / rng.uniform(5, 12))))
 
 
 def device_farm(

@@ -206,7 +206,7 @@ def _accounts(sim: Sim, w: _World) -> None:
 def _mutual_boost(sim: Sim, w: _World) -> None:
     """Creators liking, commenting, sharing and following each other's posts."""
     rng, log, plant = sim.rng, sim.log, sim.plant
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("mutual_boost")
     k = int(rng.integers(8, 17))
     mk = int(rng.integers(0, len(MARKETS)))
     members = sim.pop.new("creator", k, fresh=rng.random() < 0.7, market=mk)
@@ -259,7 +259,7 @@ def _device_pool(sim: Sim, buyers: np.ndarray, when) -> np.ndarray:  # type: ign
 def _brushing(sim: Sim, w: _World) -> None:
     """Fake buyers ordering and reviewing one (member) seller's products."""
     rng, log, plant = sim.rng, sim.log, sim.plant
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("brushing")
     k = int(rng.integers(15, 36))
     mk = int(rng.integers(0, len(MARKETS)))
     seller = sim.pop.new("seller", 1, fresh=True, market=mk)
@@ -287,7 +287,7 @@ def _brushing(sim: Sim, w: _World) -> None:
 def _affiliate_fraud(sim: Sim, w: _World) -> None:
     """Fake buyers clicking one (member) creator's links and ordering what it promotes."""
     rng, log, plant, clock = sim.rng, sim.log, sim.plant, sim.clock
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("affiliate_fraud")
     k = int(rng.integers(15, 36))
     mk = int(rng.integers(0, len(MARKETS)))
     creator = sim.pop.new("creator", 1, fresh=True, market=mk)
@@ -328,7 +328,7 @@ def _affiliate_fraud(sim: Sim, w: _World) -> None:
 def _sock_puppet_farm(sim: Sim, w: _World) -> None:
     """Creators logging in from a few devices and paying out to one or two accounts."""
     rng, log, plant, clock = sim.rng, sim.log, sim.plant, sim.clock
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("sock_puppet_farm")
     k = int(rng.integers(6, 15))
     mk = int(rng.integers(0, len(MARKETS)))
     members = sim.pop.new("creator", k, fresh=True, market=mk)

@@ -150,6 +150,12 @@ def _empty(schema: dict[str, Any]) -> Callable[[], pl.DataFrame]:
 
 
 TARGET_SCHEMA = {"ring_id": pl.String, "entity_type": pl.String, "entity_id": pl.String}
+RING_SCHEMA = {
+    "ring_id": pl.String,
+    "pattern": pl.String,
+    "slow": pl.Boolean,
+    "variant": pl.String,
+}
 NEGATIVE_SCHEMA = {
     "group_id": pl.String,
     "kind": pl.String,
@@ -166,7 +172,8 @@ class SynthData:
     hijacked), ``labels`` (a few confirmed ring members and cleared accounts),
     ``ring_targets`` (ring_id, entity_type, entity_id: what each ring worked on),
     ``negatives`` (group_id, kind, entity_type, entity_id: organic structure that must
-    not become a ring; disjoint from ring members and targets), ``vocabulary`` (the
+    not become a ring; disjoint from ring members and targets), ``rings`` (ring_id,
+    pattern, slow, variant: how each ring was planted), ``vocabulary`` (the
     platform's names by role: ``{"actions": {role: [names]}, "entities": {...}}``) and
     ``renaming`` (old name → new name when the vocabulary was renamed).
     """
@@ -179,6 +186,7 @@ class SynthData:
     ring_targets: pl.DataFrame = field(default_factory=_empty(TARGET_SCHEMA))
     negatives: pl.DataFrame = field(default_factory=_empty(NEGATIVE_SCHEMA))
     vocabulary: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    rings: pl.DataFrame = field(default_factory=_empty(RING_SCHEMA))
     renaming: dict[str, str] = field(default_factory=dict)
 
 

@@ -42,12 +42,14 @@ from ringlens.synth.core import (
     Sim,
     add_camouflage,
     device_farm,
+    farm_size,
     households,
     loguniform_int,
     own_devices,
     ring_accounts,
     sample_grouped,
     shared_groups,
+    some_of_each,
     top_groups,
     weighted,
     zipf_weights,
@@ -201,17 +203,12 @@ def _streams(sim: Sim, w: _World) -> None:
 
 def _catalogue(sim: Sim, w: _World) -> None:
     """Shops stock skus and issue vouchers before or during the period."""
-    rng, t0 = sim.rng, sim.t0
+    rng, t0, pop = sim.rng, sim.t0, sim.pop
     n_skus, n_vouchers = len(w.sku_shop), len(w.voucher_shop)
-    sim.log.add(
-        "shop",
-        w.sku_shop,
-        "stock",
-        "sku",
-        np.arange(n_skus),
-        t0 - rng.uniform(0, 200, n_skus) * DAY,
-    )
+    stocked = pop.after_created("shop", w.sku_shop, t0 - rng.uniform(0, 200, n_skus) * DAY)
+    sim.log.add("shop", w.sku_shop, "stock", "sku", np.arange(n_skus), stocked)
     issued = t0 + rng.uniform(-20, sim.clock.days * 0.5, n_vouchers) * DAY
+    issued = pop.after_created("shop", w.voucher_shop, issued)
     sim.log.add("shop", w.voucher_shop, "issue", "voucher", np.arange(n_vouchers), issued)
 
 
@@ -439,6 +436,7 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         voucher = pop.new("voucher", 1)
         d0 = int(aux.integers(0, max(1, sim.clock.days - 7)))
         launch = sim.t0 + d0 * DAY + aux.uniform(0, DAY)
+        launch = float(pop.after_created("shop", [official], np.array([launch]))[0])
         log.add("shop", [official], "issue", "voucher", voucher, [launch])
         k = int(0.004 * n) + 300
         old = np.unique(weighted(aux, w.viewer_activity**0.7, int(k * 0.7)))
@@ -571,8 +569,9 @@ def _gift_ring(sim: Sim, w: _World) -> None:
     """Accounts gifting one new host's lives to farm rewards (shared handsets), or a few
     hosts' lives with huge gifts to launder money (one wallet); the hosts are members."""
     rng, log, plant = sim.rng, sim.log, sim.plant
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("gift_ring")
     launder = bool(rng.random() < 0.4)
+    plant.info[rid]["variant"] = "launder" if launder else "reward_farm"
     k = loguniform_int(rng, 8, 20 if launder else 60)
     mk = int(rng.integers(0, len(MARKETS)))
     hosts = sim.pop.new(
@@ -598,7 +597,9 @@ def _gift_ring(sim: Sim, w: _World) -> None:
     if launder:
         _own_handsets(sim, "viewer", members[~hijacked])
     else:
-        plant.target(rid, "handset", _handset_farm(sim, members, int(rng.integers(2, 7)), when))
+        plant.target(
+            rid, "handset", _handset_farm(sim, members, farm_size(rng, len(members)), when)
+        )
     plant.member(rid, "gift_ring", "host", hosts)
     plant.member(rid, "gift_ring", "viewer", members, hijacked)
     plant.target(rid, "stream", streams[0])
@@ -611,7 +612,7 @@ def _follower_farm(sim: Sim, w: _World) -> None:
     """Fresh accounts on a few handsets subscribing to a set of client hosts: each order
     delivered in a burst of hours, or drip-fed over weeks by slow farms."""
     rng, log, plant = sim.rng, sim.log, sim.plant
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("follower_farm")
     k = loguniform_int(rng, 20, 60)
     n_hosts = len(w.host_w)
     lesser = np.where(w.host_w < np.quantile(w.host_w, 0.95), w.host_w**-0.5, 0.0)
@@ -628,8 +629,9 @@ def _follower_farm(sim: Sim, w: _World) -> None:
     wt = w.during(s, rng.uniform(0, 0.3, len(s)))
     log.add("viewer", members[mi[look]], "watch", "stream", s, wt)
     if rng.random() < 0.4:  # engagement bots also tap hearts
+        plant.info[rid]["variant"] = "engagement_bots"
         log.add("viewer", members[mi[look]], "heart", "stream", s, wt + rng.uniform(5, 120, len(s)))
-    pool = _handset_farm(sim, members, int(rng.integers(2, 9)), when)
+    pool = _handset_farm(sim, members, farm_size(rng, len(members)), when)
     plant.member(rid, "follower_farm", "viewer", members, hijacked)
     plant.target(rid, "host", clients)
     plant.target(rid, "handset", pool)
@@ -640,13 +642,14 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
     """Many new accounts on few handsets claiming the same vouchers of one shop (and a
     platform campaign's, when there is one) and checking out cheap skus."""
     rng, log, plant = sim.rng, sim.log, sim.plant
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("coupon_abuse")
     k = loguniform_int(rng, 10, 60)
     shop = int(weighted(rng, w.shop_w**0.5, 1)[0])
     own = np.flatnonzero(w.voucher_shop == shop)
     vouchers = rng.choice(own, min(len(own), int(rng.integers(1, 3))), replace=False)
     if len(w.campaigns) and rng.random() < 0.5:
         vouchers = np.append(vouchers, rng.choice(w.campaigns))
+        plant.info[rid]["variant"] = "with_campaign"
     members, hijacked = _ring_viewers(
         sim, w, k, market=int(sim.pop.market["shop"][shop]), fresh=True
     )
@@ -667,7 +670,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
         ct[buy] + rng.uniform(60, 3600, len(sku)),
         amount,
     )
-    pool = _handset_farm(sim, members, int(rng.integers(2, 7)), when)
+    pool = _handset_farm(sim, members, farm_size(rng, len(members)), when)
     plant.member(rid, "coupon_abuse", "viewer", members, hijacked)
     plant.target(rid, "voucher", vouchers)
     plant.target(rid, "sku", np.unique(sku))
@@ -679,10 +682,12 @@ def _review_ring(sim: Sim, w: _World) -> None:
     """Accounts buying a shop's skus cheaply and rating them five stars: a new shop's own
     ring, or a ring for hire serving a few established shops (the shops are members)."""
     rng, log, plant, pop = sim.rng, sim.log, sim.plant, sim.pop
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("review_ring")
     k = loguniform_int(rng, 8, 40)
     mk = int(rng.integers(0, len(MARKETS)))
-    if rng.random() < 0.5:
+    own_shop = bool(rng.random() < 0.5)
+    plant.info[rid]["variant"] = "own_shop" if own_shop else "for_hire"
+    if own_shop:
         shops = pop.new("shop", 1, fresh=True, market=mk)
         skus = pop.new("sku", int(rng.integers(3, 9)))
         price = np.round(rng.lognormal(2.5, 0.5, len(skus)), 2)
@@ -692,11 +697,13 @@ def _review_ring(sim: Sim, w: _World) -> None:
             "stock",
             "sku",
             skus,
-            sim.t0 - rng.uniform(1, 30, len(skus)) * DAY,
+            pop.after_created(
+                "shop", np.repeat(shops, len(skus)), sim.t0 - rng.uniform(1, 30, len(skus)) * DAY
+            ),
         )
     else:
         shops = np.unique(weighted(rng, w.shop_w**0.3, int(rng.integers(2, 5))))
-        skus = np.unique(sample_grouped(np.repeat(shops, 3), w.sku_shop, w.sku_w, rng))
+        skus = some_of_each(rng, w.sku_shop, shops, int(rng.integers(2, 6)))
         price = w.sku_price[skus]
     members, hijacked = _ring_viewers(sim, w, k, market=mk, fresh=bool(rng.random() < 0.5))
     mi, sj = np.nonzero(rng.random((k, len(skus))) < rng.uniform(0.5, 0.9))
@@ -722,7 +729,9 @@ def _review_ring(sim: Sim, w: _World) -> None:
         stars,
     )
     if rng.random() < 0.5:
-        plant.target(rid, "handset", _handset_farm(sim, members, int(rng.integers(2, 6)), when))
+        plant.target(
+            rid, "handset", _handset_farm(sim, members, farm_size(rng, len(members)), when)
+        )
     else:
         _own_handsets(sim, "viewer", members[~hijacked])
     plant.member(rid, "review_ring", "shop", shops)

@@ -44,12 +44,14 @@ from ringlens.synth.core import (
     Sim,
     add_camouflage,
     device_farm,
+    farm_size,
     households,
     loguniform_int,
     own_devices,
     ring_accounts,
     sample_grouped,
     shared_groups,
+    some_of_each,
     top_groups,
     weighted,
     zipf_weights,
@@ -141,17 +143,19 @@ def _accounts(sim: Sim, w: _World) -> None:
 
 def _catalogue(sim: Sim, w: _World) -> None:
     """Merchants publish listings (a tenth during the period) and create promos."""
-    rng, t0, days = sim.rng, sim.t0, sim.clock.days
+    rng, t0, days, pop = sim.rng, sim.t0, sim.clock.days, sim.pop
     n_listings, n_promos = len(w.listing_merchant), len(w.promo_merchant)
     age = np.where(
         rng.random(n_listings) < 0.9,
         rng.uniform(0, 400, n_listings),
         -rng.uniform(0, days * 0.8, n_listings),
     )
+    published = pop.after_created("merchant", w.listing_merchant, t0 - age * DAY)
     sim.log.add(
-        "merchant", w.listing_merchant, "publish", "listing", np.arange(n_listings), t0 - age * DAY
+        "merchant", w.listing_merchant, "publish", "listing", np.arange(n_listings), published
     )
     issued = t0 + rng.uniform(-30, days * 0.7, n_promos) * DAY
+    issued = pop.after_created("merchant", w.promo_merchant, issued)
     sim.log.add("merchant", w.promo_merchant, "create_promo", "promo", np.arange(n_promos), issued)
 
 
@@ -346,6 +350,7 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         promo = pop.new("promo", 1)
         d0 = int(aux.integers(0, max(1, sim.clock.days - 7)))
         launch = sim.t0 + d0 * DAY + aux.uniform(0, DAY)
+        launch = float(pop.after_created("merchant", [official], np.array([launch]))[0])
         log.add("merchant", [official], "create_promo", "promo", promo, [launch])
         k = int(0.004 * n) + 300
         old = np.unique(weighted(aux, w.shopper_activity**0.7, int(k * 0.7)))
@@ -437,14 +442,11 @@ def _review_ring(sim: Sim, w: _World) -> None:
     """Accounts rating client merchants' listings five stars (some after a cheap
     purchase); a quarter also one-star a competitor. Clients are members."""
     rng, log, plant = sim.rng, sim.log, sim.plant
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("review_ring")
     k = loguniform_int(rng, 8, 60)
-    clients = np.unique(weighted(rng, w.merchant_w**0.2, int(rng.integers(1, 5))))
-    listings = np.unique(
-        sample_grouped(
-            np.repeat(clients, int(rng.integers(3, 9))), w.listing_merchant, w.listing_w**0.3, rng
-        )
-    )
+    big_enough = np.where(np.bincount(w.listing_merchant) >= 3, w.merchant_w**0.2, 0.0)
+    clients = np.unique(weighted(rng, big_enough, int(rng.integers(1, 5))))
+    listings = some_of_each(rng, w.listing_merchant, clients, int(rng.integers(3, 9)))
     members, hijacked = _shoppers(sim, w, k, market=None, fresh=bool(rng.random() < 0.4))
     mi, lj = np.nonzero(rng.random((k, len(listings))) < rng.uniform(0.4, 0.9))
     rt = when(len(mi), int(rng.integers(3, 8)), 4 * 3600)
@@ -473,6 +475,7 @@ def _review_ring(sim: Sim, w: _World) -> None:
     plant.target(rid, "listing", listings)
     n_events = 2 * len(mi)
     if rng.random() < 0.25:  # one-star a competitor of the first client
+        plant.info[rid]["variant"] = "with_bombing"
         niche = w.merchant_niche[clients[0]]
         rivals = np.flatnonzero(
             (w.merchant_niche == niche) & ~np.isin(np.arange(len(w.merchant_w)), clients)
@@ -492,7 +495,7 @@ def _review_ring(sim: Sim, w: _World) -> None:
         )
         plant.target(rid, "listing", theirs)
         n_events += len(bi)
-    pool = _fingerprints(sim, members, hijacked, int(rng.integers(0, 4)), when)
+    pool = _fingerprints(sim, members, hijacked, farm_size(rng, k) * (rng.random() < 0.6), when)
     if pool is not None:
         plant.target(rid, "fingerprint", pool)
     plant.member(rid, "review_ring", "merchant", clients)
@@ -504,7 +507,7 @@ def _brushing(sim: Sim, w: _World) -> None:
     """A merchant's fake shoppers buying its new listings for almost nothing and rating
     them, paying with a few shared cards from a few fingerprints."""
     rng, log, plant, pop = sim.rng, sim.log, sim.plant, sim.pop
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("brushing")
     k = loguniform_int(rng, 10, 50)
     mk = int(rng.integers(0, len(MARKETS)))
     merchant = pop.new("merchant", 1, fresh=bool(rng.random() < 0.6), market=mk)
@@ -515,13 +518,18 @@ def _brushing(sim: Sim, w: _World) -> None:
         "publish",
         "listing",
         listings,
-        sim.t0 - rng.uniform(1, 30, len(listings)) * DAY,
+        pop.after_created(
+            "merchant",
+            np.repeat(merchant, len(listings)),
+            sim.t0 - rng.uniform(1, 30, len(listings)) * DAY,
+        ),
     )
     members, hijacked = _shoppers(sim, w, k, market=mk, fresh=True)
     bi = np.repeat(np.arange(k), rng.integers(1, 4, k))
     lj = rng.integers(0, len(listings), len(bi))
     bt = when(len(bi), int(rng.integers(3, 7)), 3 * 3600)
     token = rng.random() < 0.6  # token amounts; otherwise list prices returned offline
+    plant.info[rid]["variant"] = "token_amounts" if token else "refunded_offline"
     amount = np.round(
         rng.uniform(0.5, 3.0, len(bi)) if token else rng.lognormal(3.0, 0.3, len(bi)), 2
     )
@@ -538,7 +546,7 @@ def _brushing(sim: Sim, w: _World) -> None:
     )
     cards = pop.new("card", int(rng.integers(1, 4)))
     log.add("shopper", members, "add_card", "card", rng.choice(cards, k), when(k, 2, 3600))
-    pool = _fingerprints(sim, members, hijacked, int(rng.integers(2, 6)), when)
+    pool = _fingerprints(sim, members, hijacked, farm_size(rng, k), when)
     plant.member(rid, "brushing", "merchant", merchant)
     plant.member(rid, "brushing", "shopper", members, hijacked)
     plant.target(rid, "listing", listings)
@@ -552,7 +560,7 @@ def _sock_puppet_farm(sim: Sim, w: _World) -> None:
     """Merchant accounts on a few fingerprints settling to one or two banks, each
     publishing near-duplicate listings that a few real shoppers buy."""
     rng, log, plant, pop = sim.rng, sim.log, sim.plant, sim.pop
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("sock_puppet_farm")
     k = int(rng.integers(6, 21))
     mk = int(rng.integers(0, len(MARKETS)))
     members = pop.new("merchant", k, fresh=True, market=mk)
@@ -602,7 +610,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
     """New accounts on a few fingerprints redeeming the same promos (a merchant's, and a
     platform campaign's when there is one) and buying that merchant's cheapest listings."""
     rng, log, plant = sim.rng, sim.log, sim.plant
-    rid, when = plant.ring_id(), sim.ring_time()
+    rid, when = sim.new_ring("coupon_abuse")
     k = loguniform_int(rng, 10, 60)
     with_promo = np.unique(w.promo_merchant)
     merchant = int(rng.choice(with_promo))
@@ -611,6 +619,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
     assert w.campaigns is not None
     if len(w.campaigns) and rng.random() < 0.5:
         promos = np.append(promos, rng.choice(w.campaigns))
+        plant.info[rid]["variant"] = "with_campaign"
     members, hijacked = _shoppers(
         sim, w, k, market=int(sim.pop.market["merchant"][merchant]), fresh=True
     )
@@ -630,7 +639,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
         rt[buy] + rng.uniform(30, 1800, len(listing)),
         np.round(w.listing_price[listing] * 0.3, 2),
     )
-    pool = _fingerprints(sim, members, hijacked, int(rng.integers(2, 7)), when)
+    pool = _fingerprints(sim, members, hijacked, farm_size(rng, k), when)
     plant.member(rid, "coupon_abuse", "shopper", members, hijacked)
     plant.target(rid, "promo", promos)
     plant.target(rid, "listing", np.unique(listing))

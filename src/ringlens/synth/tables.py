@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.synth.core import MARKETS, Sim
-from ringlens.synth.data import NEGATIVE_SCHEMA, TARGET_SCHEMA, Platform, SynthData
+from ringlens.synth.data import NEGATIVE_SCHEMA, RING_SCHEMA, TARGET_SCHEMA, Platform, SynthData
 
 __all__ = ["build_tables"]
 
@@ -188,6 +188,11 @@ def _negatives(sim: Sim, ids: _Ids, truth: pl.DataFrame, targets: pl.DataFrame) 
     )
 
 
+def _rings(sim: Sim) -> pl.DataFrame:
+    rows = [{"ring_id": rid, **info} for rid, info in sim.plant.info.items()]
+    return pl.DataFrame(rows, schema=RING_SCHEMA) if rows else pl.DataFrame(schema=RING_SCHEMA)
+
+
 def build_tables(sim: Sim, platform: Platform) -> SynthData:
     """Attach ids and names to a simulated period and build every table."""
     ids = _Ids(sim, platform)
@@ -214,4 +219,5 @@ def build_tables(sim: Sim, platform: Platform) -> SynthData:
         ring_targets=targets,
         negatives=negatives,
         vocabulary=platform.vocabulary_dict(),
+        rings=_rings(sim),
     )

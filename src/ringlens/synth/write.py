@@ -55,7 +55,8 @@ def write_synth(
 
     Files: ``events.<fmt>``; ``entities``, ``truth``, ``labels``, ``ring_targets`` and
     ``negatives`` as Parquet; ``vocabulary.toml`` (the platform's names by role) and
-    ``synth.json`` (settings, platform, event count, renaming if any). ``fmt`` is
+    ``synth.json`` (settings, platform, event count, each ring's pattern, pace and
+    variant, the renaming if any). ``fmt`` is
     ``parquet``, ``csv`` or ``ndjson``. Files are written to a temporary name and renamed,
     so a crash never leaves half a file. Returns the path of each file by stem.
     """
@@ -85,6 +86,8 @@ def write_synth(
         "generator": "ringlens.synth",
         "config": asdict(data.config),
         "events": data.events.height,
+        "platform": data.config.platform,
+        "rings": data.rings.to_dicts(),
     }
     if data.renaming:
         info["renaming"] = data.renaming
