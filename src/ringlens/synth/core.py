@@ -346,11 +346,18 @@ def households(
 
 
 class HijackPool:
-    """Old organic accounts taken over by rings; never the same account in two rings."""
+    """Organic accounts taken over by rings; never the same account in two rings.
 
-    def __init__(self, rng: np.random.Generator, n: int) -> None:
+    ``eligible`` (default: accounts ``0 .. n-1``) restricts the pool, e.g. to old
+    accounts with a history.
+    """
+
+    def __init__(
+        self, rng: np.random.Generator, n: int, eligible: np.ndarray | None = None
+    ) -> None:
         self.rng = rng
-        self.n = n
+        self.n = n if eligible is None else len(eligible)
+        self.eligible = eligible
         self.used: set[int] = set()
 
     def take(self, k: int) -> np.ndarray:
@@ -358,7 +365,7 @@ class HijackPool:
         while self.used.intersection(pick.tolist()):  # rare: redraw only on a clash
             pick = self.rng.choice(self.n, k, replace=False)
         self.used.update(pick.tolist())
-        return pick
+        return pick if self.eligible is None else self.eligible[pick]
 
 
 @dataclass
@@ -529,6 +536,30 @@ class Sim:
     @property
     def t0(self) -> float:
         return self.clock.t0
+
+    def add_visible(
+        self,
+        actor_type: str,
+        actor: np.ndarray,
+        action: str,
+        target_type: str,
+        target: np.ndarray,
+        ts: np.ndarray,
+        amount: np.ndarray | None = None,
+    ) -> None:
+        """Add the events that fall inside the period: a follow-up before or after it
+        (a rating days after a purchase) is outside the export, as in real data."""
+        keep = (ts >= self.t0) & (ts < self.t0 + self.clock.span)
+        amt = None if amount is None else np.asarray(amount)[keep]
+        self.log.add(
+            actor_type,
+            np.asarray(actor)[keep],
+            action,
+            target_type,
+            np.asarray(target)[keep],
+            ts[keep],
+            amt,
+        )
 
     def new_ring(self, pattern: str) -> tuple[str, RingTime]:
         """The id and the timing of the next ring (its pattern and pace are recorded;

@@ -719,15 +719,7 @@ def _review_ring(sim: Sim, w: _World) -> None:
     )
     lag = rng.uniform(1, 5, len(mi)) * DAY if when.slow else rng.uniform(600, 7200, len(mi))
     stars = np.where(rng.random(len(mi)) < 0.95, 5.0, 4.0)
-    log.add(
-        "viewer",
-        members[mi],
-        "feedback",
-        "sku",
-        skus[sj],
-        np.minimum(bt + lag, sim.t0 + sim.clock.span - 1),
-        stars,
-    )
+    sim.add_visible("viewer", members[mi], "feedback", "sku", skus[sj], bt + lag, stars)
     if rng.random() < 0.5:
         plant.target(
             rid, "handset", _handset_farm(sim, members, farm_size(rng, len(members)), when)
@@ -824,7 +816,9 @@ def simulate(cfg: SynthConfig) -> Sim:
     _devices_and_wallets(sim, w)
     if cfg.negatives:
         _planted_negatives(sim, w)
-    w.hijack = HijackPool(sim.rng, len(w.viewer_niche))
+    organic = sim.pop.created["viewer"][: len(w.viewer_niche)]
+    old_accounts = np.flatnonzero(organic < sim.t0 - 90 * DAY)  # with a history to hide in
+    w.hijack = HijackPool(sim.rng, len(old_accounts), old_accounts)
     for _ in range(cfg.rings_per_pattern):
         for ring in RINGS:
             ring(sim, w)

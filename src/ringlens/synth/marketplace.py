@@ -454,14 +454,9 @@ def _review_ring(sim: Sim, w: _World) -> None:
     price = np.round(
         w.listing_price[listings[lj[bought]]] * rng.uniform(0.1, 1, int(bought.sum())), 2
     )
-    log.add(
-        "shopper",
-        members[mi[bought]],
-        "buy",
-        "listing",
-        listings[lj[bought]],
-        rt[bought] - rng.uniform(1, 3, int(bought.sum())) * DAY,
-        price,
+    before = rt[bought] - rng.uniform(1, 3, int(bought.sum())) * DAY
+    sim.add_visible(
+        "shopper", members[mi[bought]], "buy", "listing", listings[lj[bought]], before, price
     )
     log.add(
         "shopper",
@@ -535,14 +530,10 @@ def _brushing(sim: Sim, w: _World) -> None:
     )
     log.add("shopper", members[bi], "buy", "listing", listings[lj], bt, amount)
     r = rng.random(len(bi)) < 0.8
-    log.add(
-        "shopper",
-        members[bi[r]],
-        "rate",
-        "listing",
-        listings[lj[r]],
-        bt[r] + rng.uniform(1, 3, int(r.sum())) * DAY * (1 if when.slow else 0.05),
-        np.full(int(r.sum()), 5.0),
+    lag = rng.uniform(1, 3, int(r.sum())) * DAY * (1 if when.slow else 0.05)
+    five = np.full(int(r.sum()), 5.0)
+    sim.add_visible(
+        "shopper", members[bi[r]], "rate", "listing", listings[lj[r]], bt[r] + lag, five
     )
     cards = pop.new("card", int(rng.integers(1, 4)))
     log.add("shopper", members, "add_card", "card", rng.choice(cards, k), when(k, 2, 3600))
@@ -710,7 +701,9 @@ def simulate(cfg: SynthConfig) -> Sim:
     _devices_cards_banks(sim, w)
     if cfg.negatives:
         _planted_negatives(sim, w)
-    w.hijack = HijackPool(sim.rng, len(w.shopper_activity))
+    organic = sim.pop.created["shopper"][: len(w.shopper_activity)]
+    old_accounts = np.flatnonzero(organic < sim.t0 - 90 * DAY)  # with a history to hide in
+    w.hijack = HijackPool(sim.rng, len(old_accounts), old_accounts)
     for _ in range(cfg.rings_per_pattern):
         for ring in RINGS:
             ring(sim, w)
