@@ -42,6 +42,7 @@ from ringlens.synth.core import (
     Sim,
     add_camouflage,
     device_farm,
+    draw,
     farm_size,
     households,
     loguniform_int,
@@ -51,7 +52,7 @@ from ringlens.synth.core import (
     shared_groups,
     some_of_each,
     top_groups,
-    weighted,
+    unique,
     zipf_weights,
 )
 from ringlens.synth.data import Platform, SynthConfig
@@ -131,7 +132,7 @@ def _world(sim: Sim) -> _World:
     shop_niche = rng.integers(0, n_niches, n_shops)
     host_w = zipf_weights(n_hosts, rng, 1.2)
     shop_w = zipf_weights(n_shops, rng, 0.9)
-    sku_shop = np.sort(weighted(rng, shop_w**0.5, n_skus))
+    sku_shop = np.sort(draw(rng, shop_w**0.5, n_skus))
     sku_w = zipf_weights(n_skus, rng, 1.0) * shop_w[sku_shop] ** 0.5
     fav = np.stack([sample_grouped(viewer_niche, host_niche, host_w, rng) for _ in range(2)], 1)
     voucher_shop = np.repeat(np.arange(n_shops), rng.integers(1, 4, n_shops))
@@ -217,7 +218,7 @@ def _watch(sim: Sim, w: _World) -> None:
     crowd a live's first minutes."""
     rng = sim.rng
     n = int(sim.cfg.n_events * 0.42)
-    viewer = weighted(rng, w.viewer_activity, n)
+    viewer = draw(rng, w.viewer_activity, n)
     how = rng.choice(3, n, p=[0.4, 0.45, 0.15])
     host = np.where(
         how == 0,
@@ -225,7 +226,7 @@ def _watch(sim: Sim, w: _World) -> None:
         np.where(
             how == 1,
             sample_grouped(w.viewer_niche[viewer], w.host_niche, w.host_w, rng),
-            weighted(rng, w.host_w, n),
+            draw(rng, w.host_w, n),
         ),
     )
     stream = w.stream_of(host, rng.random(n))
@@ -246,7 +247,7 @@ def _live_engagement(sim: Sim, w: _World) -> None:
         ("send_gift", 0.05, w.viewer_gifting),
     ):
         k = int(n * share)
-        pick = weighted(rng, propensity[viewer], k)
+        pick = draw(rng, propensity[viewer], k)
         end = w.stream_end(stream[pick])
         t = ts[pick] + (end - ts[pick]) * rng.random(k) ** 2
         amount = None
@@ -259,13 +260,13 @@ def _subscriptions(sim: Sim, w: _World) -> None:
     """Viewers subscribe to favourite hosts and to hosts of their niche, once each."""
     rng = sim.rng
     k = int(sim.cfg.n_events * 0.03)
-    viewer = weighted(rng, w.viewer_activity**0.5, k)
+    viewer = draw(rng, w.viewer_activity**0.5, k)
     host = np.where(
         rng.random(k) < 0.5,
         w.fav[viewer, 0],
         sample_grouped(w.viewer_niche[viewer], w.host_niche, w.host_w, rng),
     )
-    pair = np.unique(viewer * len(w.host_w) + host)
+    pair = unique(viewer * len(w.host_w) + host)
     viewer, host = pair // len(w.host_w), pair % len(w.host_w)
     ts = sim.clock.local(sim.pop.market["viewer"][viewer])
     sim.log.add("viewer", viewer, "subscribe", "host", host, ts)
@@ -277,12 +278,12 @@ def _purchases(sim: Sim, w: _World) -> None:
     rng, n = sim.rng, sim.cfg.n_events
     viewer, stream, ts = w.watch
     k_live = int(n * 0.035)
-    pick = weighted(rng, w.viewer_activity[viewer] ** 0.5, k_live)
+    pick = draw(rng, w.viewer_activity[viewer] ** 0.5, k_live)
     s = stream[pick]
     sku_live = w.pin_sku[w.pin_first[s] + (rng.random(k_live) * w.pin_count[s]).astype(np.int64)]
     t_live = ts[pick] + (w.stream_end(s) - ts[pick]) * rng.random(k_live)
     k_off = int(n * 0.02)
-    v_off = weighted(rng, w.viewer_activity, k_off)
+    v_off = draw(rng, w.viewer_activity, k_off)
     sku_off = sample_grouped(w.viewer_niche[v_off], w.sku_niche, w.sku_w, rng)
     buyer = np.concatenate([viewer[pick], v_off])
     sku = np.concatenate([sku_live, sku_off])
@@ -332,7 +333,7 @@ def _vouchers(sim: Sim, w: _World) -> None:
     labels, groups = plant.negative_groups("live_audience", "viewer", cs[big], cv[big])
     plant.negatives.append(("live_audience", "stream", groups, labels))
     k = int(sim.cfg.n_events * 0.01)
-    v = weighted(rng, w.viewer_activity, k)
+    v = draw(rng, w.viewer_activity, k)
     shop = sample_grouped(w.viewer_niche[v], w.shop_niche, w.shop_w, rng)
     per_shop = np.bincount(w.voucher_shop, minlength=len(w.shop_w))
     vouchers = first_v[shop] + (rng.random(k) * per_shop[shop]).astype(np.int64)
@@ -405,7 +406,7 @@ def _viral(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> None:
     n, plant, span = sim.cfg.n_events, sim.plant, sim.clock.span
     order = np.argsort(-w.sku_w, kind="stable")
     sku = int(aux.choice(order[len(order) // 50 : len(order) // 5]))
-    buyers = np.unique(weighted(aux, w.viewer_activity, int(0.004 * n) + 50))
+    buyers = unique(draw(aux, w.viewer_activity, int(0.004 * n) + 50))
     t = clock.decay(len(buyers), sim.t0 + aux.uniform(0.1, 0.7) * span, 10 * 3600)
     skus = np.full(len(buyers), sku)
     sim.log.add(
@@ -416,7 +417,7 @@ def _viral(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> None:
     plant.negative("viral_burst", "sku", [sku], group=g)
     order = np.argsort(-w.host_w, kind="stable")
     host = int(aux.choice(order[len(order) // 20 : max(len(order) // 3, len(order) // 20 + 1)]))
-    subs = np.unique(weighted(aux, w.viewer_activity**0.5, int(0.003 * n) + 50))
+    subs = unique(draw(aux, w.viewer_activity**0.5, int(0.003 * n) + 50))
     t = clock.decay(len(subs), sim.t0 + aux.uniform(0.1, 0.7) * span, 6 * 3600)
     sim.log.add("viewer", subs, "subscribe", "host", np.full(len(subs), host), t)
     watch = subs[aux.random(len(subs)) < 0.5]
@@ -439,7 +440,7 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         launch = float(pop.after_created("shop", [official], np.array([launch]))[0])
         log.add("shop", [official], "issue", "voucher", voucher, [launch])
         k = int(0.004 * n) + 300
-        old = np.unique(weighted(aux, w.viewer_activity**0.7, int(k * 0.7)))
+        old = unique(draw(aux, w.viewer_activity**0.7, int(k * 0.7)))
         t_old = np.maximum(launch, clock.local(pop.market["viewer"][old], first_day=d0, n_days=7))
         n_new = int(k * 0.3)
         t_new = np.minimum(launch + aux.exponential(1.5 * DAY, n_new), launch + 7 * DAY)
@@ -455,7 +456,7 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         who, t = np.concatenate([old, new]), np.concatenate([t_old, t_new])
         log.add("viewer", who, "grab_voucher", "voucher", np.full(len(who), voucher[0]), t)
         buy = aux.random(len(who)) < 0.6
-        sku = weighted(aux, w.sku_w, int(buy.sum()))
+        sku = draw(aux, w.sku_w, int(buy.sum()))
         bt = np.minimum(t[buy] + aux.exponential(3 * 3600, len(sku)), sim.t0 + sim.clock.span - 1)
         log.add("viewer", who[buy], "checkout", "sku", sku, bt, np.round(w.sku_price[sku] * 0.8, 2))
         g = plant.negative("coupon_campaign", "viewer", who)
@@ -559,7 +560,7 @@ def _bystanders(
     """A few organic viewers wander into the ring's lives."""
     rng = sim.rng
     k = int(rng.integers(5, 40))
-    who = weighted(rng, w.viewer_activity, k)
+    who = draw(rng, w.viewer_activity, k)
     pick = rng.integers(0, len(streams), k)
     t = start[pick] + rng.random(k) * dur[pick]
     sim.log.add("viewer", who, "watch", "stream", streams[pick], t)
@@ -644,7 +645,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
     rng, log, plant = sim.rng, sim.log, sim.plant
     rid, when = sim.new_ring("coupon_abuse")
     k = loguniform_int(rng, 10, 60)
-    shop = int(weighted(rng, w.shop_w**0.5, 1)[0])
+    shop = int(draw(rng, w.shop_w**0.5, 1)[0])
     own = np.flatnonzero(w.voucher_shop == shop)
     vouchers = rng.choice(own, min(len(own), int(rng.integers(1, 3))), replace=False)
     if len(w.campaigns) and rng.random() < 0.5:
@@ -673,7 +674,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
     pool = _handset_farm(sim, members, farm_size(rng, len(members)), when)
     plant.member(rid, "coupon_abuse", "viewer", members, hijacked)
     plant.target(rid, "voucher", vouchers)
-    plant.target(rid, "sku", np.unique(sku))
+    plant.target(rid, "sku", unique(sku))
     plant.target(rid, "handset", pool)
     plant.camouflage("viewer", members, rid, (len(mi) + int(buy.sum())) // k + 1)
 
@@ -702,7 +703,7 @@ def _review_ring(sim: Sim, w: _World) -> None:
             ),
         )
     else:
-        shops = np.unique(weighted(rng, w.shop_w**0.3, int(rng.integers(2, 5))))
+        shops = unique(draw(rng, w.shop_w**0.3, int(rng.integers(2, 5))))
         skus = some_of_each(rng, w.sku_shop, shops, int(rng.integers(2, 6)))
         price = w.sku_price[skus]
     members, hijacked = _ring_viewers(sim, w, k, market=mk, fresh=bool(rng.random() < 0.5))
@@ -771,7 +772,7 @@ def _fandoms(sim: Sim, w: _World, n_top: int = 8) -> None:
     assert w.watch is not None
     viewer, stream, _ = w.watch
     n_streams, n_hosts = len(w.stream_host), len(w.host_w)
-    vs = np.unique(viewer * n_streams + stream)
+    vs = unique(viewer * n_streams + stream)
     v, h = vs // n_streams, w.stream_host[vs % n_streams]
     top = np.argsort(-w.host_w, kind="stable")[:n_top]
     sel = np.isin(h, top)

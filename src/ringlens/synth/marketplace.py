@@ -44,6 +44,7 @@ from ringlens.synth.core import (
     Sim,
     add_camouflage,
     device_farm,
+    draw,
     farm_size,
     households,
     loguniform_int,
@@ -53,7 +54,7 @@ from ringlens.synth.core import (
     shared_groups,
     some_of_each,
     top_groups,
-    weighted,
+    unique,
     zipf_weights,
 )
 from ringlens.synth.data import Platform, SynthConfig
@@ -166,7 +167,7 @@ def _sessions(sim: Sim, w: _World) -> None:
     length = rng.geometric(0.15, int(n / 6.7) + 1)
     length = length[: np.searchsorted(np.cumsum(length), n) + 1]
     n_s = len(length)
-    shopper = weighted(rng, w.shopper_activity, n_s)
+    shopper = draw(rng, w.shopper_activity, n_s)
     pick = rng.choice(3, n_s, p=[0.7, 0.2, 0.1])
     niche = np.where(
         pick < 2, w.shopper_niche[shopper, np.minimum(pick, 1)], rng.integers(0, w.n_niches, n_s)
@@ -179,8 +180,9 @@ def _sessions(sim: Sim, w: _World) -> None:
     cum = np.cumsum(gap)
     ts = start[sess] + cum - cum[first][sess]
     listing = sample_grouped(niche[sess], w.listing_niche, w.listing_w, rng)
-    w.browse = (shopper[sess], listing, ts)
-    sim.log.add("shopper", shopper[sess], "browse", "listing", listing, ts)
+    inside = ts < sim.t0 + sim.clock.span  # a session running past the end is cut there
+    w.browse = (shopper[sess][inside], listing[inside], ts[inside])
+    sim.log.add("shopper", *w.browse[:1], "browse", "listing", *w.browse[1:])
 
 
 def _purchases(sim: Sim, w: _World) -> None:
@@ -191,14 +193,8 @@ def _purchases(sim: Sim, w: _World) -> None:
     shopper, listing, ts = w.browse
     k = int(n * 0.06)
     pick = rng.integers(0, len(shopper), k)
-    log.add(
-        "shopper",
-        shopper[pick],
-        "wishlist",
-        "listing",
-        listing[pick],
-        ts[pick] + rng.uniform(5, 60, k),
-    )
+    wt = ts[pick] + rng.uniform(5, 60, k)
+    sim.add_visible("shopper", shopper[pick], "wishlist", "listing", listing[pick], wt)
     k = int(n * 0.13)
     pick = rng.integers(0, len(shopper), k)
     who, what = shopper[pick], listing[pick]
@@ -212,9 +208,9 @@ def _purchases(sim: Sim, w: _World) -> None:
         == w.listing_merchant[what]
     )
     use = has & (rng.random(k) < 0.15)
-    log.add("shopper", who[use], "redeem", "promo", first_promo[use], bt[use] - 30)
+    sim.add_visible("shopper", who[use], "redeem", "promo", first_promo[use], bt[use] - 30)
     merchant = w.listing_merchant[what]
-    pair = np.unique(who * len(w.merchant_w) + merchant)
+    pair = unique(who * len(w.merchant_w) + merchant)
     fav = pair[rng.random(len(pair)) < 0.1]
     fs, fm = fav // len(w.merchant_w), fav % len(w.merchant_w)
     log.add(
@@ -222,7 +218,7 @@ def _purchases(sim: Sim, w: _World) -> None:
     )
     k = int(n * 0.015)
     pick = rng.integers(0, len(shopper), k)
-    log.add(
+    sim.add_visible(
         "shopper",
         shopper[pick],
         "ask",
@@ -306,7 +302,7 @@ def _flash_sales(sim: Sim, w: _World, aux: np.random.Generator) -> None:
     n, log, plant = sim.cfg.n_events, sim.log, sim.plant
     top = np.argsort(-w.listing_w, kind="stable")[:50]
     for listing in aux.choice(top, 2 + sim.clock.days // 15, replace=False):
-        who = np.unique(weighted(aux, w.shopper_activity, int(0.002 * n) + 150))
+        who = unique(draw(aux, w.shopper_activity, int(0.002 * n) + 150))
         t0 = sim.t0 + aux.uniform(0, sim.clock.span - 3600)
         bt = t0 + aux.uniform(0, 600, len(who))
         same = np.full(len(who), listing)
@@ -328,7 +324,7 @@ def _viral(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> None:
     """A mid-popular listing sells to thousands in two days, then fades."""
     order = np.argsort(-w.listing_w, kind="stable")
     listing = int(aux.choice(order[len(order) // 50 : len(order) // 5]))
-    who = np.unique(weighted(aux, w.shopper_activity, int(0.004 * sim.cfg.n_events) + 50))
+    who = unique(draw(aux, w.shopper_activity, int(0.004 * sim.cfg.n_events) + 50))
     t = clock.decay(len(who), sim.t0 + aux.uniform(0.1, 0.7) * sim.clock.span, 10 * 3600)
     same = np.full(len(who), listing)
     sim.log.add("shopper", who, "browse", "listing", same, t - aux.uniform(10, 300, len(who)))
@@ -353,7 +349,7 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         launch = float(pop.after_created("merchant", [official], np.array([launch]))[0])
         log.add("merchant", [official], "create_promo", "promo", promo, [launch])
         k = int(0.004 * n) + 300
-        old = np.unique(weighted(aux, w.shopper_activity**0.7, int(k * 0.7)))
+        old = unique(draw(aux, w.shopper_activity**0.7, int(k * 0.7)))
         t_old = np.maximum(launch, clock.local(pop.market["shopper"][old], first_day=d0, n_days=7))
         n_new = int(k * 0.3)
         end = sim.t0 + sim.clock.span - 1
@@ -369,7 +365,7 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         who, t = np.concatenate([old, new]), np.concatenate([t_old, t_new])
         log.add("shopper", who, "redeem", "promo", np.full(len(who), promo[0]), t)
         buy = aux.random(len(who)) < 0.6
-        listing = weighted(aux, w.listing_w, int(buy.sum()))
+        listing = draw(aux, w.listing_w, int(buy.sum()))
         bt = np.minimum(t[buy] + aux.exponential(1800, len(listing)), end)
         log.add(
             "shopper",
@@ -404,7 +400,7 @@ def _loyal_customers(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock
         what = aux.choice(listings, len(who))
         t = clock.local(sim.pop.market["shopper"][who])
         sim.log.add("shopper", who, "buy", "listing", what, t, w.listing_price[what])
-        _ratings(sim, who, what, t - 14 * DAY * aux.random(len(who)), share=0.7, rng=aux)
+        _ratings(sim, who, what, t, share=0.7, rng=aux)
         g = sim.plant.negative("fandom", "shopper", loyal)
         sim.plant.negative("fandom", "merchant", [m], group=g)
 
@@ -445,7 +441,7 @@ def _review_ring(sim: Sim, w: _World) -> None:
     rid, when = sim.new_ring("review_ring")
     k = loguniform_int(rng, 8, 60)
     big_enough = np.where(np.bincount(w.listing_merchant) >= 3, w.merchant_w**0.2, 0.0)
-    clients = np.unique(weighted(rng, big_enough, int(rng.integers(1, 5))))
+    clients = unique(draw(rng, big_enough, int(rng.integers(1, 5))))
     listings = some_of_each(rng, w.listing_merchant, clients, int(rng.integers(3, 9)))
     members, hijacked = _shoppers(sim, w, k, market=None, fresh=bool(rng.random() < 0.4))
     mi, lj = np.nonzero(rng.random((k, len(listings))) < rng.uniform(0.4, 0.9))
@@ -580,7 +576,7 @@ def _sock_puppet_farm(sim: Sim, w: _World) -> None:
     owner = np.repeat(members, rng.integers(3, 11, k))
     listings = pop.new("listing", len(owner))
     log.add("merchant", owner, "publish", "listing", listings, sim.clock.uniform(len(owner)))
-    buyers = weighted(rng, w.shopper_activity, int(rng.integers(5, 30)))
+    buyers = draw(rng, w.shopper_activity, int(rng.integers(5, 30)))
     sold = rng.choice(listings, len(buyers))
     log.add(
         "shopper",
@@ -603,7 +599,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
     rng, log, plant = sim.rng, sim.log, sim.plant
     rid, when = sim.new_ring("coupon_abuse")
     k = loguniform_int(rng, 10, 60)
-    with_promo = np.unique(w.promo_merchant)
+    with_promo = unique(w.promo_merchant)
     merchant = int(rng.choice(with_promo))
     own = np.flatnonzero(w.promo_merchant == merchant)
     promos = rng.choice(own, min(len(own), int(rng.integers(1, 3))), replace=False)
@@ -633,7 +629,7 @@ def _coupon_abuse(sim: Sim, w: _World) -> None:
     pool = _fingerprints(sim, members, hijacked, farm_size(rng, k), when)
     plant.member(rid, "coupon_abuse", "shopper", members, hijacked)
     plant.target(rid, "promo", promos)
-    plant.target(rid, "listing", np.unique(listing))
+    plant.target(rid, "listing", unique(listing))
     if pool is not None:
         plant.target(rid, "fingerprint", pool)
     plant.camouflage("shopper", members, rid, (len(mi) + int(buy.sum())) // k + 1)

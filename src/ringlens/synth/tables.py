@@ -22,7 +22,8 @@ _ADJ = ["sunny", "lucky", "happy", "urban", "cosy", "bold"]
 _ADJ += ["quiet", "wild", "fresh", "tiny", "royal", "swift"]
 _NOUN = ["fox", "chef", "studio", "deals", "life", "mama"]
 _NOUN += ["gamer", "style", "garden", "beauty", "tech", "vibes"]
-_MARKET_NAMES = dict(enumerate(MARKETS))
+# market code -> name; -1 (no market) -> null
+_MARKET_NAMES = pl.Series([*MARKETS, None], dtype=pl.String)
 
 
 class _Ids:
@@ -31,18 +32,20 @@ class _Ids:
 
     def __init__(self, sim: Sim, platform: Platform) -> None:
         counts = sim.pop.counts
-        parts, offsets, markets = [], [], []
+        parts, perms, offsets, markets = [], [], [], []
         start = 0
         for kind in platform.types:
             c = counts[kind]
             perm = sim.rng.permutation(c)
             width = max(5, len(str(c)))
-            parts.append(pl.Series(perm).cast(pl.String).str.zfill(width))
-            parts[-1] = platform.prefixes[kind] + parts[-1]
+            parts.append(platform.prefixes[kind] + pl.Series(perm).cast(pl.String).str.zfill(width))
+            perms.append(perm)
             offsets.append(start)
             start += c
             markets.append(sim.pop.market.get(kind, np.full(c, -1, dtype=np.int64)))
         self.all = pl.concat(parts) if parts else pl.Series([], dtype=pl.String)
+        # within a type ids have one width, so their order is the order of these numbers
+        self.number = np.concatenate(perms) if perms else np.zeros(0, dtype=np.int64)
         self.offsets = np.array(offsets, dtype=np.int64)
         self.market = np.concatenate(markets)
         self.code = {k: i for i, k in enumerate(platform.types)}
@@ -59,28 +62,51 @@ def _utc(seconds: np.ndarray) -> pl.Series:
     return pl.Series(us).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
+def _market_names(codes: np.ndarray) -> pl.Series:
+    return _MARKET_NAMES.gather(np.where(codes < 0, len(MARKETS), codes))
+
+
 def _names(codes: np.ndarray, names: tuple[str, ...]) -> pl.Series:
-    return pl.Series(codes).replace_strict(dict(enumerate(names)), return_dtype=pl.String)
+    return pl.Series(names, dtype=pl.String).gather(codes)
+
+
+def _rank(names: tuple[str, ...]) -> np.ndarray:
+    """The position of each name in sorted (code point) order."""
+    return np.argsort(np.argsort(np.array(names, dtype=object)))
 
 
 def _events(sim: Sim, ids: _Ids) -> pl.DataFrame:
+    """Events sorted by ts, actor_type, actor_id, action, target_type, target_id: the
+    order is computed on integer keys (same order as the strings), then names gathered."""
     cols = sim.log.columns()
-    types = sim.log.types
+    types, actions = sim.log.types, sim.log.actions
     actor_g = ids.offsets[cols["actor_type"]] + cols["actor"]
+    target_g = ids.offsets[cols["target_type"]] + cols["target"]
+    ts_us = (cols["ts"] * 1e6).astype(np.int64)
+    keys = pl.DataFrame(
+        {
+            "ts": ts_us,
+            "at": _rank(types)[cols["actor_type"]],
+            "a": ids.number[actor_g],
+            "ac": _rank(actions)[cols["action"]],
+            "tt": _rank(types)[cols["target_type"]],
+            "t": ids.number[target_g],
+        }
+    )
+    order = keys.select(pl.arg_sort_by(keys.columns, maintain_order=True)).to_series().to_numpy()
+    actor_g, target_g = actor_g[order], target_g[order]
     return pl.DataFrame(
         {
             "actor_id": ids.all.gather(actor_g),
-            "actor_type": _names(cols["actor_type"], types),
-            "target_id": ids.gather(cols["target_type"], cols["target"]),
-            "target_type": _names(cols["target_type"], types),
-            "action": _names(cols["action"], sim.log.actions),
-            "ts": _utc(cols["ts"]),
-            "amount": pl.Series(cols["amount"]).fill_nan(None),
-            "market": pl.Series(ids.market[actor_g]).replace_strict(
-                _MARKET_NAMES, default=None, return_dtype=pl.String
-            ),
+            "actor_type": _names(cols["actor_type"][order], types),
+            "target_id": ids.all.gather(target_g),
+            "target_type": _names(cols["target_type"][order], types),
+            "action": _names(cols["action"][order], actions),
+            "ts": pl.Series(ts_us[order]).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+            "amount": pl.Series(cols["amount"][order]).fill_nan(None),
+            "market": _market_names(ids.market[actor_g]),
         }
-    ).sort("ts", "actor_type", "actor_id", "action", "target_type", "target_id")
+    )
 
 
 def _entities(sim: Sim, ids: _Ids, platform: Platform) -> pl.DataFrame:
@@ -96,9 +122,7 @@ def _entities(sim: Sim, ids: _Ids, platform: Platform) -> pl.DataFrame:
                     "entity_type": pl.Series([kind]).gather(np.zeros(c, dtype=np.int64)),
                     "entity_id": ids.of(kind, np.arange(c)),
                     "created_at": _utc(sim.pop.created[kind]),
-                    "market": pl.Series(sim.pop.market[kind]).replace_strict(
-                        _MARKET_NAMES, return_dtype=pl.String
-                    ),
+                    "market": _market_names(sim.pop.market[kind]),
                     "display_name": adj + "_" + noun + num,
                     "prior_violations": rng.poisson(0.05, c).astype(np.int64),
                 }
