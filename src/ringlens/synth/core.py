@@ -538,6 +538,8 @@ class Sim:
     pop: Population
     plant: Plant
     slow_rng: np.random.Generator
+    slow_plan: dict[str, set[int]] = field(default_factory=dict)
+    ring_count: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def start(cls, cfg: Any, *, types: Sequence[str], actions: Sequence[str]) -> Sim:
@@ -584,16 +586,24 @@ class Sim:
         )
 
     def new_ring(self, pattern: str) -> tuple[str, RingTime]:
-        """The id and the timing of the next ring (its pattern and pace are recorded;
-        set ``plant.info[rid]["variant"]`` to name a variant)."""
+        """The id and the timing of the next ring of ``pattern`` (its pattern and pace are
+        recorded; set ``plant.info[rid]["variant"]`` to name a variant)."""
         rid = self.plant.ring_id()
-        when = self.ring_time()
+        when = RingTime(self.clock, slow=self._slow(pattern))
         self.plant.info[rid] = {"pattern": pattern, "slow": when.slow, "variant": None}
         return rid, when
 
-    def ring_time(self) -> RingTime:
-        """The timing of the next ring: slow with probability ``cfg.slow_share``."""
-        return RingTime(self.clock, slow=bool(self.slow_rng.random() < self.cfg.slow_share))
+    def _slow(self, pattern: str) -> bool:
+        """Whether the next ring of ``pattern`` is slow: ``slow_share`` of each pattern's
+        rings (rounded at random), at random positions, from a separate stream."""
+        if pattern not in self.slow_plan:
+            r = self.cfg.rings_per_pattern
+            x = self.cfg.slow_share * r
+            n = int(x) + int(self.slow_rng.random() < x - int(x))
+            self.slow_plan[pattern] = set(self.slow_rng.permutation(r)[:n].tolist())
+        slot = self.ring_count.get(pattern, 0)
+        self.ring_count[pattern] = slot + 1
+        return slot in self.slow_plan[pattern]
 
 
 def ring_accounts(

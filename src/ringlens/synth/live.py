@@ -217,7 +217,7 @@ def _watch(sim: Sim, w: _World) -> None:
     """Viewers join lives: favourite hosts, their niche, or anything popular; joins
     crowd a live's first minutes."""
     rng = sim.rng
-    n = int(sim.cfg.n_events * 0.42)
+    n = int(sim.cfg.n_events * 0.40)
     viewer = draw(rng, w.viewer_activity, n)
     how = rng.choice(3, n, p=[0.4, 0.45, 0.15])
     host = np.where(
