@@ -11,8 +11,10 @@ import numpy as np
 import polars as pl
 import pytest
 
+from ringlens.config import load_config
 from ringlens.exceptions import ConfigError
 from ringlens.io import load_entities, load_events, load_labels
+from ringlens.pipeline.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from ringlens.synth import PLATFORMS, SynthConfig, generate, platform, write_synth
 from ringlens.synth.creator import PLATFORM as CREATOR
 
@@ -254,6 +256,21 @@ def test_files_are_deterministic_and_readable(name, tmp_path) -> None:
     assert info["platform"] == name and len(info["rings"]) == 4
     other = generate(SynthConfig(n_events=10_000, rings_per_pattern=1, platform=name, seed=9))
     assert not other.events.equals(generate(cfg).events)
+
+
+def test_creator_vocabulary_is_the_default_one() -> None:
+    default = {sec: {r: list(ns) for r, ns in t.items()} for sec, t in DEFAULT_VOCABULARY.items()}
+    mine = platform("creator").vocabulary_dict()
+    assert {sec: {r: ns for r, ns in t.items() if ns} for sec, t in mine.items()} == default
+
+
+@pytest.mark.parametrize("name", PLATFORMS)
+def test_vocabulary_file_loads_as_run_settings(name, tmp_path) -> None:
+    d = generate(SynthConfig(n_events=5_000, rings_per_pattern=1, platform=name, seed=1))
+    write_synth(d, tmp_path)
+    cfg = load_config(vocabulary=tmp_path / "vocabulary.toml", env={}, cwd=False)
+    vocab = Vocabulary.from_settings(cfg.vocabulary)
+    assert vocab.action_role(d.vocabulary["actions"]["purchase"][0]) == "purchase"
 
 
 def test_bad_platform_settings() -> None:

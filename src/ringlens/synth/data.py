@@ -9,12 +9,11 @@ from typing import Any
 
 import polars as pl
 
+from ringlens.config import ACTION_ROLES, ENTITY_ROLES
 from ringlens.exceptions import ConfigError
 
 __all__ = [
-    "ACTION_ROLES",
     "CATALOGUE_PATTERNS",
-    "ENTITY_ROLES",
     "PLATFORMS",
     "Platform",
     "SynthConfig",
@@ -34,21 +33,6 @@ CATALOGUE_PATTERNS = (
     "gift_ring",
     "coupon_abuse",
 )
-#: Vocabulary roles (docs/VOCABULARY contract): action roles, then entity roles.
-ACTION_ROLES = (
-    "engagement",
-    "purchase",
-    "review",
-    "click",
-    "follow",
-    "gift",
-    "claim",
-    "login",
-    "payout",
-    "own",
-    "view",
-)
-ENTITY_ROLES = ("account", "item", "content", "live", "device", "payout_account", "coupon")
 # per platform: (slow_share, negatives) when the config leaves them as None
 _PLATFORM_DEFAULTS = {"creator": (0.0, False), "live": (0.3, True), "marketplace": (0.3, True)}
 

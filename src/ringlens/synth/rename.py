@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ringlens.config import ACTION_ROLES, ENTITY_ROLES
 from ringlens.exceptions import ConfigError
 from ringlens.synth.creator import PLATFORM as CREATOR
-from ringlens.synth.data import ACTION_ROLES, ENTITY_ROLES, SynthData
+from ringlens.synth.data import SynthData
 from ringlens.synth.write import write_synth
 
 __all__ = ["rename_vocabulary", "vocabulary_names", "write_renamed"]
