@@ -325,7 +325,8 @@ def _vouchers(sim: Sim, w: _World) -> None:
     claim = drop[stream] & (ts < drop_t[stream]) & (rng.random(len(stream)) < 0.35)
     cv, cs = viewer[claim], stream[claim]
     ct = np.minimum(drop_t[cs] + rng.exponential(45, len(cs)), w.stream_end(cs))
-    _, first = np.unique(cv * n_streams + cs, return_index=True)
+    n_vouchers = len(w.voucher_shop)
+    _, first = np.unique(cv * n_vouchers + drop_voucher[cs], return_index=True)  # once each
     cv, cs, ct = cv[first], cs[first], ct[first]
     log.add("viewer", cv, "grab_voucher", "voucher", drop_voucher[cs], ct)
     size = np.bincount(cs, minlength=n_streams)
@@ -337,14 +338,12 @@ def _vouchers(sim: Sim, w: _World) -> None:
     shop = sample_grouped(w.viewer_niche[v], w.shop_niche, w.shop_w, rng)
     per_shop = np.bincount(w.voucher_shop, minlength=len(w.shop_w))
     vouchers = first_v[shop] + (rng.random(k) * per_shop[shop]).astype(np.int64)
-    log.add(
-        "viewer",
-        v,
-        "grab_voucher",
-        "voucher",
-        vouchers,
-        sim.clock.local(sim.pop.market["viewer"][v]),
-    )
+    claimed = unique(cv * n_vouchers + drop_voucher[cs])
+    pair = v * n_vouchers + vouchers
+    _, first = np.unique(pair, return_index=True)
+    first = first[~np.isin(pair[first], claimed)]  # an account claims a voucher once
+    t = sim.clock.local(sim.pop.market["viewer"][v[first]])
+    log.add("viewer", v[first], "grab_voucher", "voucher", vouchers[first], t)
 
 
 def _devices_and_wallets(sim: Sim, w: _World) -> None:

@@ -207,7 +207,9 @@ def _purchases(sim: Sim, w: _World) -> None:
         w.promo_merchant[np.minimum(first_promo, len(w.promo_merchant) - 1)]
         == w.listing_merchant[what]
     )
-    use = has & (rng.random(k) < 0.15)
+    use = np.flatnonzero(has & (rng.random(k) < 0.15))
+    _, once = np.unique(who[use] * len(w.promo_merchant) + first_promo[use], return_index=True)
+    use = use[once]  # a shopper redeems a promo once
     sim.add_visible("shopper", who[use], "redeem", "promo", first_promo[use], bt[use] - 30)
     merchant = w.listing_merchant[what]
     pair = unique(who * len(w.merchant_w) + merchant)
