@@ -518,8 +518,7 @@ def _brushing(sim: Sim, w: _World) -> None:
         ),
     )
     members, hijacked = _shoppers(sim, w, k, market=mk, fresh=True)
-    bi = np.repeat(np.arange(k), rng.integers(1, 4, k))
-    lj = rng.integers(0, len(listings), len(bi))
+    bi, lj = np.nonzero(rng.random((k, len(listings))) < rng.uniform(0.4, 0.8))
     bt = when(len(bi), int(rng.integers(3, 7)), 3 * 3600)
     token = rng.random() < 0.6  # token amounts; otherwise list prices returned offline
     plant.info[rid]["variant"] = "token_amounts" if token else "refunded_offline"
