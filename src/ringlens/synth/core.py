@@ -20,7 +20,7 @@ Nothing here loops over events in Python: loops run over rings, channels or even
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -499,8 +499,8 @@ def add_camouflage(
     *,
     share: float,
     kind: str,
-    mix: dict[str, tuple[Sequence[str], Sequence[float]]],
-    channels: dict[str, Channel],
+    mix: Mapping[str, tuple[Sequence[str], Sequence[float]]],
+    channels: Mapping[str, Channel],
 ) -> None:
     """Ring members also act like ordinary users.
 

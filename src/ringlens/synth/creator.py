@@ -47,8 +47,16 @@ from ringlens.synth.data import Platform, SynthConfig
 
 __all__ = ["PLATFORM", "simulate"]
 
-TYPES = ("creator", "buyer", "seller", "product", "content", "device", "payment")
-ACTIONS = ("like", "comment", "share", "follow", "order", "review", "affiliate_click")
+TYPES: tuple[str, ...] = ("creator", "buyer", "seller", "product", "content", "device", "payment")
+ACTIONS: tuple[str, ...] = (
+    "like",
+    "comment",
+    "share",
+    "follow",
+    "order",
+    "review",
+    "affiliate_click",
+)
 ACTIONS += ("list", "post", "promote", "login", "payout_to")
 PATTERNS = ("mutual_boost", "brushing", "affiliate_fraud", "sock_puppet_farm")
 BUYER_KINDS = ("like", "comment", "share", "follow", "order", "review", "affiliate_click")

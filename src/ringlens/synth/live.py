@@ -59,8 +59,16 @@ from ringlens.synth.data import Platform, SynthConfig
 
 __all__ = ["PLATFORM", "simulate"]
 
-TYPES = ("viewer", "host", "shop", "stream", "sku", "voucher", "handset", "wallet")
-ACTIONS = ("watch", "chat", "heart", "send_gift", "subscribe", "grab_voucher", "checkout")
+TYPES: tuple[str, ...] = ("viewer", "host", "shop", "stream", "sku", "voucher", "handset", "wallet")
+ACTIONS: tuple[str, ...] = (
+    "watch",
+    "chat",
+    "heart",
+    "send_gift",
+    "subscribe",
+    "grab_voucher",
+    "checkout",
+)
 ACTIONS += ("feedback", "go_live", "pin", "stock", "issue", "sign_in", "cash_out")
 PATTERNS = ("gift_ring", "follower_farm", "coupon_abuse", "review_ring")
 #: Local hour at which hosts go live: lunch and, mostly, the evening.
@@ -437,7 +445,7 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         d0 = int(aux.integers(0, max(1, sim.clock.days - 7)))
         launch = sim.t0 + d0 * DAY + aux.uniform(0, DAY)
         launch = float(pop.after_created("shop", [official], np.array([launch]))[0])
-        log.add("shop", [official], "issue", "voucher", voucher, [launch])
+        log.add("shop", np.array([official]), "issue", "voucher", voucher, np.array([launch]))
         k = int(0.004 * n) + 300
         old = unique(draw(aux, w.viewer_activity**0.7, int(k * 0.7)))
         t_old = np.maximum(launch, clock.local(pop.market["viewer"][old], first_day=d0, n_days=7))

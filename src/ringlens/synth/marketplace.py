@@ -61,8 +61,17 @@ from ringlens.synth.data import Platform, SynthConfig
 
 __all__ = ["PLATFORM", "simulate"]
 
-TYPES = ("shopper", "merchant", "listing", "fingerprint", "card", "bank", "promo")
-ACTIONS = ("browse", "wishlist", "buy", "rate", "bookmark", "ask", "redeem", "auth")
+TYPES: tuple[str, ...] = ("shopper", "merchant", "listing", "fingerprint", "card", "bank", "promo")
+ACTIONS: tuple[str, ...] = (
+    "browse",
+    "wishlist",
+    "buy",
+    "rate",
+    "bookmark",
+    "ask",
+    "redeem",
+    "auth",
+)
 ACTIONS += ("add_card", "publish", "create_promo", "settle_to")
 PATTERNS = ("review_ring", "brushing", "sock_puppet_farm", "coupon_abuse")
 STARS = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
@@ -349,7 +358,9 @@ def _campaigns(sim: Sim, w: _World, aux: np.random.Generator, clock: Clock) -> N
         d0 = int(aux.integers(0, max(1, sim.clock.days - 7)))
         launch = sim.t0 + d0 * DAY + aux.uniform(0, DAY)
         launch = float(pop.after_created("merchant", [official], np.array([launch]))[0])
-        log.add("merchant", [official], "create_promo", "promo", promo, [launch])
+        log.add(
+            "merchant", np.array([official]), "create_promo", "promo", promo, np.array([launch])
+        )
         k = int(0.004 * n) + 300
         old = unique(draw(aux, w.shopper_activity**0.7, int(k * 0.7)))
         t_old = np.maximum(launch, clock.local(pop.market["shopper"][old], first_day=d0, n_days=7))

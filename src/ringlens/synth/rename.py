@@ -100,18 +100,27 @@ def rename_vocabulary(
         mapping = dict(zip(names, _words(len(names), seed, _RESERVED | set(names)), strict=True))
     mapping = {k: v for k, v in mapping.items() if k in names}
     _check(mapping, names)
-    tables = {
-        "events": _rename_frame(data.events, ("actor_type", "target_type", "action"), mapping),
-    }
-    for name in ("entities", "labels", "truth", "ring_targets", "negatives"):
-        tables[name] = _rename_frame(getattr(data, name), ("entity_type",), mapping)
+
+    def renamed(frame: pl.DataFrame) -> pl.DataFrame:
+        return _rename_frame(frame, ("entity_type",), mapping)
+
     vocabulary = {
         section: {role: [mapping.get(n, n) for n in ns] for role, ns in roles.items()}
         for section, roles in data.vocabulary.items()
     }
     before = data.renaming or {n: n for n in names}
     renaming = {orig: mapping.get(cur, cur) for orig, cur in before.items()}
-    return replace(data, vocabulary=vocabulary, renaming=renaming, **tables)
+    return replace(
+        data,
+        events=_rename_frame(data.events, ("actor_type", "target_type", "action"), mapping),
+        entities=renamed(data.entities),
+        labels=renamed(data.labels),
+        truth=renamed(data.truth),
+        ring_targets=renamed(data.ring_targets),
+        negatives=renamed(data.negatives),
+        vocabulary=vocabulary,
+        renaming=renaming,
+    )
 
 
 def write_renamed(

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -41,6 +42,10 @@ def vocabulary_toml(vocabulary: dict[str, dict[str, list[str]]]) -> str:
     return "\n".join(lines)
 
 
+def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_parquet(path, compression="zstd")
+
+
 def _atomic(path: Path, write: Callable[[Path], object], paths: dict[str, Path]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
@@ -74,11 +79,7 @@ def write_synth(
     _atomic(out / f"events.{fmt}", writers[fmt], paths)
     for name in _TABLES:
         frame: pl.DataFrame = getattr(data, name)
-        _atomic(
-            out / f"{name}.parquet",
-            lambda p, f=frame: f.write_parquet(p, compression="zstd"),
-            paths,
-        )
+        _atomic(out / f"{name}.parquet", partial(_write_parquet, frame), paths)
     if data.vocabulary:
         text = vocabulary_toml(data.vocabulary)
         _atomic(out / "vocabulary.toml", lambda p: p.write_text(text), paths)
