@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
@@ -17,6 +19,21 @@ def test_deterministic_files(tmp_path) -> None:
     for name in ("events.parquet", "entities.parquet", "truth.parquet", "labels.parquet"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert not generate(SynthConfig(n_events=10_000, seed=6)).events.equals(generate(cfg).events)
+
+
+def test_demo_is_regenerated_byte_for_byte(tmp_path, demo_dir) -> None:
+    """graphs/demo was made with `ringlens synth graphs/demo --events 200000
+    --rings-per-pattern 3 --camouflage 0.5 --camouflage-kind biased --seed 7`."""
+    cfg = SynthConfig(
+        n_events=200_000, rings_per_pattern=3, camouflage=0.5, camouflage_kind="biased", seed=7
+    )
+    write_synth(generate(cfg), tmp_path)
+    for name in ("events", "entities", "truth", "labels"):
+        committed = (demo_dir / f"{name}.parquet").read_bytes()
+        assert (tmp_path / f"{name}.parquet").read_bytes() == committed, name
+    old, new = (json.loads((d / "synth.json").read_text()) for d in (demo_dir, tmp_path))
+    assert new["events"] == old["events"]
+    assert {k: new["config"][k] for k in old["config"]} == old["config"]
 
 
 def test_output_follows_the_contract(tmp_path, small_synth) -> None:
