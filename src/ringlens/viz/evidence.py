@@ -438,4 +438,4 @@ def _diff_against(previous: Path, staged: Path) -> dict[str, Any] | None:
     except Exception as exc:  # noqa: BLE001 - the report is still useful without it
         log.warning("no run diff in the report: %s", exc)
         return None
-    return d.summary()
+    return d.report_changes()
