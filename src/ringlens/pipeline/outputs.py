@@ -124,4 +124,5 @@ def _views(
         limit=config.viz.max_ring_views,
         seed=config.detect.seed,
         previous=previous,
+        config=config,
     )
