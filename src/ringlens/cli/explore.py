@@ -16,13 +16,15 @@ from ringlens.export import resolve_run
 from ringlens.graph import build_graph
 from ringlens.io import scan_events
 from ringlens.pipeline.inputs import same_inputs
-from ringlens.viz import ring_filename, ring_view, safe_filename
+from ringlens.viz import ring_filename, safe_filename
 from ringlens.viz.evidence import (
     ego_events,
     ego_network,
+    lockstep_families,
+    lockstep_spans,
+    ring_bursts,
     ring_events,
-    ring_evidence,
-    ring_neighbourhood,
+    ring_page,
 )
 
 log = logging.getLogger("ringlens.cli")
@@ -43,6 +45,36 @@ def _run_info(run_dir: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
     if not info_path.is_file():
         raise InputError(f"{run_dir}: not a run folder (no run.json); run `ringlens score` first")
     return rd, json.loads(info_path.read_text("utf-8"))
+
+
+def explore_filename(entity: str | None, ring: str | None, hops: int, max_nodes: int) -> str:
+    """File name of an explore view: one per entity and options (``--hops``,
+    ``--max-nodes``), so a second view never overwrites the first.
+
+    Examples
+    --------
+    >>> explore_filename("creator:cr00042", None, 2, 500)
+    'ego_creator_cr00042-..._h2_n500.html'
+    >>> explore_filename(None, "ring_0123abcd", 2, 500)
+    'ring_0123abcd.html'
+    """
+    if entity is not None:
+        return f"ego_{safe_filename(entity)}_h{hops}_n{max_nodes}.html"
+    return ring_filename(str(ring))
+
+
+def _accounts(info: dict) -> pl.DataFrame | None:  # type: ignore[type-arg]
+    """The run's entities input (account ages), if it is still there."""
+    path = info.get("inputs", {}).get("entities")
+    if not path or not Path(path).is_file():
+        return None
+    from ringlens.io import load_entities
+
+    try:
+        return load_entities(path)
+    except Exception as exc:  # noqa: BLE001 - the view is still useful without ages
+        log.warning("explore: no account ages (%s)", exc)
+        return None
 
 
 def _events(info: dict, run_dir: Path) -> pl.LazyFrame:  # type: ignore[type-arg]
@@ -109,22 +141,47 @@ def explore(
             else:
                 g = build_graph(ring_events(lf, members))
             scored = pl.read_parquet(rd / "entities.parquet")
+        viz = rd / "viz"
+        cap = cfg.viz.max_nodes if max_nodes is None else max_nodes
+
+        def ring_href(rid: str) -> str | None:
+            # explore pages live in RUN/explore/, the run's ring views in RUN/viz/
+            return f"../viz/{ring_filename(rid)}" if (viz / ring_filename(rid)).is_file() else None
+
         if entity is not None:
             with st.step("ego view"):
+                links = {
+                    r: h
+                    for r in scored["ring_id"].drop_nulls().unique().to_list()
+                    if (h := ring_href(r)) is not None
+                }
                 view = ego_network(
                     g,
                     entity,
                     hops=hops,
-                    max_nodes=cfg.viz.max_nodes if max_nodes is None else max_nodes,
+                    max_nodes=cap,
                     scored=scored,
+                    ring_links=links,
+                    report_href="../viz/index.html" if (viz / "index.html").is_file() else None,
+                    rings=rings,
                 )
-            target = output or (Path(run_dir) / "explore" / f"ego_{safe_filename(entity)}.html")
         else:
-            nodes, edges, note = ring_neighbourhood(g, members, scored=scored)
-            view = ring_view(
-                nodes, edges, title=f"ring {ring}", evidence=ring_evidence(g, members), note=note
-            )
-            target = output or (Path(run_dir) / "explore" / ring_filename(str(ring)))
+            with st.step("ring view"):
+                families = lockstep_families(cfg)
+                view = ring_page(
+                    rings,
+                    scored,
+                    g,
+                    str(ring),
+                    bursts=ring_bursts(
+                        g, families=families, spans=lockstep_spans(lf, families), members=members
+                    ),
+                    accounts=_accounts(info),
+                    queue=pl.read_parquet(rd / "queue.parquet"),
+                    report_href="../viz/index.html" if (viz / "index.html").is_file() else None,
+                    ring_href=ring_href,
+                )
+        target = output or (Path(run_dir) / "explore" / explore_filename(entity, ring, hops, cap))
         target.parent.mkdir(parents=True, exist_ok=True)
         view.save(target)
         st.say(f"wrote {plain(target)} — open {plain(target.resolve().as_uri())}")
