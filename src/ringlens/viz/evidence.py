@@ -12,8 +12,11 @@ reviewer sees both the ring and how much else its members do.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,10 +25,10 @@ import polars as pl
 
 from ringlens.detect.lockstep import lockstep
 from ringlens.exceptions import InputError, check_int
-from ringlens.export import diff_runs
+from ringlens.export import diff_runs, resolve_run
 from ringlens.graph import EventGraph, split_key
 from ringlens.viz._common import ring_filename
-from ringlens.viz.ego import ego_view
+from ringlens.viz.ego import ego_subgraph, ego_view
 from ringlens.viz.report import write_run_report
 from ringlens.viz.ring import RingView, ring_view
 from ringlens.viz.timeline import ring_timeline
@@ -42,6 +45,9 @@ __all__ = [
     "ego_network",
     "view_ring",
     "ring_page",
+    "RunFolder",
+    "read_run",
+    "ego_frames",
     "bursts_of",
     "lockstep_spans",
     "write_run_views",
@@ -624,6 +630,114 @@ def ring_members(
         pl.col("risk_score").round(1).alias("risk"),
         pl.col("reasons").list.head(3).list.join(", ").alias("reasons"),
         *extra,
+    )
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A published run read after the fact (``ringlens explore``, ``ringlens serve``):
+    its generation folder, ``run.json``, frames, and its input events as they are now.
+
+    Use :func:`read_run`.
+    """
+
+    path: Path
+    info: Mapping[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        return str(self.info.get("run_id", ""))
+
+    @functools.cached_property
+    def rings(self) -> pl.DataFrame:
+        return pl.read_parquet(self.path / "rings.parquet")
+
+    @functools.cached_property
+    def entities(self) -> pl.DataFrame:
+        return pl.read_parquet(self.path / "entities.parquet")
+
+    @functools.cached_property
+    def queue(self) -> pl.DataFrame:
+        return pl.read_parquet(self.path / "queue.parquet")
+
+    def events(self) -> pl.LazyFrame:
+        """The run's events as they are now (validated again if they changed since the
+        run; a missing input file is an :class:`InputError` naming it)."""
+        from ringlens.io import scan_events
+        from ringlens.pipeline.inputs import same_inputs
+
+        files = [Path(p) for p in self.info["inputs"]["events"]]
+        missing = [p for p in files if not p.is_file()]
+        if missing:
+            raise InputError(
+                f"{missing[0]}: input of run {self.run_id} not found (views read the run's events)"
+            )
+        same = same_inputs(files, self.info["inputs"].get("fingerprint"))
+        if not same:
+            log.warning("the input files changed since %s; showing them as they are now", self.path)
+        return scan_events(
+            files, columns=self.info["config"]["input"]["columns"], validate=not same
+        )
+
+    @functools.cached_property
+    def accounts(self) -> pl.DataFrame | None:
+        """The run's entities input (account ages), if it is still there."""
+        path = self.info.get("inputs", {}).get("entities")
+        if not path or not Path(path).is_file():
+            return None
+        from ringlens.io import load_entities
+
+        try:
+            return load_entities(path)
+        except Exception as exc:  # noqa: BLE001 - the views are still useful without ages
+            log.warning("no account ages (%s)", exc)
+            return None
+
+
+def read_run(run_dir: str | Path) -> RunFolder:
+    """The published run of ``run_dir`` (its current generation, or ``run_dir`` itself for
+    a generation folder or a folder written by other means).
+
+    Raises
+    ------
+    InputError
+        ``run_dir`` does not exist or holds no ``run.json``.
+    """
+    base = Path(run_dir)
+    if not base.is_dir():
+        raise InputError(f"run folder {base} does not exist (expected a folder written by `ringlens score`)")
+    rd = resolve_run(base)
+    info_path = rd / "run.json"
+    if not info_path.is_file():
+        raise InputError(f"{base}: not a run folder (no run.json); run `ringlens score` first")
+    try:
+        info = json.loads(info_path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{info_path}: cannot be read as JSON ({exc})") from exc
+    return RunFolder(path=rd, info=info)
+
+
+def ego_frames(
+    graph: EventGraph,
+    center: str,
+    *,
+    hops: int = 1,
+    max_nodes: int = 500,
+    scored: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+    """The nodes, edges and note of an ego view (what :func:`ego_network` draws), as
+    frames: for an application that adds them to a view already drawn (expanding a
+    node in ``ringlens serve``). Members of any ring are ``in_ring``, with their
+    ``ring_id``."""
+    split_key(center)
+    if graph.nodes.filter(pl.col("key") == center).height == 0:
+        raise InputError(f"unknown entity {center!r}: not in this run's events")
+    return ego_subgraph(
+        _node_frame(graph.nodes, scored, None),
+        _view_edges(graph, graph.edges),
+        center=center,
+        hops=hops,
+        max_nodes=max_nodes,
     )
 
 
