@@ -705,7 +705,9 @@ def read_run(run_dir: str | Path) -> RunFolder:
     """
     base = Path(run_dir)
     if not base.is_dir():
-        raise InputError(f"run folder {base} does not exist (expected a folder written by `ringlens score`)")
+        raise InputError(
+            f"run folder {base} does not exist (expected a folder written by `ringlens score`)"
+        )
     rd = resolve_run(base)
     info_path = rd / "run.json"
     if not info_path.is_file():
