@@ -670,7 +670,8 @@ class RunFolder:
         missing = [p for p in files if not p.is_file()]
         if missing:
             raise InputError(
-                f"{missing[0]}: input of run {self.run_id} not found (views read the run's events)"
+                f"{missing[0]}: input of this run not found (run {self.run_id}; "
+                "views read the run's events)"
             )
         same = same_inputs(files, self.info["inputs"].get("fingerprint"))
         if not same:
