@@ -200,3 +200,37 @@ def test_vectorised_scale(tmp_path: Path) -> None:
     s = diff_runs(tmp_path / "a", tmp_path / "b").summary()
     assert s["rings"]["unchanged"] == n
     assert time.perf_counter() - t0 < 10
+
+
+def test_ids_behind_every_count(two_runs: tuple[Path, Path]) -> None:
+    d = diff_runs(*two_runs)
+    out = d.to_dict()
+    assert out["ring_ids"]["gone"] == ["a_gone"]
+    assert out["ring_ids"]["new"] == ["b_new", "b_weak"]
+    assert out["ring_ids"]["split"] == ["b_s1", "b_s2"]
+    assert out["queue_item_ids"] == {
+        "added": ["q5"],
+        "removed": ["q4"],
+        "action_changed": ["q2"],
+        "risk_changed": ["q3"],
+    }
+    for change, n in out["rings"].items():
+        assert len(out["ring_ids"][change]) == n
+    merged = next(r for r in out["ring_changes"] if r["change"] == "merged")
+    assert merged["previous_ring_ids"] == ["a_m1", "a_m2"]
+    report = d.report_changes()
+    assert report["gone"] == ["a_gone"] and report["queue"]["removed"] == 1
+
+
+def test_diff_json_cli_prints_the_ids(two_runs: tuple[Path, Path]) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from ringlens.cli import app
+
+    r = CliRunner().invoke(app, ["diff", str(two_runs[0]), str(two_runs[1]), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["rings"]["gone"] == 1 and data["ring_ids"]["gone"] == ["a_gone"]
+    assert data["queue_item_ids"]["added"] == ["q5"]

@@ -398,3 +398,184 @@ def test_postgres_upsert_is_one_transaction(pg_url: str) -> None:
         df = store.read()
     assert df.height == 5 and set(df["last_seen_run"]) == {"r1"}
     assert df.filter(pl.col("queue_item_id") == "qi_00001")["notes"].item() == "keep me"
+
+
+# --------------------------------------------------------------------------- reviews & audit
+def test_review_one_selection_and_ring_write_the_audit(store_url: str) -> None:
+    from ringlens.export.store import AUDIT_SCHEMA
+
+    with open_queue_store(store_url) as store:
+        store.upsert(make_queue(10), run_id="r1")
+        # every item has its status time from the start
+        assert store.read()["status_updated_at"].null_count() == 0
+        one = store.review("qi_00000", status="in_review", assignee="ana", actor="ana")
+        assert (one.items, one.changed, one.audit_rows) == (1, 1, 2)
+        sel = store.review(["qi_00001", "qi_00002", "qi_00001"], status="dismissed", actor="bo")
+        assert (sel.items, sel.changed, sel.audit_rows) == (2, 2, 2)
+        # ring_...0 holds items 0 and 5: item 0 changes status, both get the note appended
+        ring = store.review(
+            ring_id=f"ring_{0:016x}", status="actioned", note="brushing ring, confirmed", actor="cy"
+        )
+        assert (ring.items, ring.changed, ring.audit_rows) == (2, 2, 4)
+        h = store.history()
+        df = store.read()
+    assert dict(h.schema) == AUDIT_SCHEMA
+    assert h["audit_id"].is_sorted() and h["audit_id"].n_unique() == h.height == 8
+    got = {r["queue_item_id"]: r for r in df.iter_rows(named=True)}
+    assert got["qi_00000"]["status"] == "actioned" and got["qi_00000"]["assignee"] == "ana"
+    assert got["qi_00005"]["notes"].endswith("UTC cy] brushing ring, confirmed")
+    assert got["qi_00001"]["risk_at_dismissal"] == got["qi_00001"]["risk_score"]
+    st = h.filter(pl.col("field") == "status").select(
+        "queue_item_id", "actor", "old_value", "new_value", "note", "run_id"
+    )
+    assert st.rows() == [
+        ("qi_00000", "ana", "open", "in_review", None, "r1"),
+        ("qi_00001", "bo", "open", "dismissed", None, "r1"),
+        ("qi_00002", "bo", "open", "dismissed", None, "r1"),
+        ("qi_00000", "cy", "in_review", "actioned", "brushing ring, confirmed", "r1"),
+        ("qi_00005", "cy", "open", "actioned", "brushing ring, confirmed", "r1"),
+    ]
+    notes = h.filter(pl.col("field") == "notes")
+    assert notes["old_value"].to_list() == [None, None]
+    assert all(v.endswith("] brushing ring, confirmed") for v in notes["new_value"])
+    with open_queue_store(store_url) as store:
+        labels = store.verdicts_as_labels()
+        assert store.history(ring_id=f"ring_{0:016x}").height == 6  # items 0 and 5
+        assert store.history(queue_item_id="qi_00001")["field"].to_list() == ["status"]
+    assert labels.filter(pl.col("label") == "confirmed")["entity_id"].to_list() == ["e0", "e5"]
+
+
+def test_review_is_all_or_nothing(store_url: str) -> None:
+    with open_queue_store(store_url) as store:
+        store.upsert(make_queue(4), run_id="r1")
+        with pytest.raises(ExportError, match="no queue item 'nope'"):
+            store.review(["qi_00000", "nope"], status="actioned", actor="ana")
+        with pytest.raises(ExportError, match="no queue item of ring 'ring_x'"):
+            store.review(ring_id="ring_x", status="actioned", actor="ana")
+        with pytest.raises(ConfigError, match="nothing to change"):
+            store.review("qi_00000", actor="ana")
+        with pytest.raises(ConfigError, match="unknown queue status 'confirmed'"):
+            store.review("qi_00000", status="confirmed", actor="ana")
+        with pytest.raises(ConfigError, match="exactly one"):
+            store.review("qi_00000", ring_id="r", status="open", actor="ana")
+        with pytest.raises(ConfigError, match="note is 10,001 characters"):
+            store.review("qi_00000", status="open", note="x" * 10_001, actor="ana")
+        assert store.history().height == 0
+        assert set(store.read()["status"]) == {"open"}
+
+
+def test_review_refuses_a_stale_page(store_url: str) -> None:
+    """A reviewer's page drawn before someone else's change cannot overwrite it."""
+    from ringlens.export.store import QueueConflictError
+
+    with open_queue_store(store_url) as store:
+        store.upsert(make_queue(4), run_id="r1")
+        seen = store.last_audit_id()
+        store.review("qi_00001", status="dismissed", note="household", actor="bo")
+        with pytest.raises(QueueConflictError, match="'qi_00001' changed since you read it"):
+            store.review(
+                ["qi_00000", "qi_00001"], status="actioned", actor="ana", if_unchanged_since=seen
+            )
+        df = store.read()
+        # an item nobody touched can be reviewed from the same page
+        r = store.review("qi_00002", status="actioned", actor="ana", if_unchanged_since=seen)
+    assert r.changed == 1
+    assert df.filter(pl.col("queue_item_id") == "qi_00000")["status"].item() == "open"
+    assert df.filter(pl.col("queue_item_id") == "qi_00001")["status"].item() == "dismissed"
+
+
+def test_requeue_by_a_run_is_in_the_audit(store_url: str) -> None:
+    with open_queue_store(store_url) as store:
+        store.upsert(make_queue(3, risk=50.0), run_id="r1")
+        store.review("qi_00000", status="dismissed", actor="ana", note="seasonal")
+        store.upsert(make_queue(3, risk=70.0), run_id="r2")
+        h = store.history(queue_item_id="qi_00000")
+        item = store.read().filter(pl.col("queue_item_id") == "qi_00000").row(0, named=True)
+    assert item["status"] == "open"
+    runs = h.filter(pl.col("actor") == "ringlens:r2")
+    assert runs.select("field", "old_value", "new_value", "run_id").rows()[0] == (
+        "status",
+        "dismissed",
+        "open",
+        "r2",
+    )
+    assert runs["new_value"][1] == item["notes"] and "re-opened" in runs["note"][0]
+
+
+def test_version_1_database_is_migrated_once(tmp_path: Path) -> None:
+    db = tmp_path / "q.sqlite"
+    with open_queue_store(db) as store:
+        store.upsert(make_queue(3), run_id="r1")
+    # what a version-1 database looks like: no audit table, no status time, version 1
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE queue_audit")
+        conn.execute("UPDATE queue_items SET status_updated_at = NULL")
+        conn.execute("UPDATE ringlens_schema SET version = 1")
+    frames = []
+    for _ in range(2):  # idempotent
+        with open_queue_store(db) as store:
+            frames.append(store.read())
+            store.review("qi_00000", status="in_review", actor="ana")
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT version FROM ringlens_schema").fetchone()[0] == 2
+    df = frames[0]
+    assert df["status_updated_at"].null_count() == 0
+    assert (df["status_updated_at"] == df["first_seen_at"]).all()
+    assert frames[1]["status"].to_list().count("in_review") == 1
+
+
+def test_foreign_or_missing_databases_are_refused(tmp_path: Path) -> None:
+    other = tmp_path / "app.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER)")
+    with pytest.raises(ExportError, match=r"database of another tool \(tables users"):
+        open_queue_store(other)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(ExportError, match="junk.sqlite: file is not a database"):
+        open_queue_store(junk)
+    with pytest.raises(ExportError, match="no queue database at"):
+        open_queue_store(tmp_path / "missing.sqlite", create=False)
+    assert not (tmp_path / "missing.sqlite").exists()
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()
+    with pytest.raises(ExportError, match="holds no ringlens queue"):
+        open_queue_store(empty, create=False)
+
+
+def test_query_filters_orders_and_counts(store_url: str) -> None:
+    from ringlens.export.store import QueueFilter
+
+    with open_queue_store(store_url) as store:
+        store.upsert(make_queue(30), run_id="r1")
+        store.upsert(make_queue(20, run_id="r2"), run_id="r2")  # 10 items now stale
+        store.review(["qi_00003", "qi_00004"], status="in_review", assignee="ana", actor="ana")
+        assert store.count() == 30
+        assert store.count(QueueFilter(stale=True)) == 10
+        assert store.count(QueueFilter(stale=False)) == 20
+        assert store.count(QueueFilter(market="DE")) == 20
+        assert store.count(QueueFilter(market="")) == 10  # no market
+        assert store.count(QueueFilter(assignee="ana", status="in_review")) == 2
+        assert store.count(QueueFilter(assignee="")) == 28
+        assert store.count(QueueFilter(risk_min=55.0, risk_max=56.0)) == 8
+        assert store.count(QueueFilter(entity="creator:e7")) == 1
+        assert store.count(QueueFilter(entity="e7")) == 1
+        assert store.count(cap=5) == 5
+        page = store.query(QueueFilter(market="DE"), limit=5, offset=5)
+        assert page.height == 5 and page["priority"].is_sorted()
+        everything = store.query(limit=100)
+        assert everything["queue_item_id"].to_list() == store.read()["queue_item_id"].to_list()
+        assert everything.filter(pl.col("stale"))["last_seen_run"].unique().to_list() == ["r1"]
+        by_risk = store.query(order="risk", limit=100)["risk_score"]
+        assert by_risk.is_sorted(descending=True)
+        values = store.distinct_values()
+        assert values["market"] == ["DE"] and values["run_id"] == ["r1", "r2"]
+        for bad, msg in [
+            ({"order": "risk; DROP"}, "unknown queue order"),
+            ({"limit": 0}, "limit must be"),
+            ({"offset": -1}, "offset must be"),
+        ]:
+            with pytest.raises(ConfigError, match=msg):
+                store.query(**bad)
+        with pytest.raises(ConfigError, match="unknown queue status"):
+            store.query(QueueFilter(status="closed"))

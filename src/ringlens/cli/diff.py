@@ -19,7 +19,14 @@ def diff(
     ctx: typer.Context,
     run_a: Annotated[Path, typer.Argument(help="The earlier run folder.")],
     run_b: Annotated[Path, typer.Argument(help="The later run folder.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the diff as JSON: counts, the ring and queue item ids per change, "
+            "and each ring's lineage (previous ring ids).",
+        ),
+    ] = False,
 ) -> None:
     """What changed between two runs: new, grown, shrunk, merged, split and gone rings; queue changes.
 
@@ -32,7 +39,7 @@ def diff(
         d = diff_runs(run_a, run_b)
         summary = d.summary()
         if as_json:
-            sys.stdout.write(json.dumps(summary, indent=2, default=str, sort_keys=True) + "\n")
+            sys.stdout.write(json.dumps(d.to_dict(), indent=2, default=str, sort_keys=True) + "\n")
             return
         frame = d.to_frame("rings")
         t = Table(title=f"rings: {plain(run_a)} → {plain(run_b)}")

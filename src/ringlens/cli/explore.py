@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -12,17 +11,17 @@ import typer
 
 from ringlens.cli.app import CliState, app, plain
 from ringlens.exceptions import InputError
-from ringlens.export import resolve_run
 from ringlens.graph import build_graph
-from ringlens.io import scan_events
-from ringlens.pipeline.inputs import same_inputs
-from ringlens.viz import ring_filename, ring_view, safe_filename
+from ringlens.viz import ring_filename, safe_filename
 from ringlens.viz.evidence import (
     ego_events,
     ego_network,
+    lockstep_families,
+    lockstep_spans,
+    read_run,
+    ring_bursts,
     ring_events,
-    ring_evidence,
-    ring_neighbourhood,
+    ring_page,
 )
 
 log = logging.getLogger("ringlens.cli")
@@ -37,29 +36,20 @@ def _check(entity: str | None, ring: str | None, hops: int, max_nodes: int | Non
         raise InputError(f"--max-nodes must be >= 1, got {max_nodes}")
 
 
-def _run_info(run_dir: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
-    rd = resolve_run(run_dir)
-    info_path = rd / "run.json"
-    if not info_path.is_file():
-        raise InputError(f"{run_dir}: not a run folder (no run.json); run `ringlens score` first")
-    return rd, json.loads(info_path.read_text("utf-8"))
+def explore_filename(entity: str | None, ring: str | None, hops: int, max_nodes: int) -> str:
+    """File name of an explore view: one per entity and options (``--hops``,
+    ``--max-nodes``), so a second view never overwrites the first.
 
-
-def _events(info: dict, run_dir: Path) -> pl.LazyFrame:  # type: ignore[type-arg]
-    """The run's events as they are now (validated again if they changed since the run)."""
-    files = [Path(p) for p in info["inputs"]["events"]]
-    missing = [p for p in files if not p.is_file()]
-    if missing:
-        raise InputError(
-            f"{missing[0]}: input of this run not found (explore reads the run's events)"
-        )
-    # the files `score` validated, unchanged: read them without a second validation
-    same = same_inputs(files, info["inputs"].get("fingerprint"))
-    if not same:
-        log.warning(
-            "explore: the input files changed since %s; showing them as they are now", run_dir
-        )
-    return scan_events(files, columns=info["config"]["input"]["columns"], validate=not same)
+    Examples
+    --------
+    >>> explore_filename("creator:cr00042", None, 2, 500)
+    'ego_creator_cr00042-..._h2_n500.html'
+    >>> explore_filename(None, "ring_0123abcd", 2, 500)
+    'ring_0123abcd.html'
+    """
+    if entity is not None:
+        return f"ego_{safe_filename(entity)}_h{hops}_n{max_nodes}.html"
+    return ring_filename(str(ring))
 
 
 @app.command()
@@ -92,9 +82,10 @@ def explore(
 
     def run() -> None:
         _check(entity, ring, hops, max_nodes)
-        rd, info = _run_info(run_dir)
+        run = read_run(run_dir)
+        rd = run.path
         cfg = st.settings()
-        rings = pl.read_parquet(rd / "rings.parquet")
+        rings = run.rings
         members: list[str] = []
         if ring is not None:
             row = rings.filter(pl.col("ring_id") == ring)
@@ -102,29 +93,54 @@ def explore(
                 raise InputError(f"no ring {ring!r} in {run_dir}/rings.parquet")
             members = row["members"].item().to_list()
         with st.step("load run"):
-            lf = _events(info, run_dir)
+            lf = run.events()
             # only the events the view needs (a few filtered scans), not the whole graph
             if entity is not None:
                 g = build_graph(ego_events(lf, entity, hops=hops))
             else:
                 g = build_graph(ring_events(lf, members))
-            scored = pl.read_parquet(rd / "entities.parquet")
+            scored = run.entities
+        viz = rd / "viz"
+        cap = cfg.viz.max_nodes if max_nodes is None else max_nodes
+
+        def ring_href(rid: str) -> str | None:
+            # explore pages live in RUN/explore/, the run's ring views in RUN/viz/
+            return f"../viz/{ring_filename(rid)}" if (viz / ring_filename(rid)).is_file() else None
+
         if entity is not None:
             with st.step("ego view"):
+                links = {
+                    r: h
+                    for r in scored["ring_id"].drop_nulls().unique().to_list()
+                    if (h := ring_href(r)) is not None
+                }
                 view = ego_network(
                     g,
                     entity,
                     hops=hops,
-                    max_nodes=cfg.viz.max_nodes if max_nodes is None else max_nodes,
+                    max_nodes=cap,
                     scored=scored,
+                    ring_links=links,
+                    report_href="../viz/index.html" if (viz / "index.html").is_file() else None,
+                    rings=rings,
                 )
-            target = output or (Path(run_dir) / "explore" / f"ego_{safe_filename(entity)}.html")
         else:
-            nodes, edges, note = ring_neighbourhood(g, members, scored=scored)
-            view = ring_view(
-                nodes, edges, title=f"ring {ring}", evidence=ring_evidence(g, members), note=note
-            )
-            target = output or (Path(run_dir) / "explore" / ring_filename(str(ring)))
+            with st.step("ring view"):
+                families = lockstep_families(cfg)
+                view = ring_page(
+                    rings,
+                    scored,
+                    g,
+                    str(ring),
+                    bursts=ring_bursts(
+                        g, families=families, spans=lockstep_spans(lf, families), members=members
+                    ),
+                    accounts=run.accounts,
+                    queue=run.queue,
+                    report_href="../viz/index.html" if (viz / "index.html").is_file() else None,
+                    ring_href=ring_href,
+                )
+        target = output or (Path(run_dir) / "explore" / explore_filename(entity, ring, hops, cap))
         target.parent.mkdir(parents=True, exist_ok=True)
         view.save(target)
         st.say(f"wrote {plain(target)} — open {plain(target.resolve().as_uri())}")

@@ -28,8 +28,12 @@ from ringlens.export.sinks import (
     write_parquet,
 )
 from ringlens.export.store import (
+    AUDIT_SCHEMA,
     DEFAULT_QUEUE_DB,
+    QueueConflictError,
+    QueueFilter,
     QueueStore,
+    ReviewResult,
     UpsertResult,
     open_queue_store,
     redact_secrets,
@@ -37,13 +41,17 @@ from ringlens.export.store import (
 )
 
 __all__ = [
+    "AUDIT_SCHEMA",
     "DEFAULT_QUEUE_DB",
     "QUEUE_COLUMNS",
     "QUEUE_SCHEMA",
     "RING_CHANGES",
     "RUN_OUTPUTS",
     "STATUSES",
+    "QueueConflictError",
+    "QueueFilter",
     "QueueStore",
+    "ReviewResult",
     "RunDiff",
     "RunWriter",
     "UpsertResult",

@@ -49,7 +49,54 @@ CREATE TABLE IF NOT EXISTS queue_items (
 QUEUE_INDEXES = (
     "CREATE INDEX IF NOT EXISTS queue_items_status_idx ON queue_items (status, priority)",
     "CREATE INDEX IF NOT EXISTS queue_items_entity_idx ON queue_items (entity_type, entity_id)",
+    # schema version 2: the workbench's filters, its default order and its look-ups
+    "CREATE INDEX IF NOT EXISTS queue_items_order_idx "
+    "ON queue_items (priority, risk_score DESC, queue_item_id)",
+    "CREATE INDEX IF NOT EXISTS queue_items_ring_idx ON queue_items (ring_id)",
+    "CREATE INDEX IF NOT EXISTS queue_items_entity_id_idx ON queue_items (entity_id)",
+    "CREATE INDEX IF NOT EXISTS queue_items_market_idx ON queue_items (market, priority)",
+    "CREATE INDEX IF NOT EXISTS queue_items_assignee_idx ON queue_items (assignee, priority)",
+    "CREATE INDEX IF NOT EXISTS queue_items_seen_idx ON queue_items (last_seen_run, priority)",
+    "CREATE INDEX IF NOT EXISTS queue_audit_item_idx ON queue_audit (queue_item_id, audit_id)",
 )
+
+# Schema version 2: every reviewer change (status, assignee, notes) and every re-open by a
+# run, one row per changed field, written in the transaction of the change.
+AUDIT_TABLE_SQLITE = """
+CREATE TABLE IF NOT EXISTS queue_audit (
+    audit_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue_item_id TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    field TEXT NOT NULL CHECK (field IN ('status', 'assignee', 'notes')),
+    old_value TEXT,
+    new_value TEXT,
+    note TEXT,
+    run_id TEXT
+)"""
+AUDIT_TABLE_PG = """
+CREATE TABLE IF NOT EXISTS queue_audit (
+    audit_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    queue_item_id TEXT NOT NULL,
+    changed_at TIMESTAMPTZ NOT NULL,
+    actor TEXT NOT NULL,
+    field TEXT NOT NULL CHECK (field IN ('status', 'assignee', 'notes')),
+    old_value TEXT,
+    new_value TEXT,
+    note TEXT,
+    run_id TEXT
+)"""
+SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+PG_TABLES = (
+    "SELECT table_name FROM information_schema.tables "
+    "WHERE table_schema = current_schema() ORDER BY table_name"
+)
+# version 1 -> 2: an item's status was set when it was inserted (first_seen_at)
+MIGRATE_STATUS_UPDATED_AT = (
+    "UPDATE queue_items SET status_updated_at = COALESCE(updated_at, first_seen_at) "
+    "WHERE status_updated_at IS NULL"
+)
+SCHEMA_VERSION_UPDATE = "UPDATE ringlens_schema SET version = ?, updated_at = ? WHERE component = ?"
 
 RUNS_TABLE = """
 CREATE TABLE IF NOT EXISTS queue_runs (
@@ -147,6 +194,10 @@ FROM _ringlens_incoming AS i
 WHERE queue_items.queue_item_id = i.queue_item_id
 """.replace("CHANGED_Q", _CHANGED_Q.replace("q.", "queue_items."))
 
+AUDIT_INSERT = """
+INSERT INTO queue_audit (queue_item_id, changed_at, actor, field, old_value, new_value, note, run_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+
 REQUEUE = """
 UPDATE queue_items SET
     status = 'open', notes = ?, risk_at_dismissal = NULL, dismissed_run = NULL,
@@ -156,11 +207,12 @@ WHERE queue_item_id = ? AND status = 'dismissed'"""
 INSERT_NEW = """
 INSERT INTO queue_items (
     queue_item_id, entity_type, entity_id, ring_id, pattern, risk_score, priority, "action", "queue", reasons, evidence, market, run_id,
-    status, first_seen_run, last_seen_run, first_seen_at, updated_at, requeue_count
+    status, first_seen_run, last_seen_run, first_seen_at, updated_at, status_updated_at,
+    requeue_count
 )
 SELECT i.queue_item_id, i.entity_type, i.entity_id, i.ring_id, i.pattern, i.risk_score,
        i.priority, i."action", i."queue", i.reasons, i.evidence, i.market, i.run_id,
-       'open', ?, ?, ?, ?, 0
+       'open', ?, ?, ?, ?, ?, 0
 FROM _ringlens_incoming i
 WHERE NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.queue_item_id = i.queue_item_id)"""
 
@@ -168,25 +220,6 @@ INSERT_RUN = """
 INSERT INTO queue_runs (run_id, upserted_at, n_rows, inserted, updated, unchanged,
                         suppressed_dismissed, requeued, kept)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-SET_STATUS_DISMISS = """
-UPDATE queue_items SET
-    risk_at_dismissal = CASE WHEN status = 'dismissed'
-        THEN COALESCE(risk_at_dismissal, risk_score) ELSE risk_score END,
-    dismissed_run = CASE WHEN status = 'dismissed'
-        THEN COALESCE(dismissed_run, last_seen_run) ELSE last_seen_run END,
-    status_updated_at = CASE WHEN status = 'dismissed' THEN status_updated_at ELSE ? END,
-    status = 'dismissed', assignee = COALESCE(?, assignee), notes = COALESCE(?, notes),
-    updated_at = ?
-WHERE queue_item_id = ?"""
-
-SET_STATUS_OTHER = """
-UPDATE queue_items SET
-    risk_at_dismissal = NULL, dismissed_run = NULL,
-    status_updated_at = CASE WHEN status = ? THEN status_updated_at ELSE ? END,
-    status = ?, assignee = COALESCE(?, assignee), notes = COALESCE(?, notes),
-    updated_at = ?
-WHERE queue_item_id = ?"""
 
 READ_ALL = """
 SELECT queue_item_id, entity_type, entity_id, ring_id, pattern, risk_score, priority, "action", "queue", reasons, evidence, market, run_id,
@@ -201,6 +234,142 @@ VERDICTS = """
 SELECT entity_type, entity_id, MAX(CASE WHEN status = 'actioned' THEN 1 ELSE 0 END)
 FROM queue_items WHERE status IN ('actioned', 'dismissed')
 GROUP BY entity_type, entity_id"""
+
+# --------------------------------------------------------------------------- reviews
+# A review (one item, a selection or a whole ring) works on the ids in a temporary table:
+# the audit rows are written from the rows as they are before the update, in the same
+# transaction, one per changed field.
+SQLITE_DROP_SELECTED = "DROP TABLE IF EXISTS temp._ringlens_selected"
+SELECTED_TABLE = (
+    "CREATE TEMP TABLE _ringlens_selected (queue_item_id TEXT PRIMARY KEY) ON COMMIT DROP"
+)
+SELECTED_INSERT = "INSERT INTO _ringlens_selected (queue_item_id) VALUES (?)"
+SELECTED_FROM_RING = (
+    "INSERT INTO _ringlens_selected (queue_item_id) "
+    "SELECT queue_item_id FROM queue_items WHERE ring_id = ?"
+)
+SELECTED_COUNT = "SELECT COUNT(*) FROM _ringlens_selected"
+SELECTED_MISSING = """
+SELECT s.queue_item_id FROM _ringlens_selected s
+WHERE NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.queue_item_id = s.queue_item_id)
+ORDER BY s.queue_item_id LIMIT 1"""
+SELECTED_CONFLICT = """
+SELECT a.audit_id, a.queue_item_id, a.actor, a.field, a.changed_at
+FROM queue_audit a JOIN _ringlens_selected s ON s.queue_item_id = a.queue_item_id
+WHERE a.audit_id > ? ORDER BY a.audit_id LIMIT 1"""
+
+# The new notes of an item: the replacement (when given, else the stored notes), then the
+# review's note as a new line (when given). Parameters: line, notes, notes, notes, line,
+# notes, newline + line.
+_NEW_NOTES = """(CASE WHEN CAST(? AS TEXT) IS NULL THEN COALESCE(CAST(? AS TEXT), q.notes)
+      WHEN COALESCE(CAST(? AS TEXT), q.notes) IS NULL OR COALESCE(CAST(? AS TEXT), q.notes) = ''
+      THEN CAST(? AS TEXT)
+      ELSE COALESCE(CAST(? AS TEXT), q.notes) || CAST(? AS TEXT) END)"""
+# The new assignee: left alone when the parameter is NULL ('' = unassigned).
+_NEW_ASSIGNEE = "COALESCE(CAST(? AS TEXT), q.assignee)"
+# The new status: left alone when the parameter is NULL.
+_NEW_STATUS = "COALESCE(CAST(? AS TEXT), q.status)"
+
+_AUDIT_FROM_SELECTED = """
+INSERT INTO queue_audit (queue_item_id, changed_at, actor, field, old_value, new_value, note, run_id)
+SELECT q.queue_item_id, ?, ?, 'FIELD', q.FIELD, NEW_VALUE, ?, q.last_seen_run
+FROM queue_items q JOIN _ringlens_selected s ON s.queue_item_id = q.queue_item_id
+WHERE q.FIELD IS DISTINCT FROM NEW_VALUE
+ORDER BY q.queue_item_id"""
+AUDIT_STATUS = _AUDIT_FROM_SELECTED.replace("FIELD", "status").replace("NEW_VALUE", _NEW_STATUS)
+AUDIT_ASSIGNEE = _AUDIT_FROM_SELECTED.replace("FIELD", "assignee").replace(
+    "NEW_VALUE", _NEW_ASSIGNEE
+)
+AUDIT_NOTES = _AUDIT_FROM_SELECTED.replace("FIELD", "notes").replace("NEW_VALUE", _NEW_NOTES)
+
+# Parameters: status (risk_at_dismissal), status (dismissed_run), status, status, now
+# (status_updated_at), status, assignee, the notes parameters, now (updated_at).
+REVIEW_UPDATE = (
+    """
+UPDATE queue_items AS q SET
+    risk_at_dismissal = CASE WHEN CAST(? AS TEXT) IS NULL THEN q.risk_at_dismissal
+        WHEN q.status = 'dismissed' AND CAST(? AS TEXT) = 'dismissed'
+        THEN COALESCE(q.risk_at_dismissal, q.risk_score)
+        WHEN CAST(? AS TEXT) = 'dismissed' THEN q.risk_score ELSE NULL END,
+    dismissed_run = CASE WHEN CAST(? AS TEXT) IS NULL THEN q.dismissed_run
+        WHEN q.status = 'dismissed' AND CAST(? AS TEXT) = 'dismissed'
+        THEN COALESCE(q.dismissed_run, q.last_seen_run)
+        WHEN CAST(? AS TEXT) = 'dismissed' THEN q.last_seen_run ELSE NULL END,
+    status_updated_at = CASE WHEN CAST(? AS TEXT) IS NULL OR q.status = CAST(? AS TEXT)
+        THEN COALESCE(q.status_updated_at, q.first_seen_at) ELSE ? END,
+    status = NEW_STATUS,
+    assignee = NEW_ASSIGNEE,
+    notes = NEW_NOTES,
+    updated_at = ?
+WHERE q.queue_item_id IN (SELECT queue_item_id FROM _ringlens_selected)""".replace(
+        "NEW_STATUS", _NEW_STATUS
+    )
+    .replace("NEW_ASSIGNEE", _NEW_ASSIGNEE)
+    .replace("NEW_NOTES", _NEW_NOTES)
+)
+
+AUDIT_LAST_ID = "SELECT COALESCE(MAX(audit_id), 0) FROM queue_audit"
+AUDIT_CHANGED_ITEMS = "SELECT COUNT(DISTINCT queue_item_id) FROM queue_audit WHERE audit_id > ?"
+NO_ROWS = "SELECT 0"
+
+READ_AUDIT = """
+SELECT a.audit_id, a.queue_item_id, a.changed_at, a.actor, a.field, a.old_value, a.new_value,
+       a.note, a.run_id
+FROM queue_audit a"""
+# Literal filters of READ_AUDIT (joined with AND; values are parameters).
+AUDIT_FILTERS = {
+    "queue_item_id": "a.queue_item_id = ?",
+    "ring_id": (
+        "a.queue_item_id IN (SELECT q.queue_item_id FROM queue_items q WHERE q.ring_id = ?)"
+    ),
+    "after": "a.audit_id > ?",
+    "actor": "a.actor = ?",
+}
+AUDIT_ORDER = " ORDER BY a.audit_id"
+
+# --------------------------------------------------------------------------- pages
+# The workbench's queue page: literal filter clauses joined with AND (values are
+# parameters), one of a few literal orders, LIMIT/OFFSET as parameters.
+READ_COLUMNS = READ_ALL
+ITEM_FILTERS = {
+    "status": "status = ?",
+    "assignee": "assignee = ?",
+    "unassigned": "(assignee IS NULL OR assignee = '')",
+    "pattern": "pattern = ?",
+    "market": "market = ?",
+    "no_market": "market IS NULL",
+    "action": '"action" = ?',
+    "ring_id": "ring_id = ?",
+    "run_id": "last_seen_run = ?",
+    "stale": "last_seen_run <> ?",
+    "current": "last_seen_run = ?",
+    "risk_min": "risk_score >= ?",
+    "risk_max": "risk_score <= ?",
+    "entity_key": "entity_type = ? AND entity_id = ?",
+    "entity_id": "entity_id = ?",
+    "queue_item_id": "queue_item_id = ?",
+}
+ITEM_ORDERS = {
+    "priority": " ORDER BY priority ASC, risk_score DESC, queue_item_id ASC",
+    "risk": " ORDER BY risk_score DESC, queue_item_id ASC",
+    "entity": " ORDER BY entity_type ASC, entity_id ASC, queue_item_id ASC",
+    "status": " ORDER BY status ASC, priority ASC, queue_item_id ASC",
+    "updated": " ORDER BY status_updated_at DESC, queue_item_id ASC",
+}
+LIMIT_OFFSET = " LIMIT ? OFFSET ?"
+COUNT_ITEMS = "SELECT COUNT(*) FROM queue_items"
+# a count that stops at a cap: SELECT COUNT(*) FROM (SELECT 1 FROM queue_items WHERE … LIMIT ?)
+COUNT_CAPPED_HEAD = "SELECT COUNT(*) FROM (SELECT 1 FROM queue_items"
+COUNT_CAPPED_TAIL = " LIMIT ?) AS capped"
+LATEST_RUN = "SELECT run_id FROM queue_runs ORDER BY upserted_at DESC LIMIT 1"
+DISTINCT_VALUES = {
+    "status": "SELECT DISTINCT status FROM queue_items",
+    "assignee": "SELECT DISTINCT assignee FROM queue_items WHERE assignee IS NOT NULL",
+    "pattern": "SELECT DISTINCT pattern FROM queue_items WHERE pattern IS NOT NULL",
+    "market": "SELECT DISTINCT market FROM queue_items WHERE market IS NOT NULL",
+    "action": 'SELECT DISTINCT "action" FROM queue_items WHERE "action" IS NOT NULL',
+    "run_id": "SELECT DISTINCT run_id FROM queue_runs",
+}
 
 READ_RUNS = (
     "SELECT run_id, upserted_at, n_rows, inserted, updated, unchanged, "

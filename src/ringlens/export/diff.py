@@ -142,6 +142,57 @@ class RunDiff:
             "params": dict(self.params),
         }
 
+    def ids(self) -> dict[str, dict[str, list[str]]]:
+        """The ids behind :meth:`summary`'s counts.
+
+        Returns
+        -------
+        dict
+            ``{"rings": {class: [ring ids of B], …}, "queue": {class: [queue item ids], …}}``
+            with every class present (``gone`` lists the old run's ring ids; unchanged
+            queue items are not listed), ids sorted.
+        """
+        rings: dict[str, list[str]] = {c: [] for c in RING_CHANGES}
+        frame = self.rings.select(
+            "change", pl.coalesce("ring_id", pl.col("previous_ring_ids").list.first()).alias("id")
+        )
+        for change, ids in frame.group_by("change").agg(pl.col("id").sort()).iter_rows():
+            rings[change] = [str(i) for i in ids]
+        queue: dict[str, list[str]] = {c: [] for c in QUEUE_CHANGES if c != "unchanged"}
+        for change, ids in (
+            self.queue.group_by("change").agg(pl.col("queue_item_id").sort()).iter_rows()
+        ):
+            queue[change] = [str(i) for i in ids]
+        return {"rings": rings, "queue": queue}
+
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`summary` plus the ids (``ring_ids``, ``queue_item_ids``) and one entry
+        per ring change (``ring_changes``: change, ring_id, previous_ring_ids, pattern,
+        risk, sizes): what ``ringlens diff --json`` prints.
+
+        Examples
+        --------
+        >>> d = RunDiff(run_a=Path("a"), run_b=Path("b"),
+        ...     rings=pl.DataFrame({"change": ["gone"], "ring_id": [None],
+        ...                         "previous_ring_ids": [["r1"]]}),
+        ...     queue=pl.DataFrame({"queue_item_id": ["q1"], "change": ["added"]}))
+        >>> out = d.to_dict()
+        >>> out["rings"]["gone"], out["ring_ids"]["gone"], out["queue_item_ids"]["added"]
+        (1, ['r1'], ['q1'])
+        """
+        ids = self.ids()
+        return {
+            **self.summary(),
+            "ring_ids": ids["rings"],
+            "queue_item_ids": ids["queue"],
+            "ring_changes": self.rings.to_dicts(),
+        }
+
+    def report_changes(self) -> dict[str, Any]:
+        """What the run report's "what changed" shows: ring ids per class
+        (``new``, ``gone``, ``grown``, …) and the queue's counts per class."""
+        return {**self.ids()["rings"], "queue": self.summary()["queue"]}
+
 
 # --------------------------------------------------------------------------- reading
 def _read(run_dir: str | os.PathLike[str], name: str, required: dict[str, Any]) -> pl.DataFrame:

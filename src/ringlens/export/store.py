@@ -22,21 +22,29 @@ Tables (created idempotently on open):
     ``risk_at_dismissal``, ``dismissed_run``, ``requeue_count``.
 ``queue_runs``
     one row per upsert with its counts (an audit log).
+``queue_audit``
+    one row per changed reviewer field (``status``, ``assignee``, ``notes``): who, when,
+    from → to, the note given with the change, the item's last run (:meth:`QueueStore.history`).
+    Reviews (:meth:`QueueStore.review`) and a run's re-opening of a dismissed item write
+    it in the transaction of the change.
 ``ringlens_schema``
-    ``(component, version)``; the queue schema is version :data:`SCHEMA_VERSION`.
+    ``(component, version)``; the queue schema is version :data:`SCHEMA_VERSION`. A
+    version-1 database is migrated on open (the audit table and indexes added,
+    ``status_updated_at`` filled in); a newer version is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import getpass
 import logging
 import os
 import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -49,10 +57,14 @@ from ringlens.export import _sql
 from ringlens.export._queue_schema import QUEUE_COLUMNS, STATUSES, validate_queue_frame
 
 __all__ = [
+    "AUDIT_SCHEMA",
     "DEFAULT_LOCK_TIMEOUT",
     "DEFAULT_QUEUE_DB",
     "SCHEMA_VERSION",
+    "QueueConflictError",
+    "QueueFilter",
     "QueueStore",
+    "ReviewResult",
     "UpsertResult",
     "open_queue_store",
     "redact_secrets",
@@ -63,8 +75,24 @@ logger = logging.getLogger(__name__)
 
 #: File name of the SQLite queue database when a directory is given.
 DEFAULT_QUEUE_DB = "queue.sqlite"
-#: Version of the ``queue_items`` schema this code writes.
-SCHEMA_VERSION = 1
+#: Version of the ``queue_items`` schema this code writes (2: the audit table).
+SCHEMA_VERSION = 2
+
+#: Columns of :meth:`QueueStore.history` (the contract issue 18 reads).
+AUDIT_SCHEMA: dict[str, pl.DataType] = {
+    "audit_id": pl.Int64(),
+    "queue_item_id": pl.String(),
+    "changed_at": pl.Datetime("us", "UTC"),
+    "actor": pl.String(),
+    "field": pl.String(),
+    "old_value": pl.String(),
+    "new_value": pl.String(),
+    "note": pl.String(),
+    "run_id": pl.String(),
+}
+#: Longest reviewer name, assignee and note a review accepts (characters).
+MAX_ACTOR = 200
+MAX_NOTE = 10_000
 #: Seconds a write waits for the lock of another writer (a reviewer's open transaction,
 #: another run) before it gives up with an :class:`ExportError` saying so.
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -330,6 +358,81 @@ class UpsertResult:
         return asdict(self)
 
 
+class QueueConflictError(ExportError):
+    """A review was refused because an item changed since the reviewer read it.
+
+    Raised by :meth:`QueueStore.review` with ``if_unchanged_since``: another reviewer or a
+    run (re-opening a dismissed item) changed one of the items after the audit id the
+    reviewer's page was drawn at. Nothing was written; read the items again.
+    """
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What one :meth:`QueueStore.review` did.
+
+    Attributes
+    ----------
+    items : int
+        Items selected (one, a selection or a whole ring).
+    changed : int
+        Items whose status, assignee or notes changed.
+    audit_rows : int
+        Rows written to ``queue_audit`` (one per changed field).
+    last_audit_id : int
+        The highest audit id after the review (pass it as ``if_unchanged_since`` next time).
+    """
+
+    items: int
+    changed: int
+    audit_rows: int
+    last_audit_id: int
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which queue items a page shows (every field optional; all given ones must hold).
+
+    Attributes
+    ----------
+    status, pattern, market, action, ring_id : str, optional
+        Equal to this value.
+    assignee : str, optional
+        Assigned to this reviewer; ``""`` means unassigned.
+    run_id : str, optional
+        Last produced by this run.
+    stale : bool, optional
+        True: items the latest run no longer produced; False: items it produced.
+    risk_min, risk_max : float, optional
+        Risk score range (inclusive).
+    entity : str, optional
+        ``type:id`` of an entity, or a bare entity id.
+    queue_item_id : str, optional
+        One item.
+    """
+
+    status: str | None = None
+    assignee: str | None = None
+    pattern: str | None = None
+    market: str | None = None
+    action: str | None = None
+    ring_id: str | None = None
+    run_id: str | None = None
+    stale: bool | None = None
+    risk_min: float | None = None
+    risk_max: float | None = None
+    entity: str | None = None
+    queue_item_id: str | None = None
+
+    def is_empty(self) -> bool:
+        """True when no field is set."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+#: Orders a queue page can be sorted by (:meth:`QueueStore.query`).
+QUEUE_ORDERS: tuple[str, ...] = tuple(_sql.ITEM_ORDERS)
+
+
 # --------------------------------------------------------------------------- store
 class QueueStore:
     """The enforcement queue in a database (see :func:`open_queue_store`).
@@ -360,7 +463,13 @@ class QueueStore:
     ('creator', '42', 'cleared')
     """
 
-    def __init__(self, target: _Target, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+    def __init__(
+        self,
+        target: _Target,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        create: bool = True,
+    ) -> None:
         if (
             isinstance(lock_timeout, bool)
             or not isinstance(lock_timeout, int | float)
@@ -373,7 +482,13 @@ class QueueStore:
         self.dialect = target.dialect
         self.lock_timeout = float(lock_timeout)
         self._tx_started = time.monotonic()
+        self._create = create
         self._conn: Any = None
+        if not create and target.dialect == "sqlite" and not _is_file(target.location):
+            raise ExportError(
+                f"no queue database at {target.display} "
+                "(expected the queue.sqlite a `ringlens score` run writes, or a postgresql:// URL)"
+            )
         self._connect()
         try:
             self._ensure_schema()
@@ -500,8 +615,12 @@ class QueueStore:
             with self._transaction(lock=True) as cur:
                 if self.dialect == "postgresql":
                     cur.execute(_sql.PG_SCHEMA_LOCK)
+                self._check_foreign(cur)
                 for stmt in (_sql.SCHEMA_TABLE, _sql.QUEUE_TABLE, _sql.RUNS_TABLE):
                     cur.execute(self._sql(stmt))
+                cur.execute(
+                    _sql.AUDIT_TABLE_SQLITE if self.dialect == "sqlite" else _sql.AUDIT_TABLE_PG
+                )
                 if self.dialect == "sqlite":
                     cur.execute(_sql.SQLITE_COLUMNS)
                     have = {r[1] for r in cur.fetchall()}
@@ -518,18 +637,58 @@ class QueueStore:
                     cur.execute(stmt)
                 cur.execute(self._sql(_sql.SCHEMA_VERSION_GET), ("queue",))
                 row = cur.fetchone()
+                if row is not None and int(row[0]) > SCHEMA_VERSION:
+                    raise ExportError(
+                        f"{self._where()} has schema version {row[0]}, newer than this "
+                        f"ringlens supports ({SCHEMA_VERSION}); upgrade ringlens"
+                    )
+                # version 1 -> 2 (idempotent): the audit table and indexes exist now;
+                # fill in status_updated_at, which version 1 left empty on insert
+                cur.execute(_sql.MIGRATE_STATUS_UPDATED_AT)
                 if row is None:
                     cur.execute(
                         self._sql(_sql.SCHEMA_VERSION_SET),
                         ("queue", SCHEMA_VERSION, self._ts(_now())),
                     )
-                elif int(row[0]) > SCHEMA_VERSION:
-                    raise ExportError(
-                        f"{self._where()} has schema version {row[0]}, newer than this "
-                        f"ringlens supports ({SCHEMA_VERSION}); upgrade ringlens"
+                elif int(row[0]) < SCHEMA_VERSION:
+                    cur.execute(
+                        self._sql(_sql.SCHEMA_VERSION_UPDATE),
+                        (SCHEMA_VERSION, self._ts(_now()), "queue"),
+                    )
+                    logger.info(
+                        "queue database %s migrated from schema version %s to %s",
+                        self.url,
+                        row[0],
+                        SCHEMA_VERSION,
                     )
         except self._errors() as exc:
+            if self.dialect == "sqlite" and "not a database" in str(exc):
+                raise ExportError(
+                    f"{self.url} is not a SQLite database (expected a queue database "
+                    "written by ringlens)"
+                ) from exc
             raise self._fail("create", exc) from exc
+
+    def _check_foreign(self, cur: Any) -> None:
+        """Refuse a database that holds another tool's tables and no ringlens queue
+        (SQLite), or, when opening without ``create``, any database without one."""
+        cur.execute(_sql.SQLITE_TABLES if self.dialect == "sqlite" else _sql.PG_TABLES)
+        tables = [str(r[0]) for r in cur.fetchall()]
+        ours = {"queue_items", "ringlens_schema"}
+        if ours & set(tables):
+            return
+        others = [t for t in tables if not t.startswith("sqlite_")]
+        if not self._create:
+            listed = f" (it holds {', '.join(others[:5])})" if others else " (it is empty)"
+            raise ExportError(
+                f"{self.url} holds no ringlens queue{listed}: expected a queue database "
+                "written by `ringlens score`"
+            )
+        if self.dialect == "sqlite" and others:
+            raise ExportError(
+                f"{self.url} is a database of another tool (tables {', '.join(others[:5])}; "
+                "no queue_items): expected a ringlens queue database or a new file"
+            )
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -628,15 +787,17 @@ class QueueStore:
 
                 # 4. re-open dismissed items whose risk rose by the margin
                 if requeue:
+                    params = self._requeue_params(
+                        requeue, run_id=run_id, now=now, margin=requeue_margin
+                    )
+                    cur.executemany(sql(_sql.REQUEUE), params)
                     cur.executemany(
-                        sql(_sql.REQUEUE),
-                        self._requeue_params(
-                            requeue, run_id=run_id, now=now, margin=requeue_margin
-                        ),
+                        sql(_sql.AUDIT_INSERT),
+                        _requeue_audit(requeue, params, now_p, run_id, requeue_margin),
                     )
 
-                # 5. new items
-                cur.execute(sql(_sql.INSERT_NEW), (run_id, run_id, now_p, now_p))
+                # 5. new items (their status was set now)
+                cur.execute(sql(_sql.INSERT_NEW), (run_id, run_id, now_p, now_p, now_p))
                 result = UpsertResult(
                     run_id=run_id,
                     inserted=n_new,
@@ -693,12 +854,15 @@ class QueueStore:
         *,
         assignee: str | None = None,
         notes: str | None = None,
+        actor: str | None = None,
+        note: str | None = None,
     ) -> None:
         """Set a reviewer's status (and optionally assignee / notes) on one item.
 
         Dismissing records the item's current risk as ``risk_at_dismissal`` (the
         baseline for re-queueing). ``assignee`` / ``notes`` replace the stored
-        values when given and are left alone when None.
+        values when given and are left alone when None. The change is recorded in
+        the audit table (see :meth:`review`, which this calls for one item).
 
         Raises
         ------
@@ -707,27 +871,385 @@ class QueueStore:
         ExportError
             No such item, or the database cannot be written.
         """
-        if status not in STATUSES:
+        self.review(
+            queue_item_id,
+            status=status,
+            assignee=assignee,
+            notes=notes,
+            actor=actor,
+            note=note,
+        )
+
+    def review(
+        self,
+        queue_item_ids: str | Sequence[str] | None = None,
+        *,
+        ring_id: str | None = None,
+        status: str | None = None,
+        assignee: str | None = None,
+        notes: str | None = None,
+        note: str | None = None,
+        actor: str | None = None,
+        if_unchanged_since: int | None = None,
+    ) -> ReviewResult:
+        """Record a reviewer's change on one item, a selection, or every item of a ring.
+
+        One transaction, under the queue's write lock (a run's upsert waits for it, or it
+        for the upsert): the audit rows — one per item and changed field, with ``actor``,
+        the time, the old and new value, ``note`` and the item's last run — are written
+        from the rows as they were, then the items are updated. Any error rolls it all
+        back: no item is half reviewed.
+
+        Parameters
+        ----------
+        queue_item_ids
+            One id or several (duplicates ignored).
+        ring_id
+            Every item of this ring (instead of ``queue_item_ids``).
+        status
+            open, in_review, actioned (abuse confirmed) or dismissed; None leaves it.
+            Dismissing records the item's risk as the baseline for re-queueing.
+        assignee
+            The reviewer it is assigned to; ``""`` unassigns; None leaves it.
+        notes
+            Replaces the item's notes; None leaves them.
+        note
+            The reviewer's note with this change: stored in the audit rows and appended
+            to the item's notes as a line ``[YYYY-MM-DD HH:MM UTC actor] note``.
+        actor
+            Who makes the change (default: the login name of this process).
+        if_unchanged_since
+            An audit id (:meth:`last_audit_id` when the reviewer's page was drawn): if any
+            selected item has a newer audit row (another reviewer, or a run re-opening it),
+            nothing is written and :class:`QueueConflictError` is raised.
+
+        Returns
+        -------
+        ReviewResult
+
+        Raises
+        ------
+        ConfigError
+            Bad status, nothing selected, nothing to change, over-long text.
+        ExportError
+            An id is not in the queue, the ring has no items, the database cannot be
+            written (nothing is written).
+        QueueConflictError
+            See ``if_unchanged_since``.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> q = pl.DataFrame({
+        ...     "queue_item_id": ["qi_1", "qi_2"], "entity_type": "buyer", "entity_id": ["1", "2"],
+        ...     "ring_id": "ring_a", "pattern": "brushing", "risk_score": [80.0, 70.0],
+        ...     "priority": [1, 2], "action": "manual_review", "queue": "review",
+        ...     "reasons": [["lockstep_orders"]] * 2, "evidence": None, "market": "DE",
+        ...     "run_id": "r1"})
+        >>> with open_queue_store(":memory:") as store:
+        ...     _ = store.upsert(q, run_id="r1")
+        ...     r = store.review(ring_id="ring_a", status="actioned", actor="ana", note="confirmed")
+        ...     h = store.history()
+        >>> r.items, r.changed, r.audit_rows
+        (2, 2, 4)
+        >>> h.select("queue_item_id", "actor", "field", "old_value", "new_value").rows()[:2]
+        [('qi_1', 'ana', 'status', 'open', 'actioned'), ('qi_2', 'ana', 'status', 'open', 'actioned')]
+        """
+        ids = self._review_ids(queue_item_ids, ring_id)
+        if status is not None and status not in STATUSES:
             raise ConfigError(
                 f"unknown queue status {status!r} (expected one of {', '.join(STATUSES)})"
             )
-        now_p = self._ts(_now())
+        if status is None and assignee is None and notes is None and not note:
+            raise ConfigError("nothing to change: give a status, an assignee, notes or a note")
+        who = _check_text("actor", actor if actor is not None else _login(), MAX_ACTOR)
+        if not who.strip():
+            raise ConfigError("actor must not be empty (the reviewer's name)")
+        for name, value, cap in (("assignee", assignee, MAX_ACTOR), ("notes", notes, MAX_NOTE)):
+            if value is not None:
+                _check_text(name, value, cap)
+        if note is not None:
+            _check_text("note", note, MAX_NOTE)
+            note = note.strip() or None
+        if if_unchanged_since is not None and (
+            isinstance(if_unchanged_since, bool) or not isinstance(if_unchanged_since, int)
+        ):
+            raise ConfigError(f"if_unchanged_since must be an audit id, not {if_unchanged_since!r}")
+        now = _now()
+        now_p = self._ts(now)
+        line = None if note is None else f"[{now:%Y-%m-%d %H:%M} UTC {who}] {note}"
+        notes_p = (line, notes, notes, notes, line, notes, None if line is None else "\n" + line)
+        assignee_p = (assignee,)
+        status_p = (status,)
+        sql = self._sql
         try:
             with self._transaction(lock=True) as cur:
-                if status == "dismissed":
-                    cur.execute(
-                        self._sql(_sql.SET_STATUS_DISMISS),
-                        (now_p, assignee, notes, now_p, queue_item_id),
-                    )
+                if self.dialect == "postgresql":
+                    cur.execute(_sql.PG_TABLE_LOCK)
                 else:
-                    cur.execute(
-                        self._sql(_sql.SET_STATUS_OTHER),
-                        (status, now_p, status, assignee, notes, now_p, queue_item_id),
-                    )
-                if cur.rowcount == 0:
-                    raise ExportError(f"no queue item {queue_item_id!r} in {self._where()}")
+                    cur.execute(_sql.SQLITE_DROP_SELECTED)
+                cur.execute(sql(_sql.SELECTED_TABLE))
+                if ring_id is not None:
+                    cur.execute(sql(_sql.SELECTED_FROM_RING), (ring_id,))
+                else:
+                    cur.executemany(sql(_sql.SELECTED_INSERT), [(i,) for i in ids])
+                cur.execute(_sql.SELECTED_COUNT)
+                n_items = int(cur.fetchone()[0])
+                if n_items == 0:
+                    raise ExportError(f"no queue item of ring {ring_id!r} in {self._where()}")
+                cur.execute(_sql.SELECTED_MISSING)
+                missing = cur.fetchone()
+                if missing is not None:
+                    raise ExportError(f"no queue item {missing[0]!r} in {self._where()}")
+                if if_unchanged_since is not None:
+                    cur.execute(sql(_sql.SELECTED_CONFLICT), (if_unchanged_since,))
+                    hit = cur.fetchone()
+                    if hit is not None:
+                        raise QueueConflictError(
+                            f"queue item {hit[1]!r} changed since you read it: {hit[3]} set by "
+                            f"{hit[2]} at {_iso(hit[4])} (audit id {hit[0]}); nothing was "
+                            "written: reload and review again"
+                        )
+                cur.execute(_sql.AUDIT_LAST_ID)
+                before = int(cur.fetchone()[0])
+                head = (now_p, who)
+                if status is not None:
+                    cur.execute(sql(_sql.AUDIT_STATUS), (*head, *status_p, note, *status_p))
+                if assignee is not None:
+                    cur.execute(sql(_sql.AUDIT_ASSIGNEE), (*head, *assignee_p, note, *assignee_p))
+                if notes is not None or line is not None:
+                    cur.execute(sql(_sql.AUDIT_NOTES), (*head, *notes_p, note, *notes_p))
+                cur.execute(_sql.AUDIT_LAST_ID)
+                after = int(cur.fetchone()[0])
+                cur.execute(
+                    sql(_sql.AUDIT_CHANGED_ITEMS) if after > before else sql(_sql.NO_ROWS),
+                    (before,) if after > before else (),
+                )
+                n_changed = int(cur.fetchone()[0])
+                cur.execute(
+                    sql(_sql.REVIEW_UPDATE),
+                    (*[status] * 8, now_p, *status_p, *assignee_p, *notes_p, now_p),
+                )
+                if self.dialect == "sqlite":
+                    cur.execute(_sql.SQLITE_DROP_SELECTED)
         except self._errors() as exc:
             raise self._fail("update", exc) from exc
+        result = ReviewResult(
+            items=n_items, changed=n_changed, audit_rows=after - before, last_audit_id=after
+        )
+        logger.info("queue review by %s in %s: %s", who, self.url, result)
+        return result
+
+    def _review_ids(self, ids: str | Sequence[str] | None, ring_id: str | None) -> list[str]:
+        if (ids is None) == (ring_id is None):
+            raise ConfigError("give queue item id(s) or a ring_id (exactly one of them)")
+        if ring_id is not None:
+            if not isinstance(ring_id, str):
+                raise ConfigError(f"ring_id must be a string, not {type(ring_id).__name__}")
+            return []
+        out = [ids] if isinstance(ids, str) else list(ids)  # type: ignore[arg-type]
+        if not out:
+            raise ConfigError("no queue item selected")
+        bad = [i for i in out if not isinstance(i, str)]
+        if bad:
+            raise ConfigError(f"queue item ids must be strings, not {bad[0]!r}")
+        return sorted(set(out))
+
+    def last_audit_id(self) -> int:
+        """The newest audit id (0 when nothing was ever reviewed)."""
+        try:
+            with self._transaction(lock=False) as cur:
+                cur.execute(_sql.AUDIT_LAST_ID)
+                return int(cur.fetchone()[0])
+        except self._errors() as exc:
+            raise self._fail("read", exc) from exc
+
+    def history(
+        self,
+        *,
+        queue_item_id: str | None = None,
+        ring_id: str | None = None,
+        after: int | None = None,
+        actor: str | None = None,
+    ) -> pl.DataFrame:
+        """Every recorded change of a reviewer field, oldest first (:data:`AUDIT_SCHEMA`).
+
+        Columns: ``audit_id`` (increasing), ``queue_item_id``, ``changed_at`` (UTC),
+        ``actor`` (reviewer, or ``ringlens:<run_id>`` for a run re-opening an item),
+        ``field`` (status, assignee or notes), ``old_value``, ``new_value``, ``note``,
+        ``run_id`` (the item's last run at the time).
+
+        Parameters
+        ----------
+        queue_item_id, ring_id, after, actor
+            Only this item / the items now in this ring / audit ids above ``after`` /
+            changes by this actor.
+        """
+        wanted = {
+            "queue_item_id": queue_item_id,
+            "ring_id": ring_id,
+            "after": after,
+            "actor": actor,
+        }
+        clauses = [_sql.AUDIT_FILTERS[k] for k, v in wanted.items() if v is not None]
+        params = tuple(v for v in wanted.values() if v is not None)
+        statement = _sql.READ_AUDIT
+        if clauses:
+            statement += " WHERE " + " AND ".join(clauses)
+        statement += _sql.AUDIT_ORDER
+        try:
+            with self._transaction(lock=False) as cur:
+                cur.execute(self._sql(statement), params)
+                rows = cur.fetchall()
+        except self._errors() as exc:
+            raise self._fail("read", exc) from exc
+        schema = dict(AUDIT_SCHEMA)
+        if self.dialect == "sqlite":
+            schema["changed_at"] = pl.String()
+        df = pl.DataFrame(rows, schema=schema, orient="row")
+        if self.dialect == "sqlite":
+            df = df.with_columns(
+                pl.col("changed_at").str.to_datetime(time_unit="us", time_zone="UTC")
+            )
+        return df
+
+    # ------------------------------------------------------------------ pages
+    def latest_run(self) -> str | None:
+        """The run id of the newest upsert (None before the first)."""
+        try:
+            with self._transaction(lock=False) as cur:
+                cur.execute(_sql.LATEST_RUN)
+                row = cur.fetchone()
+        except self._errors() as exc:
+            raise self._fail("read", exc) from exc
+        return None if row is None else str(row[0])
+
+    def _filter_sql(self, flt: QueueFilter, latest: str | None) -> tuple[str, tuple[Any, ...]]:
+        if not isinstance(flt, QueueFilter):
+            raise ConfigError(f"filter must be a QueueFilter, not {type(flt).__name__}")
+        if flt.status is not None and flt.status not in STATUSES:
+            raise ConfigError(
+                f"unknown queue status {flt.status!r} (expected one of {', '.join(STATUSES)})"
+            )
+        parts: list[tuple[str, tuple[Any, ...]]] = []
+        for name in ("status", "pattern", "action", "ring_id", "run_id", "queue_item_id"):
+            value = getattr(flt, name)
+            if value is not None:
+                parts.append((_sql.ITEM_FILTERS[name], (value,)))
+        if flt.market is not None:
+            parts.append(
+                (_sql.ITEM_FILTERS["market"], (flt.market,))
+                if flt.market
+                else (_sql.ITEM_FILTERS["no_market"], ())
+            )
+        if flt.assignee is not None:
+            parts.append(
+                (_sql.ITEM_FILTERS["assignee"], (flt.assignee,))
+                if flt.assignee
+                else (_sql.ITEM_FILTERS["unassigned"], ())
+            )
+        if flt.stale is not None:
+            if latest is None:  # no run yet: nothing is stale
+                parts.append((_sql.ITEM_FILTERS["current" if flt.stale else "stale"], ("",)))
+            else:
+                key = "stale" if flt.stale else "current"
+                parts.append((_sql.ITEM_FILTERS[key], (latest,)))
+        for name, key in (("risk_min", "risk_min"), ("risk_max", "risk_max")):
+            value = getattr(flt, name)
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+                    raise ConfigError(f"{name} must be a number, not {value!r}")
+                parts.append((_sql.ITEM_FILTERS[key], (float(value),)))
+        if flt.entity is not None:
+            etype, sep, eid = flt.entity.partition(":")
+            parts.append(
+                (_sql.ITEM_FILTERS["entity_key"], (etype, eid))
+                if sep
+                else (_sql.ITEM_FILTERS["entity_id"], (flt.entity,))
+            )
+        if not parts:
+            return "", ()
+        where = " WHERE " + " AND ".join(p for p, _ in parts)
+        return where, tuple(v for _, vals in parts for v in vals)
+
+    def query(
+        self,
+        flt: QueueFilter | None = None,
+        *,
+        order: str = "priority",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> pl.DataFrame:
+        """One page of the queue: items matching ``flt``, in ``order``, as :meth:`read`
+        returns them plus a ``stale`` column (the latest run no longer produced the item).
+
+        The filters and orders are served by the indexes of schema version 2, so a page of
+        a million-item queue takes milliseconds (see docs/benchmarks.md).
+
+        Parameters
+        ----------
+        flt
+            The filters (default: none).
+        order
+            ``priority`` (default: priority, then risk, highest first), ``risk``,
+            ``entity``, ``status`` or ``updated`` (latest status change first).
+        limit, offset
+            The page: at most ``limit`` (1–10,000) items after skipping ``offset``.
+        """
+        flt = flt or QueueFilter()
+        if order not in _sql.ITEM_ORDERS:
+            raise ConfigError(
+                f"unknown queue order {order!r} (expected one of {', '.join(_sql.ITEM_ORDERS)})"
+            )
+        for name, value, lo, hi in (("limit", limit, 1, 10_000), ("offset", offset, 0, 2**62)):
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ConfigError(f"{name} must be an integer from {lo} to {hi}, not {value!r}")
+        latest = self.latest_run()
+        where, params = self._filter_sql(flt, latest)
+        statement = _sql.READ_COLUMNS + where + _sql.ITEM_ORDERS[order] + _sql.LIMIT_OFFSET
+        try:
+            with self._transaction(lock=False) as cur:
+                cur.execute(self._sql(statement), (*params, limit, offset))
+                rows = cur.fetchall()
+        except self._errors() as exc:
+            raise self._fail("read", exc) from exc
+        df = self._frame(rows)
+        return df.with_columns(
+            (pl.col("last_seen_run") != pl.lit(latest)).fill_null(False).alias("stale")
+            if latest is not None
+            else pl.lit(False).alias("stale")
+        )
+
+    def count(self, flt: QueueFilter | None = None, *, cap: int | None = None) -> int:
+        """How many items match ``flt`` (at most ``cap`` when given: a page that shows
+        "10,000+" need not count a million rows)."""
+        where, params = self._filter_sql(flt or QueueFilter(), self.latest_run())
+        if cap is None:
+            statement, args = _sql.COUNT_ITEMS + where, params
+        else:
+            if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+                raise ConfigError(f"cap must be an integer >= 1, not {cap!r}")
+            statement = _sql.COUNT_CAPPED_HEAD + where + _sql.COUNT_CAPPED_TAIL
+            args = (*params, cap)
+        try:
+            with self._transaction(lock=False) as cur:
+                cur.execute(self._sql(statement), args)
+                return int(cur.fetchone()[0])
+        except self._errors() as exc:
+            raise self._fail("read", exc) from exc
+
+    def distinct_values(self) -> dict[str, list[str]]:
+        """The values each filter can take: statuses, assignees, patterns, markets,
+        actions and run ids present in the database (sorted)."""
+        out: dict[str, list[str]] = {}
+        try:
+            with self._transaction(lock=False) as cur:
+                for name, statement in _sql.DISTINCT_VALUES.items():
+                    cur.execute(statement)
+                    out[name] = sorted(str(r[0]) for r in cur.fetchall() if r[0] is not None)
+        except self._errors() as exc:
+            raise self._fail("read", exc) from exc
+        return out
 
     def read(self, *, status: str | Sequence[str] | None = None) -> pl.DataFrame:
         """The queue as a Polars frame: queue columns, reviewer columns, bookkeeping.
@@ -759,6 +1281,14 @@ class QueueStore:
                 rows = cur.fetchall()
         except self._errors() as exc:
             raise self._fail("read", exc) from exc
+        return self._frame(rows).sort(
+            ["priority", "risk_score", "queue_item_id"],
+            descending=[False, True, False],
+            nulls_last=True,
+        )
+
+    def _frame(self, rows: list[Any]) -> pl.DataFrame:
+        """Rows of READ_ALL's columns as the frame :meth:`read` returns."""
         schema = dict(_READ_SCHEMA)
         ts_cols = set(_TIMESTAMPS)
         if self.dialect == "postgresql":
@@ -768,11 +1298,7 @@ class QueueStore:
         exprs = [pl.col("reasons").str.json_decode(pl.List(pl.String))]
         if self.dialect == "sqlite":
             exprs += [pl.col(c).str.to_datetime(time_unit="us", time_zone="UTC") for c in ts_cols]
-        return df.with_columns(exprs).sort(
-            ["priority", "risk_score", "queue_item_id"],
-            descending=[False, True, False],
-            nulls_last=True,
-        )
+        return df.with_columns(exprs)
 
     def verdicts_as_labels(self) -> pl.DataFrame:
         """Reviewer verdicts as labels for the next run (the feedback loop).
@@ -841,6 +1367,48 @@ def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
 
+def _iso(value: Any) -> str:
+    """A stored timestamp (ISO text in SQLite, datetime in PostgreSQL) as text."""
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)[:19]
+
+
+def _is_file(location: str) -> bool:
+    return location == ":memory:" or Path(location).is_file()
+
+
+def _login() -> str:
+    """The login name of this process (the default actor of a review)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database entry (containers)
+        return "unknown"
+
+
+def _check_text(name: str, value: Any, cap: int) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string, not {type(value).__name__}")
+    if len(value) > cap:
+        raise ConfigError(f"{name} is {len(value):,} characters long (at most {cap:,})")
+    if "\x00" in value:
+        raise ConfigError(f"{name} contains a NUL character")
+    return value
+
+
+def _requeue_audit(
+    requeue: list[Any], params: list[Any], now_p: Any, run_id: str, margin: float
+) -> list[tuple[Any, ...]]:
+    """Audit rows of a run re-opening dismissed items: status and notes, per item."""
+    actor = f"ringlens:{run_id}"
+    rows: list[tuple[Any, ...]] = []
+    for (qid, old_notes, base, new), (new_notes, *_rest) in zip(requeue, params, strict=True):
+        note = f"re-opened: risk rose from {base:.1f} at dismissal to {new:.1f} (margin {margin:g})"
+        rows.append((qid, now_p, actor, "status", "dismissed", "open", note, run_id))
+        rows.append((qid, now_p, actor, "notes", old_notes, new_notes, note, run_id))
+    return rows
+
+
 def _append_note(old: str | None, line: str) -> str:
     return line if not old else f"{old}\n{line}"
 
@@ -856,7 +1424,10 @@ def _json_list(expr: pl.Expr) -> pl.Expr:
 
 
 def open_queue_store(
-    url_or_path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    url_or_path: str | os.PathLike[str],
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    create: bool = True,
 ) -> QueueStore:
     """Open (and create if needed) the queue database.
 
@@ -877,6 +1448,12 @@ def open_queue_store(
         Seconds a write waits for another writer's lock (SQLite's busy timeout,
         PostgreSQL's ``lock_timeout``) before it fails with an :class:`ExportError`
         saying that the queue is locked by another writer and how long it waited.
+    create
+        Create the database and its tables when missing (default). With ``create=False``
+        (a reader such as ``ringlens serve``) a missing SQLite file or a database without
+        a ringlens queue is an :class:`ExportError`. Either way a version-1 database is
+        migrated to the current schema, and a SQLite file holding another tool's tables is
+        refused.
 
     Raises
     ------
@@ -894,4 +1471,4 @@ def open_queue_store(
     ...     store.url.endswith("queue.sqlite"), store.read().height
     (True, 0)
     """
-    return QueueStore(_parse_target(url_or_path), lock_timeout=lock_timeout)
+    return QueueStore(_parse_target(url_or_path), lock_timeout=lock_timeout, create=create)

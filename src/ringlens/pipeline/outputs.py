@@ -146,4 +146,5 @@ def _views(
         limit=config.viz.max_ring_views,
         seed=config.detect.seed,
         previous=previous,
+        config=config,
     )

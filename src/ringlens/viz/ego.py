@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -162,6 +163,8 @@ def ego_view(
     evidence: pl.DataFrame | None = None,
     physics: bool = False,
     seed: int = 0,
+    ring_links: Mapping[str, str] | None = None,
+    report_href: str | None = None,
 ) -> RingView:
     """View of the neighbourhood of one entity, at most ``max_nodes`` nodes.
 
@@ -189,6 +192,8 @@ def ego_view(
         Start with physics on.
     seed : int
         Layout seed.
+    ring_links, report_href
+        As for :func:`ringlens.viz.ring_view` (links to ring views and to the report).
 
     Returns
     -------
@@ -230,4 +235,6 @@ def ego_view(
         physics=physics,
         seed=seed,
         center=center,
+        ring_links=ring_links,
+        report_href=report_href,
     )

@@ -12,20 +12,29 @@ reviewer sees both the ring and how much else its members do.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
+from ringlens.detect.lockstep import lockstep
 from ringlens.exceptions import InputError, check_int
-from ringlens.export import diff_runs
+from ringlens.export import diff_runs, resolve_run
 from ringlens.graph import EventGraph, split_key
 from ringlens.viz._common import ring_filename
-from ringlens.viz.ego import ego_view
+from ringlens.viz.ego import ego_subgraph, ego_view
 from ringlens.viz.report import write_run_report
 from ringlens.viz.ring import RingView, ring_view
+from ringlens.viz.timeline import ring_timeline
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlens.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +44,25 @@ __all__ = [
     "ring_evidence",
     "ego_network",
     "view_ring",
+    "ring_page",
+    "RunFolder",
+    "read_run",
+    "ego_frames",
+    "bursts_of",
+    "lockstep_spans",
     "write_run_views",
     "ring_events",
     "ego_events",
+    "ring_bursts",
+    "ring_actions",
+    "ring_members",
+    "lockstep_families",
+    "KEY_TARGET_SHARE",
 ]
+
+#: A target hit by at least this share of a ring's members (and by two of them) is one of
+#: the ring's key targets (drawn emphasised); the share the expansion step uses too.
+KEY_TARGET_SHARE = 0.3
 
 
 #: Actions by which an actor owns a target (a seller lists a product, a creator posts content).
@@ -152,13 +176,16 @@ def ego_events(events: pl.LazyFrame | pl.DataFrame, center: str, *, hops: int) -
 
 
 def _node_frame(
-    nodes: pl.DataFrame, scored: pl.DataFrame | None, members: set[str]
+    nodes: pl.DataFrame, scored: pl.DataFrame | None, members: set[str] | None
 ) -> pl.DataFrame:
-    """The viz node contract from graph node rows (``key``, ``node_type``, ``node_id``)."""
+    """The viz node contract from graph node rows (``key``, ``node_type``, ``node_id``).
+
+    ``members``: the ring's members (a ring view); None marks every member of any ring of
+    the run (an ego view). ``ring_id`` is the ring each scored entity belongs to."""
     out = nodes.select("key", "node_type", "node_id")
     if scored is not None and scored.height:
         cols = ["key", "risk_score", "reasons"] + [
-            c for c in ("display_name", "market") if c in scored.columns
+            c for c in ("display_name", "market", "ring_id") if c in scored.columns
         ]
         out = out.join(scored.select(cols), on="key", how="left")
     for c, dt in (
@@ -166,14 +193,30 @@ def _node_frame(
         ("reasons", pl.List(pl.String)),
         ("display_name", pl.String),
         ("market", pl.String),
+        ("ring_id", pl.String),
     ):
         if c not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=dt).alias(c))
+    in_ring = (
+        pl.col("ring_id").is_not_null()
+        if members is None
+        else pl.col("key").is_in(pl.Series(list(members), dtype=pl.String).implode())
+    )
     return out.with_columns(
         pl.coalesce("display_name", "node_id").alias("label"),
-        pl.col("key").is_in(list(members)).alias("in_ring"),
+        in_ring.alias("in_ring"),
         pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-    ).select("key", "node_type", "node_id", "label", "risk_score", "reasons", "in_ring", "market")
+    ).select(
+        "key",
+        "node_type",
+        "node_id",
+        "label",
+        "risk_score",
+        "reasons",
+        "in_ring",
+        "ring_id",
+        "market",
+    )
 
 
 def _view_edges(graph: EventGraph, edges: pl.DataFrame) -> pl.DataFrame:
@@ -269,14 +312,31 @@ def ring_neighbourhood(
     # node ids are row numbers of the node table: gather the few rows instead of joining
     # the whole table on its string keys once per ring
     nodes = graph.nodes[keep["node"].cast(pl.Int64).to_numpy()].sort("key")
-    return _node_frame(nodes, scored, set(members)), edges, note
+    need = max(2, -(-len(set(members)) * 3 // 10))  # ceil(30 % of the members), >= 2
+    key_t = graph.nodes[
+        shared.join(e.group_by("dst").agg(pl.col("src").n_unique().alias("m")), on="dst")
+        .filter(pl.col("m") >= need)["dst"]
+        .cast(pl.Int64)
+        .to_numpy()
+    ]["key"]
+    frame = _node_frame(nodes, scored, set(members)).with_columns(
+        pl.col("key").is_in(key_t.implode()).alias("key_target")
+    )
+    return frame, edges, note
 
 
-def ring_evidence(graph: EventGraph, members: list[str]) -> pl.DataFrame:
-    """The targets members share, with how many members hit each and when.
+def ring_evidence(
+    graph: EventGraph, members: list[str], *, bursts: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The targets members share, with how many members hit each, when, and in how many
+    detected bursts.
 
     Columns: ``target``, ``members``, ``events``, ``actions``, ``first``, ``last``,
-    ``burst_hours`` — sorted by members, then events (most shared first).
+    ``span_hours`` (last − first member event on the target: a long span is not evidence
+    against a ring, it may work in several short bursts), then, with ``bursts`` (see
+    :func:`ring_bursts`), ``bursts`` (detected lockstep bursts on the target),
+    ``longest_burst_hours`` and ``burst_accounts`` (most accounts in one burst) — sorted
+    by members, then events (most shared first).
     """
     mem = graph.nodes.filter(pl.col("key").is_in(members)).select(pl.col("node").alias("src"))
     e = graph.edges.join(mem, on="src", how="semi")
@@ -292,19 +352,29 @@ def ring_evidence(graph: EventGraph, members: list[str]) -> pl.DataFrame:
         .filter(pl.col("members") >= 2)
     )
     keys = graph.nodes.select(pl.col("node").alias("dst"), pl.col("key").alias("target"))
-    return (
+    out = (
         g.join(keys, on="dst")
         .with_columns(
             ((pl.col("last") - pl.col("first")).dt.total_seconds() / 3600)
             .round(1)
-            .alias("burst_hours"),
+            .alias("span_hours"),
             pl.col("actions").list.join(", "),
             pl.col("first").dt.strftime("%Y-%m-%d %H:%M"),
             pl.col("last").dt.strftime("%Y-%m-%d %H:%M"),
         )
-        .select("target", "members", "events", "actions", "first", "last", "burst_hours")
-        .sort(["members", "events", "target"], descending=[True, True, False])
+        .select("target", "members", "events", "actions", "first", "last", "span_hours")
     )
+    if bursts is not None:
+        per = bursts.group_by("target").agg(
+            pl.len().cast(pl.Int64).alias("bursts"),
+            ((pl.col("end") - pl.col("start")).dt.total_seconds() / 3600)
+            .max()
+            .round(1)
+            .alias("longest_burst_hours"),
+            pl.col("n_actors").max().alias("burst_accounts"),
+        )
+        out = out.join(per, on="target", how="left").with_columns(pl.col("bursts").fill_null(0))
+    return out.sort(["members", "events", "target"], descending=[True, True, False])
 
 
 def _focus(graph: EventGraph, members: list[str]) -> EventGraph:
@@ -327,7 +397,351 @@ def _focus(graph: EventGraph, members: list[str]) -> EventGraph:
         keep, on="dst", how="semi"
     )
     edges = pl.concat([own, into, among]).unique(subset=["src", "dst"]).sort("src", "dst")
-    return EventGraph(nodes=graph.nodes, edges=edges, events=graph.events.clear())
+    # the members' events and the events on their targets: what the lockstep bursts of
+    # the timelines are found in (every event on a target, so its burst rate is the run's)
+    events = graph.events.filter(
+        pl.col("src").is_in(mem["src"].implode()) | pl.col("dst").is_in(targets["dst"].implode())
+    )
+    return EventGraph(nodes=graph.nodes, edges=edges, events=events)
+
+
+def lockstep_families(config: Config | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """``(reason, lockstep keyword arguments)`` of each lockstep run of the pipeline with
+    ``config`` (default settings when None): the families whose bursts the timelines show.
+    """
+    from ringlens.config import Config
+    from ringlens.pipeline.detectors.lockstep import lockstep_presets
+
+    cfg = config or Config()
+    out = []
+    for reason, preset in lockstep_presets(cfg):
+        kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in preset.items()}
+        kwargs.update(
+            window=cfg.detect.window,
+            min_actors=cfg.detect.lockstep_min_actors,
+            max_target_degree=cfg.graph.max_target_degree,
+        )
+        out.append((reason, kwargs))
+    return out
+
+
+def lockstep_spans(
+    events: EventGraph | pl.LazyFrame | pl.DataFrame,
+    families: Sequence[tuple[str, Mapping[str, Any]]],
+) -> dict[str, tuple[int, int]]:
+    """The data period (first, last event time in epoch µs) of each lockstep family's
+    actions over the whole run: the period :func:`ringlens.detect.lockstep.lockstep` takes
+    its expected burst rate from (``span_us``), so bursts found in a part of the run are
+    the run's. ``events`` is the run's graph or its events (the data contract's columns).
+    Only the family's actions filter here (not its actor and target types).
+    """
+    out: dict[str, tuple[int, int]] = {}
+    for reason, kwargs in families:
+        actions = list(kwargs.get("actions") or [])
+        if isinstance(events, EventGraph):
+            ev = events.events.lazy().select("action", "ts")
+            act = pl.col("action").cast(pl.String)
+        else:
+            ev = events.lazy().select("action", "ts")
+            act = pl.col("action")
+        if actions:
+            ev = ev.filter(act.is_in(actions))
+        row = ev.select(
+            pl.col("ts").min().dt.epoch("us").alias("lo"),
+            pl.col("ts").max().dt.epoch("us").alias("hi"),
+        ).collect()
+        lo, hi = row.row(0)
+        if lo is not None and hi is not None:
+            out[reason] = (int(lo), int(hi))
+    return out
+
+
+_BURST_SCHEMA = {
+    "family": pl.String,
+    "target": pl.String,
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "n_actors": pl.Int64,
+    "group_actors": pl.List(pl.String),
+}
+
+
+def ring_bursts(
+    graph: EventGraph,
+    *,
+    families: Sequence[tuple[str, Mapping[str, Any]]],
+    spans: Mapping[str, tuple[int, int]] | None = None,
+    members: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """The lockstep bursts in ``graph``'s events, found with the detector's own rule
+    (:func:`ringlens.detect.lockstep.lockstep` per family, the run's data period from
+    ``spans``), optionally only those of groups with an actor among ``members``.
+
+    ``graph`` may be the part of a run around some rings (:func:`ring_events`, or the
+    focus of :func:`write_run_views`): every event on a ring's targets is there, so the
+    per-target bursts are the run's.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``family`` (reason code), ``target``, ``start``, ``end``, ``n_actors``,
+        ``group_actors`` (the lockstep group's actors), sorted by target and start.
+    """
+    parts = []
+    for reason, kwargs in families:
+        span = None if spans is None else spans.get(reason)
+        args = dict(kwargs)
+        window = args.pop("window", timedelta(hours=3))
+        res = lockstep(graph, window=window, span_us=span, **args)
+        if res.bursts.height == 0:
+            continue
+        actors = (
+            res.members.filter(pl.col("role") == "actor")
+            .group_by("group")
+            .agg(pl.col("key").sort().alias("group_actors"))
+        )
+        parts.append(
+            res.bursts.join(actors, on="group").select(
+                pl.lit(reason).alias("family"),
+                pl.col("key").alias("target"),
+                "start",
+                "end",
+                "n_actors",
+                "group_actors",
+            )
+        )
+    out = pl.concat(parts) if parts else pl.DataFrame(schema=_BURST_SCHEMA)
+    if members is not None:
+        out = bursts_of(out, members)
+    return out.sort("target", "start", "family")
+
+
+def bursts_of(bursts: pl.DataFrame, members: Sequence[str]) -> pl.DataFrame:
+    """The bursts of lockstep groups that share an actor with ``members``."""
+    mem = pl.Series(list(members), dtype=pl.String).implode()
+    return bursts.filter(pl.col("group_actors").list.eval(pl.element().is_in(mem)).list.any())
+
+
+def ring_actions(graph: EventGraph, members: Sequence[str]) -> pl.DataFrame:
+    """The members' actions on the targets at least two of them hit (the timeline's
+    data): ``target``, ``actor``, ``action``, ``ts``."""
+    keys = graph.nodes.select("node", "key")
+    mem = keys.filter(pl.col("key").is_in(pl.Series(list(members), dtype=pl.String).implode()))
+    ev = graph.events.join(mem.select(pl.col("node").alias("src")), on="src", how="semi")
+    shared = ev.group_by("dst").agg(pl.col("src").n_unique().alias("m")).filter(pl.col("m") >= 2)
+    ev = ev.join(shared.select("dst"), on="dst", how="semi")
+    return (
+        ev.join(keys.rename({"node": "dst", "key": "target"}), on="dst")
+        .join(keys.rename({"node": "src", "key": "actor"}), on="src")
+        .select("target", "actor", pl.col("action").cast(pl.String), "ts")
+        .sort("target", "ts", "actor")
+    )
+
+
+def ring_members(
+    members: Sequence[str],
+    *,
+    scored: pl.DataFrame | None = None,
+    accounts: pl.DataFrame | None = None,
+    queue: pl.DataFrame | None = None,
+    as_of: Any = None,
+) -> pl.DataFrame:
+    """The members table of a ring view: one row per member.
+
+    Columns: ``member`` (node key), ``name`` (display name), ``account_age_days`` (at
+    ``as_of``, from ``accounts.created_at``), ``market``, ``risk``, ``reasons`` (the three
+    strongest), then from ``queue`` (any of) ``action``, ``status``, ``assignee``; sorted
+    by risk, highest first.
+
+    Parameters
+    ----------
+    members
+        Node keys of the ring.
+    scored
+        Scored entities (``key``, ``risk_score``, ``reasons``, ``display_name``, ``market``).
+    accounts
+        The run's entities input (``entity_type``, ``entity_id``, ``created_at``, optional
+        ``display_name``, ``market``).
+    queue
+        Queue rows (``entity_type``, ``entity_id`` and ``action``, ``status``, ``assignee``).
+    as_of
+        The time account ages are measured at (e.g. the ring's last action).
+    """
+    out = pl.DataFrame({"member": pl.Series(sorted(set(members)), dtype=pl.String)})
+    out = out.with_columns(
+        pl.col("member").str.splitn(":", 2).struct.field("field_0").alias("entity_type"),
+        pl.col("member").str.splitn(":", 2).struct.field("field_1").alias("entity_id"),
+    )
+    if scored is not None and scored.height:
+        cols = [
+            c for c in ("risk_score", "reasons", "display_name", "market") if c in scored.columns
+        ]
+        out = out.join(scored.select(pl.col("key").alias("member"), *cols), on="member", how="left")
+    if accounts is not None and accounts.height and "entity_id" in accounts.columns:
+        acc = accounts.select(
+            pl.col("entity_type").cast(pl.String),
+            pl.col("entity_id").cast(pl.String),
+            *[
+                pl.col(c).alias(f"_acc_{c}")
+                for c in ("created_at", "display_name", "market")
+                if c in accounts.columns
+            ],
+        ).unique(["entity_type", "entity_id"], keep="first")
+        out = out.join(acc, on=["entity_type", "entity_id"], how="left")
+        for c in ("display_name", "market"):
+            if f"_acc_{c}" in out.columns:
+                base = pl.col(c) if c in out.columns else pl.lit(None, pl.String)
+                out = out.with_columns(
+                    pl.coalesce(base, pl.col(f"_acc_{c}").cast(pl.String)).alias(c)
+                )
+        if "_acc_created_at" in out.columns and as_of is not None:
+            created = pl.col("_acc_created_at")
+            if out.schema["_acc_created_at"] == pl.String:
+                created = created.str.to_datetime(time_zone="UTC", strict=False)
+            created = created.cast(pl.Datetime("us", "UTC"), strict=False)
+            out = out.with_columns(
+                ((pl.lit(as_of).cast(pl.Datetime("us", "UTC")) - created).dt.total_hours() / 24)
+                .round(0)
+                .cast(pl.Int64, strict=False)
+                .alias("account_age_days")
+            )
+    for c, dt in (
+        ("display_name", pl.String),
+        ("market", pl.String),
+        ("risk_score", pl.Float64),
+        ("reasons", pl.List(pl.String)),
+        ("account_age_days", pl.Int64),
+    ):
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(None, dt).alias(c))
+    extra: list[str] = []
+    if queue is not None and queue.height:
+        qcols = [c for c in ("action", "status", "assignee") if c in queue.columns]
+        q = queue.select(
+            pl.col("entity_type").cast(pl.String), pl.col("entity_id").cast(pl.String), *qcols
+        ).unique(["entity_type", "entity_id"], keep="first")
+        out = out.join(q, on=["entity_type", "entity_id"], how="left")
+        extra = qcols
+    return out.sort("risk_score", "member", descending=[True, False], nulls_last=True).select(
+        "member",
+        pl.col("display_name").alias("name"),
+        "account_age_days",
+        "market",
+        pl.col("risk_score").round(1).alias("risk"),
+        pl.col("reasons").list.head(3).list.join(", ").alias("reasons"),
+        *extra,
+    )
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A published run read after the fact (``ringlens explore``, ``ringlens serve``):
+    its generation folder, ``run.json``, frames, and its input events as they are now.
+
+    Use :func:`read_run`.
+    """
+
+    path: Path
+    info: Mapping[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        return str(self.info.get("run_id", ""))
+
+    @functools.cached_property
+    def rings(self) -> pl.DataFrame:
+        return pl.read_parquet(self.path / "rings.parquet")
+
+    @functools.cached_property
+    def entities(self) -> pl.DataFrame:
+        return pl.read_parquet(self.path / "entities.parquet")
+
+    @functools.cached_property
+    def queue(self) -> pl.DataFrame:
+        return pl.read_parquet(self.path / "queue.parquet")
+
+    def events(self) -> pl.LazyFrame:
+        """The run's events as they are now (validated again if they changed since the
+        run; a missing input file is an :class:`InputError` naming it)."""
+        from ringlens.io import scan_events
+        from ringlens.pipeline.inputs import same_inputs
+
+        files = [Path(p) for p in self.info["inputs"]["events"]]
+        missing = [p for p in files if not p.is_file()]
+        if missing:
+            raise InputError(
+                f"{missing[0]}: input of this run not found (run {self.run_id}; "
+                "views read the run's events)"
+            )
+        same = same_inputs(files, self.info["inputs"].get("fingerprint"))
+        if not same:
+            log.warning("the input files changed since %s; showing them as they are now", self.path)
+        return scan_events(
+            files, columns=self.info["config"]["input"]["columns"], validate=not same
+        )
+
+    @functools.cached_property
+    def accounts(self) -> pl.DataFrame | None:
+        """The run's entities input (account ages), if it is still there."""
+        path = self.info.get("inputs", {}).get("entities")
+        if not path or not Path(path).is_file():
+            return None
+        from ringlens.io import load_entities
+
+        try:
+            return load_entities(path)
+        except Exception as exc:  # noqa: BLE001 - the views are still useful without ages
+            log.warning("no account ages (%s)", exc)
+            return None
+
+
+def read_run(run_dir: str | Path) -> RunFolder:
+    """The published run of ``run_dir`` (its current generation, or ``run_dir`` itself for
+    a generation folder or a folder written by other means).
+
+    Raises
+    ------
+    InputError
+        ``run_dir`` does not exist or holds no ``run.json``.
+    """
+    base = Path(run_dir)
+    if not base.is_dir():
+        raise InputError(
+            f"run folder {base} does not exist (expected a folder written by `ringlens score`)"
+        )
+    rd = resolve_run(base)
+    info_path = rd / "run.json"
+    if not info_path.is_file():
+        raise InputError(f"{base}: not a run folder (no run.json); run `ringlens score` first")
+    try:
+        info = json.loads(info_path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{info_path}: cannot be read as JSON ({exc})") from exc
+    return RunFolder(path=rd, info=info)
+
+
+def ego_frames(
+    graph: EventGraph,
+    center: str,
+    *,
+    hops: int = 1,
+    max_nodes: int = 500,
+    scored: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+    """The nodes, edges and note of an ego view (what :func:`ego_network` draws), as
+    frames: for an application that adds them to a view already drawn (expanding a
+    node in ``ringlens serve``). Members of any ring are ``in_ring``, with their
+    ``ring_id``."""
+    split_key(center)
+    if graph.nodes.filter(pl.col("key") == center).height == 0:
+        raise InputError(f"unknown entity {center!r}: not in this run's events")
+    return ego_subgraph(
+        _node_frame(graph.nodes, scored, None),
+        _view_edges(graph, graph.edges),
+        center=center,
+        hops=hops,
+        max_nodes=max_nodes,
+    )
 
 
 class ScoredRun(Protocol):
@@ -350,12 +764,56 @@ def view_ring(
     g = result.graph if graph is None else graph
     if g is None:
         raise InputError("this run holds no event graph: pass graph=")
-    return _ring_page(result.rings, result.entities, g, ring_id, seed=seed)
+    families = lockstep_families()
+    return ring_page(
+        result.rings,
+        result.entities,
+        g,
+        ring_id,
+        seed=seed,
+        bursts=ring_bursts(g, families=families, spans=lockstep_spans(g, families)),
+    )
 
 
-def _ring_page(
-    rings: pl.DataFrame, scored: pl.DataFrame, graph: EventGraph, ring_id: str, *, seed: int
+def ring_page(
+    rings: pl.DataFrame,
+    scored: pl.DataFrame,
+    graph: EventGraph,
+    ring_id: str,
+    *,
+    seed: int = 0,
+    bursts: pl.DataFrame | None = None,
+    accounts: pl.DataFrame | None = None,
+    queue: pl.DataFrame | None = None,
+    report_href: str | None = None,
+    ring_href: Any = None,
+    **context: Any,
 ) -> RingView:
+    """The view of one ring: graph (members, key targets, context), timeline with the
+    detected bursts, members table, evidence table.
+
+    Parameters
+    ----------
+    rings, scored
+        The run's rings and scored entities.
+    graph
+        The run's graph, or the part of it around the ring (:func:`ring_events`).
+    ring_id
+        The ring.
+    bursts
+        Lockstep bursts (:func:`ring_bursts`); those of groups sharing an actor with the
+        ring are shaded in the timeline and counted in the evidence table.
+    accounts, queue
+        For the members table (:func:`ring_members`).
+    report_href
+        Link back to the run report.
+    ring_href
+        ``callable(ring_id) -> href or None``: links from context nodes to the other
+        rings they belong to.
+    context
+        Passed to :func:`ringlens.viz.ring.ring_view_context` when given (``expand``):
+        then the template context is returned instead of a view.
+    """
     row = rings.filter(pl.col("ring_id") == ring_id)
     if row.height == 0:
         raise InputError(f"no ring {ring_id!r} in this run")
@@ -365,14 +823,30 @@ def _ring_page(
     title = f"{r['pattern']} ring {ring_id} · risk {r['risk_score']:.0f} · {len(members)} members"
     reasons = ", ".join(r["reasons"][:5]) if r.get("reasons") is not None else ""
     note = "; ".join(x for x in (f"reasons: {reasons}" if reasons else None, note) if x) or None
-    return ring_view(
-        nodes,
-        edges,
+    mine = None if bursts is None else bursts_of(bursts, members)
+    actions = ring_actions(graph, members)
+    as_of = actions["ts"].max() if actions.height else None
+    links: dict[str, str] = {}
+    if ring_href is not None:
+        for other in nodes["ring_id"].drop_nulls().unique().sort().to_list():
+            href = ring_href(other)
+            if href is not None:
+                links[other] = href
+    kwargs: dict[str, Any] = dict(
         title=title,
-        evidence=ring_evidence(graph, members),
+        evidence=ring_evidence(graph, members, bursts=mine),
         note=note,
         seed=seed,
+        members=ring_members(members, scored=scored, accounts=accounts, queue=queue, as_of=as_of),
+        timeline=ring_timeline(actions, mine),
+        report_href=report_href,
+        ring_links=links,
     )
+    if context:
+        from ringlens.viz.ring import ring_view_context
+
+        return ring_view_context(nodes, edges, **kwargs, **context)  # type: ignore[return-value]
+    return ring_view(nodes, edges, **kwargs)
 
 
 def ego_network(
@@ -383,14 +857,42 @@ def ego_network(
     max_nodes: int = 500,
     scored: pl.DataFrame | None = None,
     seed: int = 0,
+    ring_links: Mapping[str, str] | None = None,
+    report_href: str | None = None,
+    rings: pl.DataFrame | None = None,
 ) -> RingView:
-    """Ego view of any entity: everything within ``hops``, capped at ``max_nodes``."""
+    """Ego view of any entity: everything within ``hops``, capped at ``max_nodes``.
+
+    Members of any ring of the run (``scored.ring_id``) are drawn as ring members and
+    their tooltip names (and, through ``ring_links``, links) the ring; the note names the
+    centre's ring and how many ring members the view holds (``rings`` adds each ring's
+    pattern and risk).
+    """
     split_key(center)  # clear error for a malformed key
     if graph.nodes.filter(pl.col("key") == center).height == 0:
         raise InputError(f"unknown entity {center!r}: not in this run's events")
     edges = _view_edges(graph, graph.edges)
-    nodes = _node_frame(graph.nodes, scored, set())
-    return ego_view(nodes, edges, center=center, hops=hops, max_nodes=max_nodes, seed=seed)
+    nodes = _node_frame(graph.nodes, scored, None)
+    own = nodes.filter(pl.col("key") == center)["ring_id"].item()
+    title = f"Neighbourhood of {center}"
+    if own is not None:
+        title += f" · member of {own}"
+        if rings is not None and "ring_id" in rings.columns:
+            hit = rings.filter(pl.col("ring_id") == own)
+            if hit.height:
+                rr = hit.row(0, named=True)
+                title += f" ({rr.get('pattern')}, risk {float(rr.get('risk_score') or 0):.0f})"
+    return ego_view(
+        nodes,
+        edges,
+        center=center,
+        hops=hops,
+        max_nodes=max_nodes,
+        seed=seed,
+        title=title,
+        ring_links=ring_links,
+        report_href=report_href,
+    )
 
 
 def write_run_views(
@@ -404,19 +906,37 @@ def write_run_views(
     limit: int,
     seed: int = 0,
     previous: Path | None = None,
+    config: Config | None = None,
+    accounts: pl.DataFrame | None = None,
 ) -> int:
     """Write ``ring_<id>.html`` for the ``limit`` riskiest rings and ``index.html`` (the run
     report) into ``viz_dir``; ``previous`` is the run folder being replaced (the report
-    shows what changed). Returns the number of ring views."""
+    shows what changed, with ring ids). Each ring view has the ring's timeline with the
+    lockstep bursts found by the run's settings (``config``), its members table (account
+    ages from ``accounts``, the entities input, when given; the policy's action from
+    ``queue``), a link back to the report and links to the other rings its context nodes
+    belong to. Returns the number of ring views."""
     viz_dir.mkdir(parents=True, exist_ok=True)
     top = rings.head(limit)
+    linked = set(top["ring_id"].to_list())
     if top.height:
         # one pass over the run's edges for all views, then each view reads a small table
         focus = _focus(graph, top["members"].explode().unique().to_list())
+        families = lockstep_families(config)
+        bursts = ring_bursts(focus, families=families, spans=lockstep_spans(graph, families))
     for ring_id in top["ring_id"].to_list():
-        _ring_page(rings, entities, focus, ring_id, seed=seed).save(
-            viz_dir / ring_filename(ring_id)
-        )
+        ring_page(
+            rings,
+            entities,
+            focus,
+            ring_id,
+            seed=seed,
+            bursts=bursts,
+            accounts=accounts,
+            queue=queue,
+            report_href="index.html",
+            ring_href=lambda rid: ring_filename(rid) if rid in linked else None,
+        ).save(viz_dir / ring_filename(ring_id))
     diff = None
     if previous is not None and (Path(previous) / "rings.parquet").is_file():
         diff = _diff_against(previous, viz_dir.parent)
@@ -438,4 +958,4 @@ def _diff_against(previous: Path, staged: Path) -> dict[str, Any] | None:
     except Exception as exc:  # noqa: BLE001 - the report is still useful without it
         log.warning("no run diff in the report: %s", exc)
         return None
-    return d.summary()
+    return d.report_changes()

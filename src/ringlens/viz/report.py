@@ -38,7 +38,9 @@ _DIFF_LISTS = (
     ("gone", "Gone"),
     ("grown", "Grown"),
     ("shrunk", "Shrunk"),
+    ("changed", "Changed members"),
     ("merged", "Merged"),
+    ("split", "Split"),
 )
 
 
@@ -190,8 +192,10 @@ def run_report(
         Scored entities; ``risk_score`` gives a histogram, ``entity_type`` a bar chart.
     diff : dict, optional
         ``{"new": [ring ids], "gone": [...], "grown": [...], "shrunk": [...],
-        "merged": [...], "queue": {"added": n, "removed": n, "action_changed": n}}``;
-        any key may be missing.
+        "changed": [...], "merged": [...], "split": [...], "queue": {"added": n,
+        "removed": n, "action_changed": n}}`` (what
+        :meth:`ringlens.export.RunDiff.report_changes` returns); any key may be missing.
+        A count where a list is expected is an error (it used to show as "0").
     title : str
         Page title.
     run_info : dict, optional
@@ -261,6 +265,11 @@ def run_report(
         ring_ids = {r["ring_id"] for r in ring_rows if r["href"]}
         for key, label in _DIFF_LISTS:
             items = diff.get(key) or []
+            if isinstance(items, int | float):
+                raise ConfigError(
+                    f"run_report: diff[{key!r}] must be a list of ring ids, got the count "
+                    f"{items!r} (pass RunDiff.report_changes())"
+                )
             if isinstance(items, str | bytes) or not isinstance(items, Collection):
                 items = [items]
             entries = []

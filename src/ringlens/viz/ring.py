@@ -15,6 +15,8 @@ import logging
 import math
 import os
 import random
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -22,7 +24,7 @@ from typing import Any, cast
 import igraph
 import numpy as np
 import polars as pl
-from markupsafe import escape
+from markupsafe import Markup, escape
 from pyvis.network import Network
 from scipy.spatial import cKDTree
 
@@ -39,13 +41,31 @@ from ringlens.viz._common import (
     vis_assets,
 )
 
-__all__ = ["RingView", "ring_view", "TYPE_COLORS", "NODE_COLUMNS", "EDGE_COLUMNS"]
+__all__ = [
+    "RingView",
+    "ring_view",
+    "ring_view_context",
+    "safe_href",
+    "TYPE_COLORS",
+    "NODE_COLUMNS",
+    "EDGE_COLUMNS",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Columns of the nodes frame with a fixed meaning; any other column is an extra feature
 #: shown in the tooltip (``x`` and ``y``, when both present, are precomputed positions).
-NODE_COLUMNS = ("key", "node_type", "node_id", "label", "risk_score", "reasons", "in_ring")
+NODE_COLUMNS = (
+    "key",
+    "node_type",
+    "node_id",
+    "label",
+    "risk_score",
+    "reasons",
+    "in_ring",
+    "key_target",
+    "ring_id",
+)
 #: Columns of the edges frame with a fixed meaning (``first_ts``, ``last_ts`` optional).
 EDGE_COLUMNS = ("src", "dst", "weight", "actions")
 
@@ -74,6 +94,7 @@ _FALLBACK_COLORS = (
     "#d4a6c8",
 )
 _MEMBER_BORDER = "#1f2937"
+_KEY_BORDER = "#b91c1c"
 _CONTEXT_BORDER = "#9ca3af"
 _MEMBER_EDGE = "#4b5563"
 _CONTEXT_EDGE = "#cbd5e1"
@@ -85,6 +106,30 @@ _BIG_GRAPH_EDGES = 3000
 # spreads dense rings evenly. Above, Fruchterman-Reingold's grid variant, which only repels
 # nearby nodes (0.1 s at 500 nodes, 1.4 s at 20,000).
 _SMALL_LAYOUT = 300
+# Label sizes (px at zoom 1); the page scales them up when the first fit zooms out, so
+# labels stay readable at the default zoom (ring.js, relabel()).
+_FONT_MAIN = 16
+_FONT_CONTEXT = 12
+# A link the page may hold: a relative path or an absolute path on the same server, made
+# of safe characters only (no scheme, no "//", no quotes, no spaces).
+_SAFE_HREF = re.compile(r"^(?!//)(/|\.\./|\./)?[A-Za-z0-9_\-./]+(\?[A-Za-z0-9_\-.=&%]*)?$")
+
+
+def safe_href(href: str) -> str:
+    """``href`` if it is a same-site relative or absolute path of safe characters, else
+    :class:`~ringlens.exceptions.ConfigError` (views never link to data-derived URLs).
+
+    Examples
+    --------
+    >>> safe_href("../viz/ring_ab12.html"), safe_href("/ring/ring_ab12?run=r1")
+    ('../viz/ring_ab12.html', '/ring/ring_ab12?run=r1')
+    >>> safe_href("javascript:alert(1)")
+    Traceback (most recent call last):
+    ringlens.exceptions.ConfigError: unsafe link 'javascript:alert(1)' (expected a path of [A-Za-z0-9_-./])
+    """
+    if not isinstance(href, str) or not _SAFE_HREF.match(href) or ".." in href.replace("../", ""):
+        raise ConfigError(f"unsafe link {href!r} (expected a path of [A-Za-z0-9_-./])")
+    return href
 
 
 @dataclass(frozen=True)
@@ -238,6 +283,19 @@ def _prepare_nodes(nodes: object) -> tuple[pl.DataFrame, list[str], bool]:
         exprs.append(pl.col("in_ring").cast(pl.Boolean).fill_null(False))
     else:
         exprs.append(pl.lit(True).alias("in_ring"))
+    if "key_target" in cols:
+        if frame.schema["key_target"] not in (pl.Boolean, pl.Null):
+            raise SchemaError(
+                f"nodes column 'key_target' must be boolean, got {frame.schema['key_target']}"
+            )
+        exprs.append(pl.col("key_target").cast(pl.Boolean).fill_null(False))
+    else:
+        exprs.append(pl.lit(False).alias("key_target"))
+    exprs.append(
+        pl.col("ring_id").cast(pl.String).alias("ring_id")
+        if "ring_id" in cols
+        else pl.lit(None, pl.String).alias("ring_id")
+    )
     has_xy = (
         "x" in cols
         and "y" in cols
@@ -385,59 +443,26 @@ def _layout(n: int, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
     return np.round(coords, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def _build_view(
-    nodes: pl.DataFrame,
-    edges: pl.DataFrame,
-    *,
-    title: str,
-    evidence: pl.DataFrame | None,
-    note: str | None,
-    physics: bool,
-    seed: int,
-    center: str | None = None,
-) -> RingView:
-    if not isinstance(title, str):
-        raise ConfigError(f"title must be a string, got {type(title).__name__}")
-    if note is not None and not isinstance(note, str):
-        raise ConfigError(f"note must be a string or None, got {type(note).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ConfigError(f"seed must be an int, got {seed!r}")
-    nf, extra_names, has_xy = _prepare_nodes(nodes)
-    ef = _prepare_edges(edges, nf)
-    n, m = nf.height, ef.height
-    if n > 20_000:
-        logger.warning("ring view with %d nodes: the browser will be slow; consider ego_view", n)
-
-    types = sorted(set(nf["node_type"].to_list()))
-    type_index = {t: i for i, t in enumerate(types)}
-    colors = _type_colors(types)
-    actions = sorted(set(ef["actions"].explode().drop_nulls().to_list())) if m else []
-    action_index = {a: i for i, a in enumerate(actions)}
-
-    src = ef["_s"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
-    dst = ef["_d"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
-    if has_xy:
-        pos = (
-            np.round(np.column_stack([nf["__rl_px"].to_numpy(), nf["__rl_py"].to_numpy()]), 1) + 0.0
-        )
-    else:
-        pos = _layout(n, src, dst, seed)
-
-    # Per-node styling, vectorised; the Python loop below only zips columns into dicts.
+def _vis_nodes(
+    nf: pl.DataFrame, pos: np.ndarray, colors: dict[str, str], center_idx: int | None
+) -> list[dict[str, Any]]:
+    """vis-network node dicts: colour by type, size by risk, members dark-bordered, key
+    targets as full-colour diamonds with a red border, context pale."""
+    type_index = {t: i for i, t in enumerate(sorted(colors))}
     sizes = nf.select(
         pl.when(pl.col("risk_score").is_null())
         .then(pl.when(pl.col("in_ring")).then(10.0).otherwise(7.0))
         .otherwise(8.0 + pl.col("risk_score").clip(0.0, 100.0) * 0.17)
         .round(1)
     ).to_series()
-    style_cache: dict[tuple[str, bool], dict[str, Any]] = {}
+    style_cache: dict[tuple[str, int], dict[str, Any]] = {}
 
-    def style(t: str, member: bool) -> dict[str, Any]:
-        k = (t, member)
+    def style(t: str, kind: int) -> dict[str, Any]:  # 0 context, 1 member, 2 key target
+        k = (t, kind)
         if k not in style_cache:
             base = colors[t]
-            bg = base if member else _lighten(base)
-            border = _MEMBER_BORDER if member else _CONTEXT_BORDER
+            bg = base if kind else _lighten(base)
+            border = (_CONTEXT_BORDER, _MEMBER_BORDER, _KEY_BORDER)[kind]
             style_cache[k] = {
                 "background": bg,
                 "border": border,
@@ -446,91 +471,92 @@ def _build_view(
             }
         return style_cache[k]
 
-    center_idx = None
-    if center is not None:
-        hits = nf["key"].eq(center).arg_true()
-        center_idx = int(hits[0]) if len(hits) else None
-
-    labels = nf["label"].to_list()
-    node_types = nf["node_type"].to_list()
-    members = nf["in_ring"].to_list()
-    vis_nodes: list[dict[str, Any]] = []
-    for i, (lab, t, mem, size, (x, y)) in enumerate(
-        zip(labels, node_types, members, sizes.to_list(), pos.tolist(), strict=True)
+    out: list[dict[str, Any]] = []
+    for i, (lab, t, mem, key_t, size, (x, y)) in enumerate(
+        zip(
+            nf["label"].to_list(),
+            nf["node_type"].to_list(),
+            nf["in_ring"].to_list(),
+            nf["key_target"].to_list(),
+            sizes.to_list(),
+            pos.tolist(),
+            strict=True,
+        )
     ):
+        kind = 2 if key_t else int(mem)
+        main = bool(kind) or i == center_idx
         node: dict[str, Any] = {
             "id": i,
             "label": lab if len(lab) <= _MAX_LABEL else lab[: _MAX_LABEL - 1] + "…",
             "x": x,
             "y": y,
-            "size": size,
-            "color": style(t, mem),
-            "borderWidth": 3 if mem else 1,
+            "size": size if kind != 2 else max(size, 22.0),
+            "color": style(t, kind),
+            "borderWidth": (1, 3, 4)[kind],
             "t": type_index[t],
+            "m": int(main),
+            "font": {
+                "size": _FONT_MAIN if main else _FONT_CONTEXT,
+                "color": "#111827" if main else "#374151",
+            },
         }
+        if kind == 2:
+            node["shape"] = "diamond"
         if i == center_idx:
             node["shape"] = "star"
             node["size"] = max(size, 18.0)
-        vis_nodes.append(node)
+        out.append(node)
+    return out
 
-    extra_cols = [nf[f"__rl_x{j}"].to_list() for j in range(len(extra_names))]
-    extras_by_node = list(zip(*extra_cols, strict=True)) if extra_cols else [()] * n
-    info = [
-        [k, nid, lab, score, reasons, int(mem), list(ex)]
-        for k, nid, lab, score, reasons, mem, ex in zip(
-            nf["key"].to_list(),
-            nf["node_id"].to_list(),
-            labels,
-            nf["risk_score"].to_list(),
-            nf["reasons"].to_list(),
-            members,
-            extras_by_node,
-            strict=True,
-        )
-    ]
 
+def _vis_edges(
+    ef: pl.DataFrame, src: np.ndarray, dst: np.ndarray, members: list[bool], actions: list[str]
+) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    action_index = {a: i for i, a in enumerate(actions)}
     vis_edges: list[dict[str, Any]] = []
     edge_info: list[list[Any]] = []
-    if m:
-        wmax = float(cast(float, ef["weight"].abs().max()) or 1.0) or 1.0
-        widths = ef.select(
-            (1.0 + 5.0 * pl.col("weight").abs().log1p() / math.log1p(wmax)).round(2)
-        ).to_series()
-        member_arr = np.asarray(members, dtype=bool)
-        both = member_arr[src] & member_arr[dst]
-        for j, (s, d, w, acts, inner, wt, ft, lt) in enumerate(
-            zip(
-                src.tolist(),
-                dst.tolist(),
-                widths.to_list(),
-                ef["actions"].to_list(),
-                both.tolist(),
-                ef["weight"].to_list(),
-                ef["first_ts"].to_list(),
-                ef["last_ts"].to_list(),
-                strict=True,
-            )
-        ):
-            vis_edges.append(
-                {
-                    "id": j,
-                    "from": s,
-                    "to": d,
-                    "width": w,
-                    "color": {"color": _MEMBER_EDGE if inner else _CONTEXT_EDGE, "opacity": 0.85},
-                    "a": [action_index[a] for a in acts],
-                }
-            )
-            edge_info.append([wt, ft, lt])
+    if not ef.height:
+        return vis_edges, edge_info
+    wmax = float(cast(float, ef["weight"].abs().max()) or 1.0) or 1.0
+    widths = ef.select(
+        (1.0 + 5.0 * pl.col("weight").abs().log1p() / math.log1p(wmax)).round(2)
+    ).to_series()
+    member_arr = np.asarray(members, dtype=bool)
+    both = member_arr[src] & member_arr[dst]
+    for j, (s, d, w, acts, inner, wt, ft, lt) in enumerate(
+        zip(
+            src.tolist(),
+            dst.tolist(),
+            widths.to_list(),
+            ef["actions"].to_list(),
+            both.tolist(),
+            ef["weight"].to_list(),
+            ef["first_ts"].to_list(),
+            ef["last_ts"].to_list(),
+            strict=True,
+        )
+    ):
+        vis_edges.append(
+            {
+                "id": j,
+                "from": s,
+                "to": d,
+                "width": w,
+                "color": {"color": _MEMBER_EDGE if inner else _CONTEXT_EDGE, "opacity": 0.85},
+                "a": [action_index[a] for a in acts],
+            }
+        )
+        edge_info.append([wt, ft, lt])
+    return vis_edges, edge_info
 
-    # pyvis holds the network model and produces the vis-network options.
+
+def _vis_options(n_edges: int, physics: bool, seed: int) -> dict[str, Any]:
+    """vis-network options, produced by pyvis' network model and adjusted."""
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
-    net.nodes = vis_nodes
-    net.edges = vis_edges
     net.toggle_physics(bool(physics))
     net.options.edges.smooth.enabled = False
     net.options.edges.inherit_colors(False)
-    big = m > _BIG_GRAPH_EDGES
+    big = n_edges > _BIG_GRAPH_EDGES
     net.options.interaction.hideEdgesOnDrag = big
     options = json.loads(net.options.to_json())
     options["physics"]["stabilization"] = {"enabled": False}
@@ -541,12 +567,101 @@ def _build_view(
     )
     options["nodes"] = {
         "shape": "dot",
-        "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
+        "font": {
+            "size": _FONT_CONTEXT,
+            "face": "sans-serif",
+            "strokeWidth": 4,
+            "strokeColor": "#ffffff",
+        },
     }
     options["edges"]["arrows"] = {"to": {"enabled": not big, "scaleFactor": 0.5}}
     options["edges"]["selectionWidth"] = 2
+    return options
 
+
+def ring_view_context(
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    *,
+    title: str,
+    evidence: pl.DataFrame | None = None,
+    note: str | None = None,
+    physics: bool = False,
+    seed: int = 0,
+    center: str | None = None,
+    members: pl.DataFrame | None = None,
+    timeline: str | None = None,
+    report_href: str | None = None,
+    ring_links: Mapping[str, str] | None = None,
+    expand: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The template context of a view (what ``ring.html.j2`` renders): for an application
+    that renders the view with its own template extending ``ring.html.j2`` and its own
+    Content-Security-Policy (``ringlens serve``). Parameters as for :func:`ring_view`;
+    ``center`` is the key drawn as a star (ego views); ``expand`` (``{"url": path,
+    "params": {name: text}}``) gives each node's tooltip an "Expand neighbours" button
+    that fetches ``url?params&key=<node key>`` (JSON nodes and edges) and adds them.
+
+    The context holds ``data_json`` (the page's data: one JSON script block), ``vis_js``,
+    ``vis_css``, ``own_js`` (the inlined scripts), ``csp`` (the static page's policy) and
+    the escaped-by-template texts. Its ``n_nodes``/``n_edges`` say what is drawn.
+    """
+    if not isinstance(title, str):
+        raise ConfigError(f"title must be a string, got {type(title).__name__}")
+    if note is not None and not isinstance(note, str):
+        raise ConfigError(f"note must be a string or None, got {type(note).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"seed must be an int, got {seed!r}")
+    if timeline is not None and not isinstance(timeline, Markup):
+        raise ConfigError("timeline must be markup made by ringlens.viz.ring_timeline")
+    links = [[str(r), safe_href(h)] for r, h in sorted((ring_links or {}).items())]
+    report = None if report_href is None else safe_href(report_href)
+    nf, extra_names, has_xy = _prepare_nodes(nodes)
+    ef = _prepare_edges(edges, nf)
+    n, m = nf.height, ef.height
+    if n > 20_000:
+        logger.warning("ring view with %d nodes: the browser will be slow; consider ego_view", n)
+
+    types = sorted(set(nf["node_type"].to_list()))
+    colors = _type_colors(types)
+    actions = sorted(set(ef["actions"].explode().drop_nulls().to_list())) if m else []
+
+    src = ef["_s"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
+    dst = ef["_d"].to_numpy().astype(np.int64) if m else np.zeros(0, dtype=np.int64)
+    if has_xy:
+        pos = (
+            np.round(np.column_stack([nf["__rl_px"].to_numpy(), nf["__rl_py"].to_numpy()]), 1) + 0.0
+        )
+    else:
+        pos = _layout(n, src, dst, seed)
+
+    center_idx = None
+    if center is not None:
+        hits = nf["key"].eq(center).arg_true()
+        center_idx = int(hits[0]) if len(hits) else None
+
+    vis_nodes = _vis_nodes(nf, pos, colors, center_idx)
+    in_ring = nf["in_ring"].to_list()
+    extra_cols = [nf[f"__rl_x{j}"].to_list() for j in range(len(extra_names))]
+    extras_by_node = list(zip(*extra_cols, strict=True)) if extra_cols else [()] * n
+    info = [
+        [k, nid, lab, score, reasons, int(mem), list(ex), rid, int(kt)]
+        for k, nid, lab, score, reasons, mem, ex, rid, kt in zip(
+            nf["key"].to_list(),
+            nf["node_id"].to_list(),
+            nf["label"].to_list(),
+            nf["risk_score"].to_list(),
+            nf["reasons"].to_list(),
+            in_ring,
+            extras_by_node,
+            nf["ring_id"].to_list(),
+            nf["key_target"].to_list(),
+            strict=True,
+        )
+    ]
+    vis_edges, edge_info = _vis_edges(ef, src, dst, in_ring, actions)
     ev = _evidence_payload(evidence)
+    mt = _evidence_payload(members)
     type_counts = nf.group_by("node_type").len()
     counts = dict(
         zip(type_counts["node_type"].to_list(), type_counts["len"].to_list(), strict=True)
@@ -556,47 +671,86 @@ def _build_view(
         ac = ef.select(pl.col("actions").explode().drop_nulls().alias("a")).group_by("a").len()
         action_counts = dict(zip(ac["a"].to_list(), ac["len"].to_list(), strict=True))
     payload = {
-        "nodes": net.nodes,
-        "edges": net.edges,
-        "options": options,
+        "nodes": vis_nodes,
+        "edges": vis_edges,
+        "options": _vis_options(m, physics, seed),
         "info": info,
         "edgeInfo": edge_info,
         "extraNames": extra_names,
         "types": [{"name": t, "color": colors[t]} for t in types],
         "actions": actions,
         "evidence": ev,
+        "members": mt,
         "center": center_idx,
+        "ringLinks": links,
     }
+    if expand is not None:
+        payload["expand"] = {
+            "url": safe_href(str(expand["url"])),
+            "params": {str(k): str(v) for k, v in dict(expand.get("params", {})).items()},
+        }
     vis_js, vis_css = vis_assets()
     own_js = own_script("ring.js")
-    n_members = int(sum(members))
-    html = (
-        template_env()
-        .get_template("ring.html.j2")
-        .render(
-            csp=content_security_policy(vis_js, own_js),
-            own_js=own_js,
-            title=title,
-            note=note,
-            vis_js=vis_js,
-            vis_css=vis_css,
-            data_json=script_json(payload),
-            n_nodes=n,
-            n_members=n_members,
-            n_edges=m,
-            types=[
-                {"i": i, "name": t, "color": colors[t], "count": counts.get(t, 0)}
-                for i, t in enumerate(types)
-            ],
-            actions=[
-                {"i": i, "name": a, "count": action_counts.get(a, 0)} for i, a in enumerate(actions)
-            ],
-            member_color=_MEMBER_BORDER,
-            context_color=_CONTEXT_BORDER,
-            has_evidence=ev is not None,
-        )
+    return {
+        "csp": content_security_policy(vis_js, own_js),
+        "own_js": own_js,
+        "title": title,
+        "note": note,
+        "vis_js": vis_js,
+        "vis_css": vis_css,
+        "data_json": script_json(payload),
+        "n_nodes": n,
+        "n_members": int(sum(in_ring)),
+        "n_key_targets": int(nf["key_target"].sum()),
+        "n_edges": m,
+        "types": [
+            {"i": i, "name": t, "color": colors[t], "count": counts.get(t, 0)}
+            for i, t in enumerate(types)
+        ],
+        "actions": [
+            {"i": i, "name": a, "count": action_counts.get(a, 0)} for i, a in enumerate(actions)
+        ],
+        "member_color": _MEMBER_BORDER,
+        "context_color": _CONTEXT_BORDER,
+        "key_color": _KEY_BORDER,
+        "has_evidence": ev is not None,
+        "has_members": mt is not None,
+        "timeline": timeline,
+        "report_href": report,
+    }
+
+
+def _build_view(
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    *,
+    title: str,
+    evidence: pl.DataFrame | None,
+    note: str | None,
+    physics: bool,
+    seed: int,
+    center: str | None = None,
+    members: pl.DataFrame | None = None,
+    timeline: str | None = None,
+    report_href: str | None = None,
+    ring_links: Mapping[str, str] | None = None,
+) -> RingView:
+    ctx = ring_view_context(
+        nodes,
+        edges,
+        title=title,
+        evidence=evidence,
+        note=note,
+        physics=physics,
+        seed=seed,
+        center=center,
+        members=members,
+        timeline=timeline,
+        report_href=report_href,
+        ring_links=ring_links,
     )
-    return RingView(title=title, n_nodes=n, n_edges=m, _html=html)
+    html = template_env().get_template("ring.html.j2").render(**ctx)
+    return RingView(title=title, n_nodes=ctx["n_nodes"], n_edges=ctx["n_edges"], _html=html)
 
 
 def _evidence_payload(evidence: object) -> dict[str, Any] | None:
@@ -620,6 +774,10 @@ def ring_view(
     note: str | None = None,
     physics: bool = False,
     seed: int = 0,
+    members: pl.DataFrame | None = None,
+    timeline: str | None = None,
+    report_href: str | None = None,
+    ring_links: Mapping[str, str] | None = None,
 ) -> RingView:
     """Build the interactive view of one ring (or any small subgraph).
 
@@ -634,7 +792,9 @@ def ring_view(
     nodes : polars.DataFrame
         ``key`` (node key ``type:id``, unique) and, by the viz contract, ``node_type``,
         ``node_id``, ``label``, ``risk_score`` (f64, nullable), ``reasons`` (list[str]),
-        ``in_ring`` (bool). Missing contract columns get defaults (type and id split from
+        ``in_ring`` (bool), optional ``key_target`` (bool: drawn as a full-colour diamond
+        with a red border) and ``ring_id`` (the ring the node belongs to, shown and linked
+        in its tooltip). Missing contract columns get defaults (type and id split from
         the key, label = id, no score, no reasons, in ring). Every other column is shown
         as a key feature in the tooltip; numeric ``x`` and ``y`` (both, no nulls) are
         used as positions instead of the computed layout.
@@ -652,6 +812,16 @@ def ring_view(
         Start with vis-network physics on (the page has a button for it either way).
     seed : int
         Seed of the layout; same inputs and seed give byte-identical HTML.
+    members : polars.DataFrame, optional
+        The members table shown above the evidence (e.g. :func:`ringlens.viz.evidence.ring_members`);
+        cells equal to a node key focus that node.
+    timeline : Markup, optional
+        The ring's timeline (:func:`ringlens.viz.ring_timeline`), shown under the graph.
+    report_href : str, optional
+        Link back to the run report (a safe relative path, e.g. ``"index.html"``).
+    ring_links : mapping, optional
+        ring id → link to its view; a node whose ``ring_id`` has a link shows it in its
+        tooltip (links must be safe paths, see :func:`safe_href`).
 
     Returns
     -------
@@ -690,5 +860,15 @@ def ring_view(
     False
     """
     return _build_view(
-        nodes, edges, title=title, evidence=evidence, note=note, physics=physics, seed=seed
+        nodes,
+        edges,
+        title=title,
+        evidence=evidence,
+        note=note,
+        physics=physics,
+        seed=seed,
+        members=members,
+        timeline=timeline,
+        report_href=report_href,
+        ring_links=ring_links,
     )

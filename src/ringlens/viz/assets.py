@@ -1,0 +1,13 @@
+"""What an application needs to render the views with its own templates (``ringlens
+serve``): the views' Jinja environment and template folder, and CSP script hashes."""
+
+from __future__ import annotations
+
+from ringlens.viz._common import _TEMPLATE_DIR, script_hash, template_env
+
+__all__ = ["script_hash", "template_env", "viz_template_dir"]
+
+
+def viz_template_dir() -> str:
+    """The folder of the views' templates (``ring.html.j2``, ``report.html.j2``, …)."""
+    return str(_TEMPLATE_DIR)
