@@ -192,6 +192,8 @@ class DetectSettings(_Section):
     shared_max_household: int = _setting(4, lo=1)
     shared_min_group: int = _setting(3, lo=2)
     min_ring_size: int = _setting(3, lo=2)
+    #: pattern catalogue (TOML); "" = the shipped one
+    patterns: str = _setting("")
 
     @property
     def window(self) -> timedelta:

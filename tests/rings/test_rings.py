@@ -7,6 +7,7 @@ import pytest
 
 from ringlens.exceptions import ConfigError
 from ringlens.graph import build_graph
+from ringlens.pipeline.vocabulary import roles_for
 from ringlens.io import load_entities, scan_events
 from ringlens.rings import build_rings, merge_candidates
 
@@ -72,7 +73,7 @@ def test_features_and_patterns_of_planted_rings(demo_dir) -> None:
         pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"),
         pl.lit(1.0).alias("strength"),
     )
-    r = build_rings(g, c, entities=load_entities(demo_dir))
+    r = build_rings(g, c, roles=roles_for(g), entities=load_entities(demo_dir))
     assert len(r) == truth["ring_id"].n_unique()
     planted = truth.group_by("ring_id").agg(
         pl.first("pattern"),
@@ -86,7 +87,7 @@ def test_features_and_patterns_of_planted_rings(demo_dir) -> None:
     mb = f.filter(pl.col("pattern") == "mutual_boost")
     assert (mb["reciprocity"] > 0.8).all()
     farms = f.filter(pl.col("pattern") == "sock_puppet_farm")
-    assert (farms["shared_payment_share"] >= 0.9).all()
+    assert (farms["shared_payout_account_share"] >= 0.9).all()
     buyers = f.filter(pl.col("pattern").is_in(["brushing", "affiliate_fraud"]))
     assert (buyers["synchrony"] > 0.7).all()
     assert (f["camouflage_share"] > 0.1).all()  # demo rings carry camouflage

@@ -20,6 +20,7 @@ import polars as pl
 from ringlens.config import Config
 from ringlens.export import redact_secrets
 from ringlens.graph import EventGraph, build_graph
+from ringlens.graph.roles import Roles
 from ringlens.io import load_entities, load_events, load_labels, scan_events
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.coverage import coverage, family_roles
@@ -31,12 +32,13 @@ from ringlens.pipeline.inputs import (
     use_streaming,
 )
 from ringlens.pipeline.outputs import check_outputs, evidence_links, write_outputs
-from ringlens.pipeline.registry import DetectInput, Found, detectors
+from ringlens.pipeline.registry import DetectInput, Family, Found, detectors
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.timing import Progress, Timer
-from ringlens.pipeline.vocabulary import Vocabulary
+from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 from ringlens.rings.core import build_rings
 from ringlens.rings.expand import expand_candidates, split_candidates
+from ringlens.rings.patterns import load_catalogue
 from ringlens.risk.model import SIGNAL_SCHEMA, resolve_weights, score_entities, score_rings
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
@@ -70,11 +72,13 @@ def detect(
     """
     cfg = config or Config()
     vocab = Vocabulary.from_settings(cfg.vocabulary)
+    families = family_roles(graph.families(), vocab)
     inp = DetectInput(
         graph=graph,
         config=cfg,
         vocabulary=vocab,
-        families=family_roles(graph.families(), vocab),
+        families=families,
+        roles=graph_roles(families),
         entities=entities,
         labels=labels,
         context=context,
@@ -83,11 +87,10 @@ def detect(
         inp = replace(inp, timer=timer)
     graph_stage = list(detectors("graph"))
     assert inp.families is not None
-    cov = coverage(
-        inp.families,
-        vocabulary=vocab,
-        consumed=[(d.name, fam) for d in graph_stage for fam in d.families(inp)],
-    )
+    consumed = [(d.name, fam) for d in graph_stage for fam in d.families(inp)]
+    if inp.roles.owner_actions:  # who owns what: ring features and the views read it
+        consumed.append(("ring_features", Family(actions=inp.roles.owner_actions)))
+    cov = coverage(inp.families, vocabulary=vocab, consumed=consumed)
     if cfg.vocabulary.strict:
         cov.check_strict()
     for line in cov.summary():
@@ -101,6 +104,7 @@ def detect(
         signals=signals,
         counts=dict(found.counts),
         coverage=cov,
+        roles=inp.roles,
     )
 
 
@@ -115,15 +119,22 @@ def _rings(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Candidates → rings; returns the rings, their membership and the ring-stage signals."""
     d = cfg.detect
+    roles = det.roles or Roles()
     with timer("expand candidates"):
         cands = split_candidates(graph, det.candidates, min_size=d.min_ring_size)
         cands = expand_candidates(
-            graph, cands, window=d.window, max_target_degree=cfg.graph.max_target_degree
+            graph,
+            cands,
+            window=d.window,
+            max_target_degree=cfg.graph.max_target_degree,
+            attribute_types=roles.shareable_types,
         )
     with timer("rings"):
         rings = build_rings(
             graph,
             cands,
+            roles=roles,
+            catalogue=load_catalogue(d.patterns or None),
             entities=entities,
             min_size=d.min_ring_size,
             burst_window=d.window,
@@ -131,7 +142,12 @@ def _rings(
             first_ts=None if context is None else context.first_ts,
         )
     inp = DetectInput(
-        graph=graph, config=cfg, entities=entities, membership=rings.membership, timer=timer
+        graph=graph,
+        config=cfg,
+        roles=roles,
+        entities=entities,
+        membership=rings.membership,
+        timer=timer,
     )
     ring_signals = Found.concat([x.detect(inp) for x in detectors("rings")]).signals
     return rings.rings, rings.membership, ring_signals

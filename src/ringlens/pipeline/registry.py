@@ -32,6 +32,7 @@ import polars as pl
 
 from ringlens.config import Config
 from ringlens.graph import EventGraph
+from ringlens.graph.roles import Roles
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.vocabulary import Vocabulary
 from ringlens.rings.core import CANDIDATE_SCHEMA
@@ -76,6 +77,8 @@ class DetectInput:
     vocabulary: Vocabulary = field(default_factory=Vocabulary.default)
     #: the graph's families with their roles (:func:`ringlens.pipeline.coverage.family_roles`)
     families: pl.DataFrame | None = None
+    #: what the graph's names mean (:func:`ringlens.pipeline.vocabulary.graph_roles`)
+    roles: Roles = field(default_factory=Roles)
     entities: pl.DataFrame | None = None
     labels: pl.DataFrame | None = None
     context: RunContext | None = None

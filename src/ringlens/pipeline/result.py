@@ -27,6 +27,8 @@ class Detections:
     counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     #: which events reached which detector (:class:`ringlens.pipeline.coverage.Coverage`)
     coverage: Any = None
+    #: what the graph's names mean (:class:`ringlens.graph.roles.Roles`)
+    roles: Any = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from types import MappingProxyType
 import polars as pl
 
 from ringlens.config import ACTION_ROLES, ENTITY_ROLES, VocabularySettings, role_table
+from ringlens.graph import EventGraph
+from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 
 __all__ = [
     "ACTION_ROLES",
@@ -40,12 +42,12 @@ __all__ = [
     "STRUCTURAL_ACTION_ROLES",
     "SHAREABLE_ROLES",
     "Vocabulary",
+    "graph_roles",
     "normalise_name",
+    "roles_for",
     "normalised",
 ]
 
-#: Target roles that a few accounts sharing is suspicious (not a popularity signal).
-SHAREABLE_ROLES: tuple[str, ...] = ("device", "payout_account", "coupon")
 #: Action roles that are not interactions with a target's popularity (ownership, device
 #: use, payouts): dense-block and community detection skip them.
 STRUCTURAL_ACTION_ROLES: tuple[str, ...] = ("own", "login", "payout")
@@ -180,3 +182,68 @@ class Vocabulary:
             schema={"entity_type": pl.String, "entity_role": pl.String},
         )
         return a, e
+
+
+def graph_roles(families: pl.DataFrame) -> Roles:
+    """The :class:`~ringlens.graph.roles.Roles` of a graph's names: the vocabulary's roles
+    (``families`` as :func:`ringlens.pipeline.coverage.family_roles` returns them), and for
+    names it lacks, the role the data's shape shows:
+
+    * a node type that acts (is an actor of any family) is an **account**;
+    * an unmapped action whose every target is acted on about once (events ≤ 1.2 × targets,
+      at least as many targets as actors) on a node type other families act on too, is
+      **ownership** (listing an item, posting content, hosting a live);
+    * an unmapped node type that never acts and whose every family gives each actor about
+      its own targets (targets ≥ half the actors: devices, wallets) is a **device**-like
+      shared attribute.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> fam = pl.DataFrame({"actor_type": ["u", "u", "s"], "action": ["buy", "tap", "put"],
+    ...     "target_type": ["thing", "phone", "thing"], "events": [900, 400, 50],
+    ...     "actors": [300, 200, 5], "targets": [40, 180, 50],
+    ...     "action_role": [None, None, None], "actor_role": [None, None, None],
+    ...     "target_role": [None, None, None]})
+    >>> r = graph_roles(fam)
+    >>> r.action_role["put"], r.type_role["phone"], r.type_role["u"], r.action_role.get("buy")
+    ('own', 'device', 'account', None)
+    """
+    actions: dict[str, str] = {}
+    types: dict[str, str] = {}
+    for row in families.iter_rows(named=True):
+        if row["action_role"] is not None:
+            actions[row["action"]] = row["action_role"]
+        for side in ("actor", "target"):
+            if row[f"{side}_role"] is not None:
+                types[row[f"{side}_type"]] = row[f"{side}_role"]
+    actors = set(families["actor_type"].to_list())
+    for t in sorted(actors - set(types)):
+        types[t] = "account"
+    targeted_by = families.group_by("target_type").agg(pl.col("action").n_unique().alias("n"))
+    shared_type = {r[0] for r in targeted_by.iter_rows() if r[1] > 1}
+    unmapped = families.filter(pl.col("action_role").is_null())
+    for row in unmapped.iter_rows(named=True):
+        once = row["events"] <= 1.2 * row["targets"] and row["targets"] >= row["actors"]
+        if once and row["target_type"] in shared_type and row["target_type"] not in actors:
+            actions.setdefault(row["action"], "own")
+    own_targets = {
+        r["target_type"]
+        for r in families.iter_rows(named=True)
+        if actions.get(r["action"]) == "own"
+    }
+    for t, fam in families.group_by("target_type"):
+        name = t[0]
+        if name in types or name in actors or name in own_targets:
+            continue
+        if bool((fam["targets"] >= 0.5 * fam["actors"]).all()):
+            types[name] = "device"
+    return Roles(action_role=MappingProxyType(actions), type_role=MappingProxyType(types))
+
+
+def roles_for(graph: EventGraph, vocabulary: Vocabulary | None = None) -> Roles:
+    """The :class:`~ringlens.graph.roles.Roles` of a graph under a vocabulary (default: the
+    built-in one): :func:`graph_roles` of its families."""
+    from ringlens.pipeline.coverage import family_roles  # coverage imports this module
+
+    return graph_roles(family_roles(graph.families(), vocabulary or Vocabulary.default()))

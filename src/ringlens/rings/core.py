@@ -18,39 +18,15 @@ Ring ids are ``ring_`` + the first 16 hex digits of the SHA-1 of the sorted memb
 run; across runs with changed membership
 rings are matched by overlap (``ringlens diff``).
 
-Features (all vectorised in Polars over the event graph):
-
-``size``, ``member_types``
-    member count and ``type:count`` summary.
-``n_targets``
-    the ring's targets: nodes acted on by at least two members and by at least 30 % of them.
-``density``, ``density_ratio``
-    share of member × ring-target pairs that have an edge, and that share divided by the
-    background density of the same action types (how much denser than chance).
-``synchrony``
-    share of members' events on ring targets that fall in a 3-hour window in which at
-    least three members act on ring targets.
-``shared_device_share``, ``shared_payment_share``
-    share of members that log in from a device, or pay out to an account, that another
-    member also uses.
-``reciprocity``
-    among member pairs where one engaged the other's content or followed the other, the
-    share where it went both ways.
-``new_account_share``
-    share of members created less than ``new_account_days`` (60) before the first event,
-    among the members whose ``created_at`` is known; null when it is known for none.
-``camouflage_share``
-    share of members' events that go to neither ring targets nor other members.
-``prior_violations``
-    sum over members (entities table).
-
-The **pattern** is the one the features resemble most (rules in :func:`_classify`).
+Each ring's features come from :func:`ringlens.rings.features.ring_features` and its
+pattern from the catalogue in :mod:`ringlens.rings.patterns` (first matching pattern).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,14 +35,16 @@ import numpy as np
 import polars as pl
 
 from ringlens.exceptions import ConfigError
-from ringlens.graph import EventGraph, node_key
+from ringlens.graph import EventGraph
 from ringlens.graph.core import component_labels
+from ringlens.graph.roles import Roles
+from ringlens.rings.features import background_density, ring_features
+from ringlens.rings.patterns import Catalogue, classify, load_catalogue
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "CANDIDATE_SCHEMA",
-    "PATTERNS",
     "Rings",
     "build_rings",
     "merge_candidates",
@@ -74,23 +52,9 @@ __all__ = [
     "ring_features",
 ]
 
-PATTERNS = ("mutual_boost", "brushing", "affiliate_fraud", "sock_puppet_farm", "other")
 CANDIDATE_SCHEMA = pl.Schema(
     {"detector": pl.String, "candidate": pl.String, "key": pl.String, "strength": pl.Float64}
 )
-ENGAGEMENT = ("like", "comment", "share", "follow")
-ATTRIBUTE_TYPES = ("device", "payment")
-
-
-def background_density(n_pairs: int, n_actors: int, n_targets: int) -> float:
-    """Share of all actor × target cells that hold an edge (the density a ring is compared to).
-
-    Examples
-    --------
-    >>> background_density(6, 3, 4)
-    0.5
-    """
-    return n_pairs / max(1.0, float(n_actors) * float(n_targets))
 
 
 def _length_prefixed(parts: list[str]) -> bytes:
@@ -225,283 +189,6 @@ def merge_candidates(
     )
 
 
-def _member_ids(graph: EventGraph, membership: pl.DataFrame) -> pl.DataFrame:
-    return membership.join(graph.nodes.select("key", "node", "node_type"), on="key", how="inner")
-
-
-def ring_features(
-    graph: EventGraph,
-    membership: pl.DataFrame,
-    *,
-    entities: pl.DataFrame | None = None,
-    burst_window: timedelta = timedelta(hours=3),
-    new_account_days: int = 60,
-    background: float | None = None,
-    first_ts: datetime | None = None,
-) -> pl.DataFrame:
-    """Compute the features of every ring (see the module docstring).
-
-    Parameters
-    ----------
-    graph
-        The event graph.
-    membership
-        ``key``, ``ring_id`` (as returned by :func:`merge_candidates`).
-    entities
-        Optional entities table (for account age, prior violations, market).
-    background, first_ts
-        Whole-run quantities when ``graph`` is part of a larger run (the Spark engine's
-        partitions): the background density and the first event time of the whole run
-        replace the part's own.
-
-    Returns
-    -------
-    polars.DataFrame
-        One row per ring_id with the feature columns, sorted by ring_id.
-    """
-    mem = _member_ids(graph, membership.select("key", "ring_id")).rename({"node": "src"})
-    ev = graph.events
-    types = graph.nodes.select("node", "node_type")
-    ring_ids = mem.select("ring_id").unique().sort("ring_id")
-    if ring_ids.height == 0:
-        return pl.DataFrame(schema={"ring_id": pl.String})
-    size = mem.group_by("ring_id").agg(
-        pl.len().alias("size"),
-        pl.col("node_type").value_counts(sort=True).alias("_vc"),
-    )
-    size = size.with_columns(
-        pl.col("_vc")
-        .list.eval(
-            pl.concat_str(
-                pl.element().struct.field("node_type"),
-                pl.lit(":"),
-                pl.element().struct.field("count").cast(pl.String),
-            )
-        )
-        .list.sort()
-        .list.join(",")
-        .alias("member_types")
-    ).drop("_vc")
-    mev = ev.join(mem.select("src", "ring_id"), on="src")  # members' events
-    # ring targets: hit by >= 2 members and >= 30 % of the members, excluding attributes
-    tgt = (
-        mev.join(types.rename({"node": "dst", "node_type": "dst_type"}), on="dst")
-        .filter(~pl.col("dst_type").is_in(ATTRIBUTE_TYPES))
-        .group_by("ring_id", "dst")
-        .agg(pl.col("src").n_unique().alias("n_members"))
-        .join(size.select("ring_id", "size"), on="ring_id")
-        .filter((pl.col("n_members") >= 2) & (pl.col("n_members") >= 0.3 * pl.col("size")))
-    )
-    n_t = tgt.group_by("ring_id").agg(
-        pl.len().alias("n_targets"), pl.col("n_members").sum().alias("_pairs")
-    )
-    # density against the background of the same actor/target types
-    # graph.edges holds one row per distinct (src, dst): no pass over the events needed
-    if background is None:
-        background = background_density(
-            graph.edges.height, graph.edges["src"].n_unique(), graph.edges["dst"].n_unique()
-        )
-    dens = (
-        size.select("ring_id", "size")
-        .join(n_t, on="ring_id", how="left")
-        .with_columns(pl.col("n_targets", "_pairs").fill_null(0))
-        .with_columns(
-            pl.when(pl.col("n_targets") > 0)
-            .then(pl.col("_pairs") / (pl.col("size") * pl.col("n_targets")))
-            .otherwise(0.0)
-            .alias("density")
-        )
-        .with_columns(
-            # no background (no edges at all): no ratio to speak of, never x/0
-            (pl.col("density") / background if background > 0 else pl.lit(0.0)).alias(
-                "density_ratio"
-            )
-        )
-        .drop("_pairs")
-    )
-    # synchrony: events on ring targets in 3h windows with >= 3 active members
-    w_us = int(burst_window / timedelta(microseconds=1))
-    on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"]).with_columns(
-        (pl.col("ts").dt.epoch("us") // w_us).alias("bucket")
-    )
-    busy = on_t.group_by("ring_id", "bucket").agg(pl.col("src").n_unique().alias("active"))
-    sync = (
-        on_t.join(busy, on=["ring_id", "bucket"])
-        .group_by("ring_id")
-        .agg(((pl.col("active") >= 3).sum() / pl.len()).alias("synchrony"))
-    )
-    # camouflage: members' events to neither ring targets nor members
-    mem_nodes = mem.select(pl.col("src").alias("dst"), "ring_id").with_columns(
-        pl.lit(True).alias("_m")
-    )
-    camo = (
-        mev.join(
-            tgt.select("ring_id", "dst", pl.lit(True).alias("_t")),
-            on=["ring_id", "dst"],
-            how="left",
-        )
-        .join(mem_nodes, on=["ring_id", "dst"], how="left")
-        .join(types.rename({"node": "dst", "node_type": "dst_type"}), on="dst")
-        .filter(~pl.col("dst_type").is_in(ATTRIBUTE_TYPES))
-        .group_by("ring_id")
-        .agg((pl.col("_t").is_null() & pl.col("_m").is_null()).mean().alias("camouflage_share"))
-    )
-    # shared attributes: members using a device / payment account that another member uses
-    attr = (
-        mev.join(types.rename({"node": "dst", "node_type": "dst_type"}), on="dst")
-        .filter(pl.col("dst_type").is_in(ATTRIBUTE_TYPES))
-        .select("ring_id", "src", "dst", "dst_type")
-        .unique()
-    )
-    shared_attr = attr.group_by("ring_id", "dst", "dst_type").agg(
-        pl.col("src").n_unique().alias("users")
-    )
-    sharing = (
-        attr.join(shared_attr.filter(pl.col("users") >= 2), on=["ring_id", "dst", "dst_type"])
-        .group_by("ring_id", "dst_type")
-        .agg(pl.col("src").n_unique().alias("n"))
-        .join(size.select("ring_id", "size"), on="ring_id")
-        .with_columns((pl.col("n") / pl.col("size")).alias("share"))
-        .pivot(on="dst_type", index="ring_id", values="share")
-    )
-    for t in ATTRIBUTE_TYPES:
-        if t not in sharing.columns:
-            sharing = sharing.with_columns(pl.lit(None, dtype=pl.Float64).alias(t))
-    sharing = sharing.select(
-        "ring_id",
-        pl.col("device").alias("shared_device_share"),
-        pl.col("payment").alias("shared_payment_share"),
-    )
-    # reciprocity: member i engaged member j (j's content via `post` ownership, or j itself)
-    owner = (
-        ev.filter(pl.col("action") == "post")
-        .select(pl.col("dst").alias("content"), pl.col("src").alias("owner"))
-        .unique(subset="content", keep="first")
-    )
-    eng = mev.filter(pl.col("action").is_in(ENGAGEMENT)).select("ring_id", "src", "dst")
-    via_content = eng.join(owner, left_on="dst", right_on="content").select(
-        "ring_id", "src", pl.col("owner").alias("to")
-    )
-    direct = eng.select("ring_id", "src", pl.col("dst").alias("to"))
-    inner = (
-        pl.concat([via_content, direct])
-        .join(mem.select(pl.col("src").alias("to"), "ring_id"), on=["ring_id", "to"])
-        .filter(pl.col("src") != pl.col("to"))
-        .unique()
-    )
-    recip = (
-        inner.join(
-            inner.rename({"src": "to", "to": "src"}).with_columns(pl.lit(True).alias("_back")),
-            on=["ring_id", "src", "to"],
-            how="left",
-        )
-        .group_by("ring_id")
-        .agg(
-            pl.col("_back").is_not_null().mean().alias("reciprocity"),
-            pl.len().alias("inner_engagements"),
-        )
-    )
-    # action mix on ring targets and the dominant target type
-    mix = on_t.group_by("ring_id").agg(
-        (pl.col("action") == "order").mean().alias("order_share"),
-        (pl.col("action") == "affiliate_click").mean().alias("click_share"),
-        pl.col("action").is_in(ENGAGEMENT).mean().alias("engagement_share"),
-        pl.len().alias("ring_events"),
-    )
-    if first_ts is None:
-        first_ts = ev["ts"].min()  # type: ignore[assignment]
-    feats = (
-        ring_ids.join(size, on="ring_id", how="left")
-        .join(dens.drop("size"), on="ring_id", how="left")
-        .join(sync, on="ring_id", how="left")
-        .join(camo, on="ring_id", how="left")
-        .join(sharing, on="ring_id", how="left")
-        .join(recip, on="ring_id", how="left")
-        .join(mix, on="ring_id", how="left")
-    )
-    if entities is not None and entities.height:
-        ent = entities.select(
-            node_key("entity_type", "entity_id"), "created_at", "prior_violations", "market"
-        )
-        em = mem.select("key", "ring_id").join(ent, on="key", how="left")
-        cutoff = first_ts - timedelta(days=new_account_days) if first_ts is not None else None
-        known = pl.col("created_at").is_not_null().sum()
-        agg = em.group_by("ring_id").agg(
-            # members without a created_at are not counted; none known -> null, not 0/0
-            pl.when(known > 0)
-            .then((pl.col("created_at") >= cutoff).sum() / known)
-            .otherwise(None)
-            .cast(pl.Float64)
-            .alias("new_account_share"),
-            pl.col("prior_violations").fill_null(0).sum().cast(pl.Int64).alias("prior_violations"),
-            pl.col("market").drop_nulls().mode().sort().first().alias("market"),
-        )
-        feats = feats.join(agg, on="ring_id", how="left")
-    else:
-        feats = feats.with_columns(
-            pl.lit(None, dtype=pl.Float64).alias("new_account_share"),
-            pl.lit(0, dtype=pl.Int64).alias("prior_violations"),
-            pl.lit(None, dtype=pl.String).alias("market"),
-        )
-    # fall back to the events' market column
-    ev_market = (
-        mev.filter(pl.col("market").is_not_null())
-        .group_by("ring_id")
-        .agg(pl.col("market").mode().sort().first().alias("_ev_market"))
-    )
-    feats = (
-        feats.join(ev_market, on="ring_id", how="left")
-        .with_columns(pl.coalesce("market", "_ev_market").alias("market"))
-        .drop("_ev_market")
-    )
-    float_cols = [
-        "density",
-        "density_ratio",
-        "synchrony",
-        "camouflage_share",
-        "shared_device_share",
-        "shared_payment_share",
-        "reciprocity",
-        "order_share",
-        "click_share",
-        "engagement_share",
-    ]
-    feats = feats.with_columns(
-        [pl.col(c).cast(pl.Float64).fill_null(0.0) for c in float_cols]
-        + [pl.col("n_targets", "ring_events", "inner_engagements").fill_null(0).cast(pl.Int64)]
-    )
-    return _classify(feats).sort("ring_id")
-
-
-def _classify(f: pl.DataFrame) -> pl.DataFrame:
-    """The pattern a ring resembles most, from its features and member types."""
-    creators = pl.col("member_types").str.extract(r"creator:(\d+)").cast(pl.Int64).fill_null(0)
-    buyers = pl.col("member_types").str.extract(r"buyer:(\d+)").cast(pl.Int64).fill_null(0)
-    creator_share = creators / pl.col("size")
-    buyer_share = buyers / pl.col("size")
-    shared = pl.max_horizontal("shared_device_share", "shared_payment_share")
-    pattern = (
-        pl.when((creator_share >= 0.6) & (pl.col("shared_payment_share") >= 0.5))
-        .then(pl.lit("sock_puppet_farm"))
-        .when(
-            (creator_share >= 0.6)
-            & (pl.col("reciprocity") >= 0.4)
-            & (pl.col("inner_engagements") >= pl.col("size"))
-        )
-        .then(pl.lit("mutual_boost"))
-        .when((creator_share >= 0.6) & (shared >= 0.5))
-        .then(pl.lit("sock_puppet_farm"))
-        .when((buyer_share >= 0.5) & (pl.col("click_share") >= 0.2))
-        .then(pl.lit("affiliate_fraud"))
-        .when((buyer_share >= 0.5) & (pl.col("order_share") >= 0.3))
-        .then(pl.lit("brushing"))
-        .when(creator_share >= 0.6)
-        .then(pl.lit("mutual_boost"))
-        .otherwise(pl.lit("other"))
-    )
-    return f.with_columns(pattern.alias("pattern"))
-
-
 @dataclass
 class Rings:
     """Rings found in a run.
@@ -529,28 +216,38 @@ def build_rings(
     graph: EventGraph,
     candidates: pl.DataFrame,
     *,
+    roles: Roles | None = None,
+    catalogue: Catalogue | None = None,
     entities: pl.DataFrame | None = None,
     min_overlap: float = 0.5,
     min_size: int = 3,
     burst_window: timedelta = timedelta(hours=3),
     background: float | None = None,
     first_ts: datetime | None = None,
+    extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> Rings:
-    """Merge candidates (see :func:`merge_candidates`) and compute ring features
-    (``background``, ``first_ts``: see :func:`ring_features`).
+    """Merge candidates (see :func:`merge_candidates`), compute ring features
+    (:func:`ringlens.rings.features.ring_features`; ``roles``, ``background``,
+    ``first_ts`` go to it) and name each ring's pattern from a catalogue
+    (:mod:`ringlens.rings.patterns`; default: the shipped one).
+
+    ``extra_features`` (membership → ``ring_id`` + feature columns) adds features the
+    run computes elsewhere (significance against a null model, coreness) before the
+    patterns are named.
 
     Examples
     --------
     >>> import polars as pl
     >>> from datetime import datetime, timedelta, timezone
     >>> from ringlens.graph import build_graph
+    >>> from ringlens.graph.roles import Roles
     >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
     >>> ev = pl.DataFrame({"actor_id": ["1", "2", "3", "1", "2", "3"], "actor_type": "buyer",
     ...     "target_id": ["p", "p", "p", "q", "q", "q"], "target_type": "product",
     ...     "action": "order", "ts": [t + timedelta(minutes=i) for i in range(6)]})
     >>> cand = pl.DataFrame({"detector": "x", "candidate": "0",
     ...     "key": ["buyer:1", "buyer:2", "buyer:3"], "strength": 1.0})
-    >>> r = build_rings(build_graph(ev), cand)
+    >>> r = build_rings(build_graph(ev), cand, roles=Roles(action_role={"order": "purchase"}))
     >>> r.rings.select("size", "n_targets", "density", "synchrony", "pattern").row(0)
     (3, 2, 1.0, 1.0, 'brushing')
     """
@@ -560,16 +257,20 @@ def build_rings(
     feats = ring_features(
         graph,
         membership,
+        roles=roles,
         entities=entities,
         burst_window=burst_window,
         background=background,
         first_ts=first_ts,
     )
+    if extra_features is not None:
+        feats = feats.join(extra_features(membership), on="ring_id", how="left")
     members = membership.group_by("ring_id").agg(
         pl.col("key").sort().alias("members"),
         pl.col("detectors").explode().unique().sort().alias("detectors"),
     )
-    rings = members.join(feats, on="ring_id").select(
+    rings = classify(members.join(feats, on="ring_id"), catalogue or load_catalogue())
+    rings = rings.select(
         "ring_id",
         "pattern",
         "size",

@@ -36,9 +36,7 @@ from ringlens.graph import EventGraph
 
 log = logging.getLogger(__name__)
 
-__all__ = ["split_candidates", "expand_candidates", "dense_cores", "ATTRIBUTE_TYPES"]
-
-ATTRIBUTE_TYPES = ("device", "payment")
+__all__ = ["split_candidates", "expand_candidates", "dense_cores"]
 
 
 def _member_nodes(graph: EventGraph, candidates: pl.DataFrame) -> pl.DataFrame:
@@ -179,6 +177,7 @@ def expand_candidates(
     window: timedelta = timedelta(hours=3),
     min_coverage: float = 0.5,
     max_target_degree: int = 1000,
+    attribute_types: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """Add to each candidate the outside actors that hit its targets in its time windows.
 
@@ -194,6 +193,10 @@ def expand_candidates(
         Share of the candidate's targets an outside actor must hit to join.
     max_target_degree
         Targets hit by more actors are not used (0 = no limit).
+    attribute_types
+        Node types of shared attributes (devices, payout accounts, coupons:
+        :attr:`ringlens.graph.roles.Roles.shareable_types`): a hit on one counts at any
+        time.
 
     Returns
     -------
@@ -228,7 +231,7 @@ def expand_candidates(
     # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
     w_us = max(1, int(w / timedelta(microseconds=1)))
     core_buckets = (
-        core_hits.filter(~pl.col("dst_type").is_in(ATTRIBUTE_TYPES))
+        core_hits.filter(~pl.col("dst_type").is_in(list(attribute_types)))
         .select("cand", "dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
         .unique()
         .with_columns(
@@ -240,12 +243,14 @@ def expand_candidates(
         .unique()
     )
     timed = (
-        outside.filter(~pl.col("dst_type").is_in(ATTRIBUTE_TYPES))
+        outside.filter(~pl.col("dst_type").is_in(list(attribute_types)))
         .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
         .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
         .select("cand", "src", "dst")
     )
-    untimed = outside.filter(pl.col("dst_type").is_in(ATTRIBUTE_TYPES)).select("cand", "src", "dst")
+    untimed = outside.filter(pl.col("dst_type").is_in(list(attribute_types))).select(
+        "cand", "src", "dst"
+    )
     hits = (
         pl.concat([timed, untimed])
         .unique()

@@ -1,0 +1,64 @@
+"""What a graph's action and node-type names mean: :class:`Roles`.
+
+The graph itself keeps a platform's own names. Stages below the run (rings, views,
+evaluation) that need to know which actions are ownership or engagement, which node types
+are accounts or devices, take a :class:`Roles` built by the run from its vocabulary (and,
+for names the vocabulary lacks, from the data's shape: see
+:func:`ringlens.pipeline.vocabulary.graph_roles`). ``Roles()`` knows nothing: every stage
+then falls back to role-free behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["SHAREABLE_ROLES", "Roles"]
+
+#: Target roles that a few accounts sharing is suspicious (not a popularity signal).
+SHAREABLE_ROLES: tuple[str, ...] = ("device", "payout_account", "coupon")
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Action name → action role and node type → entity role for one graph's names.
+
+    Examples
+    --------
+    >>> r = Roles(action_role={"checkout": "purchase", "go_live": "own"},
+    ...     type_role={"viewer": "account", "handset": "device"})
+    >>> r.actions("own"), r.types("device", "coupon"), r.shareable_types
+    (('go_live',), ('handset',), ('handset',))
+    """
+
+    action_role: Mapping[str, str] = field(default_factory=_empty)
+    type_role: Mapping[str, str] = field(default_factory=_empty)
+
+    def actions(self, *roles: str) -> tuple[str, ...]:
+        """The graph's action names with one of these roles, sorted."""
+        return tuple(sorted(a for a, r in self.action_role.items() if r in roles))
+
+    def types(self, *roles: str) -> tuple[str, ...]:
+        """The graph's node types with one of these roles, sorted."""
+        return tuple(sorted(t for t, r in self.type_role.items() if r in roles))
+
+    @property
+    def shareable_types(self) -> tuple[str, ...]:
+        """Node types a few accounts sharing is suspicious (devices, payout accounts,
+        coupons): not ring *targets*, but shared attributes."""
+        return self.types(*SHAREABLE_ROLES)
+
+    @property
+    def owner_actions(self) -> tuple[str, ...]:
+        """Actions by which an account owns its target (posts content, lists an item)."""
+        return self.actions("own")
+
+    @property
+    def engagement_actions(self) -> tuple[str, ...]:
+        """Actions by which an account engages another's content or the account itself."""
+        return self.actions("engagement", "follow", "gift")

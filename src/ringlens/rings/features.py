@@ -1,0 +1,369 @@
+"""The features of a ring, all vectorised in Polars over the event graph.
+
+Every feature is computed for all rings at once from the members' events; what the
+platform's names mean comes from a :class:`~ringlens.graph.roles.Roles` (which actions are
+ownership or engagement, which node types are shared attributes such as devices), so the
+same code describes rings on any platform.
+
+``size``, ``member_types``
+    member count and ``type:count`` summary.
+``n_targets``
+    the ring's targets: nodes acted on by at least two members and by at least 30 % of
+    them (shared attributes — devices, payout accounts, coupons — excluded).
+``density``, ``density_ratio``
+    share of member × ring-target pairs that have an edge, and that share divided by the
+    background density of the graph.
+``synchrony``
+    share of members' events on ring targets that fall in a window (``burst_window``) in
+    which at least three members act on ring targets.
+``camouflage_share``
+    share of members' events that go to neither ring targets nor other members.
+``shared_device_share``, ``shared_payout_account_share``, ``shared_coupon_share``
+    share of members that use a device / payout account / coupon that another member uses.
+``reciprocity``, ``inner_engagements``, ``inner_engagement_rate``
+    among member pairs where one engaged the other (its owned content, or itself), the
+    share where it went both ways; how many such engagements; per member.
+``share_<role>``
+    share of the ring's events on its targets by action role (engagement, purchase,
+    review, click, follow, gift, claim, view; ``share_unmapped`` for actions without one).
+``owner_concentration``
+    share of the ring's events on its targets that go to targets of one owner (the seller
+    of all the brushed products, the creator of all the boosted content).
+``new_account_share``, ``prior_violations``, ``market``
+    from the entities table (members created less than ``new_account_days`` before the
+    first event; null when no member's creation time is known).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from ringlens.graph import EventGraph, node_key
+from ringlens.graph.roles import SHAREABLE_ROLES, Roles
+
+__all__ = ["INTERACTION_ROLES", "ring_features"]
+
+#: Action roles whose share of a ring's events is a feature (``share_<role>``).
+INTERACTION_ROLES: tuple[str, ...] = (
+    "engagement",
+    "purchase",
+    "review",
+    "click",
+    "follow",
+    "gift",
+    "claim",
+    "view",
+)
+
+
+def background_density(n_pairs: int, n_actors: int, n_targets: int) -> float:
+    """Share of all actor × target cells that hold an edge (the density a ring is compared to).
+
+    Examples
+    --------
+    >>> background_density(6, 3, 4)
+    0.5
+    """
+    return n_pairs / max(1.0, float(n_actors) * float(n_targets))
+
+
+def _sizes(mem: pl.DataFrame) -> pl.DataFrame:
+    size = mem.group_by("ring_id").agg(
+        pl.len().alias("size"), pl.col("node_type").value_counts(sort=True).alias("_vc")
+    )
+    label = pl.concat_str(
+        pl.element().struct.field("node_type"),
+        pl.lit(":"),
+        pl.element().struct.field("count").cast(pl.String),
+    )
+    return size.with_columns(
+        pl.col("_vc").list.eval(label).list.sort().list.join(",").alias("member_types")
+    ).drop("_vc")
+
+
+def _ring_targets(mev: pl.DataFrame, size: pl.DataFrame) -> pl.DataFrame:
+    """``ring_id, dst, n_members``: nodes hit by >= 2 members and >= 30 % of them."""
+    return (
+        mev.filter(~pl.col("_attr"))
+        .group_by("ring_id", "dst")
+        .agg(pl.col("src").n_unique().alias("n_members"))
+        .join(size.select("ring_id", "size"), on="ring_id")
+        .filter((pl.col("n_members") >= 2) & (pl.col("n_members") >= 0.3 * pl.col("size")))
+        .select("ring_id", "dst", "n_members")
+    )
+
+
+def _density(size: pl.DataFrame, tgt: pl.DataFrame, background: float) -> pl.DataFrame:
+    n_t = tgt.group_by("ring_id").agg(
+        pl.len().alias("n_targets"), pl.col("n_members").sum().alias("_pairs")
+    )
+    dens = (
+        pl.when(pl.col("n_targets") > 0)
+        .then(pl.col("_pairs") / (pl.col("size") * pl.col("n_targets")))
+        .otherwise(0.0)
+    )
+    return (
+        size.select("ring_id", "size")
+        .join(n_t, on="ring_id", how="left")
+        .with_columns(pl.col("n_targets", "_pairs").fill_null(0))
+        .with_columns(dens.alias("density"))
+        .with_columns(
+            # no background (no edges at all): no ratio to speak of, never x/0
+            (pl.col("density") / background if background > 0 else pl.lit(0.0)).alias(
+                "density_ratio"
+            )
+        )
+        .drop("_pairs", "size")
+    )
+
+
+def _synchrony(on_t: pl.DataFrame, w_us: int) -> pl.DataFrame:
+    on_t = on_t.with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
+    busy = on_t.group_by("ring_id", "bucket").agg(pl.col("src").n_unique().alias("active"))
+    return (
+        on_t.join(busy, on=["ring_id", "bucket"])
+        .group_by("ring_id")
+        .agg(((pl.col("active") >= 3).sum() / pl.len()).alias("synchrony"))
+    )
+
+
+def _camouflage(mev: pl.DataFrame, tgt: pl.DataFrame, mem: pl.DataFrame) -> pl.DataFrame:
+    """Share of members' events (on non-attributes) to neither ring targets nor members."""
+    mem_nodes = mem.select(pl.col("src").alias("dst"), "ring_id", pl.lit(True).alias("_m"))
+    return (
+        mev.filter(~pl.col("_attr"))
+        .join(
+            tgt.select("ring_id", "dst", pl.lit(True).alias("_t")),
+            on=["ring_id", "dst"],
+            how="left",
+        )
+        .join(mem_nodes, on=["ring_id", "dst"], how="left")
+        .group_by("ring_id")
+        .agg((pl.col("_t").is_null() & pl.col("_m").is_null()).mean().alias("camouflage_share"))
+    )
+
+
+def _sharing(mev: pl.DataFrame, size: pl.DataFrame) -> pl.DataFrame:
+    """``shared_<role>_share``: members using an attribute another member uses."""
+    attr = mev.filter(pl.col("_attr")).select("ring_id", "src", "dst", "_role").unique()
+    users = attr.group_by("ring_id", "dst").agg(pl.col("src").n_unique().alias("users"))
+    shared = (
+        attr.join(users.filter(pl.col("users") >= 2), on=["ring_id", "dst"])
+        .group_by("ring_id", "_role")
+        .agg(pl.col("src").n_unique().alias("n"))
+        .join(size.select("ring_id", "size"), on="ring_id")
+    )
+    cols = [
+        (pl.col("n").filter(pl.col("_role") == r).sum() / pl.col("size").first())
+        .cast(pl.Float64)
+        .alias(f"shared_{r}_share")
+        for r in SHAREABLE_ROLES
+    ]
+    return shared.group_by("ring_id").agg(cols)
+
+
+def _reciprocity(
+    ev: pl.DataFrame, mev: pl.DataFrame, mem: pl.DataFrame, roles: Roles
+) -> pl.DataFrame:
+    """Member i engaged member j (j's owned content or item, or j itself): both ways?"""
+    owner = (
+        ev.filter(pl.col("action").cast(pl.String).is_in(list(roles.owner_actions)))
+        .select(pl.col("dst").alias("content"), pl.col("src").alias("owner"))
+        .unique(subset="content", keep="first")
+    )
+    eng = mev.filter(pl.col("action").cast(pl.String).is_in(list(roles.engagement_actions)))
+    eng = eng.select("ring_id", "src", "dst")
+    via_content = eng.join(owner, left_on="dst", right_on="content").select(
+        "ring_id", "src", pl.col("owner").alias("to")
+    )
+    direct = eng.select("ring_id", "src", pl.col("dst").alias("to"))
+    inner = (
+        pl.concat([via_content, direct])
+        .join(mem.select(pl.col("src").alias("to"), "ring_id"), on=["ring_id", "to"])
+        .filter(pl.col("src") != pl.col("to"))
+        .unique()
+    )
+    back = inner.rename({"src": "to", "to": "src"}).with_columns(pl.lit(True).alias("_back"))
+    return (
+        inner.join(back, on=["ring_id", "src", "to"], how="left")
+        .group_by("ring_id")
+        .agg(
+            pl.col("_back").is_not_null().mean().alias("reciprocity"),
+            pl.len().alias("inner_engagements"),
+        )
+    )
+
+
+def _action_mix(on_t: pl.DataFrame, ev: pl.DataFrame, roles: Roles) -> pl.DataFrame:
+    """``share_<role>`` of the ring's events on its targets, and ``owner_concentration``."""
+    role = (
+        pl.col("action")
+        .cast(pl.String)
+        .replace_strict(dict(roles.action_role), default=None, return_dtype=pl.String)
+    )
+    on_t = on_t.with_columns(role.alias("_arole"))
+    shares = [(pl.col("_arole") == r).mean().alias(f"share_{r}") for r in INTERACTION_ROLES]
+    shares.append(pl.col("_arole").is_null().mean().alias("share_unmapped"))
+    mix = on_t.group_by("ring_id").agg(*shares, pl.len().alias("ring_events"))
+    owners = (
+        ev.filter(pl.col("action").cast(pl.String).is_in(list(roles.owner_actions)))
+        .select(pl.col("dst"), pl.col("src").alias("_owner"))
+        .unique(subset="dst", keep="first")
+    )
+    conc = (
+        on_t.join(owners, on="dst", how="left")
+        .group_by("ring_id", "_owner")
+        .agg(pl.len().alias("n"))
+        .with_columns(pl.col("n").sum().over("ring_id").alias("_all"))
+        .filter(pl.col("_owner").is_not_null())
+        .group_by("ring_id")
+        .agg((pl.col("n").max() / pl.col("_all").first()).alias("owner_concentration"))
+    )
+    return mix.join(conc, on="ring_id", how="left")
+
+
+def _accounts(
+    mem: pl.DataFrame,
+    entities: pl.DataFrame | None,
+    first_ts: Any,
+    new_account_days: int,
+) -> pl.DataFrame:
+    """``new_account_share`` (null when no member's creation time is known),
+    ``prior_violations`` and the members' ``market``."""
+    if entities is None or entities.height == 0:
+        return (
+            mem.select("ring_id")
+            .unique()
+            .with_columns(
+                pl.lit(None, dtype=pl.Float64).alias("new_account_share"),
+                pl.lit(0, dtype=pl.Int64).alias("prior_violations"),
+                pl.lit(None, dtype=pl.String).alias("market"),
+            )
+        )
+    ent = entities.select(
+        node_key("entity_type", "entity_id"), "created_at", "prior_violations", "market"
+    )
+    em = mem.select("key", "ring_id").join(ent, on="key", how="left")
+    cutoff = first_ts - timedelta(days=new_account_days) if first_ts is not None else None
+    known = pl.col("created_at").is_not_null().sum()
+    return em.group_by("ring_id").agg(
+        # members without a created_at are not counted; none known -> null, not 0/0
+        pl.when(known > 0)
+        .then((pl.col("created_at") >= cutoff).sum() / known)
+        .otherwise(None)
+        .cast(pl.Float64)
+        .alias("new_account_share"),
+        pl.col("prior_violations").fill_null(0).sum().cast(pl.Int64).alias("prior_violations"),
+        pl.col("market").drop_nulls().mode().sort().first().alias("market"),
+    )
+
+
+def _members_events(
+    graph: EventGraph, membership: pl.DataFrame, roles: Roles
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The members (``key, ring_id, src, node_type``) and their events, each tagged with
+    whether its target is a shared attribute (``_attr``) and that attribute's role."""
+    nodes = graph.nodes.select("node", "key", "node_type")
+    mem = membership.select("key", "ring_id").join(nodes, on="key").rename({"node": "src"})
+    type_role = pl.col("node_type").replace_strict(
+        dict(roles.type_role), default=None, return_dtype=pl.String
+    )
+    attrs = nodes.select(
+        pl.col("node").alias("dst"),
+        type_role.alias("_role"),
+    ).with_columns(pl.col("_role").is_in(list(SHAREABLE_ROLES)).fill_null(False).alias("_attr"))
+    mev = graph.events.join(mem.select("src", "ring_id"), on="src").join(attrs, on="dst")
+    return mem, mev
+
+
+def ring_features(
+    graph: EventGraph,
+    membership: pl.DataFrame,
+    *,
+    roles: Roles | None = None,
+    entities: pl.DataFrame | None = None,
+    burst_window: timedelta = timedelta(hours=3),
+    new_account_days: int = 60,
+    background: float | None = None,
+    first_ts: datetime | None = None,
+) -> pl.DataFrame:
+    """The features of every ring (see the module docstring), one row per ``ring_id``.
+
+    Parameters
+    ----------
+    graph
+        The event graph.
+    membership
+        ``key``, ``ring_id``.
+    roles
+        What the graph's names mean (default: nothing known; role features are 0).
+    entities
+        Optional entities table (account age, prior violations, market).
+    burst_window
+        The window of ``synchrony``.
+    background, first_ts
+        Whole-run quantities when ``graph`` is part of a larger run (the Spark engine's
+        partitions): the background density and the first event time of the whole run
+        replace the part's own.
+    """
+    roles = roles or Roles()
+    mem, mev = _members_events(graph, membership, roles)
+    ring_ids = mem.select("ring_id").unique().sort("ring_id")
+    if ring_ids.height == 0:
+        return pl.DataFrame(schema={"ring_id": pl.String})
+    if background is None:
+        e = graph.edges
+        background = background_density(e.height, e["src"].n_unique(), e["dst"].n_unique())
+    if first_ts is None:
+        first_ts = graph.events["ts"].min()  # type: ignore[assignment]
+    size = _sizes(mem)
+    tgt = _ring_targets(mev, size)
+    on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"])
+    w_us = max(1, int(burst_window / timedelta(microseconds=1)))
+    parts = [
+        size,
+        _density(size, tgt, background),
+        _synchrony(on_t, w_us),
+        _camouflage(mev, tgt, mem),
+        _sharing(mev, size),
+        _reciprocity(graph.events, mev, mem, roles),
+        _action_mix(on_t, graph.events, roles),
+        _accounts(mem, entities, first_ts, new_account_days),
+    ]
+    feats = ring_ids
+    for p in parts:
+        feats = feats.join(p, on="ring_id", how="left")
+    ev_market = (
+        mev.filter(pl.col("market").is_not_null())
+        .group_by("ring_id")
+        .agg(pl.col("market").mode().sort().first().alias("_ev_market"))
+    )
+    feats = (
+        feats.join(ev_market, on="ring_id", how="left")
+        .with_columns(pl.coalesce("market", "_ev_market").alias("market"))
+        .drop("_ev_market")
+    )
+    return _finish(feats)
+
+
+def _finish(feats: pl.DataFrame) -> pl.DataFrame:
+    """Fill the gaps (0 where a ring has no such events) and add the per-member rates."""
+    counts = ["n_targets", "ring_events", "inner_engagements"]
+    floats = [
+        c for c, t in feats.schema.items() if t.is_float() and c not in ("new_account_share",)
+    ]
+    return (
+        feats.with_columns(
+            [pl.col(c).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for c in floats]
+            + [pl.col(counts).fill_null(0).cast(pl.Int64)]
+        )
+        .with_columns(
+            (pl.col("inner_engagements") / pl.col("size"))
+            .cast(pl.Float64)
+            .alias("inner_engagement_rate")
+        )
+        .sort("ring_id")
+    )
