@@ -126,9 +126,11 @@ def _setting(
     duration: bool = False,
     roles: tuple[str, ...] | None = None,
     item: str | None = None,
+    input_option: bool = False,
 ) -> Any:
     """A settings field: its default and the checks a value must pass (``item``: what one
-    element of a list is called in messages)."""
+    element of a list is called in messages; ``input_option``: the rule of
+    :func:`ringlens.io.options.check_input_setting`)."""
     meta = {
         "lo": lo,
         "hi": hi,
@@ -136,6 +138,7 @@ def _setting(
         "duration": duration,
         "roles": roles,
         "item": item,
+        "input_option": input_option,
     }
     if isinstance(default, Mapping):
         frozen = MappingProxyType(dict(default))
@@ -168,6 +171,16 @@ class InputSettings(_Section):
     NAME: ClassVar[str] = "input"
     #: contract column -> source column, e.g. ``actor_id = "user_id"``
     columns: Mapping[str, str] = _setting({})
+    #: CSV field separator, one ASCII character (``;`` ``|`` ``\t``); ``.tsv`` files use a tab
+    separator: str = _setting(",", input_option=True)
+    #: amounts written with a decimal comma (``12,5``), as European spreadsheets export them
+    decimal_comma: bool = _setting(False, input_option=True)
+    #: strftime-style format of text timestamps, e.g. ``%d/%m/%Y %H:%M`` (``""``: ISO-8601);
+    #: values that do not match it are still tried as ISO-8601
+    timestamp_format: str = _setting("", input_option=True)
+    #: IANA zone of timestamps without a UTC offset, e.g. ``Europe/Berlin``; ``""``: they are
+    #: read as UTC (and the ingest report says so)
+    timezone: str = _setting("", input_option=True)
 
 
 @dataclass(frozen=True)
@@ -402,6 +415,12 @@ def _check_range(f: Any, value: Any, where: str) -> None:
         parse_duration(value, key=where)
     if meta.get("roles"):
         role_table(value, meta["roles"], where)
+    if meta.get("input_option"):
+        from ringlens.io.options import check_input_setting
+
+        why = check_input_setting(f.name, value)
+        if why is not None:
+            raise ConfigError(f"{where}: {why}")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Ingest: read events, entities and labels into validated Polars frames.
 
-See :mod:`ringlens.io.events` for the data contract.
+See :mod:`ringlens.io.events` for the data contract and :mod:`ringlens.io.options` for
+the reading options (``input.*`` settings), the ingest report and the supported time range.
 """
 
 from __future__ import annotations
@@ -9,20 +10,28 @@ from ringlens.io.events import (
     ENTITY_COLUMNS,
     EVENT_COLUMNS,
     LABEL_COLUMNS,
+    TABLES,
     load_entities,
     load_events,
     load_labels,
     resolve_inputs,
     scan_events,
+    tables_beside,
 )
+from ringlens.io.options import TIME_RANGE, IngestReport, InputOptions
 
 __all__ = [
     "EVENT_COLUMNS",
     "ENTITY_COLUMNS",
     "LABEL_COLUMNS",
+    "TABLES",
+    "TIME_RANGE",
+    "InputOptions",
+    "IngestReport",
     "load_events",
     "scan_events",
     "load_entities",
     "load_labels",
     "resolve_inputs",
+    "tables_beside",
 ]

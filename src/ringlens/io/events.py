@@ -21,22 +21,33 @@ the column, the first offending row (1-based, counting data rows, not the CSV
 header) and what was expected.
 
 Integer ids are accepted and read as strings (``42`` and ``"42"`` are the same
-id); floats, booleans, lists and structs as ids are type errors. Naive
-timestamps are taken as UTC; timestamps with an offset are converted to UTC.
-Duplicate events, self-interactions and unicode ids are legal.
+id); a column of floats, booleans, lists or structs as ids is a type error. NDJSON
+is read with the contract's types for every row (the first 10,000 rows only decide
+whether a column exists and is of a usable type): ids, text and timestamps as text,
+JSON numbers as their digits. Naive timestamps are read in ``input.timezone`` (UTC
+when it is not set, which an :class:`~ringlens.io.options.IngestReport` records);
+timestamps with an offset are converted to UTC; every timestamp must lie in
+:data:`~ringlens.io.options.TIME_RANGE`. Text that can reach a sink (ids, types,
+``market``, ``display_name``, labels) may not contain NUL. Duplicate events,
+self-interactions and unicode ids are legal.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
+from ringlens.io.options import TIME_RANGE, IngestReport, InputOptions
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +60,7 @@ __all__ = [
     "load_entities",
     "load_labels",
     "resolve_inputs",
+    "tables_beside",
 ]
 
 TS_DTYPE = pl.Datetime("us", "UTC")
@@ -102,6 +114,30 @@ _SUFFIXES = {
 _PARQUET_MAGIC = b"PAR1"
 
 
+#: Table names a folder's files can start with: a folder given for one table never reads
+#: another table's files (``ringlens synth`` writes events, entities, labels and truth
+#: side by side).
+TABLES = ("events", "entities", "labels", "truth")
+
+
+def _data_files(folder: Path) -> list[Path]:
+    return sorted(
+        f
+        for f in folder.iterdir()
+        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in _SUFFIXES
+    )
+
+
+def _files_of_table(found: list[Path], table: str) -> list[Path]:
+    """The files of ``table`` among a folder's data files: those named after it, else
+    those not named after another table."""
+    named = [f for f in found if f.name.lower().startswith(table)]
+    if named:
+        return named
+    others = tuple(t for t in TABLES if t != table)
+    return [f for f in found if not f.name.lower().startswith(others)]
+
+
 def resolve_inputs(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, table: str | None = None
 ) -> list[Path]:
@@ -109,9 +145,16 @@ def resolve_inputs(
 
     A folder yields every ``*.parquet``, ``*.csv``, ``*.ndjson``/``*.jsonl`` file in it
     (not recursive, hidden files skipped), sorted by name so runs are deterministic. With
-    ``table`` (e.g. ``"events"``), a folder that holds files whose name starts with it
-    (``events.parquet``, ``events-2024-01.csv``) yields only those: a folder written by
-    ``ringlens synth`` holds events, entities, truth and labels side by side.
+    ``table`` (e.g. ``"events"``), a folder yields the files whose name starts with it
+    (``events.parquet``, ``events-2024-01.csv``), or, when there are none, the files not
+    named after another table of :data:`TABLES` (``entities*``, ``labels*``, ``truth*``);
+    a folder with neither has no ``table`` file, which is an error.
+
+    Raises
+    ------
+    InputError
+        No input, a path that does not exist, a glob matching nothing, a folder without
+        data files or without a ``table`` file.
 
     Examples
     --------
@@ -120,6 +163,13 @@ def resolve_inputs(
     >>> _ = (d / "b.csv").write_text("x"); _ = (d / "a.parquet").write_bytes(b"x")
     >>> [p.name for p in resolve_inputs(d)]
     ['a.parquet', 'b.csv']
+    >>> _ = (d / "entities.csv").write_text("x")
+    >>> [p.name for p in resolve_inputs(d, table="events")]
+    ['a.parquet', 'b.csv']
+    >>> e = pathlib.Path(tempfile.mkdtemp()); _ = (e / "entities.parquet").write_bytes(b"x")
+    >>> resolve_inputs(e, table="events")
+    Traceback (most recent call last):
+    ringlens.exceptions.InputError: ...: no events file (expected events.parquet/.csv/.ndjson/.jsonl, or data files not named entities*, labels* or truth*; found entities.parquet)
     """
     if isinstance(paths, str | os.PathLike):
         items: list[str | os.PathLike[str]] = [paths]
@@ -131,18 +181,24 @@ def resolve_inputs(
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(
-                f
-                for f in p.iterdir()
-                if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in _SUFFIXES
-            )
+            found = _data_files(p)
             if not found:
                 raise InputError(
                     f"{p}: folder has no data files (expected *.parquet, *.csv, *.ndjson or *.jsonl)"
                 )
             if table is not None:
-                named = [f for f in found if f.name.startswith(table)]
-                found = named or found
+                mine = _files_of_table(found, table)
+                if not mine:
+                    others = [f"{t}*" for t in TABLES if t != table]
+                    names = ", ".join(f.name for f in found[:5]) + (
+                        f" and {len(found) - 5} more" if len(found) > 5 else ""
+                    )
+                    raise InputError(
+                        f"{p}: no {table} file (expected {table}.parquet/.csv/.ndjson/.jsonl, "
+                        f"or data files not named {', '.join(others[:-1])} or {others[-1]}; "
+                        f"found {names})"
+                    )
+                found = mine
             out.extend(found)
         elif p.is_file():
             out.append(p)
@@ -154,6 +210,36 @@ def resolve_inputs(
         else:
             raise InputError(f"{p}: no such file or folder")
     return out
+
+
+def tables_beside(
+    events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], table: str
+) -> list[Path] | None:
+    """The ``table`` files (e.g. ``"entities"``, ``"labels"``) beside the events: those
+    named after ``table`` in the folder ``events`` names, or None when ``events`` is not
+    one folder or the folder holds none. What a run reads when no ``table`` is given.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for n in ("events.csv", "entities-a.csv", "entities-b.parquet", "labels.txt"):
+    ...     _ = (d / n).write_text("x")
+    >>> [p.name for p in tables_beside(d, "entities")]
+    ['entities-a.csv', 'entities-b.parquet']
+    >>> tables_beside(d, "labels") is None, tables_beside(d / "events.csv", "entities") is None
+    (True, True)
+    """
+    if not isinstance(events, str | os.PathLike):
+        items = list(events)
+        if len(items) != 1:
+            return None
+        events = items[0]
+    folder = Path(events)
+    if not folder.is_dir():
+        return None
+    named = [f for f in _data_files(folder) if f.name.lower().startswith(table)]
+    return named or None
 
 
 def _glob(pattern: str) -> list[str]:
@@ -171,8 +257,25 @@ def _format_of(path: Path) -> str:
     return fmt
 
 
-def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
-    """Scan one file lazily; raise InputError for empty or unreadable files."""
+_BOM = b"\xef\xbb\xbf"
+_NDJSON_INFER_ROWS = 10_000
+
+
+def _ndjson_source(path: Path) -> Path | io.BytesIO:
+    """The NDJSON file, or its bytes after a UTF-8 byte-order mark (which Polars refuses)."""
+    with path.open("rb") as fh:
+        if fh.read(3) != _BOM:
+            return path
+    return io.BytesIO(path.read_bytes()[3:])
+
+
+def _scan_one(path: Path, options: InputOptions | None = None) -> tuple[pl.LazyFrame, str]:
+    """Scan one file lazily; raise InputError for empty or unreadable files.
+
+    An NDJSON file is scanned here only to learn its columns (from the first 10,000 rows);
+    :func:`_load_table` scans it again with the contract's types.
+    """
+    opts = options or _DEFAULT_OPTIONS
     fmt = _format_of(path)
     try:
         size = path.stat().st_size
@@ -199,7 +302,7 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
                     f"{path}: not UTF-8 text (NUL bytes or a UTF-16 byte-order mark in the "
                     "header: a binary or UTF-16 file?); expected a UTF-8 CSV"
                 )
-            sep = "\t" if path.suffix.lower() == ".tsv" else ","
+            sep = "\t" if path.suffix.lower() == ".tsv" else opts.separator
             lf = pl.scan_csv(
                 path,
                 separator=sep,
@@ -207,7 +310,7 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
                 encoding="utf8",  # strict: lossy decoding would merge distinct ids
             )
         else:
-            lf = pl.scan_ndjson(path, infer_schema_length=10_000)
+            lf = pl.scan_ndjson(_ndjson_source(path), infer_schema_length=_NDJSON_INFER_ROWS)
         schema = lf.collect_schema()
     except InputError:
         raise
@@ -221,16 +324,94 @@ def _scan_one(path: Path) -> tuple[pl.LazyFrame, str]:
         first_col = next(iter(schema))
         if first_col.startswith("\ufeff"):
             lf = lf.rename({first_col: first_col.lstrip("\ufeff")})
+        elif len(schema) == 1 and path.suffix.lower() != ".tsv":
+            # one column whose name holds another separator: say which one to set
+            for other in (";", "\t", "|", ","):
+                if other != opts.separator and other in first_col:
+                    raise InputError(
+                        f"{path}: the header {_short(first_col)} is one column when split at "
+                        f"{opts.separator!r}; the file looks {other!r}-separated: set "
+                        f"input.separator = {other!r}"
+                    )
     return lf, fmt
 
 
 def _read_error(path: Path, fmt: str, first: str) -> InputError:
+    if fmt == "ndjson" and "unicode" in first.lower():
+        hit = _find_surrogate(path)
+        if hit is not None:
+            row, key, value = hit
+            return SchemaError(
+                f"{path}: row {row}, column {key!r}: {_short(value)} contains an unpaired "
+                "UTF-16 surrogate (an escape \\ud800-\\udfff without its pair), which is not "
+                "valid Unicode; expected valid UTF-8 text"
+            )
     if "utf-8" in first.lower() or "utf8" in first.lower():
         return InputError(
             f"{path}: not valid UTF-8 text ({first}); expected a UTF-8 {fmt} file "
             "(re-encode it, e.g. iconv -f latin1 -t utf-8)"
         )
     return InputError(f"{path}: cannot be read as {fmt}: {first}")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _ndjson_rows(path: Path) -> Iterable[tuple[int, bytes]]:
+    """(row number, line) of an NDJSON file as Polars numbers them: blank lines skipped.
+    Only on an error path (after Polars found a problem): Python per line is fine there."""
+    with path.open("rb") as fh:
+        row = 0
+        for i, line in enumerate(fh):
+            if i == 0 and line.startswith(_BOM):
+                line = line[3:]
+            if line.strip():
+                row += 1
+                yield row, line
+
+
+def _surrogate_in(obj: object) -> tuple[str, str] | None:
+    """(key, value) of the first string value of a JSON object holding a lone surrogate."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, str) and _SURROGATE.search(v):
+                return str(k), v
+            if isinstance(v, dict | list):
+                inner = _surrogate_in(v if isinstance(v, dict) else dict(enumerate(v)))
+                if inner is not None:
+                    return str(k), inner[1]
+    return None
+
+
+def _find_surrogate(path: Path) -> tuple[int, str, str] | None:
+    """The first NDJSON row with a string holding an unpaired surrogate escape."""
+    try:
+        for row, line in _ndjson_rows(path):
+            if not _SURROGATE_ESCAPE.search(line):
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            hit = _surrogate_in(obj)
+            if hit is not None:
+                return row, hit[0], hit[1]
+    except OSError:
+        return None
+    return None
+
+
+def _ndjson_value(path: Path, row: int, key: str) -> object:
+    """The JSON value of ``key`` in NDJSON row ``row`` as Python's json module reads it."""
+    for r, line in _ndjson_rows(path):
+        if r == row:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                return None
+            return obj.get(key) if isinstance(obj, dict) else None
+    return None
 
 
 def _check_mapping(
@@ -253,7 +434,10 @@ def _check_mapping(
 def _dtype_ok(kind: str, dtype: pl.DataType, fmt: str) -> bool:
     if kind in ("id", "str"):
         return (
-            dtype == pl.String or dtype.is_integer() or dtype == pl.Categorical or dtype == pl.Null
+            dtype == pl.String
+            or dtype.is_integer()
+            or isinstance(dtype, pl.Categorical | pl.Enum)
+            or dtype == pl.Null
         )
     if kind == "ts":
         return (
@@ -277,40 +461,114 @@ _EXPECTED = {
     "int": "an integer",
 }
 
+_DEFAULT_OPTIONS = InputOptions()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# wider than any UTC offset: a value clipped this far outside TIME_RANGE stays outside it
+# after it is read in a time zone, so clipping never turns a bad value into a good one
+_CLIP_MARGIN = timedelta(days=2)
+_PER_US = {"ns": 1000, "us": 1, "ms": 1}
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
-def _parse_ts(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """Turn a string/date/datetime column into UTC microsecond datetimes (null where unparseable)."""
+
+def _clip_bounds(unit: str) -> tuple[int, int]:
+    """TIME_RANGE widened by the clip margin, in ``unit`` (``ns``/``us``/``ms``/``d``) since
+    the epoch, inside the 64-bit range."""
+    lo_t, hi_t = TIME_RANGE[0] - _CLIP_MARGIN - _EPOCH, TIME_RANGE[1] + _CLIP_MARGIN - _EPOCH
+    if unit == "d":
+        return lo_t.days, hi_t.days
+    us = timedelta(microseconds=1)
+    lo, hi = lo_t // us, hi_t // us
+    if unit == "ms":
+        lo, hi = lo // 1000, hi // 1000
+    elif unit == "ns":
+        lo, hi = lo * 1000, hi * 1000
+    return max(lo, _I64_MIN), min(hi, _I64_MAX)
+
+
+def _localise(naive: pl.Expr, zone: str) -> pl.Expr:
+    """Naive microsecond datetimes read as wall time in ``zone``, as UTC."""
+    if zone == "UTC":
+        return naive.dt.replace_time_zone("UTC")
+    return naive.dt.replace_time_zone(
+        zone, ambiguous="earliest", non_existent="null"
+    ).dt.convert_time_zone("UTC")
+
+
+def _has_offset(fmt: str) -> bool:
+    return bool(re.search(r"%[-_0^#]?(?:z|:z|#z)", fmt))
+
+
+def _ts_parts(
+    expr: pl.Expr, dtype: pl.DataType, options: InputOptions
+) -> tuple[pl.Expr, pl.Expr | bool]:
+    """A timestamp column as UTC microseconds (null where unparseable), and whether values
+    were naive (read in ``options.zone``): an expression for text, a constant otherwise.
+
+    Datetime and date columns are clipped to just outside :data:`TIME_RANGE` first, in their
+    own unit: Polars panics casting values beyond its range (``timestamp[s]`` of year -2e6,
+    ``timestamp[ms]`` past year 294,000), and a clipped value is still out of range.
+    """
+    zone = options.zone
     if isinstance(dtype, pl.Datetime):
+        unit = dtype.time_unit or "us"
+        lo, hi = _clip_bounds(unit)
+        safe = expr.cast(pl.Int64).clip(lo, hi).cast(pl.Datetime(unit)).cast(pl.Datetime("us"))
         if dtype.time_zone is None:
-            return expr.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return expr.dt.convert_time_zone("UTC").cast(TS_DTYPE)
+            return _localise(safe, zone), True
+        return safe.dt.replace_time_zone("UTC"), False  # the physical value is UTC
     if dtype == pl.Date:
-        return expr.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        lo, hi = _clip_bounds("d")
+        safe = expr.cast(pl.Int32).clip(lo, hi).cast(pl.Date).cast(pl.Datetime("us"))
+        return _localise(safe, zone), True
     if dtype == pl.Null:
-        return expr.cast(TS_DTYPE)
+        return expr.cast(TS_DTYPE), False
     s = expr.str.strip_chars()
-    naive = s.str.replace("T", " ", literal=True)
-    return pl.coalesce(
+    t = s.str.replace("T", " ", literal=True)
+    naive_us = pl.Datetime("us")
+    aware = [
         s.str.strptime(TS_DTYPE, "%Y-%m-%dT%H:%M:%S%.f%#z", strict=False),
         s.str.strptime(TS_DTYPE, "%Y-%m-%d %H:%M:%S%.f%#z", strict=False),
-        naive.str.strptime(
-            pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f", strict=False
-        ).dt.replace_time_zone("UTC"),
-        naive.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M", strict=False).dt.replace_time_zone(
-            "UTC"
-        ),
-        s.str.strptime(pl.Datetime("us"), "%Y-%m-%d", strict=False).dt.replace_time_zone("UTC"),
-    )
+    ]
+    naive = [
+        t.str.strptime(naive_us, "%Y-%m-%d %H:%M:%S%.f", strict=False),
+        t.str.strptime(naive_us, "%Y-%m-%d %H:%M", strict=False),
+        s.str.strptime(naive_us, "%Y-%m-%d", strict=False),
+    ]
+    fmt = options.format
+    if fmt is not None:  # the declared format first, ISO-8601 after it
+        if _has_offset(fmt):
+            aware.insert(0, s.str.strptime(TS_DTYPE, fmt, strict=False))
+        else:
+            naive.insert(0, s.str.strptime(naive_us, fmt, strict=False))
+    a, n = pl.coalesce(aware), pl.coalesce(naive)
+    return pl.coalesce(a, _localise(n, zone)), a.is_null() & n.is_not_null()
+
+
+def _parse_ts(expr: pl.Expr, dtype: pl.DataType, options: InputOptions | None = None) -> pl.Expr:
+    """Turn a string/date/datetime column into UTC microsecond datetimes (null where unparseable)."""
+    return _ts_parts(expr, dtype, options or _DEFAULT_OPTIONS)[0]
+
+
+def _out_of_range(value: pl.Expr) -> pl.Expr:
+    lo, hi = TIME_RANGE
+    return value.is_not_null() & ((value < pl.lit(lo)) | (value >= pl.lit(hi)))
+
+
+def _number_text(expr: pl.Expr, options: InputOptions) -> pl.Expr:
+    s = expr.str.strip_chars()
+    return s.str.replace(",", ".", literal=True) if options.decimal_comma else s
 
 
 def _normalise(
-    lf: pl.LazyFrame, schema: pl.Schema, spec: Sequence[_Col]
+    lf: pl.LazyFrame,
+    schema: pl.Schema,
+    spec: Sequence[_Col],
+    *,
+    options: InputOptions | None = None,
 ) -> tuple[pl.LazyFrame, list[pl.Expr]]:
-    """Cast columns to the contract's types; return the new frame and per-column bad-value masks.
-
-    The masks are evaluated on the *raw* and *cast* columns side by side, so an error can say
-    which raw value was wrong.
-    """
+    """Cast columns to the contract's types; return the new frame (and an empty list, kept
+    for callers that unpack two values)."""
+    opts = options or _DEFAULT_OPTIONS
     exprs: list[pl.Expr] = []
     for col in spec:
         if col.name not in schema:
@@ -328,10 +586,10 @@ def _normalise(
         if col.kind in ("id", "str"):
             exprs.append(c.cast(pl.String).alias(col.name))
         elif col.kind == "ts":
-            exprs.append(_parse_ts(c, dtype).alias(col.name))
+            exprs.append(_parse_ts(c, dtype, opts).alias(col.name))
         elif col.kind == "float":
             if dtype == pl.String:
-                exprs.append(c.str.strip_chars().cast(pl.Float64, strict=False).alias(col.name))
+                exprs.append(_number_text(c, opts).cast(pl.Float64, strict=False).alias(col.name))
             else:
                 exprs.append(c.cast(pl.Float64).alias(col.name))
         elif col.kind == "int":
@@ -343,10 +601,21 @@ def _normalise(
 
 
 def _first_bad_rows(
-    raw: pl.LazyFrame, schema: pl.Schema, spec: Sequence[_Col]
+    raw: pl.LazyFrame,
+    schema: pl.Schema,
+    spec: Sequence[_Col],
+    *,
+    options: InputOptions | None = None,
 ) -> dict[str, tuple[str, int, str | None]]:
-    """One pass over the raw data: for each check, the first offending row and its raw value."""
+    """One pass over the raw data: for each check, the first offending row and its raw value.
+
+    Keys are ``"_rows"`` (the row count) and ``"<column>:<kind>"`` for each check that
+    fired; ``"<column>:naive"`` (row 0) says a text timestamp column held naive values that
+    were read as UTC because no zone was declared (not an error).
+    """
+    opts = options or _DEFAULT_OPTIONS
     checks: list[tuple[str, str, pl.Expr]] = []
+    notes: list[tuple[str, pl.Expr]] = []
     for col in spec:
         if col.name not in schema:
             continue
@@ -358,18 +627,23 @@ def _first_bad_rows(
                 checks.append((col.name, "empty", c.is_null() | c.str.contains(r"^\s*$")))
             else:
                 checks.append((col.name, "empty", c.is_null()))
-        if col.kind == "id" and dtype == pl.String:
+        if col.kind in ("id", "str") and dtype == pl.String:
             # node keys are "type:id" (graph keys "type\0id"): a NUL anywhere or a ":" in a
-            # type would make two different nodes share a key or split a key wrongly
+            # type would make two different nodes share a key or split a key wrongly; and
+            # no text may carry a NUL to a sink (PostgreSQL refuses it, SQLite truncates)
             checks.append((col.name, "nul", c.str.contains("\x00", literal=True)))
-            if col.name.endswith("_type"):
+            if col.kind == "id" and col.name.endswith("_type"):
                 checks.append((col.name, "colon", c.str.contains(":", literal=True)))
-        if col.kind == "ts" and dtype == pl.String:
-            checks.append(
-                (col.name, "unparseable", c.is_not_null() & _parse_ts(c, dtype).is_null())
-            )
+        if col.kind == "ts":
+            value, naive = _ts_parts(c, dtype, opts)
+            if dtype == pl.String or (naive is True and opts.zone != "UTC"):
+                # text that does not parse, or a local time in a daylight-saving gap
+                checks.append((col.name, "unparseable", c.is_not_null() & value.is_null()))
+            if not opts.zone_declared and isinstance(naive, pl.Expr):
+                notes.append((col.name, naive))
+            checks.append((col.name, "range", _out_of_range(value)))
         if col.kind == "float" and dtype == pl.String:
-            s = c.str.strip_chars()
+            s = _number_text(c, opts)
             f = s.cast(pl.Float64, strict=False)
             checks.append((col.name, "unparseable", (s != "") & c.is_not_null() & f.is_null()))
             # "inf", "nan", "1e999" parse as floats but are no amount (as NaN in Parquet)
@@ -404,9 +678,14 @@ def _first_bad_rows(
                     screens[f"{name}\0{i}"] = mask
     aggs: list[pl.Expr] = [pl.len().alias("_rows")]
     aggs += [mask.any().alias(f"s{j}") for j, mask in enumerate(screens.values())]
+    aggs += [mask.any().alias(f"n{j}") for j, (_, mask) in enumerate(notes)]
     res = raw.select(aggs).collect(engine="streaming").row(0)
     out: dict[str, tuple[str, int, str | None]] = {"_rows": ("", int(res[0]), None)}
-    hit = {key.split("\0")[0] for key, flag in zip(screens, res[1:], strict=True) if flag}
+    flags = res[1 : 1 + len(screens)]
+    for (name, _), flag in zip(notes, res[1 + len(screens) :], strict=True):
+        if flag:
+            out[f"{name}:naive"] = (name, 0, None)
+    hit = {key.split("\0")[0] for key, flag in zip(screens, flags, strict=True) if flag}
     fired = [(i, check) for i, check in enumerate(checks) if check[0] in hit]
     if not fired:
         return out
@@ -414,11 +693,130 @@ def _first_bad_rows(
     aggs = []
     for i, (name, _, mask) in fired:
         aggs.append(idx.filter(mask).first().alias(f"r{i}"))
-        aggs.append(pl.col(name).cast(pl.String).filter(mask).first().alias(f"v{i}"))
+        aggs.append(_raw_text(name, schema[name]).filter(mask).first().alias(f"v{i}"))
     first = raw.select(aggs).collect(engine="streaming").row(0, named=True)
     for i, (name, kind, _) in fired:
         if first[f"r{i}"] is not None:
             out[f"{name}:{kind}"] = (name, int(first[f"r{i}"]) + 1, first[f"v{i}"])
+    return out
+
+
+def _raw_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A raw value as text for an error message. Datetimes and dates as their physical
+    integer: formatting one outside Polars' range panics (see :func:`_show_instant`)."""
+    if isinstance(dtype, pl.Datetime) or dtype == pl.Date:
+        return pl.col(name).to_physical().cast(pl.String)
+    return pl.col(name).cast(pl.String)
+
+
+def _show_instant(value: str | None, dtype: pl.DataType) -> str:
+    """A Parquet datetime/date's physical value (as :func:`_raw_text` gives it), readable."""
+    if value is None:
+        return "null"
+    n = int(value)
+    if dtype == pl.Date:
+        unit, us = "days", n * 86_400_000_000
+    else:
+        unit = (dtype.time_unit if isinstance(dtype, pl.Datetime) else None) or "us"
+        us = {"ns": n // 1000, "us": n}.get(unit, n * 1000)
+    try:
+        return (_EPOCH + timedelta(microseconds=us)).isoformat().replace("+00:00", "Z")
+    except (OverflowError, ValueError):
+        years = us / (365.2425 * 86_400_000_000)
+        return f"{n:,} {unit} since 1970 (about year {1970 + years:,.0f})"
+
+
+def _table_error(
+    path: Path,
+    fmt: str,
+    col: _Col,
+    kind: str,
+    hit: tuple[str, int, str | None],
+    *,
+    dtype: pl.DataType,
+    options: InputOptions,
+    source: str,
+) -> SchemaError:
+    """The one-line error for check ``kind`` that fired on ``col`` at ``hit``."""
+    name, row, value = hit
+    where = f"{path}: row {row}" + (f" (line {row + 1})" if fmt == "csv" else "")
+    if kind == "empty":
+        return SchemaError(
+            f"{where}, column {name!r}: null or empty value, expected {_EXPECTED[col.kind]}"
+        )
+    if kind == "nonfinite":
+        return SchemaError(
+            f"{where}, column {name!r}: value {value!r} is not finite, expected a number"
+        )
+    if kind == "nul":
+        if fmt == "ndjson":
+            # Polars reads a JSON "\ud800" (a lone surrogate) as NUL: say what the file holds
+            original = _ndjson_value(path, row, source)
+            if isinstance(original, str) and _SURROGATE.search(original):
+                return SchemaError(
+                    f"{where}, column {name!r}: {_short(original)} contains an unpaired UTF-16 "
+                    "surrogate (an escape \\ud800-\\udfff without its pair), which is not valid "
+                    "Unicode; expected valid UTF-8 text"
+                )
+        return SchemaError(
+            f"{where}, column {name!r}: {_short(value)} contains a NUL character, "
+            "expected text without NUL"
+        )
+    if kind == "colon":
+        return SchemaError(
+            f"{where}, column {name!r}: type {_short(value)} contains ':', which "
+            "separates type and id in node keys (creator:42); expected a type without ':'"
+        )
+    if kind == "range":
+        lo, hi = TIME_RANGE
+        shown = _short(value) if dtype == pl.String else _show_instant(value, dtype)
+        return SchemaError(
+            f"{where}, column {name!r}: {shown} is outside the supported time range, expected "
+            f"a timestamp from {lo:%Y-%m-%d} up to (not including) {hi:%Y-%m-%d} UTC"
+        )
+    expected = _EXPECTED[col.kind]
+    if col.kind == "ts":
+        if options.format is not None:
+            expected = (
+                f"a timestamp in input.timestamp_format {options.format!r} or an ISO-8601 string"
+            )
+        if dtype == pl.String:
+            utc = InputOptions(timestamp_format=options.timestamp_format)
+            gap = options.zone != "UTC" and bool(
+                pl.select(_parse_ts(pl.lit(value), pl.String(), utc).is_not_null()).item()
+            )
+            shown = _short(value)
+        else:  # a datetime or date that exists in UTC: only a local-time gap makes it null
+            gap, shown = True, _show_instant(value, dtype).removesuffix("Z")
+        if gap:
+            return SchemaError(
+                f"{where}, column {name!r}: {shown} does not exist in {options.zone} (the "
+                "clocks skipped it: a daylight-saving change), expected a local time that exists"
+            )
+    elif col.kind == "float" and options.decimal_comma:
+        expected = "a number with a decimal comma (input.decimal_comma)"
+    return SchemaError(
+        f"{where}, column {name!r}: cannot parse {_short(value)}, expected {expected}"
+    )
+
+
+_KINDS = ("empty", "unparseable", "nonfinite", "nul", "colon", "range")
+
+
+def _ndjson_read_schema(
+    spec: Sequence[_Col], mapping: Mapping[str, str], head: pl.Schema
+) -> dict[str, pl.DataType]:
+    """The schema an NDJSON file is read with, keyed by source column: every contract column
+    in the file's first rows, and every unmapped optional one (it may start later), as text.
+
+    Reading with a schema (not one inferred from the first rows) keeps later rows from
+    failing or being dropped: an amount of 12.5 after 10,000 integers, a string id after
+    10,000 integer ids, an ``amount`` or ``market`` key that first appears in row 10,001.
+    """
+    out: dict[str, pl.DataType] = {}
+    for col in spec:
+        if col.name in head or (not col.required and col.name not in mapping):
+            out[mapping.get(col.name, col.name)] = pl.String()
     return out
 
 
@@ -430,12 +828,15 @@ def _load_table(
     columns: Mapping[str, str] | None,
     validate: bool,
     materialize: bool = False,
+    options: InputOptions | None = None,
+    report: IngestReport | None = None,
 ) -> pl.LazyFrame:
+    opts = options or _DEFAULT_OPTIONS
     mapping = _check_mapping(columns, spec, what)
     files = resolve_inputs(paths, table=what)
     frames: list[pl.LazyFrame] = []
     for path in files:
-        raw, fmt = _scan_one(path)
+        raw, fmt = _scan_one(path, opts)
         schema = raw.collect_schema()
         # Polars renames a repeated CSV header to "<name>_duplicated_<n>": which copy holds
         # the data is then a guess, so a repeated contract (or mapped) column is an error.
@@ -472,48 +873,65 @@ def _load_table(
                 raise SchemaError(
                     f"{path}: column {col.name!r} has type {schema[col.name]}, expected {_EXPECTED[col.kind]}"
                 )
+        if fmt == "ndjson":
+            read = _ndjson_read_schema(spec, mapping, schema)
+            raw = pl.scan_ndjson(_ndjson_source(path), schema=read)
+            if rename:
+                raw = raw.rename({s: c for s, c in rename.items() if s in read})
+            schema = raw.collect_schema()
+        text = [
+            c.name
+            for c in spec
+            if c.name in schema and isinstance(schema[c.name], pl.Categorical | pl.Enum)
+        ]
+        if text:  # dictionary-encoded text is checked and read as text
+            raw = raw.with_columns(pl.col(text).cast(pl.String))
+            schema = raw.collect_schema()
+        nrows: int | None = None
+        bad: dict[str, tuple[str, int, str | None]] = {}
         if validate:
             try:
                 if materialize:  # read once; validate and normalise in memory
                     raw = raw.collect().lazy()
-                bad = _first_bad_rows(raw, schema, spec)
+                bad = _first_bad_rows(raw, schema, spec, options=opts)
                 nrows = bad.pop("_rows")[1]
             except pl.exceptions.PolarsError as exc:
                 first = str(exc).strip().splitlines()[0]
                 raise _read_error(path, fmt, first) from None
+            except pl.exceptions.PanicException as exc:  # the last line of defence
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else "panic"
+                raise InputError(f"{path}: cannot be read as {fmt}: {first}") from None
             if nrows == 0:
                 raise InputError(
                     f"{path}: file has a header but no rows (expected at least one {what[:-1]})"
                 )
             for col in spec:
-                for kind in ("empty", "unparseable", "nonfinite", "nul", "colon"):
+                for kind in _KINDS:
                     hit = bad.get(f"{col.name}:{kind}")
-                    if hit is None:
+                    if hit is not None:
+                        raise _table_error(
+                            path,
+                            fmt,
+                            col,
+                            kind,
+                            hit,
+                            dtype=schema[col.name],
+                            options=opts,
+                            source=mapping.get(col.name, col.name),
+                        )
+        if report is not None:
+            report.add_file(what, path, fmt, nrows)
+            if not opts.zone_declared:
+                for col in spec:
+                    dtype = schema.get(col.name)
+                    if col.kind != "ts" or dtype is None:
                         continue
-                    name, row, value = hit
-                    where = f"{path}: row {row}" + (f" (line {row + 1})" if fmt == "csv" else "")
-                    if kind == "empty":
-                        raise SchemaError(
-                            f"{where}, column {name!r}: null or empty value, expected {_EXPECTED[col.kind]}"
-                        )
-                    if kind == "nonfinite":
-                        raise SchemaError(
-                            f"{where}, column {name!r}: value {value!r} is not finite, expected a number"
-                        )
-                    if kind == "nul":
-                        raise SchemaError(
-                            f"{where}, column {name!r}: {_short(value)} contains a NUL character, "
-                            "expected text without NUL"
-                        )
-                    if kind == "colon":
-                        raise SchemaError(
-                            f"{where}, column {name!r}: type {_short(value)} contains ':', which "
-                            "separates type and id in node keys (creator:42); expected a type without ':'"
-                        )
-                    raise SchemaError(
-                        f"{where}, column {name!r}: cannot parse {_short(value)}, expected {_EXPECTED[col.kind]}"
+                    naive_type = dtype == pl.Date or (
+                        isinstance(dtype, pl.Datetime) and dtype.time_zone is None
                     )
-        lf, _ = _normalise(raw, schema, spec)
+                    if naive_type or f"{col.name}:naive" in bad:
+                        report.naive_as_utc.append((str(path), col.name))
+        lf, _ = _normalise(raw, schema, spec, options=opts)
         frames.append(lf)
     if len(frames) == 1:
         return frames[0]
@@ -532,6 +950,8 @@ def scan_events(
     *,
     columns: Mapping[str, str] | None = None,
     validate: bool = True,
+    options: InputOptions | None = None,
+    report: IngestReport | None = None,
 ) -> pl.LazyFrame:
     """Scan events from Parquet, CSV or NDJSON into a validated, normalised LazyFrame.
 
@@ -542,8 +962,17 @@ def scan_events(
     columns
         Column mapping ``{contract_name: source_name}``, e.g. ``{"actor_id": "user"}``.
     validate
-        Check values (nulls, empty ids, unparseable timestamps/amounts) with one extra scan
-        of each file. Schema checks (missing columns, wrong types) always run.
+        Check values (nulls, empty ids, NUL in text, unparseable or out-of-range
+        timestamps, amounts) with one extra scan of each file. Schema checks (missing
+        columns, wrong types) always run.
+    options
+        How to read the files (:class:`~ringlens.io.options.InputOptions`: CSV separator,
+        decimal comma, timestamp format, time zone of naive timestamps); the defaults read
+        comma-separated CSV and ISO-8601 timestamps, naive ones as UTC.
+    report
+        An :class:`~ringlens.io.options.IngestReport` to record the files read, and where
+        naive timestamps were read as UTC, in (one report for all tables of a run). Text
+        timestamps are only inspected when ``validate`` is true.
 
     Returns
     -------
@@ -567,16 +996,45 @@ def scan_events(
     >>> scan_events(p, columns={"actor_id": "user"})
     Traceback (most recent call last):
     ringlens.exceptions.SchemaError: ...: column 'user' (mapped to 'actor_id') not found; ...
+
+    A semicolon-separated export with day-first local times:
+
+    >>> q = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = q.write_text("actor_id;actor_type;target_id;target_type;action;ts\\n"
+    ...                  "1;buyer;9;product;order;31/12/2024 23:30\\n")
+    >>> opts = InputOptions(separator=";", timestamp_format="%d/%m/%Y %H:%M",
+    ...                     timezone="Europe/Berlin")
+    >>> scan_events(q, options=opts).collect()["ts"].item().isoformat()
+    '2024-12-31T22:30:00+00:00'
     """
-    return _load_table(paths, spec=_EVENT_SPEC, what="events", columns=columns, validate=validate)
+    return _load_table(
+        paths,
+        spec=_EVENT_SPEC,
+        what="events",
+        columns=columns,
+        validate=validate,
+        options=options,
+        report=report,
+    )
+
+
+def _collect(lf: pl.LazyFrame, what: str) -> pl.DataFrame:
+    try:
+        return lf.collect()
+    except pl.exceptions.PolarsError as exc:  # pragma: no cover - defensive
+        raise InputError(f"{what}: cannot be read: {str(exc).splitlines()[0]}") from None
+    except pl.exceptions.PanicException as exc:  # pragma: no cover - defensive
+        raise InputError(f"{what}: cannot be read: {str(exc).splitlines()[0]}") from None
 
 
 def load_events(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     columns: Mapping[str, str] | None = None,
+    options: InputOptions | None = None,
+    report: IngestReport | None = None,
 ) -> pl.DataFrame:
-    """Read and validate events eagerly; see :func:`scan_events`.
+    """Read and validate events eagerly; see :func:`scan_events` (same parameters).
 
     Examples
     --------
@@ -589,21 +1047,29 @@ def load_events(
     ringlens.exceptions.SchemaError: ...e.csv: row 1 (line 2), column 'target_id': null or empty value, expected a string (or integer) id
     """
     lf = _load_table(
-        paths, spec=_EVENT_SPEC, what="events", columns=columns, validate=True, materialize=True
+        paths,
+        spec=_EVENT_SPEC,
+        what="events",
+        columns=columns,
+        validate=True,
+        materialize=True,
+        options=options,
+        report=report,
     )
-    try:
-        return lf.collect()
-    except pl.exceptions.PolarsError as exc:  # pragma: no cover - defensive
-        raise InputError(f"events: cannot be read: {str(exc).splitlines()[0]}") from None
+    return _collect(lf, "events")
 
 
 def load_entities(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     columns: Mapping[str, str] | None = None,
+    options: InputOptions | None = None,
+    report: IngestReport | None = None,
 ) -> pl.DataFrame:
     """Read the optional ``entities`` table (entity_type, entity_id, created_at, market,
     display_name, prior_violations); duplicates keep the first row per entity.
+
+    ``options`` and ``report`` as in :func:`scan_events` (``created_at`` is a timestamp).
 
     Examples
     --------
@@ -613,9 +1079,16 @@ def load_entities(
     >>> load_entities(p).select("entity_id", "prior_violations").row(0)
     ('7', None)
     """
-    df = _load_table(
-        paths, spec=_ENTITY_SPEC, what="entities", columns=columns, validate=True
-    ).collect()
+    lf = _load_table(
+        paths,
+        spec=_ENTITY_SPEC,
+        what="entities",
+        columns=columns,
+        validate=True,
+        options=options,
+        report=report,
+    )
+    df = _collect(lf, "entities")
     return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
 
 
@@ -623,10 +1096,13 @@ def load_labels(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     columns: Mapping[str, str] | None = None,
+    options: InputOptions | None = None,
+    report: IngestReport | None = None,
 ) -> pl.DataFrame:
     """Read the optional ``labels`` table (entity_type, entity_id, label).
 
     ``label`` must be ``confirmed`` or ``cleared``; the last label per entity wins.
+    ``options`` and ``report`` as in :func:`scan_events`.
 
     Examples
     --------
@@ -637,8 +1113,16 @@ def load_labels(
     Traceback (most recent call last):
     ringlens.exceptions.SchemaError: ...labels.csv: row 2 (line 3), column 'label': 'maybe' is not a label, expected one of confirmed, cleared
     """
-    lf = _load_table(paths, spec=_LABEL_SPEC, what="labels", columns=columns, validate=True)
-    df = lf.with_columns(pl.col("label").str.strip_chars().str.to_lowercase()).collect()
+    lf = _load_table(
+        paths,
+        spec=_LABEL_SPEC,
+        what="labels",
+        columns=columns,
+        validate=True,
+        options=options,
+        report=report,
+    )
+    df = _collect(lf.with_columns(pl.col("label").str.strip_chars().str.to_lowercase()), "labels")
     bad = df.with_row_index("_row").filter(~pl.col("label").is_in(LABEL_VALUES))
     if bad.height:
         row, value = bad.row(0, named=True)["_row"], bad.row(0, named=True)["label"]

@@ -1,0 +1,231 @@
+"""How ingest reads files (:class:`InputOptions`), what it assumed (:class:`IngestReport`),
+and the supported time range (:data:`TIME_RANGE`).
+
+:class:`InputOptions` holds the ``input.*`` settings that describe a source's format
+(CSV separator, decimal comma, timestamp format, time zone of naive timestamps); the
+loaders in :mod:`ringlens.io.events` take it as ``options=``. :class:`IngestReport`
+collects what the loaders read and what they assumed without being told (naive
+timestamps read as UTC), for the run to say once and record in ``run.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ringlens.exceptions import ConfigError
+
+__all__ = ["TIME_RANGE", "InputOptions", "IngestReport", "check_input_setting"]
+
+#: Every timestamp ringlens reads (event ``ts``, entity ``created_at``) must lie in
+#: ``[TIME_RANGE[0], TIME_RANGE[1])``, in UTC. The lower end leaves room for the
+#: date arithmetic of later steps (account age, time windows) within Python's
+#: ``datetime`` (year 1 onwards) and still accepts the ``1900-01-01`` placeholder many
+#: exports use; the upper end keeps every timestamp representable in nanoseconds
+#: (pandas, Arrow ``timestamp[ns]``, Spark's pandas conversion end at 2262-04-11T23:47).
+TIME_RANGE: tuple[datetime, datetime] = (
+    datetime(1900, 1, 1, tzinfo=UTC),
+    datetime(2262, 4, 11, tzinfo=UTC),
+)
+
+# strftime directives Polars' parser understands (chrono); one is required in a format
+_DIRECTIVE = re.compile(r"%[-_0^#]?[a-zA-Z+%.:]")
+
+
+def _zone_error(name: str) -> str | None:
+    """None if Polars knows the IANA zone ``name``, else why not."""
+    import polars as pl
+
+    if not name.strip() or name != name.strip():
+        return f"{name!r} is not an IANA time zone, expected e.g. 'Europe/Berlin' or 'UTC'"
+    try:
+        pl.Series([0], dtype=pl.Datetime("us")).dt.replace_time_zone(name)
+    except (pl.exceptions.PolarsError, ValueError):
+        return f"{name!r} is not an IANA time zone, expected e.g. 'Europe/Berlin' or 'UTC'"
+    return None
+
+
+def check_input_setting(key: str, value: Any) -> str | None:
+    """Why ``value`` is not valid for the setting ``input.<key>``, or None if it is.
+
+    One rule for the config file, the environment, flags and :class:`InputOptions`.
+
+    Examples
+    --------
+    >>> check_input_setting("separator", ";") is None
+    True
+    >>> check_input_setting("separator", ";;")
+    "expected one ASCII character other than a quote or a line break, got ';;'"
+    >>> check_input_setting("timezone", "Mars/Base")
+    "'Mars/Base' is not an IANA time zone, expected e.g. 'Europe/Berlin' or 'UTC'"
+    """
+    if key == "separator":
+        if not isinstance(value, str) or len(value) != 1 or not value.isascii() or value in '"\r\n':
+            return f"expected one ASCII character other than a quote or a line break, got {value!r}"
+        return None
+    if key == "timestamp_format":
+        if not isinstance(value, str):
+            return f"expected a string, got {value!r}"
+        if value and not _DIRECTIVE.search(value):
+            return (
+                f"{value!r} has no strftime directive, expected e.g. '%d/%m/%Y %H:%M' "
+                "(empty: ISO-8601)"
+            )
+        return None
+    if key == "timezone":
+        if not isinstance(value, str):
+            return f"expected a string, got {value!r}"
+        return _zone_error(value) if value else None
+    if key == "decimal_comma":
+        return None if isinstance(value, bool) else f"expected a boolean, got {value!r}"
+    return None
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """How to read the input files: the ``input.*`` settings other than ``columns``.
+
+    Parameters
+    ----------
+    separator
+        CSV field separator (``input.separator``), one ASCII character; ``.tsv`` files
+        always use a tab. A UTF-8 byte-order mark is always accepted.
+    decimal_comma
+        Numbers in text columns (``amount``) use a decimal comma, ``12,5``
+        (``input.decimal_comma``); thousands separators are not accepted.
+    timestamp_format
+        strftime-style format of string timestamps (``input.timestamp_format``), e.g.
+        ``"%d/%m/%Y %H:%M"``; values that do not match it are still tried as ISO-8601.
+        None or ``""``: ISO-8601 only.
+    timezone
+        IANA zone of naive timestamps (``input.timezone``): strings without an offset,
+        Parquet datetimes without a zone, dates. None or ``""``: UTC, and the
+        :class:`IngestReport` records where naive timestamps were read that way.
+        Local times that occur twice (clocks going back) take the earlier instant;
+        local times that do not exist (clocks going forward) are an error.
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting, e.g. ``input.timezone: 'Mars/Base' is not an IANA time zone``.
+
+    Examples
+    --------
+    >>> InputOptions(separator=";", timestamp_format="%d/%m/%Y", timezone="Europe/Paris").zone
+    'Europe/Paris'
+    >>> InputOptions().zone, InputOptions().zone_declared
+    ('UTC', False)
+    >>> InputOptions(timezone="Europe/Pariss")
+    Traceback (most recent call last):
+    ringlens.exceptions.ConfigError: input.timezone: 'Europe/Pariss' is not an IANA time zone, expected e.g. 'Europe/Berlin' or 'UTC'
+    """
+
+    separator: str = ","
+    decimal_comma: bool = False
+    timestamp_format: str | None = None
+    timezone: str | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("separator", "decimal_comma", "timestamp_format", "timezone"):
+            value = getattr(self, key)
+            if value is None and key in ("timestamp_format", "timezone"):
+                continue
+            why = check_input_setting(key, value)
+            if why is not None:
+                raise ConfigError(f"input.{key}: {why}")
+
+    @property
+    def zone(self) -> str:
+        """The zone naive timestamps are read in (``"UTC"`` unless declared)."""
+        return self.timezone or "UTC"
+
+    @property
+    def zone_declared(self) -> bool:
+        """Whether ``input.timezone`` was set (naive timestamps are then not reported)."""
+        return bool(self.timezone)
+
+    @property
+    def format(self) -> str | None:
+        """The declared timestamp format, or None for ISO-8601 only."""
+        return self.timestamp_format or None
+
+    @classmethod
+    def from_settings(cls, input_section: Mapping[str, Any]) -> InputOptions:
+        """From the ``[input]`` section of the settings (``config["input"]``).
+
+        Examples
+        --------
+        >>> from ringlens.config import Config
+        >>> cfg = Config.from_mapping({"input": {"separator": ";", "timezone": "Europe/Berlin"}})
+        >>> InputOptions.from_settings(cfg["input"])
+        InputOptions(separator=';', decimal_comma=False, timestamp_format=None, timezone='Europe/Berlin')
+        """
+        return cls(
+            separator=input_section.get("separator", ","),
+            decimal_comma=bool(input_section.get("decimal_comma", False)),
+            timestamp_format=input_section.get("timestamp_format") or None,
+            timezone=input_section.get("timezone") or None,
+        )
+
+
+@dataclass
+class IngestReport:
+    """What the loaders read and assumed; pass one as ``report=`` to each loader of a run.
+
+    Attributes
+    ----------
+    files
+        One entry per file read: ``{"table", "path", "format", "rows"}`` (``rows`` is None
+        when the file was not validated, e.g. ``scan_events(validate=False)``).
+    naive_as_utc
+        ``(path, column)`` pairs where timestamps without a UTC offset were read as UTC
+        because ``input.timezone`` is not set.
+
+    Examples
+    --------
+    >>> r = IngestReport()
+    >>> r.notice() is None
+    True
+    >>> r.naive_as_utc.append(("events.csv", "ts"))
+    >>> r.notice()
+    "timestamps without a UTC offset were read as UTC (events.csv: 'ts'); set input.timezone to read them in another zone"
+    """
+
+    files: list[dict[str, Any]] = field(default_factory=list)
+    naive_as_utc: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_file(
+        self, table: str, path: os.PathLike[str] | str, fmt: str, rows: int | None
+    ) -> None:
+        self.files.append({"table": table, "path": str(path), "format": fmt, "rows": rows})
+
+    def notice(self) -> str | None:
+        """One line for the run to print when naive timestamps were read as UTC, else None."""
+        if not self.naive_as_utc:
+            return None
+        parts = [f"{p}: {c!r}" for p, c in self.naive_as_utc[:3]]
+        more = len(self.naive_as_utc) - 3
+        where = "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+        return (
+            f"timestamps without a UTC offset were read as UTC ({where}); "
+            "set input.timezone to read them in another zone"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """For ``run.json``: the files read and where naive timestamps were taken as UTC.
+
+        Examples
+        --------
+        >>> r = IngestReport(); r.add_file("events", "e.csv", "csv", 4)
+        >>> r.to_dict()["files"]
+        [{'table': 'events', 'path': 'e.csv', 'format': 'csv', 'rows': 4}]
+        """
+        return {
+            "files": [dict(f) for f in self.files],
+            "naive_timestamps_as_utc": [{"path": p, "column": c} for p, c in self.naive_as_utc],
+            "time_range_utc": [t.isoformat() for t in TIME_RANGE],
+        }

@@ -1,0 +1,311 @@
+"""Reading options (separator, decimal comma, timestamp format, time zone), the ingest
+report, the supported time range and how folders are resolved."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ringlens.config import Config, load_config
+from ringlens.exceptions import ConfigError, InputError, SchemaError
+from ringlens.io import (
+    TIME_RANGE,
+    IngestReport,
+    InputOptions,
+    load_entities,
+    load_events,
+    load_labels,
+    resolve_inputs,
+    scan_events,
+    tables_beside,
+)
+
+HEADER = "actor_id,actor_type,target_id,target_type,action,ts"
+UTC = timezone.utc
+
+
+def events_csv(tmp_path: Path, *ts: str, name: str = "e.csv", sep: str = ",") -> Path:
+    rows = [sep.join([f"b{i}", "buyer", "p", "product", "order", t]) for i, t in enumerate(ts)]
+    p = tmp_path / name
+    p.write_text(HEADER.replace(",", sep) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return p
+
+
+def frame(ts: list[object], dtype: pl.DataType) -> pl.DataFrame:
+    n = len(ts)
+    return pl.DataFrame(
+        {
+            "actor_id": [f"b{i}" for i in range(n)],
+            "actor_type": ["buyer"] * n,
+            "target_id": ["p"] * n,
+            "target_type": ["product"] * n,
+            "action": ["order"] * n,
+            "ts": pl.Series(ts, dtype=dtype),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- options
+def test_excel_style_export(tmp_path: Path) -> None:
+    """BOM, ';', CRLF, decimal comma, day-first local times: read with four settings."""
+    p = tmp_path / "export.csv"
+    p.write_bytes(
+        (
+            "\ufeffactor_id;actor_type;target_id;target_type;action;ts;amount\r\n"
+            "b1;buyer;p;product;order;31/12/2024 23:30;12,5\r\n"
+            "b2;buyer;p;product;order;01/07/2024 08:00;3\r\n"
+        ).encode("utf-8")
+    )
+    opts = InputOptions(
+        separator=";",
+        decimal_comma=True,
+        timestamp_format="%d/%m/%Y %H:%M",
+        timezone="Europe/Paris",
+    )
+    got = load_events(p, options=opts)
+    assert got["actor_id"].to_list() == ["b1", "b2"]
+    assert got["amount"].to_list() == [12.5, 3.0]
+    assert got["ts"].to_list() == [
+        datetime(2024, 12, 31, 22, 30, tzinfo=UTC),  # CET, +01:00
+        datetime(2024, 7, 1, 6, 0, tzinfo=UTC),  # CEST, +02:00
+    ]
+
+
+def test_wrong_separator_says_which_setting_to_use(tmp_path: Path) -> None:
+    p = events_csv(tmp_path, "2024-05-01", sep=";")
+    with pytest.raises(
+        InputError, match=r"e\.csv: .*looks ';'-separated: set input\.separator = ';'"
+    ):
+        load_events(p)
+    assert load_events(p, options=InputOptions(separator=";")).height == 1
+
+
+def test_tsv_always_uses_tab(tmp_path: Path) -> None:
+    p = events_csv(tmp_path, "2024-05-01", name="e.tsv", sep="\t")
+    assert load_events(p, options=InputOptions(separator=";")).height == 1
+
+
+def test_format_first_then_iso(tmp_path: Path) -> None:
+    p = events_csv(tmp_path, "05/01/2024", "2024-05-01T00:00:00Z", "2024-05-01")
+    got = load_events(p, options=InputOptions(timestamp_format="%m/%d/%Y"))
+    assert got["ts"].n_unique() == 1
+
+
+def test_format_with_offset(tmp_path: Path) -> None:
+    p = events_csv(tmp_path, "01.05.2024 12:00 +0200")
+    got = load_events(
+        p, options=InputOptions(timestamp_format="%d.%m.%Y %H:%M %z", timezone="Asia/Tokyo")
+    )
+    assert got["ts"].item() == datetime(2024, 5, 1, 10, tzinfo=UTC)
+
+
+def test_value_not_in_the_format_names_row_column_and_format(tmp_path: Path) -> None:
+    p = events_csv(tmp_path, "01/05/2024", "2024/05/01")
+    with pytest.raises(
+        SchemaError,
+        match=r"e\.csv: row 2 \(line 3\), column 'ts': cannot parse '2024/05/01', expected a "
+        r"timestamp in input\.timestamp_format '%d/%m/%Y' or an ISO-8601 string",
+    ):
+        load_events(p, options=InputOptions(timestamp_format="%d/%m/%Y"))
+
+
+def test_timezone_applies_to_naive_text_parquet_datetimes_and_dates(tmp_path: Path) -> None:
+    opts = InputOptions(timezone="America/New_York")
+    want = datetime(2024, 5, 1, 4, tzinfo=UTC)  # EDT, -04:00
+    p = events_csv(tmp_path, "2024-05-01 00:00", "2024-05-01T04:00:00Z")
+    assert set(load_events(p, options=opts)["ts"].to_list()) == {want}
+    frame([datetime(2024, 5, 1)], pl.Datetime("ms")).write_parquet(tmp_path / "n.parquet")
+    assert load_events(tmp_path / "n.parquet", options=opts)["ts"].item() == want
+    frame([date(2024, 5, 1)], pl.Date).write_parquet(tmp_path / "d.parquet")
+    assert load_events(tmp_path / "d.parquet", options=opts)["ts"].item() == want
+    aware = frame([datetime(2024, 5, 1, 4, tzinfo=UTC)], pl.Datetime("us", "UTC"))
+    aware.write_parquet(tmp_path / "a.parquet")
+    assert load_events(tmp_path / "a.parquet", options=opts)["ts"].item() == want
+
+
+def test_local_time_in_a_dst_gap_is_an_error_and_a_repeated_one_takes_the_earlier(
+    tmp_path: Path,
+) -> None:
+    opts = InputOptions(timezone="Europe/Berlin")
+    p = events_csv(tmp_path, "2024-10-27 02:30:00")  # occurs twice: +02:00 then +01:00
+    assert load_events(p, options=opts)["ts"].item() == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
+    gap = events_csv(tmp_path, "2024-03-30 02:30", "2024-03-31 02:30", name="gap.csv")
+    with pytest.raises(
+        SchemaError,
+        match=r"gap\.csv: row 2 \(line 3\), column 'ts': '2024-03-31 02:30' does not exist in "
+        r"Europe/Berlin",
+    ):
+        load_events(gap, options=opts)
+    frame([datetime(2024, 3, 31, 2, 30)], pl.Datetime("us")).write_parquet(tmp_path / "g.parquet")
+    with pytest.raises(SchemaError, match=r"g\.parquet: row 1, column 'ts': 2024-03-31T02:30:00"):
+        load_events(tmp_path / "g.parquet", options=opts)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"timezone": "Mars/Base"}, "input.timezone: 'Mars/Base' is not an IANA time zone"),
+        ({"timezone": " UTC"}, "input.timezone: ' UTC' is not an IANA time zone"),
+        ({"separator": ""}, "input.separator: expected one ASCII character"),
+        ({"separator": "§"}, "input.separator: expected one ASCII character"),
+        ({"separator": '"'}, "input.separator: expected one ASCII character"),
+        ({"timestamp_format": "dd/mm/yyyy"}, "input.timestamp_format: 'dd/mm/yyyy' has no"),
+    ],
+)
+def test_bad_options(kwargs: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError, match=says.replace(".", r"\.").replace("'", "'")):
+        InputOptions(**kwargs)  # type: ignore[arg-type]
+
+
+def test_settings_are_checked_with_their_source() -> None:
+    with pytest.raises(ConfigError, match=r"^settings: input\.timezone: 'Europe/Pariss' is not"):
+        Config.from_mapping({"input": {"timezone": "Europe/Pariss"}})
+    with pytest.raises(ConfigError, match=r"^environment \(RINGLENS_\*\): input\.separator"):
+        load_config(env={"RINGLENS_INPUT__SEPARATOR": "ab"})
+    cfg = load_config(
+        env={"RINGLENS_INPUT__SEPARATOR": ";", "RINGLENS_INPUT__DECIMAL_COMMA": "true"}
+    )
+    assert InputOptions.from_settings(cfg["input"]) == InputOptions(
+        separator=";", decimal_comma=True
+    )
+    assert InputOptions.from_settings(Config.from_mapping({})["input"]) == InputOptions()
+
+
+def test_bom_in_ndjson(tmp_path: Path) -> None:
+    p = tmp_path / "e.ndjson"
+    row = {"actor_id": "b1", "actor_type": "buyer", "target_id": "p", "target_type": "product"}
+    p.write_bytes(b"\xef\xbb\xbf" + json.dumps({**row, "action": "x", "ts": "2024-05-01"}).encode())
+    assert load_events(p)["actor_id"].to_list() == ["b1"]
+
+
+# --------------------------------------------------------------------------- report
+def test_report_records_naive_timestamps_read_as_utc(tmp_path: Path) -> None:
+    report = IngestReport()
+    load_events(events_csv(tmp_path, "2024-05-01T10:00:00Z", "2024-05-01 10:00"), report=report)
+    load_events(events_csv(tmp_path, "2024-05-01T10:00:00+02:00", name="aware.csv"), report=report)
+    ent = tmp_path / "entities.csv"
+    ent.write_text("entity_type,entity_id,created_at\nbuyer,b1,2024-01-01\n")
+    load_entities(ent, report=report)
+    lab = tmp_path / "labels.csv"
+    lab.write_text("entity_type,entity_id,label\nbuyer,b1,confirmed\n")
+    load_labels(lab, report=report)
+    assert [(Path(p).name, c) for p, c in report.naive_as_utc] == [
+        ("e.csv", "ts"),
+        ("entities.csv", "created_at"),
+    ]
+    assert [(f["table"], Path(f["path"]).name, f["rows"]) for f in report.files] == [
+        ("events", "e.csv", 2),
+        ("events", "aware.csv", 1),
+        ("entities", "entities.csv", 1),
+        ("labels", "labels.csv", 1),
+    ]
+    notice = report.notice()
+    assert notice is not None and notice.count("read as UTC") == 1 and "input.timezone" in notice
+    d = report.to_dict()
+    assert d["time_range_utc"] == ["1900-01-01T00:00:00+00:00", "2262-04-11T00:00:00+00:00"]
+    assert len(d["naive_timestamps_as_utc"]) == 2
+
+
+def test_report_naive_parquet_and_declared_zone(tmp_path: Path) -> None:
+    frame([datetime(2024, 5, 1)], pl.Datetime("us")).write_parquet(tmp_path / "n.parquet")
+    report = IngestReport()
+    scan_events(tmp_path / "n.parquet", report=report, validate=False)
+    assert [c for _, c in report.naive_as_utc] == ["ts"] and report.files[0]["rows"] is None
+    declared = IngestReport()
+    load_events(tmp_path / "n.parquet", options=InputOptions(timezone="UTC"), report=declared)
+    load_events(
+        events_csv(tmp_path, "2024-05-01"), options=InputOptions(timezone="UTC"), report=declared
+    )
+    assert declared.naive_as_utc == [] and declared.notice() is None
+
+
+# --------------------------------------------------------------------------- time range
+@pytest.mark.parametrize(
+    ("ts", "ok"),
+    [
+        ("1900-01-01T00:00:00Z", True),
+        ("1899-12-31T23:59:59.999999Z", False),
+        ("1900-01-01T00:30:00+01:00", False),
+        ("2262-04-10T23:59:59.999999Z", True),
+        ("2262-04-11T00:00:00Z", False),
+        ("0001-01-01", False),
+        ("9999-12-31T23:59:59", False),
+        ("-0005-01-01", False),
+    ],
+)
+def test_time_range_for_text(tmp_path: Path, ts: str, ok: bool) -> None:
+    p = events_csv(tmp_path, "2024-05-01", ts)
+    if ok:
+        assert load_events(p)["ts"][1] >= TIME_RANGE[0]
+        return
+    with pytest.raises(
+        SchemaError,
+        match=r"e\.csv: row 2 \(line 3\), column 'ts': .* is outside the supported time range, "
+        r"expected a timestamp from 1900-01-01 up to \(not including\) 2262-04-11 UTC",
+    ):
+        load_events(p)
+
+
+def test_time_range_after_the_zone_is_applied(tmp_path: Path) -> None:
+    p = events_csv(tmp_path, "1900-01-01 05:00")
+    assert load_events(p, options=InputOptions(timezone="America/New_York")).height == 1
+    with pytest.raises(SchemaError, match="outside the supported time range"):
+        load_events(p, options=InputOptions(timezone="Asia/Tokyo"))
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "ms"])
+def test_time_range_for_parquet_datetimes(tmp_path: Path, unit: str) -> None:
+    lo, hi = TIME_RANGE
+    inside = frame([lo, datetime(2262, 4, 10, 23, 59, 59, tzinfo=UTC)], pl.Datetime(unit, "UTC"))
+    inside.write_parquet(tmp_path / "in.parquet")
+    assert load_events(tmp_path / "in.parquet")["ts"].to_list()[0] == lo
+    below = frame([datetime(1899, 12, 31, tzinfo=UTC)], pl.Datetime(unit, "UTC"))
+    below.write_parquet(tmp_path / "below.parquet")
+    with pytest.raises(
+        SchemaError, match=r"below\.parquet: row 1, column 'ts': 1899-12-31T00:00:00Z is outside"
+    ):
+        load_events(tmp_path / "below.parquet")
+
+
+def test_scan_without_validation_never_panics(tmp_path: Path) -> None:
+    """validate=False (already-checked inputs) on a value Polars cannot cast: no panic."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = frame([datetime(2024, 5, 1)], pl.Datetime("ms")).to_arrow()
+    ts = pa.array([9_300_000_000_000_000], type=pa.timestamp("ms"))
+    pq.write_table(t.set_column(5, "ts", ts), tmp_path / "far.parquet")
+    got = scan_events(tmp_path / "far.parquet", validate=False).collect()
+    assert got.height == 1 and got["ts"].item() > TIME_RANGE[1]
+
+
+# --------------------------------------------------------------------------- folders
+def test_folder_resolution_keeps_tables_apart(tmp_path: Path) -> None:
+    for name in ("Events-2024.csv", "entities.csv", "labels.parquet", "truth.parquet", "x.txt"):
+        (tmp_path / name).write_text("x")
+    assert [p.name for p in resolve_inputs(tmp_path, table="events")] == ["Events-2024.csv"]
+    assert [p.name for p in resolve_inputs(tmp_path, table="entities")] == ["entities.csv"]
+    (tmp_path / "Events-2024.csv").unlink()
+    with pytest.raises(InputError, match=r": no events file \(expected events\.parquet/"):
+        resolve_inputs(tmp_path, table="events")
+    (tmp_path / "dump.ndjson").write_text("x")
+    assert [p.name for p in resolve_inputs(tmp_path, table="events")] == ["dump.ndjson"]
+    # a file named explicitly is read whatever its name
+    assert resolve_inputs(tmp_path / "entities.csv", table="events") == [tmp_path / "entities.csv"]
+
+
+def test_tables_beside(tmp_path: Path) -> None:
+    for name in ("events.parquet", "entities-1.csv", "entities-2.csv"):
+        (tmp_path / name).write_text("x")
+    assert [p.name for p in tables_beside(tmp_path, "entities") or []] == [
+        "entities-1.csv",
+        "entities-2.csv",
+    ]
+    assert tables_beside(tmp_path, "labels") is None
+    assert tables_beside([tmp_path], "entities") is not None
+    assert tables_beside([tmp_path, tmp_path], "entities") is None
+    assert tables_beside(tmp_path / "events.parquet", "entities") is None
