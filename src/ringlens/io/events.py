@@ -522,6 +522,13 @@ def _ts_parts(
         return _localise(safe, zone), True
     if dtype == pl.Null:
         return expr.cast(TS_DTYPE), False
+    a, n = _text_ts_parts(expr, options)
+    return pl.coalesce(a, _localise(n, zone)), a.is_null() & n.is_not_null()
+
+
+def _text_ts_parts(expr: pl.Expr, options: InputOptions) -> tuple[pl.Expr, pl.Expr]:
+    """Text timestamps parsed two ways: values with an offset (as UTC) and naive values
+    (wall time, not yet localised); null where a value is not of that kind."""
     s = expr.str.strip_chars()
     t = s.str.replace("T", " ", literal=True)
     naive_us = pl.Datetime("us")
@@ -540,8 +547,7 @@ def _ts_parts(
             aware.insert(0, s.str.strptime(TS_DTYPE, fmt, strict=False))
         else:
             naive.insert(0, s.str.strptime(naive_us, fmt, strict=False))
-    a, n = pl.coalesce(aware), pl.coalesce(naive)
-    return pl.coalesce(a, _localise(n, zone)), a.is_null() & n.is_not_null()
+    return pl.coalesce(aware), pl.coalesce(naive)
 
 
 def _parse_ts(expr: pl.Expr, dtype: pl.DataType, options: InputOptions | None = None) -> pl.Expr:
@@ -552,6 +558,26 @@ def _parse_ts(expr: pl.Expr, dtype: pl.DataType, options: InputOptions | None = 
 def _out_of_range(value: pl.Expr) -> pl.Expr:
     lo, hi = TIME_RANGE
     return value.is_not_null() & ((value < pl.lit(lo)) | (value >= pl.lit(hi)))
+
+
+def _range_in(unit: str) -> tuple[int, int]:
+    """TIME_RANGE as [lo, hi) in ``unit`` (``ns``/``us``/``ms``/``d``) since the epoch."""
+    lo_t, hi_t = TIME_RANGE[0] - _EPOCH, TIME_RANGE[1] - _EPOCH
+    if unit == "d":
+        return lo_t.days, hi_t.days
+    us = timedelta(microseconds=1)
+    scale = {"ns": 1000, "us": 1}.get(unit)
+    if scale is None:  # ms: the bounds are whole days
+        return lo_t // us // 1000, hi_t // us // 1000
+    return lo_t // us * scale, hi_t // us * scale
+
+
+def _physical_out_of_range(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Out of TIME_RANGE, for a datetime/date column whose physical value is UTC."""
+    unit = "d" if dtype == pl.Date else (getattr(dtype, "time_unit", None) or "us")
+    lo, hi = _range_in(unit)
+    phys = expr.to_physical()
+    return phys.is_not_null() & ((phys < lo) | (phys >= hi))
 
 
 def _number_text(expr: pl.Expr, options: InputOptions) -> pl.Expr:
@@ -616,6 +642,9 @@ def _first_bad_rows(
     opts = options or _DEFAULT_OPTIONS
     checks: list[tuple[str, str, pl.Expr]] = []
     notes: list[tuple[str, pl.Expr]] = []
+    # text timestamps are parsed once, into helper columns the checks share (several
+    # reductions over one parse expression would each parse again)
+    pre: list[pl.Expr] = []
     for col in spec:
         if col.name not in schema:
             continue
@@ -635,13 +664,24 @@ def _first_bad_rows(
             if col.kind == "id" and col.name.endswith("_type"):
                 checks.append((col.name, "colon", c.str.contains(":", literal=True)))
         if col.kind == "ts":
-            value, naive = _ts_parts(c, dtype, opts)
+            if dtype == pl.String:
+                a, n = _text_ts_parts(c, opts)
+                pre += [a.alias(f"\0a{col.name}"), n.alias(f"\0n{col.name}")]
+                a, n = pl.col(f"\0a{col.name}"), pl.col(f"\0n{col.name}")
+                value: pl.Expr = pl.coalesce(a, _localise(n, opts.zone))
+                naive: pl.Expr | bool = a.is_null() & n.is_not_null()
+            else:
+                value, naive = _ts_parts(c, dtype, opts)
             if dtype == pl.String or (naive is True and opts.zone != "UTC"):
                 # text that does not parse, or a local time in a daylight-saving gap
                 checks.append((col.name, "unparseable", c.is_not_null() & value.is_null()))
             if not opts.zone_declared and isinstance(naive, pl.Expr):
                 notes.append((col.name, naive))
-            checks.append((col.name, "range", _out_of_range(value)))
+            if dtype != pl.String and (naive is False or opts.zone == "UTC"):
+                # the physical value is UTC: compare it in its own unit (no cast)
+                checks.append((col.name, "range", _physical_out_of_range(c, dtype)))
+            else:
+                checks.append((col.name, "range", _out_of_range(value)))
         if col.kind == "float" and dtype == pl.String:
             s = _number_text(c, opts)
             f = s.cast(pl.Float64, strict=False)
@@ -679,7 +719,8 @@ def _first_bad_rows(
     aggs: list[pl.Expr] = [pl.len().alias("_rows")]
     aggs += [mask.any().alias(f"s{j}") for j, mask in enumerate(screens.values())]
     aggs += [mask.any().alias(f"n{j}") for j, (_, mask) in enumerate(notes)]
-    res = raw.select(aggs).collect(engine="streaming").row(0)
+    frame = raw.with_columns(pre) if pre else raw
+    res = frame.select(aggs).collect(engine="streaming").row(0)
     out: dict[str, tuple[str, int, str | None]] = {"_rows": ("", int(res[0]), None)}
     flags = res[1 : 1 + len(screens)]
     for (name, _), flag in zip(notes, res[1 + len(screens) :], strict=True):
@@ -694,7 +735,7 @@ def _first_bad_rows(
     for i, (name, _, mask) in fired:
         aggs.append(idx.filter(mask).first().alias(f"r{i}"))
         aggs.append(_raw_text(name, schema[name]).filter(mask).first().alias(f"v{i}"))
-    first = raw.select(aggs).collect(engine="streaming").row(0, named=True)
+    first = frame.select(aggs).collect(engine="streaming").row(0, named=True)
     for i, (name, kind, _) in fired:
         if first[f"r{i}"] is not None:
             out[f"{name}:{kind}"] = (name, int(first[f"r{i}"]) + 1, first[f"v{i}"])
