@@ -38,6 +38,24 @@ SETTINGS_HELP: dict[str, str] = {
         'e.g. `{ actor_id = "user_id", ts = "event_time" }`. Applies to events only; '
         "entities and labels use the contract names."
     ),
+    "input.separator": (
+        "CSV field separator, one ASCII character (`;` for many spreadsheet exports); "
+        "`.tsv` files always use a tab. A UTF-8 byte-order mark is always accepted."
+    ),
+    "input.decimal_comma": (
+        "Amounts in text use a decimal comma (`12,5`), as European spreadsheets export them; "
+        "thousands separators are not accepted."
+    ),
+    "input.timestamp_format": (
+        "strftime-style format of text timestamps, e.g. `%d/%m/%Y %H:%M`; values that do not "
+        "match it are still tried as ISO-8601. Empty: ISO-8601 only."
+    ),
+    "input.timezone": (
+        "IANA time zone of timestamps without a UTC offset (text without an offset, Parquet "
+        "datetimes without a zone, dates), e.g. `Europe/Berlin`. Empty: they are read as UTC "
+        "and the run says so. A repeated local time takes the earlier instant; a skipped one "
+        "is an error."
+    ),
     "graph.max_target_degree": (
         "Targets acted on by more distinct actors than this (viral products, star creators) "
         "are skipped by lockstep detection and ring expansion: they link everyone."
@@ -103,6 +121,8 @@ SETTINGS_HELP: dict[str, str] = {
 #: A line shown under the setting in ringlens.toml.example (an example, not the default).
 TOML_EXAMPLES: dict[str, str] = {
     "input.columns": 'columns = { actor_id = "user_id", actor_type = "user_kind", ts = "event_time" }',
+    "input.timestamp_format": 'timestamp_format = "%d/%m/%Y %H:%M"',
+    "input.timezone": 'timezone = "Europe/Berlin"',
     "score.weights": "weights = { shared_payout = 50.0, new_account = 5.0 }",
     "export.database": 'database = "postgresql://ringlens@db.internal:5432/tns"',
 }

@@ -932,6 +932,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
 
     # ------------------------------------------------------------------ ids
     long_id = "L" * 20_000
+    max_id = "é" * 512  # 1,024 bytes in UTF-8
     add(
         "ids",
         Case(
@@ -981,10 +982,23 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
                 )
             },
             SCORE,
+            2,
+            r"events\.csv: row 1 \(line 2\), column 'actor_id': 'L+…' is 20,000 bytes long, "
+            r"expected an id of at most 1,024 bytes",
+        ),
+        Case(
+            "ids_1024_bytes",
+            "a 1,024-byte id (the longest supported; 2-byte characters)",
+            {
+                "events.csv": csv(
+                    H, [f"{max_id},buyer,p1,product,order,2024-05-01T10:00:00Z,,"] + ROWS[1:]
+                )
+            },
+            SCORE,
             0,
             events=4,
             check="ids_roundtrip",
-            extra={"ids": [long_id]},
+            extra={"ids": [max_id]},
         ),
         Case(
             "ids_with_colons",

@@ -13,6 +13,7 @@ import pytest
 from ringlens.config import Config, load_config
 from ringlens.exceptions import ConfigError, InputError, SchemaError
 from ringlens.io import (
+    MAX_ID_BYTES,
     TIME_RANGE,
     IngestReport,
     InputOptions,
@@ -309,3 +310,25 @@ def test_tables_beside(tmp_path: Path) -> None:
     assert tables_beside([tmp_path], "entities") is not None
     assert tables_beside([tmp_path, tmp_path], "entities") is None
     assert tables_beside(tmp_path / "events.parquet", "entities") is None
+
+
+# --------------------------------------------------------------------------- id length
+def test_id_length_limit_in_bytes(tmp_path: Path) -> None:
+    assert MAX_ID_BYTES == 1024
+    ok = "é" * (MAX_ID_BYTES // 2)  # 1,024 bytes, 512 characters
+    p = tmp_path / "e.csv"
+    p.write_text(f"{HEADER}\n{ok},buyer,p,product,order,2024-05-01\n", encoding="utf-8")
+    assert load_events(p)["actor_id"].item() == ok
+    p.write_text(
+        f"{HEADER}\nb1,buyer,p,product,order,2024-05-01\nb{ok},buyer,p,product,order,2024-05-01\n"
+    )
+    with pytest.raises(
+        SchemaError,
+        match=r"e\.csv: row 2 \(line 3\), column 'actor_id': .* is 1,025 bytes long, expected an id "
+        r"of at most 1,024 bytes \(UTF-8\)",
+    ):
+        load_events(p)
+    lab = tmp_path / "labels.csv"
+    lab.write_text(f"entity_type,entity_id,label\n{'t' * 1025},b1,confirmed\n")
+    with pytest.raises(SchemaError, match=r"labels\.csv: row 1 \(line 2\), column 'entity_type'"):
+        load_labels(lab)

@@ -18,7 +18,7 @@ from ringlens.io.events import (
     scan_events,
     tables_beside,
 )
-from ringlens.io.options import TIME_RANGE, IngestReport, InputOptions
+from ringlens.io.options import MAX_ID_BYTES, TIME_RANGE, IngestReport, InputOptions
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -26,6 +26,7 @@ __all__ = [
     "LABEL_COLUMNS",
     "TABLES",
     "TIME_RANGE",
+    "MAX_ID_BYTES",
     "InputOptions",
     "IngestReport",
     "load_events",

@@ -47,7 +47,7 @@ from pathlib import Path
 import polars as pl
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
-from ringlens.io.options import TIME_RANGE, IngestReport, InputOptions
+from ringlens.io.options import MAX_ID_BYTES, TIME_RANGE, IngestReport, InputOptions
 
 log = logging.getLogger(__name__)
 
@@ -663,6 +663,8 @@ def _first_bad_rows(
             checks.append((col.name, "nul", c.str.contains("\x00", literal=True)))
             if col.kind == "id" and col.name.endswith("_type"):
                 checks.append((col.name, "colon", c.str.contains(":", literal=True)))
+            if col.kind == "id":  # a byte count: no scan of the text
+                checks.append((col.name, "long", c.str.len_bytes() > MAX_ID_BYTES))
         if col.kind == "ts":
             if dtype == pl.String:
                 a, n = _text_ts_parts(c, opts)
@@ -706,12 +708,15 @@ def _first_bad_rows(
     for col in spec:
         name = col.name
         kinds = {k for n, k, _ in checks if n == name}
-        if kinds and kinds <= {"empty", "nul", "colon"} and schema.get(name) == pl.String:
-            alts = (["^\\s*$"] if "empty" in kinds else []) + [
-                "[\\x00:]" if "colon" in kinds else "\\x00"
+        text_kinds = kinds - {"long"}
+        if text_kinds and text_kinds <= {"empty", "nul", "colon"} and schema.get(name) == pl.String:
+            alts = (["^\\s*$"] if "empty" in text_kinds else []) + [
+                "[\\x00:]" if "colon" in text_kinds else "\\x00"
             ]
             text = pl.col(name).str.contains("|".join(alts))
-            screens[name] = pl.col(name).is_null() | text if "empty" in kinds else text
+            screens[name] = pl.col(name).is_null() | text if "empty" in text_kinds else text
+            if "long" in kinds:
+                screens[f"{name}\0long"] = pl.col(name).str.len_bytes() > MAX_ID_BYTES
         else:
             for i, (n, _, mask) in enumerate(checks):
                 if n == name:
@@ -808,6 +813,12 @@ def _table_error(
             f"{where}, column {name!r}: type {_short(value)} contains ':', which "
             "separates type and id in node keys (creator:42); expected a type without ':'"
         )
+    if kind == "long":
+        size = len((value or "").encode("utf-8", "surrogatepass"))
+        return SchemaError(
+            f"{where}, column {name!r}: {_short(value, 40)} is {size:,} bytes long, expected an "
+            f"id of at most {MAX_ID_BYTES:,} bytes (UTF-8)"
+        )
     if kind == "range":
         lo, hi = TIME_RANGE
         shown = _short(value) if dtype == pl.String else _show_instant(value, dtype)
@@ -841,7 +852,7 @@ def _table_error(
     )
 
 
-_KINDS = ("empty", "unparseable", "nonfinite", "nul", "colon", "range")
+_KINDS = ("empty", "unparseable", "nonfinite", "nul", "colon", "long", "range")
 
 
 def _ndjson_read_schema(

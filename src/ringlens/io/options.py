@@ -19,7 +19,7 @@ from typing import Any
 
 from ringlens.exceptions import ConfigError
 
-__all__ = ["TIME_RANGE", "InputOptions", "IngestReport", "check_input_setting"]
+__all__ = ["TIME_RANGE", "MAX_ID_BYTES", "InputOptions", "IngestReport", "check_input_setting"]
 
 #: Every timestamp ringlens reads (event ``ts``, entity ``created_at``) must lie in
 #: ``[TIME_RANGE[0], TIME_RANGE[1])``, in UTC. The lower end leaves room for the
@@ -31,6 +31,12 @@ TIME_RANGE: tuple[datetime, datetime] = (
     datetime(1900, 1, 1, tzinfo=UTC),
     datetime(2262, 4, 11, tzinfo=UTC),
 )
+
+#: The longest id or type ringlens reads, in UTF-8 bytes (``actor_id``, ``target_type``,
+#: ``entity_id``, ``action``, ``label``, ...). The PostgreSQL queue indexes
+#: ``(entity_type, entity_id)``, and a B-tree entry holds at most about 2,700 bytes:
+#: two values of 1,024 bytes fit, a longer id would make every upsert fail.
+MAX_ID_BYTES = 1024
 
 # strftime directives Polars' parser understands (chrono); one is required in a format
 _DIRECTIVE = re.compile(r"%[-_0^#]?[a-zA-Z+%.:]")
