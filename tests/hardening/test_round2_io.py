@@ -320,7 +320,7 @@ def test_excel_export_refused_without_options_names_the_setting(tmp_path: Path) 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the run and CLI pass InputOptions.from_settings(config['input']) to io (lead)",
+    reason="the run passes InputOptions.from_settings(config) to io (lead)",
 )
 def test_excel_export_is_read_with_input_options(tmp_path: Path) -> None:
     p = tmp_path / "events.csv"

@@ -166,14 +166,13 @@ def test_settings_are_checked_with_their_source() -> None:
     with pytest.raises(ConfigError, match=r"^settings: input\.timezone: 'Europe/Pariss' is not"):
         Config.from_mapping({"input": {"timezone": "Europe/Pariss"}})
     with pytest.raises(ConfigError, match=r"^environment \(RINGLENS_\*\): input\.separator"):
-        load_config(env={"RINGLENS_INPUT__SEPARATOR": "ab"})
+        load_config(env={"RINGLENS_INPUT__SEPARATOR": "ab"}, cwd=False)
     cfg = load_config(
-        env={"RINGLENS_INPUT__SEPARATOR": ";", "RINGLENS_INPUT__DECIMAL_COMMA": "true"}
+        env={"RINGLENS_INPUT__SEPARATOR": ";", "RINGLENS_INPUT__DECIMAL_COMMA": "true"},
+        cwd=False,
     )
-    assert InputOptions.from_settings(cfg["input"]) == InputOptions(
-        separator=";", decimal_comma=True
-    )
-    assert InputOptions.from_settings(Config.from_mapping({})["input"]) == InputOptions()
+    assert InputOptions.from_settings(cfg) == InputOptions(separator=";", decimal_comma=True)
+    assert InputOptions.from_settings(Config.from_mapping({}).input) == InputOptions()
 
 
 def test_bom_in_ndjson(tmp_path: Path) -> None:

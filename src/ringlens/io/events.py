@@ -667,11 +667,11 @@ def _first_bad_rows(
                 checks.append((col.name, "long", c.str.len_bytes() > MAX_ID_BYTES))
         if col.kind == "ts":
             if dtype == pl.String:
-                a, n = _text_ts_parts(c, opts)
-                pre += [a.alias(f"\0a{col.name}"), n.alias(f"\0n{col.name}")]
-                a, n = pl.col(f"\0a{col.name}"), pl.col(f"\0n{col.name}")
-                value: pl.Expr = pl.coalesce(a, _localise(n, opts.zone))
-                naive: pl.Expr | bool = a.is_null() & n.is_not_null()
+                with_offset, wall = _text_ts_parts(c, opts)
+                pre += [with_offset.alias(f"\0a{col.name}"), wall.alias(f"\0n{col.name}")]
+                with_offset, wall = pl.col(f"\0a{col.name}"), pl.col(f"\0n{col.name}")
+                value: pl.Expr = pl.coalesce(with_offset, _localise(wall, opts.zone))
+                naive: pl.Expr | bool = with_offset.is_null() & wall.is_not_null()
             else:
                 value, naive = _ts_parts(c, dtype, opts)
             if dtype == pl.String or (naive is True and opts.zone != "UTC"):

@@ -160,21 +160,32 @@ class InputOptions:
         return self.timestamp_format or None
 
     @classmethod
-    def from_settings(cls, input_section: Mapping[str, Any]) -> InputOptions:
-        """From the ``[input]`` section of the settings (``config["input"]``).
+    def from_settings(cls, settings: Any) -> InputOptions:
+        """From the ``[input]`` settings: a :class:`~ringlens.config.Config` (its ``input``
+        section is used), its ``input`` section, or a mapping of the same keys.
 
         Examples
         --------
         >>> from ringlens.config import Config
         >>> cfg = Config.from_mapping({"input": {"separator": ";", "timezone": "Europe/Berlin"}})
-        >>> InputOptions.from_settings(cfg["input"])
+        >>> InputOptions.from_settings(cfg)
         InputOptions(separator=';', decimal_comma=False, timestamp_format=None, timezone='Europe/Berlin')
+        >>> InputOptions.from_settings({"timestamp_format": "%d/%m/%Y"}).format
+        '%d/%m/%Y'
         """
+        section = getattr(settings, "input", settings)
+        if isinstance(section, Mapping):
+            get = section.get
+        else:
+
+            def get(key: str, default: Any = None) -> Any:
+                return getattr(section, key, default)
+
         return cls(
-            separator=input_section.get("separator", ","),
-            decimal_comma=bool(input_section.get("decimal_comma", False)),
-            timestamp_format=input_section.get("timestamp_format") or None,
-            timezone=input_section.get("timezone") or None,
+            separator=get("separator", ","),
+            decimal_comma=bool(get("decimal_comma", False)),
+            timestamp_format=get("timestamp_format", "") or None,
+            timezone=get("timezone", "") or None,
         )
 
 
