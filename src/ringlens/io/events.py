@@ -626,24 +626,17 @@ def _normalise(
     return lf.select(exprs), []
 
 
-def _first_bad_rows(
-    raw: pl.LazyFrame,
-    schema: pl.Schema,
-    spec: Sequence[_Col],
-    *,
-    options: InputOptions | None = None,
-) -> dict[str, tuple[str, int, str | None]]:
-    """One pass over the raw data: for each check, the first offending row and its raw value.
+_Check = tuple[str, str, pl.Expr]
 
-    Keys are ``"_rows"`` (the row count) and ``"<column>:<kind>"`` for each check that
-    fired; ``"<column>:naive"`` (row 0) says a text timestamp column held naive values that
-    were read as UTC because no zone was declared (not an error).
-    """
-    opts = options or _DEFAULT_OPTIONS
-    checks: list[tuple[str, str, pl.Expr]] = []
+
+def _value_checks(
+    schema: pl.Schema, spec: Sequence[_Col], opts: InputOptions
+) -> tuple[list[_Check], list[tuple[str, pl.Expr]], list[pl.Expr]]:
+    """The value checks of a table: ``(column, kind, mask)``; the notes (``(column, mask)``:
+    naive text timestamps); the helper columns they share (text timestamps are parsed once
+    into them: several reductions over one parse expression would each parse again)."""
+    checks: list[_Check] = []
     notes: list[tuple[str, pl.Expr]] = []
-    # text timestamps are parsed once, into helper columns the checks share (several
-    # reductions over one parse expression would each parse again)
     pre: list[pl.Expr] = []
     for col in spec:
         if col.name not in schema:
@@ -701,6 +694,24 @@ def _first_bad_rows(
             )
         if col.kind == "float" and dtype.is_float():
             checks.append((col.name, "nonfinite", c.is_nan() | c.is_infinite()))
+    return checks, notes, pre
+
+
+def _first_bad_rows(
+    raw: pl.LazyFrame,
+    schema: pl.Schema,
+    spec: Sequence[_Col],
+    *,
+    options: InputOptions | None = None,
+) -> dict[str, tuple[str, int, str | None]]:
+    """One pass over the raw data: for each check, the first offending row and its raw value.
+
+    Keys are ``"_rows"`` (the row count) and ``"<column>:<kind>"`` for each check that
+    fired; ``"<column>:naive"`` (row 0) says a text timestamp column held naive values that
+    were read as UTC because no zone was declared (not an error).
+    """
+    opts = options or _DEFAULT_OPTIONS
+    checks, notes, pre = _value_checks(schema, spec, opts)
     # clean data is the common case: one pass of cheap boolean reductions, and the first
     # offending row and value only for the checks that fired. A string id column's checks
     # (blank, NUL, ':' in a type) are screened by one regex: one scan of the strings, not three
@@ -872,6 +883,64 @@ def _ndjson_read_schema(
     return out
 
 
+def _contract_frame(
+    path: Path, raw: pl.LazyFrame, fmt: str, spec: Sequence[_Col], mapping: Mapping[str, str]
+) -> tuple[pl.LazyFrame, pl.Schema]:
+    """One scanned file with the mapping applied and its columns and types checked; NDJSON
+    scanned again with the contract's types, dictionary-encoded text cast to text."""
+    schema = raw.collect_schema()
+    # Polars renames a repeated CSV header to "<name>_duplicated_<n>": which copy holds
+    # the data is then a guess, so a repeated contract (or mapped) column is an error.
+    for name in sorted({mapping.get(c.name, c.name) for c in spec}):
+        if name in schema and f"{name}_duplicated_0" in schema:
+            raise SchemaError(
+                f"{path}: column {name!r} appears more than once in the header; "
+                "expected each column once"
+            )
+    # apply the mapping: source column -> contract column
+    rename: dict[str, str] = {}
+    for contract, source in mapping.items():
+        if source not in schema:
+            raise SchemaError(
+                f"{path}: column {source!r} (mapped to {contract!r}) not found; "
+                f"file has {', '.join(map(repr, list(schema)[:12]))}"
+            )
+        rename[source] = contract
+    if rename:
+        # a contract-named column that is not the mapped source is dropped to avoid a clash
+        clash = [c for c in rename.values() if c in schema and c not in rename]
+        if clash:
+            raw = raw.drop(clash)
+        raw = raw.rename(rename)
+        schema = raw.collect_schema()
+    for col in spec:
+        if col.required and col.name not in schema:
+            hint = f" (mapped from {mapping[col.name]!r})" if col.name in mapping else ""
+            raise SchemaError(
+                f"{path}: missing required column {col.name!r}{hint}; "
+                f"expected {_EXPECTED[col.kind]}; file has {', '.join(map(repr, list(schema)[:12]))}"
+            )
+        if col.name in schema and not _dtype_ok(col.kind, schema[col.name], fmt):
+            raise SchemaError(
+                f"{path}: column {col.name!r} has type {schema[col.name]}, expected {_EXPECTED[col.kind]}"
+            )
+    if fmt == "ndjson":
+        read = _ndjson_read_schema(spec, mapping, schema)
+        raw = pl.scan_ndjson(_ndjson_source(path), schema=read)
+        if rename:
+            raw = raw.rename({s: c for s, c in rename.items() if s in read})
+        schema = raw.collect_schema()
+    text = [
+        c.name
+        for c in spec
+        if c.name in schema and isinstance(schema[c.name], pl.Categorical | pl.Enum)
+    ]
+    if text:  # dictionary-encoded text is checked and read as text
+        raw = raw.with_columns(pl.col(text).cast(pl.String))
+        schema = raw.collect_schema()
+    return raw, schema
+
+
 def _load_table(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -889,56 +958,7 @@ def _load_table(
     frames: list[pl.LazyFrame] = []
     for path in files:
         raw, fmt = _scan_one(path, opts)
-        schema = raw.collect_schema()
-        # Polars renames a repeated CSV header to "<name>_duplicated_<n>": which copy holds
-        # the data is then a guess, so a repeated contract (or mapped) column is an error.
-        for name in sorted({mapping.get(c.name, c.name) for c in spec}):
-            if name in schema and f"{name}_duplicated_0" in schema:
-                raise SchemaError(
-                    f"{path}: column {name!r} appears more than once in the header; "
-                    "expected each column once"
-                )
-        # apply the mapping: source column -> contract column
-        rename: dict[str, str] = {}
-        for contract, source in mapping.items():
-            if source not in schema:
-                raise SchemaError(
-                    f"{path}: column {source!r} (mapped to {contract!r}) not found; "
-                    f"file has {', '.join(map(repr, list(schema)[:12]))}"
-                )
-            rename[source] = contract
-        if rename:
-            # a contract-named column that is not the mapped source is dropped to avoid a clash
-            clash = [c for c in rename.values() if c in schema and c not in rename]
-            if clash:
-                raw = raw.drop(clash)
-            raw = raw.rename(rename)
-            schema = raw.collect_schema()
-        for col in spec:
-            if col.required and col.name not in schema:
-                hint = f" (mapped from {mapping[col.name]!r})" if col.name in mapping else ""
-                raise SchemaError(
-                    f"{path}: missing required column {col.name!r}{hint}; "
-                    f"expected {_EXPECTED[col.kind]}; file has {', '.join(map(repr, list(schema)[:12]))}"
-                )
-            if col.name in schema and not _dtype_ok(col.kind, schema[col.name], fmt):
-                raise SchemaError(
-                    f"{path}: column {col.name!r} has type {schema[col.name]}, expected {_EXPECTED[col.kind]}"
-                )
-        if fmt == "ndjson":
-            read = _ndjson_read_schema(spec, mapping, schema)
-            raw = pl.scan_ndjson(_ndjson_source(path), schema=read)
-            if rename:
-                raw = raw.rename({s: c for s, c in rename.items() if s in read})
-            schema = raw.collect_schema()
-        text = [
-            c.name
-            for c in spec
-            if c.name in schema and isinstance(schema[c.name], pl.Categorical | pl.Enum)
-        ]
-        if text:  # dictionary-encoded text is checked and read as text
-            raw = raw.with_columns(pl.col(text).cast(pl.String))
-            schema = raw.collect_schema()
+        raw, schema = _contract_frame(path, raw, fmt, spec, mapping)
         nrows: int | None = None
         bad: dict[str, tuple[str, int, str | None]] = {}
         if validate:
