@@ -43,6 +43,7 @@ __all__ = [
     "VocabularySettings",
     "load_config",
     "load_vocabulary",
+    "normalise_name",
     "parse_duration",
     "role_table",
 ]
@@ -115,6 +116,24 @@ def parse_duration(value: str | int | float, *, key: str = "duration") -> timede
     if seconds < MIN_DURATION_S or seconds > MAX_DURATION_S:
         raise ConfigError(f"{key}: {value!r} is out of range, expected from 1 ms to 100 years")
     return timedelta(seconds=seconds)
+
+
+_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def normalise_name(name: str) -> str:
+    """An action or entity-type name as the run compares it: runs of spaces, tabs and
+    line breaks collapsed to one space, trimmed, lower case (other characters, control
+    characters included, are kept: they are part of the name).
+
+    Examples
+    --------
+    >>> normalise_name("  Affiliate   Click ")
+    'affiliate click'
+    >>> normalise_name("a-b") == "a-b", normalise_name(" Gift  Card") == "gift card"
+    (True, True)
+    """
+    return _SPACE.sub(" ", name).strip(" ").lower()
 
 
 def _setting(
@@ -275,7 +294,7 @@ def role_table(value: Mapping[str, Any], roles: tuple[str, ...], where: str) -> 
         ):
             raise ConfigError(f"{where}.{role}: expected a list of names, got {names!r}")
         for n in names:
-            key = " ".join(n.split()).lower()
+            key = normalise_name(n)
             if seen.get(key, role) != role:
                 raise ConfigError(
                     f"{where}: {n!r} has two roles ({seen[key]!r} and {role!r}); give it one"

@@ -926,7 +926,6 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             ["-q", "--config", "{d}/ringlens.toml", *SCORE[1:]],
             0,
             events=24,
-            xfail="the run and CLI do not pass the input.* settings to ingest yet",
         ),
     )
 

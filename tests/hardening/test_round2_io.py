@@ -318,10 +318,6 @@ def test_excel_export_refused_without_options_names_the_setting(tmp_path: Path) 
     one_error(score(p, tmp_path / "o"), "events.csv", "input.separator = ';'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the run passes InputOptions.from_settings(config) to io (lead)",
-)
 def test_excel_export_is_read_with_input_options(tmp_path: Path) -> None:
     p = tmp_path / "events.csv"
     p.write_text(EXCEL, encoding="utf-8")
@@ -370,11 +366,6 @@ def test_bad_input_settings_name_the_setting(
     one_error(o, str(cfg), says)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the run prints IngestReport.notice() once and records IngestReport.to_dict() "
-    "in run.json (lead)",
-)
 def test_naive_timestamps_read_as_utc_are_said_once(tmp_path: Path) -> None:
     rows = [f"b{i},buyer,p,product,order,2024-05-01 10:0{i}:00" for i in range(3)]
     (tmp_path / "events.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n")

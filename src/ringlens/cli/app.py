@@ -32,7 +32,63 @@ from ringlens.config import Config, load_config
 from ringlens.exceptions import RinglensError
 from ringlens.pipeline.timing import rss_bytes
 
-__all__ = ["CliState", "app", "err", "main", "out", "plain"]
+__all__ = [
+    "CliState",
+    "DecimalCommaOpt",
+    "SeparatorOpt",
+    "TimestampFormatOpt",
+    "TimezoneOpt",
+    "app",
+    "err",
+    "input_overrides",
+    "main",
+    "out",
+    "plain",
+]
+
+#: Input options shared by the commands that read events (``input.*`` settings).
+SeparatorOpt = Annotated[
+    str | None,
+    typer.Option("--separator", help="CSV field separator, e.g. ';' (input.separator)."),
+]
+DecimalCommaOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--decimal-comma/--no-decimal-comma",
+        help="Numbers in CSV written as 12,5 (input.decimal_comma).",
+    ),
+]
+TimestampFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timestamp-format",
+        help="strftime format of text timestamps, e.g. '%d/%m/%Y %H:%M' (input.timestamp_format).",
+    ),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        help="IANA zone of timestamps without an offset, e.g. Europe/Berlin (input.timezone; "
+        "default UTC, said once in the output).",
+    ),
+]
+
+
+def input_overrides(
+    separator: str | None,
+    decimal_comma: bool | None,
+    timestamp_format: str | None,
+    timezone: str | None,
+) -> dict[str, Any]:
+    """The ``input.*`` overrides of the input flags."""
+    return {
+        "input.separator": separator,
+        "input.decimal_comma": decimal_comma,
+        "input.timestamp_format": timestamp_format,
+        "input.timezone": timezone,
+    }
+
 
 T = TypeVar("T")
 

@@ -10,7 +10,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ringlens.cli.app import CliState, app, out, plain
+from ringlens.cli.app import (
+    CliState,
+    DecimalCommaOpt,
+    SeparatorOpt,
+    TimestampFormatOpt,
+    TimezoneOpt,
+    app,
+    input_overrides,
+    out,
+    plain,
+)
 from ringlens.exceptions import InputError
 from ringlens.pipeline import RunResult
 from ringlens.pipeline import run as run_pipeline
@@ -75,6 +85,10 @@ def score(
     master: Annotated[
         str, typer.Option(help="Spark master URL, with --engine spark.")
     ] = "local[2]",
+    separator: SeparatorOpt = None,
+    decimal_comma: DecimalCommaOpt = None,
+    timestamp_format: TimestampFormatOpt = None,
+    timezone: TimezoneOpt = None,
     memory_limit_gb: Annotated[
         float | None,
         typer.Option(
@@ -100,6 +114,7 @@ def score(
                 "viz.enabled": None if views else False,
                 "run.memory_limit_gb": memory_limit_gb,
                 "vocabulary.strict": strict,
+                **input_overrides(separator, decimal_comma, timestamp_format, timezone),
             },
             vocabulary=vocabulary,
         )
@@ -161,6 +176,8 @@ def _summary(st: CliState, res: RunResult, out_dir: Path) -> None:
     for action, n in rep["policy"]["queued"].items():
         t.add_row(plain(action), f"{n:,}")
     out.print(t)
+    for notice in rep.get("notices", []):
+        st.say(plain(notice))
     cov = rep.get("coverage")
     if cov:
         st.say(

@@ -10,9 +10,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ringlens.cli.app import CliState, app, out, plain
+from ringlens.cli.app import (
+    CliState,
+    DecimalCommaOpt,
+    SeparatorOpt,
+    TimestampFormatOpt,
+    TimezoneOpt,
+    app,
+    input_overrides,
+    out,
+    plain,
+)
 from ringlens.graph import build_graph
-from ringlens.io import scan_events
+from ringlens.io import InputOptions, scan_events
 from ringlens.pipeline.inputs import resolve_run_inputs
 
 
@@ -24,6 +34,10 @@ def graph_stats(
     ],
     top: Annotated[int, typer.Option(help="How many top-degree nodes to list.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stats as JSON.")] = False,
+    separator: SeparatorOpt = None,
+    decimal_comma: DecimalCommaOpt = None,
+    timestamp_format: TimestampFormatOpt = None,
+    timezone: TimezoneOpt = None,
 ) -> None:
     """Print the graph's size by type, its components and its top-degree nodes.
 
@@ -33,10 +47,12 @@ def graph_stats(
     st: CliState = ctx.obj
 
     def run() -> None:
-        cfg = st.settings()
+        cfg = st.settings(input_overrides(separator, decimal_comma, timestamp_format, timezone))
         files = list(resolve_run_inputs(events).events)
         with st.step("ingest"):
-            lf = scan_events(files, columns=dict(cfg.input.columns))
+            lf = scan_events(
+                files, columns=dict(cfg.input.columns), options=InputOptions.from_settings(cfg)
+            )
         with st.step("build graph"):
             g = build_graph(lf)
         with st.step("stats"):

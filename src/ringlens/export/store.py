@@ -64,6 +64,7 @@ __all__ = [
     "QueueConflictError",
     "QueueFilter",
     "QueueStore",
+    "check_queue_target",
     "ReviewResult",
     "UpsertResult",
     "open_queue_store",
@@ -1421,6 +1422,22 @@ def _json_list(expr: pl.Expr) -> pl.Expr:
         .then(None)
         .otherwise(encoded.str.slice(5, encoded.str.len_chars() - 6))
     )
+
+
+def check_queue_target(url_or_path: str | os.PathLike[str]) -> str:
+    """Check that ``url_or_path`` names a queue database ringlens can open (a path,
+    ``sqlite:`` or ``postgresql://``), without opening it; returns it for display (password
+    redacted). Raises :class:`ConfigError` otherwise, before a run does any work.
+
+    Examples
+    --------
+    >>> check_queue_target("postgresql://rev:pw@db/tns")
+    'postgresql://rev:***@db/tns'
+    >>> check_queue_target("mysql://u:pw@h/db")
+    Traceback (most recent call last):
+    ringlens.exceptions.ConfigError: unsupported queue database URL 'mysql://u:***@h/db' (expected a file path, sqlite:///path or postgresql://…)
+    """
+    return _parse_target(url_or_path).display
 
 
 def open_queue_store(

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph.roles import normalise_name, normalised
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
@@ -878,6 +879,55 @@ def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
         return np.add.reduceat(values, starts)
 
 
+def _normalised_actions(table: pl.DataFrame, actions: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
+    """Action names compared case- and whitespace-insensitively: ``Order`` and `` order``
+    are one action, ``order``. Works on the few distinct names (an Enum's codes are
+    remapped); nothing is done when every name is already normalised."""
+    raw = actions.to_list()
+    norm = [normalise_name(a) for a in raw]
+    if norm == raw:
+        return table, actions
+    names = sorted(set(norm))
+    if not isinstance(table.schema["action"], pl.Enum):
+        return table.with_columns(normalised(pl.col("action"))), pl.Series("action", names)
+    lut = np.array([names.index(n) for n in norm], dtype=np.uint32)
+    enum = pl.Series("action", names, dtype=pl.Enum(names))
+    codes = table["action"].to_physical().to_numpy()
+    return table.with_columns(enum.gather(lut[codes])), pl.Series("action", names)
+
+
+def _normalised_types(
+    nodes: pl.DataFrame, table: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Node types compared case- and whitespace-insensitively: ``Buyer:b1`` and
+    ``buyer:b1`` are one node, ``buyer:b1`` (ids stay exact). Works on the few distinct
+    type names; when one needs normalising, nodes are relabelled (merged where two raw
+    spellings meet) and the events' node ids remapped."""
+    raw = nodes["node_type"].unique().to_list()
+    if all(normalise_name(t) == t for t in raw):
+        return nodes, table
+    mapping = {t: normalise_name(t) for t in raw}
+    relabelled = nodes.select(
+        "node",
+        pl.col("node_type").replace_strict(mapping, return_dtype=pl.String),
+        "node_id",
+    )
+    new = _sorted_nodes(relabelled.select("node_type", "node_id").unique())
+    lut = (
+        relabelled.join(
+            new.select("node_type", "node_id", pl.col("node").alias("_new")),
+            on=["node_type", "node_id"],
+        )
+        .sort("node")["_new"]
+        .to_numpy()
+    )
+    table = table.with_columns(
+        pl.Series("src", lut[table["src"].to_numpy()], dtype=NODE_DTYPE),
+        pl.Series("dst", lut[table["dst"].to_numpy()], dtype=NODE_DTYPE),
+    )
+    return new, table
+
+
 def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False) -> EventGraph:
     """Node index and edges from validated events (a frame, or a LazyFrame to stream).
 
@@ -938,6 +988,8 @@ def _build_from_frame(ev: pl.DataFrame | pl.LazyFrame, *, streaming: bool = Fals
             .select("src", "dst", *rest)
             .collect(engine=engine)
         )
+    table, actions = _normalised_actions(table, actions)
+    nodes, table = _normalised_types(nodes, table)
     ev = _total_order(table)
     if isinstance(ev.schema["action"], pl.Enum):
         names = actions.to_list()

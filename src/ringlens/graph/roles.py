@@ -1,6 +1,7 @@
 """What a graph's action and node-type names mean: :class:`Roles`.
 
-The graph itself keeps a platform's own names. Stages below the run (rings, views,
+The graph keeps a platform's own names, compared and stored normalised
+(:func:`normalise_name`: case and whitespace do not matter; ids are never touched). Stages below the run (rings, views,
 evaluation) that need to know which actions are ownership or engagement, which node types
 are accounts or devices, take a :class:`Roles` built by the run from its vocabulary (and,
 for names the vocabulary lacks, from the data's shape: see
@@ -14,10 +15,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["SHAREABLE_ROLES", "Roles"]
+import polars as pl
+
+from ringlens.config import normalise_name
+
+__all__ = ["SHAREABLE_ROLES", "Roles", "normalise_name", "normalised"]
 
 #: Target roles that a few accounts sharing is suspicious (not a popularity signal).
 SHAREABLE_ROLES: tuple[str, ...] = ("device", "payout_account", "coupon")
+
+
+def normalised(expr: pl.Expr) -> pl.Expr:
+    """:func:`normalise_name` as a Polars expression (vectorised).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"a": [" Order ", "LIKE\t it"]}).select(normalised(pl.col("a")))["a"].to_list()
+    ['order', 'like it']
+    """
+    return expr.str.replace_all(r"[ \t\r\n]+", " ").str.strip_chars(" ").str.to_lowercase()
 
 
 def _empty() -> Mapping[str, str]:

@@ -47,6 +47,7 @@ from pathlib import Path
 import polars as pl
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
+from ringlens.graph.roles import normalised
 from ringlens.io.options import MAX_ID_BYTES, TIME_RANGE, IngestReport, InputOptions
 
 log = logging.getLogger(__name__)
@@ -1160,7 +1161,8 @@ def load_entities(
         options=options,
         report=report,
     )
-    df = _collect(lf, "entities")
+    # entity types are compared as the event graph stores them (normalised names)
+    df = _collect(lf.with_columns(normalised(pl.col("entity_type"))), "entities")
     return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
 
 
@@ -1194,7 +1196,12 @@ def load_labels(
         options=options,
         report=report,
     )
-    df = _collect(lf.with_columns(pl.col("label").str.strip_chars().str.to_lowercase()), "labels")
+    df = _collect(
+        lf.with_columns(
+            normalised(pl.col("entity_type")), pl.col("label").str.strip_chars().str.to_lowercase()
+        ),
+        "labels",
+    )
     bad = df.with_row_index("_row").filter(~pl.col("label").is_in(LABEL_VALUES))
     if bad.height:
         row, value = bad.row(0, named=True)["_row"], bad.row(0, named=True)["label"]

@@ -21,7 +21,14 @@ from ringlens.config import Config
 from ringlens.export import redact_secrets
 from ringlens.graph import EventGraph, build_graph
 from ringlens.graph.roles import Roles
-from ringlens.io import load_entities, load_events, load_labels, scan_events
+from ringlens.io import (
+    IngestReport,
+    InputOptions,
+    load_entities,
+    load_events,
+    load_labels,
+    scan_events,
+)
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.coverage import coverage, family_roles
 from ringlens.pipeline.inputs import (
@@ -283,20 +290,24 @@ def run(
     """
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
-    check_outputs(cfg, database=database)  # before hours of work, not after
+    check_outputs(cfg, database=database, out_dir=out_dir)  # before hours of work, not after
     timer = Timer(progress)
     with timer("ingest"):
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)
         files = list(inputs.events)
         streaming = use_streaming(files, cfg)
+        read: dict[str, Any] = {
+            "options": InputOptions.from_settings(cfg),
+            "report": IngestReport(),
+        }
         columns = dict(cfg.input.columns)
         lf: pl.DataFrame | pl.LazyFrame = (
-            scan_events(files, columns=columns)
+            scan_events(files, columns=columns, **read)
             if streaming
-            else load_events(files, columns=columns)
+            else load_events(files, columns=columns, **read)
         )
-        ent_df = load_entities(inputs.entities) if inputs.entities is not None else None
-        lab_df = load_labels(inputs.labels) if inputs.labels is not None else None
+        ent_df = load_entities(inputs.entities, **read) if inputs.entities else None
+        lab_df = load_labels(inputs.labels, **read) if inputs.labels else None
         fp = fingerprint(files)
     with timer("build graph"):
         graph = build_graph(lf, streaming=streaming)
@@ -313,6 +324,10 @@ def run(
     report["timings"] = {**timer.timings, **report["timings"]}
     report["memory_mib"] = {**timer.memory, **report["memory_mib"]}
     report["inputs"] = inputs.to_dict(fp)
+    report["ingest"] = read["report"].to_dict()
+    notice = read["report"].notice()
+    if notice:
+        report["notices"] = [notice]
     report["config"] = redact_secrets(cfg.to_dict())
     report["config_sources"] = list(cfg.sources)
     # "export" is shown as one step; run.json times its parts without overlap: "write

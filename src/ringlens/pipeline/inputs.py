@@ -21,14 +21,13 @@ import polars as pl
 from ringlens import __version__
 from ringlens.config import Config
 from ringlens.exceptions import InputError
-from ringlens.io import resolve_inputs
+from ringlens.io import resolve_inputs, tables_beside
 from ringlens.risk.policy import Policy
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "RunInputs",
-    "beside",
     "fingerprint",
     "frame_fingerprint",
     "resolve_run_inputs",
@@ -38,8 +37,6 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
-#: File extensions looked for beside the events, in this order.
-TABLE_EXTENSIONS = ("parquet", "csv", "ndjson", "jsonl")
 
 
 @dataclass(frozen=True)
@@ -50,43 +47,47 @@ class RunInputs:
     ----------
     events : tuple of Path
         The event files (empty for a remote source only Spark reads, see ``source``).
-    entities, labels : Path or None
-        The entities and labels tables (given, or found beside the events).
+    entities, labels : tuple of Path, or None
+        The entities and labels tables (given, or the ``entities*`` / ``labels*`` files
+        beside the events).
     source : str or None
         A remote events location (``s3://…``, ``table:…``) that only Spark reads.
     """
 
     events: tuple[Path, ...]
-    entities: Path | None = None
-    labels: Path | None = None
+    entities: tuple[Path, ...] | None = None
+    labels: tuple[Path, ...] | None = None
     source: str | None = None
 
     def tables(self) -> dict[str, str | None]:
         """Fingerprints of the entities and labels files (for the run id)."""
         return {
-            "entities": None if self.entities is None else fingerprint([self.entities]),
-            "labels": None if self.labels is None else fingerprint([self.labels]),
+            "entities": None if self.entities is None else fingerprint(self.entities),
+            "labels": None if self.labels is None else fingerprint(self.labels),
         }
 
     def to_dict(self, fingerprint: str | None) -> dict[str, Any]:
         """``inputs`` of ``run.json`` (``fingerprint``: of the event files)."""
         return {
             "events": [str(p) for p in self.events] if self.events else [str(self.source)],
-            "entities": None if self.entities is None else str(self.entities),
-            "labels": None if self.labels is None else str(self.labels),
+            "entities": _paths(self.entities),
+            "labels": _paths(self.labels),
             "fingerprint": fingerprint,
         }
 
 
-def beside(folder: Path | None, name: str) -> Path | None:
-    """``folder/name.<ext>`` for the first table extension that exists, else None."""
-    if folder is None:
+def _paths(files: tuple[Path, ...] | None) -> str | list[str] | None:
+    """One path as a string, several as a list (``run.json``)."""
+    if files is None:
         return None
-    for ext in TABLE_EXTENSIONS:
-        p = folder / f"{name}.{ext}"
-        if p.is_file():
-            return p
-    return None
+    return str(files[0]) if len(files) == 1 else [str(f) for f in files]
+
+
+def _table(given: PathLike | None, events: Any, name: str) -> tuple[Path, ...] | None:
+    if given is not None:
+        return tuple(resolve_inputs(given, table=name))
+    found = tables_beside(events, name)
+    return tuple(found) if found else None
 
 
 def resolve_run_inputs(
@@ -97,7 +98,7 @@ def resolve_run_inputs(
     remote: bool = False,
 ) -> RunInputs:
     """Find the run's files: the events (a file, files or a folder), and the entities and
-    labels tables — given, or ``entities.*`` / ``labels.*`` beside the events when
+    labels tables — given, or the ``entities*`` / ``labels*`` files beside the events when
     ``events`` is a folder that holds them (as ``ringlens synth`` writes).
 
     ``remote`` (the Spark engine): a URL-like ``events`` string is kept as a source for
@@ -106,18 +107,14 @@ def resolve_run_inputs(
     if remote and isinstance(events, str) and "://" in events and not events.startswith("file:"):
         return RunInputs(
             events=(),
-            entities=None if entities is None else Path(entities),
-            labels=None if labels is None else Path(labels),
+            entities=None if entities is None else (Path(entities),),
+            labels=None if labels is None else (Path(labels),),
             source=events,
         )
-    files = tuple(resolve_inputs(events, table="events"))
-    folder = (
-        Path(events) if isinstance(events, str | os.PathLike) and Path(events).is_dir() else None
-    )
     return RunInputs(
-        events=files,
-        entities=Path(entities) if entities is not None else beside(folder, "entities"),
-        labels=Path(labels) if labels is not None else beside(folder, "labels"),
+        events=tuple(resolve_inputs(events, table="events")),
+        entities=_table(entities, events, "entities"),
+        labels=_table(labels, events, "labels"),
     )
 
 

@@ -10,10 +10,11 @@ from typing import Any
 import polars as pl
 
 from ringlens.config import Config
-from ringlens.exceptions import InputError
+from ringlens.exceptions import ExportError, InputError
 from ringlens.export import (
     QUEUE_COLUMNS,
     RunWriter,
+    check_queue_target,
     open_queue_store,
     redact_url,
     validate_queue,
@@ -52,10 +53,21 @@ def _is_url(db: str) -> bool:
     return "://" in db
 
 
-def check_outputs(config: Config, *, database: str | None = None) -> None:
-    """Refuse, before anything runs, output settings that cannot work: an unknown sink,
-    or the ``postgres`` sink without a ``postgresql://`` URL (``--database``,
-    ``export.database``) — it would otherwise write SQLite without a word."""
+def check_outputs(
+    config: Config,
+    *,
+    database: str | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+) -> None:
+    """Refuse, before anything runs, outputs that cannot work: an unknown sink, the
+    ``postgres`` sink without a ``postgresql://`` URL (``--database``,
+    ``export.database``: it would otherwise write SQLite without a word), a database URL
+    of another kind, a run folder that is (or sits under) a file."""
+    if out_dir is not None:
+        out = Path(out_dir)
+        for p in (out, *out.parents):
+            if p.exists() and not p.is_dir():
+                raise ExportError(f"cannot create run folder {out}: {p} is a file, not a folder")
     sinks = set(config.export.sinks)
     unknown = sinks - set(SINKS)
     if unknown:
@@ -63,6 +75,8 @@ def check_outputs(config: Config, *, database: str | None = None) -> None:
             f"export.sinks: unknown sink {sorted(unknown)[0]!r} (expected {', '.join(SINKS)})"
         )
     db = database or config.export.database
+    if db and _is_url(db):
+        check_queue_target(db)
     if "postgres" in sinks and not (db and db.startswith(("postgresql://", "postgres://"))):
         raise InputError(
             "export.sinks: 'postgres' needs a postgresql:// URL in --database, "

@@ -33,7 +33,7 @@ import polars as pl
 
 from ringlens.config import ACTION_ROLES, ENTITY_ROLES, VocabularySettings, role_table
 from ringlens.graph import EventGraph
-from ringlens.graph.roles import SHAREABLE_ROLES, Roles
+from ringlens.graph.roles import SHAREABLE_ROLES, Roles, normalise_name, normalised
 
 __all__ = [
     "ACTION_ROLES",
@@ -51,30 +51,6 @@ __all__ = [
 #: Action roles that are not interactions with a target's popularity (ownership, device
 #: use, payouts): dense-block and community detection skip them.
 STRUCTURAL_ACTION_ROLES: tuple[str, ...] = ("own", "login", "payout")
-
-
-def normalise_name(name: str) -> str:
-    """An action or entity-type name as the run compares it: trimmed, inner whitespace
-    collapsed to one space, lower case.
-
-    Examples
-    --------
-    >>> normalise_name("  Affiliate   Click ")
-    'affiliate click'
-    """
-    return " ".join(name.split()).lower()
-
-
-def normalised(expr: pl.Expr) -> pl.Expr:
-    """:func:`normalise_name` as a Polars expression (vectorised).
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> pl.DataFrame({"a": [" Order ", "LIKE\\t it"]}).select(normalised(pl.col("a")))["a"].to_list()
-    ['order', 'like it']
-    """
-    return expr.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
 
 
 #: The vocabulary of the bundled data (``ringlens synth``'s creator economy).

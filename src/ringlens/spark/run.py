@@ -59,7 +59,7 @@ def run_spark(
     """
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
-    check_outputs(cfg, database=database)
+    check_outputs(cfg, database=database, out_dir=out_dir)
     t = time.perf_counter()
     inputs = resolve_run_inputs(events, entities=entities, labels=labels, remote=True)
     files = list(inputs.events)
@@ -68,8 +68,8 @@ def run_spark(
     res = score_spark(
         inputs.source if inputs.source is not None else [str(f) for f in files],
         spark=session,
-        entities=None if inputs.entities is None else str(inputs.entities),
-        labels=None if inputs.labels is None else str(inputs.labels),
+        entities=None if inputs.entities is None else [str(f) for f in inputs.entities],
+        labels=None if inputs.labels is None else [str(f) for f in inputs.labels],
         config=cfg,
         policy=pol,
         run_id=run_id_for(config=cfg, policy=pol, fingerprint=fp, tables=inputs.tables())

@@ -1,0 +1,97 @@
+"""The open vocabulary, the run's coverage report and --strict."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from ringlens.cli import app
+from ringlens.config import Config, load_config
+from ringlens.exceptions import ConfigError
+from ringlens.pipeline import detect
+from ringlens.pipeline.vocabulary import Vocabulary
+
+runner = CliRunner()
+
+
+def test_names_are_compared_case_and_whitespace_insensitively() -> None:
+    v = Vocabulary.from_tables({"purchase": ["Check  Out"]}, {"account": ["Viewer"]})
+    assert v.action_role("check out") == "purchase"
+    assert v.action_role(" CHECK\tOUT ") == "purchase"
+    assert v.entity_role("viewer") == "account"
+    assert v.action_role("checkout") is None  # a different word stays different
+
+
+def test_a_name_with_two_roles_or_an_unknown_role_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"'Gift' has two roles"):
+        Config.from_mapping({"vocabulary": {"actions": {"gift": ["gift"], "purchase": ["Gift"]}}})
+    with pytest.raises(ConfigError, match=r"vocabulary.entities: unknown role 'user'"):
+        Config.from_mapping({"vocabulary": {"entities": {"user": ["u"]}}})
+    with pytest.raises(ConfigError, match=r"vocabulary.actions.gift: expected a list of names"):
+        Config.from_mapping({"vocabulary": {"actions": {"gift": "tip"}}})
+
+
+def test_a_given_table_replaces_the_default_one(tmp_path) -> None:
+    f = tmp_path / "vocab.toml"
+    f.write_text('[actions]\npurchase = ["checkout"]\n')
+    cfg = load_config(vocabulary=f, env={}, cwd=False)
+    v = Vocabulary.from_settings(cfg.vocabulary)
+    assert v.action_role("checkout") == "purchase"
+    assert v.action_role("order") is None  # the default actions table is replaced ...
+    assert v.entity_role("buyer") == "account"  # ... the entities table is not
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[vocabulary.actions]\npurchase = ["x"]\n[graph]\nmax_target_degree = 3\n')
+    with pytest.raises(ConfigError, match="expected a \\[vocabulary\\] table"):
+        load_config(vocabulary=bad, env={}, cwd=False)
+
+
+def _renamed(demo_events: pl.DataFrame) -> pl.DataFrame:
+    return demo_events.with_columns(
+        pl.col("action").replace({"order": "Buy Now", "like": "heart"}),
+    )
+
+
+def test_coverage_reports_unmapped_actions_and_strict_stops(tmp_path, demo_dir) -> None:
+    ev = _renamed(pl.read_parquet(demo_dir / "events.parquet"))
+    d = tmp_path / "in"
+    d.mkdir()
+    ev.write_parquet(d / "events.parquet")
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["score", str(d), "--out", str(out), "--no-views", "-q"])
+    assert r.exit_code == 0, r.output
+    cov = json.loads((out / "run.json").read_text())["coverage"]
+    assert cov["unmapped_actions"] == ["buy now", "heart"]  # names as the graph keeps them
+    assert cov["events"] == ev.height
+    fams = {(f["actor_type"], f["action"], f["target_type"]): f for f in cov["families"]}
+    assert fams[("buyer", "buy now", "product")]["action_role"] is None
+    assert fams[("buyer", "comment", "content")]["action_role"] == "engagement"
+    # --strict: one line, exit 2, nothing written
+    out2 = tmp_path / "strict"
+    r = runner.invoke(app, ["score", str(d), "--out", str(out2), "--strict"])
+    assert r.exit_code == 2
+    assert "vocabulary.strict: action(s) not in the vocabulary: buy now, heart" in r.output
+    assert not (out2 / "run.json").exists()
+    # the same names mapped: nothing unmapped
+    vocab = tmp_path / "v.toml"
+    vocab.write_text(
+        '[vocabulary.actions]\npurchase = ["buy now"]\nengagement = ["HEART", "comment", "share"]\n'
+        'click = ["affiliate_click"]\nfollow = ["follow"]\nlogin = ["login"]\n'
+        'payout = ["payout_to"]\nown = ["post", "list", "promote"]\nreview = ["review"]\n'
+    )
+    r = runner.invoke(
+        app, ["score", str(d), "--out", str(out2), "--strict", "--vocabulary", str(vocab), "-q"]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads((out2 / "run.json").read_text())["coverage"]["unmapped_actions"] == []
+
+
+def test_every_family_of_the_demo_reaches_a_detector(small_synth) -> None:
+    from ringlens.graph import build_graph
+
+    det = detect(build_graph(small_synth.events))
+    cov = det.coverage.to_dict()
+    assert cov["uncovered_actions"] == [] and cov["unmapped_actions"] == []
+    assert cov["events_covered"] == cov["events"] == small_synth.events.height
