@@ -404,3 +404,246 @@ def test_trim_block_recovers_block_under_biased_camouflage():
     assert raw_cols < 0.8  # the raw block pulled in popular columns
     kept = trim_block(inj.matrix, raw, expand=False)
     assert set(kept.rows.tolist()) <= set(raw.rows.tolist())
+
+
+# --------------------------------------------------------------------------------------
+# dense_blocks: several significant blocks per family of events
+
+T0 = __import__("datetime").datetime(2024, 1, 1, tzinfo=__import__("datetime").timezone.utc)
+
+
+def _null(seed: int, n_rows: int = 20_000, n_cols: int = 2_000) -> sp.csr_matrix:
+    """Configuration-model background: Pareto row activity, Zipf column popularity."""
+    rng = np.random.default_rng(seed)
+    deg = np.minimum(rng.pareto(1.5, n_rows) + 1.0, n_cols // 4).astype(np.int64)
+    rows = np.repeat(np.arange(n_rows), deg)
+    pop = rng.permutation(1.0 / np.arange(1, n_cols + 1) ** 0.9)
+    cols = rng.choice(n_cols, rows.size, p=pop / pop.sum())
+    mat = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n_rows, n_cols))
+    mat.data[:] = 1.0
+    return mat
+
+
+def _events(mat: sp.csr_matrix, *, action: str = "review", prefix: str = "") -> pl.DataFrame:
+    coo = mat.tocoo()
+    return pl.DataFrame(
+        {
+            "actor_id": np.char.add(prefix, coo.row.astype(str)),
+            "actor_type": "user",
+            "target_id": coo.col.astype(str),
+            "target_type": "product",
+            "action": action,
+            "ts": T0,
+        }
+    )
+
+
+def _with_blocks(mat, blocks, seed=0):
+    """Append new rows forming blocks (n_rows, n_cols, density, camouflage per row)."""
+    from ringlens.eval import inject_block
+
+    truth = []
+    for i, (r, c, d, camo) in enumerate(blocks):
+        inj = inject_block(mat, n_rows=r, n_cols=c, density=d, camouflage=camo, seed=seed + i)
+        mat = inj.matrix
+        truth.append((inj.fraud_rows, inj.fraud_cols))
+    return mat, truth
+
+
+def _keys(prefix: str, idx) -> set[str]:
+    return {f"{prefix}:{i}" for i in np.asarray(idx).tolist()}
+
+
+def test_dense_blocks_finds_planted_blocks_in_order():
+    from ringlens.detect import DenseBlockGroups, dense_blocks
+    from ringlens.graph import build_graph
+
+    mat, truth = _with_blocks(_null(1), [(120, 20, 0.6, "biased"), (100, 12, 0.7, "none")])
+    res = dense_blocks(build_graph(_events(mat)), actions=["review"])
+    assert isinstance(res, DenseBlockGroups)
+    assert res.groups.columns == [
+        "group",
+        "n_actors",
+        "n_targets",
+        "edges",
+        "expected_edges",
+        "density",
+        "score",
+        "p_value",
+        "significance",
+    ]
+    assert res.to_frame().columns == ["group", "key", "role", "hits"]
+    assert len(res) == 2
+    for g, (rows, cols) in enumerate(truth):
+        got, want = set(res.actors(g)), _keys("user", rows)
+        assert len(got & want) >= 0.95 * len(want) and len(got - want) <= 0.05 * len(want)
+        assert set(res.targets(g)) == _keys("product", cols)
+    assert res.groups["significance"].min() >= 2.0
+    assert (res.groups["p_value"] <= 0.01).all()
+    # the first block found is the densest in FRAUDAR's sense
+    assert res.groups["score"][0] >= res.groups["score"][1]
+    # hits: an actor's pairs inside its block
+    first = res.members.filter((pl.col("group") == 0) & (pl.col("role") == "actor"))
+    assert first["hits"].sum() == res.groups["edges"][0]
+    tested = res.tested
+    assert tested["reported"].sum() == 2
+    assert tested.filter(pl.col("reported"))["group"].to_list() == [0, 1]
+    # stopped after `patience` (2) blocks that failed in a row
+    assert tested.tail(2)["reported"].to_list() == [False, False]
+
+
+def test_dense_blocks_nothing_on_null_backgrounds():
+    # degree-only backgrounds with heavy users: the selection-corrected test reports no
+    # block (the theory bounds the chance of any at alpha = 1 % per family)
+    from ringlens.detect import dense_blocks
+    from ringlens.graph import Biadjacency
+
+    for seed in range(8):
+        mat = _null(100 + seed, 30_000, 3_000)
+        bi = Biadjacency(
+            matrix=mat,
+            row_nodes=np.arange(mat.shape[0]),
+            col_nodes=np.arange(mat.shape[1]),
+            row_keys=[f"user:{i}" for i in range(mat.shape[0])],
+            col_keys=[f"product:{j}" for j in range(mat.shape[1])],
+        )
+        res = dense_blocks(bi)
+        assert len(res) == 0, seed
+        assert res.tested.height == 2 and not res.tested["reported"].any()
+
+
+def test_dense_blocks_family_filters():
+    from ringlens.detect import dense_blocks
+    from ringlens.graph import build_graph
+
+    mat, truth = _with_blocks(_null(2, 8000, 800), [(60, 10, 0.7, "none")])
+    reviews = _events(mat)
+    likes = _events(_null(3, 8000, 800), action="like")
+    sellers = _events(mat, prefix="s").with_columns(actor_type=pl.lit("seller"))
+    g = build_graph(pl.concat([reviews, likes, sellers]))
+    on_reviews = dense_blocks(g, actions=["review"], actor_types=["user"])
+    assert len(on_reviews) == 1
+    assert len(set(on_reviews.actors(0)) & _keys("user", truth[0][0])) >= 0.9 * 60
+    assert len(dense_blocks(g, actions=["like"])) == 0
+    assert dense_blocks(g, actions=["nothing"]).groups.height == 0
+    sellers_only = dense_blocks(g, actor_types=["seller"])
+    assert all(k.startswith("seller:") for k in sellers_only.actors(0))
+    # a union of actions (reviews and likes of users) still holds the block
+    both = dense_blocks(g, actions=["review", "like"], actor_types=["user"])
+    assert len(both) == 1 and set(both.actors(0)) == set(on_reviews.actors(0))
+
+
+def test_dense_blocks_biadjacency_same_as_graph_and_deterministic():
+    from ringlens.detect import dense_blocks
+    from ringlens.graph import build_graph
+
+    mat, _ = _with_blocks(_null(4, 8000, 800), [(50, 8, 0.8, "random")])
+    ev = _events(mat)
+    g = build_graph(ev)
+    a = dense_blocks(g)
+    b = dense_blocks(g.biadjacency())
+    c = dense_blocks(build_graph(ev.sample(fraction=1.0, shuffle=True, seed=1)))
+    for x in (b, c):
+        assert a.groups.equals(x.groups)
+        assert a.members.equals(x.members)
+        assert a.tested.equals(x.tested)
+
+
+def test_dense_blocks_max_blocks_trim_and_params():
+    from ringlens.detect import dense_blocks
+    from ringlens.graph import build_graph
+
+    # three blocks on disjoint products (FRAUDAR peels blocks that share a target as one)
+    base = _null(5, 8000, 800)
+    rng = np.random.default_rng(0)
+    targets = rng.permutation(800)
+    parts = [base]
+    for i, (r, c) in enumerate([(80, 12), (70, 11), (60, 10)]):
+        ri, ci = np.nonzero(rng.random((r, c)) < 0.8)
+        cols = targets[30 * i : 30 * i + c]
+        parts.append(sp.csr_matrix((np.ones(ri.size), (ri, cols[ci])), shape=(r, 800)))
+    mat = sp.vstack(parts).tocsr()
+    g = build_graph(_events(mat))
+    three = dense_blocks(g)
+    assert three.groups["n_targets"].to_list() == [12, 11, 10]
+    one = dense_blocks(g, max_blocks=1)
+    assert len(one) == 1 and one.tested.height == 1
+    # without column weighting the densest block is made of heavy users on popular
+    # products, which the test rejects; patience=1 stops right there
+    raw = dense_blocks(g, trim=False, column_weighting="none", patience=1)
+    assert len(raw) == 0 and raw.tested["peel"].to_list() == [0]
+    assert raw.params["trim"] is False and raw.params["n_pairs"] == mat.nnz
+    assert raw.params["n_actors"] == mat.shape[0]
+
+
+def test_dense_blocks_bad_parameters():
+    from ringlens.detect import dense_blocks
+    from ringlens.graph import build_graph
+
+    g = build_graph(_events(_null(6, 300, 40)))
+    for kw, msg in [
+        ({"alpha": 0}, "alpha"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"max_blocks": 0}, "max_blocks"),
+        ({"patience": 0}, "patience"),
+        ({"trim": "yes"}, "trim"),
+        ({"column_weighting": "exp"}, "column_weighting"),
+        ({"actions": []}, "actions"),
+        ({"backend": "gpu"}, "backend"),
+    ]:
+        with pytest.raises(ConfigError, match=msg):
+            dense_blocks(g, **kw)
+    with pytest.raises(ConfigError, match="already one family"):
+        dense_blocks(g.biadjacency(), actions=["review"])
+    with pytest.raises(InputError, match="EventGraph or a Biadjacency"):
+        dense_blocks(sp.csr_matrix((2, 2)))
+
+
+def test_family_pairs_matches_biadjacency():
+    from ringlens.detect.dense import family_pairs
+    from ringlens.graph import EventGraph, build_graph
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    ev = pl.DataFrame(
+        {
+            "actor_id": rng.integers(0, 200, n).astype(str),
+            "actor_type": rng.choice(["user", "seller"], n),
+            "target_id": rng.integers(0, 60, n).astype(str),
+            "target_type": rng.choice(["product", "content"], n),
+            "action": rng.choice(["review", "like", "order"], n),
+            "ts": T0,
+        }
+    )
+    g = build_graph(ev)
+    shuffled = EventGraph(
+        nodes=g.nodes, edges=g.edges, events=g.events.sample(fraction=1.0, shuffle=True, seed=2)
+    )
+    for kw in [
+        {},
+        {"actions": ["review"]},
+        {"actions": ["like", "order"], "actor_types": ["user"]},
+        {"target_types": ["content"]},
+        {"actions": ["none"]},
+    ]:
+        want = g.biadjacency(**kw)
+        for graph in (g, shuffled):
+            rows, cols, mat = family_pairs(graph, **kw)
+            assert np.array_equal(rows, want.row_nodes) and np.array_equal(cols, want.col_nodes)
+            assert np.array_equal(mat.toarray(), want.binary().toarray())
+            assert mat.has_canonical_format
+
+
+def test_drop_block_matches_dense():
+    from ringlens.detect.dense import _drop_block
+
+    rng = np.random.default_rng(0)
+    for i in range(100):
+        a = sp.random(40, 30, density=rng.uniform(0, 0.4), random_state=i, format="csr")
+        r = np.sort(rng.choice(40, rng.integers(0, 12), replace=False))
+        c = np.sort(rng.choice(30, rng.integers(0, 12), replace=False))
+        out = _drop_block(a, r, c)
+        ref = a.toarray()
+        ref[np.ix_(r, c)] = 0
+        assert np.array_equal(out.toarray(), ref)
+        out.check_format(full_check=True)

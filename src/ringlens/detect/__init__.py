@@ -46,17 +46,28 @@ __all__ = [
     "fraudar",
     "DenseBlock",
     "DenseBlocks",
+    "dense_blocks",
+    "DenseBlockGroups",
+    # significance against a null model (ringlens.detect.significance, on first use)
+    "block_significance",
+    "ring_significance",
+    "ring_structure",
 ]
 
 _LAZY = {
     "fraudar": "ringlens.detect.dense",
     "DenseBlock": "ringlens.detect.dense",
     "DenseBlocks": "ringlens.detect.dense",
+    "dense_blocks": "ringlens.detect.dense",
+    "DenseBlockGroups": "ringlens.detect.dense",
+    "block_significance": "ringlens.detect.significance",
+    "ring_significance": "ringlens.detect.significance",
+    "ring_structure": "ringlens.detect.significance",
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Import the dense-block names from :mod:`ringlens.detect.dense` on first access."""
+    """Import the dense-block and significance names on first access."""
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value

@@ -885,11 +885,12 @@ class DenseBlockGroups(GroupMembers):
         ``group``, ``key``, ``role`` (``"actor"`` / ``"target"``), ``hits`` (Int64: the
         member's pairs inside the block). Sorted by group, role, key.
     tested : polars.DataFrame
-        Every block the peeling produced, reported or not, in the order found: ``block``,
-        ``n_actors``, ``n_targets``, ``edges``, ``expected_edges``, ``density``, ``score``,
-        ``sig_null``, ``sig_actors``, ``sig_targets``, ``significance``, ``reported``
-        (Boolean) and ``group`` (null when not reported). The evidence for why a
-        family yielded no block.
+        Every block tested, reported or not, in the order found: ``block``, ``peel`` (the
+        FRAUDAR peeling it came from: a peeled block is split into its connected parts),
+        ``n_actors``, ``n_targets``, ``edges``, ``expected_edges``, ``density``,
+        ``score``, ``sig_null``, ``sig_actors``, ``sig_targets``, ``significance``,
+        ``reported`` (Boolean) and ``group`` (null when not reported). The evidence for
+        why a family yielded no block.
     params : dict
         The parameters of the run, with the family's size (``n_actors``, ``n_targets``,
         ``n_pairs``).
@@ -907,6 +908,7 @@ class DenseBlockGroups(GroupMembers):
 
 _TESTED_SCHEMA = {
     "block": pl.Int64,
+    "peel": pl.Int64,
     "n_actors": pl.Int64,
     "n_targets": pl.Int64,
     "edges": pl.Int64,
@@ -1025,9 +1027,7 @@ def family_pairs(
     idx = np.int32 if max(cols.size, key.size) < _INT32_MAX else np.int64
     indptr = np.zeros(rows.size + 1, dtype=idx)
     np.cumsum(np.bincount(ri, minlength=rows.size), out=indptr[1:])
-    mat = sp.csr_matrix(
-        (np.ones(key.size), ci.astype(idx), indptr), shape=(rows.size, cols.size)
-    )
+    mat = sp.csr_matrix((np.ones(key.size), ci.astype(idx), indptr), shape=(rows.size, cols.size))
     return rows, cols, mat
 
 
@@ -1204,6 +1204,7 @@ def dense_blocks(
     tested: list[dict[str, Any]] = []
     found: list[tuple[np.ndarray, np.ndarray, float, Any]] = []
     misses = 0
+    n_peel = 0
     while peel.nnz and len(found) < max_blocks and misses < patience:
         res = fraudar(
             peel, column_weighting=column_weighting, min_rows=2, min_cols=2, backend=backend
@@ -1212,45 +1213,99 @@ def dense_blocks(
             break
         raw = res[0]
         blk = trim_block(peel, raw) if trim else raw
+        parts = _components(peel, blk.rows, blk.cols)
         peel = _drop_block(_drop_block(peel, raw.rows, raw.cols), blk.rows, blk.cols)
-        row = {"block": len(tested), "score": raw.score, "reported": False, "group": None}
-        if blk.rows.size < 2 or blk.cols.size < 2:
-            row.update(n_actors=int(blk.rows.size), n_targets=int(blk.cols.size), edges=0,
-                       expected_edges=0.0, density=0.0, sig_null=0.0, sig_actors=0.0,
-                       sig_targets=0.0, significance=0.0)
+        if not parts:  # nothing of 2 x 2 or more: keep a trace of the attempt
+            parts = [(blk.rows, blk.cols)]
+        hit = False
+        for rows, cols in parts:
+            if len(found) >= max_blocks:
+                break
+            row: dict[str, Any] = {
+                "block": len(tested),
+                "peel": n_peel,
+                "n_actors": int(rows.size),
+                "n_targets": int(cols.size),
+                "score": raw.score,
+                "reported": False,
+                "group": None,
+            }
+            if rows.size < 2 or cols.size < 2:
+                row.update(
+                    edges=0,
+                    expected_edges=0.0,
+                    density=0.0,
+                    sig_null=0.0,
+                    sig_actors=0.0,
+                    sig_targets=0.0,
+                    significance=0.0,
+                )
+                tested.append(row)
+                continue
+            t = stats.test(rows, cols)
+            row.update(
+                edges=t.edges,
+                expected_edges=t.expected_edges,
+                density=t.edges / (rows.size * cols.size),
+                sig_null=t.sig_null,
+                sig_actors=t.sig_actors,
+                sig_targets=t.sig_targets,
+                significance=t.significance,
+            )
+            log.debug(
+                "dense_blocks: peel %d, %d x %d, %d edges (%.1f expected), significance %.1f",
+                n_peel,
+                rows.size,
+                cols.size,
+                t.edges,
+                t.expected_edges,
+                t.significance,
+            )
+            if t.significance >= threshold:
+                row.update(reported=True, group=len(found))
+                found.append((rows, cols, raw.score, t))
+                stats = _MatrixStats(_drop_block(stats.csr, rows, cols))
+                hit = True
             tested.append(row)
-            misses += 1
-            continue
-        t = stats.test(blk.rows, blk.cols)
-        row.update(
-            n_actors=int(blk.rows.size),
-            n_targets=int(blk.cols.size),
-            edges=t.edges,
-            expected_edges=t.expected_edges,
-            density=t.edges / (blk.rows.size * blk.cols.size),
-            sig_null=t.sig_null,
-            sig_actors=t.sig_actors,
-            sig_targets=t.sig_targets,
-            significance=t.significance,
-        )
-        log.debug(
-            "dense_blocks: block %d, %d x %d, %d edges (%.1f expected), significance %.1f",
-            len(tested), blk.rows.size, blk.cols.size, t.edges, t.expected_edges,
-            t.significance,
-        )
-        if t.significance >= threshold:
-            row.update(reported=True, group=len(found))
-            found.append((blk.rows, blk.cols, raw.score, t))
-            stats = _MatrixStats(_drop_block(stats.csr, blk.rows, blk.cols))
-            misses = 0
-        else:
-            misses += 1
-        tested.append(row)
+        misses = 0 if hit else misses + 1
+        n_peel += 1
     log.info(
         "dense_blocks: %d of %d blocks significant (family %d x %d, %d pairs)",
-        len(found), len(tested), mat.shape[0], mat.shape[1], mat.nnz,
+        len(found),
+        len(tested),
+        mat.shape[0],
+        mat.shape[1],
+        mat.nnz,
     )
     return _groups(mat, found, tested, row_keys, col_keys, params)
+
+
+def _components(
+    csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The connected parts (2 x 2 or larger) of the block ``rows × cols`` of ``csr``, largest
+    (most pairs) first. A peeled block can be the union of two rings that share nothing,
+    or share one popular target that trimming removed: each is reported on its own."""
+    from scipy.sparse.csgraph import connected_components
+
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    if rows.size < 2 or cols.size < 2:
+        return []
+    sub = csr[rows][:, cols].tocoo()
+    r, c = rows.size, cols.size
+    adj = sp.coo_matrix(
+        (np.ones(sub.nnz, dtype=np.int8), (sub.row, r + sub.col)), shape=(r + c, r + c)
+    )
+    _, label = connected_components(adj, directed=False)
+    size = np.bincount(label[sub.row], minlength=label.max() + 1)  # pairs per part
+    parts = []
+    for lab in np.argsort(-size, kind="stable").tolist():
+        pr = rows[label[:r] == lab]
+        pc = cols[label[r:] == lab]
+        if pr.size >= 2 and pc.size >= 2:
+            parts.append((pr, pc))
+    return parts
 
 
 def _groups(
@@ -1310,7 +1365,9 @@ def _groups(
             schema={"group": pl.Int64, "key": pl.String, "role": pl.String, "hits": pl.Int64}
         )
     )
-    tested_frame = pl.DataFrame(tested, schema=_TESTED_SCHEMA) if tested else pl.DataFrame(
-        schema=_TESTED_SCHEMA
+    tested_frame = (
+        pl.DataFrame(tested, schema=_TESTED_SCHEMA)
+        if tested
+        else pl.DataFrame(schema=_TESTED_SCHEMA)
     )
     return DenseBlockGroups(groups=groups, members=members, tested=tested_frame, params=params)

@@ -87,7 +87,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from ringlens.detect._common import check_int, check_str_list, filtered_events
-from ringlens.exceptions import ConfigError, InputError
+from ringlens.exceptions import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.graph import EventGraph
@@ -217,7 +217,9 @@ def _tests(
     empty = (np.asarray(r) <= 0) | (np.asarray(c) <= 0)
     for v in out.values():
         v[empty] = 0.0
-    out["significance"] = np.minimum(np.minimum(out["sig_null"], out["sig_actors"]), out["sig_targets"])
+    out["significance"] = np.minimum(
+        np.minimum(out["sig_null"], out["sig_actors"]), out["sig_targets"]
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["expected_edges"] = np.where(m > 0, dr * dc / np.where(m > 0, m, 1.0), 0.0)
     return out
@@ -432,6 +434,9 @@ def _check_frames(members: object, targets: object) -> None:
     for name, frame in (("members", members), ("targets", targets)):
         if not isinstance(frame, pl.DataFrame):
             raise InputError(f"{name} must be a polars DataFrame, got {type(frame).__name__}")
+        for col in ("key", "ring_id"):
+            if col not in frame.columns:
+                raise InputError(f"{name} needs columns 'key' and 'ring_id'; '{col}' is missing")
     if members.schema.get("ring_id") != targets.schema.get("ring_id"):  # type: ignore[union-attr]
         raise InputError(
             "members and targets must have the same 'ring_id' type; got "
@@ -731,8 +736,10 @@ def ring_structure(
     if not isinstance(graph, EventGraph):
         raise InputError(f"ring_structure needs an EventGraph, got {type(graph).__name__}")
     if targets is None:
-        targets = members.select("ring_id", "key").clear() if "ring_id" in members.columns else (
-            pl.DataFrame(schema={"ring_id": pl.String, "key": pl.String})
+        targets = (
+            members.select("ring_id", "key").clear()
+            if "ring_id" in members.columns
+            else (pl.DataFrame(schema={"ring_id": pl.String, "key": pl.String}))
         )
     _check_frames(members, targets)
     sample = check_int("sample", sample, 1, allow_none=True)
@@ -741,8 +748,14 @@ def ring_structure(
     actions = check_str_list("actions", actions)
     actor_types = check_str_list("actor_types", actor_types)
     target_types = check_str_list("target_types", target_types)
-    params = {"sample": sample, "cutoff": cutoff, "seed": seed, "actions": actions,
-              "actor_types": actor_types, "target_types": target_types}
+    params = {
+        "sample": sample,
+        "cutoff": cutoff,
+        "seed": seed,
+        "actions": actions,
+        "actor_types": actor_types,
+        "target_types": target_types,
+    }
 
     mem = _node_ids(graph, members, "members").with_columns(pl.lit(True).alias("member"))
     tgt = _node_ids(graph, targets, "targets").with_columns(pl.lit(False).alias("member"))
@@ -756,9 +769,11 @@ def ring_structure(
     )
     pairs = _pairs(graph, actions, actor_types, target_types)
     nodes_any = ring_nodes.select("node").unique()
-    sub = pairs.join(nodes_any.rename({"node": "src"}), on="src", how="semi").join(
-        nodes_any.rename({"node": "dst"}), on="dst", how="semi"
-    ).filter(pl.col("src") != pl.col("dst"))
+    sub = (
+        pairs.join(nodes_any.rename({"node": "src"}), on="src", how="semi")
+        .join(nodes_any.rename({"node": "dst"}), on="dst", how="semi")
+        .filter(pl.col("src") != pl.col("dst"))
+    )
 
     import igraph as ig
 
@@ -802,8 +817,10 @@ def ring_structure(
 
     # brokers: members adjacent to a node of another ring
     both = pl.concat(
-        [sub.select(pl.col("src").alias("x"), pl.col("dst").alias("y")),
-         sub.select(pl.col("dst").alias("x"), pl.col("src").alias("y"))]
+        [
+            sub.select(pl.col("src").alias("x"), pl.col("dst").alias("y")),
+            sub.select(pl.col("dst").alias("x"), pl.col("src").alias("y")),
+        ]
     ).unique()
     memb = ring_nodes.filter(pl.col("member")).select("ring_id", pl.col("node").alias("x"))
     other = ring_nodes.select(pl.col("ring_id").alias("ring_y"), pl.col("node").alias("y"))
