@@ -999,16 +999,14 @@ def family_pairs(
     ev = graph.events
     src = ev["src"].to_numpy()
     dst = ev["dst"].to_numpy()
-    mask: np.ndarray | None = None
-    if actions is not None:
-        mask = ev["action"].is_in(list(actions)).to_numpy()
+    if actions is not None:  # the action first: usually the most selective filter
+        idx = np.flatnonzero(ev["action"].is_in(list(actions)).to_numpy())
+        src, dst = src[idx], dst[idx]
     types = graph.nodes["node_type"]
-    for names, ends in ((actor_types, src), (target_types, dst)):
+    for names, side in ((actor_types, 0), (target_types, 1)):
         if names is not None:
-            ok = types.is_in(list(names)).to_numpy()[ends]
-            mask = ok if mask is None else (mask & ok)
-    if mask is not None:
-        src, dst = src[mask], dst[mask]
+            ok = types.is_in(list(names)).to_numpy()[src if side == 0 else dst]
+            src, dst = src[ok], dst[ok]
     key = (src.astype(np.uint64) << np.uint64(32)) | dst.astype(np.uint64)
     if key.size and not bool((key[1:] >= key[:-1]).all()):
         key = np.sort(key)
