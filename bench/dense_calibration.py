@@ -75,8 +75,11 @@ def naive_first_block(mat: sp.csr_matrix) -> float:
 
 
 def part_null() -> None:
-    print("| background | graphs | pairs (median) | graphs with a block | naive test at 1 % |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| background | graphs | pairs (median) | graphs with a block "
+        "| configuration-model test alone at 1 % | naive test at 1 % |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for n_rows, n_cols, tail, seeds in [
         (20_000, 2_000, 1.5, 50),
         (20_000, 2_000, 1.1, 50),
@@ -84,16 +87,18 @@ def part_null() -> None:
         (200_000, 5_000, 1.2, 10),
         (1_000_000, 50_000, 1.5, 3),
     ]:
-        hits = naive = 0
+        hits = null_only = naive = 0
         sizes = []
         for seed in range(seeds):
             mat = null_matrix(seed, n_rows, n_cols, tail)
             sizes.append(mat.nnz)
-            hits += len(dense_blocks(biadjacency(mat))) > 0
+            res = dense_blocks(biadjacency(mat))
+            hits += len(res) > 0
+            null_only += bool((res.tested["sig_null"] >= 2.0).any())
             naive += naive_first_block(mat) >= 2.0
         print(
             f"| {n_rows:,} x {n_cols:,}, Pareto {tail} | {seeds} | {int(np.median(sizes)):,} "
-            f"| {hits} | {naive} |",
+            f"| {hits} | {null_only} | {naive} |",
             flush=True,
         )
 
@@ -135,14 +140,17 @@ def part_yelpchi(rewirings: int) -> None:
         f"reported; tested: {res.tested.select('n_actors', 'n_targets', 'edges', 'expected_edges', 'sig_null', 'significance').rows()}"
     )
     rng = np.random.default_rng(0)
-    hits = naive = 0
+    hits = null_only = naive = 0
     for _ in range(rewirings):
         null = swap_rewire(mat, rng)
-        hits += len(dense_blocks(biadjacency(null))) > 0
+        res = dense_blocks(biadjacency(null))
+        hits += len(res) > 0
+        null_only += bool((res.tested["sig_null"] >= 2.0).any())
         naive += naive_first_block(null) >= 2.0
     print(
         f"{rewirings} degree-preserving rewirings of YelpChi: {hits} with a block reported, "
-        f"{naive} where the first block passes the naive test at 1 %"
+        f"{null_only} with a block passing the configuration-model test alone, {naive} where "
+        "the first block passes the naive test at 1 %"
     )
 
 

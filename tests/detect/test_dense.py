@@ -468,6 +468,7 @@ def test_dense_blocks_finds_planted_blocks_in_order():
         "edges",
         "expected_edges",
         "density",
+        "shared_targets",
         "score",
         "p_value",
         "significance",
@@ -647,3 +648,27 @@ def test_drop_block_matches_dense():
         ref[np.ix_(r, c)] = 0
         assert np.array_equal(out.toarray(), ref)
         out.check_format(full_check=True)
+
+
+def test_dense_blocks_requires_actors_to_act_together():
+    # 2,000 accounts that each hit 8 of the same 300 products: far denser than the degrees
+    # explain, but two of them share 0.2 product on average: a community, not a ring
+    from ringlens.detect import dense_blocks
+    from ringlens.graph import build_graph
+
+    base = _null(7, 20_000, 2_000)
+    rng = np.random.default_rng(1)
+    cols = rng.choice(2_000, 300, replace=False)
+    picks = np.argsort(rng.random((2_000, 300)), axis=1)[:, :8]
+    ri = np.repeat(np.arange(2_000), 8)
+    diffuse = sp.csr_matrix((np.ones(ri.size), (ri, cols[picks.ravel()])), shape=(2_000, 2_000))
+    g = build_graph(_events(sp.vstack([base, diffuse]).tocsr()))
+    strict = dense_blocks(g)
+    loose = dense_blocks(g, min_shared=0.0)
+    assert len(strict) == 0
+    assert len(loose) == 1
+    assert loose.groups["shared_targets"][0] < 0.3
+    assert loose.groups["n_actors"][0] >= 2_000
+    assert loose.groups["significance"][0] > 2
+    failed = strict.tested.filter(pl.col("significance") > 2)
+    assert failed["shared_targets"].to_list() == loose.groups["shared_targets"].to_list()

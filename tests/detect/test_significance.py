@@ -229,6 +229,7 @@ def test_ring_significance_equals_block_significance() -> None:
         "n_members",
         "n_targets",
         "observed_edges",
+        "shared_targets",
         "expected_edges",
         "significance",
         "sig_null",
@@ -241,6 +242,11 @@ def test_ring_significance_equals_block_significance() -> None:
         assert row["ring_id"] == f"ring{i}"
         assert (row["n_members"], row["n_targets"]) == (len(r), len(c))
         assert row["observed_edges"] == t.edges
+        sub = fam[r][:, c]
+        hits = np.bincount(sub.indices, minlength=len(c))
+        assert row["shared_targets"] == pytest.approx(
+            (hits * (hits - 1)).sum() / (len(r) * (len(r) - 1))
+        )
         assert row["expected_edges"] == pytest.approx(t.expected_edges)
         for name in ("significance", "sig_null", "sig_actors", "sig_targets"):
             assert row[name] == pytest.approx(getattr(t, name), abs=1e-9), (i, name)

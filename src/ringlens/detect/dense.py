@@ -888,7 +888,7 @@ class DenseBlockGroups(GroupMembers):
         Every block tested, reported or not, in the order found: ``block``, ``peel`` (the
         FRAUDAR peeling it came from: a peeled block is split into its connected parts),
         ``n_actors``, ``n_targets``, ``edges``, ``expected_edges``, ``density``,
-        ``score``, ``sig_null``, ``sig_actors``, ``sig_targets``, ``significance``,
+        ``shared_targets``, ``score``, ``sig_null``, ``sig_actors``, ``sig_targets``, ``significance``,
         ``reported`` (Boolean) and ``group`` (null when not reported). The evidence for
         why a family yielded no block.
     params : dict
@@ -914,6 +914,7 @@ _TESTED_SCHEMA = {
     "edges": pl.Int64,
     "expected_edges": pl.Float64,
     "density": pl.Float64,
+    "shared_targets": pl.Float64,
     "score": pl.Float64,
     "sig_null": pl.Float64,
     "sig_actors": pl.Float64,
@@ -1066,6 +1067,7 @@ def dense_blocks(
     actor_types: list[str] | None = None,
     target_types: list[str] | None = None,
     alpha: float = 0.01,
+    min_shared: float = 1.0,
     max_blocks: int = 10,
     patience: int = 2,
     column_weighting: ColumnWeighting = "log",
@@ -1086,7 +1088,12 @@ def dense_blocks(
        against the bipartite configuration model and against the two contrasts that tell
        a ring from the dense core of an organic community (a fandom, a niche), each
        corrected for the search by a union bound over all blocks of its shape. It is
-       **reported** when its p-value is at most ``alpha``;
+       **reported** when its p-value is at most ``alpha`` and its actors act *together*:
+       a pair of them shares, on average, at least ``min_shared`` of the block's targets
+       (coordination as in CopyCatch, where every pair of a group shares targets; the
+       heavy users at the core of an organic community share almost none: 0.2–0.8 on the
+       synthetic niches, 1.6–11 for the planted rings, 10.8 for a 200 × 30 block at
+       density 0.6);
     4. its edges are removed from the matrix that is peeled (a reported block's also from
        the matrix that later blocks are tested on), and the loop goes on.
 
@@ -1105,6 +1112,10 @@ def dense_blocks(
         The family (the platform's own names; None = all).
     alpha : float, default 0.01
         Significance level (family-wise, for this call).
+    min_shared : float, default 1.0
+        Mean number of targets a pair of the block's actors must share (see above; the
+        natural unit: a typical pair of members hits at least one target together). 0
+        reports every significant block.
     max_blocks : int, default 10
         Most blocks reported.
     patience : int, default 2
@@ -1178,6 +1189,7 @@ def dense_blocks(
     actor_types = check_str_list("actor_types", actor_types)
     target_types = check_str_list("target_types", target_types)
     alpha = check_float("alpha", alpha, low=10.0**-SIGNIFICANCE_CAP, high=1.0)
+    min_shared = check_float("min_shared", min_shared, low=0.0)
     max_blocks = _check_int("max_blocks", max_blocks, 1)
     patience = _check_int("patience", patience, 1)
     _check_weighting(column_weighting)
@@ -1189,6 +1201,7 @@ def dense_blocks(
         "actor_types": actor_types,
         "target_types": target_types,
         "alpha": alpha,
+        "min_shared": min_shared,
         "max_blocks": max_blocks,
         "patience": patience,
         "column_weighting": column_weighting,
@@ -1233,6 +1246,7 @@ def dense_blocks(
                     edges=0,
                     expected_edges=0.0,
                     density=0.0,
+                    shared_targets=0.0,
                     sig_null=0.0,
                     sig_actors=0.0,
                     sig_targets=0.0,
@@ -1241,10 +1255,12 @@ def dense_blocks(
                 tested.append(row)
                 continue
             t = stats.test(rows, cols)
+            shared = _shared_targets(stats.csr, rows, cols)
             row.update(
                 edges=t.edges,
                 expected_edges=t.expected_edges,
                 density=t.edges / (rows.size * cols.size),
+                shared_targets=shared,
                 sig_null=t.sig_null,
                 sig_actors=t.sig_actors,
                 sig_targets=t.sig_targets,
@@ -1259,9 +1275,9 @@ def dense_blocks(
                 t.expected_edges,
                 t.significance,
             )
-            if t.significance >= threshold:
+            if t.significance >= threshold and shared >= min_shared:
                 row.update(reported=True, group=len(found))
-                found.append((rows, cols, raw.score, t))
+                found.append((rows, cols, raw.score, t, shared))
                 stats = _MatrixStats(_drop_block(stats.csr, rows, cols))
                 hit = True
             tested.append(row)
@@ -1276,6 +1292,17 @@ def dense_blocks(
         mat.nnz,
     )
     return _groups(mat, found, tested, row_keys, col_keys, params)
+
+
+def _shared_targets(csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> float:
+    """Mean number of the block's targets that a pair of its actors both hit:
+    ``Σ_j l_j (l_j - 1) / (r (r - 1))``, ``l_j`` = the block's actors on target ``j``."""
+    r = rows.size
+    if r < 2 or cols.size == 0:
+        return 0.0
+    sub = csr[rows][:, cols]
+    hits = np.bincount(sub.indices, minlength=cols.size).astype(np.float64)
+    return float((hits * (hits - 1.0)).sum() / (r * (r - 1.0)))
 
 
 def _components(
@@ -1308,7 +1335,7 @@ def _components(
 
 def _groups(
     mat: sp.csr_matrix,
-    found: list[tuple[np.ndarray, np.ndarray, float, Any]],
+    found: list[tuple[np.ndarray, np.ndarray, float, Any, float]],
     tested: list[dict[str, Any]],
     row_keys: Callable[[np.ndarray], list[str]],
     col_keys: Callable[[np.ndarray], list[str]],
@@ -1317,14 +1344,15 @@ def _groups(
     groups = pl.DataFrame(
         {
             "group": list(range(len(found))),
-            "n_actors": [int(r.size) for r, _, _, _ in found],
-            "n_targets": [int(c.size) for _, c, _, _ in found],
-            "edges": [t.edges for _, _, _, t in found],
-            "expected_edges": [t.expected_edges for _, _, _, t in found],
-            "density": [t.edges / (r.size * c.size) for r, c, _, t in found],
-            "score": [s for _, _, s, _ in found],
-            "p_value": [t.p_value for _, _, _, t in found],
-            "significance": [t.significance for _, _, _, t in found],
+            "n_actors": [int(r.size) for r, _, _, _, _ in found],
+            "n_targets": [int(c.size) for _, c, _, _, _ in found],
+            "edges": [t.edges for _, _, _, t, _ in found],
+            "expected_edges": [t.expected_edges for _, _, _, t, _ in found],
+            "density": [t.edges / (r.size * c.size) for r, c, _, t, _ in found],
+            "shared_targets": [x for _, _, _, _, x in found],
+            "score": [s for _, _, s, _, _ in found],
+            "p_value": [t.p_value for _, _, _, t, _ in found],
+            "significance": [t.significance for _, _, _, t, _ in found],
         },
         schema={
             "group": pl.Int64,
@@ -1333,6 +1361,7 @@ def _groups(
             "edges": pl.Int64,
             "expected_edges": pl.Float64,
             "density": pl.Float64,
+            "shared_targets": pl.Float64,
             "score": pl.Float64,
             "p_value": pl.Float64,
             "significance": pl.Float64,
@@ -1340,7 +1369,7 @@ def _groups(
     )
     parts = []
     csc = mat.tocsc() if found else None
-    for g, (rows, cols, _, _) in enumerate(found):
+    for g, (rows, cols, _, _, _) in enumerate(found):
         sub = mat[rows][:, cols]
         hits_r = np.diff(sub.indptr).astype(np.int64)
         hits_c = np.bincount(sub.indices, minlength=cols.size).astype(np.int64)

@@ -140,16 +140,15 @@ def _log10_tail(successes: np.ndarray, trials: np.ndarray, rate: np.ndarray) -> 
 
 
 def _shrunk(
-    fans: tuple[np.ndarray, np.ndarray], weight: np.ndarray, prior: np.ndarray
+    counts: tuple[np.ndarray, np.ndarray], weight: np.ndarray, prior: np.ndarray
 ) -> np.ndarray:
-    """``(x + w p) / (n + w)``, at least ``p``: the fans' rate ``x / n`` with ``w`` pseudo
-    trials at the prior rate ``p``."""
-    x, n = (np.asarray(a, dtype=np.float64) for a in fans)
+    """``(x + w p) / (n + w)``: the rate ``x / n`` with ``w`` pseudo-trials at the prior
+    rate ``p`` (``p`` itself when there are no trials)."""
+    x, n = (np.asarray(a, dtype=np.float64) for a in counts)
     w = np.asarray(weight, dtype=np.float64)
     p = np.asarray(prior, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(n + w > 0, (x + w * p) / np.where(n + w > 0, n + w, 1.0), p)
-    return np.maximum(q, p)
+        return np.where(n + w > 0, (x + w * p) / np.where(n + w > 0, n + w, 1.0), p)
 
 
 def _fans(k: np.ndarray) -> np.ndarray:
@@ -193,9 +192,9 @@ def _tests(
     with np.errstate(divide="ignore", invalid="ignore"):
         p_c = np.where(m > 0, dc / np.where(m > 0, m, 1.0), 0.0)
         p_r = np.where(m > 0, dr / np.where(m > 0, m, 1.0), 0.0)
-    # the reference rate: the larger of the rate of C's other users and that of its other
-    # repeat users (each with one pseudo-trial at the configuration model's rate, so that
-    # it is the configuration model's when there are none)
+    # the contrasts' reference rate: the larger of the rate of C's other users and that of
+    # its other repeat users (each with one pseudo-trial at the configuration model's rate,
+    # so that it is the configuration model's when there are none)
     one = np.ones_like(p_c)
     q_rows = np.maximum(_shrunk(row_out, one, p_c), _shrunk(row_fans, one, p_c))
     q_cols = np.maximum(_shrunk(col_out, one, p_r), _shrunk(col_fans, one, p_r))
@@ -204,14 +203,20 @@ def _tests(
     shapes = np.log10(np.maximum(mt, 1.0)) + np.log10(np.maximum(nt, 1.0))
     choose_r = _log10_comb(mt, r)
     choose_c = _log10_comb(nt, c)
-    # the contrasts compare the block with the rest of the other side's neighbourhood:
-    # given C, R is chosen among the actors touching C (and C among R's targets)
+    # given C (chosen among all targets), R is chosen among the actors touching C, and the
+    # hits beyond each actor's first are tested; symmetrically for C given R
+    r_in_nc = _log10_comb(np.maximum(rows_touching, r), r)
+    c_in_nr = _log10_comb(np.maximum(cols_touched, c), c)
+    null_all = -_log10_tail(edges, dr, p_c) - (choose_r + choose_c)
+    null_rows = -_log10_tail(row_in[0], row_in[1], p_c) - (choose_c + r_in_nc)
+    null_cols = -_log10_tail(col_in[0], col_in[1], p_r) - (choose_r + c_in_nr)
     raw = {
-        "sig_null": -_log10_tail(edges, dr, p_c) - (choose_r + choose_c + shapes),
-        "sig_actors": -_log10_tail(row_in[0], row_in[1], np.maximum(p_c, q_rows))
-        - (choose_c + _log10_comb(np.maximum(rows_touching, r), r) + shapes),
-        "sig_targets": -_log10_tail(col_in[0], col_in[1], np.maximum(p_r, q_cols))
-        - (choose_r + _log10_comb(np.maximum(cols_touched, c), c) + shapes),
+        # three valid tests of the configuration model: the best, Bonferroni for the three
+        "sig_null": np.maximum(np.maximum(null_all, null_rows), null_cols)
+        - shapes
+        - math.log10(3.0),
+        "sig_actors": -_log10_tail(row_in[0], row_in[1], q_rows) - (choose_c + r_in_nc + shapes),
+        "sig_targets": -_log10_tail(col_in[0], col_in[1], q_cols) - (choose_r + c_in_nr + shapes),
     }
     out = {k: np.clip(v, 0.0, SIGNIFICANCE_CAP) for k, v in raw.items()}
     empty = (np.asarray(r) <= 0) | (np.asarray(c) <= 0)
@@ -383,7 +388,7 @@ def block_significance(
     >>> bg[:30, :10] = (rng.random((30, 10)) < 0.8).astype(float)
     >>> t = block_significance(bg, np.arange(30), np.arange(10))
     >>> t.edges, round(t.expected_edges, 1), round(t.significance, 1)
-    (221, 15.3, 104.3)
+    (221, 15.3, 127.1)
 
     A block of the background is not significant, however it was chosen:
 
@@ -478,8 +483,10 @@ def ring_significance(
     polars.DataFrame
         One row per ring (sorted by ``ring_id``): ``ring_id``, ``n_members`` (members
         that act in the events), ``n_targets`` (targets that are acted on),
-        ``observed_edges`` (distinct member–target pairs), ``expected_edges`` (the
-        configuration model's mean ``d(R) d(C) / m``), ``significance`` (``-log10 p``,
+        ``observed_edges`` (distinct member–target pairs), ``shared_targets`` (mean
+        number of the ring's targets that a pair of its acting members both hit: how much
+        the members act together), ``expected_edges`` (the configuration model's mean
+        ``d(R) d(C) / m``), ``significance`` (``-log10 p``,
         finite, in ``[0, SIGNIFICANCE_CAP]``; the smallest of the next three),
         ``sig_null``, ``sig_actors``, ``sig_targets`` (Float64).
 
@@ -574,6 +581,7 @@ def ring_significance(
             (pl.col("k") - 2).filter(fan).sum().alias(f"{prefix}_xf"),
             (pl.col("d") - 2).filter(fan).sum().alias(f"{prefix}_nf"),
             pl.col("k").filter(inside).sum().alias(f"{prefix}_e"),
+            (pl.col("k") * (pl.col("k") - 1)).filter(inside).sum().alias(f"{prefix}_pairs"),
             pl.len().alias(f"{prefix}_touch"),
         )
 
@@ -611,6 +619,11 @@ def ring_significance(
         pl.col("r").cast(pl.Int64).alias("n_members"),
         pl.col("c").cast(pl.Int64).alias("n_targets"),
         pl.col("a_e").cast(pl.Int64).alias("observed_edges"),
+        pl.when(pl.col("r") >= 2)
+        .then(pl.col("t_pairs") / (pl.col("r") * (pl.col("r") - 1)))
+        .otherwise(0.0)
+        .cast(pl.Float64)
+        .alias("shared_targets"),
     ).with_columns(
         pl.Series("expected_edges", res["expected_edges"], dtype=pl.Float64),
         pl.Series("significance", res["significance"], dtype=pl.Float64),
