@@ -10,7 +10,8 @@ The three tests
 ---------------
 
 All three are computed on the binary actor × target matrix of a family (``m`` distinct
-actor–target pairs, ``M`` actors and ``N`` targets with at least one pair, degrees ``d``).
+actor–target pairs, ``M`` actors and ``N`` targets with at least one pair, degrees ``d``;
+for an actor, ``k`` = its pairs into ``C``; for a target, ``l`` = its pairs from ``R``).
 
 1. **Configuration model** (``sig_null``). In the bipartite configuration model (stub
    matching with the observed degrees; Newman, Strogatz & Watts 2001) the number of the
@@ -18,38 +19,55 @@ actor–target pairs, ``M`` actors and ``N`` targets with at least one pair, deg
    hypergeometric with mean ``d(R) d(C) / m`` (``expected_edges``). Its upper tail is
    bounded by the Chernoff–Hoeffding bound ``exp(-d(R) KL(e / d(R) || d(C) / m))``
    (Hoeffding 1963; Chvátal 1979 for the hypergeometric), ``e`` being the block's edges.
-2. **Actor contrast** (``sig_actors``): do the block's actors concentrate on ``C`` more
-   than ``C``'s other users do? For every actor touching ``C`` with ``k`` of its ``d``
-   pairs in ``C``, its ``k - 1`` further hits count as successes out of ``d - 1`` trials
-   (the first hit is how it was selected). The block's actors are tested against the rate
-   of ``C``'s other users (or ``d(C) / m``, whichever is larger). The heavy fans of a
-   niche or a fandom are no more concentrated on it than its other fans, so this test
-   fails for them; ring members hit the ring's targets, which organic users touch only
-   in passing.
+   Two more valid versions condition on how the block's actors (targets) came to touch
+   ``C`` (``R``): only the hits beyond each one's first count, ``Σ (k - 1)`` out of
+   ``Σ (d - 1)`` at the rate ``d(C) / m``, and ``R`` is then chosen among the actors
+   touching ``C`` only (symmetrically for targets). The best of the three is kept, with a
+   Bonferroni factor 3.
+2. **Actor contrast** (``sig_actors``): do the block's actors come back to ``C`` more than
+   ``C``'s other users do? The block's ``Σ (k - 1)`` out of ``Σ (d - 1)`` is tested
+   against a reference rate: the larger of (a) the same rate over ``C``'s other users and
+   (b) ``Σ (k - 2) / Σ (d - 2)`` over its other *repeat* users (``k >= 2``: the rate
+   beyond the two hits that made them repeat users, so that chance repeats do not
+   inflate it), each with one pseudo-trial at ``d(C) / m`` (so that it is the
+   configuration model's rate when ``C`` has no other users). The heavy fans of a niche
+   are no more drawn to it than its other fans, so this fails for them; ring members
+   keep hitting targets that organic users touch in passing.
 3. **Target contrast** (``sig_targets``): the same with the roles swapped: are ``C``'s
-   audiences concentrated on ``R`` more than ``R``'s *other* targets are? A closed
-   community (every target's audience is inside it, so it has no "other users") fails
-   here: its members' other targets are as concentrated on them as ``C`` is; a ring's
-   camouflage or organic history goes to targets that the whole platform uses.
+   audiences made of ``R`` more than the audiences of ``R``'s *other* targets are? For a
+   closed community (every target's audience inside it) its members' other targets are
+   as much theirs as ``C`` is, and this fails; a ring's camouflage or organic history
+   goes to targets that the whole platform uses.
 
 Each bound is turned into a p-value **corrected for the search** with a union bound over
-every block of the same shape, as in the LAS score of Shabalin et al. (2009): there are
-``C(M, |R|) C(N, |C|)`` blocks of that shape and ``M N`` shapes, so
+every block that could have been chosen, as in the LAS score of Shabalin et al. (2009):
+``C(M, |R|) C(N, |C|)`` blocks of that shape (``C(N, |C|) C(|N(C)|, |R|)`` when only the
+hits beyond each actor's first count and ``R`` is drawn from ``C``'s audience ``N(C)``;
+symmetrically for targets) and ``M N`` shapes, e.g.
 
     p = min(1, bound × C(M, |R|) × C(N, |C|) × M × N).
 
 This holds whatever procedure chose the block (FRAUDAR, trimming, another detector), so
-on data drawn from the null no block reaches ``p <= alpha`` with probability above
-``alpha``: the family-wise error is controlled by construction. A block is significant
-only if all three tests are (an intersection–union test, Berger 1982): its p-value is the
-largest of the three and ``significance = -log10 p`` (0 = not significant, capped at
-:data:`SIGNIFICANCE_CAP` so that ``p_value = 10 ** -significance`` stays a normal float).
+on data drawn from the configuration model no block reaches ``p <= alpha`` with
+probability above ``alpha``: the family-wise error is controlled by construction. A block
+is significant only if all three tests are (an intersection–union test, Berger 1982):
+its p-value is the largest of the three and ``significance = -log10 p`` (0 = not
+significant, capped at :data:`SIGNIFICANCE_CAP` so that ``p_value = 10 ** -significance``
+stays a normal float). The contrasts only ever remove blocks; the guarantee comes from
+the first test.
 
 The union bound makes the test conservative for small blocks: about
-``|R| log10(e M / |R|)`` decimal orders are needed just to pay for choosing the actors.
-A 20 × 5 block with 60 edges in a million-event family is found significant; the same
-shape at half the density (30 edges, 1.5 per account) is not, and no density detector
-should claim it (see ``docs/evaluation.md``).
+``|R| log10(e |N(C)| / |R|)`` decimal orders are needed just to pay for choosing the
+actors. A 20 × 5 block with 56 pairs in a million-event family is significant (59 decimal
+orders beyond it on the synthetic review family); the same shape at half the density
+(30 pairs, 1.5 per account) is weak evidence of anything, and no density detector should
+claim it (see ``docs/evaluation.md``).
+
+What the tests cannot do: tell a ring from an organic community whose core *is* most of
+it (the heavy fans of a niche whose other users only pass by). Such a core is
+significant, but its members do not act together: two of them share a fraction of one
+target, where ring members share several. :func:`ringlens.detect.dense_blocks` therefore
+also requires ``shared_targets >= 1`` (reported here as a feature).
 
 Ring structure
 --------------
@@ -648,7 +666,8 @@ class RingStructure:
     members : polars.DataFrame
         One row per (ring, member): ``ring_id``, ``key``, ``coreness`` (Int64: k-core
         number inside the ring's own member × target graph), ``core`` (Boolean: in the
-        ring's innermost core, i.e. coreness equal to the ring's largest), ``betweenness``
+        ring's innermost core, i.e. coreness equal to the ring's largest, when that is
+        above 0), ``betweenness``
         (Float64: normalised shortest-path betweenness in the graph of all rings, sampled),
         ``broker`` (Boolean: adjacent to a member or target of another ring). Sorted by
         ``ring_id``, ``key``.
@@ -853,7 +872,10 @@ def ring_structure(
         .with_columns(
             pl.col("broker").fill_null(False),
             pl.col("betweenness").fill_null(0.0),
-            (pl.col("coreness") == pl.col("coreness").max().over("ring_id")).alias("core"),
+            (
+                (pl.col("coreness") == pl.col("coreness").max().over("ring_id"))
+                & (pl.col("coreness") > 0)
+            ).alias("core"),
         )
         .select("ring_id", "key", "coreness", "core", "betweenness", "broker")
         .sort("ring_id", "key")
