@@ -13,9 +13,12 @@ Four parts (``--part`` to run one):
     YelpChi as it is, and degree-preserving rewirings of it (edge swaps that keep every
     user's and product's degree and create no repeated pair).
 ``synth``
-    ``ringlens.synth`` sets: without rings (organic structure: niches, heavy users,
-    households) at 1M events, seeds 1-3; with its planted rings at 1M (seed 1): every
-    (action, actor type, target type) family, and which planted rings the blocks hold.
+    ``ringlens.synth``'s three platforms (creator, live commerce, marketplace) at 1M
+    events: without rings (organic structure: niches, heavy users, households, and on
+    live and marketplace the planted organic negatives: live audiences, fandoms, viral
+    items, coupon campaigns, flash sales), seeds 1-3, and with their planted rings, seeds
+    1-2: every (action, actor type, target type) family, which planted rings the blocks
+    hold (found = Jaccard >= 0.5 with a ring's members) and which blocks are organic.
 ``rings``
     ``ring_significance`` and ``ring_structure`` on the 1M synthetic set with its planted
     rings, against organic groups: the 25 heaviest buyers of each market, buyers who share
@@ -172,36 +175,59 @@ def families(g) -> list[tuple[str, str, str]]:  # noqa: ANN001
     )
 
 
-def part_synth() -> None:
+def part_synth(platforms: list[str], n_events: int) -> None:
     from ringlens.synth import SynthConfig, generate
 
-    for seed, rings in [(1, 0), (2, 0), (3, 0), (1, 3)]:
-        data = generate(SynthConfig(n_events=1_000_000, rings_per_pattern=rings, seed=seed))
-        truth = dict(
-            data.truth.select(
-                pl.concat_str([pl.col("entity_type"), pl.lit(":"), pl.col("entity_id")]),
-                "ring_id",
-            ).rows()
-        )
-        g = build_graph(data.events)
-        fams = families(g)
-        lines = []
-        for action, actor, target in fams:
-            res = dense_blocks(g, actions=[action], actor_types=[actor], target_types=[target])
-            for grp in range(len(res)):
-                acts = res.actors(grp)
-                inring = [truth[k] for k in acts if k in truth]
-                lines.append(
-                    f"    {action}/{actor}/{target}: {len(acts)} x {len(res.targets(grp))}, "
-                    f"significance {res.groups['significance'][grp]:.1f}, planted members "
-                    f"{len(inring)}/{len(acts)} {sorted(set(inring))}"
-                )
-        kind = f"{rings} rings per pattern ({data.truth['ring_id'].n_unique()} rings)"
-        print(
-            f"synth seed {seed}, {kind}: {data.events.height:,} events, {len(fams)} families, "
-            f"{len(lines)} blocks reported"
-        )
-        print("\n".join(lines), flush=True)
+    print(
+        "| platform | rings | seed | events | families | blocks | planted members in blocks "
+        "| organic blocks (members) | negatives' accounts in blocks | rings found |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    details = []
+    for name in platforms:
+        for seed, rings in [(1, 0), (2, 0), (3, 0), (1, 3), (2, 3)]:
+            data = generate(
+                SynthConfig(n_events=n_events, rings_per_pattern=rings, seed=seed, platform=name)
+            )
+            key = pl.concat_str([pl.col("entity_type"), pl.lit(":"), pl.col("entity_id")])
+            truth = dict(data.truth.select(key.alias("key"), "ring_id").rows())
+            negative = set(data.negatives.select(key.alias("key"))["key"].to_list())
+            g = build_graph(data.events)
+            fams = families(g)
+            n_blocks = planted = organic = organic_members = neg = 0
+            best: dict[str, float] = {}
+            for action, actor, target in fams:
+                res = dense_blocks(g, actions=[action], actor_types=[actor], target_types=[target])
+                for grp in range(len(res)):
+                    acts = set(res.actors(grp))
+                    n_blocks += 1
+                    inring = [truth[k] for k in acts if k in truth]
+                    planted += len(inring)
+                    neg += len(acts & negative)
+                    if len(inring) < 0.5 * len(acts):
+                        organic += 1
+                        organic_members += len(acts) - len(inring)
+                        details.append(
+                            f"    {name} seed {seed}: {action}/{actor}/{target} "
+                            f"{len(acts)} x {len(res.targets(grp))}, significance "
+                            f"{res.groups['significance'][grp]:.1f}, shared targets "
+                            f"{res.groups['shared_targets'][grp]:.2f}"
+                        )
+                    for rid in set(inring):
+                        members = {k for k, r in truth.items() if r == rid}
+                        jac = len(acts & members) / len(acts | members)
+                        best[rid] = max(best.get(rid, 0.0), jac)
+            n_rings = data.truth["ring_id"].n_unique()
+            found = sum(v >= 0.5 for v in best.values())
+            print(
+                f"| {name} | {n_rings} | {seed} | {data.events.height:,} | {len(fams)} "
+                f"| {n_blocks} | {planted} | {organic} ({organic_members}) | {neg} "
+                f"| {found}/{n_rings} |",
+                flush=True,
+            )
+    if details:
+        print("\norganic blocks:")
+        print("\n".join(details))
 
 
 def group_targets(g, members: pl.DataFrame, share: float = 0.3) -> pl.DataFrame:  # noqa: ANN001
@@ -390,6 +416,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=["null", "yelpchi", "synth", "rings", "inject"], default=None)
     ap.add_argument("--rewirings", type=int, default=20)
+    ap.add_argument("--platforms", nargs="+", default=["creator", "live", "marketplace"])
+    ap.add_argument("--events", type=int, default=1_000_000, help="synthetic sets' size")
     ap.add_argument("--seeds", type=int, default=5)
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -401,7 +429,7 @@ def main() -> None:
         elif part == "yelpchi":
             part_yelpchi(args.rewirings)
         elif part == "synth":
-            part_synth()
+            part_synth(args.platforms, args.events)
         elif part == "rings":
             part_rings()
         else:

@@ -469,6 +469,8 @@ def test_dense_blocks_finds_planted_blocks_in_order():
         "expected_edges",
         "density",
         "shared_targets",
+        "activity_share",
+        "audience_share",
         "score",
         "p_value",
         "significance",

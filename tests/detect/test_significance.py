@@ -112,6 +112,8 @@ def test_planted_block_is_significant_and_components_reported() -> None:
     deg_r = np.diff(mat.indptr)[rows].sum()
     deg_c = np.bincount(mat.indices, minlength=mat.shape[1])[cols].sum()
     assert t.expected_edges == pytest.approx(deg_r * deg_c / mat.nnz)
+    assert t.activity_share == pytest.approx(t.edges / deg_r)
+    assert t.audience_share == pytest.approx(t.edges / deg_c)
     assert min(t.sig_null, t.sig_actors, t.sig_targets) == t.significance
     assert t.significance > 20
     assert t.p_value == pytest.approx(10.0**-t.significance)
@@ -230,6 +232,8 @@ def test_ring_significance_equals_block_significance() -> None:
         "n_targets",
         "observed_edges",
         "shared_targets",
+        "activity_share",
+        "audience_share",
         "expected_edges",
         "significance",
         "sig_null",
@@ -248,6 +252,8 @@ def test_ring_significance_equals_block_significance() -> None:
             (hits * (hits - 1)).sum() / (len(r) * (len(r) - 1))
         )
         assert row["expected_edges"] == pytest.approx(t.expected_edges)
+        assert row["activity_share"] == pytest.approx(t.activity_share)
+        assert row["audience_share"] == pytest.approx(t.audience_share)
         for name in ("significance", "sig_null", "sig_actors", "sig_targets"):
             assert row[name] == pytest.approx(getattr(t, name), abs=1e-9), (i, name)
     assert res["significance"][0] > 20

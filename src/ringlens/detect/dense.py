@@ -888,7 +888,7 @@ class DenseBlockGroups(GroupMembers):
         Every block tested, reported or not, in the order found: ``block``, ``peel`` (the
         FRAUDAR peeling it came from: a peeled block is split into its connected parts),
         ``n_actors``, ``n_targets``, ``edges``, ``expected_edges``, ``density``,
-        ``shared_targets``, ``score``, ``sig_null``, ``sig_actors``, ``sig_targets``, ``significance``,
+        ``shared_targets``, ``activity_share``, ``audience_share``, ``score``, ``sig_null``, ``sig_actors``, ``sig_targets``, ``significance``,
         ``reported`` (Boolean) and ``group`` (null when not reported). The evidence for
         why a family yielded no block.
     params : dict
@@ -915,6 +915,8 @@ _TESTED_SCHEMA = {
     "expected_edges": pl.Float64,
     "density": pl.Float64,
     "shared_targets": pl.Float64,
+    "activity_share": pl.Float64,
+    "audience_share": pl.Float64,
     "score": pl.Float64,
     "sig_null": pl.Float64,
     "sig_actors": pl.Float64,
@@ -1247,6 +1249,8 @@ def dense_blocks(
                     expected_edges=0.0,
                     density=0.0,
                     shared_targets=0.0,
+                    activity_share=0.0,
+                    audience_share=0.0,
                     sig_null=0.0,
                     sig_actors=0.0,
                     sig_targets=0.0,
@@ -1261,6 +1265,8 @@ def dense_blocks(
                 expected_edges=t.expected_edges,
                 density=t.edges / (rows.size * cols.size),
                 shared_targets=shared,
+                activity_share=t.activity_share,
+                audience_share=t.audience_share,
                 sig_null=t.sig_null,
                 sig_actors=t.sig_actors,
                 sig_targets=t.sig_targets,
@@ -1350,6 +1356,8 @@ def _groups(
             "expected_edges": [t.expected_edges for _, _, _, t, _ in found],
             "density": [t.edges / (r.size * c.size) for r, c, _, t, _ in found],
             "shared_targets": [x for _, _, _, _, x in found],
+            "activity_share": [t.activity_share for _, _, _, t, _ in found],
+            "audience_share": [t.audience_share for _, _, _, t, _ in found],
             "score": [s for _, _, s, _, _ in found],
             "p_value": [t.p_value for _, _, _, t, _ in found],
             "significance": [t.significance for _, _, _, t, _ in found],
@@ -1362,6 +1370,8 @@ def _groups(
             "expected_edges": pl.Float64,
             "density": pl.Float64,
             "shared_targets": pl.Float64,
+            "activity_share": pl.Float64,
+            "audience_share": pl.Float64,
             "score": pl.Float64,
             "p_value": pl.Float64,
             "significance": pl.Float64,

@@ -262,6 +262,11 @@ class BlockTest:
         Distinct actor–target pairs inside the block.
     expected_edges : float
         ``d(R) d(C) / m``: the configuration model's mean.
+    activity_share, audience_share : float
+        ``edges / d(R)``: the share of the actors' pairs that fall in the block; and
+        ``edges / d(C)``: the share of the targets' audiences that the actors make up
+        (descriptive: a ring's targets are mostly its own, a fandom is a slice of a big
+        audience).
     sig_null, sig_actors, sig_targets : float
         Selection-corrected ``-log10 p`` of the configuration-model test and of the two
         contrasts (0 = not significant at any level).
@@ -272,6 +277,8 @@ class BlockTest:
 
     edges: int
     expected_edges: float
+    activity_share: float
+    audience_share: float
     sig_null: float
     sig_actors: float
     sig_targets: float
@@ -356,9 +363,13 @@ class _MatrixStats:
             rows_touching=np.array([np.count_nonzero(touch)]),
             cols_touched=np.array([np.count_nonzero(hit)]),
         )
+        d_r = int(self.deg_r[rows].sum())
+        d_c = int(self.deg_c[cols].sum())
         return BlockTest(
             edges=e,
             expected_edges=float(res["expected_edges"][0]),
+            activity_share=e / d_r if d_r else 0.0,
+            audience_share=e / d_c if d_c else 0.0,
             sig_null=float(res["sig_null"][0]),
             sig_actors=float(res["sig_actors"][0]),
             sig_targets=float(res["sig_targets"][0]),
@@ -503,7 +514,9 @@ def ring_significance(
         that act in the events), ``n_targets`` (targets that are acted on),
         ``observed_edges`` (distinct member–target pairs), ``shared_targets`` (mean
         number of the ring's targets that a pair of its acting members both hit: how much
-        the members act together), ``expected_edges`` (the configuration model's mean
+        the members act together), ``activity_share`` (the share of the members' pairs
+        that go to the ring's targets), ``audience_share`` (the share of the targets'
+        audiences that the members make up), ``expected_edges`` (the configuration model's mean
         ``d(R) d(C) / m``), ``significance`` (``-log10 p``,
         finite, in ``[0, SIGNIFICANCE_CAP]``; the smallest of the next three),
         ``sig_null``, ``sig_actors``, ``sig_targets`` (Float64).
@@ -642,6 +655,16 @@ def ring_significance(
         .otherwise(0.0)
         .cast(pl.Float64)
         .alias("shared_targets"),
+        pl.when(pl.col("dR") > 0)
+        .then(pl.col("a_e") / pl.col("dR"))
+        .otherwise(0.0)
+        .cast(pl.Float64)
+        .alias("activity_share"),
+        pl.when(pl.col("dC") > 0)
+        .then(pl.col("a_e") / pl.col("dC"))
+        .otherwise(0.0)
+        .cast(pl.Float64)
+        .alias("audience_share"),
     ).with_columns(
         pl.Series("expected_edges", res["expected_edges"], dtype=pl.Float64),
         pl.Series("significance", res["significance"], dtype=pl.Float64),
