@@ -175,7 +175,7 @@ def families(g) -> list[tuple[str, str, str]]:  # noqa: ANN001
     )
 
 
-def part_synth(platforms: list[str], n_events: int) -> None:
+def part_synth(platforms: list[str], n_events: int, patience: int = 2) -> None:
     from ringlens.synth import SynthConfig, generate
 
     print(
@@ -418,6 +418,7 @@ def main() -> None:
     ap.add_argument("--rewirings", type=int, default=20)
     ap.add_argument("--platforms", nargs="+", default=["creator", "live", "marketplace"])
     ap.add_argument("--events", type=int, default=1_000_000, help="synthetic sets' size")
+    ap.add_argument("--patience", type=int, default=2, help="dense_blocks' patience (synth)")
     ap.add_argument("--seeds", type=int, default=5)
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -429,7 +430,7 @@ def main() -> None:
         elif part == "yelpchi":
             part_yelpchi(args.rewirings)
         elif part == "synth":
-            part_synth(args.platforms, args.events)
+            part_synth(args.platforms, args.events, args.patience)
         elif part == "rings":
             part_rings()
         else:

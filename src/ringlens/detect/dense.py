@@ -1071,7 +1071,7 @@ def dense_blocks(
     alpha: float = 0.01,
     min_shared: float = 1.0,
     max_blocks: int = 10,
-    patience: int = 2,
+    patience: int = 1,
     column_weighting: ColumnWeighting = "log",
     trim: bool = True,
     backend: Backend = "auto",
@@ -1099,12 +1099,15 @@ def dense_blocks(
     4. its edges are removed from the matrix that is peeled (a reported block's also from
        the matrix that later blocks are tested on), and the loop goes on.
 
-    It stops after ``max_blocks`` reported blocks, after ``patience`` blocks in a row that
-    are not significant, or when nothing is left. These two are budgets, not statistical
-    settings: every reported block is tested against the null of the whole matrix (minus
-    the blocks already reported), so on data from the null the chance of reporting any
-    block is at most ``alpha`` whatever they are. ``patience`` > 1 lets a ring be found
-    behind a denser organic block that fails the test.
+    It stops after ``max_blocks`` reported blocks, after ``patience`` peels in a row that
+    report nothing (by default the first: "until the next block is not significant"),
+    or when nothing is left. These two are budgets, not statistical settings: every
+    reported block is tested against the null of the whole matrix (minus the blocks
+    already reported), so on data from the null the chance of reporting any block is at
+    most ``alpha`` whatever they are. ``patience`` > 1 looks behind a denser organic block
+    that fails the test, at the cost of one more peel each (on the three synthetic
+    platforms at 1M events, 2 found exactly what 1 found). A family in which no target has
+    two actors, or no actor two targets, has no block and is not peeled.
 
     Parameters
     ----------
@@ -1120,8 +1123,8 @@ def dense_blocks(
         reports every significant block.
     max_blocks : int, default 10
         Most blocks reported.
-    patience : int, default 2
-        Stop after this many consecutive blocks that are not significant.
+    patience : int, default 1
+        Stop after this many consecutive peels that report nothing.
     column_weighting : {"log", "sqrt", "none"}, default "log"
         FRAUDAR's column weighting (see :func:`fraudar`).
     trim : bool, default True
@@ -1183,7 +1186,7 @@ def dense_blocks(
     ...     target_type=pl.lit("product"), action=pl.lit("review"),
     ...     ts=datetime(2024, 1, 1, tzinfo=timezone.utc))))
     >>> len(organic), organic.tested.select("n_actors", "n_targets", "significance").rows()
-    (0, [(37, 32, 0.0), (142, 92, 0.0)])
+    (0, [(37, 32, 0.0)])
     """
     from ringlens.detect.significance import SIGNIFICANCE_CAP, _MatrixStats
 
@@ -1211,6 +1214,12 @@ def dense_blocks(
     }
     mat, row_keys, col_keys = _family_matrix(graph, actions, actor_types, target_types)
     params.update(n_actors=mat.shape[0], n_targets=mat.shape[1], n_pairs=int(mat.nnz))
+    col_deg = np.bincount(mat.indices, minlength=mat.shape[1])
+    if mat.nnz == 0 or col_deg.max() < 2 or np.diff(mat.indptr).max() < 2:
+        # no target with two actors (a post and its author) or no actor with two targets:
+        # no 2 x 2 block, nothing two actors share
+        log.info("dense_blocks: no target with two actors or actor with two targets")
+        return _groups(mat, [], [], row_keys, col_keys, params)
     threshold = -math.log10(alpha)
     stats = _MatrixStats(mat)  # the matrix blocks are tested on (reported blocks removed)
     peel = mat  # the matrix blocks are peeled from (every block removed)
@@ -1300,14 +1309,33 @@ def dense_blocks(
     return _groups(mat, found, tested, row_keys, col_keys, params)
 
 
+def _block_pairs(
+    csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``csr`` inside ``rows × cols`` as local (row, column) positions: only the
+    block rows' entries are read (``csr[rows][:, cols]`` without building two matrices)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = csr.indptr[rows].astype(np.int64)
+    lens = csr.indptr[rows + 1].astype(np.int64) - starts
+    total = int(lens.sum())
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+    pos = offsets + np.arange(total, dtype=np.int64)
+    where = np.full(csr.shape[1], -1, dtype=np.int64)
+    where[np.asarray(cols, dtype=np.int64)] = np.arange(np.size(cols))
+    local_c = where[csr.indices[pos]]
+    inside = local_c >= 0
+    local_r = np.repeat(np.arange(rows.size, dtype=np.int64), lens)
+    return local_r[inside], local_c[inside]
+
+
 def _shared_targets(csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> float:
     """Mean number of the block's targets that a pair of its actors both hit:
     ``Σ_j l_j (l_j - 1) / (r (r - 1))``, ``l_j`` = the block's actors on target ``j``."""
     r = rows.size
     if r < 2 or cols.size == 0:
         return 0.0
-    sub = csr[rows][:, cols]
-    hits = np.bincount(sub.indices, minlength=cols.size).astype(np.float64)
+    _, local_c = _block_pairs(csr, rows, cols)
+    hits = np.bincount(local_c, minlength=cols.size).astype(np.float64)
     return float((hits * (hits - 1.0)).sum() / (r * (r - 1.0)))
 
 
@@ -1323,13 +1351,13 @@ def _components(
     cols = np.asarray(cols, dtype=np.int64)
     if rows.size < 2 or cols.size < 2:
         return []
-    sub = csr[rows][:, cols].tocoo()
+    lr, lc = _block_pairs(csr, rows, cols)
     r, c = rows.size, cols.size
-    adj = sp.coo_matrix(
-        (np.ones(sub.nnz, dtype=np.int8), (sub.row, r + sub.col)), shape=(r + c, r + c)
-    )
-    _, label = connected_components(adj, directed=False)
-    size = np.bincount(label[sub.row], minlength=label.max() + 1)  # pairs per part
+    adj = sp.coo_matrix((np.ones(lr.size, dtype=np.int8), (lr, r + lc)), shape=(r + c, r + c))
+    n_parts, label = connected_components(adj, directed=False)
+    if n_parts == 1:
+        return [(rows, cols)]
+    size = np.bincount(label[lr], minlength=n_parts)  # pairs per part
     parts = []
     for lab in np.argsort(-size, kind="stable").tolist():
         pr = rows[label[:r] == lab]
@@ -1378,11 +1406,10 @@ def _groups(
         },
     )
     parts = []
-    csc = mat.tocsc() if found else None
     for g, (rows, cols, _, _, _) in enumerate(found):
-        sub = mat[rows][:, cols]
-        hits_r = np.diff(sub.indptr).astype(np.int64)
-        hits_c = np.bincount(sub.indices, minlength=cols.size).astype(np.int64)
+        lr, lc = _block_pairs(mat, rows, cols)
+        hits_r = np.bincount(lr, minlength=rows.size).astype(np.int64)
+        hits_c = np.bincount(lc, minlength=cols.size).astype(np.int64)
         parts.append(
             pl.DataFrame(
                 {
@@ -1394,7 +1421,6 @@ def _groups(
                 schema={"group": pl.Int64, "key": pl.String, "role": pl.String, "hits": pl.Int64},
             )
         )
-    del csc
     members = (
         pl.concat(parts).sort("group", "role", "key")
         if parts
