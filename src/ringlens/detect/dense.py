@@ -821,7 +821,10 @@ def trim_block(
     def fill(e_rc: int, nr: int, nc: int) -> float:
         return e_rc / (nr * nc) if nr and nc else 0.0
 
+    # both count vectors are kept up to date by adding the rows (columns) that join and
+    # subtracting those that leave: after the first rounds only a few change
     e_col = e_cols(in_r)
+    e_row: np.ndarray | None = None
     e_rc = int(e_col[in_c].sum())  # e(R, C) of the current state
     for _ in range(max_iter):
         changed = False
@@ -834,14 +837,17 @@ def trim_block(
         if not expand:
             keep_c &= in_c
         if not np.array_equal(keep_c, in_c):
+            if e_row is not None:
+                e_row = e_row + e_rows(keep_c & ~in_c) - e_rows(in_c & ~keep_c)
             in_c, changed = keep_c, True
             e_rc = int(e_col[in_c].sum())
         if not in_c.any():
             break
-        # rows, given the columns
+        # rows, given the columns (e_row is e(., C) for the current C)
+        if e_row is None:
+            e_row = e_rows(in_c)
         nc = int(in_c.sum())
         f = fill(e_rc, nr, nc)
-        e_row = e_rows(in_c)
         keep_r = e_row >= ratio * f * nc
         if popularity:
             keep_r &= e_row > row_deg * col_deg[in_c].sum() / total
@@ -849,11 +855,11 @@ def trim_block(
         if not expand:
             keep_r &= in_r
         if not np.array_equal(keep_r, in_r):
+            e_col = e_col + e_cols(keep_r & ~in_r) - e_cols(in_r & ~keep_r)
             in_r, changed = keep_r, True
             e_rc = int(e_row[in_r].sum())
         if not changed or not in_r.any():
             break
-        e_col = e_cols(in_r)
     else:
         log.warning("trim_block did not settle in %d rounds; returning the last state", max_iter)
     rows, cols = np.flatnonzero(in_r).astype(np.int64), np.flatnonzero(in_c).astype(np.int64)
@@ -1022,12 +1028,15 @@ def family_pairs(
     d = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
     from ringlens.graph.core import _compact
 
-    n = graph.n_nodes
-    rows, ri = _compact(s, n)
-    cols, ci = _compact(d, n)
-    idx = np.int32 if max(cols.size, key.size) < _INT32_MAX else np.int64
-    indptr = np.zeros(rows.size + 1, dtype=idx)
-    np.cumsum(np.bincount(ri, minlength=rows.size), out=indptr[1:])
+    # the rows are sorted: their distinct values and run starts give the CSR directly
+    idx = np.int32 if key.size < _INT32_MAX else np.int64
+    if s.size:
+        starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    else:
+        starts = np.zeros(0, dtype=np.int64)
+    rows = s[starts]
+    indptr = np.append(starts, s.size).astype(idx)
+    cols, ci = _compact(d, graph.n_nodes)
     mat = sp.csr_matrix((np.ones(key.size), ci.astype(idx), indptr), shape=(rows.size, cols.size))
     return rows, cols, mat
 
