@@ -15,6 +15,38 @@ honest and camouflaging accounts alike create — count less. The greedy block h
 density within a factor 2 of the optimum, and camouflage (extra edges from fraud rows to
 honest columns) cannot lower the score of a fraud block.
 
+Several blocks per family (:func:`dense_blocks`)
+------------------------------------------------
+
+The family's events become a binary actor × target matrix (one entry per distinct pair).
+Then, repeatedly:
+
+1. :func:`fraudar` (log column weighting by default) peels the densest block of what is
+   left, with at least 2 actors and 2 targets;
+2. :func:`trim_block` refines it (drops popular camouflage targets and busy honest
+   accounts, adds members the peeling missed);
+3. each connected part of it (a peel can join two rings that share nothing) is tested
+   with :func:`ringlens.detect.significance.block_significance`: against the bipartite
+   configuration model and against two contrasts that tell a ring from the dense core of
+   an organic community, each corrected for the search by a union bound over all blocks
+   of its shape. A part is **reported** when its p-value is at most ``alpha`` and its
+   actors act *together*: a pair of them shares, on average, at least ``min_shared`` of
+   its targets (coordination as in CopyCatch, where every pair of a group shares targets;
+   the heavy users at the core of an organic niche share 0.2–0.8, the planted rings of
+   :mod:`ringlens.synth` 1.6–11, a 200 × 30 block at density 0.6 10.8);
+4. the block's pairs are removed from the matrix that is peeled (a reported part's also
+   from the matrix later parts are tested on), and the loop goes on.
+
+It stops after ``max_blocks`` reported blocks, after ``patience`` peels in a row that
+report nothing (by default the first: "until the next block is not significant"), or
+when nothing is left. These two are budgets, not statistical settings: every reported
+block is tested against the null of the whole matrix (minus the blocks already
+reported), so on data from the null the chance of reporting any block is at most
+``alpha`` whatever they are. ``patience`` > 1 looks behind a denser organic block that
+fails the test, at the cost of one more peel each (on the three synthetic platforms at
+1M events, 2 found exactly what 1 found). A family in which no target has two actors, or
+no actor two targets, has no block and is not peeled.
+
 Exactness and determinism
 -------------------------
 Edge weights are converted to **fixed point** (int64, ``round(w * 2**e)`` with the largest
@@ -87,6 +119,8 @@ __all__ = [
 ]
 
 ColumnWeighting = Literal["log", "sqrt", "none"]
+#: a reported block: rows, columns, FRAUDAR score, its BlockTest, shared targets
+_Found = tuple[np.ndarray, np.ndarray, float, Any, float]
 Backend = Literal["auto", "c", "python", "numpy"]
 _WEIGHTINGS = ("log", "sqrt", "none")
 _BACKENDS = ("auto", "c", "python", "numpy")
@@ -802,71 +836,98 @@ def trim_block(
     in_c[np.asarray(block.cols, dtype=np.int64)] = True
     if binary.nnz == 0 or not in_r.any() or not in_c.any():
         return DenseBlock(np.flatnonzero(in_r), np.flatnonzero(in_c), 0.0)
-    csc = binary.tocsc()
-    row_deg = np.diff(binary.indptr).astype(np.float64)
-    col_deg = np.diff(csc.indptr).astype(np.float64)
-    total = float(binary.nnz)
-    ratio = float(min_ratio)
-
-    # e(R, j) for every column and e(i, C) for every row, as integer counts from the rows of
-    # R (CSR) and the columns of C (CSC): the cost is the degrees of the block, not nnz
-    def e_cols(in_rows: np.ndarray) -> np.ndarray:
-        sub = binary[np.flatnonzero(in_rows)]
-        return np.bincount(sub.indices, minlength=n)
-
-    def e_rows(in_cols: np.ndarray) -> np.ndarray:
-        sub = csc[:, np.flatnonzero(in_cols)]
-        return np.bincount(sub.indices, minlength=m)
-
-    def fill(e_rc: int, nr: int, nc: int) -> float:
-        return e_rc / (nr * nc) if nr and nc else 0.0
-
-    # both count vectors are kept up to date by adding the rows (columns) that join and
-    # subtracting those that leave: after the first rounds only a few change
-    e_col = e_cols(in_r)
-    e_row: np.ndarray | None = None
-    e_rc = int(e_col[in_c].sum())  # e(R, C) of the current state
+    state = _Trim(binary, in_r, in_c, float(min_ratio), popularity, expand)
     for _ in range(max_iter):
-        changed = False
-        # columns, given the rows (e_col is e(R, .) for the current R)
-        nr = int(in_r.sum())
-        f = fill(e_rc, nr, int(in_c.sum()))
-        keep_c = e_col >= ratio * f * nr
-        if popularity:
-            keep_c &= e_col > row_deg[in_r].sum() * col_deg / total
-        if not expand:
-            keep_c &= in_c
-        if not np.array_equal(keep_c, in_c):
-            if e_row is not None:
-                e_row = e_row + e_rows(keep_c & ~in_c) - e_rows(in_c & ~keep_c)
-            in_c, changed = keep_c, True
-            e_rc = int(e_col[in_c].sum())
-        if not in_c.any():
+        changed = state.update_cols()
+        if not state.in_c.any():
             break
-        # rows, given the columns (e_row is e(., C) for the current C)
-        if e_row is None:
-            e_row = e_rows(in_c)
-        nc = int(in_c.sum())
-        f = fill(e_rc, nr, nc)
-        keep_r = e_row >= ratio * f * nc
-        if popularity:
-            keep_r &= e_row > row_deg * col_deg[in_c].sum() / total
-        keep_r &= e_row > 0
-        if not expand:
-            keep_r &= in_r
-        if not np.array_equal(keep_r, in_r):
-            e_col = e_col + e_cols(keep_r & ~in_r) - e_cols(in_r & ~keep_r)
-            in_r, changed = keep_r, True
-            e_rc = int(e_row[in_r].sum())
-        if not changed or not in_r.any():
+        changed = state.update_rows() or changed
+        if not changed or not state.in_r.any():
             break
     else:
         log.warning("trim_block did not settle in %d rounds; returning the last state", max_iter)
-    rows, cols = np.flatnonzero(in_r).astype(np.int64), np.flatnonzero(in_c).astype(np.int64)
+    rows = np.flatnonzero(state.in_r).astype(np.int64)
+    cols = np.flatnonzero(state.in_c).astype(np.int64)
     log.debug(
         "trim_block: %d x %d -> %d x %d", block.rows.size, block.cols.size, rows.size, cols.size
     )
-    return DenseBlock(rows=rows, cols=cols, score=fill(e_rc, rows.size, cols.size))
+    return DenseBlock(rows=rows, cols=cols, score=_fill(state.e_rc, rows.size, cols.size))
+
+
+def _fill(e_rc: int, nr: int, nc: int) -> float:
+    return e_rc / (nr * nc) if nr and nc else 0.0
+
+
+class _Trim:
+    """The state of :func:`trim_block`: the members and the counts ``e(R, j)`` for every
+    column and ``e(i, C)`` for every row. The counts are integers from the rows of R
+    (CSR) and the columns of C (CSC), kept up to date by adding the members that join and
+    subtracting those that leave: after the first rounds only a few change, so a round
+    costs the degrees of the changes, not nnz."""
+
+    def __init__(
+        self,
+        binary: sp.csr_matrix,
+        in_r: np.ndarray,
+        in_c: np.ndarray,
+        ratio: float,
+        popularity: bool,
+        expand: bool,
+    ) -> None:
+        self.binary, self.csc = binary, binary.tocsc()
+        self.in_r, self.in_c = in_r, in_c
+        self.ratio, self.popularity, self.expand = ratio, popularity, expand
+        self.row_deg = np.diff(binary.indptr).astype(np.float64)
+        self.col_deg = np.diff(self.csc.indptr).astype(np.float64)
+        self.total = float(binary.nnz)
+        self.e_col = self._e_cols(in_r)  # e(R, j) for the current R
+        self.e_row: np.ndarray | None = None  # e(i, C) for the current C, once needed
+        self.e_rc = int(self.e_col[in_c].sum())  # e(R, C)
+
+    def _e_cols(self, in_rows: np.ndarray) -> np.ndarray:
+        sub = self.binary[np.flatnonzero(in_rows)]
+        return np.bincount(sub.indices, minlength=self.binary.shape[1])
+
+    def _e_rows(self, in_cols: np.ndarray) -> np.ndarray:
+        sub = self.csc[:, np.flatnonzero(in_cols)]
+        return np.bincount(sub.indices, minlength=self.binary.shape[0])
+
+    def update_cols(self) -> bool:
+        """Columns, given the rows; True when they changed."""
+        nr = int(self.in_r.sum())
+        f = _fill(self.e_rc, nr, int(self.in_c.sum()))
+        keep = self.e_col >= self.ratio * f * nr
+        if self.popularity:
+            keep &= self.e_col > self.row_deg[self.in_r].sum() * self.col_deg / self.total
+        if not self.expand:
+            keep &= self.in_c
+        if np.array_equal(keep, self.in_c):
+            return False
+        if self.e_row is not None:
+            self.e_row = self.e_row + self._e_rows(keep & ~self.in_c)
+            self.e_row = self.e_row - self._e_rows(self.in_c & ~keep)
+        self.in_c = keep
+        self.e_rc = int(self.e_col[keep].sum())
+        return True
+
+    def update_rows(self) -> bool:
+        """Rows, given the columns; True when they changed."""
+        if self.e_row is None:
+            self.e_row = self._e_rows(self.in_c)
+        nc = int(self.in_c.sum())
+        f = _fill(self.e_rc, int(self.in_r.sum()), nc)
+        keep = self.e_row >= self.ratio * f * nc
+        if self.popularity:
+            keep &= self.e_row > self.row_deg * self.col_deg[self.in_c].sum() / self.total
+        keep &= self.e_row > 0
+        if not self.expand:
+            keep &= self.in_r
+        if np.array_equal(keep, self.in_r):
+            return False
+        self.e_col = self.e_col + self._e_cols(keep & ~self.in_r) - self._e_cols(self.in_r & ~keep)
+        self.in_r = keep
+        self.e_rc = int(self.e_row[keep].sum())
+        return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -1009,8 +1070,8 @@ def family_pairs(
     src = ev["src"].to_numpy()
     dst = ev["dst"].to_numpy()
     if actions is not None:  # the action first: usually the most selective filter
-        idx = np.flatnonzero(ev["action"].is_in(list(actions)).to_numpy())
-        src, dst = src[idx], dst[idx]
+        sel = np.flatnonzero(ev["action"].is_in(list(actions)).to_numpy())
+        src, dst = src[sel], dst[sel]
     types = graph.nodes["node_type"]
     for names, side in ((actor_types, 0), (target_types, 1)):
         if names is not None:
@@ -1026,17 +1087,18 @@ def family_pairs(
         key = key[first]
     s = (key >> np.uint64(32)).astype(np.int64)
     d = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    from ringlens.graph.core import _compact
-
     # the rows are sorted: their distinct values and run starts give the CSR directly
-    idx = np.int32 if key.size < _INT32_MAX else np.int64
+    idx: type[np.signedinteger[Any]] = np.int32 if key.size < _INT32_MAX else np.int64
     if s.size:
         starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     else:
         starts = np.zeros(0, dtype=np.int64)
     rows = s[starts]
     indptr = np.append(starts, s.size).astype(idx)
-    cols, ci = _compact(d, graph.n_nodes)
+    present = np.flatnonzero(np.bincount(d, minlength=graph.n_nodes))  # distinct targets
+    where = np.zeros(graph.n_nodes, dtype=np.int64)
+    where[present] = np.arange(present.size)
+    cols, ci = present, where[d]
     mat = sp.csr_matrix((np.ones(key.size), ci.astype(idx), indptr), shape=(rows.size, cols.size))
     return rows, cols, mat
 
@@ -1088,35 +1150,14 @@ def dense_blocks(
     """Significant dense blocks of a family's account × target matrix (FRAUDAR, repeated).
 
     The family's events (``actions`` / ``actor_types`` / ``target_types``, as in
-    :func:`ringlens.detect.lockstep`) become a binary actor × target matrix (one entry per
-    distinct pair). Then, repeatedly:
-
-    1. :func:`fraudar` (log column weighting by default) peels the densest block of what
-       is left, with at least 2 actors and 2 targets;
-    2. :func:`trim_block` refines it (drops popular camouflage targets and busy honest
-       accounts, adds members the peeling missed) unless ``trim=False``;
-    3. the block is tested (:func:`ringlens.detect.significance.block_significance`)
-       against the bipartite configuration model and against the two contrasts that tell
-       a ring from the dense core of an organic community (a fandom, a niche), each
-       corrected for the search by a union bound over all blocks of its shape. It is
-       **reported** when its p-value is at most ``alpha`` and its actors act *together*:
-       a pair of them shares, on average, at least ``min_shared`` of the block's targets
-       (coordination as in CopyCatch, where every pair of a group shares targets; the
-       heavy users at the core of an organic community share almost none: 0.2–0.8 on the
-       synthetic niches, 1.6–11 for the planted rings, 10.8 for a 200 × 30 block at
-       density 0.6);
-    4. its edges are removed from the matrix that is peeled (a reported block's also from
-       the matrix that later blocks are tested on), and the loop goes on.
-
-    It stops after ``max_blocks`` reported blocks, after ``patience`` peels in a row that
-    report nothing (by default the first: "until the next block is not significant"),
-    or when nothing is left. These two are budgets, not statistical settings: every
-    reported block is tested against the null of the whole matrix (minus the blocks
-    already reported), so on data from the null the chance of reporting any block is at
-    most ``alpha`` whatever they are. ``patience`` > 1 looks behind a denser organic block
-    that fails the test, at the cost of one more peel each (on the three synthetic
-    platforms at 1M events, 2 found exactly what 1 found). A family in which no target has
-    two actors, or no actor two targets, has no block and is not peeled.
+    :func:`ringlens.detect.lockstep`) become a binary actor × target matrix; then
+    :func:`fraudar` peels a block, :func:`trim_block` refines it, each connected part is
+    tested against the configuration model and two contrasts
+    (:mod:`ringlens.detect.significance`, corrected for the search) and reported when
+    significant at ``alpha`` and coordinated (a pair of its actors shares at least
+    ``min_shared`` targets on average); its pairs are removed and the peel repeats until
+    ``patience`` peels in a row report nothing. See "Several blocks per family" in the
+    module docs for the rules and why ``max_blocks`` and ``patience`` are budgets only.
 
     Parameters
     ----------
@@ -1127,113 +1168,168 @@ def dense_blocks(
     alpha : float, default 0.01
         Significance level (family-wise, for this call).
     min_shared : float, default 1.0
-        Mean number of targets a pair of the block's actors must share (see above; the
-        natural unit: a typical pair of members hits at least one target together). 0
-        reports every significant block.
-    max_blocks : int, default 10
-        Most blocks reported.
-    patience : int, default 1
-        Stop after this many consecutive peels that report nothing.
-    column_weighting : {"log", "sqrt", "none"}, default "log"
-        FRAUDAR's column weighting (see :func:`fraudar`).
+        Mean number of targets a pair of a block's actors must share (0: no such rule).
+    max_blocks, patience : int, default 10, 1
+        Most blocks reported; peels in a row that report nothing before stopping.
+    column_weighting, backend
+        FRAUDAR's column weighting and implementation (see :func:`fraudar`).
     trim : bool, default True
         Refine each peeled block with :func:`trim_block`.
-    backend : {"auto", "c", "python"}, default "auto"
-        FRAUDAR's peeling implementation.
 
     Returns
     -------
     DenseBlockGroups
-        Deterministic (no randomness): the same events give the same blocks.
-
-    Raises
-    ------
-    ConfigError
-        A bad parameter.
-    InputError
-        ``graph`` of the wrong type.
+        Deterministic: the same events give the same blocks. A bad parameter raises
+        ``ConfigError``, a ``graph`` of another type ``InputError``.
 
     References
     ----------
-    .. [1] B. Hooi, H. A. Song, A. Beutel, N. Shah, K. Shin, C. Faloutsos, "FRAUDAR:
-       Bounding Graph Fraud in the Face of Camouflage", KDD 2016.
-    .. [2] A. A. Shabalin, V. J. Weigman, C. M. Perou, A. B. Nobel, "Finding large average
-       submatrices in high dimensional data", Ann. Appl. Stat. 3(3) (2009).
-    .. [3] M. E. J. Newman, S. H. Strogatz, D. J. Watts, "Random graphs with arbitrary
-       degree distributions and their applications", Phys. Rev. E 64 (2001).
+    .. [1] B. Hooi et al., "FRAUDAR: Bounding Graph Fraud in the Face of Camouflage",
+       KDD 2016. A. A. Shabalin et al., "Finding large average submatrices in high
+       dimensional data", Ann. Appl. Stat. 3(3) (2009) (the correction for the search).
 
     Examples
     --------
-    30 accounts reviewing 8 products (each pair with probability 0.7) in a background of
-    2,000 accounts with Pareto activity over 300 products:
+    30 accounts reviewing 8 products (each pair with probability 0.7) among 2,000 accounts
+    with Pareto activity over 300 products; and the same without them:
 
     >>> import numpy as np, polars as pl
     >>> from datetime import datetime, timezone
     >>> from ringlens.graph import build_graph
     >>> rng = np.random.default_rng(1)
-    >>> act = np.minimum(rng.pareto(1.5, 2000) + 1, 200).astype(int)
-    >>> users = np.repeat(np.arange(2000), act)
+    >>> users = np.repeat(np.arange(2000), np.minimum(rng.pareto(1.5, 2000) + 1, 200).astype(int))
     >>> items = rng.choice(300, users.size, p=1 / np.arange(1, 301) / (1 / np.arange(1, 301)).sum())
     >>> bg = pl.DataFrame({"actor_id": users.astype(str), "target_id": items.astype(str)})
     >>> ri, ci = np.nonzero(rng.random((30, 8)) < 0.7)
     >>> ring = pl.DataFrame({"actor_id": [f"f{i}" for i in ri],
     ...                      "target_id": (rng.choice(300, 8, replace=False)[ci]).astype(str)})
-    >>> ev = pl.concat([bg, ring]).with_columns(actor_type=pl.lit("user"),
-    ...     target_type=pl.lit("product"), action=pl.lit("review"),
-    ...     ts=datetime(2024, 1, 1, tzinfo=timezone.utc))
-    >>> res = dense_blocks(build_graph(ev), actions=["review"])
+    >>> kind = dict(actor_type=pl.lit("user"), target_type=pl.lit("product"),
+    ...     action=pl.lit("review"), ts=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    >>> res = dense_blocks(build_graph(pl.concat([bg, ring]).with_columns(**kind)))
     >>> res.groups.select("group", "n_targets", "significance").with_columns(
     ...     pl.col("significance") > 20).rows()
     [(0, 8, True)]
     >>> sum(key.startswith("user:f") for key in res.actors(0)), len(res.actors(0))
     (30, 32)
-
-    (two organic heavy users review 3 of the 8 products and join the block). Without the
-    ring nothing is reported; ``tested`` shows the blocks that failed the test:
-
-    >>> organic = dense_blocks(build_graph(bg.with_columns(actor_type=pl.lit("user"),
-    ...     target_type=pl.lit("product"), action=pl.lit("review"),
-    ...     ts=datetime(2024, 1, 1, tzinfo=timezone.utc))))
+    >>> organic = dense_blocks(build_graph(bg.with_columns(**kind)))
     >>> len(organic), organic.tested.select("n_actors", "n_targets", "significance").rows()
     (0, [(37, 32, 0.0)])
-    """
-    from ringlens.detect.significance import SIGNIFICANCE_CAP, _MatrixStats
 
-    actions = check_str_list("actions", actions)
-    actor_types = check_str_list("actor_types", actor_types)
-    target_types = check_str_list("target_types", target_types)
-    alpha = check_float("alpha", alpha, low=10.0**-SIGNIFICANCE_CAP, high=1.0)
-    min_shared = check_float("min_shared", min_shared, low=0.0)
-    max_blocks = _check_int("max_blocks", max_blocks, 1)
-    patience = _check_int("patience", patience, 1)
+    (Two organic heavy users review 3 of the 8 products and join the block; ``tested``
+    shows the peeled blocks that failed the test.)
+    """
+    params = _dense_params(
+        actions=actions,
+        actor_types=actor_types,
+        target_types=target_types,
+        alpha=alpha,
+        min_shared=min_shared,
+        max_blocks=max_blocks,
+        patience=patience,
+        column_weighting=column_weighting,
+        trim=trim,
+        backend=backend,
+    )
+    mat, row_keys, col_keys = _family_matrix(
+        graph, params["actions"], params["actor_types"], params["target_types"]
+    )
+    params.update(n_actors=mat.shape[0], n_targets=mat.shape[1], n_pairs=int(mat.nnz))
+    if not _can_hold_block(mat):
+        log.info("dense_blocks: no target with two actors or actor with two targets")
+        return _groups(mat, [], [], row_keys, col_keys, params)
+    found, tested = _peel_family(
+        mat,
+        threshold=-math.log10(params["alpha"]),
+        min_shared=params["min_shared"],
+        max_blocks=params["max_blocks"],
+        patience=params["patience"],
+        column_weighting=column_weighting,
+        trim=trim,
+        backend=backend,
+    )
+    log.info("dense_blocks: %d of %d blocks significant", len(found), len(tested))
+    return _groups(mat, found, tested, row_keys, col_keys, params)
+
+
+def _can_hold_block(mat: sp.csr_matrix) -> bool:
+    """False when no target has two actors (a post and its author) or no actor two
+    targets: no 2 x 2 block, nothing two actors share."""
+    if mat.nnz == 0:
+        return False
+    col_deg = np.bincount(mat.indices, minlength=mat.shape[1])
+    return bool(col_deg.max() >= 2 and np.diff(mat.indptr).max() >= 2)
+
+
+def _dense_params(
+    *,
+    actions: object,
+    actor_types: object,
+    target_types: object,
+    alpha: object,
+    min_shared: object,
+    max_blocks: object,
+    patience: object,
+    column_weighting: object,
+    trim: object,
+    backend: str,
+) -> dict[str, Any]:
+    """The validated parameters of :func:`dense_blocks` (``ConfigError`` naming a bad one)."""
+    from ringlens.detect.significance import SIGNIFICANCE_CAP
+
     _check_weighting(column_weighting)
     if not isinstance(trim, bool):
         raise ConfigError(f"trim must be True or False; got {trim!r}")
     peel_backend(backend)
-    params: dict[str, Any] = {
-        "actions": actions,
-        "actor_types": actor_types,
-        "target_types": target_types,
-        "alpha": alpha,
-        "min_shared": min_shared,
-        "max_blocks": max_blocks,
-        "patience": patience,
+    return {
+        "actions": check_str_list("actions", actions),
+        "actor_types": check_str_list("actor_types", actor_types),
+        "target_types": check_str_list("target_types", target_types),
+        "alpha": check_float("alpha", alpha, low=10.0**-SIGNIFICANCE_CAP, high=1.0),
+        "min_shared": check_float("min_shared", min_shared, low=0.0),
+        "max_blocks": _check_int("max_blocks", max_blocks, 1),
+        "patience": _check_int("patience", patience, 1),
         "column_weighting": column_weighting,
         "trim": trim,
     }
-    mat, row_keys, col_keys = _family_matrix(graph, actions, actor_types, target_types)
-    params.update(n_actors=mat.shape[0], n_targets=mat.shape[1], n_pairs=int(mat.nnz))
-    col_deg = np.bincount(mat.indices, minlength=mat.shape[1])
-    if mat.nnz == 0 or col_deg.max() < 2 or np.diff(mat.indptr).max() < 2:
-        # no target with two actors (a post and its author) or no actor with two targets:
-        # no 2 x 2 block, nothing two actors share
-        log.info("dense_blocks: no target with two actors or actor with two targets")
-        return _groups(mat, [], [], row_keys, col_keys, params)
-    threshold = -math.log10(alpha)
+
+
+def _block_pairs(
+    csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``csr`` inside ``rows × cols`` as local (row, column) positions: only the
+    block rows' entries are read (``csr[rows][:, cols]`` without building two matrices)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = csr.indptr[rows].astype(np.int64)
+    lens = csr.indptr[rows + 1].astype(np.int64) - starts
+    total = int(lens.sum())
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+    pos = offsets + np.arange(total, dtype=np.int64)
+    where = np.full(csr.shape[1], -1, dtype=np.int64)
+    where[np.asarray(cols, dtype=np.int64)] = np.arange(np.size(cols))
+    local_c = where[csr.indices[pos]]
+    inside = local_c >= 0
+    local_r = np.repeat(np.arange(rows.size, dtype=np.int64), lens)
+    return local_r[inside], local_c[inside]
+
+
+def _peel_family(
+    mat: sp.csr_matrix,
+    *,
+    threshold: float,
+    min_shared: float,
+    max_blocks: int,
+    patience: int,
+    column_weighting: ColumnWeighting,
+    trim: bool,
+    backend: Backend,
+) -> tuple[list[_Found], list[dict[str, Any]]]:
+    """The peel–trim–test–remove loop of :func:`dense_blocks` (see the module docs)."""
+    from ringlens.detect.significance import _MatrixStats
+
     stats = _MatrixStats(mat)  # the matrix blocks are tested on (reported blocks removed)
     peel = mat  # the matrix blocks are peeled from (every block removed)
     tested: list[dict[str, Any]] = []
-    found: list[tuple[np.ndarray, np.ndarray, float, Any]] = []
+    found: list[_Found] = []
     misses = 0
     n_peel = 0
     while peel.nnz and len(found) < max_blocks and misses < patience:
@@ -1307,34 +1403,7 @@ def dense_blocks(
             tested.append(row)
         misses = 0 if hit else misses + 1
         n_peel += 1
-    log.info(
-        "dense_blocks: %d of %d blocks significant (family %d x %d, %d pairs)",
-        len(found),
-        len(tested),
-        mat.shape[0],
-        mat.shape[1],
-        mat.nnz,
-    )
-    return _groups(mat, found, tested, row_keys, col_keys, params)
-
-
-def _block_pairs(
-    csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of ``csr`` inside ``rows × cols`` as local (row, column) positions: only the
-    block rows' entries are read (``csr[rows][:, cols]`` without building two matrices)."""
-    rows = np.asarray(rows, dtype=np.int64)
-    starts = csr.indptr[rows].astype(np.int64)
-    lens = csr.indptr[rows + 1].astype(np.int64) - starts
-    total = int(lens.sum())
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-    pos = offsets + np.arange(total, dtype=np.int64)
-    where = np.full(csr.shape[1], -1, dtype=np.int64)
-    where[np.asarray(cols, dtype=np.int64)] = np.arange(np.size(cols))
-    local_c = where[csr.indices[pos]]
-    inside = local_c >= 0
-    local_r = np.repeat(np.arange(rows.size, dtype=np.int64), lens)
-    return local_r[inside], local_c[inside]
+    return found, tested
 
 
 def _shared_targets(csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> float:
@@ -1378,7 +1447,7 @@ def _components(
 
 def _groups(
     mat: sp.csr_matrix,
-    found: list[tuple[np.ndarray, np.ndarray, float, Any, float]],
+    found: list[_Found],
     tested: list[dict[str, Any]],
     row_keys: Callable[[np.ndarray], list[str]],
     col_keys: Callable[[np.ndarray], list[str]],

@@ -471,10 +471,11 @@ def _check_frames(members: object, targets: object) -> None:
         for col in ("key", "ring_id"):
             if col not in frame.columns:
                 raise InputError(f"{name} needs columns 'key' and 'ring_id'; '{col}' is missing")
-    if members.schema.get("ring_id") != targets.schema.get("ring_id"):  # type: ignore[union-attr]
+    assert isinstance(members, pl.DataFrame) and isinstance(targets, pl.DataFrame)
+    if members.schema.get("ring_id") != targets.schema.get("ring_id"):
         raise InputError(
             "members and targets must have the same 'ring_id' type; got "
-            f"{members.schema.get('ring_id')} and {targets.schema.get('ring_id')}"  # type: ignore[union-attr]
+            f"{members.schema.get('ring_id')} and {targets.schema.get('ring_id')}"
         )
 
 
@@ -567,62 +568,7 @@ def ring_significance(
     mem = _node_ids(graph, members, "members").rename({"node": "src"})
     tgt = _node_ids(graph, targets, "targets").rename({"node": "dst"})
     pairs = _pairs(graph, actions, actor_types, target_types)
-    deg_r = pairs.group_by("src").agg(pl.len().cast(pl.Int64).alias("d"))
-    deg_c = pairs.group_by("dst").agg(pl.len().cast(pl.Int64).alias("d"))
-    n_rows, n_cols, m = deg_r.height, deg_c.height, pairs.height
-
-    rings = pl.concat([mem.select("ring_id"), tgt.select("ring_id")]).unique().sort("ring_id")
-    rows = (
-        mem.join(deg_r, on="src")
-        .group_by("ring_id")
-        .agg(pl.len().alias("r"), pl.col("d").sum().alias("dR"))
-    )
-    cols = (
-        tgt.join(deg_c, on="dst")
-        .group_by("ring_id")
-        .agg(pl.len().alias("c"), pl.col("d").sum().alias("dC"))
-    )
-    flag_m = mem.with_columns(pl.lit(True).alias("inside"))
-    flag_t = tgt.with_columns(pl.lit(True).alias("inside"))
-    # actors touching each ring's targets: k = their pairs into C
-    k = (
-        pairs.join(tgt, on="dst")
-        .group_by("ring_id", "src")
-        .agg(pl.len().cast(pl.Int64).alias("k"))
-        .join(deg_r, on="src")
-        .join(flag_m, on=["ring_id", "src"], how="left")
-    )
-    # targets hit by each ring's members: l = their pairs from R
-    l_ = (
-        pairs.join(mem, on="src")
-        .group_by("ring_id", "dst")
-        .agg(pl.len().cast(pl.Int64).alias("k"))
-        .join(deg_c, on="dst")
-        .join(flag_t, on=["ring_id", "dst"], how="left")
-    )
-
-    def split(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
-        inside = pl.col("inside").fill_null(False)
-        fan = ~inside & (pl.col("k") >= 2)  # see _fans
-        return frame.group_by("ring_id").agg(
-            (pl.col("k") - 1).filter(inside).sum().alias(f"{prefix}_xi"),
-            (pl.col("d") - 1).filter(inside).sum().alias(f"{prefix}_ni"),
-            (pl.col("k") - 1).filter(~inside).sum().alias(f"{prefix}_xo"),
-            (pl.col("d") - 1).filter(~inside).sum().alias(f"{prefix}_no"),
-            (pl.col("k") - 2).filter(fan).sum().alias(f"{prefix}_xf"),
-            (pl.col("d") - 2).filter(fan).sum().alias(f"{prefix}_nf"),
-            pl.col("k").filter(inside).sum().alias(f"{prefix}_e"),
-            (pl.col("k") * (pl.col("k") - 1)).filter(inside).sum().alias(f"{prefix}_pairs"),
-            pl.len().alias(f"{prefix}_touch"),
-        )
-
-    table = (
-        rings.join(rows, on="ring_id", how="left")
-        .join(cols, on="ring_id", how="left")
-        .join(split(k, "a"), on="ring_id", how="left")
-        .join(split(l_, "t"), on="ring_id", how="left")
-        .fill_null(0)
-    )
+    table, (n_rows, n_cols, m) = _ring_counts(pairs, mem, tgt)
 
     def col(name: str) -> np.ndarray:
         return table[name].to_numpy().astype(np.float64)
@@ -645,35 +591,93 @@ def ring_significance(
         rows_touching=col("a_touch"),
         cols_touched=col("t_touch"),
     )
-    out = table.select(
-        "ring_id",
-        pl.col("r").cast(pl.Int64).alias("n_members"),
-        pl.col("c").cast(pl.Int64).alias("n_targets"),
-        pl.col("a_e").cast(pl.Int64).alias("observed_edges"),
-        pl.when(pl.col("r") >= 2)
-        .then(pl.col("t_pairs") / (pl.col("r") * (pl.col("r") - 1)))
-        .otherwise(0.0)
-        .cast(pl.Float64)
-        .alias("shared_targets"),
-        pl.when(pl.col("dR") > 0)
-        .then(pl.col("a_e") / pl.col("dR"))
-        .otherwise(0.0)
-        .cast(pl.Float64)
-        .alias("activity_share"),
-        pl.when(pl.col("dC") > 0)
-        .then(pl.col("a_e") / pl.col("dC"))
-        .otherwise(0.0)
-        .cast(pl.Float64)
-        .alias("audience_share"),
-    ).with_columns(
-        pl.Series("expected_edges", res["expected_edges"], dtype=pl.Float64),
-        pl.Series("significance", res["significance"], dtype=pl.Float64),
-        pl.Series("sig_null", res["sig_null"], dtype=pl.Float64),
-        pl.Series("sig_actors", res["sig_actors"], dtype=pl.Float64),
-        pl.Series("sig_targets", res["sig_targets"], dtype=pl.Float64),
+    out = _ring_frame(table).with_columns(
+        pl.Series(name, res[name], dtype=pl.Float64)
+        for name in ("expected_edges", "significance", "sig_null", "sig_actors", "sig_targets")
     )
     log.debug("ring_significance: %d rings, %d pairs", out.height, m)
     return out
+
+
+def _ring_counts(
+    pairs: pl.DataFrame, mem: pl.DataFrame, tgt: pl.DataFrame
+) -> tuple[pl.DataFrame, tuple[int, int, int]]:
+    """Per ring, the sufficient statistics of :func:`_tests` (Polars joins over all rings at
+    once), and the family's actors, targets and pairs."""
+    deg_r = pairs.group_by("src").agg(pl.len().cast(pl.Int64).alias("d"))
+    deg_c = pairs.group_by("dst").agg(pl.len().cast(pl.Int64).alias("d"))
+    rings = pl.concat([mem.select("ring_id"), tgt.select("ring_id")]).unique().sort("ring_id")
+    rows = (
+        mem.join(deg_r, on="src")
+        .group_by("ring_id")
+        .agg(pl.len().alias("r"), pl.col("d").sum().alias("dR"))
+    )
+    cols = (
+        tgt.join(deg_c, on="dst")
+        .group_by("ring_id")
+        .agg(pl.len().alias("c"), pl.col("d").sum().alias("dC"))
+    )
+    flag_m = mem.with_columns(pl.lit(True).alias("inside"))
+    flag_t = tgt.with_columns(pl.lit(True).alias("inside"))
+    # actors touching each ring's targets: k = their pairs into C
+    k = (
+        pairs.join(tgt, on="dst")
+        .group_by("ring_id", "src")
+        .agg(pl.len().cast(pl.Int64).alias("k"))
+        .join(deg_r, on="src")
+        .join(flag_m, on=["ring_id", "src"], how="left")
+    )
+    # targets hit by each ring's members: l = their pairs from R (named k below too)
+    l_ = (
+        pairs.join(mem, on="src")
+        .group_by("ring_id", "dst")
+        .agg(pl.len().cast(pl.Int64).alias("k"))
+        .join(deg_c, on="dst")
+        .join(flag_t, on=["ring_id", "dst"], how="left")
+    )
+    table = (
+        rings.join(rows, on="ring_id", how="left")
+        .join(cols, on="ring_id", how="left")
+        .join(_split(k, "a"), on="ring_id", how="left")
+        .join(_split(l_, "t"), on="ring_id", how="left")
+        .fill_null(0)
+    )
+    return table, (deg_r.height, deg_c.height, pairs.height)
+
+
+def _split(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    """Inside / outside / fan sums of ``k - 1`` and ``d - 1`` per ring (see :func:`_tests`)."""
+    inside = pl.col("inside").fill_null(False)
+    fan = ~inside & (pl.col("k") >= 2)  # see _fans
+    return frame.group_by("ring_id").agg(
+        (pl.col("k") - 1).filter(inside).sum().alias(f"{prefix}_xi"),
+        (pl.col("d") - 1).filter(inside).sum().alias(f"{prefix}_ni"),
+        (pl.col("k") - 1).filter(~inside).sum().alias(f"{prefix}_xo"),
+        (pl.col("d") - 1).filter(~inside).sum().alias(f"{prefix}_no"),
+        (pl.col("k") - 2).filter(fan).sum().alias(f"{prefix}_xf"),
+        (pl.col("d") - 2).filter(fan).sum().alias(f"{prefix}_nf"),
+        pl.col("k").filter(inside).sum().alias(f"{prefix}_e"),
+        (pl.col("k") * (pl.col("k") - 1)).filter(inside).sum().alias(f"{prefix}_pairs"),
+        pl.len().alias(f"{prefix}_touch"),
+    )
+
+
+def _ring_frame(table: pl.DataFrame) -> pl.DataFrame:
+    """The descriptive columns of :func:`ring_significance`."""
+
+    def ratio(num: pl.Expr, den: pl.Expr, name: str) -> pl.Expr:
+        return pl.when(den > 0).then(num / den).otherwise(0.0).cast(pl.Float64).alias(name)
+
+    r = pl.col("r")
+    return table.select(
+        "ring_id",
+        r.cast(pl.Int64).alias("n_members"),
+        pl.col("c").cast(pl.Int64).alias("n_targets"),
+        pl.col("a_e").cast(pl.Int64).alias("observed_edges"),
+        ratio(pl.col("t_pairs"), r * (r - 1), "shared_targets"),
+        ratio(pl.col("a_e"), pl.col("dR"), "activity_share"),
+        ratio(pl.col("a_e"), pl.col("dC"), "audience_share"),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -723,47 +727,25 @@ def ring_structure(
 ) -> RingStructure:
     """Coreness, betweenness and brokers of ring members.
 
-    * **Coreness** (Batagelj & Zaversnik 2003) of each member inside its ring's own graph:
-      the ring's members and targets and every (filtered) interaction among them,
-      undirected. All rings are one igraph graph (their disjoint union), so this is one
-      ``O(edges)`` call. Members of the innermost core (``core``) are those that interact
-      with the most of the ring; loosely attached members sit in lower cores.
-    * **Betweenness** of each member in the graph of all rings together (every ring's
-      members and targets, with the interactions among them), estimated from ``sample``
-      source vertices (Brandes & Pich 2007; exact when ``sample`` is None or at least the
-      number of vertices) and normalised by ``(n - 1)(n - 2) / 2``; ``cutoff`` limits path
-      lengths as in :func:`ringlens.detect.betweenness`.
-    * **Broker**: a member adjacent, in that graph, to a member or target of another ring
-      (a shared target, an interaction with another ring's account): it links rings.
+    * **Coreness** (Batagelj & Zaversnik 2003) of each member inside its ring's own graph
+      (the ring's members and targets and the interactions among them, undirected); all
+      rings are one igraph call on their disjoint union. The innermost core (``core``)
+      holds the members that interact with most of the ring.
+    * **Betweenness** in the graph of all rings together, from ``sample`` source vertices
+      (Brandes & Pich 2007; exact when None or at least the number of vertices),
+      normalised by ``(n - 1)(n - 2) / 2``; ``cutoff`` limits path lengths as in
+      :func:`ringlens.detect.betweenness`; the same ``seed``, the same result.
+    * **Broker**: a member adjacent to a member or target of another ring.
 
-    Parameters
-    ----------
-    graph : EventGraph
-    members : polars.DataFrame
-        ``key``, ``ring_id``.
-    targets : polars.DataFrame, optional
-        ``ring_id``, ``key``: the rings' targets, part of each ring's graph. Without it,
-        only interactions among members count.
-    actions, actor_types, target_types : list of str, optional
-        Restrict the interactions (default: all events).
-    sample, cutoff, seed
-        Betweenness sampling (number of source vertices), path-length limit, and the seed
-        of the sample (same seed, same result).
+    ``members``: ``key, ring_id``; ``targets`` (``ring_id, key``) adds the rings' targets;
+    the filters restrict the interactions. Returns a :class:`RingStructure`.
 
-    Returns
-    -------
-    RingStructure
-
-    References
-    ----------
-    .. [1] V. Batagelj, M. Zaversnik, "An O(m) algorithm for cores decomposition of
-       networks" (2003).
-    .. [2] U. Brandes, C. Pich, "Centrality estimation in large networks", Int. J.
-       Bifurcation and Chaos 17(7) (2007).
+    References: Batagelj & Zaversnik, "An O(m) algorithm for cores decomposition of
+    networks" (2003); Brandes & Pich, "Centrality estimation in large networks" (2007).
 
     Examples
     --------
-    Two rings of four accounts on their own products; ``a3`` also reviews ring B's product:
+    Two rings of four on their own products; ``a3`` also reviews one of ring B's:
 
     >>> import polars as pl
     >>> from datetime import datetime, timezone
@@ -777,15 +759,13 @@ def ring_structure(
     >>> members = pl.DataFrame({"key": [f"user:a{i}" for i in range(4)]
     ...     + [f"user:b{i}" for i in range(4)], "ring_id": ["A"] * 4 + ["B"] * 4})
     >>> targets = pl.DataFrame({"ring_id": ["A"] * 3 + ["B"] * 3,
-    ...     "key": ["product:p1", "product:p2", "product:p3", "product:q1", "product:q2",
-    ...             "product:q3"]})
+    ...     "key": [f"product:{p}" for p in ("p1", "p2", "p3", "q1", "q2", "q3")]})
     >>> s = ring_structure(build_graph(ev), members, targets)
     >>> s.members.filter(pl.col("ring_id") == "A").select("key", "coreness", "broker").rows()
     [('user:a0', 3, False), ('user:a1', 3, False), ('user:a2', 3, False), ('user:a3', 3, True)]
     >>> s.rings.select("ring_id", "core_share", "n_brokers").rows()
     [('A', 1.0, 1), ('B', 1.0, 0)]
     """
-    from ringlens.detect.centrality import betweenness as _betweenness
     from ringlens.graph import EventGraph
 
     if not isinstance(graph, EventGraph):
@@ -797,21 +777,14 @@ def ring_structure(
             else (pl.DataFrame(schema={"ring_id": pl.String, "key": pl.String}))
         )
     _check_frames(members, targets)
-    sample = check_int("sample", sample, 1, allow_none=True)
-    cutoff = check_int("cutoff", cutoff, 1, allow_none=True)
-    seed = check_int("seed", seed, 0)  # type: ignore[assignment]
-    actions = check_str_list("actions", actions)
-    actor_types = check_str_list("actor_types", actor_types)
-    target_types = check_str_list("target_types", target_types)
-    params = {
-        "sample": sample,
-        "cutoff": cutoff,
-        "seed": seed,
-        "actions": actions,
-        "actor_types": actor_types,
-        "target_types": target_types,
+    params: dict[str, Any] = {
+        "sample": check_int("sample", sample, 1, allow_none=True),
+        "cutoff": check_int("cutoff", cutoff, 1, allow_none=True),
+        "seed": check_int("seed", seed, 0),
+        "actions": check_str_list("actions", actions),
+        "actor_types": check_str_list("actor_types", actor_types),
+        "target_types": check_str_list("target_types", target_types),
     }
-
     mem = _node_ids(graph, members, "members").with_columns(pl.lit(True).alias("member"))
     tgt = _node_ids(graph, targets, "targets").with_columns(pl.lit(False).alias("member"))
     # one row per (ring, node); a node that is both member and target counts as member
@@ -822,76 +795,19 @@ def ring_structure(
         .sort("ring_id", "node")
         .with_row_index("local")
     )
-    pairs = _pairs(graph, actions, actor_types, target_types)
+    pairs = _pairs(graph, params["actions"], params["actor_types"], params["target_types"])
     nodes_any = ring_nodes.select("node").unique()
     sub = (
         pairs.join(nodes_any.rename({"node": "src"}), on="src", how="semi")
         .join(nodes_any.rename({"node": "dst"}), on="dst", how="semi")
         .filter(pl.col("src") != pl.col("dst"))
     )
-
-    import igraph as ig
-
-    # coreness inside each ring: the disjoint union of the rings' own graphs
-    rn = ring_nodes.select("ring_id", "node", "local")
-    inner = sub.join(rn.rename({"node": "src", "local": "a"}), on="src").join(
-        rn.rename({"node": "dst", "local": "b"}), on=["ring_id", "dst"]
-    )
-    g_in = ig.Graph(
-        n=ring_nodes.height,
-        edges=zip(inner["a"].to_list(), inner["b"].to_list(), strict=True),
-        directed=False,
-    )
-    g_in.simplify(multiple=True, loops=True)
-    ring_nodes = ring_nodes.with_columns(
-        pl.Series("coreness", g_in.coreness(mode="all"), dtype=pl.Int64)
-    )
-
-    # betweenness in the graph of all rings
-    union = nodes_any.sort("node").with_row_index("u")
-    uedges = sub.join(union.rename({"node": "src", "u": "a"}), on="src").join(
-        union.rename({"node": "dst", "u": "b"}), on="dst"
-    )
-    keys = graph.nodes["key"].gather(union["node"].cast(pl.Int64)).to_list()
-    g_all = ig.Graph(
-        n=union.height,
-        edges=zip(uedges["a"].to_list(), uedges["b"].to_list(), strict=True),
-        directed=False,
-    )
-    g_all.vs["name"] = keys
-    n = union.height
-    if n:
-        btw = _betweenness(g_all, cutoff=cutoff, sample=sample, seed=seed)
-        norm = (n - 1) * (n - 2) / 2.0
-        btw = btw.with_columns(
-            (pl.col("betweenness") / norm if norm > 0 else pl.lit(0.0)).alias("betweenness")
-        )
-    else:
-        btw = pl.DataFrame(schema={"key": pl.String, "betweenness": pl.Float64})
-    node_keys = union.with_columns(pl.Series("key", keys, dtype=pl.String)).select("node", "key")
-
-    # brokers: members adjacent to a node of another ring
-    both = pl.concat(
-        [
-            sub.select(pl.col("src").alias("x"), pl.col("dst").alias("y")),
-            sub.select(pl.col("dst").alias("x"), pl.col("src").alias("y")),
-        ]
-    ).unique()
-    memb = ring_nodes.filter(pl.col("member")).select("ring_id", pl.col("node").alias("x"))
-    other = ring_nodes.select(pl.col("ring_id").alias("ring_y"), pl.col("node").alias("y"))
-    brokers = (
-        memb.join(both, on="x")
-        .join(other, on="y")
-        .filter(pl.col("ring_y") != pl.col("ring_id"))
-        .select("ring_id", "x")
-        .unique()
-        .with_columns(pl.lit(True).alias("broker"))
-    )
+    ring_nodes = _ring_coreness(ring_nodes, sub)
+    btw = _ring_betweenness(graph, nodes_any, sub, params)
     out = (
         ring_nodes.filter(pl.col("member"))
-        .join(node_keys, on="node", how="left")
-        .join(btw, on="key", how="left")
-        .join(brokers.rename({"x": "node"}), on=["ring_id", "node"], how="left")
+        .join(btw, on="node", how="left")
+        .join(_brokers(ring_nodes, sub), on=["ring_id", "node"], how="left")
         .with_columns(
             pl.col("broker").fill_null(False),
             pl.col("betweenness").fill_null(0.0),
@@ -915,3 +831,70 @@ def ring_structure(
         .sort("ring_id")
     )
     return RingStructure(members=out, rings=rings, params=params)
+
+
+def _ring_coreness(ring_nodes: pl.DataFrame, sub: pl.DataFrame) -> pl.DataFrame:
+    """``coreness`` of every (ring, node) inside its own ring's graph: one igraph call on the
+    disjoint union of the rings' graphs."""
+    import igraph as ig
+
+    rn = ring_nodes.select("ring_id", "node", "local")
+    inner = sub.join(rn.rename({"node": "src", "local": "a"}), on="src").join(
+        rn.rename({"node": "dst", "local": "b"}), on=["ring_id", "dst"]
+    )
+    g_in = ig.Graph(
+        n=ring_nodes.height,
+        edges=zip(inner["a"].to_list(), inner["b"].to_list(), strict=True),
+        directed=False,
+    )
+    g_in.simplify(multiple=True, loops=True)
+    return ring_nodes.with_columns(pl.Series("coreness", g_in.coreness(mode="all"), dtype=pl.Int64))
+
+
+def _ring_betweenness(
+    graph: EventGraph, nodes_any: pl.DataFrame, sub: pl.DataFrame, params: dict[str, Any]
+) -> pl.DataFrame:
+    """``node``, ``key``, normalised (sampled) ``betweenness`` in the graph of all rings."""
+    import igraph as ig
+
+    from ringlens.detect.centrality import betweenness
+
+    union = nodes_any.sort("node").with_row_index("u")
+    uedges = sub.join(union.rename({"node": "src", "u": "a"}), on="src").join(
+        union.rename({"node": "dst", "u": "b"}), on="dst"
+    )
+    keys = graph.nodes["key"].gather(union["node"].cast(pl.Int64)).to_list()
+    node_keys = union.with_columns(pl.Series("key", keys, dtype=pl.String)).select("node", "key")
+    n = union.height
+    if n == 0:
+        return node_keys.with_columns(pl.lit(0.0).alias("betweenness"))
+    g_all = ig.Graph(
+        n=n, edges=zip(uedges["a"].to_list(), uedges["b"].to_list(), strict=True), directed=False
+    )
+    g_all.vs["name"] = keys
+    btw = betweenness(g_all, cutoff=params["cutoff"], sample=params["sample"], seed=params["seed"])
+    norm = (n - 1) * (n - 2) / 2.0
+    btw = btw.with_columns(
+        (pl.col("betweenness") / norm if norm > 0 else pl.lit(0.0)).alias("betweenness")
+    )
+    return node_keys.join(btw, on="key", how="left")
+
+
+def _brokers(ring_nodes: pl.DataFrame, sub: pl.DataFrame) -> pl.DataFrame:
+    """``ring_id``, ``node``, ``broker``: members adjacent to a node of another ring."""
+    both = pl.concat(
+        [
+            sub.select(pl.col("src").alias("x"), pl.col("dst").alias("y")),
+            sub.select(pl.col("dst").alias("x"), pl.col("src").alias("y")),
+        ]
+    ).unique()
+    memb = ring_nodes.filter(pl.col("member")).select("ring_id", pl.col("node").alias("x"))
+    other = ring_nodes.select(pl.col("ring_id").alias("ring_y"), pl.col("node").alias("y"))
+    return (
+        memb.join(both, on="x")
+        .join(other, on="y")
+        .filter(pl.col("ring_y") != pl.col("ring_id"))
+        .select("ring_id", pl.col("x").alias("node"))
+        .unique()
+        .with_columns(pl.lit(True).alias("broker"))
+    )
