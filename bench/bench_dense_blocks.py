@@ -86,6 +86,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", type=Path, default=Path("/tmp/ringlens-bench"))
     ap.add_argument("--replicates", type=int, default=19, help="0 skips the alternative")
+    ap.add_argument("--patience", type=int, default=1, help="dense_blocks' patience")
     args = ap.parse_args()
     print(f"machine: {machine()}")
     path = ensure(args.events, args.data, args.seed)
@@ -102,7 +103,7 @@ def main() -> None:
     tot_w = tot_c = tot_p = 0.0
     for action, actor, target, n in fams:
         kw = {"actions": [action], "actor_types": [actor], "target_types": [target]}
-        w, c, res = timed(lambda kw=kw: dense_blocks(g, **kw))
+        w, c, res = timed(lambda kw=kw: dense_blocks(g, patience=args.patience, **kw))
         tot_w += w
         tot_c += c
         perm = ""

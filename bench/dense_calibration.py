@@ -175,7 +175,7 @@ def families(g) -> list[tuple[str, str, str]]:  # noqa: ANN001
     )
 
 
-def part_synth(platforms: list[str], n_events: int, patience: int = 2) -> None:
+def part_synth(platforms: list[str], n_events: int, patience: int = 1) -> None:
     from ringlens.synth import SynthConfig, generate
 
     print(
@@ -197,7 +197,13 @@ def part_synth(platforms: list[str], n_events: int, patience: int = 2) -> None:
             n_blocks = planted = organic = organic_members = neg = 0
             best: dict[str, float] = {}
             for action, actor, target in fams:
-                res = dense_blocks(g, actions=[action], actor_types=[actor], target_types=[target])
+                res = dense_blocks(
+                    g,
+                    actions=[action],
+                    actor_types=[actor],
+                    target_types=[target],
+                    patience=patience,
+                )
                 for grp in range(len(res)):
                     acts = set(res.actors(grp))
                     n_blocks += 1
@@ -424,7 +430,7 @@ def main() -> None:
     ap.add_argument("--rewirings", type=int, default=20)
     ap.add_argument("--platforms", nargs="+", default=["creator", "live", "marketplace"])
     ap.add_argument("--events", type=int, default=1_000_000, help="synthetic sets' size")
-    ap.add_argument("--patience", type=int, default=2, help="dense_blocks' patience (synth)")
+    ap.add_argument("--patience", type=int, default=1, help="dense_blocks' patience (synth)")
     ap.add_argument("--seeds", type=int, default=5)
     args = ap.parse_args()
     t0 = time.perf_counter()
