@@ -678,3 +678,17 @@ def test_dense_blocks_requires_actors_to_act_together():
     assert loose.groups["significance"][0] > 2
     failed = strict.tested.filter(pl.col("significance") > 2)
     assert failed["shared_targets"].to_list() == loose.groups["shared_targets"].to_list()
+
+
+def test_family_names_are_compared_as_the_graph_stores_them():
+    from ringlens.detect import dense_blocks
+    from ringlens.detect.dense import family_pairs
+    from ringlens.graph import build_graph
+
+    mat, _ = _with_blocks(_null(8, 4000, 400), [(60, 10, 0.8, "none")])
+    ev = _events(mat).with_columns(action=pl.lit("Review"), actor_type=pl.lit(" User"))
+    g = build_graph(ev)
+    a = family_pairs(g, actions=["review"], actor_types=["user"])[2]
+    b = family_pairs(g, actions=[" REVIEW  "], actor_types=["User"])[2]
+    assert a.nnz == b.nnz == mat.nnz
+    assert len(dense_blocks(g, actions=["Review"], actor_types=["USER"])) == 1

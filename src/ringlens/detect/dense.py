@@ -1047,8 +1047,8 @@ def family_pairs(
     Events are selected with numpy masks (action names, and the node types of both
     ends); the graph's event table is sorted by ``(src, dst)``, so repeated pairs are
     adjacent and the matrix is laid out directly in CSR order. (When the table is not
-    sorted, the pairs are sorted first.) Names are compared exactly, as in
-    :func:`ringlens.detect._common.filtered_events`.
+    sorted, the pairs are sorted first.) Names are compared as the graph stores them,
+    normalised: ``"Review "`` selects ``review``.
 
     Returns
     -------
@@ -1070,6 +1070,12 @@ def family_pairs(
     >>> g.keys(rows), g.keys(cols), m.toarray().tolist()
     (['buyer:1', 'buyer:2'], ['product:p'], [[1.0], [1.0]])
     """
+    from ringlens.graph.roles import normalise_name
+
+    # the graph stores action and type names normalised (case and spacing do not matter)
+    actions = None if actions is None else [normalise_name(a) for a in actions]
+    actor_types = None if actor_types is None else [normalise_name(t) for t in actor_types]
+    target_types = None if target_types is None else [normalise_name(t) for t in target_types]
     ev = graph.events
     src = ev["src"].to_numpy()
     dst = ev["dst"].to_numpy()

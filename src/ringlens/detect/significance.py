@@ -104,7 +104,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from ringlens.detect._common import check_int, check_str_list, filtered_events
+from ringlens.detect._common import check_int, check_str_list
 from ringlens.exceptions import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -439,10 +439,19 @@ def _pairs(
     target_types: list[str] | None,
 ) -> pl.DataFrame:
     """Distinct ``src``, ``dst`` pairs of the (filtered) events."""
+    from ringlens.detect.dense import family_pairs
+
     if actions is None and actor_types is None and target_types is None:
         return graph.edges.select("src", "dst")
-    ev = filtered_events(graph, actions=actions, actor_types=actor_types, target_types=target_types)
-    return ev.select("src", "dst").unique()
+    rows, cols, mat = family_pairs(
+        graph, actions=actions, actor_types=actor_types, target_types=target_types
+    )
+    return pl.DataFrame(
+        {
+            "src": pl.Series(np.repeat(rows, np.diff(mat.indptr)), dtype=pl.UInt32),
+            "dst": pl.Series(cols[mat.indices], dtype=pl.UInt32),
+        }
+    )
 
 
 def _node_ids(graph: EventGraph, frame: pl.DataFrame, name: str) -> pl.DataFrame:
