@@ -116,6 +116,34 @@ SETTINGS_HELP: dict[str, str] = {
         "or `never`."
     ),
     "run.streaming_threshold_mb": 'Input size (MB) above which `streaming = "auto"` streams.',
+    "calibrate.target_precision": (
+        "`ringlens calibrate`: the precision (share of judged items confirmed) a suggested "
+        "threshold must reach in its pattern and market (`--target-precision`)."
+    ),
+    "calibrate.min_verdicts": (
+        "Verdicts a pattern, market or reason needs before calibration trusts its precision "
+        "(smaller samples are flagged; no threshold is suggested from fewer)."
+    ),
+    "calibrate.min_gain": (
+        "Rise of precision at capacity on the held-out runs that learned weights need before "
+        "`ringlens calibrate` writes them (`weights.toml`)."
+    ),
+    "calibrate.holdout_runs": (
+        "Latest runs held out, each in turn, to validate learned weights and suggested "
+        "thresholds (trained on the runs before it)."
+    ),
+    "calibrate.prior_sd": (
+        "How far (points) verdicts may pull a reason's weight from its current value before "
+        "the prior resists: small values keep weights near the current ones."
+    ),
+    "calibrate.drift_drop": (
+        "Input drift: an action's (or market's) events per day below this share of the "
+        "previous runs' mean is flagged as a drop."
+    ),
+    "calibrate.drift_min_events": (
+        "Input drift: volumes the previous runs make worth fewer events than this over the "
+        "run's span are not checked for drops."
+    ),
 }
 
 #: A line shown under the setting in ringlens.toml.example (an example, not the default).

@@ -41,6 +41,7 @@ __all__ = [
     "ScoreSettings",
     "VizSettings",
     "VocabularySettings",
+    "CalibrateSettings",
     "load_config",
     "load_vocabulary",
     "normalise_name",
@@ -321,6 +322,21 @@ class VocabularySettings(_Section):
     strict: bool = _setting(False)
 
 
+@dataclass(frozen=True)
+class CalibrateSettings(_Section):
+    """``[calibrate]``: learning from reviewers' verdicts (``ringlens calibrate``) and the
+    drift check of the inputs."""
+
+    NAME: ClassVar[str] = "calibrate"
+    target_precision: float = _setting(0.9, lo=0.01, hi=1.0)
+    min_verdicts: int = _setting(20, lo=1)
+    min_gain: float = _setting(0.02, lo=0, hi=1)
+    holdout_runs: int = _setting(1, lo=1)
+    prior_sd: float = _setting(15.0, lo=0.1)
+    drift_drop: float = _setting(0.5, lo=0, hi=1)
+    drift_min_events: int = _setting(100, lo=0)
+
+
 _SECTIONS: tuple[type[_Section], ...] = (
     InputSettings,
     GraphSettings,
@@ -330,6 +346,7 @@ _SECTIONS: tuple[type[_Section], ...] = (
     VizSettings,
     RunSettings,
     VocabularySettings,
+    CalibrateSettings,
 )
 
 
@@ -464,6 +481,7 @@ class Config:
     viz: VizSettings = field(default_factory=VizSettings)
     run: RunSettings = field(default_factory=RunSettings)
     vocabulary: VocabularySettings = field(default_factory=VocabularySettings)
+    calibrate: CalibrateSettings = field(default_factory=CalibrateSettings)
     #: where the values came from, in order (``run.json`` records it)
     sources: tuple[str, ...] = ("defaults",)
 

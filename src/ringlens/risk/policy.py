@@ -12,10 +12,12 @@ A policy is a TOML file (see ``default_policy.toml`` shipped with ringlens)::
     market = ["US", "GB"]       # optional
     entity_type = ["buyer"]     # optional
     min_risk = 60
-    action = "manual_review"    # monitor | manual_review | restrict_commissions | suspend
+    action = "manual_review"    # monitor | manual_review | restrict_commissions | suspend | none
     queue = "review"
 
-Rules are tried in order; the first match decides. Only the top ``capacity`` items by
+Rules are tried in order; the first match decides. ``action = "none"`` (no ``queue``) keeps
+the entities it matches out of every queue: a rule for one pattern and market placed before
+a general rule raises that segment's threshold (``ringlens calibrate`` writes such rules). Only the top ``capacity`` items by
 priority enter each queue; the rest are counted in the run report (``over_capacity``).
 Every mistake in the file is a :class:`~ringlens.exceptions.ConfigError` naming the file
 and the key (``rules[2].action``).
@@ -35,9 +37,20 @@ import polars as pl
 
 from ringlens.exceptions import ConfigError, InputError
 
-__all__ = ["ACTIONS", "Policy", "Rule", "apply_policy", "load_policy", "queue_item_id"]
+__all__ = [
+    "ACTIONS",
+    "NO_ACTION",
+    "Policy",
+    "Rule",
+    "apply_policy",
+    "load_policy",
+    "parse_policy",
+    "queue_item_id",
+]
 
 ACTIONS = ("monitor", "manual_review", "restrict_commissions", "suspend")
+#: The action of a rule that queues nothing: the entities it matches are not queued.
+NO_ACTION = "none"
 _RULE_KEYS = {"name", "pattern", "market", "entity_type", "min_risk", "action", "queue"}
 _QUEUE_KEYS = {"capacity", "description"}
 
@@ -135,12 +148,14 @@ def parse_policy(data: dict[str, Any], *, source: str = "policy") -> Policy:
         if isinstance(mr, bool) or not isinstance(mr, int | float) or not 0 <= mr <= 100:
             raise ConfigError(f"{where}.min_risk: expected a number from 0 to 100, got {mr!r}")
         action = r.get("action")
-        if action not in ACTIONS:
+        if action not in ACTIONS and action != NO_ACTION:
             raise ConfigError(
                 f"{where}.action: {action!r} is not an action, expected one of {', '.join(ACTIONS)}"
             )
         queue = r.get("queue")
-        if queue not in queues:
+        if action == NO_ACTION and queue is None:
+            queue = ""
+        elif queue not in queues:
             raise ConfigError(
                 f"{where}.queue: {queue!r} is not a queue defined under [queues] ({', '.join(queues)})"
             )
@@ -336,7 +351,9 @@ def apply_policy(
         before = e.height
         e = e.join(cleared, on=["entity_type", "entity_id"], how="anti")
         suppressed = before - e.height
-    e = e.with_columns(_first_matching_rule(policy)).filter(pl.col("action").is_not_null())
+    e = e.with_columns(_first_matching_rule(policy)).filter(
+        pl.col("action").is_not_null() & (pl.col("action") != NO_ACTION)
+    )
     e = e.sort(
         ["queue", "risk_score", "ring_risk", "key"], descending=[False, True, True, False]
     ).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("queue").alias("priority"))
