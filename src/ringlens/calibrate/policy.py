@@ -203,12 +203,12 @@ def _threshold(seg: pl.DataFrame, target: float, min_n: int) -> tuple[float | No
     return t, rate_row(int(k[best]), best + 1)
 
 
-def _later_rules(rules: Sequence[Rule], i: int, pattern: str, market: str) -> list[Rule] | None:
-    """Rules after ``i`` that match the segment for every entity type rule ``i`` covers;
+def _later_rules(rule: Rule, later: Sequence[Rule], pattern: str, market: str) -> list[Rule] | None:
+    """The rules of ``later`` that match the segment for every entity type ``rule`` covers;
     None when one of them matches only some of those types (not expressible)."""
-    base = rules[i].entity_type
+    base = rule.entity_type
     out = []
-    for r in rules[i + 1 :]:
+    for r in later:
         if r.pattern is not None and pattern not in r.pattern:
             continue
         if r.market is not None and market not in r.market:
@@ -225,36 +225,35 @@ def _later_rules(rules: Sequence[Rule], i: int, pattern: str, market: str) -> li
 
 
 def _segment_rules(
-    rules: Sequence[Rule], i: int, pattern: str, market: str, new: float | None
+    rule: Rule, later: Sequence[Rule], pattern: str, market: str, new: float | None
 ) -> list[Rule] | None:
-    """The rules that refine rule ``i`` for one segment (None: not expressible)."""
-    r = rules[i]
-    seg = {"pattern": (pattern,), "market": (market,), "entity_type": r.entity_type}
-    label = f"{r.name} / {pattern} in {market}"
+    """The rules that refine ``rule`` for one segment, placed just before it; ``later`` are
+    the (final) rules after it, where a raised band falls through (None: not expressible)."""
+    seg = {"pattern": (pattern,), "market": (market,), "entity_type": rule.entity_type}
+    label = f"{rule.name} / {pattern} in {market}"
     top = (
         []
         if new is None
-        else [Rule(name=label, min_risk=new, action=r.action, queue=r.queue, **seg)]
+        else [Rule(name=label, min_risk=new, action=rule.action, queue=rule.queue, **seg)]
     )
-    if new is not None and new <= r.min_risk:
+    if new is not None and new <= rule.min_risk:
         return top
-    later = _later_rules(rules, i, pattern, market)
-    if later is None:
+    after = _later_rules(rule, later, pattern, market)
+    if after is None:
         return None
     hi = math.inf if new is None else new
-    cuts = sorted({r.min_risk} | {x.min_risk for x in later if r.min_risk < x.min_risk < hi})
+    cuts = sorted({rule.min_risk} | {x.min_risk for x in after if rule.min_risk < x.min_risk < hi})
     bands: list[tuple[float, Rule | None]] = []
     for b in cuts:
-        f = next((x for x in later if x.min_risk <= b), None)
+        f = next((x for x in after if x.min_risk <= b), None)
         if bands and bands[-1][1] is f:
             continue
         bands.append((b, f))
     below = []
     for b, f in reversed(bands):
-        if f is None:
-            what = "not queued"
+        if f is None or f.action == NO_ACTION:
             below.append(
-                Rule(name=f"{label}: {what}", min_risk=b, action=NO_ACTION, queue="", **seg)
+                Rule(name=f"{label}: not queued", min_risk=b, action=NO_ACTION, queue="", **seg)
             )
         else:
             below.append(
@@ -399,28 +398,25 @@ def suggest_policy(
     assert m is not None
     n_runs = max(population["run_id"].n_unique(), 1)
     rules = list(policy.rules)
-    pop = population.with_columns(_first_rule(rules).alias("_first"))
+    pop = population
     targets = dict.fromkeys(policy.queues, tau)
     notes: list[str] = []
     for _ in range(200):
-        segs, inserts = _segments(pop, rules, targets, m, n_runs)
+        segs, chosen = _segments(pop, rules, targets, m, n_runs)
+        inserts = _build(rules, chosen)
         new_rules: list[Rule] = []
         for i, r in enumerate(rules):
             new_rules += [x for x, _ in inserts.get(i, [])]
             new_rules.append(r)
         suggested = replace(policy, rules=tuple(new_rules))
         demand = _demand(population, suggested, n_runs)
+        adjustable = set(
+            segs.filter(pl.col("status").is_in(["raise", "lower", "keep"]))["queue"].to_list()
+        )
         over = [
             q
             for q, d in demand.items()
-            if d > policy.queues[q]
-            and targets[q] < 1.0
-            and (
-                segs.filter(
-                    (pl.col("queue") == q) & pl.col("status").is_in(["raise", "lower", "keep"])
-                ).height
-                > 0
-            )
+            if d > policy.queues[q] and targets[q] < 1.0 and q in adjustable
         ]
         if not over:
             break
@@ -454,91 +450,45 @@ def suggest_policy(
     )
 
 
+def _effective(rule: Rule, chosen: Mapping[tuple[str, str], float | None]) -> pl.Expr:
+    """The threshold ``rule`` applies to each entity under the chosen segment thresholds
+    (``inf`` for a segment that leaves the rule)."""
+    out = pl.lit(rule.min_risk)
+    for (pattern, market), t in chosen.items():
+        here = (pl.col("pattern") == pattern) & (pl.col("market") == market).fill_null(False)
+        out = pl.when(here).then(pl.lit(math.inf if t is None else t)).otherwise(out)
+    return out
+
+
 def _segments(
     pop: pl.DataFrame, rules: Sequence[Rule], targets: Mapping[str, float], m: int, n_runs: int
-) -> tuple[pl.DataFrame, dict[int, list[tuple[Rule, str]]]]:
+) -> tuple[pl.DataFrame, dict[int, dict[tuple[str, str], tuple[float | None, str]]]]:
+    """Top down: each rule's candidates are the entities its conditions match that no
+    earlier rule takes under the thresholds chosen so far; each segment's threshold is chosen
+    from them. Returns the segment table and, per rule, segment → (threshold, note)."""
     rows: list[dict[str, Any]] = []
-    inserts: dict[int, list[tuple[Rule, str]]] = {}
+    chosen: dict[int, dict[tuple[str, str], tuple[float | None, str]]] = {}
+    caught = pl.Series("_caught", [False] * pop.height)
     for i, r in enumerate(rules):
-        if r.action == NO_ACTION:
-            continue
-        earlier = _first_rule(rules[:i]) if i else pl.lit(None, dtype=pl.Int64)
-        cand = pop.filter(_matches(r)).filter(earlier.is_null())
-        tau = targets[r.queue]
-        seg_keys = (
-            cand.filter(pl.col("label").is_not_null())
-            .group_by("pattern", "market")
-            .len()
-            .sort("pattern", "market", nulls_last=True)
-        )
-        for pattern, market, _n in seg_keys.iter_rows():
-            seg = cand.filter(
-                (pl.col("pattern") == pattern) & (pl.col("market") == market)
-                if market is not None
-                else (pl.col("pattern") == pattern) & pl.col("market").is_null()
+        here = pop.select(_matches(r).alias("_m"))["_m"]
+        cand = pop.filter(here & ~caught)
+        picks: dict[tuple[str, str], tuple[float | None, str]] = {}
+        if r.action != NO_ACTION:
+            tau = targets[r.queue]
+            seg_keys = (
+                cand.filter(pl.col("label").is_not_null())
+                .group_by("pattern", "market")
+                .len()
+                .sort("pattern", "market", nulls_last=True)
             )
-            base = {
-                "rule": r.name,
-                "queue": r.queue,
-                "pattern": pattern,
-                "market": market,
-                "current": r.min_risk,
-                "target": tau,
-            }
-            if market is None:
-                rows.append(
-                    {
-                        **base,
-                        "suggested": r.min_risk,
-                        "status": "market unknown",
-                        **_stats(seg, r.min_risk, n_runs),
-                    }
-                )
-                continue
-            t, stat = _threshold(seg, tau, m)
-            labelled = seg.filter(pl.col("label").is_not_null()).height
-            if labelled < m:
-                rows.append(
-                    {
-                        **base,
-                        "suggested": r.min_risk,
-                        "status": "too few verdicts",
-                        **_stats(seg, r.min_risk, n_runs),
-                    }
-                )
-                continue
-            if t is not None and abs(t - r.min_risk) < MIN_CHANGE:
-                rows.append(
-                    {
-                        **base,
-                        "suggested": r.min_risk,
-                        "status": "keep",
-                        **_stats(seg, r.min_risk, n_runs),
-                    }
-                )
-                continue
-            status = "exclude" if t is None else ("raise" if t > r.min_risk else "lower")
-            k, n = stat["successes"], stat["n"]
-            note = (
-                f"{k} of {n} labelled entities at risk >= {t:g} confirmed, target {tau:.2f}"
-                if t is not None
-                else f"{k} of {n} labelled entities confirmed: below target {tau:.2f} at every threshold"
-            )
-            new = _segment_rules(rules, i, pattern, market, t)
-            if new is None:
-                rows.append(
-                    {
-                        **base,
-                        "suggested": r.min_risk,
-                        "status": "not expressible",
-                        **_stats(seg, r.min_risk, n_runs),
-                    }
-                )
-                continue
-            inserts.setdefault(i, []).extend(
-                (x, "ringlens calibrate: " + note) if j == 0 else (x, "") for j, x in enumerate(new)
-            )
-            rows.append({**base, "suggested": t, "status": status, **_stats(seg, t, n_runs)})
+            for pattern, market, _n in seg_keys.iter_rows():
+                row, pick = _segment(cand, r, rules[i + 1 :], pattern, market, tau, m, n_runs)
+                rows.append(row)
+                if pick is not None:
+                    picks[(pattern, market)] = pick
+        chosen[i] = picks
+        eff = pop.select(_effective(r, {k: t for k, (t, _) in picks.items()}).alias("_e"))["_e"]
+        caught = caught | (here & (pop["risk_score"] >= eff))
     schema = {
         "rule": pl.String,
         "queue": pl.String,
@@ -555,7 +505,82 @@ def _segments(
         "hi": pl.Float64,
         "per_run": pl.Float64,
     }
-    return pl.DataFrame(rows, schema=schema), inserts
+    return pl.DataFrame(rows, schema=schema), chosen
+
+
+def _segment(
+    cand: pl.DataFrame,
+    r: Rule,
+    later: Sequence[Rule],
+    pattern: str,
+    market: str | None,
+    tau: float,
+    m: int,
+    n_runs: int,
+) -> tuple[dict[str, Any], tuple[float | None, str] | None]:
+    """One segment's row and, when its threshold changes, (threshold, note)."""
+    seg = cand.filter(
+        (pl.col("pattern") == pattern)
+        & (pl.col("market") == market if market is not None else pl.col("market").is_null())
+    )
+    base = {
+        "rule": r.name,
+        "queue": r.queue,
+        "pattern": pattern,
+        "market": market,
+        "current": r.min_risk,
+        "target": tau,
+    }
+
+    def keep(status: str) -> dict[str, Any]:
+        return {
+            **base,
+            "suggested": r.min_risk,
+            "status": status,
+            **_stats(seg, r.min_risk, n_runs),
+        }
+
+    if market is None:
+        return keep("market unknown"), None
+    if seg.filter(pl.col("label").is_not_null()).height < m:
+        return keep("too few verdicts"), None
+    t, stat = _threshold(seg, tau, m)
+    if t is not None and abs(t - r.min_risk) < MIN_CHANGE:
+        return keep("keep"), None
+    if t is None and seg.filter(pl.col("risk_score") >= r.min_risk).height == 0:
+        return keep("keep"), None  # nothing reaches the rule now: nothing to take away
+    if (t is None or t > r.min_risk) and _later_rules(r, later, pattern, market) is None:
+        return keep("not expressible"), None
+    status = "exclude" if t is None else ("raise" if t > r.min_risk else "lower")
+    k, n = stat["successes"], stat["n"]
+    note = (
+        f"{k} of {n} labelled entities at risk >= {t:g} confirmed (target {tau:.2f})"
+        if t is not None
+        else f"{k} of {n} labelled entities confirmed: below target {tau:.2f} at every threshold"
+    )
+    return {**base, "suggested": t, "status": status, **_stats(seg, t, n_runs)}, (t, note)
+
+
+def _build(
+    rules: Sequence[Rule], chosen: Mapping[int, Mapping[tuple[str, str], tuple[float | None, str]]]
+) -> dict[int, list[tuple[Rule, str]]]:
+    """Bottom up: the segment rules to insert before each rule, a raised band falling
+    through to the final rules below it (their own segment rules included)."""
+    inserts: dict[int, list[tuple[Rule, str]]] = {}
+    final: list[Rule] = []
+    for i in reversed(range(len(rules))):
+        block: list[tuple[Rule, str]] = []
+        for (pattern, market), (t, note) in sorted(chosen.get(i, {}).items()):
+            new = _segment_rules(rules[i], final, pattern, market, t)
+            if new is None:  # pragma: no cover - _segment checked expressibility
+                continue
+            block += [
+                (x, "ringlens calibrate: " + note if j == 0 else "") for j, x in enumerate(new)
+            ]
+        if block:
+            inserts[i] = block
+        final = [x for x, _ in block] + [rules[i]] + final
+    return inserts
 
 
 def _stats(seg: pl.DataFrame, t: float | None, n_runs: int) -> dict[str, Any]:

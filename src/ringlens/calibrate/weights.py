@@ -22,9 +22,10 @@ is calibrated: items at risk 80 are confirmed about 80 % of the time.
 the latest run(s) it holds out, never training on an entity that the held-out run scores;
 it compares the queues (the policy applied to the risk, each queue cut at its capacity)
 under the learned and the current weights on that run's labelled items, and reports the
-new weights as better only when precision rises by ``min_gain`` and at least half of the
-learned queue carries a verdict or label (items no reviewer saw cannot count for or
-against). :meth:`WeightsReport.write` refuses to write a weights file otherwise.
+new weights as better only when precision rises by ``min_gain`` and beyond the noise (the
+learned precision's 95 % Wilson interval lies above the current precision), and at least
+half of the learned queue carries a verdict or label (items no reviewer saw cannot count
+for or against). :meth:`WeightsReport.write` refuses to write a weights file otherwise.
 
 **Training rows.** Verdicts only cover what a run queued. Fitted on verdicts alone, a
 reason common among queued abusers (a new account) would be lifted for every organic new
@@ -396,6 +397,8 @@ class Holdout:
     weights: Mapping[str, float]
     current: pl.DataFrame
     learned: pl.DataFrame
+    #: the rows the weights were fitted on: ``run_id, entity_type, entity_id, source, y``
+    training: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -424,7 +427,9 @@ class WeightsReport:
         Time-ordered validation, one per held-out run.
     better : bool
         Precision at capacity on the held-out runs (labelled items, pooled) rose by at
-        least ``min_gain``, with at least half of the learned queue labelled.
+        least ``min_gain`` and beyond the noise (the learned precision's 95 % Wilson
+        interval lies above the current precision), with at least half of the learned
+        queue labelled.
     verdict : str
         The decision in words.
     """
@@ -680,6 +685,7 @@ def learn_weights(
                 weights=learned,
                 current=cur_q,
                 learned=new_q,
+                training=train.select("run_id", *_KEYS, "source", "y"),
             )
         )
     every = _training_rows(
@@ -803,6 +809,14 @@ def _decide(holdouts: Sequence[Holdout], gain: float) -> tuple[bool, str, dict[s
         return (
             False,
             f"{head}; a change of {d:+.3f} is below the required gain of {gain:g}, nothing written",
+            summary,
+        )
+    lo = rate_row(int(new["confirmed"]), int(new["labelled"]))["lo"] or 0.0
+    if lo <= cur["precision"]:
+        return (
+            False,
+            f"{head}; the gain of {d:+.3f} is within the noise (the learned precision's 95 % "
+            f"interval starts at {lo:.3f}, not above {cur['precision']:.3f}), nothing written",
             summary,
         )
     tail = ""

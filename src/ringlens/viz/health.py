@@ -329,10 +329,12 @@ def health_page(
             title="Verdict backlog when each run was written",
         )
     drift_rows = []
-    drift_capped = False
+    drift_hidden = 0
     if drift is not None and drift.height:
-        d = drift.sort(pl.col("flag").is_null(), "level", "action", "market", nulls_last=True)
-        drift_capped = d.height > _MAX_DRIFT_ROWS
+        shown = drift.filter((pl.col("level") != "action × market") | pl.col("flag").is_not_null())
+        drift_hidden = drift.height - shown.height
+        d = shown.sort(pl.col("flag").is_null(), "level", "action", "market", nulls_last=True)
+        drift_hidden += max(0, d.height - _MAX_DRIFT_ROWS)
         for r in d.head(_MAX_DRIFT_ROWS).iter_rows(named=True):
             drift_rows.append(
                 {
@@ -364,7 +366,7 @@ def health_page(
             backlog_chart=backlog_chart,
             drift_rows=drift_rows,
             has_drift=drift is not None,
-            drift_capped=drift_capped,
+            drift_hidden=drift_hidden,
         )
     )
 
