@@ -138,12 +138,24 @@ def profile_of(source: Profileable) -> dict[str, Any] | None:
 
 
 def _counts(profile: Mapping[str, Any], what: str) -> pl.DataFrame:
-    try:
-        df = pl.DataFrame(list(profile.get("counts") or []), schema=_COUNT_SCHEMA)
-    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
-        raise SchemaError(
-            f"{what}: input_profile.counts: expected action, market, events rows"
-        ) from exc
+    rows = profile.get("counts")
+    if not isinstance(rows, list):
+        raise SchemaError(f"{what}: input_profile.counts: expected a list of rows")
+    for i, r in enumerate(rows):
+        ok = (
+            isinstance(r, Mapping)
+            and isinstance(r.get("action"), str)
+            and (r.get("market") is None or isinstance(r.get("market"), str))
+            and isinstance(r.get("events"), int)
+            and not isinstance(r.get("events"), bool)
+            and r["events"] >= 0
+        )
+        if not ok:
+            raise SchemaError(
+                f"{what}: input_profile.counts[{i}]: expected action (text), market (text or "
+                f"null) and events (an integer >= 0), got {r!r}"
+            )
+    df = pl.DataFrame(rows, schema=_COUNT_SCHEMA)
     return df.with_columns(pl.col("market").fill_null(NO_MARKET))
 
 

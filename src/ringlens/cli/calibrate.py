@@ -191,6 +191,9 @@ def calibrate(
         cfg = st.settings({"calibrate.target_precision": target_precision})
         if not runs:
             raise InputError("no run folders given (expected at least one)")
+        for r in runs:
+            if not r.is_dir():
+                raise InputError(f"run folder {r} does not exist (expected a folder with run.json)")
         target = _store_target(database, runs, cfg.export.database)
         pol = load_policy(policy) if policy is not None else None
         lab = load_labels(labels) if labels is not None else None
