@@ -120,6 +120,11 @@ SETTINGS_HELP: dict[str, str] = {
         "`ringlens calibrate`: the precision (share of judged items confirmed) a suggested "
         "threshold must reach in its pattern and market (`--target-precision`)."
     ),
+    "calibrate.queue_targets": (
+        "Target precision per queue, overriding `target_precision` for it, e.g. "
+        "`{ enforcement = 0.98 }`: a queue that suspends accounts needs more certainty than "
+        "one a reviewer works. Queue names must be the policy's."
+    ),
     "calibrate.min_verdicts": (
         "Verdicts a pattern, market or reason needs before calibration trusts its precision "
         "(smaller samples are flagged; no threshold is suggested from fewer)."

@@ -20,11 +20,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-EXPECTED = {"investigator_walkthrough.ipynb", "analyst_projection.ipynb", "tuning.ipynb"}
+EXPECTED = {
+    "investigator_walkthrough.ipynb",
+    "analyst_projection.ipynb",
+    "tuning.ipynb",
+    "feedback_loop.ipynb",
+}
 #: seconds one cell may run (the whole demo pipeline runs in about 10 s)
 CELL_TIMEOUT = 600
 #: packages a notebook imports beyond ringlens' own dependencies
-EXTRA_IMPORTS = {"tuning.ipynb": ["matplotlib"]}
+EXTRA_IMPORTS = {"tuning.ipynb": ["matplotlib"], "feedback_loop.ipynb": ["matplotlib"]}
 RUNNER = ["nbclient", "nbformat", "ipykernel"]
 
 

@@ -329,6 +329,8 @@ class CalibrateSettings(_Section):
 
     NAME: ClassVar[str] = "calibrate"
     target_precision: float = _setting(0.9, lo=0.01, hi=1.0)
+    #: queue -> its own target precision (e.g. ``{ enforcement = 0.98 }``)
+    queue_targets: Mapping[str, float] = _setting({})
     min_verdicts: int = _setting(20, lo=1)
     min_gain: float = _setting(0.02, lo=0, hi=1)
     holdout_runs: int = _setting(1, lo=1)

@@ -329,3 +329,44 @@ def test_suggestions_on_a_loop_are_checked_on_the_held_out_run(bad_loop) -> None
         .row(0, named=True)
     )
     assert new["precision"] > cur["precision"]
+
+
+def _segment_pop(risks: list[float], labels: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "run_id": "r1",
+            "entity_type": "buyer",
+            "entity_id": [str(i) for i in range(len(risks))],
+            "risk_score": risks,
+            "pattern": "mutual_boost",
+            "market": "US",
+            "label": labels,
+        }
+    )
+
+
+def test_lowering_a_threshold_needs_firm_evidence(policy_file: Path) -> None:
+    pol = load_policy(policy_file)
+    # 15 confirmed at 61-70, and below the review threshold 5 (weak) or 60 (firm) more
+    top = [61.0 + i * 0.6 for i in range(15)]
+    weak = _segment_pop([50.0 + i for i in range(5)] + top, ["confirmed"] * 20)
+    s = suggest_policy(weak, pol, target=0.9, min_verdicts=5)
+    row = s.segments.filter(pl.col("rule") == "review").row(0, named=True)
+    # 20 of 20 is a 95 % interval from 0.84: not firm enough to queue more at 0.9
+    assert (row["status"], row["suggested"]) == ("keep", 60.0)
+    firm = _segment_pop([45.0 + i * 0.25 for i in range(60)] + top, ["confirmed"] * 75)
+    s = suggest_policy(firm, pol, target=0.9, min_verdicts=5)
+    row = s.segments.filter(pl.col("rule") == "review").row(0, named=True)
+    assert row["status"] == "lower" and row["suggested"] == 45.0 and row["lo"] >= 0.9
+
+
+def test_queue_targets(policy_file: Path) -> None:
+    pol = load_policy(policy_file)
+    pop = population()
+    s = suggest_policy(pop, pol, target=0.8, min_verdicts=20, queue_targets={"enforcement": 0.999})
+    assert set(s.segments.filter(pl.col("queue") == "enforcement")["target"]) == {0.999}
+    assert set(s.segments.filter(pl.col("queue") == "review")["target"]) == {0.8}
+    with pytest.raises(ConfigError, match=r"calibrate.queue_targets.nope: not a queue of"):
+        suggest_policy(pop, pol, queue_targets={"nope": 0.9})
+    with pytest.raises(ConfigError, match=r"calibrate.queue_targets.review must be a number"):
+        suggest_policy(pop, pol, queue_targets={"review": 7})

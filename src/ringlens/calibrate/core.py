@@ -147,7 +147,11 @@ def compare_on_holdout(
             continue
         pop = scored_population(train, judged_train, w, labels=labels)
         sugg = suggest_policy(
-            pop, policy, target=settings.target_precision, min_verdicts=settings.min_verdicts
+            pop,
+            policy,
+            target=settings.target_precision,
+            min_verdicts=settings.min_verdicts,
+            queue_targets=dict(settings.queue_targets),
         )
         for pname, pol in (("current", policy), ("suggested", sugg.policy)):
             t = evaluate_policy(held, pol, judged, w or held.weights, labels=labels)
@@ -223,7 +227,11 @@ def calibrate(
     try:
         pop = scored_population(runs, judged, use, labels=labels)
         suggestion = suggest_policy(
-            pop, pol, target=cs.target_precision, min_verdicts=cs.min_verdicts
+            pop,
+            pol,
+            target=cs.target_precision,
+            min_verdicts=cs.min_verdicts,
+            queue_targets=dict(cs.queue_targets),
         )
     except ConfigError as exc:
         skipped["policy"] = str(exc)

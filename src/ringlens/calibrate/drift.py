@@ -29,6 +29,9 @@ __all__ = ["NO_MARKET", "DriftReport", "input_drift", "input_profile", "profile_
 
 #: How a missing market is shown.
 NO_MARKET = "(none)"
+#: The span of a run's events is measured between these quantiles of their times (scaled
+#: back to the whole), so that a few backdated events cannot stretch it.
+SPAN_QUANTILE = 0.05
 _COUNT_SCHEMA = {"action": pl.String, "market": pl.String, "events": pl.Int64}
 
 #: A run folder, a run report or profile dict, an EventGraph, or an events frame.
@@ -48,7 +51,8 @@ def input_profile(events: Any) -> dict[str, Any]:
     -------
     dict
         ``{"first_ts", "last_ts", "days", "events", "counts": [{"action", "market",
-        "events"}, …]}`` (counts sorted by action, market).
+        "events"}, …]}`` (counts sorted by action, market); ``days`` is the span of the
+        middle 90 % of the event times divided by 0.9, robust to a few backdated events.
 
     Examples
     --------
@@ -58,7 +62,7 @@ def input_profile(events: Any) -> dict[str, Any]:
     ...     "ts": [datetime(2026, 1, d, tzinfo=timezone.utc) for d in (1, 2, 3)]})
     >>> p = input_profile(ev)
     >>> p["days"], [(c["action"], c["market"], c["events"]) for c in p["counts"]]
-    (2.0, [('like', '(none)', 1), ('like', 'US', 1), ('order', 'US', 1)])
+    (2.222222, [('like', '(none)', 1), ('like', 'US', 1), ('order', 'US', 1)])
     """
     frame = events.events if hasattr(events, "events") and hasattr(events, "nodes") else events
     if isinstance(frame, pl.DataFrame):
@@ -81,11 +85,22 @@ def input_profile(events: Any) -> dict[str, Any]:
         .sort("action", "market")
         .collect()
     )
-    span = lf.select(pl.col("ts").min().alias("a"), pl.col("ts").max().alias("b")).collect().row(0)
-    first, last = span
+    us = pl.col("ts").dt.epoch("us")
+    first, last, q_lo, q_hi = (
+        lf.select(
+            pl.col("ts").min().alias("a"),
+            pl.col("ts").max().alias("b"),
+            us.quantile(SPAN_QUANTILE, "lower").alias("c"),
+            us.quantile(1.0 - SPAN_QUANTILE, "higher").alias("d"),
+        )
+        .collect()
+        .row(0)
+    )
     days = 0.0
-    if isinstance(first, datetime) and isinstance(last, datetime):
-        days = (last - first).total_seconds() / 86400.0
+    if q_lo is not None and q_hi is not None:
+        # robust span: the middle of the events, scaled up (backdated listings or a few
+        # stray old events must not stretch the window and shrink every daily rate)
+        days = (q_hi - q_lo) / 86400e6 / (1.0 - 2 * SPAN_QUANTILE)
     return {
         "first_ts": first.isoformat() if isinstance(first, datetime) else None,
         "last_ts": last.isoformat() if isinstance(last, datetime) else None,
@@ -322,14 +337,18 @@ def input_drift(
         if r["flag"].startswith("new"):
             alerts.append(f"{r['flag']}: {what} ({r['events']:,} events)")
         elif r["flag"] == "gone":
-            alerts.append(f"gone: {what} — no events, expected {r['expected_per_day']:,.0f}/day")
+            alerts.append(f"gone: {what} — no events, expected {_n(r['expected_per_day'])}/day")
         else:
             alerts.append(
-                f"drop: {what} — {r['per_day']:,.0f} events/day, expected "
-                f"{r['expected_per_day']:,.0f} ({r['ratio']:.2f}×)"
+                f"drop: {what} — {_n(r['per_day'])} events/day, expected "
+                f"{_n(r['expected_per_day'])} ({r['ratio']:.2f}×)"
             )
     if not n_prev:
         log.info("input drift: no previous run with a profile")
     return DriftReport(
         rows=out, alerts=list(alerts), previous=n_prev, params={"drop": d, "min_events": mn}
     )
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"

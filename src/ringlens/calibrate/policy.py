@@ -35,7 +35,7 @@ from typing import Any
 
 import polars as pl
 
-from ringlens.calibrate.quality import rate_row
+from ringlens.calibrate.quality import rate_row, wilson_exprs
 from ringlens.calibrate.runs import RunRecord, write_text
 from ringlens.calibrate.weights import entity_labels, queue_precision, rescore, run_signals
 from ringlens.exceptions import ConfigError, check_float, check_int
@@ -183,24 +183,43 @@ def _first_rule(rules: Sequence[Rule]) -> pl.Expr:
     return out
 
 
-def _threshold(seg: pl.DataFrame, target: float, min_n: int) -> tuple[float | None, dict[str, Any]]:
-    """Lowest risk at which the labelled entities at or above it reach ``target``."""
+def _threshold(
+    seg: pl.DataFrame, target: float, min_n: int, *, current: float
+) -> tuple[float | None, dict[str, Any]]:
+    """Lowest risk at which the labelled entities at or above it reach ``target``.
+
+    At or above the ``current`` threshold the precision itself must reach the target; below
+    it (a threshold lowered: more entities queued) the lower end of its 95 % Wilson
+    interval must, so that a queue grows only on firm evidence. Vectorised over the
+    segment's labelled entities, riskiest first.
+    """
     lab = seg.filter(pl.col("label").is_not_null()).sort("risk_score", descending=True)
-    y = (lab["label"] == "confirmed").cast(pl.Int64).to_numpy()
-    risk = lab["risk_score"].to_numpy()
-    k = y.cumsum()
-    n = range(1, len(y) + 1)
-    best = None
-    for i, cnt in enumerate(n):
-        # only at the last entity of a run of equal risks (a threshold takes all of them)
-        if i + 1 < len(risk) and risk[i + 1] == risk[i]:
-            continue
-        if cnt >= min_n and k[i] / cnt >= target:
-            best = i
-    if best is None:
-        return None, rate_row(int(k[-1]) if len(k) else 0, len(y))
-    t = math.floor(float(risk[best]) * 10) / 10
-    return t, rate_row(int(k[best]), best + 1)
+    if lab.height == 0:
+        return None, rate_row(0, 0)
+    c = lab.select(
+        "risk_score",
+        (pl.col("label") == "confirmed").cast(pl.Int64).cum_sum().alias("confirmed"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("n"),
+        # a threshold takes every entity of a run of equal risks: only the last one counts
+        (pl.col("risk_score").shift(-1) != pl.col("risk_score")).fill_null(True).alias("_end"),
+    ).with_columns(wilson_exprs())
+    ok = (
+        pl.col("_end")
+        & (pl.col("n") >= min_n)
+        & pl.when(pl.col("risk_score") >= current)
+        .then(pl.col("rate") >= target)
+        .otherwise(pl.col("lo") >= target)
+    )
+    good = c.with_row_index("_i").filter(ok)
+    if good.height == 0:
+        last = c.row(c.height - 1, named=True)
+        return None, rate_row(int(last["confirmed"]), int(last["n"]))
+    best = good.row(good.height - 1, named=True)
+    t = math.floor(float(best["risk_score"]) * 10) / 10
+    at_current = c.filter(pl.col("risk_score") >= current).height
+    if best["risk_score"] >= current and best["n"] == at_current:
+        t = current  # the same entities as the current threshold: no reason to move it
+    return t, rate_row(int(best["confirmed"]), int(best["n"]))
 
 
 def _later_rules(rule: Rule, later: Sequence[Rule], pattern: str, market: str) -> list[Rule] | None:
@@ -378,6 +397,7 @@ def suggest_policy(
     *,
     target: float = 0.9,
     min_verdicts: int = 20,
+    queue_targets: Mapping[str, float] | None = None,
 ) -> PolicySuggestion:
     """Thresholds per pattern and market that reach ``target`` precision within each queue's
     capacity, as a policy and a diff of its file (see the module docstring).
@@ -392,17 +412,29 @@ def suggest_policy(
         Precision (share of labelled entities confirmed) a segment's threshold must reach.
     min_verdicts
         Labelled entities a segment needs at or above its threshold.
+    queue_targets
+        Queue → its own target (an enforcement queue that suspends accounts needs a higher
+        one than a review queue); other queues use ``target``.
     """
     tau = check_float("target", target, low=0.0, high=1.0, low_open=True)
+    per_queue = dict(queue_targets or {})
+    for q, v in per_queue.items():
+        if q not in policy.queues:
+            raise ConfigError(
+                f"calibrate.queue_targets.{q}: not a queue of {policy.source} "
+                f"(expected one of {', '.join(policy.queues)})"
+            )
+        check_float(f"calibrate.queue_targets.{q}", v, low=0.0, high=1.0, low_open=True)
     m = check_int("min_verdicts", min_verdicts, 1)
     assert m is not None
     n_runs = max(population["run_id"].n_unique(), 1)
     rules = list(policy.rules)
     pop = population
-    targets = dict.fromkeys(policy.queues, tau)
+    bases = {q: float(per_queue.get(q, tau)) for q in policy.queues}
+    targets = dict(bases)
     notes: list[str] = []
     for _ in range(200):
-        segs, chosen = _segments(pop, rules, targets, m, n_runs)
+        segs, chosen = _segments(pop, rules, targets, m, n_runs, bases=bases)
         inserts = _build(rules, chosen)
         new_rules: list[Rule] = []
         for i, r in enumerate(rules):
@@ -428,7 +460,7 @@ def suggest_policy(
                 f"queue {q!r}: {d:.0f} entities per run against a capacity of {policy.queues[q]} "
                 f"even at target precision {targets[q]:.2f}"
             )
-        elif targets[q] > tau:
+        elif targets[q] > bases[q]:
             notes.append(
                 f"queue {q!r}: target raised to {targets[q]:.2f} to fit its capacity of {policy.queues[q]}"
             )
@@ -461,7 +493,13 @@ def _effective(rule: Rule, chosen: Mapping[tuple[str, str], float | None]) -> pl
 
 
 def _segments(
-    pop: pl.DataFrame, rules: Sequence[Rule], targets: Mapping[str, float], m: int, n_runs: int
+    pop: pl.DataFrame,
+    rules: Sequence[Rule],
+    targets: Mapping[str, float],
+    m: int,
+    n_runs: int,
+    *,
+    bases: Mapping[str, float],
 ) -> tuple[pl.DataFrame, dict[int, dict[tuple[str, str], tuple[float | None, str]]]]:
     """Top down: each rule's candidates are the entities its conditions match that no
     earlier rule takes under the thresholds chosen so far; each segment's threshold is chosen
@@ -469,6 +507,7 @@ def _segments(
     rows: list[dict[str, Any]] = []
     chosen: dict[int, dict[tuple[str, str], tuple[float | None, str]]] = {}
     caught = pl.Series("_caught", [False] * pop.height)
+    in_queue: set[tuple[str, str | None, str | None]] = set()
     for i, r in enumerate(rules):
         here = pop.select(_matches(r).alias("_m"))["_m"]
         cand = pop.filter(here & ~caught)
@@ -482,8 +521,23 @@ def _segments(
                 .sort("pattern", "market", nulls_last=True)
             )
             for pattern, market, _n in seg_keys.iter_rows():
-                row, pick = _segment(cand, r, rules[i + 1 :], pattern, market, tau, m, n_runs)
+                # a segment an earlier rule already sends to this queue gets no second
+                # chance at the base target: the queue's capacity binds them together
+                again = (r.queue, pattern, market) in in_queue
+                row, pick = _segment(
+                    cand,
+                    r,
+                    rules[i + 1 :],
+                    pattern,
+                    market,
+                    tau,
+                    m,
+                    n_runs,
+                    base_target=tau if again else bases[r.queue],
+                )
                 rows.append(row)
+                if row["status"] != "exclude":
+                    in_queue.add((r.queue, pattern, market))
                 if pick is not None:
                     picks[(pattern, market)] = pick
         chosen[i] = picks
@@ -517,8 +571,14 @@ def _segment(
     tau: float,
     m: int,
     n_runs: int,
+    *,
+    base_target: float,
 ) -> tuple[dict[str, Any], tuple[float | None, str] | None]:
-    """One segment's row and, when its threshold changes, (threshold, note)."""
+    """One segment's row and, when its threshold changes, (threshold, note).
+
+    ``tau`` may be above the target (``base_target``) for a queue over capacity: a segment that
+    reaches ``base_target`` but not ``tau`` keeps that threshold (capacity then takes the
+    riskiest); only a segment that never reaches ``base_target`` leaves the rule."""
     seg = cand.filter(
         (pl.col("pattern") == pattern)
         & (pl.col("market") == market if market is not None else pl.col("market").is_null())
@@ -544,11 +604,17 @@ def _segment(
         return keep("market unknown"), None
     if seg.filter(pl.col("label").is_not_null()).height < m:
         return keep("too few verdicts"), None
-    t, stat = _threshold(seg, tau, m)
+    t, stat = _threshold(seg, tau, m, current=r.min_risk)
+    if t is None and tau > base_target:
+        tau = base_target
+        t, stat = _threshold(seg, tau, m, current=r.min_risk)
     if t is not None and abs(t - r.min_risk) < MIN_CHANGE:
         return keep("keep"), None
-    if t is None and seg.filter(pl.col("risk_score") >= r.min_risk).height == 0:
-        return keep("keep"), None  # nothing reaches the rule now: nothing to take away
+    if t is None:
+        above = seg.filter(pl.col("risk_score") >= r.min_risk).filter(pl.col("label").is_not_null())
+        if above.height < m:
+            # the rule's own range has too few verdicts to take the segment away from it
+            return keep("keep" if above.height == 0 else "too few verdicts"), None
     if (t is None or t > r.min_risk) and _later_rules(r, later, pattern, market) is None:
         return keep("not expressible"), None
     status = "exclude" if t is None else ("raise" if t > r.min_risk else "lower")

@@ -149,7 +149,8 @@ def precision_table(
     for c in cols:
         if isinstance(frame.schema[c], pl.List):
             frame = frame.explode(c)
-        frame = frame.with_columns(pl.col(c).cast(pl.String).fill_null(_UNKNOWN))
+        if not frame.schema[c].is_numeric():
+            frame = frame.with_columns(pl.col(c).cast(pl.String).fill_null(_UNKNOWN))
     out = (
         frame.group_by(cols)
         .agg(
