@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--error-rate", type=float, default=0.1)
     ap.add_argument("--review", type=int, default=250, help="items reviewed per run")
     ap.add_argument("--target", type=float, default=0.8)
+    ap.add_argument("--enforcement-target", type=float, default=0.9)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("/tmp/ringlens-loop"))
     ap.add_argument("--json", type=Path, help="write the numbers here")
@@ -99,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config.from_mapping(
         {
             "viz": {"enabled": False},
-            "calibrate": {"target_precision": args.target},
+            "calibrate": {
+                "target_precision": args.target,
+                "queue_targets": {"enforcement": args.enforcement_target},
+            },
             "score": {"weights": weights},
         }
     )
@@ -193,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             pol,
             target=args.target,
             min_verdicts=cfg.calibrate.min_verdicts,
+            queue_targets=dict(cfg.calibrate.queue_targets),
         )
         for pname, p in (("current", pol), ("suggested", sugg.policy)):
             v = (

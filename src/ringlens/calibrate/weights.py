@@ -580,7 +580,7 @@ def _queue_for(
     return queue
 
 
-def _explain(reason: str, cur: float, new: float, n: int, k: int) -> str:
+def _explain(reason: str, cur: float, new: float, n: int, k: int, unqueued: int = 0) -> str:
     d = new - cur
     row = rate_row(k, n)
     if n == 0:
@@ -591,6 +591,8 @@ def _explain(reason: str, cur: float, new: float, n: int, k: int) -> str:
             f"{k} of {n} verdicts on items with it confirmed "
             f"({100 * k / n:.0f} %, 95 % CI {100 * lo:.0f}–{100 * hi:.0f} %)"
         )
+    if unqueued:
+        stat += f"; {unqueued:,} accounts scored but not queued carry it (counted as cleared)"
     if abs(d) < 0.05:
         return f"`{reason}` unchanged at {cur:g} points: {stat}"
     sign = "+" if d > 0 else "−"
@@ -719,8 +721,10 @@ def _changes(
 ) -> pl.DataFrame:
     recs = []
     verdicts = rows.filter(pl.col("source") == "verdict")
+    unq = rows.filter(pl.col("source") == "unqueued")
     for r in reasons:
         has = verdicts.filter(pl.col(r) > 0)
+        u = unq.filter(pl.col(r) > 0).height
         n, k = has.height, int(has["y"].sum()) if has.height else 0
         cur, new = float(current.get(r, 0.0)), float(learned.get(r, 0.0))
         row = rate_row(k, n)
@@ -735,7 +739,7 @@ def _changes(
                 "precision": row["rate"],
                 "lo": row["lo"],
                 "hi": row["hi"],
-                "explanation": _explain(r, cur, new, n, k),
+                "explanation": _explain(r, cur, new, n, k, u),
             }
         )
     df = pl.DataFrame(
