@@ -195,17 +195,19 @@ def judged_items(
         )
         for i, r in enumerate(runs)
     ]
-    schema = {
-        "queue_item_id": pl.String,
-        "run_id": pl.String,
-        "run_index": pl.Int64,
-        "pattern": pl.String,
-        "market": pl.String,
-        "queue": pl.String,
-        "rule": pl.String,
-        "risk_score": pl.Float64,
-        "reasons": pl.List(pl.String),
-    }
+    schema = pl.Schema(
+        {
+            "queue_item_id": pl.String(),
+            "run_id": pl.String(),
+            "run_index": pl.Int64(),
+            "pattern": pl.String(),
+            "market": pl.String(),
+            "queue": pl.String(),
+            "rule": pl.String(),
+            "risk_score": pl.Float64(),
+            "reasons": pl.List(pl.String()),
+        }
+    )
     from_runs = (
         pl.concat([f.cast(schema) for f in run_rows]) if run_rows else pl.DataFrame(schema=schema)
     )

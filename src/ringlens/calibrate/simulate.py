@@ -50,7 +50,9 @@ class SimulatedReview:
     @property
     def error_share(self) -> float:
         """Share of verdicts that disagree with the truth."""
-        return float((~self.verdicts["correct"]).mean() or 0.0) if self.verdicts.height else 0.0
+        if not self.verdicts.height:
+            return 0.0
+        return float(self.verdicts.select((~pl.col("correct")).mean()).item())
 
     def labels(self) -> pl.DataFrame:
         """The final verdict per entity as labels (``confirmed`` if any item was actioned)."""
@@ -326,7 +328,7 @@ def _history(v: pl.DataFrame, first_id: int) -> pl.DataFrame:
         "new_value",
         pl.lit(None, dtype=pl.String).alias("note"),
         "run_id",
-    ).cast(dict(HISTORY_SCHEMA))
+    ).cast(HISTORY_SCHEMA)
 
 
 def platform_series(n_runs: int, *, events: int = 150_000, seed: int = 0) -> list[Any]:

@@ -33,15 +33,15 @@ __all__ = [
 #: The audit-table frame (``QueueStore.history()``), column by column.
 HISTORY_SCHEMA = pl.Schema(
     {
-        "audit_id": pl.Int64,
-        "queue_item_id": pl.String,
+        "audit_id": pl.Int64(),
+        "queue_item_id": pl.String(),
         "changed_at": pl.Datetime("us", "UTC"),
-        "actor": pl.String,
-        "field": pl.String,
-        "old_value": pl.String,
-        "new_value": pl.String,
-        "note": pl.String,
-        "run_id": pl.String,
+        "actor": pl.String(),
+        "field": pl.String(),
+        "old_value": pl.String(),
+        "new_value": pl.String(),
+        "note": pl.String(),
+        "run_id": pl.String(),
     }
 )
 
@@ -67,15 +67,15 @@ ITEM_COLUMNS: dict[str, pl.DataType] = {
 #: One row per verdict (see :func:`verdict_events`).
 VERDICT_SCHEMA = pl.Schema(
     {
-        "queue_item_id": pl.String,
-        "entity_type": pl.String,
-        "entity_id": pl.String,
-        "verdict": pl.String,
-        "label": pl.String,
-        "actor": pl.String,
+        "queue_item_id": pl.String(),
+        "entity_type": pl.String(),
+        "entity_id": pl.String(),
+        "verdict": pl.String(),
+        "label": pl.String(),
+        "actor": pl.String(),
         "decided_at": pl.Datetime("us", "UTC"),
-        "run_id": pl.String,
-        "source": pl.String,
+        "run_id": pl.String(),
+        "source": pl.String(),
     }
 )
 
@@ -225,7 +225,7 @@ def verdict_events(items: pl.DataFrame, history: pl.DataFrame | None = None) -> 
         pl.concat([from_history, from_status], how="vertical_relaxed")
         .sort(["decided_at", "audit_id", "queue_item_id"], nulls_last=True)
         .drop("audit_id")
-        .cast(dict(VERDICT_SCHEMA))
+        .cast(VERDICT_SCHEMA)
     )
 
 

@@ -72,7 +72,7 @@ __all__ = [
 #: The entity reason that carries the ring's risk.
 RING_MEMBER = "ring_member"
 _KEYS = ["entity_type", "entity_id"]
-_SIG = {"key": pl.String, "reason": pl.String, "strength": pl.Float64}
+_SIG = pl.Schema({"key": pl.String(), "reason": pl.String(), "strength": pl.Float64()})
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,9 @@ def run_signals(run: RunRecord) -> RunSignals:
     return RunSignals(
         run_id=run.run_id,
         entity=ent.cast(_SIG).sort("key", "reason"),
-        ring=ring.cast({"ring_id": pl.String, "reason": pl.String, "strength": pl.Float64}),
+        ring=ring.cast(
+            pl.Schema({"ring_id": pl.String(), "reason": pl.String(), "strength": pl.Float64()})
+        ),
         entities=run.entities.select(keep),
         rings=run.rings.select(ring_cols),
         weights=dict(run.weights),

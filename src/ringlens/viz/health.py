@@ -192,7 +192,7 @@ def _volume_charts(volume: pl.DataFrame, runs: Sequence[str]) -> list[Markup]:
     charts = []
     for q in sorted(volume["queue"].unique().to_list()):
         d = {r["run_id"]: r for r in volume.filter(pl.col("queue") == q).iter_rows(named=True)}
-        series = [
+        series: list[dict[str, Any]] = [
             {"name": "queued", "values": [float(d[r]["queued"]) if r in d else None for r in runs]},
             {
                 "name": "demand (queued + over capacity)",
