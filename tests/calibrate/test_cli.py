@@ -136,3 +136,29 @@ def test_one_run_still_measures(loop, history_file, tmp_path) -> None:
     rep = json.loads(stdout)
     assert rep["weights"] is None and "at least 2 runs" in rep["skipped"]["weights"]
     assert rep["quality"]["verdicts"] > 0
+
+
+def test_the_databases_audit_table_is_the_default_history(loop, tmp_path) -> None:
+    # the simulated reviewers recorded their verdicts through QueueStore.set_status, whose
+    # audit rows hold each reviewer's name: no --history needed
+    code, stdout, err = invoke(
+        "calibrate", *map(str, loop.run_dirs), "--database", str(loop.db),
+        "--out", str(tmp_path / "audit"), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    rep = json.loads(stdout)
+    assert rep["quality"]["history_source"] == "history"
+    # (agreement is not asserted: the audit table logs a second, agreeing verdict as no
+    # status change, see ringlens.calibrate.quality.reviewer_agreement)
+    assert rep["quality"]["verdicts"] == json.loads(
+        invoke(
+            "calibrate", *map(str, loop.run_dirs), "--database", str(loop.db),
+            "--history", str(_hist(loop, tmp_path)), "--out", str(tmp_path / "h"), "--json",
+        )[1]
+    )["quality"]["verdicts"]  # fmt: skip
+
+
+def _hist(loop, tmp_path):
+    p = tmp_path / "hist.parquet"
+    loop.history.write_parquet(p)
+    return p

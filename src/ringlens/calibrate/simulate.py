@@ -69,13 +69,15 @@ class SimulatedReview:
         )
 
     def apply(self, store: Any) -> int:
-        """Record the verdicts in a queue database (``QueueStore.set_status``), in time order;
-        returns the number of status changes written."""
+        """Record the verdicts in a queue database (``QueueStore.set_status``, which writes
+        its audit rows at the time of the call), in time order; returns the number of status
+        changes written."""
         n = 0
         for qid, verdict, actor in self.verdicts.select(
             "queue_item_id", "verdict", "actor"
         ).iter_rows():
-            store.set_status(qid, verdict, assignee=actor)
+            # the database's audit table records the change under the reviewer's name
+            store.set_status(qid, verdict, assignee=actor, actor=actor)
             n += 1
         return n
 
@@ -336,8 +338,9 @@ def platform_series(n_runs: int, *, events: int = 150_000, seed: int = 0) -> lis
 
     Run ``k`` has its own seed; traffic grows by a sixth of ``events`` a run while the
     window shrinks from 7 to 3 days (denser activity: more organic coincidences), the ring
-    mix alternates between 2 and 4 rings per pattern, camouflage rises from 0.5 to 1.0 and
-    a growing share of fake buyers are hijacked old accounts.
+    mix alternates between 2 and 4 rings per pattern, camouflage rises from 0.5 to 1.0, a
+    growing share of fake buyers are hijacked old accounts, and the organic structures that
+    must not become rings (households, fan crowds, flash sales: ``negatives``) are on.
 
     Examples
     --------
@@ -360,15 +363,16 @@ def platform_series(n_runs: int, *, events: int = 150_000, seed: int = 0) -> lis
                 days=max(3, 7 - k),
                 start=(datetime(2026, 10, 1) + timedelta(days=7 * k)).date().isoformat(),
                 seed=seed * 1000 + k + 1,
+                negatives=True,
             )
         )
     return out
 
 
 def prefix_ids(data: Any, prefix: str) -> Any:
-    """The synthetic data with every id prefixed (``prefix`` + id): the accounts of one run
-    of :func:`platform_series` are then distinct from the other runs'."""
-    from ringlens.synth import SynthData
+    """The synthetic data with every id prefixed (``prefix`` + id), in every table: the
+    accounts of one run of :func:`platform_series` are then distinct from the other runs'."""
+    from dataclasses import replace
 
     def pre(frame: pl.DataFrame, cols: Sequence[str]) -> pl.DataFrame:
         return frame.with_columns(
@@ -379,10 +383,18 @@ def prefix_ids(data: Any, prefix: str) -> Any:
             ]
         )
 
-    return SynthData(
-        events=pre(data.events, ["actor_id", "target_id"]),
-        entities=pre(data.entities, ["entity_id"]),
-        truth=pre(data.truth, ["entity_id", "ring_id"]),
-        labels=pre(data.labels, ["entity_id"]),
-        config=data.config,
-    )
+    changes = {
+        "events": pre(data.events, ["actor_id", "target_id"]),
+        "entities": pre(data.entities, ["entity_id"]),
+        "truth": pre(data.truth, ["entity_id", "ring_id"]),
+        "labels": pre(data.labels, ["entity_id"]),
+    }
+    for name, cols in (
+        ("ring_targets", ["ring_id", "entity_id"]),
+        ("negatives", ["group_id", "entity_id"]),
+        ("rings", ["ring_id"]),
+    ):
+        frame = getattr(data, name, None)
+        if isinstance(frame, pl.DataFrame):
+            changes[name] = pre(frame, cols)
+    return replace(data, **changes)
