@@ -22,9 +22,9 @@ from ringlens.synth import generate, write_synth
 CAPS = {"enforcement": 15, "review": 60, "watchlist": 40}
 
 
-def small_policy(path: Path) -> Path:
+def small_policy(path: Path, caps: dict[str, int] | None = None) -> Path:
     text = resources.files("ringlens.risk").joinpath("default_policy.toml").read_text("utf-8")
-    for q, cap in CAPS.items():
+    for q, cap in (caps or CAPS).items():
         text = text.replace(f"[queues.{q}]\ncapacity = ", f"[queues.{q}]\ncapacity = {cap}  # was ")
     path.write_text(text, "utf-8")
     return path
@@ -61,9 +61,10 @@ def make_loop(
     review: int = 120,
     prefix: bool = True,
     seed: int = 0,
+    caps: dict[str, int] | None = None,
 ) -> Loop:
     root.mkdir(parents=True, exist_ok=True)
-    policy = small_policy(root / "policy.toml")
+    policy = small_policy(root / "policy.toml", caps)
     db = root / "queue.sqlite"
     cfg = Config.from_mapping({"viz": {"enabled": False}, "score": {"weights": weights or {}}})
     rng = np.random.default_rng(seed)
@@ -125,6 +126,9 @@ def bad_loop(tmp_path_factory: pytest.TempPathFactory) -> Loop:
     too much: organic accounts flood the queues)."""
     return make_loop(
         tmp_path_factory.mktemp("bad_loop"),
+        events=40_000,
         weights={"new_account": 50.0, "prior_violations": 40.0},
+        review=200,
+        caps={"enforcement": 30, "review": 120, "watchlist": 80},
         seed=1,
     )

@@ -24,7 +24,7 @@ the history (``QueueStore.history()``, or :func:`empty_history`), the database's
 
 from __future__ import annotations
 
-from ringlens.calibrate.core import CalibrationReport, calibrate, compare_on_holdout
+from ringlens.calibrate.core import CalibrationReport, calibrate, compare_on_holdout, run_health
 from ringlens.calibrate.drift import DriftReport, input_drift, input_profile
 from ringlens.calibrate.health import HealthReport, health_report, write_health_page
 from ringlens.calibrate.misses import MissReport, explain_misses
@@ -67,6 +67,7 @@ __all__ = [
     "measure_quality",
     "precision_table",
     "rescore",
+    "run_health",
     "scored_population",
     "simulate_reviewers",
     "suggest_policy",

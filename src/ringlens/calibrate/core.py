@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -30,7 +30,7 @@ from ringlens.risk.policy import Policy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CalibrationReport", "calibrate", "compare_on_holdout"]
+__all__ = ["CalibrationReport", "calibrate", "compare_on_holdout", "run_health"]
 
 
 @dataclass(frozen=True)
@@ -200,18 +200,14 @@ def calibrate(
     """
     cs = (config or Config()).calibrate
     runs = load_runs(run_dirs, policy=policy, queue_runs=queue_runs)
-    pol = policy or runs[-1].policy
-    if pol is None:
-        raise ConfigError(
-            f"the latest run {runs[-1].run_id} names a policy that cannot be read "
-            f"({(runs[-1].report.get('policy') or {}).get('source')!r}): pass --policy"
-        )
+    pol = _policy_of(runs, policy)
     skipped: dict[str, str] = {}
     quality = measure_quality(items, history, runs, labels=labels, min_verdicts=cs.min_verdicts)
     judged = judged_items(items, history, runs)
-    weights = None
-    try:
-        weights = learn_weights(
+    weights = _attempt(
+        skipped,
+        "weights",
+        lambda: learn_weights(
             runs,
             judged,
             policy=pol,
@@ -219,30 +215,29 @@ def calibrate(
             holdout=cs.holdout_runs,
             prior_sd=cs.prior_sd,
             min_gain=cs.min_gain,
-        )
-    except ConfigError as exc:
-        skipped["weights"] = str(exc)
+        ),
+    )
     use = dict(weights.learned) if weights is not None and weights.better else None
-    suggestion = None
-    try:
-        pop = scored_population(runs, judged, use, labels=labels)
-        suggestion = suggest_policy(
-            pop,
+    suggestion = _attempt(
+        skipped,
+        "policy",
+        lambda: suggest_policy(
+            scored_population(runs, judged, use, labels=labels),
             pol,
             target=cs.target_precision,
             min_verdicts=cs.min_verdicts,
             queue_targets=dict(cs.queue_targets),
-        )
-    except ConfigError as exc:
-        skipped["policy"] = str(exc)
+        ),
+    )
     holdout = None
     if len(runs) >= 2:
-        try:
-            holdout = compare_on_holdout(
+        holdout = _attempt(
+            skipped,
+            "holdout",
+            lambda: compare_on_holdout(
                 runs, judged, weights=weights, policy=pol, settings=cs, labels=labels
-            )
-        except ConfigError as exc:
-            skipped["holdout"] = str(exc)
+            ),
+        )
     else:
         skipped["holdout"] = "needs at least two runs"
     misses = None
@@ -250,17 +245,7 @@ def calibrate(
         misses = explain_misses(runs[-1], labels, policy=pol, relax=relax)
     else:
         skipped["misses"] = "no labels from other sources (--labels)"
-    drift = None
-    if len(runs) >= 2:
-        try:
-            drift = input_drift(
-                runs[-1].run_dir,
-                [r.run_dir for r in runs[:-1]],
-                drop=cs.drift_drop,
-                min_events=cs.drift_min_events,
-            )
-        except InputError as exc:
-            skipped["drift"] = str(exc)
+    drift = _drift(runs, cs, skipped)
     health = health_report(
         runs,
         quality,
@@ -282,4 +267,74 @@ def calibrate(
         health=health,
         settings={**cs.to_dict(), "policy": pol.source, "relax": relax},
         skipped=skipped,
+    )
+
+
+T = TypeVar("T")
+
+
+def _attempt(skipped: dict[str, str], part: str, fn: Callable[[], T]) -> T | None:
+    """``fn()``, or None with the reason in ``skipped`` when the data cannot support it."""
+    try:
+        return fn()
+    except ConfigError as exc:
+        skipped[part] = str(exc)
+        return None
+
+
+def _policy_of(runs: Sequence[RunRecord], policy: Policy | None) -> Policy:
+    pol = policy or runs[-1].policy
+    if pol is None:
+        raise ConfigError(
+            f"the latest run {runs[-1].run_id} names a policy that cannot be read "
+            f"({(runs[-1].report.get('policy') or {}).get('source')!r}): pass --policy"
+        )
+    return pol
+
+
+def _drift(
+    runs: Sequence[RunRecord], cs: CalibrateSettings, skipped: dict[str, str]
+) -> DriftReport | None:
+    """Input drift of the latest run against the others (None with fewer than two runs or
+    without profiles)."""
+    if len(runs) < 2:
+        skipped["drift"] = "needs at least two runs"
+        return None
+    try:
+        return input_drift(
+            runs[-1].run_dir,
+            [r.run_dir for r in runs[:-1]],
+            drop=cs.drift_drop,
+            min_events=cs.drift_min_events,
+        )
+    except InputError as exc:
+        skipped["drift"] = str(exc)
+        return None
+
+
+def run_health(
+    run_dirs: Sequence[str | os.PathLike[str]],
+    *,
+    items: pl.DataFrame,
+    history: pl.DataFrame | None = None,
+    queue_runs: pl.DataFrame | None = None,
+    policy: Policy | None = None,
+    config: Config | None = None,
+) -> HealthReport:
+    """The health dashboard's data for a series of runs (oldest first), without learning
+    anything: precision over runs, queue volume against capacity, the verdict backlog and the
+    latest run's input drift. Write it with :func:`~ringlens.calibrate.health.write_health_page`.
+    """
+    cs = (config or Config()).calibrate
+    runs = load_runs(run_dirs, policy=policy, queue_runs=queue_runs)
+    quality = measure_quality(items, history, runs, min_verdicts=cs.min_verdicts)
+    return health_report(
+        runs,
+        quality,
+        items=items,
+        history=history,
+        queue_runs=queue_runs,
+        policy=policy or runs[-1].policy,
+        drift=_drift(runs, cs, {}),
+        min_verdicts=cs.min_verdicts,
     )

@@ -262,63 +262,84 @@ def input_drift(
         for i, p in enumerate(profiles)
     ]
     n_prev = len(prev)
-    rows = []
-    alerts: list[str] = []
     levels = (
         ("action", ["action"]),
         ("market", ["market"]),
         ("action × market", ["action", "market"]),
     )
-    for level, keys in levels:
-        now = cc.group_by(keys).agg(pl.col("events").sum())
-        if n_prev:
-            allp = pl.concat(prev)
-            per_run = allp.group_by([*keys, "run"]).agg(pl.col("rate").sum())
-            base = per_run.group_by(keys).agg(
-                (pl.col("rate").sum() / n_prev).alias("expected_per_day")
-            )
-        else:
-            base = pl.DataFrame(
-                schema={**{k: pl.String for k in keys}, "expected_per_day": pl.Float64}
-            )
-        j = now.join(base, on=keys, how="full", coalesce=True).with_columns(
-            pl.col("events").fill_null(0),
-            (pl.col("events").fill_null(0) / cur_days).alias("per_day"),
+    out = pl.concat(
+        [
+            _level(cc, prev, level, keys, cur_days=cur_days, drop=d, min_events=mn)
+            for level, keys in levels
+        ]
+    )
+    alerts = _alerts(out)
+    if not n_prev:
+        log.info("input drift: no previous run with a profile")
+    return DriftReport(
+        rows=out, alerts=list(alerts), previous=n_prev, params={"drop": d, "min_events": mn}
+    )
+
+
+def _level(
+    cc: pl.DataFrame,
+    prev: Sequence[pl.DataFrame],
+    level: str,
+    keys: list[str],
+    *,
+    cur_days: float,
+    drop: float,
+    min_events: float,
+) -> pl.DataFrame:
+    """The drift rows of one level (action, market, or both)."""
+    n_prev = len(prev)
+    now = cc.group_by(keys).agg(pl.col("events").sum())
+    if n_prev:
+        per_run = pl.concat(prev).group_by([*keys, "run"]).agg(pl.col("rate").sum())
+        base = per_run.group_by(keys).agg((pl.col("rate").sum() / n_prev).alias("expected_per_day"))
+    else:
+        base = pl.DataFrame(schema={**{k: pl.String for k in keys}, "expected_per_day": pl.Float64})
+    j = now.join(base, on=keys, how="full", coalesce=True).with_columns(
+        pl.col("events").fill_null(0),
+        (pl.col("events").fill_null(0) / cur_days).alias("per_day"),
+    )
+    j = j.with_columns(
+        pl.when(pl.col("expected_per_day") > 0)
+        .then(pl.col("per_day") / pl.col("expected_per_day"))
+        .alias("ratio")
+    )
+    flag = pl.lit(None, dtype=pl.String)
+    if n_prev:
+        checked = pl.col("expected_per_day").fill_null(0) * cur_days >= min_events
+        flag = (
+            pl.when(pl.col("expected_per_day").is_null() & (level != "action × market"))
+            .then(pl.lit(f"new {level}"))
+            .when(checked & (pl.col("events") == 0))
+            .then(pl.lit("gone"))
+            .when(checked & (pl.col("ratio") < drop))
+            .then(pl.lit("drop"))
+            .otherwise(flag)
         )
-        j = j.with_columns(
-            pl.when(pl.col("expected_per_day") > 0)
-            .then(pl.col("per_day") / pl.col("expected_per_day"))
-            .alias("ratio")
-        )
-        flag = pl.lit(None, dtype=pl.String)
-        if n_prev:
-            checked = pl.col("expected_per_day").fill_null(0) * cur_days >= mn
-            flag = (
-                pl.when(pl.col("expected_per_day").is_null() & (level != "action × market"))
-                .then(pl.lit(f"new {level}"))
-                .when(checked & (pl.col("events") == 0))
-                .then(pl.lit("gone"))
-                .when(checked & (pl.col("ratio") < d))
-                .then(pl.lit("drop"))
-                .otherwise(flag)
-            )
-        j = j.with_columns(flag.alias("flag"))
-        for k in ("action", "market"):
-            if k not in j.columns:
-                j = j.with_columns(pl.lit(None, dtype=pl.String).alias(k))
-        rows.append(
-            j.select(
-                pl.lit(level).alias("level"),
-                "action",
-                "market",
-                pl.col("events").cast(pl.Int64),
-                "per_day",
-                "expected_per_day",
-                "ratio",
-                "flag",
-            ).sort("action", "market", nulls_last=True)
-        )
-    out = pl.concat(rows)
+    j = j.with_columns(flag.alias("flag"))
+    for k in ("action", "market"):
+        if k not in j.columns:
+            j = j.with_columns(pl.lit(None, dtype=pl.String).alias(k))
+    return j.select(
+        pl.lit(level).alias("level"),
+        "action",
+        "market",
+        pl.col("events").cast(pl.Int64),
+        "per_day",
+        "expected_per_day",
+        "ratio",
+        "flag",
+    ).sort("action", "market", nulls_last=True)
+
+
+def _alerts(out: pl.DataFrame) -> list[str]:
+    """One line per flag; an action × market flag only when neither its action nor its
+    market was flagged already."""
+    alerts: list[str] = []
     flagged = out.filter(pl.col("flag").is_not_null())
     seen_actions = set(flagged.filter(pl.col("level") == "action")["action"].to_list())
     seen_markets = set(flagged.filter(pl.col("level") == "market")["market"].to_list())
@@ -326,7 +347,7 @@ def input_drift(
         if r["level"] == "action × market" and (
             r["action"] in seen_actions or r["market"] in seen_markets
         ):
-            continue  # said already at the action or market level
+            continue
         what = (
             r["action"]
             if r["level"] == "action"
@@ -343,11 +364,7 @@ def input_drift(
                 f"drop: {what} — {_n(r['per_day'])} events/day, expected "
                 f"{_n(r['expected_per_day'])} ({r['ratio']:.2f}×)"
             )
-    if not n_prev:
-        log.info("input drift: no previous run with a profile")
-    return DriftReport(
-        rows=out, alerts=list(alerts), previous=n_prev, params={"drop": d, "min_events": mn}
-    )
+    return alerts
 
 
 def _n(x: float) -> str:

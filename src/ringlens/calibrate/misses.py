@@ -35,7 +35,7 @@ from ringlens.risk.policy import NO_ACTION, Policy, apply_policy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RELAXATIONS", "MissReport", "explain_misses", "reason_detectors"]
+__all__ = ["MISS_SCHEMA", "RELAXATIONS", "MissReport", "explain_misses", "reason_detectors"]
 
 _KEYS = ["entity_type", "entity_id"]
 _BIG = 10**12
@@ -112,6 +112,68 @@ class MissReport:
             "in_events": self.in_events,
             "misses": self.misses.to_dicts(),
         }
+
+
+#: Columns of :attr:`MissReport.misses`.
+MISS_SCHEMA = pl.Schema(
+    {
+        "entity_type": pl.String(),
+        "entity_id": pl.String(),
+        "pattern": pl.String(),
+        "market": pl.String(),
+        "risk_score": pl.Float64(),
+        "stage": pl.String(),
+        "closest": pl.String(),
+        "top_reason": pl.String(),
+        "blocking": pl.String(),
+        "gap": pl.Float64(),
+        "relaxed": pl.String(),
+        "detail": pl.String(),
+    }
+)
+
+
+def _classify(row: dict[str, Any], pol: Policy, det: dict[str, str]) -> dict[str, Any]:
+    """One miss: its stage, what blocked it and the detector behind its strongest reason."""
+    scored = row["risk_score"] is not None
+    closest = det.get(row["top_reason"] or "", None) if scored else None
+    blocking, gap = None, None
+    if row["_cl"]:
+        stage, blocking = "cleared label", "labels: cleared"
+        detail = "the run's labels marked it cleared, so no rule could queue it"
+    elif scored and row["queue"] is not None:
+        stage = "over capacity"
+        blocking = f"queue {row['queue']!r}: capacity {row['_cap']}"
+        detail = (
+            f"rule {row['rule']!r} sent it to queue {row['queue']!r} at priority "
+            f"{row['priority']}, beyond its capacity of {row['_cap']}"
+        )
+    elif scored:
+        stage = "below threshold"
+        blocking, gap = _rule_gap(row, pol)
+        detail = (
+            f"risk {row['risk_score']:.1f}, {gap:.1f} points under {blocking}"
+            if blocking
+            else f"risk {row['risk_score']:.1f}: no rule applies to its pattern and market"
+        )
+        if closest:
+            detail += f"; strongest reason {row['top_reason']} ({closest})"
+    else:
+        stage = "not scored"
+        detail = "no detector gave it a signal in this run"
+    return {
+        **{k: row[k] for k in _KEYS},
+        "pattern": row["pattern"],
+        "market": row["market"],
+        "risk_score": row["risk_score"],
+        "stage": stage,
+        "closest": closest,
+        "top_reason": row["top_reason"],
+        "blocking": blocking,
+        "gap": gap,
+        "relaxed": None,
+        "detail": detail,
+    }
 
 
 def _uncapped(policy: Policy) -> Policy:
@@ -210,64 +272,10 @@ def explain_misses(
             how="left",
         )
     )
-    rows = []
-    for row in m.sort(_KEYS).iter_rows(named=True):
-        scored = row["risk_score"] is not None
-        closest = det.get(row["top_reason"] or "", None) if scored else None
-        blocking, gap = None, None
-        if row["_cl"]:
-            stage, blocking = "cleared label", "labels: cleared"
-            detail = "the run's labels marked it cleared, so no rule could queue it"
-        elif scored and row["queue"] is not None:
-            stage = "over capacity"
-            blocking = f"queue {row['queue']!r}: capacity {row['_cap']}"
-            detail = (
-                f"rule {row['rule']!r} sent it to queue {row['queue']!r} at priority "
-                f"{row['priority']}, beyond its capacity of {row['_cap']}"
-            )
-        elif scored:
-            stage = "below threshold"
-            blocking, gap = _rule_gap(row, pol)
-            detail = (
-                f"risk {row['risk_score']:.1f}, {gap:.1f} points under {blocking}"
-                if blocking
-                else f"risk {row['risk_score']:.1f}: no rule applies to its pattern and market"
-            )
-            if closest:
-                detail += f"; strongest reason {row['top_reason']} ({closest})"
-        else:
-            stage = "not scored"
-            detail = "no detector gave it a signal in this run"
-        rows.append(
-            {
-                **{k: row[k] for k in _KEYS},
-                "pattern": row["pattern"],
-                "market": row["market"],
-                "risk_score": row["risk_score"],
-                "stage": stage,
-                "closest": closest,
-                "top_reason": row["top_reason"],
-                "blocking": blocking,
-                "gap": gap,
-                "relaxed": None,
-                "detail": detail,
-            }
-        )
-    schema = {
-        "entity_type": pl.String,
-        "entity_id": pl.String,
-        "pattern": pl.String,
-        "market": pl.String,
-        "risk_score": pl.Float64,
-        "stage": pl.String,
-        "closest": pl.String,
-        "top_reason": pl.String,
-        "blocking": pl.String,
-        "gap": pl.Float64,
-        "relaxed": pl.String,
-        "detail": pl.String,
-    }
-    frame = pl.DataFrame(rows, schema=schema)
+    frame = pl.DataFrame(
+        [_classify(row, pol, det) for row in m.sort(_KEYS).iter_rows(named=True)],
+        schema=MISS_SCHEMA,
+    )
     if relax and frame.filter(pl.col("stage").is_in(["not scored", "below threshold"])).height:
         frame = _relax(run, frame, pol, det, events)
     return MissReport(

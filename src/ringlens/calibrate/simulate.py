@@ -198,10 +198,25 @@ def simulate_reviewers(
     if dbl > 0 and len(names) < 2:
         raise ConfigError("double_review needs at least two reviewers")
     todo, rid = _open_items(items, run_id)
-    prio = pl.col("priority") if "priority" in todo.columns else pl.lit(0)
-    todo = todo.with_columns(prio.alias("_prio")).sort(
-        ["risk_score", "_prio", "queue_item_id"], descending=[True, False, False]
+    todo = _to_review(todo, capacity).join(
+        _truth_labels(truth), on=["entity_type", "entity_id"], how="left", maintain_order="left"
     )
+    n = todo.height
+    if start is None:
+        cols = [c for c in ("updated_at", "first_seen_at") if c in todo.columns]
+        s = todo.select(pl.max_horizontal(cols).max()).item() if cols and n else None
+        start = s if isinstance(s, datetime) else datetime.now(UTC)
+    if end is None or end <= start:
+        end = max(datetime.now(UTC), start + timedelta(seconds=n + 1))
+    v = _verdicts(todo, rid, names, rate=rate, double=dbl, seed=seed, start=start, end=end)
+    return SimulatedReview(verdicts=v, history=_history(v, first_audit_id))
+
+
+def _to_review(todo: pl.DataFrame, capacity: int | Mapping[str, int] | None) -> pl.DataFrame:
+    """The items reviewers get to, in review order (riskiest first), within capacity."""
+    prio = pl.col("priority") if "priority" in todo.columns else pl.lit(0)
+    order = (["risk_score", "_prio", "queue_item_id"], [True, False, False])
+    todo = todo.with_columns(prio.alias("_prio")).sort(order[0], descending=order[1])
     if isinstance(capacity, Mapping):
         caps = pl.DataFrame(
             {
@@ -210,84 +225,85 @@ def simulate_reviewers(
             },
             schema={"queue": pl.String, "_cap": pl.Int64},
         )
-        todo = (
+        return (
             todo.sort(["queue", "_prio", "queue_item_id"])
             .with_columns(pl.int_range(1, pl.len() + 1).over("queue").alias("_n"))
             .join(caps, on="queue", how="left")
             .filter(pl.col("_n") <= pl.col("_cap").fill_null(0))
-            .sort(["risk_score", "_prio", "queue_item_id"], descending=[True, False, False])
+            .sort(order[0], descending=order[1])
         )
-    elif capacity is not None:
-        todo = todo.head(check_int("capacity", capacity, 0) or 0)
-    tl = _truth_labels(truth)
-    todo = todo.join(tl, on=["entity_type", "entity_id"], how="left", maintain_order="left")
-    truth_lab = todo["label"].fill_null("cleared").to_numpy()
+    if capacity is not None:
+        return todo.head(check_int("capacity", capacity, 0) or 0)
+    return todo
+
+
+def _verdicts(
+    todo: pl.DataFrame,
+    run_id: str,
+    names: Sequence[str],
+    *,
+    rate: float,
+    double: float,
+    seed: int,
+    start: datetime,
+    end: datetime,
+) -> pl.DataFrame:
+    """One row per verdict (vectorised): item ``i`` goes to reviewer ``i mod k`` at the
+    ``i``-th step of the period; a double-reviewed item to the next reviewer half a step
+    later; each verdict the truth, flipped with probability ``rate``."""
     n = todo.height
     rng = np.random.default_rng(seed)
-    flip = rng.random(n) < rate
-    second = rng.random(n) < dbl
-    flip2 = rng.random(n) < rate
-    is_conf = truth_lab == "confirmed"
-    first_conf = np.where(flip, ~is_conf, is_conf)
-    second_conf = np.where(flip2, ~is_conf, is_conf)
-    if start is None:
-        cols = [c for c in ("updated_at", "first_seen_at") if c in todo.columns]
-        s = todo.select(pl.max_horizontal(cols).max()).item() if cols and n else None
-        start = s if isinstance(s, datetime) else datetime.now(UTC)
-    if end is None or end <= start:
-        end = max(datetime.now(UTC), start + timedelta(seconds=n + 1))
-    step = (end - start) / (n + 1)
-    order = np.arange(n)
-    when = [start + step * (i + 1) for i in range(n)]
-    rows: dict[str, list[Any]] = {
-        k: []
-        for k in (
+    flip, second, flip2 = rng.random(n) < rate, rng.random(n) < double, rng.random(n) < rate
+    truth = todo["label"].fill_null("cleared").to_numpy()
+    is_conf = truth == "confirmed"
+    step_us = int((end - start).total_seconds() * 1e6 / (n + 1))
+    idx = np.arange(n)
+    base = todo.select("queue_item_id", "entity_type", "entity_id").with_columns(
+        pl.Series("truth", truth.astype(str), dtype=pl.String),
+        pl.Series("_i", idx),
+    )
+    first = base.with_columns(
+        pl.Series("_r", idx % len(names)),
+        pl.Series("_t", (idx + 1) * step_us),
+        pl.Series("conf", np.where(flip, ~is_conf, is_conf)),
+        pl.lit(0).alias("_pass"),
+    )
+    again = base.with_columns(
+        pl.Series("_r", (idx + 1) % len(names)),
+        pl.Series("_t", (idx + 1) * step_us + step_us // 2),
+        pl.Series("conf", np.where(flip2, ~is_conf, is_conf)),
+        pl.lit(1).alias("_pass"),
+    ).filter(pl.Series(second))
+    who = pl.DataFrame({"_r": list(range(len(names))), "actor": list(names)})
+    v = (
+        pl.concat([first, again])
+        .sort("_i", "_pass")
+        .join(who, on="_r", how="left", maintain_order="left")
+        .select(
             "queue_item_id",
             "entity_type",
             "entity_id",
-            "run_id",
-            "actor",
-            "decided_at",
+            pl.lit(run_id, dtype=pl.String).alias("run_id"),
+            pl.col("actor").cast(pl.String),
+            (
+                pl.lit(start).cast(pl.Datetime("us", "UTC"))
+                + pl.duration(microseconds=pl.col("_t"))
+            ).alias("decided_at"),
             "truth",
-            "conf",
+            pl.col("conf").cast(pl.Boolean),
         )
-    }
-    qids = todo["queue_item_id"].to_list()
-    ets = todo["entity_type"].to_list()
-    eids = todo["entity_id"].to_list()
-    half = step / 2
-    for i in order:
-        who = names[i % len(names)]
-        passes = [(who, when[i], first_conf[i])]
-        if second[i]:
-            passes.append((names[(i + 1) % len(names)], when[i] + half, second_conf[i]))
-        for actor, at, conf in passes:
-            rows["queue_item_id"].append(qids[i])
-            rows["entity_type"].append(ets[i])
-            rows["entity_id"].append(eids[i])
-            rows["run_id"].append(rid)
-            rows["actor"].append(actor)
-            rows["decided_at"].append(at)
-            rows["truth"].append(str(truth_lab[i]))
-            rows["conf"].append(bool(conf))
-    v = pl.DataFrame(
-        rows,
-        schema={
-            "queue_item_id": pl.String,
-            "entity_type": pl.String,
-            "entity_id": pl.String,
-            "run_id": pl.String,
-            "actor": pl.String,
-            "decided_at": pl.Datetime("us", "UTC"),
-            "truth": pl.String,
-            "conf": pl.Boolean,
-        },
-    ).with_columns(
-        pl.when("conf").then(pl.lit("actioned")).otherwise(pl.lit("dismissed")).alias("verdict"),
-        pl.when("conf").then(pl.lit("confirmed")).otherwise(pl.lit("cleared")).alias("label"),
     )
-    v = v.with_columns((pl.col("label") == pl.col("truth")).alias("correct")).drop("conf")
-    return SimulatedReview(verdicts=v, history=_history(v, first_audit_id))
+    return (
+        v.with_columns(
+            pl.when("conf")
+            .then(pl.lit("actioned"))
+            .otherwise(pl.lit("dismissed"))
+            .alias("verdict"),
+            pl.when("conf").then(pl.lit("confirmed")).otherwise(pl.lit("cleared")).alias("label"),
+        )
+        .with_columns((pl.col("label") == pl.col("truth")).alias("correct"))
+        .drop("conf")
+    )
 
 
 def _history(v: pl.DataFrame, first_id: int) -> pl.DataFrame:

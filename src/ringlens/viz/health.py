@@ -221,6 +221,59 @@ def _num(v: Any, digits: int = 0, percent: bool = False) -> str:
     return f"{v:,.{digits}f}"
 
 
+def _precision_rows(frame: pl.DataFrame, dim: str, latest: str | None) -> list[dict[str, Any]]:
+    """Table rows of one dimension: every value, its precision over all runs and in the
+    latest run with the interval."""
+    d = frame.filter(pl.col("dimension") == dim)
+    total = (
+        d.group_by("value")
+        .agg(pl.col("n").sum(), pl.col("confirmed").sum())
+        .sort(["n", "value"], descending=[True, False])
+    )
+    last = {r["value"]: r for r in d.filter(pl.col("run_id") == latest).iter_rows(named=True)}
+    rows = []
+    for r in total.iter_rows(named=True):
+        lr = last.get(r["value"])
+        rows.append(
+            {
+                "value": str(r["value"]),
+                "n": f"{r['n']:,}",
+                "precision": _num(r["confirmed"] / r["n"] if r["n"] else None, percent=True),
+                "latest": "" if lr is None else _num(lr["precision"], percent=True),
+                "latest_ci": ""
+                if lr is None
+                else f"{_num(lr['lo'], percent=True)}–{_num(lr['hi'], percent=True)}",
+                "latest_n": "" if lr is None else f"{lr['n']:,}",
+                "small": lr is not None and bool(lr.get("small_sample")),
+            }
+        )
+    return rows
+
+
+def _drift_rows(drift: pl.DataFrame | None) -> tuple[list[dict[str, str]], int]:
+    """Drift table rows (actions and markets, plus flagged action × market rows; flagged
+    first) and how many rows are left out."""
+    if drift is None or drift.height == 0:
+        return [], 0
+    shown = drift.filter((pl.col("level") != "action × market") | pl.col("flag").is_not_null())
+    hidden = drift.height - shown.height
+    d = shown.sort(pl.col("flag").is_null(), "level", "action", "market", nulls_last=True)
+    hidden += max(0, d.height - _MAX_DRIFT_ROWS)
+    rows = [
+        {
+            "level": str(r["level"]),
+            "action": "" if r["action"] is None else str(r["action"]),
+            "market": "" if r["market"] is None else str(r["market"]),
+            "per_day": _num(r["per_day"], 1),
+            "expected": _num(r["expected_per_day"], 1),
+            "ratio": "" if r["ratio"] is None else f"{r['ratio']:.2f}×",
+            "flag": r["flag"] or "",
+        }
+        for r in d.head(_MAX_DRIFT_ROWS).iter_rows(named=True)
+    ]
+    return rows, hidden
+
+
 def health_page(
     precision_by_run: pl.DataFrame,
     volume: pl.DataFrame,
@@ -278,32 +331,7 @@ def health_page(
     runs = [str(r) for r in runs]
     prec_charts = _precision_charts(precision_by_run, runs)
     latest = runs[-1] if runs else None
-    tables = {}
-    for dim in ("pattern", "market"):
-        d = precision_by_run.filter(pl.col("dimension") == dim)
-        total = (
-            d.group_by("value")
-            .agg(pl.col("n").sum(), pl.col("confirmed").sum())
-            .sort(["n", "value"], descending=[True, False])
-        )
-        last = {r["value"]: r for r in d.filter(pl.col("run_id") == latest).iter_rows(named=True)}
-        rows = []
-        for r in total.iter_rows(named=True):
-            lr = last.get(r["value"])
-            rows.append(
-                {
-                    "value": str(r["value"]),
-                    "n": f"{r['n']:,}",
-                    "precision": _num(r["confirmed"] / r["n"] if r["n"] else None, percent=True),
-                    "latest": "" if lr is None else _num(lr["precision"], percent=True),
-                    "latest_ci": ""
-                    if lr is None
-                    else f"{_num(lr['lo'], percent=True)}–{_num(lr['hi'], percent=True)}",
-                    "latest_n": "" if lr is None else f"{lr['n']:,}",
-                    "small": lr is not None and bool(lr.get("small_sample")),
-                }
-            )
-        tables[dim] = rows
+    tables = {dim: _precision_rows(precision_by_run, dim, latest) for dim in ("pattern", "market")}
     vol_rows = [
         {
             "run_id": str(r["run_id"]),
@@ -328,25 +356,7 @@ def health_page(
             ],
             title="Verdict backlog when each run was written",
         )
-    drift_rows = []
-    drift_hidden = 0
-    if drift is not None and drift.height:
-        shown = drift.filter((pl.col("level") != "action × market") | pl.col("flag").is_not_null())
-        drift_hidden = drift.height - shown.height
-        d = shown.sort(pl.col("flag").is_null(), "level", "action", "market", nulls_last=True)
-        drift_hidden += max(0, d.height - _MAX_DRIFT_ROWS)
-        for r in d.head(_MAX_DRIFT_ROWS).iter_rows(named=True):
-            drift_rows.append(
-                {
-                    "level": str(r["level"]),
-                    "action": "" if r["action"] is None else str(r["action"]),
-                    "market": "" if r["market"] is None else str(r["market"]),
-                    "per_day": _num(r["per_day"], 1),
-                    "expected": _num(r["expected_per_day"], 1),
-                    "ratio": "" if r["ratio"] is None else f"{r['ratio']:.2f}×",
-                    "flag": r["flag"] or "",
-                }
-            )
+    drift_rows, drift_hidden = _drift_rows(drift)
     own_js = own_script("report.js")
     return (
         template_env()
