@@ -7,8 +7,8 @@ import pytest
 
 from ringlens.exceptions import ConfigError
 from ringlens.graph import build_graph
-from ringlens.pipeline.vocabulary import roles_for
 from ringlens.io import load_entities, scan_events
+from ringlens.pipeline.vocabulary import roles_for
 from ringlens.rings import build_rings, merge_candidates
 
 

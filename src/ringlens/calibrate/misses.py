@@ -62,11 +62,11 @@ def _seconds(v: Any) -> float:
 
 def reason_detectors() -> dict[str, str]:
     """Reason code → the registered detector that emits it (ring reasons → ``rings``)."""
-    from ringlens.pipeline.registry import detectors
+    from ringlens.pipeline.registry import registered
     from ringlens.risk.model import DEFAULT_WEIGHTS
 
     out = {r: "rings" for r in DEFAULT_WEIGHTS}
-    for d in detectors():
+    for d in registered():
         for r in d.reasons:
             out[r] = d.name
     return out

@@ -24,7 +24,7 @@ from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.engine import detect, run, score
 from ringlens.pipeline.inputs import RunInputs, fingerprint, resolve_run_inputs, run_id_for
 from ringlens.pipeline.outputs import evidence_links, write_outputs
-from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, detectors, register
+from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, register, registered
 from ringlens.pipeline.result import Detections, RunResult, build_report
 from ringlens.pipeline.timing import Timer
 
@@ -40,7 +40,7 @@ __all__ = [
     "Timer",
     "build_report",
     "detect",
-    "detectors",
+    "registered",
     "evidence_links",
     "fingerprint",
     "register",

@@ -39,7 +39,7 @@ from ringlens.pipeline.inputs import (
     use_streaming,
 )
 from ringlens.pipeline.outputs import check_outputs, evidence_links, write_outputs
-from ringlens.pipeline.registry import DetectInput, Family, Found, detectors
+from ringlens.pipeline.registry import DetectInput, Family, Found, registered
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
@@ -92,7 +92,7 @@ def detect(
     )
     if timer is not None:
         inp = replace(inp, timer=timer)
-    graph_stage = list(detectors("graph"))
+    graph_stage = list(registered("graph"))
     assert inp.families is not None
     consumed = [(d.name, fam) for d in graph_stage for fam in d.families(inp)]
     if inp.roles.owner_actions:  # who owns what: ring features and the views read it
@@ -156,7 +156,7 @@ def _rings(
         membership=rings.membership,
         timer=timer,
     )
-    ring_signals = Found.concat([x.detect(inp) for x in detectors("rings")]).signals
+    ring_signals = Found.concat([x.detect(inp) for x in registered("rings")]).signals
     return rings.rings, rings.membership, ring_signals
 
 

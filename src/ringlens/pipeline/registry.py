@@ -15,7 +15,7 @@ groups into candidates and signals.
 
 Examples
 --------
->>> [d.name for d in detectors("graph")][:2]
+>>> [d.name for d in registered("graph")][:2]
 ['lockstep', 'shared_attributes']
 """
 
@@ -46,7 +46,7 @@ __all__ = [
     "Family",
     "Found",
     "candidates_from",
-    "detectors",
+    "registered",
     "register",
 ]
 
@@ -154,7 +154,7 @@ def _load_builtin() -> None:
         importlib.import_module(f"{pkg.__name__}.{mod}")
 
 
-def detectors(stage: str | None = None) -> Iterator[Detector]:
+def registered(stage: str | None = None) -> Iterator[Detector]:
     """The registered detectors of ``stage`` (all when None), in run order."""
     _load_builtin()
     for cls in sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name)):
