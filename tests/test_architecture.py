@@ -72,3 +72,26 @@ def test_largest_function_is_under_120_lines() -> None:
                 if n >= 120:
                     longest.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name} ({n} lines)")
     assert longest == []
+
+
+def test_no_exported_name_is_rebound_by_importing_submodules() -> None:
+    # importing pkg.sub for the first time sets the attribute pkg.sub: an exported function
+    # of that name must not be replaced by the module, whatever order things load in
+    pkgs = [
+        m.name
+        for m in pkgutil.walk_packages(ringlens.__path__, "ringlens.")
+        if m.ispkg and not m.name.startswith("ringlens.spark")
+    ]
+    before = {}
+    for name in pkgs:
+        pkg = importlib.import_module(name)
+        before.update({(name, n): getattr(pkg, n) for n in getattr(pkg, "__all__", [])})
+    for mod in pkgutil.walk_packages(ringlens.__path__, "ringlens."):
+        if not mod.name.startswith(("ringlens.spark", "ringlens.__main__")):
+            importlib.import_module(mod.name)
+    changed = [
+        f"{pkg}.{n}"
+        for (pkg, n), obj in before.items()
+        if getattr(importlib.import_module(pkg), n) is not obj
+    ]
+    assert changed == []
