@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import importlib.util
+import logging
 import random
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +18,8 @@ from ringlens.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "GroupMembers",
@@ -172,3 +178,288 @@ def check_str_list(name: str, value: object) -> list[str] | None:
     if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
         return list(value)
     raise ConfigError(f"{name} must be None or a non-empty list of strings, got {value!r}")
+
+
+# ---- statistics and co-interaction helpers shared by the significance-based detectors ----
+
+
+def poisson_log10_sf(k: np.ndarray | float, mu: np.ndarray | float) -> np.ndarray:
+    """``log10 P(X >= k)`` for ``X ~ Poisson(mu)``, vectorised and without underflow.
+
+    Where the tail is representable (``> 1e-280``) it is scipy's regularised incomplete
+    gamma (``pdtrc``, what ``scipy.stats.poisson.sf`` calls); further out it is the
+    upper bound ``pmf(k) / (1 - mu / (k + 1))`` (valid for ``k + 1 > mu``; exact to a few
+    percent there), so the result never reads ``-inf`` for a finite ``mu > 0``. ``k <= 0``
+    gives 0 (certain).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(poisson_log10_sf(np.array([0, 1, 3]), 1.0), 4).tolist()
+    [0.0, -0.1992, -1.0953]
+    >>> float(poisson_log10_sf(400, 0.01)) < -1000
+    True
+    """
+    from scipy.special import gammaln, pdtrc
+
+    k = np.asarray(k, dtype=np.float64)
+    mu = np.maximum(np.asarray(mu, dtype=np.float64), 1e-300)
+    k, mu = np.broadcast_arrays(k, mu)
+    out = np.zeros(k.shape, dtype=np.float64)
+    pos = k > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = pdtrc(np.where(pos, k - 1, 0), mu)
+        ok = pos & (direct > 1e-280)
+        out[ok] = np.log10(direct[ok])
+        far = pos & ~ok
+        kf, mf = k[far], mu[far]
+        logpmf = kf * np.log(mf) - mf - gammaln(kf + 1)
+        ratio = np.clip(mf / (kf + 1), 0.0, 1 - 1e-12)
+        out[far] = (logpmf - np.log1p(-ratio)) / np.log(10)
+    return np.minimum(out, 0.0)
+
+
+def bonferroni_log10(log10_p: np.ndarray, n_tests: int) -> np.ndarray:
+    """Bonferroni-corrected ``log10`` p-values (capped at 0, that is p <= 1)."""
+    return np.minimum(np.asarray(log10_p, dtype=np.float64) + np.log10(max(n_tests, 1)), 0.0)
+
+
+def log10_binom(n: np.ndarray | float, k: np.ndarray | float) -> np.ndarray:
+    """``log10`` of the binomial coefficient ``C(n, k)``, vectorised (``0 <= k <= n``).
+
+    Examples
+    --------
+    >>> round(float(log10_binom(10, 3)), 6) == round(float(np.log10(120)), 6)
+    True
+    """
+    from scipy.special import gammaln
+
+    n = np.asarray(n, dtype=np.float64)
+    k = np.asarray(k, dtype=np.float64)
+    return (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)) / np.log(10)
+
+
+def scan_log10_pvalue(
+    cells: np.ndarray,
+    expected: np.ndarray,
+    n_rows: np.ndarray,
+    n_cols: np.ndarray,
+    total_rows: np.ndarray | int,
+    total_cols: np.ndarray | int,
+) -> np.ndarray:
+    """``log10`` p-value of a block found by searching, corrected for the search.
+
+    A block of ``n_rows`` accounts × ``n_cols`` targets holding ``cells`` interactions,
+    where the configuration model expects ``expected``: ``P(X >= cells)`` for
+    ``X ~ Poisson(expected)``, times the number of blocks of that shape that could have
+    been chosen, ``C(total_rows, n_rows) * C(total_cols, n_cols)`` (a union bound: the
+    expected number of such blocks anywhere in data without rings is at most the
+    result). Capped at 0 (p <= 1). This is the Bonferroni correction of scan statistics
+    (Kulldorff, "A spatial scan statistic", Communications in Statistics 26, 1997): a
+    detector that searches every group of accounts must pay for the groups it could have
+    returned, or a large data set always holds a "significant" small coincidence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # 5 accounts on the same 2 targets (10 cells, 0.05 expected) among 2,000 x 3,000
+    >>> round(float(scan_log10_pvalue(np.array([10]), np.array([0.05]), np.array([5]),
+    ...     np.array([2]), 2000, 3000)[0]), 1)
+    0.0
+    >>> # 30 accounts on 5 targets (120 cells, 0.5 expected): far beyond any search
+    >>> float(scan_log10_pvalue(np.array([120]), np.array([0.5]), np.array([30]),
+    ...     np.array([5]), 2000, 3000)[0]) < -100
+    True
+    """
+    lp = poisson_log10_sf(cells, expected)
+    rows = np.maximum(np.asarray(total_rows, dtype=np.float64), 1.0)
+    cols = np.maximum(np.asarray(total_cols, dtype=np.float64), 1.0)
+    search = log10_binom(rows, np.minimum(n_rows, rows)) + log10_binom(
+        cols, np.minimum(n_cols, cols)
+    )
+    return np.minimum(lp + search, 0.0)
+
+
+def family_cells(
+    graph: Any,
+    *,
+    actions: list[str] | None = None,
+    actor_types: list[str] | None = None,
+    target_types: list[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``(src, dst)`` node-id pairs of a family's events (who touched what),
+    sorted by ``(src, dst)``, as two int64 arrays.
+
+    The event table of an :class:`~ringlens.graph.EventGraph` is in ``(src, dst, ts)``
+    order, so the distinct pairs are the starts of runs (no hashing, no sort); a table
+    in another order is sorted first.
+    """
+    ev = filtered_events(graph, actions=actions, actor_types=actor_types, target_types=target_types)
+    key = (
+        ev.select(pl.col("src").cast(pl.UInt64) * (1 << 32) + pl.col("dst").cast(pl.UInt64))
+        .to_series()
+        .to_numpy()
+    )
+    if key.size and not bool(np.all(key[1:] >= key[:-1])):
+        key = np.sort(key)
+    if key.size:
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    return (key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``values`` (integers in ``[0, size)``), sorted, and each value's position
+    among them: ``np.unique(values, return_inverse=True)`` by counting, without a sort.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [x.tolist() for x in compact(np.array([5, 2, 5, 9]), 10)]
+    [[2, 5, 9], [1, 0, 1, 2]]
+    """
+    present = np.flatnonzero(np.bincount(values, minlength=size))
+    where = np.zeros(max(size, 1), dtype=np.int64)
+    where[present] = np.arange(present.size)
+    return present, where[values]
+
+
+def pair_budget_cap(audience: np.ndarray, max_pairs: int, *, work: np.ndarray | None = None) -> int:
+    """Largest audience ``d`` such that the targets with ``audience <= d`` generate at most
+    ``max_pairs`` actor pairs; at least 2.
+
+    A target generates ``w (w - 1) / 2`` pairs, ``w`` its entry in ``work`` (by default its
+    audience; a caller that only pairs some of the audience — the accounts with two targets
+    or more — passes that count). Targets of one audience are kept or left out together.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pair_budget_cap(np.array([2, 3, 3, 10, 50]), 10)   # 1 + 3 + 3 = 7 pairs; 10 adds 45
+    3
+    >>> pair_budget_cap(np.array([2, 3, 3, 10, 50]), 10, work=np.array([2, 2, 2, 3, 50]))
+    10
+    """
+    d = np.asarray(audience, dtype=np.int64)
+    w = d if work is None else np.asarray(work, dtype=np.int64)
+    values, inverse = np.unique(d, return_inverse=True)
+    per_value = np.bincount(inverse, weights=(w * (w - 1) // 2).astype(np.float64))
+    cum = np.cumsum(per_value)
+    fits = values[cum <= max_pairs]
+    return max(int(fits[-1]), 2) if fits.size else 2
+
+
+_pairs_lock = threading.Lock()
+_pairs_state: dict[str, Any] = {}
+
+
+def _pairs_extension() -> Any:
+    """``ringlens_cohits`` from the built extension module ``ringlens.detect._pairs``, or
+    None when it is not built (then :func:`cohit_counts` uses scipy's sparse product)."""
+    with _pairs_lock:
+        if "fn" in _pairs_state:
+            return _pairs_state["fn"]
+        fn = None
+        try:
+            spec = importlib.util.find_spec("ringlens.detect._pairs")
+            if spec is None or not spec.origin:
+                raise ImportError("ringlens.detect._pairs is not built")
+            importlib.import_module("ringlens.detect._pairs")  # checks that it loads
+            lib = ctypes.CDLL(spec.origin)
+            fn = lib.ringlens_cohits
+            i64p = np.ctypeslib.ndpointer(np.int64, ndim=1, flags="C_CONTIGUOUS")
+            i32p = np.ctypeslib.ndpointer(np.int32, ndim=1, flags="C_CONTIGUOUS")
+            i64, i32 = ctypes.c_int64, ctypes.c_int32
+            fn.restype = i64
+            fn.argtypes = [i64, i64, i64p, i32p, i64p, i32p, i32, i64, i32p, i32p, i32p]
+        except (ImportError, OSError, AttributeError) as exc:
+            fn = None
+            log.info(
+                "co-interaction C extension unavailable (%s); counting pairs with scipy's "
+                "sparse product (slower, same result)",
+                exc,
+            )
+        _pairs_state["fn"] = fn
+        return fn
+
+
+def cohit_counts(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    n_rows: int,
+    n_cols: int,
+    *,
+    min_shared: int = 1,
+    backend: str = "auto",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of rows (``a < b``) that share at least ``min_shared`` columns, and how many
+    they share, sorted by ``(a, b)``.
+
+    ``rows``/``cols`` are the cells of a binary matrix (no duplicates). With the C
+    extension (``backend="auto"`` when built, or ``"c"``) each row's co-occurrences are
+    counted in a dense accumulator and only the pairs that reach ``min_shared`` are ever
+    stored: the work is ``sum d (d - 1) / 2`` over the columns (``d`` their row counts)
+    and the memory the output. ``backend="scipy"`` computes the upper triangle of
+    ``B @ B.T`` (every co-occurring pair stored, then filtered): same result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r, c = np.array([0, 0, 1, 1, 2, 2]), np.array([0, 1, 0, 1, 1, 2])
+    >>> [x.tolist() for x in cohit_counts(r, c, 3, 3)]
+    [[0, 0, 1], [1, 2, 2], [2, 1, 1]]
+    >>> [x.tolist() for x in cohit_counts(r, c, 3, 3, min_shared=2, backend="scipy")]
+    [[0], [1], [2]]
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if rows.size == 0:
+        return empty, empty, empty.copy()
+    fn = _pairs_extension() if backend in ("auto", "c") else None
+    if backend == "c" and fn is None:
+        raise ConfigError(
+            "backend='c' needs the C extension ringlens.detect._pairs, which pip builds when "
+            "a C compiler is present at install time"
+        )
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    key = rows * max(n_cols, 1) + cols
+    if not bool(np.all(key[1:] > key[:-1])):
+        order = np.argsort(key, kind="stable")
+        rows, cols = rows[order], cols[order]
+    rptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=rptr[1:])
+    if fn is not None and n_rows < 2**31 and n_cols < 2**31:
+        by_col = np.argsort(cols, kind="stable")  # rows stay ascending within a column
+        cptr = np.zeros(n_cols + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cols, minlength=n_cols), out=cptr[1:])
+        rind = cols.astype(np.int32)
+        cind = rows[by_col].astype(np.int32)
+        capacity = max(1024, rows.size)
+        while True:
+            out = [np.empty(capacity, dtype=np.int32) for _ in range(3)]
+            found = int(fn(n_rows, n_cols, rptr, rind, cptr, cind, int(min_shared), capacity, *out))
+            if found < 0:
+                raise MemoryError("cohit_counts: the C extension could not allocate its buffers")
+            if found <= capacity:
+                return tuple(x[:found].astype(np.int64) for x in out)  # type: ignore[return-value]
+            capacity = found
+    import scipy.sparse as sp
+
+    b = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), cols, rptr), shape=(n_rows, n_cols))
+    c = sp.triu(b @ b.T, k=1).tocoo()
+    keep = c.data >= min_shared
+    a_, b_, n_ = c.row[keep], c.col[keep], np.rint(c.data[keep])
+    order = np.lexsort((b_, a_))
+    return a_[order].astype(np.int64), b_[order].astype(np.int64), n_[order].astype(np.int64)
+
+
+def group_order(actor_keys: pl.DataFrame) -> pl.DataFrame:
+    """``comp`` → ``group``: groups numbered by size (most actors first), ties by the
+    smallest actor key, so ids never depend on internal vertex order. ``actor_keys`` holds
+    ``comp`` and ``key`` (one row per actor)."""
+    return (
+        actor_keys.group_by("comp")
+        .agg(pl.len().alias("n"), pl.col("key").min().alias("first"))
+        .sort(["n", "first"], descending=[True, False])
+        .with_row_index("group")
+        .select("comp", pl.col("group").cast(pl.Int64))
+    )

@@ -22,8 +22,22 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
-from ringlens.detect._common import as_igraph, check_float, check_int, seeded_igraph
-from ringlens.exceptions import ConfigError
+from ringlens.detect._common import (
+    GroupMembers,
+    as_igraph,
+    check_float,
+    check_int,
+    check_str_list,
+    cohit_counts,
+    compact,
+    family_cells,
+    group_order,
+    pair_budget_cap,
+    poisson_log10_sf,
+    scan_log10_pvalue,
+    seeded_igraph,
+)
+from ringlens.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
@@ -32,7 +46,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Communities", "leiden", "louvain", "connected_components"]
+__all__ = [
+    "Communities",
+    "SignificantCommunities",
+    "leiden",
+    "louvain",
+    "connected_components",
+    "significant_communities",
+]
 
 
 @dataclass(frozen=True)
@@ -261,3 +282,569 @@ def connected_components(graph: Projection | EventGraph | igraph.Graph) -> Commu
         return _result(g, [], weighted=True, resolution=1.0, params=params)
     cl = g.connected_components(mode="weak")
     return _result(g, cl.membership, weighted=True, resolution=1.0, params=params)
+
+
+# ---- significant communities: rings, not niches --------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignificantCommunities(GroupMembers):
+    """Communities that pass the tests of :func:`significant_communities`.
+
+    Attributes
+    ----------
+    groups : polars.DataFrame
+        One row per significant community: ``group`` (Int64; 0 = most actors, ties by the
+        smallest actor key), ``n_actors``, ``n_targets`` (Int64: targets hit by two members
+        or more), then Float64: ``pair_density`` (share of the member pairs whose
+        co-interaction is significant on its own), ``exclusivity`` (share of the group's
+        targets' audience that is the group, over the members' co-interactions),
+        ``cohesion`` (mean number of targets a pair of members shares), ``density`` (share
+        of the actor × target cells hit), ``lift`` (the block's interactions over their
+        configuration-model expectation), ``log10_pvalue`` (corrected for the search, see
+        :func:`~ringlens.detect._common.scan_log10_pvalue`) and ``significance``
+        (``-log10_pvalue``).
+    members : polars.DataFrame
+        ``group``, ``key``, ``role`` (``"actor"`` / ``"target"``), ``hits`` (Int64: for an
+        actor, the group's targets it hit; for a target, the members that hit it). Sorted
+        by group, role, key.
+    tested : polars.DataFrame
+        Every community of ``min_actors`` or more that was tested: ``community`` (Int64, an
+        internal id), the statistics above, ``significant`` (Boolean) and ``rejected``
+        (String: the first test it failed, null if none), so that a reader sees which
+        organic structures were found and why they were let go.
+    params : dict
+        The parameters of the run, with the hub cap used (``max_target_actors``) and the
+        sizes of the projection (``n_cells``, ``n_pairs``: pairs sharing ``min_shared``
+        targets, ``n_edges``: those that are significant).
+    """
+
+    groups: pl.DataFrame
+    members: pl.DataFrame
+    tested: pl.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def targets(self, group: int) -> list[str]:
+        """Sorted target keys of one group."""
+        return self._keys(group, "target")
+
+
+_STATS = {
+    "n_actors": pl.Int64,
+    "n_targets": pl.Int64,
+    "pair_density": pl.Float64,
+    "exclusivity": pl.Float64,
+    "cohesion": pl.Float64,
+    "density": pl.Float64,
+    "lift": pl.Float64,
+    "log10_pvalue": pl.Float64,
+}
+_TESTED = {
+    "community": pl.Int64,
+    **_STATS,
+    "ctx_actors": pl.Int64,
+    "significant": pl.Boolean,
+    "rejected": pl.String,
+}
+
+
+def _empty_significant(
+    params: dict[str, Any], tested: pl.DataFrame | None = None
+) -> SignificantCommunities:
+    return SignificantCommunities(
+        groups=pl.DataFrame(schema={"group": pl.Int64, **_STATS, "significance": pl.Float64}),
+        members=pl.DataFrame(
+            schema={"group": pl.Int64, "key": pl.String, "role": pl.String, "hits": pl.Int64}
+        ),
+        tested=pl.DataFrame(schema=_TESTED) if tested is None else tested,
+        params=params,
+    )
+
+
+def significant_communities(
+    graph: EventGraph,
+    *,
+    actions: list[str] | None = None,
+    actor_types: list[str] | None = None,
+    target_types: list[str] | None = None,
+    max_target_actors: int | None = None,
+    max_pairs: int | None = None,
+    min_shared: int = 2,
+    edge_alpha: float = 0.01,
+    min_actors: int = 5,
+    min_targets: int = 2,
+    min_pair_density: float = 0.5,
+    min_exclusivity: float = 0.5,
+    alpha: float = 0.01,
+    resolution: float = 1.0,
+    seed: int = 0,
+) -> SignificantCommunities:
+    """Communities of accounts that co-interact far beyond what popularity and activity
+    explain: rings, not organic niches.
+
+    A surprise-weighted backbone of the bipartite projection (Neal, "The backbone of
+    bipartite projections: Inferring relationships from co-authorship, co-sponsorship,
+    co-attendance and other co-behaviors", Social Networks 39, 2014), Leiden communities
+    on it (Traag, Waltman & van Eck, "From Louvain to Leiden: guaranteeing well-connected
+    communities", Scientific Reports 9, 5233, 2019), and four tests per community: it must
+    be a quasi-clique of linked pairs, a community in Radicchi's sense on its own targets
+    (Radicchi, Castellano, Cecconi, Loreto & Parisi, "Defining and identifying
+    communities in networks", PNAS 101, 2004), and its block must be improbable under the
+    configuration model of its market (Chung & Lu, "Connected components in random graphs
+    with given expected degree sequences", Annals of Combinatorics 6, 2002) after paying
+    for the search (a scan statistic).
+
+    1. **Cells.** The family's distinct (account, target) pairs.
+    2. **Hub cap, bounded pairs.** A target with audience ``d`` links ``d (d - 1) / 2``
+       pairs: a product everyone buys would link everyone. Targets above
+       ``max_target_actors`` accounts contribute nothing (a ring is then a small part of
+       their audience: its own targets are not those). By default the cap is the largest
+       audience at which the pairs to count (among accounts with ``min_shared`` targets
+       or more) stay within ``max_pairs``, by default four per cell: the work is linear
+       in the data whatever its skew. The cap used is in ``params``.
+    3. **Surprise over popularity.** Two accounts ``a``, ``b`` that share ``c >=
+       min_shared`` targets are compared with the configuration model that keeps every
+       account's activity ``k`` and every target's audience ``d``: it expects
+       ``E = (k_b D_a + k_a D_b) / (2 M)`` shared targets (``D_a`` the summed audience,
+       less ``a``, of ``a``'s targets; ``M`` the cells), so heavy users of popular
+       targets are expected to share many. With ``P = P(X >= c)``, ``X ~ Poisson(E)``,
+       the pair is *linked* when ``P <= edge_alpha``, and is a *backbone edge*, weighted by
+       its surprise ``-log10 P``, when ``P <= edge_alpha / n_pairs`` (Bonferroni over the
+       pairs tested, as Neal recommends for backbones). Pairs are counted in C when the
+       extension is built (:func:`~ringlens.detect._common.cohit_counts`).
+    4. **Leiden** (modularity, the surprise weights, ``resolution``, ``seed``) on the
+       backbone. The correction keeps the backbone small (a niche's heavy users sharing
+       two popular items are linked but no edge) and lets a ring's members, who share
+       many targets, stand apart from the niche they hide in.
+    5. **Tests.** For each community of ``min_actors`` or more, with ``x_t`` members on
+       target ``t`` (audience ``d_t``), its targets being those with ``x_t >= 2``:
+
+       * ``n_targets >= min_targets`` (one shared target is a shared interest;
+         coordination on one target is lockstep's to find);
+       * **pair density** ``>= min_pair_density``: the share of member pairs that are
+         linked. A ring's members each share several of its targets with most other
+         members; a niche (a market, an interest group) or a fandom holds many members who
+         touch a few of its many targets, most pairs sharing none;
+       * **exclusivity** ``= sum x_t (x_t - 1) (x_t - 1) / (d_t - 1) / sum x_t (x_t - 1)``
+         ``>= min_exclusivity``: over the members' co-interactions, the share of the
+         target's other users who are members (0.5: more inside than outside, Radicchi's
+         weak community). Power users of popular items, the loyal core of a big host's
+         audience, heavy users of a niche share many targets whose audiences are mostly
+         other people;
+       * **significance**: the block's cells ``e = sum x_t`` against the configuration
+         expectation ``mu = K D / M_ctx`` (``K`` the members' activity, ``D`` the targets'
+         audience), ``P(X >= e)`` for ``X ~ Poisson(mu)`` times the number of blocks of
+         the same shape in the context (``C(accounts, n) C(targets, n_targets)``), at most
+         ``alpha``. The context is the group's *market*: the accounts on its targets and
+         every target they use, so the bestsellers of a closed niche, which every creator
+         of the niche promotes, are compared with that niche. A group that holds half its
+         market's cells or more is a world of its own and is compared with the whole data.
+
+    Parameters
+    ----------
+    graph
+        The event graph.
+    actions, actor_types, target_types
+        The family (lists of the platform's own names; None = all).
+    max_target_actors
+        Hub cap (audience above it: the target is left out). None = from ``max_pairs``.
+    max_pairs
+        Pair budget that sets the hub cap when ``max_target_actors`` is None. None = four
+        times the number of cells of the family.
+    min_shared
+        Targets two accounts must share to be linked (>= 1).
+    edge_alpha
+        Tail probability under which a pair's co-interaction is an edge.
+    min_actors
+        Smallest group (>= 2).
+    min_targets
+        Fewest targets a group must share (>= 1).
+    min_pair_density
+        Smallest share of member pairs that are edges, within [0, 1].
+    min_exclusivity
+        Smallest exclusivity, within [0, 1].
+    alpha
+        Significance level of a group, corrected for the search.
+    resolution
+        Leiden's modularity resolution (> 0).
+    seed
+        Seeds igraph's random number generator for Leiden (restored afterwards).
+
+    Returns
+    -------
+    SignificantCommunities
+
+    Examples
+    --------
+    Twelve accounts buy most of the same five new products; two thousand organic buyers buy a
+    few items each from a popular catalogue:
+
+    >>> import numpy as np, polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> rng = np.random.default_rng(0)
+    >>> ring = [(f"r{i}", f"new{j}") for i in range(12) for j in range(5) if rng.random() < 0.8]
+    >>> pop = 1.0 / np.arange(1, 1001)
+    >>> organic = [(f"u{i}", f"item{j}") for i in range(2000)
+    ...            for j in rng.choice(1000, 5, replace=False, p=pop / pop.sum())]
+    >>> ev = pl.DataFrame(ring + organic, schema=["actor_id", "target_id"], orient="row")
+    >>> ev = ev.with_columns(actor_type=pl.lit("shopper"), target_type=pl.lit("sku"),
+    ...     action=pl.lit("buy"), ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    >>> res = significant_communities(build_graph(ev), actions=["buy"])
+    >>> res.groups.select("group", "n_actors", "n_targets").rows()
+    [(0, 9, 5)]
+    >>> res.targets(0)
+    ['sku:new0', 'sku:new1', 'sku:new2', 'sku:new3', 'sku:new4']
+    >>> all(k.startswith("shopper:r") for k in res.actors(0))
+    True
+
+    Nine of the twelve are found: the three others share too few of the products with
+    the rest to be linked on their own (a run adds such members back when it expands
+    its candidates over the group's targets).
+    >>> bool(res.groups["significance"][0] > 5)
+    True
+    """
+    from ringlens.graph import EventGraph
+
+    if not isinstance(graph, EventGraph):
+        raise InputError(f"significant_communities needs an EventGraph, got {type(graph).__name__}")
+    actions = check_str_list("actions", actions)
+    actor_types = check_str_list("actor_types", actor_types)
+    target_types = check_str_list("target_types", target_types)
+    max_target_actors = check_int("max_target_actors", max_target_actors, 2, allow_none=True)
+    max_pairs = check_int("max_pairs", max_pairs, 1, allow_none=True)
+    min_shared = check_int("min_shared", min_shared, 1)  # type: ignore[assignment]
+    edge_alpha = check_float("edge_alpha", edge_alpha, low=0.0, high=1.0, low_open=True)
+    min_actors = check_int("min_actors", min_actors, 2)  # type: ignore[assignment]
+    min_targets = check_int("min_targets", min_targets, 1)  # type: ignore[assignment]
+    min_pair_density = check_float("min_pair_density", min_pair_density, low=0.0, high=1.0)
+    min_exclusivity = check_float("min_exclusivity", min_exclusivity, low=0.0, high=1.0)
+    alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
+    resolution = check_float("resolution", resolution, low=0.0, low_open=True)
+    seed = check_int("seed", seed, 0)  # type: ignore[assignment]
+    params: dict[str, Any] = {
+        "actions": actions,
+        "actor_types": actor_types,
+        "target_types": target_types,
+        "max_target_actors": max_target_actors,
+        "max_pairs": max_pairs,
+        "min_shared": min_shared,
+        "edge_alpha": edge_alpha,
+        "min_actors": min_actors,
+        "min_targets": min_targets,
+        "min_pair_density": min_pair_density,
+        "min_exclusivity": min_exclusivity,
+        "alpha": alpha,
+        "resolution": resolution,
+        "seed": seed,
+        "n_cells": 0,
+        "n_pairs": 0,
+        "n_edges": 0,
+    }
+
+    src, dst = family_cells(
+        graph, actions=actions, actor_types=actor_types, target_types=target_types
+    )
+    if src.size == 0:
+        return _empty_significant(params)
+    actors, ai = compact(src, graph.n_nodes)
+    targets, ti = compact(dst, graph.n_nodes)
+    audience = np.bincount(ti, minlength=targets.size)
+    cap = max_target_actors
+    if cap is None:
+        # pairs come only from accounts with min_shared targets or more: size the cap on them
+        k_all = np.bincount(ai, minlength=actors.size)
+        work = np.bincount(ti[k_all[ai] >= min_shared], minlength=targets.size)
+        budget = max_pairs if max_pairs is not None else 4 * src.size
+        cap = pair_budget_cap(audience, budget, work=work)
+    params["max_target_actors"] = int(cap)
+    dropped = int(np.count_nonzero(audience > cap))
+    if dropped:
+        log.info(
+            "significant_communities: %d targets above %d accounts left out (hub cap)",
+            dropped,
+            cap,
+        )
+    kept = audience[ti] <= cap
+    ai, ti = ai[kept], ti[kept]
+    params["n_cells"] = int(ai.size)
+    if ai.size == 0:
+        return _empty_significant(params)
+    k = np.bincount(ai, minlength=actors.size)
+
+    # pairs sharing >= min_shared targets, against the configuration model
+    gen = (audience[ti] >= 2) & (k[ai] >= min_shared)
+    a, b, c = cohit_counts(ai[gen], ti[gen], actors.size, targets.size, min_shared=min_shared)
+    params["n_pairs"] = int(a.size)
+    summed = np.bincount(ai, weights=(audience[ti] - 1).astype(np.float64), minlength=actors.size)
+    expected = (k[b] * summed[a] + k[a] * summed[b]) / (2.0 * ai.size)
+    lp = poisson_log10_sf(c, expected)
+    # linked pairs count in the pair-density test; the backbone Leiden partitions holds the
+    # pairs significant on their own (Bonferroni over the pairs tested)
+    linked = lp <= np.log10(edge_alpha)
+    pairs = (a[linked], b[linked])
+    strict = lp <= np.log10(edge_alpha) - np.log10(max(a.size, 1))
+    a, b, w = a[strict], b[strict], -lp[strict]
+    params["n_edges"] = int(a.size)
+    log.info(
+        "significant_communities: %d cells, hub cap %d, %d pairs, %d linked, %d backbone edges",
+        ai.size,
+        cap,
+        params["n_pairs"],
+        pairs[0].size,
+        a.size,
+    )
+    if a.size == 0:
+        return _empty_significant(params)
+
+    used = np.unique(np.concatenate([a, b]))
+    la, lb = np.searchsorted(used, a), np.searchsorted(used, b)
+    comm = _leiden_membership(used.size, la, lb, w, resolution=resolution, seed=seed)
+    member_of = np.full(actors.size, -1, dtype=np.int64)
+    member_of[used] = comm
+    tested, cells_in = _community_tests(
+        ai,
+        ti,
+        member_of,
+        pairs,
+        k=k,
+        audience=audience,
+        min_actors=min_actors,
+        min_targets=min_targets,
+        min_pair_density=min_pair_density,
+        min_exclusivity=min_exclusivity,
+        alpha=alpha,
+    )
+    return _significant_result(graph, actors, targets, tested, cells_in, params)
+
+
+def _leiden_membership(
+    n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, *, resolution: float, seed: int
+) -> np.ndarray:
+    """Leiden (modularity, explicit weights) on an edge list; the community of each vertex."""
+    import igraph as ig
+
+    g = ig.Graph(n=n, edges=zip(a.tolist(), b.tolist(), strict=True), directed=False)
+    with seeded_igraph(seed):
+        cl = g.community_leiden(
+            objective_function="modularity",
+            weights=np.asarray(w, dtype=np.float64).tolist(),
+            resolution=resolution,
+            n_iterations=-1,
+        )
+    return np.asarray(cl.membership, dtype=np.int64)
+
+
+def _contexts(
+    ai: np.ndarray, ti: np.ndarray, audience: np.ndarray, per_target: pl.DataFrame, big: np.ndarray
+) -> pl.DataFrame:
+    """Per community in ``big``: the cells, accounts and targets of its market.
+
+    The market of a group is what the people who use the group's targets do: the
+    accounts on its targets (``ctx_actors``), every shared target they use
+    (``ctx_targets``) and the cells on those (``ctx_cells``). Two sparse products."""
+    import scipy.sparse as sp
+
+    shared = audience[ti] >= 2
+    n_a, n_t = int(ai.max()) + 1, int(audience.size)
+    b = sp.csr_matrix(
+        (np.ones(int(shared.sum()), dtype=np.float32), (ai[shared], ti[shared])), shape=(n_a, n_t)
+    )
+    row = np.searchsorted(big, per_target["community"].to_numpy())
+    group_targets = sp.csr_matrix(
+        (np.ones(row.size, dtype=np.float32), (row, per_target["t"].to_numpy())),
+        shape=(big.size, n_t),
+    )
+    users = group_targets @ b.T  # communities x accounts on their targets
+    users.data[:] = 1.0
+    market = users @ b  # communities x targets those accounts use
+    market.data[:] = 1.0
+    return pl.DataFrame(
+        {
+            "community": big.astype(np.int64),
+            "ctx_cells": np.rint(market @ audience.astype(np.float64)).astype(np.int64),
+            "ctx_actors": np.diff(users.indptr).astype(np.int64),
+            "ctx_targets": np.diff(market.indptr).astype(np.int64),
+        }
+    )
+
+
+def _community_tests(
+    ai: np.ndarray,
+    ti: np.ndarray,
+    member_of: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
+    *,
+    k: np.ndarray,
+    audience: np.ndarray,
+    min_actors: int,
+    min_targets: int,
+    min_pair_density: float,
+    min_exclusivity: float,
+    alpha: float,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The tests of :func:`significant_communities` on the communities of ``min_actors`` or
+    more members: (tested, their cells)."""
+    placed = member_of >= 0
+    sizes = np.bincount(member_of[placed])
+    big = np.flatnonzero(sizes >= min_actors)
+    if big.size == 0:
+        return pl.DataFrame(schema=_TESTED), pl.DataFrame(
+            schema={"community": pl.Int64, "a": pl.Int64, "t": pl.Int64}
+        )
+    # activity and context count the cells on shared targets (audience >= 2) only
+    on_shared = audience[ti] >= 2
+    k = np.bincount(ai[on_shared], minlength=member_of.size)
+    whole = (int(on_shared.sum()), int(np.count_nonzero(k)), int(np.count_nonzero(audience >= 2)))
+    ma, mb = member_of[pairs[0]], member_of[pairs[1]]
+    same = (ma == mb) & (ma >= 0)
+    internal = (
+        pl.DataFrame({"community": ma[same]})
+        .group_by("community")
+        .agg(pl.len().cast(pl.Float64).alias("edges_in"))
+    )
+    comm = member_of[ai]
+    inside = np.isin(comm, big)
+    cells = pl.DataFrame({"community": comm[inside], "a": ai[inside], "t": ti[inside]})
+    per_target = (
+        cells.group_by("community", "t")
+        .agg(pl.len().cast(pl.Int64).alias("x"))
+        .filter(pl.col("x") >= 2)
+    )
+    per_target = per_target.with_columns(
+        pl.Series("d", audience[per_target["t"].to_numpy()], dtype=pl.Float64)
+    )
+    ctx = _contexts(ai, ti, audience, per_target, big).with_columns(
+        pl.Series("n_actors", sizes[big].astype(np.int64))
+    )
+    x = pl.col("x").cast(pl.Float64)
+    block = per_target.group_by("community").agg(
+        pl.len().cast(pl.Int64).alias("n_targets"),
+        (x * (x - 1)).sum().alias("pairs_in"),
+        (x * (x - 1) * (x - 1) / (pl.col("d") - 1)).sum().alias("excl_num"),
+        x.sum().alias("e"),
+        pl.col("d").sum().alias("D"),
+    )
+    act = np.bincount(member_of[placed], weights=k[placed].astype(np.float64))
+    stats = (
+        ctx.with_columns(pl.Series("K", act[big], dtype=pl.Float64))
+        .join(internal, on="community", how="left")
+        .join(block, on="community", how="left")
+        .with_columns(
+            pl.col("edges_in").fill_null(0.0),
+            pl.col("n_targets").fill_null(0),
+            pl.col("pairs_in", "excl_num", "e", "D").fill_null(0.0),
+        )
+    )
+    # a community that holds at least half of its market's cells is a world of its own: it
+    # can only be compared with the whole data
+    closed = pl.col("e") * 2 >= pl.col("ctx_cells")
+    stats = stats.with_columns(
+        pl.when(closed).then(pl.lit(whole[0])).otherwise(pl.col("ctx_cells")).alias("ctx_cells"),
+        pl.when(closed).then(pl.lit(whole[1])).otherwise(pl.col("ctx_actors")).alias("ctx_actors"),
+        pl.when(closed)
+        .then(pl.lit(whole[2]))
+        .otherwise(pl.col("ctx_targets"))
+        .alias("ctx_targets"),
+    )
+    n = pl.col("n_actors").cast(pl.Float64)
+    stats = stats.with_columns(
+        (pl.col("edges_in") / (n * (n - 1) / 2)).alias("pair_density"),
+        pl.when(pl.col("pairs_in") > 0)
+        .then(pl.col("excl_num") / pl.col("pairs_in"))
+        .otherwise(0.0)
+        .alias("exclusivity"),
+        (pl.col("pairs_in") / (n * (n - 1))).alias("cohesion"),
+        pl.when(pl.col("n_targets") > 0)
+        .then(pl.col("e") / (n * pl.col("n_targets")))
+        .otherwise(0.0)
+        .alias("density"),
+        (pl.col("K") * pl.col("D") / pl.col("ctx_cells").cast(pl.Float64)).alias("mu"),
+    ).with_columns(
+        pl.when(pl.col("mu") > 0).then(pl.col("e") / pl.col("mu")).otherwise(0.0).alias("lift")
+    )
+    lp = scan_log10_pvalue(
+        stats["e"].to_numpy(),
+        stats["mu"].to_numpy(),
+        stats["n_actors"].to_numpy(),
+        stats["n_targets"].to_numpy(),
+        stats["ctx_actors"].to_numpy(),
+        stats["ctx_targets"].to_numpy(),
+    )
+    stats = stats.with_columns(pl.Series("log10_pvalue", lp, dtype=pl.Float64))
+    rejected = (
+        pl.when(pl.col("n_targets") < min_targets)
+        .then(pl.lit("n_targets"))
+        .when(pl.col("pair_density") < min_pair_density)
+        .then(pl.lit("pair_density"))
+        .when(pl.col("exclusivity") < min_exclusivity)
+        .then(pl.lit("exclusivity"))
+        .when(pl.col("log10_pvalue") > np.log10(alpha))
+        .then(pl.lit("significance"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    tested = (
+        stats.with_columns(rejected.alias("rejected"))
+        .with_columns(pl.col("rejected").is_null().alias("significant"))
+        .select(*_TESTED)
+        .sort("community")
+    )
+    return tested, cells
+
+
+def _significant_result(
+    graph: EventGraph,
+    actors: np.ndarray,
+    targets: np.ndarray,
+    tested: pl.DataFrame,
+    cells: pl.DataFrame,
+    params: dict[str, Any],
+) -> SignificantCommunities:
+    good = tested.filter(pl.col("significant")).select("community")
+    log.info(
+        "significant_communities: %d of %d communities significant", good.height, tested.height
+    )
+    if good.height == 0:
+        return _empty_significant(params, tested)
+    keys = graph.nodes["key"]
+    actor_key = keys.gather(pl.Series(actors, dtype=pl.Int64))
+    target_key = keys.gather(pl.Series(targets, dtype=pl.Int64))
+    cells = cells.join(good, on="community", how="semi")
+    core = (
+        cells.group_by("community", "t")
+        .agg(pl.len().cast(pl.Int64).alias("hits"))
+        .filter(pl.col("hits") >= 2)
+    )
+    hits = (
+        cells.join(core.select("community", "t"), on=["community", "t"], how="semi")
+        .group_by("community", "a")
+        .agg(pl.len().cast(pl.Int64).alias("hits"))
+    )
+    actor_rows = (
+        cells.select("community", "a")
+        .unique()
+        .join(hits, on=["community", "a"], how="left")
+        .with_columns(pl.col("hits").fill_null(0))
+    )
+    actor_rows = actor_rows.with_columns(actor_key.gather(actor_rows["a"]).alias("key"))
+    core = core.with_columns(target_key.gather(core["t"]).alias("key"))
+    order = group_order(actor_rows.select(pl.col("community").alias("comp"), "key")).rename(
+        {"comp": "community"}
+    )
+    members = (
+        pl.concat(
+            [
+                actor_rows.select("community", "key", pl.lit("actor").alias("role"), "hits"),
+                core.select("community", "key", pl.lit("target").alias("role"), "hits"),
+            ]
+        )
+        .join(order, on="community")
+        .select("group", "key", "role", "hits")
+        .sort("group", "role", "key")
+    )
+    groups = (
+        tested.join(order, on="community")
+        .select("group", *_STATS, (-pl.col("log10_pvalue")).alias("significance"))
+        .sort("group")
+    )
+    return SignificantCommunities(groups=groups, members=members, tested=tested, params=params)
