@@ -51,7 +51,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
@@ -61,7 +61,9 @@ from ringlens.detect._common import (
     check_float,
     check_int,
     check_str_list,
+    cohit_counts,
     filtered_events,
+    poisson_log10_sf,
 )
 from ringlens.exceptions import ConfigError, InputError
 
@@ -70,7 +72,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LOCKSTEP_PRESETS", "LockstepGroups", "lockstep"]
+__all__ = [
+    "LOCKSTEP_PRESETS",
+    "LockstepGroups",
+    "MultiscaleLockstepGroups",
+    "lockstep",
+    "lockstep_multiscale",
+    "lockstep_windows",
+]
 
 #: Settings that recover the planted rings of :mod:`ringlens.synth` (50k events: brushing
 #: 42/49 fake buyers, affiliate fraud 47/51, mutual boost 26/26 creators, no organic
@@ -164,26 +173,95 @@ def _target_bursts(
     min_lift: float,
     alpha: float,
     span_us: tuple[int, int] | None = None,
+    baseline: str = "period",
+    ts_sorted: np.ndarray | None = None,
 ) -> pl.DataFrame:
-    """Events (src, dst, ts_us) tagged with ``burst`` (per-target burst number; null outside
-    bursts). An event is in a burst when some window ``[t, t + w]`` containing it holds
-    >= min_burst_actors distinct actors on the target and >= min_lift times the target's
-    average number of events per window. The average is taken over the data period: the
-    events' own, widened to ``span_us`` (epoch µs) when given (a part of a larger run)."""
-    lo, hi = int(ev["ts_us"].min()), int(ev["ts_us"].max())  # type: ignore[arg-type]
-    if span_us is not None:
-        lo, hi = min(lo, int(span_us[0])), max(hi, int(span_us[1]))
-    span = max(hi - lo, w_us)
-    rows = ev.sort("dst", "ts_us", "src").with_columns(
-        (pl.len().over("dst") * (w_us / span)).alias("_lam"),
+    """The events (src, dst, ts_us) near bursts, tagged with ``burst`` (per-target burst
+    number; null outside bursts); events far from any burst are left out.
+
+    An event is in a burst when some window ``[t, t + w]`` containing it holds
+    >= min_burst_actors distinct actors on the target, >= min_lift times the target's
+    expected events in a window, and a count improbable under a Poisson law with that
+    expectation (``P(N >= n) <= alpha``). With ``baseline="period"`` the expectation is
+    the target's events spread evenly over the data period (the events' own, widened to
+    ``span_us`` (epoch µs) when given: a part of a larger run). With ``"active"`` it is
+    the target's events times the family's share of activity in that window within the
+    target's own active period (first to last event, at least one window): a target that
+    lives for an hour, or follows the platform's rhythm (evening peaks, a sale day), is
+    not bursting.
+
+    A window ``[t, t + w]`` lies within two consecutive ``w``-buckets, so a bucket pair
+    holding fewer events than a burst needs cannot contain one: the counts per (target,
+    bucket) are runs of the sorted events (numpy, no group-by), and only the events of
+    bucket pairs that could burst (few, in a large family) get the rolling distinct
+    count. ``ev`` must be sorted by (dst, ts_us, src) (see :func:`_prepared_events`)."""
+    from scipy.special import pdtrc  # scipy.stats.poisson.sf calls it (stats: 0.5 s import)
+
+    if ev.height == 0:
+        return ev.with_columns(pl.lit(None, dtype=pl.Int64).alias("burst"))
+    dst = ev["dst"].to_numpy()
+    ts = ev["ts_us"].to_numpy()
+    n = ts.size
+    b = ts // w_us
+    # runs of equal (dst, bucket): events per target and bucket
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (dst[1:] != dst[:-1]) | (b[1:] != b[:-1])
+    start = np.flatnonzero(new_run)
+    run_len = np.diff(np.append(start, n))
+    run_dst, run_b = dst[start], b[start]
+    nxt = np.zeros(start.size, dtype=bool)
+    nxt[:-1] = (run_dst[1:] == run_dst[:-1]) & (run_b[1:] == run_b[:-1] + 1)
+    c2 = run_len + np.where(nxt, np.append(run_len[1:], 0), 0)
+    # per target: events, first and last time
+    new_t = np.ones(n, dtype=bool)
+    new_t[1:] = dst[1:] != dst[:-1]
+    t_start = np.flatnonzero(new_t)
+    t_end = np.append(t_start[1:], n) - 1
+    n_t = (t_end - t_start + 1).astype(np.float64)
+    run_t = np.cumsum(new_t)[start] - 1  # target index of each run
+    if baseline == "active":
+        ts_all = np.sort(ts) if ts_sorted is None else ts_sorted
+        g_b = ts_all // w_us
+        b0 = int(g_b[0])
+        g = np.append(np.bincount(g_b - b0).astype(np.float64), 0.0)
+        first, last = ts[t_start], np.maximum(ts[t_end], ts[t_start] + w_us)
+        active = np.maximum(
+            np.searchsorted(ts_all, last, "right") - np.searchsorted(ts_all, first, "left"), 1
+        ).astype(np.float64)
+        rb = run_b - b0
+        share = (g[rb] + g[np.minimum(rb + 1, g.size - 1)]) / 2.0
+        lam_run = n_t[run_t] * share / active[run_t]
+    else:
+        lo, hi = int(ts.min()), int(ts.max())
+        if span_us is not None:
+            lo, hi = min(lo, int(span_us[0])), max(hi, int(span_us[1]))
+        lam_run = n_t[run_t] * (w_us / max(hi - lo, w_us))
+    # bucket pairs that can hold a burst: enough events for min_burst_actors, min_lift and
+    # (for those) the Poisson tail, searched upwards from the cheap bound
+    need = np.maximum(float(min_burst_actors), np.ceil(min_lift * lam_run))
+    cand = np.flatnonzero(c2 >= need)
+    need_c, lam_c = need[cand], lam_run[cand]
+    todo = pdtrc(need_c - 1, lam_c) > alpha
+    while todo.any():
+        need_c[todo] += 1
+        todo[todo] = (pdtrc(need_c[todo] - 1, lam_c[todo]) > alpha) & (
+            need_c[todo] <= c2[cand][todo]
+        )
+    cand = cand[c2[cand] >= need_c]
+    keep_run = np.zeros(start.size, dtype=bool)
+    keep_run[cand] = True
+    keep_run[cand[nxt[cand]] + 1] = True
+    if not keep_run.any():
+        return ev.clear().with_columns(pl.lit(None, dtype=pl.Int64).alias("burst"))
+    mask = np.repeat(keep_run, run_len)
+    rows = ev.filter(pl.Series(mask)).with_columns(
+        pl.Series("_lam", np.repeat(lam_run, run_len)[mask], dtype=pl.Float64),
         pl.col("src")
         .n_unique()
         .rolling(index_column="ts_us", period=f"{w_us + 1}i", offset="-1i")
         .over("dst")
         .alias("_n"),
     )
-    from scipy.special import pdtrc  # scipy.stats.poisson.sf calls it (stats: 0.5 s import)
-
     # P(N >= n) = P(N > n - 1) for N ~ Poisson(expected events in a window on this target);
     # n >= 1 (the event itself), so n - 1 >= 0
     pval = pdtrc(rows["_n"].to_numpy() - 1, rows["_lam"].to_numpy())
@@ -203,6 +281,60 @@ def _target_bursts(
     inside = rows.filter(pl.col("_in")).with_columns(burst.cast(pl.Int64).alias("burst"))
     outside = rows.filter(~pl.col("_in")).with_columns(pl.lit(None, dtype=pl.Int64).alias("burst"))
     return pl.concat([inside, outside]).drop("_in")
+
+
+def _significant_pairs(
+    memb: pl.DataFrame,
+    activity: pl.DataFrame,
+    total: int,
+    min_targets: int,
+    pair_alpha: float,
+) -> pl.DataFrame:
+    """Actor pairs (a < b) in bursts of >= min_targets distinct targets together, whose
+    shared bursts exceed what their activity and the bursts' sizes predict.
+
+    Under the configuration model of the actor x burst graph, where a burst of ``s``
+    actors draws them in proportion to their activity (``k`` events of the family, ``K``
+    in all), ``b`` is in one of ``a``'s bursts with probability ``(s - 1) k_b / K``; the
+    pair is kept when its shared bursts ``c`` have ``P(X >= c) <= pair_alpha``,
+    ``X ~ Poisson(E)``, ``E = (k_b S_a + k_a S_b) / (2 K)``, ``S_a`` the summed sizes
+    (less one) of ``a``'s bursts. Fans of one live share its audience's peak; a coupon's
+    thousands of claimers share its launch; neither is evidence about a pair."""
+    if memb.height == 0:
+        return pl.DataFrame(schema={"a": memb.schema["src"], "b": memb.schema["src"]})
+    burst_id = memb.select(pl.struct("dst", "burst").rank("dense").cast(pl.Int64) - 1).to_series()
+    src = memb["src"].to_numpy().astype(np.int64)
+    actors, ai = np.unique(src, return_inverse=True)
+    bi = burst_id.to_numpy()
+    sizes = np.bincount(bi)
+    # pairs sharing >= min_targets distinct targets inside bursts
+    cells = pl.DataFrame({"a": ai, "t": memb["dst"].to_numpy().astype(np.int64)}).unique()
+    tgt, tgt_local = np.unique(cells["t"].to_numpy(), return_inverse=True)
+    a, b, _ = cohit_counts(
+        cells["a"].to_numpy(), tgt_local, actors.size, tgt.size, min_shared=min_targets
+    )
+    if a.size == 0:
+        return pl.DataFrame(schema={"a": memb.schema["src"], "b": memb.schema["src"]})
+    # their shared bursts
+    ba, bb, bc = cohit_counts(ai, bi, actors.size, sizes.size, min_shared=1)
+    key = ba * actors.size + bb
+    want = a * actors.size + b
+    pos = np.minimum(np.searchsorted(key, want), max(key.size - 1, 0))
+    c = np.where(key.size and (key[pos] == want), bc[pos] if key.size else 0, 0)
+    k = (
+        pl.DataFrame({"src": pl.Series(actors, dtype=memb.schema["src"])})
+        .join(activity, on="src", how="left")["k"]
+        .fill_null(0)
+        .to_numpy()
+        .astype(np.float64)
+    )
+    summed = np.bincount(ai, weights=(sizes[bi] - 1).astype(np.float64), minlength=actors.size)
+    expected = (k[b] * summed[a] + k[a] * summed[b]) / (2.0 * max(total, 1))
+    keep = poisson_log10_sf(c, expected) <= np.log10(pair_alpha)
+    dtype = memb.schema["src"]
+    return pl.DataFrame(
+        {"a": pl.Series(actors[a[keep]], dtype=dtype), "b": pl.Series(actors[b[keep]], dtype=dtype)}
+    )
 
 
 def _pairs(memb: pl.DataFrame, min_targets: int) -> pl.DataFrame:
@@ -255,6 +387,8 @@ def lockstep(
     alpha: float = 1e-4,
     max_target_degree: int = 1000,
     span_us: tuple[int, int] | None = None,
+    baseline: Literal["period", "active"] = "period",
+    pair_alpha: float | None = None,
 ) -> LockstepGroups:
     """Find groups of actors acting on the same targets in the same time windows (CopyCatch).
 
@@ -280,6 +414,17 @@ def lockstep(
         ``(first, last)`` event time (epoch µs) of the whole run when ``graph`` holds only
         part of it (see :class:`ringlens.pipeline.context.RunContext`): the expected events per
         window are computed over the run's data period, not the part's.
+    baseline
+        ``"period"``: a target's expected events per window are its events spread over the
+        data period. ``"active"``: over the target's own active period (first to last
+        event). A live, a flash sale, a drop that is "on" for an hour has its whole
+        audience within that hour; against the month it is a burst, against its own hour
+        it is not. Rings work a target in several bursts spread over its life.
+    pair_alpha
+        When given, two actors are linked only if their shared bursts are improbable
+        (``<= pair_alpha``) given their activity and the bursts' sizes (see
+        :func:`_significant_pairs`): sharing the peak of a live watched by hundreds is no
+        evidence. None links every pair that meets ``min_targets`` (CopyCatch).
 
     Returns
     -------
@@ -316,6 +461,10 @@ def lockstep(
     min_lift = check_float("min_lift", min_lift, low=0.0)
     alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
     max_target_degree = check_int("max_target_degree", max_target_degree, 0)  # type: ignore[assignment]
+    if baseline not in ("period", "active"):
+        raise ConfigError(f"baseline must be 'period' or 'active', got {baseline!r}")
+    if pair_alpha is not None:
+        pair_alpha = check_float("pair_alpha", pair_alpha, low=0.0, high=1.0, low_open=True)
     actions = check_str_list("actions", actions)
     actor_types = check_str_list("actor_types", actor_types)
     target_types = check_str_list("target_types", target_types)
@@ -332,8 +481,38 @@ def lockstep(
         "min_lift": min_lift,
         "alpha": alpha,
         "max_target_degree": max_target_degree,
+        "baseline": baseline,
+        "pair_alpha": pair_alpha,
     }
 
+    ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
+    if ev.height == 0:
+        return _empty(params)
+    return _run_scale(
+        graph,
+        ev,
+        w_us,
+        params,
+        min_actors=min_actors,
+        min_targets=min_targets,
+        min_burst_actors=min_burst_actors,
+        min_bursts=min_bursts,
+        min_lift=min_lift,
+        alpha=alpha,
+        span_us=span_us,
+        baseline=baseline,
+        pair_alpha=pair_alpha,
+    )
+
+
+def _prepared_events(
+    graph: EventGraph,
+    actions: list[str] | None,
+    actor_types: list[str] | None,
+    target_types: list[str] | None,
+    max_target_degree: int,
+) -> pl.DataFrame:
+    """The family's distinct (src, dst, ts_us), targets above max_target_degree left out."""
     ev = filtered_events(graph, actions=actions, actor_types=actor_types, target_types=target_types)
     ev = ev.select("src", "dst", pl.col("ts").dt.epoch("us").alias("ts_us"))
     if max_target_degree:
@@ -341,13 +520,56 @@ def lockstep(
         ev = ev.join(
             deg.filter(pl.col("d") <= max_target_degree).select("dst"), on="dst", how="semi"
         )
-    if ev.height == 0:
-        return _empty(params)
+    return ev.unique(["src", "dst", "ts_us"]).sort("dst", "ts_us", "src")
 
-    ev = ev.unique(["src", "dst", "ts_us"])
-    tagged = _target_bursts(ev, w_us, min_burst_actors, min_lift, alpha, span_us)
+
+def _run_scale(
+    graph: EventGraph,
+    ev: pl.DataFrame,
+    w_us: int,
+    params: dict[str, Any],
+    *,
+    min_actors: int,
+    min_targets: int,
+    min_burst_actors: int,
+    min_bursts: int,
+    min_lift: float,
+    alpha: float,
+    span_us: tuple[int, int] | None,
+    baseline: str,
+    pair_alpha: float | None,
+    activity: pl.DataFrame | None = None,
+    ts_sorted: np.ndarray | None = None,
+) -> LockstepGroups:
+    """:func:`lockstep` at one window on prepared events (see :func:`_prepared_events`)."""
+    tagged = _target_bursts(
+        ev,
+        w_us,
+        min_burst_actors,
+        min_lift,
+        alpha,
+        span_us,
+        baseline,
+        ts_sorted=ts_sorted,
+    )
     memb = tagged.filter(pl.col("burst").is_not_null()).select("src", "dst", "burst").unique()
-    pairs = _pairs(memb, min_targets)
+    if memb.height == 0:
+        return _empty(params)
+    if pair_alpha is None:
+        pairs = _pairs(memb, min_targets)
+    else:
+        # only actors in min_bursts bursts on min_targets targets can be kept: pair no other
+        able = (
+            memb.group_by("src")
+            .agg(pl.len().alias("nb"), pl.col("dst").n_unique().alias("nt"))
+            .filter((pl.col("nb") >= min_bursts) & (pl.col("nt") >= min_targets))
+            .select("src")
+        )
+        if activity is None:
+            activity = ev.group_by("src").agg(pl.len().alias("k"))
+        pairs = _significant_pairs(
+            memb.join(able, on="src", how="semi"), activity, ev.height, min_targets, pair_alpha
+        )
     alive = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
     log.debug(
         "lockstep: %d bursty events, %d pairs over %d actors",
@@ -391,8 +613,11 @@ def lockstep(
         alive = new_alive
     else:  # pragma: no cover - the alive set shrinks every round, so this cannot run out
         log.warning("lockstep: peeling did not converge in %d rounds", _MAX_ROUNDS)
+    # every event of the members (synchrony is over all of them), with its burst if any
+    tags = tagged.filter(pl.col("burst").is_not_null()).select("src", "dst", "ts_us", "burst")
     rows = (
-        tagged.join(comp, on="src")
+        ev.join(comp, on="src")
+        .join(tags, on=["src", "dst", "ts_us"], how="left")
         .join(
             good.with_columns(pl.lit(True).alias("lockstep")),
             on=["comp", "dst", "burst"],
@@ -487,3 +712,496 @@ def _finish(graph: EventGraph, rows: pl.DataFrame, params: dict[str, Any]) -> Lo
     )
     log.info("lockstep: %d groups, %d actors", groups.height, actor_rows.height)
     return LockstepGroups(groups=groups, members=members, bursts=bursts, params=params)
+
+
+# ---- several time scales ----------------------------------------------------------------
+
+_UNITS_US = (86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1_000, 1)
+
+
+def lockstep_windows(
+    graph: EventGraph,
+    *,
+    actions: list[str] | None = None,
+    actor_types: list[str] | None = None,
+    target_types: list[str] | None = None,
+    min_window: timedelta | None = None,
+    max_window: timedelta | None = None,
+    ratio: float = 4.0,
+    min_lift: float = 5.0,
+) -> list[timedelta]:
+    """Time scales for :func:`lockstep_multiscale`, chosen from a family's event times.
+
+    A geometric ladder ``min_window * ratio**i`` up to ``max_window``:
+
+    * ``min_window`` defaults to the events' resolution (the largest of a day, an hour, a
+      minute, a second, a millisecond that divides every timestamp: daily exports get
+      day windows), and at least one minute — a script acting within seconds is in step
+      within a minute too;
+    * ``max_window`` defaults to the data period divided by ``2 * min_lift``: a window
+      any longer cannot hold ``min_lift`` times a target's average, so it cannot be a
+      burst;
+    * ``ratio`` 4 means a burst of width ``w`` is tested at a window at most four times
+      wider than ``w``: at most four times the expected count, a small loss of power.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from ringlens.graph import build_graph
+    >>> ts = [datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(days=d) for d in (0, 30)]
+    >>> ev = pl.DataFrame({"actor_id": ["a", "b"], "actor_type": "user", "target_id": "x",
+    ...     "target_type": "item", "action": "rate", "ts": ts})
+    >>> [w.total_seconds() / 60 for w in lockstep_windows(build_graph(ev))]
+    [1440.0]
+    >>> ev = ev.with_columns(pl.col("ts") + timedelta(seconds=7))
+    >>> [round(w.total_seconds() / 60, 1) for w in lockstep_windows(build_graph(ev))]
+    [1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0]
+    """
+    ratio = check_float("ratio", ratio, low=1.0, low_open=True)
+    min_lift = check_float("min_lift", min_lift, low=1.0)
+    for name, value in (("min_window", min_window), ("max_window", max_window)):
+        if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
+            raise ConfigError(f"{name} must be a positive timedelta or None, got {value!r}")
+    ev = filtered_events(
+        graph,
+        actions=check_str_list("actions", actions),
+        actor_types=check_str_list("actor_types", actor_types),
+        target_types=check_str_list("target_types", target_types),
+    )
+    if ev.height == 0:
+        return []
+    ts = ev["ts"].dt.epoch("us").to_numpy()
+    lo, hi = int(ts.min()), int(ts.max())
+    if min_window is None:
+        unit = next(u for u in _UNITS_US if bool(np.all(ts % u == 0)))
+        w_lo = max(unit, 60_000_000)
+    else:
+        w_lo = int(min_window / timedelta(microseconds=1))
+    if max_window is None:
+        w_hi = int((hi - lo) / (2.0 * min_lift))
+    else:
+        w_hi = int(max_window / timedelta(microseconds=1))
+    out: list[timedelta] = []
+    w = float(w_lo)
+    while w <= w_hi or not out:
+        out.append(timedelta(microseconds=int(round(w))))
+        w *= ratio
+        if w > w_hi:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class MultiscaleLockstepGroups(GroupMembers):
+    """Lockstep groups found by :func:`lockstep_multiscale`, merged across time scales.
+
+    Attributes
+    ----------
+    groups : polars.DataFrame
+        One row per group: ``group`` (Int64; 0 = most actors, ties by the smallest actor
+        key), ``n_actors``, ``n_targets``, ``n_scales`` (Int64: time scales it was found
+        at), ``windows`` (list[f64]: those windows in seconds, ascending),
+        ``best_window`` (Float64: the window of its most significant finding),
+        ``first_ts``, ``last_ts`` (datetime UTC), ``synchrony``, ``density`` (Float64, at
+        the best window), ``log10_pvalue`` and ``significance`` (Float64; see
+        :func:`lockstep_multiscale`).
+    members : polars.DataFrame
+        ``group``, ``key``, ``role`` (``"actor"`` / ``"target"``), ``hits`` (Int64: the most
+        lockstep hits over the scales), ``n_scales`` (Int64). Sorted by group, role, key.
+    bursts : polars.DataFrame
+        ``group``, ``key`` (target), ``window`` (Float64 seconds), ``start``, ``end``,
+        ``n_actors``: every lockstep burst at every scale.
+    params : dict
+        The parameters, with the ``windows`` used (seconds).
+    """
+
+    groups: pl.DataFrame
+    members: pl.DataFrame
+    bursts: pl.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def targets(self, group: int) -> list[str]:
+        """Sorted target keys of one group."""
+        return self._keys(group, "target")
+
+
+def _multiscale_empty(params: dict[str, Any]) -> MultiscaleLockstepGroups:
+    return MultiscaleLockstepGroups(
+        groups=pl.DataFrame(
+            schema={
+                "group": pl.Int64,
+                "n_actors": pl.Int64,
+                "n_targets": pl.Int64,
+                "n_scales": pl.Int64,
+                "windows": pl.List(pl.Float64),
+                "best_window": pl.Float64,
+                "first_ts": _TS,
+                "last_ts": _TS,
+                "synchrony": pl.Float64,
+                "density": pl.Float64,
+                "log10_pvalue": pl.Float64,
+                "significance": pl.Float64,
+            }
+        ),
+        members=pl.DataFrame(
+            schema={
+                "group": pl.Int64,
+                "key": pl.String,
+                "role": pl.String,
+                "hits": pl.Int64,
+                "n_scales": pl.Int64,
+            }
+        ),
+        bursts=pl.DataFrame(
+            schema={
+                "group": pl.Int64,
+                "key": pl.String,
+                "window": pl.Float64,
+                "start": _TS,
+                "end": _TS,
+                "n_actors": pl.Int64,
+            }
+        ),
+        params=params,
+    )
+
+
+def _scale_significance(
+    res: LockstepGroups, ev: pl.DataFrame, keys: pl.DataFrame, n_actors_all: int
+) -> pl.DataFrame:
+    """``group``, ``log10_pvalue`` of one scale's groups: the members' participations in
+    the group's bursts against the configuration model of the actor x burst graph (a
+    burst of ``s`` actors draws them in proportion to their events), corrected for the
+    choice of the members among all actors (a scan statistic)."""
+    from ringlens.detect._common import log10_binom
+
+    bursts = res.bursts.join(keys, on="key").select(
+        "group",
+        "node",
+        pl.col("start").dt.epoch("us").alias("s"),
+        pl.col("end").dt.epoch("us").alias("e"),
+        pl.col("n_actors").alias("x"),
+    )
+    # full size of each burst: distinct actors on the target within it
+    sized = (
+        bursts.join(ev.rename({"dst": "node"}), on="node")
+        .filter(pl.col("ts_us").is_between(pl.col("s"), pl.col("e")))
+        .group_by("group", "node", "s")
+        .agg(pl.col("src").n_unique().alias("size"))
+    )
+    per_group = (
+        bursts.join(sized, on=["group", "node", "s"])
+        .group_by("group")
+        .agg(pl.col("x").sum().alias("e"), pl.col("size").sum().alias("S"))
+    )
+    activity = ev.group_by("src").agg(pl.len().alias("k"))  # cheap next to the bursts
+    actor_ids = res.members.filter(pl.col("role") == "actor").join(
+        keys.rename({"node": "src"}), on="key"
+    )
+    k_group = (
+        actor_ids.join(activity, on="src", how="left")
+        .group_by("group")
+        .agg(pl.col("k").sum().alias("K"), pl.len().alias("n"))
+    )
+    stats = per_group.join(k_group, on="group")
+    mu = stats["K"].to_numpy() * stats["S"].to_numpy() / max(ev.height, 1)
+    lp = poisson_log10_sf(stats["e"].to_numpy(), mu) + log10_binom(
+        max(n_actors_all, 1), np.minimum(stats["n"].to_numpy(), max(n_actors_all, 1))
+    )
+    return stats.select("group").with_columns(
+        pl.Series("log10_pvalue", np.minimum(lp, 0.0), dtype=pl.Float64)
+    )
+
+
+def lockstep_multiscale(
+    graph: EventGraph,
+    *,
+    windows: list[timedelta] | None = None,
+    actions: list[str] | None = None,
+    actor_types: list[str] | None = None,
+    target_types: list[str] | None = None,
+    ratio: float = 4.0,
+    min_actors: int = 5,
+    min_targets: int = 1,
+    min_burst_actors: int = 3,
+    min_bursts: int = 2,
+    min_lift: float = 5.0,
+    alpha: float = 1e-4,
+    pair_alpha: float = 0.01,
+    group_alpha: float = 0.01,
+    max_target_degree: int = 1000,
+    min_overlap: float = 0.5,
+) -> MultiscaleLockstepGroups:
+    """Lockstep groups at several time scales chosen from the data, merged.
+
+    Runs :func:`lockstep` (CopyCatch; Beutel et al., WWW 2013) at every window of
+    :func:`lockstep_windows` (minutes to days, unless ``windows`` are given), with the two
+    guards against targets that are synchronous by nature:
+
+    * **the target's own active period** as the burst test's baseline
+      (``baseline="active"``): a live watched for an hour, a drop claimed in a morning,
+      is compared with its own hour or morning, not with the month;
+    * **pairs against their activity** (``pair_alpha``): two actors are linked only if the
+      bursts they share are improbable given how active they are and how large the
+      bursts were (:func:`_significant_pairs`). Hundreds of fans in one peak, thousands
+      of claimers at a coupon's launch share bursts by nature.
+
+    A group found at several scales is one group (groups whose actor sets overlap by
+    ``min_overlap`` of the smaller are merged), with the windows recorded. Each scale's
+    group gets a significance: its members' participations in its bursts against the
+    configuration model of the actor x burst graph (a burst of ``s`` draws its actors in
+    proportion to their activity), ``P(X >= e)``, ``X ~ Poisson(K S / N)``, times the
+    number of ways to choose the group among the family's actors; a merged group keeps the
+    best. Groups above ``group_alpha`` are dropped. Deterministic (no randomness).
+
+    Parameters
+    ----------
+    graph
+        The event graph.
+    windows
+        Time scales; None = :func:`lockstep_windows` of the family (with ``ratio`` and
+        ``min_lift``).
+    actions, actor_types, target_types
+        The family.
+    min_actors, min_targets, min_burst_actors, min_bursts, min_lift, alpha, max_target_degree
+        As in :func:`lockstep` (``min_targets=1, min_bursts=2``: two lockstep bursts,
+        whatever the targets; a ring works in several bursts with part of the ring in each).
+    pair_alpha
+        Significance of a linked pair (see above).
+    group_alpha
+        Significance of a group, corrected for the choice of its members.
+    min_overlap
+        Overlap coefficient above which groups of two scales are one group.
+
+    Returns
+    -------
+    MultiscaleLockstepGroups
+
+    Examples
+    --------
+    Six accounts order two new products together, minutes apart, on two days; the same
+    products sell slowly to others all month; a popular product sells all day long:
+
+    >>> import polars as pl
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    >>> ring = [(f"r{i}", p, t0 + timedelta(days=d, minutes=3 * i))
+    ...         for i in range(6) for p, d in (("p1", 3), ("p2", 3), ("p1", 17), ("p2", 17))]
+    >>> slow = [(f"h{i}", "p1" if i % 2 else "p2", t0 + timedelta(hours=11 * i))
+    ...         for i in range(60)]
+    >>> busy = [(f"h{i % 40}", "pop", t0 + timedelta(minutes=37 * i)) for i in range(1100)]
+    >>> ev = pl.DataFrame(ring + slow + busy, schema=["actor_id", "target_id", "ts"],
+    ...                   orient="row")
+    >>> ev = ev.with_columns(actor_type=pl.lit("shopper"), target_type=pl.lit("sku"),
+    ...                      action=pl.lit("buy"))
+    >>> res = lockstep_multiscale(build_graph(ev))
+    >>> res.groups.select("group", "n_actors", "n_targets").rows()
+    [(0, 6, 2)]
+    >>> res.actors(0) == [f"shopper:r{i}" for i in range(6)]
+    True
+    >>> min(res.groups["windows"][0]) <= 1200.0   # in step within twenty minutes
+    True
+    """
+    from ringlens.graph import EventGraph
+    from ringlens.graph.core import component_labels
+
+    if not isinstance(graph, EventGraph):
+        raise InputError(
+            f"lockstep_multiscale needs an EventGraph (timestamps), got {type(graph).__name__}"
+        )
+    pair_alpha = check_float("pair_alpha", pair_alpha, low=0.0, high=1.0, low_open=True)
+    group_alpha = check_float("group_alpha", group_alpha, low=0.0, high=1.0, low_open=True)
+    min_overlap = check_float("min_overlap", min_overlap, low=0.0, high=1.0, low_open=True)
+    actions = check_str_list("actions", actions)
+    actor_types = check_str_list("actor_types", actor_types)
+    target_types = check_str_list("target_types", target_types)
+    if windows is None:
+        windows = lockstep_windows(
+            graph,
+            actions=actions,
+            actor_types=actor_types,
+            target_types=target_types,
+            ratio=ratio,
+            min_lift=min_lift,
+        )
+    elif not windows or not all(isinstance(w, timedelta) and w > timedelta(0) for w in windows):
+        raise ConfigError(
+            f"windows must be a non-empty list of positive timedeltas, got {windows!r}"
+        )
+    windows = sorted(set(windows))
+    params: dict[str, Any] = {
+        "windows": [w.total_seconds() for w in windows],
+        "actions": actions,
+        "actor_types": actor_types,
+        "target_types": target_types,
+        "min_actors": min_actors,
+        "min_targets": min_targets,
+        "min_burst_actors": min_burst_actors,
+        "min_bursts": min_bursts,
+        "min_lift": min_lift,
+        "alpha": alpha,
+        "pair_alpha": pair_alpha,
+        "group_alpha": group_alpha,
+        "max_target_degree": max_target_degree,
+        "min_overlap": min_overlap,
+        "baseline": "active",
+    }
+    if not windows:
+        return _multiscale_empty(params)
+    ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
+    if ev.height == 0:
+        return _multiscale_empty(params)
+    keys = graph.nodes.select("node", "key")
+    activity = ev.group_by("src").agg(pl.len().alias("k"))
+    n_actors_all = activity.height
+
+    found: list[pl.DataFrame] = []  # one row per (scale, group, member actor)
+    scale_groups: list[pl.DataFrame] = []
+    scale_members: list[pl.DataFrame] = []
+    scale_bursts: list[pl.DataFrame] = []
+    ts_sorted = np.sort(ev["ts_us"].to_numpy())
+    for si, w in enumerate(windows):
+        w_us = int(w / timedelta(microseconds=1))
+        res = _run_scale(
+            graph,
+            ev,
+            w_us,
+            {},
+            min_actors=min_actors,
+            min_targets=min_targets,
+            min_burst_actors=min_burst_actors,
+            min_bursts=min_bursts,
+            min_lift=min_lift,
+            alpha=alpha,
+            span_us=None,
+            baseline="active",
+            pair_alpha=pair_alpha,
+            activity=activity,
+            ts_sorted=ts_sorted,
+        )
+        if len(res) == 0:
+            continue
+        sig = _scale_significance(res, ev, keys, n_actors_all).filter(
+            pl.col("log10_pvalue") <= np.log10(group_alpha)
+        )
+        if sig.height == 0:
+            continue
+        tag = [pl.lit(si).alias("scale"), pl.lit(w.total_seconds()).alias("window")]
+        scale_groups.append(res.groups.join(sig, on="group").with_columns(*tag))
+        scale_members.append(res.members.join(sig.select("group"), on="group").with_columns(*tag))
+        scale_bursts.append(res.bursts.join(sig.select("group"), on="group").with_columns(*tag))
+        found.append(
+            res.members.filter(pl.col("role") == "actor")
+            .join(sig.select("group"), on="group")
+            .select(pl.lit(si).alias("scale"), "group", "key")
+        )
+    if not found:
+        return _multiscale_empty(params)
+
+    # merge: groups of different scales whose actors overlap by min_overlap are one group
+    rows = pl.concat(found).with_columns(
+        (pl.col("scale").cast(pl.Int64) * (1 << 32) + pl.col("group")).alias("sg")
+    )
+    sg_ids = np.unique(rows["sg"].to_numpy())
+    rows = rows.with_columns(
+        pl.Series("v", np.searchsorted(sg_ids, rows["sg"].to_numpy()), dtype=pl.Int64)
+    )
+    size = rows.group_by("v").agg(pl.len().alias("n"))
+    pairs = (
+        rows.select("v", "key")
+        .join(rows.select(pl.col("v").alias("u"), "key"), on="key")
+        .filter(pl.col("v") < pl.col("u"))
+        .group_by("v", "u")
+        .agg(pl.len().alias("common"))
+        .join(size, on="v")
+        .join(size.rename({"v": "u", "n": "n_u"}), on="u")
+        .filter(pl.col("common") >= min_overlap * pl.min_horizontal("n", "n_u"))
+    )
+    merged = component_labels(
+        sg_ids.size, pairs["v"].to_numpy().astype(np.int64), pairs["u"].to_numpy().astype(np.int64)
+    )
+    label = pl.DataFrame(
+        {
+            "scale": (sg_ids >> 32).astype(np.int64),
+            "group": (sg_ids & 0xFFFFFFFF).astype(np.int64),
+            "comp": merged,
+        }
+    )
+    sg = (
+        pl.concat(scale_groups)
+        .with_columns(pl.col("scale").cast(pl.Int64))
+        .join(label, on=["scale", "group"])
+    )
+    sm = (
+        pl.concat(scale_members)
+        .with_columns(pl.col("scale").cast(pl.Int64))
+        .join(label, on=["scale", "group"])
+    )
+    sb = (
+        pl.concat(scale_bursts)
+        .with_columns(pl.col("scale").cast(pl.Int64))
+        .join(label, on=["scale", "group"])
+    )
+    members = sm.group_by("comp", "key", "role").agg(
+        pl.col("hits").max(), pl.col("scale").n_unique().cast(pl.Int64).alias("n_scales")
+    )
+    from ringlens.detect._common import group_order
+
+    order = group_order(members.filter(pl.col("role") == "actor").select("comp", "key"))
+    best = sg.sort("log10_pvalue", "scale").group_by("comp", maintain_order=True).first()
+    counts = members.group_by("comp").agg(
+        (pl.col("role") == "actor").sum().cast(pl.Int64).alias("n_actors"),
+        (pl.col("role") == "target").sum().cast(pl.Int64).alias("n_targets"),
+    )
+    spans = sg.group_by("comp").agg(
+        pl.col("scale").n_unique().cast(pl.Int64).alias("n_scales"),
+        pl.col("window").unique().sort().alias("windows"),
+        pl.col("first_ts").min(),
+        pl.col("last_ts").max(),
+    )
+    groups = (
+        best.select(
+            "comp",
+            pl.col("window").alias("best_window"),
+            "synchrony",
+            "density",
+            "log10_pvalue",
+        )
+        .join(counts, on="comp")
+        .join(spans, on="comp")
+        .join(order, on="comp")
+        .select(
+            "group",
+            "n_actors",
+            "n_targets",
+            "n_scales",
+            "windows",
+            "best_window",
+            "first_ts",
+            "last_ts",
+            "synchrony",
+            "density",
+            "log10_pvalue",
+            (-pl.col("log10_pvalue")).alias("significance"),
+        )
+        .sort("group")
+    )
+    members = (
+        members.join(order, on="comp")
+        .select("group", "key", "role", "hits", "n_scales")
+        .sort("group", "role", "key")
+    )
+    bursts = (
+        sb.join(order, on="comp")
+        .select("group", "key", "window", "start", "end", "n_actors")
+        .sort("group", "key", "window", "start")
+    )
+    log.info(
+        "lockstep_multiscale: %d windows, %d groups, %d actors",
+        len(windows),
+        groups.height,
+        int(groups["n_actors"].sum()),
+    )
+    return MultiscaleLockstepGroups(groups=groups, members=members, bursts=bursts, params=params)
