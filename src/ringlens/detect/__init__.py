@@ -18,9 +18,28 @@ from ringlens.detect.centrality import (
     pagerank,
     personalized_pagerank,
 )
-from ringlens.detect.communities import Communities, connected_components, leiden, louvain
-from ringlens.detect.lockstep import LOCKSTEP_PRESETS, LockstepGroups, lockstep
-from ringlens.detect.shared import SharedAttributeGroups, shared_attributes
+from ringlens.detect.communities import (
+    Communities,
+    SignificantCommunities,
+    connected_components,
+    leiden,
+    louvain,
+    significant_communities,
+)
+from ringlens.detect.lockstep import (
+    LOCKSTEP_PRESETS,
+    LockstepGroups,
+    MultiscaleLockstepGroups,
+    lockstep,
+    lockstep_multiscale,
+    lockstep_windows,
+)
+from ringlens.detect.shared import (
+    SharedAttributeGroups,
+    SharedTargetGroups,
+    shared_attributes,
+    shared_targets,
+)
 
 __all__ = [
     "filtered_events",
@@ -29,6 +48,8 @@ __all__ = [
     "leiden",
     "louvain",
     "connected_components",
+    "SignificantCommunities",
+    "significant_communities",
     # centrality
     "degree",
     "pagerank",
@@ -39,9 +60,14 @@ __all__ = [
     "LockstepGroups",
     "LOCKSTEP_PRESETS",
     "lockstep",
-    # shared attributes
+    "MultiscaleLockstepGroups",
+    "lockstep_multiscale",
+    "lockstep_windows",
+    # shared attributes and targets
     "SharedAttributeGroups",
     "shared_attributes",
+    "SharedTargetGroups",
+    "shared_targets",
     # dense blocks (ringlens.detect.dense, imported on first use)
     "fraudar",
     "DenseBlock",

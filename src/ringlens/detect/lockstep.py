@@ -166,6 +166,47 @@ def _empty(params: dict[str, Any]) -> LockstepGroups:
     return LockstepGroups(groups=groups, members=members, bursts=bursts, params=params)
 
 
+@dataclass
+class _Arrays:
+    """Per-family arrays shared by every time scale (events sorted by dst, ts_us, src)."""
+
+    dst: np.ndarray
+    ts: np.ndarray
+    event_target: np.ndarray  # target index of each event
+    n_t: np.ndarray  # events per target
+    first: np.ndarray
+    last: np.ndarray
+    ts_all: np.ndarray  # every event time, sorted
+    before_first: np.ndarray  # family events before each target's first event
+
+    @classmethod
+    def of(cls, ev: pl.DataFrame) -> _Arrays:
+        dst = ev["dst"].to_numpy()
+        ts = ev["ts_us"].to_numpy()
+        new_t = np.ones(ts.size, dtype=bool)
+        new_t[1:] = dst[1:] != dst[:-1]
+        t_start = np.flatnonzero(new_t)
+        t_end = np.append(t_start[1:], ts.size) - 1
+        ts_all = np.sort(ts)
+        return cls(
+            dst=dst,
+            ts=ts,
+            event_target=np.cumsum(new_t) - 1,
+            n_t=(t_end - t_start + 1).astype(np.float64),
+            first=ts[t_start],
+            last=ts[t_end],
+            ts_all=ts_all,
+            before_first=np.searchsorted(ts_all, ts[t_start], "left"),
+        )
+
+
+def _runs_index(start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The positions covered by runs ``[start, start + length)``, in order."""
+    total = int(length.sum())
+    offsets = np.repeat(np.cumsum(length) - length, length)
+    return np.repeat(start, length) + (np.arange(total) - offsets)
+
+
 def _target_bursts(
     ev: pl.DataFrame,
     w_us: int,
@@ -174,7 +215,7 @@ def _target_bursts(
     alpha: float,
     span_us: tuple[int, int] | None = None,
     baseline: str = "period",
-    ts_sorted: np.ndarray | None = None,
+    arrays: _Arrays | None = None,
 ) -> pl.DataFrame:
     """The events (src, dst, ts_us) near bursts, tagged with ``burst`` (per-target burst
     number; null outside bursts); events far from any burst are left out.
@@ -199,8 +240,8 @@ def _target_bursts(
 
     if ev.height == 0:
         return ev.with_columns(pl.lit(None, dtype=pl.Int64).alias("burst"))
-    dst = ev["dst"].to_numpy()
-    ts = ev["ts_us"].to_numpy()
+    arr = _Arrays.of(ev) if arrays is None else arrays
+    dst, ts = arr.dst, arr.ts
     n = ts.size
     b = ts // w_us
     # runs of equal (dst, bucket): events per target and bucket
@@ -208,34 +249,27 @@ def _target_bursts(
     new_run[1:] = (dst[1:] != dst[:-1]) | (b[1:] != b[:-1])
     start = np.flatnonzero(new_run)
     run_len = np.diff(np.append(start, n))
-    run_dst, run_b = dst[start], b[start]
+    run_b = b[start]
+    run_t = arr.event_target[start]
     nxt = np.zeros(start.size, dtype=bool)
-    nxt[:-1] = (run_dst[1:] == run_dst[:-1]) & (run_b[1:] == run_b[:-1] + 1)
+    nxt[:-1] = (run_t[1:] == run_t[:-1]) & (run_b[1:] == run_b[:-1] + 1)
     c2 = run_len + np.where(nxt, np.append(run_len[1:], 0), 0)
-    # per target: events, first and last time
-    new_t = np.ones(n, dtype=bool)
-    new_t[1:] = dst[1:] != dst[:-1]
-    t_start = np.flatnonzero(new_t)
-    t_end = np.append(t_start[1:], n) - 1
-    n_t = (t_end - t_start + 1).astype(np.float64)
-    run_t = np.cumsum(new_t)[start] - 1  # target index of each run
     if baseline == "active":
-        ts_all = np.sort(ts) if ts_sorted is None else ts_sorted
+        ts_all = arr.ts_all
         g_b = ts_all // w_us
         b0 = int(g_b[0])
         g = np.append(np.bincount(g_b - b0).astype(np.float64), 0.0)
-        first, last = ts[t_start], np.maximum(ts[t_end], ts[t_start] + w_us)
-        active = np.maximum(
-            np.searchsorted(ts_all, last, "right") - np.searchsorted(ts_all, first, "left"), 1
-        ).astype(np.float64)
+        end = np.maximum(arr.last, arr.first + w_us)
+        active = np.searchsorted(ts_all, end, "right") - arr.before_first
+        active = np.maximum(active, 1).astype(np.float64)
         rb = run_b - b0
         share = (g[rb] + g[np.minimum(rb + 1, g.size - 1)]) / 2.0
-        lam_run = n_t[run_t] * share / active[run_t]
+        lam_run = arr.n_t[run_t] * share / active[run_t]
     else:
-        lo, hi = int(ts.min()), int(ts.max())
+        lo, hi = int(arr.ts_all[0]), int(arr.ts_all[-1])
         if span_us is not None:
             lo, hi = min(lo, int(span_us[0])), max(hi, int(span_us[1]))
-        lam_run = n_t[run_t] * (w_us / max(hi - lo, w_us))
+        lam_run = arr.n_t[run_t] * (w_us / max(hi - lo, w_us))
     # bucket pairs that can hold a burst: enough events for min_burst_actors, min_lift and
     # (for those) the Poisson tail, searched upwards from the cheap bound
     need = np.maximum(float(min_burst_actors), np.ceil(min_lift * lam_run))
@@ -251,11 +285,12 @@ def _target_bursts(
     keep_run = np.zeros(start.size, dtype=bool)
     keep_run[cand] = True
     keep_run[cand[nxt[cand]] + 1] = True
-    if not keep_run.any():
+    kept = np.flatnonzero(keep_run)
+    if kept.size == 0:
         return ev.clear().with_columns(pl.lit(None, dtype=pl.Int64).alias("burst"))
-    mask = np.repeat(keep_run, run_len)
-    rows = ev.filter(pl.Series(mask)).with_columns(
-        pl.Series("_lam", np.repeat(lam_run, run_len)[mask], dtype=pl.Float64),
+    idx = _runs_index(start[kept], run_len[kept])
+    rows = ev[idx].with_columns(
+        pl.Series("_lam", np.repeat(lam_run[kept], run_len[kept]), dtype=pl.Float64),
         pl.col("src")
         .n_unique()
         .rolling(index_column="ts_us", period=f"{w_us + 1}i", offset="-1i")
@@ -512,15 +547,36 @@ def _prepared_events(
     target_types: list[str] | None,
     max_target_degree: int,
 ) -> pl.DataFrame:
-    """The family's distinct (src, dst, ts_us), targets above max_target_degree left out."""
+    """The family's distinct (src, dst, ts_us), targets with more than max_target_degree
+    distinct actors left out, sorted by (dst, ts_us, src).
+
+    The graph's events are in (src, dst, ts) order, so duplicates are neighbours and each
+    target's distinct actors are the starts of (src, dst) runs: no hashing."""
     ev = filtered_events(graph, actions=actions, actor_types=actor_types, target_types=target_types)
     ev = ev.select("src", "dst", pl.col("ts").dt.epoch("us").alias("ts_us"))
+    if ev.height == 0:
+        return ev
+    src = ev["src"].to_numpy()
+    dst = ev["dst"].to_numpy()
+    ts = ev["ts_us"].to_numpy()
+    pair_change = np.ones(src.size, dtype=bool)
+    pair_change[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    ordered = bool(np.all(~pair_change[1:] <= (ts[1:] >= ts[:-1])))
+    sorted_pairs = bool(
+        np.all((src[1:] > src[:-1]) | ((src[1:] == src[:-1]) & (dst[1:] >= dst[:-1])))
+    )
+    if not (ordered and sorted_pairs):  # not in the graph's order: sort (rare)
+        ev = ev.sort("src", "dst", "ts_us")
+        src, dst, ts = (ev[c].to_numpy() for c in ("src", "dst", "ts_us"))
+        pair_change[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    keep = pair_change.copy()
+    keep[1:] |= ts[1:] != ts[:-1]
     if max_target_degree:
-        deg = ev.group_by("dst").agg(pl.col("src").n_unique().alias("d"))
-        ev = ev.join(
-            deg.filter(pl.col("d") <= max_target_degree).select("dst"), on="dst", how="semi"
-        )
-    return ev.unique(["src", "dst", "ts_us"]).sort("dst", "ts_us", "src")
+        degree = np.bincount(dst[pair_change].astype(np.int64))
+        keep &= degree[dst.astype(np.int64)] <= max_target_degree
+    if not keep.all():
+        ev = ev.filter(pl.Series(keep))
+    return ev.sort("dst", "ts_us", "src")
 
 
 def _run_scale(
@@ -539,7 +595,7 @@ def _run_scale(
     baseline: str,
     pair_alpha: float | None,
     activity: pl.DataFrame | None = None,
-    ts_sorted: np.ndarray | None = None,
+    arrays: _Arrays | None = None,
 ) -> LockstepGroups:
     """:func:`lockstep` at one window on prepared events (see :func:`_prepared_events`)."""
     tagged = _target_bursts(
@@ -550,7 +606,7 @@ def _run_scale(
         alpha,
         span_us,
         baseline,
-        ts_sorted=ts_sorted,
+        arrays=arrays,
     )
     memb = tagged.filter(pl.col("burst").is_not_null()).select("src", "dst", "burst").unique()
     if memb.height == 0:
@@ -771,7 +827,19 @@ def lockstep_windows(
     )
     if ev.height == 0:
         return []
-    ts = ev["ts"].dt.epoch("us").to_numpy()
+    return _ladder(ev["ts"].dt.epoch("us").to_numpy(), min_window, max_window, ratio, min_lift)
+
+
+def _ladder(
+    ts: np.ndarray,
+    min_window: timedelta | None,
+    max_window: timedelta | None,
+    ratio: float,
+    min_lift: float,
+) -> list[timedelta]:
+    """The windows of :func:`lockstep_windows` for event times ``ts`` (epoch µs)."""
+    if ts.size == 0:
+        return []
     lo, hi = int(ts.min()), int(ts.max())
     if min_window is None:
         unit = next(u for u in _UNITS_US if bool(np.all(ts % u == 0)))
@@ -868,7 +936,11 @@ def _multiscale_empty(params: dict[str, Any]) -> MultiscaleLockstepGroups:
 
 
 def _scale_significance(
-    res: LockstepGroups, ev: pl.DataFrame, keys: pl.DataFrame, n_actors_all: int
+    res: LockstepGroups,
+    ev: pl.DataFrame,
+    keys: pl.DataFrame,
+    n_actors_all: int,
+    activity: pl.DataFrame,
 ) -> pl.DataFrame:
     """``group``, ``log10_pvalue`` of one scale's groups: the members' participations in
     the group's bursts against the configuration model of the actor x burst graph (a
@@ -884,8 +956,9 @@ def _scale_significance(
         pl.col("n_actors").alias("x"),
     )
     # full size of each burst: distinct actors on the target within it
+    on_targets = ev.filter(pl.col("dst").is_in(bursts["node"].unique().implode()))
     sized = (
-        bursts.join(ev.rename({"dst": "node"}), on="node")
+        bursts.join(on_targets.rename({"dst": "node"}), on="node")
         .filter(pl.col("ts_us").is_between(pl.col("s"), pl.col("e")))
         .group_by("group", "node", "s")
         .agg(pl.col("src").n_unique().alias("size"))
@@ -895,7 +968,6 @@ def _scale_significance(
         .group_by("group")
         .agg(pl.col("x").sum().alias("e"), pl.col("size").sum().alias("S"))
     )
-    activity = ev.group_by("src").agg(pl.len().alias("k"))  # cheap next to the bursts
     actor_ids = res.members.filter(pl.col("role") == "actor").join(
         keys.rename({"node": "src"}), on="key"
     )
@@ -1017,19 +1089,16 @@ def lockstep_multiscale(
     actions = check_str_list("actions", actions)
     actor_types = check_str_list("actor_types", actor_types)
     target_types = check_str_list("target_types", target_types)
-    if windows is None:
-        windows = lockstep_windows(
-            graph,
-            actions=actions,
-            actor_types=actor_types,
-            target_types=target_types,
-            ratio=ratio,
-            min_lift=min_lift,
-        )
-    elif not windows or not all(isinstance(w, timedelta) and w > timedelta(0) for w in windows):
+    ratio = check_float("ratio", ratio, low=1.0, low_open=True)
+    if windows is not None and (
+        not windows or not all(isinstance(w, timedelta) and w > timedelta(0) for w in windows)
+    ):
         raise ConfigError(
             f"windows must be a non-empty list of positive timedeltas, got {windows!r}"
         )
+    ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
+    if windows is None:
+        windows = _ladder(ev["ts_us"].to_numpy(), None, None, ratio, min_lift)
     windows = sorted(set(windows))
     params: dict[str, Any] = {
         "windows": [w.total_seconds() for w in windows],
@@ -1048,10 +1117,7 @@ def lockstep_multiscale(
         "min_overlap": min_overlap,
         "baseline": "active",
     }
-    if not windows:
-        return _multiscale_empty(params)
-    ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
-    if ev.height == 0:
+    if not windows or ev.height == 0:
         return _multiscale_empty(params)
     keys = graph.nodes.select("node", "key")
     activity = ev.group_by("src").agg(pl.len().alias("k"))
@@ -1061,7 +1127,7 @@ def lockstep_multiscale(
     scale_groups: list[pl.DataFrame] = []
     scale_members: list[pl.DataFrame] = []
     scale_bursts: list[pl.DataFrame] = []
-    ts_sorted = np.sort(ev["ts_us"].to_numpy())
+    arrays = _Arrays.of(ev)
     for si, w in enumerate(windows):
         w_us = int(w / timedelta(microseconds=1))
         res = _run_scale(
@@ -1079,11 +1145,11 @@ def lockstep_multiscale(
             baseline="active",
             pair_alpha=pair_alpha,
             activity=activity,
-            ts_sorted=ts_sorted,
+            arrays=arrays,
         )
         if len(res) == 0:
             continue
-        sig = _scale_significance(res, ev, keys, n_actors_all).filter(
+        sig = _scale_significance(res, ev, keys, n_actors_all, activity).filter(
             pl.col("log10_pvalue") <= np.log10(group_alpha)
         )
         if sig.height == 0:

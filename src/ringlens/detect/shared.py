@@ -37,7 +37,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from ringlens.detect._common import GroupMembers, check_int, check_str_list
+from ringlens.detect._common import (
+    GroupMembers,
+    check_float,
+    check_int,
+    check_str_list,
+    cohit_counts,
+    family_cells,
+    group_order,
+    log10_binom,
+    pair_budget_cap,
+    poisson_log10_sf,
+)
 from ringlens.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +56,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SharedAttributeGroups", "shared_attributes"]
+__all__ = [
+    "SharedAttributeGroups",
+    "SharedTargetGroups",
+    "shared_attributes",
+    "shared_targets",
+]
 
 
 @dataclass(frozen=True)
@@ -297,4 +313,510 @@ def shared_attributes(
     log.info("shared_attributes: %d groups, %d actors", groups.height, actor_rows.height)
     return SharedAttributeGroups(
         groups=groups, members=members, attributes=attributes, params=params
+    )
+
+
+# ---- shared rare targets on any shareable role ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedTargetGroups(GroupMembers):
+    """Groups of accounts behind shared rare targets; see :func:`shared_targets`.
+
+    Attributes
+    ----------
+    groups : polars.DataFrame
+        ``group`` (Int64; 0 = most actors, ties by smallest actor key), ``n_actors``,
+        ``n_targets`` (Int64: shared targets used by two members or more),
+        ``max_target_actors`` (Int64: most accounts on one of them, all counted),
+        ``target_types`` (list[str]), ``links`` (Int64: linked member pairs),
+        ``expected_links`` (Float64), ``log10_pvalue`` and ``significance`` (Float64).
+    members : polars.DataFrame
+        ``group``, ``key``, ``role`` (``"actor"`` / ``"target"``), ``degree`` (Int64: for an
+        actor, the group's targets it uses; for a target, its accounts overall).
+    targets : polars.DataFrame
+        ``group``, ``key``, ``target_type``, ``n_actors`` (all accounts on it),
+        ``n_group_actors`` (Int64).
+    tested : polars.DataFrame
+        Every target beyond household size that was tested: ``key``, ``n_actors``,
+        ``linked`` (Int64: its accounts in the largest linked cluster), ``links``,
+        ``expected_links``, ``log10_pvalue``, ``significant`` and ``rejected`` (the test it
+        failed: ``"household"`` — no cluster beyond household size —, ``"significance"``).
+    params : dict
+        The parameters, with the cap used.
+    """
+
+    groups: pl.DataFrame
+    members: pl.DataFrame
+    targets: pl.DataFrame
+    tested: pl.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+_TESTED_SCHEMA = {
+    "key": pl.String,
+    "n_actors": pl.Int64,
+    "linked": pl.Int64,
+    "links": pl.Int64,
+    "expected_links": pl.Float64,
+    "log10_pvalue": pl.Float64,
+    "significant": pl.Boolean,
+    "rejected": pl.String,
+}
+
+
+def _empty_targets(
+    params: dict[str, Any], tested: pl.DataFrame | None = None
+) -> SharedTargetGroups:
+    return SharedTargetGroups(
+        groups=pl.DataFrame(
+            schema={
+                "group": pl.Int64,
+                "n_actors": pl.Int64,
+                "n_targets": pl.Int64,
+                "max_target_actors": pl.Int64,
+                "target_types": pl.List(pl.String),
+                "links": pl.Int64,
+                "expected_links": pl.Float64,
+                "log10_pvalue": pl.Float64,
+                "significance": pl.Float64,
+            }
+        ),
+        members=pl.DataFrame(
+            schema={"group": pl.Int64, "key": pl.String, "role": pl.String, "degree": pl.Int64}
+        ),
+        targets=pl.DataFrame(
+            schema={
+                "group": pl.Int64,
+                "key": pl.String,
+                "target_type": pl.String,
+                "n_actors": pl.Int64,
+                "n_group_actors": pl.Int64,
+            }
+        ),
+        tested=pl.DataFrame(schema=_TESTED_SCHEMA) if tested is None else tested,
+        params=params,
+    )
+
+
+def shared_targets(
+    graph: EventGraph,
+    *,
+    target_types: list[str],
+    actions: list[str] | None = None,
+    actor_types: list[str] | None = None,
+    max_household: int = 4,
+    max_target_actors: int | None = None,
+    min_shared: int = 2,
+    link_alpha: float = 0.01,
+    alpha: float = 0.01,
+) -> SharedTargetGroups:
+    """Accounts behind a shared rare target that are also linked elsewhere.
+
+    Generalises :func:`shared_attributes` to any shareable target role (devices, payout
+    accounts, coupons, vouchers, …: the caller names the platform's types). Sharing is
+    ordinary in small numbers (a family on one tablet) and in very large ones (a coupon
+    campaign claimed by thousands); a ring is a set of accounts beyond household size on
+    one rare target that are *otherwise linked* — they share other such targets, or
+    co-interact elsewhere far beyond chance — while a campaign's claimers, a public
+    terminal's users, are not linked to each other more than any accounts are.
+
+    1. **Targets.** Accounts on targets of ``target_types`` (optionally restricted by
+       ``actions`` / ``actor_types``). A target is *tested* when it has more than
+       ``max_household`` accounts and at most ``max_target_actors`` (the cap; by default
+       the largest audience at which the tested targets' account pairs stay within four
+       per cell, so the work is linear in the data). A coupon claimed by thousands is
+       above the cap: a campaign, not a ring's tool.
+    2. **Links elsewhere** between the accounts of tested targets: two accounts are
+       linked when they share another shareable target (any size from two up to the
+       cap), or when they co-interact on other targets (any action; targets of at most
+       the cap's audience) on ``min_shared`` targets or more with ``P(X >= c) <=
+       link_alpha`` under the configuration model (as in
+       :func:`~ringlens.detect.communities.significant_communities`): a household shares
+       its shopping, heavy users share popular items, neither is a link.
+    3. **Test per target.** Its accounts' largest linked cluster must exceed household
+       size, and the links inside the target's accounts must be improbable: ``L`` links
+       against ``E = sum s_a s_b / 2W`` over its account pairs (``s`` the accounts' links
+       among all tested accounts, ``W`` all links: the configuration model of the link
+       graph), ``P(X >= L)`` for ``X ~ Poisson(E)``, Bonferroni-corrected over the
+       targets tested, at most ``alpha``. A campaign's claimers hold the link graph's
+       share of links; a ring's accounts hold all of theirs.
+    4. **Groups.** The clusters of significant targets, merged when they share accounts
+       (a farm's phones and its payout account make one group).
+
+    Parameters
+    ----------
+    graph
+        The event graph.
+    target_types
+        Node types of the shareable targets (the platform's own names).
+    actions, actor_types
+        Optional filters on the events that use those targets.
+    max_household
+        Most accounts one target may have and still be organic (a household).
+    max_target_actors
+        Cap on the accounts of a tested target; None = from the pair budget.
+    min_shared
+        Other targets two accounts must share to be linked through co-interaction.
+    link_alpha
+        Tail probability under which co-interaction links two accounts.
+    alpha
+        Significance level of a target, Bonferroni-corrected over the targets tested.
+
+    Returns
+    -------
+    SharedTargetGroups
+
+    Examples
+    --------
+    Eight accounts claim one voucher and cash out to one wallet; a family of four on one
+    tablet; five hundred shoppers claim a campaign voucher:
+
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> rows = [(f"m{i}", "claim", "voucher", "v1") for i in range(8)]
+    >>> rows += [(f"m{i}", "cash_out", "wallet", "w1") for i in range(8)]
+    >>> rows += [(f"f{i}", "sign_in", "tablet", "t1") for i in range(4)]
+    >>> rows += [(f"s{i}", "claim", "voucher", "promo") for i in range(500)]
+    >>> ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"],
+    ...                   orient="row")
+    >>> ev = ev.with_columns(actor_type=pl.lit("member"),
+    ...                      ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    >>> res = shared_targets(build_graph(ev), target_types=["voucher", "wallet", "tablet"],
+    ...                      max_target_actors=100)
+    >>> res.groups.select("group", "n_actors", "n_targets").rows()
+    [(0, 8, 2)]
+    >>> res.targets.select("key", "n_actors").rows()
+    [('voucher:v1', 8), ('wallet:w1', 8)]
+    >>> res.tested.select("key", "rejected").rows()   # the campaign is above the cap
+    [('voucher:v1', None), ('wallet:w1', None)]
+    """
+    from ringlens.graph import EventGraph
+
+    if not isinstance(graph, EventGraph):
+        raise InputError(f"shared_targets needs an EventGraph, got {type(graph).__name__}")
+    types = check_str_list("target_types", target_types)
+    if types is None:
+        raise ConfigError("target_types must be a non-empty list of node types, got None")
+    actions = check_str_list("actions", actions)
+    actor_types = check_str_list("actor_types", actor_types)
+    max_household = check_int("max_household", max_household, 1)  # type: ignore[assignment]
+    max_target_actors = check_int(
+        "max_target_actors", max_target_actors, max_household + 1, allow_none=True
+    )
+    min_shared = check_int("min_shared", min_shared, 1)  # type: ignore[assignment]
+    link_alpha = check_float("link_alpha", link_alpha, low=0.0, high=1.0, low_open=True)
+    alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
+    params: dict[str, Any] = {
+        "target_types": types,
+        "actions": actions,
+        "actor_types": actor_types,
+        "max_household": max_household,
+        "max_target_actors": max_target_actors,
+        "min_shared": min_shared,
+        "link_alpha": link_alpha,
+        "alpha": alpha,
+    }
+
+    src, dst = family_cells(graph, actions=actions, actor_types=actor_types, target_types=types)
+    if src.size == 0:
+        return _empty_targets(params)
+    audience = np.bincount(dst, minlength=graph.n_nodes)
+    cap = max_target_actors
+    if cap is None:
+        tested_aud = np.unique(dst)
+        tested_aud = audience[tested_aud][audience[tested_aud] > max_household]
+        cap = max(pair_budget_cap(tested_aud, 4 * src.size), max_household + 1)
+    params["max_target_actors"] = int(cap)
+    n_a = audience[dst]
+    usable = (n_a >= 2) & (n_a <= cap)  # sharing that can link accounts
+    tested_cell = usable & (n_a > max_household)
+    if not tested_cell.any():
+        return _empty_targets(params)
+    accounts = np.unique(src[tested_cell])
+    n_accounts = int(np.unique(src).size)
+
+    # links elsewhere among those accounts: (a) two shareable targets in common (the tested
+    # one and another), (b) co-interaction on other targets beyond the configuration model
+    in_acc = usable & np.isin(src, accounts)
+    acc_ids, acc_local = np.unique(src[in_acc], return_inverse=True)
+    t_ids, t_local = np.unique(dst[in_acc], return_inverse=True)
+    la, lb, _ = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=2)
+    co_a, co_b = _cointeraction_links(
+        graph, accounts, types, cap, min_shared=min_shared, link_alpha=link_alpha
+    )
+    key = np.unique(
+        np.concatenate(
+            [
+                np.minimum(acc_ids[la], acc_ids[lb]) * graph.n_nodes
+                + np.maximum(acc_ids[la], acc_ids[lb]),
+                np.minimum(co_a, co_b) * graph.n_nodes + np.maximum(co_a, co_b),
+            ]
+        )
+    )
+    links = pl.DataFrame(
+        {"a": key // graph.n_nodes, "b": key % graph.n_nodes}, schema={"a": pl.Int64, "b": pl.Int64}
+    )
+    rows = pl.DataFrame(
+        {"t": dst[tested_cell].astype(np.int64), "a": src[tested_cell].astype(np.int64)}
+    )
+    tested = _test_targets(
+        graph,
+        rows,
+        links,
+        n_accounts=n_accounts,
+        max_household=max_household,
+        alpha=alpha,
+    )
+    good = tested.filter(pl.col("significant"))
+    if good.height == 0:
+        return _empty_targets(params, tested.drop("t", "cluster"))
+    return _target_groups(
+        graph,
+        good,
+        rows,
+        src[usable].astype(np.int64),
+        dst[usable].astype(np.int64),
+        audience,
+        links,
+        tested.drop("t", "cluster"),
+        params,
+    )
+
+
+def _cointeraction_links(
+    graph: EventGraph,
+    accounts: np.ndarray,
+    shareable: list[str],
+    cap: int,
+    *,
+    min_shared: int,
+    link_alpha: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of ``accounts`` (node ids, a < b) that co-interact on other targets (not of
+    the shareable types, audience at most ``cap``) on ``min_shared`` targets or more with a
+    tail probability at most ``link_alpha`` under the configuration model."""
+    nodes = graph.nodes.select("node", "node_type")
+    other = nodes.filter(~pl.col("node_type").is_in(shareable)).select(pl.col("node").alias("dst"))
+    edges = graph.edges.select("src", "dst").join(other, on="dst", how="semi")
+    acc = pl.DataFrame({"src": pl.Series(accounts, dtype=graph.edges["src"].dtype)})
+    mine = edges.join(acc, on="src", how="semi")
+    empty = np.zeros(0, dtype=np.int64)
+    if mine.height == 0:
+        return empty, empty
+    touched = mine.select("dst").unique()
+    aud = edges.join(touched, on="dst", how="semi").group_by("dst").agg(pl.len().alias("d"))
+    mine = mine.join(aud, on="dst").filter(pl.col("d") <= cap)
+    if mine.height == 0:
+        return empty, empty
+    # the configuration model over all accounts' cells on eligible targets
+    eligible = aud.filter(pl.col("d") <= cap)
+    total = int(eligible["d"].sum())
+    s = mine["src"].to_numpy().astype(np.int64)
+    t = mine["dst"].to_numpy().astype(np.int64)
+    d = mine["d"].to_numpy().astype(np.float64)
+    s_ids, s_local = np.unique(s, return_inverse=True)
+    t_ids, t_local = np.unique(t, return_inverse=True)
+    k = np.bincount(s_local, minlength=s_ids.size).astype(np.float64)
+    summed = np.bincount(s_local, weights=d - 1, minlength=s_ids.size)
+    a, b, c = cohit_counts(s_local, t_local, s_ids.size, t_ids.size, min_shared=min_shared)
+    expected = (k[b] * summed[a] + k[a] * summed[b]) / (2.0 * max(total, 1))
+    keep = poisson_log10_sf(c, expected) <= np.log10(link_alpha)
+    return s_ids[a[keep]], s_ids[b[keep]]
+
+
+def _test_targets(
+    graph: EventGraph,
+    rows: pl.DataFrame,
+    links: pl.DataFrame,
+    *,
+    n_accounts: int,
+    max_household: int,
+    alpha: float,
+) -> pl.DataFrame:
+    """Per tested target: its largest linked cluster and the test of
+    :func:`shared_targets` (columns of ``tested`` plus ``t`` and the cluster's accounts)."""
+    from ringlens.graph.core import component_labels
+
+    rows = rows.sort("t", "a").with_row_index("i")
+    # links with both ends on the same tested target
+    inner = (
+        links.join(rows.select("t", "a", pl.col("i").alias("ia")), on="a")
+        .join(rows.select("t", pl.col("a").alias("b"), pl.col("i").alias("ib")), on=["t", "b"])
+        .select("t", "ia", "ib")
+    )
+    labels = component_labels(
+        rows.height,
+        inner["ia"].to_numpy().astype(np.int64),
+        inner["ib"].to_numpy().astype(np.int64),
+    )
+    rows = rows.with_columns(pl.Series("cl", labels, dtype=pl.Int64))
+    sizes = rows.group_by("t", "cl").agg(pl.len().alias("m"), pl.col("a").alias("cluster"))
+    best = (
+        sizes.sort("m", "cl", descending=[True, False]).group_by("t", maintain_order=True).first()
+    )
+    inner_cl = (
+        inner.join(rows.select(pl.col("i").alias("ia"), "cl"), on="ia")
+        .group_by("t", "cl")
+        .agg(pl.len().alias("links"))
+    )
+    per_t = (
+        rows.group_by("t")
+        .agg(pl.len().cast(pl.Int64).alias("n_actors"))
+        .join(best, on="t")
+        .join(inner_cl, on=["t", "cl"], how="left")
+        .with_columns(pl.col("links").fill_null(0).cast(pl.Int64), pl.col("m").cast(pl.Int64))
+    )
+    # links among all accounts, spread uniformly: the chance that a given pair is linked
+    n_pairs_all = max(n_accounts * (n_accounts - 1) / 2.0, 1.0)
+    density = links.height / n_pairs_all
+    m = per_t["m"].to_numpy().astype(np.float64)
+    expected = density * m * (m - 1) / 2.0
+    lp = (
+        poisson_log10_sf(per_t["links"].to_numpy(), expected)
+        + log10_binom(per_t["n_actors"].to_numpy(), m)
+        + np.log10(max(per_t.height, 1))
+    )
+    lp = np.minimum(lp, 0.0)
+    keys = graph.nodes["key"]
+    out = per_t.with_columns(
+        pl.Series("expected_links", expected, dtype=pl.Float64),
+        pl.Series("log10_pvalue", lp, dtype=pl.Float64),
+        keys.gather(per_t["t"]).alias("key"),
+    ).with_columns(
+        pl.when(pl.col("m") <= max_household)
+        .then(pl.lit("household"))
+        .when(pl.col("log10_pvalue") > np.log10(alpha))
+        .then(pl.lit("significance"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("rejected")
+    )
+    return out.select(
+        "key",
+        "n_actors",
+        pl.col("m").alias("linked"),
+        "links",
+        "expected_links",
+        "log10_pvalue",
+        pl.col("rejected").is_null().alias("significant"),
+        "rejected",
+        "t",
+        "cluster",
+    ).sort("key")
+
+
+def _target_groups(
+    graph: EventGraph,
+    good: pl.DataFrame,
+    rows: pl.DataFrame,
+    usable_src: np.ndarray,
+    usable_dst: np.ndarray,
+    audience: np.ndarray,
+    links: pl.DataFrame,
+    tested: pl.DataFrame,
+    params: dict[str, Any],
+) -> SharedTargetGroups:
+    """Merge the clusters of the significant targets into groups and describe them."""
+    from ringlens.graph.core import component_labels
+
+    members = good.select("t", pl.col("cluster").alias("a")).explode("a")
+    acc_ids = np.unique(members["a"].to_numpy())
+    local = np.searchsorted(acc_ids, members["a"].to_numpy())
+    # accounts of one cluster are linked through their target; clusters sharing an
+    # account merge
+    t_ids, t_local = np.unique(members["t"].to_numpy(), return_inverse=True)
+    comp = component_labels(acc_ids.size + t_ids.size, local, t_local + acc_ids.size)
+    actor_comp = pl.DataFrame({"src": acc_ids.astype(np.int64), "comp": comp[: acc_ids.size]})
+    keys = graph.nodes.select("node", "node_type", "key")
+    order = group_order(
+        actor_comp.join(
+            keys.rename({"node": "src"}).with_columns(pl.col("src").cast(pl.Int64)), on="src"
+        ).select("comp", "key")
+    )
+    usage = (
+        pl.DataFrame({"src": usable_src, "dst": usable_dst})
+        .join(actor_comp, on="src")
+        .group_by("comp", "dst")
+        .agg(pl.len().cast(pl.Int64).alias("n_group_actors"))
+        .filter(pl.col("n_group_actors") >= 2)
+    )
+    usage = usage.with_columns(
+        pl.Series("n_actors", audience[usage["dst"].to_numpy()], dtype=pl.Int64)
+    )
+    node_keys = keys.with_columns(pl.col("node").cast(pl.Int64))
+    targets = (
+        usage.join(node_keys.rename({"node": "dst"}), on="dst")
+        .join(order, on="comp")
+        .select(
+            "group", "key", pl.col("node_type").alias("target_type"), "n_actors", "n_group_actors"
+        )
+        .sort("group", "key")
+    )
+    degree = (
+        pl.DataFrame({"src": usable_src, "dst": usable_dst})
+        .join(actor_comp, on="src")
+        .join(usage.select("comp", "dst"), on=["comp", "dst"], how="semi")
+        .group_by("comp", "src")
+        .agg(pl.len().cast(pl.Int64).alias("degree"))
+    )
+    actor_rows = (
+        actor_comp.join(degree, on=["comp", "src"], how="left")
+        .with_columns(pl.col("degree").fill_null(0))
+        .join(node_keys.rename({"node": "src"}), on="src")
+        .join(order, on="comp")
+        .select("group", "key", pl.lit("actor").alias("role"), "degree")
+    )
+    members_out = pl.concat(
+        [
+            actor_rows,
+            targets.select(
+                "group", "key", pl.lit("target").alias("role"), pl.col("n_actors").alias("degree")
+            ),
+        ]
+    ).sort("group", "role", "key")
+    inner = (
+        links.join(actor_comp.rename({"src": "a"}), on="a")
+        .join(actor_comp.rename({"src": "b", "comp": "comp_b"}), on="b")
+        .filter(pl.col("comp") == pl.col("comp_b"))
+        .group_by("comp")
+        .agg(pl.len().cast(pl.Int64).alias("links"))
+    )
+    sig = (
+        good.join(
+            members.join(actor_comp, left_on="a", right_on="src").select("t", "comp").unique(),
+            on="t",
+        )
+        .group_by("comp")
+        .agg(pl.col("log10_pvalue").min(), pl.col("expected_links").sum())
+    )
+    groups = (
+        actor_rows.group_by("group")
+        .agg(pl.len().cast(pl.Int64).alias("n_actors"))
+        .join(
+            targets.group_by("group").agg(
+                pl.len().cast(pl.Int64).alias("n_targets"),
+                pl.col("n_actors").max().alias("max_target_actors"),
+                pl.col("target_type").unique().sort().alias("target_types"),
+            ),
+            on="group",
+            how="left",
+        )
+        .join(order.join(inner, on="comp", how="left").join(sig, on="comp"), on="group")
+        .select(
+            "group",
+            "n_actors",
+            pl.col("n_targets").fill_null(0),
+            "max_target_actors",
+            "target_types",
+            pl.col("links").fill_null(0),
+            "expected_links",
+            "log10_pvalue",
+            (-pl.col("log10_pvalue")).alias("significance"),
+        )
+        .sort("group")
+    )
+    log.info("shared_targets: %d groups, %d actors", groups.height, actor_rows.height)
+    return SharedTargetGroups(
+        groups=groups, members=members_out, targets=targets, tested=tested, params=params
     )
