@@ -602,6 +602,7 @@ def significant_communities(
     comm = _leiden_membership(used.size, la, lb, w, resolution=resolution, seed=seed)
     member_of = np.full(actors.size, -1, dtype=np.int64)
     member_of[used] = comm
+    member_of = _expand(member_of, pairs, min_actors=min_actors)
     tested, cells_in = _community_tests(
         ai,
         ti,
@@ -616,6 +617,43 @@ def significant_communities(
         alpha=alpha,
     )
     return _significant_result(graph, actors, targets, tested, cells_in, params)
+
+
+def _expand(
+    member_of: np.ndarray, pairs: tuple[np.ndarray, np.ndarray], *, min_actors: int
+) -> np.ndarray:
+    """Add to each community of ``min_actors`` or more the accounts linked to at least
+    half of its members that are in no such community. The backbone holds only pairs
+    significant on their own; a ring member who shares two of the ring's targets with each
+    of the others is linked to them without being an edge, and a part of a ring has the
+    ring's other members in its targets' audience (its exclusivity would be halved)."""
+    sizes = np.bincount(member_of[member_of >= 0]) if (member_of >= 0).any() else np.zeros(0)
+    big = sizes >= min_actors
+    if not big.any():
+        return member_of
+    a = np.concatenate([pairs[0], pairs[1]])
+    b = np.concatenate([pairs[1], pairs[0]])
+    ca = member_of[a]
+    free = (member_of[b] < 0) | ~big[np.maximum(member_of[b], 0)]
+    sel = (ca >= 0) & free
+    sel[sel] &= big[ca[sel]]
+    if not sel.any():
+        return member_of
+    votes = (
+        pl.DataFrame({"b": b[sel], "community": ca[sel]})
+        .group_by("b", "community")
+        .agg(pl.len().alias("n"))
+    )
+    votes = (
+        votes.with_columns(pl.Series("size", sizes[votes["community"].to_numpy()]))
+        .filter(pl.col("n") * 2 >= pl.col("size"))
+        .sort("b", "n", "community", descending=[False, True, False])
+        .group_by("b", maintain_order=True)
+        .first()
+    )
+    out = member_of.copy()
+    out[votes["b"].to_numpy()] = votes["community"].to_numpy()
+    return out
 
 
 def _leiden_membership(
