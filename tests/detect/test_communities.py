@@ -145,3 +145,151 @@ def test_bad_inputs() -> None:
         leiden(ig.Graph.Full(3))
     with pytest.raises(InputError, match="EventGraph"):
         louvain([1, 2])  # type: ignore[arg-type]
+
+
+# ---- significant communities ---------------------------------------------------------
+
+
+def _buyers(seed: int = 0, *, ring: bool = True) -> pl.DataFrame:
+    """Shoppers buying a few items each from a popular catalogue; with ``ring``, twelve
+    accounts buying most of the same five new items."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pop = 1.0 / np.arange(1, 1001)
+    rows = [
+        (f"u{i}", f"item{j}")
+        for i in range(2000)
+        for j in rng.choice(1000, 5, replace=False, p=pop / pop.sum())
+    ]
+    if ring:
+        rows += [(f"r{i}", f"new{j}") for i in range(12) for j in range(5) if rng.random() < 0.8]
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id"], orient="row")
+    return ev.with_columns(
+        actor_type=pl.lit("shopper"),
+        target_type=pl.lit("sku"),
+        action=pl.lit("buy"),
+        ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)),
+    )
+
+
+def test_significant_communities_frames_and_params() -> None:
+    from ringlens.detect import significant_communities
+
+    res = significant_communities(build_graph(_buyers()), actions=["buy"])
+    assert res.groups.columns == [
+        "group",
+        "n_actors",
+        "n_targets",
+        "pair_density",
+        "exclusivity",
+        "cohesion",
+        "density",
+        "lift",
+        "log10_pvalue",
+        "significance",
+    ]
+    assert res.to_frame().columns == ["group", "key", "role", "hits"]
+    assert len(res) == 1 and all(k.startswith("shopper:r") for k in res.actors(0))
+    assert res.targets(0) == [f"sku:new{j}" for j in range(5)]
+    row = res.groups.row(0, named=True)
+    assert row["exclusivity"] >= 0.5 and row["pair_density"] >= 0.5 and row["significance"] > 2
+    # everything tested is reported, with the reason it was let go
+    assert res.tested["significant"].sum() == 1
+    assert set(res.tested["rejected"].drop_nulls()) <= {
+        "n_targets",
+        "pair_density",
+        "exclusivity",
+        "significance",
+    }
+    assert res.params["max_target_actors"] >= 2 and res.params["n_edges"] > 0
+
+
+def test_significant_communities_leave_organic_buyers_alone() -> None:
+    from ringlens.detect import significant_communities
+
+    assert len(significant_communities(build_graph(_buyers(ring=False)), actions=["buy"])) == 0
+
+
+def test_significant_communities_deterministic_and_order_free() -> None:
+    from ringlens.detect import significant_communities
+
+    ev = _buyers(3)
+    a = significant_communities(build_graph(ev), seed=5)
+    b = significant_communities(build_graph(ev.sample(fraction=1.0, shuffle=True, seed=2)), seed=5)
+    assert a.groups.equals(b.groups) and a.members.equals(b.members) and a.tested.equals(b.tested)
+
+
+def test_significant_communities_hub_cap() -> None:
+    from ringlens.detect import significant_communities
+
+    g = build_graph(_buyers())
+    # a cap below the ring's audience hides its targets
+    assert len(significant_communities(g, max_target_actors=8)) == 0
+    assert significant_communities(g, max_target_actors=8).params["max_target_actors"] == 8
+    # a tiny pair budget gives a tiny cap
+    assert significant_communities(g, max_pairs=10).params["max_target_actors"] <= 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"min_shared": 0}, "min_shared"),
+        ({"edge_alpha": 0}, "edge_alpha"),
+        ({"min_actors": 1}, "min_actors"),
+        ({"min_pair_density": 2}, "min_pair_density"),
+        ({"min_exclusivity": -0.1}, "min_exclusivity"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"max_target_actors": 1}, "max_target_actors"),
+        ({"resolution": 0}, "resolution"),
+        ({"actions": [3]}, "actions"),
+    ],
+)
+def test_significant_communities_bad_params(kwargs, word) -> None:  # type: ignore[no-untyped-def]
+    from ringlens.detect import significant_communities
+
+    with pytest.raises(ConfigError, match=word):
+        significant_communities(build_graph(_buyers()), **kwargs)
+
+
+def test_significant_communities_needs_event_graph() -> None:
+    from ringlens.detect import significant_communities
+
+    with pytest.raises(InputError, match="EventGraph"):
+        significant_communities(build_graph(_buyers()).project())  # type: ignore[arg-type]
+
+
+def test_significant_communities_on_synthetic_data() -> None:
+    from ringlens.detect import significant_communities
+    from ringlens.synth import SynthConfig, generate
+
+    data = generate(SynthConfig(n_events=200_000, rings_per_pattern=2, seed=3))
+    truth = data.truth.with_columns(key=pl.concat_str("entity_type", pl.lit(":"), "entity_id"))
+    g = build_graph(data.events)
+    for actions, pattern in ((["order"], "brushing"), (["follow"], "mutual_boost")):
+        res = significant_communities(g, actions=actions)
+        actors = res.to_frame().filter(pl.col("role") == "actor")
+        assert actors.join(truth, on="key", how="anti").height == 0, actions
+        ring = truth.filter(pl.col("pattern") == pattern)
+        assert (
+            ring.join(actors, on="key", how="semi").height
+            >= 0.6 * ring.filter(pl.col("entity_type") == actors["key"][0].split(":")[0]).height
+        )
+
+
+def test_cohit_counts_backends_agree() -> None:
+    import numpy as np
+
+    from ringlens.detect._common import cohit_counts
+
+    rng = np.random.default_rng(1)
+    cells = np.unique(rng.integers(0, [300, 80], size=(3000, 2)), axis=0)
+    for k in (1, 2, 3):
+        c = cohit_counts(cells[:, 0], cells[:, 1], 300, 80, min_shared=k, backend="auto")
+        s = cohit_counts(cells[:, 0], cells[:, 1], 300, 80, min_shared=k, backend="scipy")
+        assert all(np.array_equal(x, y) for x, y in zip(c, s, strict=True))
+    # the cells' order does not matter
+    shuffled = rng.permutation(cells.shape[0])
+    a = cohit_counts(cells[shuffled, 0], cells[shuffled, 1], 300, 80, min_shared=2)
+    b = cohit_counts(cells[:, 0], cells[:, 1], 300, 80, min_shared=2)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))

@@ -165,3 +165,111 @@ def test_organic_copurchases_are_not_groups(synth) -> None:  # type: ignore[no-u
     for preset in ("brushing", "affiliate_fraud"):
         assert len(lockstep(g, **LOCKSTEP_PRESETS[preset])) == 0
     assert len(lockstep(g, actions=["order"], target_types=["product"])) == 0
+
+
+# ---- several time scales -------------------------------------------------------------
+
+
+def test_windows_from_the_data() -> None:
+    from ringlens.detect import lockstep_windows
+
+    g = build_graph(hand_made())
+    w = lockstep_windows(g)
+    # seconds-resolution times over about a month: one minute up to period / (2 * min_lift)
+    assert w[0] == timedelta(minutes=1)
+    assert all(b / a == 4 for a, b in zip(w, w[1:], strict=False))
+    span = hand_made()["ts"].max() - hand_made()["ts"].min()  # type: ignore[operator]
+    assert w[-1] <= span / 10 < w[-1] * 4
+    # daily exports: nothing below a day
+    days = hand_made().with_columns(pl.col("ts").dt.truncate("1d"))
+    assert lockstep_windows(build_graph(days))[0] == timedelta(days=1)
+    assert lockstep_windows(g, min_window=timedelta(hours=1), max_window=timedelta(hours=5)) == [
+        timedelta(hours=1),
+        timedelta(hours=4),
+    ]
+    assert lockstep_windows(g, actions=["nothing"]) == []
+
+
+def test_multiscale_finds_the_hand_made_ring() -> None:
+    from ringlens.detect import lockstep_multiscale
+
+    res = lockstep_multiscale(build_graph(hand_made()), min_actors=5, min_bursts=2)
+    assert res.groups.columns == [
+        "group",
+        "n_actors",
+        "n_targets",
+        "n_scales",
+        "windows",
+        "best_window",
+        "first_ts",
+        "last_ts",
+        "synchrony",
+        "density",
+        "log10_pvalue",
+        "significance",
+    ]
+    assert res.to_frame().columns == ["group", "key", "role", "hits", "n_scales"]
+    assert len(res) == 1 and res.actors(0) == [f"buyer:r{i}" for i in range(6)]
+    row = res.groups.row(0, named=True)
+    assert row["n_scales"] == len(row["windows"]) >= 2  # one group, found at several scales
+    assert row["best_window"] in row["windows"]
+    assert set(res.bursts["window"]) == set(row["windows"])
+
+
+def test_live_is_not_a_burst_but_a_ring_on_a_live_target_is() -> None:
+    # a stream whose 200 viewers all gift within its one hour, ten streams; and five
+    # accounts that gift together twice on a target that is active all month
+    from ringlens.detect import lockstep_multiscale
+
+    rows = []
+    for s in range(10):
+        start = 24.0 * (s + 1) + 20
+        rows += [(f"v{(i * 7 + s) % 400}", f"live{s}", start + (i % 60) / 60) for i in range(200)]
+    rows += [(f"h{i}", "shop", 5.0 * i + 0.3) for i in range(140)]
+    rows += [(f"r{i}", "shop", 100 + i * 0.05) for i in range(5)]
+    rows += [(f"r{i}", "shop", 400 + i * 0.05) for i in range(5)]
+    g = build_graph(frame(rows, action="tip"))
+    res = lockstep_multiscale(g, min_actors=5, min_bursts=2)
+    assert [sorted(res.actors(i)) for i in range(len(res))] == [[f"buyer:r{i}" for i in range(5)]]
+    # against the month instead of each target's own hour, the audiences burst
+    period = lockstep(g, window=timedelta(minutes=16), min_targets=1, min_bursts=2)
+    assert any(k.startswith("buyer:v") for k in period.to_frame()["key"])
+
+
+def test_lockstep_new_options_keep_defaults() -> None:
+    g = build_graph(hand_made())
+    base = lockstep(g, window=timedelta(hours=2))
+    same = lockstep(g, window=timedelta(hours=2), baseline="period", pair_alpha=None)
+    assert base.groups.equals(same.groups) and base.members.equals(same.members)
+    with pytest.raises(ConfigError, match="baseline"):
+        lockstep(g, baseline="week")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="pair_alpha"):
+        lockstep(g, pair_alpha=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"windows": []}, "windows"),
+        ({"windows": [timedelta(0)]}, "windows"),
+        ({"pair_alpha": 2}, "pair_alpha"),
+        ({"group_alpha": 0}, "group_alpha"),
+        ({"min_overlap": 0}, "min_overlap"),
+        ({"ratio": 1}, "ratio"),
+    ],
+)
+def test_multiscale_bad_params(kwargs, word) -> None:  # type: ignore[no-untyped-def]
+    from ringlens.detect import lockstep_multiscale
+
+    with pytest.raises(ConfigError, match=word):
+        lockstep_multiscale(build_graph(hand_made()), **kwargs)
+
+
+def test_multiscale_on_synthetic_data(synth) -> None:  # type: ignore[no-untyped-def]
+    from ringlens.detect import lockstep_multiscale
+
+    _, truth, g = synth
+    for actions, pattern in ((["order"], "brushing"), (["affiliate_click"], "affiliate_fraud")):
+        res = lockstep_multiscale(g, actions=actions)
+        recall, organic = recall_and_organic(res, truth, pattern, "buyer")
+        assert organic == 0 and recall >= 0.5, (actions, recall, organic)

@@ -135,3 +135,84 @@ def test_synthetic_farms_found_households_not() -> None:
     labelled = actors.join(truth.select("key", "ring_id"), on="key")
     assert labelled.group_by("group").agg(pl.col("ring_id").n_unique().alias("n"))["n"].max() == 1
     assert res.groups["score"].min() > 4
+
+
+# ---- shared rare targets -------------------------------------------------------------
+
+
+def farm_and_families() -> pl.DataFrame:
+    """Ten accounts on one voucher, cashing out to one wallet; families of three on a
+    tablet who claim a family voucher; 300 claimers of a campaign voucher; a club of
+    six who share a voucher but nothing else."""
+    rows = [("member", f"m{i}", "claim", "voucher", "v1") for i in range(10)]
+    rows += [("member", f"m{i}", "cash_out", "wallet", "w1") for i in range(10)]
+    rows += [("member", f"s{i}", "sign_in", "tablet", f"t{i // 3}") for i in range(600)]
+    rows += [("member", f"s{i}", "claim", "voucher", f"fam{i // 3}") for i in range(600)]
+    rows += [("member", f"s{i}", "claim", "voucher", "campaign") for i in range(0, 600, 2)]
+    rows += [("member", f"s{i}", "claim", "voucher", "club") for i in range(100, 160, 10)]
+    return frame(rows)
+
+
+def test_shared_targets_ring_not_families_or_campaigns() -> None:
+    from ringlens.detect import shared_targets
+
+    res = shared_targets(
+        build_graph(farm_and_families()), target_types=["voucher", "wallet", "tablet"]
+    )
+    assert res.groups.columns == [
+        "group",
+        "n_actors",
+        "n_targets",
+        "max_target_actors",
+        "target_types",
+        "links",
+        "expected_links",
+        "log10_pvalue",
+        "significance",
+    ]
+    assert res.to_frame().columns == ["group", "key", "role", "degree"]
+    assert len(res) == 1 and res.actors(0) == sorted(f"member:m{i}" for i in range(10))
+    assert res.targets["key"].to_list() == ["voucher:v1", "wallet:w1"]
+    tested = dict(zip(res.tested["key"], res.tested["rejected"], strict=True))
+    # the club shares one voucher and nothing else; the campaign is above the cap
+    assert tested["voucher:club"] == "household" and "voucher:campaign" not in tested
+    assert res.params["max_target_actors"] < 300
+
+
+def test_shared_targets_names_no_type() -> None:
+    from ringlens.detect import shared_targets
+
+    ev = farm_and_families().with_columns(
+        pl.col("target_type").replace({"voucher": "Gutschein", "wallet": "Konto"})
+    )
+    res = shared_targets(build_graph(ev), target_types=["Gutschein", "Konto", "tablet"])
+    assert len(res) == 1 and res.groups["n_actors"][0] == 10
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"target_types": None}, "target_types"),
+        ({"target_types": ["voucher"], "max_household": 0}, "max_household"),
+        ({"target_types": ["voucher"], "max_target_actors": 3}, "max_target_actors"),
+        ({"target_types": ["voucher"], "link_alpha": 0}, "link_alpha"),
+        ({"target_types": ["voucher"], "alpha": 2}, "alpha"),
+    ],
+)
+def test_shared_targets_bad_params(kwargs, word) -> None:  # type: ignore[no-untyped-def]
+    from ringlens.detect import shared_targets
+
+    with pytest.raises(ConfigError, match=word):
+        shared_targets(build_graph(farm_and_families()), **kwargs)
+
+
+def test_shared_targets_synthetic_farms() -> None:
+    from ringlens.detect import shared_targets
+
+    data = generate(SynthConfig(n_events=50_000, rings_per_pattern=2, seed=3))
+    truth = data.truth.with_columns(key=pl.concat_str("entity_type", pl.lit(":"), "entity_id"))
+    res = shared_targets(build_graph(data.events), target_types=["device", "payment"])
+    actors = res.to_frame().filter(pl.col("role") == "actor")
+    assert actors.height > 0 and actors.join(truth, on="key", how="anti").height == 0
+    farms = truth.filter(pl.col("pattern") == "sock_puppet_farm")
+    assert farms.join(actors, on="key", how="semi").height >= 0.6 * farms.height

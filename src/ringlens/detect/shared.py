@@ -427,17 +427,17 @@ def shared_targets(
        the largest audience at which the tested targets' account pairs stay within four
        per cell, so the work is linear in the data). A coupon claimed by thousands is
        above the cap: a campaign, not a ring's tool.
-    2. **Links elsewhere** between the accounts of tested targets: two accounts are
-       linked when they share another shareable target (any size from two up to the
-       cap), or when they co-interact on other targets (any action; targets of at most
-       the cap's audience) on ``min_shared`` targets or more with ``P(X >= c) <=
-       link_alpha`` under the configuration model (as in
+    2. **Links elsewhere**: two accounts are linked when they share two shareable targets
+       (any size from two up to the cap), or — for the accounts of tested targets — when
+       they co-interact on other targets (any action; targets of at most the cap's
+       audience) on ``min_shared`` targets or more with ``P(X >= c) <= link_alpha`` under
+       the configuration model (as in
        :func:`~ringlens.detect.communities.significant_communities`): a household shares
        its shopping, heavy users share popular items, neither is a link.
     3. **Test per target.** Its accounts' largest linked cluster must exceed household
        size, and the links inside the target's accounts must be improbable: ``L`` links
-       against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts' links
-       among all tested accounts, ``W`` all links: the configuration model of the link
+       against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts'
+       links, ``W`` all links: the configuration model of the link
        graph), ``P(X >= L)`` for ``X ~ Poisson(E)``, times the ways to choose the cluster
        among the target's accounts, Bonferroni-corrected over the targets tested, at most
        ``alpha``. Heavy users and households linked to many explain their links; a ring's
@@ -543,11 +543,12 @@ def shared_targets(
         return _empty_targets(params)
     accounts = np.unique(src[tested_cell])
 
-    # links elsewhere among those accounts: (a) two shareable targets in common (the tested
-    # one and another), (b) co-interaction on other targets beyond the configuration model
-    in_acc = usable & np.isin(src, accounts)
-    acc_ids, acc_local = np.unique(src[in_acc], return_inverse=True)
-    t_ids, t_local = np.unique(dst[in_acc], return_inverse=True)
+    # links elsewhere: (a) two shareable targets in common (the tested one and another),
+    # between any accounts of the family (households that share a tablet and a family
+    # voucher are linked: the links' null model needs them), (b) co-interaction on other
+    # targets beyond the configuration model, between the tested targets' accounts
+    acc_ids, acc_local = np.unique(src[usable], return_inverse=True)
+    t_ids, t_local = np.unique(dst[usable], return_inverse=True)
     la, lb, _ = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=2)
     co_a, co_b = _cointeraction_links(
         graph, accounts, types, cap, min_shared=min_shared, link_alpha=link_alpha
