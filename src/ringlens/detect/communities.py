@@ -415,7 +415,10 @@ def significant_communities(
     4. **Leiden** (modularity, the surprise weights, ``resolution``, ``seed``) on the
        backbone. The correction keeps the backbone small (a niche's heavy users sharing
        two popular items are linked but no edge) and lets a ring's members, who share
-       many targets, stand apart from the niche they hide in.
+       many targets, stand apart from the niche they hide in. Each community of
+       ``min_actors`` or more then takes in the accounts linked to at least half of its
+       members that are in no such community (a ring member who shares two of its targets
+       with each of the others is linked to them without being an edge).
     5. **Tests.** For each community of ``min_actors`` or more, with ``x_t`` members on
        target ``t`` (audience ``d_t``), its targets being those with ``x_t >= 2``:
 
@@ -492,15 +495,11 @@ def significant_communities(
     ...     action=pl.lit("buy"), ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)))
     >>> res = significant_communities(build_graph(ev), actions=["buy"])
     >>> res.groups.select("group", "n_actors", "n_targets").rows()
-    [(0, 9, 5)]
+    [(0, 12, 5)]
     >>> res.targets(0)
     ['sku:new0', 'sku:new1', 'sku:new2', 'sku:new3', 'sku:new4']
     >>> all(k.startswith("shopper:r") for k in res.actors(0))
     True
-
-    Nine of the twelve are found: the three others share too few of the products with
-    the rest to be linked on their own (a run adds such members back when it expands
-    its candidates over the group's targets).
     >>> bool(res.groups["significance"][0] > 5)
     True
     """
