@@ -601,11 +601,13 @@ def significant_communities(
     comm = _leiden_membership(used.size, la, lb, w, resolution=resolution, seed=seed)
     member_of = np.full(actors.size, -1, dtype=np.int64)
     member_of[used] = comm
+    core_of = member_of
     member_of = _expand(member_of, pairs, min_actors=min_actors)
     tested, cells_in = _community_tests(
         ai,
         ti,
         member_of,
+        core_of,
         pairs,
         k=k,
         audience=audience,
@@ -710,6 +712,7 @@ def _community_tests(
     ai: np.ndarray,
     ti: np.ndarray,
     member_of: np.ndarray,
+    core_of: np.ndarray,
     pairs: tuple[np.ndarray, np.ndarray],
     *,
     k: np.ndarray,
@@ -751,8 +754,25 @@ def _community_tests(
     per_target = per_target.with_columns(
         pl.Series("d", audience[per_target["t"].to_numpy()], dtype=pl.Float64)
     )
-    ctx = _contexts(ai, ti, audience, per_target, big).with_columns(
-        pl.Series("n_actors", sizes[big].astype(np.int64))
+    # the market is the core's (the Leiden community before it took in linked accounts):
+    # a niche's core is a small part of its niche, which the grown group must not become
+    core = core_of[ai]
+    in_core = np.isin(core, big)
+    core_targets = (
+        pl.DataFrame({"community": core[in_core], "t": ti[in_core]})
+        .group_by("community", "t")
+        .agg(pl.len().cast(pl.Float64).alias("x"))
+        .filter(pl.col("x") >= 2)
+    )
+    ctx = (
+        _contexts(ai, ti, audience, core_targets, big)
+        .with_columns(pl.Series("n_actors", sizes[big].astype(np.int64)))
+        .join(
+            core_targets.group_by("community").agg(pl.col("x").sum().alias("e_core")),
+            on="community",
+            how="left",
+        )
+        .with_columns(pl.col("e_core").fill_null(0.0))
     )
     x = pl.col("x").cast(pl.Float64)
     block = per_target.group_by("community").agg(
@@ -773,9 +793,9 @@ def _community_tests(
             pl.col("pairs_in", "excl_num", "e", "D").fill_null(0.0),
         )
     )
-    # a community that holds at least half of its market's cells is a world of its own: it
-    # can only be compared with the whole data
-    closed = pl.col("e") * 2 >= pl.col("ctx_cells")
+    # a community whose core holds at least half of its market's cells is a world of its
+    # own: it can only be compared with the whole data
+    closed = pl.col("e_core") * 2 >= pl.col("ctx_cells")
     stats = stats.with_columns(
         pl.when(closed).then(pl.lit(whole[0])).otherwise(pl.col("ctx_cells")).alias("ctx_cells"),
         pl.when(closed).then(pl.lit(whole[1])).otherwise(pl.col("ctx_actors")).alias("ctx_actors"),
