@@ -195,7 +195,7 @@ def test_shared_targets_names_no_type() -> None:
         ({"target_types": None}, "target_types"),
         ({"target_types": ["voucher"], "max_household": 0}, "max_household"),
         ({"target_types": ["voucher"], "max_target_actors": 3}, "max_target_actors"),
-        ({"target_types": ["voucher"], "link_alpha": 0}, "link_alpha"),
+        ({"target_types": ["voucher"], "elsewhere": pl.DataFrame({"key": ["a"]})}, "elsewhere"),
         ({"target_types": ["voucher"], "alpha": 2}, "alpha"),
     ],
 )
@@ -216,3 +216,19 @@ def test_shared_targets_synthetic_farms() -> None:
     assert actors.height > 0 and actors.join(truth, on="key", how="anti").height == 0
     farms = truth.filter(pl.col("pattern") == "sock_puppet_farm")
     assert farms.join(actors, on="key", how="semi").height >= 0.6 * farms.height
+
+
+def test_shared_targets_links_from_elsewhere() -> None:
+    # a club of six on one voucher is linked by nothing else: no group; the same six in
+    # one group found elsewhere (say, a ring-like community of their purchases) are
+    from ringlens.detect import shared_targets
+
+    g = build_graph(farm_and_families())
+    club = [f"member:s{i}" for i in range(100, 160, 10)]
+    res = shared_targets(
+        g,
+        target_types=["voucher", "wallet", "tablet"],
+        elsewhere=pl.DataFrame({"group": [0] * 6, "key": club}),
+    )
+    assert res.groups["n_actors"].to_list() == [10, 6]
+    assert res.actors(1) == sorted(club)

@@ -407,8 +407,7 @@ def shared_targets(
     actor_types: list[str] | None = None,
     max_household: int = 4,
     max_target_actors: int | None = None,
-    min_shared: int = 2,
-    link_alpha: float = 0.01,
+    elsewhere: pl.DataFrame | None = None,
     alpha: float = 0.01,
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
@@ -427,13 +426,15 @@ def shared_targets(
        the largest audience at which the tested targets' account pairs stay within four
        per cell, so the work is linear in the data). A coupon claimed by thousands is
        above the cap: a campaign, not a ring's tool.
-    2. **Links elsewhere**: two accounts are linked when they share two shareable targets
-       (any size from two up to the cap), or — for the accounts of tested targets — when
-       they co-interact on other targets (any action; targets of at most the cap's
-       audience) on ``min_shared`` targets or more with ``P(X >= c) <= link_alpha`` under
-       the configuration model (as in
-       :func:`~ringlens.detect.communities.significant_communities`): a household shares
-       its shopping, heavy users share popular items, neither is a link.
+    2. **Links elsewhere**: for a target of one type, two of its accounts are linked when
+       they share a target of *another* shareable type (a voucher's claimers on one
+       handset, a device's users cashing out to one wallet; a shop's regulars claiming
+       several of its vouchers share only the one type), or when they are in the same
+       group of ``elsewhere`` — groups another detector found in their other activity,
+       e.g. the :func:`~ringlens.detect.communities.significant_communities` of the
+       platform's engagement: co-interaction that popularity, fandoms and niches do not
+       explain (raw co-interaction would link a live's audience, which claims the live's
+       voucher drop together).
     3. **Test per target.** Its accounts' largest linked cluster must exceed household
        size, and the links inside the target's accounts must be improbable: ``L`` links
        against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts'
@@ -457,10 +458,9 @@ def shared_targets(
         Most accounts one target may have and still be organic (a household).
     max_target_actors
         Cap on the accounts of a tested target; None = from the pair budget.
-    min_shared
-        Other targets two accounts must share to be linked through co-interaction.
-    link_alpha
-        Tail probability under which co-interaction links two accounts.
+    elsewhere
+        Optional groups found elsewhere (columns ``group``, ``key``): accounts of one group
+        are linked.
     alpha
         Significance level of a target, Bonferroni-corrected over the targets tested.
 
@@ -512,8 +512,8 @@ def shared_targets(
     max_target_actors = check_int(
         "max_target_actors", max_target_actors, max_household + 1, allow_none=True
     )
-    min_shared = check_int("min_shared", min_shared, 1)  # type: ignore[assignment]
-    link_alpha = check_float("link_alpha", link_alpha, low=0.0, high=1.0, low_open=True)
+    if elsewhere is not None and not {"group", "key"} <= set(elsewhere.columns):
+        raise ConfigError("elsewhere must be a frame with columns 'group' and 'key'")
     alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
     params: dict[str, Any] = {
         "target_types": types,
@@ -521,8 +521,7 @@ def shared_targets(
         "actor_types": actor_types,
         "max_household": max_household,
         "max_target_actors": max_target_actors,
-        "min_shared": min_shared,
-        "link_alpha": link_alpha,
+        "elsewhere": None if elsewhere is None else int(elsewhere["group"].n_unique()),
         "alpha": alpha,
     }
 
@@ -543,37 +542,64 @@ def shared_targets(
         return _empty_targets(params)
     accounts = np.unique(src[tested_cell])
 
-    # links elsewhere: (a) two shareable targets in common (the tested one and another),
-    # between any accounts of the family (households that share a tablet and a family
-    # voucher are linked: the links' null model needs them), (b) co-interaction on other
-    # targets beyond the configuration model, between the tested targets' accounts
-    acc_ids, acc_local = np.unique(src[usable], return_inverse=True)
-    t_ids, t_local = np.unique(dst[usable], return_inverse=True)
-    la, lb, _ = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=2)
-    co_a, co_b = _cointeraction_links(
-        graph, accounts, types, cap, min_shared=min_shared, link_alpha=link_alpha
-    )
-    key = np.unique(
-        np.concatenate(
-            [
-                np.minimum(acc_ids[la], acc_ids[lb]) * graph.n_nodes
-                + np.maximum(acc_ids[la], acc_ids[lb]),
-                np.minimum(co_a, co_b) * graph.n_nodes + np.maximum(co_a, co_b),
-            ]
-        )
-    )
-    links = pl.DataFrame(
-        {"a": key // graph.n_nodes, "b": key % graph.n_nodes}, schema={"a": pl.Int64, "b": pl.Int64}
-    )
+    # links elsewhere: (a) a shared target of another type (a voucher's claimers on one
+    # handset, a device's users paying out to one account; sharing several targets of the
+    # tested one's own type is how a shop's regulars claim its vouchers), (b) the same
+    # group found elsewhere by another detector (a ring-like community of their other
+    # activity: co-interaction that popularity, fandoms and niches do not explain)
+    co_key = _elsewhere_links(graph, accounts, elsewhere)
+    node_type = graph.nodes["node_type"].to_numpy()
+    u_src, u_dst = src[usable], dst[usable]
+    u_type = node_type[u_dst]
+    by_type: dict[str, np.ndarray] = {}
+    for tau in types:
+        on_tau = u_type == tau
+        if not on_tau.any():
+            by_type[tau] = np.zeros(0, dtype=np.int64)
+            continue
+        acc_ids, acc_local = np.unique(u_src[on_tau], return_inverse=True)
+        t_ids, t_local = np.unique(u_dst[on_tau], return_inverse=True)
+        la, lb, _ = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=1)
+        by_type[tau] = acc_ids[la] * graph.n_nodes + acc_ids[lb]
     rows = pl.DataFrame(
         {"t": dst[tested_cell].astype(np.int64), "a": src[tested_cell].astype(np.int64)}
+    ).with_columns(pl.Series("tau", node_type[dst[tested_cell]]))
+    parts = []
+    all_keys = [co_key]
+    for tau in types:
+        own = rows.filter(pl.col("tau") == tau).drop("tau")
+        if own.height == 0:
+            continue
+        other = [by_type[t] for t in types if t != tau]
+        key = np.unique(np.concatenate([co_key, *other]))
+        all_keys.append(key)
+        links_tau = pl.DataFrame(
+            {"a": key // graph.n_nodes, "b": key % graph.n_nodes},
+            schema={"a": pl.Int64, "b": pl.Int64},
+        )
+        parts.append(_test_targets(graph, own, links_tau, max_household=max_household, alpha=alpha))
+    tested = pl.concat(parts).sort("key")
+    # Bonferroni over every target tested, whatever its type
+    tested = (
+        tested.with_columns(
+            pl.min_horizontal(
+                pl.col("log10_pvalue") + np.log10(tested.height) - pl.col("_tests").log10(), 0.0
+            ).alias("log10_pvalue")
+        )
+        .with_columns(
+            pl.when(pl.col("linked") <= max_household)
+            .then(pl.lit("household"))
+            .when(pl.col("log10_pvalue") > np.log10(alpha))
+            .then(pl.lit("significance"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias("rejected")
+        )
+        .with_columns(pl.col("rejected").is_null().alias("significant"))
+        .drop("_tests")
     )
-    tested = _test_targets(
-        graph,
-        rows,
-        links,
-        max_household=max_household,
-        alpha=alpha,
+    key = np.unique(np.concatenate(all_keys))
+    links = pl.DataFrame(
+        {"a": key // graph.n_nodes, "b": key % graph.n_nodes}, schema={"a": pl.Int64, "b": pl.Int64}
     )
     good = tested.filter(pl.col("significant"))
     if good.height == 0:
@@ -591,45 +617,28 @@ def shared_targets(
     )
 
 
-def _cointeraction_links(
-    graph: EventGraph,
-    accounts: np.ndarray,
-    shareable: list[str],
-    cap: int,
-    *,
-    min_shared: int,
-    link_alpha: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of ``accounts`` (node ids, a < b) that co-interact on other targets (not of
-    the shareable types, audience at most ``cap``) on ``min_shared`` targets or more with a
-    tail probability at most ``link_alpha`` under the configuration model."""
-    nodes = graph.nodes.select("node", "node_type")
-    other = nodes.filter(~pl.col("node_type").is_in(shareable)).select(pl.col("node").alias("dst"))
-    edges = graph.edges.select("src", "dst").join(other, on="dst", how="semi")
-    acc = pl.DataFrame({"src": pl.Series(accounts, dtype=graph.edges["src"].dtype)})
-    mine = edges.join(acc, on="src", how="semi")
-    empty = np.zeros(0, dtype=np.int64)
-    if mine.height == 0:
-        return empty, empty
-    touched = mine.select("dst").unique()
-    aud = edges.join(touched, on="dst", how="semi").group_by("dst").agg(pl.len().alias("d"))
-    mine = mine.join(aud, on="dst").filter(pl.col("d") <= cap)
-    if mine.height == 0:
-        return empty, empty
-    # the configuration model over all accounts' cells on eligible targets
-    eligible = aud.filter(pl.col("d") <= cap)
-    total = int(eligible["d"].sum())
-    s = mine["src"].to_numpy().astype(np.int64)
-    t = mine["dst"].to_numpy().astype(np.int64)
-    d = mine["d"].to_numpy().astype(np.float64)
-    s_ids, s_local = np.unique(s, return_inverse=True)
-    t_ids, t_local = np.unique(t, return_inverse=True)
-    k = np.bincount(s_local, minlength=s_ids.size).astype(np.float64)
-    summed = np.bincount(s_local, weights=d - 1, minlength=s_ids.size)
-    a, b, c = cohit_counts(s_local, t_local, s_ids.size, t_ids.size, min_shared=min_shared)
-    expected = (k[b] * summed[a] + k[a] * summed[b]) / (2.0 * max(total, 1))
-    keep = poisson_log10_sf(c, expected) <= np.log10(link_alpha)
-    return s_ids[a[keep]], s_ids[b[keep]]
+def _elsewhere_links(
+    graph: EventGraph, accounts: np.ndarray, elsewhere: pl.DataFrame | None
+) -> np.ndarray:
+    """Pairs (``a * n_nodes + b``, node ids, a < b) of ``accounts`` in one group of
+    ``elsewhere``."""
+    if elsewhere is None or elsewhere.height == 0:
+        return np.zeros(0, dtype=np.int64)
+    nodes = graph.nodes.select(pl.col("node").cast(pl.Int64), "key")
+    acc = pl.DataFrame({"node": accounts.astype(np.int64)})
+    m = (
+        elsewhere.select("group", pl.col("key").cast(pl.String))
+        .join(nodes, on="key")
+        .join(acc, on="node", how="semi")
+        .unique()
+    )
+    pairs = (
+        m.join(m.rename({"node": "b"}), on="group")
+        .filter(pl.col("node") < pl.col("b"))
+        .select((pl.col("node") * graph.n_nodes + pl.col("b")).alias("k"))
+        .unique()
+    )
+    return pairs["k"].to_numpy().astype(np.int64)
 
 
 def _test_targets(
@@ -704,6 +713,7 @@ def _test_targets(
     out = per_t.with_columns(
         pl.Series("expected_links", expected, dtype=pl.Float64),
         pl.Series("log10_pvalue", lp, dtype=pl.Float64),
+        pl.lit(float(per_t.height)).alias("_tests"),
         keys.gather(per_t["t"]).alias("key"),
     ).with_columns(
         pl.when(pl.col("m") <= max_household)
@@ -724,6 +734,7 @@ def _test_targets(
         "rejected",
         "t",
         "cluster",
+        "_tests",
     ).sort("key")
 
 
