@@ -151,7 +151,15 @@ def filtered_events(
     actor_types: list[str] | None = None,
     target_types: list[str] | None = None,
 ) -> pl.DataFrame:
-    """The graph's events (``src``, ``dst``, ``action``, ``ts``) restricted by action and types."""
+    """The graph's events (``src``, ``dst``, ``action``, ``ts``) restricted by action and types.
+
+    Names are compared as the graph stores them, normalised (case and spacing do not
+    matter: ``"Review "`` selects ``review``)."""
+    from ringlens.graph.roles import normalise_name
+
+    actions = None if actions is None else [normalise_name(a) for a in actions]
+    actor_types = None if actor_types is None else [normalise_name(t) for t in actor_types]
+    target_types = None if target_types is None else [normalise_name(t) for t in target_types]
     ev = graph.events.select("src", "dst", "action", "ts")
     if actions is not None:
         ev = ev.filter(pl.col("action").is_in(list(actions)))

@@ -506,6 +506,9 @@ def shared_targets(
     types = check_str_list("target_types", target_types)
     if types is None:
         raise ConfigError("target_types must be a non-empty list of node types, got None")
+    from ringlens.graph.roles import normalise_name
+
+    types = list(dict.fromkeys(normalise_name(t) for t in types))  # as the graph stores them
     actions = check_str_list("actions", actions)
     actor_types = check_str_list("actor_types", actor_types)
     max_household = check_int("max_household", max_household, 1)  # type: ignore[assignment]
