@@ -1,4 +1,5 @@
-"""Community detection on actor projections: Leiden, Louvain, weak components.
+"""Community detection on actor projections: Leiden, Louvain, weak components, and the
+communities that are rings rather than organic niches (:func:`significant_communities`).
 
 Every function takes a :class:`~ringlens.graph.Projection` (its ``to_igraph()``: weight =
 number of shared targets), an :class:`~ringlens.graph.EventGraph` (undirected, weight =
@@ -11,6 +12,61 @@ igraph's ``community_leiden`` defaults to the CPM objective with unit weights; h
 objective and the weights are always passed explicitly (default: modularity, weighted).
 igraph's random number generator is global: it is set from ``seed`` for the call and
 restored afterwards (see :func:`ringlens.detect._common.seeded_igraph`).
+
+Significant communities
+-----------------------
+
+:func:`significant_communities` keeps only the communities that are rings rather than
+organic structure:
+
+1. **Cells.** The family's distinct (account, target) pairs.
+2. **Hub cap, bounded pairs.** A target with audience ``d`` links ``d (d - 1) / 2``
+   pairs: a product everyone buys would link everyone. Targets above
+   ``max_target_actors`` accounts contribute nothing (a ring is then a small part of
+   their audience: its own targets are not those). By default the cap is the largest
+   audience at which the pairs to count (among accounts with ``min_shared`` targets
+   or more) stay within ``max_pairs``, by default four per cell: the work is linear
+   in the data whatever its skew. The cap used is in ``params``.
+3. **Surprise over popularity.** Two accounts ``a``, ``b`` that share ``c >=
+   min_shared`` targets are compared with the configuration model that keeps every
+   account's activity ``k`` and every target's audience ``d``: it expects
+   ``E = (k_b D_a + k_a D_b) / (2 M)`` shared targets (``D_a`` the summed audience,
+   less ``a``, of ``a``'s targets; ``M`` the cells), so heavy users of popular
+   targets are expected to share many. With ``P = P(X >= c)``, ``X ~ Poisson(E)``,
+   the pair is *linked* when ``P <= edge_alpha``, and is a *backbone edge*, weighted by
+   its surprise ``-log10 P``, when ``P <= edge_alpha / n_pairs`` (Bonferroni over the
+   pairs tested, as Neal recommends for backbones). Pairs are counted in C when the
+   extension is built (:func:`~ringlens.detect._common.cohit_counts`).
+4. **Leiden** (modularity, the surprise weights, ``resolution``, ``seed``) on the
+   backbone. The correction keeps the backbone small (a niche's heavy users sharing
+   two popular items are linked but no edge) and lets a ring's members, who share
+   many targets, stand apart from the niche they hide in. Each community of
+   ``min_actors`` or more then takes in the accounts linked to at least half of its
+   members that are in no such community (a ring member who shares two of its targets
+   with each of the others is linked to them without being an edge).
+5. **Tests.** For each community of ``min_actors`` or more, with ``x_t`` members on
+   target ``t`` (audience ``d_t``), its targets being those with ``x_t >= 2``:
+
+   * ``n_targets >= min_targets`` (one shared target is a shared interest;
+     coordination on one target is lockstep's to find);
+   * **pair density** ``>= min_pair_density``: the share of member pairs that are
+     linked. A ring's members each share several of its targets with most other
+     members; a niche (a market, an interest group) or a fandom holds many members who
+     touch a few of its many targets, most pairs sharing none;
+   * **exclusivity** ``= sum x_t (x_t - 1) (x_t - 1) / (d_t - 1) / sum x_t (x_t - 1)``
+     ``>= min_exclusivity``: over the members' co-interactions, the share of the
+     target's other users who are members (0.5: more inside than outside, Radicchi's
+     weak community). Power users of popular items, the loyal core of a big host's
+     audience, heavy users of a niche share many targets whose audiences are mostly
+     other people;
+   * **significance**: the block's cells ``e = sum x_t`` against the configuration
+     expectation ``mu = K D / M_ctx`` (``K`` the members' activity, ``D`` the targets'
+     audience), ``P(X >= e)`` for ``X ~ Poisson(mu)`` times the number of blocks of
+     the same shape in the context (``C(accounts, n) C(targets, n_targets)``), at most
+     ``alpha``. The context is the group's *market*: the accounts on its targets and
+     every target they use, so the bestsellers of a closed niche, which every creator
+     of the niche promotes, are compared with that niche. A group that holds half its
+     market's cells or more is a world of its own and is compared with the whole data.
 """
 
 from __future__ import annotations
@@ -394,54 +450,8 @@ def significant_communities(
     with given expected degree sequences", Annals of Combinatorics 6, 2002) after paying
     for the search (a scan statistic).
 
-    1. **Cells.** The family's distinct (account, target) pairs.
-    2. **Hub cap, bounded pairs.** A target with audience ``d`` links ``d (d - 1) / 2``
-       pairs: a product everyone buys would link everyone. Targets above
-       ``max_target_actors`` accounts contribute nothing (a ring is then a small part of
-       their audience: its own targets are not those). By default the cap is the largest
-       audience at which the pairs to count (among accounts with ``min_shared`` targets
-       or more) stay within ``max_pairs``, by default four per cell: the work is linear
-       in the data whatever its skew. The cap used is in ``params``.
-    3. **Surprise over popularity.** Two accounts ``a``, ``b`` that share ``c >=
-       min_shared`` targets are compared with the configuration model that keeps every
-       account's activity ``k`` and every target's audience ``d``: it expects
-       ``E = (k_b D_a + k_a D_b) / (2 M)`` shared targets (``D_a`` the summed audience,
-       less ``a``, of ``a``'s targets; ``M`` the cells), so heavy users of popular
-       targets are expected to share many. With ``P = P(X >= c)``, ``X ~ Poisson(E)``,
-       the pair is *linked* when ``P <= edge_alpha``, and is a *backbone edge*, weighted by
-       its surprise ``-log10 P``, when ``P <= edge_alpha / n_pairs`` (Bonferroni over the
-       pairs tested, as Neal recommends for backbones). Pairs are counted in C when the
-       extension is built (:func:`~ringlens.detect._common.cohit_counts`).
-    4. **Leiden** (modularity, the surprise weights, ``resolution``, ``seed``) on the
-       backbone. The correction keeps the backbone small (a niche's heavy users sharing
-       two popular items are linked but no edge) and lets a ring's members, who share
-       many targets, stand apart from the niche they hide in. Each community of
-       ``min_actors`` or more then takes in the accounts linked to at least half of its
-       members that are in no such community (a ring member who shares two of its targets
-       with each of the others is linked to them without being an edge).
-    5. **Tests.** For each community of ``min_actors`` or more, with ``x_t`` members on
-       target ``t`` (audience ``d_t``), its targets being those with ``x_t >= 2``:
-
-       * ``n_targets >= min_targets`` (one shared target is a shared interest;
-         coordination on one target is lockstep's to find);
-       * **pair density** ``>= min_pair_density``: the share of member pairs that are
-         linked. A ring's members each share several of its targets with most other
-         members; a niche (a market, an interest group) or a fandom holds many members who
-         touch a few of its many targets, most pairs sharing none;
-       * **exclusivity** ``= sum x_t (x_t - 1) (x_t - 1) / (d_t - 1) / sum x_t (x_t - 1)``
-         ``>= min_exclusivity``: over the members' co-interactions, the share of the
-         target's other users who are members (0.5: more inside than outside, Radicchi's
-         weak community). Power users of popular items, the loyal core of a big host's
-         audience, heavy users of a niche share many targets whose audiences are mostly
-         other people;
-       * **significance**: the block's cells ``e = sum x_t`` against the configuration
-         expectation ``mu = K D / M_ctx`` (``K`` the members' activity, ``D`` the targets'
-         audience), ``P(X >= e)`` for ``X ~ Poisson(mu)`` times the number of blocks of
-         the same shape in the context (``C(accounts, n) C(targets, n_targets)``), at most
-         ``alpha``. The context is the group's *market*: the accounts on its targets and
-         every target they use, so the bestsellers of a closed niche, which every creator
-         of the niche promotes, are compared with that niche. A group that holds half its
-         market's cells or more is a world of its own and is compared with the whole data.
+    The method, step by step, is in the module documentation (*Significant
+    communities*).
 
     Parameters
     ----------
@@ -507,47 +517,76 @@ def significant_communities(
 
     if not isinstance(graph, EventGraph):
         raise InputError(f"significant_communities needs an EventGraph, got {type(graph).__name__}")
-    actions = check_str_list("actions", actions)
-    actor_types = check_str_list("actor_types", actor_types)
-    target_types = check_str_list("target_types", target_types)
-    max_target_actors = check_int("max_target_actors", max_target_actors, 2, allow_none=True)
-    max_pairs = check_int("max_pairs", max_pairs, 1, allow_none=True)
-    min_shared = check_int("min_shared", min_shared, 1)  # type: ignore[assignment]
-    edge_alpha = check_float("edge_alpha", edge_alpha, low=0.0, high=1.0, low_open=True)
-    min_actors = check_int("min_actors", min_actors, 2)  # type: ignore[assignment]
-    min_targets = check_int("min_targets", min_targets, 1)  # type: ignore[assignment]
-    min_pair_density = check_float("min_pair_density", min_pair_density, low=0.0, high=1.0)
-    min_exclusivity = check_float("min_exclusivity", min_exclusivity, low=0.0, high=1.0)
-    alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
-    resolution = check_float("resolution", resolution, low=0.0, low_open=True)
-    seed = check_int("seed", seed, 0)  # type: ignore[assignment]
-    params: dict[str, Any] = {
-        "actions": actions,
-        "actor_types": actor_types,
-        "target_types": target_types,
-        "max_target_actors": max_target_actors,
-        "max_pairs": max_pairs,
-        "min_shared": min_shared,
-        "edge_alpha": edge_alpha,
-        "min_actors": min_actors,
-        "min_targets": min_targets,
-        "min_pair_density": min_pair_density,
-        "min_exclusivity": min_exclusivity,
-        "alpha": alpha,
-        "resolution": resolution,
-        "seed": seed,
-        "n_cells": 0,
-        "n_pairs": 0,
-        "n_edges": 0,
-    }
-
-    src, dst = family_cells(
-        graph, actions=actions, actor_types=actor_types, target_types=target_types
+    p = _significant_params(
+        actions=actions,
+        actor_types=actor_types,
+        target_types=target_types,
+        max_target_actors=max_target_actors,
+        max_pairs=max_pairs,
+        min_shared=min_shared,
+        edge_alpha=edge_alpha,
+        min_actors=min_actors,
+        min_targets=min_targets,
+        min_pair_density=min_pair_density,
+        min_exclusivity=min_exclusivity,
+        alpha=alpha,
+        resolution=resolution,
+        seed=seed,
     )
-    if src.size == 0:
-        return _empty_significant(params)
-    actors, ai = compact(src, graph.n_nodes)
-    targets, ti = compact(dst, graph.n_nodes)
+    src, dst = family_cells(
+        graph, actions=p["actions"], actor_types=p["actor_types"], target_types=p["target_types"]
+    )
+    bb = _backbone(src, dst, graph.n_nodes, p) if src.size else None
+    if bb is None:
+        return _empty_significant(p)
+    actors, targets, ai, ti, audience, k, pairs, (a, b, w) = bb
+    used = np.unique(np.concatenate([a, b]))
+    la, lb = np.searchsorted(used, a), np.searchsorted(used, b)
+    comm = _leiden_membership(used.size, la, lb, w, resolution=p["resolution"], seed=p["seed"])
+    core_of = np.full(actors.size, -1, dtype=np.int64)
+    core_of[used] = comm
+    member_of = _expand(core_of, pairs, min_actors=p["min_actors"])
+    tested, cells_in = _community_tests(
+        ai, ti, member_of, core_of, pairs, k=k, audience=audience, p=p
+    )
+    return _significant_result(graph, actors, targets, tested, cells_in, p)
+
+
+def _significant_params(**kw: Any) -> dict[str, Any]:
+    """The validated parameters of :func:`significant_communities` (and the sizes it fills)."""
+    p: dict[str, Any] = {
+        "actions": check_str_list("actions", kw["actions"]),
+        "actor_types": check_str_list("actor_types", kw["actor_types"]),
+        "target_types": check_str_list("target_types", kw["target_types"]),
+        "max_target_actors": check_int(
+            "max_target_actors", kw["max_target_actors"], 2, allow_none=True
+        ),
+        "max_pairs": check_int("max_pairs", kw["max_pairs"], 1, allow_none=True),
+        "min_shared": check_int("min_shared", kw["min_shared"], 1),
+        "edge_alpha": check_float("edge_alpha", kw["edge_alpha"], low=0.0, high=1.0, low_open=True),
+        "min_actors": check_int("min_actors", kw["min_actors"], 2),
+        "min_targets": check_int("min_targets", kw["min_targets"], 1),
+        "min_pair_density": check_float(
+            "min_pair_density", kw["min_pair_density"], low=0.0, high=1.0
+        ),
+        "min_exclusivity": check_float("min_exclusivity", kw["min_exclusivity"], low=0.0, high=1.0),
+        "alpha": check_float("alpha", kw["alpha"], low=0.0, high=1.0, low_open=True),
+        "resolution": check_float("resolution", kw["resolution"], low=0.0, low_open=True),
+        "seed": check_int("seed", kw["seed"], 0),
+    }
+    p.update(n_cells=0, n_pairs=0, n_edges=0)
+    return p
+
+
+def _backbone(
+    src: np.ndarray, dst: np.ndarray, n_nodes: int, params: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """Steps 2 and 3 of :func:`significant_communities`: the hub cap, the pairs, the linked
+    pairs and the backbone edges (``params`` records the cap and the sizes)."""
+    max_target_actors, max_pairs = params["max_target_actors"], params["max_pairs"]
+    min_shared, edge_alpha = params["min_shared"], params["edge_alpha"]
+    actors, ai = compact(src, n_nodes)
+    targets, ti = compact(dst, n_nodes)
     audience = np.bincount(ti, minlength=targets.size)
     cap = max_target_actors
     if cap is None:
@@ -568,7 +607,7 @@ def significant_communities(
     ai, ti = ai[kept], ti[kept]
     params["n_cells"] = int(ai.size)
     if ai.size == 0:
-        return _empty_significant(params)
+        return None
     k = np.bincount(ai, minlength=actors.size)
 
     # pairs sharing >= min_shared targets, against the configuration model
@@ -594,30 +633,9 @@ def significant_communities(
         a.size,
     )
     if a.size == 0:
-        return _empty_significant(params)
+        return None
 
-    used = np.unique(np.concatenate([a, b]))
-    la, lb = np.searchsorted(used, a), np.searchsorted(used, b)
-    comm = _leiden_membership(used.size, la, lb, w, resolution=resolution, seed=seed)
-    member_of = np.full(actors.size, -1, dtype=np.int64)
-    member_of[used] = comm
-    core_of = member_of
-    member_of = _expand(member_of, pairs, min_actors=min_actors)
-    tested, cells_in = _community_tests(
-        ai,
-        ti,
-        member_of,
-        core_of,
-        pairs,
-        k=k,
-        audience=audience,
-        min_actors=min_actors,
-        min_targets=min_targets,
-        min_pair_density=min_pair_density,
-        min_exclusivity=min_exclusivity,
-        alpha=alpha,
-    )
-    return _significant_result(graph, actors, targets, tested, cells_in, params)
+    return actors, targets, ai, ti, audience, k, pairs, (a, b, w)
 
 
 def _expand(
@@ -717,14 +735,11 @@ def _community_tests(
     *,
     k: np.ndarray,
     audience: np.ndarray,
-    min_actors: int,
-    min_targets: int,
-    min_pair_density: float,
-    min_exclusivity: float,
-    alpha: float,
+    p: dict[str, Any],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The tests of :func:`significant_communities` on the communities of ``min_actors`` or
     more members: (tested, their cells)."""
+    min_actors = p["min_actors"]
     placed = member_of >= 0
     sizes = np.bincount(member_of[placed])
     big = np.flatnonzero(sizes >= min_actors)
@@ -829,24 +844,28 @@ def _community_tests(
         stats["ctx_targets"].to_numpy(),
     )
     stats = stats.with_columns(pl.Series("log10_pvalue", lp, dtype=pl.Float64))
+    return _verdicts(stats, p), cells
+
+
+def _verdicts(stats: pl.DataFrame, p: dict[str, Any]) -> pl.DataFrame:
+    """The ``tested`` frame: each community's statistics, its first failed test or none."""
     rejected = (
-        pl.when(pl.col("n_targets") < min_targets)
+        pl.when(pl.col("n_targets") < p["min_targets"])
         .then(pl.lit("n_targets"))
-        .when(pl.col("pair_density") < min_pair_density)
+        .when(pl.col("pair_density") < p["min_pair_density"])
         .then(pl.lit("pair_density"))
-        .when(pl.col("exclusivity") < min_exclusivity)
+        .when(pl.col("exclusivity") < p["min_exclusivity"])
         .then(pl.lit("exclusivity"))
-        .when(pl.col("log10_pvalue") > np.log10(alpha))
+        .when(pl.col("log10_pvalue") > np.log10(p["alpha"]))
         .then(pl.lit("significance"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    tested = (
+    return (
         stats.with_columns(rejected.alias("rejected"))
         .with_columns(pl.col("rejected").is_null().alias("significant"))
         .select(*_TESTED)
         .sort("community")
     )
-    return tested, cells
 
 
 def _significant_result(
