@@ -17,7 +17,14 @@ Significant communities
 -----------------------
 
 :func:`significant_communities` keeps only the communities that are rings rather than
-organic structure:
+organic structure. References: Neal, "The backbone of bipartite projections: Inferring
+relationships from co-authorship, co-sponsorship, co-attendance and other co-behaviors",
+Social Networks 39, 2014; Traag, Waltman & van Eck, "From Louvain to Leiden: guaranteeing
+well-connected communities", Scientific Reports 9, 5233, 2019; Radicchi, Castellano,
+Cecconi, Loreto & Parisi, "Defining and identifying communities in networks", PNAS 101,
+2004; Chung & Lu, "Connected components in random graphs with given expected degree
+sequences", Annals of Combinatorics 6, 2002; Kulldorff, "A spatial scan statistic",
+Communications in Statistics 26, 1997.
 
 1. **Cells.** The family's distinct (account, target) pairs.
 2. **Hub cap, bounded pairs.** A target with audience ``d`` links ``d (d - 1) / 2``
@@ -438,20 +445,13 @@ def significant_communities(
     """Communities of accounts that co-interact far beyond what popularity and activity
     explain: rings, not organic niches.
 
-    A surprise-weighted backbone of the bipartite projection (Neal, "The backbone of
-    bipartite projections: Inferring relationships from co-authorship, co-sponsorship,
-    co-attendance and other co-behaviors", Social Networks 39, 2014), Leiden communities
-    on it (Traag, Waltman & van Eck, "From Louvain to Leiden: guaranteeing well-connected
-    communities", Scientific Reports 9, 5233, 2019), and four tests per community: it must
-    be a quasi-clique of linked pairs, a community in Radicchi's sense on its own targets
-    (Radicchi, Castellano, Cecconi, Loreto & Parisi, "Defining and identifying
-    communities in networks", PNAS 101, 2004), and its block must be improbable under the
-    configuration model of its market (Chung & Lu, "Connected components in random graphs
-    with given expected degree sequences", Annals of Combinatorics 6, 2002) after paying
-    for the search (a scan statistic).
-
-    The method, step by step, is in the module documentation (*Significant
-    communities*).
+    A surprise-weighted backbone of the bipartite projection (Neal, Social Networks 39,
+    2014), Leiden communities on it (Traag, Waltman & van Eck, Scientific Reports 9, 5233,
+    2019), and tests per community: a quasi-clique of linked pairs, a community in
+    Radicchi's sense on its own targets (Radicchi et al., PNAS 101, 2004), and a block
+    improbable under the configuration model of its market (Chung & Lu, Annals of
+    Combinatorics 6, 2002) after paying for the search. The method, step by step, and the
+    full references are in the module documentation (*Significant communities*).
 
     Parameters
     ----------
@@ -459,29 +459,17 @@ def significant_communities(
         The event graph.
     actions, actor_types, target_types
         The family (lists of the platform's own names; None = all).
-    max_target_actors
-        Hub cap (audience above it: the target is left out). None = from ``max_pairs``.
-    max_pairs
-        Pair budget that sets the hub cap when ``max_target_actors`` is None. None = four
-        times the number of cells of the family.
-    min_shared
-        Targets two accounts must share to be linked (>= 1).
-    edge_alpha
-        Tail probability under which a pair's co-interaction is an edge.
-    min_actors
-        Smallest group (>= 2).
-    min_targets
-        Fewest targets a group must share (>= 1).
-    min_pair_density
-        Smallest share of member pairs that are edges, within [0, 1].
-    min_exclusivity
-        Smallest exclusivity, within [0, 1].
-    alpha
-        Significance level of a group, corrected for the search.
-    resolution
-        Leiden's modularity resolution (> 0).
-    seed
-        Seeds igraph's random number generator for Leiden (restored afterwards).
+    max_target_actors, max_pairs
+        Hub cap (targets with a larger audience are left out); None = the largest audience
+        whose pairs fit ``max_pairs`` (None = four per cell of the family).
+    min_shared, edge_alpha
+        Targets two accounts must share, and the tail probability under which they are
+        linked (Bonferroni-corrected for a backbone edge).
+    min_actors, min_targets, min_pair_density, min_exclusivity, alpha
+        The tests: smallest group (>= 2), fewest shared targets, smallest share of member
+        pairs that are linked, smallest exclusivity, significance level after the search.
+    resolution, seed
+        Leiden's modularity resolution (> 0) and the seed of igraph's generator (restored).
 
     Returns
     -------
