@@ -44,6 +44,30 @@ a burst.
 Patterns are best run separately, each with its own actions: orders on products
 (brushing), affiliate clicks on creators (affiliate fraud: the ring clicks one creator
 again and again), likes / comments / shares on content (mutual boost).
+
+Several time scales
+-------------------
+
+:func:`lockstep_multiscale` runs the rule above at every window of :func:`lockstep_windows`
+(minutes to days, chosen from the events' resolution and period) with two guards against
+targets that are synchronous by nature:
+
+* **the target's own active period and the family's rhythm** as the burst test's baseline
+  (``baseline="active"``): a target's expected events in a window are its events times the
+  family's share of activity in that window within the target's first-to-last period. A
+  live watched for an hour, a drop claimed in a morning, the platform's evening peak are
+  not bursts;
+* **pairs against their activity** (``pair_alpha``): two actors are linked only if the
+  bursts they share are improbable given how active they are and how large the bursts
+  were (a burst of ``s`` draws its actors in proportion to their activity). Hundreds of
+  fans in one peak, thousands of claimers at a coupon's launch share bursts by nature.
+
+A group found at several scales is one group (groups whose actor sets overlap by
+``min_overlap`` of the smaller are merged), with the windows recorded. Each scale's group
+gets a significance: its members' participations in its bursts against the configuration
+model of the actor x burst graph, ``P(X >= e)``, ``X ~ Poisson(K S / N)``, times the number
+of ways to choose the group among the family's actors; a merged group keeps the best.
+Groups above ``group_alpha`` are dropped.
 """
 
 from __future__ import annotations
@@ -109,6 +133,17 @@ LOCKSTEP_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 _MAX_ROUNDS = 100
+#: the parameters of one scale (:func:`_run_scale`), as :func:`lockstep` records them
+_SCALE_KEYS = (
+    "min_actors",
+    "min_targets",
+    "min_burst_actors",
+    "min_bursts",
+    "min_lift",
+    "alpha",
+    "baseline",
+    "pair_alpha",
+)
 _TS = pl.Datetime("us", "UTC")
 
 
@@ -449,17 +484,11 @@ def lockstep(
         ``(first, last)`` event time (epoch µs) of the whole run when ``graph`` holds only
         part of it (see :class:`ringlens.pipeline.context.RunContext`): the expected events per
         window are computed over the run's data period, not the part's.
-    baseline
-        ``"period"``: a target's expected events per window are its events spread over the
-        data period. ``"active"``: over the target's own active period (first to last
-        event). A live, a flash sale, a drop that is "on" for an hour has its whole
-        audience within that hour; against the month it is a burst, against its own hour
-        it is not. Rings work a target in several bursts spread over its life.
-    pair_alpha
-        When given, two actors are linked only if their shared bursts are improbable
-        (``<= pair_alpha``) given their activity and the bursts' sizes (see
-        :func:`_significant_pairs`): sharing the peak of a live watched by hundreds is no
-        evidence. None links every pair that meets ``min_targets`` (CopyCatch).
+    baseline, pair_alpha
+        ``"period"`` (a target's events spread over the data period) or ``"active"`` (over
+        its own active period, with the family's rhythm; see *Several time scales*); when
+        ``pair_alpha`` is given, two actors are linked only if their shared bursts are that
+        improbable given their activity and the bursts' sizes (None: CopyCatch's rule).
 
     Returns
     -------
@@ -523,21 +552,8 @@ def lockstep(
     ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
     if ev.height == 0:
         return _empty(params)
-    return _run_scale(
-        graph,
-        ev,
-        w_us,
-        params,
-        min_actors=min_actors,
-        min_targets=min_targets,
-        min_burst_actors=min_burst_actors,
-        min_bursts=min_bursts,
-        min_lift=min_lift,
-        alpha=alpha,
-        span_us=span_us,
-        baseline=baseline,
-        pair_alpha=pair_alpha,
-    )
+    scale = {k: params[k] for k in _SCALE_KEYS}
+    return _run_scale(graph, ev, w_us, params, span_us=span_us, **scale)
 
 
 def _prepared_events(
@@ -1007,44 +1023,24 @@ def lockstep_multiscale(
 ) -> MultiscaleLockstepGroups:
     """Lockstep groups at several time scales chosen from the data, merged.
 
-    Runs :func:`lockstep` (CopyCatch; Beutel et al., WWW 2013) at every window of
-    :func:`lockstep_windows` (minutes to days, unless ``windows`` are given), with the two
-    guards against targets that are synchronous by nature:
-
-    * **the target's own active period** as the burst test's baseline
-      (``baseline="active"``): a live watched for an hour, a drop claimed in a morning,
-      is compared with its own hour or morning, not with the month;
-    * **pairs against their activity** (``pair_alpha``): two actors are linked only if the
-      bursts they share are improbable given how active they are and how large the
-      bursts were (:func:`_significant_pairs`). Hundreds of fans in one peak, thousands
-      of claimers at a coupon's launch share bursts by nature.
-
-    A group found at several scales is one group (groups whose actor sets overlap by
-    ``min_overlap`` of the smaller are merged), with the windows recorded. Each scale's
-    group gets a significance: its members' participations in its bursts against the
-    configuration model of the actor x burst graph (a burst of ``s`` draws its actors in
-    proportion to their activity), ``P(X >= e)``, ``X ~ Poisson(K S / N)``, times the
-    number of ways to choose the group among the family's actors; a merged group keeps the
-    best. Groups above ``group_alpha`` are dropped. Deterministic (no randomness).
+    :func:`lockstep` (CopyCatch; Beutel et al., WWW 2013) at every window of
+    :func:`lockstep_windows`, merged across scales; see *Several time scales* in the module
+    documentation. Deterministic (no randomness).
 
     Parameters
     ----------
     graph
         The event graph.
-    windows
-        Time scales; None = :func:`lockstep_windows` of the family (with ``ratio`` and
-        ``min_lift``).
+    windows, ratio
+        Time scales; None = :func:`lockstep_windows` of the family (with ``ratio``).
     actions, actor_types, target_types
         The family.
     min_actors, min_targets, min_burst_actors, min_bursts, min_lift, alpha, max_target_degree
         As in :func:`lockstep` (``min_targets=1, min_bursts=2``: two lockstep bursts,
         whatever the targets; a ring works in several bursts with part of the ring in each).
-    pair_alpha
-        Significance of a linked pair (see above).
-    group_alpha
-        Significance of a group, corrected for the choice of its members.
-    min_overlap
-        Overlap coefficient above which groups of two scales are one group.
+    pair_alpha, group_alpha, min_overlap
+        Significance of a linked pair and of a group (corrected for the choice of its
+        members); the overlap coefficient above which groups of two scales are one group.
 
     Returns
     -------
@@ -1052,8 +1048,7 @@ def lockstep_multiscale(
 
     Examples
     --------
-    Six accounts order two new products together, minutes apart, on two days; the same
-    products sell slowly to others all month; a popular product sells all day long:
+    Six accounts buy two new products minutes apart on two days; others buy them slowly:
 
     >>> import polars as pl
     >>> from datetime import datetime, timedelta, timezone
@@ -1077,7 +1072,6 @@ def lockstep_multiscale(
     True
     """
     from ringlens.graph import EventGraph
-    from ringlens.graph.core import component_labels
 
     if not isinstance(graph, EventGraph):
         raise InputError(
@@ -1123,6 +1117,24 @@ def lockstep_multiscale(
     activity = ev.group_by("src").agg(pl.len().alias("k"))
     n_actors_all = activity.height
 
+    found = _scan_scales(graph, ev, windows, params, keys, activity, n_actors_all)
+    if found is None:
+        return _multiscale_empty(params)
+    return _merge_scales(*found, params=params, min_overlap=min_overlap)
+
+
+def _scan_scales(
+    graph: EventGraph,
+    ev: pl.DataFrame,
+    windows: list[timedelta],
+    params: dict[str, Any],
+    keys: pl.DataFrame,
+    activity: pl.DataFrame,
+    n_actors_all: int,
+) -> tuple[list[pl.DataFrame], ...] | None:
+    """:func:`lockstep` at every window (prepared events, shared arrays): the significant
+    groups of each scale as (actors, groups, members, bursts) frames."""
+    p = params
     found: list[pl.DataFrame] = []  # one row per (scale, group, member actor)
     scale_groups: list[pl.DataFrame] = []
     scale_members: list[pl.DataFrame] = []
@@ -1135,22 +1147,22 @@ def lockstep_multiscale(
             ev,
             w_us,
             {},
-            min_actors=min_actors,
-            min_targets=min_targets,
-            min_burst_actors=min_burst_actors,
-            min_bursts=min_bursts,
-            min_lift=min_lift,
-            alpha=alpha,
+            min_actors=p["min_actors"],
+            min_targets=p["min_targets"],
+            min_burst_actors=p["min_burst_actors"],
+            min_bursts=p["min_bursts"],
+            min_lift=p["min_lift"],
+            alpha=p["alpha"],
             span_us=None,
             baseline="active",
-            pair_alpha=pair_alpha,
+            pair_alpha=p["pair_alpha"],
             activity=activity,
             arrays=arrays,
         )
         if len(res) == 0:
             continue
         sig = _scale_significance(res, ev, keys, n_actors_all, activity).filter(
-            pl.col("log10_pvalue") <= np.log10(group_alpha)
+            pl.col("log10_pvalue") <= np.log10(p["group_alpha"])
         )
         if sig.height == 0:
             continue
@@ -1164,7 +1176,21 @@ def lockstep_multiscale(
             .select(pl.lit(si).alias("scale"), "group", "key")
         )
     if not found:
-        return _multiscale_empty(params)
+        return None
+    return found, scale_groups, scale_members, scale_bursts
+
+
+def _merge_scales(
+    found: list[pl.DataFrame],
+    scale_groups: list[pl.DataFrame],
+    scale_members: list[pl.DataFrame],
+    scale_bursts: list[pl.DataFrame],
+    *,
+    params: dict[str, Any],
+    min_overlap: float,
+) -> MultiscaleLockstepGroups:
+    """One group for the groups of several scales whose actors overlap by ``min_overlap``."""
+    from ringlens.graph.core import component_labels
 
     # merge: groups of different scales whose actors overlap by min_overlap are one group
     rows = pl.concat(found).with_columns(
@@ -1266,7 +1292,7 @@ def lockstep_multiscale(
     )
     log.info(
         "lockstep_multiscale: %d windows, %d groups, %d actors",
-        len(windows),
+        len(params["windows"]),
         groups.height,
         int(groups["n_actors"].sum()),
     )
