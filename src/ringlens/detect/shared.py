@@ -26,6 +26,39 @@ its *actors* the distinct nodes with an event on it (``login``, ``payout_to``, a
 The ``score`` of a group (higher = riskier) is the mean number of group actors per group
 attribute (``sum of n_group_actors / n_attributes``): 20 accounts funnelled through 3 devices
 score about 7, while a household can never score above ``max_household``.
+
+Shared rare targets
+-------------------
+
+:func:`shared_targets` generalises the rule to any shareable target type the caller names
+(devices, payout accounts, coupons, vouchers, …) and replaces the size thresholds by links
+and a test:
+
+1. **Targets.** Accounts on targets of ``target_types`` (optionally restricted by
+   ``actions`` / ``actor_types``). A target is *tested* when it has more than
+   ``max_household`` accounts and at most ``max_target_actors`` (the cap; by default
+   the largest audience at which the tested targets' account pairs stay within four
+   per cell, so the work is linear in the data). A coupon claimed by thousands is
+   above the cap: a campaign, not a ring's tool.
+2. **Links elsewhere**: for a target of one type, two of its accounts are linked when
+   they share a target of *another* shareable type (a voucher's claimers on one
+   handset, a device's users cashing out to one wallet; a shop's regulars claiming
+   several of its vouchers share only the one type), or when they are in the same
+   group of ``elsewhere`` — groups another detector found in their other activity,
+   e.g. the :func:`~ringlens.detect.communities.significant_communities` of the
+   platform's engagement: co-interaction that popularity, fandoms and niches do not
+   explain (raw co-interaction would link a live's audience, which claims the live's
+   voucher drop together).
+3. **Test per target.** Its accounts' largest linked cluster must exceed household
+   size, and the links inside the target's accounts must be improbable: ``L`` links
+   against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts'
+   links, ``W`` all links: the configuration model of the link
+   graph), ``P(X >= L)`` for ``X ~ Poisson(E)``, times the ways to choose the cluster
+   among the target's accounts, Bonferroni-corrected over the targets tested, at most
+   ``alpha``. Heavy users and households linked to many explain their links; a ring's
+   accounts are linked to each other and hardly to anyone else.
+4. **Groups.** The clusters of significant targets, merged when they share accounts
+   (a farm's phones and its payout account make one group).
 """
 
 from __future__ import annotations
@@ -412,39 +445,11 @@ def shared_targets(
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
 
-    Generalises :func:`shared_attributes` to any shareable target role (devices, payout
-    accounts, coupons, vouchers, …: the caller names the platform's types). Sharing is
-    ordinary in small numbers (a family on one tablet) and in very large ones (a coupon
-    campaign claimed by thousands); a ring is a set of accounts beyond household size on
-    one rare target that are *otherwise linked* — they share other such targets, or
-    co-interact elsewhere far beyond chance — while a campaign's claimers, a public
-    terminal's users, are not linked to each other more than any accounts are.
-
-    1. **Targets.** Accounts on targets of ``target_types`` (optionally restricted by
-       ``actions`` / ``actor_types``). A target is *tested* when it has more than
-       ``max_household`` accounts and at most ``max_target_actors`` (the cap; by default
-       the largest audience at which the tested targets' account pairs stay within four
-       per cell, so the work is linear in the data). A coupon claimed by thousands is
-       above the cap: a campaign, not a ring's tool.
-    2. **Links elsewhere**: for a target of one type, two of its accounts are linked when
-       they share a target of *another* shareable type (a voucher's claimers on one
-       handset, a device's users cashing out to one wallet; a shop's regulars claiming
-       several of its vouchers share only the one type), or when they are in the same
-       group of ``elsewhere`` — groups another detector found in their other activity,
-       e.g. the :func:`~ringlens.detect.communities.significant_communities` of the
-       platform's engagement: co-interaction that popularity, fandoms and niches do not
-       explain (raw co-interaction would link a live's audience, which claims the live's
-       voucher drop together).
-    3. **Test per target.** Its accounts' largest linked cluster must exceed household
-       size, and the links inside the target's accounts must be improbable: ``L`` links
-       against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts'
-       links, ``W`` all links: the configuration model of the link
-       graph), ``P(X >= L)`` for ``X ~ Poisson(E)``, times the ways to choose the cluster
-       among the target's accounts, Bonferroni-corrected over the targets tested, at most
-       ``alpha``. Heavy users and households linked to many explain their links; a ring's
-       accounts are linked to each other and hardly to anyone else.
-    4. **Groups.** The clusters of significant targets, merged when they share accounts
-       (a farm's phones and its payout account make one group).
+    Sharing is ordinary in small numbers (a family on one tablet) and in large ones (a
+    campaign claimed by thousands); a ring is a set of accounts beyond household size on one
+    rare target that are *otherwise linked*, far beyond chance (a configuration-model test
+    of their links, Chung & Lu, Annals of Combinatorics 6, 2002).
+    The method, step by step, is in the module documentation (*Shared rare targets*).
 
     Parameters
     ----------
@@ -503,30 +508,12 @@ def shared_targets(
 
     if not isinstance(graph, EventGraph):
         raise InputError(f"shared_targets needs an EventGraph, got {type(graph).__name__}")
-    types = check_str_list("target_types", target_types)
-    if types is None:
-        raise ConfigError("target_types must be a non-empty list of node types, got None")
-    from ringlens.graph.roles import normalise_name
-
-    types = list(dict.fromkeys(normalise_name(t) for t in types))  # as the graph stores them
-    actions = check_str_list("actions", actions)
-    actor_types = check_str_list("actor_types", actor_types)
-    max_household = check_int("max_household", max_household, 1)  # type: ignore[assignment]
-    max_target_actors = check_int(
-        "max_target_actors", max_target_actors, max_household + 1, allow_none=True
+    params = _shared_target_params(
+        target_types, actions, actor_types, max_household, max_target_actors, elsewhere, alpha
     )
-    if elsewhere is not None and not {"group", "key"} <= set(elsewhere.columns):
-        raise ConfigError("elsewhere must be a frame with columns 'group' and 'key'")
-    alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
-    params: dict[str, Any] = {
-        "target_types": types,
-        "actions": actions,
-        "actor_types": actor_types,
-        "max_household": max_household,
-        "max_target_actors": max_target_actors,
-        "elsewhere": None if elsewhere is None else int(elsewhere["group"].n_unique()),
-        "alpha": alpha,
-    }
+    types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
+    max_household, alpha = params["max_household"], params["alpha"]
+    max_target_actors = params["max_target_actors"]
 
     src, dst = family_cells(graph, actions=actions, actor_types=actor_types, target_types=types)
     if src.size == 0:
@@ -545,6 +532,71 @@ def shared_targets(
         return _empty_targets(params)
     accounts = np.unique(src[tested_cell])
 
+    tested, links, rows = _tested_targets(
+        graph, src, dst, usable, tested_cell, accounts, types, elsewhere, max_household, alpha
+    )
+    good = tested.filter(pl.col("significant"))
+    if good.height == 0:
+        return _empty_targets(params, tested.drop("t", "cluster"))
+    return _target_groups(
+        graph,
+        good,
+        rows,
+        src[usable].astype(np.int64),
+        dst[usable].astype(np.int64),
+        audience,
+        links,
+        tested.drop("t", "cluster"),
+        params,
+    )
+
+
+def _shared_target_params(
+    target_types: Any,
+    actions: Any,
+    actor_types: Any,
+    max_household: Any,
+    max_target_actors: Any,
+    elsewhere: pl.DataFrame | None,
+    alpha: Any,
+) -> dict[str, Any]:
+    """The validated parameters of :func:`shared_targets`, type names normalised as the
+    graph stores them."""
+    from ringlens.graph.roles import normalise_name
+
+    types = check_str_list("target_types", target_types)
+    if types is None:
+        raise ConfigError("target_types must be a non-empty list of node types, got None")
+    household = check_int("max_household", max_household, 1)
+    if elsewhere is not None and not {"group", "key"} <= set(elsewhere.columns):
+        raise ConfigError("elsewhere must be a frame with columns 'group' and 'key'")
+    return {
+        "target_types": list(dict.fromkeys(normalise_name(t) for t in types)),
+        "actions": check_str_list("actions", actions),
+        "actor_types": check_str_list("actor_types", actor_types),
+        "max_household": household,
+        "max_target_actors": check_int(
+            "max_target_actors", max_target_actors, int(household or 1) + 1, allow_none=True
+        ),
+        "elsewhere": None if elsewhere is None else int(elsewhere["group"].n_unique()),
+        "alpha": check_float("alpha", alpha, low=0.0, high=1.0, low_open=True),
+    }
+
+
+def _tested_targets(
+    graph: EventGraph,
+    src: np.ndarray,
+    dst: np.ndarray,
+    usable: np.ndarray,
+    tested_cell: np.ndarray,
+    accounts: np.ndarray,
+    types: list[str],
+    elsewhere: pl.DataFrame | None,
+    max_household: int,
+    alpha: float,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Steps 2 and 3 of :func:`shared_targets`: the links and each target's test
+    (``tested`` with its clusters, every link, the tested cells)."""
     # links elsewhere: (a) a shared target of another type (a voucher's claimers on one
     # handset, a device's users paying out to one account; sharing several targets of the
     # tested one's own type is how a shop's regulars claim its vouchers), (b) the same
@@ -604,20 +656,7 @@ def shared_targets(
     links = pl.DataFrame(
         {"a": key // graph.n_nodes, "b": key % graph.n_nodes}, schema={"a": pl.Int64, "b": pl.Int64}
     )
-    good = tested.filter(pl.col("significant"))
-    if good.height == 0:
-        return _empty_targets(params, tested.drop("t", "cluster"))
-    return _target_groups(
-        graph,
-        good,
-        rows,
-        src[usable].astype(np.int64),
-        dst[usable].astype(np.int64),
-        audience,
-        links,
-        tested.drop("t", "cluster"),
-        params,
-    )
+    return tested, links, rows
 
 
 def _elsewhere_links(
