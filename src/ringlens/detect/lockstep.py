@@ -552,7 +552,7 @@ def lockstep(
     ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
     if ev.height == 0:
         return _empty(params)
-    scale = {k: params[k] for k in _SCALE_KEYS}
+    scale: dict[str, Any] = {k: params[k] for k in _SCALE_KEYS}
     return _run_scale(graph, ev, w_us, params, span_us=span_us, **scale)
 
 
