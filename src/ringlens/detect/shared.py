@@ -269,6 +269,13 @@ def shared_attributes(
     if actor_comp.height == 0:
         return _empty(params)
 
+    return _attribute_frames(shared, actor_comp, nodes, params)
+
+
+def _attribute_frames(
+    shared: pl.DataFrame, actor_comp: pl.DataFrame, nodes: pl.DataFrame, params: dict[str, Any]
+) -> SharedAttributeGroups:
+    """The frames of :func:`shared_attributes` for its groups (``actor_comp``: src, comp)."""
     # group attributes: any attribute used by >= 2 actors of the group
     ga = (
         shared.join(actor_comp, on="src")
