@@ -66,5 +66,12 @@ def eval_cmd(
                 ),
             )
         out.print(t)
+        d = ev.details
+        if "negatives" in d:
+            kinds = ", ".join(f"{plain(k)} {v}" for k, v in d["negatives_in_top_k_by_kind"].items())
+            st.say(
+                f"organic negatives ({d['negatives']:,} accounts): {d['negatives_in_top_k']} in the "
+                f"top K, {d['negatives_in_rings']} in rings" + (f" ({kinds})" if kinds else "")
+            )
 
     st.guarded(run)

@@ -126,7 +126,9 @@ def explore(
                 )
         else:
             with st.step("ring view"):
-                families = lockstep_families(cfg)
+                families = lockstep_families(
+                    cfg, actions=g.events["action"].cast(pl.String).unique().to_list()
+                )
                 view = ring_page(
                     rings,
                     scored,

@@ -31,12 +31,11 @@ import polars as pl
 
 from ringlens.eval.metrics import average_precision, precision_recall_f1, ring_recall, roc_auc
 from ringlens.exceptions import InputError
+from ringlens.graph.roles import normalised
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Evaluation", "evaluate", "evaluate_run_dir", "ACCOUNT_TYPES"]
-
-ACCOUNT_TYPES = ("creator", "buyer", "seller")
+__all__ = ["Evaluation", "evaluate", "evaluate_run_dir"]
 
 
 @dataclass
@@ -56,11 +55,16 @@ class Evaluation:
         return {"k": self.k, "n_entities": self.n_entities, "metrics": self.metrics, **self.details}
 
 
+def _key(type_col: str, id_col: str) -> pl.Expr:
+    """The node key as the graph writes it (the type's name normalised)."""
+    return pl.concat_str(normalised(pl.col(type_col)), pl.lit(":"), pl.col(id_col))
+
+
 def _truth_keys(truth: pl.DataFrame) -> tuple[pl.DataFrame, list[set[str]] | None]:
     cols = set(truth.columns)
     if {"entity_type", "entity_id"} - cols:
         raise InputError("truth: expected columns entity_type, entity_id and ring_id (or label)")
-    t = truth.with_columns(pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"))
+    t = truth.with_columns(_key("entity_type", "entity_id").alias("key"))
     if "ring_id" in cols:
         rings = [set(x) for x in t.group_by("ring_id").agg("key").sort("ring_id")["key"].to_list()]
         return t.select("key").unique(), rings
@@ -96,6 +100,7 @@ def evaluate(
     truth: pl.DataFrame,
     events: pl.DataFrame | pl.LazyFrame,
     accounts: pl.DataFrame | None = None,
+    negatives: pl.DataFrame | None = None,
     k: int | None = None,
     threshold: float = 0.5,
 ) -> Evaluation:
@@ -113,14 +118,18 @@ def evaluate(
         The events (for the population and the baselines).
     accounts
         The optional entities table with ``created_at`` (the account-age baseline).
+    negatives
+        Optional organic structure that must not be flagged (``entity_type``,
+        ``entity_id``, ``kind``; ``ringlens synth`` writes ``negatives.parquet``): the
+        details count those in the top K and in rings, by kind.
     k
         Cut-off for precision@K (default: the number of true entities).
     """
     true_keys, planted = _truth_keys(truth)
     ev = events.lazy()
+    # the population: every account, i.e. every node that acts (devices, items do not)
     pop = (
-        ev.filter(pl.col("actor_type").is_in(ACCOUNT_TYPES))
-        .group_by(pl.concat_str("actor_type", pl.lit(":"), "actor_id").alias("key"))
+        ev.group_by(_key("actor_type", "actor_id").alias("key"))
         .agg(pl.col("target_id").n_unique().alias("degree"), pl.len().alias("events"))
         .collect()
     )
@@ -136,7 +145,7 @@ def evaluate(
     ).sort("key")
     ent = entities
     if "key" not in ent.columns:
-        ent = ent.with_columns(pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"))
+        ent = ent.with_columns(_key("entity_type", "entity_id").alias("key"))
     df = (
         pop.join(ent.select("key", "risk_score"), on="key", how="left")
         .with_columns(pl.col("risk_score").fill_null(0.0))
@@ -169,9 +178,7 @@ def evaluate(
     )
     if accounts is not None and "created_at" in accounts.columns:
         age = df.join(
-            accounts.select(
-                pl.concat_str("entity_type", pl.lit(":"), "entity_id").alias("key"), "created_at"
-            ),
+            accounts.select(_key("entity_type", "entity_id").alias("key"), "created_at"),
             on="key",
             how="left",
         )
@@ -186,13 +193,30 @@ def evaluate(
         # rings from the baselines: none (they rank entities, they do not group them)
         for m in metrics:
             metrics[m].setdefault("ring_recall", float("nan"))
-    details = {
+    details: dict[str, Any] = {
         "rings_reported": rings.height,
         "rings_planted": len(planted) if planted is not None else None,
         "true_entities": int(is_true.sum()),
         "flagged_entities": int(df["flagged"].sum()),
     }
+    if negatives is not None:
+        details.update(_negatives(df, negatives, kk))
     return Evaluation(metrics=metrics, k=kk, n_entities=df.height, details=details)
+
+
+def _negatives(df: pl.DataFrame, negatives: pl.DataFrame, k: int) -> dict[str, Any]:
+    """Organic negatives among the top ``k`` accounts by risk and among ring members."""
+    order = np.lexsort((np.arange(df.height), -df["risk_score"].to_numpy()))
+    top = df[order[:k]].select("key", "flagged")
+    neg = negatives.select(_key("entity_type", "entity_id").alias("key"), "kind").unique("key")
+    in_top = top.join(neg, on="key")
+    in_rings = df.filter(pl.col("flagged")).select("key").join(neg, on="key")
+    return {
+        "negatives": neg.height,
+        "negatives_in_top_k": in_top.height,
+        "negatives_in_rings": in_rings.height,
+        "negatives_in_top_k_by_kind": dict(sorted(in_top.group_by("kind").len().iter_rows())),
+    }
 
 
 def evaluate_run_dir(
@@ -200,8 +224,10 @@ def evaluate_run_dir(
     truth: str | os.PathLike[str],
     *,
     k: int | None = None,
+    negatives: str | os.PathLike[str] | None = None,
 ) -> Evaluation:
-    """:func:`evaluate` on a run folder written by ``ringlens score``."""
+    """:func:`evaluate` on a run folder written by ``ringlens score`` (``negatives``:
+    default ``negatives.parquet`` beside the truth file, when there is one)."""
     from ringlens.io import load_entities, scan_events
 
     rd = Path(run_dir)
@@ -224,11 +250,14 @@ def evaluate_run_dir(
         validate=False,
     )
     accounts = load_entities(info["inputs"]["entities"]) if info["inputs"].get("entities") else None
+    neg_path = Path(negatives) if negatives is not None else tp.parent / "negatives.parquet"
+    neg = pl.read_parquet(neg_path) if neg_path.is_file() else None
     return evaluate(
         rings=pl.read_parquet(rd / "rings.parquet"),
         entities=pl.read_parquet(rd / "entities.parquet"),
         truth=truth_df,
         events=events,
         accounts=accounts,
+        negatives=neg,
         k=k,
     )

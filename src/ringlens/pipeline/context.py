@@ -79,6 +79,11 @@ class RunContext:
     n_targets: int
     lockstep_spans: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
     near_signals: pl.DataFrame | None = None
+    #: share of the run's accounts that are new (:func:`ringlens.rings.features.new_account_rate`)
+    new_account_base: float | None = None
+    #: lockstep family (:class:`ringlens.pipeline.registry.Family`) -> its time scales
+    #: (seconds), chosen once from the whole run's events
+    lockstep_windows: dict[Any, tuple[float, ...]] = field(default_factory=dict)
 
     @property
     def background(self) -> float:

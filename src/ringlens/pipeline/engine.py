@@ -147,6 +147,7 @@ def _rings(
             burst_window=d.window,
             background=None if context is None else context.background,
             first_ts=None if context is None else context.first_ts,
+            new_account_base=None if context is None else context.new_account_base,
         )
     inp = DetectInput(
         graph=graph,

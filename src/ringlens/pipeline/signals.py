@@ -39,7 +39,8 @@ __all__ = [
 NEW_ACCOUNT_DAYS = 60
 #: ``near_confirmed_bad``: the share of accounts at the top of the PageRank ranking.
 NEAR_TOP_SHARE = 0.01
-#: Node types ranked by personalised PageRank (accounts, as opposed to things acted on).
+#: Node types ranked by personalised PageRank when the run knows no account types
+#: (the names of the bundled data; a run takes them from its vocabulary's roles).
 ACCOUNT_TYPES: tuple[str, ...] = ("creator", "buyer", "seller")
 
 
@@ -52,7 +53,9 @@ def account_keys(types: Sequence[str] = ACCOUNT_TYPES) -> pl.Expr:
     >>> pl.DataFrame({"key": ["buyer:1", "product:2"]}).filter(account_keys())["key"].to_list()
     ['buyer:1']
     """
-    return pl.col("key").str.contains(f"^({'|'.join(types)}):")
+    if not types:
+        return pl.lit(False)
+    return pl.any_horizontal([pl.col("key").str.starts_with(t + ":") for t in types])
 
 
 def _entity_keys(entities: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:

@@ -224,6 +224,7 @@ def build_rings(
     burst_window: timedelta = timedelta(hours=3),
     background: float | None = None,
     first_ts: datetime | None = None,
+    new_account_base: float | None = None,
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
@@ -262,6 +263,7 @@ def build_rings(
         burst_window=burst_window,
         background=background,
         first_ts=first_ts,
+        new_account_base=new_account_base,
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")

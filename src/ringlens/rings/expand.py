@@ -178,6 +178,7 @@ def expand_candidates(
     min_coverage: float = 0.5,
     max_target_degree: int = 1000,
     attribute_types: tuple[str, ...] = (),
+    max_growth: float = 2.0,
 ) -> pl.DataFrame:
     """Add to each candidate the outside actors that hit its targets in its time windows.
 
@@ -197,6 +198,10 @@ def expand_candidates(
         Node types of shared attributes (devices, payout accounts, coupons:
         :attr:`ringlens.graph.roles.Roles.shareable_types`): a hit on one counts at any
         time.
+    max_growth
+        A candidate that would take in more than ``max_growth`` times its own size is a
+        crowd, not a ring: its targets are what many accounts hit at the same times (a
+        flash sale, a viral post). It is dropped, not expanded.
 
     Returns
     -------
@@ -260,6 +265,18 @@ def expand_candidates(
         .with_columns((pl.col("hit") / pl.col("n_targets")).alias("coverage"))
         .filter((pl.col("hit") >= 2) & (pl.col("coverage") >= min_coverage))
     )
+    core = c.group_by("cand").agg(pl.len().alias("core"))
+    crowd = (
+        hits.group_by("cand")
+        .agg(pl.len().alias("joined"))
+        .join(core, on="cand")
+        .filter(pl.col("joined") > max_growth * pl.col("core"))
+    )
+    if crowd.height:
+        log.info("expansion: %d candidates are crowds (dropped)", crowd.height)
+        hits = hits.join(crowd, on="cand", how="anti")
+        dropped = c.join(crowd, on="cand", how="semi").select("detector", "candidate").unique()
+        candidates = candidates.join(dropped, on=["detector", "candidate"], how="anti")
     strength = c.group_by("cand", "detector", "candidate").agg(pl.col("strength").max().alias("cs"))
     added = (
         hits.join(strength, on="cand")

@@ -29,9 +29,18 @@ same code describes rings on any platform.
 ``owner_concentration``
     share of the ring's events on its targets that go to targets of one owner (the seller
     of all the brushed products, the creator of all the boosted content).
-``new_account_share``, ``prior_violations``, ``market``
+``significance``, ``audience_share``, ``activity_share``, ``shared_targets``
+    the ring's members × targets against the bipartite configuration model
+    (:func:`ringlens.detect.significance.ring_significance`, on the interactions: not
+    ownership, device use or payouts): ``-log10 p`` corrected for choosing the block, 0 for
+    organic clusters that popularity and activity explain; the share of the targets'
+    audiences the members make up; the share of the members' activity on the targets;
+    targets a pair of members shares on average.
+``new_account_share``, ``new_account_lift``, ``prior_violations``, ``market``
     from the entities table (members created less than ``new_account_days`` before the
-    first event; null when no member's creation time is known).
+    first event; null when no member's creation time is known); the lift is that share
+    above the platform's own rate of new accounts, ``(share - base) / (1 - base)`` in
+    [0, 1] (a platform where a third of the accounts are new is not suspicious for it).
 """
 
 from __future__ import annotations
@@ -41,10 +50,11 @@ from typing import Any
 
 import polars as pl
 
+from ringlens.detect.significance import ring_significance
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 
-__all__ = ["INTERACTION_ROLES", "ring_features"]
+__all__ = ["INTERACTION_ROLES", "new_account_rate", "ring_features"]
 
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
 INTERACTION_ROLES: tuple[str, ...] = (
@@ -225,6 +235,25 @@ def _action_mix(on_t: pl.DataFrame, ev: pl.DataFrame, roles: Roles) -> pl.DataFr
     return mix.join(conc, on="ring_id", how="left")
 
 
+def _significance(
+    graph: EventGraph, mem: pl.DataFrame, tgt: pl.DataFrame, roles: Roles
+) -> pl.DataFrame:
+    """The ring's block against the configuration model of the interactions."""
+    structural = set(roles.actions("own", "login", "payout"))
+    names = graph.events["action"].cast(pl.String).unique().to_list()
+    actions = sorted(a for a in names if a not in structural)
+    targets = tgt.join(graph.nodes.select(pl.col("node").alias("dst"), "key"), on="dst")
+    sig = ring_significance(
+        graph,
+        mem.select("key", "ring_id"),
+        targets.select("ring_id", "key"),
+        actions=actions or None,
+    )
+    return sig.select(
+        "ring_id", "significance", "audience_share", "activity_share", "shared_targets"
+    )
+
+
 def _accounts(
     mem: pl.DataFrame,
     entities: pl.DataFrame | None,
@@ -289,6 +318,7 @@ def ring_features(
     new_account_days: int = 60,
     background: float | None = None,
     first_ts: datetime | None = None,
+    new_account_base: float | None = None,
 ) -> pl.DataFrame:
     """The features of every ring (see the module docstring), one row per ``ring_id``.
 
@@ -304,10 +334,10 @@ def ring_features(
         Optional entities table (account age, prior violations, market).
     burst_window
         The window of ``synchrony``.
-    background, first_ts
+    background, first_ts, new_account_base
         Whole-run quantities when ``graph`` is part of a larger run (the Spark engine's
-        partitions): the background density and the first event time of the whole run
-        replace the part's own.
+        partitions): the background density, the first event time and the share of new
+        accounts (:func:`new_account_base`) of the whole run replace the part's own.
     """
     roles = roles or Roles()
     mem, mev = _members_events(graph, membership, roles)
@@ -319,6 +349,10 @@ def ring_features(
         background = background_density(e.height, e["src"].n_unique(), e["dst"].n_unique())
     if first_ts is None:
         first_ts = graph.events["ts"].min()  # type: ignore[assignment]
+    if new_account_base is None:
+        new_account_base = new_account_rate(
+            graph, entities, first_ts=first_ts, days=new_account_days
+        )
     size = _sizes(mem)
     tgt = _ring_targets(mev, size)
     on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"])
@@ -331,6 +365,7 @@ def ring_features(
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),
         _action_mix(on_t, graph.events, roles),
+        _significance(graph, mem, tgt, roles),
         _accounts(mem, entities, first_ts, new_account_days),
     ]
     feats = ring_ids
@@ -346,7 +381,41 @@ def ring_features(
         .with_columns(pl.coalesce("market", "_ev_market").alias("market"))
         .drop("_ev_market")
     )
-    return _finish(feats)
+    base = min(max(float(new_account_base or 0.0), 0.0), 0.99)
+    lift = ((pl.col("new_account_share") - base) / (1.0 - base)).clip(0.0, 1.0)
+    return _finish(feats.with_columns(lift.alias("new_account_lift")))
+
+
+def new_account_rate(
+    graph: EventGraph, entities: pl.DataFrame | None, *, first_ts: Any, days: int = 60
+) -> float | None:
+    """The share of the graph's accounts (entities with a known creation time) created less
+    than ``days`` before ``first_ts``: the platform's own rate of new accounts.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    >>> ev = pl.DataFrame({"actor_id": ["1", "2"], "actor_type": "buyer", "target_id": "p",
+    ...     "target_type": "product", "action": "order", "ts": t})
+    >>> ent = pl.DataFrame({"entity_type": "buyer", "entity_id": ["1", "2"],
+    ...     "created_at": [datetime(2024, 5, 20, tzinfo=timezone.utc), datetime(2020, 1, 1, tzinfo=timezone.utc)]})
+    >>> new_account_rate(build_graph(ev), ent, first_ts=t)
+    0.5
+    """
+    if entities is None or entities.height == 0 or first_ts is None:
+        return None
+    known = (
+        entities.select(node_key("entity_type", "entity_id"), "created_at")
+        .join(graph.nodes.select("key"), on="key", how="semi")
+        .drop_nulls("created_at")
+    )
+    if known.height == 0:
+        return None
+    cutoff = first_ts - timedelta(days=days)
+    return float(known.select((pl.col("created_at") >= cutoff).mean()).item())
 
 
 def _finish(feats: pl.DataFrame) -> pl.DataFrame:

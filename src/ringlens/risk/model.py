@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -62,32 +63,51 @@ __all__ = [
 
 SIGNAL_SCHEMA = pl.Schema({"key": pl.String, "reason": pl.String, "strength": pl.Float64})
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    # entity reasons
-    "dense_block": 45.0,
-    "lockstep_orders": 40.0,
-    "lockstep_clicks": 40.0,
-    "lockstep_engagement": 35.0,
-    "shared_device": 25.0,
-    "shared_payout": 35.0,
-    "near_confirmed_bad": 30.0,
-    "new_account": 15.0,
-    "prior_violations": 10.0,
-    "ring_member": 60.0,
-    # ring reasons
-    "reciprocal_engagement": 40.0,
-    "synchronised_activity": 35.0,
-    "dense_interactions": 30.0,
-    "new_accounts": 20.0,
-}
-RING_FEATURE_REASONS = {
-    "reciprocal_engagement": pl.col("reciprocity")
-    * (pl.col("inner_engagements") >= pl.col("size")).cast(pl.Float64),
-    "synchronised_activity": pl.col("synchrony"),
-    "dense_interactions": (pl.col("density_ratio").clip(1.0, None).log10() / 3.0).clip(0.0, 1.0)
-    * pl.col("density").clip(0.0, 1.0).sqrt(),
-    "new_accounts": pl.col("new_account_share").fill_null(0.0),
-}
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        # entity reasons: lockstep per action role
+        "lockstep_engagement": 35.0,
+        "lockstep_purchase": 40.0,
+        "lockstep_review": 40.0,
+        "lockstep_click": 40.0,
+        "lockstep_follow": 35.0,
+        "lockstep_gift": 40.0,
+        "lockstep_claim": 40.0,
+        "lockstep_view": 25.0,
+        "lockstep_unmapped": 35.0,
+        # dense blocks (the run's families, and each ring's own core), communities
+        "dense_block": 45.0,
+        "community": 35.0,
+        # shared rare attributes
+        "shared_device": 25.0,
+        "shared_payout": 35.0,
+        "shared_coupon": 30.0,
+        # labels and account facts
+        "near_confirmed_bad": 30.0,
+        "new_account": 15.0,
+        "prior_violations": 10.0,
+        "ring_member": 60.0,
+        # ring reasons
+        "reciprocal_engagement": 40.0,
+        "synchronised_activity": 35.0,
+        "dense_interactions": 30.0,
+        "significant_structure": 35.0,
+        "new_accounts": 20.0,
+    }
+)
+RING_FEATURE_REASONS: Mapping[str, pl.Expr] = MappingProxyType(
+    {
+        "reciprocal_engagement": pl.col("reciprocity")
+        * (pl.col("inner_engagements") >= pl.col("size")).cast(pl.Float64),
+        "synchronised_activity": pl.col("synchrony"),
+        "dense_interactions": (pl.col("density_ratio").clip(1.0, None).log10() / 3.0).clip(0.0, 1.0)
+        * pl.col("density").clip(0.0, 1.0).sqrt(),
+        # -log10 p of the ring's block under the configuration model: 2 (p = 0.01) is
+        # nothing special for a group the detectors chose, 20 and more is certain
+        "significant_structure": ((pl.col("significance") - 2.0) / 18.0).clip(0.0, 1.0),
+        "new_accounts": pl.col("new_account_lift").fill_null(0.0),
+    }
+)
 
 
 def resolve_weights(overrides: Mapping[str, Any] | None = None) -> dict[str, float]:
@@ -217,6 +237,8 @@ def score_rings(
             "ring_id", "reason", (pl.col("_s") / pl.col("size")).clip(0.0, 1.0).alias("strength")
         )
     )
+    # a ring frame without a feature (a caller's own rings) gives that reason nothing
+    have = set(rings.columns)
     feat = pl.concat(
         [
             rings.select(
@@ -225,6 +247,7 @@ def score_rings(
                 expr.cast(pl.Float64).fill_null(0.0).alias("strength"),
             )
             for name, expr in RING_FEATURE_REASONS.items()
+            if set(expr.meta.root_names()) <= have
         ]
     )
     sig = pl.concat([ent, feat])

@@ -709,7 +709,7 @@ def _ring_context(
     members = rings.filter(pl.col("ring_id") == ring_id)["members"].item().to_list()
     lf = _window(run.events(), t0, t1)
     g = build_graph(ring_events(lf, members))
-    bursts = ring_bursts(g, families=ws.families(), spans=ws.spans(run), members=members)
+    bursts = ring_bursts(g, families=ws.families(run), spans=ws.spans(run), members=members)
     links = _ring_links(ws, run)
     params = {
         "run": run.run_id,

@@ -125,11 +125,18 @@ class Workspace:
         """The run's lockstep data periods (cached per run)."""
         key = ("spans", run.path)
         if key not in self._cache:
-            self._cache[key] = lockstep_spans(run.events(), self.families())
+            self._cache[key] = lockstep_spans(run.events(), self.families(run))
         return self._cache[key]  # type: ignore[no-any-return]
 
-    def families(self) -> list[tuple[str, dict[str, Any]]]:
-        return lockstep_families(self.config)
+    def families(self, run: RunFolder | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """One family per action of the run's events (for the timelines' bursts)."""
+        if run is None:
+            return lockstep_families(self.config)
+        key = ("actions", run.path)
+        if key not in self._cache:
+            ev = run.events().select(pl.col("action").unique()).collect()
+            self._cache[key] = ev["action"].cast(pl.String).to_list()
+        return lockstep_families(self.config, actions=self._cache[key])  # type: ignore[arg-type]
 
     def lineage(self, ring_id: str, run: RunFolder) -> list[dict[str, Any]]:
         """The ring's history across the runs the workspace sees, newest first: per run,

@@ -405,24 +405,35 @@ def _focus(graph: EventGraph, members: list[str]) -> EventGraph:
     return EventGraph(nodes=graph.nodes, edges=edges, events=events)
 
 
-def lockstep_families(config: Config | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """``(reason, lockstep keyword arguments)`` of each lockstep run of the pipeline with
-    ``config`` (default settings when None): the families whose bursts the timelines show.
+def lockstep_families(
+    config: Config | None = None, *, actions: Sequence[str] = ()
+) -> list[tuple[str, dict[str, Any]]]:
+    """``(family, lockstep keyword arguments)`` for the timelines' burst shading when the
+    run did not persist its bursts: one family per action (the graph's own names), with
+    the run's lockstep window and thresholds (default settings when ``config`` is None).
     """
     from ringlens.config import Config
-    from ringlens.pipeline.detectors.lockstep import lockstep_presets
 
     cfg = config or Config()
-    out = []
-    for reason, preset in lockstep_presets(cfg):
-        kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in preset.items()}
-        kwargs.update(
-            window=cfg.detect.window,
-            min_actors=cfg.detect.lockstep_min_actors,
-            max_target_degree=cfg.graph.max_target_degree,
+    return [
+        (
+            str(a),
+            {
+                "actions": [str(a)],
+                "window": cfg.detect.window,
+                "min_actors": cfg.detect.lockstep_min_actors,
+                "min_targets": cfg.detect.lockstep_min_targets,
+                "min_bursts": cfg.detect.lockstep_min_bursts,
+                "max_target_degree": cfg.graph.max_target_degree,
+            },
         )
-        out.append((reason, kwargs))
-    return out
+        for a in sorted(set(actions))
+    ]
+
+
+def _actions(graph: EventGraph) -> list[str]:
+    """The action names of a graph's events."""
+    return graph.events["action"].cast(pl.String).unique().to_list()
 
 
 def lockstep_spans(
@@ -764,7 +775,7 @@ def view_ring(
     g = result.graph if graph is None else graph
     if g is None:
         raise InputError("this run holds no event graph: pass graph=")
-    families = lockstep_families()
+    families = lockstep_families(actions=_actions(g))
     return ring_page(
         result.rings,
         result.entities,
@@ -922,7 +933,7 @@ def write_run_views(
     if top.height:
         # one pass over the run's edges for all views, then each view reads a small table
         focus = _focus(graph, top["members"].explode().unique().to_list())
-        families = lockstep_families(config)
+        families = lockstep_families(config, actions=_actions(graph))
         bursts = ring_bursts(focus, families=families, spans=lockstep_spans(graph, families))
     for ring_id in top["ring_id"].to_list():
         ring_page(

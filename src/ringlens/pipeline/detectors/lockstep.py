@@ -1,15 +1,14 @@
-"""Lockstep per action family: accounts hitting the same targets in the same time windows."""
+"""Lockstep per action role, at time scales chosen from the data: accounts hitting the same
+targets in the same time windows, far beyond what their activity explains."""
 
 from __future__ import annotations
 
-from types import MappingProxyType
-from typing import Any
+from datetime import timedelta
 
 import polars as pl
 
-from ringlens.config import Config
-from ringlens.detect.lockstep import LOCKSTEP_PRESETS, lockstep
-from ringlens.pipeline.context import family_key
+from ringlens.detect.lockstep import lockstep_multiscale, lockstep_windows
+from ringlens.pipeline.detectors._families import RoleGroup, role_groups, significance_strength
 from ringlens.pipeline.registry import (
     DetectInput,
     Detector,
@@ -19,91 +18,83 @@ from ringlens.pipeline.registry import (
     register,
 )
 
-__all__ = ["LOCKSTEP_FAMILIES", "Lockstep", "lockstep_presets"]
+__all__ = ["LOCKSTEP_REASONS", "Lockstep", "lockstep_windows_for"]
 
-#: Lockstep runs separately per family: reason code → the lockstep preset it uses
-#: (actions, actor and target types; see ringlens.detect.lockstep.LOCKSTEP_PRESETS).
-LOCKSTEP_FAMILIES: tuple[tuple[str, str], ...] = (
-    ("lockstep_orders", "brushing"),
-    ("lockstep_clicks", "affiliate_fraud"),
-    ("lockstep_engagement", "mutual_boost"),
+#: One reason per interaction role (``lockstep_unmapped``: actions without a role).
+LOCKSTEP_REASONS: tuple[str, ...] = tuple(
+    f"lockstep_{r}"
+    for r in (
+        "engagement",
+        "purchase",
+        "review",
+        "click",
+        "follow",
+        "gift",
+        "claim",
+        "view",
+        "unmapped",
+    )
 )
 
 
-def lockstep_presets(config: Config) -> list[tuple[str, MappingProxyType[str, Any]]]:
-    """``(reason, lockstep keyword arguments)`` of each lockstep run: the family's preset
-    with the configured thresholds (the Spark engine reads the event filters from here too).
-
-    Examples
-    --------
-    >>> [(r, p["actions"]) for r, p in lockstep_presets(Config())][2]
-    ('lockstep_engagement', ('like', 'comment', 'share', 'follow'))
-    """
-    d = config.detect
-    out = []
-    for reason, preset_name in LOCKSTEP_FAMILIES:
-        preset = dict(LOCKSTEP_PRESETS[preset_name])
-        preset.update(min_targets=d.lockstep_min_targets, min_bursts=d.lockstep_min_bursts)
-        if preset_name == "mutual_boost":
-            # follows in the same bursts are part of boosting (creators following each other)
-            preset.update(
-                actions=["like", "comment", "share", "follow"], target_types=["content", "creator"]
-            )
-        frozen = {k: tuple(v) if isinstance(v, list) else v for k, v in preset.items()}
-        out.append((reason, MappingProxyType(frozen)))
-    return out
-
-
-def _family(preset: MappingProxyType[str, Any]) -> Family:
-    return Family(
-        actions=preset.get("actions"),
-        actor_types=preset.get("actor_types"),
-        target_types=preset.get("target_types"),
+def lockstep_windows_for(inp: DetectInput, group: RoleGroup) -> list[timedelta]:
+    """The time scales of one role group: the run's (a part of a larger run gets them in
+    its context, so every part looks at the same scales), else chosen from its events."""
+    ctx = inp.context
+    key = group.family
+    if ctx is not None and key in ctx.lockstep_windows:
+        return [timedelta(seconds=s) for s in ctx.lockstep_windows[key]]
+    fam = group.family
+    return lockstep_windows(
+        inp.graph,
+        actions=list(fam.actions or ()),
+        actor_types=list(fam.actor_types or ()),
+        target_types=list(fam.target_types or ()),
     )
 
 
 @register
 class Lockstep(Detector):
-    """CopyCatch-style lockstep (:func:`ringlens.detect.lockstep.lockstep`) per family."""
+    """CopyCatch-style lockstep at several time scales
+    (:func:`ringlens.detect.lockstep.lockstep_multiscale`) per action role."""
 
     name = "lockstep"
     order = 10
-    reasons = tuple(r for r, _ in LOCKSTEP_FAMILIES)
+    reasons = LOCKSTEP_REASONS
 
     def families(self, inp: DetectInput) -> list[Family]:
-        return [_family(p) for _, p in lockstep_presets(inp.config)]
+        return [g.family for g in role_groups(inp)]
 
     def detect(self, inp: DetectInput) -> Found:
         cfg = inp.config
         parts = []
-        for reason, preset in lockstep_presets(cfg):
-            fam = _family(preset)
-            span = (
-                inp.context.lockstep_spans.get(
-                    family_key(fam.actions, fam.actor_types, fam.target_types)
-                )
-                if inp.context is not None
-                else None
-            )
-            kwargs: dict[str, Any] = {
-                k: list(v) if isinstance(v, tuple) else v for k, v in preset.items()
-            }
-            with inp.timer(f"lockstep ({reason.removeprefix('lockstep_')})"):
-                res = lockstep(
+        for g in role_groups(inp):
+            fam = g.family
+            reason = f"lockstep_{g.role}"
+            label = g.role if g.role != "unmapped" else f"unmapped: {fam.actions[0]}"  # type: ignore[index]
+            with inp.timer(f"lockstep ({label})"):
+                res = lockstep_multiscale(
                     inp.graph,
-                    window=cfg.detect.window,
+                    windows=lockstep_windows_for(inp, g),
+                    actions=list(fam.actions or ()),
+                    actor_types=list(fam.actor_types or ()),
+                    target_types=list(fam.target_types or ()),
                     min_actors=cfg.detect.lockstep_min_actors,
+                    min_targets=cfg.detect.lockstep_min_targets,
+                    min_bursts=cfg.detect.lockstep_min_bursts,
                     max_target_degree=cfg.graph.max_target_degree,
-                    span_us=span,
-                    **kwargs,
                 )
-            members = res.to_frame().filter(pl.col("role") == "actor")
-            grp = members.join(res.groups.select("group", "synchrony"), on="group").select(
-                pl.col("group").alias("candidate"), "key", pl.col("synchrony").alias("strength")
+            actors = res.to_frame().filter(pl.col("role") == "actor")
+            grp = actors.join(res.groups.select("group", "significance"), on="group").select(
+                pl.concat_str(pl.lit(f"{reason}/"), pl.col("group").cast(pl.String)).alias(
+                    "candidate"
+                ),
+                "key",
+                significance_strength(pl.col("significance")).alias("strength"),
             )
             parts.append(
                 Found(
-                    candidates=candidates_from(grp, reason),
+                    candidates=candidates_from(grp, "lockstep"),
                     signals=grp.select("key", pl.lit(reason).alias("reason"), "strength"),
                     counts={reason: res.groups.height},
                 )

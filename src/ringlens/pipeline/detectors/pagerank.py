@@ -9,6 +9,7 @@ import polars as pl
 from ringlens.detect.centrality import personalized_pagerank
 from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, register
 from ringlens.pipeline.signals import (
+    ACCOUNT_TYPES,
     SIGNAL_SCHEMA,
     account_keys,
     confirmed_seeds,
@@ -47,7 +48,8 @@ class NearConfirmedBad(Detector):
         if seeds:
             with inp.timer("personalised pagerank"):
                 ppr = personalized_pagerank(inp.graph, seeds=seeds)
-            ranked = ppr.filter(account_keys() & ~pl.col("is_seed"))
+            accounts = inp.roles.types("account") or ACCOUNT_TYPES
+            ranked = ppr.filter(account_keys(accounts) & ~pl.col("is_seed"))
             near = near_confirmed_bad(ranked, n_accounts=ranked.height)
             parts.append(Found(signals=near, counts={"near_confirmed_bad": near.height}))
         ctx = inp.context

@@ -1,10 +1,12 @@
-"""Shared devices and payout accounts beyond household size."""
+"""Shared rare targets: accounts behind a device, payout account or coupon beyond a household
+that are otherwise linked."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from ringlens.detect.shared import shared_attributes
+from ringlens.detect.shared import shared_targets
+from ringlens.pipeline.detectors._families import significance_strength
 from ringlens.pipeline.registry import (
     DetectInput,
     Detector,
@@ -14,48 +16,60 @@ from ringlens.pipeline.registry import (
     register,
 )
 
-__all__ = ["SharedAttributes"]
+__all__ = ["SHARED_REASONS", "SharedTargets"]
 
-#: attribute types the shared-attribute detector looks at
-ATTRIBUTE_TYPES: tuple[str, ...] = ("device", "payment")
+#: The reason of a shared attribute, by its role.
+SHARED_REASONS = {
+    "device": "shared_device",
+    "payout_account": "shared_payout",
+    "coupon": "shared_coupon",
+}
 
 
 @register
-class SharedAttributes(Detector):
-    """Accounts linked through shared attributes
-    (:func:`ringlens.detect.shared.shared_attributes`)."""
+class SharedTargets(Detector):
+    """Accounts sharing rare devices, payout accounts or coupons beyond household size
+    (:func:`ringlens.detect.shared.shared_targets`) on every shareable node type the
+    vocabulary names or the data's shape shows."""
 
-    name = "shared_attributes"
-    order = 20
-    reasons = ("shared_device", "shared_payout")
+    name = "shared_targets"
+    order = 40
+    reasons = tuple(SHARED_REASONS.values())
 
     def families(self, inp: DetectInput) -> list[Family]:
-        return [Family(target_types=ATTRIBUTE_TYPES)]
+        types = inp.roles.shareable_types
+        return [Family(target_types=types)] if types else []
 
     def detect(self, inp: DetectInput) -> Found:
+        types = inp.roles.shareable_types
+        if not types:
+            return Found(counts={"shared_targets": 0})
         d = inp.config.detect
-        with inp.timer("shared attributes"):
-            sh = shared_attributes(
-                inp.graph, max_household=d.shared_max_household, min_group=d.shared_min_group
+        with inp.timer("shared targets"):
+            res = shared_targets(
+                inp.graph, target_types=list(types), max_household=d.shared_max_household
             )
         actors = (
-            sh.to_frame()
+            res.to_frame()
             .filter(pl.col("role") == "actor")
-            .join(sh.groups.select("group", "score", "attribute_types"), on="group")
+            .join(res.groups.select("group", "significance"), on="group")
         )
+        strength = significance_strength(pl.col("significance"))
         cands = candidates_from(
-            actors.select(
-                pl.col("group").alias("candidate"), "key", pl.col("score").alias("strength")
-            ),
-            "shared",
+            actors.select(pl.col("group").alias("candidate"), "key", strength.alias("strength")),
+            "shared_targets",
         )
-        kinds = actors.select("key", "score", "attribute_types").explode("attribute_types")
-        sigs = kinds.select(
-            "key",
-            pl.when(pl.col("attribute_types") == "payment")
-            .then(pl.lit("shared_payout"))
-            .otherwise(pl.lit("shared_device"))
-            .alias("reason"),
-            pl.col("score").cast(pl.Float64).clip(0.0, 1.0).alias("strength"),
+        # which kinds of attribute each account shares: the targets of its group it uses
+        uses = (
+            res.targets.select("group", pl.col("key").alias("dst"), "target_type")
+            .with_columns(
+                pl.col("target_type")
+                .replace_strict(dict(inp.roles.type_role), default=None, return_dtype=pl.String)
+                .replace_strict(SHARED_REASONS, default="shared_device", return_dtype=pl.String)
+                .alias("reason")
+            )
+            .select("group", "reason")
+            .unique()
         )
-        return Found(candidates=cands, signals=sigs, counts={"shared_attributes": sh.groups.height})
+        sigs = actors.join(uses, on="group").select("key", "reason", strength.alias("strength"))
+        return Found(candidates=cands, signals=sigs, counts={"shared_targets": res.groups.height})

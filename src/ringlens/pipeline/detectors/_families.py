@@ -1,0 +1,111 @@
+"""Which families of the data each generic detector runs on (shared by the detectors here).
+
+A family is one (actor type, action, target type) triple of the data
+(:meth:`ringlens.graph.EventGraph.families`) with the roles the vocabulary — or the
+data's shape, for unmapped names — gives its names (:class:`ringlens.graph.roles.Roles`).
+Detectors never name a platform's actions: they take these families.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ringlens.graph.roles import SHAREABLE_ROLES, Roles
+from ringlens.pipeline.registry import DetectInput, Family
+
+__all__ = [
+    "STRUCTURAL",
+    "RoleGroup",
+    "interaction_families",
+    "role_groups",
+    "significance_strength",
+]
+
+#: Action roles that are not interactions (who owns what, device use, payouts).
+STRUCTURAL: tuple[str, ...] = ("own", "login", "payout")
+#: The name of the "role" of unmapped actions.
+UNMAPPED = "unmapped"
+#: Fewest events, accounts and targets a family needs before a detector looks at it.
+MIN_EVENTS, MIN_ACTORS, MIN_TARGETS = 20, 5, 2
+
+
+def _tagged(inp: DetectInput) -> pl.DataFrame:
+    """The data's families with each name's role as the run reads it."""
+    assert inp.families is not None
+    roles: Roles = inp.roles
+    return inp.families.with_columns(
+        pl.col("action")
+        .replace_strict(dict(roles.action_role), default=None, return_dtype=pl.String)
+        .alias("role"),
+        pl.col("target_type")
+        .replace_strict(dict(roles.type_role), default=None, return_dtype=pl.String)
+        .alias("trole"),
+    )
+
+
+def _big_enough() -> pl.Expr:
+    return (
+        (pl.col("events") >= MIN_EVENTS)
+        & (pl.col("actors") >= MIN_ACTORS)
+        & (pl.col("targets") >= MIN_TARGETS)
+    )
+
+
+def interaction_families(inp: DetectInput, *, shareable: bool = False) -> list[Family]:
+    """Every (actor type, action, target type) family of interactions big enough to hold a
+    ring: not ownership, device use or payouts, and (unless ``shareable``) not on shared
+    attributes (devices, payout accounts, coupons), sorted by name."""
+    f = _tagged(inp).filter(
+        ~pl.col("role").is_in(list(STRUCTURAL)).fill_null(False) & _big_enough()
+    )
+    if not shareable:
+        f = f.filter(~pl.col("trole").is_in(list(SHAREABLE_ROLES)).fill_null(False))
+    rows = f.sort("actor_type", "action", "target_type").iter_rows(named=True)
+    return [
+        Family(
+            actions=(r["action"],), actor_types=(r["actor_type"],), target_types=(r["target_type"],)
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class RoleGroup:
+    """The families of one action role (or one unmapped action) taken together."""
+
+    role: str
+    family: Family
+    events: int
+
+
+def role_groups(inp: DetectInput) -> list[RoleGroup]:
+    """One family per action role of interactions — every action of that role, by the
+    accounts that perform them, on the targets they act on — and one per unmapped action,
+    sorted by role (then action)."""
+    f = _tagged(inp).filter(~pl.col("role").is_in(list(STRUCTURAL)).fill_null(False))
+    f = f.with_columns(pl.col("role").fill_null(pl.lit(UNMAPPED)))
+    out = []
+    mapped = f.filter(pl.col("role") != UNMAPPED)
+    for (role,), g in sorted(mapped.group_by("role"), key=lambda x: str(x[0][0])):
+        out.append(_group(str(role), g))
+    unmapped = f.filter(pl.col("role") == UNMAPPED)
+    for _action, g in sorted(unmapped.group_by("action"), key=lambda x: str(x[0][0])):
+        out.append(_group(UNMAPPED, g))
+    return [g for g in out if g.events >= MIN_EVENTS]
+
+
+def _group(role: str, g: pl.DataFrame) -> RoleGroup:
+    fam = Family(
+        actions=tuple(sorted(set(g["action"].to_list()))),
+        actor_types=tuple(sorted(set(g["actor_type"].to_list()))),
+        target_types=tuple(sorted(set(g["target_type"].to_list()))),
+    )
+    return RoleGroup(role=role, family=fam, events=int(g["events"].sum()))
+
+
+def significance_strength(significance: pl.Expr) -> pl.Expr:
+    """A detector's confidence in [0.3, 1] from a group's significance (-log10 p, at least
+    2 for a reported group): 0.3 at p = 0.01, 1.0 from p = 1e-10 on."""
+    return (0.3 + 0.7 * (significance.cast(pl.Float64) - 2.0) / 8.0).clip(0.3, 1.0)

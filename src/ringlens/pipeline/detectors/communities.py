@@ -1,0 +1,62 @@
+"""Significant communities per family: Leiden on a surprise-weighted co-interaction backbone,
+kept only when the community is improbable under a degree-preserving null."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ringlens.detect.communities import significant_communities
+from ringlens.pipeline.detectors._families import interaction_families, significance_strength
+from ringlens.pipeline.registry import (
+    DetectInput,
+    Detector,
+    Family,
+    Found,
+    candidates_from,
+    register,
+)
+
+__all__ = ["Communities"]
+
+
+@register
+class Communities(Detector):
+    """Communities of accounts that co-interact far beyond what popularity and activity
+    explain (:func:`ringlens.detect.communities.significant_communities`)."""
+
+    name = "communities"
+    order = 30
+    reasons = ("community",)
+
+    def families(self, inp: DetectInput) -> list[Family]:
+        return interaction_families(inp)
+
+    def detect(self, inp: DetectInput) -> Found:
+        parts = []
+        n = 0
+        seed = inp.config.detect.seed
+        with inp.timer("communities"):
+            for i, fam in enumerate(interaction_families(inp)):
+                res = significant_communities(
+                    inp.graph,
+                    actions=list(fam.actions or ()),
+                    actor_types=list(fam.actor_types or ()),
+                    target_types=list(fam.target_types or ()),
+                    seed=seed,
+                )
+                n += res.groups.height
+                actors = res.to_frame().filter(pl.col("role") == "actor")
+                grp = actors.join(res.groups.select("group", "significance"), on="group").select(
+                    pl.concat_str(pl.lit(f"f{i}/"), pl.col("group").cast(pl.String)).alias(
+                        "candidate"
+                    ),
+                    "key",
+                    significance_strength(pl.col("significance")).alias("strength"),
+                )
+                parts.append(
+                    Found(
+                        candidates=candidates_from(grp, "communities"),
+                        signals=grp.select("key", pl.lit("community").alias("reason"), "strength"),
+                    )
+                )
+        return Found.concat([*parts, Found(counts={"communities": n})])

@@ -1,0 +1,73 @@
+"""Dense blocks per family: FRAUDAR with trimming, several blocks, each significant."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ringlens.detect.dense import dense_blocks
+from ringlens.pipeline.detectors._families import interaction_families, significance_strength
+from ringlens.pipeline.registry import (
+    DetectInput,
+    Detector,
+    Family,
+    Found,
+    candidates_from,
+    register,
+)
+
+__all__ = ["MIN_DENSITY", "DenseBlocks"]
+
+#: A block whose accounts each touch less than this share of its targets is a slice of a
+#: market (a niche browsing its category), however improbable: not a ring, whose accounts
+#: work most of its targets. Blocks above it count with a strength that grows with fill.
+MIN_DENSITY = 0.2
+
+
+@register
+class DenseBlocks(Detector):
+    """Blocks of accounts × targets far denser than the configuration model allows
+    (:func:`ringlens.detect.dense.dense_blocks`), in every family of interactions: the
+    detector that finds slow rings that never burst."""
+
+    name = "dense_blocks"
+    order = 20
+    reasons = ("dense_block",)
+
+    def families(self, inp: DetectInput) -> list[Family]:
+        return interaction_families(inp)
+
+    def detect(self, inp: DetectInput) -> Found:
+        parts = []
+        n = 0
+        with inp.timer("dense blocks (families)"):
+            for i, fam in enumerate(interaction_families(inp)):
+                res = dense_blocks(
+                    inp.graph,
+                    actions=list(fam.actions or ()),
+                    actor_types=list(fam.actor_types or ()),
+                    target_types=list(fam.target_types or ()),
+                )
+                blocks = res.groups.filter(pl.col("density") >= MIN_DENSITY)
+                n += blocks.height
+                actors = res.to_frame().filter(pl.col("role") == "actor")
+                strength = significance_strength(pl.col("significance")) * (
+                    pl.col("density") / 0.5
+                ).clip(0.0, 1.0)
+                grp = actors.join(
+                    blocks.select("group", "significance", "density"), on="group"
+                ).select(
+                    pl.concat_str(pl.lit(f"f{i}/"), pl.col("group").cast(pl.String)).alias(
+                        "candidate"
+                    ),
+                    "key",
+                    strength.alias("strength"),
+                )
+                parts.append(
+                    Found(
+                        candidates=candidates_from(grp, "dense_blocks"),
+                        signals=grp.select(
+                            "key", pl.lit("dense_block").alias("reason"), "strength"
+                        ),
+                    )
+                )
+        return Found.concat([*parts, Found(counts={"dense_blocks": n})])
