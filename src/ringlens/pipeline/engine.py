@@ -112,6 +112,7 @@ def detect(
         counts=dict(found.counts),
         coverage=cov,
         roles=inp.roles,
+        targets=found.targets,
     )
 
 
@@ -142,6 +143,7 @@ def _rings(
             cands,
             roles=roles,
             catalogue=load_catalogue(d.patterns or None),
+            candidate_targets=det.targets,
             entities=entities,
             min_size=d.min_ring_size,
             burst_window=d.window,

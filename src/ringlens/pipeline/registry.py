@@ -41,16 +41,21 @@ from ringlens.risk.model import SIGNAL_SCHEMA
 __all__ = [
     "CANDIDATE_SCHEMA",
     "SIGNAL_SCHEMA",
+    "TARGET_SCHEMA",
     "DetectInput",
     "Detector",
     "Family",
     "Found",
     "candidates_from",
+    "group_candidates",
     "registered",
     "register",
 ]
 
 Timer = Callable[[str], AbstractContextManager[Any]]
+
+#: The targets of a candidate: ``detector, candidate, key`` (target node key).
+TARGET_SCHEMA = pl.Schema({"detector": pl.String, "candidate": pl.String, "key": pl.String})
 
 
 @dataclass(frozen=True)
@@ -88,18 +93,22 @@ class DetectInput:
 
 @dataclass(frozen=True)
 class Found:
-    """A detector's output: ring candidates (:data:`CANDIDATE_SCHEMA`), entity signals
-    (:data:`SIGNAL_SCHEMA`) and counts for ``run.json`` (``counts.candidates``)."""
+    """A detector's output: ring candidates (:data:`CANDIDATE_SCHEMA`), the targets each
+    candidate works on (:data:`TARGET_SCHEMA`: what the detector saw the group act on,
+    e.g. a dense block's columns), entity signals (:data:`SIGNAL_SCHEMA`) and counts for
+    ``run.json`` (``counts.candidates``)."""
 
     candidates: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CANDIDATE_SCHEMA))
     signals: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIGNAL_SCHEMA))
     counts: dict[str, int] = field(default_factory=dict)
+    targets: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TARGET_SCHEMA))
 
     @staticmethod
     def concat(parts: Sequence[Found]) -> Found:
         """One :class:`Found` of several, in order."""
         cands = [p.candidates for p in parts if p.candidates.height]
         sigs = [p.signals for p in parts if p.signals.height]
+        tgts = [p.targets for p in parts if p.targets.height]
         counts: dict[str, int] = {}
         for p in parts:
             counts.update(p.counts)
@@ -111,6 +120,9 @@ class Found:
             if sigs
             else pl.DataFrame(schema=SIGNAL_SCHEMA),
             counts=counts,
+            targets=pl.concat([t.cast(TARGET_SCHEMA) for t in tgts])
+            if tgts
+            else pl.DataFrame(schema=TARGET_SCHEMA),
         )
 
 
@@ -160,6 +172,23 @@ def registered(stage: str | None = None) -> Iterator[Detector]:
     for cls in sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name)):
         if stage is None or cls.stage == stage:
             yield cls()
+
+
+def group_candidates(
+    res: Any, detector: str, prefix: str, strength: pl.Expr
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Candidates (actors) and their targets from a detector's groups (``res.groups`` with
+    the columns ``strength`` reads, ``res.members`` with ``group, key, role``); candidate
+    ids are ``prefix`` + the group number."""
+    cand = pl.concat_str(pl.lit(prefix), pl.col("group").cast(pl.String)).alias("candidate")
+    members = res.to_frame()
+    actors = members.filter(pl.col("role") == "actor").join(res.groups, on="group")
+    cands = candidates_from(actors.select(cand, "key", strength.alias("strength")), detector)
+    targets = members.filter(pl.col("role") == "target").join(
+        res.groups.select("group"), on="group", how="semi"
+    )
+    tgts = targets.select(pl.lit(detector).alias("detector"), cand, pl.col("key").cast(pl.String))
+    return cands, tgts
 
 
 def candidates_from(groups: pl.DataFrame, detector: str) -> pl.DataFrame:

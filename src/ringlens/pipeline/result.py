@@ -29,6 +29,8 @@ class Detections:
     coverage: Any = None
     #: what the graph's names mean (:class:`ringlens.graph.roles.Roles`)
     roles: Any = None
+    #: ``detector, candidate, key``: the targets each candidate works on
+    targets: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,9 @@ class RunResult:
 
 
 def ring_output(rings: pl.DataFrame) -> pl.DataFrame:
-    """rings.parquet: ring_id, pattern, risk_score, size, members, reasons, contributions,
-    detectors, market, ``features`` (a struct of every feature), then the features again
-    as columns."""
+    """rings.parquet: ring_id, pattern, risk_score, size, members, targets, reasons,
+    contributions, detectors, market, ``features`` (a struct of every feature), then the
+    features again as columns."""
     if rings.height == 0:
         return rings
     first = [
@@ -71,6 +73,7 @@ def ring_output(rings: pl.DataFrame) -> pl.DataFrame:
         "risk_score",
         "size",
         "members",
+        "targets",
         "reasons",
         "contributions",
         "detectors",

@@ -218,6 +218,7 @@ def build_rings(
     *,
     roles: Roles | None = None,
     catalogue: Catalogue | None = None,
+    candidate_targets: pl.DataFrame | None = None,
     entities: pl.DataFrame | None = None,
     min_overlap: float = 0.5,
     min_size: int = 3,
@@ -232,9 +233,11 @@ def build_rings(
     ``first_ts`` go to it) and name each ring's pattern from a catalogue
     (:mod:`ringlens.rings.patterns`; default: the shipped one).
 
+    ``candidate_targets`` (``detector, candidate, key``) are the targets the detectors saw
+    each candidate work on (a dense block's columns, a lockstep group's burst targets): a
+    ring's targets are those of the candidates it was merged from, where there are any.
     ``extra_features`` (membership → ``ring_id`` + feature columns) adds features the
-    run computes elsewhere (significance against a null model, coreness) before the
-    patterns are named.
+    run computes elsewhere before the patterns are named.
 
     Examples
     --------
@@ -258,6 +261,7 @@ def build_rings(
     feats = ring_features(
         graph,
         membership,
+        targets=_ring_targets(candidates, membership, candidate_targets),
         roles=roles,
         entities=entities,
         burst_window=burst_window,
@@ -281,6 +285,29 @@ def build_rings(
         pl.exclude("ring_id", "pattern", "size", "members", "detectors"),
     )
     return Rings(rings=rings.sort("ring_id"), membership=membership)
+
+
+def _ring_targets(
+    candidates: pl.DataFrame, membership: pl.DataFrame, targets: pl.DataFrame | None
+) -> pl.DataFrame | None:
+    """``ring_id, key``: each ring's targets from its candidates' (a candidate belongs to the
+    ring that holds most of its members)."""
+    if targets is None or targets.height == 0 or membership.height == 0:
+        return None
+    votes = (
+        candidates.select("detector", "candidate", "key")
+        .join(membership.select("key", "ring_id"), on="key")
+        .group_by("detector", "candidate", "ring_id")
+        .agg(pl.len().alias("n"))
+        .sort(["detector", "candidate", "n", "ring_id"], descending=[False, False, True, False])
+        .unique(subset=["detector", "candidate"], keep="first", maintain_order=True)
+    )
+    return (
+        targets.join(votes.select("detector", "candidate", "ring_id"), on=["detector", "candidate"])
+        .select("ring_id", "key")
+        .unique()
+        .sort("ring_id", "key")
+    )
 
 
 def _empty_rings() -> pl.DataFrame:

@@ -7,9 +7,12 @@ same code describes rings on any platform.
 
 ``size``, ``member_types``
     member count and ``type:count`` summary.
-``n_targets``
-    the ring's targets: nodes acted on by at least two members and by at least 30 % of
-    them (shared attributes — devices, payout accounts, coupons — excluded).
+``n_targets``, ``targets``
+    the ring's targets (their count and sorted node keys): the nodes acted on by at least
+    two members and by at least 30 % of them that the detectors saw the members work on (a
+    dense block's columns, a lockstep group's burst targets, a community's shared
+    targets), or all such nodes for a ring no detector named targets of (shared
+    attributes — devices, payout accounts, coupons — excluded either way).
 ``density``, ``density_ratio``
     share of member × ring-target pairs that have an edge, and that share divided by the
     background density of the graph.
@@ -94,16 +97,36 @@ def _sizes(mem: pl.DataFrame) -> pl.DataFrame:
     ).drop("_vc")
 
 
-def _ring_targets(mev: pl.DataFrame, size: pl.DataFrame) -> pl.DataFrame:
-    """``ring_id, dst, n_members``: nodes hit by >= 2 members and >= 30 % of them."""
-    return (
+def _ring_targets(
+    graph: EventGraph, mev: pl.DataFrame, size: pl.DataFrame, given: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``ring_id, dst, n_members``: the nodes hit by >= 2 members and >= 30 % of them that
+    the detectors saw the ring work on (``given``: ``ring_id, key``; camouflage on popular
+    targets is not what a dense block or a lockstep burst names), or all such nodes for a
+    ring no detector named a target of."""
+    hits = (
         mev.filter(~pl.col("_attr"))
         .group_by("ring_id", "dst")
         .agg(pl.col("src").n_unique().alias("n_members"))
-        .join(size.select("ring_id", "size"), on="ring_id")
-        .filter((pl.col("n_members") >= 2) & (pl.col("n_members") >= 0.3 * pl.col("size")))
-        .select("ring_id", "dst", "n_members")
+        .filter(pl.col("n_members") >= 2)
     )
+    rule = hits.join(size.select("ring_id", "size"), on="ring_id").filter(
+        pl.col("n_members") >= 0.3 * pl.col("size")
+    )
+    if given is None or given.height == 0:
+        return rule.select("ring_id", "dst", "n_members")
+    nodes = graph.nodes.select(pl.col("key"), pl.col("node").alias("dst"))
+    named = rule.join(given.join(nodes, on="key").select("ring_id", "dst"), on=["ring_id", "dst"])
+    rest = rule.join(named.select("ring_id").unique(), on="ring_id", how="anti")
+    return pl.concat(
+        [named.select("ring_id", "dst", "n_members"), rest.select("ring_id", "dst", "n_members")]
+    )
+
+
+def _target_keys(graph: EventGraph, tgt: pl.DataFrame) -> pl.DataFrame:
+    """``ring_id, targets``: each ring's target keys, sorted."""
+    keys = graph.nodes.select(pl.col("node").alias("dst"), "key")
+    return tgt.join(keys, on="dst").group_by("ring_id").agg(pl.col("key").sort().alias("targets"))
 
 
 def _density(size: pl.DataFrame, tgt: pl.DataFrame, background: float) -> pl.DataFrame:
@@ -313,6 +336,7 @@ def ring_features(
     membership: pl.DataFrame,
     *,
     roles: Roles | None = None,
+    targets: pl.DataFrame | None = None,
     entities: pl.DataFrame | None = None,
     burst_window: timedelta = timedelta(hours=3),
     new_account_days: int = 60,
@@ -330,6 +354,9 @@ def ring_features(
         ``key``, ``ring_id``.
     roles
         What the graph's names mean (default: nothing known; role features are 0).
+    targets
+        ``ring_id, key``: the targets the detectors saw each ring work on (a ring not in it
+        gets the nodes most of its members hit).
     entities
         Optional entities table (account age, prior violations, market).
     burst_window
@@ -354,11 +381,12 @@ def ring_features(
             graph, entities, first_ts=first_ts, days=new_account_days
         )
     size = _sizes(mem)
-    tgt = _ring_targets(mev, size)
+    tgt = _ring_targets(graph, mev, size, targets)
     on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"])
     w_us = max(1, int(burst_window / timedelta(microseconds=1)))
     parts = [
         size,
+        _target_keys(graph, tgt),
         _density(size, tgt, background),
         _synchrony(on_t, w_us),
         _camouflage(mev, tgt, mem),
@@ -428,6 +456,7 @@ def _finish(feats: pl.DataFrame) -> pl.DataFrame:
         feats.with_columns(
             [pl.col(c).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for c in floats]
             + [pl.col(counts).fill_null(0).cast(pl.Int64)]
+            + [pl.col("targets").fill_null(pl.lit([], dtype=pl.List(pl.String)))]
         )
         .with_columns(
             (pl.col("inner_engagements") / pl.col("size"))

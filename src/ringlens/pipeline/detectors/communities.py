@@ -12,7 +12,7 @@ from ringlens.pipeline.registry import (
     Detector,
     Family,
     Found,
-    candidates_from,
+    group_candidates,
     register,
 )
 
@@ -45,18 +45,16 @@ class Communities(Detector):
                     seed=seed,
                 )
                 n += res.groups.height
-                actors = res.to_frame().filter(pl.col("role") == "actor")
-                grp = actors.join(res.groups.select("group", "significance"), on="group").select(
-                    pl.concat_str(pl.lit(f"f{i}/"), pl.col("group").cast(pl.String)).alias(
-                        "candidate"
-                    ),
-                    "key",
-                    significance_strength(pl.col("significance")).alias("strength"),
+                cands, tgts = group_candidates(
+                    res, "communities", f"f{i}/", significance_strength(pl.col("significance"))
                 )
                 parts.append(
                     Found(
-                        candidates=candidates_from(grp, "communities"),
-                        signals=grp.select("key", pl.lit("community").alias("reason"), "strength"),
+                        candidates=cands,
+                        targets=tgts,
+                        signals=cands.select(
+                            "key", pl.lit("community").alias("reason"), "strength"
+                        ),
                     )
                 )
         return Found.concat([*parts, Found(counts={"communities": n})])

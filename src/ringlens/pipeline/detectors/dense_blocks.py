@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from ringlens.detect.dense import dense_blocks
@@ -11,7 +13,7 @@ from ringlens.pipeline.registry import (
     Detector,
     Family,
     Found,
-    candidates_from,
+    group_candidates,
     register,
 )
 
@@ -49,23 +51,16 @@ class DenseBlocks(Detector):
                 )
                 blocks = res.groups.filter(pl.col("density") >= MIN_DENSITY)
                 n += blocks.height
-                actors = res.to_frame().filter(pl.col("role") == "actor")
                 strength = significance_strength(pl.col("significance")) * (
                     pl.col("density") / 0.5
                 ).clip(0.0, 1.0)
-                grp = actors.join(
-                    blocks.select("group", "significance", "density"), on="group"
-                ).select(
-                    pl.concat_str(pl.lit(f"f{i}/"), pl.col("group").cast(pl.String)).alias(
-                        "candidate"
-                    ),
-                    "key",
-                    strength.alias("strength"),
-                )
+                kept = replace(res, groups=blocks)
+                cands, tgts = group_candidates(kept, "dense_blocks", f"f{i}/", strength)
                 parts.append(
                     Found(
-                        candidates=candidates_from(grp, "dense_blocks"),
-                        signals=grp.select(
+                        candidates=cands,
+                        targets=tgts,
+                        signals=cands.select(
                             "key", pl.lit("dense_block").alias("reason"), "strength"
                         ),
                     )

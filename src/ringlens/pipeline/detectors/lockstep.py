@@ -14,7 +14,7 @@ from ringlens.pipeline.registry import (
     Detector,
     Family,
     Found,
-    candidates_from,
+    group_candidates,
     register,
 )
 
@@ -84,18 +84,14 @@ class Lockstep(Detector):
                     min_bursts=cfg.detect.lockstep_min_bursts,
                     max_target_degree=cfg.graph.max_target_degree,
                 )
-            actors = res.to_frame().filter(pl.col("role") == "actor")
-            grp = actors.join(res.groups.select("group", "significance"), on="group").select(
-                pl.concat_str(pl.lit(f"{reason}/"), pl.col("group").cast(pl.String)).alias(
-                    "candidate"
-                ),
-                "key",
-                significance_strength(pl.col("significance")).alias("strength"),
+            cands, tgts = group_candidates(
+                res, "lockstep", f"{reason}/", significance_strength(pl.col("significance"))
             )
             parts.append(
                 Found(
-                    candidates=candidates_from(grp, "lockstep"),
-                    signals=grp.select("key", pl.lit(reason).alias("reason"), "strength"),
+                    candidates=cands,
+                    targets=tgts,
+                    signals=cands.select("key", pl.lit(reason).alias("reason"), "strength"),
                     counts={reason: res.groups.height},
                 )
             )
