@@ -150,6 +150,7 @@ def _rings(
             background=None if context is None else context.background,
             first_ts=None if context is None else context.first_ts,
             new_account_base=None if context is None else context.new_account_base,
+            structure_only=("communities", "dense_blocks"),
         )
     inp = DetectInput(
         graph=graph,
@@ -203,7 +204,13 @@ def score(
     rings, membership, ring_signals = _rings(
         graph, det, cfg=cfg, entities=entities, context=context, timer=timer
     )
-    signals = pl.concat([det.signals, ring_signals.cast(SIGNAL_SCHEMA)])
+    # a group detector's reason counts for the members of the rings it led to: a group the
+    # rings stage found organic (a crowd, structure popularity explains) accuses no one
+    group = [r for d in registered("graph") if d.proposes_rings for r in d.reasons]
+    kept = det.signals.filter(
+        ~pl.col("reason").is_in(group) | pl.col("key").is_in(membership["key"].implode())
+    )
+    signals = pl.concat([kept, ring_signals.cast(SIGNAL_SCHEMA)])
     with timer("score"):
         rings_scored = score_rings(rings, membership, signals, weights=weights)
         ents = _scored_entities(signals, rings_scored, membership, graph, entities, weights)

@@ -137,6 +137,9 @@ class Detector:
     order: ClassVar[int] = 100
     #: the reason codes this detector emits
     reasons: ClassVar[tuple[str, ...]] = ()
+    #: it proposes ring candidates: its reasons say "member of a group the detector found",
+    #: and count for an account only when that account ends up in a ring
+    proposes_rings: ClassVar[bool] = False
 
     def families(self, inp: DetectInput) -> list[Family]:
         """The event families the detector consumes on this input (default: none)."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -227,6 +227,8 @@ def build_rings(
     first_ts: datetime | None = None,
     new_account_base: float | None = None,
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    structure_only: Collection[str] = (),
+    min_significance: float = 2.0,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
     (:func:`ringlens.rings.features.ring_features`; ``roles``, ``background``,
@@ -238,6 +240,12 @@ def build_rings(
     ring's targets are those of the candidates it was merged from, where there are any.
     ``extra_features`` (membership → ``ring_id`` + feature columns) adds features the
     run computes elsewhere before the patterns are named.
+
+    A ring proposed only by detectors of ``structure_only`` (co-interaction structure:
+    communities, dense blocks) must itself be significant against the configuration
+    model (its ``significance`` at least ``min_significance``, i.e. p <= 0.01): what
+    popularity and activity explain is an organic cluster, not a ring. Rings with other
+    evidence (time, shared attributes) are kept whatever their structure says.
 
     Examples
     --------
@@ -275,6 +283,17 @@ def build_rings(
         pl.col("key").sort().alias("members"),
         pl.col("detectors").explode().unique().sort().alias("detectors"),
     )
+    if structure_only and "significance" in feats.columns:
+        only = pl.col("detectors").list.eval(
+            pl.element().is_in(list(structure_only))
+        ).list.all()
+        weak = members.join(feats.select("ring_id", "significance"), on="ring_id").filter(
+            only & (pl.col("significance") < min_significance)
+        )
+        if weak.height:
+            log.info("rings: %d structure-only rings are not significant (dropped)", weak.height)
+            members = members.join(weak.select("ring_id"), on="ring_id", how="anti")
+            membership = membership.join(weak.select("ring_id"), on="ring_id", how="anti")
     rings = classify(members.join(feats, on="ring_id"), catalogue or load_catalogue())
     rings = rings.select(
         "ring_id",

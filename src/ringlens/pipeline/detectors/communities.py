@@ -27,6 +27,7 @@ class Communities(Detector):
     name = "communities"
     order = 30
     reasons = ("community",)
+    proposes_rings = True
 
     def families(self, inp: DetectInput) -> list[Family]:
         return interaction_families(inp)

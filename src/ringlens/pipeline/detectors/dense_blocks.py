@@ -34,6 +34,7 @@ class DenseBlocks(Detector):
     name = "dense_blocks"
     order = 20
     reasons = ("dense_block",)
+    proposes_rings = True
 
     def families(self, inp: DetectInput) -> list[Family]:
         return interaction_families(inp)

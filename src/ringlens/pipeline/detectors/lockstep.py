@@ -61,6 +61,7 @@ class Lockstep(Detector):
     name = "lockstep"
     order = 10
     reasons = LOCKSTEP_REASONS
+    proposes_rings = True
 
     def families(self, inp: DetectInput) -> list[Family]:
         return [g.family for g in role_groups(inp)]

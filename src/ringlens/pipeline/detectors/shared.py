@@ -35,6 +35,7 @@ class SharedTargets(Detector):
     name = "shared_targets"
     order = 40
     reasons = tuple(SHARED_REASONS.values())
+    proposes_rings = True
 
     def families(self, inp: DetectInput) -> list[Family]:
         types = inp.roles.shareable_types
