@@ -102,15 +102,12 @@ def main() -> None:
                 )
                 print(json.dumps(rows[-1]), flush=True)
     df = pl.DataFrame(rows)
-    summary = (
-        df.group_by("scenario", "vocabulary", maintain_order=True)
-        .agg(
-            pl.col("user_f1").min().alias("user_f1_min"),
-            pl.col("user_f1").mean().round(3).alias("user_f1_mean"),
-            pl.col("product_f1").min().alias("product_f1_min"),
-            pl.col("product_f1").mean().round(3).alias("product_f1_mean"),
-            pl.col("rings").max().alias("rings_max"),
-        )
+    summary = df.group_by("scenario", "vocabulary", maintain_order=True).agg(
+        pl.col("user_f1").min().alias("user_f1_min"),
+        pl.col("user_f1").mean().round(3).alias("user_f1_mean"),
+        pl.col("product_f1").min().alias("product_f1_min"),
+        pl.col("product_f1").mean().round(3).alias("product_f1_mean"),
+        pl.col("rings").max().alias("rings_max"),
     )
     with pl.Config(tbl_rows=100, tbl_width_chars=200):
         print(summary)

@@ -227,6 +227,8 @@ class DetectSettings(_Section):
     min_ring_size: int = _setting(3, lo=2)
     #: pattern catalogue (TOML); "" = the shipped one
     patterns: str = _setting("")
+    #: registered detectors the run skips (names, e.g. ["communities"]; for ablations)
+    disable: tuple[str, ...] = _setting(())
 
     @property
     def window(self) -> timedelta:

@@ -83,6 +83,7 @@ from ringlens.detect._common import (
     poisson_log10_sf,
 )
 from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph.roles import normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.graph import EventGraph
@@ -449,6 +450,8 @@ def shared_targets(
     max_target_actors: int | None = None,
     elsewhere: pl.DataFrame | None = None,
     alpha: float = 0.01,
+    repeat_types: list[str] | None = None,
+    rare_links: bool = False,
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
 
@@ -475,6 +478,15 @@ def shared_targets(
         are linked.
     alpha
         Significance level of a target, Bonferroni-corrected over the targets tested.
+    repeat_types
+        Types (among ``target_types``) where sharing *two* of their targets links two
+        accounts by itself: a household shares one device, a phone farm rotates its
+        accounts over several; a campaign's claimers share several coupons, so coupons
+        are not such a type.
+    rare_links
+        Accounts that both act on a rare target of another kind (at most the cap's number
+        of accounts touch it: an obscure product, not a bestseller or a live's audience)
+        are linked too: a fake-buyer pool shares phones and the seller's new products.
 
     Returns
     -------
@@ -518,6 +530,10 @@ def shared_targets(
     params = _shared_target_params(
         target_types, actions, actor_types, max_household, max_target_actors, elsewhere, alpha
     )
+    params["repeat_types"] = [
+        normalise_name(t) for t in (check_str_list("repeat_types", repeat_types) or [])
+    ]
+    params["rare_links"] = bool(rare_links)
     types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
     max_household, alpha = params["max_household"], params["alpha"]
     max_target_actors = params["max_target_actors"]
@@ -540,7 +556,18 @@ def shared_targets(
     accounts = np.unique(src[tested_cell])
 
     tested, links, rows = _tested_targets(
-        graph, src, dst, usable, tested_cell, accounts, types, elsewhere, max_household, alpha
+        graph,
+        src,
+        dst,
+        usable,
+        tested_cell,
+        accounts,
+        types,
+        elsewhere,
+        max_household,
+        alpha,
+        repeat=set(params["repeat_types"]),
+        rare_cap=int(cap) if rare_links else 0,
     )
     good = tested.filter(pl.col("significant"))
     if good.height == 0:
@@ -601,28 +628,35 @@ def _tested_targets(
     elsewhere: pl.DataFrame | None,
     max_household: int,
     alpha: float,
+    repeat: set[str] | None = None,
+    rare_cap: int = 0,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Steps 2 and 3 of :func:`shared_targets`: the links and each target's test
     (``tested`` with its clusters, every link, the tested cells)."""
+    repeat = repeat or set()
     # links elsewhere: (a) a shared target of another type (a voucher's claimers on one
     # handset, a device's users paying out to one account; sharing several targets of the
     # tested one's own type is how a shop's regulars claim its vouchers), (b) the same
     # group found elsewhere by another detector (a ring-like community of their other
     # activity: co-interaction that popularity, fandoms and niches do not explain)
     co_key = _elsewhere_links(graph, accounts, elsewhere)
+    if rare_cap:
+        co_key = np.union1d(co_key, _rare_links(graph, accounts, types, rare_cap))
     node_type = graph.nodes["node_type"].to_numpy()
     u_src, u_dst = src[usable], dst[usable]
     u_type = node_type[u_dst]
     by_type: dict[str, np.ndarray] = {}
+    twice: dict[str, np.ndarray] = {}  # pairs sharing two targets of one repeat type
     for tau in types:
         on_tau = u_type == tau
         if not on_tau.any():
-            by_type[tau] = np.zeros(0, dtype=np.int64)
+            by_type[tau] = twice[tau] = np.zeros(0, dtype=np.int64)
             continue
         acc_ids, acc_local = np.unique(u_src[on_tau], return_inverse=True)
         t_ids, t_local = np.unique(u_dst[on_tau], return_inverse=True)
-        la, lb, _ = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=1)
+        la, lb, n = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=1)
         by_type[tau] = acc_ids[la] * graph.n_nodes + acc_ids[lb]
+        twice[tau] = by_type[tau][n >= 2] if tau in repeat else np.zeros(0, dtype=np.int64)
     rows = pl.DataFrame(
         {"t": dst[tested_cell].astype(np.int64), "a": src[tested_cell].astype(np.int64)}
     ).with_columns(pl.Series("tau", node_type[dst[tested_cell]]))
@@ -632,7 +666,7 @@ def _tested_targets(
         own = rows.filter(pl.col("tau") == tau).drop("tau")
         if own.height == 0:
             continue
-        other = [by_type[t] for t in types if t != tau]
+        other = [by_type[t] for t in types if t != tau] + [twice[tau]]
         key = np.unique(np.concatenate([co_key, *other]))
         all_keys.append(key)
         links_tau = pl.DataFrame(
@@ -664,6 +698,28 @@ def _tested_targets(
         {"a": key // graph.n_nodes, "b": key % graph.n_nodes}, schema={"a": pl.Int64, "b": pl.Int64}
     )
     return tested, links, rows
+
+
+def _rare_links(graph: EventGraph, accounts: np.ndarray, types: list[str], cap: int) -> np.ndarray:
+    """Pairs (``a * n_nodes + b``, a < b) of ``accounts`` that both act on a rare target of
+    another type — one at most ``cap`` accounts touch (the cap of the tested shared
+    targets): buyers of the same obscure product, not a live's audience or a bestseller."""
+    nodes = graph.nodes
+    other = nodes.filter(~pl.col("node_type").is_in(types)).select(pl.col("node").alias("dst"))
+    edges = graph.edges.select("src", "dst").join(other, on="dst", how="semi")
+    audience = edges.group_by("dst").agg(pl.len().alias("n"))
+    rare = audience.filter((pl.col("n") >= 2) & (pl.col("n") <= cap)).select("dst")
+    acc = pl.DataFrame({"src": pl.Series(accounts, dtype=edges.schema["src"])})
+    hits = edges.join(rare, on="dst", how="semi").join(acc, on="src", how="semi")
+    pairs = (
+        hits.join(hits.rename({"src": "b"}), on="dst")
+        .filter(pl.col("src") < pl.col("b"))
+        .select(
+            (pl.col("src").cast(pl.Int64) * graph.n_nodes + pl.col("b").cast(pl.Int64)).alias("k")
+        )
+        .unique()
+    )
+    return pairs["k"].to_numpy().astype(np.int64)
 
 
 def _elsewhere_links(

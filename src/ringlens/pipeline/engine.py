@@ -92,7 +92,7 @@ def detect(
     )
     if timer is not None:
         inp = replace(inp, timer=timer)
-    graph_stage = list(registered("graph"))
+    graph_stage = list(registered("graph", disable=cfg.detect.disable))
     assert inp.families is not None
     consumed = [(d.name, fam) for d in graph_stage for fam in d.families(inp)]
     if inp.roles.owner_actions:  # who owns what: ring features and the views read it
@@ -160,7 +160,8 @@ def _rings(
         membership=rings.membership,
         timer=timer,
     )
-    ring_signals = Found.concat([x.detect(inp) for x in registered("rings")]).signals
+    stage = registered("rings", disable=cfg.detect.disable)
+    ring_signals = Found.concat([x.detect(inp) for x in stage]).signals
     return rings.rings, rings.membership, ring_signals
 
 

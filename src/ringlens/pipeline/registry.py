@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ringlens.config import Config
+from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph
 from ringlens.graph.roles import Roles
 from ringlens.pipeline.context import RunContext
@@ -169,11 +170,18 @@ def _load_builtin() -> None:
         importlib.import_module(f"{pkg.__name__}.{mod}")
 
 
-def registered(stage: str | None = None) -> Iterator[Detector]:
-    """The registered detectors of ``stage`` (all when None), in run order."""
+def registered(stage: str | None = None, *, disable: Sequence[str] = ()) -> Iterator[Detector]:
+    """The registered detectors of ``stage`` (all when None), in run order, but those named
+    in ``disable`` (an unknown name is a :class:`~ringlens.exceptions.ConfigError`)."""
     _load_builtin()
+    unknown = sorted(set(disable) - set(_REGISTRY))
+    if unknown:
+        raise ConfigError(
+            f"detect.disable: unknown detector {unknown[0]!r} "
+            f"(expected one of {', '.join(sorted(_REGISTRY))})"
+        )
     for cls in sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name)):
-        if stage is None or cls.stage == stage:
+        if (stage is None or cls.stage == stage) and cls.name not in disable:
             yield cls()
 
 

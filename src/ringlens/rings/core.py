@@ -284,9 +284,7 @@ def build_rings(
         pl.col("detectors").explode().unique().sort().alias("detectors"),
     )
     if structure_only and "significance" in feats.columns:
-        only = pl.col("detectors").list.eval(
-            pl.element().is_in(list(structure_only))
-        ).list.all()
+        only = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
         weak = members.join(feats.select("ring_id", "significance"), on="ring_id").filter(
             only & (pl.col("significance") < min_significance)
         )

@@ -48,7 +48,14 @@ class SharedTargets(Detector):
         d = inp.config.detect
         with inp.timer("shared targets"):
             res = shared_targets(
-                inp.graph, target_types=list(types), max_household=d.shared_max_household
+                inp.graph,
+                target_types=list(types),
+                max_household=d.shared_max_household,
+                # devices and payout accounts: two shared ones link accounts (a household
+                # shares one); coupons not (a campaign's claimers share several)
+                repeat_types=list(inp.roles.types("device", "payout_account")),
+                # accounts behind one device that also act on the same obscure targets
+                rare_links=True,
             )
         actors = (
             res.to_frame()
