@@ -218,7 +218,11 @@ def _asgi_get(
         "http_version": "1.1",
         "root_path": "",
     }
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: Playwright's sync API (the browser tests of the same session)
+    # keeps an event loop running in the main thread
+    t = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    t.start()
+    t.join(timeout=60)
     return int(sent[0]["status"])
 
 
@@ -391,3 +395,45 @@ def test_concurrent_run_upsert_and_review_keep_both(server: Server, facts: Facts
     assert after.height == frame.height  # every row of the run is there
     assert set(ring["last_seen_run"]) == {"run_concurrent"}  # the run's update kept
     assert h.filter(pl.col("field") == "status").height == facts.top_items
+
+
+def test_ring_page_shades_the_runs_own_bursts(run_copy: Path, facts: Facts) -> None:
+    """With bursts.parquet in the run, the ring page shades those bursts (the ones its
+    members took part in), also inside a time filter, and finds none again itself."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from ringlens.export import resolve_run
+    from ringlens.viz.evidence import BURSTS_SCHEMA
+
+    from .conftest import start_server
+
+    ev = pl.read_parquet(Path(__file__).resolve().parents[2] / "graphs/demo/events.parquet")
+    on = ev.filter(
+        (pl.col("target_type") + ":" + pl.col("target_id") == facts.key_target)
+        & (pl.col("actor_type") + ":" + pl.col("actor_id")).is_in(facts.top_members)
+    ).sort("ts")["ts"]
+    t0, t1 = on[0], on[-1]
+    pl.DataFrame(
+        {
+            "family": ["lockstep_x", "lockstep_x"],
+            "group": [1, 2],
+            "key": [facts.key_target] * 2,
+            "start": [t0, t0 - timedelta(days=400)],
+            "end": [t1, t0 - timedelta(days=399)],
+            "n_actors": [77, 78],
+        },
+        schema=BURSTS_SCHEMA,
+    ).write_parquet(resolve_run(run_copy) / "bursts.parquet")
+    s = start_server(run_copy)
+    try:
+        _, html, _ = s.get("/ring/" + facts.top)
+        assert html.count('class="burst"') == 1 and ", 77 accounts" in html
+        assert ", 78 accounts" not in html
+        later = (t1 + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        status, html, _ = s.get(f"/ring/{facts.top}?" + urlencode({"from": later}))
+        assert status == 200 and 'class="burst"' not in html
+    finally:
+        s.server.should_exit = True
+        s.thread.join(timeout=10)
+        s.server.config.app.state.workspace.close()

@@ -126,17 +126,21 @@ def explore(
                 )
         else:
             with st.step("ring view"):
-                families = lockstep_families(
-                    cfg, actions=g.events["action"].cast(pl.String).unique().to_list()
-                )
+                # the bursts the run's detector found, else found again in the events
+                bursts = run.bursts
+                if bursts is None:
+                    families = lockstep_families(
+                        cfg, actions=g.events["action"].cast(pl.String).unique().to_list()
+                    )
+                    bursts = ring_bursts(
+                        g, families=families, spans=lockstep_spans(lf, families), members=members
+                    )
                 view = ring_page(
                     rings,
                     scored,
                     g,
                     str(ring),
-                    bursts=ring_bursts(
-                        g, families=families, spans=lockstep_spans(lf, families), members=members
-                    ),
+                    bursts=bursts,
                     accounts=run.accounts,
                     queue=run.queue,
                     report_href="../viz/index.html" if (viz / "index.html").is_file() else None,

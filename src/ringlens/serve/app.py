@@ -709,7 +709,14 @@ def _ring_context(
     members = rings.filter(pl.col("ring_id") == ring_id)["members"].item().to_list()
     lf = _window(run.events(), t0, t1)
     g = build_graph(ring_events(lf, members))
-    bursts = ring_bursts(g, families=ws.families(run), spans=ws.spans(run), members=members)
+    bursts = run.bursts  # the run's own (bursts.parquet), else found again in the events
+    if bursts is None:
+        bursts = ring_bursts(g, families=ws.families(run), spans=ws.spans(run), members=members)
+    else:
+        if t0 is not None:
+            bursts = bursts.filter(pl.col("end") >= t0)
+        if t1 is not None:
+            bursts = bursts.filter(pl.col("start") <= t1)
     links = _ring_links(ws, run)
     params = {
         "run": run.run_id,

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import polars as pl
 
 from ringlens.detect.lockstep import lockstep
-from ringlens.exceptions import InputError, check_int
+from ringlens.exceptions import InputError, SchemaError, check_int
 from ringlens.export import diff_runs, resolve_run
 from ringlens.graph import EventGraph, split_key
-from ringlens.viz._common import ring_filename
+from ringlens.viz._common import require_columns, require_frame, ring_filename
 from ringlens.viz.ego import ego_subgraph, ego_view
 from ringlens.viz.report import write_run_report
 from ringlens.viz.ring import RingView, ring_view
@@ -49,6 +49,9 @@ __all__ = [
     "read_run",
     "ego_frames",
     "bursts_of",
+    "bursts_with_members",
+    "normalise_bursts",
+    "BURSTS_SCHEMA",
     "lockstep_spans",
     "write_run_views",
     "ring_events",
@@ -469,12 +472,130 @@ def lockstep_spans(
 
 _BURST_SCHEMA = {
     "family": pl.String,
+    "group": pl.Int64,
     "target": pl.String,
     "start": pl.Datetime("us", "UTC"),
     "end": pl.Datetime("us", "UTC"),
     "n_actors": pl.Int64,
     "group_actors": pl.List(pl.String),
 }
+
+#: The columns of a run's ``bursts.parquet``: one row per lockstep burst the run's
+#: lockstep detector found (:attr:`ringlens.detect.lockstep.LockstepGroups.bursts` of
+#: each family, with the family's reason code). When a run folder has it, the views shade
+#: these bursts instead of finding them again in the events.
+BURSTS_SCHEMA: dict[str, pl.DataType] = {
+    "family": pl.String(),
+    "group": pl.Int64(),
+    "key": pl.String(),
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "n_actors": pl.Int64(),
+}
+
+
+def normalise_bursts(bursts: pl.DataFrame, *, what: str = "bursts") -> pl.DataFrame:
+    """Bursts as the views read them, from either form: a run's ``bursts.parquet``
+    (:data:`BURSTS_SCHEMA`, the target in ``key``) or :func:`ring_bursts` (``target``).
+
+    Returns ``family``, ``group``, ``target``, ``start``, ``end``, ``n_actors`` (and
+    ``group_actors`` when given), sorted by target, start, family.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, cannot be read as its type, or ``end`` precedes ``start``
+        (the message names ``what``, e.g. the file, the column and the row).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    >>> b = pl.DataFrame({"family": ["lockstep_orders"], "group": [0], "key": ["product:p"],
+    ...                   "start": [t], "end": [t], "n_actors": [5]})
+    >>> normalise_bursts(b).columns
+    ['family', 'group', 'target', 'start', 'end', 'n_actors']
+    >>> normalise_bursts(b.drop("start"), what="out/bursts.parquet")
+    Traceback (most recent call last):
+    ringlens.exceptions.SchemaError: out/bursts.parquet has no column 'start' (it has: family, group, key, end, n_actors)
+    """
+    frame = require_frame(bursts, what)
+    tcol = "target" if "target" in frame.columns else "key"
+    require_columns(frame, what, ["family", "group", tcol, "start", "end", "n_actors"])
+    if tcol == "key":
+        frame = frame.rename({"key": "target"})
+    need = ["family", "group", "target", "start", "end", "n_actors"]
+    types = {**{k: v for k, v in BURSTS_SCHEMA.items() if k != "key"}, "target": pl.String()}
+    exprs = []
+    for c in need:
+        dtype = types[c]
+        if frame.schema[c] == dtype:
+            exprs.append(pl.col(c))
+            continue
+        src = frame.schema[c]
+        ok = (
+            (dtype == pl.String() and src in (pl.String, pl.Categorical, pl.Enum))
+            or (dtype == pl.Int64() and src.is_integer())
+            or (isinstance(dtype, pl.Datetime) and isinstance(src, pl.Datetime))
+        )
+        if not ok:
+            raise SchemaError(f"{what}: column {c!r} is {src}, expected {dtype}")
+        if isinstance(dtype, pl.Datetime):
+            tz = getattr(src, "time_zone", None)
+            e = pl.col(c) if tz else pl.col(c).dt.replace_time_zone("UTC")
+            exprs.append(e.dt.convert_time_zone("UTC").cast(dtype))
+        else:
+            exprs.append(pl.col(c).cast(dtype))
+    extra = ["group_actors"] if "group_actors" in frame.columns else []
+    out = frame.select(*exprs, *extra)
+    for c in ("target", "start", "end"):
+        nulls = out[c].null_count()
+        if nulls:
+            row = out.with_row_index("row").filter(pl.col(c).is_null())["row"][0]
+            raise SchemaError(f"{what}: row {row}, column {c!r} is empty (expected a value)")
+    bad = out.with_row_index("row").filter(pl.col("end") < pl.col("start"))
+    if bad.height:
+        raise SchemaError(
+            f"{what}: row {bad['row'][0]}, column 'end' is before 'start' (expected start <= end)"
+        )
+    return out.sort("target", "start", "family")
+
+
+def bursts_with_members(
+    bursts: pl.DataFrame, actions: pl.DataFrame, *, min_members: int = 2
+) -> pl.DataFrame:
+    """The bursts a ring took part in: those on a target where at least ``min_members``
+    of its members acted between the burst's ``start`` and ``end``.
+
+    ``bursts`` as :func:`normalise_bursts` returns them (the run's, or found again with
+    :func:`ring_bursts`); ``actions`` the ring's actions (:func:`ring_actions`:
+    ``target``, ``actor``, ``ts``). One range join in Polars, no loop over bursts.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> t = [datetime(2024, 1, 1, h, tzinfo=timezone.utc) for h in range(6)]
+    >>> b = pl.DataFrame({"family": ["f", "f"], "group": [0, 1], "target": ["p:1", "p:1"],
+    ...                   "start": [t[0], t[4]], "end": [t[1], t[5]], "n_actors": [3, 3]})
+    >>> a = pl.DataFrame({"target": ["p:1"] * 3, "actor": ["b:1", "b:2", "b:3"],
+    ...                   "ts": [t[0], t[1], t[4]]})
+    >>> bursts_with_members(b, a)["group"].to_list()
+    [0]
+    """
+    if bursts.height == 0 or actions.height == 0:
+        return bursts.clear()
+    indexed = bursts.with_row_index("_burst")
+    took_part = (
+        indexed.select("_burst", "target", "start", "end")
+        .join(actions.select("target", "actor", "ts"), on="target")
+        .filter((pl.col("ts") >= pl.col("start")) & (pl.col("ts") <= pl.col("end")))
+        .group_by("_burst")
+        .agg(pl.col("actor").n_unique().alias("_m"))
+        .filter(pl.col("_m") >= min_members)
+    )
+    return indexed.join(took_part.select("_burst"), on="_burst", how="semi").drop("_burst")
 
 
 def ring_bursts(
@@ -492,10 +613,13 @@ def ring_bursts(
     focus of :func:`write_run_views`): every event on a ring's targets is there, so the
     per-target bursts are the run's.
 
+    A run that persisted its detector's bursts (``bursts.parquet``, :data:`BURSTS_SCHEMA`)
+    need not call this: :attr:`RunFolder.bursts` reads them.
+
     Returns
     -------
     polars.DataFrame
-        ``family`` (reason code), ``target``, ``start``, ``end``, ``n_actors``,
+        ``family`` (reason code), ``group``, ``target``, ``start``, ``end``, ``n_actors``,
         ``group_actors`` (the lockstep group's actors), sorted by target and start.
     """
     parts = []
@@ -514,6 +638,7 @@ def ring_bursts(
         parts.append(
             res.bursts.join(actors, on="group").select(
                 pl.lit(reason).alias("family"),
+                "group",
                 pl.col("key").alias("target"),
                 "start",
                 "end",
@@ -692,6 +817,26 @@ class RunFolder:
         )
 
     @functools.cached_property
+    def bursts(self) -> pl.DataFrame | None:
+        """The lockstep bursts the run's detector found (``bursts.parquet``,
+        :data:`BURSTS_SCHEMA`), or None when the run did not write them (the views then
+        find them again in the events with :func:`ring_bursts`).
+
+        Raises
+        ------
+        SchemaError
+            The file is there but is not Parquet or lacks a column (names the file).
+        """
+        path = self.path / "bursts.parquet"
+        if not path.is_file():
+            return None
+        try:
+            frame = pl.read_parquet(path)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise SchemaError(f"{path}: cannot be read as Parquet ({exc})") from None
+        return normalise_bursts(frame, what=str(path))
+
+    @functools.cached_property
     def accounts(self) -> pl.DataFrame | None:
         """The run's entities input (account ages), if it is still there."""
         path = self.info.get("inputs", {}).get("entities")
@@ -769,21 +914,18 @@ def view_ring(
     """The interactive view of one ring of a scored run (inline in Jupyter).
 
     ``result`` is a :class:`ringlens.RunResult` (anything with ``rings``, ``entities`` and
-    ``graph``); ``graph`` defaults to the run's graph (any part of it holding the ring's
-    neighbourhood gives the same view).
+    ``graph``; its ``bursts``, when it has them, are the lockstep bursts shaded in the
+    timeline, else they are found again in the graph); ``graph`` defaults to the run's
+    graph (any part of it holding the ring's neighbourhood gives the same view).
     """
     g = result.graph if graph is None else graph
     if g is None:
         raise InputError("this run holds no event graph: pass graph=")
-    families = lockstep_families(actions=_actions(g))
-    return ring_page(
-        result.rings,
-        result.entities,
-        g,
-        ring_id,
-        seed=seed,
-        bursts=ring_bursts(g, families=families, spans=lockstep_spans(g, families)),
-    )
+    bursts = getattr(result, "bursts", None)
+    if bursts is None:
+        families = lockstep_families(actions=_actions(g))
+        bursts = ring_bursts(g, families=families, spans=lockstep_spans(g, families))
+    return ring_page(result.rings, result.entities, g, ring_id, seed=seed, bursts=bursts)
 
 
 def ring_page(
@@ -812,8 +954,10 @@ def ring_page(
     ring_id
         The ring.
     bursts
-        Lockstep bursts (:func:`ring_bursts`); those of groups sharing an actor with the
-        ring are shaded in the timeline and counted in the evidence table.
+        Lockstep bursts: the run's (``bursts.parquet``, :data:`BURSTS_SCHEMA`) or found
+        again (:func:`ring_bursts`). Those the ring took part in (two of its members
+        acting on the target inside the burst, :func:`bursts_with_members`) are shaded in
+        the timeline and counted in the evidence table.
     accounts, queue
         For the members table (:func:`ring_members`).
     report_href
@@ -834,8 +978,8 @@ def ring_page(
     title = f"{r['pattern']} ring {ring_id} · risk {r['risk_score']:.0f} · {len(members)} members"
     reasons = ", ".join(r["reasons"][:5]) if r.get("reasons") is not None else ""
     note = "; ".join(x for x in (f"reasons: {reasons}" if reasons else None, note) if x) or None
-    mine = None if bursts is None else bursts_of(bursts, members)
     actions = ring_actions(graph, members)
+    mine = None if bursts is None else bursts_with_members(normalise_bursts(bursts), actions)
     as_of = actions["ts"].max() if actions.height else None
     links: dict[str, str] = {}
     if ring_href is not None:
@@ -919,6 +1063,7 @@ def write_run_views(
     previous: Path | None = None,
     config: Config | None = None,
     accounts: pl.DataFrame | None = None,
+    bursts: pl.DataFrame | None = None,
 ) -> int:
     """Write ``ring_<id>.html`` for the ``limit`` riskiest rings and ``index.html`` (the run
     report) into ``viz_dir``; ``previous`` is the run folder being replaced (the report
@@ -926,15 +1071,19 @@ def write_run_views(
     lockstep bursts found by the run's settings (``config``), its members table (account
     ages from ``accounts``, the entities input, when given; the policy's action from
     ``queue``), a link back to the report and links to the other rings its context nodes
-    belong to. Returns the number of ring views."""
+    belong to. ``bursts``: the lockstep bursts the run's detector found
+    (:data:`BURSTS_SCHEMA`, what the run writes to ``bursts.parquet``); without them they
+    are found again in the rings' events. Returns the number of ring views."""
     viz_dir.mkdir(parents=True, exist_ok=True)
     top = rings.head(limit)
     linked = set(top["ring_id"].to_list())
     if top.height:
         # one pass over the run's edges for all views, then each view reads a small table
         focus = _focus(graph, top["members"].explode().unique().to_list())
-        families = lockstep_families(config, actions=_actions(graph))
-        bursts = ring_bursts(focus, families=families, spans=lockstep_spans(graph, families))
+        if bursts is None:
+            families = lockstep_families(config, actions=_actions(graph))
+            bursts = ring_bursts(focus, families=families, spans=lockstep_spans(graph, families))
+        bursts = normalise_bursts(bursts)
     for ring_id in top["ring_id"].to_list():
         ring_page(
             rings,
