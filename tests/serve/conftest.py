@@ -174,13 +174,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def start_server(run: Path, **kwargs: Any) -> Server:
+def start_server(run: Path, *, host: str = "127.0.0.1", **kwargs: Any) -> Server:
     import uvicorn
 
     from ringlens.serve import bind, create_app, open_workspace
 
     ws = open_workspace(str(run))
-    sock = bind("127.0.0.1", 0)
+    sock = bind(host, 0)
     port = sock.getsockname()[1]
     app = create_app(ws, reviewer="tester", **kwargs)
     server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
@@ -190,7 +190,7 @@ def start_server(run: Path, **kwargs: Any) -> Server:
         if server.started:
             break
         time.sleep(0.05)
-    return Server(url=f"http://127.0.0.1:{port}", run=run, thread=th, server=server)
+    return Server(url=f"http://{host}:{port}", run=run, thread=th, server=server)
 
 
 @pytest.fixture
@@ -200,3 +200,106 @@ def server(run_copy: Path) -> Iterator[Server]:
     s.server.should_exit = True
     s.thread.join(timeout=10)
     s.server.config.app.state.workspace.close()
+
+
+def stop_server(s: Server) -> None:
+    s.server.should_exit = True
+    s.thread.join(timeout=10)
+    s.server.config.app.state.workspace.close()
+
+
+# --------------------------------------------------------------------------- browser
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# one per module: Playwright's sync API allows one instance at a time, and tests/viz and
+# tests/serve each start their own
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian chromium through Playwright; skipped without it, unless
+    RINGLENS_REQUIRE_BROWSER=1 (then a failure)."""
+    import os
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    required = os.environ.get("RINGLENS_REQUIRE_BROWSER") == "1"
+    if exe is None:
+        if required:
+            pytest.fail("RINGLENS_REQUIRE_BROWSER=1 but no chromium on PATH")
+        pytest.skip("no chromium on PATH (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        if required:
+            pytest.fail("RINGLENS_REQUIRE_BROWSER=1 but playwright is not installed")
+        pytest.skip("playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Tab:
+    """A page of a fresh browser context whose every request is routed: requests to
+    ``origin`` go through, anything else is aborted and recorded."""
+
+    page: Any
+    origin: str
+    outside: list[str]
+    dialogs: list[str]
+    errors: list[str]
+    requests: list[str]
+
+    def assert_clean(self) -> None:
+        assert self.outside == [], f"requests left for other hosts: {self.outside}"
+        assert all(u.startswith(self.origin + "/") for u in self.requests), self.requests
+        assert self.dialogs == [], f"a dialog fired: {self.dialogs}"
+        assert self.errors == [], f"page or console errors: {self.errors}"
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Any]:
+    contexts: list[Any] = []
+
+    def open_tab(origin: str) -> Tab:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        t = Tab(page, origin, [], [], [], [])
+
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url.startswith(origin + "/") or url == origin:
+                r.continue_()
+            else:
+                t.outside.append(url)
+                r.abort()
+
+        context.route("**/*", route)
+        page.on("request", lambda req: t.requests.append(req.url))
+        page.on("dialog", lambda d: (t.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: t.errors.append(str(e)))
+        # an error page's own status is logged as "Failed to load resource: … status of
+        # 404"; the tests check statuses themselves
+        page.on(
+            "console",
+            lambda m: (
+                t.errors.append(m.text)
+                if m.type == "error" and "the server responded with a status of 4" not in m.text
+                else None
+            ),
+        )
+        return t
+
+    yield open_tab
+    for c in contexts:
+        c.close()

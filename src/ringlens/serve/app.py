@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ringlens.exceptions import ExportError, InputError, RinglensError
+from ringlens.exceptions import ConfigError, ExportError, InputError, RinglensError
 from ringlens.export import STATUSES, QueueConflictError, QueueFilter
 from ringlens.graph import build_graph
 from ringlens.serve.security import Guard
@@ -46,7 +46,7 @@ from ringlens.viz.evidence import (
     ring_events,
     ring_page,
 )
-from ringlens.viz.ring import ring_view_context
+from ringlens.viz.ring import ring_view_context, safe_href
 
 __all__ = ["create_app", "PAGE_SIZE"]
 
@@ -599,8 +599,17 @@ def _names(run: RunFolder | None) -> dict[str, str]:
 
 
 def _ring_links(ws: Workspace, run: RunFolder) -> dict[str, str]:
+    """Links to the run's rings; a ring whose id no URL can carry (a ``..`` in it) gets
+    none rather than breaking the page."""
     q = urlencode({"run": run.run_id})
-    return {r: f"/ring/{_q(r)}?{q}" for r in run.rings["ring_id"].to_list()}
+    out = {}
+    for r in run.rings["ring_id"].to_list():
+        href = f"/ring/{_q(r)}?{q}"
+        try:
+            out[r] = safe_href(href)
+        except ConfigError:
+            log.warning("no link to ring %r: its id cannot be part of a URL", r)
+    return out
 
 
 def _search(ws: Workspace, run: RunFolder | None, q: str) -> dict[str, Any]:
@@ -809,6 +818,7 @@ def _entity_context(
         "t1": t1.isoformat() if t1 else "",
         "key": key,
         "hops": hops,
+        "own_href": links.get(own) if own else None,
     }
 
 
