@@ -77,9 +77,9 @@ def synthetic_queue(run_queue: pl.DataFrame, n: int, *, run_id: str, seed: int) 
         )
         .select(
             pl.format("q_bench{}", pl.col("i")).alias("queue_item_id"),
-            pl.lit(pl.Series(["buyer", "creator", "seller"])).get(pl.col("h") % 3).alias(
-                "entity_type"
-            ),
+            pl.lit(pl.Series(["buyer", "creator", "seller"]))
+            .get(pl.col("h") % 3)
+            .alias("entity_type"),
             pl.format("e{}", pl.col("i")).alias("entity_id"),
             pl.format("ring_b{}", (pl.col("i") // 12).cast(pl.String).str.zfill(15)).alias(
                 "ring_id"
@@ -220,6 +220,120 @@ def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
+def prepare(
+    args: argparse.Namespace, run: Path, tmp: Path, rows: list[tuple[str, str]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Score the demo into ``run``, make the queue frame, time the upserts (with and
+    without the workbench's indexes), give some rings a verdict. Returns the run's rings
+    and the queue frame."""
+    import ringlens
+
+    t0 = time.perf_counter()
+    res = ringlens.run(ROOT / "graphs" / "demo", out_dir=run)
+    print(f"demo run scored in {time.perf_counter() - t0:.1f} s: {res.rings.height} rings")
+    run_id = str(res.queue["run_id"][0])
+    frame = synthetic_queue(res.queue, args.items, run_id=run_id, seed=1)
+    print(f"queue frame: {frame.height:,} items, {frame['ring_id'].n_unique():,} rings")
+    if not args.skip_baseline:
+        base = tmp / "baseline.sqlite"
+        first, second = upserts(base, frame, v2_indexes=False)
+        print(f"upsert without the v2 indexes: first {first:.1f} s, re-run {second:.1f} s")
+        rows += [
+            ("upsert, first run, version-1 indexes only", f"{first:.1f} s"),
+            ("upsert, re-run, version-1 indexes only", f"{second:.1f} s"),
+        ]
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(base) + suffix).unlink(missing_ok=True)
+    db = run / "queue.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    first, second = upserts(db, frame, v2_indexes=True)
+    print(f"upsert with the v2 indexes: first {first:.1f} s, re-run {second:.1f} s")
+    rows += [
+        ("upsert, first run, with the workbench's indexes", f"{first:.1f} s"),
+        ("upsert, re-run, with the workbench's indexes", f"{second:.1f} s"),
+    ]
+    # reviewer work: verdicts on some rings (through review(), audited)
+    rings = frame["ring_id"].unique(maintain_order=True).to_list()
+    t0 = time.perf_counter()
+    with open_queue_store(db) as st:
+        for k, ring_id in enumerate(rings[res.rings.height : res.rings.height + args.reviews]):
+            st.review(
+                ring_id=ring_id,
+                status=("in_review", "actioned", "dismissed")[k % 3],
+                assignee=("alice", "bob", "chen")[k % 3],
+                note="bench",
+                actor="bench",
+            )
+    dt = time.perf_counter() - t0
+    print(f"{args.reviews} ring verdicts in {dt:.1f} s")
+    rows.append(
+        (
+            f"ring verdict (12 items, audited), mean of {args.reviews}",
+            f"{dt / max(args.reviews, 1) * 1000:.0f} ms",
+        )
+    )
+    return res.rings, frame
+
+
+def serve_pages(
+    args: argparse.Namespace,
+    run: Path,
+    rings: pl.DataFrame,
+    frame: pl.DataFrame,
+    rows: list[tuple[str, str]],
+) -> None:
+    """``ringlens serve`` over ``run`` in its own process; the bounded load; the numbers."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ringlens", "serve", str(run), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    mixes = queue_paths(frame, args.queue_requests)
+    try:
+        wait_listening(port, proc)
+        client = Client(port)
+        # cold: the first queue page (filter choices) and the first ring page of the run
+        cold_q = client.get("/")[0]
+        top = rings.sort("risk_score", descending=True)["ring_id"].to_list()
+        cold_r = client.get("/ring/" + top[0])[0]
+        qt = [client.get(p)[0] for p in mixes]
+        rt = [client.get("/ring/" + top[k % len(top)])[0] for k in range(args.ring_requests)]
+        total = client.count
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    print(f"{total} requests to 127.0.0.1:{port}, every one 200")
+    by_mix: dict[str, list[float]] = {}
+    for path, t in zip(mixes, qt, strict=True):
+        by_mix.setdefault(path, []).append(t)
+    print("queue page by filter (median, max ms):")
+    for path, ts in by_mix.items():
+        print(f"  {path:<60} {statistics.median(ts) * 1000:6.0f} {max(ts) * 1000:6.0f}")
+    for label, ts in (("queue page", qt), ("ring page", rt)):
+        print(
+            f"{label}: n={len(ts)} p50 {pct(ts, 50) * 1000:.0f} ms, "
+            f"p95 {pct(ts, 95) * 1000:.0f} ms, max {max(ts) * 1000:.0f} ms"
+        )
+    rows += [
+        ("first queue page after start (cold)", f"{cold_q * 1000:.0f} ms"),
+        ("first ring page after start (cold)", f"{cold_r * 1000:.0f} ms"),
+        (
+            f"filtered queue page, {len(qt)} requests (p50 / p95 / max)",
+            f"{pct(qt, 50) * 1000:.0f} / {pct(qt, 95) * 1000:.0f} / {max(qt) * 1000:.0f} ms",
+        ),
+        (
+            f"ring page, {len(rt)} requests (p50 / p95 / max)",
+            f"{pct(rt, 50) * 1000:.0f} / {pct(rt, 95) * 1000:.0f} / {max(rt) * 1000:.0f} ms",
+        ),
+    ]
+    print(f"# load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"\n| {frame.height:,}-item queue | result |\n|---|---:|")
+    for label, value in rows:
+        print(f"| {label} | {value} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=1_000_000)
@@ -228,97 +342,30 @@ def main() -> None:
     ap.add_argument("--reviews", type=int, default=300, help="rings given a verdict")
     ap.add_argument("--skip-baseline", action="store_true", help="no index-cost upserts")
     ap.add_argument("--keep", type=Path, default=None, help="keep the run folder here")
+    ap.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="serve the run kept with --keep as it is (no scoring, upserts or verdicts)",
+    )
     args = ap.parse_args()
     print(f"# {machine()}, SQLite {sqlite3.sqlite_version}, Polars {pl.__version__}")
     print(f"# {platform.node()}, load average {os.getloadavg()[0]:.1f} at start")
-    import ringlens
-
     tmp = Path(tempfile.mkdtemp(prefix="ringlens-bench-serve-"))
     rows: list[tuple[str, str]] = []
     try:
         run = args.keep or tmp / "run"
-        t0 = time.perf_counter()
-        res = ringlens.run(ROOT / "graphs" / "demo", out_dir=run)
-        print(f"demo run scored in {time.perf_counter() - t0:.1f} s: {res.rings.height} rings")
-        run_id = str(res.queue["run_id"][0])
-        frame = synthetic_queue(res.queue, args.items, run_id=run_id, seed=1)
-        print(f"queue frame: {frame.height:,} items, {frame['ring_id'].n_unique():,} rings")
-        if not args.skip_baseline:
-            first, second = upserts(tmp / "baseline.sqlite", frame, v2_indexes=False)
-            print(f"upsert without the v2 indexes: first {first:.1f} s, re-run {second:.1f} s")
-            rows += [
-                ("upsert, first run, version-1 indexes only", f"{first:.1f} s"),
-                ("upsert, re-run, version-1 indexes only", f"{second:.1f} s"),
-            ]
-            (tmp / "baseline.sqlite").unlink()
-            for suffix in ("-wal", "-shm"):
-                Path(str(tmp / "baseline.sqlite") + suffix).unlink(missing_ok=True)
-        db = run / "queue.sqlite"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-        first, second = upserts(db, frame, v2_indexes=True)
-        print(f"upsert with the v2 indexes: first {first:.1f} s, re-run {second:.1f} s")
-        rows += [
-            ("upsert, first run, with the workbench's indexes", f"{first:.1f} s"),
-            ("upsert, re-run, with the workbench's indexes", f"{second:.1f} s"),
-        ]
-        # reviewer work: verdicts on some rings (through review(), audited)
-        rings = frame["ring_id"].unique(maintain_order=True).to_list()
-        t0 = time.perf_counter()
-        with open_queue_store(db) as st:
-            for k, ring_id in enumerate(rings[res.rings.height : res.rings.height + args.reviews]):
-                st.review(
-                    ring_id=ring_id,
-                    status=("in_review", "actioned", "dismissed")[k % 3],
-                    assignee=("alice", "bob", "chen")[k % 3],
-                    note="bench",
-                    actor="bench",
-                )
-        print(f"{args.reviews} ring verdicts in {time.perf_counter() - t0:.1f} s")
+        if args.pages_only:
+            if args.keep is None:
+                raise SystemExit("--pages-only needs --keep RUN (a run kept by an earlier call)")
+            from ringlens.viz.evidence import read_run
 
-        port = free_port()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ringlens", "serve", str(run), "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        try:
-            wait_listening(port, proc)
-            client = Client(port)
-            # cold: the first queue page (facets, names) and the first ring page of the run
-            cold_q = client.get("/")[0]
-            top = res.rings.sort("risk_score", descending=True)["ring_id"].to_list()
-            cold_r = client.get("/ring/" + top[0])[0]
-            qt = [client.get(p)[0] for p in queue_paths(frame, args.queue_requests)]
-            rt = [client.get("/ring/" + top[k % len(top)])[0] for k in range(args.ring_requests)]
-            total = client.count
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        print(f"{total} requests to 127.0.0.1:{port}, every one 200")
-        for label, ts in (("queue page", qt), ("ring page", rt)):
-            print(
-                f"{label}: n={len(ts)} p50 {pct(ts, 50) * 1000:.0f} ms, "
-                f"p95 {pct(ts, 95) * 1000:.0f} ms, max {max(ts) * 1000:.0f} ms"
-            )
-        rows += [
-            ("first queue page after start (cold)", f"{cold_q * 1000:.0f} ms"),
-            ("first ring page after start (cold)", f"{cold_r * 1000:.0f} ms"),
-            (
-                f"filtered queue page, {len(qt)} requests (p50 / p95 / max)",
-                f"{pct(qt, 50) * 1000:.0f} / {pct(qt, 95) * 1000:.0f} / {max(qt) * 1000:.0f} ms",
-            ),
-            (
-                f"ring page, {len(rt)} requests (p50 / p95 / max)",
-                f"{pct(rt, 50) * 1000:.0f} / {pct(rt, 95) * 1000:.0f} / {max(rt) * 1000:.0f} ms",
-            ),
-        ]
-        print(f"# load average {os.getloadavg()[0]:.1f} at the end")
-        print(f"\n| {args.items:,}-item queue | result |\n|---|---:|")
-        for label, value in rows:
-            print(f"| {label} | {value} |")
+            rings = read_run(run).rings
+            with open_queue_store(run / "queue.sqlite", create=False) as st:
+                frame = st.read().select(list(QUEUE_SCHEMA))
+            print(f"serving the kept run {run}: {frame.height:,} items")
+        else:
+            rings, frame = prepare(args, run, tmp, rows)
+        serve_pages(args, run, rings, frame, rows)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

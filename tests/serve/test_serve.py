@@ -437,3 +437,38 @@ def test_ring_page_shades_the_runs_own_bursts(run_copy: Path, facts: Facts) -> N
         s.server.should_exit = True
         s.thread.join(timeout=10)
         s.server.config.app.state.workspace.close()
+
+
+def test_the_listening_socket_turns_nagle_off() -> None:
+    """asyncio sets TCP_NODELAY only on sockets made with IPPROTO_TCP; with Nagle on,
+    each keep-alive response waited ~40 ms for the browser's delayed ACK."""
+    import socket
+
+    from ringlens.serve import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+
+
+def test_counts_stop_at_the_cap_and_pages_go_on(
+    server: Server, facts: Facts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ringlens.serve import PAGE_SIZE
+    from ringlens.serve import app as app_mod
+
+    assert facts.total > 60
+    monkeypatch.setattr(app_mod, "COUNT_CAP", 60)
+    _, html, _ = server.get("/")
+    assert "60+ items · page 1\n" in html and 'id="rl-next"' in html
+    _, html, _ = server.get(f"/?page={facts.pages}")  # the last page counts itself
+    assert f"{facts.total:,} items · page {facts.pages} of {facts.pages}" in html
+    assert 'id="rl-next"' not in html
+    if facts.pages > 2:
+        _, html, _ = server.get("/?page=2")
+        assert "60+ items · page 2" in html or f"{facts.total:,} items" in html
+        assert html.count('<input type="checkbox" name="qid"') == PAGE_SIZE
+    status, html, _ = server.get(f"/?page={facts.pages + 1}")
+    assert status == 400 and "past the last page" in html

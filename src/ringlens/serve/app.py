@@ -54,9 +54,9 @@ log = logging.getLogger(__name__)
 
 #: Items per queue page.
 PAGE_SIZE = 50
-#: Queue counts stop here ("10,000+ items"): a filtered page never counts a whole huge
+#: Queue counts stop here ("2,000+ items"): a filtered page never counts a whole huge
 #: queue; the pages past it are still reachable with "next".
-COUNT_CAP = 10_000
+COUNT_CAP = 2_000
 _MAX_PAGE = 1_000_000
 _TEMPLATES = Path(__file__).parent / "templates"
 _REVIEWER_COOKIE = "rl_reviewer"
