@@ -5,8 +5,9 @@ Usage::
     .venv/bin/python bench/bench_serve.py                        # 1M items
     .venv/bin/python bench/bench_serve.py --items 100000 --queue-requests 100
 
-1. Scores the demo set (``graphs/demo``) into a temporary run folder: the rings, entities
-   and events the ring pages draw from.
+1. Scores the demo set (``graphs/demo``, or with ``--events N`` a synthetic set of N events
+   made once under bench/data) into a temporary run folder: the rings, entities and events
+   the ring pages draw from.
 2. Makes a queue frame of ``--items`` rows with Polars: the run's own items plus synthetic
    items of other rings (12 items a ring; markets, patterns, actions and risks skewed as on
    a platform), and upserts it once into a fresh ``queue.sqlite`` of the run (timed), then
@@ -43,7 +44,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _util import machine  # noqa: E402
+from _util import ensure_synth, machine  # noqa: E402
 
 from ringlens.export import QUEUE_SCHEMA, open_queue_store  # noqa: E402
 
@@ -220,6 +221,27 @@ def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
+def write_ring_files(run: Path, res: object) -> None:
+    """What a run that persists them writes: the lockstep bursts its detector found
+    (``bursts.parquet``) and the events around its rings (``ring_events.parquet``)."""
+    from ringlens.detect.lockstep import lockstep
+    from ringlens.export import resolve_run
+    from ringlens.viz.evidence import BURSTS_SCHEMA, lockstep_families, read_run, ring_events
+
+    gen = resolve_run(run)
+    graph = res.graph  # type: ignore[attr-defined]
+    parts = []
+    for reason, kwargs in lockstep_families():
+        kw = dict(kwargs)
+        window = kw.pop("window")
+        b = lockstep(graph, window=window, **kw).bursts
+        parts.append(b.select(pl.lit(reason).alias("family"), pl.all()))
+    pl.concat(parts).select(list(BURSTS_SCHEMA)).write_parquet(gen / "bursts.parquet")
+    folder = read_run(run)
+    members = folder.rings["members"].explode().unique().to_list()
+    ring_events(folder.events(), members).write_parquet(gen / "ring_events.parquet")
+
+
 def prepare(
     args: argparse.Namespace, run: Path, tmp: Path, rows: list[tuple[str, str]]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -228,9 +250,20 @@ def prepare(
     and the queue frame."""
     import ringlens
 
+    source = ensure_synth(args.events) if args.events else ROOT / "graphs" / "demo"
     t0 = time.perf_counter()
-    res = ringlens.run(ROOT / "graphs" / "demo", out_dir=run)
-    print(f"demo run scored in {time.perf_counter() - t0:.1f} s: {res.rings.height} rings")
+    res = ringlens.run(source, out_dir=run)
+    n_events = res.graph.events.height if res.graph is not None else 0
+    print(
+        f"{source.name} ({n_events:,} events) scored in {time.perf_counter() - t0:.1f} s: "
+        f"{res.rings.height} rings"
+    )
+    rows.append(("events of the run the ring pages draw from", f"{n_events:,}"))
+    if args.ring_files:
+        t0 = time.perf_counter()
+        write_ring_files(run, res)
+        print(f"bursts.parquet and ring_events.parquet written in {time.perf_counter() - t0:.1f} s")
+        rows.append(("run folder has bursts.parquet and ring_events.parquet", "yes"))
     run_id = str(res.queue["run_id"][0])
     frame = synthetic_queue(res.queue, args.items, run_id=run_id, seed=1)
     print(f"queue frame: {frame.height:,} items, {frame['ring_id'].n_unique():,} rings")
@@ -337,10 +370,21 @@ def serve_pages(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument(
+        "--events",
+        type=int,
+        default=0,
+        help="score a synthetic set of this many events (bench/data) instead of graphs/demo",
+    )
     ap.add_argument("--queue-requests", type=int, default=360)
     ap.add_argument("--ring-requests", type=int, default=36)
     ap.add_argument("--reviews", type=int, default=300, help="rings given a verdict")
     ap.add_argument("--skip-baseline", action="store_true", help="no index-cost upserts")
+    ap.add_argument(
+        "--ring-files",
+        action="store_true",
+        help="write bursts.parquet and ring_events.parquet into the run, as a run may",
+    )
     ap.add_argument("--keep", type=Path, default=None, help="keep the run folder here")
     ap.add_argument(
         "--pages-only",

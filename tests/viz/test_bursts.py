@@ -191,3 +191,35 @@ def test_normalise_bursts_checks_rows() -> None:
                 key=pl.lit(None, pl.String)
             )
         )
+
+
+def test_ring_pages_from_the_events_around_the_rings(
+    demo_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ring_events.parquet (the events around all the run's rings), a ring's view is
+    the one drawn from the input events, and the input events are not read."""
+    run = read_run(demo_run)
+    graph = build_graph(run.events().collect())
+    gen = resolve_run(demo_run)
+    detector_bursts(graph).write_parquet(gen / "bursts.parquet")
+    members_all = run.rings["members"].explode().unique().sort().to_list()
+    around = ring_events(run.events(), members_all)
+    try:
+        pages = {}
+        for ring_id in run.rings["ring_id"].to_list()[:4]:
+            pages[ring_id] = explore_ring(demo_run, ring_id, tmp_path)
+        around.write_parquet(gen / "ring_events.parquet")
+        assert around.height < graph.events.height
+
+        def no_input(self: Any) -> Any:
+            raise AssertionError("read the input events")
+
+        monkeypatch.setattr(evidence.RunFolder, "events", no_input)
+        for ring_id, want in pages.items():
+            assert explore_ring(demo_run, ring_id, tmp_path) == want, ring_id
+        (gen / "ring_events.parquet").write_bytes(b"not parquet")
+        r = runner.invoke(app, ["explore", str(demo_run), "--ring", ring_id])
+        assert r.exit_code == 2 and "ring_events.parquet: cannot be read as Parquet" in r.output
+    finally:
+        (gen / "ring_events.parquet").unlink(missing_ok=True)
+        (gen / "bursts.parquet").unlink(missing_ok=True)

@@ -731,7 +731,8 @@ def _ring_context(
             },
         )
     members = rings.filter(pl.col("ring_id") == ring_id)["members"].item().to_list()
-    lf = _window(run.events(), t0, t1)
+    around = run.ring_events() if stale_members is None else None
+    lf = _window(around if around is not None else run.events(), t0, t1)
     g = build_graph(ring_events(lf, members))
     bursts = run.bursts  # the run's own (bursts.parquet), else found again in the events
     if bursts is None:

@@ -93,9 +93,19 @@ def _keys(frame: pl.DataFrame, expr: pl.Expr) -> pl.Series:
     return frame.select(expr.alias("key"))["key"].unique()
 
 
+def _split_keys(keys: pl.Series | list[str], type_col: str, id_col: str) -> pl.DataFrame:
+    """Node keys ``type:id`` as a frame of two columns (for semi-joins on the events)."""
+    parts = pl.Series(keys, dtype=pl.String).str.splitn(":", 2).struct
+    return pl.DataFrame({type_col: parts.field("field_0"), id_col: parts.field("field_1")})
+
+
+_KEY_COLUMNS = ("actor_type", "actor_id", "target_type", "target_id")
+
+
 def ring_events(events: pl.LazyFrame | pl.DataFrame, members: list[str]) -> pl.DataFrame:
     """The events :func:`ring_neighbourhood` and :func:`ring_evidence` need, read with three
-    filtered scans instead of building the whole graph.
+    filtered scans (semi-joins on the type and id columns) instead of building the whole
+    graph.
 
     1. the members' events (as actors): their targets ``T``;
     2. the events on ``T``: the actors that list or post one of them (owner candidates);
@@ -106,7 +116,10 @@ def ring_events(events: pl.LazyFrame | pl.DataFrame, members: list[str]) -> pl.D
     edges among the nodes they keep (all inside ``K``), and every event of an included
     (actor, target) pair is included, so on the graph of these events they return what
     they return on the whole graph (tested). This is what makes ``ringlens explore`` take
-    seconds on a large run instead of rebuilding the graph.
+    seconds on a large run instead of rebuilding the graph. The rows come back in the
+    order of ``events``. Run on the events of several rings together (a file of the
+    events around a run's rings), it returns for one ring what it returns on all events:
+    each step only grows with more members.
 
     Examples
     --------
@@ -118,19 +131,30 @@ def ring_events(events: pl.LazyFrame | pl.DataFrame, members: list[str]) -> pl.D
     >>> ring_events(ev, ["buyer:1", "buyer:2"])["actor_id"].to_list()
     ['1', '2', '2']
     """
-    lf = events.lazy()
-    first = lf.filter(_in(_actor_key(), members)).collect()
+    base = events.lazy()
+    schema = base.collect_schema()
+    names = schema.names()
+    lf = base.with_row_index("_row").with_columns(
+        pl.col(c).cast(pl.String) for c in _KEY_COLUMNS if c in names
+    )
+    actor, target = ["actor_type", "actor_id"], ["target_type", "target_id"]
+    mem = _split_keys(members, *actor)
+    first = lf.join(mem.lazy(), on=actor, how="semi").collect()
     if first.height == 0:
         raise InputError("ring has no member in the events")
-    targets = _keys(first, _target_key())
-    on_targets = lf.filter(_in(_target_key(), targets)).collect()
-    owners = _keys(on_targets.filter(pl.col("action").is_in(OWNER_ACTIONS)), _actor_key())
-    keep = pl.concat([pl.Series(members, dtype=pl.String), targets, owners]).unique()
-    return lf.filter(
-        _in(_actor_key(), members)
-        | _in(_target_key(), targets)
-        | (_in(_actor_key(), keep) & _in(_target_key(), keep))
-    ).collect()
+    targets = first.select(target).unique()
+    on_targets = lf.join(targets.lazy(), on=target, how="semi").collect()
+    owners = on_targets.filter(pl.col("action").is_in(OWNER_ACTIONS)).select(actor).unique()
+    keep = pl.concat([mem, targets.rename(dict(zip(target, actor, strict=True))), owners])
+    keep = keep.unique()
+    among = (
+        lf.join(keep.lazy(), on=actor, how="semi")
+        .join(keep.rename(dict(zip(actor, target, strict=True))).lazy(), on=target, how="semi")
+        .collect()
+    )
+    out = pl.concat([first, on_targets, among]).unique("_row").sort("_row").drop("_row")
+    # the key columns as the events had them
+    return out.select(names).cast({c: schema[c] for c in _KEY_COLUMNS if c in names})
 
 
 def ego_events(events: pl.LazyFrame | pl.DataFrame, center: str, *, hops: int) -> pl.DataFrame:
@@ -714,9 +738,13 @@ def ring_members(
         ]
         out = out.join(scored.select(pl.col("key").alias("member"), *cols), on="member", how="left")
     if accounts is not None and accounts.height and "entity_id" in accounts.columns:
-        acc = accounts.select(
-            pl.col("entity_type").cast(pl.String),
-            pl.col("entity_id").cast(pl.String),
+        mine = out.select("entity_type", "entity_id")
+        acc = accounts.with_columns(
+            pl.col("entity_type").cast(pl.String), pl.col("entity_id").cast(pl.String)
+        ).join(mine, on=["entity_type", "entity_id"], how="semi")  # the members' rows only
+        acc = acc.select(
+            pl.col("entity_type"),
+            pl.col("entity_id"),
             *[
                 pl.col(c).alias(f"_acc_{c}")
                 for c in ("created_at", "display_name", "market")
@@ -800,7 +828,6 @@ class RunFolder:
         """The run's events as they are now (validated again if they changed since the
         run; a missing input file is an :class:`InputError` naming it)."""
         from ringlens.io import scan_events
-        from ringlens.pipeline.inputs import same_inputs
 
         files = [Path(p) for p in self.info["inputs"]["events"]]
         missing = [p for p in files if not p.is_file()]
@@ -809,12 +836,33 @@ class RunFolder:
                 f"{missing[0]}: input of this run not found (run {self.run_id}; "
                 "views read the run's events)"
             )
-        same = same_inputs(files, self.info["inputs"].get("fingerprint"))
+        same = _same_inputs_cached(files, self.info["inputs"].get("fingerprint"))
         if not same:
             log.warning("the input files changed since %s; showing them as they are now", self.path)
         return scan_events(
             files, columns=self.info["config"]["input"]["columns"], validate=not same
         )
+
+    def ring_events(self) -> pl.LazyFrame | None:
+        """The events around the run's rings, when the run wrote them
+        (``ring_events.parquet``: :func:`ring_events` of all its rings' members, in the
+        data contract's columns), else None (ring pages then read the input events).
+        :func:`ring_events` of one ring on them equals it on all events."""
+        path = self.path / "ring_events.parquet"
+        if not path.is_file():
+            return None
+        try:
+            lf = pl.scan_parquet(path)
+            have = lf.collect_schema().names()
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise SchemaError(f"{path}: cannot be read as Parquet ({exc})") from None
+        missing = [c for c in (*_KEY_COLUMNS, "action", "ts") if c not in have]
+        if missing:
+            raise SchemaError(
+                f"{path} has no column {missing[0]!r} (expected the events' columns: "
+                "actor_id, actor_type, target_id, target_type, action, ts)"
+            )
+        return lf
 
     @functools.cached_property
     def bursts(self) -> pl.DataFrame | None:
@@ -849,6 +897,26 @@ class RunFolder:
         except Exception as exc:  # noqa: BLE001 - the views are still useful without ages
             log.warning("no account ages (%s)", exc)
             return None
+
+
+_SAME_INPUTS: dict[tuple[Any, ...], bool] = {}
+
+
+def _same_inputs_cached(files: Sequence[Path], recorded: str | None) -> bool:
+    """:func:`ringlens.pipeline.inputs.same_inputs`, hashed again only when a file's size
+    or modification time changed (a served run reads its events on every ring page)."""
+    from ringlens.pipeline.inputs import same_inputs
+
+    stats = []
+    for f in files:
+        st = f.stat()
+        stats.append((str(f), st.st_size, st.st_mtime_ns))
+    key = (recorded, tuple(stats))
+    if key not in _SAME_INPUTS:
+        if len(_SAME_INPUTS) > 256:
+            _SAME_INPUTS.clear()
+        _SAME_INPUTS[key] = same_inputs(files, recorded)
+    return _SAME_INPUTS[key]
 
 
 def read_run(run_dir: str | Path) -> RunFolder:
