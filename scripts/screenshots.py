@@ -6,16 +6,16 @@ Usage::
     .venv/bin/python scripts/screenshots.py RUN_DIR OUT_DIR   # a real run folder
     .venv/bin/python scripts/screenshots.py --only workbench  # or --only static
 
+Without arguments both are taken from the demo set (``graphs/demo``) scored into a
+temporary folder.
+
 **Static views** (``report.png``, ``ring_view.png``): opens ``RUN_DIR/viz/index.html``,
 follows the first ring link of the rings table (the riskiest ring), clicks its riskiest
-node so the tooltip shows. Without arguments it first builds a small fake run (a
-mutual-boost ring of creators, products, devices and a payout account, with buyers as
-context) in a temporary folder.
+node so the tooltip shows.
 
 **Workbench** (``workbench_queue.png``, ``workbench_ring.png``, ``workbench_timeline.png``,
 ``workbench_members.png``, ``workbench_verdict.png``, ``workbench_history.png``): serves a
-copy of ``RUN_DIR`` (without arguments: the demo set ``graphs/demo`` scored into a
-temporary folder) on 127.0.0.1, and walks the reviewer's path: the queue filtered to its
+copy of ``RUN_DIR`` on 127.0.0.1, and walks the reviewer's path: the queue filtered to its
 largest market, the riskiest queued ring with its key target's tooltip open, the timeline
 and the members table, a verdict (``actioned`` with a note) and the history page. The
 run folder given is never written to.
@@ -32,10 +32,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import polars as pl
-
-from ringlens.viz import ring_filename, ring_view, write_run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
@@ -47,189 +44,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--hide-scrollbars",
 ]
-
-
-def demo_ring(seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """A fake mutual-boost ring with context, in the viz contract's frames."""
-    rng = np.random.default_rng(seed)
-    creators = [f"creator:cr{i}" for i in range(7)]
-    products = [f"product:p{i}" for i in range(4)]
-    devices = ["device:dv-a1", "device:dv-b7"]
-    payout = ["payout_account:iban-DE89-xx42"]
-    buyers = [f"buyer:b{i}" for i in range(12)]
-    other = [f"product:q{i}" for i in range(5)]
-    names = [
-        "Glow Daily",
-        "Mia Tries",
-        "DealHunter",
-        "Kai Unboxed",
-        "Luna Looks",
-        "TechTom",
-        "Ava Picks",
-    ]
-    keys = creators + products + devices + payout + buyers + other
-    members = set(creators + products + devices + payout)
-    label = (
-        names
-        + ["Vitamin C serum", "LED mirror", "Hair dryer X", "Phone case"]
-        + ["Pixel 7 (dv-a1)", "iPhone 12 (dv-b7)", "DE89…42"]
-        + [f"buyer {i}" for i in range(12)]
-        + [f"product q{i}" for i in range(5)]
-    )
-    risk = []
-    reasons = []
-    for k in keys:
-        if k in creators:
-            risk.append(float(np.round(rng.uniform(72, 97), 1)))
-            reasons.append(
-                ["lockstep_promotion", "shared_device", "shared_payout", "young_account"][
-                    : rng.integers(2, 5)
-                ]
-            )
-        elif k in members:
-            risk.append(float(np.round(rng.uniform(40, 80), 1)))
-            reasons.append(["boosted_target"] if k.startswith("product") else ["shared_by_ring"])
-        else:
-            risk.append(float(np.round(rng.uniform(2, 30), 1)) if rng.random() < 0.7 else None)
-            reasons.append([])
-    nodes = pl.DataFrame(
-        {
-            "key": keys,
-            "node_type": [k.split(":", 1)[0] for k in keys],
-            "node_id": [k.split(":", 1)[1] for k in keys],
-            "label": label,
-            "risk_score": risk,
-            "reasons": reasons,
-            "in_ring": [k in members for k in keys],
-            "account_age_days": [int(rng.integers(3, 40)) if k in creators else None for k in keys],
-            "market": ["DE" if rng.random() < 0.8 else "AT" for _ in keys],
-        },
-        schema_overrides={"risk_score": pl.Float64},
-    )
-    src, dst, weight, actions = [], [], [], []
-    for c in creators:
-        for p in products:
-            if rng.random() < 0.85:
-                src.append(c)
-                dst.append(p)
-                weight.append(float(rng.integers(3, 15)))
-                actions.append(["promote", "review"] if rng.random() < 0.5 else ["promote"])
-        src.append(c)
-        dst.append(devices[int(rng.random() < 0.5)])
-        weight.append(float(rng.integers(5, 30)))
-        actions.append(["login"])
-        src.append(c)
-        dst.append(payout[0])
-        weight.append(1.0)
-        actions.append(["payout_to"])
-    for b in buyers:
-        for t in rng.choice(products + other, size=2, replace=False):
-            src.append(b)
-            dst.append(str(t))
-            weight.append(1.0)
-            actions.append(["order"])
-    edges = pl.DataFrame({"src": src, "dst": dst, "weight": weight, "actions": actions})
-    evidence = pl.DataFrame(
-        {
-            "shared target": products,
-            "ring members": [6, 7, 5, 6],
-            "burst window (UTC)": [
-                "2024-05-03 21:00–21:07",
-                "2024-05-03 21:01–21:09",
-                "2024-05-04 20:58–21:04",
-                "2024-05-05 21:02–21:06",
-            ],
-            "actions in window": [41, 53, 29, 35],
-        }
-    )
-    return nodes, edges, evidence
-
-
-def build_demo_run(run_dir: Path) -> None:
-    """A fake run folder: ``viz/index.html`` plus the top ring's view."""
-    rng = np.random.default_rng(3)
-    patterns = ["mutual_boost", "brushing", "affiliate_fraud", "sock_puppet_farm", "other"]
-    n = 40
-    ring_ids = [f"ring_{rng.integers(0, 2**63):016x}" for _ in range(n)]
-    risk = np.round(np.clip(rng.normal(62, 16, n), 5, 99), 1)
-    risk[0] = 97.4
-    rings = pl.DataFrame(
-        {
-            "ring_id": ring_ids,
-            "pattern": [patterns[0]]
-            + list(rng.choice(patterns, size=n - 1, p=[0.3, 0.3, 0.2, 0.1, 0.1])),
-            "risk_score": risk,
-            "size": [14] + list(rng.integers(3, 60, n - 1)),
-            "top_reasons": [["lockstep_promotion", "shared_device", "shared_payout"]]
-            + [
-                list(
-                    rng.choice(
-                        [
-                            "lockstep",
-                            "dense_block",
-                            "shared_device",
-                            "young_accounts",
-                            "reciprocity",
-                        ],
-                        3,
-                        replace=False,
-                    )
-                )
-                for _ in range(n - 1)
-            ],
-        }
-    )
-    m = 300
-    queue = pl.DataFrame(
-        {
-            "ring_id": list(rng.choice(ring_ids, size=m)),
-            "action": list(
-                rng.choice(
-                    ["monitor", "manual_review", "restrict_commissions", "suspend"],
-                    size=m,
-                    p=[0.4, 0.35, 0.15, 0.1],
-                )
-            ),
-            "market": list(rng.choice(["DE", "FR", "IT", "ES", None], size=m)),
-        }
-    )
-    entities = pl.DataFrame(
-        {
-            "entity_type": list(
-                rng.choice(["creator", "buyer", "seller", "product", "device"], size=2000)
-            ),
-            "risk_score": np.round(np.clip(rng.gamma(2.0, 12.0, 2000), 0, 100), 1),
-        }
-    )
-    diff = {
-        "new": ring_ids[:3],
-        "gone": ["ring_5be0a1c2d3e4f506"],
-        "grown": [ring_ids[5]],
-        "shrunk": [],
-        "merged": [],
-        "queue": {"added": 37, "removed": 4, "action_changed": 6},
-    }
-    run_info = {"run_id": "demo-2024-05-06", "seed": 7, "ringlens": "0.1.0", "events": "1,204,331"}
-    viz = run_dir / "viz"
-    write_run_report(
-        viz / "index.html",
-        rings,
-        queue,
-        entities=entities,
-        diff=diff,
-        run_info=run_info,
-        linked_rings=[ring_ids[0]],
-        title="ringlens run report — demo",
-    )
-    nodes, edges, evidence = demo_ring()
-    members = int(nodes["in_ring"].sum())
-    ring_view(
-        nodes,
-        edges,
-        title=f"Ring {ring_ids[0]} · mutual_boost · risk 97.4",
-        evidence=evidence,
-        note=f"{members} ring members and {nodes.height - members} context nodes (all shown)",
-    ).save(viz / ring_filename(ring_ids[0]))
 
 
 def capture(run_dir: Path, out_dir: Path) -> list[Path]:
@@ -310,7 +124,10 @@ def _click_node(page: object, key: str) -> None:
                       return d.info.findIndex((m) => m[0] === key); }""",
         key,
     )
-    page.evaluate("(id) => ringlensNetwork.focus(id, {scale: 1.0})", node)  # type: ignore[attr-defined]
+    # centre it (a pan at the current zoom: a programmatic zoom would not resize labels)
+    page.evaluate(  # type: ignore[attr-defined]
+        "(id) => ringlensNetwork.focus(id, {scale: ringlensNetwork.getScale()})", node
+    )
     x, y = page.evaluate(  # type: ignore[attr-defined]
         """(id) => { const n = window.ringlensNetwork;
                      const p = n.canvasToDOM(n.getPosition(id));
@@ -371,18 +188,34 @@ def capture_workbench(run_dir: Path, out_dir: Path) -> list[Path]:
                 )
                 page = context.new_page()
 
-                def shot(name: str, target: object = None) -> None:
+                def shot(name: str, target: object = None, max_height: int = 900) -> None:
                     path = out_dir / name
                     if target is None:
                         page.screenshot(path=str(path))
-                    else:
-                        target.screenshot(path=str(path))  # type: ignore[attr-defined]
+                    else:  # the element, cut at max_height
+                        target.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+                        box = target.bounding_box()  # type: ignore[attr-defined]
+                        scroll = page.evaluate("[window.scrollX, window.scrollY]")
+                        clip = {
+                            "x": box["x"] + scroll[0],
+                            "y": box["y"] + scroll[1],
+                            "width": box["width"],
+                            "height": min(box["height"], max_height),
+                        }
+                        page.screenshot(path=str(path), clip=clip, full_page=True)
                     written.append(path)
 
                 page.goto(url + "/?" + urlencode({"market": market}))
                 shot("workbench_queue.png")
                 page.goto(url + "/ring/" + top["ring_id"])
                 page.wait_for_selector("html[data-drawn]", state="attached", timeout=60_000)
+                # zoom in on the ring's core as a reviewer would (the wheel: labels resize)
+                box = page.locator("#rl-graph").bounding_box()
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                for _ in range(3):
+                    page.mouse.wheel(0, -200)
+                    page.wait_for_timeout(150)
+                page.wait_for_timeout(400)
                 _click_node(page, key_target)
                 page.wait_for_selector("#rl-tip:not([hidden])")
                 shot("workbench_ring.png")
@@ -395,7 +228,7 @@ def capture_workbench(run_dir: Path, out_dir: Path) -> list[Path]:
                 with page.expect_navigation():
                     page.click("#rl-verdict-go")
                 page.wait_for_selector("html[data-drawn]", state="attached", timeout=60_000)
-                shot("workbench_verdict.png", page.locator("#rl-verdict"))
+                shot("workbench_verdict.png", page.locator("#rl-verdict"), max_height=640)
                 page.goto(url + "/history")
                 shot("workbench_history.png")
                 browser.close()
@@ -416,17 +249,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     written: list[Path] = []
     if args.run_dir is None:
-        out = args.out_dir or ROOT / "docs" / "img"
-        if args.only in (None, "static"):
-            with tempfile.TemporaryDirectory() as tmp:
-                build_demo_run(Path(tmp))
-                written += capture(Path(tmp), out)
-        if args.only in (None, "workbench"):
-            import ringlens
+        import ringlens
 
-            with tempfile.TemporaryDirectory() as tmp:
-                ringlens.run(ROOT / "graphs" / "demo", out_dir=Path(tmp) / "demo")
-                written += capture_workbench(Path(tmp) / "demo", out)
+        out = args.out_dir or ROOT / "docs" / "img"
+        with tempfile.TemporaryDirectory() as tmp:
+            run = Path(tmp) / "demo"
+            ringlens.run(ROOT / "graphs" / "demo", out_dir=run)
+            if args.only in (None, "static"):
+                written += capture(run, out)
+            if args.only in (None, "workbench"):
+                written += capture_workbench(run, out)
     else:
         out = args.out_dir or Path(".")
         if args.only in (None, "static"):

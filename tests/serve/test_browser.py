@@ -50,7 +50,7 @@ def node_keys(page: Any) -> set[str]:
 
 def click_node(page: Any, node_id: int) -> None:
     page.evaluate(
-        "(id) => { ringlensNetwork.focus(id, {scale: 1.2}); }", node_id
+        "(id) => { ringlensNetwork.focus(id, {scale: ringlensNetwork.getScale()}); }", node_id
     )  # centre it: nothing covers it
     x, y = page.evaluate(
         """(id) => {
