@@ -472,3 +472,30 @@ def test_off_loopback_the_token_is_required(run_copy: Path, tab: Any) -> None:
         t.assert_clean()
     finally:
         stop_server(s)
+
+
+def test_a_selection_from_the_queue(server: Server, facts: Facts, tab: Any) -> None:
+    """Tick two items of the queue, dismiss them with a note: those two and only those."""
+    t: Tab = tab(server.url)
+    page = t.page
+    page.goto(server.url + "/?" + urlencode({"market": facts.market}))
+    page.fill("#rl-reviewer", "carol")
+    with page.expect_navigation():
+        page.press("#rl-reviewer", "Enter")
+    boxes = page.locator('#rl-queue-table input[name="qid"]')
+    chosen = [boxes.nth(0).get_attribute("value"), boxes.nth(3).get_attribute("value")]
+    for qid in chosen:
+        page.check(f'#rl-queue-table input[name="qid"][value="{qid}"]')
+    page.select_option("#rl-bulk-status", "dismissed")
+    page.fill("#rl-bulk input[name=note]", "seasonal sale, not a ring")
+    with page.expect_navigation():
+        page.click("#rl-bulk-go")
+    assert f"market={facts.market}" in page.url  # back to the same filtered page
+    with open_queue_store(server.run / "queue.sqlite") as st:
+        items = st.read()
+        h = st.history()
+    dismissed = items.filter(pl.col("status") == "dismissed")["queue_item_id"].to_list()
+    assert sorted(dismissed) == sorted(chosen)
+    assert set(h["queue_item_id"]) == set(chosen) and set(h["actor"]) == {"carol"}
+    assert set(h["note"]) == {"seasonal sale, not a ring"}
+    t.assert_clean()
