@@ -222,8 +222,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 def write_ring_files(run: Path, res: object) -> None:
-    """What a run that persists them writes: the lockstep bursts its detector found
-    (``bursts.parquet``) and the events around its rings (``ring_events.parquet``)."""
+    """What a run that persists them may write: lockstep bursts over the whole run
+    (``bursts.parquet``; here one family per action, as the views find them again) and
+    the events around its rings (``ring_events.parquet``)."""
     from ringlens.detect.lockstep import lockstep
     from ringlens.export import resolve_run
     from ringlens.viz.evidence import BURSTS_SCHEMA, lockstep_families, read_run, ring_events
@@ -231,7 +232,8 @@ def write_ring_files(run: Path, res: object) -> None:
     gen = resolve_run(run)
     graph = res.graph  # type: ignore[attr-defined]
     parts = []
-    for reason, kwargs in lockstep_families():
+    actions = graph.events["action"].cast(pl.String).unique().to_list()
+    for reason, kwargs in lockstep_families(actions=actions):
         kw = dict(kwargs)
         window = kw.pop("window")
         b = lockstep(graph, window=window, **kw).bursts

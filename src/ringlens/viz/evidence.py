@@ -270,10 +270,15 @@ def ring_neighbourhood(
     scored: pl.DataFrame | None = None,
     camouflage_per_member: int = 3,
     max_nodes: int = 2000,
+    targets: Sequence[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
     """Nodes and edges of a ring's neighbourhood for :func:`ringlens.viz.ring_view`.
 
     Returns ``(nodes, edges, note)``; ``note`` says what was left out when the cap bit.
+    The nodes' ``key_target`` marks the ring's key targets: ``targets`` (the ring's
+    targets as the run's detectors found them, ``rings.parquet``'s ``targets``) when
+    given and not empty, else the shared targets at least 30 % of the members (and two)
+    acted on (:data:`KEY_TARGET_SHARE`).
 
     Examples
     --------
@@ -339,13 +344,16 @@ def ring_neighbourhood(
     # node ids are row numbers of the node table: gather the few rows instead of joining
     # the whole table on its string keys once per ring
     nodes = graph.nodes[keep["node"].cast(pl.Int64).to_numpy()].sort("key")
-    need = max(2, -(-len(set(members)) * 3 // 10))  # ceil(30 % of the members), >= 2
-    key_t = graph.nodes[
-        shared.join(e.group_by("dst").agg(pl.col("src").n_unique().alias("m")), on="dst")
-        .filter(pl.col("m") >= need)["dst"]
-        .cast(pl.Int64)
-        .to_numpy()
-    ]["key"]
+    if targets is not None and len(targets):
+        key_t = pl.Series("key", list(targets), dtype=pl.String)
+    else:
+        need = max(2, -(-len(set(members)) * 3 // 10))  # ceil(30 % of the members), >= 2
+        key_t = graph.nodes[
+            shared.join(e.group_by("dst").agg(pl.col("src").n_unique().alias("m")), on="dst")
+            .filter(pl.col("m") >= need)["dst"]
+            .cast(pl.Int64)
+            .to_numpy()
+        ]["key"]
     frame = _node_frame(nodes, scored, set(members)).with_columns(
         pl.col("key").is_in(key_t.implode()).alias("key_target")
     )
@@ -1042,7 +1050,10 @@ def ring_page(
         raise InputError(f"no ring {ring_id!r} in this run")
     r = row.row(0, named=True)
     members = list(r["members"])
-    nodes, edges, note = ring_neighbourhood(graph, members, scored=scored)
+    targets = r.get("targets")  # what the run's detectors saw the ring work on
+    nodes, edges, note = ring_neighbourhood(
+        graph, members, scored=scored, targets=None if targets is None else list(targets)
+    )
     title = f"{r['pattern']} ring {ring_id} · risk {r['risk_score']:.0f} · {len(members)} members"
     reasons = ", ".join(r["reasons"][:5]) if r.get("reasons") is not None else ""
     note = "; ".join(x for x in (f"reasons: {reasons}" if reasons else None, note) if x) or None
