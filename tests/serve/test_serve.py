@@ -15,9 +15,7 @@ import pytest
 
 from ringlens.export import open_queue_store
 
-from .conftest import Server
-
-TOP = "ring_c0b1d24b3682b7e1"
+from .conftest import Facts, Server
 
 
 def csrf_of(html: str) -> str:
@@ -32,23 +30,33 @@ def since_of(html: str) -> str:
     return m.group(1)
 
 
-def test_queue_filters_sort_and_pages(server: Server) -> None:
+def test_queue_filters_sort_and_pages(server: Server, facts: Facts) -> None:
+    from ringlens.serve import PAGE_SIZE
+
     status, html, headers = server.get("/")
-    assert status == 200 and "224 items" in html
+    assert status == 200 and f"{facts.total:,} items" in html
+    assert f"page 1 of {facts.pages:,}" in html
     csp = headers["content-security-policy"]
     assert (
         "default-src 'none'" in csp
         and "script-src 'sha256-" in csp
         and "unsafe-inline" not in csp.split("style-src")[0]
     )
-    status, html, _ = server.get("/?market=US&sort=risk")
-    assert status == 200 and "41 items" in html
+    status, html, _ = server.get(f"/?market={facts.market}&sort=risk")
+    assert status == 200 and f"{facts.market_items:,} items" in html
     rows = re.findall(r'<td class="num">(\d+\.\d)</td>', html)
+    assert len(rows) == min(facts.market_items, PAGE_SIZE)
     assert rows == sorted(rows, key=float, reverse=True)
-    status, html, _ = server.get("/?action=restrict_commissions")
-    assert "5 items" in html
-    status, html, _ = server.get("/?page=2")
-    assert status == 200 and "page 2 of 5" in html
+    markets = re.findall(r"<td>([A-Z]{2})</td>\n<td class=\"status\">", html)
+    assert set(markets) == {facts.market}
+    status, html, _ = server.get(f"/?action={facts.action}")
+    assert f"{facts.action_items:,} items" in html
+    status, html, _ = server.get(f"/?page={facts.pages}")
+    assert status == 200 and f"page {facts.pages} of {facts.pages}" in html
+    last = facts.total - (facts.pages - 1) * PAGE_SIZE
+    assert html.count('<input type="checkbox" name="qid"') == last
+    status, html, _ = server.get(f"/?page={facts.pages + 1}")
+    assert status == 400 and "past the last page" in html
 
 
 @pytest.mark.parametrize(
@@ -56,7 +64,6 @@ def test_queue_filters_sort_and_pages(server: Server) -> None:
     [
         ("/?page=abc", 400, "whole number"),
         ("/?page=0", 400, "whole number"),
-        ("/?page=99", 400, "past the last page"),
         ("/?risk_min=abc", 400, "must be a number"),
         ("/?status=confirmed", 400, "unknown status"),
         ("/?sort=risk;drop", 400, "unknown sort"),
@@ -64,78 +71,102 @@ def test_queue_filters_sort_and_pages(server: Server) -> None:
         ("/ring/ring_nope", 404, "unknown ring"),
         ("/entity/buyer:nobody", 404, "unknown entity"),
         ("/item/q_nope", 404, "unknown queue item"),
-        ("/ring/" + TOP + "?from=yesterday", 400, "date or time"),
+        ("/ring/{top}?from=yesterday", 400, "date or time"),
         ("/api/expand?key=nokey", 400, "node key"),
     ],
 )
-def test_bad_input_gets_a_plain_page(server: Server, path: str, code: int, text: str) -> None:
-    status, html, _ = server.get(path)
+def test_bad_input_gets_a_plain_page(
+    server: Server, facts: Facts, path: str, code: int, text: str
+) -> None:
+    status, html, _ = server.get(path.format(top=facts.top))
     assert status == code and text in html
     assert "Traceback" not in html and 'File "' not in html
 
 
-def test_search_ring_entity_expand(server: Server) -> None:
-    status, html, _ = server.get("/search?q=bold_studio")
-    assert status == 200 and "buyer:bu09398" in html
-    op = server.opener()
-    status, _, headers = server.get("/search?q=" + TOP, op)
-    assert status == 303 and headers["location"].startswith("/ring/" + TOP)
-    status, html, _ = server.get("/ring/" + TOP)
-    assert status == 200
-    assert 'id="rl-timeline"' in html and 'class="burst"' in html  # the detected bursts
-    assert "restrict_commissions" in html and "Verdict" in html
-    status, html, _ = server.get("/entity/buyer:bu09398")
-    assert status == 200 and "member of " + TOP in html
+def test_search_ring_entity_expand(server: Server, facts: Facts) -> None:
     import json
+    from urllib.parse import quote, urlencode
 
-    status, body, _ = server.get("/api/expand?key=creator:cr00218")
+    # a display name finds its entity (straight to it when it is the only match)
+    status, html, headers = server.get("/search?" + urlencode({"q": facts.name}))
+    if status == 303:
+        assert headers["location"].startswith("/entity/" + quote(facts.named, safe=""))
+    else:
+        assert status == 200 and facts.named in html
+        for key in facts.name_hits:
+            assert key in html
+    # a ring id goes straight to the ring
+    status, _, headers = server.get("/search?q=" + facts.top)
+    assert status == 303 and headers["location"].startswith("/ring/" + facts.top)
+    status, html, _ = server.get("/ring/" + facts.top)
+    assert status == 200
+    assert 'id="rl-timeline"' in html
+    if facts.top_lockstep:
+        assert 'class="burst"' in html  # the detected bursts are shaded
+    for action in facts.top_actions:
+        assert action in html
+    assert "Verdict" in html and f"whole ring ({facts.top_items} items)" in html
+    status, html, _ = server.get("/entity/" + facts.named)
+    assert status == 200 and "member of " + facts.top in html
+    status, body, _ = server.get(
+        "/api/expand?" + urlencode({"key": facts.key_target, "max_nodes": 5000})
+    )
     data = json.loads(body)
-    assert status == 200 and len(data["nodes"]) > 29 and data["edges"]
-    assert sum(n["in_ring"] for n in data["nodes"]) >= 29
+    assert status == 200 and data["edges"]
+    in_ring = {n["key"] for n in data["nodes"] if n["in_ring"]}
+    assert facts.key_target_actors <= in_ring
+    assert {n["ring_id"] for n in data["nodes"] if n["key"] in facts.key_target_actors} == {
+        facts.top
+    }
 
 
-def test_verdict_for_a_ring_is_audited_kept_and_labels(server: Server) -> None:
+def test_verdict_for_a_ring_is_audited_kept_and_labels(server: Server, facts: Facts) -> None:
+    top = facts.top
     op = server.opener()
-    status, html, _ = server.get("/ring/" + TOP, op)
+    status, html, _ = server.get("/ring/" + top, op)
     form = {
         "csrf": csrf_of(html),
         "since": since_of(html),
-        "ring_id": TOP,
+        "ring_id": top,
         "scope": "ring",
         "status": "actioned",
         "assignee": "(keep)",
         "note": "affiliate fraud confirmed",
         "reviewer": "alice",
-        "next": "/ring/" + TOP,
+        "next": "/ring/" + top,
     }
     status, _, headers = server.post("/review", form, op)
     assert status == 303, _
     with open_queue_store(server.run / "queue.sqlite") as st:
-        items = st.read().filter(pl.col("ring_id") == TOP)
-        h = st.history(ring_id=TOP)
+        items = st.read().filter(pl.col("ring_id") == top)
+        h = st.history(ring_id=top)
         labels = st.verdicts_as_labels()
-    assert items.height == 29 and set(items["status"]) == {"actioned"}
+    assert items.height == facts.top_items and set(items["status"]) == {"actioned"}
     assert set(h.filter(pl.col("field") == "status")["actor"]) == {"alice"}
     assert set(h["note"]) == {"affiliate fraud confirmed"}
-    assert labels.filter(pl.col("label") == "confirmed").height == 29
+    confirmed = labels.filter(pl.col("label") == "confirmed")
+    assert set(confirmed["entity_type"] + ":" + confirmed["entity_id"]) == set(
+        items["entity_type"] + ":" + items["entity_id"]
+    )
     # a re-run keeps it
     import ringlens
 
     ringlens.run(Path(__file__).resolve().parents[2] / "graphs" / "demo", out_dir=server.run)
     with open_queue_store(server.run / "queue.sqlite") as st:
-        again = st.read().filter(pl.col("ring_id") == TOP)
+        again = st.read().filter(pl.col("ring_id") == top)
     assert set(again["status"]) == {"actioned"}
     # the same page submitted again is stale now: refused, nothing written
     status, html, _ = server.post("/review", form, op)
     assert status == 409 and "changed since you read it" in html
 
 
-def test_csrf_and_origin_are_required(server: Server) -> None:
+def test_csrf_and_origin_are_required(server: Server, facts: Facts) -> None:
+    top = facts.top
     op = server.opener()
-    _, html, _ = server.get("/ring/" + TOP, op)
+    _, html, _ = server.get("/ring/" + top, op)
     base = {
         "since": since_of(html),
-        "ring_id": TOP,
+        "ring_id": top,
         "scope": "ring",
         "status": "dismissed",
         "reviewer": "eve",
@@ -187,7 +218,11 @@ def _asgi_get(
         "http_version": "1.1",
         "root_path": "",
     }
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: Playwright's sync API (the browser tests of the same session)
+    # keeps an event loop running in the main thread
+    t = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    t.start()
+    t.join(timeout=60)
     return int(sent[0]["status"])
 
 
@@ -283,9 +318,10 @@ def test_cli_bad_starts_are_one_line(run_copy: Path, tmp_path: Path) -> None:
         busy.close()
 
 
-def test_concurrent_run_upsert_and_review_keep_both(server: Server) -> None:
+def test_concurrent_run_upsert_and_review_keep_both(server: Server, facts: Facts) -> None:
     """A run's upsert (another process, holding the write lock) and a reviewer's verdict
     through the server: both land, neither is lost, nothing is half written."""
+    top = facts.top
     db = server.run / "queue.sqlite"
     with open_queue_store(db) as st:
         q = st.read()
@@ -330,12 +366,12 @@ def test_concurrent_run_upsert_and_review_keep_both(server: Server) -> None:
         [sys.executable, "-c", code, str(db), str(path)], stdout=subprocess.PIPE, text=True
     )
     op = server.opener()
-    _, html, _ = server.get("/ring/" + TOP, op)
+    _, html, _ = server.get("/ring/" + top, op)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "begin"
     form = {
         "csrf": csrf_of(html),
         "since": since_of(html),
-        "ring_id": TOP,
+        "ring_id": top,
         "scope": "ring",
         "status": "in_review",
         "assignee": "bob",
@@ -352,10 +388,87 @@ def test_concurrent_run_upsert_and_review_keep_both(server: Server) -> None:
     with open_queue_store(db) as st:
         after = st.read()
         runs = st.runs()
-        h = st.history(ring_id=TOP)
-    ring = after.filter(pl.col("ring_id") == TOP)
+        h = st.history(ring_id=top)
+    ring = after.filter(pl.col("ring_id") == top)
     assert set(ring["status"]) == {"in_review"} and set(ring["assignee"]) == {"bob"}
     assert "run_concurrent" in runs["run_id"].to_list()
     assert after.height == frame.height  # every row of the run is there
     assert set(ring["last_seen_run"]) == {"run_concurrent"}  # the run's update kept
-    assert h.filter(pl.col("field") == "status").height == 29
+    assert h.filter(pl.col("field") == "status").height == facts.top_items
+
+
+def test_ring_page_shades_the_runs_own_bursts(run_copy: Path, facts: Facts) -> None:
+    """With bursts.parquet in the run, the ring page shades those bursts (the ones its
+    members took part in), also inside a time filter, and finds none again itself."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from ringlens.export import resolve_run
+    from ringlens.viz.evidence import BURSTS_SCHEMA
+
+    from .conftest import start_server
+
+    ev = pl.read_parquet(Path(__file__).resolve().parents[2] / "graphs/demo/events.parquet")
+    on = ev.filter(
+        (pl.col("target_type") + ":" + pl.col("target_id") == facts.key_target)
+        & (pl.col("actor_type") + ":" + pl.col("actor_id")).is_in(facts.top_members)
+    ).sort("ts")["ts"]
+    t0, t1 = on[0], on[-1]
+    pl.DataFrame(
+        {
+            "family": ["lockstep_x", "lockstep_x"],
+            "group": [1, 2],
+            "key": [facts.key_target] * 2,
+            "start": [t0, t0 - timedelta(days=400)],
+            "end": [t1, t0 - timedelta(days=399)],
+            "n_actors": [77, 78],
+        },
+        schema=BURSTS_SCHEMA,
+    ).write_parquet(resolve_run(run_copy) / "bursts.parquet")
+    s = start_server(run_copy)
+    try:
+        _, html, _ = s.get("/ring/" + facts.top)
+        assert html.count('class="burst"') == 1 and ", 77 accounts" in html
+        assert ", 78 accounts" not in html
+        later = (t1 + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        status, html, _ = s.get(f"/ring/{facts.top}?" + urlencode({"from": later}))
+        assert status == 200 and 'class="burst"' not in html
+    finally:
+        s.server.should_exit = True
+        s.thread.join(timeout=10)
+        s.server.config.app.state.workspace.close()
+
+
+def test_the_listening_socket_turns_nagle_off() -> None:
+    """asyncio sets TCP_NODELAY only on sockets made with IPPROTO_TCP; with Nagle on,
+    each keep-alive response waited ~40 ms for the browser's delayed ACK."""
+    import socket
+
+    from ringlens.serve import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+
+
+def test_counts_stop_at_the_cap_and_pages_go_on(
+    server: Server, facts: Facts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ringlens.serve import PAGE_SIZE
+    from ringlens.serve import app as app_mod
+
+    assert facts.total > 60
+    monkeypatch.setattr(app_mod, "COUNT_CAP", 60)
+    _, html, _ = server.get("/")
+    assert "60+ items · page 1\n" in html and 'id="rl-next"' in html
+    _, html, _ = server.get(f"/?page={facts.pages}")  # the last page counts itself
+    assert f"{facts.total:,} items · page {facts.pages} of {facts.pages}" in html
+    assert 'id="rl-next"' not in html
+    if facts.pages > 2:
+        _, html, _ = server.get("/?page=2")
+        assert "60+ items · page 2" in html or f"{facts.total:,} items" in html
+        assert html.count('<input type="checkbox" name="qid"') == PAGE_SIZE
+    status, html, _ = server.get(f"/?page={facts.pages + 1}")
+    assert status == 400 and "past the last page" in html

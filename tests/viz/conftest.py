@@ -18,7 +18,9 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+# one per module: Playwright's sync API allows one instance at a time, and tests/viz and
+# tests/serve each start their own
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     exe = _chromium()
     required = os.environ.get("RINGLENS_REQUIRE_BROWSER") == "1"

@@ -166,3 +166,27 @@ def test_same_inputs_knows_both_fingerprint_kinds(tmp_path) -> None:
     fp = _fingerprint(files)
     f.write_text("a\n2\n")
     assert not _same_inputs(files, fp)
+
+
+def test_key_targets_are_the_rings_targets_when_the_run_names_them(demo) -> None:
+    """rings.parquet's ``targets`` (what the detectors saw the ring work on) are the key
+    targets; without them, the shared targets >= 30 % of the members hit."""
+    _, res = demo
+    members = list(res.rings["members"][0])
+    nodes, _, _ = ring_neighbourhood(res.graph, members)
+    by_rule = set(nodes.filter(pl.col("key_target"))["key"])
+    shared = nodes.filter(~pl.col("in_ring") | pl.col("key_target"))["key"].to_list()
+    chosen = sorted(shared)[:2]
+    named, _, _ = ring_neighbourhood(res.graph, members, targets=chosen)
+    assert set(named.filter(pl.col("key_target"))["key"]) == set(chosen)
+    empty, _, _ = ring_neighbourhood(res.graph, members, targets=[])
+    assert set(empty.filter(pl.col("key_target"))["key"]) == by_rule
+    if "targets" in res.rings.columns:  # the run's own, drawn in its ring page
+        from ringlens.viz.evidence import ring_page
+
+        row = res.rings.row(0, named=True)
+        view, _, _ = ring_neighbourhood(res.graph, members, targets=list(row["targets"]))
+        n = view["key_target"].sum()
+        assert n == len(set(row["targets"]) & set(view["key"])) > 0
+        page = ring_page(res.rings, res.entities, res.graph, row["ring_id"]).html()
+        assert f"ring members, {n:,} key targets)" in page

@@ -93,12 +93,15 @@ def explore(
                 raise InputError(f"no ring {ring!r} in {run_dir}/rings.parquet")
             members = row["members"].item().to_list()
         with st.step("load run"):
-            lf = run.events()
-            # only the events the view needs (a few filtered scans), not the whole graph
+            # only the events the view needs (a few filtered scans), not the whole graph;
+            # a ring's from the events around the run's rings when the run wrote them
             if entity is not None:
-                g = build_graph(ego_events(lf, entity, hops=hops))
+                g = build_graph(ego_events(run.events(), entity, hops=hops))
             else:
-                g = build_graph(ring_events(lf, members))
+                around = run.ring_events()
+                g = build_graph(
+                    ring_events(around if around is not None else run.events(), members)
+                )
             scored = run.entities
         viz = rd / "viz"
         cap = cfg.viz.max_nodes if max_nodes is None else max_nodes
@@ -126,17 +129,24 @@ def explore(
                 )
         else:
             with st.step("ring view"):
-                families = lockstep_families(
-                    cfg, actions=g.events["action"].cast(pl.String).unique().to_list()
-                )
+                # the bursts the run's detector found, else found again in the events
+                bursts = run.bursts
+                if bursts is None:
+                    families = lockstep_families(
+                        cfg, actions=g.events["action"].cast(pl.String).unique().to_list()
+                    )
+                    bursts = ring_bursts(
+                        g,
+                        families=families,
+                        spans=lockstep_spans(run.events(), families),
+                        members=members,
+                    )
                 view = ring_page(
                     rings,
                     scored,
                     g,
                     str(ring),
-                    bursts=ring_bursts(
-                        g, families=families, spans=lockstep_spans(lf, families), members=members
-                    ),
+                    bursts=bursts,
                     accounts=run.accounts,
                     queue=run.queue,
                     report_href="../viz/index.html" if (viz / "index.html").is_file() else None,

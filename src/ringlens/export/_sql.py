@@ -58,6 +58,10 @@ QUEUE_INDEXES = (
     "CREATE INDEX IF NOT EXISTS queue_items_assignee_idx ON queue_items (assignee, priority)",
     "CREATE INDEX IF NOT EXISTS queue_items_seen_idx ON queue_items (last_seen_run, priority)",
     "CREATE INDEX IF NOT EXISTS queue_audit_item_idx ON queue_audit (queue_item_id, audit_id)",
+    # the page orders "risk" and "updated" (a page of a broad filter scans them)
+    "CREATE INDEX IF NOT EXISTS queue_items_risk_idx ON queue_items (risk_score DESC, queue_item_id)",
+    "CREATE INDEX IF NOT EXISTS queue_items_updated_idx "
+    "ON queue_items (status_updated_at DESC, queue_item_id)",
 )
 
 # Schema version 2: every reviewer change (status, assignee, notes) and every re-open by a
@@ -270,12 +274,15 @@ _NEW_ASSIGNEE = "COALESCE(CAST(? AS TEXT), q.assignee)"
 # The new status: left alone when the parameter is NULL.
 _NEW_STATUS = "COALESCE(CAST(? AS TEXT), q.status)"
 
+# Driven from the selection (a ring's few items), not from queue_items: ordered by the
+# selected id, SQLite walks the selection and looks each item up, instead of scanning the
+# whole queue in id order.
 _AUDIT_FROM_SELECTED = """
 INSERT INTO queue_audit (queue_item_id, changed_at, actor, field, old_value, new_value, note, run_id)
 SELECT q.queue_item_id, ?, ?, 'FIELD', q.FIELD, NEW_VALUE, ?, q.last_seen_run
-FROM queue_items q JOIN _ringlens_selected s ON s.queue_item_id = q.queue_item_id
+FROM _ringlens_selected s JOIN queue_items q ON q.queue_item_id = s.queue_item_id
 WHERE q.FIELD IS DISTINCT FROM NEW_VALUE
-ORDER BY q.queue_item_id"""
+ORDER BY s.queue_item_id"""
 AUDIT_STATUS = _AUDIT_FROM_SELECTED.replace("FIELD", "status").replace("NEW_VALUE", _NEW_STATUS)
 AUDIT_ASSIGNEE = _AUDIT_FROM_SELECTED.replace("FIELD", "assignee").replace(
     "NEW_VALUE", _NEW_ASSIGNEE
@@ -357,16 +364,46 @@ ITEM_ORDERS = {
     "updated": " ORDER BY status_updated_at DESC, queue_item_id ASC",
 }
 LIMIT_OFFSET = " LIMIT ? OFFSET ?"
+# SQLite, a page of a broad filter in an order other than priority: walk the order's index
+# over at most ? rows and filter them (a prefix of the order holds the first matches), in
+# place of reading every match through a filter's index and sorting them all.
+ORDER_INDEX = {
+    "risk": "queue_items_risk_idx",
+    "entity": "queue_items_entity_idx",
+    "status": "queue_items_status_idx",
+    "updated": "queue_items_updated_idx",
+}
+_READ_PREFIX = READ_ALL.replace(
+    "FROM queue_items",
+    "FROM (SELECT * FROM (SELECT * FROM queue_items INDEXED BY INDEX_NAME ORDER_CLAUSE LIMIT ?) "
+    "AS prefix",
+)
+READ_PREFIX = {
+    order: _READ_PREFIX.replace("INDEX_NAME", index).replace(" ORDER_CLAUSE", ITEM_ORDERS[order])
+    for order, index in ORDER_INDEX.items()
+}
+READ_PREFIX_TAIL = ") AS page"
 COUNT_ITEMS = "SELECT COUNT(*) FROM queue_items"
 # a count that stops at a cap: SELECT COUNT(*) FROM (SELECT 1 FROM queue_items WHERE … LIMIT ?)
 COUNT_CAPPED_HEAD = "SELECT COUNT(*) FROM (SELECT 1 FROM queue_items"
 COUNT_CAPPED_TAIL = " LIMIT ?) AS capped"
 LATEST_RUN = "SELECT run_id FROM queue_runs ORDER BY upserted_at DESC LIMIT 1"
+# The distinct values of an indexed column by a loose index scan: one index look-up per
+# value (a few markets, assignees or statuses), not a walk over a million items.
+_LOOSE_SCAN = """
+WITH RECURSIVE v(x) AS (
+    SELECT (SELECT COL FROM queue_items WHERE COL IS NOT NULL ORDER BY COL LIMIT 1)
+    UNION ALL
+    SELECT (SELECT COL FROM queue_items WHERE COL > v.x ORDER BY COL LIMIT 1)
+    FROM v WHERE v.x IS NOT NULL
+)
+SELECT x FROM v WHERE x IS NOT NULL"""
 DISTINCT_VALUES = {
-    "status": "SELECT DISTINCT status FROM queue_items",
-    "assignee": "SELECT DISTINCT assignee FROM queue_items WHERE assignee IS NOT NULL",
+    "status": _LOOSE_SCAN.replace("COL", "status"),
+    "assignee": _LOOSE_SCAN.replace("COL", "assignee"),
+    # no index: a scan of the queue (callers cache these per run: only a run sets them)
     "pattern": "SELECT DISTINCT pattern FROM queue_items WHERE pattern IS NOT NULL",
-    "market": "SELECT DISTINCT market FROM queue_items WHERE market IS NOT NULL",
+    "market": _LOOSE_SCAN.replace("COL", "market"),
     "action": 'SELECT DISTINCT "action" FROM queue_items WHERE "action" IS NOT NULL',
     "run_id": "SELECT DISTINCT run_id FROM queue_runs",
 }

@@ -432,6 +432,11 @@ class QueueFilter:
 
 #: Orders a queue page can be sorted by (:meth:`QueueStore.query`).
 QUEUE_ORDERS: tuple[str, ...] = tuple(_sql.ITEM_ORDERS)
+#: Rows of an order's index a SQLite page walks before it falls back to the filter's
+#: index and a sort (see :meth:`QueueStore.query`).
+_PREFIX_ROWS = 20_000
+#: A filter with fewer matches than this is sorted at once, without walking an order.
+_PREFIX_MIN_MATCHES = 2_000
 
 
 # --------------------------------------------------------------------------- store
@@ -1208,10 +1213,43 @@ class QueueStore:
         latest = self.latest_run()
         where, params = self._filter_sql(flt, latest)
         statement = _sql.READ_COLUMNS + where + _sql.ITEM_ORDERS[order] + _sql.LIMIT_OFFSET
+        # SQLite picks a filter's index and sorts every match: for a broad filter in an
+        # order other than priority (whose filter indexes end in priority) that is a sort of
+        # a large part of the queue. First walk a prefix of the order's own index: if it
+        # holds the page, that is the page (a prefix of the order holds the first matches).
+        prefix = None
+        if (
+            self.dialect == "sqlite"
+            and where
+            and order in _sql.READ_PREFIX
+            and flt.ring_id is None
+            and flt.queue_item_id is None
+            and flt.entity is None
+        ):
+            # the prefix streams in the index's order (a co-routine, no sorter): its first
+            # matches are the page; only the page's rows are sorted again at the end
+            prefix = (
+                _sql.READ_PREFIX[order]
+                + where
+                + _sql.LIMIT_OFFSET
+                + _sql.READ_PREFIX_TAIL
+                + _sql.ITEM_ORDERS[order]
+            )
+            scan = max(_PREFIX_ROWS, 20 * (offset + limit))
         try:
             with self._transaction(lock=False) as cur:
-                cur.execute(self._sql(statement), (*params, limit, offset))
-                rows = cur.fetchall()
+                rows = []
+                if prefix is not None:  # a narrow filter is sorted at once (few matches)
+                    probe = _sql.COUNT_CAPPED_HEAD + where + _sql.COUNT_CAPPED_TAIL
+                    cur.execute(probe, (*params, _PREFIX_MIN_MATCHES))
+                    if int(cur.fetchone()[0]) < _PREFIX_MIN_MATCHES:
+                        prefix = None
+                if prefix is not None:
+                    cur.execute(prefix, (scan, *params, limit, offset))
+                    rows = cur.fetchall()
+                if len(rows) < limit:  # the prefix did not hold a whole page
+                    cur.execute(self._sql(statement), (*params, limit, offset))
+                    rows = cur.fetchall()
         except self._errors() as exc:
             raise self._fail("read", exc) from exc
         df = self._frame(rows)
@@ -1239,13 +1277,26 @@ class QueueStore:
         except self._errors() as exc:
             raise self._fail("read", exc) from exc
 
-    def distinct_values(self) -> dict[str, list[str]]:
+    def distinct_values(self, columns: Sequence[str] | None = None) -> dict[str, list[str]]:
         """The values each filter can take: statuses, assignees, patterns, markets,
-        actions and run ids present in the database (sorted)."""
+        actions and run ids present in the database (sorted).
+
+        ``columns`` names some of them (default: all). Statuses, assignees and markets
+        come from their indexes (milliseconds at any size); patterns and actions need a
+        scan of the queue, so a caller that asks often keeps them per run (only a run's
+        upsert changes them).
+        """
+        names = list(_sql.DISTINCT_VALUES) if columns is None else list(columns)
+        bad = [c for c in names if c not in _sql.DISTINCT_VALUES]
+        if bad:
+            raise ConfigError(
+                f"no distinct values of {bad[0]!r} (expected some of {', '.join(_sql.DISTINCT_VALUES)})"
+            )
         out: dict[str, list[str]] = {}
         try:
             with self._transaction(lock=False) as cur:
-                for name, statement in _sql.DISTINCT_VALUES.items():
+                for name in names:
+                    statement = _sql.DISTINCT_VALUES[name]
                     cur.execute(statement)
                     out[name] = sorted(str(r[0]) for r in cur.fetchall() if r[0] is not None)
         except self._errors() as exc:

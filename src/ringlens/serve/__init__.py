@@ -62,8 +62,10 @@ def bind(host: str, port: int) -> socket.socket:
         raise ConfigError(
             f"--host {host!r} is not an address of this machine ({exc.strerror})"
         ) from None
-    family, _, _, _, addr = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, kind, proto, _, addr = infos[0]
+    # with its protocol (IPPROTO_TCP), not 0: asyncio turns Nagle off (TCP_NODELAY) only on
+    # such sockets; with Nagle on, every keep-alive response waited ~40 ms for an ACK
+    sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(addr)

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ringlens.exceptions import ExportError, InputError, RinglensError
+from ringlens.exceptions import ConfigError, ExportError, InputError, RinglensError
 from ringlens.export import STATUSES, QueueConflictError, QueueFilter
 from ringlens.graph import build_graph
 from ringlens.serve.security import Guard
@@ -46,7 +46,7 @@ from ringlens.viz.evidence import (
     ring_events,
     ring_page,
 )
-from ringlens.viz.ring import ring_view_context
+from ringlens.viz.ring import ring_view_context, safe_href
 
 __all__ = ["create_app", "PAGE_SIZE"]
 
@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 
 #: Items per queue page.
 PAGE_SIZE = 50
-#: Queue counts stop here ("100,000+"): a filtered page never counts a whole huge queue.
-COUNT_CAP = 100_000
+#: Queue counts stop here ("2,000+ items"): a filtered page never counts a whole huge
+#: queue; the pages past it are still reachable with "next".
+COUNT_CAP = 2_000
 _MAX_PAGE = 1_000_000
 _TEMPLATES = Path(__file__).parent / "templates"
 _REVIEWER_COOKIE = "rl_reviewer"
@@ -261,13 +262,20 @@ def create_app(
         if order not in _ORDERS:
             raise Problem(400, f"unknown sort {order!r} (expected one of {', '.join(_ORDERS)})")
 
+        offset = (page - 1) * PAGE_SIZE
+
         def work() -> dict[str, Any]:
             with ws.store() as st:
-                rows = st.query(flt, order=order, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-                total = st.count(flt, cap=COUNT_CAP)
-                since = st.last_audit_id()
-                values = _facets(st)
-            names = _names(ws.latest())
+                since = st.last_audit_id()  # before the rows: a verdict on them is newer
+                rows = st.query(flt, order=order, limit=PAGE_SIZE + 1, offset=offset)
+                more = rows.height > PAGE_SIZE
+                rows = rows.head(PAGE_SIZE)
+                # the last page counts itself; else count, up to the cap
+                total = offset + rows.height if not more and rows.height else None
+                if total is None:
+                    total = st.count(flt, cap=COUNT_CAP)
+                values = ws.facets(st)
+            names = _names(ws.latest(), rows)
             items = []
             for r in rows.iter_rows(named=True):
                 key = f"{r['entity_type']}:{r['entity_id']}"
@@ -279,12 +287,20 @@ def create_app(
                         "reasons": ", ".join((r["reasons"] or [])[:3]),
                     }
                 )
-            return {"items": items, "total": total, "since": since, "values": values}
+            return {
+                "items": items,
+                "total": total,
+                "since": since,
+                "values": values,
+                "more": more,
+            }
 
         data = await in_thread(work)
-        pages = max(1, math.ceil(min(data["total"], COUNT_CAP) / PAGE_SIZE))
-        if page > pages and data["total"]:
-            raise Problem(400, f"page {page:,} is past the last page ({pages:,})")
+        capped = data["total"] >= COUNT_CAP and data["more"]
+        pages = max(1, math.ceil(data["total"] / PAGE_SIZE))
+        if not data["items"] and page > 1:
+            last = f" ({pages:,})" if not capped else ""
+            raise Problem(400, f"page {page:,} is past the last page{last}")
         keep = {k: v for k, v in shown.items()}
         if order != "priority":
             keep["sort"] = order
@@ -303,12 +319,12 @@ def create_app(
                 orders=_ORDERS,
                 page=page,
                 pages=pages,
-                capped=data["total"] >= COUNT_CAP,
+                capped=capped,
                 prev_link=link(page=page - 1) if page > 1 else None,
-                next_link=link(page=page + 1) if page < pages else None,
+                next_link=link(page=page + 1) if data["more"] else None,
                 statuses=STATUSES,
                 queue_js=Markup(_script("queue.js")),
-                **data,
+                **{k: v for k, v in data.items() if k != "more"},
             ),
             scripts=(_script("queue.js"),),
         )
@@ -587,20 +603,28 @@ def _window(lf: pl.LazyFrame, t0: _dt.datetime | None, t1: _dt.datetime | None) 
     return lf
 
 
-def _facets(st: Any) -> dict[str, list[str]]:
-    return st.distinct_values()  # type: ignore[no-any-return]
-
-
-def _names(run: RunFolder | None) -> dict[str, str]:
-    if run is None or "display_name" not in run.entities.columns:
+def _names(run: RunFolder | None, rows: pl.DataFrame) -> dict[str, str]:
+    """Display names of the page's entities (from the run's scored entities)."""
+    if run is None or "display_name" not in run.entities.columns or rows.height == 0:
         return {}
-    e = run.entities.select("key", "display_name").drop_nulls()
+    keys = (rows["entity_type"] + ":" + rows["entity_id"]).unique()
+    e = run.entities.filter(pl.col("key").is_in(keys.implode())).select("key", "display_name")
+    e = e.drop_nulls()
     return dict(zip(e["key"].to_list(), e["display_name"].to_list(), strict=True))
 
 
 def _ring_links(ws: Workspace, run: RunFolder) -> dict[str, str]:
+    """Links to the run's rings; a ring whose id no URL can carry (a ``..`` in it) gets
+    none rather than breaking the page."""
     q = urlencode({"run": run.run_id})
-    return {r: f"/ring/{_q(r)}?{q}" for r in run.rings["ring_id"].to_list()}
+    out = {}
+    for r in run.rings["ring_id"].to_list():
+        href = f"/ring/{_q(r)}?{q}"
+        try:
+            out[r] = safe_href(href)
+        except ConfigError:
+            log.warning("no link to ring %r: its id cannot be part of a URL", r)
+    return out
 
 
 def _search(ws: Workspace, run: RunFolder | None, q: str) -> dict[str, Any]:
@@ -707,9 +731,17 @@ def _ring_context(
             },
         )
     members = rings.filter(pl.col("ring_id") == ring_id)["members"].item().to_list()
-    lf = _window(run.events(), t0, t1)
+    around = run.ring_events() if stale_members is None else None
+    lf = _window(around if around is not None else run.events(), t0, t1)
     g = build_graph(ring_events(lf, members))
-    bursts = ring_bursts(g, families=ws.families(run), spans=ws.spans(run), members=members)
+    bursts = run.bursts  # the run's own (bursts.parquet), else found again in the events
+    if bursts is None:
+        bursts = ring_bursts(g, families=ws.families(run), spans=ws.spans(run), members=members)
+    else:
+        if t0 is not None:
+            bursts = bursts.filter(pl.col("end") >= t0)
+        if t1 is not None:
+            bursts = bursts.filter(pl.col("start") <= t1)
     links = _ring_links(ws, run)
     params = {
         "run": run.run_id,
@@ -802,6 +834,7 @@ def _entity_context(
         "t1": t1.isoformat() if t1 else "",
         "key": key,
         "hops": hops,
+        "own_href": links.get(own) if own else None,
     }
 
 

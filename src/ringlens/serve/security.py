@@ -10,7 +10,9 @@
   ``X-CSRF-Token`` header) equal to the browser's ``rl_csrf`` cookie (SameSite=Strict),
   and its ``Origin``, when sent, must be this server: else a 403 page, nothing written.
 * **Headers.** A strict Content-Security-Policy (scripts only by hash, requests only to
-  this server), no framing, no referrer, no caching of pages.
+  this server), no framing, a referrer only to this server (``same-origin``: under
+  ``no-referrer`` browsers send ``Origin: null`` with the page's own form posts), no
+  caching of pages.
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ class Guard:
                 sent.encode(), csrf.encode()
             )
 
+        trustworthy = scope.get("scheme") == "https" or host.lower() in _LOOPBACK_NAMES
+
         async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -177,11 +181,14 @@ class Guard:
                 extra = [
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
+                    # not no-referrer: under it a browser sends "Origin: null" with the
+                    # page's own form posts (Fetch standard), which are then refused
+                    (b"referrer-policy", b"same-origin"),
                     (b"cache-control", b"no-store"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
                     (b"cross-origin-resource-policy", b"same-origin"),
                 ]
+                if trustworthy:  # browsers ignore COOP (with a console error) elsewhere
+                    extra.append((b"cross-origin-opener-policy", b"same-origin"))
                 headers += [(k, v) for k, v in extra if k not in names]
                 if fresh is not None:
                     headers.append(

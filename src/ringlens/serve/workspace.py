@@ -70,6 +70,21 @@ class Workspace:
                 self._stores.append(s)
         yield s
 
+    def facets(self, st: QueueStore) -> dict[str, list[str]]:
+        """The values of the queue page's filters. Those only a run sets (patterns,
+        markets, actions, run ids) are read once per latest run (patterns and actions need
+        a scan of the queue); assignees and statuses on every call (from their indexes)."""
+        key = ("facets", st.latest_run())
+        with self._lock:
+            run_owned = self._cache.get(key)
+        if run_owned is None:
+            run_owned = st.distinct_values(["pattern", "market", "action", "run_id"])
+            with self._lock:
+                for k in [k for k in self._cache if k[0] == "facets"]:
+                    del self._cache[k]
+                self._cache[key] = run_owned
+        return {**run_owned, **st.distinct_values(["assignee", "status"])}
+
     def close(self) -> None:
         with self._lock:
             for s in self._stores:

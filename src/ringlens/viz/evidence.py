@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import polars as pl
 
 from ringlens.detect.lockstep import lockstep
-from ringlens.exceptions import InputError, check_int
+from ringlens.exceptions import InputError, SchemaError, check_int
 from ringlens.export import diff_runs, resolve_run
 from ringlens.graph import EventGraph, split_key
-from ringlens.viz._common import ring_filename
+from ringlens.viz._common import require_columns, require_frame, ring_filename
 from ringlens.viz.ego import ego_subgraph, ego_view
 from ringlens.viz.report import write_run_report
 from ringlens.viz.ring import RingView, ring_view
@@ -49,6 +49,9 @@ __all__ = [
     "read_run",
     "ego_frames",
     "bursts_of",
+    "bursts_with_members",
+    "normalise_bursts",
+    "BURSTS_SCHEMA",
     "lockstep_spans",
     "write_run_views",
     "ring_events",
@@ -90,9 +93,19 @@ def _keys(frame: pl.DataFrame, expr: pl.Expr) -> pl.Series:
     return frame.select(expr.alias("key"))["key"].unique()
 
 
+def _split_keys(keys: pl.Series | list[str], type_col: str, id_col: str) -> pl.DataFrame:
+    """Node keys ``type:id`` as a frame of two columns (for semi-joins on the events)."""
+    parts = pl.Series(keys, dtype=pl.String).str.splitn(":", 2).struct
+    return pl.DataFrame({type_col: parts.field("field_0"), id_col: parts.field("field_1")})
+
+
+_KEY_COLUMNS = ("actor_type", "actor_id", "target_type", "target_id")
+
+
 def ring_events(events: pl.LazyFrame | pl.DataFrame, members: list[str]) -> pl.DataFrame:
     """The events :func:`ring_neighbourhood` and :func:`ring_evidence` need, read with three
-    filtered scans instead of building the whole graph.
+    filtered scans (semi-joins on the type and id columns) instead of building the whole
+    graph.
 
     1. the members' events (as actors): their targets ``T``;
     2. the events on ``T``: the actors that list or post one of them (owner candidates);
@@ -103,7 +116,10 @@ def ring_events(events: pl.LazyFrame | pl.DataFrame, members: list[str]) -> pl.D
     edges among the nodes they keep (all inside ``K``), and every event of an included
     (actor, target) pair is included, so on the graph of these events they return what
     they return on the whole graph (tested). This is what makes ``ringlens explore`` take
-    seconds on a large run instead of rebuilding the graph.
+    seconds on a large run instead of rebuilding the graph. The rows come back in the
+    order of ``events``. Run on the events of several rings together (a file of the
+    events around a run's rings), it returns for one ring what it returns on all events:
+    each step only grows with more members.
 
     Examples
     --------
@@ -115,19 +131,30 @@ def ring_events(events: pl.LazyFrame | pl.DataFrame, members: list[str]) -> pl.D
     >>> ring_events(ev, ["buyer:1", "buyer:2"])["actor_id"].to_list()
     ['1', '2', '2']
     """
-    lf = events.lazy()
-    first = lf.filter(_in(_actor_key(), members)).collect()
+    base = events.lazy()
+    schema = base.collect_schema()
+    names = schema.names()
+    lf = base.with_row_index("_row").with_columns(
+        pl.col(c).cast(pl.String) for c in _KEY_COLUMNS if c in names
+    )
+    actor, target = ["actor_type", "actor_id"], ["target_type", "target_id"]
+    mem = _split_keys(members, *actor)
+    first = lf.join(mem.lazy(), on=actor, how="semi").collect()
     if first.height == 0:
         raise InputError("ring has no member in the events")
-    targets = _keys(first, _target_key())
-    on_targets = lf.filter(_in(_target_key(), targets)).collect()
-    owners = _keys(on_targets.filter(pl.col("action").is_in(OWNER_ACTIONS)), _actor_key())
-    keep = pl.concat([pl.Series(members, dtype=pl.String), targets, owners]).unique()
-    return lf.filter(
-        _in(_actor_key(), members)
-        | _in(_target_key(), targets)
-        | (_in(_actor_key(), keep) & _in(_target_key(), keep))
-    ).collect()
+    targets = first.select(target).unique()
+    on_targets = lf.join(targets.lazy(), on=target, how="semi").collect()
+    owners = on_targets.filter(pl.col("action").is_in(OWNER_ACTIONS)).select(actor).unique()
+    keep = pl.concat([mem, targets.rename(dict(zip(target, actor, strict=True))), owners])
+    keep = keep.unique()
+    among = (
+        lf.join(keep.lazy(), on=actor, how="semi")
+        .join(keep.rename(dict(zip(actor, target, strict=True))).lazy(), on=target, how="semi")
+        .collect()
+    )
+    out = pl.concat([first, on_targets, among]).unique("_row").sort("_row").drop("_row")
+    # the key columns as the events had them
+    return out.select(names).cast({c: schema[c] for c in _KEY_COLUMNS if c in names})
 
 
 def ego_events(events: pl.LazyFrame | pl.DataFrame, center: str, *, hops: int) -> pl.DataFrame:
@@ -243,10 +270,15 @@ def ring_neighbourhood(
     scored: pl.DataFrame | None = None,
     camouflage_per_member: int = 3,
     max_nodes: int = 2000,
+    targets: Sequence[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
     """Nodes and edges of a ring's neighbourhood for :func:`ringlens.viz.ring_view`.
 
     Returns ``(nodes, edges, note)``; ``note`` says what was left out when the cap bit.
+    The nodes' ``key_target`` marks the ring's key targets: ``targets`` (the ring's
+    targets as the run's detectors found them, ``rings.parquet``'s ``targets``) when
+    given and not empty, else the shared targets at least 30 % of the members (and two)
+    acted on (:data:`KEY_TARGET_SHARE`).
 
     Examples
     --------
@@ -312,13 +344,16 @@ def ring_neighbourhood(
     # node ids are row numbers of the node table: gather the few rows instead of joining
     # the whole table on its string keys once per ring
     nodes = graph.nodes[keep["node"].cast(pl.Int64).to_numpy()].sort("key")
-    need = max(2, -(-len(set(members)) * 3 // 10))  # ceil(30 % of the members), >= 2
-    key_t = graph.nodes[
-        shared.join(e.group_by("dst").agg(pl.col("src").n_unique().alias("m")), on="dst")
-        .filter(pl.col("m") >= need)["dst"]
-        .cast(pl.Int64)
-        .to_numpy()
-    ]["key"]
+    if targets is not None and len(targets):
+        key_t = pl.Series("key", list(targets), dtype=pl.String)
+    else:
+        need = max(2, -(-len(set(members)) * 3 // 10))  # ceil(30 % of the members), >= 2
+        key_t = graph.nodes[
+            shared.join(e.group_by("dst").agg(pl.col("src").n_unique().alias("m")), on="dst")
+            .filter(pl.col("m") >= need)["dst"]
+            .cast(pl.Int64)
+            .to_numpy()
+        ]["key"]
     frame = _node_frame(nodes, scored, set(members)).with_columns(
         pl.col("key").is_in(key_t.implode()).alias("key_target")
     )
@@ -469,12 +504,130 @@ def lockstep_spans(
 
 _BURST_SCHEMA = {
     "family": pl.String,
+    "group": pl.Int64,
     "target": pl.String,
     "start": pl.Datetime("us", "UTC"),
     "end": pl.Datetime("us", "UTC"),
     "n_actors": pl.Int64,
     "group_actors": pl.List(pl.String),
 }
+
+#: The columns of a run's ``bursts.parquet``: one row per lockstep burst the run's
+#: lockstep detector found (:attr:`ringlens.detect.lockstep.LockstepGroups.bursts` of
+#: each family, with the family's reason code). When a run folder has it, the views shade
+#: these bursts instead of finding them again in the events.
+BURSTS_SCHEMA: dict[str, pl.DataType] = {
+    "family": pl.String(),
+    "group": pl.Int64(),
+    "key": pl.String(),
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "n_actors": pl.Int64(),
+}
+
+
+def normalise_bursts(bursts: pl.DataFrame, *, what: str = "bursts") -> pl.DataFrame:
+    """Bursts as the views read them, from either form: a run's ``bursts.parquet``
+    (:data:`BURSTS_SCHEMA`, the target in ``key``) or :func:`ring_bursts` (``target``).
+
+    Returns ``family``, ``group``, ``target``, ``start``, ``end``, ``n_actors`` (and
+    ``group_actors`` when given), sorted by target, start, family.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, cannot be read as its type, or ``end`` precedes ``start``
+        (the message names ``what``, e.g. the file, the column and the row).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    >>> b = pl.DataFrame({"family": ["lockstep_orders"], "group": [0], "key": ["product:p"],
+    ...                   "start": [t], "end": [t], "n_actors": [5]})
+    >>> normalise_bursts(b).columns
+    ['family', 'group', 'target', 'start', 'end', 'n_actors']
+    >>> normalise_bursts(b.drop("start"), what="out/bursts.parquet")
+    Traceback (most recent call last):
+    ringlens.exceptions.SchemaError: out/bursts.parquet has no column 'start' (it has: family, group, key, end, n_actors)
+    """
+    frame = require_frame(bursts, what)
+    tcol = "target" if "target" in frame.columns else "key"
+    require_columns(frame, what, ["family", "group", tcol, "start", "end", "n_actors"])
+    if tcol == "key":
+        frame = frame.rename({"key": "target"})
+    need = ["family", "group", "target", "start", "end", "n_actors"]
+    types = {**{k: v for k, v in BURSTS_SCHEMA.items() if k != "key"}, "target": pl.String()}
+    exprs = []
+    for c in need:
+        dtype = types[c]
+        if frame.schema[c] == dtype:
+            exprs.append(pl.col(c))
+            continue
+        src = frame.schema[c]
+        ok = (
+            (dtype == pl.String() and src in (pl.String, pl.Categorical, pl.Enum))
+            or (dtype == pl.Int64() and src.is_integer())
+            or (isinstance(dtype, pl.Datetime) and isinstance(src, pl.Datetime))
+        )
+        if not ok:
+            raise SchemaError(f"{what}: column {c!r} is {src}, expected {dtype}")
+        if isinstance(dtype, pl.Datetime):
+            tz = getattr(src, "time_zone", None)
+            e = pl.col(c) if tz else pl.col(c).dt.replace_time_zone("UTC")
+            exprs.append(e.dt.convert_time_zone("UTC").cast(dtype))
+        else:
+            exprs.append(pl.col(c).cast(dtype))
+    extra = ["group_actors"] if "group_actors" in frame.columns else []
+    out = frame.select(*exprs, *extra)
+    for c in ("target", "start", "end"):
+        nulls = out[c].null_count()
+        if nulls:
+            row = out.with_row_index("row").filter(pl.col(c).is_null())["row"][0]
+            raise SchemaError(f"{what}: row {row}, column {c!r} is empty (expected a value)")
+    bad = out.with_row_index("row").filter(pl.col("end") < pl.col("start"))
+    if bad.height:
+        raise SchemaError(
+            f"{what}: row {bad['row'][0]}, column 'end' is before 'start' (expected start <= end)"
+        )
+    return out.sort("target", "start", "family")
+
+
+def bursts_with_members(
+    bursts: pl.DataFrame, actions: pl.DataFrame, *, min_members: int = 2
+) -> pl.DataFrame:
+    """The bursts a ring took part in: those on a target where at least ``min_members``
+    of its members acted between the burst's ``start`` and ``end``.
+
+    ``bursts`` as :func:`normalise_bursts` returns them (the run's, or found again with
+    :func:`ring_bursts`); ``actions`` the ring's actions (:func:`ring_actions`:
+    ``target``, ``actor``, ``ts``). One range join in Polars, no loop over bursts.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> t = [datetime(2024, 1, 1, h, tzinfo=timezone.utc) for h in range(6)]
+    >>> b = pl.DataFrame({"family": ["f", "f"], "group": [0, 1], "target": ["p:1", "p:1"],
+    ...                   "start": [t[0], t[4]], "end": [t[1], t[5]], "n_actors": [3, 3]})
+    >>> a = pl.DataFrame({"target": ["p:1"] * 3, "actor": ["b:1", "b:2", "b:3"],
+    ...                   "ts": [t[0], t[1], t[4]]})
+    >>> bursts_with_members(b, a)["group"].to_list()
+    [0]
+    """
+    if bursts.height == 0 or actions.height == 0:
+        return bursts.clear()
+    indexed = bursts.with_row_index("_burst")
+    took_part = (
+        indexed.select("_burst", "target", "start", "end")
+        .join(actions.select("target", "actor", "ts"), on="target")
+        .filter((pl.col("ts") >= pl.col("start")) & (pl.col("ts") <= pl.col("end")))
+        .group_by("_burst")
+        .agg(pl.col("actor").n_unique().alias("_m"))
+        .filter(pl.col("_m") >= min_members)
+    )
+    return indexed.join(took_part.select("_burst"), on="_burst", how="semi").drop("_burst")
 
 
 def ring_bursts(
@@ -492,10 +645,13 @@ def ring_bursts(
     focus of :func:`write_run_views`): every event on a ring's targets is there, so the
     per-target bursts are the run's.
 
+    A run that persisted its detector's bursts (``bursts.parquet``, :data:`BURSTS_SCHEMA`)
+    need not call this: :attr:`RunFolder.bursts` reads them.
+
     Returns
     -------
     polars.DataFrame
-        ``family`` (reason code), ``target``, ``start``, ``end``, ``n_actors``,
+        ``family`` (reason code), ``group``, ``target``, ``start``, ``end``, ``n_actors``,
         ``group_actors`` (the lockstep group's actors), sorted by target and start.
     """
     parts = []
@@ -514,6 +670,7 @@ def ring_bursts(
         parts.append(
             res.bursts.join(actors, on="group").select(
                 pl.lit(reason).alias("family"),
+                "group",
                 pl.col("key").alias("target"),
                 "start",
                 "end",
@@ -589,9 +746,13 @@ def ring_members(
         ]
         out = out.join(scored.select(pl.col("key").alias("member"), *cols), on="member", how="left")
     if accounts is not None and accounts.height and "entity_id" in accounts.columns:
-        acc = accounts.select(
-            pl.col("entity_type").cast(pl.String),
-            pl.col("entity_id").cast(pl.String),
+        mine = out.select("entity_type", "entity_id")
+        acc = accounts.with_columns(
+            pl.col("entity_type").cast(pl.String), pl.col("entity_id").cast(pl.String)
+        ).join(mine, on=["entity_type", "entity_id"], how="semi")  # the members' rows only
+        acc = acc.select(
+            pl.col("entity_type"),
+            pl.col("entity_id"),
             *[
                 pl.col(c).alias(f"_acc_{c}")
                 for c in ("created_at", "display_name", "market")
@@ -675,7 +836,6 @@ class RunFolder:
         """The run's events as they are now (validated again if they changed since the
         run; a missing input file is an :class:`InputError` naming it)."""
         from ringlens.io import scan_events
-        from ringlens.pipeline.inputs import same_inputs
 
         files = [Path(p) for p in self.info["inputs"]["events"]]
         missing = [p for p in files if not p.is_file()]
@@ -684,12 +844,53 @@ class RunFolder:
                 f"{missing[0]}: input of this run not found (run {self.run_id}; "
                 "views read the run's events)"
             )
-        same = same_inputs(files, self.info["inputs"].get("fingerprint"))
+        same = _same_inputs_cached(files, self.info["inputs"].get("fingerprint"))
         if not same:
             log.warning("the input files changed since %s; showing them as they are now", self.path)
         return scan_events(
             files, columns=self.info["config"]["input"]["columns"], validate=not same
         )
+
+    def ring_events(self) -> pl.LazyFrame | None:
+        """The events around the run's rings, when the run wrote them
+        (``ring_events.parquet``: :func:`ring_events` of all its rings' members, in the
+        data contract's columns), else None (ring pages then read the input events).
+        :func:`ring_events` of one ring on them equals it on all events."""
+        path = self.path / "ring_events.parquet"
+        if not path.is_file():
+            return None
+        try:
+            lf = pl.scan_parquet(path)
+            have = lf.collect_schema().names()
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise SchemaError(f"{path}: cannot be read as Parquet ({exc})") from None
+        missing = [c for c in (*_KEY_COLUMNS, "action", "ts") if c not in have]
+        if missing:
+            raise SchemaError(
+                f"{path} has no column {missing[0]!r} (expected the events' columns: "
+                "actor_id, actor_type, target_id, target_type, action, ts)"
+            )
+        return lf
+
+    @functools.cached_property
+    def bursts(self) -> pl.DataFrame | None:
+        """The lockstep bursts the run's detector found (``bursts.parquet``,
+        :data:`BURSTS_SCHEMA`), or None when the run did not write them (the views then
+        find them again in the events with :func:`ring_bursts`).
+
+        Raises
+        ------
+        SchemaError
+            The file is there but is not Parquet or lacks a column (names the file).
+        """
+        path = self.path / "bursts.parquet"
+        if not path.is_file():
+            return None
+        try:
+            frame = pl.read_parquet(path)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise SchemaError(f"{path}: cannot be read as Parquet ({exc})") from None
+        return normalise_bursts(frame, what=str(path))
 
     @functools.cached_property
     def accounts(self) -> pl.DataFrame | None:
@@ -704,6 +905,26 @@ class RunFolder:
         except Exception as exc:  # noqa: BLE001 - the views are still useful without ages
             log.warning("no account ages (%s)", exc)
             return None
+
+
+_SAME_INPUTS: dict[tuple[Any, ...], bool] = {}
+
+
+def _same_inputs_cached(files: Sequence[Path], recorded: str | None) -> bool:
+    """:func:`ringlens.pipeline.inputs.same_inputs`, hashed again only when a file's size
+    or modification time changed (a served run reads its events on every ring page)."""
+    from ringlens.pipeline.inputs import same_inputs
+
+    stats = []
+    for f in files:
+        st = f.stat()
+        stats.append((str(f), st.st_size, st.st_mtime_ns))
+    key = (recorded, tuple(stats))
+    if key not in _SAME_INPUTS:
+        if len(_SAME_INPUTS) > 256:
+            _SAME_INPUTS.clear()
+        _SAME_INPUTS[key] = same_inputs(files, recorded)
+    return _SAME_INPUTS[key]
 
 
 def read_run(run_dir: str | Path) -> RunFolder:
@@ -769,21 +990,18 @@ def view_ring(
     """The interactive view of one ring of a scored run (inline in Jupyter).
 
     ``result`` is a :class:`ringlens.RunResult` (anything with ``rings``, ``entities`` and
-    ``graph``); ``graph`` defaults to the run's graph (any part of it holding the ring's
-    neighbourhood gives the same view).
+    ``graph``; its ``bursts``, when it has them, are the lockstep bursts shaded in the
+    timeline, else they are found again in the graph); ``graph`` defaults to the run's
+    graph (any part of it holding the ring's neighbourhood gives the same view).
     """
     g = result.graph if graph is None else graph
     if g is None:
         raise InputError("this run holds no event graph: pass graph=")
-    families = lockstep_families(actions=_actions(g))
-    return ring_page(
-        result.rings,
-        result.entities,
-        g,
-        ring_id,
-        seed=seed,
-        bursts=ring_bursts(g, families=families, spans=lockstep_spans(g, families)),
-    )
+    bursts = getattr(result, "bursts", None)
+    if bursts is None:
+        families = lockstep_families(actions=_actions(g))
+        bursts = ring_bursts(g, families=families, spans=lockstep_spans(g, families))
+    return ring_page(result.rings, result.entities, g, ring_id, seed=seed, bursts=bursts)
 
 
 def ring_page(
@@ -812,8 +1030,10 @@ def ring_page(
     ring_id
         The ring.
     bursts
-        Lockstep bursts (:func:`ring_bursts`); those of groups sharing an actor with the
-        ring are shaded in the timeline and counted in the evidence table.
+        Lockstep bursts: the run's (``bursts.parquet``, :data:`BURSTS_SCHEMA`) or found
+        again (:func:`ring_bursts`). Those the ring took part in (two of its members
+        acting on the target inside the burst, :func:`bursts_with_members`) are shaded in
+        the timeline and counted in the evidence table.
     accounts, queue
         For the members table (:func:`ring_members`).
     report_href
@@ -830,12 +1050,15 @@ def ring_page(
         raise InputError(f"no ring {ring_id!r} in this run")
     r = row.row(0, named=True)
     members = list(r["members"])
-    nodes, edges, note = ring_neighbourhood(graph, members, scored=scored)
+    targets = r.get("targets")  # what the run's detectors saw the ring work on
+    nodes, edges, note = ring_neighbourhood(
+        graph, members, scored=scored, targets=None if targets is None else list(targets)
+    )
     title = f"{r['pattern']} ring {ring_id} · risk {r['risk_score']:.0f} · {len(members)} members"
     reasons = ", ".join(r["reasons"][:5]) if r.get("reasons") is not None else ""
     note = "; ".join(x for x in (f"reasons: {reasons}" if reasons else None, note) if x) or None
-    mine = None if bursts is None else bursts_of(bursts, members)
     actions = ring_actions(graph, members)
+    mine = None if bursts is None else bursts_with_members(normalise_bursts(bursts), actions)
     as_of = actions["ts"].max() if actions.height else None
     links: dict[str, str] = {}
     if ring_href is not None:
@@ -919,6 +1142,7 @@ def write_run_views(
     previous: Path | None = None,
     config: Config | None = None,
     accounts: pl.DataFrame | None = None,
+    bursts: pl.DataFrame | None = None,
 ) -> int:
     """Write ``ring_<id>.html`` for the ``limit`` riskiest rings and ``index.html`` (the run
     report) into ``viz_dir``; ``previous`` is the run folder being replaced (the report
@@ -926,15 +1150,19 @@ def write_run_views(
     lockstep bursts found by the run's settings (``config``), its members table (account
     ages from ``accounts``, the entities input, when given; the policy's action from
     ``queue``), a link back to the report and links to the other rings its context nodes
-    belong to. Returns the number of ring views."""
+    belong to. ``bursts``: the lockstep bursts the run's detector found
+    (:data:`BURSTS_SCHEMA`, what the run writes to ``bursts.parquet``); without them they
+    are found again in the rings' events. Returns the number of ring views."""
     viz_dir.mkdir(parents=True, exist_ok=True)
     top = rings.head(limit)
     linked = set(top["ring_id"].to_list())
     if top.height:
         # one pass over the run's edges for all views, then each view reads a small table
         focus = _focus(graph, top["members"].explode().unique().to_list())
-        families = lockstep_families(config, actions=_actions(graph))
-        bursts = ring_bursts(focus, families=families, spans=lockstep_spans(graph, families))
+        if bursts is None:
+            families = lockstep_families(config, actions=_actions(graph))
+            bursts = ring_bursts(focus, families=families, spans=lockstep_spans(graph, families))
+        bursts = normalise_bursts(bursts)
     for ring_id in top["ring_id"].to_list():
         ring_page(
             rings,

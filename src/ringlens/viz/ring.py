@@ -111,8 +111,11 @@ _SMALL_LAYOUT = 300
 _FONT_MAIN = 16
 _FONT_CONTEXT = 12
 # A link the page may hold: a relative path or an absolute path on the same server, made
-# of safe characters only (no scheme, no "//", no quotes, no spaces).
-_SAFE_HREF = re.compile(r"^(?!//)(/|\.\./|\./)?[A-Za-z0-9_\-./]+(\?[A-Za-z0-9_\-.=&%]*)?$")
+# of safe characters and percent-escapes only (no scheme, no "//", no quotes, no spaces).
+_SAFE_HREF = re.compile(
+    r"^(?!//)(/|\.\./|\./)?(?:[A-Za-z0-9_\-./]|%[0-9A-Fa-f]{2})+"
+    r"(\?(?:[A-Za-z0-9_\-.=&+]|%[0-9A-Fa-f]{2})*)?$"
+)
 
 
 def safe_href(href: str) -> str:
@@ -123,12 +126,21 @@ def safe_href(href: str) -> str:
     --------
     >>> safe_href("../viz/ring_ab12.html"), safe_href("/ring/ring_ab12?run=r1")
     ('../viz/ring_ab12.html', '/ring/ring_ab12?run=r1')
+    >>> safe_href("/ring/javascript%3Aalert%281%29?run=r%3C1%3E")
+    '/ring/javascript%3Aalert%281%29?run=r%3C1%3E'
     >>> safe_href("javascript:alert(1)")
     Traceback (most recent call last):
-    ringlens.exceptions.ConfigError: unsafe link 'javascript:alert(1)' (expected a path of [A-Za-z0-9_-./])
+    ringlens.exceptions.ConfigError: unsafe link 'javascript:alert(1)' (expected a path of [A-Za-z0-9_-./] and %-escapes)
     """
-    if not isinstance(href, str) or not _SAFE_HREF.match(href) or ".." in href.replace("../", ""):
-        raise ConfigError(f"unsafe link {href!r} (expected a path of [A-Za-z0-9_-./])")
+    if (
+        not isinstance(href, str)
+        or not _SAFE_HREF.match(href)
+        or ".." in href.replace("../", "")
+        or "%2e" in href.lower()  # an escaped dot can make a '..' segment
+    ):
+        raise ConfigError(
+            f"unsafe link {href!r} (expected a path of [A-Za-z0-9_-./] and %-escapes)"
+        )
     return href
 
 

@@ -92,7 +92,7 @@
     row(dl, "risk score", fmtScore(m[3]));
     row(dl, "in ring", m[5] ? "yes" : "no (context)");
     if (m[7]) { row(dl, "ring", ringCell(m[7])); }
-    if (m[8]) { row(dl, "key target", "yes (hit by many members)"); }
+    if (m[8]) { row(dl, "key target", "yes (the ring works on it)"); }
     if (m[4].length) {
       var ul = el("ul");
       m[4].forEach(function (r) { ul.appendChild(el("li", null, r)); });
