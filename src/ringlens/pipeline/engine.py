@@ -74,8 +74,10 @@ def detect(
     >>> from ringlens.synth import SynthConfig, generate
     >>> data = generate(SynthConfig(n_events=20_000, rings_per_pattern=1, seed=11))
     >>> det = detect(build_graph(data.events), entities=data.entities)
-    >>> det.candidates.columns, sorted(det.signals["reason"].unique())[:2]
-    (['detector', 'candidate', 'key', 'strength'], ['lockstep_clicks', 'lockstep_engagement'])
+    >>> det.candidates.columns
+    ['detector', 'candidate', 'key', 'strength']
+    >>> sorted(r for r in det.signals["reason"].unique() if r.startswith("lockstep"))
+    ['lockstep_click', 'lockstep_engagement', 'lockstep_follow', 'lockstep_purchase']
     """
     cfg = config or Config()
     vocab = Vocabulary.from_settings(cfg.vocabulary)

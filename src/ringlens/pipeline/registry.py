@@ -16,7 +16,7 @@ groups into candidates and signals.
 Examples
 --------
 >>> [d.name for d in registered("graph")][:2]
-['lockstep', 'shared_attributes']
+['lockstep', 'dense_blocks']
 """
 
 from __future__ import annotations

@@ -180,9 +180,9 @@ def _queue_filter(
         f["stale"] = stale == "yes"
         shown["stale"] = stale
     for name in ("risk_min", "risk_max"):
-        v = _float(request, name, 0.0, 100.0)
-        if v is not None:
-            f[name] = v
+        x = _float(request, name, 0.0, 100.0)
+        if x is not None:
+            f[name] = x
             shown[name] = _one(request, name) or ""
     return QueueFilter(**f), shown
 
@@ -718,7 +718,7 @@ def _ring_context(
             {
                 "ring_id": [ring_id],
                 "pattern": [items["pattern"][0]],
-                "risk_score": [float(items["risk_score"].max())],
+                "risk_score": [float(items.select(pl.col("risk_score").max()).item())],
                 "members": [stale_members],
                 "reasons": [[]],
             },
@@ -748,7 +748,8 @@ def _ring_context(
         **({"from": t0.isoformat()} if t0 else {}),
         **({"to": t1.isoformat()} if t1 else {}),
     }
-    ctx = ring_page(
+    # with expand= ring_page returns the template context, not a rendered view
+    ctx: dict[str, Any] = ring_page(  # type: ignore[assignment]
         rings,
         run.entities,
         g,

@@ -225,7 +225,7 @@ def open_workspace(
                 "postgresql:// URL)"
             )
     for r in runs:
-        read_run(r)
+        read_run(Path(r))
         folders.append(Path(r))
     if db is None:  # pragma: no cover - every branch above names one
         raise InputError("no queue database: pass --database")

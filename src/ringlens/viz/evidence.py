@@ -502,15 +502,17 @@ def lockstep_spans(
     return out
 
 
-_BURST_SCHEMA = {
-    "family": pl.String,
-    "group": pl.Int64,
-    "target": pl.String,
-    "start": pl.Datetime("us", "UTC"),
-    "end": pl.Datetime("us", "UTC"),
-    "n_actors": pl.Int64,
-    "group_actors": pl.List(pl.String),
-}
+_BURST_SCHEMA = pl.Schema(
+    {
+        "family": pl.String(),
+        "group": pl.Int64(),
+        "target": pl.String(),
+        "start": pl.Datetime("us", "UTC"),
+        "end": pl.Datetime("us", "UTC"),
+        "n_actors": pl.Int64(),
+        "group_actors": pl.List(pl.String),
+    }
+)
 
 #: The columns of a run's ``bursts.parquet``: one row per lockstep burst the run's
 #: lockstep detector found (:attr:`ringlens.detect.lockstep.LockstepGroups.bursts` of
@@ -788,7 +790,7 @@ def ring_members(
             out = out.with_columns(pl.lit(None, dt).alias(c))
     extra: list[str] = []
     if queue is not None and queue.height:
-        qcols = [c for c in ("action", "status", "assignee") if c in queue.columns]
+        qcols: list[str] = [c for c in ("action", "status", "assignee") if c in queue.columns]
         q = queue.select(
             pl.col("entity_type").cast(pl.String), pl.col("entity_id").cast(pl.String), *qcols
         ).unique(["entity_type", "entity_id"], keep="first")
