@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -225,11 +225,12 @@ def build_rings(
     background: float | None = None,
     first_ts: datetime | None = None,
     new_account_base: float | None = None,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
     (:func:`ringlens.rings.features.ring_features`; ``roles``, ``background``,
-    ``first_ts`` go to it) and name each ring's pattern from a catalogue
+    ``first_ts``, ``new_account_base`` and ``interactions`` go to it) and name each ring's pattern from a catalogue
     (:mod:`ringlens.rings.patterns`; default: the shipped one).
 
     ``extra_features`` (membership → ``ring_id`` + feature columns) adds features the
@@ -264,6 +265,7 @@ def build_rings(
         background=background,
         first_ts=first_ts,
         new_account_base=new_account_base,
+        interactions=interactions,
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
