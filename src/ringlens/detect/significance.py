@@ -496,6 +496,7 @@ def ring_significance(
     actions: list[str] | None = None,
     actor_types: list[str] | None = None,
     target_types: list[str] | None = None,
+    totals: tuple[int, int, int] | None = None,
 ) -> pl.DataFrame:
     """Significance of each ring's member × target interactions against a degree-preserving null.
 
@@ -516,6 +517,10 @@ def ring_significance(
     actions, actor_types, target_types : list of str, optional
         Restrict the events (a family, as in :func:`ringlens.detect.lockstep`); by default
         all events count.
+    totals : (int, int, int), optional
+        The actors, targets and distinct pairs of the whole matrix when ``graph`` holds
+        only part of it (whole connected components: a part of a larger run, see
+        :class:`ringlens.pipeline.context.RunContext`); by default the graph's own.
 
     Returns
     -------
@@ -578,6 +583,8 @@ def ring_significance(
     tgt = _node_ids(graph, targets, "targets").rename({"node": "dst"})
     pairs = _pairs(graph, actions, actor_types, target_types)
     table, (n_rows, n_cols, m) = _ring_counts(pairs, mem, tgt)
+    if totals is not None:
+        n_rows, n_cols, m = (int(x) for x in totals)
 
     def col(name: str) -> np.ndarray:
         return table[name].to_numpy().astype(np.float64)

@@ -2,6 +2,8 @@
 
 See :mod:`ringlens.io.events` for the data contract and :mod:`ringlens.io.options` for
 the reading options (``input.*`` settings), the ingest report and the supported time range.
+:mod:`ringlens.io.validate` gives an engine that reads the tables itself (Spark) the same
+contract, checks and errors.
 """
 
 from __future__ import annotations

@@ -68,34 +68,36 @@ TS_DTYPE = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True)
-class _Col:
+class ColumnSpec:
+    """One column of a table's contract (public in :mod:`ringlens.io.validate`)."""
+
     name: str
     kind: str  # "id", "str", "ts", "float", "int"
     required: bool
 
 
 _EVENT_SPEC = (
-    _Col("actor_id", "id", True),
-    _Col("actor_type", "id", True),
-    _Col("target_id", "id", True),
-    _Col("target_type", "id", True),
-    _Col("action", "id", True),
-    _Col("ts", "ts", True),
-    _Col("amount", "float", False),
-    _Col("market", "str", False),
+    ColumnSpec("actor_id", "id", True),
+    ColumnSpec("actor_type", "id", True),
+    ColumnSpec("target_id", "id", True),
+    ColumnSpec("target_type", "id", True),
+    ColumnSpec("action", "id", True),
+    ColumnSpec("ts", "ts", True),
+    ColumnSpec("amount", "float", False),
+    ColumnSpec("market", "str", False),
 )
 _ENTITY_SPEC = (
-    _Col("entity_type", "id", True),
-    _Col("entity_id", "id", True),
-    _Col("created_at", "ts", False),
-    _Col("market", "str", False),
-    _Col("display_name", "str", False),
-    _Col("prior_violations", "int", False),
+    ColumnSpec("entity_type", "id", True),
+    ColumnSpec("entity_id", "id", True),
+    ColumnSpec("created_at", "ts", False),
+    ColumnSpec("market", "str", False),
+    ColumnSpec("display_name", "str", False),
+    ColumnSpec("prior_violations", "int", False),
 )
 _LABEL_SPEC = (
-    _Col("entity_type", "id", True),
-    _Col("entity_id", "id", True),
-    _Col("label", "id", True),
+    ColumnSpec("entity_type", "id", True),
+    ColumnSpec("entity_id", "id", True),
+    ColumnSpec("label", "id", True),
 )
 #: Contract column names, in order (derived from the specs above).
 EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in _EVENT_SPEC)
@@ -416,7 +418,7 @@ def _ndjson_value(path: Path, row: int, key: str) -> object:
 
 
 def _check_mapping(
-    mapping: Mapping[str, str] | None, spec: Sequence[_Col], what: str
+    mapping: Mapping[str, str] | None, spec: Sequence[ColumnSpec], what: str
 ) -> dict[str, str]:
     known = {c.name for c in spec}
     mapping = dict(mapping or {})
@@ -589,7 +591,7 @@ def _number_text(expr: pl.Expr, options: InputOptions) -> pl.Expr:
 def _normalise(
     lf: pl.LazyFrame,
     schema: pl.Schema,
-    spec: Sequence[_Col],
+    spec: Sequence[ColumnSpec],
     *,
     options: InputOptions | None = None,
 ) -> tuple[pl.LazyFrame, list[pl.Expr]]:
@@ -631,7 +633,7 @@ _Check = tuple[str, str, pl.Expr]
 
 
 def _value_checks(
-    schema: pl.Schema, spec: Sequence[_Col], opts: InputOptions
+    schema: pl.Schema, spec: Sequence[ColumnSpec], opts: InputOptions
 ) -> tuple[list[_Check], list[tuple[str, pl.Expr]], list[pl.Expr]]:
     """The value checks of a table: ``(column, kind, mask)``; the notes (``(column, mask)``:
     naive text timestamps); the helper columns they share (text timestamps are parsed once
@@ -701,7 +703,7 @@ def _value_checks(
 def _first_bad_rows(
     raw: pl.LazyFrame,
     schema: pl.Schema,
-    spec: Sequence[_Col],
+    spec: Sequence[ColumnSpec],
     *,
     options: InputOptions | None = None,
 ) -> dict[str, tuple[str, int, str | None]]:
@@ -787,7 +789,7 @@ def _show_instant(value: str | None, dtype: pl.DataType) -> str:
 def _table_error(
     path: Path,
     fmt: str,
-    col: _Col,
+    col: ColumnSpec,
     kind: str,
     hit: tuple[str, int, str | None],
     *,
@@ -798,6 +800,30 @@ def _table_error(
     """The one-line error for check ``kind`` that fired on ``col`` at ``hit``."""
     name, row, value = hit
     where = f"{path}: row {row}" + (f" (line {row + 1})" if fmt == "csv" else "")
+    if kind == "nul" and fmt == "ndjson":
+        # Polars reads a JSON "\ud800" (a lone surrogate) as NUL: say what the file holds
+        original = _ndjson_value(path, row, source)
+        if isinstance(original, str) and _SURROGATE.search(original):
+            return SchemaError(
+                f"{where}, column {name!r}: {_short(original)} contains an unpaired UTF-16 "
+                "surrogate (an escape \\ud800-\\udfff without its pair), which is not valid "
+                "Unicode; expected valid UTF-8 text"
+            )
+    return _value_error(where, col, kind, value, dtype=dtype, options=options)
+
+
+def _value_error(
+    where: str,
+    col: ColumnSpec,
+    kind: str,
+    value: str | None,
+    *,
+    dtype: pl.DataType,
+    options: InputOptions,
+) -> SchemaError:
+    """The one-line error for check ``kind`` on ``col`` with the raw ``value`` (as
+    :func:`_first_bad_rows` gives it), after ``where`` (the file and row, or a label)."""
+    name = col.name
     if kind == "empty":
         return SchemaError(
             f"{where}, column {name!r}: null or empty value, expected {_EXPECTED[col.kind]}"
@@ -807,15 +833,6 @@ def _table_error(
             f"{where}, column {name!r}: value {value!r} is not finite, expected a number"
         )
     if kind == "nul":
-        if fmt == "ndjson":
-            # Polars reads a JSON "\ud800" (a lone surrogate) as NUL: say what the file holds
-            original = _ndjson_value(path, row, source)
-            if isinstance(original, str) and _SURROGATE.search(original):
-                return SchemaError(
-                    f"{where}, column {name!r}: {_short(original)} contains an unpaired UTF-16 "
-                    "surrogate (an escape \\ud800-\\udfff without its pair), which is not valid "
-                    "Unicode; expected valid UTF-8 text"
-                )
         return SchemaError(
             f"{where}, column {name!r}: {_short(value)} contains a NUL character, "
             "expected text without NUL"
@@ -868,7 +885,7 @@ _KINDS = ("empty", "unparseable", "nonfinite", "nul", "colon", "long", "range")
 
 
 def _ndjson_read_schema(
-    spec: Sequence[_Col], mapping: Mapping[str, str], head: pl.Schema
+    spec: Sequence[ColumnSpec], mapping: Mapping[str, str], head: pl.Schema
 ) -> dict[str, pl.DataType]:
     """The schema an NDJSON file is read with, keyed by source column: every contract column
     in the file's first rows, and every unmapped optional one (it may start later), as text.
@@ -885,7 +902,7 @@ def _ndjson_read_schema(
 
 
 def _contract_frame(
-    path: Path, raw: pl.LazyFrame, fmt: str, spec: Sequence[_Col], mapping: Mapping[str, str]
+    path: Path, raw: pl.LazyFrame, fmt: str, spec: Sequence[ColumnSpec], mapping: Mapping[str, str]
 ) -> tuple[pl.LazyFrame, pl.Schema]:
     """One scanned file with the mapping applied and its columns and types checked; NDJSON
     scanned again with the contract's types, dictionary-encoded text cast to text."""
@@ -945,7 +962,7 @@ def _contract_frame(
 def _load_table(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
-    spec: Sequence[_Col],
+    spec: Sequence[ColumnSpec],
     what: str,
     columns: Mapping[str, str] | None,
     validate: bool,

@@ -4,24 +4,32 @@ The Spark engine scores each partition (whole connected components) with
 :func:`ringlens.pipeline.score`; a few quantities of the single-machine run look at *every*
 event, not only the partition's. :class:`RunContext` carries them into ``score`` and
 ``detect``, which hand each quantity to the function that uses it as a keyword argument
-(:func:`ringlens.detect.lockstep.lockstep`'s ``span_us``,
-:func:`ringlens.rings.build_rings`' ``background`` and ``first_ts``): nothing is patched.
+(:func:`ringlens.rings.build_rings`' ``background``, ``first_ts``, ``new_account_base``
+and ``interactions``) or read it instead of computing it: nothing is patched.
 
 ================================  ==========================================================
 quantity                          used by
 ================================  ==========================================================
-first event time                  ``detect`` (``new_account`` signal) and
+first event time                  ``account_facts`` (``new_account`` signal) and
                                   ``ring_features`` (``new_account_share``)
 background density                ``ring_features`` (``density_ratio`` = density / background)
-lockstep data period (per family) ``lockstep`` (the Poisson rate per window)
-``near_confirmed_bad`` signals    ``detect`` (the top 1 % of accounts by personalised PageRank,
-                                  ranked over the whole run)
+share of new accounts             ``ring_features`` (``new_account_lift``)
+interaction matrix                ``ring_features`` (``significance``: the run's interaction
+                                  actions, its actors, targets and distinct pairs)
+families and their roles          ``detect`` (the roles of unmapped names come from the
+                                  data's shape, which a part shows differently), coverage
+detectors' findings (``found``)   ``detect``: graph-stage detectors that search a whole
+                                  family (a peel, Leiden, a test over every target) run once
+                                  over the run; a part gets its own candidates and signals
+lockstep time scales              ``lockstep`` (per role group)
+``near_confirmed_bad`` signals    ``near_confirmed_bad`` (the top 1 % of accounts by
+                                  personalised PageRank, ranked over the whole run)
 ================================  ==========================================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -84,6 +92,16 @@ class RunContext:
     #: lockstep family (:class:`ringlens.pipeline.registry.Family`) -> its time scales
     #: (seconds), chosen once from the whole run's events
     lockstep_windows: dict[Any, tuple[float, ...]] = field(default_factory=dict)
+    #: the run's families with their roles (:func:`ringlens.pipeline.coverage.family_roles`
+    #: of every event): the part's detectors, roles and coverage use them
+    families: pl.DataFrame | None = None
+    #: detector name -> its :class:`ringlens.pipeline.registry.Found` for this part, found
+    #: once over the whole run; ``detect`` uses it instead of running the detector
+    found: Mapping[str, Any] = field(default_factory=dict)
+    #: the run's interaction action names (None: every event) and its interaction matrix's
+    #: (actors, targets, distinct pairs), for ring significance
+    #: (:func:`ringlens.rings.features.ring_features`' ``interactions``)
+    interactions: tuple[tuple[str, ...] | None, tuple[int, int, int]] | None = None
 
     @property
     def background(self) -> float:
@@ -94,6 +112,11 @@ class RunContext:
         """The same context with a part's ``near_confirmed_bad`` signals."""
         return replace(self, near_signals=near)
 
+    def with_found(self, found: Mapping[str, Any]) -> RunContext:
+        """The same context with a part's share of the run's findings (detector name →
+        :class:`~ringlens.pipeline.registry.Found`)."""
+        return replace(self, found=dict(found))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "first_ts": None if self.first_ts is None else self.first_ts.isoformat(),
@@ -102,4 +125,13 @@ class RunContext:
             "n_targets": self.n_targets,
             "background": self.background,
             "lockstep_spans": {"|".join(map(str, k)): v for k, v in self.lockstep_spans.items()},
+            "new_account_base": self.new_account_base,
+            "interactions": None
+            if self.interactions is None
+            else {
+                "actions": None if self.interactions[0] is None else list(self.interactions[0]),
+                "actors": self.interactions[1][0],
+                "targets": self.interactions[1][1],
+                "pairs": self.interactions[1][2],
+            },
         }

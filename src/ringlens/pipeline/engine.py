@@ -39,7 +39,7 @@ from ringlens.pipeline.inputs import (
     use_streaming,
 )
 from ringlens.pipeline.outputs import check_outputs, evidence_links, write_outputs
-from ringlens.pipeline.registry import DetectInput, Family, Found, registered
+from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, registered
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
@@ -81,7 +81,10 @@ def detect(
     """
     cfg = config or Config()
     vocab = Vocabulary.from_settings(cfg.vocabulary)
-    families = family_roles(graph.families(), vocab)
+    if context is not None and context.families is not None:
+        families = context.families  # the run's: a part's shape would give other roles
+    else:
+        families = family_roles(graph.families(), vocab)
     inp = DetectInput(
         graph=graph,
         config=cfg,
@@ -104,7 +107,7 @@ def detect(
         cov.check_strict()
     for line in cov.summary():
         log.warning("coverage: %s", line)
-    found = Found.concat([d.detect(inp) for d in graph_stage])
+    found = Found.concat([_run_detector(d, inp) for d in graph_stage])
     signals = (
         found.signals.group_by("key", "reason").agg(pl.col("strength").max()).sort("key", "reason")
     )
@@ -116,6 +119,14 @@ def detect(
         roles=inp.roles,
         targets=found.targets,
     )
+
+
+def _run_detector(detector: Detector, inp: DetectInput) -> Found:
+    """The detector's findings: from the context when it ran once over the whole run."""
+    ctx = inp.context
+    if ctx is not None and detector.name in ctx.found:
+        return ctx.found[detector.name]  # type: ignore[no-any-return]
+    return detector.detect(inp)
 
 
 def _rings(
@@ -153,6 +164,7 @@ def _rings(
             first_ts=None if context is None else context.first_ts,
             new_account_base=None if context is None else context.new_account_base,
             structure_only=("communities", "dense_blocks"),
+            interactions=None if context is None else context.interactions,
         )
     inp = DetectInput(
         graph=graph,

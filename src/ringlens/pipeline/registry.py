@@ -106,13 +106,14 @@ class Found:
 
     @staticmethod
     def concat(parts: Sequence[Found]) -> Found:
-        """One :class:`Found` of several, in order."""
+        """One :class:`Found` of several, in order (counts of the same key add up)."""
         cands = [p.candidates for p in parts if p.candidates.height]
         sigs = [p.signals for p in parts if p.signals.height]
         tgts = [p.targets for p in parts if p.targets.height]
         counts: dict[str, int] = {}
         for p in parts:
-            counts.update(p.counts)
+            for k, v in p.counts.items():
+                counts[k] = counts.get(k, 0) + v
         return Found(
             candidates=pl.concat([c.cast(CANDIDATE_SCHEMA) for c in cands])
             if cands

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -226,13 +226,14 @@ def build_rings(
     background: float | None = None,
     first_ts: datetime | None = None,
     new_account_base: float | None = None,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     structure_only: Collection[str] = (),
     min_significance: float = 2.0,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
     (:func:`ringlens.rings.features.ring_features`; ``roles``, ``background``,
-    ``first_ts`` go to it) and name each ring's pattern from a catalogue
+    ``first_ts``, ``new_account_base`` and ``interactions`` go to it) and name each ring's pattern from a catalogue
     (:mod:`ringlens.rings.patterns`; default: the shipped one).
 
     ``candidate_targets`` (``detector, candidate, key``) are the targets the detectors saw
@@ -276,6 +277,7 @@ def build_rings(
         background=background,
         first_ts=first_ts,
         new_account_base=new_account_base,
+        interactions=interactions,
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")

@@ -48,6 +48,7 @@ same code describes rings on any platform.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,7 +58,7 @@ from ringlens.detect.significance import ring_significance
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 
-__all__ = ["INTERACTION_ROLES", "new_account_rate", "ring_features"]
+__all__ = ["INTERACTION_ROLES", "interaction_actions", "new_account_rate", "ring_features"]
 
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
 INTERACTION_ROLES: tuple[str, ...] = (
@@ -258,19 +259,35 @@ def _action_mix(on_t: pl.DataFrame, ev: pl.DataFrame, roles: Roles) -> pl.DataFr
     return mix.join(conc, on="ring_id", how="left")
 
 
-def _significance(
-    graph: EventGraph, mem: pl.DataFrame, tgt: pl.DataFrame, roles: Roles
-) -> pl.DataFrame:
-    """The ring's block against the configuration model of the interactions."""
+def interaction_actions(graph: EventGraph, roles: Roles) -> list[str] | None:
+    """The graph's action names that are interactions (not ownership, device use or
+    payouts), sorted; None when it has none (then every event counts)."""
     structural = set(roles.actions("own", "login", "payout"))
     names = graph.events["action"].cast(pl.String).unique().to_list()
-    actions = sorted(a for a in names if a not in structural)
+    return sorted(a for a in names if a not in structural) or None
+
+
+def _significance(
+    graph: EventGraph,
+    mem: pl.DataFrame,
+    tgt: pl.DataFrame,
+    roles: Roles,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
+) -> pl.DataFrame:
+    """The ring's block against the configuration model of the interactions (the whole
+    run's, ``(action names, (actors, targets, pairs))``, when given)."""
+    if interactions is None:
+        actions, totals = interaction_actions(graph, roles), None
+    else:
+        names, totals = interactions
+        actions = None if names is None else list(names)
     targets = tgt.join(graph.nodes.select(pl.col("node").alias("dst"), "key"), on="dst")
     sig = ring_significance(
         graph,
         mem.select("key", "ring_id"),
         targets.select("ring_id", "key"),
-        actions=actions or None,
+        actions=actions,
+        totals=totals,
     )
     return sig.select(
         "ring_id", "significance", "audience_share", "activity_share", "shared_targets"
@@ -343,6 +360,7 @@ def ring_features(
     background: float | None = None,
     first_ts: datetime | None = None,
     new_account_base: float | None = None,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
 ) -> pl.DataFrame:
     """The features of every ring (see the module docstring), one row per ``ring_id``.
 
@@ -365,6 +383,10 @@ def ring_features(
         Whole-run quantities when ``graph`` is part of a larger run (the Spark engine's
         partitions): the background density, the first event time and the share of new
         accounts (:func:`new_account_base`) of the whole run replace the part's own.
+    interactions
+        Likewise, the whole run's interaction action names (:func:`interaction_actions`)
+        and its interaction matrix's ``(actors, targets, distinct pairs)``, which ring
+        ``significance`` is tested against.
     """
     roles = roles or Roles()
     mem, mev = _members_events(graph, membership, roles)
@@ -393,7 +415,7 @@ def ring_features(
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),
         _action_mix(on_t, graph.events, roles),
-        _significance(graph, mem, tgt, roles),
+        _significance(graph, mem, tgt, roles, interactions),
         _accounts(mem, entities, first_ts, new_account_days),
     ]
     feats = ring_ids

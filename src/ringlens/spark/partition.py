@@ -1,114 +1,348 @@
-"""Score one partition of the event graph with the single-machine code (no Spark here).
+"""A run in parts, with the single-machine code (no Spark here): what the Spark engine
+distributes, and the same steps on one machine for tests and checks.
 
-The Spark path (:mod:`ringlens.spark.pipeline`) cuts the event graph into partitions that
-each hold whole connected components (rings never span components), and scores every
-partition with :func:`ringlens.pipeline.score` inside ``mapInArrow``. A few quantities of
-the single-machine run are *global* — they look at every event, not only the partition's:
+The Spark engine (:mod:`ringlens.spark.pipeline`) cannot hand the whole graph to one
+worker. It splits the run twice, and each split is exact:
+
+**Detection by family** (:func:`plan_units`, :func:`detect_unit`). A graph-stage detector
+of the registry searches whole families of the data (an actor type × action × target type
+triple, or all the families of one action role): dense blocks peel the family's whole
+account × target matrix and test each block against it, significant communities run
+Leiden on the family's whole co-interaction backbone, lockstep tests bursts against the
+family's rhythm and total activity, shared targets test each target against every link of
+every shareable type. None of that splits over connected components. So each detector runs
+once per **unit** — the events of one of its families (families that share events form one
+unit) — on a graph built from exactly those events: the same numbers, the same node order,
+the same candidates and signals as on the whole graph. :func:`merge_units` puts the units'
+findings back in the order the single-machine run finds them.
+
+**Rings and scores by component** (:func:`score_partition`). Rings never span connected
+components, so partitions of whole components build rings, ring features, ring-stage
+signals and entity scores with :func:`ringlens.pipeline.score`, given a
+:class:`~ringlens.pipeline.context.RunContext` with what a part cannot see:
 
 ================================  ==========================================================
-quantity                          where the local path computes it
+run-wide quantity                 used by
 ================================  ==========================================================
-first event time                  ``detect`` (``new_account`` signal) and
-                                  ``ring_features`` (``new_account_share``)
-background density                ``ring_features`` (``density_ratio`` = density / background)
-lockstep data period (per family) ``lockstep._target_bursts`` (Poisson rate per window)
-personalised PageRank percentile  ``detect`` (``near_confirmed_bad``: top 1 % of accounts)
-run id, counts                    ``score`` (hash of the config and graph sizes)
-queue priorities and capacity     ``apply_policy`` (a sort over every scored entity)
+the families and their roles      ``detect`` (roles of unmapped names come from the data's
+                                  shape), the coverage report
+the detectors' findings           ``detect``: each part gets its share of the family units'
+                                  candidates and signals (``context.found``)
+first event time                  ``account_facts`` (``new_account``), ``new_account_share``
+background density                ``density_ratio``
+share of new accounts             ``new_account_lift``
+interaction matrix                ring ``significance`` (actions, actors, targets, pairs)
+``near_confirmed_bad`` signals    personalised PageRank, ranked over every account
+queue priorities and capacity     the policy: applied once over every part (:func:`finish`)
 ================================  ==========================================================
 
-:class:`~ringlens.pipeline.context.RunContext` carries the first four, computed once over
-all events (in Spark, or by :func:`context_from_graph` on one machine); :func:`score_partition` runs
-:func:`ringlens.pipeline.score` with them and :func:`finish` merges the partitions and
-applies the policy once, globally. ``score`` takes the context as a keyword argument and
-hands each quantity to the function that uses it (``detect``, ``lockstep``,
-``build_rings``), so every detector and score is the single-machine implementation and
-nothing is patched (an earlier version swapped those functions process-wide for the
-duration of the call).
+The detectors of :data:`PARTITION_STAGE` run in the parts themselves: ``account_facts``
+reads the entities table and the first event time (in the context);
+``near_confirmed_bad`` takes its signals from the context. Personalised PageRank splits
+exactly over components: with restarts at the seeds only, a component holds
+``|seeds in it| / |seeds|`` of the mass, and global PageRank gives a component
+``|its nodes| / |nodes|`` of the mass (the event graph has no dangling node), so
+:func:`ppr_partition` rescales a part's values to the whole graph's and
+:func:`near_confirmed_bad` ranks them over every account, as the detector does.
 
-Personalised PageRank splits exactly over components: with restarts at the seeds only,
-a component holds ``|seeds in it| / |seeds|`` of the mass, and global PageRank gives a
-component ``|its nodes| / |nodes|`` of the mass (the event graph has no dangling node), so
-:func:`ppr_partition` rescales a partition's values to the global ones and
-:func:`near_confirmed_bad` ranks them over every account, as ``detect`` does.
+A detector added to the registry runs by family when it declares families (what the
+coverage report needs anyway), and in the parts when it declares none or is listed in
+:data:`PARTITION_STAGE` (then it must be exact on whole components given the context).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from ringlens.config import Config
-from ringlens.detect import filtered_events
 from ringlens.detect.centrality import pagerank, personalized_pagerank
+from ringlens.detect.dense import family_pairs
 from ringlens.graph import EventGraph, build_graph
-from ringlens.pipeline.context import RunContext, family_key
-from ringlens.pipeline.detectors.lockstep import lockstep_presets
+from ringlens.graph.roles import Roles, normalise_name, normalised
+from ringlens.pipeline.context import RunContext
+from ringlens.pipeline.coverage import family_roles
 from ringlens.pipeline.engine import score
-from ringlens.pipeline.inputs import run_id_for
 from ringlens.pipeline.outputs import evidence_links
+from ringlens.pipeline.registry import (
+    DetectInput,
+    Detector,
+    Family,
+    Found,
+    registered,
+)
 from ringlens.pipeline.result import build_report
-from ringlens.pipeline.signals import ACCOUNT_TYPES, near_confirmed_bad
+from ringlens.pipeline.signals import ACCOUNT_TYPES, NEW_ACCOUNT_DAYS, near_confirmed_bad
+from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
+from ringlens.rings.features import interaction_actions, new_account_rate
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "ACCOUNT_PATTERN",
+    "PARTITION_STAGE",
+    "FamilyUnit",
     "PartitionResult",
+    "account_types",
     "context_from_graph",
+    "detect_families",
+    "detect_unit",
+    "family_input",
     "finish",
-    "lockstep_families",
+    "merge_units",
     "near_confirmed_bad",
+    "part_found",
+    "plan_units",
     "ppr_partition",
-    "run_id_for",
     "score_partition",
 ]
 
-#: Accounts ranked by personalised PageRank (:data:`ringlens.pipeline.signals.ACCOUNT_TYPES`).
-ACCOUNT_PATTERN = f"^({'|'.join(ACCOUNT_TYPES)}):"
+#: Graph-stage detectors that run in the parts (whole components) with the context.
+PARTITION_STAGE: tuple[str, ...] = ("account_facts", "near_confirmed_bad")
+
+_FAMILY_COLUMNS = ("action", "actor_type", "target_type")
 
 
-def lockstep_families(config: Config | None = None) -> list[dict[str, Any]]:
-    """The lockstep runs of :func:`ringlens.pipeline.detect`: ``reason``, ``key``,
-    ``actions``, ``actor_types``, ``target_types``, ``max_target_degree``.
+@dataclass(frozen=True)
+class FamilyUnit:
+    """One run of a family-stage detector: its families that share events.
 
-    The event filters come from
-    :func:`ringlens.pipeline.detectors.lockstep.lockstep_presets`, the presets ``detect``
-    runs; ``tests/spark`` checks them against the calls ``detect`` really makes.
+    Attributes
+    ----------
+    detector : str
+        The detector's registry name.
+    position : int
+        The position of the unit's first family in the detector's families (the order in
+        which the single-machine run finds them).
+    families : tuple of Family
+        The families; their events are the unit's events.
+    """
+
+    detector: str
+    position: int
+    families: tuple[Family, ...]
+
+    def conditions(self) -> list[list[tuple[str, tuple[str, ...]]]]:
+        """The event filter: any of the families, each a list of ``(column, names)`` that
+        must all hold (column: ``action``, ``actor_type`` or ``target_type``; names as the
+        graph stores them, normalised)."""
+        return [family_conditions(f) for f in self.families]
+
+    def expr(self) -> pl.Expr:
+        """The event filter on a contract frame (raw names, normalised here)."""
+        out = pl.lit(False)
+        for conds in self.conditions():
+            one = pl.lit(True)
+            for col, names in conds:
+                one &= normalised(pl.col(col)).is_in(list(names))
+            out |= one
+        return out
+
+
+def family_conditions(family: Family) -> list[tuple[str, tuple[str, ...]]]:
+    """A :class:`~ringlens.pipeline.registry.Family` as ``(column, normalised names)``
+    conditions that all hold for its events (none: every event).
 
     Examples
     --------
-    >>> [f["reason"] for f in lockstep_families()]
-    ['lockstep_orders', 'lockstep_clicks', 'lockstep_engagement']
+    >>> family_conditions(Family(actions=("Order",), target_types=("product",)))
+    [('action', ('order',)), ('target_type', ('product',))]
     """
-    cfg = config or Config()
     out = []
-    for reason, preset in lockstep_presets(cfg):
-        actions = preset.get("actions")
-        actor_types = preset.get("actor_types")
-        target_types = preset.get("target_types")
-        out.append(
-            {
-                "reason": reason,
-                "key": family_key(actions, actor_types, target_types),
-                "actions": actions,
-                "actor_types": actor_types,
-                "target_types": target_types,
-                "max_target_degree": int(cfg.graph.max_target_degree),
-            }
-        )
+    for col, names in zip(
+        _FAMILY_COLUMNS, (family.actions, family.actor_types, family.target_types), strict=True
+    ):
+        if names is not None:
+            out.append((col, tuple(normalise_name(n) for n in names)))
     return out
 
 
-def context_from_graph(graph: EventGraph, *, config: Config | None = None) -> RunContext:
-    """The :class:`~ringlens.pipeline.context.RunContext` of a whole event graph (single machine; for tests and for
-    checking the Spark aggregation).
+def family_input(
+    families: pl.DataFrame,
+    *,
+    config: Config,
+    graph: EventGraph | None = None,
+    labels: pl.DataFrame | None = None,
+) -> DetectInput:
+    """The :class:`~ringlens.pipeline.registry.DetectInput` of a run whose families
+    (:meth:`~ringlens.graph.EventGraph.families`, or the same frame from Spark) are
+    ``families``: the vocabulary of ``config``, the families with their roles, the roles.
+    ``graph`` is the graph the detectors will read (a unit's, a part's, or a sample)."""
+    vocab = Vocabulary.from_settings(config.vocabulary)
+    fam = families if "action_role" in families.columns else family_roles(families, vocab)
+    return DetectInput(
+        graph=graph,  # type: ignore[arg-type]
+        config=config,
+        vocabulary=vocab,
+        families=fam,
+        roles=graph_roles(fam),
+        labels=labels,
+    )
+
+
+def _matching_rows(families: pl.DataFrame, family: Family) -> set[int]:
+    cond = pl.lit(True)
+    for col, names in family_conditions(family):
+        cond &= pl.col(col).is_in(list(names))
+    idx = families.with_row_index("_i").filter(cond)["_i"]
+    return set(idx.to_list())
+
+
+def _units_of(detector: Detector, fams: list[Family], families: pl.DataFrame) -> list[FamilyUnit]:
+    """The detector's families grouped into units: families that share a family of the
+    data (and so events) are one unit."""
+    rows = [_matching_rows(families, f) for f in fams]
+    parent = list(range(len(fams)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(fams)):
+        for j in range(i):
+            if rows[i] & rows[j]:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(fams)):
+        groups.setdefault(root(i), []).append(i)
+    return [
+        FamilyUnit(detector.name, members[0], tuple(fams[i] for i in members))
+        for members in sorted(groups.values())
+        if any(rows[i] for i in members)  # a family without events finds nothing
+    ]
+
+
+def plan_units(inp: DetectInput) -> tuple[list[FamilyUnit], list[str]]:
+    """The family units of the run's graph-stage detectors, and the names of the
+    detectors that run by family (the others run in the parts).
+
+    Examples
+    --------
+    >>> from ringlens.synth import SynthConfig, generate
+    >>> from ringlens.graph import build_graph
+    >>> g = build_graph(generate(SynthConfig(n_events=5_000, rings_per_pattern=1, seed=3)).events)
+    >>> units, by_family = plan_units(family_input(g.families(), config=Config()))
+    >>> by_family
+    ['lockstep', 'dense_blocks', 'communities', 'shared_targets']
+    >>> [(u.position, u.families[0].actions) for u in units if u.detector == "lockstep"][:2]
+    [(0, ('affiliate_click',)), (1, ('comment', 'like', 'share'))]
+    """
+    assert inp.families is not None
+    units: list[FamilyUnit] = []
+    names: list[str] = []
+    for det in registered("graph"):
+        if det.name in PARTITION_STAGE:
+            continue
+        fams = det.families(inp)
+        if not fams:
+            continue
+        names.append(det.name)
+        units.extend(_units_of(det, fams, inp.families))
+    return units, names
+
+
+def detect_unit(
+    events: pl.DataFrame | EventGraph, *, unit: FamilyUnit, template: DetectInput
+) -> Found:
+    """One family unit's findings: its detector on the graph of the unit's events (all of
+    them: the events of its families), with the run's families, roles and settings from
+    ``template`` (:func:`family_input`)."""
+    graph = events if isinstance(events, EventGraph) else build_graph(events)
+    det = next(d for d in registered("graph") if d.name == unit.detector)
+    return det.detect(replace(template, graph=graph, context=None))
+
+
+def merge_units(
+    found: Sequence[tuple[FamilyUnit, Found]], names: Sequence[str]
+) -> tuple[dict[str, Found], dict[str, int]]:
+    """The family units' findings per detector (candidates and signals in the order the
+    single-machine run finds them, without counts) and the detectors' counts."""
+    out: dict[str, Found] = {}
+    counts: dict[str, int] = {}
+    for name in names:
+        parts = sorted((u.position, f) for u, f in found if u.detector == name)
+        merged = Found.concat([f for _, f in parts]) if parts else Found()
+        for k, v in merged.counts.items():
+            counts[k] = counts.get(k, 0) + v
+        out[name] = Found(candidates=merged.candidates, signals=merged.signals)
+    return out, counts
+
+
+def part_found(found: Mapping[str, Found], keys: pl.DataFrame) -> dict[str, Found]:
+    """A part's share of the run's findings: the candidate and signal rows of its nodes
+    (``keys``: a ``key`` column), in order."""
+    return {
+        name: Found(
+            candidates=f.candidates.join(keys, on="key", how="semi", maintain_order="left"),
+            signals=f.signals.join(keys, on="key", how="semi", maintain_order="left"),
+        )
+        for name, f in found.items()
+    }
+
+
+def contract_events(graph: EventGraph) -> pl.DataFrame:
+    """The graph's events as a contract frame (types and ids from the node index)."""
+    nodes = graph.nodes.select("node", "node_type", "node_id")
+    ev = graph.events.join(
+        nodes.rename({"node": "src", "node_type": "actor_type", "node_id": "actor_id"}), on="src"
+    ).join(
+        nodes.rename({"node": "dst", "node_type": "target_type", "node_id": "target_id"}),
+        on="dst",
+    )
+    return ev.select(
+        "actor_id",
+        "actor_type",
+        "target_id",
+        "target_type",
+        pl.col("action").cast(pl.String),
+        "ts",
+        "amount",
+        pl.col("market").cast(pl.String),
+    )
+
+
+def detect_families(
+    graph: EventGraph,
+    *,
+    config: Config | None = None,
+    families: pl.DataFrame | None = None,
+) -> tuple[dict[str, Found], dict[str, int]]:
+    """The family stage on one machine: every family unit of ``graph`` detected on its own
+    events (what the Spark engine does in ``mapInArrow``), merged (:func:`merge_units`).
+    ``families`` defaults to the graph's own (with roles)."""
+    cfg = config or Config()
+    inp = family_input(graph.families() if families is None else families, config=cfg)
+    units, names = plan_units(inp)
+    events = contract_events(graph)
+    found = [(u, detect_unit(events.filter(u.expr()), unit=u, template=inp)) for u in units]
+    return merge_units(found, names)
+
+
+def interaction_totals(graph: EventGraph, actions: Sequence[str] | None) -> tuple[int, int, int]:
+    """Distinct actors, targets and pairs of the interaction events (``actions``; all
+    events when None): the matrix ring significance is tested against."""
+    if actions is None:
+        e = graph.edges
+        return e["src"].n_unique(), e["dst"].n_unique(), e.height
+    rows, cols, mat = family_pairs(graph, actions=list(actions))
+    return int(rows.size), int(cols.size), int(mat.nnz)
+
+
+def context_from_graph(
+    graph: EventGraph,
+    *,
+    config: Config | None = None,
+    entities: pl.DataFrame | None = None,
+) -> RunContext:
+    """The :class:`~ringlens.pipeline.context.RunContext` of a whole event graph (one
+    machine; what the Spark engine computes in Spark), without findings or PageRank.
 
     Examples
     --------
@@ -116,37 +350,38 @@ def context_from_graph(graph: EventGraph, *, config: Config | None = None) -> Ru
     >>> from ringlens.graph import build_graph
     >>> g = build_graph(generate(SynthConfig(n_events=5_000, rings_per_pattern=1, seed=3)).events)
     >>> ctx = context_from_graph(g)
-    >>> 0 < ctx.background < 1, len(ctx.lockstep_spans)
-    (True, 3)
+    >>> 0 < ctx.background < 1, ctx.families.height == g.families().height
+    (True, True)
     """
-    ev = graph.events
-    spans: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for fam in lockstep_families(config):
-        fe = filtered_events(
-            graph,
-            actions=fam["actions"],
-            actor_types=fam["actor_types"],
-            target_types=fam["target_types"],
-        ).select("src", "dst", pl.col("ts").dt.epoch("us").alias("ts_us"))
-        cap = fam["max_target_degree"]
-        if cap:
-            deg = fe.group_by("dst").agg(pl.col("src").n_unique().alias("d"))
-            fe = fe.join(deg.filter(pl.col("d") <= cap).select("dst"), on="dst", how="semi")
-        if fe.height:
-            spans[fam["key"]] = (int(fe["ts_us"].min()), int(fe["ts_us"].max()))  # type: ignore[arg-type]
+    inp = family_input(graph.families(), config=config or Config())
+    e = graph.edges
+    first = graph.events["ts"].min()
+    actions = interaction_actions(graph, inp.roles)
     return RunContext(
-        first_ts=ev["ts"].min(),  # type: ignore[arg-type]
-        n_pairs=ev.select("src", "dst").unique().height,
-        n_actors=ev.select("src").n_unique(),
-        n_targets=ev.select("dst").n_unique(),
-        lockstep_spans=spans,
+        first_ts=first,  # type: ignore[arg-type]
+        n_pairs=e.height,
+        n_actors=e["src"].n_unique(),
+        n_targets=e["dst"].n_unique(),
+        families=inp.families,
+        interactions=(
+            None if actions is None else tuple(actions),
+            interaction_totals(graph, actions),
+        ),
+        new_account_base=new_account_rate(graph, entities, first_ts=first, days=NEW_ACCOUNT_DAYS),
     )
+
+
+def account_types(roles: Roles) -> tuple[str, ...]:
+    """The node types ranked by personalised PageRank: the run's accounts (the bundled
+    data's account types when the run knows none), as the ``near_confirmed_bad`` detector
+    ranks them."""
+    return roles.types("account") or ACCOUNT_TYPES
 
 
 @dataclass
 class PartitionResult:
     """What one partition contributes: rings (output layout), scored entities (before the
-    policy), ring membership and detector counts."""
+    policy), ring membership and the counts of its partition-stage detectors."""
 
     rings: pl.DataFrame
     entities: pl.DataFrame
@@ -171,8 +406,8 @@ def score_partition(
         Validated events (the data contract) of one or more whole connected components,
         or their :class:`~ringlens.graph.EventGraph`.
     context
-        Run-wide quantities (see :class:`~ringlens.pipeline.context.RunContext`), with the partition's
-        ``near_confirmed_bad`` signals.
+        Run-wide quantities (:class:`~ringlens.pipeline.context.RunContext`) with the
+        part's findings (:func:`part_found`) and ``near_confirmed_bad`` signals.
     entities
         The entities table (rows for other partitions are ignored).
 
@@ -190,16 +425,11 @@ def score_partition(
         run_id="partition",
         context=context,
     )
-    counts = dict(res.report["counts"]["candidates"])
-    counts.pop("near_confirmed_bad", None)
-    counts.update(
-        events=graph.events.height, nodes=graph.n_nodes, edges=graph.n_edges, partitions=1
-    )
     return PartitionResult(
         rings=res.rings,
         entities=res.entities,
         membership=res.membership,
-        counts=counts,
+        counts=dict(res.report["counts"]["candidates"]),
         timings=dict(res.report["timings"]),
     )
 
@@ -254,25 +484,19 @@ def ppr_partition(
     )
 
 
-def finish(
-    parts: Sequence[PartitionResult],
-    *,
-    run_id: str,
-    config: Config | None = None,
-    policy: Policy | None = None,
-    labels: pl.DataFrame | None = None,
-    counts: Mapping[str, Any] | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]:
-    """Merge partitions and apply the policy over all of them.
+def _empty_scored_rings() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "ring_id": pl.String,
+            "pattern": pl.String,
+            "risk_score": pl.Float64,
+            "market": pl.String,
+        }
+    )
 
-    Returns
-    -------
-    (rings, entities, queue, membership, report)
-        Frames in the order :func:`ringlens.pipeline.score` gives them; ``report`` has the
-        same keys as ``RunResult.report`` (``counts`` come from ``counts`` where given).
-    """
-    cfg = config or Config()
-    pol = policy or load_policy()
+
+def _merged(parts: Sequence[PartitionResult]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rings, entities and membership of every part, in the single-machine run's order."""
     nonempty = [p for p in parts if p.rings.height]
     rings = (
         pl.concat([p.rings for p in nonempty], how="vertical_relaxed")
@@ -287,6 +511,33 @@ def finish(
     membership = pl.concat([p.membership for p in parts], how="vertical_relaxed").sort(
         "ring_id", "key"
     )
+    return rings, ents, membership
+
+
+def finish(
+    parts: Sequence[PartitionResult],
+    *,
+    run_id: str,
+    config: Config | None = None,
+    policy: Policy | None = None,
+    labels: pl.DataFrame | None = None,
+    counts: Mapping[str, int] | None = None,
+    candidates: Mapping[str, int] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]:
+    """Merge partitions and apply the policy over all of them.
+
+    ``counts`` holds the run's ``events``, ``nodes`` and ``edges``; ``candidates`` the
+    counts of the family units and of PageRank, to which the parts' own are added.
+
+    Returns
+    -------
+    (rings, entities, queue, membership, report)
+        Frames in the order :func:`ringlens.pipeline.score` gives them; ``report`` is
+        :func:`ringlens.pipeline.build_report`'s.
+    """
+    cfg = config or Config()
+    pol = policy or load_policy()
+    rings, ents, membership = _merged(parts)
     ring_cols = rings if rings.height else _empty_scored_rings()
     queue, qreport = apply_policy(
         ents,
@@ -296,17 +547,14 @@ def finish(
         labels=labels,
         evidence=evidence_links(ring_cols, cfg),
     )
-    c: dict[str, Any] = {}
+    cand = dict(candidates or {})
     for p in parts:
         for k, v in p.counts.items():
-            c[k] = c.get(k, 0) + v
-    if counts:
-        c.update(counts)
-    cand = {k: v for k, v in c.items() if k.startswith(("lockstep_", "shared_", "near_"))}
+            cand[k] = cand.get(k, 0) + v
     report = build_report(
         run_id=run_id,
         seed=cfg.detect.seed,
-        counts=c,
+        counts=dict(counts or {}),
         candidates=cand,
         rings=rings,
         entities=ents,
@@ -315,14 +563,3 @@ def finish(
         policy_report=qreport,
     )
     return rings, ents, queue, membership, report
-
-
-def _empty_scored_rings() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "ring_id": pl.String,
-            "pattern": pl.String,
-            "risk_score": pl.Float64,
-            "market": pl.String,
-        }
-    )
