@@ -69,9 +69,9 @@ SETTINGS_HELP: dict[str, str] = {
         "`dense_block` signal."
     ),
     "detect.lockstep_window": (
-        "Accounts act *together* on a target when within this time of each other "
-        "(`90s`, `15m`, `3h`, `2d` or seconds). Also the window of ring expansion and "
-        "ring synchrony."
+        "Window of a ring's synchrony feature (share of its members' events on its targets "
+        "that fall together) and of ring expansion (`90s`, `15m`, `3h`, `2d` or seconds). "
+        "The lockstep detector chooses its own windows from the data, minutes to days."
     ),
     "detect.lockstep_min_actors": "Smallest lockstep group (accounts).",
     "detect.lockstep_min_targets": (
@@ -86,8 +86,20 @@ SETTINGS_HELP: dict[str, str] = {
         "A device or payout account used by more accounts than this is beyond a household: "
         "all its users are linked by the shared-attribute detector."
     ),
-    "detect.shared_min_group": "Smallest group of accounts linked by shared devices or payout accounts.",
+    "detect.shared_min_group": (
+        "Smallest group of accounts behind shared rare targets (devices, payout accounts, "
+        "coupons) that the shared-target detector proposes as a ring candidate."
+    ),
     "detect.min_ring_size": "Rings with fewer members are dropped after candidates are merged.",
+    "detect.patterns": (
+        "Pattern catalogue (TOML file) that names each ring's pattern from its features; "
+        "empty = the shipped catalogue (`src/ringlens/rings/default_patterns.toml`)."
+    ),
+    "detect.disable": (
+        "Registered detectors the run skips, by name (`lockstep`, `dense_blocks`, "
+        "`communities`, `shared_targets`, `near_confirmed_bad`, `account_facts`, "
+        "`dense_cores`): for ablations and for a detector a platform does not want."
+    ),
     "score.weights": (
         "Points per reason code, overriding the built-in weights (table below); a reason at "
         "full strength adds its weight to the raw points. Unknown reason codes are an error."
@@ -116,6 +128,20 @@ SETTINGS_HELP: dict[str, str] = {
         "or `never`."
     ),
     "run.streaming_threshold_mb": 'Input size (MB) above which `streaming = "auto"` streams.',
+    "vocabulary.actions": (
+        "A platform's action names by role, e.g. `purchase = [\"checkout\"]`. Roles: "
+        "engagement, purchase, review, click, follow, gift, claim, login, payout, own, "
+        "view. Empty = the built-in vocabulary; unmapped names get a role from the "
+        "data's shape and are reported in the run's coverage."
+    ),
+    "vocabulary.entities": (
+        "A platform's entity-type names by role, e.g. `account = [\"viewer\", \"host\"]`. "
+        "Roles: account, item, content, live, device, payout_account, coupon."
+    ),
+    "vocabulary.strict": (
+        "Action names the vocabulary does not map stop the run (exit 2) instead of a "
+        "warning in the coverage report (`ringlens score --strict`)."
+    ),
     "calibrate.target_precision": (
         "`ringlens calibrate`: the precision (share of judged items confirmed) a suggested "
         "threshold must reach in its pattern and market (`--target-precision`)."

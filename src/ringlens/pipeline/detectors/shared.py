@@ -61,6 +61,8 @@ class SharedTargets(Detector):
             res.to_frame()
             .filter(pl.col("role") == "actor")
             .join(res.groups.select("group", "significance"), on="group")
+            # groups of fewer accounts than detect.shared_min_group are not rings
+            .filter(pl.len().over("group") >= d.shared_min_group)
         )
         strength = significance_strength(pl.col("significance"))
         cands = candidates_from(
@@ -80,4 +82,8 @@ class SharedTargets(Detector):
             .unique()
         )
         sigs = actors.join(uses, on="group").select("key", "reason", strength.alias("strength"))
-        return Found(candidates=cands, signals=sigs, counts={"shared_targets": res.groups.height})
+        return Found(
+            candidates=cands,
+            signals=sigs,
+            counts={"shared_targets": actors["group"].n_unique()},
+        )
