@@ -129,13 +129,13 @@ SETTINGS_HELP: dict[str, str] = {
     ),
     "run.streaming_threshold_mb": 'Input size (MB) above which `streaming = "auto"` streams.',
     "vocabulary.actions": (
-        "A platform's action names by role, e.g. `purchase = [\"checkout\"]`. Roles: "
+        'A platform\'s action names by role, e.g. `purchase = ["checkout"]`. Roles: '
         "engagement, purchase, review, click, follow, gift, claim, login, payout, own, "
         "view. Empty = the built-in vocabulary; unmapped names get a role from the "
         "data's shape and are reported in the run's coverage."
     ),
     "vocabulary.entities": (
-        "A platform's entity-type names by role, e.g. `account = [\"viewer\", \"host\"]`. "
+        'A platform\'s entity-type names by role, e.g. `account = ["viewer", "host"]`. '
         "Roles: account, item, content, live, device, payout_account, coupon."
     ),
     "vocabulary.strict": (

@@ -25,7 +25,6 @@ the history (``QueueStore.history()``, or :func:`empty_history`), the database's
 from __future__ import annotations
 
 from ringlens.calibrate.core import CalibrationReport, calibrate, compare_on_holdout, run_health
-from ringlens.calibrate.drift import DriftReport, input_drift, input_profile
 from ringlens.calibrate.health import HealthReport, health_report, write_health_page
 from ringlens.calibrate.misses import MissReport, explain_misses
 from ringlens.calibrate.policy import PolicySuggestion, scored_population, suggest_policy
@@ -40,6 +39,7 @@ from ringlens.calibrate.runs import RunRecord, load_run, load_runs
 from ringlens.calibrate.simulate import SimulatedReview, simulate_reviewers
 from ringlens.calibrate.verdicts import HISTORY_SCHEMA, empty_history, verdict_events
 from ringlens.calibrate.weights import VerdictWeights, WeightsReport, learn_weights, rescore
+from ringlens.pipeline.drift import DriftReport, input_drift, input_profile
 
 __all__ = [
     "HISTORY_SCHEMA",

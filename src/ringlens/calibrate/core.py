@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from ringlens.calibrate.drift import DriftReport, input_drift
 from ringlens.calibrate.health import HealthReport, health_report, write_health_page
 from ringlens.calibrate.misses import MissReport, explain_misses
 from ringlens.calibrate.policy import (
@@ -26,6 +25,7 @@ from ringlens.calibrate.runs import RunRecord, load_runs, write_text
 from ringlens.calibrate.weights import WeightsReport, learn_weights
 from ringlens.config import CalibrateSettings, Config
 from ringlens.exceptions import ConfigError, InputError
+from ringlens.pipeline.drift import DriftReport, input_drift
 from ringlens.risk.policy import Policy
 
 log = logging.getLogger(__name__)

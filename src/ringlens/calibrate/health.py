@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ringlens.calibrate.drift import DriftReport
 from ringlens.calibrate.quality import QualityReport
 from ringlens.calibrate.runs import RunRecord
 from ringlens.calibrate.verdicts import check_items, verdict_events
+from ringlens.pipeline.drift import DriftReport
 from ringlens.risk.policy import Policy
 
 log = logging.getLogger(__name__)

@@ -72,7 +72,16 @@ def score(
         typer.Option(
             "--strict/--no-strict",
             help="Stop (exit 2) when an action name is not in the vocabulary or no detector "
-            "reads it (vocabulary.strict).",
+            "reads it, and exit 2 after the run when its inputs drifted from the previous "
+            "runs in OUT (vocabulary.strict).",
+        ),
+    ] = None,
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--previous",
+            help="Earlier run folder to compare the inputs with (repeatable; default: the "
+            "run published in OUT). Yesterday's folder for a job that writes one per night.",
         ),
     ] = None,
     views: Annotated[
@@ -137,14 +146,30 @@ def score(
 
                 res = run_spark(events, master=master, **common)
             else:
-                res = run_pipeline(events, **common)
+                res = run_pipeline(events, previous=previous or (), **common)
         if as_json:
             sys.stdout.write(json.dumps(res.report, indent=2, default=str, sort_keys=True) + "\n")
-            return
-        if not st.quiet:
+        elif not st.quiet:
             _summary(st, res, out_dir)
+        _check_drift(st, res.report, strict=cfg.vocabulary.strict, out_dir=out_dir)
 
     st.guarded(run)
+
+
+def _check_drift(st: CliState, report: Any, *, strict: bool, out_dir: Path) -> None:
+    """Input drift against the runs published before in ``out_dir``: a warning on stderr,
+    and exit 2 under ``--strict`` (the run is written: the nightly job fails for a human
+    to look, nothing is lost)."""
+    alerts = (report.get("input_drift") or {}).get("alerts") or []
+    if not alerts:
+        return
+    shown = "; ".join(alerts[:5]) + (f"; … {len(alerts) - 5} more" if len(alerts) > 5 else "")
+    if strict:
+        raise InputError(
+            f"input drift against the previous runs in {out_dir} (--strict): {shown} "
+            f"(the run was written; run.json input_drift has every row)"
+        )
+    st.say(f"[yellow]input drift[/] against the previous runs in {plain(out_dir)}: {plain(shown)}")
 
 
 def _streams(events: Path, cfg: Any) -> bool:

@@ -13,11 +13,13 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from ringlens.config import Config
+from ringlens.exceptions import InputError
 from ringlens.export import redact_secrets
 from ringlens.graph import EventGraph, build_graph
 from ringlens.graph.roles import Roles
@@ -31,6 +33,7 @@ from ringlens.io import (
 )
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.coverage import coverage, family_roles
+from ringlens.pipeline.drift import input_health
 from ringlens.pipeline.inputs import (
     fingerprint,
     frame_fingerprint,
@@ -305,17 +308,23 @@ def run(
     policy: str | os.PathLike[str] | Policy | None = None,
     database: str | None = None,
     progress: Progress | None = None,
+    previous: Sequence[str | os.PathLike[str]] = (),
 ) -> RunResult:
     """Read inputs, score, and write the run folder, queue sinks, database and views.
 
     ``entities`` and ``labels`` default to ``entities.*`` / ``labels.*`` next to the events
     when ``events`` is a folder that holds them (as ``ringlens synth`` writes). ``config``
     defaults to the built-in settings (``Config()``), ``policy`` to the shipped policy,
-    ``database`` to ``export.database``.
+    ``database`` to ``export.database``. The inputs are compared with the runs before
+    (``previous`` run folders, else the run published in ``out_dir``; see
+    :func:`ringlens.pipeline.drift.input_health`) in ``run.json``'s ``input_drift``.
     """
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     check_outputs(cfg, database=database, out_dir=out_dir)  # before hours of work, not after
+    for p in previous:
+        if not Path(p).is_dir():
+            raise InputError(f"previous run folder {p} does not exist (expected a run folder)")
     timer = Timer(progress)
     with timer("ingest"):
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)
@@ -355,6 +364,17 @@ def run(
         report["notices"] = [notice]
     report["config"] = redact_secrets(cfg.to_dict())
     report["config_sources"] = list(cfg.sources)
+    with timer("input drift", show=False):
+        report.update(
+            input_health(
+                graph,
+                run_id=report["run_id"],
+                out_dir=out_dir,
+                previous=previous,
+                drop=cfg.calibrate.drift_drop,
+                min_events=cfg.calibrate.drift_min_events,
+            )
+        )
     # "export" is shown as one step; run.json times its parts without overlap: "write
     # files", "views", and (only in the returned report: it runs after run.json is
     # committed) "database"

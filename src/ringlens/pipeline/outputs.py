@@ -150,6 +150,21 @@ def _views(
         "rings": res.rings.height,
         "queue": res.queue.height,
     }
+    drift = report.get("input_drift")
+    if drift is not None:  # the nightly job's early warning, on the report's first screen
+        n = drift.get("previous_runs", 0)
+        info["input drift"] = (
+            "; ".join(drift["alerts"])
+            if drift.get("alerts")
+            else (f"none against the {n} previous run(s)" if n else "no previous run to compare")
+        )
+    cov = report.get("coverage")
+    if cov:
+        info["coverage"] = (
+            f"{cov['events_covered']:,} of {cov['events']:,} events reached a detector; "
+            f"unmapped actions: {', '.join(cov['unmapped_actions']) or 'none'}; "
+            f"uncovered actions: {', '.join(cov['uncovered_actions']) or 'none'}"
+        )
     return write_run_views(
         viz_dir,
         rings=res.rings,

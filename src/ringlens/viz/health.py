@@ -300,7 +300,7 @@ def health_page(
     backlog : polars.DataFrame, optional
         ``run_id``, ``open_items`` (items without a verdict when each run was written).
     drift : polars.DataFrame, optional
-        :class:`~ringlens.calibrate.drift.DriftReport` rows.
+        :class:`~ringlens.pipeline.drift.DriftReport` rows.
     alerts, notes : sequence of str
         Shown at the top (alerts highlighted).
     title : str

@@ -22,11 +22,24 @@ from typing import Any
 import polars as pl
 
 from ringlens.exceptions import InputError, SchemaError, check_float
+from ringlens.export import resolve_run
+from ringlens.io import scan_events
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NO_MARKET", "DriftReport", "input_drift", "input_profile", "profile_of"]
+__all__ = [
+    "HISTORY_RUNS",
+    "NO_MARKET",
+    "DriftReport",
+    "input_drift",
+    "input_health",
+    "input_profile",
+    "profile_of",
+]
 
+#: A run folder's ``run.json`` keeps the input profiles of this many earlier runs
+#: (``input_history``, latest first): the baseline of :func:`input_health`.
+HISTORY_RUNS = 7
 #: How a missing market is shown.
 NO_MARKET = "(none)"
 #: The span of a run's events is measured between these quantiles of their times (scaled
@@ -111,9 +124,6 @@ def input_profile(events: Any) -> dict[str, Any]:
 
 
 def _profile_from_run_dir(path: Path) -> dict[str, Any] | None:
-    from ringlens.export import resolve_run
-    from ringlens.io import scan_events
-
     rj = resolve_run(path) / "run.json"
     if not rj.is_file():
         raise InputError(f"run folder {path} has no run.json (expected a run written by ringlens)")
@@ -369,3 +379,72 @@ def _alerts(out: pl.DataFrame) -> list[str]:
 
 def _n(x: float) -> str:
     return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
+
+
+def _published(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The ``run.json`` published in ``out_dir`` (None when there is none or it cannot be
+    read: a first run, or a folder of another tool)."""
+    rj = resolve_run(out_dir) / "run.json"
+    if not rj.is_file():
+        return None
+    try:
+        report = json.loads(rj.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("input drift: cannot read the previous %s: %s", rj, exc)
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def input_health(
+    events: Any,
+    *,
+    run_id: str,
+    out_dir: str | os.PathLike[str],
+    previous: Sequence[str | os.PathLike[str]] = (),
+    drop: float = 0.5,
+    min_events: int = 100,
+) -> dict[str, Any]:
+    """What a run adds to its ``run.json`` about its inputs: ``input_profile`` (this run's,
+    :func:`input_profile`), ``input_history`` (the profiles of the runs before it, latest
+    first, at most :data:`HISTORY_RUNS`) and ``input_drift`` (:meth:`DriftReport.as_dict`
+    of this run against that history).
+
+    The runs before it are the run published in ``out_dir`` (a nightly job that writes one
+    folder night after night), or the run folders in ``previous`` (a job that writes one
+    folder per night names yesterday's); each brings its own ``input_history`` along, so the
+    baseline is always the last :data:`HISTORY_RUNS` runs. A re-run of the run published in
+    ``out_dir`` (same ``run_id``) is compared with the runs before it, not with itself.
+
+    Examples
+    --------
+    >>> import tempfile, polars as pl
+    >>> from datetime import datetime, timezone
+    >>> ev = pl.DataFrame({"action": ["like"] * 3,
+    ...     "ts": [datetime(2026, 1, d, tzinfo=timezone.utc) for d in (1, 2, 3)]})
+    >>> h = input_health(ev, run_id="r1", out_dir=tempfile.mkdtemp())
+    >>> h["input_history"], h["input_drift"]["ok"], h["input_drift"]["previous_runs"]
+    ([], True, 0)
+    """
+    profile = input_profile(events)
+    folders = [Path(p) for p in previous] if previous else [Path(out_dir)]
+    for p in previous:
+        if not Path(p).is_dir():
+            raise InputError(f"previous run folder {p} does not exist (expected a run folder)")
+    history: list[dict[str, Any]] = []
+    for folder in folders:
+        before = _published(folder) if folder.is_dir() else None
+        if before is None:
+            continue
+        prof = before.get("input_profile")
+        rerun = before.get("run_id") == run_id and folder.resolve() == Path(out_dir).resolve()
+        if not rerun and isinstance(prof, Mapping):
+            history.append(dict(prof))
+        history.extend(dict(p) for p in before.get("input_history") or [] if isinstance(p, Mapping))
+    history = history[:HISTORY_RUNS]
+    try:
+        drift = input_drift(profile, history, drop=drop, min_events=min_events)
+    except SchemaError as exc:  # a hand-edited or foreign run.json: warn, start afresh
+        log.warning("input drift: the previous runs' profiles are unreadable (%s)", exc)
+        history = []
+        drift = input_drift(profile, [], drop=drop, min_events=min_events)
+    return {"input_profile": profile, "input_history": history, "input_drift": drift.as_dict()}
