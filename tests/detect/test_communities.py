@@ -293,3 +293,37 @@ def test_cohit_counts_backends_agree() -> None:
     a = cohit_counts(cells[shuffled, 0], cells[shuffled, 1], 300, 80, min_shared=2)
     b = cohit_counts(cells[:, 0], cells[:, 1], 300, 80, min_shared=2)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+
+def test_seeded_igraph_blocks_hold_the_generator_for_their_thread() -> None:
+    """igraph's generator is process-wide: while one thread runs a seeded block (a
+    notebook's executor, the workbench's worker threads), another thread's seeded block
+    waits instead of swapping the generator under it."""
+    import threading
+
+    from ringlens.detect._common import seeded_igraph
+
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with seeded_igraph(1):
+            order.append("first in")
+            inside.set()
+            release.wait(5)
+            order.append("first out")
+
+    def second() -> None:
+        inside.wait(5)
+        with seeded_igraph(2):
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    inside.wait(5)
+    threads[1].join(0.3)  # would be inside by now without the lock
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert order == ["first in", "first out", "second in"]

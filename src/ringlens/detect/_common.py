@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from ringlens.exceptions import ConfigError, InputError
+from ringlens.exceptions import ConfigError, InputError, check_float, check_int
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
@@ -56,6 +56,10 @@ class GroupMembers:
         return self._keys(group, "actor")
 
 
+#: held while igraph's process-wide generator is swapped (see :func:`seeded_igraph`)
+_IGRAPH_RNG_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def seeded_igraph(seed: int) -> Iterator[None]:
     """Run igraph's randomised code with a private ``random.Random(seed)``.
@@ -63,40 +67,19 @@ def seeded_igraph(seed: int) -> Iterator[None]:
     igraph's random number generator is global to the process; it is set to a fresh
     generator seeded with ``seed`` for the duration of the block and then restored to
     igraph's default (the :mod:`random` module), so the same input and seed give the same
-    result whatever ran before, and the caller's :mod:`random` state is left alone.
+    result whatever ran before, and the caller's :mod:`random` state is left alone. The
+    block holds a process-wide lock: two threads (a notebook's executor, the workbench's
+    worker threads) never draw from each other's generator; nested blocks in one thread
+    are allowed.
     """
     import igraph as ig
 
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
-
-
-def check_int(name: str, value: object, minimum: int, *, allow_none: bool = False) -> int | None:
-    """Validate an integer parameter; raise :class:`ConfigError` naming it."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        extra = " or None" if allow_none else ""
-        raise ConfigError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}")
-    return int(value)
-
-
-def check_float(
-    name: str, value: object, *, low: float, high: float | None = None, low_open: bool = False
-) -> float:
-    """Validate a float parameter within ``[low, high]`` (``(low, high]`` if ``low_open``)."""
-    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-    if ok:
-        v = float(value)  # type: ignore[arg-type]
-        ok = np.isfinite(v) and (v > low if low_open else v >= low) and (high is None or v <= high)
-    if not ok:
-        lo = f"> {low}" if low_open else f">= {low}"
-        hi = "" if high is None else f" and <= {high}"
-        raise ConfigError(f"{name} must be a number {lo}{hi}, got {value!r}")
-    return float(value)  # type: ignore[arg-type]
+    with _IGRAPH_RNG_LOCK:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 def as_igraph(graph: Any, *, directed: bool = False, mutable: bool = False) -> igraph.Graph:

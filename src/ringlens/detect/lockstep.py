@@ -73,8 +73,10 @@ Groups above ``group_alpha`` are dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -110,27 +112,35 @@ __all__ = [
 #: account in any group); pass as ``lockstep(g, **LOCKSTEP_PRESETS["brushing"])``.
 #: Rings work in several bursts with part of the ring in each, so "two bursts, any target"
 #: (``min_targets=1, min_bursts=2``) is the better constraint than "two targets".
-LOCKSTEP_PRESETS: dict[str, dict[str, Any]] = {
-    "brushing": {
-        "actions": ["order"],
-        "target_types": ["product"],
-        "min_targets": 1,
-        "min_bursts": 2,
-    },
-    "affiliate_fraud": {
-        "actions": ["affiliate_click"],
-        "target_types": ["creator"],
-        "min_targets": 1,
-        "min_bursts": 2,
-    },
-    "mutual_boost": {
-        "actions": ["like", "comment", "share"],
-        "actor_types": ["creator"],
-        "target_types": ["content"],
-        "min_targets": 1,
-        "min_bursts": 2,
-    },
-}
+LOCKSTEP_PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "brushing": MappingProxyType(
+            {
+                "actions": ("order",),
+                "target_types": ("product",),
+                "min_targets": 1,
+                "min_bursts": 2,
+            }
+        ),
+        "affiliate_fraud": MappingProxyType(
+            {
+                "actions": ("affiliate_click",),
+                "target_types": ("creator",),
+                "min_targets": 1,
+                "min_bursts": 2,
+            }
+        ),
+        "mutual_boost": MappingProxyType(
+            {
+                "actions": ("like", "comment", "share"),
+                "actor_types": ("creator",),
+                "target_types": ("content",),
+                "min_targets": 1,
+                "min_bursts": 2,
+            }
+        ),
+    }
+)
 
 _MAX_ROUNDS = 100
 #: the parameters of one scale (:func:`_run_scale`), as :func:`lockstep` records them

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, cast
 
 import igraph
@@ -70,17 +71,19 @@ NODE_COLUMNS = (
 EDGE_COLUMNS = ("src", "dst", "weight", "actions")
 
 #: Fixed colours of the entity types of the data contract (colour-blind-safe Tableau 10).
-TYPE_COLORS: dict[str, str] = {
-    "creator": "#e15759",
-    "seller": "#f28e2b",
-    "buyer": "#4e79a7",
-    "product": "#59a14f",
-    "content": "#b07aa1",
-    "device": "#9c755f",
-    "payment": "#edc948",
-    "payout": "#edc948",
-    "payout_account": "#edc948",
-}
+TYPE_COLORS: Mapping[str, str] = MappingProxyType(
+    {
+        "creator": "#e15759",
+        "seller": "#f28e2b",
+        "buyer": "#4e79a7",
+        "product": "#59a14f",
+        "content": "#b07aa1",
+        "device": "#9c755f",
+        "payment": "#edc948",
+        "payout": "#edc948",
+        "payout_account": "#edc948",
+    }
+)
 _FALLBACK_COLORS = (
     "#76b7b2",
     "#ff9da7",
