@@ -295,7 +295,6 @@ def test_cohit_counts_backends_agree() -> None:
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-
 def test_seeded_igraph_blocks_hold_the_generator_for_their_thread() -> None:
     """igraph's generator is process-wide: while one thread runs a seeded block (a
     notebook's executor, the workbench's worker threads), another thread's seeded block

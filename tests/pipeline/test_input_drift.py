@@ -103,3 +103,27 @@ def test_a_folder_per_night_compares_with_the_previous_folders(nights, tmp_path)
     )
     assert r.exit_code == 2 and "previous run folder" in r.output and "nope" in r.output
     assert not (tmp_path / "x" / "run.json").exists()  # refused before any work
+
+
+def test_the_run_keeps_its_lockstep_bursts_for_the_timelines(nights, tmp_path) -> None:
+    """bursts.parquet holds the bursts the lockstep detector found (not found again by the
+    views): every lockstep ring has bursts on its targets in which its members acted."""
+    from ringlens.config import Config
+    from ringlens.pipeline import run
+    from ringlens.pipeline.registry import BURST_SCHEMA
+    from ringlens.viz.evidence import bursts_with_members, normalise_bursts, read_run, ring_actions
+
+    n1, _ = nights
+    res = run(n1, out_dir=tmp_path / "out", config=Config().with_overrides({"viz.enabled": False}))
+    bursts = pl.read_parquet(tmp_path / "out" / "bursts.parquet")
+    assert bursts.schema == BURST_SCHEMA and bursts.height > 0
+    assert bursts.equals(res.bursts) and read_run(tmp_path / "out").bursts is not None
+    assert bursts["family"].str.starts_with("lockstep_").all()
+    assert (bursts["end"] >= bursts["start"]).all()
+    assert bursts.select("family", "group", "key", "start", "end").is_duplicated().sum() == 0
+    is_lock = pl.col("reasons").list.eval(pl.element().str.starts_with("lockstep")).list.any()
+    lock = res.rings.filter(is_lock)
+    assert lock.height > 0
+    for row in lock.head(3).iter_rows(named=True):
+        acts = ring_actions(res.graph, list(row["members"]))
+        assert bursts_with_members(normalise_bursts(bursts), acts).height > 0

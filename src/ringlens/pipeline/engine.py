@@ -121,6 +121,7 @@ def detect(
         coverage=cov,
         roles=inp.roles,
         targets=found.targets,
+        bursts=found.bursts,
     )
 
 
@@ -271,6 +272,7 @@ def score(
         report=report,
         graph=graph,
         membership=membership,
+        bursts=det.bursts,
     )
 
 

@@ -115,6 +115,8 @@ def write_outputs(
             stage.write("rings.parquet", res.rings)
             stage.write("entities.parquet", res.entities)
             stage.write("queue.parquet", res.queue)
+            if res.bursts is not None:
+                stage.write("bursts.parquet", res.bursts)
             if "csv" in sinks:
                 stage.write("queue.csv", res.queue)
             if "jsonl" in sinks:
@@ -176,4 +178,5 @@ def _views(
         seed=config.detect.seed,
         previous=previous,
         config=config,
+        bursts=res.bursts,
     )

@@ -43,6 +43,7 @@ __all__ = [
     "CANDIDATE_SCHEMA",
     "SIGNAL_SCHEMA",
     "TARGET_SCHEMA",
+    "BURST_SCHEMA",
     "DetectInput",
     "Detector",
     "Family",
@@ -57,6 +58,18 @@ Timer = Callable[[str], AbstractContextManager[Any]]
 
 #: The targets of a candidate: ``detector, candidate, key`` (target node key).
 TARGET_SCHEMA = pl.Schema({"detector": pl.String, "candidate": pl.String, "key": pl.String})
+#: the bursts a time-based detector found (the run writes them to ``bursts.parquet``):
+#: ``family`` (reason code), ``group`` (unique within the family), ``key`` (target)
+BURST_SCHEMA = pl.Schema(
+    {
+        "family": pl.String,
+        "group": pl.Int64,
+        "key": pl.String,
+        "start": pl.Datetime("us", "UTC"),
+        "end": pl.Datetime("us", "UTC"),
+        "n_actors": pl.Int64,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -96,13 +109,15 @@ class DetectInput:
 class Found:
     """A detector's output: ring candidates (:data:`CANDIDATE_SCHEMA`), the targets each
     candidate works on (:data:`TARGET_SCHEMA`: what the detector saw the group act on,
-    e.g. a dense block's columns), entity signals (:data:`SIGNAL_SCHEMA`) and counts for
-    ``run.json`` (``counts.candidates``)."""
+    e.g. a dense block's columns), entity signals (:data:`SIGNAL_SCHEMA`), counts for
+    ``run.json`` (``counts.candidates``) and the bursts a time-based detector found
+    (:data:`BURST_SCHEMA`; the views shade them in the rings' timelines)."""
 
     candidates: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CANDIDATE_SCHEMA))
     signals: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIGNAL_SCHEMA))
     counts: dict[str, int] = field(default_factory=dict)
     targets: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TARGET_SCHEMA))
+    bursts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=BURST_SCHEMA))
 
     @staticmethod
     def concat(parts: Sequence[Found]) -> Found:
@@ -110,6 +125,7 @@ class Found:
         cands = [p.candidates for p in parts if p.candidates.height]
         sigs = [p.signals for p in parts if p.signals.height]
         tgts = [p.targets for p in parts if p.targets.height]
+        bursts = [p.bursts for p in parts if p.bursts.height]
         counts: dict[str, int] = {}
         for p in parts:
             for k, v in p.counts.items():
@@ -125,6 +141,9 @@ class Found:
             targets=pl.concat([t.cast(TARGET_SCHEMA) for t in tgts])
             if tgts
             else pl.DataFrame(schema=TARGET_SCHEMA),
+            bursts=pl.concat([b.cast(BURST_SCHEMA) for b in bursts])
+            if bursts
+            else pl.DataFrame(schema=BURST_SCHEMA),
         )
 
 

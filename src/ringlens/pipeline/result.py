@@ -31,6 +31,8 @@ class Detections:
     roles: Any = None
     #: ``detector, candidate, key``: the targets each candidate works on
     targets: pl.DataFrame | None = None
+    #: the bursts of the time-based detectors (:data:`ringlens.pipeline.registry.BURST_SCHEMA`)
+    bursts: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class RunResult:
         ``key, ring_id, support, detectors``: who is in which ring.
     run_dir : Path or None
         The run folder, once written.
+    bursts : polars.DataFrame or None
+        The lockstep bursts the run's detector found (``bursts.parquet``; the views shade
+        them in the rings' timelines); None for a run that did not keep them.
     """
 
     rings: pl.DataFrame
@@ -59,6 +64,7 @@ class RunResult:
     graph: EventGraph | None
     membership: pl.DataFrame
     run_dir: Path | None = None
+    bursts: pl.DataFrame | None = None
 
 
 def ring_output(rings: pl.DataFrame) -> pl.DataFrame:

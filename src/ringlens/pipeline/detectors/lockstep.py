@@ -94,6 +94,24 @@ class Lockstep(Detector):
                     targets=tgts,
                     signals=cands.select("key", pl.lit(reason).alias("reason"), "strength"),
                     counts={reason: res.groups.height},
+                    bursts=_bursts(res.bursts, reason, offset=sum(p.bursts.height for p in parts)),
                 )
             )
         return Found.concat(parts)
+
+
+def _bursts(bursts: pl.DataFrame, reason: str, *, offset: int) -> pl.DataFrame:
+    """The groups' bursts (every scale; the same burst found at two scales once), groups
+    numbered after ``offset`` so that two role groups of one reason never share one."""
+    return (
+        bursts.select(
+            pl.lit(reason).alias("family"),
+            (pl.col("group") + offset).cast(pl.Int64).alias("group"),
+            "key",
+            "start",
+            "end",
+            "n_actors",
+        )
+        .unique(["family", "group", "key", "start", "end"], keep="first", maintain_order=True)
+        .sort("family", "group", "key", "start", "end")
+    )
