@@ -487,6 +487,9 @@ def shared_targets(
         Accounts that both act on a rare target of another kind (at most the cap's number
         of accounts touch it: an obscure product, not a bestseller or a live's audience)
         are linked too: a fake-buyer pool shares phones and the seller's new products.
+        Such links count on targets of ``repeat_types`` only (on every type when it is
+        empty): the thousands of claimers of a campaign voucher always share some obscure
+        product pairwise.
 
     Returns
     -------
@@ -640,8 +643,11 @@ def _tested_targets(
     # group found elsewhere by another detector (a ring-like community of their other
     # activity: co-interaction that popularity, fandoms and niches do not explain)
     co_key = _elsewhere_links(graph, accounts, elsewhere)
-    if rare_cap:
-        co_key = np.union1d(co_key, _rare_links(graph, accounts, types, rare_cap))
+    # rare links count only for repeat types (devices, payout accounts): a campaign
+    # voucher's thousands of claimers always share some obscure product pairwise
+    rare_key = (
+        _rare_links(graph, accounts, types, rare_cap) if rare_cap else np.zeros(0, dtype=np.int64)
+    )
     node_type = graph.nodes["node_type"].to_numpy()
     u_src, u_dst = src[usable], dst[usable]
     u_type = node_type[u_dst]
@@ -667,6 +673,8 @@ def _tested_targets(
         if own.height == 0:
             continue
         other = [by_type[t] for t in types if t != tau] + [twice[tau]]
+        if tau in repeat or not repeat:
+            other.append(rare_key)
         key = np.unique(np.concatenate([co_key, *other]))
         all_keys.append(key)
         links_tau = pl.DataFrame(
