@@ -5,7 +5,8 @@ generated (camouflage on, organic negatives on the platforms that have them), sc
 the CLI in a fresh process — with the platform's ``vocabulary.toml``, without it (every
 name unmapped), and for ``creator`` also with every name renamed — and compared with its
 truth by ``ringlens eval``: ring recall, P@K and R@K (K = the true accounts), ring
-members' precision, organic negatives among the top K and in rings, wall time.
+members' precision, organic negatives among the top K and in rings, the queue's precision
+and the organic negatives in it, wall time.
 
 With ``--ablation``, each platform is also scored with one detector alone and without it
 (``detect.disable``), so a reader sees what each detector contributes.
@@ -74,6 +75,24 @@ def evaluate(data: Path, out: Path) -> dict:
     }
 
 
+def queue_quality(data: Path, out: Path) -> dict:
+    """What reviewers would see: queue items that are planted ring members, and organic
+    negatives (``negatives.parquet``) anywhere in the queue."""
+    import polars as pl
+
+    keys = ["entity_type", "entity_id"]
+    q = pl.read_parquet(out / "queue.parquet").select(keys).unique()
+    truth = pl.read_parquet(data / "truth.parquet").select(keys).unique()
+    neg_file = data / "negatives.parquet"
+    neg = pl.read_parquet(neg_file).select(keys).unique() if neg_file.is_file() else truth.clear()
+    true = q.join(truth, on=keys, how="semi").height
+    return {
+        "queue": q.height,
+        "queue_precision": round(true / q.height, 3) if q.height else None,
+        "negatives_in_queue": q.join(neg, on=keys, how="semi").height,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, nargs="*", default=[200_000, 1_000_000])
@@ -104,6 +123,7 @@ def main() -> None:
                         "data": name,
                         "run": label,
                         **evaluate(data, out),
+                        **queue_quality(data, out),
                         "seconds": round(secs, 1),
                     }
                     print(json.dumps(row), flush=True)
