@@ -176,11 +176,16 @@ def _rings(
         roles=roles,
         entities=entities,
         membership=rings.membership,
+        rings=rings.rings,
         timer=timer,
     )
     stage = registered("rings", disable=cfg.detect.disable)
-    ring_signals = Found.concat([x.detect(inp) for x in stage]).signals
-    return rings.rings, rings.membership, ring_signals
+    found = Found.concat([x.detect(inp) for x in stage])
+    out = rings.rings
+    if found.ring_features is not None and out.height:
+        extra = found.ring_features
+        out = out.join(extra, on="ring_id", how="left")
+    return out, rings.membership, found.signals
 
 
 def score(

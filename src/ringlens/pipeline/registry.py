@@ -102,6 +102,9 @@ class DetectInput:
     labels: pl.DataFrame | None = None
     context: RunContext | None = None
     membership: pl.DataFrame | None = None
+    #: the rings (``rings.parquet``'s columns so far: ``ring_id``, ``members``, ``targets``,
+    #: features), given to the ``"rings"`` stage
+    rings: pl.DataFrame | None = None
     timer: Timer = field(default=lambda name: nullcontext())
 
 
@@ -118,6 +121,8 @@ class Found:
     counts: dict[str, int] = field(default_factory=dict)
     targets: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TARGET_SCHEMA))
     bursts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=BURST_SCHEMA))
+    #: ``ring_id`` + feature columns a ``"rings"``-stage detector adds to every ring
+    ring_features: pl.DataFrame | None = None
 
     @staticmethod
     def concat(parts: Sequence[Found]) -> Found:
@@ -126,6 +131,11 @@ class Found:
         sigs = [p.signals for p in parts if p.signals.height]
         tgts = [p.targets for p in parts if p.targets.height]
         bursts = [p.bursts for p in parts if p.bursts.height]
+        feats = [p.ring_features for p in parts if p.ring_features is not None]
+        ring_features = feats[0] if feats else None
+        for f in feats[1:]:
+            assert ring_features is not None
+            ring_features = ring_features.join(f, on="ring_id", how="full", coalesce=True)
         counts: dict[str, int] = {}
         for p in parts:
             for k, v in p.counts.items():
@@ -144,6 +154,7 @@ class Found:
             bursts=pl.concat([b.cast(BURST_SCHEMA) for b in bursts])
             if bursts
             else pl.DataFrame(schema=BURST_SCHEMA),
+            ring_features=ring_features,
         )
 
 

@@ -286,12 +286,15 @@ def build_rings(
         pl.col("detectors").explode().unique().sort().alias("detectors"),
     )
     if structure_only and "significance" in feats.columns:
-        only = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
-        weak = members.join(feats.select("ring_id", "significance"), on="ring_id").filter(
-            only & (pl.col("significance") < min_significance)
+        weak = members.join(feats, on="ring_id").filter(
+            _structure_only_unexplained(structure_only, min_significance).not_()
         )
         if weak.height:
-            log.info("rings: %d structure-only rings are not significant (dropped)", weak.height)
+            log.info(
+                "rings: %d structure-only rings are not significant or an owner's audience "
+                "(dropped)",
+                weak.height,
+            )
             members = members.join(weak.select("ring_id"), on="ring_id", how="anti")
             membership = membership.join(weak.select("ring_id"), on="ring_id", how="anti")
     rings = classify(members.join(feats, on="ring_id"), catalogue or load_catalogue())
@@ -304,6 +307,37 @@ def build_rings(
         pl.exclude("ring_id", "pattern", "size", "members", "detectors"),
     )
     return Rings(rings=rings.sort("ring_id"), membership=membership)
+
+
+#: A structure-only ring whose events on its targets go at least this share to the
+#: targets of one owner is that owner's audience unless something else sets it apart.
+OWNER_AUDIENCE = 0.5
+#: ... unless its members are new accounts beyond the platform's rate by this much
+#: (``new_account_lift``; a random group of accounts sits at 0)
+NEW_ACCOUNT_APART = 0.1
+
+
+def _structure_only_unexplained(
+    structure_only: Collection[str], min_significance: float
+) -> pl.Expr:
+    """True for rings the structure-only rule keeps: rings with evidence beyond structure
+    (time, shared attributes), and structure-only rings that are significant and not an
+    owner's audience.
+
+    An owner's audience — a creator's fandom, a live's viewers, a shop's regulars — is a
+    dense block that the configuration model cannot explain (its members share one
+    interest), so its significance says nothing about coordination. A structure-only ring
+    whose events mostly go to one owner's targets (``owner_concentration`` at least
+    :data:`OWNER_AUDIENCE`) is kept only when its members are also new beyond the
+    platform's rate (``new_account_lift`` at least :data:`NEW_ACCOUNT_APART`): a farm of
+    fresh accounts on one creator's posts shows that, a fandom does not. (A slow ring of
+    old accounts on one shop, structure alone, looks like the shop's regulars: time,
+    shared devices or labels must find it.)
+    """
+    only = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
+    owner = pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE
+    apart = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
+    return only.not_() | ((pl.col("significance") >= min_significance) & (owner.not_() | apart))
 
 
 def _ring_targets(

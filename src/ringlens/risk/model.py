@@ -87,6 +87,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "new_account": 15.0,
         "prior_violations": 10.0,
         "ring_member": 60.0,
+        # a member next to another ring's members or targets
+        "ring_broker": 10.0,
         # ring reasons
         "reciprocal_engagement": 40.0,
         "synchronised_activity": 35.0,
