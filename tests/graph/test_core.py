@@ -11,6 +11,7 @@ import pytest
 
 from ringlens.exceptions import ConfigError, InputError
 from ringlens.graph import build_graph
+from ringlens.graph.roles import normalise_name
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -43,7 +44,8 @@ def test_typed_nodes_are_distinct_and_sorted() -> None:
 
 def test_node_index_follows_type_then_id_in_code_point_order() -> None:
     """Node ids are the rank of (type, id) compared as strings, type first: types that are
-    prefixes of one another, upper case, non-ASCII, ids with ':'; in memory and streamed."""
+    prefixes of one another, non-ASCII, ids with ':' or upper case; in memory and streamed.
+    Types are compared case-insensitively (``Buyer`` is ``buyer``), ids exactly."""
     rng = np.random.default_rng(5)
     types = ["buyer", "buyers", "Buyer", "buy", "buy-2", "produit-é", "prod", "x"]
     ids = ["1", "10", "2", "a:b", "A", "é", "ß", "z", ""]
@@ -59,7 +61,10 @@ def test_node_index_follows_type_then_id_in_code_point_order() -> None:
         for i in range(300)
     ]
     frame = ev(rows)
-    expected = sorted({(r[0], r[1]) for r in rows} | {(r[2], r[3]) for r in rows})
+    expected = sorted(
+        {(normalise_name(r[0]), r[1]) for r in rows} | {(normalise_name(r[2]), r[3]) for r in rows}
+    )
+    assert any(t == "Buyer" for t, *_ in rows) and ("buyer", "A0") in expected
     for g in (build_graph(frame), build_graph(frame.lazy(), streaming=True)):
         assert g.nodes.select("node_type", "node_id").rows() == expected
         assert g.nodes["node"].to_list() == list(range(len(expected)))

@@ -1,8 +1,10 @@
 """Attacker-written data through a whole ``ringlens score`` run and ``ringlens explore``.
 
 One run on events whose every string field carries a payload (script, markup, spreadsheet
-formulas, SQL, path traversal), with a planted lockstep ring so the payloads reach the
-ring, the queue, every sink and the views:
+formulas, SQL, path traversal), with a planted lockstep ring in an organic background (the
+detectors find a ring only when it is improbable against the rest of the data, see
+``tests/_background.py``) so the payloads reach the ring, the queue, every sink and the
+views:
 
 * HTML (``viz/index.html``, ``viz/ring_*.html``, explore views): no payload appears raw;
   each member id appears escaped; parsing the page as a browser does finds no element,
@@ -31,6 +33,7 @@ import pytest
 
 # the export tests' throwaway PostgreSQL server: it skips without PostgreSQL binaries and
 # fails instead when RINGLENS_REQUIRE_POSTGRES=1 (CI)
+from .._background import with_background
 from ..export.conftest import pg_server, pg_url  # noqa: F401
 from ._runner import run_cli
 
@@ -65,7 +68,10 @@ def hostile_events() -> pl.DataFrame:
         rows.append((XSS_TYPE, f"<s>{i}</s>", "product", p, XSS_ACTION, ts, None, "=1+2"))
     rows.append(("buyer", RING[0], "<svg onload=alert(8)>", "dev<script>", "login", T0, None, None))
     cols = ["actor_type", "actor_id", "target_type", "target_id", "action", "ts", "amount"]
-    return pl.DataFrame(rows, schema=[*cols, "market"], orient="row")
+    events = pl.DataFrame(rows, schema=[*cols, "market"], orient="row").with_columns(
+        pl.col("ts").cast(pl.Datetime("us", "UTC"))
+    )
+    return with_background(events, targets=PRODUCTS)
 
 
 def hostile_entities() -> pl.DataFrame:

@@ -1,8 +1,10 @@
 """Hypothesis properties of ingest → graph → detect → score → sinks on small generated frames.
 
 Every frame holds a planted lockstep ring (5–7 buyers ordering the same products in two
-bursts, so rings and queue items exist) plus random noise events; ids are arbitrary
-unicode (``:``, quotes, newlines, emoji, ``=``/``+`` starts, path separators, …).
+bursts) inside an organic background of a few hundred shoppers (``tests/_background.py``:
+the run's detectors need a background to find the ring improbable against, so rings and
+queue items exist) plus random noise events; ids are arbitrary unicode (``:``, quotes,
+newlines, emoji, ``=``/``+`` starts, path separators, …).
 
 * every queued or scored entity and every ring member exists in the input;
 * every risk score is finite and within [0, 100];
@@ -31,6 +33,8 @@ from polars.testing import assert_frame_equal
 from ringlens.config import load_config
 from ringlens.graph import build_graph
 from ringlens.pipeline import score
+
+from .._background import organic_background, with_background
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 CFG = load_config(env={}, cwd=False)
@@ -88,8 +92,9 @@ def frames(draw: st.DrawFn, *, noise: bool = True) -> pl.DataFrame:
     df = pl.DataFrame(rows, schema=cols, orient="row").with_columns(
         pl.col("ts").cast(pl.Datetime("us", "UTC")),
         pl.col("amount").cast(pl.Float64),
-        pl.lit("US").alias("market"),
     )
+    # organic ids are 12+ characters (organic-0001, catalog-001): no clash with drawn ids
+    df = with_background(df, targets=products).with_columns(pl.lit("US").alias("market"))
     return df.select(
         "actor_id", "actor_type", "target_id", "target_type", "action", "ts", "amount", "market"
     )
@@ -206,7 +211,8 @@ def test_ids_round_trip_through_files_graph_queue_and_sinks(
     assert set(g.nodes.select("node_type", "node_id").rows()) == _pairs(df)
 
     res = score(g, config=CFG)
-    ring_ids = set(df.filter(pl.col("action") == "order")["actor_id"].to_list())
+    organic = organic_background()["actor_id"].unique()
+    ring_ids = set(df.filter(~pl.col("actor_id").is_in(organic.implode()))["actor_id"])
     queued = res.queue.filter(pl.col("entity_type") == "buyer")
     assert set(queued["entity_id"].to_list()) == ring_ids, "the planted ring was not queued"
 
@@ -230,7 +236,7 @@ def test_planted_ring_is_found() -> None:
     """The planted ring really yields a ring and queue items (else the properties above
     would only test empty outputs)."""
     ids = ["=a", "b:c", 'd"', "e\nf", "🙂"]
-    res = score(_ring(ids), config=CFG)
+    res = score(_planted(ids), config=CFG)
     assert res.rings.height == 1
     assert sorted(res.queue["entity_id"].to_list()) == sorted(ids)
 
@@ -293,12 +299,18 @@ def _ring(ids: list[str], *, actor_type: str = "buyer") -> pl.DataFrame:
     )
 
 
+def _planted(ids: list[str], *, actor_type: str = "buyer") -> pl.DataFrame:
+    """:func:`_ring` among a few hundred organic accounts of the same type."""
+    events = _ring(ids, actor_type=actor_type)
+    return with_background(events, actor_type=actor_type, targets=("p1", "p2"))
+
+
 def test_nul_in_id_keeps_nodes_apart() -> None:
     g = build_graph(_ring(["a\x00b", "a\x00c", "x", "y", "z"]))
     assert set(g.nodes["node_id"].to_list()) >= {"a\x00b", "a\x00c"}
 
 
 def test_colon_in_type_keeps_entity_type() -> None:
-    res = score(_ring(list("abcdef"), actor_type="buy:er"), config=CFG)
+    res = score(_planted(list("abcdef"), actor_type="buy:er"), config=CFG)
     assert res.queue.height > 0
     assert set(res.queue["entity_type"].to_list()) == {"buy:er"}

@@ -33,6 +33,7 @@ import ringlens
 from ringlens.config import load_config
 from ringlens.export import validate_queue, write_run
 
+from .._background import background_rows, with_background
 from ..export.conftest import pg_server, pg_url  # noqa: F401 - PostgreSQL fixtures
 from ._runner import TRACEBACK, Outcome, run_cli
 
@@ -56,11 +57,15 @@ def one_error_line(o: Outcome) -> str:
     return lines[0]
 
 
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
+def write_csv(path: Path, rows: list[list[str]], *, ring_targets: tuple[str, ...]) -> Path:
+    """``rows`` (a planted ring) and an organic background of a few hundred buyers ordering
+    products, ``ring_targets`` among them: the run's detectors find a ring only when it is
+    improbable against the rest of the data (``tests/_background.py``)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(HEADER)
         w.writerows(rows)
+        w.writerows(background_rows(targets=ring_targets))
     return path
 
 
@@ -74,7 +79,7 @@ def _b1_folder(tmp: Path) -> Path:
         for k in range(6)
         for p in ("p1", "p2")
     ]
-    write_csv(d / "events.csv", rows)
+    write_csv(d / "events.csv", rows, ring_targets=("p1", "p2"))
     (d / "entities.csv").write_text("entity_type,entity_id,display_name\nbuyer,b0,Bee\n")
     return d
 
@@ -104,7 +109,8 @@ _ids = st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "x:y", "=1", "ü
 
 @st.composite
 def tables(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
-    """Events with a planted lockstep ring and noise, entities and labels with holes."""
+    """Events with a planted lockstep ring in an organic background and noise, entities
+    and labels with holes."""
     ring = draw(st.lists(_ids, min_size=4, max_size=7, unique=True))
     rows = [
         ("buyer", a, "product", p, "order", T0 + timedelta(days=7 * d, minutes=k), amount, mk)
@@ -135,6 +141,7 @@ def tables(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataF
     events = pl.DataFrame(rows, schema=[*cols, "market"], orient="row").with_columns(
         pl.col("ts").cast(pl.Datetime("us", "UTC")), pl.col("amount").cast(pl.Float64)
     )
+    events = with_background(events, targets=("p1", "p2"))
     entities = None
     if draw(st.booleans()):
         who = draw(st.lists(_ids, max_size=8, unique=True))
@@ -217,6 +224,7 @@ def test_the_property_test_sees_rings_with_unknown_account_ages() -> None:
     events = pl.DataFrame(rows, schema=[*cols, "market"], orient="row").with_columns(
         pl.col("ts").cast(pl.Datetime("us", "UTC")), pl.col("amount").cast(pl.Float64)
     )
+    events = with_background(events, targets=("p1", "p2"))  # as tables() draws them
     entities = pl.DataFrame(
         {
             "entity_type": ["buyer"],
@@ -247,7 +255,7 @@ def test_b2_newline_in_ids_keeps_two_rings_apart(tmp_path: Path) -> None:
                 rows.append(
                     [a, "buyer", p, "product", "order", f"2024-05-{d + 3:02d}T00:{k:02d}:00Z"]
                 )
-    src = write_csv(tmp_path / "r2.csv", rows)
+    src = write_csv(tmp_path / "r2.csv", rows, ring_targets=("p1", "p2", "q1", "q2"))
     out = tmp_path / "out"
     o = run_cli(["-q", "score", str(src), "--out", str(out), "--no-views"])
     assert_clean(o)
@@ -267,7 +275,7 @@ def test_b3_unit_separator_in_type_or_id_keeps_queue_items_apart(tmp_path: Path)
         for k, (t, a) in enumerate(ring)
         for p in ("p1", "p2")
     ]
-    src = write_csv(tmp_path / "r3.csv", rows)
+    src = write_csv(tmp_path / "r3.csv", rows, ring_targets=("p1", "p2"))
     out = tmp_path / "out"
     for _ in range(2):  # the second run goes through the update path of the upsert
         o = run_cli(["-q", "score", str(src), "--out", str(out), "--no-views"])

@@ -18,6 +18,7 @@ import pytest
 
 from ringlens.io import InputOptions, load_entities, load_events
 
+from .._background import organic_background
 from ._runner import TRACEBACK, Outcome, run_cli
 
 HEADER = "actor_id,actor_type,target_id,target_type,action,ts"
@@ -304,11 +305,31 @@ def test_events_folder_never_swallows_entities_labels_or_truth(tmp_path: Path) -
 
 
 # --------------------------------------------------------------------------- input options
-EXCEL = "\ufeffactor_id;actor_type;target_id;target_type;action;ts;amount;market\r\n" + "".join(
-    f"b{k};buyer;p{j};product;order;{d:02d}/05/2024 0{k}:30;12,5;DE\r\n"
-    for d in (1, 8)
-    for k in range(6)
-    for j in (1, 2)
+def _excel_background() -> str:
+    """An organic background (``tests/_background.py``) as a German spreadsheet writes it:
+    the run's detectors find the planted ring only against one."""
+    bg = organic_background(targets=("p1", "p2")).select(
+        "actor_id",
+        "actor_type",
+        "target_id",
+        "target_type",
+        "action",
+        pl.col("ts").dt.strftime("%d/%m/%Y %H:%M"),
+        pl.col("amount").cast(pl.String).str.replace(".", ",", literal=True),
+        pl.lit("DE"),
+    )
+    return "".join(";".join(row) + "\r\n" for row in bg.rows())
+
+
+EXCEL = (
+    "\ufeffactor_id;actor_type;target_id;target_type;action;ts;amount;market\r\n"
+    + "".join(
+        f"b{k};buyer;p{j};product;order;{d:02d}/05/2024 0{k}:30;12,5;DE\r\n"
+        for d in (1, 8)
+        for k in range(6)
+        for j in (1, 2)
+    )
+    + _excel_background()
 )
 
 
@@ -331,6 +352,7 @@ def test_excel_export_is_read_with_input_options(tmp_path: Path) -> None:
     assert o.exit_code == 0, o.stderr
     ev = pl.read_parquet(tmp_path / "o" / "queue.parquet")
     assert ev.height > 0
+    assert {f"b{k}" for k in range(6)} <= set(ev["entity_id"].to_list())  # the planted ring
     got = load_events(
         p,
         options=InputOptions.from_settings(
