@@ -17,21 +17,27 @@ computed (an account age nobody's ``created_at`` tells) counts as 0.
 
 Entity reasons (strength in brackets):
 
-``dense_block``            member of a dense block (block strength)
-``lockstep_orders``        ordering the same products in the same time windows (synchrony)
-``lockstep_clicks``        clicking the same affiliate links in the same windows
-``lockstep_engagement``    liking/commenting/sharing the same content in the same windows
-``shared_device``          logging in from a device used by many accounts
-``shared_payout``          paying out to an account shared with other accounts
+``lockstep_<role>``        acting on the same targets in the same time windows, far beyond
+                           the accounts' activity (the group's significance); one code per
+                           action role: engagement, purchase, review, click, follow, gift,
+                           claim, view, unmapped
+``dense_block``            member of a significant dense block of a family, or of a ring's
+                           own dense core (significance, fill)
+``community``              member of a significant community (its significance)
+``shared_device``          sharing rare devices with accounts otherwise linked
+``shared_payout``          paying out to an account shared with accounts otherwise linked
+``shared_coupon``          claiming rare coupons with accounts otherwise linked
 ``near_confirmed_bad``     personalised PageRank from confirmed-bad seeds (percentile)
 ``new_account``            created < 60 days before the data starts
 ``prior_violations``       earlier violations (1 − 0.5^n)
+``ring_broker``            adjacent to another ring's members or targets (1)
 ``ring_member``            member of a ring (the ring's risk / 100)
 
 Ring reasons: the share of members carrying each entity reason, plus
 ``reciprocal_engagement`` (reciprocity), ``synchronised_activity`` (synchrony),
-``dense_interactions`` (density against the background, log-scaled) and
-``new_accounts`` (share of new accounts).
+``dense_interactions`` (density against the background, log-scaled),
+``significant_structure`` (the ring's significance against the configuration model) and
+``new_accounts`` (new accounts above the platform's rate).
 
 :class:`RiskModel` learns the weights from labels instead (logistic regression,
 calibrated probabilities × 100; scikit-learn-style ``fit``/``predict``).
