@@ -312,6 +312,10 @@ def build_rings(
 #: A structure-only ring whose events on its targets go at least this share to the
 #: targets of one owner is that owner's audience unless something else sets it apart.
 OWNER_AUDIENCE = 0.5
+#: ... and makes up less than this share of its targets' audiences (a ring that is nearly
+#: the whole audience of its targets has no organic audience around it: the products
+#: exist for it, the host launders through it) ...
+WHOLE_AUDIENCE = 0.8
 #: ... unless its members are new accounts beyond the platform's rate by this much
 #: (``new_account_lift``; a random group of accounts sits at 0)
 NEW_ACCOUNT_APART = 0.1
@@ -328,14 +332,18 @@ def _structure_only_unexplained(
     dense block that the configuration model cannot explain (its members share one
     interest), so its significance says nothing about coordination. A structure-only ring
     whose events mostly go to one owner's targets (``owner_concentration`` at least
-    :data:`OWNER_AUDIENCE`) is kept only when its members are also new beyond the
-    platform's rate (``new_account_lift`` at least :data:`NEW_ACCOUNT_APART`): a farm of
-    fresh accounts on one creator's posts shows that, a fandom does not. (A slow ring of
-    old accounts on one shop, structure alone, looks like the shop's regulars: time,
-    shared devices or labels must find it.)
+    :data:`OWNER_AUDIENCE`) while its members are only part of those targets' audiences
+    (``audience_share`` below :data:`WHOLE_AUDIENCE`: other fans act like them) is kept
+    only when its members are also new beyond the platform's rate (``new_account_lift``
+    at least :data:`NEW_ACCOUNT_APART`): a farm of fresh accounts on one creator's posts
+    shows that, a fandom does not. (A slow ring of old accounts that is only part of a
+    shop's buyers looks like the shop's regulars: time, shared devices or labels must find
+    it.)
     """
     only = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
-    owner = pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE
+    owner = (pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE) & (
+        pl.col("audience_share").fill_null(0.0) < WHOLE_AUDIENCE
+    )
     apart = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
     return only.not_() | ((pl.col("significance") >= min_significance) & (owner.not_() | apart))
 
