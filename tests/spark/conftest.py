@@ -48,3 +48,18 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The demo set (graphs/demo): events, entities, labels."""
+    from pathlib import Path
+
+    from ringlens.io import load_entities, load_events, load_labels
+
+    d = Path(__file__).resolve().parents[2] / "graphs" / "demo"
+    return (
+        load_events(d / "events.parquet"),
+        load_entities(d / "entities.parquet"),
+        load_labels(d / "labels.parquet"),
+    )

@@ -1,22 +1,32 @@
-"""Scoring partitions with the local code and a global context (no Spark needed)."""
+"""The Spark engine's two splits on one machine (no JVM): detection per family unit and
+rings/scores per part of whole components reproduce :func:`ringlens.pipeline.score`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import igraph as ig
 import polars as pl
 import pytest
 
 from ringlens.graph import build_graph
 from ringlens.pipeline import score
+from ringlens.pipeline.registry import Family, registered
+from ringlens.pipeline.signals import account_keys
 from ringlens.spark.partition import (
-    ACCOUNT_PATTERN,
+    FamilyUnit,
+    account_types,
     context_from_graph,
+    detect_families,
+    family_input,
     finish,
-    lockstep_families,
     near_confirmed_bad,
+    part_found,
+    plan_units,
     ppr_partition,
+    run_coverage,
     score_partition,
+    unit_events,
 )
 
 
@@ -35,121 +45,163 @@ def _prefixed(data, prefix: str, shift_days: int):
 
 
 @pytest.fixture(scope="module")
-def two_worlds():
-    """Two independent synthetic platforms, 12 days apart: two big components."""
+def platforms():
+    """Two synthetic platforms with their own vocabularies (live and marketplace), 12 days
+    apart, in one run: events, entities, labels."""
     from ringlens.synth import SynthConfig, generate
 
-    a = _prefixed(generate(SynthConfig(n_events=15_000, rings_per_pattern=1, seed=3)), "a", 0)
-    b = _prefixed(generate(SynthConfig(n_events=25_000, rings_per_pattern=1, seed=5)), "b", 12)
-    return a, b
+    a = generate(SynthConfig(n_events=15_000, rings_per_pattern=1, seed=3, platform="live"))
+    b = generate(SynthConfig(n_events=15_000, rings_per_pattern=1, seed=5, platform="marketplace"))
+    worlds = [_prefixed(a, "a", 0), _prefixed(b, "b", 12)]
+    return tuple(pl.concat([w[i] for w in worlds], how="diagonal_relaxed") for i in range(3))
 
 
-def _split_score(a, b, *, labels: pl.DataFrame, entities: pl.DataFrame, run_id: str):
-    """Score world a and world b separately with the global context, then merge."""
-    union = build_graph(pl.concat([a[0], b[0]], how="vertical_relaxed"))
-    ctx = context_from_graph(union)
+def _parts(graph, n_parts: int) -> list[pl.DataFrame]:
+    """The graph's events as contract frames, split into ``n_parts`` parts of whole
+    connected components (as the Spark engine's partitions hold them)."""
+    from ringlens.spark.partition import contract_events
+
+    e = graph.edges
+    g = ig.Graph(n=graph.n_nodes, edges=e.select("src", "dst").rows())
+    comp = pl.Series("part", g.connected_components().membership, dtype=pl.Int64) % n_parts
+    ev = contract_events(graph).with_columns(comp.gather(graph.events["src"]).alias("part"))
+    return [p.drop("part") for p in ev.partition_by("part", maintain_order=True)]
+
+
+def score_in_parts(events, *, entities, labels, n_parts=3, run_id):
+    """What the Spark engine does, on one machine: family units, run-wide context,
+    PageRank per part ranked over the run, parts scored, merged with the policy."""
+    graph = build_graph(events)
+    ctx = context_from_graph(graph, entities=entities)
+    found, cand_counts = detect_families(graph)
+    parts = [build_graph(p) for p in _parts(graph, n_parts)]
     seeds = (
         labels.filter(pl.col("label") == "confirmed")
-        .select(pl.concat_str("entity_type", pl.lit(":"), "entity_id"))["entity_type"]
+        .select(pl.concat_str("entity_type", pl.lit(":"), "entity_id"))
+        .to_series()
         .to_list()
     )
-    graphs = [build_graph(w[0]) for w in (a, b)]
-    present = union.nodes.join(pl.DataFrame({"key": seeds}), on="key", how="semi").height
-    ppr = pl.concat(
-        [ppr_partition(g, seeds=seeds, n_seeds=present, n_nodes=union.n_nodes) for g in graphs]
-    )
-    acc = ppr.filter(pl.col("key").str.contains(ACCOUNT_PATTERN) & ~pl.col("is_seed"))
-    near = near_confirmed_bad(acc, n_accounts=acc.height)
-    parts = [
-        score_partition(
-            g,
-            context=ctx.with_near(near.join(g.nodes.select("key"), on="key", how="semi")),
-            entities=entities,
+    present = graph.nodes.join(pl.DataFrame({"key": seeds}), on="key", how="semi")
+    kw = {"seeds": seeds, "n_seeds": present.height, "n_nodes": graph.n_nodes}
+    ppr = pl.concat([ppr_partition(g, **kw) for g in parts])
+    ranked = ppr.filter(account_keys(account_types(family_input(ctx.families).roles)))
+    ranked = ranked.filter(~pl.col("is_seed"))
+    near = near_confirmed_bad(ranked, n_accounts=ranked.height)
+    scored = []
+    for g in parts:
+        keys = g.nodes.select("key")
+        part_ctx = ctx.with_found(part_found(found, keys)).with_near(
+            near.join(keys, on="key", how="semi")
         )
-        for g in graphs
-    ]
-    counts = {"events": union.events.height, "nodes": union.n_nodes, "edges": union.n_edges}
-    counts["near_confirmed_bad"] = near.height
-    return finish(parts, run_id=run_id, labels=labels, counts=counts), ctx, graphs
+        scored.append(score_partition(g, context=part_ctx, entities=entities))
+    counts = {"events": graph.events.height, "nodes": graph.n_nodes, "edges": graph.n_edges}
+    cand_counts["near_confirmed_bad"] = near.height
+    out = finish(scored, run_id=run_id, labels=labels, counts=counts, candidates=cand_counts)
+    cov = run_coverage(family_input(ctx.families, labels=labels), seeds=present["key"])
+    return out, cov, parts
 
 
-def test_partitions_reproduce_the_whole_run(two_worlds):
-    a, b = two_worlds
-    events = pl.concat([a[0], b[0]], how="vertical_relaxed")
-    entities = pl.concat([a[1], b[1]], how="vertical_relaxed")
-    labels = pl.concat([a[2], b[2]], how="vertical_relaxed")
-    ref = score(events, entities=entities, labels=labels)
-    (rings, ents, queue, memb, report), ctx, graphs = _split_score(
-        a, b, labels=labels, entities=entities, run_id=ref.report["run_id"]
-    )
-    assert ref.rings.height >= 4
+def _assert_same(ref, got):
+    rings, ents, queue, memb, report = got
     assert rings.equals(ref.rings)
     assert ents.equals(ref.entities)
     assert queue.equals(ref.queue)
     assert memb.equals(ref.membership)
-    assert report["counts"] == ref.report["counts"]
-    assert report["policy"] == ref.report["policy"]
-    # the context mattered: each world alone has another first event and background
-    alone = context_from_graph(graphs[1])
-    assert alone.first_ts != ctx.first_ts and alone.background != ctx.background
+    for k in ("counts", "policy"):
+        assert report[k] == ref.report[k], k
 
 
-def test_without_the_context_the_partitions_differ(two_worlds):
-    """Negative control: each world scored with its own context does not match."""
-    a, b = two_worlds
-    events = pl.concat([a[0], b[0]], how="vertical_relaxed")
-    entities = pl.concat([a[1], b[1]], how="vertical_relaxed")
+def test_parts_reproduce_the_whole_run_on_two_platforms(platforms):
+    events, entities, labels = platforms
+    ref = score(events, entities=entities, labels=labels)
+    assert ref.rings.height >= 4 and ref.report["counts"]["candidates"]["near_confirmed_bad"] > 0
+    got, cov, parts = score_in_parts(
+        events, entities=entities, labels=labels, run_id=ref.report["run_id"]
+    )
+    assert len(parts) == 3 and all(p.n_nodes < ref.graph.n_nodes for p in parts)
+    _assert_same(ref, got)
+    assert got[4]["counts"]["candidates"] == ref.report["counts"]["candidates"]
+    assert cov.to_dict() == ref.report["coverage"]
+
+
+def test_parts_reproduce_the_whole_run_on_the_demo(demo):
+    events, entities, labels = demo
+    ref = score(events, entities=entities, labels=labels)
+    got, _, _ = score_in_parts(
+        events, entities=entities, labels=labels, n_parts=2, run_id=ref.report["run_id"]
+    )
+    assert ref.rings.height == 12
+    _assert_same(ref, got)
+
+
+def test_family_units_find_what_the_whole_graph_finds(platforms):
+    graph = build_graph(platforms[0])
+    found, counts = detect_families(graph)
+    inp = family_input(graph.families(), graph=graph)
+    units, names = plan_units(inp)
+    assert names == ["lockstep", "dense_blocks", "communities", "shared_targets"]
+    assert len(units) > len(names)  # each detector in several units
+    for det in registered("graph"):
+        if det.name not in names:
+            continue
+        ref = det.detect(inp)
+        assert found[det.name].candidates.equals(ref.candidates), det.name
+        assert found[det.name].targets.equals(ref.targets), det.name
+        sig = found[det.name].signals.sort(pl.all())
+        assert sig.equals(ref.signals.sort(pl.all())), det.name
+        for k, v in ref.counts.items():
+            assert counts[k] == v, k
+
+
+def test_shared_targets_needs_its_accounts_other_links(platforms):
+    """Negative control: on the events of its families alone (no ``reach``), shared
+    targets loses the rare links through other targets and finds other groups."""
+    graph = build_graph(platforms[0])
+    inp = family_input(graph.families(), graph=graph)
+    units, _ = plan_units(inp)
+    (unit,) = [u for u in units if u.detector == "shared_targets"]
+    assert unit.reach
+    from ringlens.spark.partition import contract_events, detect_unit
+
+    events = contract_events(graph)
+    ref = next(d for d in registered("graph") if d.name == "shared_targets").detect(inp)
+    narrow = FamilyUnit(unit.detector, unit.position, unit.families, reach=False)
+    got = detect_unit(unit_events(events, narrow), unit=narrow, template=inp)
+    assert not got.candidates.equals(ref.candidates)
+    full = detect_unit(unit_events(events, unit), unit=unit, template=inp)
+    assert full.candidates.equals(ref.candidates)
+
+
+def test_without_the_context_the_parts_differ(platforms):
+    """Negative control: each part scored with its own context does not match."""
+    events, entities, _ = platforms
     ref = score(events, entities=entities)
-    parts = []
-    for w in (a, b):
-        g = build_graph(w[0])
-        parts.append(score_partition(g, context=context_from_graph(g), entities=entities))
-    rings, *_ = finish(parts, run_id=ref.report["run_id"])
-    assert rings.select("ring_id").equals(ref.rings.select("ring_id"))  # same rings ...
-    assert not rings["density_ratio"].equals(ref.rings["density_ratio"])  # ... other features
+    graph = build_graph(events)
+    found, _ = detect_families(graph)
+    scored = []
+    for p in _parts(graph, 2):
+        g = build_graph(p)
+        ctx = context_from_graph(g, entities=entities)
+        scored.append(score_partition(g, context=ctx.with_found(part_found(found, g.nodes))))
+    rings, *_ = finish(scored, run_id=ref.report["run_id"])
+    assert not rings.equals(ref.rings)
 
 
-def test_lockstep_families_match_detect(small_synth, monkeypatch):
-    import importlib
-
-    ls_mod = importlib.import_module("ringlens.pipeline.detectors.lockstep")
-    seen = []
-    orig = ls_mod.lockstep
-
-    def spy(graph, **kw):
-        seen.append(kw)
-        return orig(graph, **kw)
-
-    monkeypatch.setattr(ls_mod, "lockstep", spy)
-    from ringlens.pipeline import detect
-
-    detect(build_graph(small_synth.events))
-    fams = lockstep_families()
-    assert len(seen) == len(fams)
-    for kw, fam in zip(seen, fams, strict=True):
-        for k in ("actions", "actor_types", "target_types", "max_target_degree"):
-            got = kw.get(k)
-            assert (tuple(got) if isinstance(got, list) else got) == fam[k], k
-
-
-def test_injection_is_undone(small_synth):
-    import importlib
-
-    import ringlens.pipeline.engine as pipe
-
-    before = (
-        pipe.detect,
-        pipe.build_rings,
-        importlib.import_module("ringlens.detect.lockstep").lockstep,
+def test_unit_events_of_a_family():
+    ev = pl.DataFrame(
+        {
+            "actor_id": ["1", "1", "2", "3"],
+            "actor_type": ["Buyer", "buyer", "buyer", "buyer"],
+            "target_id": ["d", "p", "p", "q"],
+            "target_type": ["device", "product", "product", "product"],
+            "action": ["login", "Order", "order", "order"],
+        }
     )
-    g = build_graph(small_synth.events)
-    score_partition(g, context=context_from_graph(g))
-    after = (
-        pipe.detect,
-        pipe.build_rings,
-        importlib.import_module("ringlens.detect.lockstep").lockstep,
-    )
-    assert before == after
+    unit = FamilyUnit("x", 0, (Family(target_types=("Device",)),))
+    assert unit_events(ev, unit)["target_id"].to_list() == ["d"]
+    # reach: buyer 1's other targets, with every actor on them (not buyer 3's q)
+    reach = FamilyUnit("x", 0, unit.families, reach=True)
+    assert unit_events(ev, reach)["actor_id"].to_list() == ["1", "1", "2"]
 
 
 def test_near_confirmed_bad_matches_the_polars_rank():

@@ -162,9 +162,10 @@ def merge_candidates(
     n = cands.height
     comp = component_labels(n, pairs["ci"].to_numpy(), pairs["cj"].to_numpy())
     c = c.join(pl.DataFrame({"ci": np.arange(n, dtype=np.uint32), "comp": comp}), on="ci")
-    # support of each entity in each component
+    # support of each entity in each component (summed in value order: the same sum
+    # whatever order the rows arrive in)
     sup = c.group_by("comp", "key").agg(
-        pl.col("strength").sum().alias("support"),
+        pl.col("strength").sort().sum().alias("support"),
         pl.col("detector").unique().sort().alias("detectors"),
     )
     comp_size = sup.group_by("comp").agg(pl.len().alias("comp_size"))

@@ -63,10 +63,10 @@ import polars as pl
 from ringlens.config import Config
 from ringlens.detect.centrality import pagerank, personalized_pagerank
 from ringlens.detect.dense import family_pairs
-from ringlens.graph import EventGraph, build_graph
+from ringlens.graph import EventGraph, build_graph, node_key
 from ringlens.graph.roles import Roles, normalise_name, normalised
 from ringlens.pipeline.context import RunContext
-from ringlens.pipeline.coverage import family_roles
+from ringlens.pipeline.coverage import Coverage, coverage, family_roles
 from ringlens.pipeline.engine import score
 from ringlens.pipeline.outputs import evidence_links
 from ringlens.pipeline.registry import (
@@ -85,11 +85,13 @@ from ringlens.risk.policy import Policy, apply_policy, load_policy
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "NEIGHBOURHOOD_STAGE",
     "PARTITION_STAGE",
     "FamilyUnit",
     "PartitionResult",
     "account_types",
     "context_from_graph",
+    "contract_events",
     "detect_families",
     "detect_unit",
     "family_input",
@@ -99,11 +101,17 @@ __all__ = [
     "part_found",
     "plan_units",
     "ppr_partition",
+    "run_coverage",
     "score_partition",
+    "unit_events",
 ]
 
 #: Graph-stage detectors that run in the parts (whole components) with the context.
 PARTITION_STAGE: tuple[str, ...] = ("account_facts", "near_confirmed_bad")
+#: Family-stage detectors that also read their accounts' other links: ``shared_targets``
+#: links two accounts that act on the same rare target of any type (its audience counted
+#: over every actor), so its unit holds every event on the targets of its families' actors.
+NEIGHBOURHOOD_STAGE: tuple[str, ...] = ("shared_targets",)
 
 _FAMILY_COLUMNS = ("action", "actor_type", "target_type")
 
@@ -121,11 +129,16 @@ class FamilyUnit:
         which the single-machine run finds them).
     families : tuple of Family
         The families; their events are the unit's events.
+    reach : bool
+        The unit's events are all events on the targets of the families' actors.
     """
 
     detector: str
     position: int
     families: tuple[Family, ...]
+    #: the unit's events are every event on a target the families' actors act on (a
+    #: detector of :data:`NEIGHBOURHOOD_STAGE`, which reads its accounts' other links)
+    reach: bool = False
 
     def conditions(self) -> list[list[tuple[str, tuple[str, ...]]]]:
         """The event filter: any of the families, each a list of ``(column, names)`` that
@@ -142,6 +155,31 @@ class FamilyUnit:
                 one &= normalised(pl.col(col)).is_in(list(names))
             out |= one
         return out
+
+
+def unit_events(events: pl.DataFrame, unit: FamilyUnit) -> pl.DataFrame:
+    """A unit's events from the run's events (a contract frame): those of its families,
+    and with ``unit.reach`` every event on a target their actors act on (what the Spark
+    engine selects with joins).
+
+    Examples
+    --------
+    >>> from ringlens.synth import SynthConfig, generate
+    >>> ev = generate(SynthConfig(n_events=5_000, rings_per_pattern=1, seed=3)).events
+    >>> unit = FamilyUnit("x", 0, (Family(actions=("order",)),))
+    >>> unit_events(ev, unit)["action"].unique().to_list()
+    ['order']
+    >>> unit_events(ev, replace(unit, reach=True)).height > unit_events(ev, unit).height
+    True
+    """
+    own = events.filter(unit.expr())
+    if not unit.reach:
+        return own
+    akey = node_key(normalised(pl.col("actor_type")), "actor_id")
+    tkey = node_key(normalised(pl.col("target_type")), "target_id")
+    actors = own.select(akey.alias("_a")).unique()
+    targets = events.filter(akey.is_in(actors["_a"].implode())).select(tkey.alias("_t")).unique()
+    return events.filter(tkey.is_in(targets["_t"].implode()))
 
 
 def family_conditions(family: Family) -> list[tuple[str, tuple[str, ...]]]:
@@ -165,7 +203,7 @@ def family_conditions(family: Family) -> list[tuple[str, tuple[str, ...]]]:
 def family_input(
     families: pl.DataFrame,
     *,
-    config: Config,
+    config: Config | None = None,
     graph: EventGraph | None = None,
     labels: pl.DataFrame | None = None,
 ) -> DetectInput:
@@ -173,11 +211,12 @@ def family_input(
     (:meth:`~ringlens.graph.EventGraph.families`, or the same frame from Spark) are
     ``families``: the vocabulary of ``config``, the families with their roles, the roles.
     ``graph`` is the graph the detectors will read (a unit's, a part's, or a sample)."""
-    vocab = Vocabulary.from_settings(config.vocabulary)
+    cfg = config or Config()
+    vocab = Vocabulary.from_settings(cfg.vocabulary)
     fam = families if "action_role" in families.columns else family_roles(families, vocab)
     return DetectInput(
         graph=graph,  # type: ignore[arg-type]
-        config=config,
+        config=cfg,
         vocabulary=vocab,
         families=fam,
         roles=graph_roles(fam),
@@ -212,8 +251,9 @@ def _units_of(detector: Detector, fams: list[Family], families: pl.DataFrame) ->
     groups: dict[int, list[int]] = {}
     for i in range(len(fams)):
         groups.setdefault(root(i), []).append(i)
+    reach = detector.name in NEIGHBOURHOOD_STAGE
     return [
-        FamilyUnit(detector.name, members[0], tuple(fams[i] for i in members))
+        FamilyUnit(detector.name, members[0], tuple(fams[i] for i in members), reach)
         for members in sorted(groups.values())
         if any(rows[i] for i in members)  # a family without events finds nothing
     ]
@@ -248,6 +288,32 @@ def plan_units(inp: DetectInput) -> tuple[list[FamilyUnit], list[str]]:
     return units, names
 
 
+def run_coverage(inp: DetectInput, *, seeds: Sequence[str] = ()) -> Coverage:
+    """The run's coverage report, as :func:`ringlens.pipeline.detect` gives it, from the
+    run's families alone (``inp``: :func:`family_input` with the run's labels): the
+    families every graph-stage detector declares, and who owns what (ring features).
+    ``seeds`` are the confirmed-bad node keys present in the run's events (personalised
+    PageRank runs only from them). Its warnings are logged, and with
+    ``vocabulary.strict`` uncovered families raise, as in the single-machine run."""
+    seed_graph = EventGraph(
+        nodes=pl.DataFrame({"key": pl.Series(list(seeds), dtype=pl.String)}),
+        edges=pl.DataFrame(),
+        events=pl.DataFrame(),
+    )  # the nodes that matter to a detector's families: the seeds
+    inp = replace(inp, graph=seed_graph)
+    assert inp.families is not None
+    graph_stage = registered("graph", disable=inp.config.detect.disable)
+    consumed = [(d.name, fam) for d in graph_stage for fam in d.families(inp)]
+    if inp.roles.owner_actions:
+        consumed.append(("ring_features", Family(actions=inp.roles.owner_actions)))
+    cov = coverage(inp.families, vocabulary=inp.vocabulary, consumed=consumed)
+    if inp.config.vocabulary.strict:
+        cov.check_strict()
+    for line in cov.summary():
+        log.warning("coverage: %s", line)
+    return cov
+
+
 def detect_unit(
     events: pl.DataFrame | EventGraph, *, unit: FamilyUnit, template: DetectInput
 ) -> Found:
@@ -262,8 +328,8 @@ def detect_unit(
 def merge_units(
     found: Sequence[tuple[FamilyUnit, Found]], names: Sequence[str]
 ) -> tuple[dict[str, Found], dict[str, int]]:
-    """The family units' findings per detector (candidates and signals in the order the
-    single-machine run finds them, without counts) and the detectors' counts."""
+    """The family units' findings per detector (candidates, signals and targets in the
+    order the single-machine run finds them, without counts) and the detectors' counts."""
     out: dict[str, Found] = {}
     counts: dict[str, int] = {}
     for name in names:
@@ -271,30 +337,37 @@ def merge_units(
         merged = Found.concat([f for _, f in parts]) if parts else Found()
         for k, v in merged.counts.items():
             counts[k] = counts.get(k, 0) + v
-        out[name] = Found(candidates=merged.candidates, signals=merged.signals)
+        out[name] = Found(
+            candidates=merged.candidates, signals=merged.signals, targets=merged.targets
+        )
     return out, counts
 
 
 def part_found(found: Mapping[str, Found], keys: pl.DataFrame) -> dict[str, Found]:
-    """A part's share of the run's findings: the candidate and signal rows of its nodes
-    (``keys``: a ``key`` column), in order."""
+    """A part's share of the run's findings: the candidate, signal and target rows of its
+    nodes (``keys``: a ``key`` column), in order."""
     return {
         name: Found(
             candidates=f.candidates.join(keys, on="key", how="semi", maintain_order="left"),
             signals=f.signals.join(keys, on="key", how="semi", maintain_order="left"),
+            targets=f.targets.join(keys, on="key", how="semi", maintain_order="left"),
         )
         for name, f in found.items()
     }
 
 
 def contract_events(graph: EventGraph) -> pl.DataFrame:
-    """The graph's events as a contract frame (types and ids from the node index)."""
+    """The graph's events as a contract frame (types and ids from the node index), in the
+    graph's event order."""
     nodes = graph.nodes.select("node", "node_type", "node_id")
     ev = graph.events.join(
-        nodes.rename({"node": "src", "node_type": "actor_type", "node_id": "actor_id"}), on="src"
+        nodes.rename({"node": "src", "node_type": "actor_type", "node_id": "actor_id"}),
+        on="src",
+        maintain_order="left",
     ).join(
         nodes.rename({"node": "dst", "node_type": "target_type", "node_id": "target_id"}),
         on="dst",
+        maintain_order="left",
     )
     return ev.select(
         "actor_id",
@@ -321,7 +394,7 @@ def detect_families(
     inp = family_input(graph.families() if families is None else families, config=cfg)
     units, names = plan_units(inp)
     events = contract_events(graph)
-    found = [(u, detect_unit(events.filter(u.expr()), unit=u, template=inp)) for u in units]
+    found = [(u, detect_unit(unit_events(events, u), unit=u, template=inp)) for u in units]
     return merge_units(found, names)
 
 

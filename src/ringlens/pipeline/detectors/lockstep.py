@@ -73,10 +73,14 @@ class Lockstep(Detector):
             fam = g.family
             reason = f"lockstep_{g.role}"
             label = g.role if g.role != "unmapped" else f"unmapped: {fam.actions[0]}"  # type: ignore[index]
+            windows = lockstep_windows_for(inp, g)
+            if not windows:  # none of the group's events in this graph (a part of the run)
+                parts.append(Found(counts={reason: 0}))
+                continue
             with inp.timer(f"lockstep ({label})"):
                 res = lockstep_multiscale(
                     inp.graph,
-                    windows=lockstep_windows_for(inp, g),
+                    windows=windows,
                     actions=list(fam.actions or ()),
                     actor_types=list(fam.actor_types or ()),
                     target_types=list(fam.target_types or ()),
