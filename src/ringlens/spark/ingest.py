@@ -31,6 +31,16 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ringlens.exceptions import InputError, SchemaError
+from ringlens.io.validate import (
+    EXPECTED,
+    FORMATS,
+    TABLE_SPECS,
+    check_mapping,
+    first_bad_rows,
+    load_table,
+    normalise_table,
+    value_error,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -57,13 +67,7 @@ _KINDS = ("empty", "unparseable", "nonfinite")
 
 
 def _spec(what: str) -> Sequence[Any]:
-    from ringlens.io import events as io_events
-
-    return {
-        "events": io_events._EVENT_SPEC,
-        "entities": io_events._ENTITY_SPEC,
-        "labels": io_events._LABEL_SPEC,
-    }[what]
+    return TABLE_SPECS[what]
 
 
 def _is_dataframe(obj: Any) -> bool:
@@ -84,9 +88,6 @@ def _check_batches(
     """Per file in each batch: row count and the failed checks (``col:kind=value``)."""
     import pyarrow as pa
 
-    from ringlens.io.events import _first_bad_rows
-
-    spec = _spec(what)
     for batch in batches:
         df = pl.from_arrow(batch)
         assert isinstance(df, pl.DataFrame)
@@ -94,7 +95,7 @@ def _check_batches(
         files, rows, problems = [], [], []
         for key, part in groups.items():
             raw = part.drop(*[c for c in _META if c in part.columns])
-            bad = _first_bad_rows(raw.lazy(), raw.schema, spec)
+            bad = first_bad_rows(raw, table=what)
             found = [
                 f"{k}={'' if v[2] is None else v[2]}"
                 for k, v in bad.items()
@@ -115,14 +116,10 @@ def _normalise_batches(
     batches: Iterator[pa.RecordBatch], *, what: str, keep: Sequence[str]
 ) -> Iterator[pa.RecordBatch]:
     """Cast each batch to the contract's types with the local code."""
-    from ringlens.io.events import _normalise
-
-    spec = _spec(what)
     for batch in batches:
         df = pl.from_arrow(batch)
         assert isinstance(df, pl.DataFrame)
-        lf, _ = _normalise(df.lazy(), df.schema, spec)
-        out = lf.collect()
+        out = normalise_table(df, table=what).collect()
         if keep:
             out = out.with_columns(df.select(keep))
         yield from out.to_arrow().to_batches()
@@ -166,10 +163,10 @@ def _source_frame(
     columns: Mapping[str, str] | None,
 ) -> tuple[DataFrame, list[Path] | None, str]:
     """The raw Spark frame (contract column names), the local files (or None), a label."""
-    from ringlens.io.events import _SUFFIXES, _check_mapping, _load_table, resolve_inputs
+    from ringlens.io import resolve_inputs
 
     spec = _spec(what)
-    mapping = _check_mapping(columns, spec, what)
+    mapping = check_mapping(columns, table=what)
     if _is_dataframe(source):
         return (
             _apply_mapping(source, mapping, spec, label=f"{what} (Spark DataFrame)"),
@@ -188,7 +185,7 @@ def _source_frame(
         groups: dict[tuple[str, str], list[str]] = {}
         for i in items:
             suffix = Path(str(i).rstrip("/")).suffix.lower()
-            fmt = _SUFFIXES.get(suffix, "parquet")
+            fmt = FORMATS.get(suffix, "parquet")
             groups.setdefault((fmt, "\t" if suffix == ".tsv" else ","), []).append(str(i))
         frames = [_read_paths(spark, p, fmt, sep) for (fmt, sep), p in groups.items()]
         df = functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
@@ -196,10 +193,10 @@ def _source_frame(
         return _apply_mapping(df, mapping, spec, label=label), None, label
     files = resolve_inputs(items, table=what)
     # schema checks (columns, types, mapping, empty or corrupt files): the local reader
-    _load_table(files, spec=spec, what=what, columns=columns, validate=False)
+    load_table(files, table=what, columns=columns, validate=False)
     groups = {}
     for f in files:
-        fmt = _SUFFIXES[f.suffix.lower()]
+        fmt = FORMATS[f.suffix.lower()]
         groups.setdefault((fmt, "\t" if f.suffix.lower() == ".tsv" else ","), []).append(
             str(f.resolve())
         )
@@ -214,8 +211,6 @@ def _apply_mapping(
     df: DataFrame, mapping: Mapping[str, str], spec: Sequence[Any], *, label: str
 ) -> DataFrame:
     from pyspark.sql import functions as F
-
-    from ringlens.io.events import _EXPECTED
 
     cols = [c for c in df.columns if c not in _META]
     meta = [c for c in _META if c in df.columns]
@@ -239,7 +234,7 @@ def _apply_mapping(
             hint = f" (mapped from {mapping[col.name]!r})" if col.name in mapping else ""
             raise SchemaError(
                 f"{label}: missing required column {col.name!r}{hint}; "
-                f"expected {_EXPECTED[col.kind]}; it has {', '.join(map(repr, cols[:12]))}"
+                f"expected {EXPECTED[col.kind]}; it has {', '.join(map(repr, cols[:12]))}"
             )
     keep = [c.name for c in spec if c.name in have]
     return df.select(*keep, *meta)
@@ -248,8 +243,6 @@ def _apply_mapping(
 def _check_dtypes(df: DataFrame, spec: Sequence[Any], *, label: str) -> None:
     """Spark types the contract accepts (the local rule, on Spark's types)."""
     from pyspark.sql import types as T
-
-    from ringlens.io.events import _EXPECTED
 
     ok: dict[str, tuple[type, ...]] = {
         "id": (T.StringType, T.IntegralType, T.NullType),
@@ -264,7 +257,7 @@ def _check_dtypes(df: DataFrame, spec: Sequence[Any], *, label: str) -> None:
         if dt is not None and not isinstance(dt, ok[col.kind]):
             raise SchemaError(
                 f"{label}: column {col.name!r} has type {dt.simpleString()}, "
-                f"expected {_EXPECTED[col.kind]}"
+                f"expected {EXPECTED[col.kind]}"
             )
 
 
@@ -277,8 +270,6 @@ def _validate(
     label: str,
 ) -> None:
     from pyspark.sql import functions as F
-
-    from ringlens.io.events import _EXPECTED, _load_table, _short
 
     has_file = _FILE in df.columns
     fn = functools.partial(_check_batches, what=what, has_file=has_file)
@@ -294,7 +285,7 @@ def _validate(
             rows, problems = by_file.get(str(f.resolve()), (0, []))
             if rows == 0 or problems:
                 # the local reader on this one file gives the local path's exact error
-                _load_table([f], spec=_spec(what), what=what, columns=columns, validate=True)
+                load_table([f], table=what, columns=columns, validate=True)
                 raise InputError(  # pragma: no cover - Spark and Polars disagree on the file
                     f"{f}: {', '.join(problems) or 'no rows'} (found by Spark, not by the local reader)"
                 )
@@ -310,19 +301,8 @@ def _validate(
     for col in _spec(what):
         for kind in _KINDS:
             v = found.get(f"{col.name}:{kind}")
-            if v is None:
-                continue
-            if kind == "empty":
-                raise SchemaError(
-                    f"{label}, column {col.name!r}: null or empty value, expected {_EXPECTED[col.kind]}"
-                )
-            if kind == "nonfinite":
-                raise SchemaError(
-                    f"{label}, column {col.name!r}: value {v!r} is not finite, expected a number"
-                )
-            raise SchemaError(
-                f"{label}, column {col.name!r}: cannot parse {_short(v)}, expected {_EXPECTED[col.kind]}"
-            )
+            if v is not None:  # a Spark frame's checks read text: the raw value as text
+                raise value_error(label, col, kind, v, dtype=pl.String())
 
 
 def _read_table(
@@ -432,7 +412,7 @@ def read_labels(
     checked with the same rules.
     """
     from ringlens.io import load_labels
-    from ringlens.io.events import LABEL_VALUES, _normalise
+    from ringlens.io.events import LABEL_VALUES
 
     if not _is_dataframe(source):
         return load_labels(source, columns=columns)
@@ -440,7 +420,7 @@ def read_labels(
     raw = _apply_mapping(source, dict(columns or {}), spec, label="labels (Spark DataFrame)")
     df = pl.from_arrow(raw.toArrow())
     assert isinstance(df, pl.DataFrame)
-    lf, _ = _normalise(df.lazy(), df.schema, spec)
+    lf = normalise_table(df, table="labels")
     out = lf.with_columns(pl.col("label").str.strip_chars().str.to_lowercase()).collect()
     bad = out.filter(~pl.col("label").is_in(LABEL_VALUES) | pl.col("label").is_null())
     if bad.height:

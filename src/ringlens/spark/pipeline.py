@@ -1,49 +1,70 @@
 """The whole job on Spark: the same rings, scores and queue as :func:`ringlens.pipeline.score`.
 
-1. **Ingest** (:mod:`ringlens.spark.ingest`): read and validate in Spark, local errors.
-2. **Global quantities** (Spark aggregations): event and node counts, first event time,
-   background density, each lockstep family's data period
-   (:class:`~ringlens.pipeline.context.RunContext`).
-3. **Partitions** (:func:`~ringlens.spark.graph.assign_partitions`): connected components,
+The split is :mod:`ringlens.spark.partition`'s (read it first); Spark moves the data:
+
+1. **Ingest** (:mod:`ringlens.spark.ingest`): read and validate in Spark with the local
+   checks; action and type names normalised as the local graph stores them.
+2. **Run-wide quantities** (Spark aggregations, :func:`run_context`): counts, first event
+   time, the families with their roles, background density, the interaction matrix, the
+   share of new accounts (:class:`~ringlens.pipeline.context.RunContext`).
+3. **Detection by family unit** (:func:`detect_units`): the driver plans the units
+   (:func:`~ringlens.spark.partition.plan_units`); each unit's events are selected in
+   Spark (with joins for a unit that reaches its accounts' other targets), shuffled to one
+   worker, and detected there with the local detector inside ``mapInArrow``
+   (:func:`~ringlens.spark.partition.detect_unit`); the driver merges the findings
+   (:func:`~ringlens.spark.partition.merge_units`).
+4. **Partitions** (:func:`~ringlens.spark.graph.assign_partitions`): connected components,
    giant ones cut by the documented rule; events are shuffled so that each Spark partition
    holds whole components.
-4. **Personalised PageRank** (only with confirmed labels): per partition inside
-   ``mapInArrow``, rescaled to the whole graph, ranked globally in Spark
-   (:func:`~ringlens.spark.partition.near_confirmed_bad`).
-5. **Detection and scoring**: :func:`ringlens.spark.partition.score_partition` (that is
-   :func:`ringlens.pipeline.score`) per partition inside ``mapInArrow`` (Arrow → Polars →
-   igraph), with the partition's entities and ``near_confirmed_bad`` signals shipped
-   alongside its events.
-6. **Merge and policy** on the driver (:func:`~ringlens.spark.partition.finish`): the
+5. **Personalised PageRank** (only with confirmed labels): per partition inside
+   ``mapInArrow``, rescaled to the whole graph, ranked over every account on the driver.
+6. **Rings and scores**: :func:`~ringlens.spark.partition.score_partition` (that is
+   :func:`ringlens.pipeline.score` with the context) per partition inside ``mapInArrow``,
+   with the partition's entities and ``near_confirmed_bad`` signals shipped alongside its
+   events and its share of the units' findings.
+7. **Merge and policy** on the driver (:func:`~ringlens.spark.partition.finish`): the
    queue's priorities and capacities need one global sort.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ringlens.config import Config
-from ringlens.exceptions import ConfigError
-from ringlens.io.events import ENTITY_COLUMNS, EVENT_COLUMNS
+from ringlens.exceptions import InputError
+from ringlens.graph.roles import normalised
+from ringlens.io import ENTITY_COLUMNS, EVENT_COLUMNS
 from ringlens.pipeline.context import RunContext
+from ringlens.pipeline.inputs import run_id_for
+from ringlens.pipeline.registry import DetectInput, Found
 from ringlens.pipeline.result import RunResult
-from ringlens.pipeline.signals import near_confirmed_bad
+from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS, SIGNAL_SCHEMA
 from ringlens.risk.policy import Policy, load_policy
 from ringlens.spark.partition import (
-    ACCOUNT_PATTERN,
+    FamilyUnit,
     PartitionResult,
+    account_types,
+    detect_unit,
+    family_input,
     finish,
-    lockstep_families,
-    run_id_for,
+    merge_units,
+    near_confirmed_bad,
+    part_found,
+    plan_units,
+    ppr_partition,
+    run_coverage,
+    score_partition,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,11 +74,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SparkResult", "score_spark", "global_context", "view_graph"]
+__all__ = ["SparkResult", "detect_units", "run_context", "score_spark", "view_graph"]
 
 _NO_ENTITY = "\x00ringlens:no-entity"
-_PAYLOAD_SCHEMA = "kind string, payload binary"
+_PAYLOAD_SCHEMA = "kind string, part long, payload binary"
 _PPR_SCHEMA = "key string, ppr double, ppr_lift double"
+_EVENT_TYPES = ("string", "string", "string", "string", "string", "timestamp", "double", "string")
+_ENTITY_TYPES = ("string", "string", "timestamp", "string", "string", "long")
+_NAMES = ("action", "actor_type", "target_type")
 
 
 @dataclass
@@ -69,7 +93,8 @@ class SparkResult:
     rings, entities, queue, membership : polars.DataFrame
         As in :class:`ringlens.pipeline.RunResult` (same columns, same order).
     report : dict
-        Counts, policy report, timings, and ``spark`` (partitions, components, cuts).
+        Counts, policy report, coverage, timings, and ``spark`` (partitions, components,
+        units, cuts).
     spark : SparkSession
         The session (for the ``*_df`` accessors).
     """
@@ -115,6 +140,9 @@ class SparkResult:
         )
 
 
+# ------------------------------------------------------------------ Arrow helpers
+
+
 def _frame_bytes(df: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     df.write_ipc(buf)
@@ -125,96 +153,87 @@ def _frame_from(b: bytes) -> pl.DataFrame:
     return pl.read_ipc(io.BytesIO(b))
 
 
-def _collect_partition(batches: Iterator[pa.RecordBatch]) -> pl.DataFrame | None:
+def _collect(batches: Iterator[pa.RecordBatch]) -> pl.DataFrame | None:
     tables = [pl.from_arrow(b) for b in batches if b.num_rows]
     if not tables:
         return None
     return pl.concat(tables, how="vertical_relaxed")  # type: ignore[arg-type,type-var,return-value]
 
 
-_EVENT_COLS = EVENT_COLUMNS
-_ENTITY_COLS = ENTITY_COLUMNS
-
-
-def _ppr_batches(
-    batches: Iterator[pa.RecordBatch], *, seeds: list[str], n_seeds: int, n_nodes: int
-) -> Iterator[pa.RecordBatch]:
-    from ringlens.graph import build_graph
-    from ringlens.spark.partition import ppr_partition
-
-    df = _collect_partition(batches)
-    if df is None:
-        return
-    g = build_graph(df.select(_EVENT_COLS))
-    p = ppr_partition(g, seeds=seeds, n_seeds=n_seeds, n_nodes=n_nodes)
-    out = p.filter(
-        pl.col("key").str.contains(ACCOUNT_PATTERN) & ~pl.col("is_seed") & (pl.col("ppr") > 0)
-    ).select("key", "ppr", "ppr_lift")
-    yield from out.to_arrow().to_batches()
-
-
-def _score_batches(
-    batches: Iterator[pa.RecordBatch],
-    *,
-    context: RunContext,
-    config: Config,
-    policy: Policy,
-    with_entities: bool,
-) -> Iterator[pa.RecordBatch]:
+def _payload(rows: Sequence[tuple[str, int, bytes]]) -> pa.RecordBatch:
     import pyarrow as pa
 
-    from ringlens.spark.partition import score_partition
-
-    df = _collect_partition(batches)
-    if df is None:
-        return
-    t = time.perf_counter()
-    events = df.filter(pl.col("_kind") == 0).select(_EVENT_COLS)
-    if events.height == 0:
-        return
-    ents = None
-    if with_entities:
-        ents = df.filter(pl.col("_kind") == 1).select(
-            *[pl.col(f"e_{c}").alias(c) for c in _ENTITY_COLS]
-        )
-        if ents.height == 0:  # the local run passes a table without these entities
-            ents = pl.DataFrame(
-                {"entity_type": [_NO_ENTITY], "entity_id": [_NO_ENTITY]}
-            ).with_columns(
-                pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("created_at"),
-                pl.lit(None, dtype=pl.String).alias("market"),
-                pl.lit(None, dtype=pl.String).alias("display_name"),
-                pl.lit(None, dtype=pl.Int64).alias("prior_violations"),
-            )
-    near = df.filter(pl.col("_kind") == 2).select(
-        pl.col("s_key").alias("key"),
-        pl.lit("near_confirmed_bad").alias("reason"),
-        pl.col("s_strength").alias("strength"),
-    )
-    res = score_partition(
-        events, context=context.with_near(near), entities=ents, config=config, policy=policy
-    )
-    res.timings["partition_total"] = round(time.perf_counter() - t, 3)
-    meta = json.dumps({"counts": res.counts, "timings": res.timings}).encode()
-    kinds = ["rings", "entities", "membership", "meta"]
-    payloads = [
-        _frame_bytes(res.rings),
-        _frame_bytes(res.entities),
-        _frame_bytes(res.membership),
-        meta,
-    ]
-    yield pa.RecordBatch.from_pydict(
-        {"kind": kinds, "payload": payloads},
-        schema=pa.schema([("kind", pa.string()), ("payload", pa.binary())]),
+    kinds, parts, payloads = zip(*rows, strict=True) if rows else ((), (), ())
+    return pa.RecordBatch.from_pydict(
+        {"kind": list(kinds), "part": list(parts), "payload": list(payloads)},
+        schema=pa.schema([("kind", pa.string()), ("part", pa.int64()), ("payload", pa.binary())]),
     )
 
 
-def global_context(events: DataFrame, *, config: Config) -> tuple[RunContext, dict[str, int]]:
-    """The run-wide quantities (see :class:`RunContext`) and counts, from keyed events
-    (:func:`ringlens.spark.graph.with_keys`)."""
+def _normalise_names(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Action and type names as the local graph stores them (the same Polars code)."""
+    for batch in batches:
+        df = pl.from_arrow(batch)
+        assert isinstance(df, pl.DataFrame)
+        yield from df.with_columns(normalised(pl.col(c)) for c in _NAMES).to_arrow().to_batches()
+
+
+def _keyed(events: DataFrame) -> DataFrame:
+    """Validated events with normalised names and node keys (``akey``, ``tkey``, ``aid``,
+    ``tid``: :func:`ringlens.spark.graph.with_keys`)."""
+    from ringlens.spark.graph import with_keys
+    from ringlens.spark.ingest import EVENT_SCHEMA
+
+    return with_keys(events.select(*EVENT_COLUMNS).mapInArrow(_normalise_names, EVENT_SCHEMA))
+
+
+# ------------------------------------------------------------------ run-wide quantities
+
+
+def _families(events: DataFrame) -> pl.DataFrame:
+    """:meth:`ringlens.graph.EventGraph.families` of keyed events, in Spark."""
     from pyspark.sql import functions as F
 
-    from ringlens.spark.graph import _filtered
+    agg = events.groupBy(*("actor_type", "action", "target_type")).agg(
+        F.count(F.lit(1)).alias("events"),
+        F.countDistinct("akey").alias("actors"),
+        F.countDistinct("tkey").alias("targets"),
+    )
+    fam = pl.from_arrow(agg.toArrow())
+    assert isinstance(fam, pl.DataFrame)
+    return fam.with_columns(pl.col("events", "actors", "targets").cast(pl.Int64)).sort(
+        ["events", "actor_type", "action", "target_type"], descending=[True, False, False, False]
+    )
+
+
+def _new_account_base(events: DataFrame, entities: DataFrame | None, first_ts: Any) -> float | None:
+    """:func:`ringlens.rings.features.new_account_rate` of the run, in Spark."""
+    from pyspark.sql import functions as F
+
+    if entities is None or first_ts is None:
+        return None
+    nodes = events.select(F.col("akey").alias("key")).unionByName(
+        events.select(F.col("tkey").alias("key"))
+    )
+    known = (
+        entities.withColumn("key", F.concat_ws(":", "entity_type", "entity_id"))
+        .join(nodes.distinct(), "key", "left_semi")
+        .filter(F.col("created_at").isNotNull())
+    )
+    cutoff = first_ts - timedelta(days=NEW_ACCOUNT_DAYS)
+    row = known.agg(
+        F.count(F.lit(1)), F.sum((F.col("created_at") >= F.lit(cutoff)).cast("long"))
+    ).collect()[0]
+    return None if not row[0] else float(int(row[1]) / int(row[0]))
+
+
+def run_context(
+    events: DataFrame, *, config: Config, entities: DataFrame | None = None
+) -> tuple[RunContext, dict[str, int]]:
+    """The run-wide quantities of keyed events (:class:`RunContext`, as
+    :func:`ringlens.spark.partition.context_from_graph` computes them on one machine) and
+    the run's ``events``, ``nodes`` and ``edges`` counts."""
+    from pyspark.sql import functions as F
 
     row = events.agg(
         F.count(F.lit(1)),
@@ -224,47 +243,383 @@ def global_context(events: DataFrame, *, config: Config) -> tuple[RunContext, di
         F.countDistinct("akey", "tkey"),
     ).collect()[0]
     n_events, first_ts = int(row[0]), row[1]
-    n_actors, n_targets, n_pairs = int(row[2]), int(row[3]), int(row[4])
-    n_nodes = (
-        events.select(F.col("akey").alias("k"))
-        .unionByName(events.select(F.col("tkey").alias("k")))
-        .distinct()
-        .count()
-    )
-    # every lockstep family in one job: its events, the degree cap, the time range
-    fams = lockstep_families(config)
-    tagged = None
-    for i, fam in enumerate(fams):
-        fe = _filtered(
-            events,
-            actions=fam["actions"],
-            actor_types=fam["actor_types"],
-            target_types=fam["target_types"],
-        ).select(F.lit(i).alias("fam"), "akey", "tkey", F.unix_micros("ts").alias("us"))
-        tagged = fe if tagged is None else tagged.unionByName(fe)
-    spans: dict[tuple[Any, ...], tuple[int, int]] = {}
-    if tagged is not None:
-        cap = fams[0]["max_target_degree"]
-        if cap:
-            deg = tagged.groupBy("fam", "tkey").agg(F.countDistinct("akey").alias("d"))
-            tagged = tagged.join(
-                deg.filter(F.col("d") <= cap).select("fam", "tkey"), ["fam", "tkey"], "left_semi"
-            )
-        for r in tagged.groupBy("fam").agg(F.min("us"), F.max("us")).collect():
-            spans[fams[int(r[0])]["key"]] = (int(r[1]), int(r[2]))
-    if first_ts is not None and first_ts.tzinfo is None:
-        from datetime import UTC
-
+    if n_events == 0:
+        raise InputError("events: no rows (expected at least one event)")
+    if first_ts.tzinfo is None:
         first_ts = first_ts.replace(tzinfo=UTC)
+    n_actors, n_targets, n_pairs = int(row[2]), int(row[3]), int(row[4])
+    keys = events.select(F.col("akey").alias("k")).unionByName(
+        events.select(F.col("tkey").alias("k"))
+    )
+    n_nodes = keys.distinct().count()
+    inp = family_input(_families(events), config=config)
+    assert inp.families is not None
+    structural = set(inp.roles.actions("own", "login", "payout"))
+    actions = sorted(a for a in inp.families["action"].unique() if a not in structural) or None
+    totals = (n_actors, n_targets, n_pairs)
+    if actions is not None:
+        r = (
+            events.filter(F.col("action").isin(actions))
+            .agg(F.countDistinct("akey"), F.countDistinct("tkey"), F.countDistinct("akey", "tkey"))
+            .collect()[0]
+        )
+        totals = (int(r[0]), int(r[1]), int(r[2]))
     ctx = RunContext(
         first_ts=first_ts,
         n_pairs=n_pairs,
         n_actors=n_actors,
         n_targets=n_targets,
-        lockstep_spans=spans,
+        families=inp.families,
+        interactions=(None if actions is None else tuple(actions), totals),
+        new_account_base=_new_account_base(events, entities, first_ts),
     )
-    counts = {"events": n_events, "nodes": n_nodes, "edges": n_pairs}
-    return ctx, counts
+    return ctx, {"events": n_events, "nodes": n_nodes, "edges": n_pairs}
+
+
+# ------------------------------------------------------------------ family units
+
+
+def _unit_frame(events: DataFrame, unit: FamilyUnit, index: int) -> DataFrame:
+    """The unit's events (:func:`ringlens.spark.partition.unit_events`), tagged."""
+    from pyspark.sql import functions as F
+
+    cond = F.lit(False)
+    for conds in unit.conditions():
+        one = F.lit(True)
+        for col, names in conds:
+            one = one & F.col(col).isin(list(names))
+        cond = cond | one
+    own = events.filter(cond)
+    if unit.reach:
+        actors = own.select("akey").distinct()
+        targets = events.join(actors, "akey", "left_semi").select("tkey").distinct()
+        own = events.join(targets, "tkey", "left_semi")
+    return own.select(F.lit(index).cast("long").alias("part"), *EVENT_COLUMNS)
+
+
+def _unit_batches(
+    batches: Iterator[pa.RecordBatch], *, units: Sequence[FamilyUnit], template: DetectInput
+) -> Iterator[pa.RecordBatch]:
+    """Detect each unit of the Spark partition on its own events (local detectors)."""
+    df = _collect(batches)
+    if df is None:
+        return
+    rows: list[tuple[str, int, bytes]] = []
+    for (i,), ev in df.partition_by("part", as_dict=True).items():
+        found = detect_unit(ev.drop("part"), unit=units[int(i)], template=template)  # type: ignore[call-overload]
+        rows += [
+            ("candidates", int(i), _frame_bytes(found.candidates)),  # type: ignore[call-overload]
+            ("signals", int(i), _frame_bytes(found.signals)),  # type: ignore[call-overload]
+            ("targets", int(i), _frame_bytes(found.targets)),  # type: ignore[call-overload]
+            ("counts", int(i), json.dumps(found.counts).encode()),  # type: ignore[call-overload]
+        ]
+    yield _payload(rows)
+
+
+def detect_units(
+    events: DataFrame, *, context: RunContext, config: Config, partitions: int
+) -> tuple[dict[str, Found], dict[str, int], int]:
+    """The family stage in Spark: every unit of the run's detectors detected on its own
+    events on one worker, merged on the driver (:func:`ringlens.spark.partition.merge_units`).
+
+    Returns the findings per detector, the detectors' counts and the number of units."""
+    assert context.families is not None
+    template = family_input(context.families, config=config)
+    units, names = plan_units(template)
+    if not units:
+        return merge_units([], names) + (0,)
+    frames = [_unit_frame(events, u, i) for i, u in enumerate(units)]
+    union = functools.reduce(lambda a, b: a.unionByName(b), frames)
+    fn = functools.partial(_unit_batches, units=units, template=template)
+    n = max(1, min(partitions, len(units)))
+    rows = union.repartition(n, "part").mapInArrow(fn, _PAYLOAD_SCHEMA).collect()
+    got: dict[int, dict[str, Any]] = {}
+    for kind, i, payload in rows:
+        raw = bytes(payload)
+        got.setdefault(int(i), {})[kind] = json.loads(raw) if kind == "counts" else _frame_from(raw)
+    found = [
+        (
+            units[i],
+            Found(
+                candidates=g["candidates"],
+                signals=g["signals"],
+                targets=g["targets"],
+                counts=g["counts"],
+            ),
+        )
+        for i, g in sorted(got.items())
+    ]
+    merged, counts = merge_units(found, names)
+    return merged, counts, len(units)
+
+
+# ------------------------------------------------------------------ PageRank
+
+
+def _ppr_batches(
+    batches: Iterator[pa.RecordBatch],
+    *,
+    seeds: list[str],
+    n_seeds: int,
+    n_nodes: int,
+    accounts: tuple[str, ...],
+) -> Iterator[pa.RecordBatch]:
+    from ringlens.graph import build_graph
+    from ringlens.pipeline.signals import account_keys
+
+    df = _collect(batches)
+    if df is None:
+        return
+    g = build_graph(df.select(EVENT_COLUMNS))
+    p = ppr_partition(g, seeds=seeds, n_seeds=n_seeds, n_nodes=n_nodes)
+    out = p.filter(account_keys(accounts) & ~pl.col("is_seed")).select("key", "ppr", "ppr_lift")
+    yield from out.to_arrow().to_batches()
+
+
+def _near_signals(
+    parted: DataFrame,
+    *,
+    labels: pl.DataFrame | None,
+    context: RunContext,
+    n_nodes: int,
+    partitions: int,
+) -> tuple[pl.DataFrame | None, list[str]]:
+    """``near_confirmed_bad`` of the run (None without confirmed labels in the events)
+    and the seeds present: PageRank per partition, ranked over every account."""
+    from pyspark.sql import functions as F
+
+    if labels is None:
+        return None, []
+    seeds = (
+        labels.filter(pl.col("label") == "confirmed")
+        .select(pl.concat_str("entity_type", pl.lit(":"), "entity_id"))
+        .to_series()
+        .unique()
+        .sort()
+        .to_list()
+    )
+    if not seeds:
+        return None, []
+    spark = parted.sparkSession
+    seed_df = spark.createDataFrame([(s,) for s in seeds], "key string")
+    present = sorted(
+        r[0]
+        for r in parted.select(F.col("akey").alias("key"))
+        .unionByName(parted.select(F.col("tkey").alias("key")))
+        .distinct()
+        .join(seed_df, "key", "left_semi")
+        .collect()
+    )
+    if not present:
+        log.info(
+            "labels: no confirmed entity appears in these events; no near_confirmed_bad signal"
+        )
+        return None, []
+    assert context.families is not None
+    fn = functools.partial(
+        _ppr_batches,
+        seeds=present,
+        n_seeds=len(present),
+        n_nodes=n_nodes,
+        accounts=account_types(family_input(context.families).roles),
+    )
+    ppr = parted.select(*EVENT_COLUMNS, "part").repartition(partitions, "part")
+    ppr = ppr.mapInArrow(fn, _PPR_SCHEMA).persist()
+    n_accounts = ppr.count()
+    k = int(math.ceil(0.01 * n_accounts)) + 1
+    cut = ppr.orderBy(F.desc("ppr")).limit(k).agg(F.min("ppr")).collect()[0][0]
+    near = pl.DataFrame(schema=SIGNAL_SCHEMA)
+    if cut is not None:
+        top = pl.from_arrow(ppr.filter(F.col("ppr") >= cut).toArrow())
+        assert isinstance(top, pl.DataFrame)
+        near = near_confirmed_bad(top, n_accounts=n_accounts)
+    ppr.unpersist()
+    return near, present
+
+
+# ------------------------------------------------------------------ rings and scores
+
+
+def _part_entities(df: pl.DataFrame) -> pl.DataFrame:
+    ents = df.filter(pl.col("_kind") == 1).select(
+        *[pl.col(f"e_{c}").alias(c) for c in ENTITY_COLUMNS]
+    )
+    if ents.height:
+        return ents
+    # the local run passes a table without these entities: not the same as no table
+    return pl.DataFrame({"entity_type": [_NO_ENTITY], "entity_id": [_NO_ENTITY]}).with_columns(
+        pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("created_at"),
+        pl.lit(None, dtype=pl.String).alias("market"),
+        pl.lit(None, dtype=pl.String).alias("display_name"),
+        pl.lit(None, dtype=pl.Int64).alias("prior_violations"),
+    )
+
+
+def _score_batches(
+    batches: Iterator[pa.RecordBatch],
+    *,
+    context: RunContext,
+    found: Mapping[str, Found],
+    config: Config,
+    policy: Policy,
+    with_entities: bool,
+) -> Iterator[pa.RecordBatch]:
+    """Score the whole components of one Spark partition with the local code."""
+    from ringlens.graph import build_graph
+
+    df = _collect(batches)
+    if df is None:
+        return
+    t = time.perf_counter()
+    events = df.filter(pl.col("_kind") == 0).select(EVENT_COLUMNS)
+    if events.height == 0:
+        return
+    graph = build_graph(events)
+    keys = graph.nodes.select("key")
+    near = df.filter(pl.col("_kind") == 2).select(
+        pl.col("s_key").alias("key"),
+        pl.lit("near_confirmed_bad").alias("reason"),
+        pl.col("s_strength").alias("strength"),
+    )
+    ctx = context.with_found(part_found(found, keys)).with_near(near)
+    res = score_partition(
+        graph,
+        context=ctx,
+        entities=_part_entities(df) if with_entities else None,
+        config=config,
+        policy=policy,
+    )
+    res.timings["partition_total"] = round(time.perf_counter() - t, 3)
+    meta = json.dumps({"counts": res.counts, "timings": res.timings}).encode()
+    yield _payload(
+        [
+            ("rings", 0, _frame_bytes(res.rings)),
+            ("entities", 0, _frame_bytes(res.entities)),
+            ("membership", 0, _frame_bytes(res.membership)),
+            ("meta", 0, meta),
+        ]
+    )
+
+
+def _part_union(
+    parted: DataFrame, node_part: DataFrame, entities: DataFrame | None, near: pl.DataFrame | None
+) -> DataFrame:
+    """One frame per partition: events (``_kind`` 0), entities (1), near signals (2)."""
+    from pyspark.sql import functions as F
+
+    def nulls(names: Sequence[str], types: Sequence[str], prefix: str = "") -> list[Any]:
+        return [F.lit(None).cast(t).alias(prefix + c) for c, t in zip(names, types, strict=True)]
+
+    null_ev = nulls(EVENT_COLUMNS, _EVENT_TYPES)
+    null_ent = nulls(ENTITY_COLUMNS, _ENTITY_TYPES, "e_")
+    null_sig = nulls(("s_key", "s_strength"), ("string", "double"))
+    kind = F.lit(0).cast("int").alias("_kind")
+    union = parted.select("part", kind, *EVENT_COLUMNS, *null_ent, *null_sig)
+    if entities is not None:
+        e = entities.withColumn("key", F.concat_ws(":", "entity_type", "entity_id"))
+        e = e.join(node_part, "key").select(
+            "part",
+            F.lit(1).cast("int").alias("_kind"),
+            *null_ev,
+            *[F.col(c).alias(f"e_{c}") for c in ENTITY_COLUMNS],
+            *null_sig,
+        )
+        union = union.unionByName(e)
+    if near is not None and near.height:
+        spark = parted.sparkSession
+        s = spark.createDataFrame(near.select("key", "strength").to_arrow()).join(node_part, "key")
+        union = union.unionByName(
+            s.select(
+                "part",
+                F.lit(2).cast("int").alias("_kind"),
+                *null_ev,
+                *null_ent,
+                F.col("key").alias("s_key"),
+                F.col("strength").alias("s_strength"),
+            )
+        )
+    return union
+
+
+def _score_parts(
+    union: DataFrame, fn: Callable[..., Any], partitions: int
+) -> list[PartitionResult]:
+    rows = union.repartition(partitions, "part").mapInArrow(fn, _PAYLOAD_SCHEMA).collect()
+    by_kind: dict[str, list[bytes]] = {}
+    for kind, _, payload in rows:
+        by_kind.setdefault(kind, []).append(bytes(payload))
+    parts = []
+    for rb, eb, mb, meta in zip(
+        by_kind.get("rings", []),
+        by_kind.get("entities", []),
+        by_kind.get("membership", []),
+        by_kind.get("meta", []),
+        strict=True,
+    ):
+        m = json.loads(meta)
+        parts.append(
+            PartitionResult(
+                rings=_frame_from(rb),
+                entities=_frame_from(eb),
+                membership=_frame_from(mb),
+                counts=m["counts"],
+                timings=m["timings"],
+            )
+        )
+    return parts
+
+
+# ------------------------------------------------------------------ the job
+
+
+class _Laps:
+    """Wall time of each step (``report["timings"]``), logged as it ends."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        self.timings[name] = round(time.perf_counter() - self._t, 3)
+        log.info("spark step %s: %.2fs", name, self.timings[name])
+        self._t = time.perf_counter()
+
+
+def _read(
+    spark: SparkSession, events: Any, entities: Any, labels: Any, cfg: Config, validate: bool
+) -> tuple[DataFrame, DataFrame | None, pl.DataFrame | None]:
+    from ringlens.spark.ingest import read_entities, read_events, read_labels
+
+    ev = read_events(spark, events, columns=dict(cfg.input.columns), validate=validate)
+    ent = read_entities(spark, entities) if entities is not None else None
+    lab = None
+    if labels is not None:
+        lab = labels if isinstance(labels, pl.DataFrame) else read_labels(spark, labels)
+    return _keyed(ev).persist(), ent, lab
+
+
+def _partitions(
+    ev: DataFrame, *, cfg: Config, max_component_events: int, components: str
+) -> tuple[DataFrame, DataFrame, dict[str, Any]]:
+    """Events with their ``part`` (whole components), node key → part, the cut report."""
+    from pyspark.sql import functions as F
+
+    from ringlens.spark.graph import assign_partitions
+
+    evp, report = assign_partitions(
+        ev,
+        max_component_events=max_component_events,
+        max_target_degree=int(cfg.graph.max_target_degree),
+        method=components,
+    )
+    evp = evp.persist()
+    node_part = (
+        evp.select(F.col("akey").alias("key"), "part")
+        .unionByName(evp.select(F.col("tkey").alias("key"), "part"))
+        .distinct()
+        .persist()
+    )
+    return evp, node_part, report
 
 
 def score_spark(
@@ -297,13 +652,13 @@ def score_spark(
         Labels: a Polars or Spark DataFrame or paths (optional; collected to the driver).
     run_id, fingerprint
         The run id, or the input fingerprint it is derived from as in
-        :func:`ringlens.pipeline.run` (default: from the config and graph sizes, as
-        :func:`ringlens.pipeline.score` does).
+        :func:`ringlens.pipeline.run` (default: from the config and graph sizes).
     partitions
-        Spark partitions for scoring (default: one per 500k events, at least the shuffle
-        partitions' count when smaller than that).
+        Spark partitions for units and scoring (default: one per 500k events, at most
+        the shuffle partitions' count).
     max_component_events
-        Components above this are cut (:func:`ringlens.spark.graph.assign_partitions`).
+        Components above this are cut (:func:`ringlens.spark.graph.assign_partitions`;
+        a cut changes results, see there).
     components
         ``"auto"``, ``"graphframes"`` or ``"star"`` (connected components method).
 
@@ -323,177 +678,40 @@ def score_spark(
     >>> res.rings.height > 0 and res.rings.equals(local.rings) and res.queue.equals(local.queue)
     True
     """
-    from pyspark.sql import functions as F
-
-    from ringlens.spark.graph import assign_partitions, with_keys
-    from ringlens.spark.ingest import read_entities, read_events, read_labels
     from ringlens.spark.session import get_session
 
     cfg = config or Config()
     pol = policy or load_policy()
-    if spark is None:
-        spark = get_session()
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal t0
-        timings[name] = round(time.perf_counter() - t0, 3)
-        log.info("spark step %s: %.2fs", name, timings[name])
-        t0 = time.perf_counter()
-
-    ev = read_events(spark, events, columns=dict(cfg.input.columns), validate=validate)
-    ent_df = read_entities(spark, entities) if entities is not None else None
-    lab = None
-    if labels is not None:
-        lab = labels if isinstance(labels, pl.DataFrame) else read_labels(spark, labels)
+    spark = spark or get_session()
+    lap = _Laps()
+    ev, ent_df, lab = _read(spark, events, entities, labels, cfg, validate)
     lap("ingest")
-    ev = with_keys(ev).persist()
-    ctx, counts = global_context(ev, config=cfg)
-    if counts["events"] == 0:
-        from ringlens.exceptions import InputError
-
-        raise InputError("events: no rows (expected at least one event)")
-    lap("global context")
-    evp, part_report = assign_partitions(
-        ev,
-        max_component_events=max_component_events,
-        max_target_degree=int(cfg.graph.max_target_degree),
-        families=lockstep_families(cfg),
-        method=components,
-    )
+    ctx, counts = run_context(ev, config=cfg, entities=ent_df)
     shuffle = int(spark.conf.get("spark.sql.shuffle.partitions") or 4)
     n_parts = partitions or max(1, min(shuffle, math.ceil(counts["events"] / 500_000)))
-    evp = evp.persist()
-    # nodes → part (entities and signals travel with their partition)
-    node_part = (
-        evp.select(F.col("akey").alias("key"), "part")
-        .unionByName(evp.select(F.col("tkey").alias("key"), "part"))
-        .distinct()
-        .persist()
+    lap("run context")
+    found, cand_counts, n_units = detect_units(ev, context=ctx, config=cfg, partitions=shuffle)
+    lap("detect (family units)")
+    evp, node_part, part_report = _partitions(
+        ev, cfg=cfg, max_component_events=max_component_events, components=components
     )
     lap("components")
-    near = pl.DataFrame(schema={"key": pl.String, "reason": pl.String, "strength": pl.Float64})
-    n_near = None
-    if lab is not None and lab.filter(pl.col("label") == "confirmed").height:
-        seeds = (
-            lab.filter(pl.col("label") == "confirmed")
-            .select(pl.concat_str("entity_type", pl.lit(":"), "entity_id"))
-            .to_series()
-            .unique()
-            .to_list()
-        )
-        seed_df = spark.createDataFrame([(s,) for s in seeds], "key string")
-        nodes = node_part.select("key").distinct()
-        present = nodes.join(seed_df, "key", "left_semi").select("key")
-        n_seeds = present.count()
-        if n_seeds == 0:
-            raise ConfigError(
-                "seeds: none of the given seeds is a node of the graph "
-                f"({len(seeds)} given; expected node keys like 'buyer:42' or labels with label == 'confirmed')"
-            )
-        n_accounts = (
-            nodes.filter(F.col("key").rlike(ACCOUNT_PATTERN))
-            .join(present, "key", "left_anti")
-            .count()
-        )
-        import functools
-
-        fn = functools.partial(_ppr_batches, seeds=seeds, n_seeds=n_seeds, n_nodes=counts["nodes"])
-        ppr = (
-            evp.select(*_EVENT_COLS, "part")
-            .repartition(n_parts, "part")
-            .mapInArrow(fn, _PPR_SCHEMA)
-            .persist()
-        )
-        k = int(math.ceil(0.01 * n_accounts)) + 1
-        cut = ppr.orderBy(F.desc("ppr")).limit(k).agg(F.min("ppr")).collect()[0][0]
-        if cut is not None:
-            top = pl.from_arrow(ppr.filter(F.col("ppr") >= cut).toArrow())
-            assert isinstance(top, pl.DataFrame)
-            near = near_confirmed_bad(top, n_accounts=n_accounts)
-        ppr.unpersist()
-        n_near = near.height
+    near, seeds = _near_signals(
+        evp, labels=lab, context=ctx, n_nodes=counts["nodes"], partitions=n_parts
+    )
+    if near is not None:
+        cand_counts["near_confirmed_bad"] = near.height
         lap("personalised pagerank")
-    # one frame per partition: events (kind 0), entities (1), near signals (2)
-    cols: list[Any] = [F.col("part"), F.lit(0).cast("int").alias("_kind")]
-    cols += [F.col(c) for c in _EVENT_COLS]
-    null_ent = [
-        F.lit(None).cast(t).alias(f"e_{c}")
-        for c, t in zip(
-            _ENTITY_COLS, ("string", "string", "timestamp", "string", "string", "long"), strict=True
-        )
-    ]
-    null_sig = [
-        F.lit(None).cast("string").alias("s_key"),
-        F.lit(None).cast("double").alias("s_strength"),
-    ]
-    union = evp.select(*cols, *null_ent, *null_sig)
-    null_ev = [
-        F.lit(None).cast(t).alias(c)
-        for c, t in zip(
-            _EVENT_COLS,
-            ("string", "string", "string", "string", "string", "timestamp", "double", "string"),
-            strict=True,
-        )
-    ]
-    if ent_df is not None:
-        e = ent_df.withColumn("key", F.concat_ws(":", "entity_type", "entity_id")).join(
-            node_part, "key"
-        )
-        union = union.unionByName(
-            e.select(
-                "part",
-                F.lit(1).cast("int").alias("_kind"),
-                *null_ev,
-                *[F.col(c).alias(f"e_{c}") for c in _ENTITY_COLS],
-                *null_sig,
-            )
-        )
-    if near.height:
-        s = spark.createDataFrame(near.select("key", "strength").to_arrow()).join(node_part, "key")
-        union = union.unionByName(
-            s.select(
-                "part",
-                F.lit(2).cast("int").alias("_kind"),
-                *null_ev,
-                *null_ent,
-                F.col("key").alias("s_key"),
-                F.col("strength").alias("s_strength"),
-            )
-        )
-    import functools
-
     fn = functools.partial(
         _score_batches,
         context=ctx,
+        found=found,
         config=cfg,
         policy=pol,
         with_entities=ent_df is not None,
     )
-    rows = union.repartition(n_parts, "part").mapInArrow(fn, _PAYLOAD_SCHEMA).collect()
-    lap("detect and score")
-    parts: list[PartitionResult] = []
-    by_kind: dict[str, list[bytes]] = {}
-    for r in rows:
-        by_kind.setdefault(r[0], []).append(bytes(r[1]))
-    for rb, eb, mb, meta in zip(
-        by_kind.get("rings", []),
-        by_kind.get("entities", []),
-        by_kind.get("membership", []),
-        by_kind.get("meta", []),
-        strict=True,
-    ):
-        m = json.loads(meta)
-        parts.append(
-            PartitionResult(
-                rings=_frame_from(rb),
-                entities=_frame_from(eb),
-                membership=_frame_from(mb),
-                counts=m["counts"],
-                timings=m["timings"],
-            )
-        )
+    parts = _score_parts(_part_union(evp, node_part, ent_df, near), fn, n_parts)
+    lap("rings and scores")
     rid = run_id or run_id_for(
         config=cfg,
         policy=pol,
@@ -502,17 +720,18 @@ def score_spark(
         n_events=counts["events"],
         fingerprint=fingerprint,
     )
-    extra: dict[str, Any] = dict(counts)
-    if n_near is not None:
-        extra["near_confirmed_bad"] = n_near
     rings, ents, queue, memb, report = finish(
-        parts, run_id=rid, config=cfg, policy=pol, labels=lab, counts=extra
+        parts, run_id=rid, config=cfg, policy=pol, labels=lab, counts=counts, candidates=cand_counts
     )
+    assert ctx.families is not None
+    cov = run_coverage(family_input(ctx.families, config=cfg, labels=lab), seeds=seeds)
+    report["coverage"] = cov.to_dict()
     lap("merge and policy")
-    report["timings"] = dict(timings)
+    report["timings"] = dict(lap.timings)
     report["spark"] = {
         "version": spark.version,
         "partitions": n_parts,
+        "units": n_units,
         "scored_partitions": len(parts),
         "max_partition_seconds": max(
             (p.timings.get("partition_total", 0.0) for p in parts), default=0.0
@@ -531,7 +750,7 @@ def score_spark(
         spark=spark,
         events=evp,
         context=ctx,
-        timings=timings,
+        timings=lap.timings,
     )
 
 
@@ -562,7 +781,7 @@ def view_graph(result: SparkResult, *, config: Config, max_target_degree: int | 
         .select("tkey")
     )
     around = ev.join(deg, "tkey", "left_semi")
-    sel = mine.unionByName(around).distinct().select(*_EVENT_COLS)
+    sel = mine.unionByName(around).distinct().select(*EVENT_COLUMNS)
     df = pl.from_arrow(sel.toArrow())
     assert isinstance(df, pl.DataFrame)
     return build_graph(df)
