@@ -32,6 +32,49 @@ def demo_runs(spark, tmp_path_factory):
     return local, remote, local_out, spark_out
 
 
+@pytest.fixture(scope="module", params=["live", "marketplace"])
+def platform_runs(request, spark, tmp_path_factory):
+    """A synthetic platform (``ringlens synth --platform …``) scored by both engines: live
+    with the vocabulary synth writes (mapped roles), marketplace without (every name
+    unmapped, roles from the data's shape)."""
+    from ringlens.pipeline import run
+    from ringlens.spark.run import run_spark
+    from ringlens.synth import SynthConfig, generate, write_synth
+
+    platform = request.param
+    src = tmp_path_factory.mktemp(platform)
+    data = generate(SynthConfig(n_events=30_000, rings_per_pattern=1, seed=3, platform=platform))
+    write_synth(data, src)
+    vocab = src / "vocabulary.toml" if platform == "live" else None
+    cfg = load_config(env={}, cwd=False, vocabulary=vocab)
+    local_out = tmp_path_factory.mktemp(f"{platform}-local")
+    spark_out = tmp_path_factory.mktemp(f"{platform}-spark")
+    local = run(src, out_dir=local_out, config=cfg)
+    remote = run_spark(src, out_dir=spark_out, config=cfg, spark=spark)
+    return local, remote, local_out, spark_out
+
+
+def _same_run_folder(local_out: Path, spark_out: Path) -> None:
+    for name in ("rings.parquet", "entities.parquet", "queue.parquet"):
+        assert (spark_out / name).read_bytes() == (local_out / name).read_bytes(), name
+    assert (spark_out / "queue.csv").read_bytes() == (local_out / "queue.csv").read_bytes()
+
+
+def test_platforms_same_rings_scores_queue_and_coverage(platform_runs):
+    local, remote, local_out, spark_out = platform_runs
+    assert local.rings.height >= 3 and local.queue.height > 0
+    assert local.report["counts"]["candidates"]["near_confirmed_bad"] > 0
+    assert remote.rings.equals(local.rings)
+    assert remote.entities.equals(local.entities)
+    assert remote.queue.equals(local.queue)
+    assert remote.membership.equals(local.membership)
+    for key in ("run_id", "counts", "policy", "coverage"):
+        assert remote.report[key] == local.report[key], key
+    _same_run_folder(local_out, spark_out)
+    spark_info = remote.report["spark"]
+    assert spark_info["components"] > 1 and spark_info["units"] > 4
+
+
 def test_demo_same_rings_scores_and_queue(demo_runs):
     local, remote, _, _ = demo_runs
     assert local.rings.height == 12
@@ -42,15 +85,14 @@ def test_demo_same_rings_scores_and_queue(demo_runs):
     assert remote.report["run_id"] == local.report["run_id"]
     assert remote.report["counts"] == local.report["counts"]
     assert remote.report["policy"] == local.report["policy"]
+    assert remote.report["coverage"] == local.report["coverage"]
 
 
 def test_demo_same_run_folder_and_queue_database(demo_runs):
     import sqlite3
 
     _, _, local_out, spark_out = demo_runs
-    for name in ("rings.parquet", "entities.parquet", "queue.parquet"):
-        assert pl.read_parquet(spark_out / name).equals(pl.read_parquet(local_out / name)), name
-    assert (spark_out / "queue.csv").read_bytes() == (local_out / "queue.csv").read_bytes()
+    _same_run_folder(local_out, spark_out)
     assert (spark_out / "queue.jsonl").read_bytes() == (local_out / "queue.jsonl").read_bytes()
     q = "select queue_item_id, status from queue_items order by queue_item_id"
     with (

@@ -1,9 +1,11 @@
 """Scale out on Apache Spark: the same detectors and outputs as the single-machine path.
 
-Edges, global quantities and connected components are computed in Spark; each partition
-of whole components is scored with :func:`ringlens.pipeline.score` inside ``mapInArrow``
-(Arrow → Polars → igraph); the driver merges partitions and applies the policy. See
-docs/scaling.md. PySpark is imported on first use only (``pip install 'ringlens[spark]'``).
+Run-wide quantities and connected components are computed in Spark; each graph-stage
+detector runs once per family unit (the events of one of its families) on one worker, and
+each partition of whole components is scored with :func:`ringlens.pipeline.score` inside
+``mapInArrow`` (Arrow → Polars → igraph) with the run's context and its share of the
+units' findings; the driver merges and applies the policy (:mod:`ringlens.spark.partition`
+has the argument that this equals the single-machine run). See docs/scaling.md. PySpark is imported on first use only (``pip install 'ringlens[spark]'``).
 
 =========================  ===========================================================
 ``get_session``            a SparkSession set up for ringlens (``local[2]`` by default)
@@ -18,6 +20,7 @@ docs/scaling.md. PySpark is imported on first use only (``pip install 'ringlens[
 ``run_spark``              the job plus the run folder and queue sinks (``ringlens score
                            --engine spark``)
 ``score_partition``        one partition with the local code (no Spark)
+``detect_families``        every family unit on one machine (no Spark)
 ``context_from_graph``     run-wide quantities a partition needs, on one machine
 =========================  ===========================================================
 
@@ -48,6 +51,7 @@ _LAZY = {
     "run_spark": "ringlens.spark.run",
     "score_partition": "ringlens.spark.partition",
     "context_from_graph": "ringlens.spark.partition",
+    "detect_families": "ringlens.spark.partition",
 }
 
 __all__ = sorted(_LAZY)

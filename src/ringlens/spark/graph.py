@@ -20,12 +20,12 @@ A partition must fit one Python worker. Components with more than ``max_componen
 events are cut, by this rule:
 
 1. **Hub removal at the detectors' cap.** A target is a *hub* when more than
-   ``graph.max_target_degree`` distinct actors hit it, in all events and in every lockstep
-   family whose events reach it. Lockstep, candidate expansion and shared attributes
-   leave such targets out anyway, so their events are dropped from the cut component and
-   its components are recomputed: ring membership and detector signals do not change;
-   ring features that count members' events on hubs (camouflage share) and the dense-block
-   peel may.
+   ``graph.max_target_degree`` distinct actors hit it (with ``families``, in every one of
+   them that reaches it too). Detection runs on every event before the cut (by family
+   unit, :mod:`ringlens.spark.partition`) and candidate expansion leaves such targets out,
+   so their events are dropped from the cut component for the rings stage and its
+   components are recomputed: ring features that count members' events on hubs
+   (camouflage share) may change.
 2. **Lower caps.** Pieces still too large are cut again with the cap halved (down to
    ``min_cut_degree``); targets between the caps are then lost to detection in those
    pieces (logged with their counts).
@@ -340,7 +340,7 @@ def connected_components(
 
 def _hubs(ev: DataFrame, *, cap: int, families: list[dict[str, Any]]) -> DataFrame:
     """Targets (``tid``) with more than ``cap`` distinct actors overall and in every
-    lockstep family that reaches them."""
+    family (filters ``actions``, ``actor_types``, ``target_types``) that reaches them."""
     F = _F()
     deg = ev.groupBy("tid").agg(F.countDistinct("aid").alias("d"))
     hub = deg.filter(F.col("d") > cap).select("tid")

@@ -15,8 +15,8 @@ Validation gives the local path's errors:
   column, row and value as ``ringlens score`` would. A DataFrame or table has no row
   numbers: its error names the column, the value and what was expected.
 
-Normalising (ids to strings, timestamps to UTC, amounts to floats) is the local
-:mod:`ringlens.io.events` code, run on each Arrow batch.
+Normalising (ids to strings, timestamps to UTC, amounts to floats) is the local code
+(:mod:`ringlens.io.validate`, the loaders' public contract), run on each Arrow batch.
 """
 
 from __future__ import annotations

@@ -13,8 +13,13 @@ family's rhythm and total activity, shared targets test each target against ever
 every shareable type. None of that splits over connected components. So each detector runs
 once per **unit** — the events of one of its families (families that share events form one
 unit) — on a graph built from exactly those events: the same numbers, the same node order,
-the same candidates and signals as on the whole graph. :func:`merge_units` puts the units'
-findings back in the order the single-machine run finds them.
+the same candidates and signals as on the whole graph (every unit sees the run's families
+and roles, so candidate ids keep each family's position in the run's list; a detector
+finds nothing in a family without events). Shared targets also link two accounts through
+a rare target of any other type, its audience counted over every actor
+(:data:`NEIGHBOURHOOD_STAGE`): its unit holds every event on a target the family's
+accounts act on (:attr:`FamilyUnit.reach`, :func:`unit_events`). :func:`merge_units` puts
+the units' findings back in the order the single-machine run finds them.
 
 **Rings and scores by component** (:func:`score_partition`). Rings never span connected
 components, so partitions of whole components build rings, ring features, ring-stage
@@ -47,7 +52,9 @@ exactly over components: with restarts at the seeds only, a component holds
 
 A detector added to the registry runs by family when it declares families (what the
 coverage report needs anyway), and in the parts when it declares none or is listed in
-:data:`PARTITION_STAGE` (then it must be exact on whole components given the context).
+:data:`PARTITION_STAGE` (then it must be exact on whole components given the context); a
+family-stage detector that reads events beyond its families' accounts' neighbourhood is
+not exact here. The coverage report is the run's (:func:`run_coverage`).
 """
 
 from __future__ import annotations
@@ -277,7 +284,7 @@ def plan_units(inp: DetectInput) -> tuple[list[FamilyUnit], list[str]]:
     assert inp.families is not None
     units: list[FamilyUnit] = []
     names: list[str] = []
-    for det in registered("graph"):
+    for det in registered("graph", disable=inp.config.detect.disable):
         if det.name in PARTITION_STAGE:
             continue
         fams = det.families(inp)
