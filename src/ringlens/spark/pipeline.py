@@ -46,7 +46,7 @@ from ringlens.exceptions import InputError
 from ringlens.graph.roles import normalised
 from ringlens.io import ENTITY_COLUMNS, EVENT_COLUMNS
 from ringlens.pipeline.context import RunContext
-from ringlens.pipeline.inputs import run_id_for
+from ringlens.pipeline.inputs import frame_fingerprint, run_id_for
 from ringlens.pipeline.registry import DetectInput, Found
 from ringlens.pipeline.result import RunResult
 from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS, SIGNAL_SCHEMA
@@ -622,6 +622,42 @@ def _partitions(
     return evp, node_part, report
 
 
+def _parts_report(parts: Sequence[PartitionResult]) -> dict[str, Any]:
+    return {
+        "scored_partitions": len(parts),
+        "max_partition_seconds": max((p.timings["partition_total"] for p in parts), default=0.0),
+    }
+
+
+def _run_id(
+    cfg: Config,
+    pol: Policy,
+    counts: Mapping[str, int],
+    fingerprint: str | None,
+    entities: DataFrame | None,
+    labels: pl.DataFrame | None,
+) -> str:
+    """The run id :func:`ringlens.pipeline.score` gives (graph sizes, or the input
+    ``fingerprint`` as :func:`ringlens.pipeline.run`), with the tables' fingerprints:
+    the labels' as ``score`` takes them, the entities' from a checksum of their rows in
+    Spark (so the same events without an entities table get ``score``'s id)."""
+    from pyspark.sql import functions as F
+
+    ent = None
+    if entities is not None:
+        row = entities.agg(F.count(F.lit(1)), F.sum(F.xxhash64(*entities.columns))).collect()[0]
+        ent = f"spark:{int(row[0])}:{int(row[1] or 0)}"
+    return run_id_for(
+        config=cfg,
+        policy=pol,
+        n_nodes=counts["nodes"],
+        n_edges=counts["edges"],
+        n_events=counts["events"],
+        fingerprint=fingerprint,
+        tables={"entities": ent, "labels": frame_fingerprint(labels)},
+    )
+
+
 def score_spark(
     events: Any,
     *,
@@ -652,7 +688,9 @@ def score_spark(
         Labels: a Polars or Spark DataFrame or paths (optional; collected to the driver).
     run_id, fingerprint
         The run id, or the input fingerprint it is derived from as in
-        :func:`ringlens.pipeline.run` (default: from the config and graph sizes).
+        :func:`ringlens.pipeline.run` (default: from the config, graph sizes and tables as
+        :func:`ringlens.pipeline.score` does; an entities table in Spark has its own
+        fingerprint, so that id differs from ``score``'s).
     partitions
         Spark partitions for units and scoring (default: one per 500k events, at most
         the shuffle partitions' count).
@@ -702,24 +740,12 @@ def score_spark(
     if near is not None:
         cand_counts["near_confirmed_bad"] = near.height
         lap("personalised pagerank")
-    fn = functools.partial(
-        _score_batches,
-        context=ctx,
-        found=found,
-        config=cfg,
-        policy=pol,
-        with_entities=ent_df is not None,
-    )
+    with_ent = ent_df is not None
+    kw = {"context": ctx, "found": found, "config": cfg, "policy": pol, "with_entities": with_ent}
+    fn = functools.partial(_score_batches, **kw)
     parts = _score_parts(_part_union(evp, node_part, ent_df, near), fn, n_parts)
     lap("rings and scores")
-    rid = run_id or run_id_for(
-        config=cfg,
-        policy=pol,
-        n_nodes=counts["nodes"],
-        n_edges=counts["edges"],
-        n_events=counts["events"],
-        fingerprint=fingerprint,
-    )
+    rid = run_id or _run_id(cfg, pol, counts, fingerprint, ent_df, lab)
     rings, ents, queue, memb, report = finish(
         parts, run_id=rid, config=cfg, policy=pol, labels=lab, counts=counts, candidates=cand_counts
     )
@@ -732,10 +758,7 @@ def score_spark(
         "version": spark.version,
         "partitions": n_parts,
         "units": n_units,
-        "scored_partitions": len(parts),
-        "max_partition_seconds": max(
-            (p.timings.get("partition_total", 0.0) for p in parts), default=0.0
-        ),
+        **_parts_report(parts),
         **part_report,
         "context": ctx.to_dict(),
     }
