@@ -11,7 +11,7 @@ import pytest
 
 from ringlens.graph import build_graph
 from ringlens.pipeline import score
-from ringlens.pipeline.registry import Family, registered
+from ringlens.pipeline.registry import Family, Found, registered
 from ringlens.pipeline.signals import account_keys
 from ringlens.spark.partition import (
     FamilyUnit,
@@ -98,11 +98,13 @@ def score_in_parts(events, *, entities, labels, n_parts=3, run_id):
     cand_counts["near_confirmed_bad"] = near.height
     out = finish(scored, run_id=run_id, labels=labels, counts=counts, candidates=cand_counts)
     cov = run_coverage(family_input(ctx.families, labels=labels), seeds=present["key"])
-    return out, cov, parts
+    bursts = Found.concat(list(found.values())).bursts
+    return (*out, bursts), cov, parts
 
 
 def _assert_same(ref, got):
-    rings, ents, queue, memb, report = got
+    rings, ents, queue, memb, report, bursts = got
+    assert ref.bursts.height > 0 and bursts.equals(ref.bursts)
     assert rings.equals(ref.rings)
     assert ents.equals(ref.entities)
     assert queue.equals(ref.queue)
@@ -149,6 +151,7 @@ def test_family_units_find_what_the_whole_graph_finds(platforms):
         assert found[det.name].targets.equals(ref.targets), det.name
         sig = found[det.name].signals.sort(pl.all())
         assert sig.equals(ref.signals.sort(pl.all())), det.name
+        assert found[det.name].bursts.equals(ref.bursts), det.name
         for k, v in ref.counts.items():
             assert counts[k] == v, k
 

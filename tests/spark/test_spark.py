@@ -55,7 +55,7 @@ def platform_runs(request, spark, tmp_path_factory):
 
 
 def _same_run_folder(local_out: Path, spark_out: Path) -> None:
-    for name in ("rings.parquet", "entities.parquet", "queue.parquet"):
+    for name in ("rings.parquet", "entities.parquet", "queue.parquet", "bursts.parquet"):
         assert (spark_out / name).read_bytes() == (local_out / name).read_bytes(), name
     assert (spark_out / "queue.csv").read_bytes() == (local_out / "queue.csv").read_bytes()
 

@@ -335,19 +335,36 @@ def detect_unit(
 def merge_units(
     found: Sequence[tuple[FamilyUnit, Found]], names: Sequence[str]
 ) -> tuple[dict[str, Found], dict[str, int]]:
-    """The family units' findings per detector (candidates, signals and targets in the
-    order the single-machine run finds them, without counts) and the detectors' counts."""
+    """The family units' findings per detector (candidates, signals, targets and bursts
+    in the order the single-machine run finds them, without counts) and the detectors'
+    counts."""
     out: dict[str, Found] = {}
     counts: dict[str, int] = {}
     for name in names:
-        parts = sorted((u.position, f) for u, f in found if u.detector == name)
-        merged = Found.concat([f for _, f in parts]) if parts else Found()
+        parts = [
+            f
+            for _, f in sorted(
+                ((u.position, f) for u, f in found if u.detector == name), key=lambda x: x[0]
+            )
+        ]
+        merged = Found.concat(_renumbered(parts)) if parts else Found()
         for k, v in merged.counts.items():
             counts[k] = counts.get(k, 0) + v
-        out[name] = Found(
-            candidates=merged.candidates, signals=merged.signals, targets=merged.targets
-        )
+        out[name] = replace(merged, counts={})
     return out, counts
+
+
+def _renumbered(parts: Sequence[Found]) -> list[Found]:
+    """The units' bursts numbered as one run numbers them: a unit's groups after the
+    earlier units' bursts (a detector numbers each family's groups after the bursts of
+    the families before it)."""
+    out, offset = [], 0
+    for f in parts:
+        if f.bursts.height:
+            f = replace(f, bursts=f.bursts.with_columns(pl.col("group") + offset))
+        offset += f.bursts.height
+        out.append(f)
+    return out
 
 
 def part_found(found: Mapping[str, Found], keys: pl.DataFrame) -> dict[str, Found]:

@@ -90,7 +90,7 @@ class SparkResult:
 
     Attributes
     ----------
-    rings, entities, queue, membership : polars.DataFrame
+    rings, entities, queue, membership, bursts : polars.DataFrame
         As in :class:`ringlens.pipeline.RunResult` (same columns, same order).
     report : dict
         Counts, policy report, coverage, timings, and ``spark`` (partitions, components,
@@ -108,6 +108,8 @@ class SparkResult:
     events: Any = None
     context: RunContext | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: the time-based detectors' bursts (``bursts.parquet``), as the local run finds them
+    bursts: pl.DataFrame | None = None
 
     def _df(self, frame: pl.DataFrame) -> DataFrame:
         return self.spark.createDataFrame(frame.to_arrow())
@@ -137,6 +139,7 @@ class SparkResult:
             report=self.report,
             graph=view_graph,
             membership=self.membership,
+            bursts=self.bursts,
         )
 
 
@@ -311,6 +314,7 @@ def _unit_batches(
             ("candidates", int(i), _frame_bytes(found.candidates)),  # type: ignore[call-overload]
             ("signals", int(i), _frame_bytes(found.signals)),  # type: ignore[call-overload]
             ("targets", int(i), _frame_bytes(found.targets)),  # type: ignore[call-overload]
+            ("bursts", int(i), _frame_bytes(found.bursts)),  # type: ignore[call-overload]
             ("counts", int(i), json.dumps(found.counts).encode()),  # type: ignore[call-overload]
         ]
     yield _payload(rows)
@@ -345,6 +349,7 @@ def detect_units(
                 signals=g["signals"],
                 targets=g["targets"],
                 counts=g["counts"],
+                bursts=g["bursts"],
             ),
         )
         for i, g in sorted(got.items())
@@ -774,6 +779,7 @@ def score_spark(
         events=evp,
         context=ctx,
         timings=lap.timings,
+        bursts=Found.concat(list(found.values())).bursts,
     )
 
 
