@@ -68,7 +68,7 @@ def test_platforms_same_rings_scores_queue_and_coverage(platform_runs):
     assert remote.entities.equals(local.entities)
     assert remote.queue.equals(local.queue)
     assert remote.membership.equals(local.membership)
-    for key in ("run_id", "counts", "policy", "coverage"):
+    for key in ("run_id", "counts", "policy", "coverage", "input_profile", "input_drift"):
         assert remote.report[key] == local.report[key], key
     _same_run_folder(local_out, spark_out)
     spark_info = remote.report["spark"]

@@ -144,7 +144,7 @@ def score(
             if engine == "spark":
                 from ringlens.spark.run import run_spark  # pyspark: only with --engine spark
 
-                res = run_spark(events, master=master, **common)
+                res = run_spark(events, master=master, previous=previous or (), **common)
             else:
                 res = run_pipeline(events, previous=previous or (), **common)
         if as_json:

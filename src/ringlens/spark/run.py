@@ -11,9 +11,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from ringlens.config import Config
+from ringlens.exceptions import InputError
 from ringlens.export import redact_secrets
+from ringlens.graph.roles import normalised
+from ringlens.io import InputOptions, scan_events
 from ringlens.pipeline import RunResult
+from ringlens.pipeline.drift import input_health
 from ringlens.pipeline.inputs import fingerprint, resolve_run_inputs, run_id_for
 from ringlens.pipeline.outputs import check_outputs, write_outputs
 from ringlens.pipeline.timing import Progress
@@ -32,6 +38,35 @@ def _fingerprint(files: Sequence[Path]) -> str:
     return fingerprint(files, content=sum(f.stat().st_size for f in files) <= MAX_HASHED_BYTES)
 
 
+def _input_health(
+    files: Sequence[Path],
+    source: Any,
+    cfg: Config,
+    run_id: str,
+    out_dir: str | os.PathLike[str],
+    previous: Sequence[str | os.PathLike[str]],
+) -> dict[str, Any]:
+    """``input_profile``, ``input_history``, ``input_drift`` as the local run writes them
+    (:func:`ringlens.pipeline.drift.input_health`), from a lazy scan of local event files
+    (one pass, grouped by action and market; action names normalised as the graph does).
+    Inputs only Spark can read (a table, a remote path) get no drift check, and the report
+    says so."""
+    if source is not None or not files:
+        return {"input_drift": {"ok": True, "alerts": [], "skipped": "inputs not local files"}}
+    lf = scan_events(
+        files, columns=dict(cfg.input.columns), options=InputOptions.from_settings(cfg)
+    )
+    lf = lf.with_columns(normalised(pl.col("action").cast(pl.String)).alias("action"))
+    return input_health(
+        lf,
+        run_id=run_id,
+        out_dir=out_dir,
+        previous=previous,
+        drop=cfg.calibrate.drift_drop,
+        min_events=cfg.calibrate.drift_min_events,
+    )
+
+
 def run_spark(
     events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -45,6 +80,7 @@ def run_spark(
     spark: Any = None,
     progress: Progress | None = None,
     max_component_events: int = 20_000_000,
+    previous: Sequence[str | os.PathLike[str]] = (),
 ) -> RunResult:
     """Like :func:`ringlens.pipeline.run`, on Spark: returns a
     :class:`ringlens.pipeline.RunResult` (its ``graph`` holds the events around the top
@@ -60,6 +96,9 @@ def run_spark(
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     check_outputs(cfg, database=database, out_dir=out_dir)
+    for p in previous:
+        if not Path(p).is_dir():
+            raise InputError(f"previous run folder {p} does not exist (expected a run folder)")
     t = time.perf_counter()
     inputs = resolve_run_inputs(events, entities=entities, labels=labels, remote=True)
     files = list(inputs.events)
@@ -84,6 +123,7 @@ def run_spark(
         "config_sources": list(cfg.sources),
         "engine": {"name": "spark", "master": master},
     }
+    report.update(_input_health(files, inputs.source, cfg, report["run_id"], out_dir, previous))
     graph = view_graph(res, config=cfg) if cfg.viz.enabled and res.rings.height else None
     result = replace(res.to_run_result(view_graph=graph), report=report)
     if graph is None:
