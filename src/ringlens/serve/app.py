@@ -17,6 +17,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -223,39 +224,69 @@ def create_app(
     reviewer: str | None = None,
 ) -> Starlette:
     """The workbench over ``ws`` (see :mod:`ringlens.serve`)."""
-    default_reviewer = reviewer
+    wb = _Workbench(ws, default_reviewer=reviewer)
+    routes = [
+        Route("/", wb.queue_page),
+        Route("/search", wb.search),
+        Route("/ring/{ring_id:path}", wb.ring),
+        Route("/entity/{key:path}", wb.entity),
+        Route("/item/{qid:path}", wb.item),
+        Route("/api/expand", wb.expand),
+        Route("/history", wb.history_page),
+        Route("/review", wb.review, methods=["POST"]),
+        Route("/reviewer", wb.set_reviewer, methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Guard, token=token, loopback_only=loopback_only)],
+        exception_handlers={Problem: wb.problem, HTTPException: wb.problem, Exception: wb.crash},
+    )
+    app.state.workspace = ws
+    return app
 
-    def base(request: Request, **ctx: Any) -> dict[str, Any]:
+
+async def _in_thread(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` in a worker thread; its ringlens errors become :class:`Problem` pages."""
+    try:
+        return await run_in_threadpool(fn)
+    except Problem:
+        raise
+    except QueueConflictError as exc:
+        raise Problem(409, str(exc)) from exc
+    except ExportError as exc:
+        raise Problem(
+            503 if "connect" in str(exc) or "locked" in str(exc) else 400, str(exc)
+        ) from exc
+    except InputError as exc:
+        raise Problem(
+            404 if "unknown" in str(exc) or "no ring" in str(exc) else 400, str(exc)
+        ) from exc
+    except RinglensError as exc:
+        raise Problem(400, str(exc)) from exc
+
+
+class _Workbench:
+    """The route handlers of one workbench: the workspace and the default reviewer."""
+
+    def __init__(self, ws: Workspace, *, default_reviewer: str | None) -> None:
+        self.ws = ws
+        self.default_reviewer = default_reviewer
+
+    def base(self, request: Request, **ctx: Any) -> dict[str, Any]:
+        """The context every page has (CSRF token, reviewer, latest run, database, path)."""
+        ws = self.ws
         latest = ws.latest()
         return {
             "csrf": request.scope.get("state", {}).get("csrf", ""),
-            "reviewer": request.cookies.get(_REVIEWER_COOKIE) or default_reviewer or "",
+            "reviewer": request.cookies.get(_REVIEWER_COOKIE) or self.default_reviewer or "",
             "latest_run": latest.run_id if latest else None,
             "database": ws.database if "://" not in ws.database else ws.database.split("@")[-1],
             "path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
             **ctx,
         }
 
-    async def in_thread(fn: Callable[[], Any]) -> Any:
-        try:
-            return await run_in_threadpool(fn)
-        except Problem:
-            raise
-        except QueueConflictError as exc:
-            raise Problem(409, str(exc)) from exc
-        except ExportError as exc:
-            raise Problem(
-                503 if "connect" in str(exc) or "locked" in str(exc) else 400, str(exc)
-            ) from exc
-        except InputError as exc:
-            raise Problem(
-                404 if "unknown" in str(exc) or "no ring" in str(exc) else 400, str(exc)
-            ) from exc
-        except RinglensError as exc:
-            raise Problem(400, str(exc)) from exc
-
     # ------------------------------------------------------------------ queue
-    async def queue_page(request: Request) -> Response:
+    async def queue_page(self, request: Request) -> Response:
         flt, shown = _queue_filter(request, {})
         page = _int(request, "page", 1, 1, _MAX_PAGE)
         order = _one(request, "sort") or "priority"
@@ -263,39 +294,7 @@ def create_app(
             raise Problem(400, f"unknown sort {order!r} (expected one of {', '.join(_ORDERS)})")
 
         offset = (page - 1) * PAGE_SIZE
-
-        def work() -> dict[str, Any]:
-            with ws.store() as st:
-                since = st.last_audit_id()  # before the rows: a verdict on them is newer
-                rows = st.query(flt, order=order, limit=PAGE_SIZE + 1, offset=offset)
-                more = rows.height > PAGE_SIZE
-                rows = rows.head(PAGE_SIZE)
-                # the last page counts itself; else count, up to the cap
-                total = offset + rows.height if not more and rows.height else None
-                if total is None:
-                    total = st.count(flt, cap=COUNT_CAP)
-                values = ws.facets(st)
-            names = _names(ws.latest(), rows)
-            items = []
-            for r in rows.iter_rows(named=True):
-                key = f"{r['entity_type']}:{r['entity_id']}"
-                items.append(
-                    {
-                        **r,
-                        "key": key,
-                        "name": names.get(key, ""),
-                        "reasons": ", ".join((r["reasons"] or [])[:3]),
-                    }
-                )
-            return {
-                "items": items,
-                "total": total,
-                "since": since,
-                "values": values,
-                "more": more,
-            }
-
-        data = await in_thread(work)
+        data = await _in_thread(lambda: _queue_data(self.ws, flt, order, offset))
         capped = data["total"] >= COUNT_CAP and data["more"]
         pages = max(1, math.ceil(data["total"] / PAGE_SIZE))
         if not data["items"] and page > 1:
@@ -311,7 +310,7 @@ def create_app(
 
         return _page(
             "queue.html.j2",
-            base(
+            self.base(
                 request,
                 title="Queue",
                 shown=shown,
@@ -330,177 +329,79 @@ def create_app(
         )
 
     # ------------------------------------------------------------------ search
-    async def search(request: Request) -> Response:
+    async def search(self, request: Request) -> Response:
         q = _one(request, "q") or ""
 
         def work() -> dict[str, Any]:
-            run = ws.latest()
-            return _search(ws, run, q)
+            run = self.ws.latest()
+            return _search(self.ws, run, q)
 
-        data = await in_thread(work) if q else {"entities": [], "rings": [], "items": []}
+        data = await _in_thread(work) if q else {"entities": [], "rings": [], "items": []}
         if q and len(data["entities"]) + len(data["rings"]) + len(data["items"]) == 1:
             only = (data["entities"] or data["rings"] or data["items"])[0]
             return RedirectResponse(only["href"], status_code=303)
-        return _page("search.html.j2", base(request, title=f"Search {q}", q=q, **data))
+        return _page("search.html.j2", self.base(request, title=f"Search {q}", q=q, **data))
 
     # ------------------------------------------------------------------ ring
-    async def ring(request: Request) -> Response:
+    async def ring(self, request: Request) -> Response:
         ring_id = request.path_params["ring_id"]
         run_id = _one(request, "run")
         t0, t1 = _time(request, "from"), _time(request, "to")
-
-        def work() -> dict[str, Any]:
-            run = ws.find_ring(ring_id, run_id)
-            stale_members: list[str] | None = None
-            with ws.store() as st:
-                items = st.query(QueueFilter(ring_id=ring_id), order="priority", limit=10_000)
-                since = st.last_audit_id()
-                history = st.history(ring_id=ring_id)
-            if run is None:
-                if run_id and ws.run(run_id) is None:
-                    raise Problem(404, f"unknown run {run_id!r}")
-                if items.height == 0:
-                    raise Problem(404, f"unknown ring {ring_id!r}: in no run and no queue item")
-                # a stale ring: its items are still in the queue; draw it from the latest run
-                run = ws.latest()
-                if run is None:
-                    raise Problem(404, f"no run folder to draw ring {ring_id!r} from")
-                stale_members = [
-                    f"{t}:{i}"
-                    for t, i in zip(items["entity_type"], items["entity_id"], strict=True)
-                ]
-            return _ring_context(ws, run, ring_id, items, since, history, stale_members, t0, t1)
-
-        ctx = await in_thread(work)
-        return _render_view(request, base, ctx)
+        ctx = await _in_thread(lambda: _ring_or_stale_context(self.ws, ring_id, run_id, t0, t1))
+        return _render_view(request, self.base, ctx)
 
     # ------------------------------------------------------------------ entity
-    async def entity(request: Request) -> Response:
+    async def entity(self, request: Request) -> Response:
         key = request.path_params["key"]
         run_id = _one(request, "run")
         hops = _int(request, "hops", 2, 1, 4)
-        cap = _int(request, "max_nodes", ws.config.viz.max_nodes, 1, 5000)
+        cap = _int(request, "max_nodes", self.ws.config.viz.max_nodes, 1, 5000)
         t0, t1 = _time(request, "from"), _time(request, "to")
 
         if ":" not in key:
             raise Problem(404, f"unknown entity {key!r} (expected type:id)")
-        ctx = await in_thread(lambda: _entity_context(ws, key, run_id, hops, cap, t0, t1))
-        return _render_view(request, base, ctx)
+        ctx = await _in_thread(lambda: _entity_context(self.ws, key, run_id, hops, cap, t0, t1))
+        return _render_view(request, self.base, ctx)
 
     # ------------------------------------------------------------------ expand (JSON)
-    async def expand(request: Request) -> Response:
+    async def expand(self, request: Request) -> Response:
         key = _one(request, "key")
         if key is None or ":" not in key:
             raise Problem(400, "parameter 'key' must be a node key type:id")
         run_id = _one(request, "run")
-        cap = _int(request, "max_nodes", ws.config.viz.max_nodes, 1, 5000)
+        cap = _int(request, "max_nodes", self.ws.config.viz.max_nodes, 1, 5000)
         t0, t1 = _time(request, "from"), _time(request, "to")
-
-        def work() -> dict[str, Any]:
-            run = ws.run(run_id)
-            if run is None:
-                raise Problem(404, f"unknown run {run_id!r}")
-            g = build_graph(ego_events(_window(run.events(), t0, t1), key, hops=1))
-            nodes, edges, note = ego_frames(g, key, hops=1, max_nodes=cap, scored=run.entities)
-            links = _ring_links(ws, run)
-            return {
-                "nodes": [
-                    {
-                        "key": r["key"],
-                        "id": r["node_id"],
-                        "type": r["node_type"],
-                        "label": r["label"],
-                        "risk": r["risk_score"],
-                        "reasons": r["reasons"],
-                        "in_ring": r["in_ring"],
-                        "ring_id": r["ring_id"],
-                        "ring_href": links.get(r["ring_id"]) if r["ring_id"] else None,
-                    }
-                    for r in nodes.iter_rows(named=True)
-                ],
-                "edges": [
-                    {
-                        "src": r["src"],
-                        "dst": r["dst"],
-                        "weight": r["weight"],
-                        "actions": r["actions"],
-                        "first_ts": str(r["first_ts"]),
-                        "last_ts": str(r["last_ts"]),
-                    }
-                    for r in edges.iter_rows(named=True)
-                ],
-                "note": note,
-            }
-
         try:
-            data = await in_thread(work)
+            data = await _in_thread(lambda: _expand_data(self.ws, key, run_id, cap, t0, t1))
         except Problem as p:
             return JSONResponse({"error": p.message}, status_code=p.status)
         return JSONResponse(data)
 
     # ------------------------------------------------------------------ verdicts
-    async def review(request: Request) -> Response:
+    async def review(self, request: Request) -> Response:
         form = await _form(request)
         _check_csrf(request, form)
-
-        def one(name: str) -> str | None:
-            v = form.get(name) or []
-            if len(v) > 1:
-                raise Problem(400, f"field {name!r} given {len(v)} times")
-            return v[0] if v else None
-
-        actor = (
-            one("reviewer") or request.cookies.get(_REVIEWER_COOKIE) or default_reviewer or ""
-        ).strip()
-        if not actor or not _NAME.match(actor):
-            raise Problem(
-                400,
-                "say who you are: the reviewer name is missing or has control characters (nothing was written)",
-            )
-        status = one("status") or None
-        if status is not None and status not in STATUSES:
-            raise Problem(
-                400,
-                f"unknown status {status!r} (expected one of {', '.join(STATUSES)}; nothing was written)",
-            )
-        assignee = one("assignee")
-        assignee = None if assignee is None or assignee == "(keep)" else assignee.strip()
-        note = (one("note") or "").strip() or None
-        ring_id = one("ring_id") if one("scope") in (None, "ring") else None
-        ids = form.get("qid") or []
-        if one("scope") == "selected" or not ring_id:
-            ring_id = None
-            if not ids:
-                raise Problem(400, "no queue item selected (nothing was written)")
-        since_raw = one("since")
-        if since_raw is None or not re.fullmatch(r"\d{1,18}", since_raw):
-            raise Problem(
-                400,
-                "the form lacks the page's audit position; reload the page (nothing was written)",
-            )
-        nxt = one("next") or "/"
-        if not _NEXT.match(nxt) or nxt.startswith("//"):
-            nxt = "/"
+        v = _verdict(request, form, self.default_reviewer)
 
         def work() -> Any:
-            with ws.store() as st:
+            with self.ws.store() as st:
                 return st.review(
-                    None if ring_id else ids,
-                    ring_id=ring_id,
-                    status=status,
-                    assignee=assignee,
-                    note=note,
-                    actor=actor,
-                    if_unchanged_since=int(since_raw),
+                    None if v.ring_id else v.ids,
+                    ring_id=v.ring_id,
+                    status=v.status,
+                    assignee=v.assignee,
+                    note=v.note,
+                    actor=v.actor,
+                    if_unchanged_since=v.since,
                 )
 
-        res = await in_thread(work)
-        sep = "&" if "?" in nxt else "?"
-        resp = RedirectResponse(f"{nxt}{sep}done={res.changed}", status_code=303)
-        resp.set_cookie(_REVIEWER_COOKIE, actor, httponly=True, samesite="strict", path="/")
+        res = await _in_thread(work)
+        sep = "&" if "?" in v.next_url else "?"
+        resp = RedirectResponse(f"{v.next_url}{sep}done={res.changed}", status_code=303)
+        resp.set_cookie(_REVIEWER_COOKIE, v.actor, httponly=True, samesite="strict", path="/")
         return resp
 
-    async def set_reviewer(request: Request) -> Response:
+    async def set_reviewer(self, request: Request) -> Response:
         form = await _form(request)
         _check_csrf(request, form)
         name = ((form.get("reviewer") or [""])[0]).strip()
@@ -513,29 +414,29 @@ def create_app(
         resp.set_cookie(_REVIEWER_COOKIE, name, httponly=True, samesite="strict", path="/")
         return resp
 
-    async def history_page(request: Request) -> Response:
+    async def history_page(self, request: Request) -> Response:
         qid = _one(request, "item")
         ring_id = _one(request, "ring")
 
         def work() -> pl.DataFrame:
-            with ws.store() as st:
+            with self.ws.store() as st:
                 return st.history(queue_item_id=qid, ring_id=ring_id)
 
-        h = await in_thread(work)
+        h = await _in_thread(work)
         rows = h.sort("audit_id", descending=True).head(2000).to_dicts()
         return _page(
             "history.html.j2",
-            base(request, title="History", rows=rows, total=h.height, item=qid, ring=ring_id),
+            self.base(request, title="History", rows=rows, total=h.height, item=qid, ring=ring_id),
         )
 
-    async def item(request: Request) -> Response:
+    async def item(self, request: Request) -> Response:
         qid = request.path_params["qid"]
 
         def work() -> pl.DataFrame:
-            with ws.store() as st:
+            with self.ws.store() as st:
                 return st.query(QueueFilter(queue_item_id=qid), limit=1)
 
-        rows = await in_thread(work)
+        rows = await _in_thread(work)
         if rows.height == 0:
             raise Problem(404, f"unknown queue item {qid!r}")
         r = rows.row(0, named=True)
@@ -546,20 +447,20 @@ def create_app(
         )
 
     # ------------------------------------------------------------------ errors
-    async def problem(request: Request, exc: Exception) -> Response:
+    async def problem(self, request: Request, exc: Exception) -> Response:
         status = exc.status if isinstance(exc, Problem) else getattr(exc, "status_code", 500)
         message = exc.message if isinstance(exc, Problem) else getattr(exc, "detail", "error")
         return _page(
             "error.html.j2",
-            base(request, title=str(status), status=status, message=message),
+            self.base(request, title=str(status), status=status, message=message),
             status=status,
         )
 
-    async def crash(request: Request, exc: Exception) -> Response:
+    async def crash(self, request: Request, exc: Exception) -> Response:
         log.error("internal error on %s", request.url.path, exc_info=exc)
         return _page(
             "error.html.j2",
-            base(
+            self.base(
                 request,
                 title="500",
                 status=500,
@@ -568,24 +469,175 @@ def create_app(
             status=500,
         )
 
-    routes = [
-        Route("/", queue_page),
-        Route("/search", search),
-        Route("/ring/{ring_id:path}", ring),
-        Route("/entity/{key:path}", entity),
-        Route("/item/{qid:path}", item),
-        Route("/api/expand", expand),
-        Route("/history", history_page),
-        Route("/review", review, methods=["POST"]),
-        Route("/reviewer", set_reviewer, methods=["POST"]),
-    ]
-    app = Starlette(
-        routes=routes,
-        middleware=[Middleware(Guard, token=token, loopback_only=loopback_only)],
-        exception_handlers={Problem: problem, HTTPException: problem, Exception: crash},
-    )
-    app.state.workspace = ws
-    return app
+
+# --------------------------------------------------------------------------- page data
+def _queue_data(ws: Workspace, flt: QueueFilter, order: str, offset: int) -> dict[str, Any]:
+    """One queue page's items (with display names), its total (capped) and the facets."""
+    with ws.store() as st:
+        since = st.last_audit_id()  # before the rows: a verdict on them is newer
+        rows = st.query(flt, order=order, limit=PAGE_SIZE + 1, offset=offset)
+        more = rows.height > PAGE_SIZE
+        rows = rows.head(PAGE_SIZE)
+        # the last page counts itself; else count, up to the cap
+        total = offset + rows.height if not more and rows.height else None
+        if total is None:
+            total = st.count(flt, cap=COUNT_CAP)
+        values = ws.facets(st)
+    names = _names(ws.latest(), rows)
+    items = []
+    for r in rows.iter_rows(named=True):
+        key = f"{r['entity_type']}:{r['entity_id']}"
+        items.append(
+            {
+                **r,
+                "key": key,
+                "name": names.get(key, ""),
+                "reasons": ", ".join((r["reasons"] or [])[:3]),
+            }
+        )
+    return {
+        "items": items,
+        "total": total,
+        "since": since,
+        "values": values,
+        "more": more,
+    }
+
+
+def _ring_or_stale_context(
+    ws: Workspace,
+    ring_id: str,
+    run_id: str | None,
+    t0: _dt.datetime | None,
+    t1: _dt.datetime | None,
+) -> dict[str, Any]:
+    """The ring page's context: the ring in its run, or a stale ring (in no run any more
+    but with items still in the queue) drawn from the latest run."""
+    run = ws.find_ring(ring_id, run_id)
+    stale_members: list[str] | None = None
+    with ws.store() as st:
+        items = st.query(QueueFilter(ring_id=ring_id), order="priority", limit=10_000)
+        since = st.last_audit_id()
+        history = st.history(ring_id=ring_id)
+    if run is None:
+        if run_id and ws.run(run_id) is None:
+            raise Problem(404, f"unknown run {run_id!r}")
+        if items.height == 0:
+            raise Problem(404, f"unknown ring {ring_id!r}: in no run and no queue item")
+        # a stale ring: its items are still in the queue; draw it from the latest run
+        run = ws.latest()
+        if run is None:
+            raise Problem(404, f"no run folder to draw ring {ring_id!r} from")
+        stale_members = [
+            f"{t}:{i}" for t, i in zip(items["entity_type"], items["entity_id"], strict=True)
+        ]
+    return _ring_context(ws, run, ring_id, items, since, history, stale_members, t0, t1)
+
+
+def _expand_data(
+    ws: Workspace,
+    key: str,
+    run_id: str | None,
+    cap: int,
+    t0: _dt.datetime | None,
+    t1: _dt.datetime | None,
+) -> dict[str, Any]:
+    """The JSON of ``/api/expand``: ``key``'s one-hop neighbours and their edges."""
+    run = ws.run(run_id)
+    if run is None:
+        raise Problem(404, f"unknown run {run_id!r}")
+    g = build_graph(ego_events(_window(run.events(), t0, t1), key, hops=1))
+    nodes, edges, note = ego_frames(g, key, hops=1, max_nodes=cap, scored=run.entities)
+    links = _ring_links(ws, run)
+    return {
+        "nodes": [
+            {
+                "key": r["key"],
+                "id": r["node_id"],
+                "type": r["node_type"],
+                "label": r["label"],
+                "risk": r["risk_score"],
+                "reasons": r["reasons"],
+                "in_ring": r["in_ring"],
+                "ring_id": r["ring_id"],
+                "ring_href": links.get(r["ring_id"]) if r["ring_id"] else None,
+            }
+            for r in nodes.iter_rows(named=True)
+        ],
+        "edges": [
+            {
+                "src": r["src"],
+                "dst": r["dst"],
+                "weight": r["weight"],
+                "actions": r["actions"],
+                "first_ts": str(r["first_ts"]),
+                "last_ts": str(r["last_ts"]),
+            }
+            for r in edges.iter_rows(named=True)
+        ],
+        "note": note,
+    }
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """A checked verdict form: who, what, on which items, and where to go next."""
+
+    actor: str
+    status: str | None
+    assignee: str | None
+    note: str | None
+    ring_id: str | None
+    ids: list[str]
+    since: int
+    next_url: str
+
+
+def _verdict(
+    request: Request, form: dict[str, list[str]], default_reviewer: str | None
+) -> _Verdict:
+    """The verdict a review form asks for; a :class:`Problem` (nothing written) if it is
+    incomplete or malformed."""
+
+    def one(name: str) -> str | None:
+        v = form.get(name) or []
+        if len(v) > 1:
+            raise Problem(400, f"field {name!r} given {len(v)} times")
+        return v[0] if v else None
+
+    actor = (
+        one("reviewer") or request.cookies.get(_REVIEWER_COOKIE) or default_reviewer or ""
+    ).strip()
+    if not actor or not _NAME.match(actor):
+        raise Problem(
+            400,
+            "say who you are: the reviewer name is missing or has control characters (nothing was written)",
+        )
+    status = one("status") or None
+    if status is not None and status not in STATUSES:
+        raise Problem(
+            400,
+            f"unknown status {status!r} (expected one of {', '.join(STATUSES)}; nothing was written)",
+        )
+    assignee = one("assignee")
+    assignee = None if assignee is None or assignee == "(keep)" else assignee.strip()
+    note = (one("note") or "").strip() or None
+    ring_id = one("ring_id") if one("scope") in (None, "ring") else None
+    ids = form.get("qid") or []
+    if one("scope") == "selected" or not ring_id:
+        ring_id = None
+        if not ids:
+            raise Problem(400, "no queue item selected (nothing was written)")
+    since_raw = one("since")
+    if since_raw is None or not re.fullmatch(r"\d{1,18}", since_raw):
+        raise Problem(
+            400,
+            "the form lacks the page's audit position; reload the page (nothing was written)",
+        )
+    nxt = one("next") or "/"
+    if not _NEXT.match(nxt) or nxt.startswith("//"):
+        nxt = "/"
+    return _Verdict(actor, status, assignee, note, ring_id, ids, int(since_raw), nxt)
 
 
 # --------------------------------------------------------------------------- helpers
