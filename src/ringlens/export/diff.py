@@ -244,27 +244,26 @@ def _members(rings: pl.DataFrame, ring_col: str) -> pl.DataFrame:
     )
 
 
-def _diff_rings(
-    a: pl.DataFrame, b: pl.DataFrame, *, min_jaccard: float, min_share: float
+def _ring_sizes(
+    rings: pl.DataFrame, members: pl.DataFrame, ring_col: str, n_col: str
 ) -> pl.DataFrame:
-    ma = _members(a, "ring_a")
-    mb = _members(b, "ring_b")
-    n_a = (
-        a.select(pl.col("ring_id").alias("ring_a"))
+    """Every ring's member count (0 for a ring without members), as ``(ring_col, n_col)``."""
+    return (
+        rings.select(pl.col("ring_id").alias(ring_col))
         .join(
-            ma.group_by("ring_a").agg(pl.len().cast(pl.Int64).alias("n_a")), on="ring_a", how="left"
+            members.group_by(ring_col).agg(pl.len().cast(pl.Int64).alias(n_col)),
+            on=ring_col,
+            how="left",
         )
-        .with_columns(pl.col("n_a").fill_null(0))
-    )
-    n_b = (
-        b.select(pl.col("ring_id").alias("ring_b"))
-        .join(
-            mb.group_by("ring_b").agg(pl.len().cast(pl.Int64).alias("n_b")), on="ring_b", how="left"
-        )
-        .with_columns(pl.col("n_b").fill_null(0))
+        .with_columns(pl.col(n_col).fill_null(0))
     )
 
-    pairs = (
+
+def _ring_pairs(
+    ma: pl.DataFrame, mb: pl.DataFrame, n_a: pl.DataFrame, n_b: pl.DataFrame
+) -> pl.DataFrame:
+    """Every (old, new) ring pair that shares a member: overlap, Jaccard and both shares."""
+    return (
         ma.join(mb, on="member")
         .group_by("ring_a", "ring_b")
         .agg(pl.len().cast(pl.Int64).alias("overlap"))
@@ -276,6 +275,11 @@ def _diff_rings(
             share_of_b=pl.col("overlap") / pl.col("n_b"),
         )
     )
+
+
+def _ring_links(pairs: pl.DataFrame, *, min_jaccard: float, min_share: float) -> pl.DataFrame:
+    """Each new ring's previous rings and how it relates to them: ``(ring_b, prev, kind)``
+    with kind ``merged``, ``split`` or ``match`` (first that applies); new rings absent."""
     order: dict[str, Any] = dict(
         by=["jaccard", "overlap", "ring_a", "ring_b"], descending=[True, True, False, False]
     )
@@ -307,7 +311,7 @@ def _diff_rings(
         "ring_b", pl.concat_list("ring_a").alias("prev"), pl.lit("match").alias("kind")
     )
     # precedence: merged > split > match > new
-    links = (
+    return (
         pl.concat([merged, split_src, match], how="vertical")
         .with_columns(
             rank=pl.col("kind").replace_strict({"merged": 0, "split": 1, "match": 2}, default=3)
@@ -317,17 +321,14 @@ def _diff_rings(
         .first()
         .drop("rank")
     )
-    rows_b = (
-        b.select(pl.col("ring_id").alias("ring_b"), "pattern", "risk_score")
-        .join(n_b, on="ring_b", how="left")
-        .join(links, on="ring_b", how="left")
-        .with_columns(
-            pl.col("kind").fill_null("new"),
-            pl.col("prev").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        )
-    )
 
-    # members of the union of each B ring's previous rings
+
+def _with_previous(
+    rows_b: pl.DataFrame, a: pl.DataFrame, pairs: pl.DataFrame, ma: pl.DataFrame, mb: pl.DataFrame
+) -> pl.DataFrame:
+    """``rows_b`` with, over the union of each new ring's previous rings: ``n_prev``
+    members, ``n_inter`` of them still in it (both 0 without previous rings), the pattern
+    of the most overlapping one and the highest risk."""
     prev_members = (
         rows_b.select("ring_b", pl.col("prev").alias("ring_a"))
         .explode("ring_a")
@@ -361,7 +362,7 @@ def _diff_rings(
             pl.col("_risk_a").max().alias("previous_risk_score"),
         )
     )
-    out_b = (
+    return (
         rows_b.join(n_prev, on="ring_b", how="left")
         .join(n_inter, on="ring_b", how="left")
         .join(prev_stats, on="ring_b", how="left")
@@ -369,7 +370,13 @@ def _diff_rings(
             pl.col("n_prev").fill_null(0),
             pl.col("n_inter").fill_null(0),
         )
-        .with_columns(
+    )
+
+
+def _classify_new(rows: pl.DataFrame) -> pl.DataFrame:
+    """Report rows of the new run's rings: change class, member and risk deltas."""
+    return (
+        rows.with_columns(
             members_added=pl.col("n_b") - pl.col("n_inter"),
             members_removed=pl.col("n_prev") - pl.col("n_inter"),
         )
@@ -403,8 +410,12 @@ def _diff_rings(
             "jaccard",
         )
     )
+
+
+def _gone_rings(a: pl.DataFrame, out_b: pl.DataFrame, n_a: pl.DataFrame) -> pl.DataFrame:
+    """Report rows of the old rings that no new ring refers to (``gone``)."""
     referenced = out_b.select(pl.col("previous_ring_ids").explode().alias("ring_a")).drop_nulls()
-    gone = (
+    return (
         a.select(
             pl.col("ring_id").alias("ring_a"),
             pl.col("pattern").alias("previous_pattern"),
@@ -428,7 +439,28 @@ def _diff_rings(
             pl.lit(0.0).alias("jaccard"),
         )
     )
-    out = pl.concat([out_b, gone], how="vertical_relaxed")
+
+
+def _diff_rings(
+    a: pl.DataFrame, b: pl.DataFrame, *, min_jaccard: float, min_share: float
+) -> pl.DataFrame:
+    ma = _members(a, "ring_a")
+    mb = _members(b, "ring_b")
+    n_a = _ring_sizes(a, ma, "ring_a", "n_a")
+    n_b = _ring_sizes(b, mb, "ring_b", "n_b")
+    pairs = _ring_pairs(ma, mb, n_a, n_b)
+    links = _ring_links(pairs, min_jaccard=min_jaccard, min_share=min_share)
+    rows_b = (
+        b.select(pl.col("ring_id").alias("ring_b"), "pattern", "risk_score")
+        .join(n_b, on="ring_b", how="left")
+        .join(links, on="ring_b", how="left")
+        .with_columns(
+            pl.col("kind").fill_null("new"),
+            pl.col("prev").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        )
+    )
+    out_b = _classify_new(_with_previous(rows_b, a, pairs, ma, mb))
+    out = pl.concat([out_b, _gone_rings(a, out_b, n_a)], how="vertical_relaxed")
     return (
         out.with_columns(
             _order=pl.col("change").replace_strict(
