@@ -962,82 +962,30 @@ class QueueStore:
         [('qi_1', 'ana', 'status', 'open', 'actioned'), ('qi_2', 'ana', 'status', 'open', 'actioned')]
         """
         ids = self._review_ids(queue_item_ids, ring_id)
-        if status is not None and status not in STATUSES:
-            raise ConfigError(
-                f"unknown queue status {status!r} (expected one of {', '.join(STATUSES)})"
-            )
-        if status is None and assignee is None and notes is None and not note:
-            raise ConfigError("nothing to change: give a status, an assignee, notes or a note")
-        who = _check_text("actor", actor if actor is not None else _login(), MAX_ACTOR)
-        if not who.strip():
-            raise ConfigError("actor must not be empty (the reviewer's name)")
-        for name, value, cap in (("assignee", assignee, MAX_ACTOR), ("notes", notes, MAX_NOTE)):
-            if value is not None:
-                _check_text(name, value, cap)
-        if note is not None:
-            _check_text("note", note, MAX_NOTE)
-            note = note.strip() or None
-        if if_unchanged_since is not None and (
-            isinstance(if_unchanged_since, bool) or not isinstance(if_unchanged_since, int)
-        ):
-            raise ConfigError(f"if_unchanged_since must be an audit id, not {if_unchanged_since!r}")
+        who, note = _check_review(
+            status=status,
+            assignee=assignee,
+            notes=notes,
+            note=note,
+            actor=actor,
+            if_unchanged_since=if_unchanged_since,
+        )
         now = _now()
         now_p = self._ts(now)
         line = None if note is None else f"[{now:%Y-%m-%d %H:%M} UTC {who}] {note}"
-        notes_p = (line, notes, notes, notes, line, notes, None if line is None else "\n" + line)
-        assignee_p = (assignee,)
-        status_p = (status,)
-        sql = self._sql
         try:
             with self._transaction(lock=True) as cur:
-                if self.dialect == "postgresql":
-                    cur.execute(_sql.PG_TABLE_LOCK)
-                else:
-                    cur.execute(_sql.SQLITE_DROP_SELECTED)
-                cur.execute(sql(_sql.SELECTED_TABLE))
-                if ring_id is not None:
-                    cur.execute(sql(_sql.SELECTED_FROM_RING), (ring_id,))
-                else:
-                    cur.executemany(sql(_sql.SELECTED_INSERT), [(i,) for i in ids])
-                cur.execute(_sql.SELECTED_COUNT)
-                n_items = int(cur.fetchone()[0])
-                if n_items == 0:
-                    raise ExportError(f"no queue item of ring {ring_id!r} in {self._where()}")
-                cur.execute(_sql.SELECTED_MISSING)
-                missing = cur.fetchone()
-                if missing is not None:
-                    raise ExportError(f"no queue item {missing[0]!r} in {self._where()}")
-                if if_unchanged_since is not None:
-                    cur.execute(sql(_sql.SELECTED_CONFLICT), (if_unchanged_since,))
-                    hit = cur.fetchone()
-                    if hit is not None:
-                        raise QueueConflictError(
-                            f"queue item {hit[1]!r} changed since you read it: {hit[3]} set by "
-                            f"{hit[2]} at {_iso(hit[4])} (audit id {hit[0]}); nothing was "
-                            "written: reload and review again"
-                        )
-                cur.execute(_sql.AUDIT_LAST_ID)
-                before = int(cur.fetchone()[0])
-                head = (now_p, who)
-                if status is not None:
-                    cur.execute(sql(_sql.AUDIT_STATUS), (*head, *status_p, note, *status_p))
-                if assignee is not None:
-                    cur.execute(sql(_sql.AUDIT_ASSIGNEE), (*head, *assignee_p, note, *assignee_p))
-                if notes is not None or line is not None:
-                    cur.execute(sql(_sql.AUDIT_NOTES), (*head, *notes_p, note, *notes_p))
-                cur.execute(_sql.AUDIT_LAST_ID)
-                after = int(cur.fetchone()[0])
-                cur.execute(
-                    sql(_sql.AUDIT_CHANGED_ITEMS) if after > before else sql(_sql.NO_ROWS),
-                    (before,) if after > before else (),
+                n_items = self._select_for_review(cur, ids, ring_id, if_unchanged_since)
+                before, after, n_changed = self._write_review(
+                    cur,
+                    now=now_p,
+                    who=who,
+                    status=status,
+                    assignee=assignee,
+                    notes=notes,
+                    note=note,
+                    line=line,
                 )
-                n_changed = int(cur.fetchone()[0])
-                cur.execute(
-                    sql(_sql.REVIEW_UPDATE),
-                    (*[status] * 8, now_p, *status_p, *assignee_p, *notes_p, now_p),
-                )
-                if self.dialect == "sqlite":
-                    cur.execute(_sql.SQLITE_DROP_SELECTED)
         except self._errors() as exc:
             raise self._fail("update", exc) from exc
         result = ReviewResult(
@@ -1045,6 +993,85 @@ class QueueStore:
         )
         logger.info("queue review by %s in %s: %s", who, self.url, result)
         return result
+
+    def _select_for_review(
+        self, cur: Any, ids: list[str], ring_id: str | None, if_unchanged_since: int | None
+    ) -> int:
+        """Fill the transaction's ``selected`` table with the items a review is about (the
+        ids, or the ring's items) and return how many; :class:`ExportError` if an id is not
+        in the queue or the ring has none, :class:`QueueConflictError` if one changed since
+        ``if_unchanged_since``."""
+        sql = self._sql
+        if self.dialect == "postgresql":
+            cur.execute(_sql.PG_TABLE_LOCK)
+        else:
+            cur.execute(_sql.SQLITE_DROP_SELECTED)
+        cur.execute(sql(_sql.SELECTED_TABLE))
+        if ring_id is not None:
+            cur.execute(sql(_sql.SELECTED_FROM_RING), (ring_id,))
+        else:
+            cur.executemany(sql(_sql.SELECTED_INSERT), [(i,) for i in ids])
+        cur.execute(_sql.SELECTED_COUNT)
+        n_items = int(cur.fetchone()[0])
+        if n_items == 0:
+            raise ExportError(f"no queue item of ring {ring_id!r} in {self._where()}")
+        cur.execute(_sql.SELECTED_MISSING)
+        missing = cur.fetchone()
+        if missing is not None:
+            raise ExportError(f"no queue item {missing[0]!r} in {self._where()}")
+        if if_unchanged_since is not None:
+            cur.execute(sql(_sql.SELECTED_CONFLICT), (if_unchanged_since,))
+            hit = cur.fetchone()
+            if hit is not None:
+                raise QueueConflictError(
+                    f"queue item {hit[1]!r} changed since you read it: {hit[3]} set by "
+                    f"{hit[2]} at {_iso(hit[4])} (audit id {hit[0]}); nothing was "
+                    "written: reload and review again"
+                )
+        return n_items
+
+    def _write_review(
+        self,
+        cur: Any,
+        *,
+        now: Any,
+        who: str,
+        status: str | None,
+        assignee: str | None,
+        notes: str | None,
+        note: str | None,
+        line: str | None,
+    ) -> tuple[int, int, int]:
+        """Write the audit rows of a review of the selected items (from the rows as they
+        are), then update the items; return the audit ids before and after, and how many
+        items changed."""
+        sql = self._sql
+        notes_p = (line, notes, notes, notes, line, notes, None if line is None else "\n" + line)
+        assignee_p = (assignee,)
+        status_p = (status,)
+        cur.execute(_sql.AUDIT_LAST_ID)
+        before = int(cur.fetchone()[0])
+        head = (now, who)
+        if status is not None:
+            cur.execute(sql(_sql.AUDIT_STATUS), (*head, *status_p, note, *status_p))
+        if assignee is not None:
+            cur.execute(sql(_sql.AUDIT_ASSIGNEE), (*head, *assignee_p, note, *assignee_p))
+        if notes is not None or line is not None:
+            cur.execute(sql(_sql.AUDIT_NOTES), (*head, *notes_p, note, *notes_p))
+        cur.execute(_sql.AUDIT_LAST_ID)
+        after = int(cur.fetchone()[0])
+        cur.execute(
+            sql(_sql.AUDIT_CHANGED_ITEMS) if after > before else sql(_sql.NO_ROWS),
+            (before,) if after > before else (),
+        )
+        n_changed = int(cur.fetchone()[0])
+        cur.execute(
+            sql(_sql.REVIEW_UPDATE),
+            (*[status] * 8, now, *status_p, *assignee_p, *notes_p, now),
+        )
+        if self.dialect == "sqlite":
+            cur.execute(_sql.SQLITE_DROP_SELECTED)
+        return before, after, n_changed
 
     def _review_ids(self, ids: str | Sequence[str] | None, ring_id: str | None) -> list[str]:
         if (ids is None) == (ring_id is None):
@@ -1413,6 +1440,39 @@ class QueueStore:
                 pl.col("upserted_at").str.to_datetime(time_unit="us", time_zone="UTC")
             )
         return df.sort("upserted_at", maintain_order=True)
+
+
+def _check_review(
+    *,
+    status: str | None,
+    assignee: str | None,
+    notes: str | None,
+    note: str | None,
+    actor: str | None,
+    if_unchanged_since: int | None,
+) -> tuple[str, str | None]:
+    """Check a review's arguments (:meth:`QueueStore.review`); return the actor (default:
+    this process's login) and the stripped note (None when empty)."""
+    if status is not None and status not in STATUSES:
+        raise ConfigError(
+            f"unknown queue status {status!r} (expected one of {', '.join(STATUSES)})"
+        )
+    if status is None and assignee is None and notes is None and not note:
+        raise ConfigError("nothing to change: give a status, an assignee, notes or a note")
+    who = _check_text("actor", actor if actor is not None else _login(), MAX_ACTOR)
+    if not who.strip():
+        raise ConfigError("actor must not be empty (the reviewer's name)")
+    for name, value, cap in (("assignee", assignee, MAX_ACTOR), ("notes", notes, MAX_NOTE)):
+        if value is not None:
+            _check_text(name, value, cap)
+    if note is not None:
+        _check_text("note", note, MAX_NOTE)
+        note = note.strip() or None
+    if if_unchanged_since is not None and (
+        isinstance(if_unchanged_since, bool) or not isinstance(if_unchanged_since, int)
+    ):
+        raise ConfigError(f"if_unchanged_since must be an audit id, not {if_unchanged_since!r}")
+    return who, note
 
 
 def _now() -> _dt.datetime:
