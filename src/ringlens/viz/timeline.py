@@ -8,6 +8,8 @@ binned with numpy (one histogram per row), never a loop over events.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
@@ -94,7 +96,6 @@ def ring_timeline(
         pl.col("target").cast(pl.String),
         pl.col("ts").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("t"),
     ).drop_nulls()
-    label_w, top, row_h, right = 220, 34, 30, 12
     if frame.height == 0:
         return Markup(
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="40" '
@@ -110,21 +111,53 @@ def ring_timeline(
     shown = order.head(max_rows)
     lo, hi = int(frame["t"].min()), int(frame["t"].max())  # type: ignore[arg-type]
     pad = max((hi - lo) // 40, 1_800_000_000)  # a margin of 1/40 of the span, >= 30 min
-    lo, hi = lo - pad, hi + pad
-    span = hi - lo
-    plot_w = width - label_w - right
+    lay = _Layout(lo=lo - pad, hi=hi + pad, plot_w=width - _Layout.label_w - _Layout.right)
     rows = frame.join(shown.select("target", "row"), on="target")
-    b = np.clip(((rows["t"].to_numpy() - lo) * bins // span).astype(np.int64), 0, bins - 1)
+    b = np.clip(((rows["t"].to_numpy() - lay.lo) * bins // lay.span).astype(np.int64), 0, bins - 1)
     counts = np.zeros((shown.height, bins), dtype=np.int64)
     np.add.at(counts, (rows["row"].to_numpy().astype(np.int64), b), 1)
-    cmax = max(int(counts.max()), 1)
-    height = top + row_h * shown.height + 36
-    bw = plot_w / bins
+    height = lay.top + lay.row_h * shown.height + 36
 
-    def x(t: int) -> float:
-        return round(label_w + plot_w * (t - lo) / span, 1)
+    parts = _header(title, width, height, lay)
+    if bursts is not None and bursts.height:
+        parts.extend(_burst_bands(bursts, shown, lay))
+    parts.extend(_target_rows(shown, counts, lay))
+    axis_y = lay.top + lay.row_h * shown.height
+    parts.extend(_time_axis(lay, axis_y))
+    if order.height > shown.height:
+        parts.append(
+            f'<text x="0" y="{axis_y + 32}" fill="{_AXIS}">… and {order.height - shown.height:,} '
+            "more targets with fewer member actions</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
-    parts = [
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where things go on the chart: the time span (µs, with margins) across the plot."""
+
+    lo: int
+    hi: int
+    plot_w: int
+    label_w: ClassVar[int] = 220
+    top: ClassVar[int] = 34
+    row_h: ClassVar[int] = 30
+    right: ClassVar[int] = 12
+
+    @property
+    def span(self) -> int:
+        return self.hi - self.lo
+
+    def x(self, t: int) -> float:
+        """The x position of time ``t`` (µs)."""
+        return round(self.label_w + self.plot_w * (t - self.lo) / self.span, 1)
+
+
+def _header(title: str, width: int, height: int, lay: _Layout) -> list[str]:
+    """The ``<svg>`` opening, the title and the legend."""
+    label_w, plot_w = lay.label_w, lay.plot_w
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}" {_FONT} font-size="12">',
         f"<title>{escape(title)}</title>",
@@ -135,25 +168,38 @@ def ring_timeline(
         f'<rect x="{label_w + plot_w - 140}" y="6" width="12" height="12" fill="{_BAR}"/>'
         f'<text x="{label_w + plot_w - 123}" y="16" fill="{_AXIS}">member actions</text>',
     ]
-    if bursts is not None and bursts.height:
-        require_columns(bursts, "bursts", ["target", "start", "end"])
-        bf = bursts.select(
-            pl.col("target").cast(pl.String),
-            pl.col("start").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("s"),
-            pl.col("end").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("e"),
-            (pl.col("n_actors") if "n_actors" in bursts.columns else pl.lit(None))
-            .cast(pl.Int64)
-            .alias("n"),
-        ).join(shown.select("target", "row"), on="target")
-        for _, s, e, n, r in bf.sort("row", "s").iter_rows():
-            x0, x1 = x(max(s, lo)), x(min(e, hi))
-            y = top + r * row_h
-            what = f"burst {_fmt(s)} – {_fmt(e)}" + (f", {n} accounts" if n is not None else "")
-            parts.append(
-                f'<rect class="burst" x="{x0}" y="{y + 1}" width="{max(x1 - x0, 3.0):.1f}" '
-                f'height="{row_h - 2}" fill="{_BURST}" fill-opacity="0.55">'
-                f"<title>{escape(what)}</title></rect>"
-            )
+
+
+def _burst_bands(bursts: pl.DataFrame, shown: pl.DataFrame, lay: _Layout) -> list[str]:
+    """A red band per burst on a shown target, clipped to the chart."""
+    require_columns(bursts, "bursts", ["target", "start", "end"])
+    bf = bursts.select(
+        pl.col("target").cast(pl.String),
+        pl.col("start").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("s"),
+        pl.col("end").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("e"),
+        (pl.col("n_actors") if "n_actors" in bursts.columns else pl.lit(None))
+        .cast(pl.Int64)
+        .alias("n"),
+    ).join(shown.select("target", "row"), on="target")
+    parts = []
+    for _, s, e, n, r in bf.sort("row", "s").iter_rows():
+        x0, x1 = lay.x(max(s, lay.lo)), lay.x(min(e, lay.hi))
+        y = lay.top + r * lay.row_h
+        what = f"burst {_fmt(s)} – {_fmt(e)}" + (f", {n} accounts" if n is not None else "")
+        parts.append(
+            f'<rect class="burst" x="{x0}" y="{y + 1}" width="{max(x1 - x0, 3.0):.1f}" '
+            f'height="{lay.row_h - 2}" fill="{_BURST}" fill-opacity="0.55">'
+            f"<title>{escape(what)}</title></rect>"
+        )
+    return parts
+
+
+def _target_rows(shown: pl.DataFrame, counts: np.ndarray, lay: _Layout) -> list[str]:
+    """Per shown target: its label, its row's rule and its histogram bars."""
+    label_w, plot_w, top, row_h = lay.label_w, lay.plot_w, lay.top, lay.row_h
+    cmax = max(int(counts.max()), 1)
+    bw = plot_w / counts.shape[1]
+    parts = []
     for r, (target, n) in enumerate(zip(shown["target"], shown["len"], strict=True)):
         y = top + r * row_h
         parts.append(
@@ -170,24 +216,23 @@ def ring_timeline(
                 f'<rect x="{label_w + j * bw:.1f}" y="{y + row_h - 2 - h:.1f}" '
                 f'width="{max(bw - 0.3, 0.8):.1f}" height="{h}" fill="{_BAR}"/>'
             )
-    axis_y = top + row_h * shown.height
-    parts.append(
-        f'<line x1="{label_w}" x2="{label_w + plot_w}" y1="{axis_y}" y2="{axis_y}" '
+    return parts
+
+
+def _time_axis(lay: _Layout, axis_y: int) -> list[str]:
+    """The time axis under the rows, with its ticks and their labels."""
+    x = lay.x
+    parts = [
+        f'<line x1="{lay.label_w}" x2="{lay.label_w + lay.plot_w}" y1="{axis_y}" y2="{axis_y}" '
         f'stroke="{_AXIS}"/>'
-    )
-    for t, label in _ticks(lo, hi):
+    ]
+    for t, label in _ticks(lay.lo, lay.hi):
         parts.append(
             f'<line x1="{x(t)}" x2="{x(t)}" y1="{axis_y}" y2="{axis_y + 4}" stroke="{_AXIS}"/>'
             f'<text x="{x(t)}" y="{axis_y + 16}" text-anchor="middle" fill="{_AXIS}">'
             f"{escape(label)}</text>"
         )
-    if order.height > shown.height:
-        parts.append(
-            f'<text x="0" y="{axis_y + 32}" fill="{_AXIS}">… and {order.height - shown.height:,} '
-            "more targets with fewer member actions</text>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return parts
 
 
 def _fmt(t_us: int) -> str:
