@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from markupsafe import Markup
 
 from ringlens.exceptions import ConfigError, SchemaError
 from ringlens.viz._common import (
@@ -162,6 +163,76 @@ def _ring_rows(
     return rows, table["risk"], table["size"]
 
 
+def _charts(
+    rings: pl.DataFrame,
+    entities: pl.DataFrame | None,
+    *,
+    risk: pl.Series,
+    size: pl.Series,
+    by_action: list[tuple[str, int]],
+) -> list[Markup]:
+    """The report's charts: ring risk, rings by pattern, ring sizes, entity risk and
+    entities by type (when ``entities`` has them), queue by action (when not empty)."""
+    charts = []
+    labels, counts = _risk_histogram(risk)
+    charts.append(column_chart(labels, counts, title="Ring risk scores", xlabel="risk score"))
+    by_pattern = _counts(rings, "pattern")
+    charts.append(
+        bar_chart([p for p, _ in by_pattern], [n for _, n in by_pattern], title="Rings by pattern")
+    )
+    labels, counts = _size_histogram(size)
+    charts.append(column_chart(labels, counts, title="Ring sizes", xlabel="members"))
+    if entities is not None:
+        entities = require_frame(entities, "entities")
+        if "risk_score" in entities.columns and entities.schema["risk_score"].is_numeric():
+            labels, counts = _risk_histogram(entities["risk_score"])
+            charts.append(
+                column_chart(labels, counts, title="Entity risk scores", xlabel="risk score")
+            )
+        by_type = _counts(entities, "entity_type")
+        if by_type:
+            charts.append(
+                bar_chart(
+                    [t for t, _ in by_type], [n for _, n in by_type], title="Entities by type"
+                )
+            )
+    if by_action:
+        charts.append(
+            bar_chart([a for a, _ in by_action], [n for _, n in by_action], title="Queue by action")
+        )
+    return charts
+
+
+def _diff_sections(
+    diff: Mapping[str, Any], ring_rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The "what changed" lists (ring ids, linked when the ring has a view) and the queue
+    changes of ``diff`` (:meth:`ringlens.export.RunDiff.report_changes`)."""
+    diff_lists = []
+    queue_diff: list[tuple[str, str]] = []
+    ring_ids = {r["ring_id"] for r in ring_rows if r["href"]}
+    for key, label in _DIFF_LISTS:
+        items = diff.get(key) or []
+        if isinstance(items, int | float):
+            raise ConfigError(
+                f"run_report: diff[{key!r}] must be a list of ring ids, got the count "
+                f"{items!r} (pass RunDiff.report_changes())"
+            )
+        if isinstance(items, str | bytes) or not isinstance(items, Collection):
+            items = [items]
+        entries = []
+        for item in list(items)[:500]:
+            text = _text(item)
+            entries.append(
+                {"text": text, "href": ring_filename(text) if text in ring_ids else None}
+            )
+        diff_lists.append({"label": label, "count": len(items), "items": entries})
+    q = diff.get("queue") or {}
+    if isinstance(q, Mapping):
+        queue_diff = [(str(k).replace("_", " "), _text(v)) for k, v in q.items()]
+    return diff_lists, queue_diff
+
+
 def run_report(
     rings: pl.DataFrame,
     queue: pl.DataFrame,
@@ -230,58 +301,9 @@ def run_report(
         raise ConfigError(f"run_report: run_info must be a dict, got {type(run_info).__name__}")
 
     ring_rows, risk, size = _ring_rows(rings, queue, linked_rings)
-    charts = []
-    labels, counts = _risk_histogram(risk)
-    charts.append(column_chart(labels, counts, title="Ring risk scores", xlabel="risk score"))
-    by_pattern = _counts(rings, "pattern")
-    charts.append(
-        bar_chart([p for p, _ in by_pattern], [n for _, n in by_pattern], title="Rings by pattern")
-    )
-    labels, counts = _size_histogram(size)
-    charts.append(column_chart(labels, counts, title="Ring sizes", xlabel="members"))
-    if entities is not None:
-        entities = require_frame(entities, "entities")
-        if "risk_score" in entities.columns and entities.schema["risk_score"].is_numeric():
-            labels, counts = _risk_histogram(entities["risk_score"])
-            charts.append(
-                column_chart(labels, counts, title="Entity risk scores", xlabel="risk score")
-            )
-        by_type = _counts(entities, "entity_type")
-        if by_type:
-            charts.append(
-                bar_chart(
-                    [t for t, _ in by_type], [n for _, n in by_type], title="Entities by type"
-                )
-            )
     by_action = _counts(queue, "action")
-    if by_action:
-        charts.append(
-            bar_chart([a for a, _ in by_action], [n for _, n in by_action], title="Queue by action")
-        )
-
-    diff_lists = []
-    queue_diff: list[tuple[str, str]] = []
-    if diff is not None:
-        ring_ids = {r["ring_id"] for r in ring_rows if r["href"]}
-        for key, label in _DIFF_LISTS:
-            items = diff.get(key) or []
-            if isinstance(items, int | float):
-                raise ConfigError(
-                    f"run_report: diff[{key!r}] must be a list of ring ids, got the count "
-                    f"{items!r} (pass RunDiff.report_changes())"
-                )
-            if isinstance(items, str | bytes) or not isinstance(items, Collection):
-                items = [items]
-            entries = []
-            for item in list(items)[:500]:
-                text = _text(item)
-                entries.append(
-                    {"text": text, "href": ring_filename(text) if text in ring_ids else None}
-                )
-            diff_lists.append({"label": label, "count": len(items), "items": entries})
-        q = diff.get("queue") or {}
-        if isinstance(q, Mapping):
-            queue_diff = [(str(k).replace("_", " "), _text(v)) for k, v in q.items()]
+    charts = _charts(rings, entities, risk=risk, size=size, by_action=by_action)
+    diff_lists, queue_diff = _diff_sections(diff, ring_rows) if diff is not None else ([], [])
 
     info_rows = [(str(k), _text(v)) for k, v in (run_info or {}).items()]
     own_js = own_script("report.js")
