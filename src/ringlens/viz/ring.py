@@ -621,14 +621,7 @@ def ring_view_context(
     ``vis_css``, ``own_js`` (the inlined scripts), ``csp`` (the static page's policy) and
     the escaped-by-template texts. Its ``n_nodes``/``n_edges`` say what is drawn.
     """
-    if not isinstance(title, str):
-        raise ConfigError(f"title must be a string, got {type(title).__name__}")
-    if note is not None and not isinstance(note, str):
-        raise ConfigError(f"note must be a string or None, got {type(note).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ConfigError(f"seed must be an int, got {seed!r}")
-    if timeline is not None and not isinstance(timeline, Markup):
-        raise ConfigError("timeline must be markup made by ringlens.viz.ring_timeline")
+    _check_view_args(title=title, note=note, seed=seed, timeline=timeline)
     links = [[str(r), safe_href(h)] for r, h in sorted((ring_links or {}).items())]
     report = None if report_href is None else safe_href(report_href)
     nf, extra_names, has_xy = _prepare_nodes(nodes)
@@ -657,39 +650,15 @@ def ring_view_context(
 
     vis_nodes = _vis_nodes(nf, pos, colors, center_idx)
     in_ring = nf["in_ring"].to_list()
-    extra_cols = [nf[f"__rl_x{j}"].to_list() for j in range(len(extra_names))]
-    extras_by_node = list(zip(*extra_cols, strict=True)) if extra_cols else [()] * n
-    info = [
-        [k, nid, lab, score, reasons, int(mem), list(ex), rid, int(kt)]
-        for k, nid, lab, score, reasons, mem, ex, rid, kt in zip(
-            nf["key"].to_list(),
-            nf["node_id"].to_list(),
-            nf["label"].to_list(),
-            nf["risk_score"].to_list(),
-            nf["reasons"].to_list(),
-            in_ring,
-            extras_by_node,
-            nf["ring_id"].to_list(),
-            nf["key_target"].to_list(),
-            strict=True,
-        )
-    ]
     vis_edges, edge_info = _vis_edges(ef, src, dst, in_ring, actions)
     ev = _evidence_payload(evidence)
     mt = _evidence_payload(members)
-    type_counts = nf.group_by("node_type").len()
-    counts = dict(
-        zip(type_counts["node_type"].to_list(), type_counts["len"].to_list(), strict=True)
-    )
-    action_counts: dict[str, int] = {}
-    if m and actions:
-        ac = ef.select(pl.col("actions").explode().drop_nulls().alias("a")).group_by("a").len()
-        action_counts = dict(zip(ac["a"].to_list(), ac["len"].to_list(), strict=True))
+    counts, action_counts = _legend_counts(nf, ef, actions)
     payload = {
         "nodes": vis_nodes,
         "edges": vis_edges,
         "options": _vis_options(m, physics, seed),
-        "info": info,
+        "info": _node_info(nf, extra_names),
         "edgeInfo": edge_info,
         "extraNames": extra_names,
         "types": [{"name": t, "color": colors[t]} for t in types],
@@ -733,6 +702,55 @@ def ring_view_context(
         "timeline": timeline,
         "report_href": report,
     }
+
+
+def _check_view_args(*, title: object, note: object, seed: object, timeline: object) -> None:
+    """ConfigError unless the view's title, note, seed and timeline have their types."""
+    if not isinstance(title, str):
+        raise ConfigError(f"title must be a string, got {type(title).__name__}")
+    if note is not None and not isinstance(note, str):
+        raise ConfigError(f"note must be a string or None, got {type(note).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"seed must be an int, got {seed!r}")
+    if timeline is not None and not isinstance(timeline, Markup):
+        raise ConfigError("timeline must be markup made by ringlens.viz.ring_timeline")
+
+
+def _node_info(nf: pl.DataFrame, extra_names: list[str]) -> list[list[Any]]:
+    """Each node's tooltip row: key, id, label, risk, reasons, member flag, the extra
+    columns' values, ring id and key-target flag."""
+    extra_cols = [nf[f"__rl_x{j}"].to_list() for j in range(len(extra_names))]
+    extras_by_node = list(zip(*extra_cols, strict=True)) if extra_cols else [()] * nf.height
+    return [
+        [k, nid, lab, score, reasons, int(mem), list(ex), rid, int(kt)]
+        for k, nid, lab, score, reasons, mem, ex, rid, kt in zip(
+            nf["key"].to_list(),
+            nf["node_id"].to_list(),
+            nf["label"].to_list(),
+            nf["risk_score"].to_list(),
+            nf["reasons"].to_list(),
+            nf["in_ring"].to_list(),
+            extras_by_node,
+            nf["ring_id"].to_list(),
+            nf["key_target"].to_list(),
+            strict=True,
+        )
+    ]
+
+
+def _legend_counts(
+    nf: pl.DataFrame, ef: pl.DataFrame, actions: list[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Nodes per type and edges per action, for the legend's filters."""
+    type_counts = nf.group_by("node_type").len()
+    counts = dict(
+        zip(type_counts["node_type"].to_list(), type_counts["len"].to_list(), strict=True)
+    )
+    action_counts: dict[str, int] = {}
+    if ef.height and actions:
+        ac = ef.select(pl.col("actions").explode().drop_nulls().alias("a")).group_by("a").len()
+        action_counts = dict(zip(ac["a"].to_list(), ac["len"].to_list(), strict=True))
+    return counts, action_counts
 
 
 def _build_view(
