@@ -78,37 +78,7 @@ def ego_subgraph(
     if not nodes["key"].eq(center).any():
         raise InputError(f"ego_view: center {center!r} is not a node key in the nodes frame")
 
-    weight = (
-        pl.col("weight").cast(pl.Float64, strict=False).fill_nan(None).fill_null(1.0).abs()
-        if "weight" in edges.columns
-        else pl.lit(1.0)
-    )
-    pairs = edges.select(
-        pl.col("src").cast(pl.String).alias("a"),
-        pl.col("dst").cast(pl.String).alias("b"),
-        weight.alias("w"),
-    ).drop_nulls(["a", "b"])
-    und = pl.concat([pairs, pairs.select(a="b", b="a", w="w")]).filter(pl.col("a") != pl.col("b"))
-
-    visited = pl.DataFrame(
-        {"key": [center], "hop": [0], "w": [float("inf")]},
-        schema={"key": pl.String, "hop": pl.Int64, "w": pl.Float64},
-    )
-    frontier = visited.select("key")
-    for hop in range(1, hops + 1):
-        reached = (
-            frontier.join(und, left_on="key", right_on="a")
-            .group_by("b")
-            .agg(pl.col("w").max())
-            .rename({"b": "key"})
-            .join(visited, on="key", how="anti")
-            .select("key", pl.lit(hop, pl.Int64).alias("hop"), "w")
-        )
-        if reached.height == 0:
-            break
-        visited = pl.concat([visited, reached])
-        frontier = reached.select("key")
-
+    visited = _reach(_undirected(edges), center, hops)
     risk = (
         nodes.select(
             pl.col("key").cast(pl.String),
@@ -137,19 +107,76 @@ def ego_subgraph(
     out_nodes = nodes.drop("hop", strict=False).join(
         kept, on="key", how="inner", maintain_order="right"
     )
-    left_nodes = total_nodes - out_nodes.height
-    left_edges = reach_edges.height - out_edges.height
+    note = _ego_note(
+        center,
+        hops=hops,
+        max_nodes=max_nodes,
+        shown_nodes=out_nodes.height,
+        total_nodes=total_nodes,
+        left_edges=reach_edges.height - out_edges.height,
+    )
+    logger.debug("ego subgraph of %s: %s", center, note)
+    return out_nodes, out_edges, note
+
+
+def _undirected(edges: pl.DataFrame) -> pl.DataFrame:
+    """The edges both ways, ``(a, b, w)`` with ``|weight|`` (1 when missing), no loops."""
+    weight = (
+        pl.col("weight").cast(pl.Float64, strict=False).fill_nan(None).fill_null(1.0).abs()
+        if "weight" in edges.columns
+        else pl.lit(1.0)
+    )
+    pairs = edges.select(
+        pl.col("src").cast(pl.String).alias("a"),
+        pl.col("dst").cast(pl.String).alias("b"),
+        weight.alias("w"),
+    ).drop_nulls(["a", "b"])
+    return pl.concat([pairs, pairs.select(a="b", b="a", w="w")]).filter(pl.col("a") != pl.col("b"))
+
+
+def _reach(und: pl.DataFrame, center: str, hops: int) -> pl.DataFrame:
+    """Breadth-first search from ``center``, one join per hop: ``(key, hop, w)`` of every
+    node within ``hops``, ``w`` the heaviest edge it was reached by."""
+    visited = pl.DataFrame(
+        {"key": [center], "hop": [0], "w": [float("inf")]},
+        schema={"key": pl.String, "hop": pl.Int64, "w": pl.Float64},
+    )
+    frontier = visited.select("key")
+    for hop in range(1, hops + 1):
+        reached = (
+            frontier.join(und, left_on="key", right_on="a")
+            .group_by("b")
+            .agg(pl.col("w").max())
+            .rename({"b": "key"})
+            .join(visited, on="key", how="anti")
+            .select("key", pl.lit(hop, pl.Int64).alias("hop"), "w")
+        )
+        if reached.height == 0:
+            break
+        visited = pl.concat([visited, reached])
+        frontier = reached.select("key")
+    return visited
+
+
+def _ego_note(
+    center: str,
+    *,
+    hops: int,
+    max_nodes: int,
+    shown_nodes: int,
+    total_nodes: int,
+    left_edges: int,
+) -> str:
+    """The line under an ego view: what is shown and what the cap left out."""
+    left_nodes = total_nodes - shown_nodes
     within_txt = f"within {_plural(hops, 'hop')} of {center}"
     if left_nodes or left_edges:
-        note = (
-            f"showing {out_nodes.height:,} of {_plural(total_nodes, 'node')} {within_txt}; "
+        return (
+            f"showing {shown_nodes:,} of {_plural(total_nodes, 'node')} {within_txt}; "
             f"{_plural(left_nodes, 'node')} and {_plural(left_edges, 'edge')} left out "
             f"(cap {max_nodes:,}, nearest first)"
         )
-    else:
-        note = f"{_plural(total_nodes, 'node')} {within_txt}"
-    logger.debug("ego subgraph of %s: %s", center, note)
-    return out_nodes, out_edges, note
+    return f"{_plural(total_nodes, 'node')} {within_txt}"
 
 
 def ego_view(
