@@ -531,33 +531,59 @@ def shared_targets(
     if not isinstance(graph, EventGraph):
         raise InputError(f"shared_targets needs an EventGraph, got {type(graph).__name__}")
     params = _shared_target_params(
-        target_types, actions, actor_types, max_household, max_target_actors, elsewhere, alpha
+        target_types,
+        actions,
+        actor_types,
+        max_household,
+        max_target_actors,
+        elsewhere,
+        alpha,
+        repeat_types=repeat_types,
+        rare_links=rare_links,
     )
-    params["repeat_types"] = [
-        normalise_name(t) for t in (check_str_list("repeat_types", repeat_types) or [])
-    ]
-    params["rare_links"] = bool(rare_links)
     types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
-    max_household, alpha = params["max_household"], params["alpha"]
-    max_target_actors = params["max_target_actors"]
+    max_household = params["max_household"]
 
     src, dst = family_cells(graph, actions=actions, actor_types=actor_types, target_types=types)
     if src.size == 0:
         return _empty_targets(params)
     audience = np.bincount(dst, minlength=graph.n_nodes)
-    cap = max_target_actors
+    cap = params["max_target_actors"]
     if cap is None:
-        tested_aud = np.unique(dst)
-        tested_aud = audience[tested_aud][audience[tested_aud] > max_household]
-        cap = max(pair_budget_cap(tested_aud, 4 * src.size), max_household + 1)
+        cap = _audience_cap(audience, dst, max_household, n_cells=src.size)
     params["max_target_actors"] = int(cap)
     n_a = audience[dst]
     usable = (n_a >= 2) & (n_a <= cap)  # sharing that can link accounts
     tested_cell = usable & (n_a > max_household)
     if not tested_cell.any():
         return _empty_targets(params)
-    accounts = np.unique(src[tested_cell])
+    return _test_and_group(graph, src, dst, audience, usable, tested_cell, elsewhere, params)
 
+
+def _audience_cap(
+    audience: np.ndarray, dst: np.ndarray, max_household: int, *, n_cells: int
+) -> int:
+    """The largest audience a tested target may have when none is set: what the pair
+    budget (four pairs per account-target cell) allows, above household size."""
+    tested_aud = np.unique(dst)
+    tested_aud = audience[tested_aud][audience[tested_aud] > max_household]
+    return max(pair_budget_cap(tested_aud, 4 * n_cells), max_household + 1)
+
+
+def _test_and_group(
+    graph: EventGraph,
+    src: np.ndarray,
+    dst: np.ndarray,
+    audience: np.ndarray,
+    usable: np.ndarray,
+    tested_cell: np.ndarray,
+    elsewhere: pl.DataFrame | None,
+    params: dict[str, Any],
+) -> SharedTargetGroups:
+    """Steps 2 to 4 of :func:`shared_targets` on the (account, target) cells: test the
+    targets beyond household size, then group the accounts of the significant ones."""
+    cap = params["max_target_actors"]
+    accounts = np.unique(src[tested_cell])
     tested, links, rows = _tested_targets(
         graph,
         src,
@@ -565,12 +591,12 @@ def shared_targets(
         usable,
         tested_cell,
         accounts,
-        types,
+        params["target_types"],
         elsewhere,
-        max_household,
-        alpha,
+        params["max_household"],
+        params["alpha"],
         repeat=set(params["repeat_types"]),
-        rare_cap=int(cap) if rare_links else 0,
+        rare_cap=int(cap) if params["rare_links"] else 0,
     )
     good = tested.filter(pl.col("significant"))
     if good.height == 0:
@@ -596,11 +622,12 @@ def _shared_target_params(
     max_target_actors: Any,
     elsewhere: pl.DataFrame | None,
     alpha: Any,
+    *,
+    repeat_types: Any = None,
+    rare_links: bool = False,
 ) -> dict[str, Any]:
     """The validated parameters of :func:`shared_targets`, type names normalised as the
     graph stores them."""
-    from ringlens.graph.roles import normalise_name
-
     types = check_str_list("target_types", target_types)
     if types is None:
         raise ConfigError("target_types must be a non-empty list of node types, got None")
@@ -617,6 +644,10 @@ def _shared_target_params(
         ),
         "elsewhere": None if elsewhere is None else int(elsewhere["group"].n_unique()),
         "alpha": check_float("alpha", alpha, low=0.0, high=1.0, low_open=True),
+        "repeat_types": [
+            normalise_name(t) for t in (check_str_list("repeat_types", repeat_types) or [])
+        ],
+        "rare_links": bool(rare_links),
     }
 
 
