@@ -586,10 +586,23 @@ def ring_significance(
     if totals is not None:
         n_rows, n_cols, m = (int(x) for x in totals)
 
+    res = _table_tests(table, n_rows, n_cols, m)
+    out = _ring_frame(table).with_columns(
+        pl.Series(name, res[name], dtype=pl.Float64)
+        for name in ("expected_edges", "significance", "sig_null", "sig_actors", "sig_targets")
+    )
+    log.debug("ring_significance: %d rings, %d pairs", out.height, m)
+    return out
+
+
+def _table_tests(table: pl.DataFrame, n_rows: int, n_cols: int, m: int) -> dict[str, np.ndarray]:
+    """The three tests (:func:`_tests`) of every ring of :func:`_ring_counts`' table, in a
+    matrix of ``n_rows`` actors, ``n_cols`` targets and ``m`` distinct pairs."""
+
     def col(name: str) -> np.ndarray:
         return table[name].to_numpy().astype(np.float64)
 
-    res = _tests(
+    return _tests(
         n_rows_total=np.full(table.height, float(n_rows)),
         n_cols_total=np.full(table.height, float(n_cols)),
         n_pairs=np.full(table.height, float(m)),
@@ -607,12 +620,6 @@ def ring_significance(
         rows_touching=col("a_touch"),
         cols_touched=col("t_touch"),
     )
-    out = _ring_frame(table).with_columns(
-        pl.Series(name, res[name], dtype=pl.Float64)
-        for name in ("expected_edges", "significance", "sig_null", "sig_actors", "sig_targets")
-    )
-    log.debug("ring_significance: %d rings, %d pairs", out.height, m)
-    return out
 
 
 def _ring_counts(
