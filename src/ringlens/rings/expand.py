@@ -170,6 +170,42 @@ def split_candidates(
     return out
 
 
+def _outside_hits(
+    core_hits: pl.DataFrame,
+    outside: pl.DataFrame,
+    *,
+    window: timedelta,
+    attribute_types: tuple[str, ...],
+) -> pl.DataFrame:
+    """The outside actors' hits ``(cand, src, dst)`` that count: on a shared attribute at
+    any time, on another target near a member's hit on it (within < 2 windows)."""
+    # time check without a product of hits: bucket time by the window; a hit counts when a
+    # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
+    w_us = max(1, int(window / timedelta(microseconds=1)))
+    core_buckets = (
+        core_hits.filter(~pl.col("dst_type").is_in(list(attribute_types)))
+        .select("cand", "dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
+        .unique()
+        .with_columns(
+            pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
+                "bucket"
+            )
+        )
+        .explode("bucket")
+        .unique()
+    )
+    timed = (
+        outside.filter(~pl.col("dst_type").is_in(list(attribute_types)))
+        .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
+        .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
+        .select("cand", "src", "dst")
+    )
+    untimed = outside.filter(pl.col("dst_type").is_in(list(attribute_types))).select(
+        "cand", "src", "dst"
+    )
+    return pl.concat([timed, untimed])
+
+
 def expand_candidates(
     graph: EventGraph,
     candidates: pl.DataFrame,
@@ -231,33 +267,8 @@ def expand_candidates(
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
-    w = window
-    # time check without a product of hits: bucket time by the window; a hit counts when a
-    # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
-    w_us = max(1, int(w / timedelta(microseconds=1)))
-    core_buckets = (
-        core_hits.filter(~pl.col("dst_type").is_in(list(attribute_types)))
-        .select("cand", "dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
-        .unique()
-        .with_columns(
-            pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
-                "bucket"
-            )
-        )
-        .explode("bucket")
-        .unique()
-    )
-    timed = (
-        outside.filter(~pl.col("dst_type").is_in(list(attribute_types)))
-        .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
-        .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
-        .select("cand", "src", "dst")
-    )
-    untimed = outside.filter(pl.col("dst_type").is_in(list(attribute_types))).select(
-        "cand", "src", "dst"
-    )
     hits = (
-        pl.concat([timed, untimed])
+        _outside_hits(core_hits, outside, window=window, attribute_types=attribute_types)
         .unique()
         .group_by("cand", "src")
         .agg(pl.len().alias("hit"))
