@@ -79,6 +79,61 @@ def _to_csr(matrix_or_edges: object) -> sp.csr_matrix:
     return csr
 
 
+def _fraud_rows(
+    rng: np.random.Generator,
+    row_deg: np.ndarray,
+    n: int,
+    n_rows: int,
+    *,
+    hijacked: bool,
+    hijack: Hijack,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The fraud rows (hijacked rows with edges, or new rows under the ``m`` × ``n``
+    matrix of row degrees ``row_deg``) and the shape of the matrix with them."""
+    m = int(row_deg.size)
+    if hijacked:
+        active = np.flatnonzero(row_deg > 0)
+        if n_rows > active.size:
+            raise ConfigError(f"n_rows={n_rows} but only {active.size} rows have edges")
+        if hijack == "random":
+            fraud_rows = np.sort(rng.choice(active, n_rows, replace=False))
+        else:
+            order = np.lexsort((np.arange(m), -row_deg))
+            fraud_rows = np.sort(order[:n_rows])
+        return fraud_rows, (m, n)
+    return np.arange(m, m + n_rows, dtype=np.int64), (m + n_rows, n)
+
+
+def _camouflage(
+    rng: np.random.Generator,
+    mask: np.ndarray,
+    fraud_rows: np.ndarray,
+    fraud_cols: np.ndarray,
+    col_deg: np.ndarray,
+    *,
+    biased: bool,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Camouflage: each fraud row also hits as many other columns as it has fraud edges,
+    uniformly or (``biased``) in proportion to their degree; row and column parts."""
+    others = np.setdiff1d(np.arange(col_deg.size), fraud_cols)
+    if biased:
+        p = col_deg[others]
+        p = p / p.sum() if p.sum() > 0 else None
+    else:
+        p = None
+    r_parts: list[np.ndarray] = []
+    c_parts: list[np.ndarray] = []
+    per_row = mask.sum(axis=1)
+    for i, k in enumerate(per_row.tolist()):  # a loop over fraud rows, not edges
+        k = min(k, others.size if p is None else int(np.count_nonzero(p)))
+        if k == 0:
+            continue
+        picked = rng.choice(others, k, replace=False, p=p)
+        r_parts.append(np.full(k, fraud_rows[i], dtype=np.int64))
+        c_parts.append(picked)
+    return r_parts, c_parts
+
+
 def inject_block(
     matrix_or_edges: sp.spmatrix | sp.sparray | tuple,
     *,
@@ -144,19 +199,7 @@ def inject_block(
     row_deg = np.diff(csr.indptr)
     col_deg = np.bincount(csr.indices, minlength=n).astype(np.float64)
 
-    if hijacked:
-        active = np.flatnonzero(row_deg > 0)
-        if n_rows > active.size:
-            raise ConfigError(f"n_rows={n_rows} but only {active.size} rows have edges")
-        if hijack == "random":
-            fraud_rows = np.sort(rng.choice(active, n_rows, replace=False))
-        else:
-            order = np.lexsort((np.arange(m), -row_deg))
-            fraud_rows = np.sort(order[:n_rows])
-        shape = (m, n)
-    else:
-        fraud_rows = np.arange(m, m + n_rows, dtype=np.int64)
-        shape = (m + n_rows, n)
+    fraud_rows, shape = _fraud_rows(rng, row_deg, n, n_rows, hijacked=hijacked, hijack=hijack)
     fraud_cols = np.sort(rng.choice(n, n_cols, replace=False)).astype(np.int64)
 
     mask = rng.random((n_rows, n_cols)) < density
@@ -165,21 +208,12 @@ def inject_block(
     c_parts = [fraud_cols[fc]]
     n_camo = 0
     if camouflage != "none":
-        others = np.setdiff1d(np.arange(n), fraud_cols)
-        if camouflage == "biased":
-            p = col_deg[others]
-            p = p / p.sum() if p.sum() > 0 else None
-        else:
-            p = None
-        per_row = mask.sum(axis=1)
-        for i, k in enumerate(per_row.tolist()):  # a loop over fraud rows, not edges
-            k = min(k, others.size if p is None else int(np.count_nonzero(p)))
-            if k == 0:
-                continue
-            picked = rng.choice(others, k, replace=False, p=p)
-            r_parts.append(np.full(k, fraud_rows[i], dtype=np.int64))
-            c_parts.append(picked)
-            n_camo += k
+        camo_r, camo_c = _camouflage(
+            rng, mask, fraud_rows, fraud_cols, col_deg, biased=camouflage == "biased"
+        )
+        r_parts += camo_r
+        c_parts += camo_c
+        n_camo = sum(int(x.size) for x in camo_r)
     r = np.concatenate(r_parts)
     c = np.concatenate(c_parts)
     injected = sp.csr_matrix((np.ones(r.size), (r, c)), shape=shape)
