@@ -127,8 +127,6 @@ def score(
             },
             vocabulary=vocabulary,
         )
-        if engine not in ("local", "spark"):
-            raise InputError(f"--engine: expected local or spark, got {engine!r}")
         common: dict[str, Any] = dict(
             out_dir=out_dir,
             entities=entities,
@@ -138,15 +136,7 @@ def score(
             database=database,
             progress=st.step,
         )
-        limit = float(cfg.run.memory_limit_gb)
-        streaming = engine == "local" and limit > 0 and _streams(events, cfg)
-        with st.memory_ceiling(limit, streaming=streaming):
-            if engine == "spark":
-                from ringlens.spark.run import run_spark  # pyspark: only with --engine spark
-
-                res = run_spark(events, master=master, previous=previous or (), **common)
-            else:
-                res = run_pipeline(events, previous=previous or (), **common)
+        res = _execute(st, events, cfg, engine=engine, master=master, previous=previous, **common)
         if as_json:
             sys.stdout.write(json.dumps(res.report, indent=2, default=str, sort_keys=True) + "\n")
         elif not st.quiet:
@@ -154,6 +144,29 @@ def score(
         _check_drift(st, res.report, strict=cfg.vocabulary.strict, out_dir=out_dir)
 
     st.guarded(run)
+
+
+def _execute(
+    st: CliState,
+    events: Path,
+    cfg: Any,
+    *,
+    engine: str,
+    master: str,
+    previous: list[Path] | None,
+    **common: Any,
+) -> RunResult:
+    """The run on ``engine`` (local or spark), under the memory ceiling of ``cfg``."""
+    if engine not in ("local", "spark"):
+        raise InputError(f"--engine: expected local or spark, got {engine!r}")
+    limit = float(cfg.run.memory_limit_gb)
+    streaming = engine == "local" and limit > 0 and _streams(events, cfg)
+    with st.memory_ceiling(limit, streaming=streaming):
+        if engine == "spark":
+            from ringlens.spark.run import run_spark  # pyspark: only with --engine spark
+
+            return run_spark(events, master=master, previous=previous or (), **common)
+        return run_pipeline(events, previous=previous or (), **common)
 
 
 def _check_drift(st: CliState, report: Any, *, strict: bool, out_dir: Path) -> None:
