@@ -62,12 +62,12 @@ TARGET_SCHEMA = pl.Schema({"detector": pl.String, "candidate": pl.String, "key":
 #: ``family`` (reason code), ``group`` (unique within the family), ``key`` (target)
 BURST_SCHEMA = pl.Schema(
     {
-        "family": pl.String,
-        "group": pl.Int64,
-        "key": pl.String,
+        "family": pl.String(),
+        "group": pl.Int64(),
+        "key": pl.String(),
         "start": pl.Datetime("us", "UTC"),
         "end": pl.Datetime("us", "UTC"),
-        "n_actors": pl.Int64,
+        "n_actors": pl.Int64(),
     }
 )
 

@@ -68,7 +68,7 @@ class Lockstep(Detector):
 
     def detect(self, inp: DetectInput) -> Found:
         cfg = inp.config
-        parts = []
+        parts: list[Found] = []
         for g in role_groups(inp):
             fam = g.family
             reason = f"lockstep_{g.role}"
