@@ -746,8 +746,9 @@ def score_spark(
         cand_counts["near_confirmed_bad"] = near.height
         lap("personalised pagerank")
     with_ent = ent_df is not None
-    kw = {"context": ctx, "found": found, "config": cfg, "policy": pol, "with_entities": with_ent}
-    fn = functools.partial(_score_batches, **kw)
+    fn = functools.partial(
+        _score_batches, context=ctx, found=found, config=cfg, policy=pol, with_entities=with_ent
+    )
     parts = _score_parts(_part_union(evp, node_part, ent_df, near), fn, n_parts)
     lap("rings and scores")
     rid = run_id or _run_id(cfg, pol, counts, fingerprint, ent_df, lab)
