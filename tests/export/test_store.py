@@ -445,6 +445,38 @@ def test_review_one_selection_and_ring_write_the_audit(store_url: str) -> None:
     assert labels.filter(pl.col("label") == "confirmed")["entity_id"].to_list() == ["e0", "e5"]
 
 
+def test_a_second_reviewer_confirming_a_verdict_is_recorded(store_url: str) -> None:
+    """Reviewer agreement needs the agreeing verdict: a second actor who sets the verdict an
+    item already has writes a status row (old = new), the same actor again writes none."""
+    from ringlens.calibrate.quality import reviewer_agreement
+    from ringlens.calibrate.verdicts import verdict_events
+
+    with open_queue_store(store_url) as store:
+        store.upsert(make_queue(4), run_id="r1")
+        store.review(["qi_00000", "qi_00001"], status="actioned", actor="ana")
+        again = store.review(["qi_00000", "qi_00001"], status="actioned", actor="ana")
+        assert (again.changed, again.audit_rows) == (0, 0)
+        second = store.review("qi_00000", status="actioned", actor="bo", note="agree")
+        # the confirmation, and the note appended to the item's notes (a change)
+        assert (second.items, second.changed, second.audit_rows) == (1, 1, 2)
+        silent = store.review("qi_00003", status="dismissed", actor="ana")
+        confirmed = store.review("qi_00003", status="dismissed", actor="cy")
+        assert (silent.audit_rows, confirmed.changed, confirmed.audit_rows) == (1, 0, 1)
+        other = store.review("qi_00001", status="dismissed", actor="bo")
+        assert (other.changed, other.audit_rows) == (1, 1)
+        open_ = store.review("qi_00002", status="in_review", actor="ana")
+        not_verdict = store.review("qi_00002", status="in_review", actor="bo")
+        assert (open_.audit_rows, not_verdict.audit_rows) == (1, 0)  # in_review is no verdict
+        h, items = store.history(), store.read()
+    rows = h.filter(pl.col("field") == "status").select(
+        "queue_item_id", "actor", "old_value", "new_value", "note"
+    )
+    assert ("qi_00000", "bo", "actioned", "actioned", "agree") in rows.rows()
+    v = verdict_events(items, h)
+    agree = reviewer_agreement(v)
+    assert agree["items"] == 3 and agree["agreed"] == 2
+
+
 def test_review_is_all_or_nothing(store_url: str) -> None:
     with open_queue_store(store_url) as store:
         store.upsert(make_queue(4), run_id="r1")

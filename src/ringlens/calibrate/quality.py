@@ -247,11 +247,11 @@ def reviewer_agreement(verdicts: pl.DataFrame) -> dict[str, Any]:
     kappa (Cohen 1960), which discounts the agreement two reviewers reach by chance;
     kappa is None when it is undefined (every verdict the same).
 
-    A second reviewer who agrees sets the status the item already has; a history that logs
-    changed fields only (as ``QueueStore.review`` does today) has no row for that, and then
-    only disagreements show up here as pairs. Record such confirmations (a ``status`` row
-    whose old and new value are the same verdict) to measure agreement from the database;
-    :func:`~ringlens.calibrate.simulate.simulate_reviewers`' own history has them.
+    A second reviewer who agrees sets the status the item already has:
+    :meth:`ringlens.export.QueueStore.review` records that as a confirmation (a ``status``
+    row whose old and new value are the same verdict, by an actor other than the one who
+    set it), and :func:`~ringlens.calibrate.simulate.simulate_reviewers`' history has them
+    too, so agreements and disagreements both show up here as pairs.
 
     Examples
     --------

@@ -283,7 +283,21 @@ SELECT q.queue_item_id, ?, ?, 'FIELD', q.FIELD, NEW_VALUE, ?, q.last_seen_run
 FROM _ringlens_selected s JOIN queue_items q ON q.queue_item_id = s.queue_item_id
 WHERE q.FIELD IS DISTINCT FROM NEW_VALUE
 ORDER BY s.queue_item_id"""
-AUDIT_STATUS = _AUDIT_FROM_SELECTED.replace("FIELD", "status").replace("NEW_VALUE", _NEW_STATUS)
+# A status row is written when the status changes, and also when a second reviewer sets
+# the verdict an item already has (actioned or dismissed) after another actor set it: a
+# confirmation (old value = new value), what reviewer agreement is measured from.
+# Parameters: now, actor, status, note, status, status, status, actor.
+AUDIT_STATUS = """
+INSERT INTO queue_audit (queue_item_id, changed_at, actor, field, old_value, new_value, note, run_id)
+SELECT q.queue_item_id, ?, ?, 'status', q.status, COALESCE(CAST(? AS TEXT), q.status), ?,
+       q.last_seen_run
+FROM _ringlens_selected s JOIN queue_items q ON q.queue_item_id = s.queue_item_id
+WHERE q.status IS DISTINCT FROM COALESCE(CAST(? AS TEXT), q.status)
+   OR (CAST(? AS TEXT) IN ('actioned', 'dismissed') AND q.status = CAST(? AS TEXT)
+       AND COALESCE((SELECT a.actor FROM queue_audit a
+                     WHERE a.queue_item_id = q.queue_item_id AND a.field = 'status'
+                     ORDER BY a.audit_id DESC LIMIT 1), '') <> CAST(? AS TEXT))
+ORDER BY s.queue_item_id"""
 AUDIT_ASSIGNEE = _AUDIT_FROM_SELECTED.replace("FIELD", "assignee").replace(
     "NEW_VALUE", _NEW_ASSIGNEE
 )
@@ -316,7 +330,10 @@ WHERE q.queue_item_id IN (SELECT queue_item_id FROM _ringlens_selected)""".repla
 )
 
 AUDIT_LAST_ID = "SELECT COALESCE(MAX(audit_id), 0) FROM queue_audit"
-AUDIT_CHANGED_ITEMS = "SELECT COUNT(DISTINCT queue_item_id) FROM queue_audit WHERE audit_id > ?"
+AUDIT_CHANGED_ITEMS = (
+    "SELECT COUNT(DISTINCT queue_item_id) FROM queue_audit "
+    "WHERE audit_id > ? AND old_value IS DISTINCT FROM new_value"
+)
 NO_ROWS = "SELECT 0"
 
 READ_AUDIT = """

@@ -24,7 +24,9 @@ Tables (created idempotently on open):
     one row per upsert with its counts (an audit log).
 ``queue_audit``
     one row per changed reviewer field (``status``, ``assignee``, ``notes``): who, when,
-    from → to, the note given with the change, the item's last run (:meth:`QueueStore.history`).
+    from → to, the note given with the change, the item's last run (:meth:`QueueStore.history`);
+    and a ``status`` row whose old and new value are the same verdict when a second
+    reviewer confirms the verdict another actor set (reviewer agreement is measured from it).
     Reviews (:meth:`QueueStore.review`) and a run's re-opening of a dismissed item write
     it in the transaction of the change.
 ``ringlens_schema``
@@ -379,7 +381,8 @@ class ReviewResult:
     changed : int
         Items whose status, assignee or notes changed.
     audit_rows : int
-        Rows written to ``queue_audit`` (one per changed field).
+        Rows written to ``queue_audit`` (one per changed field, and one per verdict a
+        second reviewer confirmed).
     last_audit_id : int
         The highest audit id after the review (pass it as ``if_unchanged_since`` next time).
     """
@@ -1053,7 +1056,7 @@ class QueueStore:
         before = int(cur.fetchone()[0])
         head = (now, who)
         if status is not None:
-            cur.execute(sql(_sql.AUDIT_STATUS), (*head, *status_p, note, *status_p))
+            cur.execute(sql(_sql.AUDIT_STATUS), (*head, status, note, status, status, status, who))
         if assignee is not None:
             cur.execute(sql(_sql.AUDIT_ASSIGNEE), (*head, *assignee_p, note, *assignee_p))
         if notes is not None or line is not None:
