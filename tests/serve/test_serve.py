@@ -472,3 +472,20 @@ def test_counts_stop_at_the_cap_and_pages_go_on(
         assert html.count('<input type="checkbox" name="qid"') == PAGE_SIZE
     status, html, _ = server.get(f"/?page={facts.pages + 1}")
     assert status == 400 and "past the last page" in html
+
+
+def test_health_page_over_the_queue_and_runs(server: Server, facts: Facts) -> None:
+    """The calibration health dashboard is a workbench page: the runs it sees, the queue's
+    volume against capacity, offline (its one script allowed by hash, nothing else)."""
+    import re
+
+    from ringlens.viz.assets import own_script, script_hash
+
+    status, html, headers = server.get("/health")
+    assert status == 200, html[:500]
+    assert "Verdict backlog" in html and "ringlens health" in html
+    csp = headers["content-security-policy"]
+    assert script_hash(own_script("report.js")) in csp and "default-src 'none'" in csp
+    assert not re.search(r"""(src|href)=["']https?://""", html)  # nothing from outside
+    status, queue_html, _ = server.get("/")
+    assert 'href="/health"' in queue_html

@@ -206,21 +206,34 @@ def health_report(
     )
 
 
+def health_html(health: HealthReport, *, title: str = "ringlens health") -> str:
+    """The health dashboard of ``health`` as one offline HTML page (what
+    :func:`write_health_page` writes and the workbench serves at ``/health``)."""
+    from ringlens.viz.health import health_page
+
+    return health_page(*_page_args(health), **_page_kwargs(health, title))
+
+
+def _page_args(health: HealthReport) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return health.precision_by_run, health.volume
+
+
+def _page_kwargs(health: HealthReport, title: str) -> dict[str, Any]:
+    return {
+        "runs": health.runs,
+        "backlog": health.backlog,
+        "drift": None if health.drift is None else health.drift.rows,
+        "alerts": health.alerts,
+        "notes": health.notes,
+        "title": title,
+        "info": health.info,
+    }
+
+
 def write_health_page(
     path: str | os.PathLike[str], health: HealthReport, *, title: str = "ringlens health"
 ) -> Path:
     """Write the health dashboard of ``health`` to ``path`` (one offline HTML file)."""
     from ringlens.viz.health import write_health_page as _write
 
-    return _write(
-        path,
-        health.precision_by_run,
-        health.volume,
-        runs=health.runs,
-        backlog=health.backlog,
-        drift=None if health.drift is None else health.drift.rows,
-        alerts=health.alerts,
-        notes=health.notes,
-        title=title,
-        info=health.info,
-    )
+    return _write(path, *_page_args(health), **_page_kwargs(health, title))

@@ -33,12 +33,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ringlens.calibrate.core import run_health
+from ringlens.calibrate.health import health_html
 from ringlens.exceptions import ConfigError, ExportError, InputError, RinglensError
 from ringlens.export import STATUSES, QueueConflictError, QueueFilter
 from ringlens.graph import build_graph
 from ringlens.serve.security import Guard
 from ringlens.serve.workspace import Workspace
-from ringlens.viz.assets import script_hash, viz_template_dir
+from ringlens.viz.assets import own_script, script_hash, viz_template_dir
 from ringlens.viz.evidence import (
     RunFolder,
     ego_events,
@@ -233,6 +235,7 @@ def create_app(
         Route("/item/{qid:path}", wb.item),
         Route("/api/expand", wb.expand),
         Route("/history", wb.history_page),
+        Route("/health", wb.health),
         Route("/review", wb.review, methods=["POST"]),
         Route("/reviewer", wb.set_reviewer, methods=["POST"]),
     ]
@@ -326,6 +329,28 @@ class _Workbench:
                 **{k: v for k, v in data.items() if k != "more"},
             ),
             scripts=(_script("queue.js"),),
+        )
+
+    # ------------------------------------------------------------------ health
+    async def health(self, request: Request) -> Response:
+        """The health dashboard (``ringlens calibrate``'s page) over the queue database and
+        the runs this workbench sees, oldest first: precision over runs per pattern and
+        market, queue volume against capacity, the verdict backlog, input drift."""
+
+        def work() -> str:
+            runs = [r.path for r in self.ws.generations()][::-1]
+            if not runs:
+                raise Problem(404, "no run to show the health of")
+            with self.ws.store() as st:
+                items, hist, qruns = st.read(), st.history(), st.runs()
+            rep = run_health(
+                runs, items=items, history=hist, queue_runs=qruns, config=self.ws.config
+            )
+            return health_html(rep, title="ringlens health · workbench")
+
+        html = await _in_thread(work)
+        return HTMLResponse(
+            html, headers={"content-security-policy": _csp(own_script("report.js"))}
         )
 
     # ------------------------------------------------------------------ search
