@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from ringlens.detect._common import as_igraph, check_float, check_int
 from ringlens.exceptions import ConfigError, InputError
@@ -114,7 +115,11 @@ def _walk(
     out = []
     for v in resets:
         b = (1.0 - damping) * dinv * v
-        z, info = sla.cg(op, b, rtol=1e-12, atol=0.0, maxiter=10 * n + 100)
+        # conjugate gradients is a chain of dot products on one vector: BLAS threads only
+        # add synchronisation (3-30x slower on a busy 2-core machine) and make the sums'
+        # order depend on the core count; one thread gives the same bits everywhere
+        with threadpool_limits(limits=1, user_api="blas"):
+            z, info = sla.cg(op, b, rtol=1e-12, atol=0.0, maxiter=10 * n + 100)
         if info != 0:  # pragma: no cover - an SPD system with this conditioning converges
             log.warning("pagerank: conjugate gradients stopped after %d steps unconverged", info)
         x = np.where(alive, z * np.sqrt(deg), (1.0 - damping) * v)
