@@ -887,7 +887,7 @@ def _ladder(
 
 
 @dataclass(frozen=True)
-class MultiscaleLockstepGroups(GroupMembers):
+class MultiscaleLockstepGroups(LockstepGroups):
     """Lockstep groups found by :func:`lockstep_multiscale`, merged across time scales.
 
     Attributes
@@ -909,15 +909,6 @@ class MultiscaleLockstepGroups(GroupMembers):
     params : dict
         The parameters, with the ``windows`` used (seconds).
     """
-
-    groups: pl.DataFrame
-    members: pl.DataFrame
-    bursts: pl.DataFrame
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def targets(self, group: int) -> list[str]:
-        """Sorted target keys of one group."""
-        return self._keys(group, "target")
 
 
 def _multiscale_empty(params: dict[str, Any]) -> MultiscaleLockstepGroups:

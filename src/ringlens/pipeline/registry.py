@@ -49,7 +49,7 @@ __all__ = [
     "Family",
     "Found",
     "candidates_from",
-    "group_candidates",
+    "group_found",
     "registered",
     "register",
 ]
@@ -216,12 +216,14 @@ def registered(stage: str | None = None, *, disable: Sequence[str] = ()) -> Iter
             yield cls()
 
 
-def group_candidates(
-    res: Any, detector: str, prefix: str, strength: pl.Expr
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Candidates (actors) and their targets from a detector's groups (``res.groups`` with
-    the columns ``strength`` reads, ``res.members`` with ``group, key, role``); candidate
-    ids are ``prefix`` + the group number."""
+def group_found(
+    res: Any, detector: str, prefix: str, strength: pl.Expr, reason: str, **extra: Any
+) -> Found:
+    """What a group detector found (:class:`Found`): candidates (the groups' actors),
+    their targets, and ``reason`` for every actor with its candidate's strength, from
+    ``res.groups`` (the columns ``strength`` reads) and ``res.members`` (``group, key,
+    role``); candidate ids are ``prefix`` + the group number. ``extra`` goes to
+    :class:`Found` (counts, bursts)."""
     cand = pl.concat_str(pl.lit(prefix), pl.col("group").cast(pl.String)).alias("candidate")
     members = res.to_frame()
     actors = members.filter(pl.col("role") == "actor").join(res.groups, on="group")
@@ -230,7 +232,8 @@ def group_candidates(
         res.groups.select("group"), on="group", how="semi"
     )
     tgts = targets.select(pl.lit(detector).alias("detector"), cand, pl.col("key").cast(pl.String))
-    return cands, tgts
+    signals = cands.select("key", pl.lit(reason).alias("reason"), "strength")
+    return Found(candidates=cands, targets=tgts, signals=signals, **extra)
 
 
 def candidates_from(groups: pl.DataFrame, detector: str) -> pl.DataFrame:

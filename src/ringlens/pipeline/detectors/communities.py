@@ -12,7 +12,7 @@ from ringlens.pipeline.registry import (
     Detector,
     Family,
     Found,
-    group_candidates,
+    group_found,
     register,
 )
 
@@ -46,16 +46,6 @@ class Communities(Detector):
                     seed=seed,
                 )
                 n += res.groups.height
-                cands, tgts = group_candidates(
-                    res, "communities", f"f{i}/", significance_strength(pl.col("significance"))
-                )
-                parts.append(
-                    Found(
-                        candidates=cands,
-                        targets=tgts,
-                        signals=cands.select(
-                            "key", pl.lit("community").alias("reason"), "strength"
-                        ),
-                    )
-                )
+                strength = significance_strength(pl.col("significance"))
+                parts.append(group_found(res, "communities", f"f{i}/", strength, "community"))
         return Found.concat([*parts, Found(counts={"communities": n})])

@@ -13,7 +13,7 @@ from ringlens.pipeline.registry import (
     Detector,
     Family,
     Found,
-    group_candidates,
+    group_found,
     register,
 )
 
@@ -56,14 +56,5 @@ class DenseBlocks(Detector):
                     pl.col("density") / 0.5
                 ).clip(0.0, 1.0)
                 kept = replace(res, groups=blocks)
-                cands, tgts = group_candidates(kept, "dense_blocks", f"f{i}/", strength)
-                parts.append(
-                    Found(
-                        candidates=cands,
-                        targets=tgts,
-                        signals=cands.select(
-                            "key", pl.lit("dense_block").alias("reason"), "strength"
-                        ),
-                    )
-                )
+                parts.append(group_found(kept, "dense_blocks", f"f{i}/", strength, "dense_block"))
         return Found.concat([*parts, Found(counts={"dense_blocks": n})])

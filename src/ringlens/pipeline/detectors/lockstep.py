@@ -14,7 +14,7 @@ from ringlens.pipeline.registry import (
     Detector,
     Family,
     Found,
-    group_candidates,
+    group_found,
     register,
 )
 
@@ -89,14 +89,13 @@ class Lockstep(Detector):
                     min_bursts=cfg.detect.lockstep_min_bursts,
                     max_target_degree=cfg.graph.max_target_degree,
                 )
-            cands, tgts = group_candidates(
-                res, "lockstep", f"{reason}/", significance_strength(pl.col("significance"))
-            )
             parts.append(
-                Found(
-                    candidates=cands,
-                    targets=tgts,
-                    signals=cands.select("key", pl.lit(reason).alias("reason"), "strength"),
+                group_found(
+                    res,
+                    "lockstep",
+                    f"{reason}/",
+                    significance_strength(pl.col("significance")),
+                    reason,
                     counts={reason: res.groups.height},
                     bursts=_bursts(res.bursts, reason, offset=sum(p.bursts.height for p in parts)),
                 )
