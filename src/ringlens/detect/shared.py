@@ -273,6 +273,32 @@ def shared_attributes(
     return _attribute_frames(shared, actor_comp, nodes, params)
 
 
+def _actor_rows(
+    edges: pl.DataFrame,
+    actor_comp: pl.DataFrame,
+    used: pl.DataFrame,
+    keys: pl.DataFrame,
+    order: pl.DataFrame,
+) -> pl.DataFrame:
+    """The ``actor`` member rows of the groups: ``group, key, role, degree``, the degree
+    counting the edges (``src, dst``) an actor has to the targets its group shares
+    (``used``: ``comp, dst``); ``keys`` maps ``node`` to ``key``, ``order`` ``comp`` to
+    ``group``."""
+    degree = (
+        edges.join(actor_comp, on="src")
+        .join(used.select("comp", "dst"), on=["comp", "dst"], how="semi")
+        .group_by("comp", "src")
+        .agg(pl.len().cast(pl.Int64).alias("degree"))
+    )
+    return (
+        actor_comp.join(degree, on=["comp", "src"], how="left")
+        .with_columns(pl.col("degree").fill_null(0))
+        .join(keys.rename({"node": "src"}), on="src")
+        .join(order, on="comp")
+        .select("group", "key", pl.lit("actor").alias("role"), "degree")
+    )
+
+
 def _attribute_frames(
     shared: pl.DataFrame, actor_comp: pl.DataFrame, nodes: pl.DataFrame, params: dict[str, Any]
 ) -> SharedAttributeGroups:
@@ -285,13 +311,8 @@ def _attribute_frames(
         .filter(pl.col("n_group_actors") >= 2)
     )
     keys = nodes.rename({"node": "dst"})
-    order = (
-        actor_comp.join(nodes.rename({"node": "src"}), on="src")
-        .group_by("comp")
-        .agg(pl.len().alias("n"), pl.col("key").min().alias("first"))
-        .sort(["n", "first"], descending=[True, False])
-        .with_row_index("group")
-        .select("comp", pl.col("group").cast(pl.Int64))
+    order = group_order(
+        actor_comp.join(nodes.rename({"node": "src"}), on="src").select("comp", "key")
     )
     attributes = (
         ga.join(keys, on="dst")
@@ -305,19 +326,7 @@ def _attribute_frames(
         )
         .sort("group", "key")
     )
-    actor_deg = (
-        shared.join(actor_comp, on="src")
-        .join(ga.select("comp", "dst"), on=["comp", "dst"], how="semi")
-        .group_by("comp", "src")
-        .agg(pl.len().cast(pl.Int64).alias("degree"))
-    )
-    actor_rows = (
-        actor_comp.join(actor_deg, on=["comp", "src"], how="left")
-        .with_columns(pl.col("degree").fill_null(0))
-        .join(nodes.rename({"node": "src"}), on="src")
-        .join(order, on="comp")
-        .select("group", "key", pl.lit("actor").alias("role"), "degree")
-    )
+    actor_rows = _actor_rows(shared, actor_comp, ga, nodes, order)
     members = pl.concat(
         [
             actor_rows,
@@ -929,20 +938,8 @@ def _target_groups(
         )
         .sort("group", "key")
     )
-    degree = (
-        pl.DataFrame({"src": usable_src, "dst": usable_dst})
-        .join(actor_comp, on="src")
-        .join(usage.select("comp", "dst"), on=["comp", "dst"], how="semi")
-        .group_by("comp", "src")
-        .agg(pl.len().cast(pl.Int64).alias("degree"))
-    )
-    actor_rows = (
-        actor_comp.join(degree, on=["comp", "src"], how="left")
-        .with_columns(pl.col("degree").fill_null(0))
-        .join(node_keys.rename({"node": "src"}), on="src")
-        .join(order, on="comp")
-        .select("group", "key", pl.lit("actor").alias("role"), "degree")
-    )
+    edges = pl.DataFrame({"src": usable_src, "dst": usable_dst})
+    actor_rows = _actor_rows(edges, actor_comp, usage, node_keys, order)
     members_out = pl.concat(
         [
             actor_rows,
