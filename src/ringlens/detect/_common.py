@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "GroupMembers",
+    "TargetGroups",
     "as_igraph",
     "seeded_igraph",
     "check_int",
@@ -54,6 +55,15 @@ class GroupMembers:
     def actors(self, group: int) -> list[str]:
         """Sorted actor keys of one group."""
         return self._keys(group, "actor")
+
+
+class TargetGroups(GroupMembers):
+    """:class:`GroupMembers` whose groups have ``target`` members too (lockstep, dense
+    blocks, communities, shared targets)."""
+
+    def targets(self, group: int) -> list[str]:
+        """Sorted target keys of one group."""
+        return self._keys(group, "target")
 
 
 #: held while igraph's process-wide generator is swapped (see :func:`seeded_igraph`)

@@ -86,7 +86,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.detect._common import (
-    GroupMembers,
+    TargetGroups,
     as_igraph,
     check_float,
     check_int,
@@ -351,7 +351,7 @@ def connected_components(graph: Projection | EventGraph | igraph.Graph) -> Commu
 
 
 @dataclass(frozen=True)
-class SignificantCommunities(GroupMembers):
+class SignificantCommunities(TargetGroups):
     """Communities that pass the tests of :func:`significant_communities`.
 
     Attributes
@@ -386,10 +386,6 @@ class SignificantCommunities(GroupMembers):
     members: pl.DataFrame
     tested: pl.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
-
-    def targets(self, group: int) -> list[str]:
-        """Sorted target keys of one group."""
-        return self._keys(group, "target")
 
 
 _STATS = {

@@ -97,7 +97,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from ringlens.detect._common import GroupMembers, check_float, check_str_list
+from ringlens.detect._common import TargetGroups, check_float, check_str_list
 from ringlens.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -936,7 +936,7 @@ class _Trim:
 
 
 @dataclass(frozen=True)
-class DenseBlockGroups(GroupMembers):
+class DenseBlockGroups(TargetGroups):
     """Dense blocks found by :func:`dense_blocks`, each significant against a null model.
 
     Attributes
@@ -971,10 +971,6 @@ class DenseBlockGroups(GroupMembers):
     members: pl.DataFrame
     tested: pl.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
-
-    def targets(self, group: int) -> list[str]:
-        """Sorted target keys of one group."""
-        return self._keys(group, "target")
 
 
 _TESTED_SCHEMA = {

@@ -83,7 +83,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.detect._common import (
-    GroupMembers,
+    TargetGroups,
     check_float,
     check_int,
     check_str_list,
@@ -158,7 +158,7 @@ _TS = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True)
-class LockstepGroups(GroupMembers):
+class LockstepGroups(TargetGroups):
     """Lockstep groups found by :func:`lockstep`.
 
     Attributes
@@ -183,10 +183,6 @@ class LockstepGroups(GroupMembers):
     members: pl.DataFrame
     bursts: pl.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
-
-    def targets(self, group: int) -> list[str]:
-        """Sorted target keys of one group."""
-        return self._keys(group, "target")
 
 
 def _empty(params: dict[str, Any]) -> LockstepGroups:
