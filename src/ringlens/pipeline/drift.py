@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "HISTORY_RUNS",
+    "check_previous",
     "NO_MARKET",
     "DriftReport",
     "input_drift",
@@ -395,6 +396,14 @@ def _published(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     return report if isinstance(report, dict) else None
 
 
+def check_previous(previous: Sequence[str | os.PathLike[str]]) -> None:
+    """Refuse ``--previous`` run folders that do not exist (:class:`InputError`): a run
+    checks them before its work, not after."""
+    for p in previous:
+        if not Path(p).is_dir():
+            raise InputError(f"previous run folder {p} does not exist (expected a run folder)")
+
+
 def input_health(
     events: Any,
     *,
@@ -425,11 +434,9 @@ def input_health(
     >>> h["input_history"], h["input_drift"]["ok"], h["input_drift"]["previous_runs"]
     ([], True, 0)
     """
+    check_previous(previous)
     profile = input_profile(events)
     folders = [Path(p) for p in previous] if previous else [Path(out_dir)]
-    for p in previous:
-        if not Path(p).is_dir():
-            raise InputError(f"previous run folder {p} does not exist (expected a run folder)")
     history: list[dict[str, Any]] = []
     for folder in folders:
         before = _published(folder) if folder.is_dir() else None

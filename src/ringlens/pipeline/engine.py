@@ -13,13 +13,11 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from ringlens.config import Config
-from ringlens.exceptions import InputError
 from ringlens.export import redact_secrets
 from ringlens.graph import EventGraph, build_graph
 from ringlens.graph.roles import Roles
@@ -33,7 +31,7 @@ from ringlens.io import (
 )
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.coverage import coverage, family_roles
-from ringlens.pipeline.drift import input_health
+from ringlens.pipeline.drift import check_previous, input_health
 from ringlens.pipeline.inputs import (
     fingerprint,
     frame_fingerprint,
@@ -329,9 +327,7 @@ def run(
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     check_outputs(cfg, database=database, out_dir=out_dir)  # before hours of work, not after
-    for p in previous:
-        if not Path(p).is_dir():
-            raise InputError(f"previous run folder {p} does not exist (expected a run folder)")
+    check_previous(previous)
     timer = Timer(progress)
     with timer("ingest"):
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)

@@ -14,12 +14,11 @@ from typing import Any
 import polars as pl
 
 from ringlens.config import Config
-from ringlens.exceptions import InputError
 from ringlens.export import redact_secrets
 from ringlens.graph.roles import normalised
 from ringlens.io import InputOptions, scan_events
 from ringlens.pipeline import RunResult
-from ringlens.pipeline.drift import input_health
+from ringlens.pipeline.drift import check_previous, input_health
 from ringlens.pipeline.inputs import fingerprint, resolve_run_inputs, run_id_for
 from ringlens.pipeline.outputs import check_outputs, write_outputs
 from ringlens.pipeline.timing import Progress
@@ -96,9 +95,7 @@ def run_spark(
     cfg = config or Config()
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     check_outputs(cfg, database=database, out_dir=out_dir)
-    for p in previous:
-        if not Path(p).is_dir():
-            raise InputError(f"previous run folder {p} does not exist (expected a run folder)")
+    check_previous(previous)
     t = time.perf_counter()
     inputs = resolve_run_inputs(events, entities=entities, labels=labels, remote=True)
     files = list(inputs.events)
