@@ -128,6 +128,11 @@ SETTINGS_HELP: dict[str, str] = {
         "or `never`."
     ),
     "run.streaming_threshold_mb": 'Input size (MB) above which `streaming = "auto"` streams.',
+    "run.threads": (
+        "Threads for the detectors that run side by side (lockstep, dense blocks, communities, "
+        "PageRank, shared targets); 0 = one per core the process may use. The results are the "
+        "same bits with any number, and it is left out of the run id."
+    ),
     "vocabulary.actions": (
         'A platform\'s action names by role, e.g. `purchase = ["checkout"]`. Roles: '
         "engagement, purchase, review, click, follow, gift, claim, login, payout, own, "

@@ -42,6 +42,7 @@ __all__ = [
     "VizSettings",
     "VocabularySettings",
     "CalibrateSettings",
+    "effective_threads",
     "load_config",
     "load_vocabulary",
     "normalise_name",
@@ -280,6 +281,27 @@ class RunSettings(_Section):
     # "auto" (stream inputs larger than streaming_threshold_mb), "always" or "never"
     streaming: str = _setting("auto", choices=("auto", "always", "never"))
     streaming_threshold_mb: int = _setting(256, lo=0)
+    # threads for the detectors that run side by side; 0 = one per core this process may
+    # use. Results do not depend on it (same bits with 1 or 8).
+    threads: int = _setting(0, lo=0)
+
+
+def effective_threads(threads: int) -> int:
+    """``run.threads`` as a number of threads: 0 = the cores this process may run on.
+
+    Examples
+    --------
+    >>> effective_threads(3)
+    3
+    >>> effective_threads(0) >= 1
+    True
+    """
+    if threads > 0:
+        return threads
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def role_table(value: Mapping[str, Any], roles: tuple[str, ...], where: str) -> Mapping[str, Any]:

@@ -82,17 +82,23 @@ def test_run_json_times_every_stage_once(demo_run, demo_dir) -> None:
         progress=progress,
     )
     assert len(steps) == len(set(steps)), steps  # a step timed twice loses its first time
-    # the registry's detectors first, rings, the ring-stage detectors, scoring last
+    # the registry's detectors (side by side: one step) first, rings, the ring-stage
+    # detectors, scoring last
+    assert steps[0] == "detectors"
     assert steps.index("expand candidates") < steps.index("rings") < steps.index("score")
     assert steps[-2:] == ["score", "policy"]
-    # lockstep is timed once per action role it ran on (the coverage report's roles), and
-    # once per action without a role
+    # inside "detectors", lockstep is timed once per action role it ran on (the coverage
+    # report's roles), and once per action without a role; the detectors' steps overlap,
+    # so each is at most the whole stage
     roles = {
         f["action_role"] or f"unmapped: {f['action']}"
         for f in info["coverage"]["families"]
         if "lockstep" in f["detectors"]
     }
-    assert {s for s in steps if s.startswith("lockstep (")} == {f"lockstep ({r})" for r in roles}
+    parts = info["detector_timings"]
+    assert {s for s in parts if s.startswith("lockstep (")} == {f"lockstep ({r})" for r in roles}
+    assert {"communities", "dense blocks (families)", "shared targets"} <= set(parts)
+    assert all(0 <= v <= info["timings"]["detectors"] + 0.01 for v in parts.values())
     stages = ["ingest", "build graph", *steps, "write files", "views"]
     assert list(info["timings"]) == stages
     assert list(info["memory_mib"]) == stages
@@ -132,6 +138,30 @@ def test_same_input_and_seed_give_identical_files(demo_run, demo_dir, tmp_path) 
         "viz/index.html",
     ):
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_detectors_side_by_side_give_the_same_files_and_run_id(
+    demo_dir, tmp_path, monkeypatch
+) -> None:
+    """The detectors run in threads (``run.threads``, 0 = a thread per core): one thread,
+    four or the default, the files and the run id are the same."""
+    runs = {}
+    for n in ("0", "1", "4"):
+        out = tmp_path / f"threads{n}"
+        monkeypatch.setenv("RINGLENS_RUN__THREADS", n)
+        r = runner.invoke(app, ["-q", "score", str(demo_dir), "--out", str(out), "--no-views"])
+        assert r.exit_code == 0, r.output
+        info = json.loads((out / "run.json").read_text())
+        assert info["config"]["run"]["threads"] == int(n)
+        files = (
+            "rings.parquet",
+            "entities.parquet",
+            "queue.parquet",
+            "queue.csv",
+            "bursts.parquet",
+        )
+        runs[n] = (info["run_id"], [(out / f).read_bytes() for f in files])
+    assert runs["0"] == runs["1"] == runs["4"]
 
 
 def test_rerun_keeps_reviewer_edits_and_dismissals(demo_dir, tmp_path) -> None:

@@ -92,7 +92,7 @@ def _walk(
     Solves ``x = d·A·D⁻¹·x + (1 − d)·v`` (``D`` = strengths) as the symmetric positive
     definite system ``(I − d·D^-½·A·D^-½)·z = (1 − d)·D^-½·v``, ``x = D^½·z``, by
     conjugate gradients (scipy): its condition number is at most ``(1 + d)/(1 − d)``, so it
-    converges in about 50 sparse products to a relative residual of 1e-12, about twice as
+    converges in about 30 sparse products to a relative residual of 1e-9, about twice as
     fast as the power iteration. Nodes without edges keep ``(1 − d)·v`` and the result is
     normalised to sum 1, which is the same as igraph's PRPACK solver sending the walk from
     a dead end back to the restart distribution (Del Corso, Gullì & Romani, "Fast PageRank
@@ -107,11 +107,10 @@ def _walk(
     alive = deg > 0
     dinv = np.zeros(n)
     dinv[alive] = 1.0 / np.sqrt(deg[alive])
-    s = a.copy()
-    rows = np.repeat(np.arange(n), np.diff(s.indptr))
-    s.data = s.data * dinv[rows] * dinv[s.indices]
-    del rows
-    op = sla.LinearOperator((n, n), matvec=lambda z: z - damping * (s @ z), dtype=np.float64)
+    # D^-½·A·D^-½·z as two vector scalings around A's product: no scaled copy of A
+    op = sla.LinearOperator(
+        (n, n), matvec=lambda z: z - damping * (dinv * (a @ (dinv * z))), dtype=np.float64
+    )
     out = []
     for v in resets:
         b = (1.0 - damping) * dinv * v
@@ -119,7 +118,7 @@ def _walk(
         # add synchronisation (3-30x slower on a busy 2-core machine) and make the sums'
         # order depend on the core count; one thread gives the same bits everywhere
         with threadpool_limits(limits=1, user_api="blas"):
-            z, info = sla.cg(op, b, rtol=1e-12, atol=0.0, maxiter=10 * n + 100)
+            z, info = sla.cg(op, b, rtol=1e-9, atol=0.0, maxiter=10 * n + 100)
         if info != 0:  # pragma: no cover - an SPD system with this conditioning converges
             log.warning("pagerank: conjugate gradients stopped after %d steps unconverged", info)
         x = np.where(alive, z * np.sqrt(deg), (1.0 - damping) * v)

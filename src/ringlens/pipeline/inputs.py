@@ -200,11 +200,13 @@ def run_id_for(
     True
     """
     events: Any = fingerprint if fingerprint is not None else [n_nodes, n_edges, n_events]
+    settings = config.to_dict()
+    settings.get("run", {}).pop("threads", None)  # how many threads never changes results
     part = json.dumps(
         [
             events,
             dict(sorted((tables or {}).items())),
-            config.to_dict(),
+            settings,
             policy.to_dict(),
             __version__,
         ],

@@ -30,11 +30,17 @@ Progress = Callable[[str], Any]
 
 
 class Timer:
-    """Seconds per step, and the resident memory after it (MiB), for run.json."""
+    """Seconds per step, and the resident memory after it (MiB), for run.json.
+
+    ``timings`` holds steps that follow each other; ``parts`` the steps that ran side by
+    side inside one of them (``parts["detectors"]``: each detector's steps, which overlap).
+    Steps may end in several threads at once.
+    """
 
     def __init__(self, progress: Progress | None = None) -> None:
         self.timings: dict[str, float] = {}
         self.memory: dict[str, int] = {}
+        self.parts: dict[str, dict[str, float]] = {}
         self.progress = progress
 
     @contextmanager
