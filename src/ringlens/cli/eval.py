@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from ringlens.cli.app import CliState, app, out, plain
-from ringlens.eval.evaluate import evaluate_run_dir
 
 #: metric -> column heading
 _COLUMNS = {
@@ -47,6 +46,8 @@ def eval_cmd(
 
     def run() -> None:
         with st.step("evaluate"):
+            from ringlens.eval.evaluate import evaluate_run_dir  # scipy.stats: 0.6 s to load
+
             ev = evaluate_run_dir(run_dir, truth, k=k)
         if as_json:
             sys.stdout.write(json.dumps(ev.as_dict(), indent=2, sort_keys=True, default=str) + "\n")

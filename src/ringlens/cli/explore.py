@@ -13,16 +13,6 @@ from ringlens.cli.app import CliState, app, plain
 from ringlens.exceptions import InputError
 from ringlens.graph import build_graph
 from ringlens.viz import ring_filename, safe_filename
-from ringlens.viz.evidence import (
-    ego_events,
-    ego_network,
-    lockstep_families,
-    lockstep_spans,
-    read_run,
-    ring_bursts,
-    ring_events,
-    ring_page,
-)
 
 log = logging.getLogger("ringlens.cli")
 
@@ -81,6 +71,17 @@ def explore(
     st: CliState = ctx.obj
 
     def run() -> None:
+        from ringlens.viz.evidence import (  # pyvis and templates: loaded by this command only
+            ego_events,
+            ego_network,
+            lockstep_families,
+            lockstep_spans,
+            read_run,
+            ring_bursts,
+            ring_events,
+            ring_page,
+        )
+
         _check(entity, ring, hops, max_nodes)
         run = read_run(run_dir)
         rd = run.path

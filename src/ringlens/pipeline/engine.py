@@ -365,9 +365,10 @@ def run(
     check_outputs(cfg, database=database, out_dir=out_dir)  # before hours of work, not after
     check_previous(previous)
     timer = Timer(progress)
-    with timer("ingest"):
+    with timer("ingest"), ThreadPoolExecutor(1, thread_name_prefix="ringlens-hash") as pool:
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)
         files = list(inputs.events)
+        hashed = pool.submit(fingerprint, files)  # reads every byte again: beside the load
         streaming = use_streaming(files, cfg)
         read: dict[str, Any] = {
             "options": InputOptions.from_settings(cfg),
@@ -381,7 +382,7 @@ def run(
         )
         ent_df = load_entities(inputs.entities, **read) if inputs.entities else None
         lab_df = load_labels(inputs.labels, **read) if inputs.labels else None
-        fp = fingerprint(files)
+        fp = hashed.result()
     with timer("build graph"):
         graph = build_graph(lf, streaming=streaming)
     del lf  # the events' strings: the graph holds its own compact table (about 1 GB at 10M)

@@ -22,7 +22,6 @@ from ringlens.export import (
 from ringlens.pipeline.result import RunResult, jsonable
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.viz import ring_filename
-from ringlens.viz.evidence import write_run_views
 
 __all__ = ["SINKS", "check_outputs", "evidence_links", "write_outputs"]
 
@@ -144,6 +143,8 @@ def _views(
     res: RunResult, report: dict[str, Any], viz_dir: Path, config: Config, previous: Path
 ) -> int:
     """Ring views for the top rings and the run report, into ``viz_dir``."""
+    from ringlens.viz.evidence import write_run_views  # pyvis and templates: only for views
+
     if res.graph is None:
         raise InputError("views need the run's event graph (viz.enabled with no graph)")
     info: dict[str, Any] = {
