@@ -56,3 +56,16 @@ def test_bad_config_file_exits_2(tmp_path, demo_dir) -> None:
     cfg.write_text("[graph]\nmax_target_degre = 5\n")
     r = runner.invoke(app, ["--config", str(cfg), "graph-stats", str(demo_dir)])
     assert r.exit_code == 2 and "unknown key graph.max_target_degre" in r.output
+
+
+def test_misspelt_detector_fails_before_reading_the_events(tmp_path, monkeypatch) -> None:
+    """A typo in detect.disable is found at startup, not after an hour of ingest and graph
+    building: the events here are broken, yet the message is about the setting."""
+    p = tmp_path / "e.csv"
+    p.write_text("actor_id,actor_type\n1,buyer\n")
+    monkeypatch.setenv("RINGLENS_DETECT__DISABLE", "comunities")
+    r = runner.invoke(app, ["score", str(p), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2
+    assert "detect.disable: unknown detector 'comunities'" in r.output
+    assert "target_id" not in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "out").exists()

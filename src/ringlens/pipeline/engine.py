@@ -251,6 +251,7 @@ def score(
     cfg = config or Config()
     pol = policy or load_policy()
     weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
+    list(registered(disable=cfg.detect.disable))  # and so does a misspelt detector
     timer = Timer(progress)
     if isinstance(events, EventGraph):
         graph = events
@@ -364,6 +365,7 @@ def run(
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     check_outputs(cfg, database=database, out_dir=out_dir)  # before hours of work, not after
     check_previous(previous)
+    list(registered(disable=cfg.detect.disable))  # a misspelt detector name, too
     timer = Timer(progress)
     with timer("ingest"), ThreadPoolExecutor(1, thread_name_prefix="ringlens-hash") as pool:
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)
