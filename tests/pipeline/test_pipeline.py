@@ -333,3 +333,39 @@ def test_memory_ceiling_stops_cleanly_and_keeps_outputs(demo_dir, tmp_path) -> N
     assert p.returncode == 1
     assert "memory ceiling of 0.05 GB exceeded" in p.stderr and "Traceback" not in p.stderr
     assert (out / "queue.parquet").read_bytes() == before
+
+
+def test_a_failing_detector_stops_the_side_by_side_stage(monkeypatch) -> None:
+    """A detector that fails in a worker thread fails the run with its own error, and the
+    detectors not started yet are not run."""
+    from ringlens.config import Config
+    from ringlens.exceptions import ConfigError
+    from ringlens.graph import build_graph
+    from ringlens.pipeline import engine
+    from ringlens.pipeline.registry import registered
+    from ringlens.synth import SynthConfig, generate
+
+    data = generate(SynthConfig(n_events=5_000, rings_per_pattern=1, seed=5))
+    graph = build_graph(data.events)
+    ran: list[str] = []
+    detectors = list(registered("graph"))
+
+    def fake(detector, inp):
+        ran.append(detector.name)
+        if detector.name == detectors[0].name:
+            raise ConfigError("broken detector setting")
+        import time
+
+        time.sleep(0.2)
+        return engine.Found()
+
+    monkeypatch.setattr(engine, "_run_detector", fake)
+    cfg = Config.from_mapping({"run": {"threads": 1}})
+    with pytest.raises(ConfigError, match="broken detector setting"):
+        engine.detect(graph, config=cfg)
+    assert ran == [detectors[0].name]  # one thread: nothing after the failure ran
+    ran.clear()
+    cfg = Config.from_mapping({"run": {"threads": 2}})
+    with pytest.raises(ConfigError, match="broken detector setting"):
+        engine.detect(graph, config=cfg)
+    assert len(ran) < len(detectors)  # two threads: the queued ones were cancelled

@@ -152,7 +152,12 @@ def _run_detectors(
         else:
             with ThreadPoolExecutor(n, thread_name_prefix="ringlens-detect") as pool:
                 futures = [pool.submit(_run_detector, d, inp) for d in detectors]
-                found = [f.result() for f in futures]
+                try:
+                    found = [f.result() for f in futures]
+                except BaseException:  # the first failure (or Ctrl-C) ends the stage:
+                    for f in futures:  # detectors not started yet never start
+                        f.cancel()
+                    raise
     if isinstance(timer, Timer) and sub is not None:
         timer.parts["detectors"] = dict(sorted(sub.timings.items()))
     return found
