@@ -209,44 +209,6 @@ def stop_server(s: Server) -> None:
 
 
 # --------------------------------------------------------------------------- browser
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-# one per module: Playwright's sync API allows one instance at a time, and tests/viz and
-# tests/serve each start their own
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian chromium through Playwright; skipped without it, unless
-    RINGLENS_REQUIRE_BROWSER=1 (then a failure)."""
-    import os
-
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    required = os.environ.get("RINGLENS_REQUIRE_BROWSER") == "1"
-    if exe is None:
-        if required:
-            pytest.fail("RINGLENS_REQUIRE_BROWSER=1 but no chromium on PATH")
-        pytest.skip("no chromium on PATH (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        if required:
-            pytest.fail("RINGLENS_REQUIRE_BROWSER=1 but playwright is not installed")
-        pytest.skip("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @dataclass
 class Tab:
     """A page of a fresh browser context whose every request is routed: requests to

@@ -25,15 +25,6 @@ XSS_SCRIPT = PAYLOADS[1]
 XSS_SVG = PAYLOADS[2]
 XSS_JS = PAYLOADS[3]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 def demo_frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """A small ring: 3 creators boosting 2 products, a buyer and a shared device as context."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,37 +9,7 @@ from typing import Any
 
 import pytest
 
-from ._vizdata import CHROMIUM_ARGS, DRAWN, PWNED
-
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-# one per module: Playwright's sync API allows one instance at a time, and tests/viz and
-# tests/serve each start their own
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    exe = _chromium()
-    required = os.environ.get("RINGLENS_REQUIRE_BROWSER") == "1"
-    if exe is None:
-        if required:
-            pytest.fail(
-                "RINGLENS_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)"
-            )
-        pytest.skip("no chromium on PATH (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        if required:
-            pytest.fail("RINGLENS_REQUIRE_BROWSER=1 but playwright is not installed")
-        pytest.skip("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+from ._vizdata import DRAWN, PWNED
 
 
 @dataclass
