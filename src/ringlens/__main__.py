@@ -1,5 +1,5 @@
 """``python -m ringlens`` runs the CLI."""
 
-from ringlens.cli import main
+from ringlens.launch import main
 
 main()
