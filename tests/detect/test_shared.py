@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -232,3 +233,59 @@ def test_shared_targets_links_from_elsewhere() -> None:
     )
     assert res.groups["n_actors"].to_list() == [10, 6]
     assert res.actors(1) == sorted(club)
+
+
+def popular_voucher_farm() -> pl.DataFrame:
+    """Eight accounts on one phone claim a voucher that 400 others claim over a month, all
+    eight in the same hour; families of three on a tablet claim it together; six hosts of
+    one agency on one phone pin the same items in the same hours; kiosks of five whose
+    accounts buy rare items at random (links for the configuration model)."""
+    from datetime import timedelta
+
+    rows, ts = [], []
+    for i in range(8):
+        rows += [("member", f"m{i}", "sign_in", "phone", "p1")]
+        rows += [("member", f"m{i}", "claim", "voucher", "hot")]
+        ts += [TS, TS + timedelta(minutes=5 * i)]
+    for i in range(400):
+        rows += [("member", f"s{i}", "sign_in", "phone", f"t{i // 3}")]
+        rows += [("member", f"s{i}", "claim", "voucher", "hot")]
+        ts += [TS, TS + timedelta(hours=2 * (i // 3))]  # a family claims together
+    for i in range(6):
+        rows += [("host", f"h{i}", "sign_in", "phone", "agency")]
+        rows += [("host", f"h{i}", "pin", "item", f"i{j}") for j in range(4)]
+        ts += [TS] + [TS + timedelta(hours=3 * j) for j in range(4)]
+    rng = np.random.default_rng(0)
+    for i in range(300):  # kiosks of five, their accounts buying rare things at random
+        rows += [("member", f"k{i}", "sign_in", "phone", f"kiosk{i // 5}")]
+        rows += [("member", f"k{i}", "buy", "item", f"r{j}") for j in rng.choice(150, 2)]
+        ts += [TS] + [TS + timedelta(days=int(d)) for d in rng.integers(0, 30, 2)]
+    for i in range(120):  # the items are popular: other hosts pin them on other days
+        rows += [("host", f"o{i}", "pin", "item", f"i{j}") for j in range(4)]
+        ts += [TS + timedelta(days=2 + i % 20, hours=3 * j) for j in range(4)]
+    return frame(rows).with_columns(ts=pl.Series(ts))
+
+
+def test_shared_targets_rare_while_links_a_farm_not_families_or_agencies() -> None:
+    # the farm's phone: its eight accounts share nothing rare overall (the voucher has 400
+    # claimers), but claimed it within the same hour when few others did
+    from datetime import timedelta
+
+    from ringlens.detect import shared_targets
+
+    g = build_graph(popular_voucher_farm())
+    kw = {
+        "target_types": ["phone"],
+        "repeat_types": ["phone"],
+        "rare_links": True,
+        "max_target_actors": 50,
+    }
+    assert len(shared_targets(g, **kw)) == 0  # type: ignore[arg-type]
+    res = shared_targets(g, rare_window=timedelta(hours=1), rare_actions=["claim"], **kw)  # type: ignore[arg-type]
+    assert len(res) == 1 and res.actors(0) == sorted(f"member:m{i}" for i in range(8))
+    # the agency's hosts pin the same items in the same hours: ownership, not a link
+    # through rare_actions; counted as links, they would make the agency a group
+    every = shared_targets(g, rare_window=timedelta(hours=1), **kw)  # type: ignore[arg-type]
+    assert sorted(len(every.actors(i)) for i in range(len(every))) == [6, 8]
+    with pytest.raises(ConfigError, match="rare_window"):
+        shared_targets(g, rare_window=timedelta(0), **kw)  # type: ignore[arg-type]

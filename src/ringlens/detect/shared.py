@@ -48,7 +48,12 @@ and a test:
    e.g. the :func:`~ringlens.detect.communities.significant_communities` of the
    platform's engagement: co-interaction that popularity, fandoms and niches do not
    explain (raw co-interaction would link a live's audience, which claims the live's
-   voucher drop together).
+   voucher drop together). With ``rare_links``, accounts that act on the same rare
+   target of another kind are linked too — rare overall (an obscure product), or, with
+   ``rare_window``, rare *for a while*: few accounts act on it within those hours (a
+   phone farm's accounts claiming a popular voucher in the same hour), through
+   interactions only (``rare_actions``: an agency's hosts pinning their shop's items
+   together is ownership, not a link).
 3. **Test per target.** Its accounts' largest linked cluster must exceed household
    size, and the links inside the target's accounts must be improbable: ``L`` links
    against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts'
@@ -65,6 +70,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -461,6 +467,8 @@ def shared_targets(
     alpha: float = 0.01,
     repeat_types: list[str] | None = None,
     rare_links: bool = False,
+    rare_window: timedelta | None = None,
+    rare_actions: list[str] | None = None,
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
 
@@ -499,6 +507,15 @@ def shared_targets(
         Such links count on targets of ``repeat_types`` only (on every type when it is
         empty): the thousands of claimers of a campaign voucher always share some obscure
         product pairwise.
+    rare_window
+        With ``rare_links``, a target is also rare while at most the cap's number of
+        accounts act on it within two consecutive windows of this length: accounts acting
+        on it in that time are linked (a phone farm's accounts claiming a popular voucher
+        in the same hour). None: only targets rare over the whole data link.
+    rare_actions
+        The actions through which such a while-rare target links accounts (None: every
+        action): interactions, not ownership — hosts of one agency pin their shop's
+        items in the same hours.
 
     Returns
     -------
@@ -549,6 +566,8 @@ def shared_targets(
         alpha,
         repeat_types=repeat_types,
         rare_links=rare_links,
+        rare_window=rare_window,
+        rare_actions=rare_actions,
     )
     types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
     max_household = params["max_household"]
@@ -606,6 +625,8 @@ def _test_and_group(
         params["alpha"],
         repeat=set(params["repeat_types"]),
         rare_cap=int(cap) if params["rare_links"] else 0,
+        rare_window=params["rare_window"],
+        rare_actions=params["rare_actions"],
     )
     good = tested.filter(pl.col("significant"))
     if good.height == 0:
@@ -634,6 +655,8 @@ def _shared_target_params(
     *,
     repeat_types: Any = None,
     rare_links: bool = False,
+    rare_window: timedelta | None = None,
+    rare_actions: Any = None,
 ) -> dict[str, Any]:
     """The validated parameters of :func:`shared_targets`, type names normalised as the
     graph stores them."""
@@ -657,7 +680,25 @@ def _shared_target_params(
             normalise_name(t) for t in (check_str_list("repeat_types", repeat_types) or [])
         ],
         "rare_links": bool(rare_links),
+        "rare_window": _check_window(rare_window),
+        "rare_actions": _normalised_list("rare_actions", rare_actions),
     }
+
+
+def _normalised_list(name: str, values: Any) -> list[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{name} must be a list of names or None, got {values!r}")
+    return sorted({normalise_name(v) for v in values})
+
+
+def _check_window(window: Any) -> timedelta | None:
+    if window is None:
+        return None
+    if not isinstance(window, timedelta) or window <= timedelta(0):
+        raise ConfigError(f"rare_window must be a positive timedelta or None, got {window!r}")
+    return window
 
 
 def _tested_targets(
@@ -673,6 +714,8 @@ def _tested_targets(
     alpha: float,
     repeat: set[str] | None = None,
     rare_cap: int = 0,
+    rare_window: timedelta | None = None,
+    rare_actions: list[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Steps 2 and 3 of :func:`shared_targets`: the links and each target's test
     (``tested`` with its clusters, every link, the tested cells)."""
@@ -686,7 +729,17 @@ def _tested_targets(
     # rare links count only for repeat types (devices, payout accounts): a campaign
     # voucher's thousands of claimers always share some obscure product pairwise
     rare_key = (
-        _rare_links(graph, accounts, types, rare_cap) if rare_cap else np.zeros(0, dtype=np.int64)
+        _rare_links(
+            graph,
+            accounts,
+            types,
+            rare_cap,
+            rare_window,
+            while_types=sorted(repeat) or None,
+            while_actions=rare_actions,
+        )
+        if rare_cap
+        else np.zeros(0, dtype=np.int64)
     )
     node_type = graph.nodes["node_type"].to_numpy()
     u_src, u_dst = src[usable], dst[usable]
@@ -748,10 +801,26 @@ def _tested_targets(
     return tested, links, rows
 
 
-def _rare_links(graph: EventGraph, accounts: np.ndarray, types: list[str], cap: int) -> np.ndarray:
+def _rare_links(
+    graph: EventGraph,
+    accounts: np.ndarray,
+    types: list[str],
+    cap: int,
+    window: timedelta | None = None,
+    while_types: list[str] | None = None,
+    while_actions: list[str] | None = None,
+) -> np.ndarray:
     """Pairs (``a * n_nodes + b``, a < b) of ``accounts`` that both act on a rare target of
     another type — one at most ``cap`` accounts touch (the cap of the tested shared
-    targets): buyers of the same obscure product, not a live's audience or a bestseller."""
+    targets): buyers of the same obscure product, not a live's audience or a bestseller.
+
+    With a ``window``, a target is also rare *for a while*: two accounts acting on it
+    within the same two consecutive ``window``-long time buckets, when at most ``cap``
+    accounts act on it in those buckets, are linked too (the accounts of one phone farm
+    claiming one popular voucher in the same hour; a live's audience in that hour is
+    above the cap, a family on one tablet stays within household size). Such targets are
+    of any type but ``while_types`` (the attributes whose sharing is tested) and count
+    through ``while_actions`` only (None: every action)."""
     nodes = graph.nodes
     other = nodes.filter(~pl.col("node_type").is_in(types)).select(pl.col("node").alias("dst"))
     edges = graph.edges.select("src", "dst").join(other, on="dst", how="semi")
@@ -759,15 +828,59 @@ def _rare_links(graph: EventGraph, accounts: np.ndarray, types: list[str], cap: 
     rare = audience.filter((pl.col("n") >= 2) & (pl.col("n") <= cap)).select("dst")
     acc = pl.DataFrame({"src": pl.Series(accounts, dtype=edges.schema["src"])})
     hits = edges.join(rare, on="dst", how="semi").join(acc, on="src", how="semi")
-    pairs = (
-        hits.join(hits.rename({"src": "b"}), on="dst")
-        .filter(pl.col("src") < pl.col("b"))
+    pairs = hits.join(hits.rename({"src": "b"}), on="dst").select("src", "b")
+    if window is not None:
+        timed = nodes.filter(~pl.col("node_type").is_in(while_types or types)).select(
+            pl.col("node").alias("dst")
+        )
+        pairs = pl.concat([pairs, _rare_while(graph, acc, timed, cap, window, while_actions)])
+    keys = (
+        pairs.filter(pl.col("src") < pl.col("b"))
         .select(
             (pl.col("src").cast(pl.Int64) * graph.n_nodes + pl.col("b").cast(pl.Int64)).alias("k")
         )
         .unique()
     )
-    return pairs["k"].to_numpy().astype(np.int64)
+    return keys["k"].to_numpy().astype(np.int64)
+
+
+def _rare_while(
+    graph: EventGraph,
+    acc: pl.DataFrame,
+    other: pl.DataFrame,
+    cap: int,
+    window: timedelta,
+    actions: list[str] | None,
+) -> pl.DataFrame:
+    """``src, b``: pairs of ``acc`` acting on one target of ``other`` within two
+    consecutive ``window`` buckets that at most ``cap`` accounts act on it in."""
+    w_us = max(1, int(window / timedelta(microseconds=1)))
+    ev = graph.events
+    if actions is not None:
+        ev = ev.filter(pl.col("action").cast(pl.String).is_in(actions))
+    ev = ev.select("src", "dst", "ts").join(other, on="dst", how="semi")
+    # each hit falls in the two bucket pairs (k-1, k) and (k, k+1): "start" k-1 and k
+    bucket = (pl.col("ts").dt.epoch("us") // w_us).alias("w")
+    mine = (
+        ev.join(acc, on="src", how="semi")
+        .select("src", "dst", bucket)
+        .with_columns(pl.concat_list(pl.col("w") - 1, pl.col("w")).alias("w"))
+        .explode("w")
+        .unique()
+    )
+    spans = mine.select("dst", "w").unique()
+    crowd = (
+        ev.select("src", "dst", bucket)
+        .with_columns(pl.concat_list(pl.col("w") - 1, pl.col("w")).alias("w"))
+        .explode("w")
+        .join(spans, on=["dst", "w"], how="semi")
+        .group_by("dst", "w")
+        .agg(pl.col("src").n_unique().alias("n"))
+        .filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
+        .select("dst", "w")
+    )
+    hits = mine.join(crowd, on=["dst", "w"], how="semi")
+    return hits.join(hits.rename({"src": "b"}), on=["dst", "w"]).select("src", "b")
 
 
 def _elsewhere_links(

@@ -18,6 +18,7 @@ from ringlens.pipeline.registry import DetectInput, Family
 __all__ = [
     "STRUCTURAL",
     "RoleGroup",
+    "interaction_actions",
     "interaction_families",
     "role_groups",
     "significance_strength",
@@ -69,6 +70,13 @@ def interaction_families(inp: DetectInput, *, shareable: bool = False) -> list[F
         )
         for r in rows
     ]
+
+
+def interaction_actions(inp: DetectInput) -> list[str]:
+    """The data's action names that are interactions (not ownership, device use or
+    payouts; unmapped ones included), sorted."""
+    f = _tagged(inp).filter(~pl.col("role").is_in(list(STRUCTURAL)).fill_null(False))
+    return sorted(set(f["action"].to_list()))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from ringlens.detect.shared import shared_targets
-from ringlens.pipeline.detectors._families import significance_strength
+from ringlens.pipeline.detectors._families import interaction_actions, significance_strength
 from ringlens.pipeline.registry import (
     DetectInput,
     Detector,
@@ -56,6 +56,9 @@ class SharedTargets(Detector):
                 repeat_types=list(inp.roles.types("device", "payout_account")),
                 # accounts behind one device that also act on the same obscure targets
                 rare_links=True,
+                # ... or that act on one target in the same few hours, when few do
+                rare_window=d.window,
+                rare_actions=interaction_actions(inp),
             )
         actors = (
             res.to_frame()
