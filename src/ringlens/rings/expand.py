@@ -11,7 +11,11 @@ members they missed, time-aware and camouflage-resistant:
    the same or a neighbouring ``window``-long time bucket, so less than two windows apart
    (a bucket join, not a product of all hits: linear in the events) — for devices and
    payout accounts any time counts;
-3. its strength is the candidate's strength × its coverage.
+3. its strength is the candidate's strength × its coverage;
+4. an outside actor on one of the candidate's **own personal attributes** — a device or
+   payout account (of a type that each account has about its own of) used by two or
+   more members, whose accounts are at least half members — joins too, with that share
+   as its coverage: the farm phone's accounts that only ever logged in.
 
 A member's other activity (camouflage) does not count against it: only hits on the
 candidate's targets are looked at. All of it is one set of Polars joins over every
@@ -206,6 +210,53 @@ def _outside_hits(
     return pl.concat([timed, untimed])
 
 
+def _attribute_users(
+    graph: EventGraph,
+    cand: pl.DataFrame,
+    attribute_types: tuple[str, ...],
+    *,
+    min_share: float,
+) -> pl.DataFrame:
+    """``cand, src, share``: outside accounts on the candidate's own attributes — devices
+    and payout accounts of ``attribute_types`` that two or more members use and whose
+    accounts are at least ``min_share`` members (``share``: the members' share).
+
+    Only attribute types that are personal by their shape count: at least half as many
+    of them as accounts using them (each account has about its own phone or wallet). A
+    coupon type fails that (a shop's voucher is claimed by many): a ring claiming most
+    of a small voucher says nothing about the voucher's other claimers."""
+    schema = {"cand": pl.String, "src": graph.edges.schema["src"], "share": pl.Float64}
+    if not attribute_types:
+        return pl.DataFrame(schema=schema)
+    typed = graph.nodes.filter(pl.col("node_type").is_in(list(attribute_types))).select(
+        pl.col("node").alias("dst"), pl.col("node_type").cast(pl.String)
+    )
+    on_attr = graph.edges.select("src", "dst").join(typed, on="dst")
+    personal = (
+        on_attr.group_by("node_type")
+        .agg(pl.col("dst").n_unique().alias("n"), pl.col("src").n_unique().alias("users"))
+        .filter(pl.col("n") >= 0.5 * pl.col("users"))
+        .select("node_type")
+    )
+    edges = on_attr.join(personal, on="node_type", how="semi").select("src", "dst")
+    deg = edges.group_by("dst").agg(pl.len().alias("deg"))
+    members = cand.select("cand", pl.col("node").alias("src")).unique()
+    own = (
+        edges.join(members, on="src")
+        .group_by("cand", "dst")
+        .agg(pl.len().alias("m"))
+        .join(deg, on="dst")
+        .filter((pl.col("m") >= 2) & (pl.col("m") >= min_share * pl.col("deg")))
+        .select("cand", "dst", (pl.col("m") / pl.col("deg")).alias("share"))
+    )
+    return (
+        edges.join(own, on="dst")
+        .join(members, on=["cand", "src"], how="anti")
+        .select("cand", "src", "share")
+        .cast(schema)  # type: ignore[arg-type]
+    )
+
+
 def expand_candidates(
     graph: EventGraph,
     candidates: pl.DataFrame,
@@ -215,8 +266,10 @@ def expand_candidates(
     max_target_degree: int = 1000,
     attribute_types: tuple[str, ...] = (),
     max_growth: float = 2.0,
+    min_attribute_share: float = 0.5,
 ) -> pl.DataFrame:
-    """Add to each candidate the outside actors that hit its targets in its time windows.
+    """Add to each candidate the outside actors that hit its targets in its time windows,
+    and those on its own shared attributes.
 
     Parameters
     ----------
@@ -238,6 +291,11 @@ def expand_candidates(
         A candidate that would take in more than ``max_growth`` times its own size is a
         crowd, not a ring: its targets are what many accounts hit at the same times (a
         flash sale, a viral post). It is dropped, not expanded.
+    min_attribute_share
+        An outside actor on a shared attribute (of ``attribute_types``) that two or more
+        members use, and whose accounts are at least this share members, joins with
+        that share as its coverage: the farm phone's accounts that never did more than
+        log in are the farm's. (A member's family tablet has one member on it.)
 
     Returns
     -------
@@ -289,15 +347,20 @@ def expand_candidates(
         dropped = c.join(crowd, on="cand", how="semi").select("detector", "candidate").unique()
         candidates = candidates.join(dropped, on=["detector", "candidate"], how="anti")
     strength = c.group_by("cand", "detector", "candidate").agg(pl.col("strength").max().alias("cs"))
+    joined = pl.concat(
+        [
+            hits.select("cand", "src", pl.col("coverage").clip(0.0, 1.0).alias("share")),
+            _attribute_users(graph, c, attribute_types, min_share=min_attribute_share).join(
+                crowd, on="cand", how="anti"
+            ),
+        ]
+    )
     added = (
-        hits.join(strength, on="cand")
+        joined.group_by("cand", "src")
+        .agg(pl.col("share").max())
+        .join(strength, on="cand")
         .join(graph.nodes.select("key", pl.col("node").alias("src")), on="src")
-        .select(
-            "detector",
-            "candidate",
-            "key",
-            (pl.col("cs") * pl.col("coverage").clip(0.0, 1.0)).alias("strength"),
-        )
+        .select("detector", "candidate", "key", (pl.col("cs") * pl.col("share")).alias("strength"))
     )
     if added.height:
         log.info(

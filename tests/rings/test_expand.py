@@ -1,0 +1,54 @@
+"""Growing candidate rings to their full membership (``ringlens.rings.expand``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from ringlens.graph import build_graph
+from ringlens.rings.expand import expand_candidates
+
+T = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def _farm() -> pl.DataFrame:
+    """A farm of ten accounts on two phones and one wallet: seven brush two products,
+    three only log in; a member's family phone with two relatives; a voucher that
+    the seven claim with four strangers; 400 people each on their own phone."""
+    rows = [(f"f{i}", "sign_in", "phone", f"farm{i % 2}") for i in range(10)]
+    rows += [(f"f{i}", "cash_out", "wallet", "w1") for i in range(10)]
+    rows += [(f"f{i}", "order", "product", p) for i in range(7) for p in ("p", "q")]
+    rows += [(f"f{i}", "claim", "voucher", "v") for i in range(7)]
+    rows += [(f"x{i}", "claim", "voucher", "v") for i in range(4)]
+    rows += [("f0", "sign_in", "phone", "home")] + [
+        (f"r{i}", "sign_in", "phone", "home") for i in range(2)
+    ]
+    rows += [(f"o{i}", "sign_in", "phone", f"own{i}") for i in range(400)]
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
+    return ev.with_columns(
+        actor_type=pl.lit("user"),
+        ts=pl.Series([T + timedelta(minutes=i) for i in range(len(rows))]),
+    )
+
+
+def test_accounts_on_the_rings_own_phones_join_but_not_family_or_voucher_strangers() -> None:
+    g = build_graph(_farm())
+    core = pl.DataFrame(
+        {
+            "detector": "lockstep",
+            "candidate": "0",
+            "key": [f"user:f{i}" for i in range(7)],
+            "strength": 1.0,
+        }
+    )
+    out = expand_candidates(g, core, attribute_types=("phone", "wallet", "tablet", "voucher"))
+    added = sorted(set(out["key"]) - set(core["key"]))
+    # the three log-in-only accounts of the farm's phones and wallet; not the member's
+    # relatives on the family phone, nor the voucher's other claimers (a voucher is not
+    # personal: many claim one)
+    assert added == ["user:f7", "user:f8", "user:f9"]
+    strength = dict(zip(out["key"], out["strength"], strict=True))
+    assert 0.5 <= strength["user:f9"] <= 1.0
+    # without attribute types nothing is known to be personal: no one joins that way
+    assert sorted(expand_candidates(g, core)["key"]) == sorted(core["key"])
