@@ -95,3 +95,26 @@ def test_every_family_of_the_demo_reaches_a_detector(small_synth) -> None:
     cov = det.coverage.to_dict()
     assert cov["uncovered_actions"] == [] and cov["unmapped_actions"] == []
     assert cov["events_covered"] == cov["events"] == small_synth.events.height
+
+
+def test_an_action_is_ownership_by_its_shape_over_all_its_families() -> None:
+    # merchants list listings (each once) and a few of them browse others' listings about
+    # once each; shoppers browse the same listings a hundred thousand times: "browse" is
+    # viewing, not ownership, whatever its merchants' family alone looks like
+    from ringlens.pipeline.vocabulary import graph_roles
+
+    fam = pl.DataFrame(
+        {
+            "actor_type": ["merchant", "merchant", "shopper"],
+            "action": ["publish", "browse", "browse"],
+            "target_type": ["listing"] * 3,
+            "events": [3000, 130, 103_000],
+            "actors": [320, 37, 8000],
+            "targets": [3000, 114, 2700],
+            "action_role": [None] * 3,
+            "actor_role": [None] * 3,
+            "target_role": [None] * 3,
+        }
+    )
+    r = graph_roles(fam)
+    assert r.action_role.get("publish") == "own" and "browse" not in r.action_role

@@ -167,8 +167,9 @@ def graph_roles(families: pl.DataFrame) -> Roles:
 
     * a node type that acts (is an actor of any family) is an **account**;
     * an unmapped action whose every target is acted on about once (events ≤ 1.2 × targets,
-      at least as many targets as actors) on a node type other families act on too, is
-      **ownership** (listing an item, posting content, hosting a live);
+      at least as many targets as actors, over all its families) on node types other
+      families act on too, is **ownership** (listing an item, posting content, hosting a
+      live);
     * an unmapped node type that never acts and whose every family gives each actor about
       its own targets (targets ≥ half the actors: devices, wallets) is a **device**-like
       shared attribute.
@@ -198,10 +199,23 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         types[t] = "account"
     targeted_by = families.group_by("target_type").agg(pl.col("action").n_unique().alias("n"))
     shared_type = {r[0] for r in targeted_by.iter_rows() if r[1] > 1}
-    unmapped = families.filter(pl.col("action_role").is_null())
+    # an action is judged over all its families: a shopper's "browse" is not ownership
+    # because the few merchants who browse listings touch each about once
+    unmapped = (
+        families.filter(pl.col("action_role").is_null())
+        .group_by("action")
+        .agg(
+            pl.col("events").sum(),
+            pl.col("targets").sum(),
+            pl.col("actors").sum(),
+            pl.col("target_type").unique().sort(),
+        )
+        .sort("action")
+    )
     for row in unmapped.iter_rows(named=True):
         once = row["events"] <= 1.2 * row["targets"] and row["targets"] >= row["actors"]
-        if once and row["target_type"] in shared_type and row["target_type"] not in actors:
+        owned = all(t in shared_type and t not in actors for t in row["target_type"])
+        if once and owned:
             actions.setdefault(row["action"], "own")
     own_targets = {
         r["target_type"]
