@@ -99,6 +99,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "SharedAttributeGroups",
     "SharedTargetGroups",
+    "outside_audience",
     "shared_attributes",
     "shared_targets",
 ]
@@ -1105,4 +1106,88 @@ def _target_groups(
     log.info("shared_targets: %d groups, %d actors", groups.height, actor_rows.height)
     return SharedTargetGroups(
         groups=groups, members=members_out, targets=targets, tested=tested, params=params
+    )
+
+
+def outside_audience(
+    graph: EventGraph,
+    groups: pl.DataFrame,
+    *,
+    owner_actions: list[str] | tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """How many accounts outside its group act on each member or on what it owns.
+
+    An agency's hosts share the agency's phones and payout account as a farm's accounts
+    do; what sets them apart is that each host has an audience of its own — hundreds of
+    viewers who are not the agency — while a farm's accounts are each other's world.
+
+    Parameters
+    ----------
+    graph
+        The event graph.
+    groups
+        ``group``, ``key``: the members of each group (node keys).
+    owner_actions
+        Actions by which an account owns its target (goes live, lists an item): acting
+        on a target with one owner counts as acting on that owner.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``group``, ``key``, ``audience`` (Int64: distinct accounts outside the group that
+        act on the member or on a target it owns), one row per member, sorted.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> rows = [("host", "a", "go_live", "live", "s1"), ("host", "b", "go_live", "live", "s2")]
+    >>> rows += [("viewer", f"v{i}", "watch", "live", "s1") for i in range(5)]
+    >>> rows += [("host", "b", "watch", "live", "s1"), ("viewer", "v0", "follow", "host", "b")]
+    >>> ev = pl.DataFrame(rows, schema=["actor_type", "actor_id", "action", "target_type",
+    ...     "target_id"], orient="row").with_columns(ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    >>> g = pl.DataFrame({"group": [0, 0], "key": ["host:a", "host:b"]})
+    >>> outside_audience(build_graph(ev), g, owner_actions=["go_live"]).rows()
+    [(0, 'host:a', 5), (0, 'host:b', 1)]
+    """
+    schema = {"group": groups.schema.get("group", pl.Int64), "key": pl.String, "audience": pl.Int64}
+    if groups.height == 0:
+        return pl.DataFrame(schema=schema)
+    nodes = graph.nodes.select("key", "node")
+    mem = groups.select("group", "key").unique().join(nodes, on="key")
+    owners = [normalise_name(a) for a in owner_actions]
+    ev = graph.events.select("src", "dst", pl.col("action").cast(pl.String))
+    # targets of one owner only: a product that many creators promote is no one's own
+    owned = (
+        ev.filter(pl.col("action").is_in(owners))
+        .select(pl.col("dst").alias("target"), pl.col("src").alias("node"))
+        .unique()
+        .filter(pl.len().over("target") == 1)
+        .join(mem.select("node").unique(), on="node", how="semi")
+    )
+    # what each member is: itself, and the targets it owns
+    reach = pl.concat(
+        [mem.select("node", pl.col("node").alias("target")), owned.select("node", "target")]
+    ).unique()
+    acts = (
+        graph.edges.select("src", "dst")
+        .join(reach.select(pl.col("target").alias("dst")).unique(), on="dst", how="semi")
+        .join(
+            ev.filter(pl.col("action").is_in(owners)).select("src", "dst").unique(),
+            on=["src", "dst"],
+            how="anti",
+        )
+    )
+    aud = (
+        reach.join(acts.rename({"dst": "target"}), on="target")
+        .join(mem.select("group", "node"), on="node")
+        .join(mem.select("group", pl.col("node").alias("src")), on=["group", "src"], how="anti")
+        .group_by("group", "node")
+        .agg(pl.col("src").n_unique().cast(pl.Int64).alias("audience"))
+    )
+    return (
+        mem.join(aud, on=["group", "node"], how="left")
+        .select("group", "key", pl.col("audience").fill_null(0).cast(pl.Int64))
+        .sort("group", "key")
     )

@@ -3,9 +3,11 @@ that are otherwise linked."""
 
 from __future__ import annotations
 
+import logging
+
 import polars as pl
 
-from ringlens.detect.shared import shared_targets
+from ringlens.detect.shared import outside_audience, shared_targets
 from ringlens.pipeline.detectors._families import interaction_actions, significance_strength
 from ringlens.pipeline.registry import (
     DetectInput,
@@ -17,6 +19,8 @@ from ringlens.pipeline.registry import (
 )
 
 __all__ = ["SHARED_REASONS", "SharedTargets"]
+
+log = logging.getLogger(__name__)
 
 #: The reason of a shared attribute, by its role.
 SHARED_REASONS = {
@@ -67,6 +71,14 @@ class SharedTargets(Detector):
             # groups of fewer accounts than detect.shared_min_group are not rings
             .filter(pl.len().over("group") >= d.shared_min_group)
         )
+        organisations = _organisations(inp, actors)
+        if organisations.height:
+            log.info(
+                "shared_targets: %d groups are organisations (members with audiences of "
+                "their own; dropped)",
+                organisations.height,
+            )
+            actors = actors.join(organisations, on="group", how="anti")
         strength = significance_strength(pl.col("significance"))
         cands = candidates_from(
             actors.select(pl.col("group").alias("candidate"), "key", strength.alias("strength")),
@@ -88,5 +100,37 @@ class SharedTargets(Detector):
         return Found(
             candidates=cands,
             signals=sigs,
-            counts={"shared_targets": actors["group"].n_unique()},
+            counts={
+                "shared_targets": actors["group"].n_unique(),
+                "shared_targets_organisations": organisations.height,
+            },
         )
+
+
+#: A group whose members' median outside audience is at least this many times the
+#: group's size is an organisation (an agency, a shop's staff), not a farm.
+ORGANISATION_AUDIENCE = 3
+
+
+def _organisations(inp: DetectInput, actors: pl.DataFrame) -> pl.DataFrame:
+    """``group``: groups whose members each reach an audience of their own.
+
+    An agency's hosts share its phones and payout account like a farm's accounts; but
+    the median host is watched, followed or bought from by many accounts outside the
+    group (:func:`ringlens.detect.shared.outside_audience`), at least
+    :data:`ORGANISATION_AUDIENCE` times the group's size, while a farm's accounts have
+    hardly anyone but each other. Judged against the group's own size, not the
+    platform's, so a part of a run decides as the whole does.
+    """
+    if actors.height == 0:
+        return pl.DataFrame(schema={"group": actors.schema["group"]})
+    aud = outside_audience(
+        inp.graph, actors.select("group", "key"), owner_actions=inp.roles.owner_actions
+    )
+    return (
+        aud.group_by("group")
+        .agg(pl.col("audience").median().alias("median"), pl.len().alias("n"))
+        .filter(pl.col("median") >= ORGANISATION_AUDIENCE * pl.col("n"))
+        .select("group")
+        .sort("group")
+    )

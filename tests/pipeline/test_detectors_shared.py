@@ -1,0 +1,60 @@
+"""The run's shared-targets detector: farms are candidates, agencies are not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from ringlens.config import Config
+from ringlens.graph import build_graph
+from ringlens.pipeline.coverage import family_roles
+from ringlens.pipeline.detectors.shared import SharedTargets
+from ringlens.pipeline.registry import DetectInput
+from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
+
+T = datetime(2026, 6, 1, tzinfo=UTC)
+VOCABULARY = Vocabulary.from_tables(
+    {"login": ["sign_in"], "payout": ["cash_out"], "own": ["go_live"], "view": ["watch"]},
+    {
+        "account": ["host", "viewer"],
+        "device": ["handset"],
+        "payout_account": ["wallet"],
+        "live": ["stream"],
+    },
+)
+
+
+def _agency_and_farm() -> pl.DataFrame:
+    """Six hosts of an agency on its studio phone and wallet, each live with thirty
+    viewers of its own; eight fresh hosts of a farm on one phone and one wallet, live
+    to nobody but each other; two hundred couples sharing a phone and a wallet."""
+    rows = []
+    for i in range(6):
+        rows += [("host", f"a{i}", "sign_in", "handset", "studio")]
+        rows += [("host", f"a{i}", "cash_out", "wallet", "agency")]
+        rows += [("host", f"a{i}", "go_live", "stream", f"sa{i}")]
+        rows += [("viewer", f"v{i}_{j}", "watch", "stream", f"sa{i}") for j in range(30)]
+    for i in range(8):
+        rows += [("host", f"f{i}", "sign_in", "handset", "farm")]
+        rows += [("host", f"f{i}", "cash_out", "wallet", "farm")]
+        rows += [("host", f"f{i}", "go_live", "stream", f"sf{i}")]
+        rows += [("host", f"f{(i + 1) % 8}", "watch", "stream", f"sf{i}")]
+    for i in range(200):
+        for who in (f"c{i}a", f"c{i}b"):
+            rows += [("viewer", who, "sign_in", "handset", f"home{i}")]
+            rows += [("viewer", who, "cash_out", "wallet", f"w{i}")]
+    ev = pl.DataFrame(
+        rows, schema=["actor_type", "actor_id", "action", "target_type", "target_id"], orient="row"
+    )
+    return ev.with_columns(ts=pl.Series([T + timedelta(minutes=i) for i in range(len(rows))]))
+
+
+def test_an_agency_with_audiences_of_its_own_is_not_a_farm() -> None:
+    graph = build_graph(_agency_and_farm())
+    fam = family_roles(graph.families(), VOCABULARY)
+    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
+    found = SharedTargets().detect(inp)
+    groups = found.candidates.group_by("candidate").agg(pl.col("key").sort())
+    assert groups["key"].to_list() == [[f"host:f{i}" for i in range(8)]]
+    assert found.counts["shared_targets_organisations"] == 1
