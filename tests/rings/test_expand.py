@@ -52,3 +52,35 @@ def test_accounts_on_the_rings_own_phones_join_but_not_family_or_voucher_strange
     assert 0.5 <= strength["user:f9"] <= 1.0
     # without attribute types nothing is known to be personal: no one joins that way
     assert sorted(expand_candidates(g, core)["key"]) == sorted(core["key"])
+
+
+def test_a_slow_rings_private_targets_count_at_any_time() -> None:
+    # ten accounts redeem a private promo, buy its product and a popular one over three
+    # weeks; the detector saw six of them; the popular product's other buyers stay out
+    rows, ts = [], []
+    for i in range(10):
+        for target in ("promo:pm1", "product:cheap", "product:hit"):
+            t_type, t_id = target.split(":")
+            rows.append((f"r{i}", "act", t_type, t_id))
+            ts.append(T + timedelta(days=2 * i, hours=i))
+    for i in range(40):  # the hit's other buyers, some also buying the promo's product
+        rows += [(f"o{i}", "act", "product", "hit")]
+        ts += [T + timedelta(days=i % 20, hours=20)]
+    rows += [("o0", "act", "product", "cheap")]
+    ts += [T + timedelta(days=40)]
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
+    ev = ev.with_columns(actor_type=pl.lit("user"), ts=pl.Series(ts))
+    core = pl.DataFrame(
+        {
+            "detector": "communities",
+            "candidate": "0",
+            "key": [f"user:r{i}" for i in range(6)],
+            "strength": 1.0,
+        }
+    )
+    out = expand_candidates(build_graph(ev), core)
+    # the promo and its product are the ring's own (more than half their users are
+    # members): the other four join, days after any member's hit; the hit is not, and
+    # the outsider who bought the promo's product later shares one own target and
+    # the hit (at other hours): not enough
+    assert sorted(set(out["key"]) - set(core["key"])) == [f"user:r{i}" for i in range(6, 10)]

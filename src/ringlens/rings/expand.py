@@ -10,7 +10,9 @@ members they missed, time-aware and camouflage-resistant:
    (and at least two), each **close in time to a member's hit on the same target** — in
    the same or a neighbouring ``window``-long time bucket, so less than two windows apart
    (a bucket join, not a product of all hits: linear in the events) — for devices and
-   payout accounts any time counts;
+   payout accounts, and for targets that are the candidate's own (members are more than
+   half of everyone who ever acted on them: a slow ring's private promo code), any time
+   counts;
 3. its strength is the candidate's strength × its coverage;
 4. an outside actor on one of the candidate's **own personal attributes** — a device or
    payout account (of a type that each account has about its own of) used by two or
@@ -43,6 +45,11 @@ log = logging.getLogger(__name__)
 __all__ = ["split_candidates", "expand_candidates", "dense_cores"]
 
 
+#: A target more than this share of whose actors are a candidate's members is the
+#: candidate's own: a hit on it counts at any time (a slow ring's private promo code).
+OWN_SHARE = 0.5
+
+
 def _member_nodes(graph: EventGraph, candidates: pl.DataFrame) -> pl.DataFrame:
     """Candidates with one ``cand`` id per (detector, candidate) and each member's graph
     ``node`` (members not in the graph are dropped)."""
@@ -68,10 +75,13 @@ def _candidate_targets(
         .join(deg, on="dst")
         .filter((pl.col("deg") <= max_target_degree) | (max_target_degree == 0))
         .join(types, on="dst")
-        .select("cand", "dst", "dst_type")
+        # the candidate's own: more than half of everyone who ever acted on it is a member
+        .select(
+            "cand", "dst", "dst_type", (pl.col("hits") > OWN_SHARE * pl.col("deg")).alias("own")
+        )
     )
     core_hits = core.join(targets, on=["cand", "dst"]).select(
-        "cand", "dst", "dst_type", pl.col("ts").alias("ts_core")
+        "cand", "dst", "dst_type", "own", pl.col("ts").alias("ts_core")
     )
     return core_hits, targets
 
@@ -181,13 +191,15 @@ def _outside_hits(
     window: timedelta,
     attribute_types: tuple[str, ...],
 ) -> pl.DataFrame:
-    """The outside actors' hits ``(cand, src, dst)`` that count: on a shared attribute at
-    any time, on another target near a member's hit on it (within < 2 windows)."""
+    """The outside actors' hits ``(cand, src, dst)`` that count: on a shared attribute or
+    a target of the candidate's own at any time, on another target near a member's hit
+    on it (within < 2 windows)."""
     # time check without a product of hits: bucket time by the window; a hit counts when a
     # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
     w_us = max(1, int(window / timedelta(microseconds=1)))
+    any_time = pl.col("dst_type").is_in(list(attribute_types)) | pl.col("own")
     core_buckets = (
-        core_hits.filter(~pl.col("dst_type").is_in(list(attribute_types)))
+        core_hits.filter(~any_time)
         .select("cand", "dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
         .unique()
         .with_columns(
@@ -199,14 +211,12 @@ def _outside_hits(
         .unique()
     )
     timed = (
-        outside.filter(~pl.col("dst_type").is_in(list(attribute_types)))
+        outside.filter(~any_time)
         .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
         .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
         .select("cand", "src", "dst")
     )
-    untimed = outside.filter(pl.col("dst_type").is_in(list(attribute_types))).select(
-        "cand", "src", "dst"
-    )
+    untimed = outside.filter(any_time).select("cand", "src", "dst")
     return pl.concat([timed, untimed])
 
 
