@@ -1115,7 +1115,7 @@ def outside_audience(
     *,
     owner_actions: list[str] | tuple[str, ...] = (),
 ) -> pl.DataFrame:
-    """How many accounts outside its group act on each member or on what it owns.
+    """How many accounts outside its group act on what each member owns.
 
     An agency's hosts share the agency's phones and payout account as a farm's accounts
     do; what sets them apart is that each host has an audience of its own — hundreds of
@@ -1135,7 +1135,7 @@ def outside_audience(
     -------
     polars.DataFrame
         ``group``, ``key``, ``audience`` (Int64: distinct accounts outside the group that
-        act on the member or on a target it owns), one row per member, sorted.
+        act on a target the member alone owns), one row per member, sorted.
 
     Examples
     --------
@@ -1149,7 +1149,7 @@ def outside_audience(
     ...     "target_id"], orient="row").with_columns(ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)))
     >>> g = pl.DataFrame({"group": [0, 0], "key": ["host:a", "host:b"]})
     >>> outside_audience(build_graph(ev), g, owner_actions=["go_live"]).rows()
-    [(0, 'host:a', 5), (0, 'host:b', 1)]
+    [(0, 'host:a', 5), (0, 'host:b', 0)]
     """
     schema = {"group": groups.schema.get("group", pl.Int64), "key": pl.String, "audience": pl.Int64}
     if groups.height == 0:
@@ -1166,10 +1166,10 @@ def outside_audience(
         .filter(pl.len().over("target") == 1)
         .join(mem.select("node").unique(), on="node", how="semi")
     )
-    # what each member is: itself, and the targets it owns
-    reach = pl.concat(
-        [mem.select("node", pl.col("node").alias("target")), owned.select("node", "target")]
-    ).unique()
+    # what each member reaches through: the targets it alone owns (not the member itself:
+    # a part of a run holds every event on the targets its accounts act on, not every
+    # event on those accounts, and must measure what the whole run measures)
+    reach = owned.select("node", "target").unique()
     acts = (
         graph.edges.select("src", "dst")
         .join(reach.select(pl.col("target").alias("dst")).unique(), on="dst", how="semi")

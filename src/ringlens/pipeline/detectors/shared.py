@@ -116,8 +116,7 @@ def _organisations(inp: DetectInput, actors: pl.DataFrame) -> pl.DataFrame:
     """``group``: groups whose members each reach an audience of their own.
 
     An agency's hosts share its phones and payout account like a farm's accounts; but
-    the median host is watched, followed or bought from by many accounts outside the
-    group (:func:`ringlens.detect.shared.outside_audience`), at least
+    the median host's lives are watched by many accounts outside the group (:func:`ringlens.detect.shared.outside_audience`), at least
     :data:`ORGANISATION_AUDIENCE` times the group's size, while a farm's accounts have
     hardly anyone but each other. Judged against the group's own size, not the
     platform's, so a part of a run decides as the whole does.
