@@ -118,3 +118,32 @@ def test_an_action_is_ownership_by_its_shape_over_all_its_families() -> None:
     )
     r = graph_roles(fam)
     assert r.action_role.get("publish") == "own" and "browse" not in r.action_role
+
+
+def test_owners_featuring_others_targets_is_ownership_without_a_vocabulary() -> None:
+    # hosts go live (their own lives) and pin shops' items (stocked by the shops); viewers
+    # watch and buy: "pin" is how a vocabulary maps it, ownership, and never an
+    # interaction whose co-occurrence links the hosts of one agency
+    from ringlens.pipeline.vocabulary import graph_roles
+
+    fam = pl.DataFrame(
+        {
+            "actor_type": ["host", "shop", "host", "viewer", "viewer"],
+            "action": ["go_live", "stock", "pin", "watch", "buy"],
+            "target_type": ["live", "item", "item", "live", "item"],
+            "events": [1600, 800, 8300, 82_000, 14_000],
+            "actors": [130, 67, 133, 12_000, 5700],
+            "targets": [1600, 800, 645, 1650, 734],
+            "action_role": [None] * 5,
+            "actor_role": [None] * 5,
+            "target_role": [None] * 5,
+        }
+    )
+    r = graph_roles(fam)
+    assert [r.action_role.get(a) for a in ("go_live", "stock", "pin", "watch", "buy")] == [
+        "own",
+        "own",
+        "own",
+        None,
+        None,
+    ]

@@ -170,6 +170,9 @@ def graph_roles(families: pl.DataFrame) -> Roles:
       at least as many targets as actors, over all its families) on node types other
       families act on too, is **ownership** (listing an item, posting content, hosting a
       live);
+    * an unmapped action by which accounts that own targets of their own act on targets
+      that only another type of account owns (a host pins a shop's items, a creator
+      promotes a seller's product) is **ownership** too, as vocabularies map it;
     * an unmapped node type that never acts and whose every family gives each actor about
       its own targets (targets ≥ half the actors: devices, wallets) is a **device**-like
       shared attribute.
@@ -217,6 +220,7 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         owned = all(t in shared_type and t not in actors for t in row["target_type"])
         if once and owned:
             actions.setdefault(row["action"], "own")
+    _promotion(families, actions)
     own_targets = {
         r["target_type"]
         for r in families.iter_rows(named=True)
@@ -229,6 +233,30 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         if bool((fam["targets"] >= 0.5 * fam["actors"]).all()):
             types[name] = "device"
     return Roles(action_role=MappingProxyType(actions), type_role=MappingProxyType(types))
+
+
+def _promotion(families: pl.DataFrame, actions: dict[str, str]) -> None:
+    """Unmapped actions by which owners feature others' targets (a host pins a shop's
+    items, a creator promotes a seller's product) become ownership, as a vocabulary
+    maps them: every family of the action has an actor type that owns targets of its
+    own and a target type that only another actor type owns. Hosts of one agency pin
+    the same shop's items; that is business, not co-interaction."""
+    owns: dict[str, set[str]] = {}  # target type -> the actor types that own it
+    for r in families.iter_rows(named=True):
+        if actions.get(r["action"]) == "own":
+            owns.setdefault(r["target_type"], set()).add(r["actor_type"])
+    owners = {a for types in owns.values() for a in types}
+    unmapped = families.filter(pl.col("action_role").is_null())
+    for (action,), fams in sorted(unmapped.group_by("action"), key=lambda x: str(x[0][0])):
+        if action in actions:
+            continue
+        if all(
+            r["actor_type"] in owners
+            and r["target_type"] in owns
+            and r["actor_type"] not in owns[r["target_type"]]
+            for r in fams.iter_rows(named=True)
+        ):
+            actions[str(action)] = "own"
 
 
 def roles_for(graph: EventGraph, vocabulary: Vocabulary | None = None) -> Roles:
