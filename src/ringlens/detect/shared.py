@@ -738,6 +738,11 @@ def _tested_targets(
             rare_window,
             while_types=sorted(repeat) or None,
             while_actions=rare_actions,
+            # links for a while count on the repeat types only: computed for their
+            # accounts (a phone farm's, not a campaign voucher's thousands of claimers)
+            while_accounts=np.unique(
+                src[tested_cell & np.isin(_node_types(graph)[dst], sorted(repeat) or types)]
+            ),
         )
         if rare_cap
         else np.zeros(0, dtype=np.int64)
@@ -802,6 +807,11 @@ def _tested_targets(
     return tested, links, rows
 
 
+def _node_types(graph: EventGraph) -> np.ndarray:
+    """The node type of every node id (a numpy array of names)."""
+    return graph.nodes["node_type"].cast(pl.String).to_numpy()
+
+
 def _rare_links(
     graph: EventGraph,
     accounts: np.ndarray,
@@ -810,6 +820,7 @@ def _rare_links(
     window: timedelta | None = None,
     while_types: list[str] | None = None,
     while_actions: list[str] | None = None,
+    while_accounts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pairs (``a * n_nodes + b``, a < b) of ``accounts`` that both act on a rare target of
     another type — one at most ``cap`` accounts touch (the cap of the tested shared
@@ -834,6 +845,8 @@ def _rare_links(
         timed = nodes.filter(~pl.col("node_type").is_in(while_types or types)).select(
             pl.col("node").alias("dst")
         )
+        if while_accounts is not None:
+            acc = pl.DataFrame({"src": pl.Series(while_accounts, dtype=edges.schema["src"])})
         pairs = pl.concat([pairs, _rare_while(graph, acc, timed, cap, window, while_actions)])
     keys = (
         pairs.filter(pl.col("src") < pl.col("b"))
@@ -871,7 +884,8 @@ def _rare_while(
     )
     spans = mine.select("dst", "w").unique()
     crowd = (
-        ev.select("src", "dst", bucket)
+        ev.join(spans.select("dst").unique(), on="dst", how="semi")
+        .select("src", "dst", bucket)
         .with_columns(pl.concat_list(pl.col("w") - 1, pl.col("w")).alias("w"))
         .explode("w")
         .join(spans, on=["dst", "w"], how="semi")
