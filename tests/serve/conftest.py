@@ -50,7 +50,7 @@ class Facts:
     named: str  # a member of the top ring with a display name ...
     name: str  # ... that name
     name_hits: frozenset[str]  # entity keys whose key or display name contains it
-    key_target: str  # the target most members of the top ring acted on ...
+    key_target: str  # the target most members of the top ring acted on, of those others act on ...
     key_target_actors: frozenset[str]  # ... and those members
     other_ring: str  # another ring with queue items
 
@@ -87,8 +87,12 @@ def read_facts(run: Path) -> Facts:
         (pl.col("actor_type") + ":" + pl.col("actor_id")).alias("actor"),
         (pl.col("target_type") + ":" + pl.col("target_id")).alias("target"),
     )
+    # a target others act on too, so that expanding it in the ring view shows new nodes
+    # (a brushed product whose every buyer is in the ring has nothing to add)
+    outside = ev.filter(~pl.col("actor").is_in(members)).select("target").unique()
     on_target = (
         ev.filter(pl.col("actor").is_in(members))
+        .join(outside, on="target", how="semi")
         .group_by("target")
         .agg(pl.col("actor").unique())
         .with_columns(pl.col("actor").list.len().alias("n"))
