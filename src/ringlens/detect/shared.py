@@ -476,8 +476,8 @@ def shared_targets(
     Sharing is ordinary in small numbers (a family on one tablet) and in large ones (a
     campaign claimed by thousands); a ring is a set of accounts beyond household size on one
     rare target that are *otherwise linked*, far beyond chance (a configuration-model test
-    of their links, Chung & Lu, Annals of Combinatorics 6, 2002).
-    The method, step by step, is in the module documentation (*Shared rare targets*).
+    of their links, Chung & Lu, Annals of Combinatorics 6, 2002; step by step in the
+    module documentation, *Shared rare targets*).
 
     Parameters
     ----------
@@ -492,31 +492,21 @@ def shared_targets(
     max_target_actors
         Cap on the accounts of a tested target; None = from the pair budget.
     elsewhere
-        Optional groups found elsewhere (columns ``group``, ``key``): accounts of one group
-        are linked.
+        Groups found elsewhere (``group``, ``key``): a group's accounts are linked.
     alpha
         Significance level of a target, Bonferroni-corrected over the targets tested.
     repeat_types
-        Types (among ``target_types``) where sharing *two* of their targets links two
-        accounts by itself: a household shares one device, a phone farm rotates its
-        accounts over several; a campaign's claimers share several coupons, so coupons
-        are not such a type.
+        Types where sharing *two* targets links two accounts by itself (a phone farm
+        rotates its accounts over several phones; a campaign's claimers share coupons).
     rare_links
-        Accounts that both act on a rare target of another kind (at most the cap's number
-        of accounts touch it: an obscure product, not a bestseller or a live's audience)
-        are linked too: a fake-buyer pool shares phones and the seller's new products.
-        Such links count on targets of ``repeat_types`` only (on every type when it is
-        empty): the thousands of claimers of a campaign voucher always share some obscure
-        product pairwise.
-    rare_window
-        With ``rare_links``, a target is also rare while at most the cap's number of
-        accounts act on it within two consecutive windows of this length: accounts acting
-        on it in that time are linked (a phone farm's accounts claiming a popular voucher
-        in the same hour). None: only targets rare over the whole data link.
-    rare_actions
-        The actions through which such a while-rare target links accounts (None: every
-        action): interactions, not ownership — hosts of one agency pin their shop's
-        items in the same hours.
+        Accounts that both act on a rare target of another kind (at most the cap's
+        accounts touch it: an obscure product) are linked too; such links count on
+        ``repeat_types`` only (every type when it is empty): a campaign voucher's
+        thousands of claimers always share some obscure product pairwise.
+    rare_window, rare_actions
+        With ``rare_links``, a target is also rare while at most the cap's accounts act
+        on it in two consecutive windows of this length, through these actions (None:
+        every action; see the module documentation). None: rare over the whole data only.
 
     Returns
     -------
@@ -524,9 +514,9 @@ def shared_targets(
 
     Examples
     --------
-    Eight accounts claim one voucher and cash out to one wallet; a family of four on one
-    tablet; five hundred shoppers, in families of three that share a tablet and a family
-    voucher, claim a campaign voucher and sixty small vouchers (eight claimers each):
+    Eight accounts claim one voucher and cash out to one wallet; a family of four on a
+    tablet; 500 shoppers in families of three (a tablet, a family voucher each) claim a
+    campaign voucher and sixty small ones (eight claimers each):
 
     >>> import numpy as np, polars as pl
     >>> from datetime import datetime, timezone
@@ -571,19 +561,17 @@ def shared_targets(
         rare_actions=rare_actions,
     )
     types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
-    max_household = params["max_household"]
-
     src, dst = family_cells(graph, actions=actions, actor_types=actor_types, target_types=types)
     if src.size == 0:
         return _empty_targets(params)
     audience = np.bincount(dst, minlength=graph.n_nodes)
     cap = params["max_target_actors"]
     if cap is None:
-        cap = _audience_cap(audience, dst, max_household, n_cells=src.size)
+        cap = _audience_cap(audience, dst, params["max_household"], n_cells=src.size)
     params["max_target_actors"] = int(cap)
     n_a = audience[dst]
     usable = (n_a >= 2) & (n_a <= cap)  # sharing that can link accounts
-    tested_cell = usable & (n_a > max_household)
+    tested_cell = usable & (n_a > params["max_household"])
     if not tested_cell.any():
         return _empty_targets(params)
     return _test_and_group(graph, src, dst, audience, usable, tested_cell, elsewhere, params)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -235,7 +236,11 @@ def _attribute_users(
     of them as accounts using them (each account has about its own phone or wallet). A
     coupon type fails that (a shop's voucher is claimed by many): a ring claiming most
     of a small voucher says nothing about the voucher's other claimers."""
-    schema = {"cand": pl.String, "src": graph.edges.schema["src"], "share": pl.Float64}
+    schema: dict[str, Any] = {
+        "cand": pl.String,
+        "src": graph.edges.schema["src"],
+        "share": pl.Float64,
+    }
     if not attribute_types:
         return pl.DataFrame(schema=schema)
     typed = graph.nodes.filter(pl.col("node_type").is_in(list(attribute_types))).select(
