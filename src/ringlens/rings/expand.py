@@ -221,6 +221,51 @@ def _outside_hits(
     return pl.concat([timed, untimed])
 
 
+def _near_core_hits(
+    graph: EventGraph,
+    core_hits: pl.DataFrame,
+    targets: pl.DataFrame,
+    *,
+    window: timedelta,
+    attribute_types: tuple[str, ...],
+) -> pl.DataFrame:
+    """The events ``(src, dst, ts)`` that :func:`_outside_hits` can count for some
+    candidate: every event on a target that counts at any time for one, and the others
+    only in a time bucket next to some member's hit on their target.
+
+    Filtering before pairing events with candidates keeps the expansion linear: a target
+    that many candidates share (the same rings bursting month after month) is otherwise
+    paired with every one of its events once per candidate (100M events: hundreds of
+    millions of rows). The result is the same: each candidate still checks its own buckets.
+    """
+    w_us = max(1, int(window / timedelta(microseconds=1)))
+    any_time = pl.col("dst_type").is_in(list(attribute_types)) | pl.col("own")
+    anytime = targets.filter(any_time).select("dst").unique()
+    near = (
+        core_hits.filter(~any_time)
+        .select("dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
+        .unique()
+        .with_columns(
+            pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
+                "bucket"
+            )
+        )
+        .explode("bucket")
+        .unique()
+    )
+    ev = graph.events.select("src", "dst", "ts").join(
+        targets.select("dst").unique(), on="dst", how="semi"
+    )
+    on_anytime = ev.join(anytime, on="dst", how="semi")
+    timed = (
+        ev.join(anytime, on="dst", how="anti")
+        .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
+        .join(near, on=["dst", "bucket"], how="semi")
+        .drop("bucket")
+    )
+    return pl.concat([on_anytime, timed])
+
+
 def _attribute_users(
     graph: EventGraph,
     cand: pl.DataFrame,
@@ -336,7 +381,7 @@ def expand_candidates(
     c = _member_nodes(graph, candidates)
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
     n_targets = targets.group_by("cand").agg(pl.len().alias("n_targets"))
-    ev = graph.events.select("src", "dst", "ts")
+    ev = _near_core_hits(graph, core_hits, targets, window=window, attribute_types=attribute_types)
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
