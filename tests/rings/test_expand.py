@@ -84,3 +84,38 @@ def test_a_slow_rings_private_targets_count_at_any_time() -> None:
     # the outsider who bought the promo's product later shares one own target and
     # the hit (at other hours): not enough
     assert sorted(set(out["key"]) - set(core["key"])) == [f"user:r{i}" for i in range(6, 10)]
+
+
+def test_many_candidates_on_one_busy_target_join_the_same_members_as_one() -> None:
+    """Rings that burst month after month on the same products become many candidates
+    sharing those targets; each still takes in exactly the outsiders who hit in step with
+    its own members (the events are filtered near the members' hits before they meet the
+    candidates, so the work does not multiply by the candidates)."""
+    rows = []
+    for month in range(6):
+        t0 = T + timedelta(days=30 * month)
+        # the ring: five accounts on p and q within minutes; one newcomer per month in step
+        for i in range(5):
+            rows += [(f"r{i}", p, t0 + timedelta(minutes=2 * i)) for p in ("p", "q")]
+        rows += [(f"new{month}", p, t0 + timedelta(minutes=11)) for p in ("p", "q")]
+        # shoppers of p and q spread over the month, never near the bursts
+        rows += [
+            (f"s{month}_{k}", p, t0 + timedelta(days=3 + k % 20, hours=k % 7))
+            for k in range(60)
+            for p in ("p", "q")
+        ]
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row").with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    g = build_graph(ev)
+    one = pl.DataFrame(
+        {"detector": "lockstep", "candidate": "0", "key": [f"buyer:r{i}" for i in range(5)]}
+    ).with_columns(strength=pl.lit(1.0))
+    many = pl.concat([one.with_columns(candidate=pl.lit(str(m))) for m in range(6)])
+    alone = expand_candidates(g, one, window=timedelta(hours=1))
+    together = expand_candidates(g, many, window=timedelta(hours=1))
+    joined = sorted(set(alone["key"]) - set(one["key"]))
+    assert joined == [f"buyer:new{m}" for m in range(6)]  # no shopper of the month
+    for m in range(6):
+        got = together.filter(pl.col("candidate") == str(m)).drop("candidate")
+        assert got.equals(alone.drop("candidate")), m
