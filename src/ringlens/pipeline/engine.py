@@ -13,7 +13,6 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -143,24 +142,27 @@ def _run_detectors(
     ``timer`` is called from the worker threads.
     """
     n = min(effective_threads(threads), len(detectors))
-    sub = Timer() if isinstance(timer, Timer) else None
-    if sub is not None:
-        inp = replace(inp, timer=sub)
-    with timer("detectors") if sub is not None and timer is not None else nullcontext():
-        if n <= 1:
-            found = [_run_detector(d, inp) for d in detectors]
-        else:
-            with ThreadPoolExecutor(n, thread_name_prefix="ringlens-detect") as pool:
-                futures = [pool.submit(_run_detector, d, inp) for d in detectors]
-                try:
-                    found = [f.result() for f in futures]
-                except BaseException:  # the first failure (or Ctrl-C) ends the stage:
-                    for f in futures:  # detectors not started yet never start
-                        f.cancel()
-                    raise
-    if isinstance(timer, Timer) and sub is not None:
-        timer.parts["detectors"] = dict(sorted(sub.timings.items()))
+    if not isinstance(timer, Timer):  # none, or the caller's own: set on ``inp`` already
+        return _detect_all(detectors, inp, n)
+    sub = Timer()
+    with timer("detectors"):
+        found = _detect_all(detectors, replace(inp, timer=sub), n)
+    timer.parts["detectors"] = dict(sorted(sub.timings.items()))
     return found
+
+
+def _detect_all(detectors: Sequence[Detector], inp: DetectInput, threads: int) -> list[Found]:
+    """The detectors' findings in their order, run in ``threads`` threads."""
+    if threads <= 1:
+        return [_run_detector(d, inp) for d in detectors]
+    with ThreadPoolExecutor(threads, thread_name_prefix="ringlens-detect") as pool:
+        futures = [pool.submit(_run_detector, d, inp) for d in detectors]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:  # the first failure (or Ctrl-C) ends the stage: the
+            for f in futures:  # detectors not started yet never start
+                f.cancel()
+            raise
 
 
 def _run_detector(detector: Detector, inp: DetectInput) -> Found:
