@@ -185,23 +185,24 @@ def split_candidates(
     return out
 
 
-def _outside_hits(
-    core_hits: pl.DataFrame,
-    outside: pl.DataFrame,
-    *,
-    window: timedelta,
-    attribute_types: tuple[str, ...],
+def _any_time(attribute_types: tuple[str, ...]) -> pl.Expr:
+    """Targets on which a hit counts at any time: shared attributes and the candidate's own."""
+    return pl.col("dst_type").is_in(list(attribute_types)) | pl.col("own")
+
+
+def _bucket(ts: str, w_us: int) -> pl.Expr:
+    """The ``window``-long time bucket of the timestamps in column ``ts``."""
+    return (pl.col(ts).dt.epoch("us") // w_us).alias("bucket")
+
+
+def _core_buckets(
+    core_hits: pl.DataFrame, *, w_us: int, attribute_types: tuple[str, ...]
 ) -> pl.DataFrame:
-    """The outside actors' hits ``(cand, src, dst)`` that count: on a shared attribute or
-    a target of the candidate's own at any time, on another target near a member's hit
-    on it (within < 2 windows)."""
-    # time check without a product of hits: bucket time by the window; a hit counts when a
-    # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
-    w_us = max(1, int(window / timedelta(microseconds=1)))
-    any_time = pl.col("dst_type").is_in(list(attribute_types)) | pl.col("own")
-    core_buckets = (
-        core_hits.filter(~any_time)
-        .select("cand", "dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
+    """``cand, dst, bucket``: the buckets in which an outside hit on a timed target counts,
+    the bucket of a member's hit on it and its two neighbours (within < 2 windows)."""
+    return (
+        core_hits.filter(~_any_time(attribute_types))
+        .select("cand", "dst", _bucket("ts_core", w_us))
         .unique()
         .with_columns(
             pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
@@ -211,9 +212,24 @@ def _outside_hits(
         .explode("bucket")
         .unique()
     )
+
+
+def _outside_hits(
+    core_buckets: pl.DataFrame,
+    outside: pl.DataFrame,
+    *,
+    w_us: int,
+    attribute_types: tuple[str, ...],
+) -> pl.DataFrame:
+    """The outside actors' hits ``(cand, src, dst)`` that count: on a shared attribute or
+    a target of the candidate's own at any time, on another target near a member's hit
+    on it (in one of its ``core_buckets``: :func:`_core_buckets`)."""
+    # time check without a product of hits: bucket time by the window; a hit counts when a
+    # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
+    any_time = _any_time(attribute_types)
     timed = (
         outside.filter(~any_time)
-        .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
+        .with_columns(_bucket("ts", w_us))
         .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
         .select("cand", "src", "dst")
     )
@@ -223,43 +239,30 @@ def _outside_hits(
 
 def _near_core_hits(
     graph: EventGraph,
-    core_hits: pl.DataFrame,
+    core_buckets: pl.DataFrame,
     targets: pl.DataFrame,
     *,
-    window: timedelta,
+    w_us: int,
     attribute_types: tuple[str, ...],
 ) -> pl.DataFrame:
     """The events ``(src, dst, ts)`` that :func:`_outside_hits` can count for some
     candidate: every event on a target that counts at any time for one, and the others
-    only in a time bucket next to some member's hit on their target.
+    only in a bucket where some candidate's hits count (``core_buckets``).
 
     Filtering before pairing events with candidates keeps the expansion linear: a target
     that many candidates share (the same rings bursting month after month) is otherwise
     paired with every one of its events once per candidate (100M events: hundreds of
     millions of rows). The result is the same: each candidate still checks its own buckets.
     """
-    w_us = max(1, int(window / timedelta(microseconds=1)))
-    any_time = pl.col("dst_type").is_in(list(attribute_types)) | pl.col("own")
-    anytime = targets.filter(any_time).select("dst").unique()
-    near = (
-        core_hits.filter(~any_time)
-        .select("dst", (pl.col("ts_core").dt.epoch("us") // w_us).alias("bucket"))
-        .unique()
-        .with_columns(
-            pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
-                "bucket"
-            )
-        )
-        .explode("bucket")
-        .unique()
-    )
+    anytime = targets.filter(_any_time(attribute_types)).select("dst").unique()
+    near = core_buckets.select("dst", "bucket").unique()
     ev = graph.events.select("src", "dst", "ts").join(
         targets.select("dst").unique(), on="dst", how="semi"
     )
     on_anytime = ev.join(anytime, on="dst", how="semi")
     timed = (
         ev.join(anytime, on="dst", how="anti")
-        .with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
+        .with_columns(_bucket("ts", w_us))
         .join(near, on=["dst", "bucket"], how="semi")
         .drop("bucket")
     )
@@ -381,12 +384,14 @@ def expand_candidates(
     c = _member_nodes(graph, candidates)
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
     n_targets = targets.group_by("cand").agg(pl.len().alias("n_targets"))
-    ev = _near_core_hits(graph, core_hits, targets, window=window, attribute_types=attribute_types)
+    w_us = max(1, int(window / timedelta(microseconds=1)))
+    buckets = _core_buckets(core_hits, w_us=w_us, attribute_types=attribute_types)
+    ev = _near_core_hits(graph, buckets, targets, w_us=w_us, attribute_types=attribute_types)
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
     hits = (
-        _outside_hits(core_hits, outside, window=window, attribute_types=attribute_types)
+        _outside_hits(buckets, outside, w_us=w_us, attribute_types=attribute_types)
         .unique()
         .group_by("cand", "src")
         .agg(pl.len().alias("hit"))
