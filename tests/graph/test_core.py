@@ -283,3 +283,54 @@ def test_streaming_build_equals_in_memory(demo_dir) -> None:
     assert a.nodes.equals(b.nodes)
     assert a.edges.equals(b.edges)
     assert a.events.equals(b.events)
+
+
+def test_family_rows_and_families_agree_with_a_plain_filter(small_synth) -> None:
+    """Detectors select a family's events through the graph's family index: the rows must
+    be exactly those a filter on the names selects, in the table's order, and the family
+    counts those of a group-by."""
+    g = build_graph(small_synth.events)
+    ev = g.events.with_row_index("_row").join(
+        g.nodes.select(pl.col("node").alias("src"), pl.col("node_type").alias("_st")), on="src"
+    )
+    ev = ev.join(
+        g.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("_tt")), on="dst"
+    )
+    ev = ev.with_columns(pl.col("action").cast(pl.String))
+    cases = [
+        ({"actions": ["order"]}, pl.col("action") == "order"),
+        ({"actions": ["Like ", "comment"]}, pl.col("action").is_in(["like", "comment"])),
+        (
+            {"actor_types": ["buyer"], "target_types": ["content"]},
+            (pl.col("_st") == "buyer") & (pl.col("_tt") == "content"),
+        ),
+        ({"actions": ["no-such-action"]}, pl.lit(False)),
+    ]
+    for selection, expr in cases:
+        want = ev.filter(expr).sort("_row")["_row"].to_numpy()
+        got = g.family_rows(**selection)
+        assert got is not None and np.array_equal(got, want), selection
+        assert bool(np.all(np.diff(got) > 0))
+    assert g.family_rows() is None
+    fams = ev.group_by(
+        pl.col("_st").alias("actor_type"), "action", pl.col("_tt").alias("target_type")
+    ).agg(
+        pl.len().cast(pl.Int64).alias("events"),
+        pl.col("src").n_unique().cast(pl.Int64).alias("actors"),
+        pl.col("dst").n_unique().cast(pl.Int64).alias("targets"),
+    )
+    key = ["actor_type", "action", "target_type"]
+    assert g.families().sort(key).equals(fams.sort(key))
+
+
+def test_family_index_follows_a_replaced_event_table_and_is_not_pickled(small_synth) -> None:
+    import pickle
+
+    g = build_graph(small_synth.events)
+    before = g.family_rows(actions=["order"])
+    assert before is not None and before.size > 0
+    g.events = g.events.filter(pl.col("action") != "order")
+    assert g.family_rows(actions=["order"]).size == 0  # rebuilt for the new table
+    copy = pickle.loads(pickle.dumps(g))
+    assert copy._index is None and copy.events.equals(g.events)
+    assert copy.family_rows(actions=["order"]).size == 0

@@ -154,6 +154,11 @@ def filtered_events(
     actor_types = None if actor_types is None else [normalise_name(t) for t in actor_types]
     target_types = None if target_types is None else [normalise_name(t) for t in target_types]
     ev = graph.events.select("src", "dst", "action", "ts")
+    if hasattr(graph, "family_rows"):  # an EventGraph: its family index has the rows
+        rows = graph.family_rows(
+            actions=actions, actor_types=actor_types, target_types=target_types
+        )
+        return ev if rows is None else ev[rows]
     if actions is not None:
         ev = ev.filter(pl.col("action").is_in(list(actions)))
     types = graph.nodes.select("node", "node_type")
@@ -295,12 +300,24 @@ def family_cells(
     order, so the distinct pairs are the starts of runs (no hashing, no sort); a table
     in another order is sorted first.
     """
-    ev = filtered_events(graph, actions=actions, actor_types=actor_types, target_types=target_types)
-    key = (
-        ev.select(pl.col("src").cast(pl.UInt64) * (1 << 32) + pl.col("dst").cast(pl.UInt64))
-        .to_series()
-        .to_numpy()
-    )
+    if hasattr(graph, "family_rows"):  # an EventGraph: gather the family's rows only
+        rows = graph.family_rows(
+            actions=actions, actor_types=actor_types, target_types=target_types
+        )
+        src = graph.events["src"].to_numpy()
+        dst = graph.events["dst"].to_numpy()
+        if rows is not None:
+            src, dst = src[rows], dst[rows]
+        key = (src.astype(np.uint64) << np.uint64(32)) | dst.astype(np.uint64)
+    else:
+        ev = filtered_events(
+            graph, actions=actions, actor_types=actor_types, target_types=target_types
+        )
+        key = (
+            ev.select(pl.col("src").cast(pl.UInt64) * (1 << 32) + pl.col("dst").cast(pl.UInt64))
+            .to_series()
+            .to_numpy()
+        )
     if key.size and not bool(np.all(key[1:] >= key[:-1])):
         key = np.sort(key)
     if key.size:

@@ -1066,35 +1066,12 @@ def family_pairs(
     >>> g.keys(rows), g.keys(cols), m.toarray().tolist()
     (['buyer:1', 'buyer:2'], ['product:p'], [[1.0], [1.0]])
     """
-    from ringlens.graph.roles import normalise_name
+    from ringlens.detect._common import family_cells
 
-    # the graph stores action and type names normalised (case and spacing do not matter)
-    actions = None if actions is None else [normalise_name(a) for a in actions]
-    actor_types = None if actor_types is None else [normalise_name(t) for t in actor_types]
-    target_types = None if target_types is None else [normalise_name(t) for t in target_types]
-    ev = graph.events
-    src = ev["src"].to_numpy()
-    dst = ev["dst"].to_numpy()
-    if actions is not None:  # the action first: usually the most selective filter
-        sel = np.flatnonzero(ev["action"].is_in(list(actions)).to_numpy())
-        src, dst = src[sel], dst[sel]
-    types = graph.nodes["node_type"]
-    for names, side in ((actor_types, 0), (target_types, 1)):
-        if names is not None:
-            ok = types.is_in(list(names)).to_numpy()[src if side == 0 else dst]
-            src, dst = src[ok], dst[ok]
-    key = (src.astype(np.uint64) << np.uint64(32)) | dst.astype(np.uint64)
-    if key.size and not bool((key[1:] >= key[:-1]).all()):
-        key = np.sort(key)
-    if key.size:
-        first = np.empty(key.size, dtype=bool)
-        first[0] = True
-        np.not_equal(key[1:], key[:-1], out=first[1:])
-        key = key[first]
-    s = (key >> np.uint64(32)).astype(np.int64)
-    d = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    # the graph's family index gives the family's rows (names compared normalised)
+    s, d = family_cells(graph, actions=actions, actor_types=actor_types, target_types=target_types)
     # the rows are sorted: their distinct values and run starts give the CSR directly
-    idx: type[np.signedinteger[Any]] = np.int32 if key.size < _INT32_MAX else np.int64
+    idx: type[np.signedinteger[Any]] = np.int32 if s.size < _INT32_MAX else np.int64
     if s.size:
         starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     else:
@@ -1105,7 +1082,7 @@ def family_pairs(
     where = np.zeros(graph.n_nodes, dtype=np.int64)
     where[present] = np.arange(present.size)
     cols, ci = present, where[d]
-    mat = sp.csr_matrix((np.ones(key.size), ci.astype(idx), indptr), shape=(rows.size, cols.size))
+    mat = sp.csr_matrix((np.ones(s.size), ci.astype(idx), indptr), shape=(rows.size, cols.size))
     return rows, cols, mat
 
 

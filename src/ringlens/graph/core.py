@@ -10,6 +10,7 @@ no Python loop runs over events or edges.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -266,6 +267,72 @@ class Projection:
         return g
 
 
+_INDEX_LOCK = threading.Lock()
+
+
+@dataclass
+class _FamilyIndex:
+    """An event table's rows grouped by family (action, actor type, target type): family
+    ``f`` holds the rows ``order[starts[f]:starts[f + 1]]``, ascending, and is the triple
+    ``(action_names[action[f]], type_names[actor_type[f]], type_names[target_type[f]])``."""
+
+    events: pl.DataFrame  # the frames the index was built from (a replaced frame rebuilds it)
+    nodes: pl.DataFrame
+    action_names: list[str]
+    type_names: list[str]
+    action: np.ndarray
+    actor_type: np.ndarray
+    target_type: np.ndarray
+    starts: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def of(cls, nodes: pl.DataFrame, events: pl.DataFrame) -> _FamilyIndex:
+        # the few distinct names get codes; each event's family is one small integer, and
+        # a stable sort on it (a radix sort for codes of up to 16 bits) groups the rows
+        type_names = sorted(nodes["node_type"].unique().to_list())
+        n_types = max(len(type_names), 1)
+        type_of = np.zeros(max(int(nodes["node"].max() or 0) + 1, 1), dtype=np.int64)
+        type_of[nodes["node"].to_numpy()] = (
+            nodes["node_type"].cast(pl.Enum(type_names)).to_physical().to_numpy()
+        )
+        act = events["action"]
+        if act.dtype == pl.Categorical or isinstance(act.dtype, pl.Enum):
+            present = act.unique()
+            action_names = sorted(present.cast(pl.String).to_list())
+            phys = present.to_physical().to_numpy().astype(np.int64)
+            lut = np.zeros(int(phys.max()) + 1 if phys.size else 1, dtype=np.int64)
+            lut[phys] = [action_names.index(a) for a in present.cast(pl.String).to_list()]
+            action = lut[act.to_physical().to_numpy()]
+        else:
+            action_names = sorted(act.unique().to_list())
+            action = act.cast(pl.Enum(action_names)).to_physical().to_numpy().astype(np.int64)
+        src = events["src"].to_numpy()
+        dst = events["dst"].to_numpy()
+        code = (action * n_types + type_of[src]) * n_types + type_of[dst]
+        counts = np.bincount(code)
+        fams = np.flatnonzero(counts)
+        where = np.zeros(counts.size, dtype=np.int64)
+        where[fams] = np.arange(fams.size)
+        small = np.uint8 if fams.size <= 1 << 8 else np.uint16 if fams.size <= 1 << 16 else None
+        compact = where[code] if small is None else where[code].astype(small)
+        del code, where
+        order = np.argsort(compact, kind="stable")
+        if order.size < np.iinfo(np.int32).max:
+            order = order.astype(np.int32)
+        return cls(
+            events=events,
+            nodes=nodes,
+            action_names=action_names,
+            type_names=type_names,
+            action=fams // (n_types * n_types),
+            actor_type=(fams // n_types) % n_types,
+            target_type=fams % n_types,
+            starts=np.concatenate(([0], np.cumsum(counts[fams]))),
+            order=order,
+        )
+
+
 @dataclass
 class EventGraph:
     """Events as a typed, weighted, directed multigraph collapsed to simple edges.
@@ -284,6 +351,14 @@ class EventGraph:
     nodes: pl.DataFrame
     edges: pl.DataFrame
     events: pl.DataFrame
+    _index: _FamilyIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:  # the family index is rebuilt, not shipped
+        return {"nodes": self.nodes, "edges": self.edges, "events": self.events}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._index = None
 
     @property
     def n_nodes(self) -> int:
@@ -391,6 +466,66 @@ class EventGraph:
             col_keys=self.keys(cols),
         )
 
+    def family_rows(
+        self,
+        *,
+        actions: list[str] | None = None,
+        actor_types: list[str] | None = None,
+        target_types: list[str] | None = None,
+    ) -> np.ndarray | None:
+        """Row numbers (ascending) of the events in a selection of actions and node types,
+        or ``None`` when nothing is filtered (every row).
+
+        Names are compared as the graph stores them, normalised (``"Review "`` selects
+        ``review``); a name the data does not have selects nothing. The rows come from an
+        index built once per graph (:meth:`_family_index`): events grouped by (action,
+        actor type, target type), so a selection costs a gather of its own rows, not a
+        pass over every event.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from datetime import datetime, timezone
+        >>> ev = pl.DataFrame({"actor_id": ["1", "1", "2"], "actor_type": "buyer",
+        ...     "target_id": ["p", "q", "p"], "target_type": "product",
+        ...     "action": ["order", "like", "Order"],
+        ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc)})
+        >>> build_graph(ev).family_rows(actions=["order"]).tolist()
+        [0, 2]
+        """
+        if actions is None and actor_types is None and target_types is None:
+            return None
+        idx = self._family_index()
+        ok = np.ones(idx.action.size, dtype=bool)
+        for names, codes, vocab in (
+            (actions, idx.action, idx.action_names),
+            (actor_types, idx.actor_type, idx.type_names),
+            (target_types, idx.target_type, idx.type_names),
+        ):
+            if names is not None:
+                wanted = {normalise_name(n) for n in names}
+                ok &= np.isin(codes, [i for i, n in enumerate(vocab) if n in wanted])
+        chosen = np.flatnonzero(ok)
+        if chosen.size == 1:
+            f = int(chosen[0])
+            return idx.order[idx.starts[f] : idx.starts[f + 1]]
+        if chosen.size == 0:
+            return np.zeros(0, dtype=idx.order.dtype)
+        return np.sort(
+            np.concatenate([idx.order[idx.starts[f] : idx.starts[f + 1]] for f in chosen])
+        )
+
+    def _family_index(self) -> _FamilyIndex:
+        """The events grouped by family, built on first use and kept with the graph (the
+        detectors of a run ask for the same families many times, from several threads)."""
+        with _INDEX_LOCK:
+            cached = self._index
+            if cached is not None and cached.events is self.events and cached.nodes is self.nodes:
+                return cached
+            idx = _FamilyIndex.of(self.nodes, self.events)
+            self._index = idx
+            return idx
+
     def _filtered_events(
         self,
         *,
@@ -398,20 +533,8 @@ class EventGraph:
         actor_types: list[str] | None = None,
         target_types: list[str] | None = None,
     ) -> pl.DataFrame:
-        ev = self.events
-        if actions is not None:
-            ev = ev.filter(pl.col("action").is_in(actions))
-        if actor_types is not None or target_types is not None:
-            types = self.nodes.select("node", "node_type")
-            if actor_types is not None:
-                ev = ev.join(types.rename({"node": "src", "node_type": "_st"}), on="src").filter(
-                    pl.col("_st").is_in(actor_types)
-                )
-            if target_types is not None:
-                ev = ev.join(types.rename({"node": "dst", "node_type": "_tt"}), on="dst").filter(
-                    pl.col("_tt").is_in(target_types)
-                )
-        return ev
+        rows = self.family_rows(actions=actions, actor_types=actor_types, target_types=target_types)
+        return self.events if rows is None else self.events[rows]
 
     def project(
         self,
@@ -625,42 +748,43 @@ class EventGraph:
         >>> build_graph(ev).families().row(0)
         ('buyer', 'order', 'product', 3, 2, 2)
         """
-        # node types are few and the node table is sorted by type: a run id per type
-        code = self.nodes.select(pl.col("node_type").rle_id())["node_type"].to_numpy()
-        names = self.nodes["node_type"].unique(maintain_order=True)
-        ev = self.events
-        src = ev["src"].to_numpy()
-        dst = ev["dst"].to_numpy()
-        fam = pl.DataFrame(
+        # per family (the index's groups of rows): events, and distinct actors and targets
+        # counted by marking them in a node-sized array (no sort, no hashing)
+        idx = self._family_index()
+        src = self.events["src"].to_numpy()
+        dst = self.events["dst"].to_numpy()
+        seen = np.zeros(
+            max(self.n_nodes, int(max(src.max(), dst.max())) + 1 if src.size else 1), bool
+        )
+        counts: list[tuple[int, int]] = []
+        for f in range(idx.action.size):
+            rows = idx.order[idx.starts[f] : idx.starts[f + 1]]
+            distinct = []
+            for side in (src[rows], dst[rows]):
+                seen[side] = True
+                distinct.append(int(np.count_nonzero(seen)))
+                seen[side] = False
+            counts.append((distinct[0], distinct[1]))
+        return pl.DataFrame(
             {
-                "_a": pl.Series(code[src], dtype=pl.UInt32),
-                "action": ev["action"].cast(pl.String),
-                "_t": pl.Series(code[dst], dtype=pl.UInt32),
-                "src": ev["src"],
-                "dst": ev["dst"],
-            }
-        )
-        agg = fam.group_by("_a", "action", "_t").agg(
-            pl.len().alias("events"),
-            pl.col("src").n_unique().alias("actors"),
-            pl.col("dst").n_unique().alias("targets"),
-        )
-        lookup = pl.DataFrame({"_i": pl.Series(range(names.len()), dtype=pl.UInt32), "_n": names})
-        return (
-            agg.join(lookup.rename({"_i": "_a", "_n": "actor_type"}), on="_a")
-            .join(lookup.rename({"_i": "_t", "_n": "target_type"}), on="_t")
-            .select(
-                "actor_type",
-                "action",
-                "target_type",
-                pl.col("events").cast(pl.Int64),
-                pl.col("actors").cast(pl.Int64),
-                pl.col("targets").cast(pl.Int64),
-            )
-            .sort(
-                ["events", "actor_type", "action", "target_type"],
-                descending=[True, False, False, False],
-            )
+                "actor_type": [idx.type_names[t] for t in idx.actor_type],
+                "action": [idx.action_names[a] for a in idx.action],
+                "target_type": [idx.type_names[t] for t in idx.target_type],
+                "events": np.diff(idx.starts).astype(np.int64),
+                "actors": [c[0] for c in counts],
+                "targets": [c[1] for c in counts],
+            },
+            schema={
+                "actor_type": pl.String,
+                "action": pl.String,
+                "target_type": pl.String,
+                "events": pl.Int64,
+                "actors": pl.Int64,
+                "targets": pl.Int64,
+            },
+        ).sort(
+            ["events", "actor_type", "action", "target_type"],
+            descending=[True, False, False, False],
         )
 
     def stats(self, *, top: int = 10) -> dict[str, Any]:
