@@ -567,7 +567,7 @@ def shared_targets(
     audience = np.bincount(dst, minlength=graph.n_nodes)
     cap = params["max_target_actors"]
     if cap is None:
-        cap = _audience_cap(audience, dst, params["max_household"], n_cells=src.size)
+        cap = _audience_cap(audience, params["max_household"], n_cells=src.size)
     params["max_target_actors"] = int(cap)
     n_a = audience[dst]
     usable = (n_a >= 2) & (n_a <= cap)  # sharing that can link accounts
@@ -577,13 +577,11 @@ def shared_targets(
     return _test_and_group(graph, src, dst, audience, usable, tested_cell, elsewhere, params)
 
 
-def _audience_cap(
-    audience: np.ndarray, dst: np.ndarray, max_household: int, *, n_cells: int
-) -> int:
+def _audience_cap(audience: np.ndarray, max_household: int, *, n_cells: int) -> int:
     """The largest audience a tested target may have when none is set: what the pair
     budget (four pairs per account-target cell) allows, above household size."""
-    tested_aud = np.unique(dst)
-    tested_aud = audience[tested_aud][audience[tested_aud] > max_household]
+    # audience counts every cell's target: its non-zero entries are the distinct targets
+    tested_aud = audience[audience > max_household]
     return max(pair_budget_cap(tested_aud, 4 * n_cells), max_household + 1)
 
 

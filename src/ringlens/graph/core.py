@@ -285,6 +285,7 @@ class _FamilyIndex:
     target_type: np.ndarray
     starts: np.ndarray
     order: np.ndarray
+    family: np.ndarray  # each row's family f
 
     @classmethod
     def of(cls, nodes: pl.DataFrame, events: pl.DataFrame) -> _FamilyIndex:
@@ -330,6 +331,7 @@ class _FamilyIndex:
             target_type=fams % n_types,
             starts=np.concatenate(([0], np.cumsum(counts[fams]))),
             order=order,
+            family=compact,
         )
 
 
@@ -511,9 +513,7 @@ class EventGraph:
             return idx.order[idx.starts[f] : idx.starts[f + 1]]
         if chosen.size == 0:
             return np.zeros(0, dtype=idx.order.dtype)
-        return np.sort(
-            np.concatenate([idx.order[idx.starts[f] : idx.starts[f + 1]] for f in chosen])
-        )
+        return np.flatnonzero(ok[idx.family]).astype(idx.order.dtype)  # several: one pass
 
     def _family_index(self) -> _FamilyIndex:
         """The events grouped by family, built on first use and kept with the graph (the
