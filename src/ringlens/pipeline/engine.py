@@ -9,6 +9,7 @@ investigator views.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -347,6 +348,21 @@ def _scored_entities(
     )
 
 
+#: Modules the detectors import on first use (igraph alone takes 0.5-0.8 s, most of it
+#: matplotlib, which igraph loads when it is installed).
+_DETECTOR_MODULES = ("igraph", "scipy.sparse.linalg", "scipy.sparse.csgraph", "scipy.special")
+
+
+def _warm_imports() -> None:
+    """Import what the detectors will need, beside the ingest, so the detectors do not
+    pay for it later."""
+    for name in _DETECTOR_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pragma: no cover - a missing module fails where it is used
+            log.debug("warm import of %s failed", name)
+
+
 def run(
     events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -374,10 +390,11 @@ def run(
     check_previous(previous)
     list(registered(disable=cfg.detect.disable))  # a misspelt detector name, too
     timer = Timer(progress)
-    with timer("ingest"), ThreadPoolExecutor(1, thread_name_prefix="ringlens-hash") as pool:
+    with timer("ingest"), ThreadPoolExecutor(2, thread_name_prefix="ringlens-ingest") as pool:
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)
         files = list(inputs.events)
         hashed = pool.submit(fingerprint, files)  # reads every byte again: beside the load
+        pool.submit(_warm_imports)  # while Polars reads (it releases the GIL)
         streaming = use_streaming(files, cfg)
         read: dict[str, Any] = {
             "options": InputOptions.from_settings(cfg),
