@@ -134,7 +134,7 @@ def explore(
                 bursts = run.bursts
                 if bursts is None:
                     families = lockstep_families(
-                        cfg, actions=g.events["action"].cast(pl.String).unique().to_list()
+                        cfg, actions=g.events["action"].unique().cast(pl.String).to_list()
                     )
                     bursts = ring_bursts(
                         g,

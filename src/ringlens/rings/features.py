@@ -263,7 +263,7 @@ def interaction_actions(graph: EventGraph, roles: Roles) -> list[str] | None:
     """The graph's action names that are interactions (not ownership, device use or
     payouts), sorted; None when it has none (then every event counts)."""
     structural = set(roles.actions("own", "login", "payout"))
-    names = graph.events["action"].cast(pl.String).unique().to_list()
+    names = graph.events["action"].unique().cast(pl.String).to_list()
     return sorted(a for a in names if a not in structural) or None
 
 

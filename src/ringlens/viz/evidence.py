@@ -468,7 +468,7 @@ def lockstep_families(
 
 def _actions(graph: EventGraph) -> list[str]:
     """The action names of a graph's events."""
-    return graph.events["action"].cast(pl.String).unique().to_list()
+    return graph.events["action"].unique().cast(pl.String).to_list()
 
 
 def lockstep_spans(
