@@ -462,7 +462,11 @@ def _node_ids(graph: EventGraph, frame: pl.DataFrame, name: str) -> pl.DataFrame
     if frame.schema["key"] != pl.String:
         raise InputError(f"{name}: column 'key' must hold node keys as strings ('type:id')")
     keyed = frame.select("ring_id", "key").with_row_index("_row")
-    found = keyed.join(graph.nodes.select("key", "node"), on="key", how="left")
+    # the graph's few nodes that are named first (a set lookup), so the join is small
+    named = graph.nodes.select("key", "node").filter(
+        pl.col("key").is_in(keyed["key"].unique().implode())
+    )
+    found = keyed.join(named, on="key", how="left")
     missing = found.filter(pl.col("node").is_null()).sort("_row")
     if missing.height:
         row = missing.row(0, named=True)
@@ -627,8 +631,13 @@ def _ring_counts(
 ) -> tuple[pl.DataFrame, tuple[int, int, int]]:
     """Per ring, the sufficient statistics of :func:`_tests` (Polars joins over all rings at
     once), and the family's actors, targets and pairs."""
-    deg_r = pairs.group_by("src").agg(pl.len().cast(pl.Int64).alias("d"))
-    deg_c = pairs.group_by("dst").agg(pl.len().cast(pl.Int64).alias("d"))
+    # degrees by counting node ids (no hash group-by over the family's pairs), and each
+    # join below sees only the pairs that touch a ring (a boolean lookup per pair first)
+    src, dst = pairs["src"].to_numpy(), pairs["dst"].to_numpy()
+    size = int(max(src.max(), dst.max())) + 1 if src.size else 1
+    deg_r, deg_c = (_degrees(ids, size, name) for ids, name in ((src, "src"), (dst, "dst")))
+    to_targets = pairs.filter(pl.Series(_marked(tgt["dst"].to_numpy(), size)[dst]))
+    from_members = pairs.filter(pl.Series(_marked(mem["src"].to_numpy(), size)[src]))
     rings = pl.concat([mem.select("ring_id"), tgt.select("ring_id")]).unique().sort("ring_id")
     rows = (
         mem.join(deg_r, on="src")
@@ -644,7 +653,7 @@ def _ring_counts(
     flag_t = tgt.with_columns(pl.lit(True).alias("inside"))
     # actors touching each ring's targets: k = their pairs into C
     k = (
-        pairs.join(tgt, on="dst")
+        to_targets.join(tgt, on="dst")
         .group_by("ring_id", "src")
         .agg(pl.len().cast(pl.Int64).alias("k"))
         .join(deg_r, on="src")
@@ -652,7 +661,7 @@ def _ring_counts(
     )
     # targets hit by each ring's members: l = their pairs from R (named k below too)
     l_ = (
-        pairs.join(mem, on="src")
+        from_members.join(mem, on="src")
         .group_by("ring_id", "dst")
         .agg(pl.len().cast(pl.Int64).alias("k"))
         .join(deg_c, on="dst")
@@ -666,6 +675,22 @@ def _ring_counts(
         .fill_null(0)
     )
     return table, (deg_r.height, deg_c.height, pairs.height)
+
+
+def _degrees(ids: np.ndarray, size: int, name: str) -> pl.DataFrame:
+    """``name`` (each distinct id, as ``UInt32``), ``d`` (its count, ``Int64``)."""
+    count = np.bincount(ids, minlength=size)
+    nz = np.flatnonzero(count)
+    return pl.DataFrame(
+        {name: pl.Series(nz, dtype=pl.UInt32), "d": pl.Series(count[nz], dtype=pl.Int64)}
+    )
+
+
+def _marked(ids: np.ndarray, size: int) -> np.ndarray:
+    """A boolean array of ``size`` that is True at ``ids`` (ids past the end ignored)."""
+    out = np.zeros(size, dtype=bool)
+    out[ids[ids < size]] = True
+    return out
 
 
 def _split(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:

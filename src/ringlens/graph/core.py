@@ -377,7 +377,10 @@ class EventGraph:
     def node_ids(self, keys: list[str] | pl.Series) -> np.ndarray:
         """Node ids for node keys; unknown keys raise :class:`InputError`."""
         want = pl.DataFrame({"key": pl.Series(keys, dtype=pl.String)}).with_row_index("_i")
-        found = want.join(self.nodes.select("key", "node"), on="key", how="left").sort("_i")
+        named = self.nodes.select("key", "node").filter(  # a set lookup first: a small join
+            pl.col("key").is_in(want["key"].unique().implode())
+        )
+        found = want.join(named, on="key", how="left").sort("_i")
         missing = found.filter(pl.col("node").is_null())
         if missing.height:
             raise InputError(
