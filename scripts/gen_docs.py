@@ -130,8 +130,9 @@ SETTINGS_HELP: dict[str, str] = {
     "run.streaming_threshold_mb": 'Input size (MB) above which `streaming = "auto"` streams.',
     "run.threads": (
         "Threads for the detectors that run side by side (lockstep, dense blocks, communities, "
-        "PageRank, shared targets); 0 = one per core the process may use. The results are the "
-        "same bits with any number, and it is left out of the run id."
+        "PageRank, shared targets) and for drawing the ring views; 0 = one per core the "
+        "process may use. The results are the same bits with any number, and it is left out "
+        "of the run id."
     ),
     "vocabulary.actions": (
         'A platform\'s action names by role, e.g. `purchase = ["checkout"]`. Roles: '

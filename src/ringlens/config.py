@@ -281,8 +281,8 @@ class RunSettings(_Section):
     # "auto" (stream inputs larger than streaming_threshold_mb), "always" or "never"
     streaming: str = _setting("auto", choices=("auto", "always", "never"))
     streaming_threshold_mb: int = _setting(256, lo=0)
-    # threads for the detectors that run side by side; 0 = one per core this process may
-    # use. Results do not depend on it (same bits with 1 or 8).
+    # threads for the detectors that run side by side and for the ring views; 0 = one per
+    # core this process may use. Results do not depend on it (same bits with 1 or 8).
     threads: int = _setting(0, lo=0)
 
 

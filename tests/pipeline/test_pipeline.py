@@ -143,13 +143,14 @@ def test_same_input_and_seed_give_identical_files(demo_run, demo_dir, tmp_path) 
 def test_detectors_side_by_side_give_the_same_files_and_run_id(
     demo_dir, tmp_path, monkeypatch
 ) -> None:
-    """The detectors run in threads (``run.threads``, 0 = a thread per core): one thread,
-    four or the default, the files and the run id are the same."""
+    """The detectors and the ring views run in threads (``run.threads``, 0 = a thread per
+    core): one thread, four or the default, the files, the ring pages and the run id are
+    the same."""
     runs = {}
     for n in ("0", "1", "4"):
         out = tmp_path / f"threads{n}"
         monkeypatch.setenv("RINGLENS_RUN__THREADS", n)
-        r = runner.invoke(app, ["-q", "score", str(demo_dir), "--out", str(out), "--no-views"])
+        r = runner.invoke(app, ["-q", "score", str(demo_dir), "--out", str(out)])
         assert r.exit_code == 0, r.output
         info = json.loads((out / "run.json").read_text())
         assert info["config"]["run"]["threads"] == int(n)
@@ -160,7 +161,13 @@ def test_detectors_side_by_side_give_the_same_files_and_run_id(
             "queue.csv",
             "bursts.parquet",
         )
-        runs[n] = (info["run_id"], [(out / f).read_bytes() for f in files])
+        pages = sorted((out / "viz").glob("ring_*.html"))
+        assert pages
+        runs[n] = (
+            info["run_id"],
+            [(out / f).read_bytes() for f in files],
+            [(p.name, p.read_bytes()) for p in pages],
+        )
     assert runs["0"] == runs["1"] == runs["4"]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ringlens.detect._common import filtered_events
+from ringlens.detect._common import filtered_events, seeded_igraph
 from ringlens.detect.centrality import (
     betweenness,
     coreness,
@@ -43,6 +43,7 @@ from ringlens.detect.shared import (
 
 __all__ = [
     "filtered_events",
+    "seeded_igraph",
     # communities
     "Communities",
     "leiden",

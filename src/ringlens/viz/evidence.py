@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
+from ringlens.config import effective_threads
 from ringlens.detect.lockstep import lockstep
 from ringlens.exceptions import InputError, SchemaError, check_int
 from ringlens.export import diff_runs, resolve_run
@@ -1165,7 +1167,8 @@ def write_run_views(
             families = lockstep_families(config, actions=_actions(graph))
             bursts = ring_bursts(focus, families=families, spans=lockstep_spans(graph, families))
         bursts = normalise_bursts(bursts)
-    for ring_id in top["ring_id"].to_list():
+
+    def page(ring_id: str) -> None:
         ring_page(
             rings,
             entities,
@@ -1178,6 +1181,13 @@ def write_run_views(
             report_href="index.html",
             ring_href=lambda rid: ring_filename(rid) if rid in linked else None,
         ).save(viz_dir / ring_filename(ring_id))
+
+    # the pages are independent (each its own file; a layout's random draws are seeded per
+    # page under igraph's lock) and mostly Polars work, which releases the GIL: side by side
+    threads = min(effective_threads(config.run.threads if config else 0), max(top.height, 1))
+    with ThreadPoolExecutor(threads, thread_name_prefix="ringlens-views") as pool:
+        for done in [pool.submit(page, rid) for rid in top["ring_id"].to_list()]:
+            done.result()  # the first failure is raised (the rest still finish: no half page)
     diff = None
     if previous is not None and (Path(previous) / "rings.parquet").is_file():
         diff = _diff_against(previous, viz_dir.parent)

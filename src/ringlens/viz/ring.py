@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import os
-import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from markupsafe import Markup, escape
 from pyvis.network import Network
 from scipy.spatial import cKDTree
 
+from ringlens.detect import seeded_igraph
 from ringlens.exceptions import ConfigError, InputError, SchemaError
 from ringlens.viz._common import (
     as_text_expr,
@@ -425,16 +425,13 @@ def _layout(n: int, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
     # igraph's own start box; a wider one makes the grid variant ~5x slower at 20k nodes
     init = rng.uniform(-0.5, 0.5, size=(n, 2)) * math.sqrt(n)
     graph = igraph.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
-    # igraph's RNG is global: seed it for this call and put back the default (Python's
-    # ``random`` module, what python-igraph installs at import time).
-    igraph.set_random_number_generator(random.Random(seed))
-    try:
+    # igraph's RNG is global: seeded for this call under the process-wide lock (views are
+    # drawn from several threads: a run's pages, the workbench's workers)
+    with seeded_igraph(seed):
         if n <= _SMALL_LAYOUT:
             layout = graph.layout_kamada_kawai(seed=init.tolist())
         else:
             layout = graph.layout_fruchterman_reingold(seed=init.tolist(), niter=500, grid="grid")
-    finally:
-        igraph.set_random_number_generator(random)
     coords = np.asarray(layout.coords, dtype=float)
     coords -= coords.mean(axis=0)
     keep = src != dst
