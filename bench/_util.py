@@ -27,6 +27,16 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
+def synth_under(root: Path, n_events: int, seed: int) -> Path:
+    """A ``ringlens synth`` set of ``n_events`` (seed ``seed``) under ``root``, made once."""
+    out = root / f"synth{n_events}_s{seed}"
+    if not (out / "events.parquet").is_file():
+        from ringlens.synth import SynthConfig, generate, write_synth
+
+        write_synth(generate(SynthConfig(n_events=n_events, seed=seed)), out)
+    return out
+
+
 def ensure_synth(n_events: int, *, seed: int = 1) -> Path:
     """A synthetic set of ``n_events`` under bench/data (made once, git-ignored)."""
     name = (

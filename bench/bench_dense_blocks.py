@@ -27,19 +27,10 @@ import polars as pl
 import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import machine  # noqa: E402
+from _util import machine, synth_under  # noqa: E402
 
 from ringlens.detect.dense import dense_blocks, family_pairs, fraudar, trim_block  # noqa: E402
 from ringlens.graph import build_graph  # noqa: E402
-
-
-def ensure(n_events: int, root: Path, seed: int) -> Path:
-    out = root / f"synth{n_events}_s{seed}"
-    if not (out / "events.parquet").is_file():
-        from ringlens.synth import SynthConfig, generate, write_synth
-
-        write_synth(generate(SynthConfig(n_events=n_events, seed=seed)), out)
-    return out
 
 
 def families(g) -> list[tuple[str, str, str, int]]:  # noqa: ANN001
@@ -89,7 +80,7 @@ def main() -> None:
     ap.add_argument("--patience", type=int, default=1, help="dense_blocks' patience")
     args = ap.parse_args()
     print(f"machine: {machine()}")
-    path = ensure(args.events, args.data, args.seed)
+    path = synth_under(args.data, args.events, args.seed)
     ev = pl.read_parquet(path / "events.parquet")
     w, c, g = timed(lambda: build_graph(ev))
     print(f"{ev.height:,} events ({path}); build_graph {w:.1f} s wall")

@@ -29,20 +29,11 @@ import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import machine  # noqa: E402
+from _util import machine, synth_under  # noqa: E402
 
 from ringlens.detect._common import family_cells  # noqa: E402
 from ringlens.graph import build_graph  # noqa: E402
 from ringlens.io import load_events  # noqa: E402
-
-
-def ensure(n_events: int, root: Path, seed: int) -> Path:
-    out = root / f"synth{n_events}_s{seed}"
-    if not (out / "events.parquet").is_file():
-        from ringlens.synth import SynthConfig, generate, write_synth
-
-        write_synth(generate(SynthConfig(n_events=n_events, seed=seed)), out)
-    return out
 
 
 def polars_filter(g, actions, actor_types, target_types) -> pl.DataFrame:  # noqa: ANN001
@@ -75,7 +66,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", type=Path, default=Path("/tmp/ringlens-bench"))
     args = ap.parse_args()
-    data = ensure(args.events, args.data, args.seed)
+    data = synth_under(args.data, args.events, args.seed)
     g = build_graph(load_events([data / "events.parquet"]))
     print(machine())
     _, w_build, c_build = timed(g._family_index)
