@@ -293,8 +293,9 @@ class _FamilyIndex:
         # a stable sort on it (a radix sort for codes of up to 16 bits) groups the rows
         type_names = sorted(nodes["node_type"].unique().to_list())
         n_types = max(len(type_names), 1)
-        type_of = np.zeros(max(int(nodes["node"].max() or 0) + 1, 1), dtype=np.int64)
-        type_of[nodes["node"].to_numpy()] = (
+        node = nodes["node"].to_numpy()
+        type_of = np.zeros(int(node.max()) + 1 if node.size else 1, dtype=np.int64)
+        type_of[node] = (
             nodes["node_type"].cast(pl.Enum(type_names)).to_physical().to_numpy()
         )
         act = events["action"]
