@@ -236,6 +236,33 @@ def test_live_is_not_a_burst_but_a_ring_on_a_live_target_is() -> None:
     assert any(k.startswith("buyer:v") for k in period.to_frame()["key"])
 
 
+def test_regulars_meeting_in_a_targets_peaks_are_not_in_lockstep() -> None:
+    # the hand-made ring's six buyers strike p1 and p2 together, on a platform busy with
+    # other products; then the same six as regulars: each also buys p1 and p2 on its own
+    # six times over the month. The strikes are the same, but now they are a small part
+    # of what the six do on p1 and p2
+    from ringlens.detect import lockstep_multiscale
+
+    busy = frame([(f"x{i % 50}", f"pop{i % 7}", 0.3 * i) for i in range(2400)])
+    regular = frame(
+        [
+            (f"r{i}", p, 200.0 + 17.0 * k + 2.9 * i + (0.0 if p == "p1" else 5.5))
+            for i in range(6)
+            for k in range(6)
+            for p in ("p1", "p2")
+        ]
+    )
+    ring = lockstep_multiscale(build_graph(pl.concat([hand_made(), busy])), min_actors=5)
+    assert len(ring) == 1 and ring.groups["synchrony"][0] == 1.0
+    g = build_graph(pl.concat([hand_made(), busy, regular]))
+    kept = lockstep_multiscale(g, min_actors=5, min_synchrony=0.0)
+    assert len(kept) == 1 and kept.groups["synchrony"][0] < 0.25  # in step for a sliver
+    default = lockstep_multiscale(g, min_actors=5)
+    assert len(default) == 0 and default.params["min_synchrony"] == 0.25
+    with pytest.raises(ConfigError, match="min_synchrony"):
+        lockstep_multiscale(g, min_synchrony=1.5)
+
+
 def test_lockstep_new_options_keep_defaults() -> None:
     g = build_graph(hand_made())
     base = lockstep(g, window=timedelta(hours=2))

@@ -172,3 +172,64 @@ def test_new_account_share_is_null_not_nan_when_no_age_is_known() -> None:
     assert r.rings["new_account_share"].to_list() == [0.5]
     floats = [n for n, d in r.rings.schema.items() if d.is_float()]
     assert r.rings.select(pl.col(floats).is_finite().all()).row(0) == (True,) * len(floats)
+
+
+def _gift_graph(ring_amount: float):
+    """A host's four lives: four accounts gift ``ring_amount`` on each, two fans gift 5 on
+    each; four hundred other accounts gift 5 on other hosts' lives."""
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime(2024, 5, 1, tzinfo=UTC)
+    rows = [("host", "h", "go_live", "live", f"l{k}", 0.0) for k in range(4)]
+    rows += [
+        ("viewer", f"r{i}", "gift", "live", f"l{k}", ring_amount)
+        for i in range(4)
+        for k in range(4)
+    ]
+    rows += [("viewer", f"f{i}", "gift", "live", f"l{k}", 5.0) for i in range(2) for k in range(4)]
+    rows += [("viewer", f"o{i}", "gift", "live", f"x{i % 8}", 5.0) for i in range(400)]
+    ev = pl.DataFrame(
+        rows,
+        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "amount"],
+        orient="row",
+    ).with_columns(ts=pl.Series([t + timedelta(minutes=i) for i in range(len(rows))]))
+    return build_graph(ev)
+
+
+def test_value_lift_is_the_value_moved_against_the_platforms_average() -> None:
+    from ringlens.graph.roles import Roles
+    from ringlens.rings.features import ring_features
+
+    roles = Roles(action_role={"go_live": "own", "gift": "gift"})
+    members = pl.DataFrame({"key": [f"viewer:r{i}" for i in range(4)], "ring_id": "r"})
+    targets = pl.DataFrame({"ring_id": "r", "key": [f"live:l{k}" for k in range(4)]})
+    spend = [
+        ring_features(_gift_graph(a), members, roles=roles, targets=targets) for a in (5.0, 500.0)
+    ]
+    # gifting what everyone gifts is lift 1; a hundred times the amount, close to the
+    # share of all gift value the four move (the mean gift is pulled up by their own)
+    assert spend[0]["value_lift"].to_list() == [1.0]
+    assert spend[1]["value_lift"][0] > 5.0
+    # actions that carry no amounts: 0, not NaN
+    g = _brushing_graph()[0]
+    feats = ring_features(g, pl.DataFrame({"key": ["buyer:a", "buyer:b"], "ring_id": "x"}))
+    assert feats["value_lift"].to_list() == [0.0]
+
+
+def test_an_owners_audience_moving_far_more_value_than_fans_is_a_ring() -> None:
+    # a structure-only ring that is one owner's audience (and not its whole audience, nor
+    # new accounts) is a fandom unless it moves many times the platform's value
+    from ringlens.rings.core import VALUE_APART, _structure_only_unexplained
+
+    rings = pl.DataFrame(
+        {
+            "detectors": [["communities"]] * 3 + [["lockstep"]],
+            "significance": [50.0, 50.0, 50.0, 0.0],
+            "owner_concentration": [1.0, 1.0, 1.0, 1.0],
+            "audience_share": [0.7, 0.7, 0.7, 0.1],
+            "new_account_lift": [0.0, 0.0, 0.0, 0.0],
+            "value_lift": [1.0, VALUE_APART - 0.5, 20.0, 1.0],
+        }
+    )
+    kept = rings.select(_structure_only_unexplained(["communities"], 2.0))
+    assert kept.to_series().to_list() == [False, False, True, True]

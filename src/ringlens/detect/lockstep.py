@@ -61,6 +61,12 @@ targets that are synchronous by nature:
   bursts they share are improbable given how active they are and how large the bursts
   were (a burst of ``s`` draws its actors in proportion to their activity). Hundreds of
   fans in one peak, thousands of claimers at a coupon's launch share bursts by nature.
+* **in step for most of what they do there** (``min_synchrony``): at each scale a
+  group's bursts must hold at least that share of its members' events on its targets.
+  Regulars of a target — a live's fans buying the host's items whenever it streams —
+  meet in its peaks now and then (the more often they come, the more often they meet),
+  but most of their visits are out of step; a ring's visits to its targets are its
+  strikes.
 
 A group found at several scales is one group (groups whose actor sets overlap by
 ``min_overlap`` of the smaller are merged), with the windows recorded. Each scale's group
@@ -1017,6 +1023,7 @@ def lockstep_multiscale(
     group_alpha: float = 0.01,
     max_target_degree: int = 1000,
     min_overlap: float = 0.5,
+    min_synchrony: float = 0.25,
 ) -> MultiscaleLockstepGroups:
     """Lockstep groups at several time scales chosen from the data, merged.
 
@@ -1038,6 +1045,13 @@ def lockstep_multiscale(
     pair_alpha, group_alpha, min_overlap
         Significance of a linked pair and of a group (corrected for the choice of its
         members); the overlap coefficient above which groups of two scales are one group.
+    min_synchrony
+        Smallest share of the members' events on the group's targets that fall inside the
+        group's bursts at a scale (its ``synchrony``) for the group to count at that scale:
+        regulars of a target (a live's fans buying its host's items every evening) meet
+        in its peaks now and then, the more often the more they visit, while most of
+        what they do there is out of step; a ring's visits to its targets are its
+        strikes (see *Several time scales*).
 
     Returns
     -------
@@ -1077,6 +1091,7 @@ def lockstep_multiscale(
     pair_alpha = check_float("pair_alpha", pair_alpha, low=0.0, high=1.0, low_open=True)
     group_alpha = check_float("group_alpha", group_alpha, low=0.0, high=1.0, low_open=True)
     min_overlap = check_float("min_overlap", min_overlap, low=0.0, high=1.0, low_open=True)
+    min_synchrony = check_float("min_synchrony", min_synchrony, low=0.0, high=1.0)
     actions = check_str_list("actions", actions)
     actor_types = check_str_list("actor_types", actor_types)
     target_types = check_str_list("target_types", target_types)
@@ -1106,6 +1121,7 @@ def lockstep_multiscale(
         "group_alpha": group_alpha,
         "max_target_degree": max_target_degree,
         "min_overlap": min_overlap,
+        "min_synchrony": min_synchrony,
         "baseline": "active",
     }
     if not windows or ev.height == 0:
@@ -1158,6 +1174,10 @@ def _scan_scales(
         )
         if len(res) == 0:
             continue
+        # in step for a part of what they do on their targets only: regulars' coincidences
+        res = _in_step(res, p["min_synchrony"])
+        if len(res) == 0:
+            continue
         sig = _scale_significance(res, ev, keys, n_actors_all, activity).filter(
             pl.col("log10_pvalue") <= np.log10(p["group_alpha"])
         )
@@ -1175,6 +1195,24 @@ def _scan_scales(
     if not found:
         return None
     return found, scale_groups, scale_members, scale_bursts
+
+
+def _in_step(res: LockstepGroups, min_synchrony: float) -> LockstepGroups:
+    """One scale's groups whose ``synchrony`` is at least ``min_synchrony``."""
+    keep = res.groups.filter(pl.col("synchrony") >= min_synchrony).select("group")
+    if keep.height == res.groups.height:
+        return res
+    log.debug(
+        "lockstep: %d groups in step for less than %.2f of their events (dropped)",
+        res.groups.height - keep.height,
+        min_synchrony,
+    )
+    return LockstepGroups(
+        groups=res.groups.join(keep, on="group", how="semi"),
+        members=res.members.join(keep, on="group", how="semi"),
+        bursts=res.bursts.join(keep, on="group", how="semi"),
+        params=res.params,
+    )
 
 
 def _merge_scales(

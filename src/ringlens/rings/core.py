@@ -320,6 +320,10 @@ WHOLE_AUDIENCE = 0.8
 #: ... unless its members are new accounts beyond the platform's rate by this much
 #: (``new_account_lift``; a random group of accounts sits at 0)
 NEW_ACCOUNT_APART = 0.1
+#: ... or they move this many times the value that the same actions carry on the platform
+#: on average (``value_lift``: fans gift and pay what other accounts do; a ring laundering
+#: money through its owner's lives or listings moves many times that)
+VALUE_APART = 5.0
 
 
 def _structure_only_unexplained(
@@ -336,16 +340,20 @@ def _structure_only_unexplained(
     :data:`OWNER_AUDIENCE`) while its members are only part of those targets' audiences
     (``audience_share`` below :data:`WHOLE_AUDIENCE`: other fans act like them) is kept
     only when its members are also new beyond the platform's rate (``new_account_lift``
-    at least :data:`NEW_ACCOUNT_APART`): a farm of fresh accounts on one creator's posts
-    shows that, a fandom does not. (A slow ring of old accounts that is only part of a
-    shop's buyers looks like the shop's regulars: time, shared devices or labels must find
-    it.)
+    at least :data:`NEW_ACCOUNT_APART`) or move far more value than the platform's
+    accounts do with the same actions (``value_lift`` at least :data:`VALUE_APART`): a
+    farm of fresh accounts on one creator's posts shows the first, a ring laundering money
+    through one host's lives the second, a fandom neither. (A slow ring of old accounts
+    spending like everyone else that is only part of a shop's buyers looks like the
+    shop's regulars: time, shared devices or labels must find it.)
     """
     only = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
     owner = (pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE) & (
         pl.col("audience_share").fill_null(0.0) < WHOLE_AUDIENCE
     )
-    apart = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
+    apart = (pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART) | (
+        pl.col("value_lift").fill_null(0.0) >= VALUE_APART
+    )
     return only.not_() | ((pl.col("significance") >= min_significance) & (owner.not_() | apart))
 
 

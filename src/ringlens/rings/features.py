@@ -32,6 +32,11 @@ same code describes rings on any platform.
 ``owner_concentration``
     share of the ring's events on its targets that go to targets of one owner (the seller
     of all the brushed products, the creator of all the boosted content).
+``value_lift``
+    the amounts of the ring's events on its targets over what the same actions carry on
+    the platform on average (``sum amount / sum mean_amount(action)``; 1 = an ordinary
+    spender, 0 where those actions carry no amounts): a laundering ring gifts or pays
+    many times what the rest of the platform does.
 ``significance``, ``audience_share``, ``activity_share``, ``shared_targets``
     the ring's members × targets against the bipartite configuration model
     (:func:`ringlens.detect.significance.ring_significance`, on the interactions: not
@@ -242,6 +247,30 @@ def _action_mix(on_t: pl.DataFrame, ev: pl.DataFrame, roles: Roles) -> pl.DataFr
     shares = [(pl.col("_arole") == r).mean().alias(f"share_{r}") for r in INTERACTION_ROLES]
     shares.append(pl.col("_arole").is_null().mean().alias("share_unmapped"))
     mix = on_t.group_by("ring_id").agg(*shares, pl.len().alias("ring_events"))
+    # value moved against what the same actions carry on the platform on average
+    per_action = (
+        ev.group_by("action")
+        .agg(pl.col("amount").fill_null(0.0).mean().alias("_mean_amount"))
+        .with_columns(pl.col("action").cast(pl.String))
+    )
+    value = (
+        on_t.with_columns(pl.col("action").cast(pl.String))
+        .join(per_action, on="action", how="left")
+        .group_by("ring_id")
+        .agg(
+            pl.col("amount").fill_null(0.0).sum().alias("_value"),
+            pl.col("_mean_amount").fill_null(0.0).sum().alias("_expected_value"),
+        )
+        .select(
+            "ring_id",
+            pl.when(pl.col("_expected_value") > 0)
+            .then(pl.col("_value") / pl.col("_expected_value"))
+            .otherwise(None)
+            .cast(pl.Float64)
+            .alias("value_lift"),
+        )
+    )
+    mix = mix.join(value, on="ring_id", how="left")
     owners = (
         ev.filter(pl.col("action").cast(pl.String).is_in(list(roles.owner_actions)))
         .select(pl.col("dst"), pl.col("src").alias("_owner"))
