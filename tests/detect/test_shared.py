@@ -289,3 +289,61 @@ def test_shared_targets_rare_while_links_a_farm_not_families_or_agencies() -> No
     assert sorted(len(every.actors(i)) for i in range(len(every))) == [6, 8]
     with pytest.raises(ConfigError, match="rare_window"):
         shared_targets(g, rare_window=timedelta(0), **kw)  # type: ignore[arg-type]
+
+
+def _phones() -> tuple[pl.DataFrame, list[str]]:
+    """Households of three on a tablet each (one new account in three), an internet café's
+    tablet with twelve accounts of every age, an agency's phone with six old accounts, and
+    a farm: two phones of nine accounts sharing three, fourteen of the fifteen new, with
+    nothing else in common. Returns the events and the new accounts' keys."""
+    rows: list[tuple[str, str]] = []
+    new: list[str] = []
+    for h in range(300):
+        for i in range(3):
+            rows.append((f"h{h}_{i}", f"home{h}"))
+        new.append(f"member:h{h}_0")
+    rows += [(f"c{i}", "cafe") for i in range(12)]
+    new += [f"member:c{i}" for i in range(0, 12, 4)]
+    rows += [(f"g{i}", "agency") for i in range(6)]
+    farm = [f"f{i}" for i in range(15)]
+    rows += [(a, "phone1") for a in farm[:9]] + [(a, "phone2") for a in farm[6:]]
+    new += [f"member:{a}" for a in farm[1:]]
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id"], orient="row").with_columns(
+        actor_type=pl.lit("member"),
+        action=pl.lit("sign_in"),
+        target_type=pl.lit("phone"),
+        ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)),
+    )
+    return ev, new
+
+
+def test_shared_targets_new_accounts_beyond_the_platforms_rate_are_a_farm() -> None:
+    from ringlens.detect import shared_targets
+
+    ev, new = _phones()
+    g = build_graph(ev)
+    rate = len(new) / ev["actor_id"].n_unique()
+    # no links elsewhere: sharing alone is no evidence
+    assert len(shared_targets(g, target_types=["phone"], repeat_types=["phone"])) == 0
+    res = shared_targets(
+        g, target_types=["phone"], repeat_types=["phone"], new_accounts=new, new_rate=rate
+    )
+    # the farm's new accounts on its two phones; not the café's, the agency's or a family's
+    assert len(res) == 1
+    assert res.actors(0) == sorted(f"member:f{i}" for i in range(1, 15))
+    assert res.targets["key"].to_list() == ["phone:phone1", "phone:phone2"]
+    tested = dict(zip(res.tested["key"], res.tested["significant"], strict=True))
+    assert tested["phone:cafe"] is False and tested["phone:agency"] is False
+    # at a platform where nearly every account is new, fourteen of fifteen is no surprise
+    assert (
+        len(
+            shared_targets(
+                g, target_types=["phone"], repeat_types=["phone"], new_accounts=new, new_rate=0.95
+            )
+        )
+        == 0
+    )
+    with pytest.raises(ConfigError, match="new_rate"):
+        shared_targets(g, target_types=["phone"], new_accounts=new, new_rate=1.5)
+    with pytest.raises(ConfigError, match="new_accounts"):
+        shared_targets(g, target_types=["phone"], new_accounts="member:f1", new_rate=0.3)

@@ -1046,12 +1046,9 @@ def lockstep_multiscale(
         Significance of a linked pair and of a group (corrected for the choice of its
         members); the overlap coefficient above which groups of two scales are one group.
     min_synchrony
-        Smallest share of the members' events on the group's targets that fall inside the
-        group's bursts at a scale (its ``synchrony``) for the group to count at that scale:
-        regulars of a target (a live's fans buying its host's items every evening) meet
-        in its peaks now and then, the more often the more they visit, while most of
-        what they do there is out of step; a ring's visits to its targets are its
-        strikes (see *Several time scales*).
+        Smallest ``synchrony`` (share of the members' events on the group's targets inside
+        its bursts) for a group to count at a scale: regulars meet in a target's peaks now
+        and then, a ring's visits are its strikes (see *Several time scales*).
 
     Returns
     -------
@@ -1096,12 +1093,7 @@ def lockstep_multiscale(
     actor_types = check_str_list("actor_types", actor_types)
     target_types = check_str_list("target_types", target_types)
     ratio = check_float("ratio", ratio, low=1.0, low_open=True)
-    if windows is not None and (
-        not windows or not all(isinstance(w, timedelta) and w > timedelta(0) for w in windows)
-    ):
-        raise ConfigError(
-            f"windows must be a non-empty list of positive timedeltas, got {windows!r}"
-        )
+    _check_windows(windows)
     ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
     if windows is None:
         windows = _ladder(ev["ts_us"].to_numpy(), None, None, ratio, min_lift)
@@ -1126,14 +1118,19 @@ def lockstep_multiscale(
     }
     if not windows or ev.height == 0:
         return _multiscale_empty(params)
-    keys = graph.nodes.select("node", "key")
-    activity = ev.group_by("src").agg(pl.len().alias("k"))
-    n_actors_all = activity.height
-
-    found = _scan_scales(graph, ev, windows, params, keys, activity, n_actors_all)
+    found = _scan_scales(graph, ev, windows, params)
     if found is None:
         return _multiscale_empty(params)
     return _merge_scales(*found, params=params, min_overlap=min_overlap)
+
+
+def _check_windows(windows: list[timedelta] | None) -> None:
+    if windows is not None and (
+        not windows or not all(isinstance(w, timedelta) and w > timedelta(0) for w in windows)
+    ):
+        raise ConfigError(
+            f"windows must be a non-empty list of positive timedeltas, got {windows!r}"
+        )
 
 
 def _scan_scales(
@@ -1141,13 +1138,13 @@ def _scan_scales(
     ev: pl.DataFrame,
     windows: list[timedelta],
     params: dict[str, Any],
-    keys: pl.DataFrame,
-    activity: pl.DataFrame,
-    n_actors_all: int,
 ) -> tuple[list[pl.DataFrame], ...] | None:
     """:func:`lockstep` at every window (prepared events, shared arrays): the significant
     groups of each scale as (actors, groups, members, bursts) frames."""
     p = params
+    keys = graph.nodes.select("node", "key")
+    activity = ev.group_by("src").agg(pl.len().alias("k"))
+    n_actors_all = activity.height
     found: list[pl.DataFrame] = []  # one row per (scale, group, member actor)
     scale_groups: list[pl.DataFrame] = []
     scale_members: list[pl.DataFrame] = []

@@ -62,7 +62,15 @@ and a test:
    among the target's accounts, Bonferroni-corrected over the targets tested, at most
    ``alpha``. Heavy users and households linked to many explain their links; a ring's
    accounts are linked to each other and hardly to anyone else.
-4. **Groups.** The clusters of significant targets, merged when they share accounts
+4. **Pools of new accounts** (with ``new_accounts`` and ``new_rate``). Targets of the
+   repeat types (devices, payout accounts) that share two accounts or more form a pool
+   (a farm rotates its accounts over its phones). A pool whose new accounts exceed
+   household size and are improbable at the platform's own rate of new accounts
+   (``P(X >= x)``, ``X ~ Binomial(n, new_rate)``, Bonferroni over the pools, at most
+   ``alpha``) makes its targets significant, each with its new accounts as the
+   cluster, whatever their links: a farm registers fresh accounts in batches on its
+   phones, a household or an internet café holds accounts of every age.
+5. **Groups.** The clusters of significant targets, merged when they share accounts
    (a farm's phones and its payout account make one group).
 """
 
@@ -470,6 +478,8 @@ def shared_targets(
     rare_links: bool = False,
     rare_window: timedelta | None = None,
     rare_actions: list[str] | None = None,
+    new_accounts: list[str] | None = None,
+    new_rate: float | None = None,
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
 
@@ -507,6 +517,10 @@ def shared_targets(
         With ``rare_links``, a target is also rare while at most the cap's accounts act
         on it in two consecutive windows of this length, through these actions (None:
         every action; see the module documentation). None: rare over the whole data only.
+    new_accounts, new_rate
+        Node keys of recently created accounts and the platform's share of them: pools of
+        ``repeat_types`` targets holding more new accounts than a household and that
+        rate explain are significant whatever their links (module documentation, step 4).
 
     Returns
     -------
@@ -559,11 +573,25 @@ def shared_targets(
         rare_links=rare_links,
         rare_window=rare_window,
         rare_actions=rare_actions,
+        new_accounts=new_accounts,
+        new_rate=new_rate,
     )
     types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
     src, dst = family_cells(graph, actions=actions, actor_types=actor_types, target_types=types)
     if src.size == 0:
         return _empty_targets(params)
+    return _cap_and_test(graph, src, dst, elsewhere, params, new_accounts)
+
+
+def _cap_and_test(
+    graph: EventGraph,
+    src: np.ndarray,
+    dst: np.ndarray,
+    elsewhere: pl.DataFrame | None,
+    params: dict[str, Any],
+    new_accounts: list[str] | None,
+) -> SharedTargetGroups:
+    """The cells on targets beyond household size and under the audience cap, tested."""
     audience = np.bincount(dst, minlength=graph.n_nodes)
     cap = params["max_target_actors"]
     if cap is None:
@@ -574,7 +602,18 @@ def shared_targets(
     tested_cell = usable & (n_a > params["max_household"])
     if not tested_cell.any():
         return _empty_targets(params)
-    return _test_and_group(graph, src, dst, audience, usable, tested_cell, elsewhere, params)
+    new_ids = _new_ids(graph, new_accounts, params)
+    return _test_and_group(
+        graph, src, dst, audience, usable, tested_cell, elsewhere, params, new_ids
+    )
+
+
+def _new_ids(graph: EventGraph, keys: list[str] | None, params: dict[str, Any]) -> Any:
+    """The node ids of the new accounts, when the new-account pools are tested."""
+    if keys is None or params["new_rate"] is None or not params["repeat_types"]:
+        return None
+    frame = pl.DataFrame({"key": keys}, schema={"key": pl.String})
+    return graph.nodes.join(frame, on="key")["node"].to_numpy().astype(np.int64)
 
 
 def _audience_cap(audience: np.ndarray, max_household: int, *, n_cells: int) -> int:
@@ -594,6 +633,7 @@ def _test_and_group(
     tested_cell: np.ndarray,
     elsewhere: pl.DataFrame | None,
     params: dict[str, Any],
+    new_ids: np.ndarray | None = None,
 ) -> SharedTargetGroups:
     """Steps 2 to 4 of :func:`shared_targets` on the (account, target) cells: test the
     targets beyond household size, then group the accounts of the significant ones."""
@@ -615,6 +655,15 @@ def _test_and_group(
         rare_window=params["rare_window"],
         rare_actions=params["rare_actions"],
     )
+    if new_ids is not None and new_ids.size:
+        tested = _new_account_pools(
+            tested,
+            rows.filter(pl.col("tau").is_in(params["repeat_types"])).select("t", "a"),
+            new_ids,
+            float(params["new_rate"]),
+            params["max_household"],
+            params["alpha"],
+        )
     good = tested.filter(pl.col("significant"))
     if good.height == 0:
         return _empty_targets(params, tested.drop("t", "cluster"))
@@ -631,6 +680,85 @@ def _test_and_group(
     )
 
 
+def _new_account_pools(
+    tested: pl.DataFrame,
+    rows: pl.DataFrame,
+    new_ids: np.ndarray,
+    rate: float,
+    max_household: int,
+    alpha: float,
+) -> pl.DataFrame:
+    """``tested`` with the targets of significant new-account pools made significant
+    (see ``new_accounts`` in :func:`shared_targets`); ``rows`` are the tested cells
+    (``t``, ``a``) of the repeat types."""
+    from scipy.special import bdtrc
+
+    from ringlens.graph.core import component_labels
+
+    if rows.height == 0:
+        return tested
+    rows = rows.with_columns(pl.col("a").is_in(pl.Series(new_ids).implode()).alias("new"))
+    # pools: targets that share two accounts or more
+    pairs = (
+        rows.join(rows.select(pl.col("t").alias("u"), "a"), on="a")
+        .filter(pl.col("t") < pl.col("u"))
+        .group_by("t", "u")
+        .agg(pl.len().alias("shared"))
+        .filter(pl.col("shared") >= 2)
+    )
+    t_ids = np.unique(rows["t"].to_numpy())
+    comp = component_labels(
+        t_ids.size,
+        np.searchsorted(t_ids, pairs["t"].to_numpy()).astype(np.int64),
+        np.searchsorted(t_ids, pairs["u"].to_numpy()).astype(np.int64),
+    )
+    rows = rows.with_columns(
+        pl.Series("pool", comp[np.searchsorted(t_ids, rows["t"].to_numpy())], dtype=pl.Int64)
+    )
+    pools = (
+        rows.unique(["pool", "a"])
+        .group_by("pool")
+        .agg(pl.len().alias("n"), pl.col("new").sum().alias("x"))
+        .sort("pool")
+    )
+    n, x = pools["n"].to_numpy().astype(np.int64), pools["x"].to_numpy().astype(np.int64)
+    p_rate = min(max(rate, 1e-9), 1.0 - 1e-9)
+    tail = bdtrc(np.maximum(x - 1, 0), n, p_rate)  # P(X >= x), X ~ Binomial(n, rate)
+    tail = np.where(x > 0, tail, 1.0)
+    lp = np.log10(np.maximum(tail, 1e-300)) + np.log10(max(pools.height, 1))
+    sig = pools.with_columns(pl.Series("_lp", np.minimum(lp, 0.0), dtype=pl.Float64)).filter(
+        (pl.col("x") > max_household) & (pl.col("_lp") <= np.log10(alpha))
+    )
+    if sig.height == 0:
+        return tested
+    pooled = (
+        rows.filter(pl.col("new"))
+        .join(sig.select("pool", "_lp"), on="pool")
+        .group_by("t")
+        .agg(pl.col("a").sort().alias("_cluster"), pl.col("_lp").first())
+        .filter(pl.col("_cluster").list.len() >= 2)
+    )
+    log.info("shared_targets: %d targets in %d pools of new accounts", pooled.height, sig.height)
+    upgrade = pl.col("_cluster").is_not_null() & ~pl.col("significant")
+    return (
+        tested.join(pooled, on="t", how="left")
+        .with_columns(
+            pl.when(upgrade).then(pl.col("_cluster")).otherwise(pl.col("cluster")).alias("cluster"),
+            pl.when(upgrade)
+            .then(pl.col("_cluster").list.len().cast(pl.Int64))
+            .otherwise(pl.col("linked"))
+            .alias("linked"),
+            pl.when(upgrade)
+            .then(pl.col("_lp"))
+            .otherwise(pl.col("log10_pvalue"))
+            .alias("log10_pvalue"),
+            pl.when(upgrade).then(None).otherwise(pl.col("rejected")).alias("rejected"),
+            (pl.col("significant") | upgrade).alias("significant"),
+        )
+        .drop("_cluster", "_lp")
+    )
+
+
 def _shared_target_params(
     target_types: Any,
     actions: Any,
@@ -644,6 +772,8 @@ def _shared_target_params(
     rare_links: bool = False,
     rare_window: timedelta | None = None,
     rare_actions: Any = None,
+    new_accounts: Any = None,
+    new_rate: Any = None,
 ) -> dict[str, Any]:
     """The validated parameters of :func:`shared_targets`, type names normalised as the
     graph stores them."""
@@ -669,7 +799,19 @@ def _shared_target_params(
         "rare_links": bool(rare_links),
         "rare_window": _check_window(rare_window),
         "rare_actions": _normalised_list("rare_actions", rare_actions),
+        "new_accounts": _count_keys("new_accounts", new_accounts),
+        "new_rate": None
+        if new_rate is None
+        else check_float("new_rate", new_rate, low=0.0, high=1.0),
     }
+
+
+def _count_keys(name: str, keys: Any) -> int | None:
+    if keys is None:
+        return None
+    if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
+        raise ConfigError(f"{name} must be a list of node keys or None, got {keys!r}")
+    return len(keys)
 
 
 def _normalised_list(name: str, values: Any) -> list[str] | None:

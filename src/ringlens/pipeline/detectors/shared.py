@@ -50,6 +50,7 @@ class SharedTargets(Detector):
         if not types:
             return Found(counts={"shared_targets": 0})
         d = inp.config.detect
+        new_keys, new_rate = _new_accounts(inp)
         with inp.timer("shared targets"):
             res = shared_targets(
                 inp.graph,
@@ -63,6 +64,10 @@ class SharedTargets(Detector):
                 # ... or that act on one target in the same few hours, when few do
                 rare_window=d.window,
                 rare_actions=interaction_actions(inp),
+                # phones and payout accounts holding more new accounts than the
+                # platform's rate explains, beyond a household: an account farm
+                new_accounts=new_keys,
+                new_rate=new_rate,
             )
         actors = (
             res.to_frame()
@@ -105,6 +110,30 @@ class SharedTargets(Detector):
                 "shared_targets_organisations": organisations.height,
             },
         )
+
+
+def _new_accounts(inp: DetectInput) -> tuple[list[str] | None, float | None]:
+    """The node keys of the new accounts (``new_account``: created shortly before the
+    run's first event or after it) and the platform's share of them — the whole run's
+    when ``inp`` is a part of it. None when the entities do not say when accounts were
+    created."""
+    from ringlens.pipeline.signals import new_account
+    from ringlens.rings.features import new_account_rate
+
+    ent = inp.entities
+    if ent is None or ent.height == 0 or "created_at" not in ent.columns:
+        return None, None
+    ctx = inp.context
+    first_ts = ctx.first_ts if ctx is not None and ctx.first_ts is not None else None
+    if first_ts is None:
+        first_ts = inp.graph.events["ts"].min()
+    rate = ctx.new_account_base if ctx is not None else None
+    if rate is None:
+        rate = new_account_rate(inp.graph, ent, first_ts=first_ts)
+    if rate is None:
+        return None, None
+    keys = new_account(ent, nodes=inp.graph.nodes, first_ts=first_ts)["key"]  # type: ignore[arg-type]
+    return keys.to_list(), float(rate)
 
 
 #: A group whose members' median outside audience is at least this many times the
