@@ -93,7 +93,7 @@ class Lockstep(Detector):
                 group_found(
                     res,
                     "lockstep",
-                    f"{reason}/",
+                    _prefix(reason, g),
                     significance_strength(pl.col("significance")),
                     reason,
                     counts={reason: res.groups.height},
@@ -101,6 +101,14 @@ class Lockstep(Detector):
                 )
             )
         return Found.concat(parts)
+
+
+def _prefix(reason: str, group: RoleGroup) -> str:
+    """The candidate ids' prefix of a role group: one group per unmapped action shares the
+    reason ``lockstep_unmapped``, so the action tells their groups apart."""
+    if group.role != "unmapped":
+        return f"{reason}/"
+    return f"{reason}:{(group.family.actions or ('',))[0]}/"
 
 
 def _bursts(bursts: pl.DataFrame, reason: str, *, offset: int) -> pl.DataFrame:
