@@ -119,3 +119,33 @@ def test_many_candidates_on_one_busy_target_join_the_same_members_as_one() -> No
     for m in range(6):
         got = together.filter(pl.col("candidate") == str(m)).drop("candidate")
         assert got.equals(alone.drop("candidate")), m
+
+
+def test_a_hit_in_a_crowds_hour_is_not_the_rings_moment() -> None:
+    # three of the ring's accounts (the detector's core) and a fourth buy p and q within
+    # minutes on day 1; on day 5 a flash sale: thirty shoppers buy p, thirty buy q in one
+    # hour, one ring member among them as cover, and one shopper s0 buys both
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    rows = [
+        (f"r{i}", item, t0 + timedelta(days=1, minutes=5 * i)) for i in range(4) for item in "pq"
+    ]
+    sale = t0 + timedelta(days=5)
+    rows += [("r0", item, sale + timedelta(minutes=20)) for item in "pq"]
+    rows += [(f"a{i}", "p", sale + timedelta(minutes=i)) for i in range(30)]
+    rows += [(f"b{i}", "q", sale + timedelta(minutes=i)) for i in range(30)]
+    rows += [("s0", item, sale + timedelta(minutes=21)) for item in "pq"]
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row").with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    core = pl.DataFrame(
+        {
+            "detector": "x",
+            "candidate": "0",
+            "key": [f"buyer:r{i}" for i in range(3)],
+            "strength": 1.0,
+        }
+    )
+    out = expand_candidates(build_graph(ev), core, window=timedelta(hours=1))
+    # the fourth account joins for the ring's own moment; the sale's shopper does not,
+    # though it bought both items minutes after a member did
+    assert sorted(out["key"]) == [f"buyer:r{i}" for i in range(4)]

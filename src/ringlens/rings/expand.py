@@ -9,7 +9,9 @@ members they missed, time-aware and camouflage-resistant:
 2. an outside actor joins when it hit at least ``min_coverage`` (50 %) of those targets
    (and at least two), each **close in time to a member's hit on the same target** — in
    the same or a neighbouring ``window``-long time bucket, so less than two windows apart
-   (a bucket join, not a product of all hits: linear in the events) — for devices and
+   (a bucket join, not a product of all hits: linear in the events), in a bucket where
+   the members are more than half of the accounts acting on that target (the ring's
+   moment: in a flash sale's hour a member's purchase is one of hundreds) — for devices and
    payout accounts, and for targets that are the candidate's own (members are more than
    half of everyone who ever acted on them: a slow ring's private promo code), any time
    counts;
@@ -82,7 +84,7 @@ def _candidate_targets(
         )
     )
     core_hits = core.join(targets, on=["cand", "dst"]).select(
-        "cand", "dst", "dst_type", "own", pl.col("ts").alias("ts_core")
+        "cand", "dst", "dst_type", "own", pl.col("ts").alias("ts_core"), pl.col("src").alias("m")
     )
     return core_hits, targets
 
@@ -196,14 +198,30 @@ def _bucket(ts: str, w_us: int) -> pl.Expr:
 
 
 def _core_buckets(
-    core_hits: pl.DataFrame, *, w_us: int, attribute_types: tuple[str, ...]
+    graph: EventGraph, core_hits: pl.DataFrame, *, w_us: int, attribute_types: tuple[str, ...]
 ) -> pl.DataFrame:
     """``cand, dst, bucket``: the buckets in which an outside hit on a timed target counts,
-    the bucket of a member's hit on it and its two neighbours (within < 2 windows)."""
+    the bucket of a member's hit on it and its two neighbours (within < 2 windows), when
+    the members are more than :data:`OWN_SHARE` of the accounts acting on the target in
+    that bucket: the ring's moment, not a crowd's (a flash sale's hour on a listing, a
+    live's peak, where a member's hit is one of hundreds)."""
+    timed = core_hits.filter(~_any_time(attribute_types)).select(
+        "cand", "dst", _bucket("ts_core", w_us), "m"
+    )
+    members = timed.group_by("cand", "dst", "bucket").agg(pl.col("m").n_unique().alias("members"))
+    moments = members.select("dst", "bucket").unique()
+    actors = (
+        graph.events.select("src", "dst", "ts")
+        .join(moments.select("dst").unique(), on="dst", how="semi")
+        .with_columns(_bucket("ts", w_us))
+        .join(moments, on=["dst", "bucket"], how="semi")
+        .group_by("dst", "bucket")
+        .agg(pl.col("src").n_unique().alias("actors"))
+    )
     return (
-        core_hits.filter(~_any_time(attribute_types))
-        .select("cand", "dst", _bucket("ts_core", w_us))
-        .unique()
+        members.join(actors, on=["dst", "bucket"])
+        .filter(pl.col("members") > OWN_SHARE * pl.col("actors"))
+        .select("cand", "dst", "bucket")
         .with_columns(
             pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
                 "bucket"
@@ -385,7 +403,7 @@ def expand_candidates(
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
     n_targets = targets.group_by("cand").agg(pl.len().alias("n_targets"))
     w_us = max(1, int(window / timedelta(microseconds=1)))
-    buckets = _core_buckets(core_hits, w_us=w_us, attribute_types=attribute_types)
+    buckets = _core_buckets(graph, core_hits, w_us=w_us, attribute_types=attribute_types)
     ev = _near_core_hits(graph, buckets, targets, w_us=w_us, attribute_types=attribute_types)
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
