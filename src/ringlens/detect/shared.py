@@ -478,7 +478,7 @@ def shared_targets(
     rare_links: bool = False,
     rare_window: timedelta | None = None,
     rare_actions: list[str] | None = None,
-    new_accounts: list[str] | None = None,
+    new_accounts: list[str] | pl.Series | None = None,
     new_rate: float | None = None,
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
@@ -589,7 +589,7 @@ def _cap_and_test(
     dst: np.ndarray,
     elsewhere: pl.DataFrame | None,
     params: dict[str, Any],
-    new_accounts: list[str] | None,
+    new_accounts: Any,
 ) -> SharedTargetGroups:
     """The cells on targets beyond household size and under the audience cap, tested."""
     audience = np.bincount(dst, minlength=graph.n_nodes)
@@ -608,11 +608,11 @@ def _cap_and_test(
     )
 
 
-def _new_ids(graph: EventGraph, keys: list[str] | None, params: dict[str, Any]) -> Any:
+def _new_ids(graph: EventGraph, keys: Any, params: dict[str, Any]) -> Any:
     """The node ids of the new accounts, when the new-account pools are tested."""
     if keys is None or params["new_rate"] is None or not params["repeat_types"]:
         return None
-    frame = pl.DataFrame({"key": keys}, schema={"key": pl.String})
+    frame = pl.DataFrame({"key": pl.Series(keys, dtype=pl.String)})
     return graph.nodes.join(frame, on="key")["node"].to_numpy().astype(np.int64)
 
 
@@ -809,6 +809,8 @@ def _shared_target_params(
 def _count_keys(name: str, keys: Any) -> int | None:
     if keys is None:
         return None
+    if isinstance(keys, pl.Series) and keys.dtype == pl.String:
+        return keys.len()
     if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
         raise ConfigError(f"{name} must be a list of node keys or None, got {keys!r}")
     return len(keys)

@@ -112,13 +112,16 @@ class SharedTargets(Detector):
         )
 
 
-def _new_accounts(inp: DetectInput) -> tuple[list[str] | None, float | None]:
-    """The node keys of the new accounts (``new_account``: created shortly before the
-    run's first event or after it) and the platform's share of them — the whole run's
-    when ``inp`` is a part of it. None when the entities do not say when accounts were
+def _new_accounts(inp: DetectInput) -> tuple[pl.Series | None, float | None]:
+    """The node keys of the new accounts (created at most ``NEW_ACCOUNT_DAYS`` before the
+    run's first event, or after it: the ``new_account`` signal's) and the platform's share
+    of them among the accounts whose creation time is known — the whole run's when
+    ``inp`` is a part of it. None when the entities do not say when accounts were
     created."""
-    from ringlens.pipeline.signals import new_account
-    from ringlens.rings.features import new_account_rate
+    from datetime import timedelta
+
+    from ringlens.graph import node_key
+    from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS
 
     ent = inp.entities
     if ent is None or ent.height == 0 or "created_at" not in ent.columns:
@@ -127,13 +130,16 @@ def _new_accounts(inp: DetectInput) -> tuple[list[str] | None, float | None]:
     first_ts = ctx.first_ts if ctx is not None and ctx.first_ts is not None else None
     if first_ts is None:
         first_ts = inp.graph.events["ts"].min()
-    rate = ctx.new_account_base if ctx is not None else None
-    if rate is None:
-        rate = new_account_rate(inp.graph, ent, first_ts=first_ts)
-    if rate is None:
+    known = (
+        ent.select(node_key("entity_type", "entity_id"), "created_at")
+        .join(inp.graph.nodes.select("key"), on="key", how="semi")
+        .drop_nulls("created_at")
+    )
+    if known.height == 0:
         return None, None
-    keys = new_account(ent, nodes=inp.graph.nodes, first_ts=first_ts)["key"]  # type: ignore[arg-type]
-    return keys.to_list(), float(rate)
+    new = known.filter(pl.col("created_at") >= first_ts - timedelta(days=NEW_ACCOUNT_DAYS))["key"]  # type: ignore[operator]
+    rate = ctx.new_account_base if ctx is not None else None
+    return new, float(new.len() / known.height if rate is None else rate)
 
 
 #: A group whose members' median outside audience is at least this many times the
