@@ -73,7 +73,7 @@ def score_in_parts(events, *, entities, labels, n_parts=3, run_id):
     PageRank per part ranked over the run, parts scored, merged with the policy."""
     graph = build_graph(events)
     ctx = context_from_graph(graph, entities=entities)
-    found, cand_counts = detect_families(graph)
+    found, cand_counts = detect_families(graph, entities=entities)
     parts = [build_graph(p) for p in _parts(graph, n_parts)]
     seeds = (
         labels.filter(pl.col("label") == "confirmed")

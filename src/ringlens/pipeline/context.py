@@ -16,6 +16,7 @@ background density                ``ring_features`` (``density_ratio`` = density
 share of new accounts             ``ring_features`` (``new_account_lift``)
 interaction matrix                ``ring_features`` (``significance``: the run's interaction
                                   actions, its actors, targets and distinct pairs)
+mean amount per action            ``ring_features`` (``value_lift``)
 families and their roles          ``detect`` (the roles of unmapped names come from the
                                   data's shape, which a part shows differently), coverage
 detectors' findings (``found``)   ``detect``: graph-stage detectors that search a whole
@@ -102,6 +103,9 @@ class RunContext:
     #: (actors, targets, distinct pairs), for ring significance
     #: (:func:`ringlens.rings.features.ring_features`' ``interactions``)
     interactions: tuple[tuple[str, ...] | None, tuple[int, int, int]] | None = None
+    #: the run's mean amount per event of each action
+    #: (:func:`ringlens.rings.features.action_values`), the baseline of ``value_lift``
+    action_values: Mapping[str, float] | None = None
 
     @property
     def background(self) -> float:
@@ -126,6 +130,7 @@ class RunContext:
             "background": self.background,
             "lockstep_spans": {"|".join(map(str, k)): v for k, v in self.lockstep_spans.items()},
             "new_account_base": self.new_account_base,
+            "action_values": None if self.action_values is None else dict(self.action_values),
             "interactions": None
             if self.interactions is None
             else {

@@ -210,6 +210,7 @@ def _rings(
             new_account_base=None if context is None else context.new_account_base,
             structure_only=("communities", "dense_blocks"),
             interactions=None if context is None else context.interactions,
+            values=None if context is None else context.action_values,
         )
     inp = DetectInput(
         graph=graph,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -228,6 +228,7 @@ def build_rings(
     first_ts: datetime | None = None,
     new_account_base: float | None = None,
     interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
+    values: Mapping[str, float] | None = None,
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     structure_only: Collection[str] = (),
     min_significance: float = 2.0,
@@ -279,6 +280,7 @@ def build_rings(
         first_ts=first_ts,
         new_account_base=new_account_base,
         interactions=interactions,
+        values=values,
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")

@@ -53,7 +53,7 @@ same code describes rings on any platform.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,7 +63,13 @@ from ringlens.detect.significance import ring_significance
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 
-__all__ = ["INTERACTION_ROLES", "interaction_actions", "new_account_rate", "ring_features"]
+__all__ = [
+    "INTERACTION_ROLES",
+    "action_values",
+    "interaction_actions",
+    "new_account_rate",
+    "ring_features",
+]
 
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
 INTERACTION_ROLES: tuple[str, ...] = (
@@ -236,8 +242,40 @@ def _reciprocity(
     )
 
 
-def _action_mix(on_t: pl.DataFrame, ev: pl.DataFrame, roles: Roles) -> pl.DataFrame:
-    """``share_<role>`` of the ring's events on its targets, and ``owner_concentration``."""
+def _mean_amount() -> pl.Expr:
+    """The mean amount per event (missing: 0) to twelve significant digits: engines that
+    sum in another order (Spark) get the same baseline."""
+    return pl.col("amount").fill_null(0.0).mean().round_sig_figs(12)
+
+
+def action_values(graph: EventGraph) -> dict[str, float]:
+    """Every action's mean amount per event (missing amounts count as 0): the platform's
+    baseline of ``value_lift``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> ev = pl.DataFrame({"actor_id": ["a", "b", "c"], "actor_type": "viewer",
+    ...     "target_id": "s", "target_type": "live", "action": ["gift", "gift", "watch"],
+    ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc), "amount": [10.0, None, None]})
+    >>> action_values(build_graph(ev))
+    {'gift': 5.0, 'watch': 0.0}
+    """
+    per = graph.events.group_by("action").agg(_mean_amount().alias("amount"))
+    return dict(sorted(zip(per["action"].cast(pl.String), per["amount"], strict=True)))
+
+
+def _action_mix(
+    on_t: pl.DataFrame,
+    ev: pl.DataFrame,
+    roles: Roles,
+    values: Mapping[str, float] | None = None,
+) -> pl.DataFrame:
+    """``share_<role>`` of the ring's events on its targets, ``owner_concentration`` and
+    ``value_lift`` (against ``values``, the run's :func:`action_values`; None: the
+    graph's own)."""
     role = (
         pl.col("action")
         .cast(pl.String)
@@ -250,9 +288,17 @@ def _action_mix(on_t: pl.DataFrame, ev: pl.DataFrame, roles: Roles) -> pl.DataFr
     # value moved against what the same actions carry on the platform on average
     per_action = (
         ev.group_by("action")
-        .agg(pl.col("amount").fill_null(0.0).mean().alias("_mean_amount"))
+        .agg(_mean_amount().alias("_mean_amount"))
         .with_columns(pl.col("action").cast(pl.String))
     )
+    if values is not None:  # the whole run's, for a part of it; the part's for the rest
+        run = pl.DataFrame(
+            {"action": list(values), "_run": list(values.values())},
+            schema={"action": pl.String, "_run": pl.Float64},
+        )
+        per_action = per_action.join(run, on="action", how="left").select(
+            "action", pl.coalesce("_run", "_mean_amount").alias("_mean_amount")
+        )
     value = (
         on_t.with_columns(pl.col("action").cast(pl.String))
         .join(per_action, on="action", how="left")
@@ -390,6 +436,7 @@ def ring_features(
     first_ts: datetime | None = None,
     new_account_base: float | None = None,
     interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> pl.DataFrame:
     """The features of every ring (see the module docstring), one row per ``ring_id``.
 
@@ -416,6 +463,9 @@ def ring_features(
         Likewise, the whole run's interaction action names (:func:`interaction_actions`)
         and its interaction matrix's ``(actors, targets, distinct pairs)``, which ring
         ``significance`` is tested against.
+    values
+        Likewise, the whole run's mean amount per event of each action
+        (:func:`action_values`), the baseline of ``value_lift``.
     """
     roles = roles or Roles()
     mem, mev = _members_events(graph, membership, roles)
@@ -443,7 +493,7 @@ def ring_features(
         _camouflage(mev, tgt, mem),
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),
-        _action_mix(on_t, graph.events, roles),
+        _action_mix(on_t, graph.events, roles, values),
         _significance(graph, mem, tgt, roles, interactions),
         _accounts(mem, entities, first_ts, new_account_days),
     ]

@@ -62,6 +62,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -86,7 +87,7 @@ from ringlens.pipeline.registry import (
 from ringlens.pipeline.result import build_report
 from ringlens.pipeline.signals import ACCOUNT_TYPES, NEW_ACCOUNT_DAYS, near_confirmed_bad
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
-from ringlens.rings.features import interaction_actions, new_account_rate
+from ringlens.rings.features import action_values, interaction_actions, new_account_rate
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ __all__ = [
     "family_input",
     "finish",
     "merge_units",
+    "with_new_accounts",
     "near_confirmed_bad",
     "part_found",
     "plan_units",
@@ -329,7 +331,26 @@ def detect_unit(
     ``template`` (:func:`family_input`)."""
     graph = events if isinstance(events, EventGraph) else build_graph(events)
     det = next(d for d in registered("graph") if d.name == unit.detector)
-    return det.detect(replace(template, graph=graph, context=None))
+    # the template's context holds only run-wide facts (see :func:`with_new_accounts`)
+    return det.detect(replace(template, graph=graph))
+
+
+def with_new_accounts(
+    template: DetectInput,
+    new_accounts: pl.DataFrame | None,
+    *,
+    first_ts: Any,
+    rate: float | None,
+) -> DetectInput:
+    """The family units' template with what the shared-targets detector's new-account
+    pools need from the whole run: the new accounts (``entity_type, entity_id,
+    created_at`` of the accounts created at most ``NEW_ACCOUNT_DAYS`` before the run's
+    first event, or after it) and a context with the run's first event time and rate of
+    new accounts (nothing else: a unit computes the rest from its own events)."""
+    if new_accounts is None or rate is None or first_ts is None:
+        return template
+    ctx = RunContext(first_ts=first_ts, n_pairs=0, n_actors=0, n_targets=0, new_account_base=rate)
+    return replace(template, entities=new_accounts, context=ctx)
 
 
 def merge_units(
@@ -410,12 +431,22 @@ def detect_families(
     *,
     config: Config | None = None,
     families: pl.DataFrame | None = None,
+    entities: pl.DataFrame | None = None,
 ) -> tuple[dict[str, Found], dict[str, int]]:
     """The family stage on one machine: every family unit of ``graph`` detected on its own
     events (what the Spark engine does in ``mapInArrow``), merged (:func:`merge_units`).
-    ``families`` defaults to the graph's own (with roles)."""
+    ``families`` defaults to the graph's own (with roles); ``entities`` give the
+    shared-targets detector the run's new accounts (:func:`with_new_accounts`)."""
     cfg = config or Config()
     inp = family_input(graph.families() if families is None else families, config=cfg)
+    if entities is not None and "created_at" in entities.columns:
+        first = graph.events["ts"].min()
+        rate = new_account_rate(graph, entities, first_ts=first, days=NEW_ACCOUNT_DAYS)
+        cutoff = first - timedelta(days=NEW_ACCOUNT_DAYS)  # type: ignore[operator]
+        new = entities.select("entity_type", "entity_id", "created_at").filter(
+            pl.col("created_at") >= cutoff
+        )
+        inp = with_new_accounts(inp, new, first_ts=first, rate=rate)
     units, names = plan_units(inp)
     events = contract_events(graph)
     found = [(u, detect_unit(unit_events(events, u), unit=u, template=inp)) for u in units]
@@ -465,6 +496,7 @@ def context_from_graph(
             interaction_totals(graph, actions),
         ),
         new_account_base=new_account_rate(graph, entities, first_ts=first, days=NEW_ACCOUNT_DAYS),
+        action_values=action_values(graph),
     )
 
 

@@ -65,6 +65,7 @@ from ringlens.spark.partition import (
     ppr_partition,
     run_coverage,
     score_partition,
+    with_new_accounts,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -230,6 +231,19 @@ def _new_account_base(events: DataFrame, entities: DataFrame | None, first_ts: A
     return None if not row[0] else float(int(row[1]) / int(row[0]))
 
 
+def _action_values(events: DataFrame) -> dict[str, float]:
+    """:func:`ringlens.rings.features.action_values` of the run, in Spark."""
+    from pyspark.sql import functions as F
+
+    rows = (
+        events.groupBy("action")
+        .agg(F.avg(F.coalesce(F.col("amount").cast("double"), F.lit(0.0))).alias("v"))
+        .collect()
+    )
+    # twelve significant digits, as ringlens.rings.features.action_values rounds them
+    return dict(sorted((str(r["action"]), float(f"{float(r['v']):.12g}")) for r in rows))
+
+
 def run_context(
     events: DataFrame, *, config: Config, entities: DataFrame | None = None
 ) -> tuple[RunContext, dict[str, int]]:
@@ -275,6 +289,7 @@ def run_context(
         families=inp.families,
         interactions=(None if actions is None else tuple(actions), totals),
         new_account_base=_new_account_base(events, entities, first_ts),
+        action_values=_action_values(events),
     )
     return ctx, {"events": n_events, "nodes": n_nodes, "edges": n_pairs}
 
@@ -321,14 +336,36 @@ def _unit_batches(
 
 
 def detect_units(
-    events: DataFrame, *, context: RunContext, config: Config, partitions: int
+    events: DataFrame,
+    *,
+    context: RunContext,
+    config: Config,
+    partitions: int,
+    entities: DataFrame | None = None,
 ) -> tuple[dict[str, Found], dict[str, int], int]:
     """The family stage in Spark: every unit of the run's detectors detected on its own
     events on one worker, merged on the driver (:func:`ringlens.spark.partition.merge_units`).
+    With ``entities``, the run's new accounts go to the units in the template
+    (:func:`ringlens.spark.partition.with_new_accounts`).
 
     Returns the findings per detector, the detectors' counts and the number of units."""
     assert context.families is not None
     template = family_input(context.families, config=config)
+    if entities is not None and context.first_ts is not None:
+        from pyspark.sql import functions as F
+
+        cutoff = context.first_ts - timedelta(days=NEW_ACCOUNT_DAYS)
+        new = entities.filter(F.col("created_at") >= F.lit(cutoff)).select(
+            "entity_type", "entity_id", "created_at"
+        )
+        new_pl = pl.from_arrow(new.toArrow())
+        assert isinstance(new_pl, pl.DataFrame)
+        template = with_new_accounts(
+            template,
+            new_pl.with_columns(pl.col("created_at").dt.convert_time_zone("UTC")),
+            first_ts=context.first_ts,
+            rate=context.new_account_base,
+        )
     units, names = plan_units(template)
     if not units:
         return merge_units([], names) + (0,)
@@ -733,7 +770,9 @@ def score_spark(
     shuffle = int(spark.conf.get("spark.sql.shuffle.partitions") or 4)
     n_parts = partitions or max(1, min(shuffle, math.ceil(counts["events"] / 500_000)))
     lap("run context")
-    found, cand_counts, n_units = detect_units(ev, context=ctx, config=cfg, partitions=shuffle)
+    found, cand_counts, n_units = detect_units(
+        ev, context=ctx, config=cfg, partitions=shuffle, entities=ent_df
+    )
     lap("detect (family units)")
     evp, node_part, part_report = _partitions(
         ev, cfg=cfg, max_component_events=max_component_events, components=components

@@ -4,6 +4,7 @@ that are otherwise linked."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import polars as pl
 
@@ -127,7 +128,7 @@ def _new_accounts(inp: DetectInput) -> tuple[pl.Series | None, float | None]:
     if ent is None or ent.height == 0 or "created_at" not in ent.columns:
         return None, None
     ctx = inp.context
-    first_ts = ctx.first_ts if ctx is not None and ctx.first_ts is not None else None
+    first_ts: Any = ctx.first_ts if ctx is not None else None
     if first_ts is None:
         first_ts = inp.graph.events["ts"].min()
     known = (
