@@ -337,11 +337,11 @@ def _unit_batches(
 
 def detect_units(
     events: DataFrame,
+    entities: DataFrame | None = None,
     *,
     context: RunContext,
     config: Config,
     partitions: int,
-    entities: DataFrame | None = None,
 ) -> tuple[dict[str, Found], dict[str, int], int]:
     """The family stage in Spark: every unit of the run's detectors detected on its own
     events on one worker, merged on the driver (:func:`ringlens.spark.partition.merge_units`).
@@ -767,12 +767,10 @@ def score_spark(
     ev, ent_df, lab = _read(spark, events, entities, labels, cfg, validate)
     lap("ingest")
     ctx, counts = run_context(ev, config=cfg, entities=ent_df)
-    shuffle = int(spark.conf.get("spark.sql.shuffle.partitions") or 4)
-    n_parts = partitions or max(1, min(shuffle, math.ceil(counts["events"] / 500_000)))
+    shuf = int(spark.conf.get("spark.sql.shuffle.partitions") or 4)
+    n_parts = partitions or max(1, min(shuf, math.ceil(counts["events"] / 500_000)))
     lap("run context")
-    found, cand_counts, n_units = detect_units(
-        ev, context=ctx, config=cfg, partitions=shuffle, entities=ent_df
-    )
+    found, cand_counts, n_units = detect_units(ev, ent_df, context=ctx, config=cfg, partitions=shuf)
     lap("detect (family units)")
     evp, node_part, part_report = _partitions(
         ev, cfg=cfg, max_component_events=max_component_events, components=components
