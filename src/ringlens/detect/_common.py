@@ -308,6 +308,17 @@ def family_cells(
         dst = graph.events["dst"].to_numpy()
         if rows is not None:
             src, dst = src[rows], dst[rows]
+        if src.size < 2:
+            return src.astype(np.int64), dst.astype(np.int64)
+        # the rows keep the table's (src, dst) order: the distinct pairs are where a run
+        # starts, found on the 32-bit ids (no 64-bit keys for every event)
+        same_src = src[1:] == src[:-1]
+        new_dst = dst[1:] != dst[:-1]
+        if bool(np.all((src[1:] > src[:-1]) | (same_src & (dst[1:] >= dst[:-1])))):
+            first = np.empty(src.size, dtype=bool)
+            first[0] = True
+            np.logical_or(~same_src, new_dst, out=first[1:])
+            return src[first].astype(np.int64), dst[first].astype(np.int64)
         key = (src.astype(np.uint64) << np.uint64(32)) | dst.astype(np.uint64)
     else:
         ev = filtered_events(
