@@ -300,3 +300,31 @@ def test_multiscale_on_synthetic_data(synth) -> None:  # type: ignore[no-untyped
         res = lockstep_multiscale(g, actions=actions)
         recall, organic = recall_and_organic(res, truth, pattern, "buyer")
         assert organic == 0 and recall >= 0.5, (actions, recall, organic)
+
+
+def test_prepared_events_are_in_target_time_actor_order_either_way() -> None:
+    """Lockstep reads each target's events in (dst, ts, src) order; the packed one-key sort
+    and the three-key sort it falls back to (ids and times too wide for 64 bits) agree."""
+    import importlib
+
+    import numpy as np
+
+    mod = importlib.import_module("ringlens.detect.lockstep")
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    ev = (
+        pl.DataFrame(
+            {
+                "src": pl.Series(rng.integers(0, 50, n), dtype=pl.UInt32),
+                "dst": pl.Series(rng.integers(0, 2**31, n) // 2**25 * 2**25, dtype=pl.UInt32),
+                "ts_us": pl.Series(rng.integers(0, 40, n) * 3_600_000_000, dtype=pl.Int64),
+            }
+        )
+        .unique()
+        .sort("src", "dst", "ts_us")
+    )
+    want = ev.sort("dst", "ts_us", "src")
+    assert mod._by_target_time(ev).equals(want)
+    wide = ev.with_columns(pl.col("ts_us") * 2**23)  # 61 + 6 bits: too wide, 3-key sort
+    assert mod._by_target_time(wide).equals(wide.sort("dst", "ts_us", "src"))

@@ -94,6 +94,7 @@ from ringlens.detect._common import (
     check_int,
     check_str_list,
     cohit_counts,
+    compact,
     filtered_events,
     poisson_log10_sf,
 )
@@ -604,7 +605,26 @@ def _prepared_events(
         keep &= degree[dst.astype(np.int64)] <= max_target_degree
     if not keep.all():
         ev = ev.filter(pl.Series(keep))
-    return ev.sort("dst", "ts_us", "src")
+    return _by_target_time(ev)
+
+
+def _by_target_time(ev: pl.DataFrame) -> pl.DataFrame:
+    """``ev`` (distinct events in ``(src, dst, ts_us)`` order) sorted by ``(dst, ts_us,
+    src)``. Rows that tie on ``(dst, ts_us)`` are already in ``src`` order, so a stable sort
+    on one 64-bit key — the target's rank among the family's targets, then the time since
+    the first event — gives the same order as the three-key sort, about twice as fast; when
+    the two do not fit in 64 bits, the three-key sort."""
+    if ev.height < 2:
+        return ev
+    dst = ev["dst"].to_numpy()
+    ts = ev["ts_us"].to_numpy()
+    _, rank = compact(dst.astype(np.int64), int(dst.max()) + 1)
+    t0 = int(ts.min())
+    t_bits = max(int(ts.max()) - t0, 1).bit_length()
+    if t_bits + max(int(rank.max()), 1).bit_length() > 64:
+        return ev.sort("dst", "ts_us", "src")
+    key = (rank.astype(np.uint64) << np.uint64(t_bits)) | (ts - t0).astype(np.uint64)
+    return ev.with_columns(pl.Series("_k", key)).sort("_k", maintain_order=True).drop("_k")
 
 
 def _run_scale(
