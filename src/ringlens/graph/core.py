@@ -295,9 +295,7 @@ class _FamilyIndex:
         n_types = max(len(type_names), 1)
         node = nodes["node"].to_numpy()
         type_of = np.zeros(int(node.max()) + 1 if node.size else 1, dtype=np.int64)
-        type_of[node] = (
-            nodes["node_type"].cast(pl.Enum(type_names)).to_physical().to_numpy()
-        )
+        type_of[node] = nodes["node_type"].cast(pl.Enum(type_names)).to_physical().to_numpy()
         act = events["action"]
         if act.dtype == pl.Categorical or isinstance(act.dtype, pl.Enum):
             present = act.unique()
