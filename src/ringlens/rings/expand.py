@@ -56,9 +56,22 @@ OWN_SHARE = 0.5
 def _member_nodes(graph: EventGraph, candidates: pl.DataFrame) -> pl.DataFrame:
     """Candidates with one ``cand`` id per (detector, candidate) and each member's graph
     ``node`` (members not in the graph are dropped)."""
+    named = graph.nodes.select("key", "node").filter(  # a set lookup first: a small join
+        pl.col("key").is_in(candidates["key"].unique().implode())
+    )
     return candidates.with_columns(
         pl.concat_str("detector", pl.lit("\x1f"), "candidate").alias("cand")
-    ).join(graph.nodes.select("key", "node"), on="key", how="inner")
+    ).join(named, on="key", how="inner")
+
+
+def _in_degree(graph: EventGraph) -> pl.DataFrame:
+    """``dst``, ``deg``: each target's distinct actors (its edges: edges are distinct pairs),
+    by counting node ids."""
+    count = np.bincount(graph.edges["dst"].to_numpy(), minlength=graph.n_nodes)
+    nz = np.flatnonzero(count)
+    return pl.DataFrame(
+        {"dst": pl.Series(nz, dtype=pl.UInt32), "deg": pl.Series(count[nz], dtype=pl.UInt32)}
+    )
 
 
 def _candidate_targets(
@@ -67,8 +80,12 @@ def _candidate_targets(
     """(core events on the candidate's targets, the targets with their type)."""
     ev = graph.events
     size = cand.group_by("cand").agg(pl.len().alias("n"))
-    core = ev.join(cand.select("cand", pl.col("node").alias("src")), on="src")
-    deg = graph.edges.group_by("dst").agg(pl.len().alias("deg"))  # edges are distinct pairs
+    # only the members' events go into the join (a boolean lookup per event first)
+    is_member = np.zeros(graph.n_nodes, dtype=bool)
+    is_member[cand["node"].to_numpy()] = True
+    mine = ev.filter(pl.Series(is_member[ev["src"].to_numpy()]))
+    core = mine.join(cand.select("cand", pl.col("node").alias("src")), on="src")
+    deg = _in_degree(graph)
     types = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("dst_type"))
     targets = (
         core.group_by("cand", "dst")
@@ -128,7 +145,7 @@ def split_candidates(
     if candidates.height == 0:
         return candidates
     c = _member_nodes(graph, candidates)
-    deg = graph.edges.group_by("dst").agg(pl.len().alias("deg"))
+    deg = _in_degree(graph)
     own = (
         graph.edges.select("src", "dst")
         .join(c.select("cand", pl.col("node").alias("src")), on="src")
