@@ -19,6 +19,8 @@ from ringlens.exceptions import ConfigError, InputError, check_float, check_int
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
 
+    from ringlens.graph import EventGraph
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -287,7 +289,7 @@ def scan_log10_pvalue(
 
 
 def family_cells(
-    graph: Any,
+    graph: EventGraph,
     *,
     actions: list[str] | None = None,
     actor_types: list[str] | None = None,
@@ -300,39 +302,24 @@ def family_cells(
     order, so the distinct pairs are the starts of runs (no hashing, no sort); a table
     in another order is sorted first.
     """
-    if hasattr(graph, "family_rows"):  # an EventGraph: gather the family's rows only
-        rows = graph.family_rows(
-            actions=actions, actor_types=actor_types, target_types=target_types
-        )
-        src = graph.events["src"].to_numpy()
-        dst = graph.events["dst"].to_numpy()
-        if rows is not None:
-            src, dst = src[rows], dst[rows]
-        if src.size < 2:
-            return src.astype(np.int64), dst.astype(np.int64)
-        # the rows keep the table's (src, dst) order: the distinct pairs are where a run
-        # starts, found on the 32-bit ids (no 64-bit keys for every event)
-        same_src = src[1:] == src[:-1]
-        new_dst = dst[1:] != dst[:-1]
-        if bool(np.all((src[1:] > src[:-1]) | (same_src & (dst[1:] >= dst[:-1])))):
-            first = np.empty(src.size, dtype=bool)
-            first[0] = True
-            np.logical_or(~same_src, new_dst, out=first[1:])
-            return src[first].astype(np.int64), dst[first].astype(np.int64)
-        key = (src.astype(np.uint64) << np.uint64(32)) | dst.astype(np.uint64)
-    else:
-        ev = filtered_events(
-            graph, actions=actions, actor_types=actor_types, target_types=target_types
-        )
-        key = (
-            ev.select(pl.col("src").cast(pl.UInt64) * (1 << 32) + pl.col("dst").cast(pl.UInt64))
-            .to_series()
-            .to_numpy()
-        )
-    if key.size and not bool(np.all(key[1:] >= key[:-1])):
-        key = np.sort(key)
-    if key.size:
-        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+    rows = graph.family_rows(actions=actions, actor_types=actor_types, target_types=target_types)
+    src = graph.events["src"].to_numpy()
+    dst = graph.events["dst"].to_numpy()
+    if rows is not None:
+        src, dst = src[rows], dst[rows]
+    if src.size < 2:
+        return src.astype(np.int64), dst.astype(np.int64)
+    # the rows keep the table's (src, dst) order: the distinct pairs are where a run
+    # starts, found on the 32-bit ids (no 64-bit keys for every event)
+    same_src = src[1:] == src[:-1]
+    new_dst = dst[1:] != dst[:-1]
+    if bool(np.all((src[1:] > src[:-1]) | (same_src & (dst[1:] >= dst[:-1])))):
+        first = np.empty(src.size, dtype=bool)
+        first[0] = True
+        np.logical_or(~same_src, new_dst, out=first[1:])
+        return src[first].astype(np.int64), dst[first].astype(np.int64)
+    key = np.sort((src.astype(np.uint64) << np.uint64(32)) | dst.astype(np.uint64))
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     return (key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 

@@ -462,11 +462,7 @@ def _node_ids(graph: EventGraph, frame: pl.DataFrame, name: str) -> pl.DataFrame
     if frame.schema["key"] != pl.String:
         raise InputError(f"{name}: column 'key' must hold node keys as strings ('type:id')")
     keyed = frame.select("ring_id", "key").with_row_index("_row")
-    # the graph's few nodes that are named first (a set lookup), so the join is small
-    named = graph.nodes.select("key", "node").filter(
-        pl.col("key").is_in(keyed["key"].unique().implode())
-    )
-    found = keyed.join(named, on="key", how="left")
+    found = keyed.join(graph.named_nodes(keyed["key"]), on="key", how="left")
     missing = found.filter(pl.col("node").is_null()).sort("_row")
     if missing.height:
         row = missing.row(0, named=True)

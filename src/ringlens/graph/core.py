@@ -299,10 +299,11 @@ class _FamilyIndex:
         act = events["action"]
         if act.dtype == pl.Categorical or isinstance(act.dtype, pl.Enum):
             present = act.unique()
-            action_names = sorted(present.cast(pl.String).to_list())
+            names = present.cast(pl.String).to_list()
+            action_names = sorted(names)
             phys = present.to_physical().to_numpy().astype(np.int64)
             lut = np.zeros(int(phys.max()) + 1 if phys.size else 1, dtype=np.int64)
-            lut[phys] = [action_names.index(a) for a in present.cast(pl.String).to_list()]
+            lut[phys] = [action_names.index(a) for a in names]
             action = lut[act.to_physical().to_numpy()]
         else:
             action_names = sorted(act.unique().to_list())
@@ -310,13 +311,12 @@ class _FamilyIndex:
         src = events["src"].to_numpy()
         dst = events["dst"].to_numpy()
         code = (action * n_types + type_of[src]) * n_types + type_of[dst]
-        counts = np.bincount(code)
-        fams = np.flatnonzero(counts)
-        where = np.zeros(counts.size, dtype=np.int64)
-        where[fams] = np.arange(fams.size)
+        fams, compact = _compact(code, int(code.max()) + 1 if code.size else 1)
+        del code
+        counts = np.bincount(compact, minlength=fams.size)
         small = np.uint8 if fams.size <= 1 << 8 else np.uint16 if fams.size <= 1 << 16 else None
-        compact = where[code] if small is None else where[code].astype(small)
-        del code, where
+        if small is not None:
+            compact = compact.astype(small)
         order = np.argsort(compact, kind="stable")
         if order.size < np.iinfo(np.int32).max:
             order = order.astype(np.int32)
@@ -328,7 +328,7 @@ class _FamilyIndex:
             action=fams // (n_types * n_types),
             actor_type=(fams // n_types) % n_types,
             target_type=fams % n_types,
-            starts=np.concatenate(([0], np.cumsum(counts[fams]))),
+            starts=np.concatenate(([0], np.cumsum(counts))),
             order=order,
             family=compact,
         )
@@ -376,16 +376,19 @@ class EventGraph:
     def node_ids(self, keys: list[str] | pl.Series) -> np.ndarray:
         """Node ids for node keys; unknown keys raise :class:`InputError`."""
         want = pl.DataFrame({"key": pl.Series(keys, dtype=pl.String)}).with_row_index("_i")
-        named = self.nodes.select("key", "node").filter(  # a set lookup first: a small join
-            pl.col("key").is_in(want["key"].unique().implode())
-        )
-        found = want.join(named, on="key", how="left").sort("_i")
+        found = want.join(self.named_nodes(want["key"]), on="key", how="left").sort("_i")
         missing = found.filter(pl.col("node").is_null())
         if missing.height:
             raise InputError(
                 f"unknown node key {missing['key'][0]!r}: no such entity in the events"
             )
         return found["node"].to_numpy()
+
+    def named_nodes(self, keys: pl.Series) -> pl.DataFrame:
+        """``key``, ``node`` of the nodes among ``keys`` (node keys; unknown ones are left
+        out): the node table filtered by a set lookup first, so that a join of a few keys
+        with it does not hash every node's key."""
+        return self.nodes.select("key", "node").filter(pl.col("key").is_in(keys.unique().implode()))
 
     def degree_frame(self) -> pl.DataFrame:
         """Per node: out/in degree (distinct neighbours) and event counts, keyed by node key.

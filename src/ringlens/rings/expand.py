@@ -56,12 +56,9 @@ OWN_SHARE = 0.5
 def _member_nodes(graph: EventGraph, candidates: pl.DataFrame) -> pl.DataFrame:
     """Candidates with one ``cand`` id per (detector, candidate) and each member's graph
     ``node`` (members not in the graph are dropped)."""
-    named = graph.nodes.select("key", "node").filter(  # a set lookup first: a small join
-        pl.col("key").is_in(candidates["key"].unique().implode())
-    )
     return candidates.with_columns(
         pl.concat_str("detector", pl.lit("\x1f"), "candidate").alias("cand")
-    ).join(named, on="key", how="inner")
+    ).join(graph.named_nodes(candidates["key"]), on="key", how="inner")
 
 
 def _in_degree(graph: EventGraph) -> pl.DataFrame:
