@@ -147,3 +147,35 @@ def test_owners_featuring_others_targets_is_ownership_without_a_vocabulary() -> 
         None,
         None,
     ]
+
+
+def test_using_a_device_is_not_an_interaction_without_a_vocabulary() -> None:
+    # shoppers authenticate on fingerprints and settle to cards (types the data's shape
+    # shows as personal attributes) and buy and redeem promos: without names, the first two
+    # are not what ring significance tests co-interaction on; redeeming a shared promo is
+    from datetime import UTC, datetime
+
+    from ringlens.graph import build_graph
+    from ringlens.pipeline.vocabulary import graph_roles
+    from ringlens.rings.features import interaction_actions
+
+    rows = []
+    for i in range(40):
+        rows += [
+            (f"s{i}", "auth", "fp", f"f{i}"),
+            (f"s{i}", "settle", "card", f"c{i // 2}"),
+            (f"s{i}", "buy", "listing", f"l{i % 7}"),
+            (f"s{i}", "redeem", "promo", f"p{i % 3}"),
+        ]
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
+    ev = ev.with_columns(actor_type=pl.lit("shopper"), ts=datetime(2024, 1, 1, tzinfo=UTC))
+    g = build_graph(ev)
+    fam = g.families().with_columns(
+        action_role=pl.lit(None, pl.String),
+        actor_role=pl.lit(None, pl.String),
+        target_role=pl.lit(None, pl.String),
+    )
+    roles = graph_roles(fam)
+    assert roles.type_role.get("fp") == "device" and roles.type_role.get("card") == "device"
+    assert roles.structural_actions(g.families()) == ("auth", "settle")
+    assert interaction_actions(g, roles) == ["buy", "redeem"]

@@ -233,3 +233,53 @@ def test_an_owners_audience_moving_far_more_value_than_fans_is_a_ring() -> None:
     )
     kept = rings.select(_structure_only_unexplained(["communities"], 2.0))
     assert kept.to_series().to_list() == [False, False, True, True]
+
+
+def _ring_with_a_busy_shopper() -> tuple[pl.DataFrame, list[str]]:
+    """Twelve shoppers who each order eight of ten listings over three weeks, in an organic
+    background; a busy organic shopper ordered three of the ten among 250 others."""
+    from datetime import timedelta
+
+    from tests._background import BACKGROUND_START, organic_background
+
+    listings = [f"ring-listing-{j}" for j in range(10)]
+    ring = [f"ring-shopper-{i:02d}" for i in range(12)]
+    rows = [
+        (a, listings[(i + j) % 10], BACKGROUND_START + timedelta(days=(i * 3 + j * 2) % 21))
+        for i, a in enumerate(ring)
+        for j in range(8)
+    ]
+    rows += [("busy-shopper", t, BACKGROUND_START) for t in listings[:3]]
+    rows += [("busy-shopper", f"catalog-{k:03d}", BACKGROUND_START) for k in range(250)]
+    planted = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    planted = planted.with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    bg = organic_background(n_accounts=3000, n_targets=400, targets=listings, seed=4)
+    events = pl.concat([bg, planted], how="diagonal_relaxed")
+    return events, [f"buyer:{a}" for a in ring]
+
+
+def test_a_busy_account_that_passed_by_leaves_a_structure_only_ring() -> None:
+    # a community that took in a busy shopper besides the ring: the shopper touches the
+    # ring's listings but comes back to them no more than their other buyers, so it leaves,
+    # and the ring (significant without it) is kept under the id of its new member set
+    from ringlens.rings.core import ring_id_of
+
+    events, ring = _ring_with_a_busy_shopper()
+    graph = build_graph(events)
+    members = [*ring, "buyer:busy-shopper"]
+    found = build_rings(
+        graph, cand([("communities", "0", members, 1.0)]), structure_only=("communities",)
+    )
+    assert found.rings["members"].to_list() == [sorted(ring)]
+    assert found.rings["ring_id"].to_list() == [ring_id_of(ring)]
+    assert found.rings["significance"].item() >= 2.0
+    # with the busy shopper in, the ring's pooled test does not reach significance
+    whole = build_rings(graph, cand([("communities", "0", members, 1.0)]))
+    assert whole.rings["significance"].item() < 2.0
+    # a ring with evidence beyond structure keeps its members
+    other = build_rings(
+        graph, cand([("lockstep", "0", members, 1.0)]), structure_only=("communities",)
+    )
+    assert "buyer:busy-shopper" in other.rings["members"].item().to_list()

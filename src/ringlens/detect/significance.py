@@ -117,6 +117,7 @@ __all__ = [
     "BlockTest",
     "block_significance",
     "ring_significance",
+    "member_contrast",
     "RingStructure",
     "ring_structure",
 ]
@@ -169,6 +170,16 @@ def _shrunk(
         return np.where(n + w > 0, (x + w * p) / np.where(n + w > 0, n + w, 1.0), p)
 
 
+def _reference_rate(
+    out: tuple[np.ndarray, np.ndarray], fans: tuple[np.ndarray, np.ndarray], prior: np.ndarray
+) -> np.ndarray:
+    """A contrast's reference rate: the larger of the rate of the block's other users
+    (``out``) and that of its other repeat users (``fans``), each with one pseudo-trial at
+    the configuration model's rate ``prior`` (so that it is that rate when there are none)."""
+    one = np.ones_like(np.asarray(prior, dtype=np.float64))
+    return np.maximum(_shrunk(out, one, prior), _shrunk(fans, one, prior))
+
+
 def _fans(k: np.ndarray) -> np.ndarray:
     """Which of the rows touching C are its *fans* (repeat users): at least two pairs into
     C. Their rate beyond those two hits, ``Σ (k - 2) / Σ (d - 2)``, is the propensity of
@@ -213,9 +224,8 @@ def _tests(
     # the contrasts' reference rate: the larger of the rate of C's other users and that of
     # its other repeat users (each with one pseudo-trial at the configuration model's rate,
     # so that it is the configuration model's when there are none)
-    one = np.ones_like(p_c)
-    q_rows = np.maximum(_shrunk(row_out, one, p_c), _shrunk(row_fans, one, p_c))
-    q_cols = np.maximum(_shrunk(col_out, one, p_r), _shrunk(col_fans, one, p_r))
+    q_rows = _reference_rate(row_out, row_fans, p_c)
+    q_cols = _reference_rate(col_out, col_fans, p_r)
     mt = np.asarray(n_rows_total, dtype=f64)
     nt = np.asarray(n_cols_total, dtype=f64)
     shapes = np.log10(np.maximum(mt, 1.0)) + np.log10(np.maximum(nt, 1.0))
@@ -571,17 +581,7 @@ def ring_significance(
     ...     pl.col("significance").round(1)).rows()
     [('fake', 100, 47.2), ('organic', 0, 0.0)]
     """
-    from ringlens.graph import EventGraph
-
-    if not isinstance(graph, EventGraph):
-        raise InputError(f"ring_significance needs an EventGraph, got {type(graph).__name__}")
-    _check_frames(members, targets)
-    actions = check_str_list("actions", actions)
-    actor_types = check_str_list("actor_types", actor_types)
-    target_types = check_str_list("target_types", target_types)
-    mem = _node_ids(graph, members, "members").rename({"node": "src"})
-    tgt = _node_ids(graph, targets, "targets").rename({"node": "dst"})
-    pairs = _pairs(graph, actions, actor_types, target_types)
+    mem, tgt, pairs = _ring_inputs(graph, members, targets, actions, actor_types, target_types)
     table, (n_rows, n_cols, m) = _ring_counts(pairs, mem, tgt)
     if totals is not None:
         n_rows, n_cols, m = (int(x) for x in totals)
@@ -593,6 +593,139 @@ def ring_significance(
     )
     log.debug("ring_significance: %d rings, %d pairs", out.height, m)
     return out
+
+
+def _ring_inputs(
+    graph: EventGraph,
+    members: pl.DataFrame,
+    targets: pl.DataFrame,
+    actions: list[str] | None,
+    actor_types: list[str] | None,
+    target_types: list[str] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The checked inputs of a ring test: members (``ring_id, src``), targets
+    (``ring_id, dst``) and the distinct pairs of the (filtered) events."""
+    from ringlens.graph import EventGraph
+
+    if not isinstance(graph, EventGraph):
+        raise InputError(f"ring tests need an EventGraph, got {type(graph).__name__}")
+    _check_frames(members, targets)
+    actions = check_str_list("actions", actions)
+    actor_types = check_str_list("actor_types", actor_types)
+    target_types = check_str_list("target_types", target_types)
+    mem = _node_ids(graph, members, "members").rename({"node": "src"})
+    tgt = _node_ids(graph, targets, "targets").rename({"node": "dst"})
+    return mem, tgt, _pairs(graph, actions, actor_types, target_types)
+
+
+def member_contrast(
+    graph: EventGraph,
+    members: pl.DataFrame,
+    targets: pl.DataFrame,
+    *,
+    actions: list[str] | None = None,
+    actor_types: list[str] | None = None,
+    target_types: list[str] | None = None,
+    totals: tuple[int, int, int] | None = None,
+) -> pl.DataFrame:
+    """The actor contrast of :func:`ring_significance`, one member at a time: is each member
+    drawn to its ring's targets more than the targets' other users are?
+
+    A member with ``k`` of its ``d`` distinct targets among the ring's targets ``C`` is
+    tested as the ring is (module docs, test 2): its hits beyond the first, ``k - 1`` out
+    of ``d - 1``, against the ring's reference rate (the rate at which ``C``'s other users,
+    and its other repeat users, come back to ``C``), with the exact binomial tail. A ring
+    member keeps coming back to the ring's targets; a busy account that a community or a
+    block took in because it also passed by them (a heavy shopper who bought a few of a
+    ring's listings among hundreds of others) is no more drawn to them than their other
+    users, and one such member is enough to hide a ring's significance, which pools the
+    members' hits.
+
+    There is no correction for the search here: the test serves to let members go, not to
+    claim them, so it errs on the side of keeping.
+
+    Parameters
+    ----------
+    graph, members, targets, actions, actor_types, target_types, totals
+        As in :func:`ring_significance`.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per member (sorted by ``ring_id``, ``key``): ``ring_id``, ``key``,
+        ``hits`` (``k``: the member's distinct targets among the ring's, Int64),
+        ``degree`` (``d``, Int64), ``reference_rate`` (Float64) and ``significance``
+        (``-log10 P(X >= k - 1)``, ``X ~ Binomial(d - 1, reference_rate)``; 0 for a member
+        with at most one hit, capped at :data:`SIGNIFICANCE_CAP`).
+
+    Examples
+    --------
+    Twenty accounts that review the same five products, and a busy organic account that
+    also reviewed three of them among 300 others, in a background of 3,000 accounts
+    reviewing 400 products at random:
+
+    >>> import numpy as np, polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> rng = np.random.default_rng(0)
+    >>> bg = [(f"u{rng.integers(3000)}", f"p{rng.integers(400)}") for _ in range(9000)]
+    >>> ring = [(f"f{i}", f"p{j}") for i in range(20) for j in range(5)]
+    >>> busy = [("busy", f"p{j}") for j in range(3)] + [("busy", f"p{j}") for j in range(100, 400)]
+    >>> ev = pl.DataFrame(bg + ring + busy, schema=["actor_id", "target_id"], orient="row")
+    >>> ev = ev.with_columns(actor_type=pl.lit("user"), target_type=pl.lit("product"),
+    ...     action=pl.lit("review"), ts=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    >>> members = pl.DataFrame({"key": [f"user:f{i}" for i in range(20)] + ["user:busy"],
+    ...                         "ring_id": "r"})
+    >>> targets = pl.DataFrame({"ring_id": "r", "key": [f"product:p{j}" for j in range(5)]})
+    >>> res = member_contrast(build_graph(ev), members, targets)
+    >>> res.head(2).select("key", "hits", "degree", pl.col("significance").round(1)).rows()
+    [('user:busy', 3, 303, 0.2), ('user:f0', 5, 5, 8.6)]
+    """
+    from scipy.stats import binom
+
+    mem, tgt, pairs = _ring_inputs(graph, members, targets, actions, actor_types, target_types)
+    table, (_, _, m) = _ring_counts(pairs, mem, tgt)
+    if totals is not None:
+        m = int(totals[2])
+
+    def col(name: str) -> np.ndarray:
+        return table[name].to_numpy().astype(np.float64)
+
+    prior = col("dC") / m if m > 0 else np.zeros(table.height)
+    rate = _reference_rate((col("a_xo"), col("a_no")), (col("a_xf"), col("a_nf")), prior)
+    rates = pl.DataFrame(
+        {"ring_id": table["ring_id"], "reference_rate": pl.Series(rate, dtype=pl.Float64)}
+    )
+    src, dst = pairs["src"].to_numpy(), pairs["dst"].to_numpy()
+    size = int(max(src.max(), dst.max())) + 1 if src.size else 1
+    degree = _degrees(src, size, "src").rename({"d": "degree"})
+    hits = (
+        pairs.filter(pl.Series(_marked(mem["src"].to_numpy(), size)[src]))
+        .join(mem, on="src")
+        .join(tgt, on=["ring_id", "dst"])
+        .group_by("ring_id", "src")
+        .agg(pl.len().cast(pl.Int64).alias("hits"))
+    )
+    out = (
+        mem.join(hits, on=["ring_id", "src"], how="left")
+        .join(degree, on="src", how="left")
+        .join(rates, on="ring_id", how="left")
+        .with_columns(pl.col("hits", "degree").fill_null(0).cast(pl.Int64))
+        .join(graph.nodes.select(pl.col("node").alias("src"), "key"), on="src")
+    )
+    k = out["hits"].to_numpy().astype(np.float64)
+    d = out["degree"].to_numpy().astype(np.float64)
+    q = np.clip(out["reference_rate"].fill_null(0.0).to_numpy(), 0.0, 1.0)
+    with np.errstate(divide="ignore"):
+        # P(X >= k - 1) = sf(k - 2); nothing to test below two hits or at a zero rate
+        tail = np.where((k >= 2) & (q > 0), binom.logsf(k - 2, np.maximum(d - 1, 0), q), 0.0)
+    sig = np.clip(-tail / _LN10, 0.0, SIGNIFICANCE_CAP) + 0.0  # no -0.0
+    sig[(k >= 2) & (q <= 0)] = SIGNIFICANCE_CAP
+    return (
+        out.with_columns(pl.Series("significance", sig, dtype=pl.Float64))
+        .select("ring_id", "key", "hits", "degree", "reference_rate", "significance")
+        .sort("ring_id", "key")
+    )
 
 
 def _table_tests(table: pl.DataFrame, n_rows: int, n_cols: int, m: int) -> dict[str, np.ndarray]:

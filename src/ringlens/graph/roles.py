@@ -19,10 +19,12 @@ import polars as pl
 
 from ringlens.config import normalise_name
 
-__all__ = ["SHAREABLE_ROLES", "Roles", "normalise_name", "normalised"]
+__all__ = ["SHAREABLE_ROLES", "STRUCTURAL_ROLES", "Roles", "normalise_name", "normalised"]
 
 #: Target roles that a few accounts sharing is suspicious (not a popularity signal).
 SHAREABLE_ROLES: tuple[str, ...] = ("device", "payout_account", "coupon")
+#: Action roles that are not interactions (who owns what, device use, payouts).
+STRUCTURAL_ROLES: tuple[str, ...] = ("own", "login", "payout")
 
 
 def normalised(expr: pl.Expr) -> pl.Expr:
@@ -63,6 +65,37 @@ class Roles:
     def types(self, *roles: str) -> tuple[str, ...]:
         """The graph's node types with one of these roles, sorted."""
         return tuple(sorted(t for t, r in self.type_role.items() if r in roles))
+
+    def structural_actions(self, families: pl.DataFrame) -> tuple[str, ...]:
+        """The action names that are not interactions, sorted: ownership, device use and
+        payouts by their role, and any other action whose every family (``families``:
+        ``action, target_type`` rows, as :meth:`ringlens.graph.EventGraph.families`
+        gives them) acts on a device or a payout account: using one's phone or card is
+        what every account does, not a choice of what to engage with, whether or not a
+        vocabulary names the action (coupons are shared attributes too, but claiming one
+        is an interaction).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> r = Roles(action_role={"go_live": "own"}, type_role={"handset": "device"})
+        >>> fam = pl.DataFrame({"action": ["tap", "go_live", "buy", "buy"],
+        ...     "target_type": ["handset", "live", "item", "handset"]})
+        >>> r.structural_actions(fam)
+        ('go_live', 'tap')
+        """
+        personal = set(self.types("device", "payout_account"))
+        used = (
+            families.select(
+                pl.col("action").cast(pl.String),
+                pl.col("target_type").cast(pl.String).is_in(list(personal)).alias("_p"),
+            )
+            .group_by("action")
+            .agg(pl.col("_p").all())
+            .filter(pl.col("_p"))["action"]
+            .to_list()
+        )
+        return tuple(sorted(set(self.actions(*STRUCTURAL_ROLES)) | set(used)))
 
     @property
     def shareable_types(self) -> tuple[str, ...]:

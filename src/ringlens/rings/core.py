@@ -38,7 +38,7 @@ from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph
 from ringlens.graph.core import component_labels
 from ringlens.graph.roles import Roles
-from ringlens.rings.features import background_density, ring_features
+from ringlens.rings.features import background_density, ring_features, ring_member_contrast
 from ringlens.rings.patterns import Catalogue, classify, load_catalogue
 
 log = logging.getLogger(__name__)
@@ -267,6 +267,18 @@ def build_rings(
     (3, 2, 1.0, 1.0, 'brushing')
     """
     membership = merge_candidates(candidates, min_overlap=min_overlap, min_size=min_size)
+    if structure_only:
+        membership = _drawn_members(
+            graph,
+            membership,
+            candidates,
+            candidate_targets,
+            structure_only=structure_only,
+            roles=roles,
+            interactions=interactions,
+            min_significance=min_significance,
+            min_size=min_size,
+        )
     if membership.height == 0:
         return Rings(rings=_empty_rings(), membership=membership)
     feats = ring_features(
@@ -357,6 +369,80 @@ def _structure_only_unexplained(
         pl.col("value_lift").fill_null(0.0) >= VALUE_APART
     )
     return only.not_() | ((pl.col("significance") >= min_significance) & (owner.not_() | apart))
+
+
+def _drawn_members(
+    graph: EventGraph,
+    membership: pl.DataFrame,
+    candidates: pl.DataFrame,
+    candidate_targets: pl.DataFrame | None,
+    *,
+    structure_only: Collection[str],
+    roles: Roles | None,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None,
+    min_significance: float,
+    min_size: int,
+) -> pl.DataFrame:
+    """The membership without the members of structure-only rings that are not drawn to
+    their ring's targets.
+
+    A community or a dense block takes in, besides a ring, busy accounts that also passed
+    by its targets (a heavy shopper who bought a few of the ring's listings among hundreds
+    of others). Structure is all that holds such a ring together, so a member that touches
+    its targets but comes back to them no more than their other users do
+    (:func:`ringlens.rings.features.ring_member_contrast` below ``min_significance``) leaves
+    it; members that do not act on the targets at all (their owners) stay. A ring that
+    loses members gets the id of its new member set; one left below ``min_size`` goes.
+    """
+    if membership.height == 0:
+        return membership
+    only = (
+        membership.group_by("ring_id")
+        .agg(pl.col("detectors").explode().is_in(list(structure_only)).all().alias("_only"))
+        .filter(pl.col("_only"))
+        .select("ring_id")
+    )
+    if only.height == 0:
+        return membership
+    sub = membership.join(only, on="ring_id", how="semi")
+    contrast = ring_member_contrast(
+        graph,
+        sub,
+        roles=roles,
+        targets=_ring_targets(candidates, sub, candidate_targets),
+        interactions=interactions,
+    )
+    gone = contrast.filter(
+        (pl.col("hits") >= 1) & (pl.col("significance") < min_significance)
+    ).select("ring_id", "key")
+    if gone.height == 0:
+        return membership
+    kept = membership.join(gone, on=["ring_id", "key"], how="anti")
+    changed = gone.select("ring_id").unique()
+    renamed = (
+        kept.join(changed, on="ring_id", how="semi")
+        .group_by("ring_id")
+        .agg(pl.col("key").sort(), pl.len().alias("_n"))
+        .filter(pl.col("_n") >= min_size)
+        .with_columns(pl.col("key").map_elements(ring_id_of, return_dtype=pl.String).alias("_new"))
+        .select("ring_id", "_new")
+    )
+    log.info(
+        "rings: %d members of %d structure-only rings are no more drawn to the ring's "
+        "targets than their other users (left the ring); %d rings fell below %d members",
+        gone.height,
+        changed.height,
+        changed.height - renamed.height,
+        min_size,
+    )
+    return pl.concat(
+        [
+            kept.join(changed, on="ring_id", how="anti"),
+            kept.join(renamed, on="ring_id")
+            .with_columns(pl.col("_new").alias("ring_id"))
+            .select(kept.columns),
+        ]
+    ).sort("ring_id", "key")
 
 
 def _ring_targets(

@@ -59,7 +59,7 @@ from typing import Any
 
 import polars as pl
 
-from ringlens.detect.significance import ring_significance
+from ringlens.detect.significance import member_contrast, ring_significance
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 
@@ -69,6 +69,7 @@ __all__ = [
     "interaction_actions",
     "new_account_rate",
     "ring_features",
+    "ring_member_contrast",
 ]
 
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
@@ -336,8 +337,9 @@ def _action_mix(
 
 def interaction_actions(graph: EventGraph, roles: Roles) -> list[str] | None:
     """The graph's action names that are interactions (not ownership, device use or
-    payouts), sorted; None when it has none (then every event counts)."""
-    structural = set(roles.actions("own", "login", "payout"))
+    payouts: :meth:`ringlens.graph.roles.Roles.structural_actions`), sorted; None when it
+    has none (then every event counts)."""
+    structural = set(roles.structural_actions(graph.families()))
     names = graph.events["action"].unique().cast(pl.String).to_list()
     return sorted(a for a in names if a not in structural) or None
 
@@ -351,21 +353,63 @@ def _significance(
 ) -> pl.DataFrame:
     """The ring's block against the configuration model of the interactions (the whole
     run's, ``(action names, (actors, targets, pairs))``, when given)."""
-    if interactions is None:
-        actions, totals = interaction_actions(graph, roles), None
-    else:
-        names, totals = interactions
-        actions = None if names is None else list(names)
-    targets = tgt.join(graph.nodes.select(pl.col("node").alias("dst"), "key"), on="dst")
+    actions, totals = _interactions(graph, roles, interactions)
     sig = ring_significance(
         graph,
         mem.select("key", "ring_id"),
-        targets.select("ring_id", "key"),
+        _keyed_targets(graph, tgt),
         actions=actions,
         totals=totals,
     )
     return sig.select(
         "ring_id", "significance", "audience_share", "activity_share", "shared_targets"
+    )
+
+
+def _interactions(
+    graph: EventGraph,
+    roles: Roles,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None,
+) -> tuple[list[str] | None, tuple[int, int, int] | None]:
+    """The interaction action names and the whole run's matrix totals (None: the graph's)."""
+    if interactions is None:
+        return interaction_actions(graph, roles), None
+    names, totals = interactions
+    return (None if names is None else list(names)), totals
+
+
+def _keyed_targets(graph: EventGraph, tgt: pl.DataFrame) -> pl.DataFrame:
+    """``ring_id, key`` for the ``ring_id, dst`` rows of :func:`_ring_targets`."""
+    keys = graph.nodes.select(pl.col("node").alias("dst"), "key")
+    return tgt.join(keys, on="dst").select("ring_id", "key")
+
+
+def ring_member_contrast(
+    graph: EventGraph,
+    membership: pl.DataFrame,
+    *,
+    roles: Roles | None = None,
+    targets: pl.DataFrame | None = None,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
+) -> pl.DataFrame:
+    """Each member's pull towards its ring's targets
+    (:func:`ringlens.detect.significance.member_contrast`), on the targets and interactions
+    that the ring's ``significance`` is computed on (:func:`ring_features`' arguments of
+    the same names).
+
+    Returns ``ring_id, key, hits, degree, reference_rate, significance``, one row per
+    member that is a node of the graph.
+    """
+    roles = roles or Roles()
+    mem, mev = _members_events(graph, membership, roles)
+    tgt = _ring_targets(graph, mev, _sizes(mem), targets)
+    actions, totals = _interactions(graph, roles, interactions)
+    return member_contrast(
+        graph,
+        mem.select("key", "ring_id"),
+        _keyed_targets(graph, tgt),
+        actions=actions,
+        totals=totals,
     )
 
 

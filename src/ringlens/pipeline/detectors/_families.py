@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ringlens.graph.roles import SHAREABLE_ROLES, Roles
+from ringlens.graph.roles import SHAREABLE_ROLES, STRUCTURAL_ROLES, Roles
 from ringlens.pipeline.registry import DetectInput, Family
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Action roles that are not interactions (who owns what, device use, payouts).
-STRUCTURAL: tuple[str, ...] = ("own", "login", "payout")
+STRUCTURAL: tuple[str, ...] = STRUCTURAL_ROLES
 #: The name of the "role" of unmapped actions.
 UNMAPPED = "unmapped"
 #: Fewest events, accounts and targets a family needs before a detector looks at it.
@@ -74,9 +74,11 @@ def interaction_families(inp: DetectInput, *, shareable: bool = False) -> list[F
 
 def interaction_actions(inp: DetectInput) -> list[str]:
     """The data's action names that are interactions (not ownership, device use or
-    payouts; unmapped ones included), sorted."""
-    f = _tagged(inp).filter(~pl.col("role").is_in(list(STRUCTURAL)).fill_null(False))
-    return sorted(set(f["action"].to_list()))
+    payouts: :meth:`ringlens.graph.roles.Roles.structural_actions`; unmapped ones
+    included), sorted."""
+    assert inp.families is not None
+    structural = set(inp.roles.structural_actions(inp.families))
+    return sorted(set(inp.families["action"].to_list()) - structural)
 
 
 @dataclass(frozen=True)
