@@ -681,7 +681,7 @@ def member_contrast(
     >>> res.head(2).select("key", "hits", "degree", pl.col("significance").round(1)).rows()
     [('user:busy', 3, 303, 0.2), ('user:f0', 5, 5, 8.6)]
     """
-    from scipy.stats import binom
+    from scipy.special import bdtrc
 
     mem, tgt, pairs = _ring_inputs(graph, members, targets, actions, actor_types, target_types)
     table, (_, _, m) = _ring_counts(pairs, mem, tgt)
@@ -716,10 +716,12 @@ def member_contrast(
     k = out["hits"].to_numpy().astype(np.float64)
     d = out["degree"].to_numpy().astype(np.float64)
     q = np.clip(out["reference_rate"].fill_null(0.0).to_numpy(), 0.0, 1.0)
+    tested = (k >= 2) & (q > 0)
+    # P(X >= k - 1) = P(X > k - 2); below the smallest float it is the cap
+    trials = np.maximum(d - 1, 0).astype(np.int64)
+    tail = np.where(tested, bdtrc(np.maximum(k - 2, 0).astype(np.int64), trials, q), 1.0)
     with np.errstate(divide="ignore"):
-        # P(X >= k - 1) = sf(k - 2); nothing to test below two hits or at a zero rate
-        tail = np.where((k >= 2) & (q > 0), binom.logsf(k - 2, np.maximum(d - 1, 0), q), 0.0)
-    sig = np.clip(-tail / _LN10, 0.0, SIGNIFICANCE_CAP) + 0.0  # no -0.0
+        sig = np.clip(-np.log10(tail), 0.0, SIGNIFICANCE_CAP) + 0.0  # no -0.0
     sig[(k >= 2) & (q <= 0)] = SIGNIFICANCE_CAP
     return (
         out.with_columns(pl.Series("significance", sig, dtype=pl.Float64))

@@ -739,9 +739,10 @@ class EventGraph:
             .select("src", "dst", pl.exclude("src", "dst"))
         )
 
-    def families(self) -> pl.DataFrame:
+    def families(self, *, counts: bool = True) -> pl.DataFrame:
         """Events per family: ``actor_type, action, target_type, events, actors, targets``
-        (distinct actors and targets), most events first.
+        (distinct actors and targets), most events first; with ``counts=False`` only the
+        three names of each family, sorted by them (no pass over the events).
 
         Examples
         --------
@@ -752,10 +753,21 @@ class EventGraph:
         ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc)})
         >>> build_graph(ev).families().row(0)
         ('buyer', 'order', 'product', 3, 2, 2)
+        >>> build_graph(ev).families(counts=False).row(0)
+        ('buyer', 'order', 'product')
         """
         # per family (the index's groups of rows): events, and distinct actors and targets
         # counted by marking them in a node-sized array (no sort, no hashing)
         idx = self._family_index()
+        if not counts:
+            return pl.DataFrame(
+                {
+                    "actor_type": [idx.type_names[t] for t in idx.actor_type],
+                    "action": [idx.action_names[a] for a in idx.action],
+                    "target_type": [idx.type_names[t] for t in idx.target_type],
+                },
+                schema={"actor_type": pl.String, "action": pl.String, "target_type": pl.String},
+            ).sort("actor_type", "action", "target_type")
         src = self.events["src"].to_numpy()
         dst = self.events["dst"].to_numpy()
         seen = np.zeros(

@@ -339,7 +339,7 @@ def interaction_actions(graph: EventGraph, roles: Roles) -> list[str] | None:
     """The graph's action names that are interactions (not ownership, device use or
     payouts: :meth:`ringlens.graph.roles.Roles.structural_actions`), sorted; None when it
     has none (then every event counts)."""
-    structural = set(roles.structural_actions(graph.families()))
+    structural = set(roles.structural_actions(graph.families(counts=False)))
     names = graph.events["action"].unique().cast(pl.String).to_list()
     return sorted(a for a in names if a not in structural) or None
 
