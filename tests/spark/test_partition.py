@@ -211,14 +211,17 @@ def test_near_confirmed_bad_matches_the_polars_rank():
     import numpy as np
 
     rng = np.random.default_rng(0)
-    vals = np.round(rng.random(2_000), 3)  # many ties
-    f = pl.DataFrame({"key": [f"buyer:{i}" for i in range(2_000)], "ppr": vals, "ppr_lift": 2.0})
+    # ranked by lift, not by the raw PageRank (here in the opposite order): many ties
+    lift = np.round(0.5 + 2 * rng.random(2_000), 2)
+    f = pl.DataFrame({"key": [f"buyer:{i}" for i in range(2_000)], "ppr": 3.0 - lift})
+    f = f.with_columns(ppr_lift=pl.Series(lift))
     ref = (
-        f.with_columns((pl.col("ppr").rank("average") / pl.len()).alias("pct"))
+        f.with_columns((pl.col("ppr_lift").rank("average") / pl.len()).alias("pct"))
         .filter((pl.col("pct") >= 0.99) & (pl.col("ppr_lift") > 1.0))
         .select("key", ((pl.col("pct") - 0.99) / 0.01).clip(0.2, 1.0).alias("strength"))
         .sort("key")
     )
-    top = f.filter(pl.col("ppr") >= 0.95)
+    assert ref.height >= 20
+    top = f.filter(pl.col("ppr_lift") >= 2.4)
     got = near_confirmed_bad(top, n_accounts=f.height)
     assert got.select("key", "strength").equals(ref)

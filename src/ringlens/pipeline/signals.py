@@ -7,9 +7,9 @@ reason                      rule
 ==========================  ============================================================
 ``new_account``             created less than :data:`NEW_ACCOUNT_DAYS` before the first event
 ``prior_violations``        ``1 − 0.5^n`` for ``n`` earlier violations
-``near_confirmed_bad``      among accounts (not seeds), personalised PageRank from the
-                            confirmed labels in the top :data:`NEAR_TOP_SHARE` of the
-                            ranking and above the unpersonalised PageRank (lift > 1)
+``near_confirmed_bad``      among accounts (not seeds), the top :data:`NEAR_TOP_SHARE`
+                            by ``ppr_lift`` (personalised PageRank from the confirmed
+                            labels over the unpersonalised PageRank), lift > 1
 ==========================  ============================================================
 """
 
@@ -111,12 +111,17 @@ def confirmed_seeds(labels: pl.DataFrame | None, *, nodes: pl.DataFrame) -> list
 def near_confirmed_bad(top: pl.DataFrame, *, n_accounts: int) -> pl.DataFrame:
     """The ``near_confirmed_bad`` signal from the highest-ranked accounts.
 
-    Accounts (seeds excluded) are ranked by personalised PageRank (``rank("average") /
-    n_accounts``); the top :data:`NEAR_TOP_SHARE` with ``ppr_lift > 1`` are flagged, with
-    strength rising from 0.2 to 1 towards the top. Only the top of the ranking matters, so
-    ``top`` need only hold the accounts whose ``ppr`` is at least some threshold (every
-    account at or above it, with ``key, ppr, ppr_lift``); the average rank of a value ``v``
-    is ``n - (#values >= v) + (#values == v + 1) / 2``.
+    Accounts (seeds excluded) are ranked by ``ppr_lift`` — the personalised PageRank from
+    the seeds over the plain PageRank, i.e. how much more of the seeds' walk an account
+    gets than of a walk from anywhere (``rank("average") / n_accounts``); the top
+    :data:`NEAR_TOP_SHARE` with ``ppr_lift > 1`` are flagged, with strength rising from
+    0.2 to 1 towards the top. Raw personalised PageRank would favour the heavy users that
+    every walk reaches (a shop's busiest customers are next to the shop whatever the shop
+    did); its ratio to the plain PageRank is the degree-normalised order in which local
+    clustering sweeps the seeds' community (Andersen, Chung & Lang, FOCS 2006). Only the
+    top of the ranking matters, so ``top`` need only hold the accounts whose ``ppr_lift``
+    is at least some threshold (every account at or above it, with ``key, ppr_lift``); the
+    average rank of a value ``v`` is ``n - (#values >= v) + (#values == v + 1) / 2``.
 
     Examples
     --------
@@ -128,9 +133,9 @@ def near_confirmed_bad(top: pl.DataFrame, *, n_accounts: int) -> pl.DataFrame:
     if top.height == 0 or n_accounts == 0:
         return pl.DataFrame(schema=SIGNAL_SCHEMA)
     cut = 1.0 - NEAR_TOP_SHARE
-    ge = top.group_by("ppr").agg(pl.len().alias("_eq")).sort("ppr", descending=True)
+    ge = top.group_by("ppr_lift").agg(pl.len().alias("_eq")).sort("ppr_lift", descending=True)
     ge = ge.with_columns(pl.col("_eq").cum_sum().alias("_ge"))
-    ranked = top.join(ge, on="ppr").with_columns(
+    ranked = top.join(ge, on="ppr_lift").with_columns(
         (
             (pl.lit(n_accounts, dtype=pl.Float64) - pl.col("_ge").cast(pl.Float64))
             + (pl.col("_eq").cast(pl.Float64) + 1.0) / 2.0

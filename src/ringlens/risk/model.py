@@ -27,7 +27,7 @@ Entity reasons (strength in brackets):
 ``shared_device``          sharing rare devices with accounts otherwise linked
 ``shared_payout``          paying out to an account shared with accounts otherwise linked
 ``shared_coupon``          claiming rare coupons with accounts otherwise linked
-``near_confirmed_bad``     personalised PageRank from confirmed-bad seeds (percentile)
+``near_confirmed_bad``     personalised PageRank lift from confirmed-bad seeds (percentile)
 ``new_account``            created < 60 days before the data starts
 ``prior_violations``       earlier violations (1 − 0.5^n)
 ``ring_broker``            adjacent to another ring's members or targets (1)

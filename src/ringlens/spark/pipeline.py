@@ -469,10 +469,10 @@ def _near_signals(
     ppr = ppr.mapInArrow(fn, _PPR_SCHEMA).persist()
     n_accounts = ppr.count()
     k = int(math.ceil(0.01 * n_accounts)) + 1
-    cut = ppr.orderBy(F.desc("ppr")).limit(k).agg(F.min("ppr")).collect()[0][0]
+    cut = ppr.orderBy(F.desc("ppr_lift")).limit(k).agg(F.min("ppr_lift")).collect()[0][0]
     near = pl.DataFrame(schema=SIGNAL_SCHEMA)
     if cut is not None:
-        top = pl.from_arrow(ppr.filter(F.col("ppr") >= cut).toArrow())
+        top = pl.from_arrow(ppr.filter(F.col("ppr_lift") >= cut).toArrow())
         assert isinstance(top, pl.DataFrame)
         near = near_confirmed_bad(top, n_accounts=n_accounts)
     ppr.unpersist()
