@@ -334,3 +334,23 @@ def test_family_index_follows_a_replaced_event_table_and_is_not_pickled(small_sy
     copy = pickle.loads(pickle.dumps(g))
     assert copy._index is None and copy.events.equals(g.events)
     assert copy.family_rows(actions=["order"]).size == 0
+
+
+def test_a_remembered_result_is_for_the_same_key_and_events_only(small_synth) -> None:
+    import pickle
+
+    g = build_graph(small_synth.events)
+    calls: list[str] = []
+
+    def compute(tag: str) -> object:
+        calls.append(tag)
+        return object()
+
+    first = g.remembered("a", lambda: compute("a"))
+    assert g.remembered("a", lambda: compute("a")) is first and calls == ["a"]
+    g.remembered("b", lambda: compute("b"))  # one entry: "a" is forgotten
+    assert g.remembered("a", lambda: compute("a")) is not first and calls == ["a", "b", "a"]
+    g.events = g.events.head(10)  # a replaced event table forgets it too
+    g.remembered("a", lambda: compute("a"))
+    assert calls == ["a", "b", "a", "a"]
+    assert pickle.loads(pickle.dumps(g))._memo is None

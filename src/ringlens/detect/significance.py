@@ -448,20 +448,30 @@ def _pairs(
     actor_types: list[str] | None,
     target_types: list[str] | None,
 ) -> pl.DataFrame:
-    """Distinct ``src``, ``dst`` pairs of the (filtered) events."""
+    """Distinct ``src``, ``dst`` pairs of the (filtered) events (remembered with the graph:
+    a run's member contrast and ring significance ask for the same ones in turn)."""
     from ringlens.detect.dense import family_pairs
 
     if actions is None and actor_types is None and target_types is None:
         return graph.edges.select("src", "dst")
-    rows, cols, mat = family_pairs(
-        graph, actions=actions, actor_types=actor_types, target_types=target_types
+
+    def compute() -> pl.DataFrame:
+        rows, cols, mat = family_pairs(
+            graph, actions=actions, actor_types=actor_types, target_types=target_types
+        )
+        return pl.DataFrame(
+            {
+                "src": pl.Series(np.repeat(rows, np.diff(mat.indptr)), dtype=pl.UInt32),
+                "dst": pl.Series(cols[mat.indices], dtype=pl.UInt32),
+            }
+        )
+
+    key = (
+        "significance._pairs",
+        *(None if x is None else tuple(x) for x in (actions, actor_types, target_types)),
     )
-    return pl.DataFrame(
-        {
-            "src": pl.Series(np.repeat(rows, np.diff(mat.indptr)), dtype=pl.UInt32),
-            "dst": pl.Series(cols[mat.indices], dtype=pl.UInt32),
-        }
-    )
+    pairs: pl.DataFrame = graph.remembered(key, compute)
+    return pairs
 
 
 def _node_ids(graph: EventGraph, frame: pl.DataFrame, name: str) -> pl.DataFrame:

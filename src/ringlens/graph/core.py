@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -353,6 +354,9 @@ class EventGraph:
     edges: pl.DataFrame
     events: pl.DataFrame
     _index: _FamilyIndex | None = field(default=None, init=False, repr=False, compare=False)
+    _memo: tuple[Any, pl.DataFrame, Any] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __getstate__(self) -> dict[str, Any]:  # the family index is rebuilt, not shipped
         return {"nodes": self.nodes, "edges": self.edges, "events": self.events}
@@ -360,6 +364,21 @@ class EventGraph:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._index = None
+        self._memo = None
+
+    def remembered(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, or its result for the same ``key`` on the same events when it is
+        the last thing asked: a one-entry memo kept with the graph (dropped when ``events``
+        is replaced), for results that two steps of a run derive from the graph in turn
+        (the distinct pairs of the interactions, for the ring tests)."""
+        with _INDEX_LOCK:
+            memo = self._memo
+        if memo is not None and memo[0] == key and memo[1] is self.events:
+            return memo[2]
+        value = compute()
+        with _INDEX_LOCK:
+            self._memo = (key, self.events, value)
+        return value
 
     @property
     def n_nodes(self) -> int:
