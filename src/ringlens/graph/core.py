@@ -792,7 +792,7 @@ class EventGraph:
         seen = np.zeros(
             max(self.n_nodes, int(max(src.max(), dst.max())) + 1 if src.size else 1), bool
         )
-        counts: list[tuple[int, int]] = []
+        distincts: list[tuple[int, int]] = []
         for f in range(idx.action.size):
             rows = idx.order[idx.starts[f] : idx.starts[f + 1]]
             distinct = []
@@ -800,15 +800,15 @@ class EventGraph:
                 seen[side] = True
                 distinct.append(int(np.count_nonzero(seen)))
                 seen[side] = False
-            counts.append((distinct[0], distinct[1]))
+            distincts.append((distinct[0], distinct[1]))
         return pl.DataFrame(
             {
                 "actor_type": [idx.type_names[t] for t in idx.actor_type],
                 "action": [idx.action_names[a] for a in idx.action],
                 "target_type": [idx.type_names[t] for t in idx.target_type],
                 "events": np.diff(idx.starts).astype(np.int64),
-                "actors": [c[0] for c in counts],
-                "targets": [c[1] for c in counts],
+                "actors": [c[0] for c in distincts],
+                "targets": [c[1] for c in distincts],
             },
             schema={
                 "actor_type": pl.String,
