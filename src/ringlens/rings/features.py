@@ -264,8 +264,17 @@ def action_values(graph: EventGraph) -> dict[str, float]:
     >>> action_values(build_graph(ev))
     {'gift': 5.0, 'watch': 0.0}
     """
-    per = graph.events.group_by("action").agg(_mean_amount().alias("amount"))
-    return dict(sorted(zip(per["action"].cast(pl.String), per["amount"], strict=True)))
+    per = _per_action_means(graph.events)
+    return dict(sorted(zip(per["action"], per["_mean_amount"], strict=True)))
+
+
+def _per_action_means(ev: pl.DataFrame) -> pl.DataFrame:
+    """``action`` (String), ``_mean_amount``: each action's mean amount per event."""
+    return (
+        ev.group_by("action")
+        .agg(_mean_amount().alias("_mean_amount"))
+        .with_columns(pl.col("action").cast(pl.String))
+    )
 
 
 def _action_mix(
@@ -287,11 +296,7 @@ def _action_mix(
     shares.append(pl.col("_arole").is_null().mean().alias("share_unmapped"))
     mix = on_t.group_by("ring_id").agg(*shares, pl.len().alias("ring_events"))
     # value moved against what the same actions carry on the platform on average
-    per_action = (
-        ev.group_by("action")
-        .agg(_mean_amount().alias("_mean_amount"))
-        .with_columns(pl.col("action").cast(pl.String))
-    )
+    per_action = _per_action_means(ev)
     if values is not None:  # the whole run's, for a part of it; the part's for the rest
         run = pl.DataFrame(
             {"action": list(values), "_run": list(values.values())},
