@@ -260,7 +260,7 @@ def _ring_with_a_busy_shopper() -> tuple[pl.DataFrame, list[str]]:
     return events, [f"buyer:{a}" for a in ring]
 
 
-def test_a_busy_account_that_passed_by_leaves_a_structure_only_ring() -> None:
+def test_a_busy_account_that_only_structure_proposed_leaves_the_ring() -> None:
     # a community that took in a busy shopper besides the ring: the shopper touches the
     # ring's listings but comes back to them no more than their other buyers, so it leaves,
     # and the ring (significant without it) is kept under the id of its new member set
@@ -278,8 +278,16 @@ def test_a_busy_account_that_passed_by_leaves_a_structure_only_ring() -> None:
     # with the busy shopper in, the ring's pooled test does not reach significance
     whole = build_rings(graph, cand([("communities", "0", members, 1.0)]))
     assert whole.rings["significance"].item() < 2.0
-    # a ring with evidence beyond structure keeps its members
+    # a member that lockstep proposed keeps its place, whatever its pull
     other = build_rings(
         graph, cand([("lockstep", "0", members, 1.0)]), structure_only=("communities",)
     )
     assert "buyer:busy-shopper" in other.rings["members"].item().to_list()
+    # ... but in a ring that lockstep found, a member only the community proposed is
+    # tested like a structure-only ring's members
+    mixed = build_rings(
+        graph,
+        cand([("lockstep", "0", ring, 1.0), ("communities", "0", members, 1.0)]),
+        structure_only=("communities",),
+    )
+    assert mixed.rings["members"].to_list() == [sorted(ring)]

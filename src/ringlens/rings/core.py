@@ -383,28 +383,28 @@ def _drawn_members(
     min_significance: float,
     min_size: int,
 ) -> pl.DataFrame:
-    """The membership without the members of structure-only rings that are not drawn to
-    their ring's targets.
+    """The membership without the members that only ``structure_only`` detectors proposed
+    and that are not drawn to their ring's targets.
 
     A community or a dense block takes in, besides a ring, busy accounts that also passed
     by its targets (a heavy shopper who bought a few of the ring's listings among hundreds
-    of others). Structure is all that holds such a ring together, so a member that touches
-    its targets but comes back to them no more than their other users do
+    of others). Structure is all the evidence for such a member, so one that touches the
+    ring's targets but comes back to them no more than their other users do
     (:func:`ringlens.rings.features.ring_member_contrast` below ``min_significance``) leaves
-    it; members that do not act on the targets at all (their owners) stay. A ring that
-    loses members gets the id of its new member set; one left below ``min_size`` goes.
+    the ring, whether the rest of the ring was found by structure or by time or shared
+    attributes; members that do not act on the targets at all (their owners) stay, and so
+    do members another detector proposed (tied by time or a device, not by coming back to
+    the same targets). A ring that loses members gets the id of its new member set; one
+    left below ``min_size`` goes.
     """
     if membership.height == 0:
         return membership
-    only = (
-        membership.group_by("ring_id")
-        .agg(pl.col("detectors").explode().is_in(list(structure_only)).all().alias("_only"))
-        .filter(pl.col("_only"))
-        .select("ring_id")
-    )
-    if only.height == 0:
+    structural = membership.filter(
+        pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
+    ).select("ring_id", "key")
+    if structural.height == 0:
         return membership
-    sub = membership.join(only, on="ring_id", how="semi")
+    sub = membership.join(structural.select("ring_id").unique(), on="ring_id", how="semi")
     contrast = ring_member_contrast(
         graph,
         sub,
@@ -412,9 +412,11 @@ def _drawn_members(
         targets=_ring_targets(candidates, sub, candidate_targets),
         interactions=interactions,
     )
-    gone = contrast.filter(
-        (pl.col("hits") >= 1) & (pl.col("significance") < min_significance)
-    ).select("ring_id", "key")
+    gone = (
+        contrast.filter((pl.col("hits") >= 1) & (pl.col("significance") < min_significance))
+        .select("ring_id", "key")
+        .join(structural, on=["ring_id", "key"], how="semi")
+    )
     if gone.height == 0:
         return membership
     kept = membership.join(gone, on=["ring_id", "key"], how="anti")
@@ -428,8 +430,9 @@ def _drawn_members(
         .select("ring_id", "_new")
     )
     log.info(
-        "rings: %d members of %d structure-only rings are no more drawn to the ring's "
-        "targets than their other users (left the ring); %d rings fell below %d members",
+        "rings: %d members proposed by structure alone, in %d rings, are no more drawn to "
+        "the ring's targets than their other users (left the ring); %d rings fell below "
+        "%d members",
         gone.height,
         changed.height,
         changed.height - renamed.height,
