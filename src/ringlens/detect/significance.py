@@ -98,7 +98,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -592,7 +592,7 @@ def ring_significance(
     [('fake', 100, 47.2), ('organic', 0, 0.0)]
     """
     mem, tgt, pairs = _ring_inputs(graph, members, targets, actions, actor_types, target_types)
-    table, (n_rows, n_cols, m) = _ring_counts(pairs, mem, tgt)
+    table, (n_rows, n_cols, m), _, _ = _ring_counts(pairs, mem, tgt)
     if totals is not None:
         n_rows, n_cols, m = (int(x) for x in totals)
 
@@ -694,7 +694,7 @@ def member_contrast(
     from scipy.special import bdtrc
 
     mem, tgt, pairs = _ring_inputs(graph, members, targets, actions, actor_types, target_types)
-    table, (_, _, m) = _ring_counts(pairs, mem, tgt)
+    table, (_, _, m), actors, degrees = _ring_counts(pairs, mem, tgt)
     if totals is not None:
         m = int(totals[2])
 
@@ -706,19 +706,13 @@ def member_contrast(
     rates = pl.DataFrame(
         {"ring_id": table["ring_id"], "reference_rate": pl.Series(rate, dtype=pl.Float64)}
     )
-    src, dst = pairs["src"].to_numpy(), pairs["dst"].to_numpy()
-    size = int(max(src.max(), dst.max())) + 1 if src.size else 1
-    degree = _degrees(src, size, "src").rename({"d": "degree"})
-    hits = (
-        pairs.filter(pl.Series(_marked(mem["src"].to_numpy(), size)[src]))
-        .join(mem, on="src")
-        .join(tgt, on=["ring_id", "dst"])
-        .group_by("ring_id", "src")
-        .agg(pl.len().cast(pl.Int64).alias("hits"))
+    # the members among the actors touching their ring's targets: their pairs into them
+    hits = actors.filter(pl.col("inside").fill_null(False)).select(
+        "ring_id", "src", pl.col("k").alias("hits")
     )
     out = (
         mem.join(hits, on=["ring_id", "src"], how="left")
-        .join(degree, on="src", how="left")
+        .join(degrees.rename({"d": "degree"}), on="src", how="left")
         .join(rates, on="ring_id", how="left")
         .with_columns(pl.col("hits", "degree").fill_null(0).cast(pl.Int64))
         .join(graph.nodes.select(pl.col("node").alias("src"), "key"), on="src")
@@ -767,9 +761,19 @@ def _table_tests(table: pl.DataFrame, n_rows: int, n_cols: int, m: int) -> dict[
     )
 
 
-def _ring_counts(
-    pairs: pl.DataFrame, mem: pl.DataFrame, tgt: pl.DataFrame
-) -> tuple[pl.DataFrame, tuple[int, int, int]]:
+class _RingCounts(NamedTuple):
+    """What :func:`_ring_counts` finds: the per-ring ``table`` of :func:`_tests`' sufficient
+    statistics, the family's ``(actors, targets, pairs)``, the ``actors`` touching each
+    ring's targets (``ring_id, src, k, d, inside``: their pairs into the ring's targets,
+    their degree, whether they are members) and every actor's ``degrees`` (``src, d``)."""
+
+    table: pl.DataFrame
+    totals: tuple[int, int, int]
+    actors: pl.DataFrame
+    degrees: pl.DataFrame
+
+
+def _ring_counts(pairs: pl.DataFrame, mem: pl.DataFrame, tgt: pl.DataFrame) -> _RingCounts:
     """Per ring, the sufficient statistics of :func:`_tests` (Polars joins over all rings at
     once), and the family's actors, targets and pairs."""
     # degrees by counting node ids (no hash group-by over the family's pairs), and each
@@ -815,7 +819,7 @@ def _ring_counts(
         .join(_split(l_, "t"), on="ring_id", how="left")
         .fill_null(0)
     )
-    return table, (deg_r.height, deg_c.height, pairs.height)
+    return _RingCounts(table, (deg_r.height, deg_c.height, pairs.height), k, deg_r)
 
 
 def _degrees(ids: np.ndarray, size: int, name: str) -> pl.DataFrame:
