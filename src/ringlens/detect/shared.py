@@ -612,8 +612,8 @@ def _new_ids(graph: EventGraph, keys: Any, params: dict[str, Any]) -> Any:
     """The node ids of the new accounts, when the new-account pools are tested."""
     if keys is None or params["new_rate"] is None or not params["repeat_types"]:
         return None
-    frame = pl.DataFrame({"key": pl.Series(keys, dtype=pl.String)})
-    return graph.nodes.join(frame, on="key")["node"].to_numpy().astype(np.int64)
+    named = graph.named_nodes(pl.Series(keys, dtype=pl.String))
+    return named["node"].to_numpy().astype(np.int64)
 
 
 def _audience_cap(audience: np.ndarray, max_household: int, *, n_cells: int) -> int:

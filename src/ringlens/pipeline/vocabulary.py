@@ -33,7 +33,13 @@ import polars as pl
 
 from ringlens.config import ACTION_ROLES, ENTITY_ROLES, VocabularySettings, role_table
 from ringlens.graph import EventGraph
-from ringlens.graph.roles import SHAREABLE_ROLES, Roles, normalise_name, normalised
+from ringlens.graph.roles import (
+    SHAREABLE_ROLES,
+    STRUCTURAL_ROLES,
+    Roles,
+    normalise_name,
+    normalised,
+)
 
 __all__ = [
     "ACTION_ROLES",
@@ -49,8 +55,9 @@ __all__ = [
 ]
 
 #: Action roles that are not interactions with a target's popularity (ownership, device
-#: use, payouts): dense-block and community detection skip them.
-STRUCTURAL_ACTION_ROLES: tuple[str, ...] = ("own", "login", "payout")
+#: use, payouts): dense-block and community detection skip them (the graph's own
+#: :data:`ringlens.graph.roles.STRUCTURAL_ROLES`).
+STRUCTURAL_ACTION_ROLES: tuple[str, ...] = STRUCTURAL_ROLES
 
 
 #: The vocabulary of the bundled data (``ringlens synth``'s creator economy).
