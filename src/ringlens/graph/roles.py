@@ -97,6 +97,22 @@ class Roles:
         )
         return tuple(sorted(set(self.actions(*STRUCTURAL_ROLES)) | set(used)))
 
+    def interaction_actions(self, families: pl.DataFrame) -> list[str]:
+        """The action names of ``families`` that are interactions (every one but the
+        :meth:`structural_actions`), sorted.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> r = Roles(action_role={"go_live": "own"}, type_role={"handset": "device"})
+        >>> fam = pl.DataFrame({"action": ["tap", "go_live", "buy", "buy"],
+        ...     "target_type": ["handset", "live", "item", "handset"]})
+        >>> r.interaction_actions(fam)
+        ['buy']
+        """
+        structural = set(self.structural_actions(families))
+        return sorted(set(families["action"].cast(pl.String).to_list()) - structural)
+
     @property
     def shareable_types(self) -> tuple[str, ...]:
         """Node types a few accounts sharing is suspicious (devices, payout accounts,

@@ -68,6 +68,7 @@ __all__ = [
     "action_values",
     "interaction_actions",
     "new_account_rate",
+    "new_accounts",
     "ring_features",
     "ring_member_contrast",
 ]
@@ -344,9 +345,7 @@ def interaction_actions(graph: EventGraph, roles: Roles) -> list[str] | None:
     """The graph's action names that are interactions (not ownership, device use or
     payouts: :meth:`ringlens.graph.roles.Roles.structural_actions`), sorted; None when it
     has none (then every event counts)."""
-    structural = set(roles.structural_actions(graph.families(counts=False)))
-    names = graph.events["action"].unique().cast(pl.String).to_list()
-    return sorted(a for a in names if a not in structural) or None
+    return roles.interaction_actions(graph.families(counts=False)) or None
 
 
 def _significance(
@@ -583,6 +582,31 @@ def new_account_rate(
     >>> new_account_rate(build_graph(ev), ent, first_ts=t)
     0.5
     """
+    found = new_accounts(graph, entities, first_ts=first_ts, days=days)
+    return None if found is None else found[1]
+
+
+def new_accounts(
+    graph: EventGraph, entities: pl.DataFrame | None, *, first_ts: Any, days: int = 60
+) -> tuple[pl.Series, float] | None:
+    """The node keys of the graph's accounts created less than ``days`` before
+    ``first_ts`` (or after it), and their share among the graph's accounts whose creation
+    time is known (:func:`new_account_rate`); None when no account's is.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    >>> ev = pl.DataFrame({"actor_id": ["1", "2"], "actor_type": "buyer", "target_id": "p",
+    ...     "target_type": "product", "action": "order", "ts": t})
+    >>> ent = pl.DataFrame({"entity_type": "buyer", "entity_id": ["1", "2"],
+    ...     "created_at": [datetime(2024, 5, 20, tzinfo=timezone.utc), datetime(2020, 1, 1, tzinfo=timezone.utc)]})
+    >>> keys, share = new_accounts(build_graph(ev), ent, first_ts=t)
+    >>> keys.to_list(), share
+    (['buyer:1'], 0.5)
+    """
     if entities is None or entities.height == 0 or first_ts is None:
         return None
     known = (
@@ -592,8 +616,8 @@ def new_account_rate(
     )
     if known.height == 0:
         return None
-    cutoff = first_ts - timedelta(days=days)
-    return float(known.select((pl.col("created_at") >= cutoff).mean()).item())
+    new = known.filter(pl.col("created_at") >= first_ts - timedelta(days=days))["key"]
+    return new, new.len() / known.height
 
 
 def _finish(feats: pl.DataFrame) -> pl.DataFrame:

@@ -271,8 +271,7 @@ def run_context(
     n_nodes = keys.distinct().count()
     inp = family_input(_families(events), config=config)
     assert inp.families is not None
-    structural = set(inp.roles.structural_actions(inp.families))
-    actions = sorted(a for a in inp.families["action"].unique() if a not in structural) or None
+    actions = inp.roles.interaction_actions(inp.families) or None
     totals = (n_actors, n_targets, n_pairs)
     if actions is not None:
         r = (

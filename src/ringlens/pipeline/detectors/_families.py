@@ -77,8 +77,7 @@ def interaction_actions(inp: DetectInput) -> list[str]:
     payouts: :meth:`ringlens.graph.roles.Roles.structural_actions`; unmapped ones
     included), sorted."""
     assert inp.families is not None
-    structural = set(inp.roles.structural_actions(inp.families))
-    return sorted(set(inp.families["action"].to_list()) - structural)
+    return inp.roles.interaction_actions(inp.families)
 
 
 @dataclass(frozen=True)

@@ -119,28 +119,22 @@ def _new_accounts(inp: DetectInput) -> tuple[pl.Series | None, float | None]:
     of them among the accounts whose creation time is known — the whole run's when
     ``inp`` is a part of it. None when the entities do not say when accounts were
     created."""
-    from datetime import timedelta
-
-    from ringlens.graph import node_key
     from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS
+    from ringlens.rings.features import new_accounts
 
     ent = inp.entities
-    if ent is None or ent.height == 0 or "created_at" not in ent.columns:
+    if ent is None or "created_at" not in ent.columns:
         return None, None
     ctx = inp.context
     first_ts: Any = ctx.first_ts if ctx is not None else None
     if first_ts is None:
         first_ts = inp.graph.events["ts"].min()
-    known = (
-        ent.select(node_key("entity_type", "entity_id"), "created_at")
-        .join(inp.graph.nodes.select("key"), on="key", how="semi")
-        .drop_nulls("created_at")
-    )
-    if known.height == 0:
+    found = new_accounts(inp.graph, ent, first_ts=first_ts, days=NEW_ACCOUNT_DAYS)
+    if found is None:
         return None, None
-    new = known.filter(pl.col("created_at") >= first_ts - timedelta(days=NEW_ACCOUNT_DAYS))["key"]  # type: ignore[operator]
+    new, share = found
     rate = ctx.new_account_base if ctx is not None else None
-    return new, float(new.len() / known.height if rate is None else rate)
+    return new, float(share if rate is None else rate)
 
 
 #: A group whose members' median outside audience is at least this many times the
