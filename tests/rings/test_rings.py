@@ -291,3 +291,78 @@ def test_a_busy_account_that_only_structure_proposed_leaves_the_ring() -> None:
         structure_only=("communities",),
     )
     assert mixed.rings["members"].to_list() == [sorted(ring)]
+
+
+def _review_ring_with_owners() -> pl.DataFrame:
+    """Five accounts rate three listings of a small shop five stars (listed first by the
+    shop, pinned later by a host), two posts of a big seller that a thousand others rate
+    four stars too, two listings of a shop whose voucher they claim, and one-star two
+    listings of a competitor."""
+    from datetime import datetime, timedelta, timezone
+
+    t0 = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    rows: list[tuple[str, str, str, str, str, datetime, float | None]] = []
+    for item in ("p1", "p2", "p3"):
+        rows.append(("shop", "s1", "list", "listing", item, t0, None))
+        rows.append(("host", "h1", "pin", "listing", item, t0 + timedelta(hours=1), None))
+    for shop, items in (("s2", ("q1", "q2")), ("s3", ("b1", "b2")), ("s4", ("x1", "x2"))):
+        rows += [("shop", shop, "list", "listing", item, t0, None) for item in items]
+    rows.append(("shop", "s4", "issue", "voucher", "v1", t0, None))
+    ring = [f"r{i}" for i in range(5)]
+    for i, who in enumerate(ring):
+        for j, item in enumerate(("p1", "p2", "p3", "q1", "q2", "b1", "b2", "x1", "x2")):
+            stars = 1.0 if item.startswith("b") else 5.0
+            at = t0 + timedelta(days=2 + i + j)
+            rows.append(("buyer", who, "rate", "listing", item, at, stars))
+        rows.append(("buyer", who, "claim", "voucher", "v1", t0 + timedelta(days=1), None))
+    for i in range(1000):
+        for item in ("q1", "q2"):
+            at = t0 + timedelta(minutes=i)
+            rows.append(("buyer", f"o{i}", "rate", "listing", item, at, 4.0))
+    return pl.DataFrame(
+        rows,
+        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "ts", "amount"],
+        orient="row",
+    )
+
+
+def test_the_shop_whose_listings_a_ring_rates_joins_it_as_owner() -> None:
+    from ringlens.graph.roles import Roles
+    from ringlens.rings.core import ring_id_of
+    from ringlens.risk.model import score_rings
+
+    graph = build_graph(_review_ring_with_owners())
+    ring = [f"buyer:r{i}" for i in range(5)]
+    roles = Roles(
+        action_role={"list": "own", "pin": "own", "issue": "own", "rate": "review"},
+        type_role={"buyer": "account", "shop": "account", "host": "account", "voucher": "coupon"},
+    )
+    found = build_rings(graph, cand([("lockstep", "0", ring, 1.0)]), roles=roles)
+    r = found.rings.row(0, named=True)
+    # the shop listed three of the ring's targets, and the ring is all their raters; the
+    # host pinned them later (second owner); the big seller's posts draw a thousand others;
+    # the competitor's listings the ring one-stars make it a victim, and so does paying
+    # for the ring's discounts (the shop whose voucher they claim)
+    assert r["owners"] == ["shop:s1"]
+    assert r["members"] == sorted([*ring, "shop:s1"])
+    assert r["size"] == 6 and r["member_types"] == "buyer:5,shop:1"
+    assert r["ring_id"] == ring_id_of([*ring, "shop:s1"])
+    row = found.membership.filter(pl.col("key") == "shop:s1").row(0, named=True)
+    assert row["ring_id"] == r["ring_id"] and row["detectors"] == []
+    # the ring's features are the raters' (the shop never acts on the targets; the voucher
+    # is a shared attribute, not a target)
+    assert r["n_targets"] == 9 and r["density"] == 1.0
+    # the members' reason shares are over the raters, not diluted by the owner
+    sig = pl.DataFrame({"key": ring, "reason": "lockstep_review", "strength": 1.0})
+    scored = score_rings(found.rings, found.membership, sig)
+    assert scored["reasons"].item()[0] == "lockstep_review"
+    alone = score_rings(
+        found.rings.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("owners")),
+        found.membership,
+        sig,
+    )
+    assert scored["risk_score"].item() > alone["risk_score"].item()
+    # without ownership roles nobody is an owner
+    plain = build_rings(graph, cand([("lockstep", "0", ring, 1.0)]))
+    assert plain.rings["owners"].item().to_list() == []
+    assert plain.rings["size"].item() == 5

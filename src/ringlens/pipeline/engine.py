@@ -227,7 +227,19 @@ def _rings(
     if found.ring_features is not None and out.height:
         extra = found.ring_features
         out = out.join(extra, on="ring_id", how="left")
-    return out, rings.membership, found.signals
+    signals = found.signals
+    if "owners" in out.columns:  # why an account that never acted is in a ring
+        owned = out.select(pl.col("owners").alias("key")).explode("key").drop_nulls()
+        if owned.height:
+            signals = pl.concat(
+                [
+                    signals.cast(SIGNAL_SCHEMA),
+                    owned.select(
+                        "key", pl.lit("ring_owner").alias("reason"), pl.lit(1.0).alias("strength")
+                    ),
+                ]
+            )
+    return out, rings.membership, signals
 
 
 def score(

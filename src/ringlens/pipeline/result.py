@@ -68,7 +68,8 @@ class RunResult:
 
 
 def ring_output(rings: pl.DataFrame) -> pl.DataFrame:
-    """rings.parquet: ring_id, pattern, risk_score, size, members, targets, reasons,
+    """rings.parquet: ring_id, pattern, risk_score, size, members, owners (where the
+    rings have them), targets, reasons,
     contributions, detectors, market, ``features`` (a struct of every feature), then the
     features again as columns."""
     if rings.height == 0:
@@ -85,6 +86,8 @@ def ring_output(rings: pl.DataFrame) -> pl.DataFrame:
         "detectors",
         "market",
     ]
+    if "owners" in rings.columns:
+        first.insert(5, "owners")
     feats = [c for c in rings.columns if c not in first]
     return rings.select(
         *first[:3],

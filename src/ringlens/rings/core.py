@@ -38,7 +38,12 @@ from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph
 from ringlens.graph.core import component_labels
 from ringlens.graph.roles import Roles
-from ringlens.rings.features import background_density, ring_features, ring_member_contrast
+from ringlens.rings.features import (
+    background_density,
+    ring_features,
+    ring_member_contrast,
+    ring_owners,
+)
 from ringlens.rings.patterns import Catalogue, classify, load_catalogue
 
 log = logging.getLogger(__name__)
@@ -313,6 +318,9 @@ def build_rings(
             members = members.join(weak.select("ring_id"), on="ring_id", how="anti")
             membership = membership.join(weak.select("ring_id"), on="ring_id", how="anti")
     rings = classify(members.join(feats, on="ring_id"), catalogue or load_catalogue())
+    rings, membership = _with_owners(
+        graph, rings, membership, roles=roles, interactions=interactions, values=values
+    )
     rings = rings.select(
         "ring_id",
         "pattern",
@@ -446,6 +454,83 @@ def _drawn_members(
             .select(kept.columns),
         ]
     ).sort("ring_id", "key")
+
+
+def _with_owners(
+    graph: EventGraph,
+    rings: pl.DataFrame,
+    membership: pl.DataFrame,
+    *,
+    roles: Roles | None,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None,
+    values: Mapping[str, float] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rings and membership with each ring's owners
+    (:func:`ringlens.rings.features.ring_owners`) among its members.
+
+    The ring's features and pattern stay those of the members the detectors found (an
+    owner does not act on the targets); ``members``, ``size`` and ``member_types`` count
+    the owners too, ``owners`` lists them, and a ring that gained owners gets the id of
+    its new member set. An owner's membership row has ``support`` 0 and no detectors.
+    """
+    owners = ring_owners(
+        graph, rings, membership, roles=roles, interactions=interactions, values=values
+    )
+    no_owners = pl.lit([], dtype=pl.List(pl.String))
+    if owners.height == 0:
+        return rings.with_columns(no_owners.alias("owners")), membership
+    added = owners.select(
+        "key",
+        "ring_id",
+        pl.lit(0.0).alias("support"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("detectors"),
+    )
+    membership = pl.concat([membership, added.cast(membership.schema)])
+    types = graph.nodes.select("key", "node_type")
+    label = pl.concat_str(
+        pl.element().struct.field("node_type"),
+        pl.lit(":"),
+        pl.element().struct.field("count").cast(pl.String),
+    )
+    grown = (
+        membership.join(owners.select("ring_id").unique(), on="ring_id", how="semi")
+        .join(types, on="key", how="left")
+        .group_by("ring_id")
+        .agg(
+            pl.col("key").sort().alias("_members"),
+            pl.col("node_type").value_counts(sort=True).alias("_vc"),
+        )
+        .with_columns(
+            pl.col("_members").list.len().cast(rings.schema["size"]).alias("_size"),
+            pl.col("_vc").list.eval(label).list.sort().list.join(",").alias("_types"),
+            pl.col("_members").map_elements(ring_id_of, return_dtype=pl.String).alias("_new"),
+        )
+        .join(owners.group_by("ring_id").agg(pl.col("key").sort().alias("_owners")), on="ring_id")
+        .drop("_vc")
+    )
+    log.info(
+        "rings: %d accounts own the targets of %d rings and joined them as their owners",
+        owners.height,
+        grown.height,
+    )
+    rings = (
+        rings.join(grown, on="ring_id", how="left")
+        .with_columns(
+            pl.coalesce("_new", "ring_id").alias("ring_id"),
+            pl.coalesce("_members", "members").alias("members"),
+            pl.coalesce("_size", "size").alias("size"),
+            pl.coalesce("_types", "member_types").alias("member_types"),
+            pl.col("_owners").fill_null(no_owners).alias("owners"),
+        )
+        .drop("_new", "_members", "_size", "_types", "_owners")
+    )
+    membership = (
+        membership.join(grown.select("ring_id", "_new"), on="ring_id", how="left")
+        .with_columns(pl.coalesce("_new", "ring_id").alias("ring_id"))
+        .drop("_new")
+        .sort("ring_id", "key")
+    )
+    return rings, membership
 
 
 def _ring_targets(

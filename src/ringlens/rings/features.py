@@ -71,6 +71,7 @@ __all__ = [
     "new_accounts",
     "ring_features",
     "ring_member_contrast",
+    "ring_owners",
 ]
 
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
@@ -414,6 +415,190 @@ def ring_member_contrast(
         _keyed_targets(graph, tgt),
         actions=actions,
         totals=totals,
+    )
+
+
+#: An account joins a ring as its owner when it first owned at least this many of the
+#: ring's targets ...
+OWNED_TARGETS = 2
+#: ... and the ring's members bring at least this share of the interactions on them (a
+#: shop whose listings a review ring works on: 4–97 % on the synthetic platforms; a
+#: popular creator three of whose posts a ring passed by: 0.5 %)
+OWNER_PULL = 0.02
+
+_OWNERS_SCHEMA = {"ring_id": pl.String, "key": pl.String, "owned": pl.UInt32, "pull": pl.Float64}
+
+
+def ring_owners(
+    graph: EventGraph,
+    rings: pl.DataFrame,
+    membership: pl.DataFrame,
+    *,
+    roles: Roles | None = None,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
+    values: Mapping[str, float] | None = None,
+    min_owned: int = OWNED_TARGETS,
+    min_pull: float = OWNER_PULL,
+) -> pl.DataFrame:
+    """The accounts behind each ring's targets: who the ring works for.
+
+    A review ring rates a few shops' listings, a brushing ring orders one seller's
+    products, a gift ring tips one host's lives; the shop, the seller and the host profit
+    and are part of the case, but they never act on their own targets, so no detector that
+    reads interactions proposes them. An account is a ring's **owner** when it is the
+    first owner (the earliest ownership event: who listed the item, posted the content,
+    went live) of at least ``min_owned`` of the ring's targets and the ring's members
+    bring at least ``min_pull`` of the interactions on those targets, without rating them
+    below the platform's average rating with the same actions (``values``: the run's
+    :func:`action_values`; None: the graph's own). A host who later pins a shop's item
+    owns it second; a popular creator three of whose posts the ring passed by draws its
+    audience from everyone else; a competitor whose listings a review ring one-stars is
+    its victim, and so is an account whose coupons the ring's members claim (it pays for
+    their discounts, whatever they buy from it). Targets that are shared attributes
+    (devices, payout accounts, coupons) have no owner who profits from them: a coupon's
+    issuer pays for the claims. An account already in a ring stays there, and an owner
+    of several rings' targets joins the one it owns most targets of (then the one that
+    pulls it most, then the smaller ring id).
+
+    ``rings`` holds ``ring_id, targets`` (target node keys), ``membership``
+    ``key, ring_id``; ``roles`` says which actions are ownership (none: no owners) and
+    ``interactions`` which actions are interactions (:func:`ring_features`' argument).
+    Returns ``ring_id, key, owned, pull``, one row per owner, sorted.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    >>> rows = [("s1", "shop", "list", "p"), ("s1", "shop", "list", "q")]
+    >>> rows += [(b, "buyer", "rate", x) for b in ("1", "2", "3") for x in ("p", "q")]
+    >>> ev = pl.DataFrame({"actor_id": [r[0] for r in rows], "actor_type": [r[1] for r in rows],
+    ...     "action": [r[2] for r in rows], "target_id": [r[3] for r in rows],
+    ...     "target_type": "item", "ts": [t + timedelta(hours=i) for i in range(len(rows))]})
+    >>> ring = pl.DataFrame({"ring_id": ["r"], "targets": [["item:p", "item:q"]]})
+    >>> mem = pl.DataFrame({"key": ["buyer:1", "buyer:2", "buyer:3"], "ring_id": "r"})
+    >>> ring_owners(build_graph(ev), ring, mem, roles=Roles(action_role={"list": "own"})).rows()
+    [('r', 'shop:s1', 2, 1.0)]
+    """
+    roles = roles or Roles()
+    empty = pl.DataFrame(schema=_OWNERS_SCHEMA)
+    if not roles.owner_actions or rings.height == 0 or membership.height == 0:
+        return empty
+    nodes = graph.nodes.select("node", "key", "node_type")
+    tgt = (
+        rings.select("ring_id", pl.col("targets").alias("key"))
+        .explode("key")
+        .drop_nulls("key")
+        .join(nodes, on="key")
+        .filter(~pl.col("node_type").is_in(list(roles.shareable_types)))
+        .select("ring_id", pl.col("node").alias("dst"))
+    )
+    members = membership.select("key", "ring_id").join(nodes.select("key", "node"), on="key")
+    cand = tgt.join(_first_owners(graph, roles, tgt["dst"]), on="dst").filter(
+        ~pl.col("owner").is_in(members["node"].implode())
+    )
+    cand = cand.join(_coupon_issuers(graph, members, roles), on=["ring_id", "owner"], how="anti")
+    owned = (
+        cand.group_by("ring_id", "owner")
+        .agg(pl.len().alias("owned"))
+        .filter(pl.col("owned") >= min_owned)
+    )
+    if owned.height == 0:
+        return empty
+    cand = cand.join(owned.select("ring_id", "owner"), on=["ring_id", "owner"], how="semi")
+    pull = _owner_pull(graph, cand, members, roles, interactions, values)
+    found = (
+        owned.join(pull, on=["ring_id", "owner"])
+        .filter(
+            (pl.col("pull") >= min_pull)
+            & ((pl.col("_expected") <= 0) | (pl.col("_rating") >= pl.col("_expected")))
+        )
+        .sort(["owner", "owned", "pull", "ring_id"], descending=[False, True, True, False])
+        .unique(subset="owner", keep="first", maintain_order=True)
+        .join(nodes.select(pl.col("node").alias("owner"), "key"), on="owner")
+    )
+    return found.select(
+        "ring_id", "key", pl.col("owned").cast(pl.UInt32), pl.col("pull").cast(pl.Float64)
+    ).sort("ring_id", "key")
+
+
+def _first_owners(graph: EventGraph, roles: Roles, targets: pl.Series) -> pl.DataFrame:
+    """``dst, owner``: the account of each target's earliest ownership event (ties: the
+    smaller node id), for the ``targets`` (node ids) anyone owns."""
+    rows = graph.family_rows(actions=list(roles.owner_actions))
+    own = graph.events if rows is None else graph.events[rows]
+    return (
+        own.select("src", "dst", "ts")
+        .filter(pl.col("dst").is_in(targets.unique().implode()))
+        .sort("dst", "ts", "src")
+        .unique(subset="dst", keep="first", maintain_order=True)
+        .select("dst", pl.col("src").alias("owner"))
+    )
+
+
+def _coupon_issuers(graph: EventGraph, members: pl.DataFrame, roles: Roles) -> pl.DataFrame:
+    """``ring_id, owner``: the first owners of coupons that at least two of the ring's
+    members (``key, ring_id, node``) claimed — the accounts paying for the ring's
+    discounts."""
+    coupons = list(roles.types("coupon"))
+    if not coupons:
+        return pl.DataFrame(schema={"ring_id": pl.String, "owner": graph.events.schema["src"]})
+    rows = graph.family_rows(target_types=coupons)
+    used = graph.events if rows is None else graph.events[rows]
+    claimed = (
+        used.select("src", "dst")
+        .join(members.select(pl.col("node").alias("src"), "ring_id"), on="src")
+        .group_by("ring_id", "dst")
+        .agg(pl.col("src").n_unique().alias("_n"))
+        .filter(pl.col("_n") >= 2)
+    )
+    issued = _first_owners(graph, roles, claimed["dst"])
+    return claimed.join(issued, on="dst").select("ring_id", "owner").unique()
+
+
+def _owner_pull(
+    graph: EventGraph,
+    cand: pl.DataFrame,
+    members: pl.DataFrame,
+    roles: Roles,
+    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None,
+    values: Mapping[str, float] | None,
+) -> pl.DataFrame:
+    """``ring_id, owner, pull, _rating, _expected`` for the candidate owners (``ring_id,
+    dst, owner``): the members' share of the interactions on the owner's targets, and
+    the members' ratings of them against the platform's average rating with the same
+    actions — above it they promote the owner, below it they bomb a competitor (who is
+    the ring's victim, not its owner)."""
+    actions, _ = _interactions(graph, roles, interactions)
+    rows = graph.family_rows(actions=actions) if actions is not None else None
+    inter = graph.events if rows is None else graph.events[rows]
+    review = list(roles.actions("review"))
+    means = dict(values) if values is not None else (action_values(graph) if review else {})
+    expected = (
+        pl.col("action")
+        .cast(pl.String)
+        .replace_strict(
+            {a: means.get(a, 0.0) for a in review}, default=0.0, return_dtype=pl.Float64
+        )
+    )
+    rated = pl.col("action").cast(pl.String).is_in(review) & pl.col("_m")
+    return (
+        inter.select("src", "dst", "action", "amount")
+        .filter(pl.col("dst").is_in(cand["dst"].unique().implode()))
+        .join(cand, on="dst")
+        .join(
+            members.select(pl.col("node").alias("src"), "ring_id", pl.lit(True).alias("_m")),
+            on=["src", "ring_id"],
+            how="left",
+        )
+        .with_columns(pl.col("_m").fill_null(False))
+        .group_by("ring_id", "owner")
+        .agg(
+            pl.col("_m").mean().alias("pull"),
+            pl.col("amount").fill_null(0.0).filter(rated).sum().alias("_rating"),
+            expected.filter(rated).sum().alias("_expected"),
+        )
     )
 
 

@@ -31,6 +31,8 @@ Entity reasons (strength in brackets):
 ``new_account``            created < 60 days before the data starts
 ``prior_violations``       earlier violations (1 − 0.5^n)
 ``ring_broker``            adjacent to another ring's members or targets (1)
+``ring_owner``             first owner of the ring's targets, which its members bring a
+                           share of the interactions on (1): the shop a review ring rates
 ``ring_member``            member of a ring (the ring's risk / 100)
 
 Ring reasons: the share of members carrying each entity reason, plus
@@ -95,6 +97,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "ring_member": 60.0,
         # a member next to another ring's members or targets
         "ring_broker": 10.0,
+        # an account that owns the ring's targets (joined the ring as their owner)
+        "ring_owner": 10.0,
         # ring reasons
         "reciprocal_engagement": 40.0,
         "synchronised_activity": 35.0,
@@ -235,12 +239,22 @@ def score_rings(
             pl.lit(None, dtype=pl.List(pl.String)).alias("reasons"),
             pl.lit(None, dtype=pl.List(pl.Float64)).alias("contributions"),
         )
+    # the shares are over the members that act (a ring's owners, who joined it for owning
+    # its targets, neither add to them nor dilute them)
+    acting = rings.select("ring_id", "size")
+    members = membership.select("key", "ring_id")
+    if "owners" in rings.columns:
+        owners = rings.select("ring_id", pl.col("owners").alias("key")).explode("key")
+        members = members.join(owners.drop_nulls("key"), on=["ring_id", "key"], how="anti")
+        acting = rings.select(
+            "ring_id", (pl.col("size") - pl.col("owners").list.len()).clip(1, None).alias("size")
+        )
     ent = (
         entity_signals.filter(pl.col("reason") != "ring_member")
-        .join(membership.select("key", "ring_id"), on="key")
+        .join(members, on="key")
         .group_by("ring_id", "reason")
         .agg(pl.col("strength").sum().alias("_s"))
-        .join(rings.select("ring_id", "size"), on="ring_id")
+        .join(acting, on="ring_id")
         .select(
             "ring_id", "reason", (pl.col("_s") / pl.col("size")).clip(0.0, 1.0).alias("strength")
         )
