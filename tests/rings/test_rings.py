@@ -366,3 +366,32 @@ def test_the_shop_whose_listings_a_ring_rates_joins_it_as_owner() -> None:
     plain = build_rings(graph, cand([("lockstep", "0", ring, 1.0)]))
     assert plain.rings["owners"].item().to_list() == []
     assert plain.rings["size"].item() == 5
+
+
+def test_a_group_spread_over_many_owners_items_has_no_owner() -> None:
+    # five accounts rate two listings each of twelve shops: every shop's listings are
+    # rated by them alone, but none takes a tenth of what the group does on its targets
+    from datetime import datetime, timedelta, timezone
+
+    from ringlens.graph.roles import Roles
+
+    t0 = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    rows = []
+    for k in range(12):
+        for j in range(2):
+            rows.append(("shop", f"s{k}", "list", "listing", f"l{k}-{j}", t0))
+            rows += [
+                ("buyer", f"r{i}", "rate", "listing", f"l{k}-{j}", t0 + timedelta(days=1 + i))
+                for i in range(5)
+            ]
+    ev = pl.DataFrame(
+        rows,
+        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "ts"],
+        orient="row",
+    )
+    ring = [f"buyer:r{i}" for i in range(5)]
+    roles = Roles(action_role={"list": "own", "rate": "review"})
+    found = build_rings(build_graph(ev), cand([("lockstep", "0", ring, 1.0)]), roles=roles)
+    assert found.rings["n_targets"].item() == 24
+    assert found.rings["owners"].item().to_list() == []
+    assert found.rings["members"].item().to_list() == ring

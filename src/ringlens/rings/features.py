@@ -425,6 +425,10 @@ OWNED_TARGETS = 2
 #: shop whose listings a review ring works on: 4–97 % on the synthetic platforms; a
 #: popular creator three of whose posts a ring passed by: 0.5 %)
 OWNER_PULL = 0.02
+#: ... and the owner's targets take at least this share of the members' interactions on
+#: all the ring's targets (a ring works for a few owners: the planted ones take 23–56 %;
+#: a busy group passing by the posts of dozens of creators gives each a few per cent)
+OWNER_SHARE = 0.1
 
 _OWNERS_SCHEMA = {"ring_id": pl.String, "key": pl.String, "owned": pl.UInt32, "pull": pl.Float64}
 
@@ -439,6 +443,7 @@ def ring_owners(
     values: Mapping[str, float] | None = None,
     min_owned: int = OWNED_TARGETS,
     min_pull: float = OWNER_PULL,
+    min_share: float = OWNER_SHARE,
 ) -> pl.DataFrame:
     """The accounts behind each ring's targets: who the ring works for.
 
@@ -447,8 +452,9 @@ def ring_owners(
     and are part of the case, but they never act on their own targets, so no detector that
     reads interactions proposes them. An account is a ring's **owner** when it is the
     first owner (the earliest ownership event: who listed the item, posted the content,
-    went live) of at least ``min_owned`` of the ring's targets and the ring's members
-    bring at least ``min_pull`` of the interactions on those targets, without rating them
+    went live) of at least ``min_owned`` of the ring's targets, those targets take at
+    least ``min_share`` of the members' interactions on all the ring's targets, and the
+    ring's members bring at least ``min_pull`` of the interactions on those targets, without rating them
     below the platform's average rating with the same actions (``values``: the run's
     :func:`action_values`; None: the graph's own). A host who later pins a shop's item
     owns it second; a popular creator three of whose posts the ring passed by draws its
@@ -507,11 +513,12 @@ def ring_owners(
     if owned.height == 0:
         return empty
     cand = cand.join(owned.select("ring_id", "owner"), on=["ring_id", "owner"], how="semi")
-    pull = _owner_pull(graph, cand, members, roles, interactions, values)
+    pull = _owner_pull(graph, tgt, cand, members, roles, interactions, values)
     found = (
         owned.join(pull, on=["ring_id", "owner"])
         .filter(
             (pl.col("pull") >= min_pull)
+            & (pl.col("share") >= min_share)
             & ((pl.col("_expected") <= 0) | (pl.col("_rating") >= pl.col("_expected")))
         )
         .sort(["owner", "owned", "pull", "ring_id"], descending=[False, True, True, False])
@@ -559,20 +566,32 @@ def _coupon_issuers(graph: EventGraph, members: pl.DataFrame, roles: Roles) -> p
 
 def _owner_pull(
     graph: EventGraph,
+    tgt: pl.DataFrame,
     cand: pl.DataFrame,
     members: pl.DataFrame,
     roles: Roles,
     interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None,
     values: Mapping[str, float] | None,
 ) -> pl.DataFrame:
-    """``ring_id, owner, pull, _rating, _expected`` for the candidate owners (``ring_id,
-    dst, owner``): the members' share of the interactions on the owner's targets, and
-    the members' ratings of them against the platform's average rating with the same
-    actions — above it they promote the owner, below it they bomb a competitor (who is
-    the ring's victim, not its owner)."""
+    """``ring_id, owner, pull, share, _rating, _expected`` for the candidate owners
+    (``ring_id, dst, owner``; ``tgt``: every ``ring_id, dst`` target): the members' share
+    of the interactions on the owner's targets, the owner's targets' share of the
+    members' interactions on all the ring's targets, and the members' ratings of the
+    owner's targets against the platform's average rating with the same actions — above
+    it they promote the owner, below it they bomb a competitor (who is the ring's victim,
+    not its owner)."""
     actions, _ = _interactions(graph, roles, interactions)
     rows = graph.family_rows(actions=actions) if actions is not None else None
     inter = graph.events if rows is None else graph.events[rows]
+    member_of = members.select(pl.col("node").alias("src"), "ring_id")
+    on_ring = (
+        inter.select("src", "dst")
+        .filter(pl.col("dst").is_in(tgt["dst"].unique().implode()))
+        .join(tgt, on="dst")
+        .join(member_of, on=["src", "ring_id"], how="semi")
+        .group_by("ring_id")
+        .agg(pl.len().alias("_ring_events"))
+    )
     review = list(roles.actions("review"))
     means = dict(values) if values is not None else (action_values(graph) if review else {})
     expected = (
@@ -596,9 +615,12 @@ def _owner_pull(
         .group_by("ring_id", "owner")
         .agg(
             pl.col("_m").mean().alias("pull"),
+            pl.col("_m").sum().alias("_on_owner"),
             pl.col("amount").fill_null(0.0).filter(rated).sum().alias("_rating"),
             expected.filter(rated).sum().alias("_expected"),
         )
+        .join(on_ring, on="ring_id", how="left")
+        .with_columns((pl.col("_on_owner") / pl.col("_ring_events").clip(1, None)).alias("share"))
     )
 
 
