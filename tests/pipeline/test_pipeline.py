@@ -358,15 +358,18 @@ def test_a_failing_detector_stops_the_side_by_side_stage(monkeypatch) -> None:
     detectors = list(registered("graph"))
 
     def fake(detector, inp):
-        ran.append(detector.name)
-        if detector.name == detectors[0].name:
-            raise ConfigError("broken detector setting")
-        import time
+        def run():
+            ran.append(detector.name)
+            if detector.name == detectors[0].name:
+                raise ConfigError("broken detector setting")
+            import time
 
-        time.sleep(0.2)
-        return engine.Found()
+            time.sleep(0.2)
+            return engine.Found()
 
-    monkeypatch.setattr(engine, "_run_detector", fake)
+        return [engine.Task(run=run)]
+
+    monkeypatch.setattr(engine, "_tasks", fake)
     cfg = Config.from_mapping({"run": {"threads": 1}})
     with pytest.raises(ConfigError, match="broken detector setting"):
         engine.detect(graph, config=cfg)
@@ -376,3 +379,61 @@ def test_a_failing_detector_stops_the_side_by_side_stage(monkeypatch) -> None:
     with pytest.raises(ConfigError, match="broken detector setting"):
         engine.detect(graph, config=cfg)
     assert len(ran) < len(detectors)  # two threads: the queued ones were cancelled
+
+
+def test_detector_tasks_start_largest_first_and_combine_in_their_order() -> None:
+    """A detector's pieces (lockstep's roles) go into the run's pool with every other
+    detector's, the costed ones largest first, and come back to their detector in their
+    own order, however the threads finish them."""
+    import threading
+    import time
+
+    from ringlens.pipeline import engine
+    from ringlens.pipeline.registry import Detector
+
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def piece(name: str, wait: float):
+        def run():
+            with lock:
+                started.append(name)
+            time.sleep(wait)
+            return engine.Found(counts={name: 1})
+
+        return run
+
+    class Split(Detector):
+        name = "split"
+
+        def tasks(self, inp):
+            return [
+                engine.Task(run=piece("small", 0.0), cost=1.0),
+                engine.Task(run=piece("large", 1.0), cost=9.0),
+                engine.Task(run=piece("medium", 0.0), cost=5.0),
+            ]
+
+        def combine(self, parts):
+            self.order = [next(iter(p.counts)) for p in parts]
+            return engine.Found.concat(parts)
+
+    class Whole(Detector):
+        name = "whole"
+
+        def detect(self, inp):
+            return piece("whole", 0.0)()
+
+    from types import SimpleNamespace
+
+    split, whole = Split(), Whole()
+    inp = SimpleNamespace(context=None)
+    found = engine._detect_all([split, whole], inp, 1)  # type: ignore[arg-type]
+    assert started == ["small", "large", "medium", "whole"]  # one thread: run order
+    assert split.order == ["small", "large", "medium"] and found[1].counts == {"whole": 1}
+    started.clear()
+    found = engine._detect_all([split, whole], inp, 2)  # type: ignore[arg-type]
+    # the two largest start at once; the rest follow on the thread "medium" frees while
+    # "large" still runs
+    assert set(started[:2]) == {"large", "medium"} and started[2:] == ["small", "whole"]
+    assert split.order == ["small", "large", "medium"]
+    assert [f.counts for f in found] == [{"small": 1, "large": 1, "medium": 1}, {"whole": 1}]

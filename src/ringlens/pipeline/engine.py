@@ -42,7 +42,7 @@ from ringlens.pipeline.inputs import (
     use_streaming,
 )
 from ringlens.pipeline.outputs import check_outputs, evidence_links, write_outputs
-from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, registered
+from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, Task, registered
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
@@ -153,25 +153,39 @@ def _run_detectors(
 
 
 def _detect_all(detectors: Sequence[Detector], inp: DetectInput, threads: int) -> list[Found]:
-    """The detectors' findings in their order, run in ``threads`` threads."""
+    """The detectors' findings in their order, their tasks run in ``threads`` threads.
+
+    Every detector's :meth:`~ringlens.pipeline.registry.Detector.tasks` go into one pool:
+    the costed ones first, largest first (lockstep's role with the most events starts at
+    once instead of after the smaller roles), then the others in run order. Each
+    detector combines its tasks' findings in their own order, so the result does not
+    depend on the threads."""
+    tasks = [_tasks(d, inp) for d in detectors]
     if threads <= 1:
-        return [_run_detector(d, inp) for d in detectors]
+        return [d.combine([t.run() for t in ts]) for d, ts in zip(detectors, tasks, strict=True)]
+    flat = [(i, j, t) for i, ts in enumerate(tasks) for j, t in enumerate(ts)]
+    start = sorted(range(len(flat)), key=lambda k: (-flat[k][2].cost, k))
     with ThreadPoolExecutor(threads, thread_name_prefix="ringlens-detect") as pool:
-        futures = [pool.submit(_run_detector, d, inp) for d in detectors]
+        futures = {k: pool.submit(flat[k][2].run) for k in start}
         try:
-            return [f.result() for f in futures]
+            done = [futures[k].result() for k in range(len(flat))]
         except BaseException:  # the first failure (or Ctrl-C) ends the stage: the
-            for f in futures:  # detectors not started yet never start
+            for f in futures.values():  # tasks not started yet never start
                 f.cancel()
             raise
+    parts: list[list[Found]] = [[] for _ in detectors]
+    for (i, _, _), found in zip(flat, done, strict=True):
+        parts[i].append(found)
+    return [d.combine(p) for d, p in zip(detectors, parts, strict=True)]
 
 
-def _run_detector(detector: Detector, inp: DetectInput) -> Found:
-    """The detector's findings: from the context when it ran once over the whole run."""
+def _tasks(detector: Detector, inp: DetectInput) -> list[Task]:
+    """The detector's tasks: one that returns its findings from the context when it ran
+    once over the whole run."""
     ctx = inp.context
     if ctx is not None and detector.name in ctx.found:
-        return ctx.found[detector.name]  # type: ignore[no-any-return]
-    return detector.detect(inp)
+        return [Task(run=lambda: ctx.found[detector.name])]
+    return detector.tasks(inp)
 
 
 def _rings(

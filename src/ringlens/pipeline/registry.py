@@ -5,7 +5,11 @@ proposes ring candidates and/or entity signals; ``"rings"``: it reads the rings 
 stage produced and adds entity signals), the reason codes it emits, and the event
 **families** it consumes (filters on action, actor type and target type, for the run's
 coverage report); :meth:`Detector.detect` returns a :class:`Found`. The run
-(:func:`ringlens.pipeline.detect`) iterates the registry in ``order``.
+(:func:`ringlens.pipeline.detect`) iterates the registry in ``order``. A detector whose
+work splits into independent pieces (lockstep: one per action role) gives them as
+:meth:`Detector.tasks`, which the run spreads over its threads with the other detectors',
+largest first; :meth:`Detector.combine` puts the pieces' findings together in their order,
+so the result is the same whatever order they finish in.
 
 Adding a detector is one file in :mod:`ringlens.pipeline.detectors`: a subclass of
 :class:`Detector` decorated with :func:`register` (the package imports every module in it).
@@ -48,6 +52,7 @@ __all__ = [
     "Detector",
     "Family",
     "Found",
+    "Task",
     "candidates_from",
     "group_found",
     "registered",
@@ -177,8 +182,31 @@ class Detector:
         """The event families the detector consumes on this input (default: none)."""
         return []
 
-    def detect(self, inp: DetectInput) -> Found:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def detect(self, inp: DetectInput) -> Found:
+        """The detector's findings: its :meth:`tasks` one after the other, combined."""
+        return self.combine([t.run() for t in self.tasks(inp)])
+
+    def tasks(self, inp: DetectInput) -> list[Task]:
+        """The detector's work as independent pieces that may run side by side (default:
+        one piece, :meth:`detect`). A detector overrides either this and :meth:`combine`,
+        or :meth:`detect` alone."""
+        if type(self).detect is Detector.detect:  # pragma: no cover - a detector without work
+            raise NotImplementedError(f"{type(self).__name__} overrides neither detect nor tasks")
+        return [Task(run=lambda: self.detect(inp))]
+
+    def combine(self, parts: list[Found]) -> Found:
+        """The findings of the :meth:`tasks`, in their order, as one :class:`Found`."""
+        return Found.concat(parts)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One independent piece of a detector's work: ``run()`` gives its findings; ``cost``
+    (any positive scale, e.g. events read) says which pieces to start first when the run
+    spreads them over threads (0: unknown, after the costed ones, in run order)."""
+
+    run: Callable[[], Found]
+    cost: float = 0.0
 
 
 _REGISTRY: dict[str, type[Detector]] = {}

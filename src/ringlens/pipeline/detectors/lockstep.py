@@ -3,7 +3,9 @@ targets in the same time windows, far beyond what their activity explains."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 import polars as pl
 
@@ -14,6 +16,7 @@ from ringlens.pipeline.registry import (
     Detector,
     Family,
     Found,
+    Task,
     group_found,
     register,
 )
@@ -66,41 +69,62 @@ class Lockstep(Detector):
     def families(self, inp: DetectInput) -> list[Family]:
         return [g.family for g in role_groups(inp)]
 
-    def detect(self, inp: DetectInput) -> Found:
-        cfg = inp.config
-        parts: list[Found] = []
+    def tasks(self, inp: DetectInput) -> list[Task]:
+        """One task per role group, costed by its events (the largest starts first)."""
+        out = []
         for g in role_groups(inp):
             fam = g.family
-            reason = f"lockstep_{g.role}"
-            label = g.role if g.role != "unmapped" else f"unmapped: {fam.actions[0]}"  # type: ignore[index]
-            windows = lockstep_windows_for(inp, g)
-            if not windows:  # none of the group's events in this graph (a part of the run)
-                parts.append(Found(counts={reason: 0}))
-                continue
-            with inp.timer(f"lockstep ({label})"):
-                res = lockstep_multiscale(
-                    inp.graph,
-                    windows=windows,
-                    actions=list(fam.actions or ()),
-                    actor_types=list(fam.actor_types or ()),
-                    target_types=list(fam.target_types or ()),
-                    min_actors=cfg.detect.lockstep_min_actors,
-                    min_targets=cfg.detect.lockstep_min_targets,
-                    min_bursts=cfg.detect.lockstep_min_bursts,
-                    max_target_degree=cfg.graph.max_target_degree,
-                )
-            parts.append(
-                group_found(
-                    res,
-                    "lockstep",
-                    _prefix(reason, g),
-                    significance_strength(pl.col("significance")),
-                    reason,
-                    counts={reason: res.groups.height},
-                    bursts=_bursts(res.bursts, reason, offset=sum(p.bursts.height for p in parts)),
-                )
+            rows = inp.graph.family_rows(
+                actions=list(fam.actions or ()) or None,
+                actor_types=list(fam.actor_types or ()) or None,
+                target_types=list(fam.target_types or ()) or None,
             )
-        return Found.concat(parts)
+            cost = float(inp.graph.events.height if rows is None else len(rows))
+            out.append(Task(run=partial(self._role, inp, g), cost=cost))
+        return out
+
+    def combine(self, parts: list[Found]) -> Found:
+        """The role groups' findings in order, their bursts' groups numbered after the
+        previous groups' bursts (two role groups of one reason never share a group)."""
+        out = []
+        offset = 0
+        for p in parts:
+            if p.bursts.height:
+                p = replace(p, bursts=p.bursts.with_columns(pl.col("group") + offset))
+            offset += p.bursts.height
+            out.append(p)
+        return Found.concat(out)
+
+    def _role(self, inp: DetectInput, g: RoleGroup) -> Found:
+        """Lockstep on one role group's events, at its time scales."""
+        cfg = inp.config
+        fam = g.family
+        reason = f"lockstep_{g.role}"
+        label = g.role if g.role != "unmapped" else f"unmapped: {fam.actions[0]}"  # type: ignore[index]
+        windows = lockstep_windows_for(inp, g)
+        if not windows:  # none of the group's events in this graph (a part of the run)
+            return Found(counts={reason: 0})
+        with inp.timer(f"lockstep ({label})"):
+            res = lockstep_multiscale(
+                inp.graph,
+                windows=windows,
+                actions=list(fam.actions or ()),
+                actor_types=list(fam.actor_types or ()),
+                target_types=list(fam.target_types or ()),
+                min_actors=cfg.detect.lockstep_min_actors,
+                min_targets=cfg.detect.lockstep_min_targets,
+                min_bursts=cfg.detect.lockstep_min_bursts,
+                max_target_degree=cfg.graph.max_target_degree,
+            )
+        return group_found(
+            res,
+            "lockstep",
+            _prefix(reason, g),
+            significance_strength(pl.col("significance")),
+            reason,
+            counts={reason: res.groups.height},
+            bursts=_bursts(res.bursts, reason),
+        )
 
 
 def _prefix(reason: str, group: RoleGroup) -> str:
@@ -111,13 +135,14 @@ def _prefix(reason: str, group: RoleGroup) -> str:
     return f"{reason}:{(group.family.actions or ('',))[0]}/"
 
 
-def _bursts(bursts: pl.DataFrame, reason: str, *, offset: int) -> pl.DataFrame:
+def _bursts(bursts: pl.DataFrame, reason: str) -> pl.DataFrame:
     """The groups' bursts (every scale; the same burst found at two scales once), groups
-    numbered after ``offset`` so that two role groups of one reason never share one."""
+    numbered from 0 (:meth:`Lockstep.combine` numbers them after the previous role
+    groups')."""
     return (
         bursts.select(
             pl.lit(reason).alias("family"),
-            (pl.col("group") + offset).cast(pl.Int64).alias("group"),
+            pl.col("group").cast(pl.Int64).alias("group"),
             "key",
             "start",
             "end",
