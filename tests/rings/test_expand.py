@@ -12,6 +12,29 @@ from ringlens.rings.expand import expand_candidates
 T = datetime(2026, 5, 1, tzinfo=UTC)
 
 
+def _shop(ev: pl.DataFrame, kinds: tuple[tuple[str, str], ...]) -> pl.DataFrame:
+    """``ev`` in a shop: a hundred other accounts each act on 20 of 200 other targets of
+    each (target type, action) kind over most of a year. Whether a few hits on a ring's
+    targets are beyond chance depends on what else there is to hit (in a shop of two
+    products, everyone buys both)."""
+    actor_type = ev["actor_type"][0]
+    t0 = ev["ts"].min()
+    rows = [
+        (f"bg{i}", action, t_type, f"{t_type}_bg{(7 * i + k) % 200}", actor_type)
+        for t_type, action in kinds
+        for i in range(100)
+        for k in range(20)
+    ]
+    bg = pl.DataFrame(
+        rows,
+        schema=["actor_id", "action", "target_type", "target_id", "actor_type"],
+        orient="row",
+    ).with_columns(
+        ts=pl.Series([t0 + timedelta(days=1 + n % 300, hours=n % 24) for n in range(len(rows))])
+    )
+    return pl.concat([ev, bg.select(ev.columns)])
+
+
 def _farm() -> pl.DataFrame:
     """A farm of ten accounts on two phones and one wallet: seven brush two products,
     three only log in; a member's family phone with two relatives; a voucher that
@@ -70,6 +93,7 @@ def test_a_slow_rings_private_targets_count_at_any_time() -> None:
     ts += [T + timedelta(days=40)]
     ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
     ev = ev.with_columns(actor_type=pl.lit("user"), ts=pl.Series(ts))
+    ev = _shop(ev, (("promo", "act"), ("product", "act")))
     core = pl.DataFrame(
         {
             "detector": "communities",
@@ -107,7 +131,7 @@ def test_many_candidates_on_one_busy_target_join_the_same_members_as_one() -> No
     ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row").with_columns(
         actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
     )
-    g = build_graph(ev)
+    g = build_graph(_shop(ev, (("product", "order"),)))
     one = pl.DataFrame(
         {"detector": "lockstep", "candidate": "0", "key": [f"buyer:r{i}" for i in range(5)]}
     ).with_columns(strength=pl.lit(1.0))
@@ -145,7 +169,39 @@ def test_a_hit_in_a_crowds_hour_is_not_the_rings_moment() -> None:
             "strength": 1.0,
         }
     )
-    out = expand_candidates(build_graph(ev), core, window=timedelta(hours=1))
+    out = expand_candidates(
+        build_graph(_shop(ev, (("product", "order"),))), core, window=timedelta(hours=1)
+    )
     # the fourth account joins for the ring's own moment; the sale's shopper does not,
     # though it bought both items minutes after a member did
     assert sorted(out["key"]) == [f"buyer:r{i}" for i in range(4)]
+
+
+def test_a_power_user_whose_volume_explains_its_hits_does_not_join() -> None:
+    # five ring accounts buy p, q and r within minutes (twenty shoppers buy them on other
+    # days); a new account and a power user (300 of the 400 other products of the shop
+    # over the year) both buy p and q minutes after them; a hundred shoppers buy 40
+    # products each
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    rows = [(f"r{i}", item, t0 + timedelta(minutes=3 * i)) for i in range(5) for item in "pqr"]
+    rows += [(f"b{i}", item, t0 + timedelta(days=2 + i)) for i in range(20) for item in "pqr"]
+    rows += [(who, item, t0 + timedelta(minutes=20)) for who in ("new", "power") for item in "pq"]
+    rows += [("power", f"c{k}", t0 + timedelta(days=1 + k)) for k in range(300)]
+    rows += [
+        (f"s{i}", f"c{(7 * i + k) % 400}", t0 + timedelta(days=1 + (i + k) % 300, hours=i % 24))
+        for i in range(100)
+        for k in range(40)
+    ]
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row").with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    core = pl.DataFrame(
+        {"detector": "x", "candidate": "0", "key": [f"buyer:r{i}" for i in range(5)]}
+    ).with_columns(strength=pl.lit(1.0))
+    g = build_graph(ev)
+    out = expand_candidates(g, core, window=timedelta(hours=1))
+    # two of the ring's three products are beyond chance for an account that buys only
+    # them, and what a buyer of 300 products hits in passing
+    assert sorted(set(out["key"]) - set(core["key"])) == ["buyer:new"]
+    off = expand_candidates(g, core, window=timedelta(hours=1), max_chance=1.0)
+    assert sorted(set(off["key"]) - set(core["key"])) == ["buyer:new", "buyer:power"]

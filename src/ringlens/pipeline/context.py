@@ -106,6 +106,9 @@ class RunContext:
     #: the run's mean amount per event of each action
     #: (:func:`ringlens.rings.features.action_values`), the baseline of ``value_lift``
     action_values: Mapping[str, float] | None = None
+    #: the run's edges (distinct actor-target pairs) into each node type
+    #: (:func:`ringlens.rings.expand.type_edges`), the baseline of the expansion's chance test
+    type_edges: Mapping[str, int] | None = None
 
     @property
     def background(self) -> float:
@@ -131,6 +134,7 @@ class RunContext:
             "lockstep_spans": {"|".join(map(str, k)): v for k, v in self.lockstep_spans.items()},
             "new_account_base": self.new_account_base,
             "action_values": None if self.action_values is None else dict(self.action_values),
+            "type_edges": None if self.type_edges is None else dict(self.type_edges),
             "interactions": None
             if self.interactions is None
             else {

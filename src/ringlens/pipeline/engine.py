@@ -208,6 +208,7 @@ def _rings(
             window=d.window,
             max_target_degree=cfg.graph.max_target_degree,
             attribute_types=roles.shareable_types,
+            type_edges=None if context is None else context.type_edges,
         )
     with timer("rings"):
         rings = build_rings(

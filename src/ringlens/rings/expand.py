@@ -21,8 +21,10 @@ members they missed, time-aware and camouflage-resistant:
    more members, whose accounts are at least half members — joins too, with that share
    as its coverage: the farm phone's accounts that only ever logged in.
 
-A member's other activity (camouflage) does not count against it: only hits on the
-candidate's targets are looked at. All of it is one set of Polars joins over every
+A member's other activity (camouflage) does not count against it, with one exception:
+an outside account's hits must be beyond what its volume explains (``max_chance``, a
+Poisson test: a power user who buys hundreds of listings hits a ring's listings in its
+hour in passing). All of it is one set of Polars joins over every
 candidate at once.
 
 :func:`dense_cores` runs FRAUDAR (:func:`ringlens.detect.dense.fraudar`) on each ring's own
@@ -35,6 +37,7 @@ global peel ranks below blocks of heavy organic users.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -45,7 +48,7 @@ from ringlens.graph import EventGraph
 
 log = logging.getLogger(__name__)
 
-__all__ = ["split_candidates", "expand_candidates", "dense_cores"]
+__all__ = ["split_candidates", "expand_candidates", "dense_cores", "type_edges"]
 
 
 #: A target more than this share of whose actors are a candidate's members is the
@@ -69,6 +72,28 @@ def _in_degree(graph: EventGraph) -> pl.DataFrame:
     return pl.DataFrame(
         {"dst": pl.Series(nz, dtype=pl.UInt32), "deg": pl.Series(count[nz], dtype=pl.UInt32)}
     )
+
+
+def type_edges(graph: EventGraph) -> dict[str, int]:
+    """Node type → the edges (distinct actor-target pairs) into the nodes of that type:
+    the baseline of the expansion's chance test (:func:`_beyond_chance`), a run-wide
+    quantity (:class:`ringlens.pipeline.context.RunContext`'s ``type_edges``).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> ev = pl.DataFrame({"actor_id": ["a", "a", "b"], "target_id": ["p", "p", "q"],
+    ...     "ts": [datetime(2024, 1, d, tzinfo=timezone.utc) for d in (1, 2, 3)]}).with_columns(
+    ...     actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order"))
+    >>> from ringlens.graph import build_graph
+    >>> type_edges(build_graph(ev))
+    {'product': 2}
+    """
+    deg = _in_degree(graph)
+    types = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").cast(pl.String))
+    per = deg.join(types, on="dst").group_by("node_type").agg(pl.col("deg").sum()).sort("node_type")
+    return {str(t): int(n) for t, n in per.iter_rows()}
 
 
 def _candidate_targets(
@@ -301,6 +326,135 @@ def _near_core_hits(
     return pl.concat([on_anytime, timed])
 
 
+def _covering(found: pl.DataFrame, targets: pl.DataFrame, *, min_coverage: float) -> pl.DataFrame:
+    """``cand, src, hit, n_targets, coverage``: the outside actors whose hits (``found``:
+    ``cand, src, dst``) cover at least two and ``min_coverage`` of the candidate's
+    targets."""
+    n_targets = targets.group_by("cand").agg(pl.len().alias("n_targets"))
+    return (
+        found.unique()
+        .group_by("cand", "src")
+        .agg(pl.len().alias("hit"))
+        .join(n_targets, on="cand")
+        .with_columns((pl.col("hit") / pl.col("n_targets")).alias("coverage"))
+        .filter((pl.col("hit") >= 2) & (pl.col("coverage") >= min_coverage))
+    )
+
+
+def _crowds(hits: pl.DataFrame, cand: pl.DataFrame, *, max_growth: float) -> pl.DataFrame:
+    """``cand``: the candidates whose outside hits would take in more than ``max_growth``
+    times their own size (what many accounts hit at the same times is a crowd)."""
+    core = cand.group_by("cand").agg(pl.len().alias("core"))
+    return (
+        hits.group_by("cand")
+        .agg(pl.len().alias("joined"))
+        .join(core, on="cand")
+        .filter(pl.col("joined") > max_growth * pl.col("core"))
+        .select("cand")
+    )
+
+
+def _moment_share(
+    graph: EventGraph,
+    near: pl.DataFrame,
+    buckets: pl.DataFrame,
+    targets: pl.DataFrame,
+    *,
+    w_us: int,
+    attribute_types: tuple[str, ...],
+) -> pl.DataFrame:
+    """``cand, dst, dst_type, q``: the share of the events on each of the candidate's
+    targets that fall where an outside hit counts (1 for the targets that count at any
+    time; for the others the events in the candidate's ``buckets``, from ``near``: the
+    events of :func:`_near_core_hits`)."""
+    per_dst = graph.edges.group_by("dst").agg(pl.col("count").sum().cast(pl.Float64).alias("n"))
+    any_time = _any_time(attribute_types)
+    timed = targets.filter(~any_time)
+    inside = (
+        near.join(timed.select("dst").unique(), on="dst", how="semi")
+        .with_columns(_bucket("ts", w_us))
+        .join(buckets, on=["dst", "bucket"])
+        .join(timed.select("cand", "dst"), on=["cand", "dst"], how="semi")
+        .group_by("cand", "dst")
+        .agg(pl.len().cast(pl.Float64).alias("k"))
+    )
+    return (
+        targets.join(inside, on=["cand", "dst"], how="left")
+        .join(per_dst, on="dst", how="left")
+        .select(
+            "cand",
+            "dst",
+            "dst_type",
+            pl.when(any_time)
+            .then(1.0)
+            .otherwise((pl.col("k").fill_null(0.0) / pl.col("n")).clip(0.0, 1.0))
+            .alias("q"),
+        )
+    )
+
+
+def _beyond_chance(
+    graph: EventGraph,
+    hits: pl.DataFrame,
+    moments: pl.DataFrame,
+    *,
+    max_chance: float,
+    per_type: Mapping[str, int] | None = None,
+) -> pl.DataFrame:
+    """The ``hits`` (``cand, src, hit, ...``) of outside actors whose hits are more than
+    their volume explains: ``P(Poisson(mu) >= hit) <= max_chance``.
+
+    ``mu`` is the number of the candidate's targets an actor would hit where a hit counts
+    at random: for each target, the actor's distinct targets of that type times the
+    target's share of all edges into that type (a popular target is hit by more accounts
+    in passing) times the share of the target's events that fall in the candidate's
+    moments (1 for the targets that count at any time; ``moments``:
+    :func:`_moment_share`). A buyer of a few items who buys two of a ring's listings
+    minutes after its members is far beyond chance; a power user who buys hundreds of
+    listings hits a ring's listings, and its moments, in passing."""
+    if max_chance >= 1.0 or hits.height == 0:
+        return hits
+    from scipy.stats import poisson
+
+    deg = _in_degree(graph)
+    types = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("dst_type"))
+    edges = type_edges(graph) if per_type is None else per_type
+    totals = pl.DataFrame(
+        {"dst_type": list(edges), "e": [float(v) for v in edges.values()]},
+        schema={"dst_type": pl.String, "e": pl.Float64},
+    )
+    pull = (
+        moments.with_columns(pl.col("dst_type").cast(pl.String))
+        .join(deg, on="dst")
+        .join(totals, on="dst_type")
+        .group_by("cand", "dst_type")
+        .agg((pl.col("deg") / pl.col("e") * pl.col("q")).sum().alias("pull"))
+    )
+    reach = (
+        graph.edges.select("src", "dst")
+        .join(hits.select("src").unique(), on="src", how="semi")
+        .join(types.with_columns(pl.col("dst_type").cast(pl.String)), on="dst")
+        .group_by("src", "dst_type")
+        .agg(pl.len().cast(pl.Float64).alias("d"))
+    )
+    mu = (
+        hits.select("cand", "src")
+        .join(pull, on="cand")
+        .join(reach, on=["src", "dst_type"])
+        .group_by("cand", "src")
+        .agg((pl.col("pull") * pl.col("d")).sum().alias("mu"))
+    )
+    scored = hits.join(mu, on=["cand", "src"], how="left").with_columns(pl.col("mu").fill_null(0.0))
+    p = poisson.sf(scored["hit"].to_numpy() - 1.0, scored["mu"].to_numpy())
+    keep = scored.with_columns(pl.Series("p_chance", p)).filter(pl.col("p_chance") <= max_chance)
+    if keep.height < hits.height:
+        log.info(
+            "expansion: %d outside actors' hits explained by their volume (not added)",
+            hits.height - keep.height,
+        )
+    return keep.select(hits.columns)
+
+
 def _attribute_users(
     graph: EventGraph,
     cand: pl.DataFrame,
@@ -362,6 +516,8 @@ def expand_candidates(
     attribute_types: tuple[str, ...] = (),
     max_growth: float = 2.0,
     min_attribute_share: float = 0.5,
+    max_chance: float = 0.01,
+    type_edges: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """Add to each candidate the outside actors that hit its targets in its time windows,
     and those on its own shared attributes.
@@ -391,6 +547,11 @@ def expand_candidates(
         members use, and whose accounts are at least this share members, joins with
         that share as its coverage: the farm phone's accounts that never did more than
         log in are the farm's. (A member's family tablet has one member on it.)
+    max_chance
+        An outside actor joins through its hits only when they are less likely than
+        this by chance given its volume (:func:`_beyond_chance`; ``1``: no test).
+    type_edges
+        The run's edges into each node type (:func:`type_edges`; default: this graph's).
 
     Returns
     -------
@@ -405,6 +566,7 @@ def expand_candidates(
     >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
     >>> rows = [(a, p, t + timedelta(minutes=m)) for a, m in (("1", 0), ("2", 5), ("3", 9))
     ...         for p in ("p", "q")] + [("4", "p", t + timedelta(days=3)), ("4", "q", t + timedelta(days=3))]
+    >>> rows += [(f"o{i}", f"x{i}", t + timedelta(days=1)) for i in range(200)]  # the shop's others
     >>> ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row").with_columns(
     ...     actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order"))
     >>> c = pl.DataFrame({"detector": "lockstep", "candidate": "0", "key": ["buyer:1", "buyer:2"], "strength": 1.0})
@@ -415,35 +577,27 @@ def expand_candidates(
         return candidates
     c = _member_nodes(graph, candidates)
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
-    n_targets = targets.group_by("cand").agg(pl.len().alias("n_targets"))
     w_us = max(1, int(window / timedelta(microseconds=1)))
     buckets = _core_buckets(graph, core_hits, w_us=w_us, attribute_types=attribute_types)
     ev = _near_core_hits(graph, buckets, targets, w_us=w_us, attribute_types=attribute_types)
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
-    hits = (
-        _outside_hits(buckets, outside, w_us=w_us, attribute_types=attribute_types)
-        .unique()
-        .group_by("cand", "src")
-        .agg(pl.len().alias("hit"))
-        .join(n_targets, on="cand")
-        .with_columns((pl.col("hit") / pl.col("n_targets")).alias("coverage"))
-        .filter((pl.col("hit") >= 2) & (pl.col("coverage") >= min_coverage))
-    )
-    core = c.group_by("cand").agg(pl.len().alias("core"))
-    crowd = (
-        hits.group_by("cand")
-        .agg(pl.len().alias("joined"))
-        .join(core, on="cand")
-        .filter(pl.col("joined") > max_growth * pl.col("core"))
-    )
+    found = _outside_hits(buckets, outside, w_us=w_us, attribute_types=attribute_types)
+    hits = _covering(found, targets, min_coverage=min_coverage)
+    crowd = _crowds(hits, c, max_growth=max_growth)
     if crowd.height:
         log.info("expansion: %d candidates are crowds (dropped)", crowd.height)
         hits = hits.join(crowd, on="cand", how="anti")
         dropped = c.join(crowd, on="cand", how="semi").select("detector", "candidate").unique()
         candidates = candidates.join(dropped, on=["detector", "candidate"], how="anti")
-    strength = c.group_by("cand", "detector", "candidate").agg(pl.col("strength").max().alias("cs"))
+    hits = _beyond_chance(
+        graph,
+        hits,
+        _moment_share(graph, ev, buckets, targets, w_us=w_us, attribute_types=attribute_types),
+        max_chance=max_chance,
+        per_type=type_edges,
+    )
     joined = pl.concat(
         [
             hits.select("cand", "src", pl.col("coverage").clip(0.0, 1.0).alias("share")),
@@ -452,6 +606,7 @@ def expand_candidates(
             ),
         ]
     )
+    strength = c.group_by("cand", "detector", "candidate").agg(pl.col("strength").max().alias("cs"))
     added = (
         joined.group_by("cand", "src")
         .agg(pl.col("share").max())

@@ -87,6 +87,7 @@ from ringlens.pipeline.registry import (
 from ringlens.pipeline.result import build_report
 from ringlens.pipeline.signals import ACCOUNT_TYPES, NEW_ACCOUNT_DAYS, near_confirmed_bad
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
+from ringlens.rings.expand import type_edges
 from ringlens.rings.features import action_values, interaction_actions, new_account_rate
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
@@ -497,6 +498,7 @@ def context_from_graph(
         ),
         new_account_base=new_account_rate(graph, entities, first_ts=first, days=NEW_ACCOUNT_DAYS),
         action_values=action_values(graph),
+        type_edges=type_edges(graph),
     )
 
 

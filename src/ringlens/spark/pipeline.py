@@ -289,8 +289,17 @@ def run_context(
         interactions=(None if actions is None else tuple(actions), totals),
         new_account_base=_new_account_base(events, entities, first_ts),
         action_values=_action_values(events),
+        type_edges=_type_edges(events),
     )
     return ctx, {"events": n_events, "nodes": n_nodes, "edges": n_pairs}
+
+
+def _type_edges(events: DataFrame) -> dict[str, int]:
+    """:func:`ringlens.rings.expand.type_edges` of the run, in Spark."""
+    from pyspark.sql import functions as F
+
+    rows = events.groupBy("target_type").agg(F.countDistinct("akey", "tkey").alias("n")).collect()
+    return {str(r["target_type"]): int(r["n"]) for r in sorted(rows, key=lambda r: r[0])}
 
 
 # ------------------------------------------------------------------ family units
