@@ -205,3 +205,27 @@ def test_a_power_user_whose_volume_explains_its_hits_does_not_join() -> None:
     assert sorted(set(out["key"]) - set(core["key"])) == ["buyer:new"]
     off = expand_candidates(g, core, window=timedelta(hours=1), max_chance=1.0)
     assert sorted(set(off["key"]) - set(core["key"])) == ["buyer:new", "buyer:power"]
+
+
+def test_a_farm_phone_becomes_the_rings_once_its_accounts_join() -> None:
+    # nine accounts on one phone; the detector saw four (who buy p and q together: too
+    # few to call the phone the ring's); two more buy p and q minutes later and join
+    # through their hits; then the phone is two-thirds the ring's and its last three
+    # accounts, which only sign in, join.
+    # A member's family phone (one member, two relatives) stays theirs.
+    rows = [(f"f{i}", "sign_in", "phone", "farm", 0) for i in range(9)]
+    rows += [(f"f{i}", "order", "product", item, 10 + i) for i in range(6) for item in "pq"]
+    rows += [(who, "sign_in", "phone", "home", 30) for who in ("f0", "r1", "r2")]
+    rows += [(f"o{i}", "sign_in", "phone", f"own{i}", 40) for i in range(400)]
+    ev = pl.DataFrame(
+        rows, schema=["actor_id", "action", "target_type", "target_id", "m"], orient="row"
+    ).with_columns(
+        actor_type=pl.lit("user"),
+        ts=pl.lit(T) + pl.duration(minutes=pl.col("m")),
+    )
+    ev = _shop(ev.drop("m"), (("product", "order"),))
+    core = pl.DataFrame(
+        {"detector": "x", "candidate": "0", "key": [f"user:f{i}" for i in range(4)]}
+    ).with_columns(strength=pl.lit(1.0))
+    out = expand_candidates(build_graph(ev), core, attribute_types=("phone",))
+    assert sorted(out["key"]) == [f"user:f{i}" for i in range(9)]

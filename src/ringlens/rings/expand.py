@@ -19,7 +19,10 @@ members they missed, time-aware and camouflage-resistant:
 4. an outside actor on one of the candidate's **own personal attributes** — a device or
    payout account (of a type that each account has about its own of) used by two or
    more members, whose accounts are at least half members — joins too, with that share
-   as its coverage: the farm phone's accounts that only ever logged in.
+   as its coverage: the farm phone's accounts that only ever logged in. Once the
+   joiners of 2–4 are in, the attributes that have become the candidate's own count
+   the same way (one more pass: a farm phone the detector saw three of nine accounts
+   on, six of which joined through their hits).
 
 A member's other activity (camouflage) does not count against it, with one exception:
 an outside account's hits must be beyond what its volume explains (``max_chance``, a
@@ -506,6 +509,34 @@ def _attribute_users(
     )
 
 
+def _joiners(
+    graph: EventGraph,
+    cand: pl.DataFrame,
+    hits: pl.DataFrame,
+    crowd: pl.DataFrame,
+    attribute_types: tuple[str, ...],
+    *,
+    min_share: float,
+) -> pl.DataFrame:
+    """``cand, src, share``: the outside actors that join — through their hits, through
+    the candidate's own personal attributes, and then through the attributes that are
+    the candidate's own once those have joined (a farm phone whose accounts the detector
+    saw too few of to call it the ring's, but which the joiners fill)."""
+    first = pl.concat(
+        [
+            hits.select("cand", "src", pl.col("coverage").clip(0.0, 1.0).alias("share")),
+            _attribute_users(graph, cand, attribute_types, min_share=min_share).join(
+                crowd, on="cand", how="anti"
+            ),
+        ]
+    )
+    grown = pl.concat(
+        [cand.select("cand", "node"), first.select("cand", pl.col("src").alias("node"))]
+    ).unique()
+    again = _attribute_users(graph, grown, attribute_types, min_share=min_share)
+    return pl.concat([first, again.join(crowd, on="cand", how="anti")])
+
+
 def expand_candidates(
     graph: EventGraph,
     candidates: pl.DataFrame,
@@ -598,14 +629,7 @@ def expand_candidates(
         max_chance=max_chance,
         per_type=type_edges,
     )
-    joined = pl.concat(
-        [
-            hits.select("cand", "src", pl.col("coverage").clip(0.0, 1.0).alias("share")),
-            _attribute_users(graph, c, attribute_types, min_share=min_attribute_share).join(
-                crowd, on="cand", how="anti"
-            ),
-        ]
-    )
+    joined = _joiners(graph, c, hits, crowd, attribute_types, min_share=min_attribute_share)
     strength = c.group_by("cand", "detector", "candidate").agg(pl.col("strength").max().alias("cs"))
     added = (
         joined.group_by("cand", "src")
