@@ -42,7 +42,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -102,7 +101,8 @@ def type_edges(graph: EventGraph) -> dict[str, int]:
 def _candidate_targets(
     graph: EventGraph, cand: pl.DataFrame, *, max_target_degree: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(core events on the candidate's targets, the targets with their type)."""
+    """(core events on the candidate's targets, the targets with their type and ``deg``:
+    their distinct actors)."""
     ev = graph.events
     size = cand.group_by("cand").agg(pl.len().alias("n"))
     # only the members' events go into the join (a boolean lookup per event first)
@@ -122,7 +122,11 @@ def _candidate_targets(
         .join(types, on="dst")
         # the candidate's own: more than half of everyone who ever acted on it is a member
         .select(
-            "cand", "dst", "dst_type", (pl.col("hits") > OWN_SHARE * pl.col("deg")).alias("own")
+            "cand",
+            "dst",
+            "dst_type",
+            (pl.col("hits") > OWN_SHARE * pl.col("deg")).alias("own"),
+            "deg",
         )
     )
     core_hits = core.join(targets, on=["cand", "dst"]).select(
@@ -366,11 +370,15 @@ def _moment_share(
     w_us: int,
     attribute_types: tuple[str, ...],
 ) -> pl.DataFrame:
-    """``cand, dst, dst_type, q``: the share of the events on each of the candidate's
+    """``cand, dst, dst_type, deg, q``: the share of the events on each of the candidate's
     targets that fall where an outside hit counts (1 for the targets that count at any
     time; for the others the events in the candidate's ``buckets``, from ``near``: the
     events of :func:`_near_core_hits`)."""
-    per_dst = graph.edges.group_by("dst").agg(pl.col("count").sum().cast(pl.Float64).alias("n"))
+    per_dst = (
+        graph.edges.join(targets.select("dst").unique(), on="dst", how="semi")
+        .group_by("dst")
+        .agg(pl.col("count").sum().cast(pl.Float64).alias("n"))
+    )
     any_time = _any_time(attribute_types)
     timed = targets.filter(~any_time)
     inside = (
@@ -388,6 +396,7 @@ def _moment_share(
             "cand",
             "dst",
             "dst_type",
+            "deg",
             pl.when(any_time)
             .then(1.0)
             .otherwise((pl.col("k").fill_null(0.0) / pl.col("n")).clip(0.0, 1.0))
@@ -419,7 +428,6 @@ def _beyond_chance(
         return hits
     from scipy.stats import poisson
 
-    deg = _in_degree(graph)
     types = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("dst_type"))
     edges = type_edges(graph) if per_type is None else per_type
     totals = pl.DataFrame(
@@ -428,7 +436,6 @@ def _beyond_chance(
     )
     pull = (
         moments.with_columns(pl.col("dst_type").cast(pl.String))
-        .join(deg, on="dst")
         .join(totals, on="dst_type")
         .group_by("cand", "dst_type")
         .agg((pl.col("deg") / pl.col("e") * pl.col("q")).sum().alias("pull"))
@@ -458,28 +465,13 @@ def _beyond_chance(
     return keep.select(hits.columns)
 
 
-def _attribute_users(
-    graph: EventGraph,
-    cand: pl.DataFrame,
-    attribute_types: tuple[str, ...],
-    *,
-    min_share: float,
-) -> pl.DataFrame:
-    """``cand, src, share``: outside accounts on the candidate's own attributes — devices
-    and payout accounts of ``attribute_types`` that two or more members use and whose
-    accounts are at least ``min_share`` members (``share``: the members' share).
-
-    Only attribute types that are personal by their shape count: at least half as many
-    of them as accounts using them (each account has about its own phone or wallet). A
-    coupon type fails that (a shop's voucher is claimed by many): a ring claiming most
-    of a small voucher says nothing about the voucher's other claimers."""
-    schema: dict[str, Any] = {
-        "cand": pl.String,
-        "src": graph.edges.schema["src"],
-        "share": pl.Float64,
-    }
-    if not attribute_types:
-        return pl.DataFrame(schema=schema)
+def _personal_edges(
+    graph: EventGraph, attribute_types: tuple[str, ...]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The edges ``src, dst`` onto attributes of ``attribute_types`` that are personal by
+    their shape — at least half as many of them as accounts using them (each account has
+    about its own phone or wallet; a coupon type fails that: a shop's voucher is claimed
+    by many) — and each such attribute's accounts, ``dst, deg``."""
     typed = graph.nodes.filter(pl.col("node_type").is_in(list(attribute_types))).select(
         pl.col("node").alias("dst"), pl.col("node_type").cast(pl.String)
     )
@@ -491,7 +483,22 @@ def _attribute_users(
         .select("node_type")
     )
     edges = on_attr.join(personal, on="node_type", how="semi").select("src", "dst")
-    deg = edges.group_by("dst").agg(pl.len().alias("deg"))
+    return edges, edges.group_by("dst").agg(pl.len().alias("deg"))
+
+
+def _attribute_users(
+    graph: EventGraph,
+    cand: pl.DataFrame,
+    personal: tuple[pl.DataFrame, pl.DataFrame],
+    *,
+    min_share: float,
+) -> pl.DataFrame:
+    """``cand, src, share``: outside accounts on the candidate's own attributes — the
+    personal ones (``personal``: :func:`_personal_edges`) that two or more members use
+    and whose accounts are at least ``min_share`` members (``share``: the members'
+    share). A ring claiming most of a small voucher says nothing about the voucher's
+    other claimers: vouchers are not personal."""
+    edges, deg = personal
     members = cand.select("cand", pl.col("node").alias("src")).unique()
     own = (
         edges.join(members, on="src")
@@ -505,7 +512,7 @@ def _attribute_users(
         edges.join(own, on="dst")
         .join(members, on=["cand", "src"], how="anti")
         .select("cand", "src", "share")
-        .cast(schema)  # type: ignore[arg-type]
+        .cast({"cand": pl.String, "src": graph.edges.schema["src"], "share": pl.Float64})
     )
 
 
@@ -522,18 +529,17 @@ def _joiners(
     the candidate's own personal attributes, and then through the attributes that are
     the candidate's own once those have joined (a farm phone whose accounts the detector
     saw too few of to call it the ring's, but which the joiners fill)."""
-    first = pl.concat(
-        [
-            hits.select("cand", "src", pl.col("coverage").clip(0.0, 1.0).alias("share")),
-            _attribute_users(graph, cand, attribute_types, min_share=min_share).join(
-                crowd, on="cand", how="anti"
-            ),
-        ]
+    by_hits = hits.select("cand", "src", pl.col("coverage").clip(0.0, 1.0).alias("share"))
+    if not attribute_types:
+        return by_hits
+    personal = _personal_edges(graph, attribute_types)
+    first = pl.concat([by_hits, _attribute_users(graph, cand, personal, min_share=min_share)]).join(
+        crowd, on="cand", how="anti"
     )
     grown = pl.concat(
         [cand.select("cand", "node"), first.select("cand", pl.col("src").alias("node"))]
     ).unique()
-    again = _attribute_users(graph, grown, attribute_types, min_share=min_share)
+    again = _attribute_users(graph, grown, personal, min_share=min_share)
     return pl.concat([first, again.join(crowd, on="cand", how="anti")])
 
 
