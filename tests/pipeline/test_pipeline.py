@@ -437,3 +437,37 @@ def test_detector_tasks_start_largest_first_and_combine_in_their_order() -> None
     assert set(started[:2]) == {"large", "medium"} and started[2:] == ["small", "whole"]
     assert split.order == ["small", "large", "medium"]
     assert [f.counts for f in found] == [{"small": 1, "large": 1, "medium": 1}, {"whole": 1}]
+
+
+def test_accounts_the_expansion_adds_say_so_and_do_not_raise_their_rings_risk(
+    small_synth,
+) -> None:
+    """A ring's joiners (added at expansion through their own hits or the ring's phone)
+    carry ``joined_ring``: it raises their own risk, never the ring's."""
+    from ringlens.config import Config
+    from ringlens.pipeline import score
+
+    data = small_synth
+    runs = {
+        w: score(
+            data.events,
+            entities=data.entities,
+            labels=data.labels,
+            config=Config.from_mapping({"score": {"weights": {"joined_ring": w}}}),
+        )
+        for w in (25.0, 0.0)
+    }
+    on, off = runs[25.0], runs[0.0]
+    joined = on.entities.filter(pl.col("reasons").list.contains("joined_ring"))
+    assert joined.height > 0
+    assert joined["ring_id"].null_count() == 0  # only ring members
+    assert not on.rings["reasons"].list.contains("joined_ring").any()
+    ring_risk = ["ring_id", "risk_score"]
+    assert (
+        on.rings.select(ring_risk)
+        .sort("ring_id")
+        .equals(off.rings.select(ring_risk).sort("ring_id"))
+    )
+    before = off.entities.select("key", pl.col("risk_score").alias("off"))
+    risen = joined.join(before, on="key")
+    assert (risen["risk_score"] > risen["off"]).all()

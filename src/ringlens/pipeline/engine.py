@@ -201,10 +201,10 @@ def _rings(
     d = cfg.detect
     roles = det.roles or Roles()
     with timer("expand candidates"):
-        cands = split_candidates(graph, det.candidates, min_size=d.min_ring_size)
+        split = split_candidates(graph, det.candidates, min_size=d.min_ring_size)
         cands = expand_candidates(
             graph,
-            cands,
+            split,
             window=d.window,
             max_target_degree=cfg.graph.max_target_degree,
             attribute_types=roles.shareable_types,
@@ -242,19 +242,61 @@ def _rings(
     if found.ring_features is not None and out.height:
         extra = found.ring_features
         out = out.join(extra, on="ring_id", how="left")
-    signals = found.signals
+    signals = pl.concat(
+        [found.signals.cast(SIGNAL_SCHEMA), joiner_signals(split, cands, rings.membership)]
+    )
     if "owners" in out.columns:  # why an account that never acted is in a ring
         owned = out.select(pl.col("owners").alias("key")).explode("key").drop_nulls()
         if owned.height:
             signals = pl.concat(
                 [
-                    signals.cast(SIGNAL_SCHEMA),
+                    signals,
                     owned.select(
                         "key", pl.lit("ring_owner").alias("reason"), pl.lit(1.0).alias("strength")
                     ),
                 ]
             )
     return out, rings.membership, signals
+
+
+def joiner_signals(
+    before: pl.DataFrame, after: pl.DataFrame, membership: pl.DataFrame
+) -> pl.DataFrame:
+    """``joined_ring``: the accounts the expansion added to a candidate (``before`` and
+    ``after`` :func:`~ringlens.rings.expand.expand_candidates`) that are members of a ring
+    holding that candidate's own members, with the strength the expansion gave them (the
+    candidate's strength × their coverage of its targets or their share of its phone).
+    A joiner carries no detector's reason of its own — the detector saw its ring without
+    it — so without this its only reason is ``ring_member``; the signal says what put it
+    there. Ring risk does not count it (a ring's joiners are not evidence about the ring).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> before = pl.DataFrame({"detector": "lockstep", "candidate": "0",
+    ...     "key": ["buyer:1", "buyer:2"], "strength": 0.8})
+    >>> after = pl.concat([before, pl.DataFrame({"detector": "lockstep", "candidate": "0",
+    ...     "key": ["buyer:3"], "strength": 0.4})])
+    >>> mem = pl.DataFrame({"key": ["buyer:1", "buyer:2", "buyer:3"], "ring_id": "r1"})
+    >>> joiner_signals(before, after, mem).rows()
+    [('buyer:3', 'joined_ring', 0.4)]
+    """
+    cand = ["detector", "candidate"]
+    added = after.join(before, on=[*cand, "key"], how="anti")
+    if added.height == 0 or membership.height == 0:
+        return pl.DataFrame(schema=SIGNAL_SCHEMA)
+    ring = membership.select("key", "ring_id")
+    # the rings that hold the candidate's own members
+    home = before.join(ring, on="key").select(*cand, "ring_id").unique()
+    return (
+        added.join(ring, on="key")
+        .join(home, on=[*cand, "ring_id"], how="semi")
+        .group_by("key")
+        .agg(pl.col("strength").max().clip(0.0, 1.0))
+        .select("key", pl.lit("joined_ring").alias("reason"), "strength")
+        .cast(SIGNAL_SCHEMA)
+        .sort("key")
+    )
 
 
 def score(

@@ -33,6 +33,10 @@ Entity reasons (strength in brackets):
 ``ring_broker``            adjacent to another ring's members or targets (1)
 ``ring_owner``             first owner of the ring's targets, which its members bring a
                            share of the interactions on (1): the shop a review ring rates
+``joined_ring``            added to a ring at expansion: its own hits on the ring's targets
+                           in the ring's moments, beyond what its volume explains, or the
+                           ring's own phone or payout account (the candidate's strength ×
+                           its coverage or share); not counted in the ring's risk
 ``ring_member``            member of a ring (the ring's risk / 100)
 
 Ring reasons: the share of members carrying each entity reason, plus
@@ -95,6 +99,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "new_account": 15.0,
         "prior_violations": 10.0,
         "ring_member": 60.0,
+        # an account the expansion added to a ring through its own hits or the ring's phone
+        "joined_ring": 25.0,
         # a member next to another ring's members or targets
         "ring_broker": 10.0,
         # an account that owns the ring's targets (joined the ring as their owner)
@@ -107,6 +113,9 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "new_accounts": 20.0,
     }
 )
+#: Entity reasons that say how an account is in a ring, not what the ring did: a ring's
+#: risk does not count them.
+MEMBERSHIP_REASONS = ("ring_member", "joined_ring")
 RING_FEATURE_REASONS: Mapping[str, pl.Expr] = MappingProxyType(
     {
         "reciprocal_engagement": pl.col("reciprocity")
@@ -250,7 +259,7 @@ def score_rings(
             "ring_id", (pl.col("size") - pl.col("owners").list.len()).clip(1, None).alias("size")
         )
     ent = (
-        entity_signals.filter(pl.col("reason") != "ring_member")
+        entity_signals.filter(~pl.col("reason").is_in(MEMBERSHIP_REASONS))
         .join(members, on="key")
         .group_by("ring_id", "reason")
         .agg(pl.col("strength").sum().alias("_s"))
