@@ -14,6 +14,7 @@ Three vocabularies per case: the built-in one (``review`` is a review, ``user`` 
 (the action renamed ``opine``: nothing mapped).
 
     .venv/bin/python bench/yelpchi_score.py [--seeds 3] [--out /tmp/yelp]
+        [--rows 200 --cols 30 --density 0.6] [--vocab builtin mapped unknown]
 """
 
 from __future__ import annotations
@@ -72,12 +73,17 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("/tmp/yelp_score"))
     ap.add_argument("--vocab", nargs="*", default=["builtin", "mapped", "unknown"])
+    ap.add_argument("--rows", type=int, default=200, help="injected accounts")
+    ap.add_argument("--cols", type=int, default=30, help="injected products")
+    ap.add_argument("--density", type=float, default=0.6, help="share of the block's cells")
     a = ap.parse_args()
     base = load_yelpchi(a.data)
     rows = []
     for name, kw in SCENARIOS:
         for seed in range(a.seeds):
-            inj = inject_block(base, n_rows=200, n_cols=30, density=0.6, seed=seed, **kw)
+            inj = inject_block(
+                base, n_rows=a.rows, n_cols=a.cols, density=a.density, seed=seed, **kw
+            )
             events = injected_events(base, inj, seed)
             for vocab in a.vocab:
                 folder = a.out / f"{name.replace(' ', '_')}_{seed}_{vocab}"

@@ -395,3 +395,41 @@ def test_a_group_spread_over_many_owners_items_has_no_owner() -> None:
     assert found.rings["n_targets"].item() == 24
     assert found.rings["owners"].item().to_list() == []
     assert found.rings["members"].item().to_list() == ring
+
+
+def test_a_sparse_rings_named_targets_are_all_its_own() -> None:
+    """Each of 40 members buys each of the ring's 10 products with chance 0.3 (so about
+    12 members per product, half of them below the 30 % line by chance), and two of 60
+    popular products as camouflage: every ring product the detectors named is a target,
+    a named camouflage product (a handful of members) is not."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from ringlens.rings.features import ring_features
+
+    rng = np.random.default_rng(3)
+    rows = [(f"m{i}", f"p{j}") for i in range(40) for j in range(10) if rng.random() < 0.3]
+    rows += [(f"m{i}", f"pop{k}") for i in range(40) for k in rng.choice(60, 2, replace=False)]
+    rows += [(f"o{i}", f"pop{i % 60}") for i in range(600)]
+    t = datetime(2024, 5, 1, tzinfo=UTC)
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id"], orient="row").with_columns(
+        actor_type=pl.lit("buyer"),
+        target_type=pl.lit("product"),
+        action=pl.lit("order"),
+        ts=pl.Series([t + timedelta(minutes=n) for n in range(len(rows))]),
+    )
+    per_product = ev.filter(pl.col("actor_id").str.starts_with("m")).group_by("target_id").len()
+    sparse = per_product.filter(
+        pl.col("target_id").str.starts_with("p") & ~pl.col("target_id").str.starts_with("pop")
+    )
+    assert sparse["len"].min() < 12 <= sparse["len"].max()  # on both sides of 30 %
+    camouflage = per_product.filter(pl.col("target_id").str.starts_with("pop")).sort("len")
+    named = [f"product:p{j}" for j in range(10)] + [f"product:{camouflage['target_id'][-1]}"]
+    membership = pl.DataFrame({"key": [f"buyer:m{i}" for i in range(40)], "ring_id": "r"})
+    feats = ring_features(
+        build_graph(ev),
+        membership,
+        targets=pl.DataFrame({"ring_id": "r", "key": named}),
+    )
+    assert feats["n_targets"].to_list() == [10]
