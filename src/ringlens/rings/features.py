@@ -8,11 +8,13 @@ same code describes rings on any platform.
 ``size``, ``member_types``
     member count and ``type:count`` summary.
 ``n_targets``, ``targets``
-    the ring's targets (their count and sorted node keys): the nodes acted on by at least
-    two members and by at least 30 % of them that the detectors saw the members work on (a
-    dense block's columns, a lockstep group's burst targets, a community's shared
-    targets), or all such nodes for a ring no detector named targets of (shared
-    attributes — devices, payout accounts, coupons — excluded either way).
+    the ring's targets (their count and sorted node keys): the nodes the detectors saw the
+    members work on (a dense block's columns, a lockstep group's burst targets, a
+    community's shared targets) that at least two members acted on, and at least 30 % of
+    them or half as many as acted on the most-hit such node (a sparse ring's members
+    each work a third of its targets); for a ring no detector named targets of, the
+    nodes at least two members and 30 % of them acted on (shared attributes — devices,
+    payout accounts, coupons — excluded either way).
 ``density``, ``density_ratio``
     share of member × ring-target pairs that have an edge, and that share divided by the
     background density of the graph.
