@@ -8,13 +8,11 @@ same code describes rings on any platform.
 ``size``, ``member_types``
     member count and ``type:count`` summary.
 ``n_targets``, ``targets``
-    the ring's targets (their count and sorted node keys): the nodes the detectors saw the
-    members work on (a dense block's columns, a lockstep group's burst targets, a
-    community's shared targets) that at least two members acted on, and at least 30 % of
-    them or half as many as acted on the most-hit such node (a sparse ring's members
-    each work a third of its targets); for a ring no detector named targets of, the
-    nodes at least two members and 30 % of them acted on (shared attributes — devices,
-    payout accounts, coupons — excluded either way).
+    the ring's targets (their count and sorted node keys): the nodes acted on by at least
+    two members and by at least 30 % of them that the detectors saw the members work on (a
+    dense block's columns, a lockstep group's burst targets, a community's shared
+    targets), or all such nodes for a ring no detector named targets of (shared
+    attributes — devices, payout accounts, coupons — excluded either way).
 ``density``, ``density_ratio``
     share of member × ring-target pairs that have an edge, and that share divided by the
     background density of the graph.
@@ -120,26 +118,20 @@ def _ring_targets(
     """``ring_id, dst, n_members``: the nodes hit by >= 2 members and >= 30 % of them that
     the detectors saw the ring work on (``given``: ``ring_id, key``; camouflage on popular
     targets is not what a dense block or a lockstep burst names), or all such nodes for a
-    ring no detector named a target of. A named target also counts when at least half as
-    many members hit it as hit the ring's most-hit named target: a sparse ring (each
-    member on a third of its products) hits each about as often as the 30 % line, and
-    half of them would fall below it by chance."""
+    ring no detector named a target of."""
     hits = (
         mev.filter(~pl.col("_attr"))
         .group_by("ring_id", "dst")
         .agg(pl.col("src").n_unique().alias("n_members"))
         .filter(pl.col("n_members") >= 2)
-        .join(size.select("ring_id", "size"), on="ring_id")
     )
-    rule = hits.filter(pl.col("n_members") >= 0.3 * pl.col("size"))
+    rule = hits.join(size.select("ring_id", "size"), on="ring_id").filter(
+        pl.col("n_members") >= 0.3 * pl.col("size")
+    )
     if given is None or given.height == 0:
         return rule.select("ring_id", "dst", "n_members")
     nodes = graph.nodes.select(pl.col("key"), pl.col("node").alias("dst"))
-    on_named = hits.join(
-        given.join(nodes, on="key").select("ring_id", "dst"), on=["ring_id", "dst"]
-    )
-    line = pl.min_horizontal(0.3 * pl.col("size"), 0.5 * pl.col("n_members").max().over("ring_id"))
-    named = on_named.filter(pl.col("n_members") >= line)
+    named = rule.join(given.join(nodes, on="key").select("ring_id", "dst"), on=["ring_id", "dst"])
     rest = rule.join(named.select("ring_id").unique(), on="ring_id", how="anti")
     return pl.concat(
         [named.select("ring_id", "dst", "n_members"), rest.select("ring_id", "dst", "n_members")]
