@@ -470,11 +470,40 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
         ),
         Case(
             "ts_as_integer_parquet",
-            "ts stored as int64 epoch seconds",
+            "ts stored as int64 Unix seconds (read as UTC)",
             {"events.parquet": parquet({**f, "ts": [1714557600, 1714557601, 1714557602]})},
             score_file("events.parquet"),
+            0,
+            events=3,
+        ),
+        Case(
+            "ts_unix_ms_float_parquet",
+            "ts stored as float Unix milliseconds (read as UTC)",
+            {
+                "events.parquet": parquet(
+                    {**f, "ts": [1714557600000.0, 1714557601000.5, 1714557602e3]}
+                )
+            },
+            score_file("events.parquet"),
+            0,
+            events=3,
+        ),
+        Case(
+            "ts_small_integer_parquet",
+            "ts stored as small integers (row numbers, not a time)",
+            {"events.parquet": parquet({**f, "ts": [1, 2, 3]})},
+            score_file("events.parquet"),
             2,
-            r"events\.parquet: column 'ts' has type Int64, expected a datetime or an ISO-8601 string",
+            r"events\.parquet: row 1, column 'ts': cannot parse '1', expected a datetime, an "
+            r"ISO-8601 string or a Unix time \(seconds, ms, µs or ns since 1970, at least 100,000,000\)",
+        ),
+        Case(
+            "ts_as_bool_parquet",
+            "ts stored as booleans",
+            {"events.parquet": parquet({**f, "ts": [True, False, True]})},
+            score_file("events.parquet"),
+            2,
+            r"events\.parquet: column 'ts' has type Boolean, expected a datetime, an ISO-8601 string or a Unix time",
         ),
         Case(
             "amount_text_parquet",
@@ -624,7 +653,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             4 if not match else None,
         )
 
-    bad_ts = r"events\.csv: row 2 \(line 3\), column 'ts': cannot parse {}, expected a datetime or an ISO-8601 string"
+    bad_ts = r"events\.csv: row 2 \(line 3\), column 'ts': cannot parse {}, expected a datetime, an ISO-8601 string or a Unix time"
     out_of_range = (
         r"events\.csv: row 2 \(line 3\), column 'ts': {} is outside the supported time range, "
         r"expected a timestamp from 1900-01-01 up to \(not including\) 2262-04-11 UTC"
@@ -654,12 +683,13 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one table
             2,
             bad_ts.format("'10000-01-01T00:00:00'"),
         ),
+        ts_case("ts_epoch_text", "ts as Unix seconds text (read as UTC)", "1714557600", 0),
         ts_case(
-            "ts_epoch_text",
-            "ts as epoch seconds text",
-            "1714557600",
+            "ts_compact_date_text",
+            "ts as 8 digits (yyyymmdd is no Unix time)",
+            "20240501",
             2,
-            bad_ts.format("'1714557600'"),
+            bad_ts.format("'20240501'"),
         ),
         ts_case(
             "ts_named_zone",

@@ -159,7 +159,7 @@ ERRORS = [
         "unparseable timestamp",
         f"{HEADER}\n1,buyer,p,product,like,2024-01-01\n1,buyer,p,product,like,yesterday\n",
         SchemaError,
-        r"^{f}: row 2 \(line 3\), column 'ts': cannot parse 'yesterday', expected a datetime or an ISO-8601 string$",
+        r"^{f}: row 2 \(line 3\), column 'ts': cannot parse 'yesterday', expected a datetime, an ISO-8601 string or a Unix time$",
     ),
     (
         "out of range timestamp",
@@ -243,7 +243,7 @@ def test_wrong_type_in_parquet(tmp_path: Path) -> None:
     good_frame().with_columns(pl.lit(True).alias("ts")).write_parquet(tmp_path / "e.parquet")
     with pytest.raises(
         SchemaError,
-        match=r"column 'ts' has type Boolean, expected a datetime or an ISO-8601 string",
+        match=r"column 'ts' has type Boolean, expected a datetime, an ISO-8601 string or a Unix time",
     ):
         load_events(tmp_path / "e.parquet")
     good_frame().with_columns(pl.lit(1.5).alias("actor_id")).write_parquet(tmp_path / "f.parquet")

@@ -109,7 +109,7 @@ def test_value_not_in_the_format_names_row_column_and_format(tmp_path: Path) -> 
     with pytest.raises(
         SchemaError,
         match=r"e\.csv: row 2 \(line 3\), column 'ts': cannot parse '2024/05/01', expected a "
-        r"timestamp in input\.timestamp_format '%d/%m/%Y' or an ISO-8601 string",
+        r"timestamp in input\.timestamp_format '%d/%m/%Y', an ISO-8601 string or a Unix time",
     ):
         load_events(p, options=InputOptions(timestamp_format="%d/%m/%Y"))
 
@@ -331,3 +331,71 @@ def test_id_length_limit_in_bytes(tmp_path: Path) -> None:
     lab.write_text(f"entity_type,entity_id,label\n{'t' * 1025},b1,confirmed\n")
     with pytest.raises(SchemaError, match=r"labels\.csv: row 1 \(line 2\), column 'entity_type'"):
         load_labels(lab)
+
+
+# --------------------------------------------------------------------------- Unix time
+# 2024-05-01T10:00:00.123456Z in each unit an export writes it in
+UNIX = {
+    "s": 1714557600,
+    "ms": 1714557600123,
+    "us": 1714557600123456,
+    "ns": 1714557600123456789,
+}
+
+
+@pytest.mark.parametrize("unit", list(UNIX))
+def test_unix_time_numbers_are_read_in_the_unit_their_size_says(tmp_path: Path, unit: str) -> None:
+    """An export's epoch column (int64 or float, any unit) is the same UTC instant as its
+    ISO-8601 text, and the run is told the numbers were read as Unix time."""
+    v = UNIX[unit]
+    frame([v], pl.Int64).write_parquet(tmp_path / "i.parquet")
+    frame([float(v)], pl.Float64).write_parquet(tmp_path / "f.parquet")
+    report = IngestReport()
+    got = [load_events(tmp_path / n, report=report)["ts"][0] for n in ("i.parquet", "f.parquet")]
+    got.append(load_events(events_csv(tmp_path, str(v)), report=report)["ts"][0])
+    micro = {"s": 0, "ms": 123000}.get(unit, 123456)
+    want = datetime(2024, 5, 1, 10, 0, 0, micro, tzinfo=UTC)
+    assert got[0] == got[2] == want
+    assert abs((got[1] - want).total_seconds()) < 1e-3  # a float holds ns only to ~0.3 µs
+    assert [(Path(p).name, c) for p, c in report.unix_time] == [
+        ("i.parquet", "ts"),
+        ("f.parquet", "ts"),
+        ("e.csv", "ts"),
+    ]
+    assert "read as Unix time" in (report.notice() or "") and report.naive_as_utc == []
+
+
+def test_unix_time_text_beside_iso_text_and_a_fraction_of_a_second(tmp_path: Path) -> None:
+    p = events_csv(tmp_path, "2024-05-01T10:00:00Z", "1714557600.5", " 1714557601 ")
+    assert load_events(p)["ts"].to_list() == [
+        datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC),
+        datetime(2024, 5, 1, 10, 0, 0, 500000, tzinfo=UTC),
+        datetime(2024, 5, 1, 10, 0, 1, tzinfo=UTC),
+    ]
+
+
+def test_numbers_too_small_for_a_unix_time_are_an_error_not_1970(tmp_path: Path) -> None:
+    """Row numbers or a 0 placeholder mapped as ts would otherwise all land on 1970-01-01."""
+    frame([1714557600, 0], pl.Int64).write_parquet(tmp_path / "z.parquet")
+    with pytest.raises(
+        SchemaError,
+        match=r"z\.parquet: row 2, column 'ts': cannot parse '0', expected a datetime, an "
+        r"ISO-8601 string or a Unix time \(seconds, ms, µs or ns since 1970, at least 100,000,000\)",
+    ):
+        load_events(tmp_path / "z.parquet")
+    with pytest.raises(
+        SchemaError, match=r"row 1 \(line 2\), column 'ts': cannot parse '20240501'"
+    ):
+        load_events(events_csv(tmp_path, "20240501"))  # yyyymmdd is not a Unix time
+
+
+def test_unix_time_out_of_range_names_the_number(tmp_path: Path) -> None:
+    frame([99_999_999_999.0, 1714557600.0], pl.Float64).write_parquet(tmp_path / "o.parquet")
+    with pytest.raises(
+        SchemaError,
+        match=r"row 1, column 'ts': '99999999999\.0' \(Unix time\) is outside the supported time range",
+    ):
+        load_events(tmp_path / "o.parquet")
+    frame([1714557600.0, float("nan")], pl.Float64).write_parquet(tmp_path / "n.parquet")
+    with pytest.raises(SchemaError, match=r"row 2, column 'ts': cannot parse 'NaN'"):
+        load_events(tmp_path / "n.parquet")

@@ -10,7 +10,7 @@ actor_type string                               yes
 target_id  string                               yes
 target_type string                              yes
 action     string                               yes
-ts         datetime (UTC) or ISO-8601 string    yes
+ts         datetime (UTC), ISO-8601 or Unix time yes
 amount     float                                no
 market     string                               no
 ========== ==================================== ========
@@ -26,7 +26,8 @@ is read with the contract's types for every row (the first 10,000 rows only deci
 whether a column exists and is of a usable type): ids, text and timestamps as text,
 JSON numbers as their digits. Naive timestamps are read in ``input.timezone`` (UTC
 when it is not set, which an :class:`~ringlens.io.options.IngestReport` records);
-timestamps with an offset are converted to UTC; every timestamp must lie in
+timestamps with an offset are converted to UTC; numbers (and text of 9 or more digits)
+are Unix time, their unit read from their size (:func:`_unix_us`); every timestamp must lie in
 :data:`~ringlens.io.options.TIME_RANGE`. Text that can reach a sink (ids, types,
 ``market``, ``display_name``, labels) may not contain NUL. Duplicate events,
 self-interactions and unicode ids are legal.
@@ -445,6 +446,7 @@ def _dtype_ok(kind: str, dtype: pl.DataType, fmt: str) -> bool:
     if kind == "ts":
         return (
             dtype == pl.String
+            or dtype.is_numeric()  # Unix time
             or isinstance(dtype, pl.Datetime)
             or dtype == pl.Date
             or dtype == pl.Null
@@ -459,7 +461,7 @@ def _dtype_ok(kind: str, dtype: pl.DataType, fmt: str) -> bool:
 _EXPECTED = {
     "id": "a string (or integer) id",
     "str": "a string",
-    "ts": "a datetime or an ISO-8601 string",
+    "ts": "a datetime, an ISO-8601 string or a Unix time",
     "float": "a number",
     "int": "an integer",
 }
@@ -486,6 +488,79 @@ def _clip_bounds(unit: str) -> tuple[int, int]:
     elif unit == "ns":
         lo, hi = lo * 1000, hi * 1000
     return max(lo, _I64_MIN), min(hi, _I64_MAX)
+
+
+#: Unix time: the smallest magnitude read as one (1973-03-03 in seconds); smaller numbers
+#: (0, a row number, a day count) are not a time, and an error says so.
+UNIX_MIN = 10**8
+# (below this magnitude, microseconds per unit): seconds until the year 5138, then
+# milliseconds, then microseconds; nanoseconds above
+_UNIX_UNITS = ((10**11, 1_000_000), (10**14, 1000), (10**17, 1))
+_UNIX_TEXT = r"^[+-]?\d{9,}(\.\d+)?$"
+
+
+def _unix_us(expr: pl.Expr, *, integer: bool) -> pl.Expr:
+    """Unix time numbers (``integer`` or float) as UTC microsecond datetimes; null where a
+    value is not finite or its magnitude is below :data:`UNIX_MIN`.
+
+    The unit follows the size of each value, the way exports write it: below 1e11
+    seconds (up to the year 5138), below 1e14 milliseconds, below 1e17 microseconds,
+    above that nanoseconds. Values are clipped to just outside
+    :data:`~ringlens.io.options.TIME_RANGE` (still out of range) before the cast.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> s = pl.Series([1714557600, 1714557600123, 1714557600123456, 1714557600123456789, 5])
+    >>> t = pl.select(_unix_us(pl.lit(s), integer=True)).to_series()
+    >>> t.dt.to_string("%Y-%m-%d %H:%M:%S%.6f").to_list()
+    ['2024-05-01 10:00:00.000000', '2024-05-01 10:00:00.123000', '2024-05-01 10:00:00.123456', '2024-05-01 10:00:00.123456', None]
+    """
+    lo, hi = _clip_bounds("us")
+    (s_lim, s_per), (ms_lim, ms_per), (us_lim, _) = _UNIX_UNITS
+    if integer:
+        v = expr.cast(pl.Int64, strict=False).clip(-(2**62), 2**62)  # abs() stays in range
+        a = v.abs()
+        out = (
+            pl.when(a < UNIX_MIN)
+            .then(None)
+            .when(a < s_lim)
+            .then(v * s_per)
+            .when(a < ms_lim)
+            .then(v * ms_per)
+            .when(a < us_lim)
+            .then(v)
+            .otherwise(v // 1000)
+        )
+    else:
+        f = expr.cast(pl.Float64)
+        a = f.abs()
+        out = (
+            pl.when(~f.is_finite() | (a < UNIX_MIN))
+            .then(None)
+            .when(a < s_lim)
+            .then(f * s_per)
+            .when(a < ms_lim)
+            .then(f * ms_per)
+            .when(a < us_lim)
+            .then(f)
+            .otherwise(f / 1000)
+            .clip(float(lo), float(hi))
+            .round(0)
+        )
+    return out.clip(lo, hi).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
+def _unix_text(s: pl.Expr) -> pl.Expr:
+    """Text of 9 or more digits (a fraction allowed) as Unix time (:func:`_unix_us`)."""
+    digits = s.str.contains(_UNIX_TEXT)
+    whole = s.str.contains(r"^[+-]?\d+$")
+    return (
+        pl.when(digits & whole)
+        .then(_unix_us(s.cast(pl.Int64, strict=False), integer=True))
+        .when(digits)
+        .then(_unix_us(s.cast(pl.Float64, strict=False), integer=False))
+    )
 
 
 def _localise(naive: pl.Expr, zone: str) -> pl.Expr:
@@ -525,6 +600,8 @@ def _ts_parts(
         return _localise(safe, zone), True
     if dtype == pl.Null:
         return expr.cast(TS_DTYPE), False
+    if dtype.is_numeric():
+        return _unix_us(expr, integer=dtype.is_integer()), False
     a, n = _text_ts_parts(expr, options)
     return pl.coalesce(a, _localise(n, zone)), a.is_null() & n.is_not_null()
 
@@ -538,6 +615,7 @@ def _text_ts_parts(expr: pl.Expr, options: InputOptions) -> tuple[pl.Expr, pl.Ex
     aware = [
         s.str.strptime(TS_DTYPE, "%Y-%m-%dT%H:%M:%S%.f%#z", strict=False),
         s.str.strptime(TS_DTYPE, "%Y-%m-%d %H:%M:%S%.f%#z", strict=False),
+        _unix_text(s),
     ]
     naive = [
         t.str.strptime(naive_us, "%Y-%m-%d %H:%M:%S%.f", strict=False),
@@ -670,12 +748,15 @@ def _value_checks(
                 naive: pl.Expr | bool = with_offset.is_null() & wall.is_not_null()
             else:
                 value, naive = _ts_parts(c, dtype, opts)
-            if dtype == pl.String or (naive is True and opts.zone != "UTC"):
-                # text that does not parse, or a local time in a daylight-saving gap
+            numeric = dtype.is_numeric()
+            if dtype == pl.String or numeric or (naive is True and opts.zone != "UTC"):
+                # text or a number that does not parse, or a local time in a daylight-saving gap
                 checks.append((col.name, "unparseable", c.is_not_null() & value.is_null()))
             if not opts.zone_declared and isinstance(naive, pl.Expr):
-                notes.append((col.name, naive))
-            if dtype != pl.String and (naive is False or opts.zone == "UTC"):
+                notes.append((f"{col.name}:naive", naive))
+            if dtype == pl.String:
+                notes.append((f"{col.name}:unix", c.str.strip_chars().str.contains(_UNIX_TEXT)))
+            if dtype != pl.String and not numeric and (naive is False or opts.zone == "UTC"):
                 # the physical value is UTC: compare it in its own unit (no cast)
                 checks.append((col.name, "range", _physical_out_of_range(c, dtype)))
             else:
@@ -711,7 +792,8 @@ def _first_bad_rows(
 
     Keys are ``"_rows"`` (the row count) and ``"<column>:<kind>"`` for each check that
     fired; ``"<column>:naive"`` (row 0) says a text timestamp column held naive values that
-    were read as UTC because no zone was declared (not an error).
+    were read as UTC because no zone was declared, ``"<column>:unix"`` that it held Unix
+    time as digits (neither is an error).
     """
     opts = options or _DEFAULT_OPTIONS
     checks, notes, pre = _value_checks(schema, spec, opts)
@@ -742,9 +824,9 @@ def _first_bad_rows(
     res = frame.select(aggs).collect(engine="streaming").row(0)
     out: dict[str, tuple[str, int, str | None]] = {"_rows": ("", int(res[0]), None)}
     flags = res[1 : 1 + len(screens)]
-    for (name, _), flag in zip(notes, res[1 + len(screens) :], strict=True):
+    for (key, _), flag in zip(notes, res[1 + len(screens) :], strict=True):
         if flag:
-            out[f"{name}:naive"] = (name, 0, None)
+            out[key] = (key.split(":")[0], 0, None)
     hit = {key.split("\0")[0] for key, flag in zip(screens, flags, strict=True) if flag}
     fired = [(i, check) for i, check in enumerate(checks) if check[0] in hit]
     if not fired:
@@ -850,7 +932,12 @@ def _value_error(
         )
     if kind == "range":
         lo, hi = TIME_RANGE
-        shown = _short(value) if dtype == pl.String else _show_instant(value, dtype)
+        if dtype == pl.String:
+            shown = _short(value)
+        elif dtype.is_numeric():
+            shown = f"{_short(value)} (Unix time)"
+        else:
+            shown = _show_instant(value, dtype)
         return SchemaError(
             f"{where}, column {name!r}: {shown} is outside the supported time range, expected "
             f"a timestamp from {lo:%Y-%m-%d} up to (not including) {hi:%Y-%m-%d} UTC"
@@ -859,9 +946,13 @@ def _value_error(
     if col.kind == "ts":
         if options.format is not None:
             expected = (
-                f"a timestamp in input.timestamp_format {options.format!r} or an ISO-8601 string"
+                f"a timestamp in input.timestamp_format {options.format!r}, an ISO-8601 string "
+                "or a Unix time"
             )
-        if dtype == pl.String:
+        if dtype.is_numeric():
+            gap, shown = False, _short(value)
+            expected += f" (seconds, ms, µs or ns since 1970, at least {UNIX_MIN:,})"
+        elif dtype == pl.String:
             utc = InputOptions(timestamp_format=options.timestamp_format)
             gap = options.zone != "UTC" and bool(
                 pl.select(_parse_ts(pl.lit(value), pl.String(), utc).is_not_null()).item()
@@ -1021,6 +1112,11 @@ def _load_table(
                     )
                     if naive_type or f"{col.name}:naive" in bad:
                         report.naive_as_utc.append((str(path), col.name))
+            for col in spec:
+                dtype = schema.get(col.name)
+                if col.kind == "ts" and dtype is not None:
+                    if dtype.is_numeric() or f"{col.name}:unix" in bad:
+                        report.unix_time.append((str(path), col.name))
         lf, _ = _normalise(raw, schema, spec, options=opts)
         frames.append(lf)
     if len(frames) == 1:

@@ -189,6 +189,13 @@ class InputOptions:
         )
 
 
+def _where(pairs: list[tuple[str, str]]) -> str:
+    """``path: 'column'`` for the first three pairs, and how many more."""
+    parts = [f"{p}: {c!r}" for p, c in pairs[:3]]
+    more = len(pairs) - 3
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
 @dataclass
 class IngestReport:
     """What the loaders read and assumed; pass one as ``report=`` to each loader of a run.
@@ -201,6 +208,8 @@ class IngestReport:
     naive_as_utc
         ``(path, column)`` pairs where timestamps without a UTC offset were read as UTC
         because ``input.timezone`` is not set.
+    unix_time
+        ``(path, column)`` pairs where numbers (or digits) were read as Unix time.
 
     Examples
     --------
@@ -214,6 +223,7 @@ class IngestReport:
 
     files: list[dict[str, Any]] = field(default_factory=list)
     naive_as_utc: list[tuple[str, str]] = field(default_factory=list)
+    unix_time: list[tuple[str, str]] = field(default_factory=list)
 
     def add_file(
         self, table: str, path: os.PathLike[str] | str, fmt: str, rows: int | None
@@ -221,16 +231,27 @@ class IngestReport:
         self.files.append({"table": table, "path": str(path), "format": fmt, "rows": rows})
 
     def notice(self) -> str | None:
-        """One line for the run to print when naive timestamps were read as UTC, else None."""
-        if not self.naive_as_utc:
-            return None
-        parts = [f"{p}: {c!r}" for p, c in self.naive_as_utc[:3]]
-        more = len(self.naive_as_utc) - 3
-        where = "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
-        return (
-            f"timestamps without a UTC offset were read as UTC ({where}); "
-            "set input.timezone to read them in another zone"
-        )
+        """One line for the run to print when naive timestamps were read as UTC or numbers
+        as Unix time, else None.
+
+        Examples
+        --------
+        >>> r = IngestReport(unix_time=[("events.parquet", "ts")])
+        >>> r.notice()
+        "numbers were read as Unix time, the unit from each value's size (s below 1e11, ms below 1e14, µs below 1e17, else ns) (events.parquet: 'ts')"
+        """
+        lines = []
+        if self.naive_as_utc:
+            lines.append(
+                f"timestamps without a UTC offset were read as UTC ({_where(self.naive_as_utc)}); "
+                "set input.timezone to read them in another zone"
+            )
+        if self.unix_time:
+            lines.append(
+                "numbers were read as Unix time, the unit from each value's size (s below "
+                f"1e11, ms below 1e14, µs below 1e17, else ns) ({_where(self.unix_time)})"
+            )
+        return "; ".join(lines) or None
 
     def to_dict(self) -> dict[str, Any]:
         """For ``run.json``: the files read and where naive timestamps were taken as UTC.
@@ -244,5 +265,6 @@ class IngestReport:
         return {
             "files": [dict(f) for f in self.files],
             "naive_timestamps_as_utc": [{"path": p, "column": c} for p, c in self.naive_as_utc],
+            "unix_time": [{"path": p, "column": c} for p, c in self.unix_time],
             "time_range_utc": [t.isoformat() for t in TIME_RANGE],
         }
