@@ -347,3 +347,25 @@ def test_shared_targets_new_accounts_beyond_the_platforms_rate_are_a_farm() -> N
         shared_targets(g, target_types=["phone"], new_accounts=new, new_rate=1.5)
     with pytest.raises(ConfigError, match="new_accounts"):
         shared_targets(g, target_types=["phone"], new_accounts="member:f1", new_rate=0.3)
+
+
+def test_shared_targets_a_school_lab_is_no_farm_until_its_accounts_share_more() -> None:
+    """Thirty students rotate over a lab's five machines (each on three to five of them),
+    as a phone farm's accounts rotate over its phones; with nothing else in common the lab
+    is no group. The same rotation with every account cashing out to one wallet is."""
+    from ringlens.detect import shared_targets
+
+    rng = np.random.default_rng(3)
+    rows: list[tuple[str, str, str, str, str]] = []
+    for i in range(30):
+        for m in rng.choice(5, int(rng.integers(3, 6)), replace=False):
+            rows.append(("member", f"s{i}", "sign_in", "machine", f"lab{m}"))
+        rows.append(("member", f"s{i}", "sign_in", "machine", f"home{i}"))
+    for h in range(200):  # families of three on a tablet and a family wallet each
+        rows += [("member", f"h{h}_{i}", "sign_in", "machine", f"tab{h}") for i in range(3)]
+        rows += [("member", f"h{h}_{i}", "cash_out", "wallet", f"fw{h}") for i in range(3)]
+    kw = {"target_types": ["machine", "wallet"], "repeat_types": ["machine", "wallet"]}
+    assert len(shared_targets(build_graph(frame(rows)), **kw)) == 0  # type: ignore[arg-type]
+    rows += [("member", f"s{i}", "cash_out", "wallet", "w1") for i in range(30)]
+    res = shared_targets(build_graph(frame(rows)), **kw)  # type: ignore[arg-type]
+    assert len(res) == 1 and res.actors(0) == sorted(f"member:s{i}" for i in range(30))

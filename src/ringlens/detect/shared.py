@@ -53,7 +53,9 @@ and a test:
    ``rare_window``, rare *for a while*: few accounts act on it within those hours (a
    phone farm's accounts claiming a popular voucher in the same hour), through
    interactions only (``rare_actions``: an agency's hosts pinning their shop's items
-   together is ownership, not a link).
+   together is ownership, not a link). Sharing several targets of the tested one's own
+   type is no link: a school lab's or an internet café's students rotate over its
+   machines exactly as a phone farm's accounts rotate over its phones.
 3. **Test per target.** Its accounts' largest linked cluster must exceed household
    size, and the links inside the target's accounts must be improbable: ``L`` links
    against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts'
@@ -506,8 +508,11 @@ def shared_targets(
     alpha
         Significance level of a target, Bonferroni-corrected over the targets tested.
     repeat_types
-        Types where sharing *two* targets links two accounts by itself (a phone farm
-        rotates its accounts over several phones; a campaign's claimers share coupons).
+        Types of personal attributes (devices, payout accounts): rare links and links
+        for a while count on them only, and their targets form the pools of step 4.
+        Sharing two of them is no link by itself: the accounts of a school lab or an
+        internet café rotate over its few machines as a phone farm's do, and only what
+        else the accounts share tells the two apart.
     rare_links
         Accounts that both act on a rare target of another kind (at most the cap's
         accounts touch it: an obscure product) are linked too; such links count on
@@ -881,17 +886,15 @@ def _tested_targets(
     u_src, u_dst = src[usable], dst[usable]
     u_type = node_type[u_dst]
     by_type: dict[str, np.ndarray] = {}
-    twice: dict[str, np.ndarray] = {}  # pairs sharing two targets of one repeat type
     for tau in types:
         on_tau = u_type == tau
         if not on_tau.any():
-            by_type[tau] = twice[tau] = np.zeros(0, dtype=np.int64)
+            by_type[tau] = np.zeros(0, dtype=np.int64)
             continue
         acc_ids, acc_local = np.unique(u_src[on_tau], return_inverse=True)
         t_ids, t_local = np.unique(u_dst[on_tau], return_inverse=True)
-        la, lb, n = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=1)
+        la, lb, _ = cohit_counts(acc_local, t_local, acc_ids.size, t_ids.size, min_shared=1)
         by_type[tau] = acc_ids[la] * graph.n_nodes + acc_ids[lb]
-        twice[tau] = by_type[tau][n >= 2] if tau in repeat else np.zeros(0, dtype=np.int64)
     rows = pl.DataFrame(
         {"t": dst[tested_cell].astype(np.int64), "a": src[tested_cell].astype(np.int64)}
     ).with_columns(pl.Series("tau", node_type[dst[tested_cell]]))
@@ -901,7 +904,7 @@ def _tested_targets(
         own = rows.filter(pl.col("tau") == tau).drop("tau")
         if own.height == 0:
             continue
-        other = [by_type[t] for t in types if t != tau] + [twice[tau]]
+        other = [by_type[t] for t in types if t != tau]
         if tau in repeat or not repeat:
             other.append(rare_key)
         key = np.unique(np.concatenate([co_key, *other]))
