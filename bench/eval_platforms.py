@@ -11,7 +11,12 @@ and the organic negatives in it, wall time.
 With ``--ablation``, each platform is also scored with one detector alone and without it
 (``detect.disable``), so a reader sees what each detector contributes.
 
+``--platforms appstore gig`` scores the two held-out platforms of
+``bench/holdout_platform.py`` instead, written without reading the detectors (their truth
+uses their own pattern names).
+
     .venv/bin/python bench/eval_platforms.py [--events 200000 1000000] [--ablation]
+    .venv/bin/python bench/eval_platforms.py --platforms appstore gig --events 300000 1000000
 """
 
 from __future__ import annotations
@@ -29,8 +34,17 @@ RINGLENS = [sys.executable, "-m", "ringlens"]
 GENERIC = ("lockstep", "dense_blocks", "communities", "shared_targets")
 
 
+#: Platforms written without reading the detectors (``bench/holdout_platform.py``).
+HOLDOUT = ("appstore", "gig")
+
+
 def synth(platform: str, events: int, seed: int, out: Path, rename: bool = False) -> Path:
     if (out / "truth.parquet").is_file():
+        return out
+    if platform in HOLDOUT:
+        script = ROOT / "bench" / "holdout_platform.py"
+        args = [str(out), "--platform", platform, "--events", str(events), "--seed", str(seed)]
+        subprocess.run([sys.executable, str(script), *args], check=True, cwd=ROOT)
         return out
     args = ["synth", str(out), "--platform", platform, "--events", str(events)]
     args += ["--seed", str(seed), "--negatives"]

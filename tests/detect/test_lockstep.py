@@ -328,3 +328,28 @@ def test_prepared_events_are_in_target_time_actor_order_either_way() -> None:
     assert mod._by_target_time(ev).equals(want)
     wide = ev.with_columns(pl.col("ts_us") * 2**23)  # 61 + 6 bits: too wide, 3-key sort
     assert mod._by_target_time(wide).equals(wide.sort("dst", "ts_us", "src"))
+
+
+def test_a_new_listing_that_only_a_ring_ever_touched_still_bursts() -> None:
+    """Twelve accounts buy a new seller's two listings in three bursts over two days, and
+    nobody else ever buys them. Measured against the listings' own two days, those bursts
+    were the listings' normal activity; listings are a long-lived kind of target (the
+    shop's others sell all month), so they are bursts."""
+    import numpy as np
+
+    from ringlens.detect import lockstep_multiscale
+
+    rng = np.random.default_rng(5)
+    rows = [
+        (f"h{int(b)}", f"item{i}", float(t))
+        for i in range(30)
+        for b, t in zip(rng.integers(0, 300, 15), rng.uniform(0, 720, 15), strict=True)
+    ]
+    for burst, start in enumerate((30.0, 41.0, 70.0)):
+        for j in range(4):
+            a = f"r{burst * 4 + j}"
+            rows += [(a, "new1", start + 0.1 * j), (a, "new2", start + 0.1 * j + 0.05)]
+    res = lockstep_multiscale(build_graph(frame(rows)), min_actors=5, min_bursts=2)
+    found = {k for i in range(len(res)) for k in res.actors(i)}
+    assert {f"buyer:r{i}" for i in range(12)} <= found
+    assert not any(k.startswith("buyer:h") for k in found)

@@ -56,7 +56,11 @@ targets that are synchronous by nature:
   (``baseline="active"``): a target's expected events in a window are its events times the
   family's share of activity in that window within the target's first-to-last period. A
   live watched for an hour, a drop claimed in a morning, the platform's evening peak are
-  not bursts;
+  not bursts. The active period is at least what is short for the family's kind of
+  target (:data:`ACTIVE_FLOOR`: the first decile of its targets' active periods; half an
+  hour for lives, a week for listings and apps): a new listing that only a ring's three
+  bursts over two days ever touched is no short-lived kind of target, and its bursts are
+  bursts;
 * **pairs against their activity** (``pair_alpha``): two actors are linked only if the
   bursts they share are improbable given how active they are and how large the bursts
   were (a burst of ``s`` draws its actors in proportion to their activity). Hundreds of
@@ -248,6 +252,11 @@ class _Arrays:
         )
 
 
+#: ``baseline="active"``: a target's active period is at least this quantile of the
+#: active periods of its family's targets (those with a burst's worth of events).
+ACTIVE_FLOOR = 0.1
+
+
 def _runs_index(start: np.ndarray, length: np.ndarray) -> np.ndarray:
     """The positions covered by runs ``[start, start + length)``, in order."""
     total = int(length.sum())
@@ -275,9 +284,10 @@ def _target_bursts(
     the target's events spread evenly over the data period (the events' own, widened to
     ``span_us`` (epoch µs) when given: a part of a larger run). With ``"active"`` it is
     the target's events times the family's share of activity in that window within the
-    target's own active period (first to last event, at least one window): a target that
-    lives for an hour, or follows the platform's rhythm (evening peaks, a sale day), is
-    not bursting.
+    target's own active period (first to last event; at least one window, and at least
+    the :data:`ACTIVE_FLOOR` quantile of the active periods of the family's targets with
+    ``min_burst_actors`` events or more): a target that lives for an hour, or follows the
+    platform's rhythm (evening peaks, a sale day), is not bursting.
 
     A window ``[t, t + w]`` lies within two consecutive ``w``-buckets, so a bucket pair
     holding fewer events than a burst needs cannot contain one: the counts per (target,
@@ -307,7 +317,14 @@ def _target_bursts(
         g_b = ts_all // w_us
         b0 = int(g_b[0])
         g = np.append(np.bincount(g_b - b0).astype(np.float64), 0.0)
-        end = np.maximum(arr.last, arr.first + w_us)
+        # a target is active for at least what is short for its kind (the first decile of
+        # the active periods of the family's targets with a burst's worth of events): a
+        # live lasts an hour, a listing or an app weeks; a new listing that only a ring's
+        # bursts ever touched is not a short-lived kind of target
+        busy = arr.n_t >= min_burst_actors
+        span = arr.last - arr.first
+        usual = int(np.quantile(span[busy], ACTIVE_FLOOR, method="lower")) if busy.any() else 0
+        end = np.maximum(arr.last, arr.first + max(w_us, usual))
         active = np.searchsorted(ts_all, end, "right") - arr.before_first
         active = np.maximum(active, 1).astype(np.float64)
         rb = run_b - b0
