@@ -44,7 +44,10 @@ def synth(platform: str, events: int, seed: int, out: Path, rename: bool = False
     if platform in HOLDOUT:
         script = ROOT / "bench" / "holdout_platform.py"
         args = [str(out), "--platform", platform, "--events", str(events), "--seed", str(seed)]
-        subprocess.run([sys.executable, str(script), *args], check=True, cwd=ROOT)
+        # its summary line goes to stderr: stdout is this script's JSON lines
+        subprocess.run(
+            [sys.executable, str(script), *args], check=True, cwd=ROOT, stdout=sys.stderr
+        )
         return out
     args = ["synth", str(out), "--platform", platform, "--events", str(events)]
     args += ["--seed", str(seed), "--negatives"]
