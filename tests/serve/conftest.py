@@ -50,6 +50,7 @@ class Facts:
     named: str  # a member of the top ring with a display name ...
     name: str  # ... that name
     name_hits: frozenset[str]  # entity keys whose key or display name contains it
+    timeline_target: str  # the first row of the top ring's timeline (most member actions)
     key_target: str  # the target most members of the top ring acted on, of those others act on ...
     key_target_actors: frozenset[str]  # ... and those members
     other_ring: str  # another ring with queue items
@@ -99,6 +100,16 @@ def read_facts(run: Path) -> Facts:
         .sort(["n", "target"], descending=[True, False])
         .row(0, named=True)
     )
+    # the ring timeline's first row: of the targets two members or more hit, the one
+    # with most member actions (ties: by key)
+    timeline_target = (
+        ev.filter(pl.col("actor").is_in(members))
+        .group_by("target")
+        .agg(pl.col("actor").n_unique().alias("n"), pl.len().alias("actions"))
+        .filter(pl.col("n") >= 2)
+        .sort(["actions", "target"], descending=[True, False])
+        .row(0, named=True)["target"]
+    )
     return Facts(
         total=queue.height,
         pages=max(1, math.ceil(queue.height / PAGE_SIZE)),
@@ -117,6 +128,7 @@ def read_facts(run: Path) -> Facts:
         named=named["key"],
         name=name,
         name_hits=frozenset(hits.to_list()),
+        timeline_target=timeline_target,
         key_target=on_target["target"],
         key_target_actors=frozenset(on_target["actor"]),
         other_ring=queued["ring_id"][1],

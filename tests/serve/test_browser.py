@@ -128,7 +128,7 @@ def test_reviewer_story(server: Server, facts: Facts, tab: Any, tmp_path: Path) 
     # read the timeline: a row per target the members share, the detected bursts shaded
     timeline = page.locator("#rl-timeline svg")
     assert timeline.count() == 1
-    assert facts.key_target in timeline.text_content()
+    assert facts.timeline_target in timeline.text_content()
     bursts = page.locator("#rl-timeline rect.burst").count()
     assert bursts > 0 or not facts.top_lockstep
 
