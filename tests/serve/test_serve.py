@@ -410,7 +410,7 @@ def test_ring_page_shades_the_runs_own_bursts(run_copy: Path, facts: Facts) -> N
 
     ev = pl.read_parquet(Path(__file__).resolve().parents[2] / "graphs/demo/events.parquet")
     on = ev.filter(
-        (pl.col("target_type") + ":" + pl.col("target_id") == facts.key_target)
+        (pl.col("target_type") + ":" + pl.col("target_id") == facts.timeline_target)
         & (pl.col("actor_type") + ":" + pl.col("actor_id")).is_in(facts.top_members)
     ).sort("ts")["ts"]
     t0, t1 = on[0], on[-1]
@@ -418,7 +418,7 @@ def test_ring_page_shades_the_runs_own_bursts(run_copy: Path, facts: Facts) -> N
         {
             "family": ["lockstep_x", "lockstep_x"],
             "group": [1, 2],
-            "key": [facts.key_target] * 2,
+            "key": [facts.timeline_target] * 2,
             "start": [t0, t0 - timedelta(days=400)],
             "end": [t1, t0 - timedelta(days=399)],
             "n_actors": [77, 78],

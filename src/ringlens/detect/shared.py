@@ -509,10 +509,9 @@ def shared_targets(
         Significance level of a target, Bonferroni-corrected over the targets tested.
     repeat_types
         Types of personal attributes (devices, payout accounts): rare links and links
-        for a while count on them only, and their targets form the pools of step 4.
-        Sharing two of them is no link by itself: the accounts of a school lab or an
-        internet café rotate over its few machines as a phone farm's do, and only what
-        else the accounts share tells the two apart.
+        for a while count on them only; their targets form the pools of step 4. Sharing
+        two of them is no link by itself (a school lab's students rotate over its
+        machines as a phone farm's accounts do).
     rare_links
         Accounts that both act on a rare target of another kind (at most the cap's
         accounts touch it: an obscure product) are linked too; such links count on
