@@ -554,9 +554,8 @@ def _unix_us(expr: pl.Expr, *, integer: bool) -> pl.Expr:
 def _unix_text(s: pl.Expr) -> pl.Expr:
     """Text of 9 or more digits (a fraction allowed) as Unix time (:func:`_unix_us`)."""
     digits = s.str.contains(_UNIX_TEXT)
-    whole = s.str.contains(r"^[+-]?\d+$")
     return (
-        pl.when(digits & whole)
+        pl.when(digits & ~s.str.contains(".", literal=True))
         .then(_unix_us(s.cast(pl.Int64, strict=False), integer=True))
         .when(digits)
         .then(_unix_us(s.cast(pl.Float64, strict=False), integer=False))
@@ -1102,21 +1101,17 @@ def _load_table(
                         )
         if report is not None:
             report.add_file(what, path, fmt, nrows)
-            if not opts.zone_declared:
-                for col in spec:
-                    dtype = schema.get(col.name)
-                    if col.kind != "ts" or dtype is None:
-                        continue
-                    naive_type = dtype == pl.Date or (
-                        isinstance(dtype, pl.Datetime) and dtype.time_zone is None
-                    )
-                    if naive_type or f"{col.name}:naive" in bad:
-                        report.naive_as_utc.append((str(path), col.name))
             for col in spec:
                 dtype = schema.get(col.name)
-                if col.kind == "ts" and dtype is not None:
-                    if dtype.is_numeric() or f"{col.name}:unix" in bad:
-                        report.unix_time.append((str(path), col.name))
+                if col.kind != "ts" or dtype is None:
+                    continue
+                naive_type = dtype == pl.Date or (
+                    isinstance(dtype, pl.Datetime) and dtype.time_zone is None
+                )
+                if not opts.zone_declared and (naive_type or f"{col.name}:naive" in bad):
+                    report.naive_as_utc.append((str(path), col.name))
+                if dtype.is_numeric() or f"{col.name}:unix" in bad:
+                    report.unix_time.append((str(path), col.name))
         lf, _ = _normalise(raw, schema, spec, options=opts)
         frames.append(lf)
     if len(frames) == 1:
