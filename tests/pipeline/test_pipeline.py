@@ -471,3 +471,21 @@ def test_accounts_the_expansion_adds_say_so_and_do_not_raise_their_rings_risk(
     before = off.entities.select("key", pl.col("risk_score").alias("off"))
     risen = joined.join(before, on="key")
     assert (risen["risk_score"] > risen["off"]).all()
+
+
+def test_score_in_a_notebook_takes_an_entities_table_with_only_some_columns(small_synth) -> None:
+    # a data scientist's entities table with ids and creation times only (as a file may
+    # have): the same run as with the table the loader gives; no id column: one line
+    from ringlens.exceptions import SchemaError
+    from ringlens.pipeline import score
+
+    full = small_synth.entities
+    some = full.select("entity_type", "entity_id", "created_at").with_columns(
+        pl.col("entity_type").str.to_uppercase()  # names compare case-insensitively
+    )
+    a = score(small_synth.events, entities=full.with_columns(prior_violations=pl.lit(None)))
+    b = score(small_synth.events, entities=some)
+    assert b.rings.height > 0
+    assert b.rings.drop("market").equals(a.rings.drop("market"))
+    with pytest.raises(SchemaError, match=r"^entities: missing required column 'entity_id'"):
+        score(small_synth.events, entities=some.drop("entity_id"))

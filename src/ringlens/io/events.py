@@ -60,6 +60,7 @@ __all__ = [
     "scan_events",
     "load_events",
     "load_entities",
+    "entities_frame",
     "load_labels",
     "resolve_inputs",
     "tables_beside",
@@ -1270,6 +1271,31 @@ def load_entities(
         report=report,
     )
     # entity types are compared as the event graph stores them (normalised names)
+    df = _collect(lf.with_columns(normalised(pl.col("entity_type"))), "entities")
+    return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
+
+
+def entities_frame(entities: pl.DataFrame) -> pl.DataFrame:
+    """An in-memory entities table in the contract's shape, as :func:`load_entities` gives
+    it: optional columns it lacks are added (null), the others cast to the contract's
+    types, entity types normalised, duplicates dropped (the first row per entity stays).
+
+    A missing ``entity_type`` or ``entity_id`` is a :class:`~ringlens.exceptions.SchemaError`
+    naming it.
+
+    Examples
+    --------
+    >>> entities_frame(pl.DataFrame({"entity_type": ["User"], "entity_id": [7]})).row(0)
+    ('user', '7', None, None, None, None)
+    """
+    schema = entities.schema
+    for col in _ENTITY_SPEC:
+        if col.required and col.name not in schema:
+            raise SchemaError(
+                f"entities: missing required column {col.name!r}; expected "
+                f"{_EXPECTED[col.kind]}; table has {', '.join(map(repr, list(schema)[:12]))}"
+            )
+    lf, _ = _normalise(entities.lazy(), schema, _ENTITY_SPEC)
     df = _collect(lf.with_columns(normalised(pl.col("entity_type"))), "entities")
     return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
 

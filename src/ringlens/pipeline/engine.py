@@ -31,6 +31,7 @@ from ringlens.io import (
     load_labels,
     scan_events,
 )
+from ringlens.io.events import entities_frame
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.coverage import coverage, family_roles
 from ringlens.pipeline.drift import check_previous, input_health
@@ -83,6 +84,8 @@ def detect(
     ['lockstep_click', 'lockstep_engagement', 'lockstep_follow', 'lockstep_purchase']
     """
     cfg = config or Config()
+    if entities is not None:
+        entities = entities_frame(entities)
     vocab = Vocabulary.from_settings(cfg.vocabulary)
     if context is not None and context.families is not None:
         families = context.families  # the run's: a part's shape would give other roles
@@ -328,6 +331,8 @@ def score(
     """
     cfg = config or Config()
     pol = policy or load_policy()
+    if entities is not None:  # a notebook's table: the contract's columns and types
+        entities = entities_frame(entities)
     weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
     list(registered(disable=cfg.detect.disable))  # and so does a misspelt detector
     timer = Timer(progress)
