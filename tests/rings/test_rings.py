@@ -226,6 +226,7 @@ def test_an_owners_audience_moving_far_more_value_than_fans_is_a_ring() -> None:
             "detectors": [["communities"]] * 3 + [["lockstep"]],
             "significance": [50.0, 50.0, 50.0, 0.0],
             "owner_concentration": [1.0, 1.0, 1.0, 1.0],
+            "effective_owners": [1.0, 1.0, 1.0, 1.0],
             "audience_share": [0.7, 0.7, 0.7, 0.1],
             "new_account_lift": [0.0, 0.0, 0.0, 0.0],
             "value_lift": [1.0, VALUE_APART - 0.5, 20.0, 1.0],
@@ -233,6 +234,63 @@ def test_an_owners_audience_moving_far_more_value_than_fans_is_a_ring() -> None:
     )
     kept = rings.select(_structure_only_unexplained(["communities"], 2.0))
     assert kept.to_series().to_list() == [False, False, True, True]
+
+
+def test_followers_of_a_few_accounts_are_their_audience_unless_set_apart() -> None:
+    # a structure-only ring whose follows go evenly to four developers (no owner takes
+    # half) is their audience like one creator's fans: dropped unless fresh or spending;
+    # spread over twelve owners, or over its own members' targets, it is no audience
+    from ringlens.rings.core import FEW_OWNERS, _structure_only_unexplained
+
+    rings = pl.DataFrame(
+        {
+            "detectors": [["dense_blocks"]] * 6,
+            "significance": [200.0] * 6,
+            "owner_concentration": [0.26, 0.26, 0.26, 0.09, 0.26, 0.3],
+            "effective_owners": [4.0, FEW_OWNERS, 4.0, 12.0, None, 0.0],
+            "audience_share": [0.64] * 6,
+            "new_account_lift": [0.0, 0.0, 0.6, 0.0, 0.0, 0.0],
+            "value_lift": [0.0] * 6,
+        }
+    )
+    kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
+    assert kept.to_series().to_list() == [False, False, True, True, True, True]
+
+
+def _follows(rows: list[tuple[str, str, str, str, str]]) -> pl.DataFrame:
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime(2024, 5, 1, tzinfo=UTC)
+    return pl.DataFrame(
+        rows, schema=["actor_type", "actor_id", "action", "target_type", "target_id"], orient="row"
+    ).with_columns(ts=pl.Series([t + timedelta(hours=i) for i in range(len(rows))]))
+
+
+def test_effective_owners_counts_followed_accounts_as_their_own_owners() -> None:
+    from ringlens.graph.roles import Roles
+    from ringlens.rings.features import ring_features
+
+    roles = Roles(action_role={"publish": "own", "follow": "follow", "like": "engagement"})
+    # six fans follow four developers (who publish apps: accounts) and like one app of a
+    # fifth; three accounts follow each other
+    rows = [("dev", f"d{k}", "publish", "app", f"a{k}") for k in range(5)]
+    rows += [("user", f"u{i}", "follow", "dev", f"d{k}") for i in range(6) for k in range(4)]
+    rows += [("user", f"u{i}", "like", "app", "a4") for i in range(6)]
+    rows += [("user", a, "follow", "user", b) for a in "xyz" for b in "xyz" if a != b]
+    membership = pl.DataFrame(
+        {
+            "key": [f"user:u{i}" for i in range(6)] + ["user:x", "user:y", "user:z"],
+            "ring_id": ["fans"] * 6 + ["boost"] * 3,
+        }
+    )
+    f = ring_features(build_graph(_follows(rows)), membership, roles=roles).sort("ring_id")
+    fans = f.filter(pl.col("ring_id") == "fans").row(0, named=True)
+    # 24 follows over four developers, 6 likes on the fifth's app: shares .2 each
+    assert fans["effective_owners"] == pytest.approx(5.0)
+    assert fans["owner_concentration"] == pytest.approx(0.2)
+    # a ring that follows its own members boosts itself: no outside owner
+    boost = f.filter(pl.col("ring_id") == "boost").row(0, named=True)
+    assert boost["effective_owners"] == 0.0 and boost["owner_concentration"] == 1 / 3
 
 
 def _ring_with_a_busy_shopper() -> tuple[pl.DataFrame, list[str]]:

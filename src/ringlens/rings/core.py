@@ -333,8 +333,12 @@ def build_rings(
 
 
 #: A structure-only ring whose events on its targets go at least this share to the
-#: targets of one owner is that owner's audience unless something else sets it apart.
+#: targets of one owner is that owner's audience unless something else sets it apart ...
 OWNER_AUDIENCE = 0.5
+#: ... and so is one whose events go to at most this many owners outside the ring
+#: (``effective_owners``: fans of a few creators of one niche, followers of a handful of
+#: developers) ...
+FEW_OWNERS = 5.0
 #: ... and makes up less than this share of its targets' audiences (a ring that is nearly
 #: the whole audience of its targets has no organic audience around it: the products
 #: exist for it, the host launders through it) ...
@@ -355,11 +359,14 @@ def _structure_only_unexplained(
     (time, shared attributes), and structure-only rings that are significant and not an
     owner's audience.
 
-    An owner's audience — a creator's fandom, a live's viewers, a shop's regulars — is a
-    dense block that the configuration model cannot explain (its members share one
-    interest), so its significance says nothing about coordination. A structure-only ring
-    whose events mostly go to one owner's targets (``owner_concentration`` at least
-    :data:`OWNER_AUDIENCE`) while its members are only part of those targets' audiences
+    An owner's audience — a creator's fandom, a live's viewers, a shop's regulars, the
+    followers of a few developers of one niche — is a dense block that the configuration
+    model cannot explain (its members share one interest), so its significance says
+    nothing about coordination. A structure-only ring whose events mostly go to one
+    owner's targets (``owner_concentration`` at least :data:`OWNER_AUDIENCE`) or to a
+    handful of owners outside the ring (``effective_owners`` at most :data:`FEW_OWNERS`;
+    an account that is itself a target is its own owner) while its members are only part
+    of those targets' audiences
     (``audience_share`` below :data:`WHOLE_AUDIENCE`: other fans act like them) is kept
     only when its members are also new beyond the platform's rate (``new_account_lift``
     at least :data:`NEW_ACCOUNT_APART`) or move far more value than the platform's
@@ -370,9 +377,11 @@ def _structure_only_unexplained(
     shop's regulars: time, shared devices or labels must find it.)
     """
     only = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
-    owner = (pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE) & (
-        pl.col("audience_share").fill_null(0.0) < WHOLE_AUDIENCE
+    outside = pl.col("effective_owners").fill_null(0.0)  # 0: no owner outside the ring
+    few = (pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE) | (
+        (outside > 0) & (outside <= FEW_OWNERS)
     )
+    owner = few & (pl.col("audience_share").fill_null(0.0) < WHOLE_AUDIENCE)
     apart = (pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART) | (
         pl.col("value_lift").fill_null(0.0) >= VALUE_APART
     )

@@ -29,9 +29,13 @@ same code describes rings on any platform.
 ``share_<role>``
     share of the ring's events on its targets by action role (engagement, purchase,
     review, click, follow, gift, claim, view; ``share_unmapped`` for actions without one).
-``owner_concentration``
+``owner_concentration``, ``effective_owners``
     share of the ring's events on its targets that go to targets of one owner (the seller
-    of all the brushed products, the creator of all the boosted content).
+    of all the brushed products, the creator of all the boosted content; an account that
+    is itself a target is its own owner); how many owners outside the ring those events
+    go to, counted as ``1 / sum(share ** 2)`` over them (2 for two owners with half the
+    events each; events on targets without an owner or owned by members make it larger;
+    0 when no target has an outside owner).
 ``value_lift``
     the amounts of the ring's events on its targets over what the same actions carry on
     the platform on average (``sum amount / sum mean_amount(action)``; 1 = an ordinary
@@ -325,21 +329,39 @@ def _action_mix(
         )
     )
     mix = mix.join(value, on="ring_id", how="left")
-    owners = (
+    owned = (
         ev.filter(pl.col("action").cast(pl.String).is_in(list(roles.owner_actions)))
         .select(pl.col("dst"), pl.col("src").alias("_owner"))
         .unique(subset="dst", keep="first")
     )
-    conc = (
+    # an account that is itself a target (followed, endorsed, tipped) is its own owner:
+    # its followers are its audience as a creator's viewers are hers
+    accounts = (
+        on_t.select("dst")
+        .unique()
+        .join(ev.select("src").unique(), left_on="dst", right_on="src", how="semi")
+        .join(owned, on="dst", how="anti")
+        .select("dst", pl.col("dst").alias("_owner"))
+    )
+    owners = pl.concat([owned, accounts.cast(owned.schema)])
+    by_owner = (
         on_t.join(owners, on="dst", how="left")
         .group_by("ring_id", "_owner")
         .agg(pl.len().alias("n"))
         .with_columns(pl.col("n").sum().over("ring_id").alias("_all"))
         .filter(pl.col("_owner").is_not_null())
-        .group_by("ring_id")
-        .agg((pl.col("n").max() / pl.col("_all").first()).alias("owner_concentration"))
+        .with_columns((pl.col("n") / pl.col("_all")).alias("_p"))
     )
-    return mix.join(conc, on="ring_id", how="left")
+    conc = by_owner.group_by("ring_id").agg(pl.col("_p").max().alias("owner_concentration"))
+    # outside owners only: a ring that works on its own members' targets boosts itself
+    members = on_t.select("ring_id", pl.col("src").alias("_owner")).unique()
+    outside = (
+        by_owner.join(members, on=["ring_id", "_owner"], how="anti")
+        .group_by("ring_id")
+        # order-free sum: the same float whatever order the groups arrive in
+        .agg((1.0 / (pl.col("_p") ** 2).sort().sum()).alias("effective_owners"))
+    )
+    return mix.join(conc, on="ring_id", how="left").join(outside, on="ring_id", how="left")
 
 
 def interaction_actions(graph: EventGraph, roles: Roles) -> list[str] | None:
