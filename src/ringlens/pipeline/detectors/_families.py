@@ -92,8 +92,14 @@ class RoleGroup:
 def role_groups(inp: DetectInput) -> list[RoleGroup]:
     """One family per action role of interactions — every action of that role, by the
     accounts that perform them, on the targets they act on — and one per unmapped action,
-    sorted by role (then action)."""
-    f = _tagged(inp).filter(~pl.col("role").is_in(list(STRUCTURAL)).fill_null(False))
+    sorted by role (then action). Actions that are not interactions by the data's shape
+    (every family of theirs on a device or payout account: signing in on the café's
+    machines, cashing out) are left out as mapped logins and payouts are."""
+    structural = list(inp.roles.structural_actions(inp.families))
+    f = _tagged(inp).filter(
+        ~pl.col("role").is_in(list(STRUCTURAL)).fill_null(False)
+        & ~pl.col("action").is_in(structural)
+    )
     f = f.with_columns(pl.col("role").fill_null(pl.lit(UNMAPPED)))
     out = []
     mapped = f.filter(pl.col("role") != UNMAPPED)
