@@ -293,6 +293,72 @@ def test_effective_owners_counts_followed_accounts_as_their_own_owners() -> None
     assert boost["effective_owners"] == 0.0 and boost["owner_concentration"] == 1 / 3
 
 
+def _one_campaign_in_waves() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Five waves of six fresh accounts one-star the same two apps a week apart; two
+    crews of five rate a popular app three hundred others rate too; two crews of four
+    redeem one invite code nobody else redeems. Events, candidates (one per wave or
+    crew, as lockstep finds them) and the targets each candidate was seen on."""
+    from datetime import timedelta
+
+    from tests._background import BACKGROUND_START, organic_background
+
+    t0 = BACKGROUND_START
+    rows = []
+    cands: list[tuple[str, str, list[str], float]] = []
+    targets = []
+
+    def crew(name: str, n: int, on: list[str], day: int) -> None:
+        who = [f"{name}-{i}" for i in range(n)]
+        for i, a in enumerate(who):
+            rows.extend((a, t, t0 + timedelta(days=day, minutes=i)) for t in on)
+        cands.append(("lockstep", name, [f"user:{a}" for a in who], 1.0))
+        targets.extend(("lockstep", name, f"app:{t}") for t in on)
+
+    for w in range(5):
+        crew(f"wave{w}", 6, ["victim-1", "victim-2"], 7 * w)
+    crew("crew-a", 5, ["popular-app"], 3)
+    crew("crew-b", 5, ["popular-app"], 10)
+    crew("code-a", 4, ["invite-9"], 4)
+    crew("code-b", 4, ["invite-9"], 12)
+    rows += [(f"fan-{i:03d}", "popular-app", t0 + timedelta(hours=i)) for i in range(300)]
+    planted = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    planted = planted.with_columns(
+        actor_type=pl.lit("user"), target_type=pl.lit("app"), action=pl.lit("rate")
+    )
+    bg = organic_background(
+        actor_type="user",
+        action="rate",
+        target_type="app",
+        n_accounts=2000,
+        targets=["victim-1", "victim-2"],
+        seed=5,
+    )
+    events = pl.concat([planted, bg], how="diagonal_relaxed")
+    ct = pl.DataFrame(targets, schema=["detector", "candidate", "key"], orient="row")
+    return events, cand(cands), ct
+
+
+def test_groups_of_one_campaign_on_the_same_targets_are_one_ring() -> None:
+    from ringlens.rings.core import ring_id_of
+
+    events, candidates, targets = _one_campaign_in_waves()
+    found = build_rings(build_graph(events), candidates, candidate_targets=targets)
+    rings = sorted(
+        (sorted({m.split("-")[0] for m in r}), len(r)) for r in found.rings["members"].to_list()
+    )
+    # the five waves are one case; so are the two crews on a code only they redeem; two
+    # crews that rated one popular app among three hundred others are two
+    assert rings == [
+        (["user:code"], 8),
+        (["user:crew"], 5),
+        (["user:crew"], 5),
+        (["user:wave0", "user:wave1", "user:wave2", "user:wave3", "user:wave4"], 30),
+    ]
+    wave = found.rings.filter(pl.col("size") == 30).row(0, named=True)
+    assert wave["targets"] == ["app:victim-1", "app:victim-2"]
+    assert wave["ring_id"] == ring_id_of(wave["members"])
+
+
 def _ring_with_a_busy_shopper() -> tuple[pl.DataFrame, list[str]]:
     """Twelve shoppers who each order eight of ten listings over three weeks, in an organic
     background; a busy organic shopper ordered three of the ten among 250 others."""

@@ -11,7 +11,11 @@ Every detector proposes **candidates**: groups of actor node keys with a strengt
 3. **one entity, one ring**: an entity proposed for several rings goes to the ring where
    its *support* — the summed strength of the candidates naming it — is highest (ties: the
    larger ring, then the smaller ring id); it is dropped from the others;
-4. rings with fewer than ``min_size`` members are dropped.
+4. rings with fewer than ``min_size`` members are dropped;
+5. rings that work on the same targets are one case and merge (target sets with a
+   Jaccard of at least 0.5, sharing two targets or, sharing one, making a quarter of its
+   audience together: :func:`_merged_by_targets`): the waves of one rating-bombing crew,
+   the device clusters of one bonus farm.
 
 Ring ids are ``ring_`` + the first 16 hex digits of the SHA-1 of the sorted member keys
 (each length-prefixed, see :func:`ring_id_of`), so the same ring gets the same id in every
@@ -286,28 +290,28 @@ def build_rings(
         )
     if membership.height == 0:
         return Rings(rings=_empty_rings(), membership=membership)
-    feats = ring_features(
-        graph,
-        membership,
-        targets=_ring_targets(candidates, membership, candidate_targets),
-        roles=roles,
-        entities=entities,
-        burst_window=burst_window,
-        background=background,
-        first_ts=first_ts,
-        new_account_base=new_account_base,
-        interactions=interactions,
-        values=values,
-    )
-    if extra_features is not None:
-        feats = feats.join(extra_features(membership), on="ring_id", how="left")
-    members = membership.group_by("ring_id").agg(
-        pl.col("key").sort().alias("members"),
-        pl.col("detectors").explode().unique().sort().alias("detectors"),
-    )
+
+    def features(m: pl.DataFrame) -> pl.DataFrame:
+        return ring_features(
+            graph,
+            m,
+            targets=_ring_targets(candidates, m, candidate_targets),
+            roles=roles,
+            entities=entities,
+            burst_window=burst_window,
+            background=background,
+            first_ts=first_ts,
+            new_account_base=new_account_base,
+            interactions=interactions,
+            values=values,
+        )
+
+    feats = features(membership)
     if structure_only and "significance" in feats.columns:
-        weak = members.join(feats, on="ring_id").filter(
-            _structure_only_unexplained(structure_only, min_significance).not_()
+        weak = (
+            _members(membership)
+            .join(feats, on="ring_id")
+            .filter(_structure_only_unexplained(structure_only, min_significance).not_())
         )
         if weak.height:
             log.info(
@@ -315,8 +319,11 @@ def build_rings(
                 "(dropped)",
                 weak.height,
             )
-            members = members.join(weak.select("ring_id"), on="ring_id", how="anti")
             membership = membership.join(weak.select("ring_id"), on="ring_id", how="anti")
+    membership, feats = _merge_by_targets(graph, membership, feats, features)
+    if extra_features is not None:
+        feats = feats.join(extra_features(membership), on="ring_id", how="left")
+    members = _members(membership)
     rings = classify(members.join(feats, on="ring_id"), catalogue or load_catalogue())
     rings, membership = _with_owners(
         graph, rings, membership, roles=roles, interactions=interactions, values=values
@@ -330,6 +337,134 @@ def build_rings(
         pl.exclude("ring_id", "pattern", "size", "members", "detectors"),
     )
     return Rings(rings=rings.sort("ring_id"), membership=membership)
+
+
+def _members(membership: pl.DataFrame) -> pl.DataFrame:
+    """``ring_id, members, detectors``: each ring's sorted member keys and detectors."""
+    return membership.group_by("ring_id").agg(
+        pl.col("key").sort().alias("members"),
+        pl.col("detectors").explode().unique().sort().alias("detectors"),
+    )
+
+
+#: Two rings whose target sets are mostly the same (Jaccard at least this) are one case
+#: (the same campaign's groups, found apart: lockstep groups of different bursts, device
+#: clusters of one farm) ...
+SAME_TARGETS = 0.5
+#: ... when they share two targets or more, or, sharing one, make at least this share of
+#: its audience together (two groups passing by one popular target are not one case)
+ONE_TARGET_AUDIENCE = 0.25
+
+
+def _merge_by_targets(
+    graph: EventGraph,
+    membership: pl.DataFrame,
+    feats: pl.DataFrame,
+    features: Callable[[pl.DataFrame], pl.DataFrame],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Membership and features with rings on the same targets merged
+    (:func:`_merged_by_targets`); ``features`` computes the merged rings' features."""
+    merged = _merged_by_targets(graph, membership, feats)
+    if merged is None:
+        return membership, feats
+    new = merged.join(membership.select("ring_id").unique(), on="ring_id", how="anti")
+    kept = feats.join(merged.select("ring_id").unique(), on="ring_id", how="semi")
+    return merged, pl.concat([kept, features(new)], how="vertical_relaxed")
+
+
+def _merged_by_targets(
+    graph: EventGraph, membership: pl.DataFrame, feats: pl.DataFrame
+) -> pl.DataFrame | None:
+    """The membership with rings that work on the same targets merged (see
+    :data:`SAME_TARGETS`), each merged ring under the id of its new member set; None when
+    no two rings do.
+
+    Detectors split one campaign by what they see: a rating-bombing crew that bursts on
+    the same two apps in five waves is five lockstep groups whose members barely overlap,
+    a bonus farm on four device clusters is four shared-target groups. Their members are
+    different accounts, so the candidates do not merge; their targets are the same, and
+    a reviewer wants one case. Linked rings merge transitively (connected components).
+    """
+    if membership.height == 0 or "targets" not in feats.columns:
+        return None
+    live = membership.select("ring_id").unique()
+    tg = (
+        feats.join(live, on="ring_id", how="semi")
+        .select("ring_id", pl.col("targets").alias("key"))
+        .explode("key")
+        .drop_nulls()
+        .unique()
+    )
+    nt = tg.group_by("ring_id").agg(pl.len().alias("nt"))
+    pairs = (
+        tg.join(tg, on="key", suffix="_b")
+        .filter(pl.col("ring_id") < pl.col("ring_id_b"))
+        .group_by("ring_id", "ring_id_b")
+        .agg(pl.len().alias("shared"), pl.col("key").min().alias("one"))
+        .join(nt, on="ring_id")
+        .join(nt.rename({"ring_id": "ring_id_b", "nt": "nt_b"}), on="ring_id_b")
+        .filter(
+            pl.col("shared") / (pl.col("nt") + pl.col("nt_b") - pl.col("shared")) >= SAME_TARGETS
+        )
+    )
+    if pairs.height == 0:
+        return None
+    single = pairs.filter(pl.col("shared") == 1)
+    if single.height:
+        nodes = graph.nodes.select("node", "key")
+        target = single.join(nodes.rename({"key": "one", "node": "dst"}), on="one")
+        audience = (
+            graph.edges.select("src", "dst")
+            .join(target.select("dst").unique(), on="dst", how="semi")
+            .unique()
+        )
+        ring_of = (
+            membership.select("ring_id", "key")
+            .join(nodes, on="key")
+            .select("ring_id", pl.col("node").alias("src"))
+        )
+        total = audience.group_by("dst").agg(pl.len().alias("audience"))
+        inside = (
+            target.select("ring_id", "ring_id_b", "dst")
+            .join(audience, on="dst")
+            .join(ring_of.rename({"ring_id": "_r"}), on="src")
+            .filter((pl.col("_r") == pl.col("ring_id")) | (pl.col("_r") == pl.col("ring_id_b")))
+            .group_by("ring_id", "ring_id_b", "dst")
+            .agg(pl.col("src").n_unique().alias("inside"))
+            .join(total, on="dst")
+            .filter(pl.col("inside") >= ONE_TARGET_AUDIENCE * pl.col("audience"))
+        )
+        pairs = pl.concat(
+            [
+                pairs.filter(pl.col("shared") >= 2).select("ring_id", "ring_id_b"),
+                inside.select("ring_id", "ring_id_b"),
+            ]
+        )
+        if pairs.height == 0:
+            return None
+    ids = live.sort("ring_id").with_row_index("i")
+    idx = pairs.join(ids, on="ring_id").join(
+        ids.rename({"ring_id": "ring_id_b", "i": "j"}), on="ring_id_b"
+    )
+    comp = component_labels(ids.height, idx["i"].to_numpy(), idx["j"].to_numpy())
+    ids = ids.with_columns(pl.Series("comp", comp))
+    out = membership.join(ids.select("ring_id", "comp"), on="ring_id")
+    names = (
+        out.group_by("comp")
+        .agg(pl.col("key").sort(), pl.col("ring_id").n_unique().alias("parts"))
+        .with_columns(pl.col("key").map_elements(ring_id_of, return_dtype=pl.String).alias("_id"))
+    )
+    merged = names.filter(pl.col("parts") > 1)
+    log.info(
+        "rings: %d rings that work on the same targets merged into %d",
+        int(merged["parts"].sum()),
+        merged.height,
+    )
+    return (
+        out.join(names.select("comp", "_id"), on="comp")
+        .select("key", pl.col("_id").alias("ring_id"), "support", "detectors")
+        .sort("ring_id", "key")
+    )
 
 
 #: A structure-only ring whose events on its targets go at least this share to the
