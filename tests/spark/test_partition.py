@@ -102,9 +102,9 @@ def score_in_parts(events, *, entities, labels, n_parts=3, run_id):
     return (*out, bursts), cov, parts
 
 
-def _assert_same(ref, got):
+def _assert_same(ref, got, *, with_bursts: bool = True):
     rings, ents, queue, memb, report, bursts = got
-    assert ref.bursts.height > 0 and bursts.equals(ref.bursts)
+    assert (ref.bursts.height > 0) == with_bursts and bursts.equals(ref.bursts)
     assert rings.equals(ref.rings)
     assert ents.equals(ref.entities)
     assert queue.equals(ref.queue)
@@ -121,7 +121,9 @@ def test_parts_reproduce_the_whole_run_on_two_platforms(platforms):
         events, entities=entities, labels=labels, run_id=ref.report["run_id"]
     )
     assert len(parts) == 3 and all(p.n_nodes < ref.graph.n_nodes for p in parts)
-    _assert_same(ref, got)
+    # without names the only bursts of these small sets are sign-ins, which are device
+    # use by the data's shape and left to shared targets (the demo's test has bursts)
+    _assert_same(ref, got, with_bursts=False)
     assert got[4]["counts"]["candidates"] == ref.report["counts"]["candidates"]
     assert cov.to_dict() == ref.report["coverage"]
 
