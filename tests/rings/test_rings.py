@@ -359,6 +359,53 @@ def test_groups_of_one_campaign_on_the_same_targets_are_one_ring() -> None:
     assert wave["ring_id"] == ring_id_of(wave["members"])
 
 
+def _endorsement_ring() -> tuple[pl.DataFrame, list[str]]:
+    """Sixteen freelancers endorse each other over two days, each a different number of
+    the others (three to eight); 3,000 freelancers endorse each other at random now and then."""
+    from datetime import timedelta
+
+    import numpy as np
+    from tests._background import BACKGROUND_START
+
+    rng = np.random.default_rng(9)
+    ring = [f"ring-{i:02d}" for i in range(16)]
+    rows = [
+        (a, ring[(i + k) % 16], BACKGROUND_START + timedelta(hours=i + k))
+        for i, a in enumerate(ring)
+        for k in range(1, 4 + i % 6)
+    ]
+    crowd = [f"organic-{i:04d}" for i in range(3000)]
+    pairs = rng.integers(0, 3000, size=(6000, 2))
+    rows += [
+        (crowd[a], crowd[b], BACKGROUND_START + timedelta(minutes=int(m)))
+        for (a, b), m in zip(pairs, rng.integers(0, 40_000, size=6000), strict=True)
+        if a != b
+    ]
+    events = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    events = events.with_columns(
+        actor_type=pl.lit("freelancer"),
+        target_type=pl.lit("freelancer"),
+        action=pl.lit("endorse"),
+    )
+    return events, [f"freelancer:{a}" for a in ring]
+
+
+def test_a_ring_that_endorses_itself_has_all_its_members_for_targets() -> None:
+    # some members are endorsed by fewer than 30 % of the others; left out of the
+    # targets, they were the reference the contrasts measured the ring against, and a
+    # closed ring of 16 was not significant
+    events, ring = _endorsement_ring()
+    c = cand([("communities", "0", ring, 1.0)])
+    targets = pl.DataFrame({"detector": "communities", "candidate": "0", "key": ring})
+    found = build_rings(
+        build_graph(events), c, candidate_targets=targets, structure_only=["communities"]
+    )
+    assert found.rings.height == 1
+    r = found.rings.row(0, named=True)
+    assert r["members"] == ring and r["targets"] == ring
+    assert r["significance"] > 10
+
+
 def _ring_with_a_busy_shopper() -> tuple[pl.DataFrame, list[str]]:
     """Twelve shoppers who each order eight of ten listings over three weeks, in an organic
     background; a busy organic shopper ordered three of the ten among 250 others."""

@@ -122,15 +122,22 @@ def _ring_targets(
     """``ring_id, dst, n_members``: the nodes hit by >= 2 members and >= 30 % of them that
     the detectors saw the ring work on (``given``: ``ring_id, key``; camouflage on popular
     targets is not what a dense block or a lockstep burst names), or all such nodes for a
-    ring no detector named a target of."""
+    ring no detector named a target of. The ring's own members that other members hit
+    (an endorsement ring endorsing itself) are targets from two hits: they are no
+    camouflage, and a member left out would become the reference that the ring's
+    contrasts measure it against."""
     hits = (
         mev.filter(~pl.col("_attr"))
         .group_by("ring_id", "dst")
         .agg(pl.col("src").n_unique().alias("n_members"))
         .filter(pl.col("n_members") >= 2)
     )
-    rule = hits.join(size.select("ring_id", "size"), on="ring_id").filter(
-        pl.col("n_members") >= 0.3 * pl.col("size")
+    own = mev.select("ring_id", pl.col("src").alias("dst"), pl.lit(True).alias("_own")).unique()
+    rule = (
+        hits.join(size.select("ring_id", "size"), on="ring_id")
+        .join(own, on=["ring_id", "dst"], how="left")
+        .filter((pl.col("n_members") >= 0.3 * pl.col("size")) | pl.col("_own").fill_null(False))
+        .drop("_own")
     )
     if given is None or given.height == 0:
         return rule.select("ring_id", "dst", "n_members")
