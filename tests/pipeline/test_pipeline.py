@@ -489,3 +489,29 @@ def test_score_in_a_notebook_takes_an_entities_table_with_only_some_columns(smal
     assert b.rings.drop("market").equals(a.rings.drop("market"))
     with pytest.raises(SchemaError, match=r"^entities: missing required column 'entity_id'"):
         score(small_synth.events, entities=some.drop("entity_id"))
+
+
+def test_score_in_a_notebook_reads_labels_and_integer_ids_as_the_loaders_do(small_synth) -> None:
+    # buyers numbered with integer ids and a labels table typed by hand (upper case): the
+    # same rings as with text ids; a bad label or an id of the wrong type: one line
+    from ringlens.exceptions import InputError, SchemaError
+    from ringlens.pipeline import score
+
+    buyers = small_synth.events.filter(pl.col("actor_type") == "buyer")
+    number = buyers.select(pl.col("actor_id").unique().sort()).with_row_index("n", offset=1000)
+    as_text = (
+        buyers.join(number, on="actor_id")
+        .with_columns(pl.col("n").cast(pl.String).alias("actor_id"))
+        .drop("n")
+    )
+    labels = small_synth.labels.join(
+        number.rename({"actor_id": "entity_id"}), on="entity_id"
+    ).select("entity_type", pl.col("n").alias("entity_id"), pl.col("label").str.to_uppercase())
+    ref = score(as_text, labels=labels.with_columns(pl.col("entity_id").cast(pl.String)))
+    got = score(as_text.with_columns(pl.col("actor_id").cast(pl.Int64)), labels=labels)
+    assert got.rings.height > 0 and got.rings.equals(ref.rings)
+    assert got.entities.equals(ref.entities)
+    with pytest.raises(SchemaError, match=r"^labels: row 1, column 'label': 'maybe' is not"):
+        score(as_text, labels=labels.head(1).with_columns(label=pl.lit("maybe")))
+    with pytest.raises(InputError, match=r"^events: column 'actor_id' has type Float64"):
+        score(as_text.with_columns(pl.col("actor_id").cast(pl.Float64)))

@@ -898,6 +898,14 @@ def build_graph(events: pl.DataFrame | pl.LazyFrame, *, streaming: bool = False)
             raise InputError(
                 f"events: missing column {c!r}; load events with ringlens.io.scan_events"
             )
+    for c in required[:5]:  # ids and names: text; integer ids are read as text
+        dtype = schema[c]
+        if dtype.is_integer():
+            lf = lf.with_columns(pl.col(c).cast(pl.String))
+        elif dtype not in (pl.String, pl.Categorical) and not isinstance(dtype, pl.Enum):
+            raise InputError(
+                f"events: column {c!r} has type {dtype}, expected a string (or integer) id"
+            )
     if "amount" not in schema:
         lf = lf.with_columns(pl.lit(None, dtype=pl.Float64).alias("amount"))
     if "market" not in schema:

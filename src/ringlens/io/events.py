@@ -61,6 +61,7 @@ __all__ = [
     "load_events",
     "load_entities",
     "entities_frame",
+    "labels_frame",
     "load_labels",
     "resolve_inputs",
     "tables_beside",
@@ -1288,16 +1289,62 @@ def entities_frame(entities: pl.DataFrame) -> pl.DataFrame:
     >>> entities_frame(pl.DataFrame({"entity_type": ["User"], "entity_id": [7]})).row(0)
     ('user', '7', None, None, None, None)
     """
-    schema = entities.schema
-    for col in _ENTITY_SPEC:
-        if col.required and col.name not in schema:
-            raise SchemaError(
-                f"entities: missing required column {col.name!r}; expected "
-                f"{_EXPECTED[col.kind]}; table has {', '.join(map(repr, list(schema)[:12]))}"
-            )
-    lf, _ = _normalise(entities.lazy(), schema, _ENTITY_SPEC)
+    lf = _in_memory(entities, _ENTITY_SPEC, "entities")
     df = _collect(lf.with_columns(normalised(pl.col("entity_type"))), "entities")
     return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
+
+
+def labels_frame(labels: pl.DataFrame) -> pl.DataFrame:
+    """An in-memory labels table as :func:`load_labels` gives it: ids as text, entity
+    types normalised, labels lower-cased, the last label per entity kept.
+
+    A missing column, a null or a label other than ``confirmed`` / ``cleared`` is a
+    :class:`~ringlens.exceptions.SchemaError` naming it (and the row).
+
+    Examples
+    --------
+    >>> labels_frame(pl.DataFrame({"entity_type": ["User"], "entity_id": [7],
+    ...     "label": ["Confirmed"]})).row(0)
+    ('user', '7', 'confirmed')
+    >>> labels_frame(pl.DataFrame({"entity_type": ["user"], "entity_id": ["7"]}))
+    Traceback (most recent call last):
+    ringlens.exceptions.SchemaError: labels: missing required column 'label'; expected a string (or integer) id; table has 'entity_type', 'entity_id'
+    """
+    lf = _in_memory(labels, _LABEL_SPEC, "labels")
+    df = _collect(
+        lf.with_columns(
+            normalised(pl.col("entity_type")), pl.col("label").str.strip_chars().str.to_lowercase()
+        ),
+        "labels",
+    ).with_row_index("_row")
+    for name in ("entity_type", "entity_id", "label"):
+        if df[name].null_count():
+            row = int(df[name].is_null().arg_true()[0])
+            raise SchemaError(f"labels: row {row + 1}, column {name!r}: null value")
+    bad = df.filter(~pl.col("label").is_in(LABEL_VALUES))
+    if bad.height:
+        first = bad.row(0, named=True)
+        raise SchemaError(
+            f"labels: row {first['_row'] + 1}, column 'label': {first['label']!r} is not a "
+            f"label, expected one of {', '.join(LABEL_VALUES)}"
+        )
+    return df.drop("_row").unique(
+        subset=["entity_type", "entity_id"], keep="last", maintain_order=True
+    )
+
+
+def _in_memory(frame: pl.DataFrame, spec: Sequence[ColumnSpec], what: str) -> pl.LazyFrame:
+    """A table given in memory with its required columns checked and every contract column
+    cast to the contract's type (missing optional ones null)."""
+    schema = frame.schema
+    for col in spec:
+        if col.required and col.name not in schema:
+            raise SchemaError(
+                f"{what}: missing required column {col.name!r}; expected "
+                f"{_EXPECTED[col.kind]}; table has {', '.join(map(repr, list(schema)[:12]))}"
+            )
+    lf, _ = _normalise(frame.lazy(), schema, spec)
+    return lf
 
 
 def load_labels(

@@ -31,7 +31,7 @@ from ringlens.io import (
     load_labels,
     scan_events,
 )
-from ringlens.io.events import entities_frame
+from ringlens.io.events import entities_frame, labels_frame
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.coverage import coverage, family_roles
 from ringlens.pipeline.drift import check_previous, input_health
@@ -86,6 +86,8 @@ def detect(
     cfg = config or Config()
     if entities is not None:
         entities = entities_frame(entities)
+    if labels is not None:
+        labels = labels_frame(labels)
     vocab = Vocabulary.from_settings(cfg.vocabulary)
     if context is not None and context.families is not None:
         families = context.families  # the run's: a part's shape would give other roles
@@ -331,8 +333,10 @@ def score(
     """
     cfg = config or Config()
     pol = policy or load_policy()
-    if entities is not None:  # a notebook's table: the contract's columns and types
+    if entities is not None:  # a notebook's tables: the contract's columns and types
         entities = entities_frame(entities)
+    if labels is not None:
+        labels = labels_frame(labels)
     weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
     list(registered(disable=cfg.detect.disable))  # and so does a misspelt detector
     timer = Timer(progress)
