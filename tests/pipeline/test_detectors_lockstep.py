@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -10,7 +11,7 @@ from ringlens.config import Config
 from ringlens.graph import build_graph
 from ringlens.pipeline.coverage import family_roles
 from ringlens.pipeline.detectors.lockstep import Lockstep
-from ringlens.pipeline.registry import DetectInput
+from ringlens.pipeline.registry import DetectInput, Family
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 
 T = datetime(2026, 6, 1, tzinfo=UTC)
@@ -91,3 +92,28 @@ def test_signing_in_together_on_a_labs_machines_is_no_lockstep() -> None:
     assert inp.roles.type_role.get("machine") == "device"
     assert [f.actions for f in Lockstep().families(inp)] == [("zap",)]
     assert Lockstep().detect(inp).candidates.height == 0
+
+
+def test_a_group_of_a_third_of_the_roles_accounts_is_the_platforms_rhythm() -> None:
+    # what lockstep found on a forum whose readers follow the same viral threads: a
+    # "group" of 300 of the 400 accounts that read anything, beside a crew of six
+    from ringlens.detect.lockstep import LockstepGroups
+    from ringlens.pipeline.detectors._families import RoleGroup
+    from ringlens.pipeline.detectors.lockstep import _without_crowds
+
+    graph = build_graph(_two_rings())  # 46 accounts zap
+    fam = family_roles(graph.families(), Vocabulary.from_tables({}, {}))
+    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
+    g = RoleGroup(role="unmapped", family=Family(actions=("zap",)), events=0)
+    res = LockstepGroups(
+        groups=pl.DataFrame({"group": [0, 1], "n_actors": [18, 6]}),
+        members=pl.DataFrame({"group": [0] * 18 + [1] * 6, "key": [f"k{i}" for i in range(24)]}),
+        bursts=pl.DataFrame({"group": [0, 1], "key": ["thread:viral", "thing:p1"]}),
+    )
+    kept = _without_crowds(inp, g, res)
+    assert kept.groups["group"].to_list() == [1]
+    assert kept.members["group"].unique().to_list() == [1]
+    assert kept.bursts["key"].to_list() == ["thing:p1"]
+    # a group of a third of them (15 of 46) is left alone
+    third = replace(res, groups=pl.DataFrame({"group": [0, 1], "n_actors": [15, 6]}))
+    assert _without_crowds(inp, g, third).groups["group"].to_list() == [0, 1]

@@ -3,13 +3,15 @@ targets in the same time windows, far beyond what their activity explains."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
+from typing import TypeVar
 
 import polars as pl
 
-from ringlens.detect.lockstep import lockstep_multiscale, lockstep_windows
+from ringlens.detect.lockstep import LockstepGroups, lockstep_multiscale, lockstep_windows
 from ringlens.pipeline.detectors._families import RoleGroup, role_groups, significance_strength
 from ringlens.pipeline.registry import (
     DetectInput,
@@ -22,6 +24,8 @@ from ringlens.pipeline.registry import (
 )
 
 __all__ = ["LOCKSTEP_REASONS", "Lockstep", "lockstep_windows_for"]
+
+log = logging.getLogger(__name__)
 
 #: One reason per interaction role (``lockstep_unmapped``: actions without a role).
 LOCKSTEP_REASONS: tuple[str, ...] = tuple(
@@ -116,6 +120,7 @@ class Lockstep(Detector):
                 min_bursts=cfg.detect.lockstep_min_bursts,
                 max_target_degree=cfg.graph.max_target_degree,
             )
+        res = _without_crowds(inp, g, res)
         return group_found(
             res,
             "lockstep",
@@ -125,6 +130,47 @@ class Lockstep(Detector):
             counts={reason: res.groups.height},
             bursts=_bursts(res.bursts, reason),
         )
+
+
+_Groups = TypeVar("_Groups", bound=LockstepGroups)
+
+#: A lockstep group holding more than this share of the accounts that act in its role is
+#: the platform's own rhythm (thousands reading the same viral threads in the same
+#: hours), not a crew: rings are a small minority of a role's accounts.
+CROWD_SHARE = 1 / 3
+
+
+def _without_crowds(inp: DetectInput, g: RoleGroup, res: _Groups) -> _Groups:
+    """``res`` without the groups that hold more than :data:`CROWD_SHARE` of the accounts
+    acting in the role group (and without their bursts)."""
+    if res.groups.height == 0:
+        return res
+    fam = g.family
+    rows = inp.graph.family_rows(
+        actions=list(fam.actions or ()) or None,
+        actor_types=list(fam.actor_types or ()) or None,
+        target_types=list(fam.target_types or ()) or None,
+    )
+    src = inp.graph.events["src"]
+    accounts = (src if rows is None else src.gather(rows)).n_unique()
+    crowd = res.groups.filter(pl.col("n_actors") > CROWD_SHARE * accounts)
+    if crowd.height == 0:
+        return res
+    log.info(
+        "lockstep (%s): %d group(s) of %s accounts hold more than a third of the %d "
+        "accounts acting in it: the platform's rhythm, not a ring (dropped)",
+        g.role,
+        crowd.height,
+        ", ".join(str(n) for n in crowd["n_actors"].to_list()),
+        accounts,
+    )
+    drop = crowd.select("group")
+    return replace(
+        res,
+        groups=res.groups.join(drop, on="group", how="anti"),
+        members=res.members.join(drop, on="group", how="anti"),
+        bursts=res.bursts.join(drop, on="group", how="anti"),
+    )
 
 
 def _prefix(reason: str, group: RoleGroup) -> str:
