@@ -12,11 +12,13 @@ With ``--ablation``, each platform is also scored with one detector alone and wi
 (``detect.disable``), so a reader sees what each detector contributes.
 
 ``--platforms appstore gig`` scores the two held-out platforms of
-``bench/holdout_platform.py`` instead, written without reading the detectors (their truth
-uses their own pattern names).
+``bench/holdout_platform.py`` instead, and ``--platforms delivery forum`` the two of
+``bench/holdout2_platform.py``: each pair written without reading the detectors (their
+truth uses their own pattern names).
 
     .venv/bin/python bench/eval_platforms.py [--events 200000 1000000] [--ablation]
     .venv/bin/python bench/eval_platforms.py --platforms appstore gig --events 300000 1000000
+    .venv/bin/python bench/eval_platforms.py --platforms delivery forum --events 300000 1000000
 """
 
 from __future__ import annotations
@@ -34,15 +36,20 @@ RINGLENS = [sys.executable, "-m", "ringlens"]
 GENERIC = ("lockstep", "dense_blocks", "communities", "shared_targets")
 
 
-#: Platforms written without reading the detectors (``bench/holdout_platform.py``).
-HOLDOUT = ("appstore", "gig")
+#: Platforms written without reading the detectors, and the script that writes each.
+HOLDOUT = {
+    "appstore": "holdout_platform.py",
+    "gig": "holdout_platform.py",
+    "delivery": "holdout2_platform.py",
+    "forum": "holdout2_platform.py",
+}
 
 
 def synth(platform: str, events: int, seed: int, out: Path, rename: bool = False) -> Path:
     if (out / "truth.parquet").is_file():
         return out
     if platform in HOLDOUT:
-        script = ROOT / "bench" / "holdout_platform.py"
+        script = ROOT / "bench" / HOLDOUT[platform]
         args = [str(out), "--platform", platform, "--events", str(events), "--seed", str(seed)]
         # its summary line goes to stderr: stdout is this script's JSON lines
         subprocess.run(
