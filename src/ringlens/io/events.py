@@ -1271,7 +1271,12 @@ def load_entities(
         options=options,
         report=report,
     )
-    # entity types are compared as the event graph stores them (normalised names)
+    return _entities_table(lf)
+
+
+def _entities_table(lf: pl.LazyFrame) -> pl.DataFrame:
+    """Entities with types as the event graph stores them (normalised names), the first
+    row per entity kept."""
     df = _collect(lf.with_columns(normalised(pl.col("entity_type"))), "entities")
     return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
 
@@ -1289,9 +1294,7 @@ def entities_frame(entities: pl.DataFrame) -> pl.DataFrame:
     >>> entities_frame(pl.DataFrame({"entity_type": ["User"], "entity_id": [7]})).row(0)
     ('user', '7', None, None, None, None)
     """
-    lf = _in_memory(entities, _ENTITY_SPEC, "entities")
-    df = _collect(lf.with_columns(normalised(pl.col("entity_type"))), "entities")
-    return df.unique(subset=["entity_type", "entity_id"], keep="first", maintain_order=True)
+    return _entities_table(_in_memory(entities, _ENTITY_SPEC, "entities"))
 
 
 def labels_frame(labels: pl.DataFrame) -> pl.DataFrame:
@@ -1310,27 +1313,15 @@ def labels_frame(labels: pl.DataFrame) -> pl.DataFrame:
     Traceback (most recent call last):
     ringlens.exceptions.SchemaError: labels: missing required column 'label'; expected a string (or integer) id; table has 'entity_type', 'entity_id'
     """
-    lf = _in_memory(labels, _LABEL_SPEC, "labels")
-    df = _collect(
-        lf.with_columns(
-            normalised(pl.col("entity_type")), pl.col("label").str.strip_chars().str.to_lowercase()
-        ),
-        "labels",
-    ).with_row_index("_row")
+    df = _labels_table(_in_memory(labels, _LABEL_SPEC, "labels"))
     for name in ("entity_type", "entity_id", "label"):
         if df[name].null_count():
             row = int(df[name].is_null().arg_true()[0])
             raise SchemaError(f"labels: row {row + 1}, column {name!r}: null value")
-    bad = df.filter(~pl.col("label").is_in(LABEL_VALUES))
-    if bad.height:
-        first = bad.row(0, named=True)
-        raise SchemaError(
-            f"labels: row {first['_row'] + 1}, column 'label': {first['label']!r} is not a "
-            f"label, expected one of {', '.join(LABEL_VALUES)}"
-        )
-    return df.drop("_row").unique(
-        subset=["entity_type", "entity_id"], keep="last", maintain_order=True
-    )
+    bad = _first_bad_label(df)
+    if bad is not None:
+        raise _bad_label("labels", bad[0], "", bad[1])
+    return _last_label(df)
 
 
 def _in_memory(frame: pl.DataFrame, spec: Sequence[ColumnSpec], what: str) -> pl.LazyFrame:
@@ -1377,15 +1368,10 @@ def load_labels(
         options=options,
         report=report,
     )
-    df = _collect(
-        lf.with_columns(
-            normalised(pl.col("entity_type")), pl.col("label").str.strip_chars().str.to_lowercase()
-        ),
-        "labels",
-    )
-    bad = df.with_row_index("_row").filter(~pl.col("label").is_in(LABEL_VALUES))
-    if bad.height:
-        row, value = bad.row(0, named=True)["_row"], bad.row(0, named=True)["label"]
+    df = _labels_table(lf)
+    bad = _first_bad_label(df)
+    if bad is not None:
+        row, value = bad
         files = resolve_inputs(paths, table="labels")
         where = str(files[0]) if len(files) == 1 else "labels"
         line = (
@@ -1393,10 +1379,38 @@ def load_labels(
             if files[0].suffix.lower() in (".csv", ".tsv") and len(files) == 1
             else ""
         )
-        raise SchemaError(
-            f"{where}: row {row + 1}{line}, column 'label': {value!r} is not a label, "
-            f"expected one of {', '.join(LABEL_VALUES)}"
-        )
+        raise _bad_label(where, row, line, value)
+    return _last_label(df)
+
+
+def _labels_table(lf: pl.LazyFrame) -> pl.DataFrame:
+    """Labels in the contract's types with entity types normalised, labels lower-cased."""
+    return _collect(
+        lf.with_columns(
+            normalised(pl.col("entity_type")), pl.col("label").str.strip_chars().str.to_lowercase()
+        ),
+        "labels",
+    )
+
+
+def _first_bad_label(df: pl.DataFrame) -> tuple[int, str] | None:
+    """The first row (0-based) whose label is not one of :data:`LABEL_VALUES`, and it."""
+    bad = df.with_row_index("_row").filter(~pl.col("label").is_in(LABEL_VALUES))
+    if bad.height == 0:
+        return None
+    first = bad.row(0, named=True)
+    return int(first["_row"]), first["label"]
+
+
+def _bad_label(where: str, row: int, line: str, value: str) -> SchemaError:
+    return SchemaError(
+        f"{where}: row {row + 1}{line}, column 'label': {value!r} is not a label, "
+        f"expected one of {', '.join(LABEL_VALUES)}"
+    )
+
+
+def _last_label(df: pl.DataFrame) -> pl.DataFrame:
+    """One label per entity: the last one."""
     return df.unique(subset=["entity_type", "entity_id"], keep="last", maintain_order=True)
 
 

@@ -83,11 +83,34 @@ def detect(
     >>> sorted(r for r in det.signals["reason"].unique() if r.startswith("lockstep"))
     ['lockstep_click', 'lockstep_engagement', 'lockstep_follow', 'lockstep_purchase']
     """
+    entities, labels = _contract_tables(entities, labels)
+    return _detect(
+        graph, config=config, entities=entities, labels=labels, timer=timer, context=context
+    )
+
+
+def _contract_tables(
+    entities: pl.DataFrame | None, labels: pl.DataFrame | None
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """A caller's entities and labels tables in the contract's columns and types
+    (:func:`ringlens.io.entities_frame`, :func:`ringlens.io.labels_frame`)."""
+    return (
+        None if entities is None else entities_frame(entities),
+        None if labels is None else labels_frame(labels),
+    )
+
+
+def _detect(
+    graph: EventGraph,
+    *,
+    config: Config | None,
+    entities: pl.DataFrame | None,
+    labels: pl.DataFrame | None,
+    timer: Callable[[str], Any] | None,
+    context: RunContext | None,
+) -> Detections:
+    """:func:`detect` on entities and labels already in the contract's shape."""
     cfg = config or Config()
-    if entities is not None:
-        entities = entities_frame(entities)
-    if labels is not None:
-        labels = labels_frame(labels)
     vocab = Vocabulary.from_settings(cfg.vocabulary)
     if context is not None and context.families is not None:
         families = context.families  # the run's: a part's shape would give other roles
@@ -333,10 +356,7 @@ def score(
     """
     cfg = config or Config()
     pol = policy or load_policy()
-    if entities is not None:  # a notebook's tables: the contract's columns and types
-        entities = entities_frame(entities)
-    if labels is not None:
-        labels = labels_frame(labels)
+    entities, labels = _contract_tables(entities, labels)  # a notebook's tables
     weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
     list(registered(disable=cfg.detect.disable))  # and so does a misspelt detector
     timer = Timer(progress)
@@ -345,7 +365,7 @@ def score(
     else:
         with timer("build graph"):
             graph = build_graph(events)
-    det = detect(graph, config=cfg, entities=entities, labels=labels, timer=timer, context=context)
+    det = _detect(graph, config=cfg, entities=entities, labels=labels, timer=timer, context=context)
     rings, membership, ring_signals = _rings(
         graph, det, cfg=cfg, entities=entities, context=context, timer=timer
     )

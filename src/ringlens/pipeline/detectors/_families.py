@@ -95,13 +95,10 @@ def role_groups(inp: DetectInput) -> list[RoleGroup]:
     sorted by role (then action). Actions that are not interactions by the data's shape
     (every family of theirs on a device or payout account: signing in on the café's
     machines, cashing out) are left out as mapped logins and payouts are."""
-    tagged = _tagged(inp)  # asserts the families are there
     assert inp.families is not None
+    # the structural roles' actions and those the shape shows (Roles.structural_actions)
     structural = list(inp.roles.structural_actions(inp.families))
-    f = tagged.filter(
-        ~pl.col("role").is_in(list(STRUCTURAL)).fill_null(False)
-        & ~pl.col("action").is_in(structural)
-    )
+    f = _tagged(inp).filter(~pl.col("action").is_in(structural))
     f = f.with_columns(pl.col("role").fill_null(pl.lit(UNMAPPED)))
     out = []
     mapped = f.filter(pl.col("role") != UNMAPPED)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import partial
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
 
 from ringlens.detect.lockstep import LockstepGroups, lockstep_multiscale, lockstep_windows
@@ -77,12 +78,7 @@ class Lockstep(Detector):
         """One task per role group, costed by its events (the largest starts first)."""
         out = []
         for g in role_groups(inp):
-            fam = g.family
-            rows = inp.graph.family_rows(
-                actions=list(fam.actions or ()) or None,
-                actor_types=list(fam.actor_types or ()) or None,
-                target_types=list(fam.target_types or ()) or None,
-            )
+            rows = _rows(inp, g)
             cost = float(inp.graph.events.height if rows is None else len(rows))
             out.append(Task(run=partial(self._role, inp, g), cost=cost))
         return out
@@ -132,6 +128,16 @@ class Lockstep(Detector):
         )
 
 
+def _rows(inp: DetectInput, g: RoleGroup) -> np.ndarray | None:
+    """The graph's event rows of the role group (None: every event)."""
+    fam = g.family
+    return inp.graph.family_rows(
+        actions=list(fam.actions or ()) or None,
+        actor_types=list(fam.actor_types or ()) or None,
+        target_types=list(fam.target_types or ()) or None,
+    )
+
+
 _Groups = TypeVar("_Groups", bound=LockstepGroups)
 
 #: A lockstep group holding more than this share of the accounts that act in its role is
@@ -145,12 +151,7 @@ def _without_crowds(inp: DetectInput, g: RoleGroup, res: _Groups) -> _Groups:
     acting in the role group (and without their bursts)."""
     if res.groups.height == 0:
         return res
-    fam = g.family
-    rows = inp.graph.family_rows(
-        actions=list(fam.actions or ()) or None,
-        actor_types=list(fam.actor_types or ()) or None,
-        target_types=list(fam.target_types or ()) or None,
-    )
+    rows = _rows(inp, g)
     src = inp.graph.events["src"]
     accounts = (src if rows is None else src.gather(rows)).n_unique()
     crowd = res.groups.filter(pl.col("n_actors") > CROWD_SHARE * accounts)
