@@ -369,3 +369,125 @@ def test_shared_targets_a_school_lab_is_no_farm_until_its_accounts_share_more() 
     rows += [("member", f"s{i}", "cash_out", "wallet", "w1") for i in range(30)]
     res = shared_targets(build_graph(frame(rows)), **kw)  # type: ignore[arg-type]
     assert len(res) == 1 and res.actors(0) == sorted(f"member:s{i}" for i in range(30))
+
+
+def _two_cities() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two cities of 300 eaters, each ordering from four of its sixty local kitchens and
+    claiming one of its twenty promo codes; in each, a carrier NAT address shared by forty eaters picked at random; in the first, a
+    farm of eight new eaters on one phone ordering the same three obscure dishes. Returns
+    the events and the eaters' markets (``key``, ``block``)."""
+    rng = np.random.default_rng(5)
+    rows: list[tuple[str, str, str, str, str]] = []
+    market: dict[str, str] = {}
+    for city in ("ams", "sao"):
+        eaters = [f"{city}{i}" for i in range(300)]
+        for e in eaters:
+            market[e] = city
+            rows.append(("eater", e, "claim", "promo", f"{city}-p{rng.integers(20)}"))
+            for k in rng.choice(60, 4, replace=False):
+                rows.append(("eater", e, "order", "kitchen", f"{city}-k{k}"))
+        for e in rng.choice(eaters, 40, replace=False):
+            rows.append(("eater", str(e), "sign_in", "netblock", f"nat-{city}"))
+    for i in range(8):
+        market[f"farm{i}"] = "ams"
+        rows.append(("eater", f"farm{i}", "sign_in", "netblock", "farm-phone"))
+        rows += [("eater", f"farm{i}", "order", "dish", f"odd{d}") for d in range(3)]
+    blocks = pl.DataFrame({"key": [f"eater:{e}" for e in market], "block": list(market.values())})
+    return frame(rows), blocks
+
+
+def test_shared_targets_a_citys_carrier_nat_is_no_ring_against_its_market() -> None:
+    """Eaters of one city share its kitchens, so forty of them behind one carrier NAT are
+    linked far beyond the whole platform's chance; not beyond their own city's (the block
+    model of the accounts' markets). The farm is beyond both."""
+    from ringlens.detect import shared_targets
+
+    ev, blocks = _two_cities()
+    g = build_graph(ev)
+    kw = {"target_types": ["netblock", "promo"], "rare_links": True, "max_target_actors": 60}
+    plain = shared_targets(g, **kw)  # type: ignore[arg-type]
+    flagged = set(plain.tested.filter(pl.col("significant"))["key"])
+    assert {"netblock:nat-ams", "netblock:nat-sao"} <= flagged
+    res = shared_targets(g, blocks=blocks, **kw)  # type: ignore[arg-type]
+    assert len(res) == 1 and res.actors(0) == sorted(f"eater:farm{i}" for i in range(8))
+    assert res.params["blocks"] == 2
+    # one block is the configuration model; a bad frame is a clear error
+    one = shared_targets(g, blocks=blocks.with_columns(block=pl.lit("all")), **kw)  # type: ignore[arg-type]
+    assert one.tested.equals(plain.tested)
+    with pytest.raises(ConfigError, match="blocks"):
+        shared_targets(g, blocks=blocks.rename({"block": "market"}), **kw)  # type: ignore[arg-type]
+
+
+def test_shared_targets_carrier_nat_users_co_timed_no_more_than_other_shared_networks() -> None:
+    """Links for a while are computed only among the accounts on shared devices and
+    networks (a farm's, a carrier NAT's), so those accounts are linked to each other
+    more than to anyone; two carrier NATs of forty eaters, rushing the same ten kitchens
+    over one lunch, are no farm against that block. The farm of eight ordering together
+    on one phone is."""
+    from datetime import timedelta
+
+    from ringlens.detect import shared_targets
+
+    rng = np.random.default_rng(7)
+    rows: list[tuple[str, str, str, str, datetime]] = []
+    for i in range(600):
+        a = f"e{i}"
+        rows.append((a, "claim", "promo", f"p{rng.integers(40)}", TS))
+        for d in rng.choice(150, 2, replace=False):
+            rows.append((a, "order", "dish", f"d{d}", TS + timedelta(hours=rng.uniform(0, 168))))
+        for k in rng.choice(10, 3, replace=False):
+            rows.append((a, "order", "kitchen", f"k{k}", TS + timedelta(hours=rng.uniform(0, 12))))
+    nat = rng.choice(600, 80, replace=False)
+    rows += [(f"e{i}", "sign_in", "netblock", f"nat{j % 2}", TS) for j, i in enumerate(nat)]
+    rows += [
+        (f"e{i}", "sign_in", "netblock", f"home{i}", TS) for i in np.setdiff1d(range(600), nat)
+    ]
+    for i in range(8):
+        rows.append((f"f{i}", "sign_in", "netblock", "farm", TS))
+        rows += [
+            (f"f{i}", "order", "kitchen", f"k{k}", TS + timedelta(hours=3 + 3 * k, minutes=i))
+            for k in range(3)
+        ]
+    ev = pl.DataFrame(
+        rows, schema=["actor_id", "action", "target_type", "target_id", "ts"], orient="row"
+    ).with_columns(actor_type=pl.lit("eater"))
+    res = shared_targets(
+        build_graph(ev),
+        target_types=["netblock", "promo"],
+        repeat_types=["netblock"],
+        rare_links=True,
+        rare_window=timedelta(hours=1),
+        max_target_actors=60,
+    )
+    assert set(res.tested.filter(pl.col("significant"))["key"]) == {"netblock:farm"}
+    nats = res.tested.filter(pl.col("key").str.starts_with("netblock:nat"))
+    # their co-timing is there (every pair of a NAT's eaters at one kitchen in one hour)
+    assert (nats["links"] > 100).all()
+
+
+def test_shared_targets_a_farm_that_is_most_of_a_small_market_is_still_found() -> None:
+    """A market of twelve eaters, eight of them a farm on one phone: its links are most
+    of its market's, and the market's own rate would explain them away; a block under
+    ``MIN_BLOCK`` accounts is compared with the whole instead."""
+    from ringlens.detect import shared_targets
+    from ringlens.detect.shared import MIN_BLOCK
+
+    ev, blocks = _two_cities()
+    rows = [("eater", f"lux{i}", "order", "kitchen", f"lux-k{i % 3}") for i in range(12)]
+    rows += [("eater", f"lux{i}", "sign_in", "netblock", "lux-phone") for i in range(8)]
+    rows += [("eater", f"lux{i}", "order", "dish", f"lux-d{d}") for i in range(8) for d in (1, 2)]
+    ev = pl.concat([ev, frame(rows)])
+    lux = pl.DataFrame({"key": [f"eater:lux{i}" for i in range(12)], "block": "lux"})
+    res = shared_targets(
+        build_graph(ev),
+        target_types=["netblock", "promo"],
+        rare_links=True,
+        max_target_actors=60,
+        blocks=pl.concat([blocks, lux]),
+    )
+    assert 12 < MIN_BLOCK
+    found = sorted(tuple(res.actors(i)) for i in range(len(res)))
+    assert found == [
+        tuple(sorted(f"eater:farm{i}" for i in range(8))),
+        tuple(sorted(f"eater:lux{i}" for i in range(8))),
+    ]

@@ -59,11 +59,18 @@ and a test:
 3. **Test per target.** Its accounts' largest linked cluster must exceed household
    size, and the links inside the target's accounts must be improbable: ``L`` links
    against ``E = sum s_a s_b / 2W`` over the cluster's pairs (``s`` the accounts'
-   links, ``W`` all links: the configuration model of the link
-   graph), ``P(X >= L)`` for ``X ~ Poisson(E)``, times the ways to choose the cluster
-   among the target's accounts, Bonferroni-corrected over the targets tested, at most
-   ``alpha``. Heavy users and households linked to many explain their links; a ring's
-   accounts are linked to each other and hardly to anyone else.
+   links, ``W`` all links: the configuration model of the link graph; Chung & Lu,
+   Annals of Combinatorics 6, 2002), ``P(X >= L)`` for ``X ~ Poisson(E)``, times the
+   ways to choose the cluster among the target's accounts, Bonferroni-corrected over
+   the targets tested, at most ``alpha``. Heavy users and households linked to many explain their links; a ring's
+   accounts are linked to each other and hardly to anyone else. With ``blocks`` (each
+   account's market or city), ``E`` comes from the degree-corrected block model
+   instead (Karrer & Newman, Phys. Rev. E 83, 2011): a city's eaters share its local
+   kitchens, so forty of them behind one carrier NAT are linked far beyond the whole
+   platform's chance, but not beyond their city's (a block of fewer than ``MIN_BLOCK``
+   linked accounts, which a farm may be most of, keeps the whole's rate). With ``rare_window``, the accounts
+   on the repeat types' tested targets, the only ones whose links for a while are
+   computed, are a block of their own, so they are compared with each other.
 4. **Pools of new accounts** (with ``new_accounts`` and ``new_rate``). Targets of the
    repeat types (devices, payout accounts) that share two accounts or more form a pool
    (a farm rotates its accounts over its phones). A pool whose new accounts exceed
@@ -482,14 +489,13 @@ def shared_targets(
     rare_actions: list[str] | None = None,
     new_accounts: list[str] | pl.Series | None = None,
     new_rate: float | None = None,
+    blocks: pl.DataFrame | None = None,
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
 
     Sharing is ordinary in small numbers (a family on one tablet) and in large ones (a
     campaign claimed by thousands); a ring is a set of accounts beyond household size on one
-    rare target that are *otherwise linked*, far beyond chance (a configuration-model test
-    of their links, Chung & Lu, Annals of Combinatorics 6, 2002; step by step in the
-    module documentation, *Shared rare targets*).
+    rare target that are *otherwise linked*, far beyond chance (module documentation).
 
     Parameters
     ----------
@@ -508,23 +514,21 @@ def shared_targets(
     alpha
         Significance level of a target, Bonferroni-corrected over the targets tested.
     repeat_types
-        Types of personal attributes (devices, payout accounts): rare links and links
-        for a while count on them only; their targets form the pools of step 4. Sharing
-        two of them is no link by itself (a school lab's students rotate over its
-        machines as a phone farm's accounts do).
+        Types of personal attributes (devices, payout accounts): rare links and links for
+        a while count on them only; their targets form the pools of step 4. Sharing two
+        of them is no link (a school lab's students rotate over its machines).
     rare_links
         Accounts that both act on a rare target of another kind (at most the cap's
-        accounts touch it: an obscure product) are linked too; such links count on
-        ``repeat_types`` only (every type when it is empty): a campaign voucher's
-        thousands of claimers always share some obscure product pairwise.
+        accounts touch it: an obscure product) are linked too (on ``repeat_types`` only).
     rare_window, rare_actions
         With ``rare_links``, a target is also rare while at most the cap's accounts act
         on it in two consecutive windows of this length, through these actions (None:
-        every action; see the module documentation). None: rare over the whole data only.
+        every action). None: rare over the whole data only.
     new_accounts, new_rate
-        Node keys of recently created accounts and the platform's share of them: pools of
-        ``repeat_types`` targets holding more new accounts than a household and that
-        rate explain are significant whatever their links (module documentation, step 4).
+        Node keys of recently created accounts and the platform's share of them (module
+        documentation, step 4).
+    blocks
+        ``key``, ``block``: each account's market or city (module documentation, step 3).
 
     Returns
     -------
@@ -579,12 +583,15 @@ def shared_targets(
         rare_actions=rare_actions,
         new_accounts=new_accounts,
         new_rate=new_rate,
+        blocks=blocks,
     )
     types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
     src, dst = family_cells(graph, actions=actions, actor_types=actor_types, target_types=types)
     if src.size == 0:
         return _empty_targets(params)
-    return _cap_and_test(graph, src, dst, elsewhere, params, new_accounts)
+    return _cap_and_test(
+        graph, src, dst, elsewhere, params, new_accounts, _block_codes(graph, blocks)
+    )
 
 
 def _cap_and_test(
@@ -594,6 +601,7 @@ def _cap_and_test(
     elsewhere: pl.DataFrame | None,
     params: dict[str, Any],
     new_accounts: Any,
+    block: np.ndarray | None = None,
 ) -> SharedTargetGroups:
     """The cells on targets beyond household size and under the audience cap, tested."""
     audience = np.bincount(dst, minlength=graph.n_nodes)
@@ -608,7 +616,7 @@ def _cap_and_test(
         return _empty_targets(params)
     new_ids = _new_ids(graph, new_accounts, params)
     return _test_and_group(
-        graph, src, dst, audience, usable, tested_cell, elsewhere, params, new_ids
+        graph, src, dst, audience, usable, tested_cell, elsewhere, params, new_ids, block
     )
 
 
@@ -638,6 +646,7 @@ def _test_and_group(
     elsewhere: pl.DataFrame | None,
     params: dict[str, Any],
     new_ids: np.ndarray | None = None,
+    block: np.ndarray | None = None,
 ) -> SharedTargetGroups:
     """Steps 2 to 4 of :func:`shared_targets` on the (account, target) cells: test the
     targets beyond household size, then group the accounts of the significant ones."""
@@ -658,6 +667,7 @@ def _test_and_group(
         rare_cap=int(cap) if params["rare_links"] else 0,
         rare_window=params["rare_window"],
         rare_actions=params["rare_actions"],
+        block=block,
     )
     if new_ids is not None and new_ids.size:
         tested = _new_account_pools(
@@ -778,6 +788,7 @@ def _shared_target_params(
     rare_actions: Any = None,
     new_accounts: Any = None,
     new_rate: Any = None,
+    blocks: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The validated parameters of :func:`shared_targets`, type names normalised as the
     graph stores them."""
@@ -787,6 +798,10 @@ def _shared_target_params(
     household = check_int("max_household", max_household, 1)
     if elsewhere is not None and not {"group", "key"} <= set(elsewhere.columns):
         raise ConfigError("elsewhere must be a frame with columns 'group' and 'key'")
+    if blocks is not None and not (
+        isinstance(blocks, pl.DataFrame) and {"key", "block"} <= set(blocks.columns)
+    ):
+        raise ConfigError("blocks must be a frame with columns 'key' and 'block'")
     return {
         "target_types": list(dict.fromkeys(normalise_name(t) for t in types)),
         "actions": check_str_list("actions", actions),
@@ -807,7 +822,27 @@ def _shared_target_params(
         "new_rate": None
         if new_rate is None
         else check_float("new_rate", new_rate, low=0.0, high=1.0),
+        "blocks": None if blocks is None else int(blocks["block"].n_unique()),
     }
+
+
+def _block_codes(graph: EventGraph, blocks: pl.DataFrame | None) -> np.ndarray | None:
+    """A block code per node id (-1: none), from ``key``, ``block``; None without blocks
+    or with fewer than two (one block is the configuration model)."""
+    if blocks is None:
+        return None
+    named = (
+        blocks.select(pl.col("key").cast(pl.String), pl.col("block").cast(pl.String))
+        .drop_nulls()
+        .unique("key", keep="first", maintain_order=True)
+        .join(graph.nodes.select("key", "node"), on="key")
+    )
+    if named["block"].n_unique() < 2:
+        return None
+    codes = np.full(graph.n_nodes, -1, dtype=np.int64)
+    names = named["block"].unique().sort()
+    codes[named["node"].to_numpy()] = np.searchsorted(names.to_numpy(), named["block"].to_numpy())
+    return codes
 
 
 def _count_keys(name: str, keys: Any) -> int | None:
@@ -851,6 +886,7 @@ def _tested_targets(
     rare_cap: int = 0,
     rare_window: timedelta | None = None,
     rare_actions: list[str] | None = None,
+    block: np.ndarray | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Steps 2 and 3 of :func:`shared_targets`: the links and each target's test
     (``tested`` with its clusters, every link, the tested cells)."""
@@ -863,6 +899,11 @@ def _tested_targets(
     co_key = _elsewhere_links(graph, accounts, elsewhere)
     # rare links count only for repeat types (devices, payout accounts): a campaign
     # voucher's thousands of claimers always share some obscure product pairwise
+    # links for a while count on the repeat types only: computed for their accounts (a
+    # phone farm's, not a campaign voucher's thousands of claimers)
+    while_accounts = np.unique(
+        src[tested_cell & np.isin(_node_types(graph)[dst], sorted(repeat) or types)]
+    )
     rare_key = (
         _rare_links(
             graph,
@@ -872,15 +913,16 @@ def _tested_targets(
             rare_window,
             while_types=sorted(repeat) or None,
             while_actions=rare_actions,
-            # links for a while count on the repeat types only: computed for their
-            # accounts (a phone farm's, not a campaign voucher's thousands of claimers)
-            while_accounts=np.unique(
-                src[tested_cell & np.isin(_node_types(graph)[dst], sorted(repeat) or types)]
-            ),
+            while_accounts=while_accounts,
         )
         if rare_cap
         else np.zeros(0, dtype=np.int64)
     )
+    if rare_cap and rare_window is not None:
+        # only those accounts can be linked for a while, so they are a block of their
+        # own: a carrier NAT's users are among them, and are linked to each other no
+        # more than the other users of shared networks are
+        block = _split_block(graph.n_nodes, block, while_accounts)
     node_type = graph.nodes["node_type"].to_numpy()
     u_src, u_dst = src[usable], dst[usable]
     u_type = node_type[u_dst]
@@ -912,7 +954,11 @@ def _tested_targets(
             {"a": key // graph.n_nodes, "b": key % graph.n_nodes},
             schema={"a": pl.Int64, "b": pl.Int64},
         )
-        parts.append(_test_targets(graph, own, links_tau, max_household=max_household, alpha=alpha))
+        parts.append(
+            _test_targets(
+                graph, own, links_tau, max_household=max_household, alpha=alpha, block=block
+            )
+        )
     tested = pl.concat(parts).sort("key")
     # Bonferroni over every target tested, whatever its type
     tested = (
@@ -937,6 +983,13 @@ def _tested_targets(
         {"a": key // graph.n_nodes, "b": key % graph.n_nodes}, schema={"a": pl.Int64, "b": pl.Int64}
     )
     return tested, links, rows
+
+
+def _split_block(n_nodes: int, block: np.ndarray | None, members: np.ndarray) -> np.ndarray:
+    """``block`` (none: one block) with ``members`` split off into blocks of their own."""
+    out = np.zeros(n_nodes, dtype=np.int64) if block is None else block * 2
+    out[members] += 1
+    return out
 
 
 def _node_types(graph: EventGraph) -> np.ndarray:
@@ -1061,6 +1114,7 @@ def _test_targets(
     *,
     max_household: int,
     alpha: float,
+    block: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Per tested target: its largest linked cluster and the test of
     :func:`shared_targets` (columns of ``tested`` plus ``t`` and the cluster's accounts)."""
@@ -1097,25 +1151,16 @@ def _test_targets(
     )
     # the configuration model of the link graph: a pair of accounts with s_a and s_b links
     # is linked with probability s_a s_b / 2W (W links in all), so accounts that are
-    # linked to many (heavy users, households that shop together) explain their links
+    # linked to many (heavy users, households that shop together) explain their links;
+    # with blocks, the degree-corrected block model: a city's accounts share its kitchens
     deg = (
         pl.concat([links.select(pl.col("a").alias("x")), links.select(pl.col("b").alias("x"))])
         .group_by("x")
         .agg(pl.len().cast(pl.Float64).alias("s"))
     )
-    two_w = max(2.0 * links.height, 1.0)
-    cl_deg = (
-        per_t.select("t", "cluster")
-        .explode("cluster")
-        .join(deg, left_on="cluster", right_on="x", how="left")
-        .with_columns(pl.col("s").fill_null(0.0))
-        .group_by("t")
-        .agg(pl.col("s").sum().alias("s1"), (pl.col("s") ** 2).sum().alias("s2"))
-    )
-    per_t = per_t.join(cl_deg, on="t", how="left")
+    per_t = per_t.join(_expected_links(per_t, links, deg, block), on="t", how="left")
     m = per_t["m"].to_numpy().astype(np.float64)
-    s1, s2 = per_t["s1"].to_numpy(), per_t["s2"].to_numpy()
-    expected = np.minimum((s1 * s1 - s2) / (2.0 * two_w), m * (m - 1) / 2.0)
+    expected = np.minimum(per_t["expected"].fill_null(0.0).to_numpy(), m * (m - 1) / 2.0)
     lp = (
         poisson_log10_sf(per_t["links"].to_numpy(), expected)
         + log10_binom(per_t["n_actors"].to_numpy(), m)
@@ -1149,6 +1194,85 @@ def _test_targets(
         "cluster",
         "_tests",
     ).sort("key")
+
+
+#: Fewest linked accounts a block must hold for its own link rates: a smaller one is
+#: mostly whatever groups it holds (a farm, an agency) and would explain them away.
+MIN_BLOCK = 50
+
+
+def _expected_links(
+    per_t: pl.DataFrame, links: pl.DataFrame, deg: pl.DataFrame, block: np.ndarray | None
+) -> pl.DataFrame:
+    """``t``, ``expected``: the links expected among each target's cluster of accounts.
+
+    Without blocks, the configuration model of the link graph: ``s_a s_b / 2W`` per pair
+    (``s`` an account's links, ``W`` all links). With ``block`` (a block code per node id,
+    e.g. the account's market), the degree-corrected stochastic block model (Karrer &
+    Newman, Phys. Rev. E 83, 2011): a pair in blocks ``m`` and ``n`` is linked with
+    probability ``s_a s_b L_mn / (S_m S_n)`` (``2 L_mm / S_m^2`` within one block), ``L``
+    the links between the blocks and ``S`` their accounts' summed links; accounts of one
+    city explain the links their local kitchens and riders give them.
+    """
+    acc = (
+        per_t.select("t", "cluster")
+        .explode("cluster")
+        .join(deg, left_on="cluster", right_on="x", how="left")
+        .with_columns(pl.col("s").fill_null(0.0))
+    )
+    two_w = max(2.0 * links.height, 1.0)
+    if block is None:
+        return acc.group_by("t").agg(
+            ((pl.col("s").sum() ** 2 - (pl.col("s") ** 2).sum()) / (2.0 * two_w)).alias("expected")
+        )
+    codes = pl.Series("m", block)
+    ends = pl.DataFrame({"a": codes.gather(links["a"]), "b": codes.gather(links["b"])})
+    between = (
+        ends.select(pl.min_horizontal("a", "b").alias("m"), pl.max_horizontal("a", "b").alias("n"))
+        .group_by("m", "n")
+        .agg(pl.len().cast(pl.Float64).alias("L"))
+    )
+    total = (
+        deg.with_columns(codes.gather(deg["x"]).alias("m"))
+        .group_by("m")
+        .agg(pl.col("s").sum(), (pl.len() >= MIN_BLOCK).alias("big"))
+    )
+    rate = (
+        between.join(total, on="m")
+        .join(total.rename({"m": "n", "s": "s_n", "big": "big_n"}), on="n")
+        .select(
+            "m",
+            "n",
+            # within a block a pair is counted once in L but twice in S_m^2; a small block
+            # says little about its accounts (a farm may be most of it): the whole's rate
+            pl.when(pl.col("big") & pl.col("big_n"))
+            .then(
+                (pl.col("L") * pl.when(pl.col("m") == pl.col("n")).then(2.0).otherwise(1.0))
+                / (pl.col("s") * pl.col("s_n"))
+            )
+            .otherwise(1.0 / two_w)
+            .alias("rate"),
+        )
+    )
+    per_block = (
+        acc.with_columns(codes.gather(acc["cluster"]).alias("m"))
+        .group_by("t", "m")
+        .agg(pl.col("s").sum().alias("T"), (pl.col("s") ** 2).sum().alias("Q"))
+    )
+    pairs = (
+        per_block.join(per_block.rename({"m": "n", "T": "T_n", "Q": "Q_n"}), on="t")
+        .filter(pl.col("m") <= pl.col("n"))
+        .join(rate, on=["m", "n"], how="left")
+        .select(
+            "t",
+            pl.when(pl.col("m") == pl.col("n"))
+            .then((pl.col("T") ** 2 - pl.col("Q")) / 2.0)
+            .otherwise(pl.col("T") * pl.col("T_n"))
+            .mul(pl.col("rate").fill_null(0.0))
+            .alias("e"),
+        )
+    )
+    return pairs.group_by("t").agg(pl.col("e").sum().alias("expected"))
 
 
 def _target_groups(

@@ -69,6 +69,9 @@ class SharedTargets(Detector):
                 # platform's rate explains, beyond a household: an account farm
                 new_accounts=new_keys,
                 new_rate=new_rate,
+                # a city's accounts share its local kitchens and riders: links are
+                # tested against the block model of account types and markets
+                blocks=_blocks(inp),
             )
         actors = (
             res.to_frame()
@@ -111,6 +114,23 @@ class SharedTargets(Detector):
                 "shared_targets_organisations": organisations.height,
             },
         )
+
+
+def _blocks(inp: DetectInput) -> pl.DataFrame:
+    """``key``, ``block``: every node's type and, where the entities say, market. The
+    links of a city's accounts to each other, and of its riders to each other, are
+    expected (they share its kitchens); a ring's are beyond that."""
+    from ringlens.graph import node_key
+
+    nodes = inp.graph.nodes.select("key", pl.col("node_type").cast(pl.String))
+    ent = inp.entities
+    if ent is not None and "market" in ent.columns:
+        markets = ent.select(node_key("entity_type", "entity_id"), pl.col("market").cast(pl.String))
+        nodes = nodes.join(markets.unique("key", keep="first"), on="key", how="left")
+    else:
+        nodes = nodes.with_columns(pl.lit(None, dtype=pl.String).alias("market"))
+    block = pl.concat_str("node_type", pl.col("market").fill_null(""), separator="\x1f")
+    return nodes.select("key", block.alias("block"))
 
 
 def _new_accounts(inp: DetectInput) -> tuple[pl.Series | None, float | None]:
