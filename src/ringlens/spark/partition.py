@@ -106,14 +106,15 @@ __all__ = [
     "family_input",
     "finish",
     "merge_units",
-    "with_new_accounts",
     "near_confirmed_bad",
     "part_found",
     "plan_units",
     "ppr_partition",
     "run_coverage",
     "score_partition",
+    "unit_entities",
     "unit_events",
+    "with_run_entities",
 ]
 
 #: Graph-stage detectors that run in the parts (whole components) with the context.
@@ -332,26 +333,53 @@ def detect_unit(
     ``template`` (:func:`family_input`)."""
     graph = events if isinstance(events, EventGraph) else build_graph(events)
     det = next(d for d in registered("graph") if d.name == unit.detector)
-    # the template's context holds only run-wide facts (see :func:`with_new_accounts`)
+    # the template's context holds only run-wide facts (see :func:`with_run_entities`)
     return det.detect(replace(template, graph=graph))
 
 
-def with_new_accounts(
+def unit_entities(
+    entities: pl.DataFrame, *, first_ts: Any, actor_types: Sequence[str]
+) -> pl.DataFrame:
+    """The rows of the run's entities that the shared-targets detector's units need: the
+    new accounts (created at most ``NEW_ACCOUNT_DAYS`` before ``first_ts``, or after it)
+    and the accounts (entities of ``actor_types``, normalised names) with a market, as
+    ``entity_type, entity_id`` and those of ``created_at``, ``market`` the table has."""
+    cols = [c for c in ("created_at", "market") if c in entities.columns]
+    keep = pl.lit(False)
+    if "created_at" in cols and first_ts is not None:
+        cutoff = first_ts - timedelta(days=NEW_ACCOUNT_DAYS)
+        keep |= pl.col("created_at") >= cutoff
+    if "market" in cols:
+        account = normalised(pl.col("entity_type")).is_in(list(actor_types))
+        keep |= account & pl.col("market").is_not_null()
+    return entities.filter(keep.fill_null(False)).select("entity_type", "entity_id", *cols)
+
+
+def with_run_entities(
     template: DetectInput,
-    new_accounts: pl.DataFrame | None,
+    entities: pl.DataFrame | None,
     *,
     first_ts: Any,
     rate: float | None,
 ) -> DetectInput:
-    """The family units' template with what the shared-targets detector's new-account
-    pools need from the whole run: the new accounts (``entity_type, entity_id,
-    created_at`` of the accounts created at most ``NEW_ACCOUNT_DAYS`` before the run's
-    first event, or after it) and a context with the run's first event time and rate of
-    new accounts (nothing else: a unit computes the rest from its own events)."""
-    if new_accounts is None or rate is None or first_ts is None:
+    """The family units' template with what the shared-targets detector needs from the
+    whole run's entities (:func:`unit_entities`): the new accounts of its new-account
+    pools, with a context holding the run's first event time and rate of new accounts
+    (nothing else: a unit computes the rest from its own events), and the accounts'
+    markets (its block model)."""
+    if entities is None:
         return template
-    ctx = RunContext(first_ts=first_ts, n_pairs=0, n_actors=0, n_targets=0, new_account_base=rate)
-    return replace(template, entities=new_accounts, context=ctx)
+    if "created_at" in entities.columns:
+        if rate is None or first_ts is None:
+            entities = entities.drop("created_at")  # no new-account pools in the run
+        else:
+            ctx = RunContext(
+                first_ts=first_ts, n_pairs=0, n_actors=0, n_targets=0, new_account_base=rate
+            )
+            template = replace(template, context=ctx)
+    if not {"created_at", "market"} & set(entities.columns):
+        return template
+    return replace(template, entities=entities)
 
 
 def merge_units(
@@ -437,17 +465,18 @@ def detect_families(
     """The family stage on one machine: every family unit of ``graph`` detected on its own
     events (what the Spark engine does in ``mapInArrow``), merged (:func:`merge_units`).
     ``families`` defaults to the graph's own (with roles); ``entities`` give the
-    shared-targets detector the run's new accounts (:func:`with_new_accounts`)."""
+    shared-targets detector the run's new accounts and markets (:func:`with_run_entities`)."""
     cfg = config or Config()
     inp = family_input(graph.families() if families is None else families, config=cfg)
-    if entities is not None and "created_at" in entities.columns:
+    if entities is not None:
         first = graph.events["ts"].min()
-        rate = new_account_rate(graph, entities, first_ts=first, days=NEW_ACCOUNT_DAYS)
-        cutoff = first - timedelta(days=NEW_ACCOUNT_DAYS)  # type: ignore[operator]
-        new = entities.select("entity_type", "entity_id", "created_at").filter(
-            pl.col("created_at") >= cutoff
-        )
-        inp = with_new_accounts(inp, new, first_ts=first, rate=rate)
+        rate = None
+        if "created_at" in entities.columns:
+            rate = new_account_rate(graph, entities, first_ts=first, days=NEW_ACCOUNT_DAYS)
+        assert inp.families is not None
+        actor_types = inp.families["actor_type"].unique().to_list()
+        rows = unit_entities(entities, first_ts=first, actor_types=actor_types)
+        inp = with_run_entities(inp, rows, first_ts=first, rate=rate)
     units, names = plan_units(inp)
     events = contract_events(graph)
     found = [(u, detect_unit(unit_events(events, u), unit=u, template=inp)) for u in units]

@@ -65,7 +65,7 @@ from ringlens.spark.partition import (
     ppr_partition,
     run_coverage,
     score_partition,
-    with_new_accounts,
+    with_run_entities,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -343,6 +343,30 @@ def _unit_batches(
     yield _payload(rows)
 
 
+def _unit_entities(entities: DataFrame, context: RunContext) -> pl.DataFrame:
+    """The entities' rows the units need (:func:`ringlens.spark.partition.unit_entities`),
+    selected in Spark and collected."""
+    from pyspark.sql import functions as F
+
+    cols = [c for c in ("created_at", "market") if c in entities.columns]
+    keep = F.lit(False)
+    if "created_at" in cols and context.first_ts is not None:
+        cutoff = context.first_ts - timedelta(days=NEW_ACCOUNT_DAYS)
+        keep = keep | (F.col("created_at") >= F.lit(cutoff))
+    if "market" in cols and context.families is not None:
+        types = context.families["actor_type"].unique().to_list()
+        # the entity types as the graph stores names (ringlens.graph.roles.normalised)
+        name = F.lower(F.trim(F.regexp_replace(F.col("entity_type"), r"[ \t\r\n]+", " ")))
+        account = name.isin(types)
+        keep = keep | (account & F.col("market").isNotNull())
+    rows = entities.filter(F.coalesce(keep, F.lit(False))).select("entity_type", "entity_id", *cols)
+    out = pl.from_arrow(rows.toArrow())
+    assert isinstance(out, pl.DataFrame)
+    if "created_at" in cols:
+        out = out.with_columns(pl.col("created_at").dt.convert_time_zone("UTC"))
+    return out
+
+
 def detect_units(
     events: DataFrame,
     entities: DataFrame | None = None,
@@ -353,24 +377,16 @@ def detect_units(
 ) -> tuple[dict[str, Found], dict[str, int], int]:
     """The family stage in Spark: every unit of the run's detectors detected on its own
     events on one worker, merged on the driver (:func:`ringlens.spark.partition.merge_units`).
-    With ``entities``, the run's new accounts go to the units in the template
-    (:func:`ringlens.spark.partition.with_new_accounts`).
+    With ``entities``, the run's new accounts and the accounts' markets go to the units in
+    the template (:func:`ringlens.spark.partition.with_run_entities`).
 
     Returns the findings per detector, the detectors' counts and the number of units."""
     assert context.families is not None
     template = family_input(context.families, config=config)
-    if entities is not None and context.first_ts is not None:
-        from pyspark.sql import functions as F
-
-        cutoff = context.first_ts - timedelta(days=NEW_ACCOUNT_DAYS)
-        new = entities.filter(F.col("created_at") >= F.lit(cutoff)).select(
-            "entity_type", "entity_id", "created_at"
-        )
-        new_pl = pl.from_arrow(new.toArrow())
-        assert isinstance(new_pl, pl.DataFrame)
-        template = with_new_accounts(
+    if entities is not None:
+        template = with_run_entities(
             template,
-            new_pl.with_columns(pl.col("created_at").dt.convert_time_zone("UTC")),
+            _unit_entities(entities, context),
             first_ts=context.first_ts,
             rate=context.new_account_base,
         )
