@@ -1265,6 +1265,8 @@ def _expected_links(
         .join(rate, on=["m", "n"], how="left")
         .select(
             "t",
+            "m",
+            "n",
             pl.when(pl.col("m") == pl.col("n"))
             .then((pl.col("T") ** 2 - pl.col("Q")) / 2.0)
             .otherwise(pl.col("T") * pl.col("T_n"))
@@ -1272,7 +1274,13 @@ def _expected_links(
             .alias("e"),
         )
     )
-    return pairs.group_by("t").agg(pl.col("e").sum().alias("expected"))
+    # summed in the order of the blocks' names (a unit of a partitioned run numbers its
+    # blocks as the whole run does up to gaps): the same float sum, bit for bit
+    return (
+        pairs.sort("t", "m", "n")
+        .group_by("t", maintain_order=True)
+        .agg(pl.col("e").sum().alias("expected"))
+    )
 
 
 def _target_groups(
