@@ -145,8 +145,10 @@ def filtered_events(
     actions: list[str] | None = None,
     actor_types: list[str] | None = None,
     target_types: list[str] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> pl.DataFrame:
-    """The graph's events (``src``, ``dst``, ``action``, ``ts``) restricted by action and types.
+    """The graph's events (``src``, ``dst``, ``action``, ``ts`` and those of the ``extra``
+    columns it has) restricted by action and types.
 
     Names are compared as the graph stores them, normalised (case and spacing do not
     matter: ``"Review "`` selects ``review``)."""
@@ -155,7 +157,8 @@ def filtered_events(
     actions = None if actions is None else [normalise_name(a) for a in actions]
     actor_types = None if actor_types is None else [normalise_name(t) for t in actor_types]
     target_types = None if target_types is None else [normalise_name(t) for t in target_types]
-    ev = graph.events.select("src", "dst", "action", "ts")
+    more = [c for c in extra if c in graph.events.columns]
+    ev = graph.events.select("src", "dst", "action", "ts", *more)
     if hasattr(graph, "family_rows"):  # an EventGraph: its family index has the rows
         rows = graph.family_rows(
             actions=actions, actor_types=actor_types, target_types=target_types

@@ -65,6 +65,15 @@ targets that are synchronous by nature:
   bursts they share are improbable given how active they are and how large the bursts
   were (a burst of ``s`` draws its actors in proportion to their activity). Hundreds of
   fans in one peak, thousands of claimers at a coupon's launch share bursts by nature.
+* **markets are pools of their own** (the events' ``market``): a burst on a market's
+  target (most of its events there; a market whose targets hold at least
+  :data:`MIN_STRATUM` of the family's events and :data:`MIN_POOL_ACTORS` actors) draws
+  its actors from those acting on that market's targets, each in proportion to its
+  events there, not from the platform; in the pair test and the group significance
+  below. A city's couriers meet in its lunch rush again and again; against every city's
+  activity they would all be one crew. (The bursts themselves are still tested against
+  the family's rhythm: a market's own rhythm, estimated from its fewer events, let a
+  crew that is much of its market's activity explain its own bursts.)
 * **in step for most of what they do there** (``min_synchrony``): at each scale a
   group's bursts must hold at least that share of its members' events on its targets.
   Regulars of a target — a live's fans buying the host's items whenever it streams —
@@ -76,7 +85,8 @@ A group found at several scales is one group (groups whose actor sets overlap by
 ``min_overlap`` of the smaller are merged), with the windows recorded. Each scale's group
 gets a significance: its members' participations in its bursts against the configuration
 model of the actor x burst graph, ``P(X >= e)``, ``X ~ Poisson(K S / N)``, times the number
-of ways to choose the group among the family's actors; a merged group keeps the best.
+of ways to choose the group among the family's actors (``N`` and the actors: its market's,
+for a group of one market's actors); a merged group keeps the best.
 Groups above ``group_alpha`` are dropped.
 """
 
@@ -230,9 +240,13 @@ class _Arrays:
     last: np.ndarray
     ts_all: np.ndarray  # every event time, sorted
     before_first: np.ndarray  # family events before each target's first event
+    #: the pools of :func:`_market_pools` (None: one pool, the whole family)
+    pools: _Pools | None = None
 
     @classmethod
-    def of(cls, ev: pl.DataFrame) -> _Arrays:
+    def of(cls, ev: pl.DataFrame, market: pl.Series | None = None) -> _Arrays:
+        """The arrays of ``ev``; with ``market`` (each event's, aligned with ``ev``) the
+        targets' pools (:func:`_market_pools`)."""
         dst = ev["dst"].to_numpy()
         ts = ev["ts_us"].to_numpy()
         new_t = np.ones(ts.size, dtype=bool)
@@ -240,16 +254,113 @@ class _Arrays:
         t_start = np.flatnonzero(new_t)
         t_end = np.append(t_start[1:], ts.size) - 1
         ts_all = np.sort(ts)
-        return cls(
+        event_target = np.cumsum(new_t) - 1
+        n_t = (t_end - t_start + 1).astype(np.float64)
+        out = cls(
             dst=dst,
             ts=ts,
-            event_target=np.cumsum(new_t) - 1,
-            n_t=(t_end - t_start + 1).astype(np.float64),
+            event_target=event_target,
+            n_t=n_t,
             first=ts[t_start],
             last=ts[t_end],
             ts_all=ts_all,
             before_first=np.searchsorted(ts_all, ts[t_start], "left"),
         )
+        if market is not None:
+            out.pools = _market_pools(ev["src"].to_numpy(), dst[t_start], event_target, market)
+        return out
+
+
+#: A market is a pool of its own when its targets (those with most of their events in it)
+#: hold at least this many of the family's events and :data:`MIN_POOL_ACTORS` actors;
+#: the targets of smaller markets are in the pool of the targets of no market (a farm
+#: that is most of a small market would explain itself away).
+MIN_STRATUM = 1_000
+MIN_POOL_ACTORS = 50
+
+
+@dataclass
+class _Pools:
+    """The family's targets in pools: one per market (:func:`_market_pools`), and one
+    (the last) for the targets of no market."""
+
+    #: ``dst``, ``pool``: each target's pool
+    target: pl.DataFrame
+    #: ``src``, ``pool``, ``k``: each actor's events on each pool's targets
+    activity: pl.DataFrame
+    #: each pool's events and distinct actors
+    events: np.ndarray
+    actors: np.ndarray
+
+
+def _market_pools(
+    src: np.ndarray, targets: np.ndarray, event_target: np.ndarray, market: pl.Series
+) -> _Pools | None:
+    """The targets' pools: each market whose targets (those with most of their events in
+    it) hold :data:`MIN_STRATUM` events and :data:`MIN_POOL_ACTORS` actors is a pool;
+    the other targets are one more. None when fewer than two markets are pools.
+
+    A burst on a target draws its actors from the accounts acting on its pool's targets,
+    each in proportion to its events there: a city's couriers meet in its lunch rush
+    again and again, and would be linked if every city's activity were theirs to share,
+    while an account active in several markets is drawn from each as often as it acts
+    there."""
+    names = market.cast(pl.String)
+    counts = names.drop_nulls().value_counts(name="n").filter(pl.col("n") >= MIN_STRATUM)
+    if counts.height < 2:
+        return None
+    kept = counts[names.name].sort()
+    code = (
+        names.replace_strict(kept, pl.Series(range(kept.len()), dtype=pl.Int64), default=-1)
+        .fill_null(-1)
+        .to_numpy()
+    )
+    major = _majority(event_target, code, "t")
+    t_pool = np.full(targets.size, -1, dtype=np.int64)
+    t_pool[major["t"].to_numpy()] = major["stratum"].to_numpy()
+    n_m = kept.len()
+    ev_pool = t_pool[event_target]
+    on = ev_pool >= 0
+    n_events = np.bincount(ev_pool[on], minlength=n_m)
+    distinct = pl.DataFrame({"src": src[on], "p": ev_pool[on]}).unique()
+    n_actors = np.bincount(distinct["p"].to_numpy(), minlength=n_m)
+    valid = (n_events >= MIN_STRATUM) & (n_actors >= MIN_POOL_ACTORS)
+    if int(valid.sum()) < 2:
+        return None
+    t_pool = np.where((t_pool >= 0) & valid[np.maximum(t_pool, 0)], t_pool, n_m)
+    ev_pool = t_pool[event_target]
+    activity = pl.DataFrame({"src": src, "pool": ev_pool}).group_by("src", "pool").len(name="k")
+    per_pool = activity.group_by("pool").agg(pl.col("k").sum(), pl.len().alias("n"))
+    events = np.zeros(n_m + 1)
+    actors = np.zeros(n_m + 1)
+    events[per_pool["pool"].to_numpy()] = per_pool["k"].to_numpy()
+    actors[per_pool["pool"].to_numpy()] = per_pool["n"].to_numpy()
+    return _Pools(
+        target=pl.DataFrame({"dst": targets, "pool": t_pool}),
+        activity=activity,
+        events=events,
+        actors=actors,
+    )
+
+
+def _majority(owner: np.ndarray, code: np.ndarray, name: str) -> pl.DataFrame:
+    """``name``, ``stratum``: each owner's market code, that of more than half its events
+    (-1 when none holds half, or that market is too small to count)."""
+    df = pl.DataFrame({name: owner, "c": code})
+    return (
+        df.group_by(name, "c")
+        .len()
+        .with_columns(pl.col("len").sum().over(name).alias("_n"))
+        .sort(name, "len", "c", descending=[False, True, False])
+        .unique(name, keep="first", maintain_order=True)
+        .select(
+            name,
+            pl.when((pl.col("len") * 2 > pl.col("_n")) & (pl.col("c") >= 0))
+            .then(pl.col("c"))
+            .otherwise(-1)
+            .alias("stratum"),
+        )
+    )
 
 
 #: ``baseline="active"``: a target's active period is at least this quantile of the
@@ -389,6 +500,7 @@ def _significant_pairs(
     total: int,
     min_targets: int,
     pair_alpha: float,
+    arrays: _Arrays | None = None,
 ) -> pl.DataFrame:
     """Actor pairs (a < b) in bursts of >= min_targets distinct targets together, whose
     shared bursts exceed what their activity and the bursts' sizes predict.
@@ -399,7 +511,12 @@ def _significant_pairs(
     pair is kept when its shared bursts ``c`` have ``P(X >= c) <= pair_alpha``,
     ``X ~ Poisson(E)``, ``E = (k_b S_a + k_a S_b) / (2 K)``, ``S_a`` the summed sizes
     (less one) of ``a``'s bursts. Fans of one live share its audience's peak; a coupon's
-    thousands of claimers share its launch; neither is evidence about a pair."""
+    thousands of claimers share its launch; neither is evidence about a pair.
+
+    With markets (``arrays``: :func:`_market_pools`), a burst on a target of pool ``p``
+    draws ``b`` with probability ``(s - 1) k_bp / K_p`` (``k_bp`` its events on the
+    pool's targets, ``K_p`` theirs): ``E`` sums that over the pools. A city's couriers
+    meet in its lunch rush, and would be linked if every city's activity were theirs."""
     if memb.height == 0:
         return pl.DataFrame(schema={"a": memb.schema["src"], "b": memb.schema["src"]})
     burst_id = memb.select(pl.struct("dst", "burst").rank("dense").cast(pl.Int64) - 1).to_series()
@@ -429,12 +546,52 @@ def _significant_pairs(
         .astype(np.float64)
     )
     summed = np.bincount(ai, weights=(sizes[bi] - 1).astype(np.float64), minlength=actors.size)
-    expected = (k[b] * summed[a] + k[a] * summed[b]) / (2.0 * max(total, 1))
+    pools = arrays.pools if arrays is not None else None
+    if pools is None:
+        expected = (k[b] * summed[a] + k[a] * summed[b]) / (2.0 * max(total, 1))
+    else:
+        expected = _pooled_expectation(memb, actors, ai, bi, sizes, a, b, pools)
     keep = poisson_log10_sf(c, expected) <= np.log10(pair_alpha)
     dtype = memb.schema["src"]
     return pl.DataFrame(
         {"a": pl.Series(actors[a[keep]], dtype=dtype), "b": pl.Series(actors[b[keep]], dtype=dtype)}
     )
+
+
+def _pooled_expectation(
+    memb: pl.DataFrame,
+    actors: np.ndarray,
+    ai: np.ndarray,
+    bi: np.ndarray,
+    sizes: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    pools: _Pools,
+) -> np.ndarray:
+    """``E`` of :func:`_significant_pairs` for the pairs ``(a, b)`` (local actor indices)
+    with the targets in pools: ``sum_p (k_bp S_ap + k_ap S_bp) / 2``, ``S_ap`` the summed
+    sizes (less one) of ``a``'s bursts on pool ``p``'s targets over ``K_p``."""
+    dtype = memb.schema["dst"]
+    row_pool = (
+        memb.select("dst")
+        .join(pools.target.cast({"dst": dtype}), on="dst", how="left", maintain_order="left")[
+            "pool"
+        ]
+        .fill_null(pools.events.size - 1)
+        .to_numpy()
+    )
+    n_pools = pools.events.size
+    weight = (sizes[bi] - 1).astype(np.float64) / np.maximum(pools.events[row_pool], 1.0)
+    s_ap = np.bincount(ai * n_pools + row_pool, weights=weight, minlength=actors.size * n_pools)
+    s_ap = s_ap.reshape(actors.size, n_pools)
+    local = pl.DataFrame({"src": pl.Series(actors, dtype=memb.schema["src"])}).with_row_index("i")
+    act = local.join(pools.activity.cast({"src": memb.schema["src"]}), on="src")
+    k_ap = np.zeros((actors.size, n_pools))
+    k_ap[act["i"].to_numpy(), act["pool"].to_numpy()] = act["k"].to_numpy()
+    expected = np.zeros(a.size)
+    for p in range(n_pools):
+        expected += k_ap[b, p] * s_ap[a, p] + k_ap[a, p] * s_ap[b, p]
+    return expected / 2.0
 
 
 def _pairs(memb: pl.DataFrame, min_targets: int) -> pl.DataFrame:
@@ -592,14 +749,24 @@ def _prepared_events(
     actor_types: list[str] | None,
     target_types: list[str] | None,
     max_target_degree: int,
+    *,
+    with_market: bool = False,
 ) -> pl.DataFrame:
     """The family's distinct (src, dst, ts_us), targets with more than max_target_degree
-    distinct actors left out, sorted by (dst, ts_us, src).
+    distinct actors left out, sorted by (dst, ts_us, src); ``with_market``: and the
+    ``market`` of each (the first event's of a duplicate).
 
     The graph's events are in (src, dst, ts) order, so duplicates are neighbours and each
     target's distinct actors are the starts of (src, dst) runs: no hashing."""
-    ev = filtered_events(graph, actions=actions, actor_types=actor_types, target_types=target_types)
-    ev = ev.select("src", "dst", pl.col("ts").dt.epoch("us").alias("ts_us"))
+    ev = filtered_events(
+        graph,
+        actions=actions,
+        actor_types=actor_types,
+        target_types=target_types,
+        extra=("market",) if with_market else (),
+    )
+    market = ["market"] if with_market and "market" in ev.columns else []
+    ev = ev.select("src", "dst", pl.col("ts").dt.epoch("us").alias("ts_us"), *market)
     if ev.height == 0:
         return ev
     src = ev["src"].to_numpy()
@@ -689,7 +856,12 @@ def _run_scale(
         if activity is None:
             activity = ev.group_by("src").agg(pl.len().alias("k"))
         pairs = _significant_pairs(
-            memb.join(able, on="src", how="semi"), activity, ev.height, min_targets, pair_alpha
+            memb.join(able, on="src", how="semi"),
+            activity,
+            ev.height,
+            min_targets,
+            pair_alpha,
+            arrays,
         )
     alive = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
     log.debug(
@@ -997,11 +1169,14 @@ def _scale_significance(
     keys: pl.DataFrame,
     n_actors_all: int,
     activity: pl.DataFrame,
+    arrays: _Arrays | None = None,
 ) -> pl.DataFrame:
     """``group``, ``log10_pvalue`` of one scale's groups: the members' participations in
     the group's bursts against the configuration model of the actor x burst graph (a
     burst of ``s`` actors draws them in proportion to their events), corrected for the
-    choice of the members among all actors (a scan statistic)."""
+    choice of the members among all actors (a scan statistic). With markets (``arrays``:
+    :func:`_market_pools`) each burst draws from its pool (as in :func:`_significant_pairs`),
+    and a group whose bursts are all in one market's pool is chosen among its actors."""
     from ringlens.detect._common import log10_binom
 
     bursts = res.bursts.join(keys, on="key").select(
@@ -1033,13 +1208,63 @@ def _scale_significance(
         .agg(pl.col("k").sum().alias("K"), pl.len().alias("n"))
     )
     stats = per_group.join(k_group, on="group")
-    mu = stats["K"].to_numpy() * stats["S"].to_numpy() / max(ev.height, 1)
+    pools = arrays.pools if arrays is not None else None
+    pool = np.full(stats.height, float(max(n_actors_all, 1)))
+    if pools is None:
+        mu = stats["K"].to_numpy() * stats["S"].to_numpy() / max(ev.height, 1)
+    else:
+        mu, pool = _pooled_group_mean(stats, sized, actor_ids, pools, pool)
     lp = poisson_log10_sf(stats["e"].to_numpy(), mu) + log10_binom(
-        max(n_actors_all, 1), np.minimum(stats["n"].to_numpy(), max(n_actors_all, 1))
+        pool, np.minimum(stats["n"].to_numpy(), pool)
     )
     return stats.select("group").with_columns(
         pl.Series("log10_pvalue", np.minimum(lp, 0.0), dtype=pl.Float64)
     )
+
+
+def _pooled_group_mean(
+    stats: pl.DataFrame,
+    sized: pl.DataFrame,
+    actor_ids: pl.DataFrame,
+    pools: _Pools,
+    pool: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The expected participations of each group of ``stats`` with the targets in pools
+    (``sum_p S_gp K_gp / K_p``: the group's burst sizes and members' events on pool
+    ``p``), and the actors it is chosen among (its pool's, when its bursts are all on
+    one market's targets; else ``pool``)."""
+    last = pools.events.size - 1
+    by_pool = (
+        sized.join(
+            pools.target.cast({"dst": sized.schema["node"]}).rename({"dst": "node"}),
+            on="node",
+            how="left",
+        )
+        .with_columns(pl.col("pool").fill_null(last))
+        .group_by("group", "pool")
+        .agg(pl.col("size").sum().alias("S_p"))
+    )
+    k_p = (
+        actor_ids.join(pools.activity.cast({"src": actor_ids.schema["src"]}), on="src")
+        .group_by("group", "pool")
+        .agg(pl.col("k").sum().alias("K_p"))
+    )
+    total = pl.DataFrame({"pool": np.arange(last + 1), "T": np.maximum(pools.events, 1.0)})
+    per = (
+        by_pool.join(k_p, on=["group", "pool"], how="left")
+        .join(total, on="pool")
+        .group_by("group")
+        .agg(
+            (pl.col("S_p") * pl.col("K_p").fill_null(0) / pl.col("T")).sum().alias("mu"),
+            pl.when(pl.col("pool").n_unique() == 1).then(pl.col("pool").first()).alias("one"),
+        )
+    )
+    got = stats.select("group").join(per, on="group", how="left", maintain_order="left")
+    one = got["one"].fill_null(last).to_numpy()
+    own = one < last
+    pool = pool.copy()
+    pool[own] = np.maximum(pools.actors[one[own]], 1.0)
+    return got["mu"].fill_null(0.0).to_numpy(), pool
 
 
 def lockstep_multiscale(
@@ -1131,7 +1356,11 @@ def lockstep_multiscale(
     target_types = check_str_list("target_types", target_types)
     ratio = check_float("ratio", ratio, low=1.0, low_open=True)
     _check_windows(windows)
-    ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
+    ev = _prepared_events(
+        graph, actions, actor_types, target_types, max_target_degree, with_market=True
+    )
+    market = ev["market"] if "market" in ev.columns else None
+    ev = ev.select("src", "dst", "ts_us")
     if windows is None:
         windows = _ladder(ev["ts_us"].to_numpy(), None, None, ratio, min_lift)
     windows = sorted(set(windows))
@@ -1155,7 +1384,7 @@ def lockstep_multiscale(
     }
     if not windows or ev.height == 0:
         return _multiscale_empty(params)
-    found = _scan_scales(graph, ev, windows, params)
+    found = _scan_scales(graph, ev, windows, params, market)
     if found is None:
         return _multiscale_empty(params)
     return _merge_scales(*found, params=params, min_overlap=min_overlap)
@@ -1175,9 +1404,11 @@ def _scan_scales(
     ev: pl.DataFrame,
     windows: list[timedelta],
     params: dict[str, Any],
+    market: pl.Series | None = None,
 ) -> tuple[list[pl.DataFrame], ...] | None:
-    """:func:`lockstep` at every window (prepared events, shared arrays): the significant
-    groups of each scale as (actors, groups, members, bursts) frames."""
+    """:func:`lockstep` at every window (prepared events, shared arrays; ``market``: each
+    event's, for the markets' own rhythms): the significant groups of each scale as
+    (actors, groups, members, bursts) frames."""
     p = params
     keys = graph.nodes.select("node", "key")
     activity = ev.group_by("src").agg(pl.len().alias("k"))
@@ -1186,7 +1417,7 @@ def _scan_scales(
     scale_groups: list[pl.DataFrame] = []
     scale_members: list[pl.DataFrame] = []
     scale_bursts: list[pl.DataFrame] = []
-    arrays = _Arrays.of(ev)
+    arrays = _Arrays.of(ev, market)
     for si, w in enumerate(windows):
         w_us = int(w / timedelta(microseconds=1))
         res = _run_scale(
@@ -1212,7 +1443,7 @@ def _scan_scales(
         res = _in_step(res, p["min_synchrony"])
         if len(res) == 0:
             continue
-        sig = _scale_significance(res, ev, keys, n_actors_all, activity).filter(
+        sig = _scale_significance(res, ev, keys, n_actors_all, activity, arrays).filter(
             pl.col("log10_pvalue") <= np.log10(p["group_alpha"])
         )
         if sig.height == 0:
