@@ -413,3 +413,16 @@ def test_a_citys_couriers_meeting_in_its_rushes_are_no_group_but_a_crew_is(seed:
     # the same events without markets: the platform's activity is the only baseline
     blind = lockstep_multiscale(build_graph(ev.with_columns(pl.lit(None).alias("market"))))
     assert sorted(len(blind.actors(i)) for i in range(len(blind)))[-4:] == [60, 60, 60, 60]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_crew_of_couriers_working_two_cities_is_still_found(seed: int) -> None:
+    # three of the crew also work the east city's runs (their events split between the
+    # two markets): each burst draws them in proportion to their events in its city
+    from ringlens.detect import lockstep_multiscale
+
+    moved = {f"west-c{i}": f"east-c{i - 3}" for i in range(3, 6)}
+    ev = _cities(seed).with_columns(pl.col("actor_id").replace(moved))
+    res = lockstep_multiscale(build_graph(ev))
+    crew = {f"courier:west-c{i}" for i in range(3)} | {f"courier:east-c{i}" for i in range(3)}
+    assert len(res) == 1 and crew <= set(res.actors(0)) and len(res.actors(0)) <= 7

@@ -749,7 +749,6 @@ def _prepared_events(
     actor_types: list[str] | None,
     target_types: list[str] | None,
     max_target_degree: int,
-    *,
     with_market: bool = False,
 ) -> pl.DataFrame:
     """The family's distinct (src, dst, ts_us), targets with more than max_target_degree
@@ -1356,10 +1355,8 @@ def lockstep_multiscale(
     target_types = check_str_list("target_types", target_types)
     ratio = check_float("ratio", ratio, low=1.0, low_open=True)
     _check_windows(windows)
-    ev = _prepared_events(
-        graph, actions, actor_types, target_types, max_target_degree, with_market=True
-    )
-    market = ev["market"] if "market" in ev.columns else None
+    ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree, True)
+    market = ev["market"] if "market" in ev.columns else None  # its markets' pools
     ev = ev.select("src", "dst", "ts_us")
     if windows is None:
         windows = _ladder(ev["ts_us"].to_numpy(), None, None, ratio, min_lift)
