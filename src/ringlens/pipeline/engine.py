@@ -81,7 +81,7 @@ def detect(
     >>> det.candidates.columns
     ['detector', 'candidate', 'key', 'strength']
     >>> sorted(r for r in det.signals["reason"].unique() if r.startswith("lockstep"))
-    ['lockstep_click', 'lockstep_engagement', 'lockstep_follow', 'lockstep_purchase']
+    ['lockstep_click', 'lockstep_follow', 'lockstep_purchase']
     """
     entities, labels = _contract_tables(entities, labels)
     return _detect(
