@@ -85,8 +85,9 @@ A group found at several scales is one group (groups whose actor sets overlap by
 ``min_overlap`` of the smaller are merged), with the windows recorded. Each scale's group
 gets a significance: its members' participations in its bursts against the configuration
 model of the actor x burst graph, ``P(X >= e)``, ``X ~ Poisson(K S / N)``, times the number
-of ways to choose the group among the family's actors (``N`` and the actors: its market's,
-for a group of one market's actors); a merged group keeps the best.
+of ways to choose the group among the family's actors (with markets: each burst's pool,
+and the pool's actors for a group whose bursts are all on one market's targets); a merged
+group keeps the best.
 Groups above ``group_alpha`` are dropped.
 """
 
@@ -255,12 +256,11 @@ class _Arrays:
         t_end = np.append(t_start[1:], ts.size) - 1
         ts_all = np.sort(ts)
         event_target = np.cumsum(new_t) - 1
-        n_t = (t_end - t_start + 1).astype(np.float64)
         out = cls(
             dst=dst,
             ts=ts,
             event_target=event_target,
-            n_t=n_t,
+            n_t=(t_end - t_start + 1).astype(np.float64),
             first=ts[t_start],
             last=ts[t_end],
             ts_all=ts_all,
@@ -1404,8 +1404,8 @@ def _scan_scales(
     market: pl.Series | None = None,
 ) -> tuple[list[pl.DataFrame], ...] | None:
     """:func:`lockstep` at every window (prepared events, shared arrays; ``market``: each
-    event's, for the markets' own rhythms): the significant groups of each scale as
-    (actors, groups, members, bursts) frames."""
+    event's, for the markets' pools): the significant groups of each scale as (actors,
+    groups, members, bursts) frames."""
     p = params
     keys = graph.nodes.select("node", "key")
     activity = ev.group_by("src").agg(pl.len().alias("k"))
