@@ -58,3 +58,31 @@ def test_an_agency_with_audiences_of_its_own_is_not_a_farm() -> None:
     groups = found.candidates.group_by("candidate").agg(pl.col("key").sort())
     assert groups["key"].to_list() == [[f"host:f{i}" for i in range(8)]]
     assert found.counts["shared_targets_organisations"] == 1
+
+
+def test_each_account_carries_the_reasons_of_the_shared_targets_it_uses() -> None:
+    """A farm's eight hosts rotate over its two phones; six of them cash out to its wallet,
+    two to wallets of their own. The two share phones, not a payout account: their
+    signals say so (a ring's share of payout sharers is what its risk counts)."""
+    rows = []
+    for i in range(8):
+        rows += [("host", f"f{i}", "sign_in", "handset", phone) for phone in ("farm", "farm_b")]
+        wallet = "farm" if i < 6 else f"own{i}"
+        rows += [("host", f"f{i}", "cash_out", "wallet", wallet)]
+        rows += [("host", f"f{i}", "go_live", "stream", f"sf{i}")]
+        rows += [("host", f"f{(i + 1) % 8}", "watch", "stream", f"sf{i}")]
+    for i in range(200):
+        for who in (f"c{i}a", f"c{i}b"):
+            rows += [("viewer", who, "sign_in", "handset", f"home{i}")]
+            rows += [("viewer", who, "cash_out", "wallet", f"w{i}")]
+    ev = pl.DataFrame(
+        rows, schema=["actor_type", "actor_id", "action", "target_type", "target_id"], orient="row"
+    ).with_columns(ts=pl.Series([T + timedelta(minutes=i) for i in range(len(rows))]))
+    graph = build_graph(ev)
+    fam = family_roles(graph.families(), VOCABULARY)
+    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
+    found = SharedTargets().detect(inp)
+    assert sorted(found.candidates["key"]) == [f"host:f{i}" for i in range(8)]
+    reasons = found.signals.group_by("key").agg(pl.col("reason").sort()).sort("key")
+    both, phones = ["shared_device", "shared_payout"], ["shared_device"]
+    assert reasons.rows() == [(f"host:f{i}", both if i < 6 else phones) for i in range(8)]

@@ -93,19 +93,9 @@ class SharedTargets(Detector):
             actors.select(pl.col("group").alias("candidate"), "key", strength.alias("strength")),
             "shared_targets",
         )
-        # which kinds of attribute each account shares: the targets of its group it uses
-        uses = (
-            res.targets.select("group", pl.col("key").alias("dst"), "target_type")
-            .with_columns(
-                pl.col("target_type")
-                .replace_strict(dict(inp.roles.type_role), default=None, return_dtype=pl.String)
-                .replace_strict(SHARED_REASONS, default="shared_device", return_dtype=pl.String)
-                .alias("reason")
-            )
-            .select("group", "reason")
-            .unique()
+        sigs = _shared_reasons(inp, res.targets, actors).select(
+            "key", "reason", strength.alias("strength")
         )
-        sigs = actors.join(uses, on="group").select("key", "reason", strength.alias("strength"))
         return Found(
             candidates=cands,
             signals=sigs,
@@ -114,6 +104,33 @@ class SharedTargets(Detector):
                 "shared_targets_organisations": organisations.height,
             },
         )
+
+
+def _shared_reasons(inp: DetectInput, targets: pl.DataFrame, actors: pl.DataFrame) -> pl.DataFrame:
+    """``key``, ``reason``, ``significance``: which kinds of attribute each account shares —
+    the reasons of its group's targets (shared by two members or more) that the account
+    itself acts on. A campus's students behind one network block share that block; the
+    two of them on a partner's card do not make every student a payout sharer."""
+    nodes = inp.graph.nodes.select(pl.col("node").cast(pl.Int64), "key")
+    reason = (
+        pl.col("target_type")
+        .replace_strict(dict(inp.roles.type_role), default=None, return_dtype=pl.String)
+        .replace_strict(SHARED_REASONS, default="shared_device", return_dtype=pl.String)
+    )
+    dst = targets.join(nodes, on="key").select(
+        "group", pl.col("node").alias("dst"), reason.alias("reason")
+    )
+    src = actors.join(nodes, on="key").select(
+        "group", pl.col("node").alias("src"), "key", "significance"
+    )
+    edges = inp.graph.edges.select(pl.col("src").cast(pl.Int64), pl.col("dst").cast(pl.Int64))
+    return (
+        edges.join(src, on="src")
+        .join(dst, on=["group", "dst"])
+        .select("key", "reason", "significance")
+        .unique()
+        .sort("key", "reason")
+    )
 
 
 def _blocks(inp: DetectInput) -> pl.DataFrame:
