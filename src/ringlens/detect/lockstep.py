@@ -315,7 +315,7 @@ def _market_pools(
         .fill_null(-1)
         .to_numpy()
     )
-    major = _majority(event_target, code, "t")
+    major = _majority(event_target, code)
     t_pool = np.full(targets.size, -1, dtype=np.int64)
     t_pool[major["t"].to_numpy()] = major["stratum"].to_numpy()
     n_m = kept.len()
@@ -343,18 +343,18 @@ def _market_pools(
     )
 
 
-def _majority(owner: np.ndarray, code: np.ndarray, name: str) -> pl.DataFrame:
-    """``name``, ``stratum``: each owner's market code, that of more than half its events
+def _majority(target: np.ndarray, code: np.ndarray) -> pl.DataFrame:
+    """``t``, ``stratum``: each target's market code, that of more than half its events
     (-1 when none holds half, or that market is too small to count)."""
-    df = pl.DataFrame({name: owner, "c": code})
+    df = pl.DataFrame({"t": target, "c": code})
     return (
-        df.group_by(name, "c")
+        df.group_by("t", "c")
         .len()
-        .with_columns(pl.col("len").sum().over(name).alias("_n"))
-        .sort(name, "len", "c", descending=[False, True, False])
-        .unique(name, keep="first", maintain_order=True)
+        .with_columns(pl.col("len").sum().over("t").alias("_n"))
+        .sort("t", "len", "c", descending=[False, True, False])
+        .unique("t", keep="first", maintain_order=True)
         .select(
-            name,
+            "t",
             pl.when((pl.col("len") * 2 > pl.col("_n")) & (pl.col("c") >= 0))
             .then(pl.col("c"))
             .otherwise(-1)
