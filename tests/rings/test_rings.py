@@ -10,6 +10,7 @@ from ringlens.graph import build_graph
 from ringlens.io import load_entities, scan_events
 from ringlens.pipeline.vocabulary import roles_for
 from ringlens.rings import build_rings, merge_candidates
+from ringlens.rings.features import ring_features
 
 
 def cand(rows: list[tuple[str, str, list[str], float]]) -> pl.DataFrame:
@@ -566,3 +567,67 @@ def test_a_group_spread_over_many_owners_items_has_no_owner() -> None:
     assert found.rings["n_targets"].item() == 24
     assert found.rings["owners"].item().to_list() == []
     assert found.rings["members"].item().to_list() == ring
+
+
+def _sparse_ring() -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Forty reviewers who each review two of ten products (each product by eight of
+    them, a fifth of the ring) and, as camouflage, two catalogue products at random, in
+    an organic background."""
+    from datetime import timedelta
+
+    import numpy as np
+    from tests._background import BACKGROUND_START, organic_background
+
+    rng = np.random.default_rng(3)
+    products = [f"ring-product-{j}" for j in range(10)]
+    ring = [f"ring-reviewer-{i:02d}" for i in range(40)]
+    rows = [
+        (a, products[(i + j) % 10], BACKGROUND_START + timedelta(hours=i + j))
+        for i, a in enumerate(ring)
+        for j in range(2)
+    ]
+    rows += [
+        (a, f"catalog-{k:03d}", BACKGROUND_START + timedelta(days=3))
+        for a in ring
+        for k in rng.choice(400, 2, replace=False)
+    ]
+    planted = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    planted = planted.with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    bg = organic_background(n_accounts=3000, n_targets=400, targets=products, seed=5)
+    events = pl.concat([bg, planted], how="diagonal_relaxed")
+    return events, [f"buyer:{a}" for a in ring], [f"product:{p}" for p in products]
+
+
+def test_a_sparse_rings_targets_are_what_it_hits_beyond_chance() -> None:
+    # each product is hit by a fifth of the ring, under the 30 % line: the ring's targets
+    # were none of them; hit eight times where the members' activity and the products'
+    # popularity explain a fraction of one, they are all its targets, the camouflage none
+    events, ring, products = _sparse_ring()
+    graph = build_graph(events)
+    found = build_rings(graph, cand([("lockstep", "0", ring, 1.0)]))
+    assert found.rings["targets"].to_list() == [sorted(products)]
+    assert found.rings["n_targets"].item() == 10
+    # ... reported, not counted: the ring's other features are those of its named
+    # targets (none here), so extra targets never make a ring look denser
+    assert found.rings["density"].item() == 0.0
+    # a ring only co-interaction structure proposed was chosen for what its members hit
+    # together, so the test would confirm its own selection: it keeps the targets its
+    # detector named (here too few of the ring for a target), and is no ring
+    named = pl.DataFrame({"detector": "communities", "candidate": "0", "key": products[:2]})
+    structure = build_rings(
+        graph,
+        cand([("communities", "0", ring, 1.0)]),
+        candidate_targets=named,
+        structure_only=("communities",),
+    )
+    assert structure.rings.height == 0
+    membership = pl.DataFrame({"key": ring, "ring_id": "r"})
+    kept = ring_features(graph, membership, beyond_chance=pl.Series([], dtype=pl.String))
+    assert kept["n_targets"].item() == 0
+    # ring_features says which targets only the test made; a reported ring lists them
+    # among its targets (they neither merge rings nor make owners)
+    tested = ring_features(graph, membership)
+    assert tested["beyond_targets"].to_list() == [sorted(products)]
+    assert "beyond_targets" not in found.rings.columns

@@ -296,6 +296,7 @@ def build_rings(
             graph,
             m,
             targets=_ring_targets(candidates, m, candidate_targets),
+            beyond_chance=_with_other_evidence(candidates, m, structure_only),
             roles=roles,
             entities=entities,
             burst_window=burst_window,
@@ -320,6 +321,8 @@ def build_rings(
                 weak.height,
             )
             membership = membership.join(weak.select("ring_id"), on="ring_id", how="anti")
+    # rings are merged and owned by the targets their detectors named; those only the test
+    # beyond chance added (a sparse ring's products) are reported, not followed
     membership, feats = _merge_by_targets(graph, membership, feats, features)
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
@@ -328,6 +331,7 @@ def build_rings(
     rings, membership = _with_owners(
         graph, rings, membership, roles=roles, interactions=interactions, values=values
     )
+    rings = rings.drop("beyond_targets", strict=False)
     rings = rings.select(
         "ring_id",
         "pattern",
@@ -390,7 +394,7 @@ def _merged_by_targets(
     live = membership.select("ring_id").unique()
     tg = (
         feats.join(live, on="ring_id", how="semi")
-        .select("ring_id", pl.col("targets").alias("key"))
+        .select("ring_id", _named_targets(feats).alias("key"))
         .explode("key")
         .drop_nulls()
         .unique()
@@ -618,7 +622,12 @@ def _with_owners(
     its new member set. An owner's membership row has ``support`` 0 and no detectors.
     """
     owners = ring_owners(
-        graph, rings, membership, roles=roles, interactions=interactions, values=values
+        graph,
+        rings.select("ring_id", _named_targets(rings).alias("targets")),
+        membership,
+        roles=roles,
+        interactions=interactions,
+        values=values,
     )
     no_owners = pl.lit([], dtype=pl.List(pl.String))
     if owners.height == 0:
@@ -698,6 +707,32 @@ def _ring_targets(
         .unique()
         .sort("ring_id", "key")
     )
+
+
+def _named_targets(rings: pl.DataFrame) -> pl.Expr:
+    """A ring's targets less those only the test beyond chance made its
+    (``beyond_targets``, when the frame has them)."""
+    if "beyond_targets" not in rings.columns:
+        return pl.col("targets")
+    return pl.col("targets").list.set_difference("beyond_targets").list.sort()
+
+
+def _with_other_evidence(
+    candidates: pl.DataFrame, membership: pl.DataFrame, structure_only: Collection[str]
+) -> pl.Series:
+    """``ring_id`` of the rings at least half of whose members a detector outside
+    ``structure_only`` proposed (timing, shared attributes): those whose targets include
+    what their members hit beyond chance (:func:`ringlens.rings.features.ring_features`).
+    One account that another detector also named does not make an organic dense block
+    more than its structure."""
+    other = candidates.filter(~pl.col("detector").is_in(list(structure_only)))
+    share = (
+        membership.select("key", "ring_id")
+        .with_columns(pl.col("key").is_in(other["key"].unique().implode()).alias("_other"))
+        .group_by("ring_id")
+        .agg(pl.col("_other").mean())
+    )
+    return share.filter(pl.col("_other") >= 0.5).get_column("ring_id").sort()
 
 
 def _empty_rings() -> pl.DataFrame:

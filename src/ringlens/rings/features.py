@@ -12,7 +12,16 @@ same code describes rings on any platform.
     two members and by at least 30 % of them that the detectors saw the members work on (a
     dense block's columns, a lockstep group's burst targets, a community's shared
     targets), or all such nodes for a ring no detector named targets of (shared
-    attributes — devices, payout accounts, coupons — excluded either way).
+    attributes — devices, payout accounts, coupons — excluded either way); and, for a
+    ring not only co-interaction structure proposed, the ``beyond_targets``.
+``beyond_targets``
+    the targets that only :func:`~ringlens.detect.significance.targets_beyond_chance`
+    made the ring's (for a ring some detector besides co-interaction structure proposed
+    most of: its members hit them far beyond chance, at least 30 % as often as its most
+    hit target, though under 30 % of the members do). They are among ``targets`` and
+    count in ``n_targets``; every other feature is over the other targets (the named
+    ones), and :func:`ringlens.rings.build_rings` neither merges rings nor finds owners
+    by them.
 ``density``, ``density_ratio``
     share of member × ring-target pairs that have an edge, and that share divided by the
     background density of the graph.
@@ -63,7 +72,11 @@ from typing import Any
 
 import polars as pl
 
-from ringlens.detect.significance import member_contrast, ring_significance
+from ringlens.detect.significance import (
+    member_contrast,
+    ring_significance,
+    targets_beyond_chance,
+)
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 
@@ -117,12 +130,20 @@ def _sizes(mem: pl.DataFrame) -> pl.DataFrame:
 
 
 def _ring_targets(
-    graph: EventGraph, mev: pl.DataFrame, size: pl.DataFrame, given: pl.DataFrame | None
+    graph: EventGraph,
+    mev: pl.DataFrame,
+    size: pl.DataFrame,
+    given: pl.DataFrame | None,
+    beyond: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """``ring_id, dst, n_members``: the nodes hit by >= 2 members and >= 30 % of them that
+    """``ring_id, dst, n_members, beyond``: the nodes hit by >= 2 members and >= 30 % of them that
     the detectors saw the ring work on (``given``: ``ring_id, key``; camouflage on popular
     targets is not what a dense block or a lockstep burst names), or all such nodes for a
-    ring no detector named a target of. The ring's own members that other members hit
+    ring no detector named a target of; and the nodes its members hit beyond chance
+    (``beyond``: ``ring_id, dst`` from
+    :func:`~ringlens.detect.significance.targets_beyond_chance`) at least 30 % as often as
+    its most hit node, whatever share of the ring hits them and whichever detector named
+    them: a sparse ring's products, each reviewed by a fifth of it (``beyond`` True). The ring's own members that other members hit
     (an endorsement ring endorsing itself) are targets from two hits: they are no
     camouflage, and a member left out would become the reference that the ring's
     contrasts measure it against."""
@@ -139,20 +160,47 @@ def _ring_targets(
         .filter((pl.col("n_members") >= 0.3 * pl.col("size")) | pl.col("_own").fill_null(False))
         .drop("_own")
     )
-    if given is None or given.height == 0:
-        return rule.select("ring_id", "dst", "n_members")
-    nodes = graph.nodes.select(pl.col("key"), pl.col("node").alias("dst"))
-    named = rule.join(given.join(nodes, on="key").select("ring_id", "dst"), on=["ring_id", "dst"])
-    rest = rule.join(named.select("ring_id").unique(), on="ring_id", how="anti")
-    return pl.concat(
-        [named.select("ring_id", "dst", "n_members"), rest.select("ring_id", "dst", "n_members")]
-    )
+    if given is not None and given.height:
+        nodes = graph.nodes.select(pl.col("key"), pl.col("node").alias("dst"))
+        named = rule.join(
+            given.join(nodes, on="key").select("ring_id", "dst"), on=["ring_id", "dst"]
+        )
+        rest = rule.join(named.select("ring_id").unique(), on="ring_id", how="anti")
+        rule = pl.concat([named, rest], how="diagonal_relaxed")
+    out = rule.select("ring_id", "dst", "n_members", pl.lit(False).alias("beyond"))
+    if beyond is not None and beyond.height:
+        # ... that the ring works at least 30 % as hard as its main target: camouflage
+        # spread at random over every product hits small ones beyond their popularity
+        # too, but each by a sliver of the ring
+        main = pl.col("n_members") >= 0.3 * pl.col("n_members").max().over("ring_id")
+        extra = (
+            hits.filter(main)
+            .join(
+                beyond.select("ring_id", pl.col("dst").cast(hits.schema["dst"])),
+                on=["ring_id", "dst"],
+                how="semi",
+            )
+            .join(out, on=["ring_id", "dst"], how="anti")
+        )
+        out = pl.concat(
+            [out, extra.select("ring_id", "dst", "n_members", pl.lit(True).alias("beyond"))]
+        )
+    return out
 
 
 def _target_keys(graph: EventGraph, tgt: pl.DataFrame) -> pl.DataFrame:
-    """``ring_id, targets``: each ring's target keys, sorted."""
+    """``ring_id, targets, beyond_targets, n_targets``: each ring's target keys, those of
+    them that only the test beyond chance made targets (sorted), and their count."""
     keys = graph.nodes.select(pl.col("node").alias("dst"), "key")
-    return tgt.join(keys, on="dst").group_by("ring_id").agg(pl.col("key").sort().alias("targets"))
+    return (
+        tgt.join(keys, on="dst")
+        .group_by("ring_id")
+        .agg(
+            pl.col("key").sort().alias("targets"),
+            pl.col("key").filter(pl.col("beyond")).sort().alias("beyond_targets"),
+            pl.len().alias("n_targets"),
+        )
+    )
 
 
 def _density(size: pl.DataFrame, tgt: pl.DataFrame, background: float) -> pl.DataFrame:
@@ -721,6 +769,7 @@ def ring_features(
     new_account_base: float | None = None,
     interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
     values: Mapping[str, float] | None = None,
+    beyond_chance: pl.Series | None = None,
 ) -> pl.DataFrame:
     """The features of every ring (see the module docstring), one row per ``ring_id``.
 
@@ -750,6 +799,12 @@ def ring_features(
     values
         Likewise, the whole run's mean amount per event of each action
         (:func:`action_values`), the baseline of ``value_lift``.
+    beyond_chance
+        The ``ring_id`` of the rings whose targets include what their members hit beyond
+        chance (:func:`~ringlens.detect.significance.targets_beyond_chance`); None: every
+        ring's. A ring that only co-interaction structure proposed (a dense block, a
+        community) was chosen for what its members hit together, so that test would
+        confirm its own selection: such a ring keeps the targets its detectors named.
     """
     roles = roles or Roles()
     mem, mev = _members_events(graph, membership, roles)
@@ -766,13 +821,25 @@ def ring_features(
             graph, entities, first_ts=first_ts, days=new_account_days
         )
     size = _sizes(mem)
-    tgt = _ring_targets(graph, mev, size, targets)
+    actions, totals = _interactions(graph, roles, interactions)
+    tested = (
+        mem
+        if beyond_chance is None
+        else mem.filter(pl.col("ring_id").is_in(beyond_chance.implode()))
+    )
+    beyond = targets_beyond_chance(
+        graph, tested.select("key", "ring_id"), actions=actions, totals=totals
+    )
+    listed = _ring_targets(graph, mev, size, targets, beyond)
+    # the features are those of the named targets: the ones added beyond chance are
+    # reported (``targets``, ``n_targets``), they do not make a ring look denser
+    tgt = listed.filter(~pl.col("beyond"))
     on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"])
     w_us = max(1, int(burst_window / timedelta(microseconds=1)))
     parts = [
         size,
-        _target_keys(graph, tgt),
-        _density(size, tgt, background),
+        _target_keys(graph, listed),
+        _density(size, tgt, background).drop("n_targets"),
         _synchrony(on_t, w_us),
         _camouflage(mev, tgt, mem),
         _sharing(mev, size),
@@ -866,7 +933,7 @@ def _finish(feats: pl.DataFrame) -> pl.DataFrame:
         feats.with_columns(
             [pl.col(c).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for c in floats]
             + [pl.col(counts).fill_null(0).cast(pl.Int64)]
-            + [pl.col("targets").fill_null(pl.lit([], dtype=pl.List(pl.String)))]
+            + [pl.col("targets", "beyond_targets").fill_null(pl.lit([], dtype=pl.List(pl.String)))]
         )
         .with_columns(
             (pl.col("inner_engagements") / pl.col("size"))
