@@ -10,7 +10,7 @@ from ringlens.config import Config
 from ringlens.graph import build_graph
 from ringlens.pipeline.coverage import family_roles
 from ringlens.pipeline.detectors.shared import SharedTargets
-from ringlens.pipeline.registry import DetectInput
+from ringlens.pipeline.registry import DetectInput, Found
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 
 T = datetime(2026, 6, 1, tzinfo=UTC)
@@ -23,6 +23,32 @@ VOCABULARY = Vocabulary.from_tables(
         "live": ["stream"],
     },
 )
+
+
+def _couples() -> list[tuple[str, str, str, str, str]]:
+    """Two hundred couples, each sharing a phone and a wallet."""
+    return [
+        ("viewer", who, action, kind, f"{place}{i}")
+        for i in range(200)
+        for who in (f"c{i}a", f"c{i}b")
+        for action, kind, place in (("sign_in", "handset", "home"), ("cash_out", "wallet", "w"))
+    ]
+
+
+def _events(rows: list[tuple[str, str, str, str, str]]) -> pl.DataFrame:
+    """The rows as events, a minute apart."""
+    ev = pl.DataFrame(
+        rows, schema=["actor_type", "actor_id", "action", "target_type", "target_id"], orient="row"
+    )
+    return ev.with_columns(ts=pl.Series([T + timedelta(minutes=i) for i in range(len(rows))]))
+
+
+def _detect(events: pl.DataFrame) -> Found:
+    """What the run's shared-targets detector finds in the events, named by VOCABULARY."""
+    graph = build_graph(events)
+    fam = family_roles(graph.families(), VOCABULARY)
+    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
+    return SharedTargets().detect(inp)
 
 
 def _agency_and_farm() -> pl.DataFrame:
@@ -40,21 +66,12 @@ def _agency_and_farm() -> pl.DataFrame:
         rows += [("host", f"f{i}", "cash_out", "wallet", "farm")]
         rows += [("host", f"f{i}", "go_live", "stream", f"sf{i}")]
         rows += [("host", f"f{(i + 1) % 8}", "watch", "stream", f"sf{i}")]
-    for i in range(200):
-        for who in (f"c{i}a", f"c{i}b"):
-            rows += [("viewer", who, "sign_in", "handset", f"home{i}")]
-            rows += [("viewer", who, "cash_out", "wallet", f"w{i}")]
-    ev = pl.DataFrame(
-        rows, schema=["actor_type", "actor_id", "action", "target_type", "target_id"], orient="row"
-    )
-    return ev.with_columns(ts=pl.Series([T + timedelta(minutes=i) for i in range(len(rows))]))
+    rows += _couples()
+    return _events(rows)
 
 
 def test_an_agency_with_audiences_of_its_own_is_not_a_farm() -> None:
-    graph = build_graph(_agency_and_farm())
-    fam = family_roles(graph.families(), VOCABULARY)
-    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
-    found = SharedTargets().detect(inp)
+    found = _detect(_agency_and_farm())
     groups = found.candidates.group_by("candidate").agg(pl.col("key").sort())
     assert groups["key"].to_list() == [[f"host:f{i}" for i in range(8)]]
     assert found.counts["shared_targets_organisations"] == 1
@@ -71,17 +88,8 @@ def test_each_account_carries_the_reasons_of_the_shared_targets_it_uses() -> Non
         rows += [("host", f"f{i}", "cash_out", "wallet", wallet)]
         rows += [("host", f"f{i}", "go_live", "stream", f"sf{i}")]
         rows += [("host", f"f{(i + 1) % 8}", "watch", "stream", f"sf{i}")]
-    for i in range(200):
-        for who in (f"c{i}a", f"c{i}b"):
-            rows += [("viewer", who, "sign_in", "handset", f"home{i}")]
-            rows += [("viewer", who, "cash_out", "wallet", f"w{i}")]
-    ev = pl.DataFrame(
-        rows, schema=["actor_type", "actor_id", "action", "target_type", "target_id"], orient="row"
-    ).with_columns(ts=pl.Series([T + timedelta(minutes=i) for i in range(len(rows))]))
-    graph = build_graph(ev)
-    fam = family_roles(graph.families(), VOCABULARY)
-    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
-    found = SharedTargets().detect(inp)
+    rows += _couples()
+    found = _detect(_events(rows))
     assert sorted(found.candidates["key"]) == [f"host:f{i}" for i in range(8)]
     reasons = found.signals.group_by("key").agg(pl.col("reason").sort()).sort("key")
     both, phones = ["shared_device", "shared_payout"], ["shared_device"]

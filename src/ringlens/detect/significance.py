@@ -679,18 +679,14 @@ def targets_beyond_chance(
     pairs = _pairs(graph, actions, None, None)
     if mem.height == 0 or pairs.height == 0:
         return empty
-    src, dst = pairs["src"].to_numpy(), pairs["dst"].to_numpy()
-    size = int(max(src.max(), dst.max())) + 1
-    deg_r, deg_c = _degrees(src, size, "src"), _degrees(dst, size, "dst")
+    src, dst, size, deg_r, deg_c = _pair_degrees(pairs)
     m = int(totals[2]) if totals is not None else pairs.height
     from_members = pairs.filter(pl.Series(_marked(mem["src"].to_numpy(), size)[src]))
     d_r = mem.join(deg_r, on="src").group_by("ring_id").agg(pl.col("d").sum().alias("dR"))
     hit = (
-        from_members.join(mem.select("src", "ring_id"), on="src")
-        .group_by("ring_id", "dst")
-        .agg(pl.len().cast(pl.Int64).alias("hits"))
+        _member_hits(from_members, mem, deg_c)
+        .rename({"k": "hits"})
         .filter(pl.col("hits") >= 2)
-        .join(deg_c, on="dst")
         .join(d_r, on="ring_id")
         .with_columns(
             (pl.col("dR").cast(pl.Float64) * pl.col("d") / max(m, 1)).alias("expected"),
@@ -891,9 +887,7 @@ def _ring_counts(pairs: pl.DataFrame, mem: pl.DataFrame, tgt: pl.DataFrame) -> _
     once), and the family's actors, targets and pairs."""
     # degrees by counting node ids (no hash group-by over the family's pairs), and each
     # join below sees only the pairs that touch a ring (a boolean lookup per pair first)
-    src, dst = pairs["src"].to_numpy(), pairs["dst"].to_numpy()
-    size = int(max(src.max(), dst.max())) + 1 if src.size else 1
-    deg_r, deg_c = (_degrees(ids, size, name) for ids, name in ((src, "src"), (dst, "dst")))
+    src, dst, size, deg_r, deg_c = _pair_degrees(pairs)
     to_targets = pairs.filter(pl.Series(_marked(tgt["dst"].to_numpy(), size)[dst]))
     from_members = pairs.filter(pl.Series(_marked(mem["src"].to_numpy(), size)[src]))
     rings = pl.concat([mem.select("ring_id"), tgt.select("ring_id")]).unique().sort("ring_id")
@@ -918,13 +912,7 @@ def _ring_counts(pairs: pl.DataFrame, mem: pl.DataFrame, tgt: pl.DataFrame) -> _
         .join(flag_m, on=["ring_id", "src"], how="left")
     )
     # targets hit by each ring's members: l = their pairs from R (named k below too)
-    l_ = (
-        from_members.join(mem, on="src")
-        .group_by("ring_id", "dst")
-        .agg(pl.len().cast(pl.Int64).alias("k"))
-        .join(deg_c, on="dst")
-        .join(flag_t, on=["ring_id", "dst"], how="left")
-    )
+    l_ = _member_hits(from_members, mem, deg_c).join(flag_t, on=["ring_id", "dst"], how="left")
     table = (
         rings.join(rows, on="ring_id", how="left")
         .join(cols, on="ring_id", how="left")
@@ -933,6 +921,31 @@ def _ring_counts(pairs: pl.DataFrame, mem: pl.DataFrame, tgt: pl.DataFrame) -> _
         .fill_null(0)
     )
     return _RingCounts(table, (deg_r.height, deg_c.height, pairs.height), k, deg_r)
+
+
+def _pair_degrees(
+    pairs: pl.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, int, pl.DataFrame, pl.DataFrame]:
+    """``src``, ``dst`` (the pairs' node ids), the size of a node-id lookup table, and
+    the actors' and targets' degrees (:func:`_degrees`, by counting node ids: no hash
+    group-by over the family's pairs)."""
+    src, dst = pairs["src"].to_numpy(), pairs["dst"].to_numpy()
+    size = int(max(src.max(), dst.max())) + 1 if src.size else 1
+    return src, dst, size, _degrees(src, size, "src"), _degrees(dst, size, "dst")
+
+
+def _member_hits(
+    from_members: pl.DataFrame, mem: pl.DataFrame, deg_c: pl.DataFrame
+) -> pl.DataFrame:
+    """``ring_id, dst, k, d``: each target the ring's members (``ring_id, src``) hit, with
+    ``k`` its pairs from them (``from_members``: the pairs with a member's ``src``) and
+    ``d`` its degree."""
+    return (
+        from_members.join(mem.select("src", "ring_id"), on="src")
+        .group_by("ring_id", "dst")
+        .agg(pl.len().cast(pl.Int64).alias("k"))
+        .join(deg_c, on="dst")
+    )
 
 
 def _degrees(ids: np.ndarray, size: int, name: str) -> pl.DataFrame:

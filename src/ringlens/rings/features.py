@@ -136,17 +136,17 @@ def _ring_targets(
     given: pl.DataFrame | None,
     beyond: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """``ring_id, dst, n_members, beyond``: the nodes hit by >= 2 members and >= 30 % of them that
-    the detectors saw the ring work on (``given``: ``ring_id, key``; camouflage on popular
-    targets is not what a dense block or a lockstep burst names), or all such nodes for a
-    ring no detector named a target of; and the nodes its members hit beyond chance
-    (``beyond``: ``ring_id, dst`` from
+    """``ring_id, dst, n_members, beyond``: the nodes hit by >= 2 members and >= 30 % of
+    them that the detectors saw the ring work on (``given``: ``ring_id, key``; camouflage
+    on popular targets is not what a dense block or a lockstep burst names), or all such
+    nodes for a ring no detector named a target of; and the nodes its members hit beyond
+    chance (``beyond``: ``ring_id, dst`` from
     :func:`~ringlens.detect.significance.targets_beyond_chance`) at least 30 % as often as
     its most hit node, whatever share of the ring hits them and whichever detector named
-    them: a sparse ring's products, each reviewed by a fifth of it (``beyond`` True). The ring's own members that other members hit
-    (an endorsement ring endorsing itself) are targets from two hits: they are no
-    camouflage, and a member left out would become the reference that the ring's
-    contrasts measure it against."""
+    them: a sparse ring's products, each reviewed by a fifth of it (``beyond`` True).
+    The ring's own members that other members hit (an endorsement ring endorsing itself)
+    are targets from two hits: they are no camouflage, and a member left out would become
+    the reference that the ring's contrasts measure it against."""
     hits = (
         mev.filter(~pl.col("_attr"))
         .group_by("ring_id", "dst")
@@ -430,12 +430,12 @@ def _significance(
     graph: EventGraph,
     mem: pl.DataFrame,
     tgt: pl.DataFrame,
-    roles: Roles,
-    interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
+    actions: list[str] | None,
+    totals: tuple[int, int, int] | None,
 ) -> pl.DataFrame:
-    """The ring's block against the configuration model of the interactions (the whole
-    run's, ``(action names, (actors, targets, pairs))``, when given)."""
-    actions, totals = _interactions(graph, roles, interactions)
+    """The ring's block against the configuration model of the interactions
+    (:func:`_interactions`: their action names, and the whole run's matrix totals when
+    given)."""
     sig = ring_significance(
         graph,
         mem.select("key", "ring_id"),
@@ -845,7 +845,7 @@ def ring_features(
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),
         _action_mix(on_t, graph.events, roles, values),
-        _significance(graph, mem, tgt, roles, interactions),
+        _significance(graph, mem, tgt, actions, totals),
         _accounts(mem, entities, first_ts, new_account_days),
     ]
     feats = ring_ids
