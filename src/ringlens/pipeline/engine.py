@@ -262,6 +262,7 @@ def _rings(
         entities=entities,
         membership=rings.membership,
         rings=rings.rings,
+        ring_targets=rings.named_targets,
         timer=timer,
     )
     stage = registered("rings", disable=cfg.detect.disable)

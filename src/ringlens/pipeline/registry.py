@@ -110,6 +110,10 @@ class DetectInput:
     #: the rings (``rings.parquet``'s columns so far: ``ring_id``, ``members``, ``targets``,
     #: features), given to the ``"rings"`` stage
     rings: pl.DataFrame | None = None
+    #: ``ring_id, key``: the targets each ring's detectors named (``targets`` without
+    #: those the test beyond chance added; :class:`ringlens.rings.core.Rings`), given to
+    #: the ``"rings"`` stage
+    ring_targets: pl.DataFrame | None = None
     timer: Timer = field(default=lambda name: nullcontext())
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -210,10 +210,17 @@ class Rings:
         ``detectors`` and the feature columns.
     membership : polars.DataFrame
         ``key``, ``ring_id``, ``support``, ``detectors``.
+    named_targets : polars.DataFrame
+        ``ring_id``, ``key``: the targets each ring's detectors named — ``targets``
+        without those only the test beyond chance added. Merges and owners follow these,
+        and so do the ring-stage detectors (a ring's structure and its brokers).
     """
 
     rings: pl.DataFrame
     membership: pl.DataFrame
+    named_targets: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"ring_id": pl.String, "key": pl.String})
+    )
 
     def to_frame(self) -> pl.DataFrame:
         return self.rings
@@ -331,6 +338,12 @@ def build_rings(
     rings, membership = _with_owners(
         graph, rings, membership, roles=roles, interactions=interactions, values=values
     )
+    named = (
+        rings.select("ring_id", _named_targets(rings).alias("key"))
+        .explode("key")
+        .drop_nulls()
+        .sort("ring_id", "key")
+    )
     rings = rings.drop("beyond_targets", strict=False)
     rings = rings.select(
         "ring_id",
@@ -340,7 +353,7 @@ def build_rings(
         "detectors",
         pl.exclude("ring_id", "pattern", "size", "members", "detectors"),
     )
-    return Rings(rings=rings.sort("ring_id"), membership=membership)
+    return Rings(rings=rings.sort("ring_id"), membership=membership, named_targets=named)
 
 
 def _members(membership: pl.DataFrame) -> pl.DataFrame:

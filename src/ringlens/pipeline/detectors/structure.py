@@ -31,11 +31,18 @@ class RingStructureDetector(Detector):
         assert inp.membership is not None
         if inp.membership.height == 0 or inp.rings is None:
             return Found()
-        targets = (
-            inp.rings.select("ring_id", pl.col("targets").alias("key")).explode("key").drop_nulls()
-            if "targets" in inp.rings.columns
-            else None
-        )
+        # the targets the ring's detectors named: a target only the test beyond chance
+        # added is reported, not followed (a popular item is not a bridge between rings)
+        if inp.ring_targets is not None:
+            targets = inp.ring_targets.select("ring_id", "key")
+        elif "targets" in inp.rings.columns:
+            targets = (
+                inp.rings.select("ring_id", pl.col("targets").alias("key"))
+                .explode("key")
+                .drop_nulls()
+            )
+        else:
+            targets = None
         with inp.timer("ring structure"):
             s = ring_structure(
                 inp.graph,
