@@ -526,7 +526,7 @@ def significant_communities(
     actors, targets, ai, ti, audience, k, pairs, (a, b, w) = bb
     used = np.unique(np.concatenate([a, b]))
     la, lb = np.searchsorted(used, a), np.searchsorted(used, b)
-    comm = _leiden_membership(used.size, la, lb, w, resolution=p["resolution"], seed=p["seed"])
+    comm = leiden_labels(used.size, la, lb, w, resolution=p["resolution"], seed=p["seed"])
     core_of = np.full(actors.size, -1, dtype=np.int64)
     core_of[used] = comm
     member_of = _expand(core_of, pairs, min_actors=p["min_actors"])
@@ -659,7 +659,7 @@ def _expand(
     return out
 
 
-def _leiden_membership(
+def leiden_labels(
     n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, *, resolution: float, seed: int
 ) -> np.ndarray:
     """Leiden (modularity, explicit weights) on an edge list; the community of each vertex."""
