@@ -426,3 +426,26 @@ def test_a_crew_of_couriers_working_two_cities_is_still_found(seed: int) -> None
     res = lockstep_multiscale(build_graph(ev))
     crew = {f"courier:west-c{i}" for i in range(3)} | {f"courier:east-c{i}" for i in range(3)}
     assert len(res) == 1 and crew <= set(res.actors(0)) and len(res.actors(0)) <= 7
+
+
+def two_rings_and_a_bridge() -> pl.DataFrame:
+    """Two rings of 15 buyers, each on its own two products in its own two bursts, and
+    one buyer who took part in all four bursts (a hijacked account both crews used)."""
+    rows = []
+    for ring, (p, q, day) in enumerate((("a1", "a2", 1), ("b1", "b2", 4))):
+        members = [f"r{ring}_{i}" for i in range(15)] + ["bridge"]
+        for i, m in enumerate(members):
+            rows += [(m, p, 24 * day + i * 0.05), (m, q, 24 * (day + 2) + i * 0.05)]
+    busy = [(f"h{i % 6}", "pop", 5.0 * i) for i in range(140)]  # a month of background
+    return frame(rows + busy)
+
+
+def test_two_rings_joined_by_one_account_are_two_groups() -> None:
+    res = lockstep(build_graph(two_rings_and_a_bridge()), window=timedelta(hours=2))
+    groups = [set(res.actors(g)) for g in res.groups["group"].to_list()]
+    assert len(groups) == 2
+    rings = [{f"buyer:r{r}_{i}" for i in range(15)} for r in (0, 1)]
+    # each ring is one group; the bridge belongs to one of them
+    assert sorted(len(g - {"buyer:bridge"}) for g in groups) == [15, 15]
+    assert {frozenset(g - {"buyer:bridge"}) for g in groups} == {frozenset(r) for r in rings}
+    assert sum("buyer:bridge" in g for g in groups) == 1
