@@ -23,11 +23,12 @@ windows are found first, per target, and the group second:
    A popular product bought all day long never bursts; a ring's product or post does.
 2. **Candidates.** Two actors are linked when they were in the same burst on at least
    ``min_targets`` distinct targets; the communities of the linked actors (Leiden,
-   modularity, seeded; Traag, Waltman & van Eck, Sci. Rep. 9, 2019) are the candidate
-   groups. Connected components would chain distinct groups through the few accounts
-   that took part in both — a ring's hijacked account that also streamed a release with
-   its crowd joins the ring and the crowd into one component; a ring is a dense cluster
-   of links, so it stays one community.
+   modularity, seeded; Traag, Waltman & van Eck, Sci. Rep. 9, 2019; two communities
+   stay one where the links between them are at least :data:`MERGE_DENSITY` as dense as
+   inside) are the candidate groups. Connected components would chain distinct groups
+   through the few accounts that took part in both — a ring's hijacked account that
+   also streamed a release with its crowd joins the ring and the crowd into one
+   component; a ring is a dense cluster of links, so it stays one community.
 3. **Peeling (CopyCatch's constraint).** Within a candidate group, a burst counts only if
    at least ``min_burst_actors`` group members are in it. Members in fewer than
    ``min_targets`` distinct targets' or ``min_bursts`` such bursts are removed, the
@@ -85,6 +86,14 @@ targets that are synchronous by nature:
   meet in its peaks now and then (the more often they come, the more often they meet),
   but most of their visits are out of step; a ring's visits to its targets are its
   strikes.
+
+At each scale the groups are first the connected components of the links, tested as
+below; only inside the components that hold as a group (in step and significant) are
+the communities (step 2) then found and tested in turn. A crowd that as a whole is no
+group (a live's audience of 1,700, far from significant once the ways to choose it among
+the family's accounts are counted) is not made into groups by cutting it into its
+densest parts, whose selection the test would only confirm; a chain that holds is cut
+into the rings and the crowd it joined.
 
 A group found at several scales is one group (groups whose actor sets overlap by
 ``min_overlap`` of the smaller are merged), with the windows recorded. Each scale's group
@@ -612,10 +621,14 @@ def _pairs(memb: pl.DataFrame, min_targets: int) -> pl.DataFrame:
     )
 
 
-def _components(pairs: pl.DataFrame, alive: pl.Series, min_actors: int) -> pl.DataFrame:
-    """``src`` → ``comp`` for the alive actors in communities of >= min_actors actors
-    (Leiden on the links among them; a community never spans two components)."""
+def _components(
+    pairs: pl.DataFrame, alive: pl.Series, min_actors: int, *, split: bool = True
+) -> pl.DataFrame:
+    """``src`` → ``comp`` for the alive actors in groups of >= min_actors actors: the
+    communities of the links among them (Leiden, :func:`_split_chains`; a community never
+    spans two components), or with ``split=False`` the connected components."""
     from ringlens.detect.communities import leiden_labels
+    from ringlens.graph.core import component_labels
 
     nodes = alive.sort().to_numpy()
     live = pl.DataFrame({"a": alive})
@@ -624,9 +637,11 @@ def _components(pairs: pl.DataFrame, alive: pl.Series, min_actors: int) -> pl.Da
         return pl.DataFrame(schema={"src": alive.dtype, "comp": pl.Int64})
     a = np.searchsorted(nodes, p["a"].to_numpy())
     b = np.searchsorted(nodes, p["b"].to_numpy())
-    memb = _split_chains(
-        leiden_labels(len(nodes), a, b, np.ones(len(a)), resolution=1.0, seed=0), a, b
-    )
+    if split:
+        labels = leiden_labels(len(nodes), a, b, np.ones(len(a)), resolution=1.0, seed=0)
+        memb = _split_chains(labels, a, b)
+    else:
+        memb = component_labels(len(nodes), a, b)
     comp = pl.DataFrame({"src": pl.Series(nodes, dtype=alive.dtype), "comp": memb})
     big = (
         comp.group_by("comp")
@@ -865,6 +880,61 @@ def _run_scale(
     arrays: _Arrays | None = None,
 ) -> LockstepGroups:
     """:func:`lockstep` at one window on prepared events (see :func:`_prepared_events`)."""
+    links = _scale_links(
+        ev,
+        w_us,
+        min_targets=min_targets,
+        min_burst_actors=min_burst_actors,
+        min_bursts=min_bursts,
+        min_lift=min_lift,
+        alpha=alpha,
+        span_us=span_us,
+        baseline=baseline,
+        pair_alpha=pair_alpha,
+        activity=activity,
+        arrays=arrays,
+    )
+    if links is None:
+        return _empty(params)
+    return _scale_groups(
+        graph,
+        ev,
+        links,
+        params,
+        min_actors=min_actors,
+        min_targets=min_targets,
+        min_burst_actors=min_burst_actors,
+        min_bursts=min_bursts,
+        split=True,
+    )
+
+
+@dataclass(frozen=True)
+class _Links:
+    """One scale's bursts and links: the events with their burst (``tagged``), the
+    distinct ``src, dst, burst`` memberships and the linked actor pairs ``a, b``."""
+
+    tagged: pl.DataFrame
+    memb: pl.DataFrame
+    pairs: pl.DataFrame
+
+
+def _scale_links(
+    ev: pl.DataFrame,
+    w_us: int,
+    *,
+    min_targets: int,
+    min_burst_actors: int,
+    min_bursts: int,
+    min_lift: float,
+    alpha: float,
+    span_us: tuple[int, int] | None,
+    baseline: str,
+    pair_alpha: float | None,
+    activity: pl.DataFrame | None = None,
+    arrays: _Arrays | None = None,
+) -> _Links | None:
+    """Steps 1 and 2 at one window: the bursts and the linked pairs (None: no burst)."""
     tagged = _target_bursts(
         ev,
         w_us,
@@ -877,7 +947,7 @@ def _run_scale(
     )
     memb = tagged.filter(pl.col("burst").is_not_null()).select("src", "dst", "burst").unique()
     if memb.height == 0:
-        return _empty(params)
+        return None
     if pair_alpha is None:
         pairs = _pairs(memb, min_targets)
     else:
@@ -898,7 +968,28 @@ def _run_scale(
             pair_alpha,
             arrays,
         )
+    return _Links(tagged=tagged, memb=memb, pairs=pairs)
+
+
+def _scale_groups(
+    graph: EventGraph,
+    ev: pl.DataFrame,
+    links: _Links,
+    params: dict[str, Any],
+    *,
+    min_actors: int,
+    min_targets: int,
+    min_burst_actors: int,
+    min_bursts: int,
+    split: bool,
+    within: pl.Series | None = None,
+) -> LockstepGroups:
+    """Step 3 at one window: the groups of the linked actors (communities, or components
+    with ``split=False``; only actors of ``within`` when given), peeled."""
+    memb, pairs = links.memb, links.pairs
     alive = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
+    if within is not None:
+        alive = alive.filter(alive.is_in(within))
     log.debug(
         "lockstep: %d bursty events, %d pairs over %d actors",
         memb.height,
@@ -907,7 +998,7 @@ def _run_scale(
     )
     good = pl.DataFrame()
     for _ in range(_MAX_ROUNDS):
-        comp = _components(pairs, alive, min_actors)
+        comp = _components(pairs, alive, min_actors, split=split)
         if comp.height == 0:
             return _empty(params)
         good = (
@@ -942,7 +1033,7 @@ def _run_scale(
     else:  # pragma: no cover - the alive set shrinks every round, so this cannot run out
         log.warning("lockstep: peeling did not converge in %d rounds", _MAX_ROUNDS)
     # every event of the members (synchrony is over all of them), with its burst if any
-    tags = tagged.filter(pl.col("burst").is_not_null()).select("src", "dst", "ts_us", "burst")
+    tags = links.tagged.filter(pl.col("burst").is_not_null()).select("src", "dst", "ts_us", "burst")
     rows = (
         ev.join(comp, on="src")
         .join(tags, on=["src", "dst", "ts_us"], how="left")
@@ -1453,12 +1544,9 @@ def _scan_scales(
     arrays = _Arrays.of(ev, market)
     for si, w in enumerate(windows):
         w_us = int(w / timedelta(microseconds=1))
-        res = _run_scale(
-            graph,
+        links = _scale_links(
             ev,
             w_us,
-            {},
-            min_actors=p["min_actors"],
             min_targets=p["min_targets"],
             min_burst_actors=p["min_burst_actors"],
             min_bursts=p["min_bursts"],
@@ -1470,17 +1558,40 @@ def _scan_scales(
             activity=activity,
             arrays=arrays,
         )
-        if len(res) == 0:
+        if links is None:
             continue
-        # in step for a part of what they do on their targets only: regulars' coincidences
-        res = _in_step(res, p["min_synchrony"])
-        if len(res) == 0:
+        # the components of the links first: a chain is cut into its communities only
+        # where it holds together as a group (in step and significant); a crowd that
+        # does not (a live's audience) is not made into groups by cutting it
+        tested = None
+        within = None
+        for split in (False, True):
+            t = _tested(
+                _scale_groups(
+                    graph,
+                    ev,
+                    links,
+                    {},
+                    min_actors=p["min_actors"],
+                    min_targets=p["min_targets"],
+                    min_burst_actors=p["min_burst_actors"],
+                    min_bursts=p["min_bursts"],
+                    split=split,
+                    within=within,
+                ),
+                p,
+                ev,
+                keys,
+                n_actors_all,
+                activity,
+                arrays,
+            )
+            if t is None:
+                break
+            tested, within = t, _actor_nodes(t[0], keys)
+        if tested is None:
             continue
-        sig = _scale_significance(res, ev, keys, n_actors_all, activity, arrays).filter(
-            pl.col("log10_pvalue") <= np.log10(p["group_alpha"])
-        )
-        if sig.height == 0:
-            continue
+        res, sig = tested
         tag = [pl.lit(si).alias("scale"), pl.lit(w.total_seconds()).alias("window")]
         scale_groups.append(res.groups.join(sig, on="group").with_columns(*tag))
         scale_members.append(res.members.join(sig.select("group"), on="group").with_columns(*tag))
@@ -1493,6 +1604,49 @@ def _scan_scales(
     if not found:
         return None
     return found, scale_groups, scale_members, scale_bursts
+
+
+def _tested(
+    res: LockstepGroups,
+    p: dict[str, Any],
+    ev: pl.DataFrame,
+    keys: pl.DataFrame,
+    n_actors_all: int,
+    activity: pl.DataFrame,
+    arrays: _Arrays,
+) -> tuple[LockstepGroups, pl.DataFrame] | None:
+    """One scale's groups in step (``min_synchrony``) and significant (``group_alpha``),
+    only those, with their significance; None when none is."""
+    if len(res) == 0:
+        return None
+    # in step for a part of what they do on their targets only: regulars' coincidences
+    res = _in_step(res, p["min_synchrony"])
+    if len(res) == 0:
+        return None
+    sig = _scale_significance(res, ev, keys, n_actors_all, activity, arrays).filter(
+        pl.col("log10_pvalue") <= np.log10(p["group_alpha"])
+    )
+    if sig.height == 0:
+        return None
+    keep = sig.select("group")
+    res = LockstepGroups(
+        groups=res.groups.join(keep, on="group", how="semi"),
+        members=res.members.join(keep, on="group", how="semi"),
+        bursts=res.bursts.join(keep, on="group", how="semi"),
+        params=res.params,
+    )
+    return res, sig
+
+
+def _actor_nodes(res: LockstepGroups, keys: pl.DataFrame) -> pl.Series:
+    """The node ids of the groups' actors."""
+    return (
+        res.members.filter(pl.col("role") == "actor")
+        .select("key")
+        .join(keys, on="key")["node"]
+        .unique()
+        .sort()
+    )
 
 
 def _in_step(res: LockstepGroups, min_synchrony: float) -> LockstepGroups:
