@@ -338,13 +338,7 @@ def build_rings(
     rings, membership = _with_owners(
         graph, rings, membership, roles=roles, interactions=interactions, values=values
     )
-    named = (
-        rings.select("ring_id", _named_targets(rings).alias("key"))
-        .explode("key")
-        .drop_nulls()
-        .sort("ring_id", "key")
-    )
-    rings = rings.drop("beyond_targets", strict=False)
+    rings, named = _without_beyond(rings)
     rings = rings.select(
         "ring_id",
         "pattern",
@@ -354,6 +348,18 @@ def build_rings(
         pl.exclude("ring_id", "pattern", "size", "members", "detectors"),
     )
     return Rings(rings=rings.sort("ring_id"), membership=membership, named_targets=named)
+
+
+def _without_beyond(rings: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rings without ``beyond_targets``, and ``ring_id, key`` for each target its
+    detectors named (:func:`_named_targets`), one row each."""
+    named = (
+        rings.select("ring_id", _named_targets(rings).alias("key"))
+        .explode("key")
+        .drop_nulls()
+        .sort("ring_id", "key")
+    )
+    return rings.drop("beyond_targets", strict=False), named
 
 
 def _members(membership: pl.DataFrame) -> pl.DataFrame:
