@@ -1589,6 +1589,8 @@ def _scan_scales(
             if t is None:
                 break
             tested, within = t, _actor_nodes(t[0], keys)
+            if not _cuts(links.pairs, within, p["min_actors"]):
+                break  # every group that holds is one community: nothing to cut
         if tested is None:
             continue
         res, sig = tested
@@ -1604,6 +1606,17 @@ def _scan_scales(
     if not found:
         return None
     return found, scale_groups, scale_members, scale_bursts
+
+
+def _cuts(pairs: pl.DataFrame, within: pl.Series, min_actors: int) -> bool:
+    """Whether the communities of the links among ``within`` differ from their connected
+    components (if not, cutting the groups that hold would find them again)."""
+    whole = _components(pairs, within, min_actors, split=False)
+    cut = _components(pairs, within, min_actors, split=True)
+    if whole.height != cut.height:
+        return True
+    both = whole.join(cut, on="src", suffix="_cut")
+    return both.select(pl.struct("comp", "comp_cut").n_unique()).item() != whole["comp"].n_unique()
 
 
 def _tested(
