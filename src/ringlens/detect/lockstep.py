@@ -179,17 +179,11 @@ LOCKSTEP_PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
 )
 
 _MAX_ROUNDS = 100
-#: the parameters of one scale (:func:`_run_scale`), as :func:`lockstep` records them
-_SCALE_KEYS = (
-    "min_actors",
-    "min_targets",
-    "min_burst_actors",
-    "min_bursts",
-    "min_lift",
-    "alpha",
-    "baseline",
-    "pair_alpha",
-)
+#: the parameters of one scale's bursts and links (:func:`_scale_links`) and of its
+#: groups (:func:`_scale_groups`), as :func:`lockstep` and :func:`lockstep_multiscale`
+#: record them
+_LINK_KEYS = ("min_targets", "min_burst_actors", "min_bursts", "min_lift", "alpha", "pair_alpha")
+_GROUP_KEYS = ("min_actors", "min_targets", "min_burst_actors", "min_bursts")
 _TS = pl.Datetime("us", "UTC")
 
 
@@ -771,7 +765,7 @@ def lockstep(
     actor_types = check_str_list("actor_types", actor_types)
     target_types = check_str_list("target_types", target_types)
     w_us = int(window / timedelta(microseconds=1))
-    params = {
+    params: dict[str, Any] = {
         "window_seconds": window.total_seconds(),
         "actions": actions,
         "actor_types": actor_types,
@@ -790,8 +784,14 @@ def lockstep(
     ev = _prepared_events(graph, actions, actor_types, target_types, max_target_degree)
     if ev.height == 0:
         return _empty(params)
-    scale: dict[str, Any] = {k: params[k] for k in _SCALE_KEYS}
-    return _run_scale(graph, ev, w_us, params, span_us=span_us, **scale)
+    links = _scale_links(
+        ev, w_us, span_us=span_us, baseline=baseline, **{k: params[k] for k in _LINK_KEYS}
+    )
+    if links is None:
+        return _empty(params)
+    return _scale_groups(
+        graph, ev, links, params, split=True, **{k: params[k] for k in _GROUP_KEYS}
+    )
 
 
 def _prepared_events(
@@ -859,54 +859,6 @@ def _by_target_time(ev: pl.DataFrame) -> pl.DataFrame:
         return ev.sort("dst", "ts_us", "src")
     key = (rank.astype(np.uint64) << np.uint64(t_bits)) | (ts - t0).astype(np.uint64)
     return ev.with_columns(pl.Series("_k", key)).sort("_k", maintain_order=True).drop("_k")
-
-
-def _run_scale(
-    graph: EventGraph,
-    ev: pl.DataFrame,
-    w_us: int,
-    params: dict[str, Any],
-    *,
-    min_actors: int,
-    min_targets: int,
-    min_burst_actors: int,
-    min_bursts: int,
-    min_lift: float,
-    alpha: float,
-    span_us: tuple[int, int] | None,
-    baseline: str,
-    pair_alpha: float | None,
-    activity: pl.DataFrame | None = None,
-    arrays: _Arrays | None = None,
-) -> LockstepGroups:
-    """:func:`lockstep` at one window on prepared events (see :func:`_prepared_events`)."""
-    links = _scale_links(
-        ev,
-        w_us,
-        min_targets=min_targets,
-        min_burst_actors=min_burst_actors,
-        min_bursts=min_bursts,
-        min_lift=min_lift,
-        alpha=alpha,
-        span_us=span_us,
-        baseline=baseline,
-        pair_alpha=pair_alpha,
-        activity=activity,
-        arrays=arrays,
-    )
-    if links is None:
-        return _empty(params)
-    return _scale_groups(
-        graph,
-        ev,
-        links,
-        params,
-        min_actors=min_actors,
-        min_targets=min_targets,
-        min_burst_actors=min_burst_actors,
-        min_bursts=min_bursts,
-        split=True,
-    )
 
 
 @dataclass(frozen=True)
@@ -1547,16 +1499,11 @@ def _scan_scales(
         links = _scale_links(
             ev,
             w_us,
-            min_targets=p["min_targets"],
-            min_burst_actors=p["min_burst_actors"],
-            min_bursts=p["min_bursts"],
-            min_lift=p["min_lift"],
-            alpha=p["alpha"],
             span_us=None,
             baseline="active",
-            pair_alpha=p["pair_alpha"],
             activity=activity,
             arrays=arrays,
+            **{k: p[k] for k in _LINK_KEYS},
         )
         if links is None:
             continue
@@ -1572,12 +1519,9 @@ def _scan_scales(
                     ev,
                     links,
                     {},
-                    min_actors=p["min_actors"],
-                    min_targets=p["min_targets"],
-                    min_burst_actors=p["min_burst_actors"],
-                    min_bursts=p["min_bursts"],
                     split=split,
                     within=within,
+                    **{k: p[k] for k in _GROUP_KEYS},
                 ),
                 p,
                 ev,
@@ -1596,12 +1540,12 @@ def _scan_scales(
         res, sig = tested
         tag = [pl.lit(si).alias("scale"), pl.lit(w.total_seconds()).alias("window")]
         scale_groups.append(res.groups.join(sig, on="group").with_columns(*tag))
-        scale_members.append(res.members.join(sig.select("group"), on="group").with_columns(*tag))
-        scale_bursts.append(res.bursts.join(sig.select("group"), on="group").with_columns(*tag))
+        scale_members.append(res.members.with_columns(*tag))
+        scale_bursts.append(res.bursts.with_columns(*tag))
         found.append(
-            res.members.filter(pl.col("role") == "actor")
-            .join(sig.select("group"), on="group")
-            .select(pl.lit(si).alias("scale"), "group", "key")
+            res.members.filter(pl.col("role") == "actor").select(
+                pl.lit(si).alias("scale"), "group", "key"
+            )
         )
     if not found:
         return None
@@ -1641,14 +1585,7 @@ def _tested(
     )
     if sig.height == 0:
         return None
-    keep = sig.select("group")
-    res = LockstepGroups(
-        groups=res.groups.join(keep, on="group", how="semi"),
-        members=res.members.join(keep, on="group", how="semi"),
-        bursts=res.bursts.join(keep, on="group", how="semi"),
-        params=res.params,
-    )
-    return res, sig
+    return _only(res, sig.select("group")), sig
 
 
 def _actor_nodes(res: LockstepGroups, keys: pl.DataFrame) -> pl.Series:
@@ -1672,6 +1609,11 @@ def _in_step(res: LockstepGroups, min_synchrony: float) -> LockstepGroups:
         res.groups.height - keep.height,
         min_synchrony,
     )
+    return _only(res, keep)
+
+
+def _only(res: LockstepGroups, keep: pl.DataFrame) -> LockstepGroups:
+    """``res`` with only the groups of ``keep`` (a ``group`` column)."""
     return LockstepGroups(
         groups=res.groups.join(keep, on="group", how="semi"),
         members=res.members.join(keep, on="group", how="semi"),
