@@ -149,6 +149,34 @@ def test_owners_featuring_others_targets_is_ownership_without_a_vocabulary() -> 
     ]
 
 
+def test_listeners_who_own_a_card_do_not_make_plays_ownership_without_a_vocabulary() -> None:
+    # a few hundred listeners keep a payment card (each its own: ownership by shape), and
+    # artists release tracks; the twenty thousand who play and stash the artists' tracks are
+    # not those few owners featuring others' targets: playing is engagement
+    from ringlens.pipeline.vocabulary import graph_roles
+
+    fam = pl.DataFrame(
+        {
+            "actor_type": ["artist", "listener", "listener", "listener", "listener"],
+            "action": ["drop", "add_card", "enroll", "play", "stash"],
+            "target_type": ["track", "card", "card", "track", "track"],
+            "events": [2400, 840, 900, 680_000, 35_000],
+            "actors": [380, 830, 700, 23_000, 12_000],
+            "targets": [2400, 840, 300, 34_000, 12_500],
+            "action_role": [None] * 5,
+            "actor_role": [None] * 5,
+            "target_role": [None] * 5,
+        }
+    )
+    r = graph_roles(fam)
+    assert [r.action_role.get(a) for a in ("drop", "add_card", "play", "stash")] == [
+        "own",
+        "own",
+        None,
+        None,
+    ]
+
+
 def test_using_a_device_is_not_an_interaction_without_a_vocabulary() -> None:
     # shoppers authenticate on fingerprints and settle to cards (types the data's shape
     # shows as personal attributes) and buy and redeem promos: without names, the first two

@@ -246,19 +246,25 @@ def _promotion(families: pl.DataFrame, actions: dict[str, str]) -> None:
     """Unmapped actions by which owners feature others' targets (a host pins a shop's
     items, a creator promotes a seller's product) become ownership, as a vocabulary
     maps them: every family of the action has an actor type that owns targets of its
-    own and a target type that only another actor type owns. Hosts of one agency pin
-    the same shop's items; that is business, not co-interaction."""
+    own and a target type that only another actor type owns, and is done by no more
+    accounts than own something (the sum over the type's ownership families, and a tenth
+    more: a few promoters own nothing yet). Hosts of
+    one agency pin the same shop's items; that is business, not co-interaction. A
+    listener who keeps a payment card or a diner who mints an invite code owns
+    something too, but the thousands who play tracks or fill baskets are not the few
+    owners: those actions are the platform's engagement."""
     owns: dict[str, set[str]] = {}  # target type -> the actor types that own it
+    n_owners: dict[str, int] = {}  # actor type -> accounts owning (at most; summed)
     for r in families.iter_rows(named=True):
         if actions.get(r["action"]) == "own":
             owns.setdefault(r["target_type"], set()).add(r["actor_type"])
-    owners = {a for types in owns.values() for a in types}
+            n_owners[r["actor_type"]] = n_owners.get(r["actor_type"], 0) + r["actors"]
     unmapped = families.filter(pl.col("action_role").is_null())
     for (action,), fams in sorted(unmapped.group_by("action"), key=lambda x: str(x[0][0])):
         if action in actions:
             continue
         if all(
-            r["actor_type"] in owners
+            r["actors"] <= 1.1 * n_owners.get(r["actor_type"], 0)
             and r["target_type"] in owns
             and r["actor_type"] not in owns[r["target_type"]]
             for r in fams.iter_rows(named=True)
