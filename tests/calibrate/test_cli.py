@@ -74,7 +74,7 @@ def test_write_policy_only_on_request(bad_loop, tmp_path) -> None:
     bad_loop.history.write_parquet(hist)
     base = [
         "calibrate", *map(str, bad_loop.run_dirs), "--database", str(bad_loop.db),
-        "--history", str(hist), "--target-precision", "0.85",
+        "--history", str(hist), "--target-precision", "0.9",
     ]  # fmt: skip
     before = bad_loop.policy.read_text()
     code, stdout, err = invoke(*base, "--out", str(tmp_path / "c1"))

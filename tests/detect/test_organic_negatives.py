@@ -3,7 +3,8 @@
 Every detector must leave the organic structure alone — a live whose audience gifts in the
 same minute, a fandom, households on one handset, power users, popular items and hosts,
 voucher campaigns claimed by a thousand — and the planted rings must be found, each by the
-detector that sees its pattern (the slow ring, which never bursts, by communities only).
+detector that sees its pattern (the slow ring, which never bursts, by communities and
+audience blocks only).
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from typing import Any
 import polars as pl
 import pytest
 
-from ringlens.detect import lockstep_multiscale, shared_targets, significant_communities
+from ringlens.detect import (
+    audience_blocks,
+    lockstep_multiscale,
+    shared_targets,
+    significant_communities,
+)
 from ringlens.graph import build_graph
 
 from ._organic import NEGATIVES, RINGS, platform
@@ -58,10 +64,12 @@ def _detect(name: str, graph: Any, family: list[str] | None) -> Any:
         return significant_communities(graph, actions=family)
     if name == "lockstep":
         return lockstep_multiscale(graph, actions=family)
+    if name == "audience":
+        return audience_blocks(graph, actions=family)
     return shared_targets(graph, target_types=SHAREABLE)
 
 
-CASES = [("communities", f) for f in FAMILIES] + [("lockstep", f) for f in FAMILIES]
+CASES = [(d, f) for d in ("communities", "lockstep", "audience") for f in FAMILIES]
 CASES += [("shared", None)]
 
 
@@ -109,6 +117,10 @@ def test_organic_platform_has_no_group(organic_only, detector, family) -> None: 
         ("lockstep", ["buy", "rate"], "review_ring", 0.6),
         ("lockstep", ["subscribe"], "follower_farm", 0.8),
         ("shared", None, "voucher_ring", 0.8),
+        ("audience", ["buy"], "brushing", 0.8),
+        ("audience", ["buy"], "slow_ring", 0.8),
+        ("audience", ["rate"], "review_ring", 0.8),
+        ("audience", ["grab_voucher"], "voucher_ring", 0.6),
     ],
 )
 def test_rings_are_found(world, detector, family, ring, min_recall) -> None:  # type: ignore[no-untyped-def]
@@ -127,10 +139,12 @@ def test_every_ring_found_by_some_detector(world) -> None:  # type: ignore[no-un
 
 
 def test_slow_ring_never_bursts(world) -> None:  # type: ignore[no-untyped-def]
-    # spread over four weeks, the slow ring is in step at no time scale: communities find it
+    # spread over four weeks, the slow ring is in step at no time scale: communities and
+    # audience blocks find it
     p, g = world
     assert not _actors(_run("lockstep", g, ["buy", "rate"])) & p.rings["slow_ring"]
     assert _actors(_run("communities", g, ["buy"])) >= p.rings["slow_ring"]
+    assert _actors(_run("audience", g, ["buy"])) >= p.rings["slow_ring"]
 
 
 def test_negatives_are_present(world) -> None:  # type: ignore[no-untyped-def]
@@ -153,3 +167,5 @@ def test_groups_carry_a_significance(world) -> None:  # type: ignore[no-untyped-
         assert len(res) > 0
         assert (res.groups["significance"] >= 2.0).all()
         assert (res.groups["log10_pvalue"] == -res.groups["significance"]).all()
+    blocks = _run("audience", g, ["buy"])
+    assert len(blocks) > 0 and (blocks.groups["significance"] >= 2.0).all()

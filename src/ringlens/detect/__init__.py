@@ -69,12 +69,13 @@ __all__ = [
     "shared_attributes",
     "SharedTargetGroups",
     "shared_targets",
-    # dense blocks (ringlens.detect.dense, imported on first use)
+    # dense blocks (ringlens.detect.dense and .audience, imported on first use)
     "fraudar",
     "DenseBlock",
     "DenseBlocks",
     "dense_blocks",
     "DenseBlockGroups",
+    "audience_blocks",
     # significance against a null model (ringlens.detect.significance, on first use)
     "block_significance",
     "ring_significance",
@@ -87,6 +88,7 @@ _LAZY = {
     "DenseBlocks": "ringlens.detect.dense",
     "dense_blocks": "ringlens.detect.dense",
     "DenseBlockGroups": "ringlens.detect.dense",
+    "audience_blocks": "ringlens.detect.audience",
     "block_significance": "ringlens.detect.significance",
     "ring_significance": "ringlens.detect.significance",
     "ring_structure": "ringlens.detect.significance",

@@ -1,18 +1,23 @@
-"""Dense blocks per family: FRAUDAR with trimming, several blocks, each significant."""
+"""Dense blocks per family: FRAUDAR with trimming, several blocks, each significant; and
+audience blocks (accounts that make up most of the audience of a few targets they share)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import polars as pl
 
-from ringlens.detect.dense import dense_blocks
+from ringlens.detect.audience import audience_blocks
+from ringlens.detect.dense import DenseBlockGroups, dense_blocks
 from ringlens.pipeline.detectors._families import interaction_families, significance_strength
 from ringlens.pipeline.registry import (
     DetectInput,
     Detector,
     Family,
     Found,
+    Task,
     group_found,
     register,
 )
@@ -28,8 +33,10 @@ MIN_DENSITY = 0.2
 @register
 class DenseBlocks(Detector):
     """Blocks of accounts × targets far denser than the configuration model allows
-    (:func:`ringlens.detect.dense.dense_blocks`), in every family of interactions: the
-    detector that finds slow rings that never burst."""
+    (:func:`ringlens.detect.dense.dense_blocks`) and blocks of accounts that make up most
+    of their targets' audience (:func:`ringlens.detect.audience.audience_blocks`: the
+    narrow blocks FRAUDAR's average degree ranks below any wide organic core), in every
+    family of interactions: the detector that finds slow rings that never burst."""
 
     name = "dense_blocks"
     order = 20
@@ -39,22 +46,80 @@ class DenseBlocks(Detector):
     def families(self, inp: DetectInput) -> list[Family]:
         return interaction_families(inp)
 
-    def detect(self, inp: DetectInput) -> Found:
-        parts = []
-        n = 0
-        with inp.timer("dense blocks (families)"):
-            for i, fam in enumerate(interaction_families(inp)):
-                res = dense_blocks(
-                    inp.graph,
-                    actions=list(fam.actions or ()),
-                    actor_types=list(fam.actor_types or ()),
-                    target_types=list(fam.target_types or ()),
-                )
-                blocks = res.groups.filter(pl.col("density") >= MIN_DENSITY)
-                n += blocks.height
-                strength = significance_strength(pl.col("significance")) * (
-                    pl.col("density") / 0.5
-                ).clip(0.0, 1.0)
-                kept = replace(res, groups=blocks)
-                parts.append(group_found(kept, "dense_blocks", f"f{i}/", strength, "dense_block"))
-        return Found.concat([*parts, Found(counts={"dense_blocks": n})])
+    def tasks(self, inp: DetectInput) -> list[Task]:
+        """Two tasks over every family, costed by the families' events: FRAUDAR's peels
+        (``f<i>/`` candidates) and the audience blocks (``a<i>/``)."""
+        fams = interaction_families(inp)
+        cost = float(inp.graph.events.height)
+        return [
+            Task(run=partial(_blocks, inp, fams, _peeled, "f", "dense blocks"), cost=cost),
+            Task(run=partial(_blocks, inp, fams, _audience, "a", "audience blocks"), cost=cost),
+        ]
+
+    def combine(self, parts: list[Found]) -> Found:
+        """The two tasks' findings, candidates and targets family by family (each
+        family's peeled blocks, then its audience blocks): the order a run of one family
+        at a time finds them in (:mod:`ringlens.spark.partition`)."""
+        found = Found.concat(parts)
+        return replace(
+            found,
+            candidates=_by_family(found.candidates),
+            targets=_by_family(found.targets),
+        )
+
+
+def _blocks(
+    inp: DetectInput,
+    fams: list[Family],
+    find: Callable[[DetectInput, Family], DenseBlockGroups],
+    prefix: str,
+    step: str,
+) -> Found:
+    """One block finder over every family: candidates ``<prefix><i>/<group>``."""
+    parts = []
+    n = 0
+    with inp.timer(f"{step} (families)"):
+        for i, fam in enumerate(fams):
+            res = find(inp, fam)
+            n += len(res)
+            parts.append(
+                group_found(res, "dense_blocks", f"{prefix}{i}/", _STRENGTH, "dense_block")
+            )
+    return Found.concat([*parts, Found(counts={"dense_blocks": n})])
+
+
+def _peeled(inp: DetectInput, fam: Family) -> DenseBlockGroups:
+    """FRAUDAR's significant blocks of the family that fill at least ``MIN_DENSITY``."""
+    res = dense_blocks(
+        inp.graph,
+        actions=list(fam.actions or ()),
+        actor_types=list(fam.actor_types or ()),
+        target_types=list(fam.target_types or ()),
+    )
+    return replace(res, groups=res.groups.filter(pl.col("density") >= MIN_DENSITY))
+
+
+def _audience(inp: DetectInput, fam: Family) -> DenseBlockGroups:
+    """The family's audience blocks."""
+    return audience_blocks(
+        inp.graph,
+        actions=list(fam.actions or ()),
+        actor_types=list(fam.actor_types or ()),
+        target_types=list(fam.target_types or ()),
+        seed=inp.config.detect.seed,
+    )
+
+
+#: a block's strength: its significance, scaled down below half fill
+_STRENGTH = significance_strength(pl.col("significance")) * (pl.col("density") / 0.5).clip(0.0, 1.0)
+
+
+def _by_family(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows of candidates ``f<i>/<g>`` and ``a<i>/<g>`` ordered by family ``i``, peeled
+    before audience blocks, each task's own order kept within."""
+    head = pl.col("candidate").str.split_exact("/", 1).struct.field("field_0")
+    return (
+        frame.with_row_index("_row")
+        .sort(head.str.slice(1).cast(pl.Int64), head.str.slice(0, 1) != "f", "_row")
+        .drop("_row")
+    )
