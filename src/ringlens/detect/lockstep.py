@@ -941,7 +941,7 @@ def _scale_groups(
     memb, pairs = links.memb, links.pairs
     alive = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
     if within is not None:
-        alive = alive.filter(alive.is_in(within))
+        alive = alive.filter(alive.is_in(within.implode()))
     log.debug(
         "lockstep: %d bursty events, %d pairs over %d actors",
         memb.height,
