@@ -52,7 +52,14 @@ from ringlens.detect._common import (
     poisson_log10_sf,
 )
 from ringlens.detect.communities import leiden_labels
-from ringlens.detect.dense import DenseBlockGroups, _family_matrix, _groups, _shared_targets
+from ringlens.detect.dense import (
+    DenseBlockGroups,
+    _block_pairs,
+    _family_matrix,
+    _groups,
+    _shared_targets,
+    _test_columns,
+)
 from ringlens.detect.significance import _MatrixStats
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -249,7 +256,7 @@ def _blocks(
         if rows.size < p["min_actors"]:
             continue
         cols = in_group[g == j]
-        on = np.bincount(mat[rows][:, cols].indices, minlength=cols.size)
+        on = np.bincount(_block_pairs(mat, rows, cols)[1], minlength=cols.size)
         cols = cols[on >= 2]
         if cols.size < 2:
             continue
@@ -279,16 +286,7 @@ def _test(
             "n_actors": int(rows.size),
             "n_targets": int(cols.size),
             "score": score,
-            "edges": t.edges,
-            "expected_edges": t.expected_edges,
-            "density": t.edges / (rows.size * cols.size),
-            "shared_targets": shared,
-            "activity_share": t.activity_share,
-            "audience_share": t.audience_share,
-            "sig_null": t.sig_null,
-            "sig_actors": t.sig_actors,
-            "sig_targets": t.sig_targets,
-            "significance": t.significance,
+            **_test_columns(t, rows, cols, shared),
             "reported": False,
             "group": None,
         }

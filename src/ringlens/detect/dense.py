@@ -1357,18 +1357,7 @@ def _peel_family(
                 continue
             t = stats.test(rows, cols)
             shared = _shared_targets(stats.csr, rows, cols)
-            row.update(
-                edges=t.edges,
-                expected_edges=t.expected_edges,
-                density=t.edges / (rows.size * cols.size),
-                shared_targets=shared,
-                activity_share=t.activity_share,
-                audience_share=t.audience_share,
-                sig_null=t.sig_null,
-                sig_actors=t.sig_actors,
-                sig_targets=t.sig_targets,
-                significance=t.significance,
-            )
+            row.update(_test_columns(t, rows, cols, shared))
             log.debug(
                 "dense_blocks: peel %d, %d x %d, %d edges (%.1f expected), significance %.1f",
                 n_peel,
@@ -1387,6 +1376,23 @@ def _peel_family(
         misses = 0 if hit else misses + 1
         n_peel += 1
     return found, tested
+
+
+def _test_columns(t: Any, rows: np.ndarray, cols: np.ndarray, shared: float) -> dict[str, Any]:
+    """A tested block's test columns of ``tested`` (its :class:`BlockTest` ``t`` and the
+    mean targets a pair of its actors shares)."""
+    return {
+        "edges": t.edges,
+        "expected_edges": t.expected_edges,
+        "density": t.edges / (rows.size * cols.size),
+        "shared_targets": shared,
+        "activity_share": t.activity_share,
+        "audience_share": t.audience_share,
+        "sig_null": t.sig_null,
+        "sig_actors": t.sig_actors,
+        "sig_targets": t.sig_targets,
+        "significance": t.significance,
+    }
 
 
 def _shared_targets(csr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> float:
