@@ -940,16 +940,17 @@ def _tested_targets(
         {"t": dst[tested_cell].astype(np.int64), "a": src[tested_cell].astype(np.int64)}
     ).with_columns(pl.Series("tau", node_type[dst[tested_cell]]))
     parts = []
-    all_keys = [co_key]
+    every, n_types, in_co, in_rare = _link_sources(co_key, rare_key, by_type)
+    used = in_co.copy()
     for tau in types:
         own = rows.filter(pl.col("tau") == tau).drop("tau")
         if own.height == 0:
             continue
-        other = [by_type[t] for t in types if t != tau]
-        if tau in repeat or not repeat:
-            other.append(rare_key)
-        key = np.unique(np.concatenate([co_key, *other]))
-        all_keys.append(key)
+        mine = np.zeros(every.size, dtype=np.int64)
+        mine[np.searchsorted(every, by_type[tau])] = 1
+        keep = in_co | (n_types - mine > 0) | (in_rare & (tau in repeat or not repeat))
+        used |= keep
+        key = every[keep]
         links_tau = pl.DataFrame(
             {"a": key // graph.n_nodes, "b": key % graph.n_nodes},
             schema={"a": pl.Int64, "b": pl.Int64},
@@ -978,11 +979,31 @@ def _tested_targets(
         .with_columns(pl.col("rejected").is_null().alias("significant"))
         .drop("_tests")
     )
-    key = np.unique(np.concatenate(all_keys))
+    key = every[used]
     links = pl.DataFrame(
         {"a": key // graph.n_nodes, "b": key % graph.n_nodes}, schema={"a": pl.Int64, "b": pl.Int64}
     )
     return tested, links, rows
+
+
+def _link_sources(
+    co_key: np.ndarray, rare_key: np.ndarray, by_type: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every link once (sorted keys) with where it comes from: how many types' sharing
+    makes it, and whether another detector's group or a rare target does.
+
+    A type's tested targets are linked by the other sources; one pass over the union per
+    type, not a union of the others per type (an unmapped platform has dozens of types).
+    """
+    every = np.unique(np.concatenate([co_key, rare_key, *by_type.values()]))
+    n_types = np.zeros(every.size, dtype=np.int64)
+    for arr in by_type.values():
+        n_types[np.searchsorted(every, arr)] += 1
+    in_co = np.zeros(every.size, dtype=bool)
+    in_co[np.searchsorted(every, co_key)] = True
+    in_rare = np.zeros(every.size, dtype=bool)
+    in_rare[np.searchsorted(every, rare_key)] = True
+    return every, n_types, in_co, in_rare
 
 
 def _split_block(n_nodes: int, block: np.ndarray | None, members: np.ndarray) -> np.ndarray:
@@ -1022,8 +1043,20 @@ def _rare_links(
     other = nodes.filter(~pl.col("node_type").is_in(types)).select(pl.col("node").alias("dst"))
     edges = graph.edges.select("src", "dst").join(other, on="dst", how="semi")
     audience = edges.group_by("dst").agg(pl.len().alias("n"))
-    rare = audience.filter((pl.col("n") >= 2) & (pl.col("n") <= cap)).select("dst")
     acc = pl.DataFrame({"src": pl.Series(accounts, dtype=edges.schema["src"])})
+    # the pair budget of the tested targets (four pairs per cell) bounds these pairs too:
+    # a platform of many small targets (ten players to a lobby, every lobby rare) would
+    # otherwise pair every account with everyone it ever met; the rarest targets stay
+    small = audience.filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
+    work = (
+        edges.join(small.select("dst"), on="dst", how="semi")
+        .join(acc, on="src", how="semi")
+        .group_by("dst")
+        .agg(pl.len().alias("w"))
+    )
+    sized = small.join(work, on="dst", how="left").with_columns(pl.col("w").fill_null(0))
+    budget = pair_budget_cap(sized["n"].to_numpy(), 4 * edges.height, work=sized["w"].to_numpy())
+    rare = small.filter(pl.col("n") <= budget).select("dst")
     hits = edges.join(rare, on="dst", how="semi").join(acc, on="src", how="semi")
     pairs = hits.join(hits.rename({"src": "b"}), on="dst").select("src", "b")
     if window is not None:
@@ -1032,7 +1065,9 @@ def _rare_links(
         )
         if while_accounts is not None:
             acc = pl.DataFrame({"src": pl.Series(while_accounts, dtype=edges.schema["src"])})
-        pairs = pl.concat([pairs, _rare_while(graph, acc, timed, cap, window, while_actions)])
+        pairs = pl.concat(
+            [pairs, _rare_while(graph, acc, timed, cap, window, while_actions, 4 * edges.height)]
+        )
     keys = (
         pairs.filter(pl.col("src") < pl.col("b"))
         .select(
@@ -1050,9 +1085,11 @@ def _rare_while(
     cap: int,
     window: timedelta,
     actions: list[str] | None,
+    budget: int,
 ) -> pl.DataFrame:
     """``src, b``: pairs of ``acc`` acting on one target of ``other`` within two
-    consecutive ``window`` buckets that at most ``cap`` accounts act on it in."""
+    consecutive ``window`` buckets that at most ``cap`` accounts act on it in (fewer
+    where the spans' pairs would exceed ``budget``: the quietest spans stay)."""
     w_us = max(1, int(window / timedelta(microseconds=1)))
     ev = graph.events
     if actions is not None:
@@ -1077,9 +1114,12 @@ def _rare_while(
         .group_by("dst", "w")
         .agg(pl.col("src").n_unique().alias("n"))
         .filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
-        .select("dst", "w")
     )
-    hits = mine.join(crowd, on=["dst", "w"], how="semi")
+    # within the same pair budget as the static rare targets (the quietest spans stay)
+    work = mine.join(crowd.select("dst", "w"), on=["dst", "w"]).group_by("dst", "w").len("k")
+    crowd = crowd.join(work, on=["dst", "w"], how="left").with_columns(pl.col("k").fill_null(0))
+    cap = pair_budget_cap(crowd["n"].to_numpy(), budget, work=crowd["k"].to_numpy())
+    hits = mine.join(crowd.filter(pl.col("n") <= cap), on=["dst", "w"], how="semi")
     return hits.join(hits.rename({"src": "b"}), on=["dst", "w"]).select("src", "b")
 
 
@@ -1121,10 +1161,15 @@ def _test_targets(
     from ringlens.graph.core import component_labels
 
     rows = rows.sort("t", "a").with_row_index("i")
-    # links with both ends on the same tested target
+    # links with both ends on the same tested target: from the pairs of each target's
+    # accounts (at most the pair budget of the audience cap), not from each link's
+    # targets (an account linked to thousands, on many targets, multiplies them)
     inner = (
-        links.join(rows.select("t", "a", pl.col("i").alias("ia")), on="a")
-        .join(rows.select("t", pl.col("a").alias("b"), pl.col("i").alias("ib")), on=["t", "b"])
+        rows.select("t", "a", pl.col("i").alias("ia"))
+        .join(rows.select("t", pl.col("a").alias("b"), pl.col("i").alias("ib")), on="t")
+        .filter(pl.col("a") != pl.col("b"))
+        .join(links.select("a", "b"), on=["a", "b"], how="semi")
+        .sort("t", "ia", "ib")
         .select("t", "ia", "ib")
     )
     labels = component_labels(
