@@ -61,6 +61,7 @@ def test_ring_member_reason_lifts_members() -> None:
             "reciprocity": [0.9],
             "inner_engagements": [10],
             "synchrony": [0.9],
+            "synchrony_excess": [0.9],
             "density_ratio": [1000.0],
             "density": [0.8],
             "new_account_share": [1.0],

@@ -17,6 +17,8 @@ share of new accounts             ``ring_features`` (``new_account_lift``)
 interaction matrix                ``ring_features`` (``significance``: the run's interaction
                                   actions, its actors, targets and distinct pairs)
 mean amount per action            ``ring_features`` (``value_lift``)
+share of events by hour of day    ``ring_features`` (``synchrony_excess``: its null
+                                  follows the platform's daily rhythm)
 families and their roles          ``detect`` (the roles of unmapped names come from the
                                   data's shape, which a part shows differently), coverage
 detectors' findings (``found``)   ``detect``: graph-stage detectors that search a whole
@@ -106,6 +108,9 @@ class RunContext:
     #: the run's mean amount per event of each action
     #: (:func:`ringlens.rings.features.action_values`), the baseline of ``value_lift``
     action_values: Mapping[str, float] | None = None
+    #: the run's share of events in each hour of the day, UTC
+    #: (:func:`ringlens.rings.features.hourly_rhythm`), the rhythm of ``synchrony_excess``'s null
+    hourly_rhythm: tuple[float, ...] | None = None
     #: the run's edges (distinct actor-target pairs) into each node type
     #: (:func:`ringlens.rings.expand.type_edges`), the baseline of the expansion's chance test
     type_edges: Mapping[str, int] | None = None
@@ -134,6 +139,7 @@ class RunContext:
             "lockstep_spans": {"|".join(map(str, k)): v for k, v in self.lockstep_spans.items()},
             "new_account_base": self.new_account_base,
             "action_values": None if self.action_values is None else dict(self.action_values),
+            "hourly_rhythm": None if self.hourly_rhythm is None else list(self.hourly_rhythm),
             "type_edges": None if self.type_edges is None else dict(self.type_edges),
             "interactions": None
             if self.interactions is None

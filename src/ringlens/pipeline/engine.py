@@ -254,6 +254,7 @@ def _rings(
             structure_only=("communities", "dense_blocks"),
             interactions=None if context is None else context.interactions,
             values=None if context is None else context.action_values,
+            rhythm=None if context is None else context.hourly_rhythm,
         )
     inp = DetectInput(
         graph=graph,

@@ -245,20 +245,19 @@ def build_rings(
     new_account_base: float | None = None,
     interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
     values: Mapping[str, float] | None = None,
+    rhythm: Sequence[float] | None = None,
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     structure_only: Collection[str] = (),
     min_significance: float = 2.0,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
-    (:func:`ringlens.rings.features.ring_features`; ``roles``, ``background``,
-    ``first_ts``, ``new_account_base`` and ``interactions`` go to it) and name each ring's pattern from a catalogue
-    (:mod:`ringlens.rings.patterns`; default: the shipped one).
+    (:func:`ringlens.rings.features.ring_features`: ``roles`` and the run-wide quantities
+    go to it), name each ring's pattern (:mod:`ringlens.rings.patterns`; default catalogue).
 
     ``candidate_targets`` (``detector, candidate, key``) are the targets the detectors saw
     each candidate work on (a dense block's columns, a lockstep group's burst targets): a
     ring's targets are those of the candidates it was merged from, where there are any.
-    ``extra_features`` (membership → ``ring_id`` + feature columns) adds features the
-    run computes elsewhere before the patterns are named.
+    ``extra_features`` (membership → ``ring_id`` + features) adds the run's own features.
 
     A ring proposed only by detectors of ``structure_only`` (co-interaction structure:
     communities, dense blocks) must itself be significant against the configuration
@@ -312,6 +311,7 @@ def build_rings(
             new_account_base=new_account_base,
             interactions=interactions,
             values=values,
+            rhythm=rhythm,
         )
 
     feats = features(membership)

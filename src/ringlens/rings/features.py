@@ -25,9 +25,14 @@ same code describes rings on any platform.
 ``density``, ``density_ratio``
     share of member × ring-target pairs that have an edge, and that share divided by the
     background density of the graph.
-``synchrony``
+``synchrony``, ``synchrony_null``, ``synchrony_excess``
     share of members' events on ring targets that fall in a window (``burst_window``) in
-    which at least three members act on ring targets.
+    which at least three members act on ring targets; that share if each member's active
+    windows fell at random over the ring's span on the platform's daily rhythm (a large
+    group active every day fills every window by its number alone); and the share of
+    the events out of step by chance that are in step (0 = no more in step than its
+    size and activity explain, 1 = every such event in step). The ring reason
+    ``synchronised_activity`` is the excess.
 ``camouflage_share``
     share of members' events that go to neither ring targets nor other members.
 ``shared_device_share``, ``shared_payout_account_share``, ``shared_coupon_share``
@@ -83,11 +88,14 @@ from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 __all__ = [
     "INTERACTION_ROLES",
     "action_values",
+    "hourly_rhythm",
     "interaction_actions",
     "new_account_rate",
     "new_accounts",
     "ring_features",
     "ring_member_contrast",
+    "rhythm_crowding",
+    "rhythm_shares",
     "ring_owners",
 ]
 
@@ -227,13 +235,125 @@ def _density(size: pl.DataFrame, tgt: pl.DataFrame, background: float) -> pl.Dat
     )
 
 
-def _synchrony(on_t: pl.DataFrame, w_us: int) -> pl.DataFrame:
+def hourly_rhythm(graph: EventGraph) -> tuple[float, ...]:
+    """The share of the run's events in each hour of the day (UTC, 24 values summing to
+    1, twelve significant digits so that engines summing in another order agree): the
+    platform's daily rhythm, which the null model of ``synchrony_excess`` respects.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> ev = pl.DataFrame({"actor_id": ["a", "b", "c", "d"], "actor_type": "viewer",
+    ...     "target_id": "s", "target_type": "live", "action": "watch",
+    ...     "ts": [datetime(2024, 1, 1, h, tzinfo=timezone.utc) for h in (20, 20, 21, 9)]})
+    >>> r = hourly_rhythm(build_graph(ev))
+    >>> r[9], r[20], r[21], sum(r)
+    (0.25, 0.5, 0.25, 1.0)
+    """
+    hours = graph.events.select(pl.col("ts").dt.hour().cast(pl.Int64).alias("h"))
+    return rhythm_shares(dict(hours.group_by("h").len().iter_rows()))
+
+
+def rhythm_shares(counts: Mapping[int, int]) -> tuple[float, ...]:
+    """Events per hour of the day (``hour -> count``) as the 24 shares of
+    :func:`hourly_rhythm` (a flat day where there are no events).
+
+    Examples
+    --------
+    >>> rhythm_shares({0: 3, 12: 1})[:1], rhythm_shares({})[0] == 1 / 24
+    ((0.75,), True)
+    """
+    n = [0] * 24
+    for h, c in counts.items():
+        n[int(h)] = int(c)
+    total = sum(n)
+    if total == 0:
+        return tuple([1.0 / 24] * 24)
+    return tuple(float(f"{c / total:.12g}") for c in n)
+
+
+def rhythm_crowding(rhythm: Sequence[float] | None, w_us: int) -> float:
+    """How much more often two events drawn from the platform's daily ``rhythm`` share a
+    window of ``w_us`` microseconds than two drawn uniformly: ``sum(share_b ** 2) /
+    sum(len_b ** 2)`` over the day's windows ``b`` (1 without a rhythm or for windows of
+    a day and longer; about 1.5 for one market's evening peak in three-hour windows).
+
+    Examples
+    --------
+    >>> rhythm_crowding([1 / 24] * 24, 3 * 3600 * 10**6)
+    1.0
+    >>> round(rhythm_crowding([0.0] * 12 + [1 / 12] * 12, 3 * 3600 * 10**6), 3)
+    2.0
+    """
+    if not rhythm or len(rhythm) != 24 or sum(rhythm) <= 0:
+        return 1.0
+    hours = w_us / 3_600_000_000
+    if hours >= 24:
+        return 1.0
+    g = max(1, round(hours))
+    total = float(sum(rhythm))
+    shares = [sum(rhythm[i : i + g]) / total for i in range(0, 24, g)]
+    lengths = [min(g, 24 - i) / 24 for i in range(0, 24, g)]
+    return float(sum(s * s for s in shares) / sum(x * x for x in lengths))
+
+
+def _synchrony(on_t: pl.DataFrame, w_us: int, crowding: float = 1.0) -> pl.DataFrame:
+    """``synchrony``, ``synchrony_null`` and ``synchrony_excess`` of every ring.
+
+    The null: each member keeps how many windows it is active in (``a``), placed at
+    random over the ring's span of ``B`` windows on the platform's rhythm (``crowding``:
+    busy hours hold more of everyone's activity), independently of the others. Another
+    member is then active in a given window with probability ``p = min(1, a crowding /
+    B)``, and an event of member ``m`` has at least two others beside it with probability
+    ``1 - e^-mu (1 + mu)``, ``mu`` the sum of the others' ``p`` (Poisson). A fan club of
+    seventy playing every evening for a month, a release-day crowd of two hundred, fill
+    every window by their number alone (null near 1); a ring of thirty striking in three
+    bursts over two weeks shares windows no chance placement explains (null near 0.1).
+    ``synchrony_excess`` is the share of the events out of step by chance that are in
+    step, ``(S - N null) / (N (1 - null))`` clipped to [0, 1], and 0 where fewer than one
+    event is expected out of step (nothing is left to tell).
+    """
     on_t = on_t.with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
     busy = on_t.group_by("ring_id", "bucket").agg(pl.col("src").n_unique().alias("active"))
-    return (
+    obs = (
         on_t.join(busy, on=["ring_id", "bucket"])
         .group_by("ring_id")
-        .agg(((pl.col("active") >= 3).sum() / pl.len()).alias("synchrony"))
+        .agg(
+            ((pl.col("active") >= 3).sum() / pl.len()).alias("synchrony"),
+            pl.len().alias("_n"),
+            (pl.col("bucket").max() - pl.col("bucket").min() + 1).cast(pl.Float64).alias("_span"),
+        )
+    )
+    per = (
+        on_t.group_by("ring_id", "src")
+        .agg(pl.col("bucket").n_unique().cast(pl.Float64).alias("_a"), pl.len().alias("_nm"))
+        .sort("ring_id", "src")  # sums in one order: the same bits on every run
+        .join(obs.select("ring_id", "_span"), on="ring_id", maintain_order="left")
+        .with_columns((pl.col("_a") * crowding / pl.col("_span")).clip(0.0, 1.0).alias("_p"))
+        .with_columns((pl.col("_p").sum().over("ring_id") - pl.col("_p")).alias("_mu"))
+        .with_columns((1.0 - (-pl.col("_mu")).exp() * (1.0 + pl.col("_mu"))).alias("_q"))
+    )
+    null = per.group_by("ring_id", maintain_order=True).agg(
+        ((pl.col("_q") * pl.col("_nm")).sum() / pl.col("_nm").sum())
+        .round_sig_figs(12)
+        .alias("synchrony_null")
+    )
+    out_of_step = pl.col("_n") * (1.0 - pl.col("synchrony_null"))
+    excess = (
+        pl.when(out_of_step >= 1.0)
+        .then(
+            ((pl.col("synchrony") - pl.col("synchrony_null")) * pl.col("_n") / out_of_step).clip(
+                0.0, 1.0
+            )
+        )
+        .otherwise(0.0)
+    )
+    return (
+        obs.join(null, on="ring_id")
+        .with_columns(excess.alias("synchrony_excess"))
+        .select("ring_id", "synchrony", "synchrony_null", "synchrony_excess")
     )
 
 
@@ -770,6 +890,7 @@ def ring_features(
     interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None = None,
     values: Mapping[str, float] | None = None,
     beyond_chance: pl.Series | None = None,
+    rhythm: Sequence[float] | None = None,
 ) -> pl.DataFrame:
     """The features of every ring (see the module docstring), one row per ``ring_id``.
 
@@ -805,6 +926,9 @@ def ring_features(
         ring's. A ring that only co-interaction structure proposed (a dense block, a
         community) was chosen for what its members hit together, so that test would
         confirm its own selection: such a ring keeps the targets its detectors named.
+    rhythm
+        Likewise, the whole run's :func:`hourly_rhythm` (None: the graph's own), which
+        the null of ``synchrony_excess`` follows.
     """
     roles = roles or Roles()
     mem, mev = _members_events(graph, membership, roles)
@@ -836,11 +960,13 @@ def ring_features(
     tgt = listed.filter(~pl.col("beyond"))
     on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"])
     w_us = max(1, int(burst_window / timedelta(microseconds=1)))
+    if rhythm is None:
+        rhythm = hourly_rhythm(graph)
     parts = [
         size,
         _target_keys(graph, listed),
         _density(size, tgt, background).drop("n_targets"),
-        _synchrony(on_t, w_us),
+        _synchrony(on_t, w_us, rhythm_crowding(rhythm, w_us)),
         _camouflage(mev, tgt, mem),
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),

@@ -40,7 +40,8 @@ Entity reasons (strength in brackets):
 ``ring_member``            member of a ring (the ring's risk / 100)
 
 Ring reasons: the share of members carrying each entity reason, plus
-``reciprocal_engagement`` (reciprocity), ``synchronised_activity`` (synchrony),
+``reciprocal_engagement`` (reciprocity), ``synchronised_activity`` (synchrony beyond
+its null, ``synchrony_excess``),
 ``dense_interactions`` (density against the background, log-scaled),
 ``significant_structure`` (the ring's significance against the configuration model) and
 ``new_accounts`` (new accounts above the platform's rate).
@@ -120,7 +121,9 @@ RING_FEATURE_REASONS: Mapping[str, pl.Expr] = MappingProxyType(
     {
         "reciprocal_engagement": pl.col("reciprocity")
         * (pl.col("inner_engagements") >= pl.col("size")).cast(pl.Float64),
-        "synchronised_activity": pl.col("synchrony"),
+        # in step beyond what the group's size and activity explain (a fan club of
+        # seventy active every evening is "in step" by its number alone)
+        "synchronised_activity": pl.col("synchrony_excess"),
         "dense_interactions": (pl.col("density_ratio").clip(1.0, None).log10() / 3.0).clip(0.0, 1.0)
         * pl.col("density").clip(0.0, 1.0).sqrt(),
         # -log10 p of the ring's block under the configuration model: 2 (p = 0.01) is

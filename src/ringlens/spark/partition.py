@@ -37,6 +37,8 @@ first event time                  ``account_facts`` (``new_account``), ``new_acc
 background density                ``density_ratio``
 share of new accounts             ``new_account_lift``
 interaction matrix                ring ``significance`` (actions, actors, targets, pairs)
+mean amount per action            ``value_lift``
+events by hour of day             ``synchrony_excess`` (its null's daily rhythm)
 ``near_confirmed_bad`` signals    personalised PageRank, ranked over every account
 queue priorities and capacity     the policy: applied once over every part (:func:`finish`)
 ================================  ==========================================================
@@ -88,7 +90,12 @@ from ringlens.pipeline.result import build_report
 from ringlens.pipeline.signals import ACCOUNT_TYPES, NEW_ACCOUNT_DAYS, near_confirmed_bad
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 from ringlens.rings.expand import type_edges
-from ringlens.rings.features import action_values, interaction_actions, new_account_rate
+from ringlens.rings.features import (
+    action_values,
+    hourly_rhythm,
+    interaction_actions,
+    new_account_rate,
+)
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
 log = logging.getLogger(__name__)
@@ -527,6 +534,7 @@ def context_from_graph(
         ),
         new_account_base=new_account_rate(graph, entities, first_ts=first, days=NEW_ACCOUNT_DAYS),
         action_values=action_values(graph),
+        hourly_rhythm=hourly_rhythm(graph),
         type_edges=type_edges(graph),
     )
 

@@ -50,6 +50,7 @@ from ringlens.pipeline.inputs import frame_fingerprint, run_id_for
 from ringlens.pipeline.registry import DetectInput, Found
 from ringlens.pipeline.result import RunResult
 from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS, SIGNAL_SCHEMA
+from ringlens.rings.features import rhythm_shares
 from ringlens.risk.policy import Policy, load_policy
 from ringlens.spark.partition import (
     FamilyUnit,
@@ -244,6 +245,14 @@ def _action_values(events: DataFrame) -> dict[str, float]:
     return dict(sorted((str(r["action"]), float(f"{float(r['v']):.12g}")) for r in rows))
 
 
+def _hourly_rhythm(events: DataFrame) -> tuple[float, ...]:
+    """:func:`ringlens.rings.features.hourly_rhythm` of the run, in Spark."""
+    from pyspark.sql import functions as F
+
+    rows = events.groupBy(F.hour(F.col("ts")).alias("h")).count().collect()
+    return rhythm_shares({int(r["h"]): int(r["count"]) for r in rows})
+
+
 def run_context(
     events: DataFrame, *, config: Config, entities: DataFrame | None = None
 ) -> tuple[RunContext, dict[str, int]]:
@@ -289,6 +298,7 @@ def run_context(
         interactions=(None if actions is None else tuple(actions), totals),
         new_account_base=_new_account_base(events, entities, first_ts),
         action_values=_action_values(events),
+        hourly_rhythm=_hourly_rhythm(events),
         type_edges=_type_edges(events),
     )
     return ctx, {"events": n_events, "nodes": n_nodes, "edges": n_pairs}

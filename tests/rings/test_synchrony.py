@@ -1,0 +1,105 @@
+"""Ring synchrony against its null: in step beyond what a group's size and activity explain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from ringlens.graph import build_graph
+from ringlens.rings.features import hourly_rhythm, rhythm_crowding, ring_features
+from ringlens.risk import score_rings
+
+T0 = datetime(2024, 3, 4, tzinfo=UTC)
+
+
+def _events(rows: list[tuple[str, str, datetime]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "actor_id": [a for a, _, _ in rows],
+            "actor_type": "listener",
+            "target_id": [t for _, t, _ in rows],
+            "target_type": "track",
+            "action": "play",
+            "ts": [ts for _, _, ts in rows],
+        }
+    )
+
+
+def _fan_club(rng: np.random.Generator, n: int = 60, days: int = 28) -> list:
+    """``n`` fans each playing the artist's five tracks on most evenings, at their own
+    times: a group active every day, in step with nobody."""
+    rows = []
+    for i in range(n):
+        for d in range(days):
+            if rng.random() < 0.7:
+                start = T0 + timedelta(days=d, hours=17 + 6 * rng.random())
+                for k in range(int(rng.integers(1, 4))):
+                    rows.append((f"f{i}", f"t{rng.integers(5)}", start + timedelta(minutes=4 * k)))
+    return rows
+
+
+def _burst_ring(rng: np.random.Generator, n: int = 15) -> list:
+    """``n`` accounts that strike the same three tracks together three times in two weeks."""
+    rows = []
+    for burst in (
+        T0 + timedelta(days=2, hours=3),
+        T0 + timedelta(days=8, hours=11),
+        T0 + timedelta(days=13, hours=20),
+    ):
+        for i in range(n):
+            for k in range(3):
+                rows.append(
+                    (f"r{i}", f"x{k}", burst + timedelta(minutes=float(rng.uniform(0, 40))))
+                )
+    return rows
+
+
+def _features() -> pl.DataFrame:
+    rng = np.random.default_rng(7)
+    fans, ring = _fan_club(rng), _burst_ring(rng)
+    g = build_graph(_events(fans + ring))
+    members = pl.DataFrame(
+        {
+            "key": [f"listener:f{i}" for i in range(60)] + [f"listener:r{i}" for i in range(15)],
+            "ring_id": ["fans"] * 60 + ["ring"] * 15,
+        }
+    )
+    return ring_features(g, members).sort("ring_id")
+
+
+def test_a_large_group_active_every_day_is_in_step_only_by_its_number() -> None:
+    f = _features()
+    fans = f.row(by_predicate=pl.col("ring_id") == "fans", named=True)
+    ring = f.row(by_predicate=pl.col("ring_id") == "ring", named=True)
+    # both look "synchronous" (three members in the same three hours) ...
+    assert fans["synchrony"] > 0.9 and ring["synchrony"] > 0.9
+    # ... but sixty fans every evening fill every window by chance, the ring does not
+    assert fans["synchrony_null"] > 0.9 and fans["synchrony_excess"] < 0.2
+    assert ring["synchrony_null"] < 0.5 and ring["synchrony_excess"] > 0.9
+
+
+def test_the_synchronised_activity_reason_is_the_excess() -> None:
+    f = _features().with_columns(pattern=pl.lit("other"), market=pl.lit(None, pl.String))
+    members = pl.DataFrame({"key": ["a"], "ring_id": ["fans"]})
+    empty = pl.DataFrame(schema={"key": pl.String, "reason": pl.String, "strength": pl.Float64})
+    r = score_rings(f, members, empty)
+    reasons = dict(zip(r["ring_id"], r["reasons"].to_list(), strict=True))
+    assert "synchronised_activity" in reasons["ring"]
+    assert "synchronised_activity" not in (reasons.get("fans") or [])
+
+
+def test_the_null_follows_the_platforms_daily_rhythm() -> None:
+    # everyone active in the same twelve hours of the day crowds them twice as much
+    evening = [0.0] * 12 + [1 / 12] * 12
+    assert rhythm_crowding(evening, 3 * 3600 * 10**6) == 2.0
+    assert rhythm_crowding(evening, 24 * 3600 * 10**6) == 1.0
+    assert rhythm_crowding(None, 3600 * 10**6) == 1.0
+    g = build_graph(_events(_fan_club(np.random.default_rng(1), n=5, days=3)))
+    r = hourly_rhythm(g)
+    assert len(r) == 24 and abs(sum(r) - 1.0) < 1e-9 and sum(r[:17]) == 0.0
+    members = pl.DataFrame({"key": [f"listener:f{i}" for i in range(5)], "ring_id": "x"})
+    flat = ring_features(g, members, rhythm=[1 / 24] * 24)["synchrony_null"].item()
+    own = ring_features(g, members)["synchrony_null"].item()
+    assert own > flat
