@@ -13,14 +13,16 @@ With ``--ablation``, each platform is also scored with one detector alone and wi
 
 ``--platforms appstore gig`` scores the two held-out platforms of
 ``bench/holdout_platform.py`` instead, ``--platforms delivery forum`` the two of
-``bench/holdout2_platform.py`` and ``--platforms rentals music`` the two of
-``bench/holdout3_platform.py``: each pair written without reading the detectors (their
+``bench/holdout2_platform.py``, ``--platforms rentals music`` the two of
+``bench/holdout3_platform.py`` and ``--platforms ridehail gaming`` the two of
+``bench/holdout4_platform.py``: each pair written without reading the detectors (their
 truth uses their own pattern names).
 
     .venv/bin/python bench/eval_platforms.py [--events 200000 1000000] [--ablation]
     .venv/bin/python bench/eval_platforms.py --platforms appstore gig --events 300000 1000000
     .venv/bin/python bench/eval_platforms.py --platforms delivery forum --events 300000 1000000
     .venv/bin/python bench/eval_platforms.py --platforms rentals music --events 300000 1000000
+    .venv/bin/python bench/eval_platforms.py --platforms ridehail gaming --events 300000 1000000
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ HOLDOUT = {
     "forum": "holdout2_platform.py",
     "rentals": "holdout3_platform.py",
     "music": "holdout3_platform.py",
+    "ridehail": "holdout4_platform.py",
+    "gaming": "holdout4_platform.py",
 }
 
 
