@@ -494,30 +494,30 @@ def test_shared_targets_a_farm_that_is_most_of_a_small_market_is_still_found() -
 
 
 def test_many_small_targets_link_accounts_within_the_pair_budget() -> None:
-    # a game's lobbies: twenty players to a lobby, every lobby "rare": all their pairs
-    # would be 1.1M links for 120k cells (at a million events, tens of millions: a run
-    # killed for memory); the rarest targets within four pairs per cell
+    # a game's lobbies: forty players to a lobby, every lobby "rare": all their pairs
+    # would be 2.3M links for 120k cells (at a million events, tens of millions: a run
+    # killed for memory); the rarest targets within the budget of pairs per cell
     from datetime import timedelta
 
-    from ringlens.detect.shared import _rare_links
+    from ringlens.detect.shared import RARE_PAIRS_PER_CELL, _rare_links
 
     rng = np.random.default_rng(5)
-    n_players, n_lobbies = 3_000, 6_000
-    players = rng.integers(n_players, size=(n_lobbies, 20))
+    n_players, n_lobbies = 20_000, 3_000
+    players = rng.integers(n_players, size=(n_lobbies, 40))
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
     ev = pl.DataFrame(
         {
             "actor_id": [f"p{p}" for p in players.ravel()],
             "actor_type": "player",
-            "target_id": [f"l{i}" for i in np.repeat(np.arange(n_lobbies), 20)],
+            "target_id": [f"l{i}" for i in np.repeat(np.arange(n_lobbies), 40)],
             "target_type": "lobby",
             "action": "join",
-            "ts": [t0 + timedelta(minutes=int(i)) for i in np.repeat(np.arange(n_lobbies), 20)],
+            "ts": [t0 + timedelta(minutes=int(i)) for i in np.repeat(np.arange(n_lobbies), 40)],
         }
     )
     g = build_graph(ev)
     accounts = g.nodes.filter(pl.col("node_type") == "player")["node"].to_numpy()
     keys = _rare_links(g, accounts, ["rig"], cap=50, window=timedelta(hours=1), while_types=["rig"])
-    budget = 4 * g.edges.height
+    budget = RARE_PAIRS_PER_CELL * g.edges.height
     assert 0 < keys.size <= budget
     assert np.unique(keys).size == keys.size

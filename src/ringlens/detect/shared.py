@@ -1018,6 +1018,12 @@ def _node_types(graph: EventGraph) -> np.ndarray:
     return graph.nodes["node_type"].cast(pl.String).to_numpy()
 
 
+#: Pairs of accounts that rare targets may link, per account-target cell of the graph
+#: (four times the tested targets' budget): exact on every platform measured but one of
+#: ten-player lobbies, where a million events made 17 million such pairs.
+RARE_PAIRS_PER_CELL = 16
+
+
 def _rare_links(
     graph: EventGraph,
     accounts: np.ndarray,
@@ -1044,9 +1050,10 @@ def _rare_links(
     edges = graph.edges.select("src", "dst").join(other, on="dst", how="semi")
     audience = edges.group_by("dst").agg(pl.len().alias("n"))
     acc = pl.DataFrame({"src": pl.Series(accounts, dtype=edges.schema["src"])})
-    # the pair budget of the tested targets (four pairs per cell) bounds these pairs too:
-    # a platform of many small targets (ten players to a lobby, every lobby rare) would
-    # otherwise pair every account with everyone it ever met; the rarest targets stay
+    # a pair budget bounds these pairs (RARE_PAIRS_PER_CELL): a platform of many small
+    # targets (ten players to a lobby, every lobby rare) would otherwise pair every
+    # account with everyone it ever met; the rarest targets stay
+    limit = RARE_PAIRS_PER_CELL * graph.edges.height
     small = audience.filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
     work = (
         edges.join(small.select("dst"), on="dst", how="semi")
@@ -1055,7 +1062,7 @@ def _rare_links(
         .agg(pl.len().alias("w"))
     )
     sized = small.join(work, on="dst", how="left").with_columns(pl.col("w").fill_null(0))
-    budget = pair_budget_cap(sized["n"].to_numpy(), 4 * edges.height, work=sized["w"].to_numpy())
+    budget = pair_budget_cap(sized["n"].to_numpy(), limit, work=sized["w"].to_numpy())
     rare = small.filter(pl.col("n") <= budget).select("dst")
     hits = edges.join(rare, on="dst", how="semi").join(acc, on="src", how="semi")
     pairs = hits.join(hits.rename({"src": "b"}), on="dst").select("src", "b")
@@ -1066,7 +1073,7 @@ def _rare_links(
         if while_accounts is not None:
             acc = pl.DataFrame({"src": pl.Series(while_accounts, dtype=edges.schema["src"])})
         pairs = pl.concat(
-            [pairs, _rare_while(graph, acc, timed, cap, window, while_actions, 4 * edges.height)]
+            [pairs, _rare_while(graph, acc, timed, cap, window, while_actions, limit)]
         )
     keys = (
         pairs.filter(pl.col("src") < pl.col("b"))
