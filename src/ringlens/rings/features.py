@@ -296,7 +296,8 @@ def rhythm_crowding(rhythm: Sequence[float] | None, w_us: int) -> float:
     total = float(sum(rhythm))
     shares = [sum(rhythm[i : i + g]) / total for i in range(0, 24, g)]
     lengths = [min(g, 24 - i) / 24 for i in range(0, 24, g)]
-    return float(sum(s * s for s in shares) / sum(x * x for x in lengths))
+    # twelve significant digits: the same value whatever the order of the sums
+    return round(float(sum(s * s for s in shares) / sum(x * x for x in lengths)), 12)
 
 
 def _synchrony(on_t: pl.DataFrame, w_us: int, crowding: float = 1.0) -> pl.DataFrame:
