@@ -318,6 +318,7 @@ def test_family_rows_and_families_agree_with_a_plain_filter(small_synth) -> None
         pl.len().cast(pl.Int64).alias("events"),
         pl.col("src").n_unique().cast(pl.Int64).alias("actors"),
         pl.col("dst").n_unique().cast(pl.Int64).alias("targets"),
+        pl.struct("src", "dst").n_unique().cast(pl.Int64).alias("pairs"),
     )
     key = ["actor_type", "action", "target_type"]
     assert g.families().sort(key).equals(fams.sort(key))

@@ -207,3 +207,33 @@ def test_using_a_device_is_not_an_interaction_without_a_vocabulary() -> None:
     assert roles.type_role.get("fp") == "device" and roles.type_role.get("card") == "device"
     assert roles.structural_actions(g.families()) == ("auth", "settle")
     assert interaction_actions(g, roles) == ["buy", "redeem"]
+
+
+def test_lobbies_players_join_by_the_dozen_are_no_device_without_a_vocabulary() -> None:
+    # players boot the game on their own rig and join lobbies of ten, each lobby once: both
+    # types have as many targets as players, but a player keeps one rig and joins dozens of
+    # lobbies; read as a device, every co-player would "share a device"
+    from datetime import UTC, datetime
+
+    from ringlens.graph import build_graph
+    from ringlens.pipeline.vocabulary import ATTRIBUTE_SPREAD, graph_roles
+
+    rows = [(f"u{i}", "boot", "rig", f"r{i}") for i in range(100)]
+    rows += [
+        (f"u{(k * 10 + j) % 100}", "join", "lobby", f"l{k}") for k in range(300) for j in range(10)
+    ]
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
+    ev = ev.with_columns(actor_type=pl.lit("player"), ts=datetime(2024, 1, 1, tzinfo=UTC))
+    fam = build_graph(ev).families()
+    lobby = fam.filter(pl.col("target_type") == "lobby").row(0, named=True)
+    assert lobby["targets"] >= 0.5 * lobby["actors"]  # as many lobbies as a device rule wants
+    assert lobby["pairs"] > ATTRIBUTE_SPREAD * lobby["actors"]
+    roles = graph_roles(
+        fam.with_columns(
+            action_role=pl.lit(None, pl.String),
+            actor_role=pl.lit(None, pl.String),
+            target_role=pl.lit(None, pl.String),
+        )
+    )
+    assert roles.type_role.get("rig") == "device"
+    assert roles.type_role.get("lobby") is None

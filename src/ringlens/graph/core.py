@@ -759,9 +759,10 @@ class EventGraph:
         )
 
     def families(self, *, counts: bool = True) -> pl.DataFrame:
-        """Events per family: ``actor_type, action, target_type, events, actors, targets``
-        (distinct actors and targets), most events first; with ``counts=False`` only the
-        three names of each family, sorted by them (no pass over the events).
+        """Events per family: ``actor_type, action, target_type, events, actors, targets,
+        pairs`` (distinct actors, targets and actor-target pairs), most events first; with
+        ``counts=False`` only the three names of each family, sorted by them (no pass over
+        the events).
 
         Examples
         --------
@@ -771,7 +772,7 @@ class EventGraph:
         ...     "target_id": ["p", "q", "p"], "target_type": "product", "action": "order",
         ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc)})
         >>> build_graph(ev).families().row(0)
-        ('buyer', 'order', 'product', 3, 2, 2)
+        ('buyer', 'order', 'product', 3, 2, 2, 3)
         >>> build_graph(ev).families(counts=False).row(0)
         ('buyer', 'order', 'product')
         """
@@ -792,7 +793,7 @@ class EventGraph:
         seen = np.zeros(
             max(self.n_nodes, int(max(src.max(), dst.max())) + 1 if src.size else 1), bool
         )
-        distincts: list[tuple[int, int]] = []
+        distincts: list[tuple[int, int, int]] = []
         for f in range(idx.action.size):
             rows = idx.order[idx.starts[f] : idx.starts[f + 1]]
             distinct = []
@@ -800,7 +801,9 @@ class EventGraph:
                 seen[side] = True
                 distinct.append(int(np.count_nonzero(seen)))
                 seen[side] = False
-            distincts.append((distinct[0], distinct[1]))
+            # distinct pairs: a hash count (Polars), not a sort
+            pair = src[rows].astype(np.int64) * seen.size + dst[rows].astype(np.int64)
+            distincts.append((distinct[0], distinct[1], pl.Series(pair).n_unique()))
         return pl.DataFrame(
             {
                 "actor_type": [idx.type_names[t] for t in idx.actor_type],
@@ -809,6 +812,7 @@ class EventGraph:
                 "events": np.diff(idx.starts).astype(np.int64),
                 "actors": [c[0] for c in distincts],
                 "targets": [c[1] for c in distincts],
+                "pairs": [c[2] for c in distincts],
             },
             schema={
                 "actor_type": pl.String,
@@ -817,6 +821,7 @@ class EventGraph:
                 "events": pl.Int64,
                 "actors": pl.Int64,
                 "targets": pl.Int64,
+                "pairs": pl.Int64,
             },
         ).sort(
             ["events", "actor_type", "action", "target_type"],

@@ -203,10 +203,11 @@ def _families(events: DataFrame) -> pl.DataFrame:
         F.count(F.lit(1)).alias("events"),
         F.countDistinct("akey").alias("actors"),
         F.countDistinct("tkey").alias("targets"),
+        F.countDistinct("akey", "tkey").alias("pairs"),
     )
     fam = pl.from_arrow(agg.toArrow())
     assert isinstance(fam, pl.DataFrame)
-    return fam.with_columns(pl.col("events", "actors", "targets").cast(pl.Int64)).sort(
+    return fam.with_columns(pl.col("events", "actors", "targets", "pairs").cast(pl.Int64)).sort(
         ["events", "actor_type", "action", "target_type"], descending=[True, False, False, False]
     )
 
