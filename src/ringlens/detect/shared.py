@@ -1055,16 +1055,11 @@ def _rare_links(
     # account with everyone it ever met; the rarest targets stay
     limit = RARE_PAIRS_PER_CELL * graph.edges.height
     small = audience.filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
-    work = (
-        edges.join(small.select("dst"), on="dst", how="semi")
-        .join(acc, on="src", how="semi")
-        .group_by("dst")
-        .agg(pl.len().alias("w"))
-    )
+    hits = edges.join(small, on="dst").join(acc, on="src", how="semi")
+    work = hits.group_by("dst").agg(pl.len().alias("w"))
     sized = small.join(work, on="dst", how="left").with_columns(pl.col("w").fill_null(0))
     budget = pair_budget_cap(sized["n"].to_numpy(), limit, work=sized["w"].to_numpy())
-    rare = small.filter(pl.col("n") <= budget).select("dst")
-    hits = edges.join(rare, on="dst", how="semi").join(acc, on="src", how="semi")
+    hits = hits.filter(pl.col("n") <= budget).select("src", "dst")
     pairs = hits.join(hits.rename({"src": "b"}), on="dst").select("src", "b")
     if window is not None:
         timed = nodes.filter(~pl.col("node_type").is_in(while_types or types)).select(
@@ -1123,10 +1118,11 @@ def _rare_while(
         .filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
     )
     # within the same pair budget as the static rare targets (the quietest spans stay)
-    work = mine.join(crowd.select("dst", "w"), on=["dst", "w"]).group_by("dst", "w").len("k")
+    hits = mine.join(crowd, on=["dst", "w"])
+    work = hits.group_by("dst", "w").len("k")
     crowd = crowd.join(work, on=["dst", "w"], how="left").with_columns(pl.col("k").fill_null(0))
     cap = pair_budget_cap(crowd["n"].to_numpy(), budget, work=crowd["k"].to_numpy())
-    hits = mine.join(crowd.filter(pl.col("n") <= cap), on=["dst", "w"], how="semi")
+    hits = hits.filter(pl.col("n") <= cap).select("src", "dst", "w")
     return hits.join(hits.rename({"src": "b"}), on=["dst", "w"]).select("src", "b")
 
 

@@ -44,6 +44,7 @@ from ringlens.graph.core import component_labels
 from ringlens.graph.roles import Roles
 from ringlens.rings.features import (
     background_density,
+    hourly_rhythm,
     ring_features,
     ring_member_contrast,
     ring_owners,
@@ -296,6 +297,8 @@ def build_rings(
         )
     if membership.height == 0:
         return Rings(rings=_empty_rings(), membership=membership)
+    if rhythm is None:  # once: the features are computed again for merged rings
+        rhythm = hourly_rhythm(graph)
 
     def features(m: pl.DataFrame) -> pl.DataFrame:
         return ring_features(
@@ -316,18 +319,7 @@ def build_rings(
 
     feats = features(membership)
     if structure_only and "significance" in feats.columns:
-        weak = (
-            _members(membership)
-            .join(feats, on="ring_id")
-            .filter(_structure_only_unexplained(structure_only, min_significance).not_())
-        )
-        if weak.height:
-            log.info(
-                "rings: %d structure-only rings are not significant or an owner's audience "
-                "(dropped)",
-                weak.height,
-            )
-            membership = membership.join(weak.select("ring_id"), on="ring_id", how="anti")
+        membership = _without_unexplained(membership, feats, structure_only, min_significance)
     # rings are merged and owned by the targets their detectors named; those only the test
     # beyond chance added (a sparse ring's products) are reported, not followed
     membership, feats = _merge_by_targets(graph, membership, feats, features)
@@ -508,6 +500,27 @@ NEW_ACCOUNT_APART = 0.1
 #: on average (``value_lift``: fans gift and pay what other accounts do; a ring laundering
 #: money through its owner's lives or listings moves many times that)
 VALUE_APART = 5.0
+
+
+def _without_unexplained(
+    membership: pl.DataFrame,
+    feats: pl.DataFrame,
+    structure_only: Collection[str],
+    min_significance: float,
+) -> pl.DataFrame:
+    """The membership without the rings :func:`_structure_only_unexplained` drops."""
+    weak = (
+        _members(membership)
+        .join(feats, on="ring_id")
+        .filter(_structure_only_unexplained(structure_only, min_significance).not_())
+    )
+    if weak.height == 0:
+        return membership
+    log.info(
+        "rings: %d structure-only rings are not significant or an owner's audience (dropped)",
+        weak.height,
+    )
+    return membership.join(weak.select("ring_id"), on="ring_id", how="anti")
 
 
 def _structure_only_unexplained(
