@@ -16,6 +16,7 @@ from ringlens.detect.significance import (
     BlockTest,
     _log10_tail,
     block_significance,
+    member_contrast,
     ring_significance,
     ring_structure,
 )
@@ -85,6 +86,24 @@ def plant(
     return out, np.arange(m, m + n_rows), cols
 
 
+def island(
+    mat: sp.csr_matrix, n_rows: int, n_cols: int, density: float, seed: int, camouflage: int
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """New rows on new columns of their own (nobody else uses them: a karma farm's own
+    threads), + ``camouflage`` random edges per row on popular columns."""
+    rng = np.random.default_rng(seed)
+    m, n = mat.shape
+    ri, ci = np.nonzero(rng.random((n_rows, n_cols)) < density)
+    colsum = np.asarray(mat.sum(axis=0)).ravel()
+    r = np.concatenate([m + ri, np.repeat(m + np.arange(n_rows), camouflage)])
+    c = np.concatenate([n + ci, rng.choice(n, n_rows * camouflage, p=colsum / colsum.sum())])
+    new = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(m + n_rows, n + n_cols))
+    grown = sp.bmat([[mat, sp.csr_matrix((m, n_cols))], [sp.csr_matrix((n_rows, n)), None]])
+    out = (grown.tocsr() + new).tocsr()
+    out.data[:] = 1.0
+    return out, np.arange(m, m + n_rows), np.arange(n, n + n_cols)
+
+
 def events_from(mat: sp.csr_matrix, action: str = "review") -> pl.DataFrame:
     coo = mat.tocoo()
     return pl.DataFrame(
@@ -141,6 +160,33 @@ def test_community_core_fails_the_contrasts() -> None:
     assert t.sig_null > 10
     assert t.significance == 0.0
     assert min(t.sig_actors, t.sig_targets) == 0.0
+
+
+def test_a_ring_that_is_most_of_a_closed_islands_audience_is_significant() -> None:
+    # 40 accounts on three threads only they use; a detector proposed 28 of them. The
+    # threads' other users are the 12 it missed, who come back as often: no reference
+    # for how drawn an audience is, so the ring is tested against the configuration model
+    mat, rows, cols = island(null_matrix(6), 40, 3, 0.8, seed=4, camouflage=15)
+    graph = build_graph(events_from(mat))
+    members = pl.DataFrame({"key": [f"user:{r}" for r in rows[:28]], "ring_id": "r"})
+    targets = pl.DataFrame({"ring_id": "r", "key": [f"product:{c}" for c in cols]})
+    ring = ring_significance(graph, members, targets).row(0, named=True)
+    assert ring["sig_actors"] > 10
+    assert ring["significance"] >= 2.0
+    # its members, one at a time: those on all three threads are drawn to them beyond
+    # chance (the contrast lets no member go for the threads' other users)
+    each = member_contrast(graph, members, targets)
+    on_all = each.filter(pl.col("hits") == 3)
+    assert on_all.height >= 10
+    assert on_all["significance"].min() >= 2.0
+    # a third of the island is a minority of the threads' audience: the others are its
+    # reference, and they are as drawn as it is
+    third = members.head(12)
+    assert ring_significance(graph, third, targets)["sig_actors"].item() == 0.0
+    # a detector's block keeps the contrast (an organic closed group, drivers queued at
+    # an airport zone, is most of its targets' audience too): the ring stage relaxes it
+    # only for a group that a detector's own tests proposed
+    assert block_significance(mat, rows[:28], cols).sig_actors == 0.0
 
 
 def test_more_edges_more_significance() -> None:

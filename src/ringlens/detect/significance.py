@@ -32,7 +32,14 @@ for an actor, ``k`` = its pairs into ``C``; for a target, ``l`` = its pairs from
    inflate it), each with one pseudo-trial at ``d(C) / m`` (so that it is the
    configuration model's rate when ``C`` has no other users). The heavy fans of a niche
    are no more drawn to it than its other fans, so this fails for them; ring members
-   keep hitting targets that organic users touch in passing.
+   keep hitting targets that organic users touch in passing. A *ring* (the ring stage's
+   :func:`ring_significance` and :func:`member_contrast`) that is more than
+   :data:`OWN_AUDIENCE` of ``C``'s audience is the heavy core of no wider audience: its
+   few other users are mostly members its detector left out (a karma farm's own
+   threads), who come back as often as it does, so its reference is the configuration
+   model's rate. A detector's block (:func:`block_significance`) keeps the contrast:
+   an organic closed group (drivers queued at one airport zone) is most of its targets'
+   audience too, and the detectors are what keeps it from becoming a candidate.
 3. **Target contrast** (``sig_targets``): the same with the roles swapped: are ``C``'s
    audiences made of ``R`` more than the audiences of ``R``'s *other* targets are? For a
    closed community (every target's audience inside it) its members' other targets are
@@ -125,6 +132,9 @@ __all__ = [
 
 #: Largest reported significance (``-log10 p``): ``10 ** -300`` is still a normal float.
 SIGNIFICANCE_CAP = 300.0
+#: A block that is more than this share of its targets' audience has no audience around
+#: it to be the core of: the actor contrast's reference is the configuration model's rate.
+OWN_AUDIENCE = 0.5
 _LN10 = math.log(10.0)
 
 
@@ -172,13 +182,26 @@ def _shrunk(
 
 
 def _reference_rate(
-    out: tuple[np.ndarray, np.ndarray], fans: tuple[np.ndarray, np.ndarray], prior: np.ndarray
+    out: tuple[np.ndarray, np.ndarray],
+    fans: tuple[np.ndarray, np.ndarray],
+    prior: np.ndarray,
+    own: np.ndarray | None = None,
 ) -> np.ndarray:
     """A contrast's reference rate: the larger of the rate of the block's other users
     (``out``) and that of its other repeat users (``fans``), each with one pseudo-trial at
-    the configuration model's rate ``prior`` (so that it is that rate when there are none)."""
+    the configuration model's rate ``prior`` (so that it is that rate when there are none);
+    ``prior`` itself where ``own`` (the block is most of the audience: :func:`_own_audience`)."""
     one = np.ones_like(np.asarray(prior, dtype=np.float64))
-    return np.maximum(_shrunk(out, one, prior), _shrunk(fans, one, prior))
+    rate = np.maximum(_shrunk(out, one, prior), _shrunk(fans, one, prior))
+    return rate if own is None else np.where(own, prior, rate)
+
+
+def _own_audience(members: np.ndarray, touching: np.ndarray) -> np.ndarray:
+    """Where the block's ``members`` are more than :data:`OWN_AUDIENCE` of the ``touching``
+    actors (its targets' audience, members included): the few other users are no
+    reference for how drawn an audience is (module docs, test 2)."""
+    m = np.asarray(members, dtype=np.float64)
+    return m > OWN_AUDIENCE * np.asarray(touching, dtype=np.float64)
 
 
 def _fans(k: np.ndarray) -> np.ndarray:
@@ -206,14 +229,17 @@ def _tests(
     col_fans: tuple[np.ndarray, np.ndarray],
     rows_touching: np.ndarray,
     cols_touched: np.ndarray,
+    own: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The three selection-corrected significances (see the module docs), vectorised.
 
     ``row_in`` = (Σ (k - 1), Σ (d - 1)) over the block's actors with k >= 1 hits in C;
     ``row_out`` the same over the other actors touching C; ``row_fans`` = (Σ (k - 2),
     Σ (d - 2)) over the other *fans* of C (actors outside R with k >= 2, see
-    :func:`_fans`); ``col_*`` the same for targets and R. ``rows_touching`` = actors with a pair in C (|N(C)|),
-    ``cols_touched`` = targets with a pair from R (|N(R)|).
+    :func:`_fans`); ``col_*`` the same for targets and R. ``rows_touching`` = actors with a
+    pair in C (|N(C)|), ``cols_touched`` = targets with a pair from R (|N(R)|). ``own``:
+    where the actor contrast's reference is the configuration model's rate (rings that are
+    most of their targets' audience: :func:`_own_audience`; none for a detector's blocks).
     """
     f64 = np.float64
     m = np.asarray(n_pairs, dtype=f64)
@@ -225,7 +251,7 @@ def _tests(
     # the contrasts' reference rate: the larger of the rate of C's other users and that of
     # its other repeat users (each with one pseudo-trial at the configuration model's rate,
     # so that it is the configuration model's when there are none)
-    q_rows = _reference_rate(row_out, row_fans, p_c)
+    q_rows = _reference_rate(row_out, row_fans, p_c, own)
     q_cols = _reference_rate(col_out, col_fans, p_r)
     mt = np.asarray(n_rows_total, dtype=f64)
     nt = np.asarray(n_cols_total, dtype=f64)
@@ -811,7 +837,8 @@ def member_contrast(
         return table[name].to_numpy().astype(np.float64)
 
     prior = col("dC") / m if m > 0 else np.zeros(table.height)
-    rate = _reference_rate((col("a_xo"), col("a_no")), (col("a_xf"), col("a_nf")), prior)
+    own = _own_audience(col("r"), col("a_touch"))
+    rate = _reference_rate((col("a_xo"), col("a_no")), (col("a_xf"), col("a_nf")), prior, own)
     rates = pl.DataFrame(
         {"ring_id": table["ring_id"], "reference_rate": pl.Series(rate, dtype=pl.Float64)}
     )
@@ -867,6 +894,7 @@ def _table_tests(table: pl.DataFrame, n_rows: int, n_cols: int, m: int) -> dict[
         col_fans=(col("t_xf"), col("t_nf")),
         rows_touching=col("a_touch"),
         cols_touched=col("t_touch"),
+        own=_own_audience(col("r"), col("a_touch")),
     )
 
 
