@@ -226,6 +226,8 @@ def test_an_owners_audience_moving_far_more_value_than_fans_is_a_ring() -> None:
         {
             "detectors": [["communities"]] * 3 + [["lockstep"]],
             "significance": [50.0, 50.0, 50.0, 0.0],
+            "sig_null": [50.0, 50.0, 50.0, 0.0],
+            "sig_actors": [50.0, 50.0, 50.0, 0.0],
             "owner_concentration": [1.0, 1.0, 1.0, 1.0],
             "effective_owners": [1.0, 1.0, 1.0, 1.0],
             "audience_share": [0.7, 0.7, 0.7, 0.1],
@@ -247,6 +249,8 @@ def test_followers_of_a_few_accounts_are_their_audience_unless_set_apart() -> No
         {
             "detectors": [["dense_blocks"]] * 6,
             "significance": [200.0] * 6,
+            "sig_null": [200.0] * 6,
+            "sig_actors": [200.0] * 6,
             "owner_concentration": [0.26, 0.26, 0.26, 0.09, 0.26, 0.3],
             "effective_owners": [4.0, FEW_OWNERS, 4.0, 12.0, None, 0.0],
             "audience_share": [0.64] * 6,
@@ -256,6 +260,30 @@ def test_followers_of_a_few_accounts_are_their_audience_unless_set_apart() -> No
     )
     kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
     assert kept.to_series().to_list() == [False, False, True, True, True, True]
+
+
+def test_a_closed_group_of_fresh_accounts_failing_only_the_target_contrast_is_a_ring() -> None:
+    # 32 fresh accounts rating two drivers: far beyond chance and drawn to them, but too
+    # narrow for the target contrast to ever pass; old accounts like that (a closed
+    # organic community), or fresh ones that fail another test, are not kept for it
+    from ringlens.rings.core import NEW_ACCOUNT_APART, _structure_only_unexplained
+
+    rings = pl.DataFrame(
+        {
+            "detectors": [["dense_blocks"]] * 5,
+            "significance": [0.0] * 5,
+            "sig_null": [37.5, 37.5, 37.5, 1.0, 37.5],
+            "sig_actors": [33.3, 33.3, 33.3, 33.3, 1.5],
+            "sig_targets": [0.0] * 5,
+            "owner_concentration": [0.0] * 5,
+            "effective_owners": [0.0] * 5,
+            "audience_share": [0.81] * 5,
+            "new_account_lift": [1.0, NEW_ACCOUNT_APART, 0.0, 1.0, 1.0],
+            "value_lift": [0.5] * 5,
+        }
+    )
+    kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
+    assert kept.to_series().to_list() == [True, True, False, False, False]
 
 
 def _follows(rows: list[tuple[str, str, str, str, str]]) -> pl.DataFrame:

@@ -55,13 +55,14 @@ same code describes rings on any platform.
     the platform on average (``sum amount / sum mean_amount(action)``; 1 = an ordinary
     spender, 0 where those actions carry no amounts): a laundering ring gifts or pays
     many times what the rest of the platform does.
-``significance``, ``audience_share``, ``activity_share``, ``shared_targets``
+``significance``, ``sig_null``, ``sig_actors``, ``sig_targets``, ``audience_share``, ``activity_share``, ``shared_targets``
     the ring's members × targets against the bipartite configuration model
     (:func:`ringlens.detect.significance.ring_significance`, on the interactions: not
     ownership, device use or payouts): ``-log10 p`` corrected for choosing the block, 0 for
-    organic clusters that popularity and activity explain; the share of the targets'
-    audiences the members make up; the share of the members' activity on the targets;
-    targets a pair of members shares on average.
+    organic clusters that popularity and activity explain (the smallest of its three
+    tests: the configuration model, the actor contrast, the target contrast, each
+    reported); the share of the targets' audiences the members make up; the share of the
+    members' activity on the targets; targets a pair of members shares on average.
 ``new_account_share``, ``new_account_lift``, ``prior_violations``, ``market``
     from the entities table (members created less than ``new_account_days`` before the
     first event; null when no member's creation time is known); the lift is that share
@@ -565,7 +566,14 @@ def _significance(
         totals=totals,
     )
     return sig.select(
-        "ring_id", "significance", "audience_share", "activity_share", "shared_targets"
+        "ring_id",
+        "significance",
+        "sig_null",
+        "sig_actors",
+        "sig_targets",
+        "audience_share",
+        "activity_share",
+        "shared_targets",
     )
 
 
