@@ -388,6 +388,26 @@ def test_groups_of_one_campaign_on_the_same_targets_are_one_ring() -> None:
     assert wave["ring_id"] == ring_id_of(wave["members"])
 
 
+def test_rings_on_the_same_targets_that_no_detector_saw_together_stay_apart() -> None:
+    # the fifth group on the same two apps was found by shared targets (a farm on
+    # shared phones, say), the four others by lockstep: the four waves are one case, the
+    # farm is its own (a driver farm and a crowd of drivers share the city's zones)
+    events, candidates, targets = _one_campaign_in_waves()
+    other = pl.when(pl.col("candidate") == "wave4").then(pl.lit("shared_targets"))
+    candidates = candidates.with_columns(other.otherwise("detector").alias("detector"))
+    targets = targets.with_columns(other.otherwise("detector").alias("detector"))
+    found = build_rings(build_graph(events), candidates, candidate_targets=targets)
+    waves = sorted(
+        (sorted({m.split("-")[0] for m in r}), len(r))
+        for r in found.rings["members"].to_list()
+        if r[0].startswith("user:wave")
+    )
+    assert waves == [
+        (["user:wave0", "user:wave1", "user:wave2", "user:wave3"], 24),
+        (["user:wave4"], 6),
+    ]
+
+
 def _endorsement_ring() -> tuple[pl.DataFrame, list[str]]:
     """Sixteen freelancers endorse each other over two days, each a different number of
     the others (three to eight); 3,000 freelancers endorse each other at random now and then."""

@@ -398,7 +398,11 @@ def _merged_by_targets(
     the same two apps in five waves is five lockstep groups whose members barely overlap,
     a bonus farm on four device clusters is four shared-target groups. Their members are
     different accounts, so the candidates do not merge; their targets are the same, and
-    a reviewer wants one case. Linked rings merge transitively (connected components).
+    a reviewer wants one case. The fragments of one campaign are what one detector saw
+    apart, so two rings merge only when a detector proposed members of both: a driver
+    farm on shared handsets (shared targets) and a lockstep crowd of airport drivers
+    work the same zones without being one case. Linked rings merge transitively
+    (connected components).
     """
     if membership.height == 0 or "targets" not in feats.columns:
         return None
@@ -421,6 +425,17 @@ def _merged_by_targets(
         .filter(
             pl.col("shared") / (pl.col("nt") + pl.col("nt_b") - pl.col("shared")) >= SAME_TARGETS
         )
+    )
+    # fragments that one detector saw apart; a device farm that shared targets found and
+    # a lockstep crowd working the same city zones share the city, not a campaign
+    seen_by = membership.group_by("ring_id").agg(
+        pl.col("detectors").list.explode(keep_nulls=False, empty_as_null=False).unique()
+    )
+    pairs = (
+        pairs.join(seen_by, on="ring_id")
+        .join(seen_by.rename({"ring_id": "ring_id_b", "detectors": "detectors_b"}), on="ring_id_b")
+        .filter(pl.col("detectors").list.set_intersection("detectors_b").list.len() > 0)
+        .drop("detectors", "detectors_b")
     )
     if pairs.height == 0:
         return None
