@@ -77,6 +77,34 @@ def test_accounts_on_the_rings_own_phones_join_but_not_family_or_voucher_strange
     assert sorted(expand_candidates(g, core)["key"]) == sorted(core["key"])
 
 
+def test_a_farm_behind_a_carriers_addresses_is_no_crowd() -> None:
+    # the farm's accounts also connect through eight addresses of a carrier that 300
+    # other customers rotate over: those addresses are no farm's own, so their other
+    # users' hits count only in the farm's moments. Counted at any time, the 300 covered
+    # the farm's targets and the candidate was dropped as a crowd
+    farm = _farm()
+    rows = [(f"f{i}", "ping_from", "netaddr", f"nat{k}") for i in range(10) for k in range(8)]
+    rows += [(f"c{i}", "ping_from", "netaddr", f"nat{k}") for i in range(300) for k in range(8)]
+    rows += [(f"c{i}", "sign_in", "phone", f"cphone{i}") for i in range(300)]
+    carrier = pl.DataFrame(
+        rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row"
+    ).with_columns(
+        actor_type=pl.lit("user"),
+        ts=pl.Series([T + timedelta(days=3 + i % 60, hours=i % 24) for i in range(len(rows))]),
+    )
+    g = build_graph(pl.concat([farm, carrier.select(farm.columns)]))
+    core = pl.DataFrame(
+        {
+            "detector": "shared_targets",
+            "candidate": "0",
+            "key": [f"user:f{i}" for i in range(7)],
+            "strength": 1.0,
+        }
+    )
+    out = expand_candidates(g, core, attribute_types=("phone", "wallet", "netaddr"))
+    assert sorted(out["key"]) == [f"user:f{i}" for i in range(10)]
+
+
 def test_a_slow_rings_private_targets_count_at_any_time() -> None:
     # ten accounts redeem a private promo, buy its product and a popular one over three
     # weeks; the detector saw six of them; the popular product's other buyers stay out

@@ -11,10 +11,12 @@ members they missed, time-aware and camouflage-resistant:
    the same or a neighbouring ``window``-long time bucket, so less than two windows apart
    (a bucket join, not a product of all hits: linear in the events), in a bucket where
    the members are more than half of the accounts acting on that target (the ring's
-   moment: in a flash sale's hour a member's purchase is one of hundreds) — for devices and
-   payout accounts, and for targets that are the candidate's own (members are more than
-   half of everyone who ever acted on them: a slow ring's private promo code), any time
-   counts;
+   moment: in a flash sale's hour a member's purchase is one of hundreds) — for targets
+   that are the candidate's own (members are more than half of everyone who ever acted
+   on them: a slow ring's private promo code, a farm's phones and payout accounts), any
+   time counts. A device or network that is not the candidate's own is timed like any
+   target: forty farm accounts behind a carrier's address block shared by 850 others
+   say nothing about those others;
 3. its strength is the candidate's strength × its coverage;
 4. an outside actor on one of the candidate's **own personal attributes** — a device or
    payout account (of a type that each account has about its own of) used by two or
@@ -233,9 +235,9 @@ def split_candidates(
     return out
 
 
-def _any_time(attribute_types: tuple[str, ...]) -> pl.Expr:
-    """Targets on which a hit counts at any time: shared attributes and the candidate's own."""
-    return pl.col("dst_type").is_in(list(attribute_types)) | pl.col("own")
+def _any_time() -> pl.Expr:
+    """Targets on which a hit counts at any time: the candidate's own."""
+    return pl.col("own")
 
 
 def _bucket(ts: str, w_us: int) -> pl.Expr:
@@ -243,17 +245,13 @@ def _bucket(ts: str, w_us: int) -> pl.Expr:
     return (pl.col(ts).dt.epoch("us") // w_us).alias("bucket")
 
 
-def _core_buckets(
-    graph: EventGraph, core_hits: pl.DataFrame, *, w_us: int, attribute_types: tuple[str, ...]
-) -> pl.DataFrame:
+def _core_buckets(graph: EventGraph, core_hits: pl.DataFrame, *, w_us: int) -> pl.DataFrame:
     """``cand, dst, bucket``: the buckets in which an outside hit on a timed target counts,
     the bucket of a member's hit on it and its two neighbours (within < 2 windows), when
     the members are more than :data:`OWN_SHARE` of the accounts acting on the target in
     that bucket: the ring's moment, not a crowd's (a flash sale's hour on a listing, a
     live's peak, where a member's hit is one of hundreds)."""
-    timed = core_hits.filter(~_any_time(attribute_types)).select(
-        "cand", "dst", _bucket("ts_core", w_us), "m"
-    )
+    timed = core_hits.filter(~_any_time()).select("cand", "dst", _bucket("ts_core", w_us), "m")
     members = timed.group_by("cand", "dst", "bucket").agg(pl.col("m").n_unique().alias("members"))
     moments = members.select("dst", "bucket").unique()
     actors = (
@@ -283,14 +281,13 @@ def _outside_hits(
     outside: pl.DataFrame,
     *,
     w_us: int,
-    attribute_types: tuple[str, ...],
 ) -> pl.DataFrame:
-    """The outside actors' hits ``(cand, src, dst)`` that count: on a shared attribute or
-    a target of the candidate's own at any time, on another target near a member's hit
+    """The outside actors' hits ``(cand, src, dst)`` that count: on a target of the
+    candidate's own at any time, on another target near a member's hit
     on it (in one of its ``core_buckets``: :func:`_core_buckets`)."""
     # time check without a product of hits: bucket time by the window; a hit counts when a
     # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
-    any_time = _any_time(attribute_types)
+    any_time = _any_time()
     timed = (
         outside.filter(~any_time)
         .with_columns(_bucket("ts", w_us))
@@ -307,7 +304,6 @@ def _near_core_hits(
     targets: pl.DataFrame,
     *,
     w_us: int,
-    attribute_types: tuple[str, ...],
 ) -> pl.DataFrame:
     """The events ``(src, dst, ts)`` that :func:`_outside_hits` can count for some
     candidate: every event on a target that counts at any time for one, and the others
@@ -318,7 +314,7 @@ def _near_core_hits(
     paired with every one of its events once per candidate (100M events: hundreds of
     millions of rows). The result is the same: each candidate still checks its own buckets.
     """
-    anytime = targets.filter(_any_time(attribute_types)).select("dst").unique()
+    anytime = targets.filter(_any_time()).select("dst").unique()
     near = core_buckets.select("dst", "bucket").unique()
     ev = graph.events.select("src", "dst", "ts").join(
         targets.select("dst").unique(), on="dst", how="semi"
@@ -368,7 +364,6 @@ def _moment_share(
     targets: pl.DataFrame,
     *,
     w_us: int,
-    attribute_types: tuple[str, ...],
 ) -> pl.DataFrame:
     """``cand, dst, dst_type, deg, q``: the share of the events on each of the candidate's
     targets that fall where an outside hit counts (1 for the targets that count at any
@@ -379,7 +374,7 @@ def _moment_share(
         .group_by("dst")
         .agg(pl.col("count").sum().cast(pl.Float64).alias("n"))
     )
-    any_time = _any_time(attribute_types)
+    any_time = _any_time()
     timed = targets.filter(~any_time)
     inside = (
         near.join(timed.select("dst").unique(), on="dst", how="semi")
@@ -573,8 +568,9 @@ def expand_candidates(
         Targets hit by more actors are not used (0 = no limit).
     attribute_types
         Node types of shared attributes (devices, payout accounts, coupons:
-        :attr:`ringlens.graph.roles.Roles.shareable_types`): a hit on one counts at any
-        time.
+        :attr:`ringlens.graph.roles.Roles.shareable_types`), for ``min_attribute_share``.
+        A hit on one counts at any time only when it is the candidate's own, like any
+        target.
     max_growth
         A candidate that would take in more than ``max_growth`` times its own size is a
         crowd, not a ring: its targets are what many accounts hit at the same times (a
@@ -615,12 +611,12 @@ def expand_candidates(
     c = _member_nodes(graph, candidates)
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
     w_us = max(1, int(window / timedelta(microseconds=1)))
-    buckets = _core_buckets(graph, core_hits, w_us=w_us, attribute_types=attribute_types)
-    ev = _near_core_hits(graph, buckets, targets, w_us=w_us, attribute_types=attribute_types)
+    buckets = _core_buckets(graph, core_hits, w_us=w_us)
+    ev = _near_core_hits(graph, buckets, targets, w_us=w_us)
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
-    found = _outside_hits(buckets, outside, w_us=w_us, attribute_types=attribute_types)
+    found = _outside_hits(buckets, outside, w_us=w_us)
     hits = _covering(found, targets, min_coverage=min_coverage)
     crowd = _crowds(hits, c, max_growth=max_growth)
     if crowd.height:
@@ -631,7 +627,7 @@ def expand_candidates(
     hits = _beyond_chance(
         graph,
         hits,
-        _moment_share(graph, ev, buckets, targets, w_us=w_us, attribute_types=attribute_types),
+        _moment_share(graph, ev, buckets, targets, w_us=w_us),
         max_chance=max_chance,
         per_type=type_edges,
     )
