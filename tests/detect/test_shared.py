@@ -198,6 +198,7 @@ def test_shared_targets_names_no_type() -> None:
         ({"target_types": ["voucher"], "max_target_actors": 3}, "max_target_actors"),
         ({"target_types": ["voucher"], "elsewhere": pl.DataFrame({"key": ["a"]})}, "elsewhere"),
         ({"target_types": ["voucher"], "alpha": 2}, "alpha"),
+        ({"target_types": ["voucher"], "kinds": {"voucher": 1}}, "kinds"),
     ],
 )
 def test_shared_targets_bad_params(kwargs, word) -> None:  # type: ignore[no-untyped-def]
@@ -369,6 +370,39 @@ def test_shared_targets_a_school_lab_is_no_farm_until_its_accounts_share_more() 
     rows += [("member", f"s{i}", "cash_out", "wallet", "w1") for i in range(30)]
     res = shared_targets(build_graph(frame(rows)), **kw)  # type: ignore[arg-type]
     assert len(res) == 1 and res.actors(0) == sorted(f"member:s{i}" for i in range(30))
+
+
+def test_shared_targets_a_lan_cafe_is_one_place_not_two_kinds_of_evidence() -> None:
+    """Forty players on a café's machine, all through the café's network address: each
+    player on the machine shares another device type with every other, so without kinds
+    the machine's forty accounts are one linked cluster. The machine and the address are
+    one kind (devices): that is one place, no link. A farm on one phone cashing out to one
+    wallet shares two kinds and stays a group either way."""
+    from ringlens.detect import shared_targets
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    for i in range(40):
+        rows.append(("player", f"p{i}", "boot_up", "rig", "cafe-rig"))
+        rows.append(("player", f"p{i}", "connect_via", "netaddr", "cafe-net"))
+        rows.append(("player", f"p{i}", "boot_up", "rig", f"home{i}"))
+    for i in range(8):
+        rows.append(("player", f"f{i}", "boot_up", "rig", "farm-phone"))
+        rows.append(("player", f"f{i}", "withdraw_to", "wallet", "farm-wallet"))
+    for h in range(200):  # families of three on a home rig and a family wallet each
+        rows += [("player", f"h{h}_{i}", "boot_up", "rig", f"fam{h}") for i in range(3)]
+        rows += [("player", f"h{h}_{i}", "withdraw_to", "wallet", f"fw{h}") for i in range(3)]
+    graph = build_graph(frame(rows))
+    kw = {
+        "target_types": ["rig", "netaddr", "wallet"],
+        "repeat_types": ["rig", "netaddr", "wallet"],
+    }
+    kinds = {"rig": "device", "netaddr": "device", "wallet": "payout_account"}
+    cafe = sorted(f"player:p{i}" for i in range(40))
+    farm = sorted(f"player:f{i}" for i in range(8))
+    plain = shared_targets(graph, **kw)  # type: ignore[arg-type]
+    assert sorted(plain.actors(g) for g in range(len(plain))) == sorted([cafe, farm])
+    kinded = shared_targets(graph, kinds=kinds, **kw)  # type: ignore[arg-type]
+    assert [kinded.actors(g) for g in range(len(kinded))] == [farm]
 
 
 def _two_cities() -> tuple[pl.DataFrame, pl.DataFrame]:

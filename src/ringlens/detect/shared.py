@@ -43,7 +43,9 @@ and a test:
 2. **Links elsewhere**: for a target of one type, two of its accounts are linked when
    they share a target of *another* shareable type (a voucher's claimers on one
    handset, a device's users cashing out to one wallet; a shop's regulars claiming
-   several of its vouchers share only the one type), or when they are in the same
+   several of its vouchers share only the one type) — of another *kind*, when
+   ``kinds`` gives the types' kinds (a LAN café's machines and its network address
+   are both devices: one place, no link), or when they are in the same
    group of ``elsewhere`` — groups another detector found in their other activity,
    e.g. the :func:`~ringlens.detect.communities.significant_communities` of the
    platform's engagement: co-interaction that popularity, fandoms and niches do not
@@ -490,6 +492,7 @@ def shared_targets(
     new_accounts: list[str] | pl.Series | None = None,
     new_rate: float | None = None,
     blocks: pl.DataFrame | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
 
@@ -529,6 +532,11 @@ def shared_targets(
         documentation, step 4).
     blocks
         ``key``, ``block``: each account's market or city (module documentation, step 3).
+    kinds
+        Target type → its kind (``device``, ``payout_account``, ``coupon``): sharing a
+        target of another type of the *same* kind is no link (a LAN café's machines and
+        its network address are one place; a farm's phones and its payout account are
+        two kinds of evidence). None: every type is a kind of its own.
 
     Returns
     -------
@@ -584,6 +592,7 @@ def shared_targets(
         new_accounts=new_accounts,
         new_rate=new_rate,
         blocks=blocks,
+        kinds=kinds,
     )
     types, actions, actor_types = params["target_types"], params["actions"], params["actor_types"]
     src, dst = family_cells(graph, actions=actions, actor_types=actor_types, target_types=types)
@@ -668,6 +677,7 @@ def _test_and_group(
         rare_window=params["rare_window"],
         rare_actions=params["rare_actions"],
         block=block,
+        kinds=params["kinds"],
     )
     if new_ids is not None and new_ids.size:
         tested = _new_account_pools(
@@ -789,6 +799,7 @@ def _shared_target_params(
     new_accounts: Any = None,
     new_rate: Any = None,
     blocks: pl.DataFrame | None = None,
+    kinds: Any = None,
 ) -> dict[str, Any]:
     """The validated parameters of :func:`shared_targets`, type names normalised as the
     graph stores them."""
@@ -823,7 +834,19 @@ def _shared_target_params(
         if new_rate is None
         else check_float("new_rate", new_rate, low=0.0, high=1.0),
         "blocks": None if blocks is None else int(blocks["block"].n_unique()),
+        "kinds": _check_kinds(kinds),
     }
+
+
+def _check_kinds(kinds: Any) -> dict[str, str]:
+    """``kinds`` as a dict of normalised type names → kind names ({} for None)."""
+    if kinds is None:
+        return {}
+    if not isinstance(kinds, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in kinds.items()
+    ):
+        raise ConfigError(f"kinds must map type names to kind names, got {kinds!r}")
+    return {normalise_name(k): v for k, v in sorted(kinds.items())}
 
 
 def _block_codes(graph: EventGraph, blocks: pl.DataFrame | None) -> np.ndarray | None:
@@ -887,10 +910,12 @@ def _tested_targets(
     rare_window: timedelta | None = None,
     rare_actions: list[str] | None = None,
     block: np.ndarray | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Steps 2 and 3 of :func:`shared_targets`: the links and each target's test
     (``tested`` with its clusters, every link, the tested cells)."""
     repeat = repeat or set()
+    kinds = kinds or {}
     # links elsewhere: (a) a shared target of another type (a voucher's claimers on one
     # handset, a device's users paying out to one account; sharing several targets of the
     # tested one's own type is how a shop's regulars claim its vouchers), (b) the same
@@ -946,8 +971,12 @@ def _tested_targets(
         own = rows.filter(pl.col("tau") == tau).drop("tau")
         if own.height == 0:
             continue
+        # links through the tested type and the other types of its kind: a LAN café's
+        # machines and its network address are one place, so they link no one
         mine = np.zeros(every.size, dtype=np.int64)
-        mine[np.searchsorted(every, by_type[tau])] = 1
+        for other in types:
+            if other == tau or (tau in kinds and kinds.get(other) == kinds[tau]):
+                mine[np.searchsorted(every, by_type[other])] += 1
         keep = in_co | (n_types - mine > 0) | (in_rare & (tau in repeat or not repeat))
         used |= keep
         key = every[keep]

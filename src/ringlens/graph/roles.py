@@ -57,6 +57,9 @@ class Roles:
 
     action_role: Mapping[str, str] = field(default_factory=_empty)
     type_role: Mapping[str, str] = field(default_factory=_empty)
+    #: node types whose role was read from the data's shape, not named by a vocabulary
+    #: (a device-like attribute: which kind of attribute it is, the shape cannot tell)
+    by_shape: frozenset[str] = frozenset()
 
     def actions(self, *roles: str) -> tuple[str, ...]:
         """The graph's action names with one of these roles, sorted."""
@@ -118,6 +121,20 @@ class Roles:
         """Node types a few accounts sharing is suspicious (devices, payout accounts,
         coupons): not ring *targets*, but shared attributes."""
         return self.types(*SHAREABLE_ROLES)
+
+    @property
+    def attribute_kinds(self) -> dict[str, str]:
+        """Shareable node type → its role, for the types a vocabulary named (a type whose
+        role the data's shape showed is a kind of its own).
+
+        Examples
+        --------
+        >>> r = Roles(type_role={"rig": "device", "netaddr": "device", "wallet": "payout_account",
+        ...     "gizmo": "device"}, by_shape=frozenset({"gizmo"}))
+        >>> r.attribute_kinds
+        {'netaddr': 'device', 'rig': 'device', 'wallet': 'payout_account'}
+        """
+        return {t: self.type_role[t] for t in self.shareable_types if t not in self.by_shape}
 
     @property
     def owner_actions(self) -> tuple[str, ...]:

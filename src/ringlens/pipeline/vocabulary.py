@@ -206,6 +206,8 @@ def graph_roles(families: pl.DataFrame) -> Roles:
     >>> r = graph_roles(fam)
     >>> r.action_role["put"], r.type_role["phone"], r.type_role["u"], r.action_role.get("buy")
     ('own', 'device', 'account', None)
+    >>> sorted(r.by_shape)  # a device by its shape: which kind of attribute, it cannot tell
+    ['phone']
     """
     actions: dict[str, str] = {}
     types: dict[str, str] = {}
@@ -244,6 +246,7 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         for r in families.iter_rows(named=True)
         if actions.get(r["action"]) == "own"
     }
+    by_shape = set()
     for t, fam in families.group_by("target_type"):
         name = t[0]
         if name in types or name in actors or name in own_targets:
@@ -253,7 +256,12 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         )
         if bool((fam["targets"] >= 0.5 * fam["actors"]).all()) and few:
             types[name] = "device"
-    return Roles(action_role=MappingProxyType(actions), type_role=MappingProxyType(types))
+            by_shape.add(name)
+    return Roles(
+        action_role=MappingProxyType(actions),
+        type_role=MappingProxyType(types),
+        by_shape=frozenset(by_shape),
+    )
 
 
 def _promotion(families: pl.DataFrame, actions: dict[str, str]) -> None:

@@ -72,6 +72,9 @@ class SharedTargets(Detector):
                 # a city's accounts share its local kitchens and riders: links are
                 # tested against the block model of account types and markets
                 blocks=_blocks(inp),
+                # a place's machines and its network address are one kind of evidence
+                # (as the vocabulary names them: the data's shape cannot tell the kinds)
+                kinds=inp.roles.attribute_kinds,
             )
         actors = (
             res.to_frame()
