@@ -496,9 +496,8 @@ def shared_targets(
 ) -> SharedTargetGroups:
     """Accounts behind a shared rare target that are also linked elsewhere.
 
-    Sharing is ordinary in small numbers (a family on one tablet) and in large ones (a
-    campaign claimed by thousands); a ring is a set of accounts beyond household size on one
-    rare target that are *otherwise linked*, far beyond chance (module documentation).
+    Sharing is ordinary in small numbers (a family's tablet) and large ones (a campaign);
+    a ring is accounts beyond household size on one rare target, *otherwise linked*.
 
     Parameters
     ----------
@@ -508,14 +507,12 @@ def shared_targets(
         Node types of the shareable targets (the platform's own names).
     actions, actor_types
         Optional filters on the events that use those targets.
-    max_household
-        Most accounts one target may have and still be organic (a household).
-    max_target_actors
-        Cap on the accounts of a tested target; None = from the pair budget.
-    elsewhere
-        Groups found elsewhere (``group``, ``key``): a group's accounts are linked.
-    alpha
-        Significance level of a target, Bonferroni-corrected over the targets tested.
+    max_household, max_target_actors
+        Most accounts one target may have and still be organic (a household); the cap
+        on the accounts of a tested target (None: from the pair budget).
+    elsewhere, alpha
+        Groups found elsewhere (``group``, ``key``: a group's accounts are linked); the
+        significance level of a target, Bonferroni-corrected over the targets tested.
     repeat_types
         Types of personal attributes (devices, payout accounts): rare links and links for
         a while count on them only; their targets form the pools of step 4. Sharing two
@@ -524,19 +521,15 @@ def shared_targets(
         Accounts that both act on a rare target of another kind (at most the cap's
         accounts touch it: an obscure product) are linked too (on ``repeat_types`` only).
     rare_window, rare_actions
-        With ``rare_links``, a target is also rare while at most the cap's accounts act
-        on it in two consecutive windows of this length, through these actions (None:
-        every action). None: rare over the whole data only.
+        With ``rare_links``, a target is also rare while at most the cap's accounts act on
+        it in two windows of this length, through these actions (None: any; rare overall).
     new_accounts, new_rate
-        Node keys of recently created accounts and the platform's share of them (module
-        documentation, step 4).
+        Node keys of recently created accounts and the platform's share of them (step 4).
     blocks
-        ``key``, ``block``: each account's market or city (module documentation, step 3).
+        ``key``, ``block``: each account's market or city (step 3).
     kinds
-        Target type → its kind (``device``, ``payout_account``, ``coupon``): sharing a
-        target of another type of the *same* kind is no link (a LAN café's machines and
-        its network address are one place; a farm's phones and its payout account are
-        two kinds of evidence). None: every type is a kind of its own.
+        Target type → kind (``device``, ``payout_account``, ``coupon``): a shared target
+        of another type of the same kind is no link (None: each type its own kind).
 
     Returns
     -------
