@@ -428,9 +428,7 @@ def _merged_by_targets(
     )
     # fragments that one detector saw apart; a device farm that shared targets found and
     # a lockstep crowd working the same city zones share the city, not a campaign
-    seen_by = membership.group_by("ring_id").agg(
-        pl.col("detectors").list.explode(keep_nulls=False, empty_as_null=False).unique()
-    )
+    seen_by = _members(membership).select("ring_id", "detectors")
     pairs = (
         pairs.join(seen_by, on="ring_id")
         .join(seen_by.rename({"ring_id": "ring_id_b", "detectors": "detectors_b"}), on="ring_id_b")
