@@ -739,3 +739,80 @@ def test_a_sparse_rings_targets_are_what_it_hits_beyond_chance() -> None:
     tested = ring_features(graph, membership)
     assert tested["beyond_targets"].to_list() == [sorted(products)]
     assert "beyond_targets" not in found.rings.columns
+
+
+def _a_company_and_a_farm() -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Ten colleagues on their company's card and office network, each buying what they
+    need from the catalogue as everyone does (by popularity), and ten farm accounts on one phone and one card, all buying
+    the same two listings nobody else buys, in an organic
+    background of 3,000 buyers."""
+    from datetime import timedelta
+
+    import numpy as np
+    from tests._background import BACKGROUND_START, organic_background
+
+    rng = np.random.default_rng(11)
+    bg = organic_background(n_accounts=3000, n_targets=400, seed=7)
+    counts = bg.group_by("target_id").len()
+    counts = counts.sort("len", "target_id", descending=[True, False])
+    popular, share = counts["target_id"], (counts["len"] / counts["len"].sum()).to_numpy()
+    company = [f"staff-{i:02d}" for i in range(10)]
+    farm = [f"farm-{i:02d}" for i in range(10)]
+    t0 = BACKGROUND_START
+    rows = []
+    for i, a in enumerate(company + farm):
+        shared = ("office-net", "company-card") if a in company else ("farm-phone", "farm-card")
+        rows += [
+            (a, "device", shared[0], "login", t0 + timedelta(days=d, hours=i)) for d in (1, 5, 9)
+        ]
+        rows += [(a, "payment", shared[1], "payout_to", t0 + timedelta(days=2, hours=i))]
+        bought = ["farm-listing-0", "farm-listing-1"]
+        if a in company:
+            bought = list(rng.choice(popular.to_list(), 6, replace=False, p=share))
+        rows += [
+            (a, "product", p, "order", t0 + timedelta(days=int(rng.integers(0, 20)), hours=j))
+            for j, p in enumerate(bought)
+        ]
+    planted = pl.DataFrame(
+        rows, schema=["actor_id", "target_type", "target_id", "action", "ts"], orient="row"
+    ).with_columns(actor_type=pl.lit("buyer"), amount=pl.lit(20.0))
+    events = pl.concat([bg, planted], how="diagonal_relaxed")
+    return events, [f"buyer:{a}" for a in company], [f"buyer:{a}" for a in farm]
+
+
+def test_colleagues_sharing_a_card_and_a_network_are_no_ring_a_farm_is() -> None:
+    # both groups are linked beyond chance by what they share; only the farm also acts
+    # together (its two listings, hit ten times where its activity explains a fraction
+    # of one), so only the farm is a ring
+    events, company, farm = _a_company_and_a_farm()
+    graph = build_graph(events)
+    roles = roles_for(graph)
+    candidates = cand([("shared_targets", "0", company, 1.0), ("shared_targets", "1", farm, 1.0)])
+    found = build_rings(graph, candidates, roles=roles, attribute_only=("shared_targets",))
+    assert found.rings["members"].to_list() == [sorted(farm)]
+    assert found.rings["sig_beyond"].item() >= 2.0
+    # without the rule both are rings, and the colleagues hit nothing beyond chance
+    both = build_rings(graph, candidates, roles=roles)
+    assert both.rings.height == 2
+    colleagues = both.rings.filter(pl.col("members").list.contains(company[0]))
+    assert colleagues["sig_beyond"].item() == 0.0
+    # another detector's evidence keeps the colleagues' ring whatever they share
+    timed = cand([("shared_targets", "0", company, 1.0), ("lockstep", "2", company, 1.0)])
+    kept = build_rings(graph, timed, roles=roles, attribute_only=("shared_targets",))
+    assert kept.rings["members"].to_list() == [sorted(company)]
+
+
+def test_a_shared_attribute_ring_is_kept_for_abuse_beyond_the_sharing() -> None:
+    from ringlens.rings.core import NEW_ACCOUNT_APART, VALUE_APART, _attribute_only_kept
+
+    rings = pl.DataFrame(
+        {
+            "detectors": [["shared_targets"]] * 5 + [["shared_targets", "lockstep"]],
+            "new_account_lift": [0.0, NEW_ACCOUNT_APART, 0.0, 0.0, 0.0, 0.0],
+            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0],
+            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0],
+            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0],
+        }
+    )
+    kept = rings.select(_attribute_only_kept(["shared_targets"], 2.0))
+    assert kept.to_series().to_list() == [False, True, True, True, True, True]

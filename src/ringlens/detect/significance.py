@@ -665,6 +665,7 @@ def targets_beyond_chance(
     -------
     polars.DataFrame
         ``ring_id``, ``dst`` (target node id, UInt32), ``hits`` (members on it, Int64),
+        ``audience`` (accounts on it, members included, Int64),
         ``expected`` and ``significance`` (``-log10`` of the corrected p-value, capped at
         :data:`SIGNIFICANCE_CAP`), the significant targets only, sorted by ring and target.
 
@@ -696,6 +697,7 @@ def targets_beyond_chance(
         "ring_id": members.schema.get("ring_id", pl.String),
         "dst": pl.UInt32,
         "hits": pl.Int64,
+        "audience": pl.Int64,
         "expected": pl.Float64,
         "significance": pl.Float64,
     }
@@ -733,6 +735,7 @@ def targets_beyond_chance(
             pl.col("ring_id"),
             pl.col("dst").cast(pl.UInt32),
             "hits",
+            pl.col("d").alias("audience"),
             "expected",
             "significance",
         )

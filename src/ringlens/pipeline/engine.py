@@ -252,6 +252,7 @@ def _rings(
             first_ts=None if context is None else context.first_ts,
             new_account_base=None if context is None else context.new_account_base,
             structure_only=("communities", "dense_blocks"),
+            attribute_only=("shared_targets",),
             interactions=None if context is None else context.interactions,
             values=None if context is None else context.action_values,
             rhythm=None if context is None else context.hourly_rhythm,

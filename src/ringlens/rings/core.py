@@ -249,6 +249,7 @@ def build_rings(
     rhythm: Sequence[float] | None = None,
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     structure_only: Collection[str] = (),
+    attribute_only: Collection[str] = (),
     min_significance: float = 2.0,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
@@ -265,6 +266,10 @@ def build_rings(
     model (its ``significance`` at least ``min_significance``, i.e. p <= 0.01): what
     popularity and activity explain is an organic cluster, not a ring. Rings with other
     evidence (time, shared attributes) are kept whatever their structure says.
+
+    A ring proposed only by detectors of ``attribute_only`` (shared devices, payout
+    accounts, coupons) must show abuse beyond the sharing (:func:`_attribute_only_kept`,
+    judged after rings on the same targets merge): colleagues share as much as a farm.
 
     Examples
     --------
@@ -319,10 +324,14 @@ def build_rings(
 
     feats = features(membership)
     if structure_only and "significance" in feats.columns:
-        membership = _without_unexplained(membership, feats, structure_only, min_significance)
+        kept = _structure_only_unexplained(structure_only, min_significance)
+        membership = _without_unexplained(membership, feats, kept, "structure-only", WEAK)
     # rings are merged and owned by the targets their detectors named; those only the test
     # beyond chance added (a sparse ring's products) are reported, not followed
     membership, feats = _merge_by_targets(graph, membership, feats, features)
+    if attribute_only and "sig_beyond" in feats.columns:  # a case as a whole
+        kept = _attribute_only_kept(attribute_only, min_significance)
+        membership = _without_unexplained(membership, feats, kept, "shared-attribute-only", ONLY)
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
     members = _members(membership)
@@ -515,25 +524,48 @@ NEW_ACCOUNT_APART = 0.1
 VALUE_APART = 5.0
 
 
+#: Why :func:`_without_unexplained` drops rings, for the log.
+WEAK = "are not significant or an owner's audience"
+ONLY = "show nothing but the sharing"
+
+
 def _without_unexplained(
-    membership: pl.DataFrame,
-    feats: pl.DataFrame,
-    structure_only: Collection[str],
-    min_significance: float,
+    membership: pl.DataFrame, feats: pl.DataFrame, kept: pl.Expr, which: str, why: str
 ) -> pl.DataFrame:
-    """The membership without the rings :func:`_structure_only_unexplained` drops."""
-    weak = (
-        _members(membership)
-        .join(feats, on="ring_id")
-        .filter(_structure_only_unexplained(structure_only, min_significance).not_())
-    )
+    """The membership without the rings that ``kept`` (a rule over their detectors and
+    features: :func:`_structure_only_unexplained`, :func:`_attribute_only_kept`) drops."""
+    weak = _members(membership).join(feats, on="ring_id").filter(kept.not_())
     if weak.height == 0:
         return membership
-    log.info(
-        "rings: %d structure-only rings are not significant or an owner's audience (dropped)",
-        weak.height,
-    )
+    log.info("rings: %d %s rings %s (dropped)", weak.height, which, why)
     return membership.join(weak.select("ring_id"), on="ring_id", how="anti")
+
+
+def _attribute_only_kept(attribute_only: Collection[str], min_significance: float) -> pl.Expr:
+    """True for rings the shared-attribute rule keeps: rings another detector proposed
+    too, and shared-attribute-only rings with evidence of abuse beyond the sharing.
+
+    Accounts on one phone, card or network address are one party or one organisation; the
+    detector (:func:`ringlens.detect.shared.shared_targets`) says they are linked beyond
+    chance, not that they abuse anything. A company's travellers book on its card from
+    its office network, a family streams on one plan, a property manager's hosts log in
+    from one office: each shares as much as a farm. A farm's accounts also do something
+    no organisation does, and the ring is kept when they show it: they are new beyond the
+    platform's rate (``new_account_lift`` at least :data:`NEW_ACCOUNT_APART`), they move
+    far more value than the platform's accounts do with the same actions (``value_lift``
+    at least :data:`VALUE_APART`), or they act together — they hit a target far beyond
+    what their activity and its popularity explain (``sig_beyond``: thirty accounts on
+    two funding cards hiring the one freelancer nobody else hires) or their targets form
+    a significant block (``significance``), at least ``min_significance`` either way.
+    Colleagues book different listings; a farm's accounts book the same one.
+    """
+    only = pl.col("detectors").list.eval(pl.element().is_in(list(attribute_only))).list.all()
+    fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
+    value = pl.col("value_lift").fill_null(0.0) >= VALUE_APART
+    together = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) | (
+        pl.col("significance").fill_null(0.0) >= min_significance
+    )
+    return only.not_() | fresh | value | together
 
 
 def _structure_only_unexplained(

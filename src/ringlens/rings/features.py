@@ -63,6 +63,16 @@ same code describes rings on any platform.
     tests: the configuration model, the actor contrast, the target contrast, each
     reported); the share of the targets' audiences the members make up; the share of the
     members' activity on the targets; targets a pair of members shares on average.
+``sig_beyond``
+    for a ring some detector besides co-interaction structure proposed (shared
+    attributes, timing), the highest significance among the targets its members hit
+    beyond chance (:func:`~ringlens.detect.significance.targets_beyond_chance`) and make
+    at least :data:`OWN_TARGET` of the audience of, 0 for none: whether accounts found
+    together by their phone or card also act together on targets of their own. Shared
+    attributes are left out (they are what linked the members), and so are popular
+    targets the members are a sliver of (colleagues favour their city's hotel, fans
+    their star). Co-interaction structure chose its rings by what they hit, so for them
+    this would confirm the selection: 0.
 ``new_account_share``, ``new_account_lift``, ``prior_violations``, ``market``
     from the entities table (members created less than ``new_account_days`` before the
     first event; null when no member's creation time is known); the lift is that share
@@ -100,6 +110,11 @@ __all__ = [
     "ring_owners",
 ]
 
+#: A target beyond chance is a ring's own (``sig_beyond``) when its members are at least
+#: this share of the accounts on it, the share at which two groups on one target are one
+#: case (:data:`ringlens.rings.core.ONE_TARGET_AUDIENCE`): a farm's listing, a
+#: self-hiring ring's freelancer; not the popular hotel a company's travellers favour.
+OWN_TARGET = 0.25
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
 INTERACTION_ROLES: tuple[str, ...] = (
     "engagement",
@@ -884,6 +899,19 @@ def _members_events(
     return mem, mev
 
 
+def _own_beyond(mev: pl.DataFrame, beyond: pl.DataFrame) -> pl.DataFrame:
+    """``ring_id, sig_beyond``: the highest significance of the targets in ``beyond`` (from
+    :func:`~ringlens.detect.significance.targets_beyond_chance`) that are no shared
+    attribute and that the ring is at least :data:`OWN_TARGET` of the audience of."""
+    acted = mev.filter(~pl.col("_attr")).select("ring_id", pl.col("dst").cast(pl.UInt32)).unique()
+    return (
+        beyond.filter(pl.col("hits") >= OWN_TARGET * pl.col("audience"))
+        .join(acted, on=["ring_id", "dst"], how="semi")
+        .group_by("ring_id")
+        .agg(pl.col("significance").max().alias("sig_beyond"))
+    )
+
+
 def ring_features(
     graph: EventGraph,
     membership: pl.DataFrame,
@@ -982,6 +1010,7 @@ def ring_features(
         _action_mix(on_t, graph.events, roles, values),
         _significance(graph, mem, tgt, actions, totals),
         _accounts(mem, entities, first_ts, new_account_days),
+        _own_beyond(mev, beyond),
     ]
     feats = ring_ids
     for p in parts:
