@@ -39,7 +39,13 @@ for an actor, ``k`` = its pairs into ``C``; for a target, ``l`` = its pairs from
    threads), who come back as often as it does, so its reference is the configuration
    model's rate. A detector's block (:func:`block_significance`) keeps the contrast:
    an organic closed group (drivers queued at one airport zone) is most of its targets'
-   audience too, and the detectors are what keeps it from becoming a candidate.
+   audience too, and the detectors are what keeps it from becoming a candidate. The one
+   exception is a closed island of accounts acting on *each other*
+   (:func:`ringlens.detect.dense.dense_blocks`: most of its targets are its own
+   accounts, and they are most of each other's audience and activity): its other users
+   and other targets are its own accounts the search left out, so both contrasts take
+   the configuration model's rates; the ring stage still asks an island of old accounts
+   for its target contrast.
 3. **Target contrast** (``sig_targets``): the same with the roles swapped: are ``C``'s
    audiences made of ``R`` more than the audiences of ``R``'s *other* targets are? For a
    closed community (every target's audience inside it) its members' other targets are
@@ -230,6 +236,7 @@ def _tests(
     rows_touching: np.ndarray,
     cols_touched: np.ndarray,
     own: np.ndarray | None = None,
+    own_targets: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The three selection-corrected significances (see the module docs), vectorised.
 
@@ -239,7 +246,9 @@ def _tests(
     :func:`_fans`); ``col_*`` the same for targets and R. ``rows_touching`` = actors with a
     pair in C (|N(C)|), ``cols_touched`` = targets with a pair from R (|N(R)|). ``own``:
     where the actor contrast's reference is the configuration model's rate (rings that are
-    most of their targets' audience: :func:`_own_audience`; none for a detector's blocks).
+    most of their targets' audience: :func:`_own_audience`; for a detector's blocks, only
+    closed islands: :meth:`_MatrixStats.test`); ``own_targets`` the same for the target
+    contrast.
     """
     f64 = np.float64
     m = np.asarray(n_pairs, dtype=f64)
@@ -252,7 +261,7 @@ def _tests(
     # its other repeat users (each with one pseudo-trial at the configuration model's rate,
     # so that it is the configuration model's when there are none)
     q_rows = _reference_rate(row_out, row_fans, p_c, own)
-    q_cols = _reference_rate(col_out, col_fans, p_r)
+    q_cols = _reference_rate(col_out, col_fans, p_r, own_targets)
     mt = np.asarray(n_rows_total, dtype=f64)
     nt = np.asarray(n_cols_total, dtype=f64)
     shapes = np.log10(np.maximum(mt, 1.0)) + np.log10(np.maximum(nt, 1.0))
@@ -356,7 +365,11 @@ class _MatrixStats:
         self.n_rows = int(np.count_nonzero(self.deg_r))
         self.n_cols = int(np.count_nonzero(self.deg_c))
 
-    def test(self, rows: np.ndarray, cols: np.ndarray) -> BlockTest:
+    def test(self, rows: np.ndarray, cols: np.ndarray, *, closed: bool = False) -> BlockTest:
+        """The block's :class:`BlockTest`; ``closed``: the block is a closed island of
+        accounts acting on each other (:func:`ringlens.detect.dense.dense_blocks`), whose
+        few other users and other targets are its own accounts the search left out, so
+        both contrasts' references are the configuration model's rates."""
         M, N = self.csr.shape
         rows = np.unique(np.asarray(rows, dtype=np.int64))
         cols = np.unique(np.asarray(cols, dtype=np.int64))
@@ -399,6 +412,8 @@ class _MatrixStats:
             col_fans=(np.array([(l_[cfan] - 2).sum()]), np.array([(self.deg_c[cfan] - 2).sum()])),
             rows_touching=np.array([np.count_nonzero(touch)]),
             cols_touched=np.array([np.count_nonzero(hit)]),
+            own=np.array([closed]),
+            own_targets=np.array([closed]),
         )
         d_r = int(self.deg_r[rows].sum())
         d_c = int(self.deg_c[cols].sum())
