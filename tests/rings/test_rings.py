@@ -816,3 +816,37 @@ def test_a_shared_attribute_ring_is_kept_for_abuse_beyond_the_sharing() -> None:
     )
     kept = rings.select(_attribute_only_kept(["shared_targets"], 2.0))
     assert kept.to_series().to_list() == [False, True, True, True, True, True]
+
+
+def test_lockstep_that_chance_explains_is_no_evidence() -> None:
+    # a release day's crowd is in step by its number alone (synchrony_excess 0): what
+    # lockstep saw in it counts for nothing, and the crowd is judged by its structure
+    # (one artist's audience, old accounts: no ring); a group in step beyond chance
+    # keeps its time evidence, and so does a crowd that other evidence holds
+    from ringlens.rings.core import SYNC_EXPLAINED, _structure_only_unexplained
+
+    rings = pl.DataFrame(
+        {
+            "detectors": [
+                ["dense_blocks", "lockstep"],
+                ["lockstep"],
+                ["dense_blocks", "lockstep"],
+                ["lockstep"],
+                ["lockstep", "shared_targets"],
+            ],
+            "synchrony_excess": [0.0, SYNC_EXPLAINED, 0.8, 0.5, 0.0],
+            "significance": [300.0, 0.0, 300.0, 0.0, 0.0],
+            "sig_null": [300.0, 0.0, 300.0, 0.0, 0.0],
+            "sig_actors": [300.0, 0.0, 300.0, 0.0, 0.0],
+            "owner_concentration": [1.0] * 5,
+            "effective_owners": [0.0] * 5,
+            "audience_share": [0.6] * 5,
+            "new_account_lift": [0.0] * 5,
+            "value_lift": [1.0] * 5,
+        }
+    )
+    rule = _structure_only_unexplained(["communities", "dense_blocks"], 2.0, ["lockstep"])
+    assert rings.select(rule).to_series().to_list() == [False, False, True, True, True]
+    # without timing detectors named, lockstep is evidence whatever the synchrony
+    plain = _structure_only_unexplained(["communities", "dense_blocks"], 2.0)
+    assert rings.select(plain).to_series().all()

@@ -253,6 +253,7 @@ def _rings(
             new_account_base=None if context is None else context.new_account_base,
             structure_only=("communities", "dense_blocks"),
             attribute_only=("shared_targets",),
+            timing=("lockstep",),
             interactions=None if context is None else context.interactions,
             values=None if context is None else context.action_values,
             rhythm=None if context is None else context.hourly_rhythm,

@@ -250,6 +250,7 @@ def build_rings(
     extra_features: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     structure_only: Collection[str] = (),
     attribute_only: Collection[str] = (),
+    timing: Collection[str] = (),
     min_significance: float = 2.0,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
@@ -261,15 +262,14 @@ def build_rings(
     ring's targets are those of the candidates it was merged from, where there are any.
     ``extra_features`` (membership → ``ring_id`` + features) adds the run's own features.
 
-    A ring proposed only by detectors of ``structure_only`` (co-interaction structure:
-    communities, dense blocks) must itself be significant against the configuration
-    model (its ``significance`` at least ``min_significance``, i.e. p <= 0.01): what
-    popularity and activity explain is an organic cluster, not a ring. Rings with other
-    evidence (time, shared attributes) are kept whatever their structure says.
+    A ring proposed only by detectors of ``structure_only`` (communities, dense blocks)
+    must be significant (``significance`` at least ``min_significance``) and more
+    (:func:`_structure_only_unexplained`); other evidence (shared attributes; time from
+    ``timing`` detectors, when the ring is in step beyond chance, :func:`_evidence`)
+    keeps a ring whatever its structure says.
 
-    A ring proposed only by detectors of ``attribute_only`` (shared devices, payout
-    accounts, coupons) must show abuse beyond the sharing (:func:`_attribute_only_kept`,
-    judged after rings on the same targets merge): colleagues share as much as a farm.
+    One only ``attribute_only`` detectors (shared devices, cards, coupons) proposed must
+    show abuse beyond the sharing (:func:`_attribute_only_kept`, after rings merge).
 
     Examples
     --------
@@ -329,9 +329,9 @@ def build_rings(
     # rings are merged and owned by the targets their detectors named; those only the test
     # beyond chance added (a sparse ring's products) are reported, not followed
     membership, feats = _merge_by_targets(graph, membership, feats, features)
-    if attribute_only and "sig_beyond" in feats.columns:  # a case as a whole
-        kept = _attribute_only_kept(attribute_only, min_significance)
-        membership = _without_unexplained(membership, feats, kept, "shared-attribute-only", ONLY)
+    membership = _cases_explained(
+        membership, feats, structure_only, attribute_only, timing, min_significance
+    )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
     members = _members(membership)
@@ -529,6 +529,28 @@ WEAK = "are not significant or an owner's audience"
 ONLY = "show nothing but the sharing"
 
 
+def _cases_explained(
+    membership: pl.DataFrame,
+    feats: pl.DataFrame,
+    structure_only: Collection[str],
+    attribute_only: Collection[str],
+    timing: Collection[str],
+    min_significance: float,
+) -> pl.DataFrame:
+    """The membership without the merged rings (cases, judged as a whole: a farm's phone
+    cluster that only its sister cluster's listings tie to the case is part of it) that
+    show nothing but sharing (:func:`_attribute_only_kept`), or that are in step by their
+    number alone and have only co-interaction structure besides
+    (:func:`_structure_only_unexplained` with ``timing``)."""
+    if attribute_only and "sig_beyond" in feats.columns:
+        kept = _attribute_only_kept(attribute_only, min_significance)
+        membership = _without_unexplained(membership, feats, kept, "shared-attribute-only", ONLY)
+    if timing and structure_only and "significance" in feats.columns:
+        kept = _structure_only_unexplained(structure_only, min_significance, timing)
+        membership = _without_unexplained(membership, feats, kept, "in-step-by-number", WEAK)
+    return membership
+
+
 def _without_unexplained(
     membership: pl.DataFrame, feats: pl.DataFrame, kept: pl.Expr, which: str, why: str
 ) -> pl.DataFrame:
@@ -568,12 +590,32 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     return only.not_() | fresh | value | together
 
 
+#: A ring whose ``synchrony_excess`` is at most this (at most a tenth of the events
+#: chance leaves out of step are in step) is in step by its number and activity alone:
+#: what the time detectors saw in it is no evidence of coordination.
+SYNC_EXPLAINED = 0.1
+
+
+def _evidence(timing: Collection[str]) -> pl.Expr:
+    """The detectors that are evidence for a ring: all of them, less those of ``timing``
+    where the ring's synchrony is what chance explains (:data:`SYNC_EXPLAINED`)."""
+    explained = pl.col("synchrony_excess").fill_null(0.0) <= SYNC_EXPLAINED
+    if not timing:
+        return pl.col("detectors")
+    return (
+        pl.when(explained)
+        .then(pl.col("detectors").list.set_difference(pl.lit(sorted(timing))))
+        .otherwise(pl.col("detectors"))
+    )
+
+
 def _structure_only_unexplained(
-    structure_only: Collection[str], min_significance: float
+    structure_only: Collection[str], min_significance: float, timing: Collection[str] = ()
 ) -> pl.Expr:
     """True for rings the structure-only rule keeps: rings with evidence beyond structure
     (time, shared attributes), and structure-only rings that are significant and not an
-    owner's audience.
+    owner's audience. A ring the ``timing`` detectors proposed counts as structure-only
+    when its synchrony is what chance explains (:func:`_evidence`).
 
     An owner's audience — a creator's fandom, a live's viewers, a shop's regulars, the
     followers of a few developers of one niche — is a dense block that the configuration
@@ -601,7 +643,7 @@ def _structure_only_unexplained(
     orders for choosing 32 accounts among 10,690, and two targets give at most ~100. A
     closed group of accounts created beyond the platform's rate is no organic community.
     """
-    only = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
+    only = _evidence(timing).list.eval(pl.element().is_in(list(structure_only))).list.all()
     fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
     # a closed group of fresh accounts: beyond chance and drawn to its targets, failing
     # only the target contrast (an organic closed community's other targets are its own)
