@@ -555,3 +555,69 @@ def test_many_small_targets_link_accounts_within_the_pair_budget() -> None:
     budget = RARE_PAIRS_PER_CELL * g.edges.height
     assert 0 < keys.size <= budget
     assert np.unique(keys).size == keys.size
+
+
+def test_types_read_by_their_shape_that_sit_inside_one_another_are_one_kind() -> None:
+    """Without a vocabulary the machines and the network addresses are two types the
+    data's shape called devices. Twelve cafés, each with three machines of five players
+    behind the café's address: the machines sit inside the addresses, so the two types
+    are one kind and a café's players are no group; a farm of eight on one phone cashing
+    out to one wallet (phones do not sit inside wallets: families bank apart) still is."""
+    from ringlens.detect import shared_targets
+    from ringlens.detect.shared import nested_kinds
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    for c in range(12):
+        for m in range(3):
+            for i in range(5):
+                p = f"c{c}m{m}p{i}"
+                rows.append(("player", p, "boot_up", "rig", f"cafe{c}-rig{m}"))
+                rows.append(("player", p, "connect_via", "netaddr", f"cafe{c}-net"))
+                rows.append(("player", p, "withdraw_to", "wallet", f"w-{p}"))
+    for h in range(20):  # families of three on a home rig, each banking on their own
+        for i in range(3):
+            rows.append(("player", f"h{h}_{i}", "boot_up", "rig", f"fam{h}"))
+            rows.append(("player", f"h{h}_{i}", "withdraw_to", "wallet", f"fw{h}_{i}"))
+    for i in range(8):
+        rows.append(("player", f"f{i}", "boot_up", "rig", "farm-phone"))
+        rows.append(("player", f"f{i}", "withdraw_to", "wallet", "farm-wallet"))
+    graph = build_graph(frame(rows))
+    kinds = nested_kinds(graph, ["rig", "netaddr", "wallet"])
+    assert kinds == {"netaddr": "shape:netaddr", "rig": "shape:netaddr"}
+    kw = {
+        "target_types": ["rig", "netaddr", "wallet"],
+        "repeat_types": ["rig", "netaddr", "wallet"],
+    }
+    farm = sorted(f"player:f{i}" for i in range(8))
+    plain = shared_targets(graph, **kw)  # type: ignore[arg-type]
+    assert any(a.startswith("player:c") for g in range(len(plain)) for a in plain.actors(g))
+    kinded = shared_targets(graph, kinds=kinds, **kw)  # type: ignore[arg-type]
+    assert [kinded.actors(g) for g in range(len(kinded))] == [farm]
+
+
+def test_a_phone_and_a_card_are_two_kinds_even_when_one_sits_inside_the_other() -> None:
+    """Fifteen families of three, each on one phone and paying with one family card: the
+    cards sit inside the phones, but money moves through a card and not through a phone
+    (its events carry amounts), so the two types stay two kinds, as a vocabulary names
+    them."""
+    from ringlens.detect.shared import nested_kinds
+
+    rows = []
+    for h in range(15):
+        for i in range(3):
+            rows.append(("buyer", f"h{h}_{i}", "unlock", "phone", f"phone{h}", None))
+            rows.append(("buyer", f"h{h}_{i}", "charge", "card", f"card{h}", 25.0))
+    ev = pl.DataFrame(
+        rows,
+        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "amount"],
+        orient="row",
+    ).with_columns(ts=pl.lit(datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    assert nested_kinds(build_graph(ev), ["card", "phone"]) == {}
+    # the same families on a phone and a home network (neither carries money): one kind
+    net = ev.with_columns(
+        pl.col("target_type").replace({"card": "network"}), amount=pl.lit(None, pl.Float64)
+    )
+    assert nested_kinds(build_graph(net), ["network", "phone"]) == {
+        "network": "shape:network",
+        "phone": "shape:network",
+    }

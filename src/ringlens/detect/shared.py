@@ -111,6 +111,8 @@ from ringlens.exceptions import ConfigError, InputError
 from ringlens.graph.roles import normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Collection
+
     from ringlens.graph import EventGraph
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "SharedAttributeGroups",
     "SharedTargetGroups",
+    "nested_kinds",
     "outside_audience",
     "shared_attributes",
     "shared_targets",
@@ -1539,3 +1542,103 @@ def outside_audience(
         .select("group", "key", pl.col("audience").fill_null(0).cast(pl.Int64))
         .sort("group", "key")
     )
+
+
+#: A type nests in another (:func:`nested_kinds`) when at least this share of its targets
+#: that hold two accounts or more have all but a fifth of their accounts on one target of
+#: the other (a café's machines behind its network address) ...
+NESTED_SHARE = 0.5
+#: ... counted over at least this many such targets (a type that two accounts share
+#: twice says nothing about where it sits).
+NESTED_MIN_TARGETS = 10
+
+
+def nested_kinds(graph: EventGraph, types: Collection[str]) -> dict[str, str]:
+    """Kinds for shareable node types whose role the data's shape showed (``types``): the
+    types that sit inside one another are one kind.
+
+    A vocabulary says that a gaming café's machines and its network address are both
+    devices; read by their shape, they are two types, and two accounts on the same
+    machine and the same address would be linked by two kinds of evidence where there is
+    one place (:func:`shared_targets`' ``kinds``). The data shows the nesting: most
+    machines that hold two accounts or more have (nearly) all of them behind one address
+    (at least :data:`NESTED_SHARE` of them, with at least four fifths of their accounts on
+    one target of the other type, over at least :data:`NESTED_MIN_TARGETS` such
+    machines). A family's phones and their bank accounts do not nest: each member banks
+    on their own. Nor are a type that carries money (most of its events have amounts:
+    cards, wallets, bank accounts) and one that does not (phones, networks) one kind,
+    nested or not: a family's phone and its card are two kinds, as a vocabulary names
+    them (device, payout account). Types that nest either way are one kind (``shape:`` and the first of
+    them, sorted); a type that nests in none is absent (a kind of its own).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> rows = [(f"p{c}{m}{i}", "rig", f"rig{c}{m}") for c in range(12) for m in range(2)
+    ...         for i in range(3)]
+    >>> rows += [(a, "net", f"net{a[1:-2]}") for a, _, _ in rows]
+    >>> rows += [(f"p{c}{m}{i}", "bank", f"bank{c}{m}{i}") for c in range(12)
+    ...          for m in range(2) for i in range(3)]
+    >>> ev = pl.DataFrame(rows, schema=["actor_id", "target_type", "target_id"], orient="row")
+    >>> ev = ev.with_columns(actor_type=pl.lit("player"), action=pl.lit("use"),
+    ...                      ts=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    >>> nested_kinds(build_graph(ev), ["bank", "net", "rig"])
+    {'net': 'shape:net', 'rig': 'shape:net'}
+    """
+    types = sorted(set(types))
+    if len(types) < 2:
+        return {}
+    nodes = graph.nodes.select("node", "node_type")
+    on_types = (
+        graph.events.select("src", "dst", "amount")
+        .join(nodes.rename({"node": "dst", "node_type": "t"}), on="dst")
+        .filter(pl.col("t").is_in(types))
+    )
+    # money moves through cards and payout accounts, not through phones and networks
+    money = dict(
+        on_types.group_by("t")
+        .agg(((pl.col("amount").fill_null(0.0) > 0).mean() >= 0.5).alias("m"))
+        .iter_rows()
+    )
+    pairs = on_types.select("src", "dst", "t").unique()
+    sizes = pairs.group_by("dst").agg(pl.len().alias("n")).filter(pl.col("n") >= 2)
+    held = pairs.join(sizes, on="dst")
+    # for each shared target of a type, the most of its accounts on one target of another
+    best = (
+        held.join(pairs.rename({"dst": "other", "t": "ot"}), on="src")
+        .filter(pl.col("ot") != pl.col("t"))
+        .group_by("t", "dst", "n", "ot", "other")
+        .agg(pl.len().alias("k"))
+        .group_by("t", "dst", "n", "ot")
+        .agg((pl.col("k").max() / pl.col("n").first()).alias("share"))
+    )
+    counts = held.group_by("t").agg(pl.col("dst").n_unique().alias("shared"))
+    nest = (
+        best.group_by("t", "ot")
+        .agg((pl.col("share") >= 0.8).sum().alias("nested"))
+        .join(counts, on="t")
+        .filter(
+            (pl.col("shared") >= NESTED_MIN_TARGETS)
+            & (pl.col("nested") >= NESTED_SHARE * pl.col("shared"))
+        )
+        .sort("t", "ot")
+    )
+    parent = {t: t for t in types}
+
+    def root(t: str) -> str:
+        while parent[t] != t:
+            t = parent[t]
+        return t
+
+    for a, b in nest.select("t", "ot").iter_rows():
+        ra, rb = root(a), root(b)
+        if ra != rb and money.get(a) == money.get(b):
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for t in types:
+        groups.setdefault(root(t), []).append(t)
+    return {
+        t: f"shape:{members[0]}" for members in groups.values() if len(members) > 1 for t in members
+    }

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from ringlens.detect.shared import outside_audience, shared_targets
+from ringlens.detect.shared import nested_kinds, outside_audience, shared_targets
 from ringlens.pipeline.detectors._families import interaction_actions, significance_strength
 from ringlens.pipeline.registry import (
     DetectInput,
@@ -73,8 +73,12 @@ class SharedTargets(Detector):
                 # tested against the block model of account types and markets
                 blocks=_blocks(inp),
                 # a place's machines and its network address are one kind of evidence
-                # (as the vocabulary names them: the data's shape cannot tell the kinds)
-                kinds=inp.roles.attribute_kinds,
+                # (as the vocabulary names them; types read by their shape are one kind
+                # where the data shows one inside the other)
+                kinds={
+                    **nested_kinds(inp.graph, inp.roles.by_shape & set(types)),
+                    **inp.roles.attribute_kinds,
+                },
             )
         actors = (
             res.to_frame()
