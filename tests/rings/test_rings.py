@@ -262,25 +262,38 @@ def test_followers_of_a_few_accounts_are_their_audience_unless_set_apart() -> No
     assert kept.to_series().to_list() == [False, False, True, True, True, True]
 
 
+def _rule_rows(n: int, **columns: list) -> pl.DataFrame:
+    """``n`` rings' detectors and features for the ring-stage rules: structure-only rings
+    of old accounts with no owner and no evidence, but for ``columns``."""
+    base: dict[str, list] = {
+        "detectors": [["dense_blocks"]] * n,
+        "synchrony_excess": [0.0] * n,
+        "significance": [0.0] * n,
+        "sig_null": [0.0] * n,
+        "sig_actors": [0.0] * n,
+        "sig_targets": [0.0] * n,
+        "owner_concentration": [0.0] * n,
+        "effective_owners": [0.0] * n,
+        "audience_share": [0.0] * n,
+        "new_account_lift": [0.0] * n,
+        "value_lift": [0.0] * n,
+    }
+    return pl.DataFrame({**base, **columns})
+
+
 def test_a_closed_group_of_fresh_accounts_failing_only_the_target_contrast_is_a_ring() -> None:
     # 32 fresh accounts rating two drivers: far beyond chance and drawn to them, but too
     # narrow for the target contrast to ever pass; old accounts like that (a closed
     # organic community), or fresh ones that fail another test, are not kept for it
     from ringlens.rings.core import NEW_ACCOUNT_APART, _structure_only_unexplained
 
-    rings = pl.DataFrame(
-        {
-            "detectors": [["dense_blocks"]] * 5,
-            "significance": [0.0] * 5,
-            "sig_null": [37.5, 37.5, 37.5, 1.0, 37.5],
-            "sig_actors": [33.3, 33.3, 33.3, 33.3, 1.5],
-            "sig_targets": [0.0] * 5,
-            "owner_concentration": [0.0] * 5,
-            "effective_owners": [0.0] * 5,
-            "audience_share": [0.81] * 5,
-            "new_account_lift": [1.0, NEW_ACCOUNT_APART, 0.0, 1.0, 1.0],
-            "value_lift": [0.5] * 5,
-        }
+    rings = _rule_rows(
+        5,
+        sig_null=[37.5, 37.5, 37.5, 1.0, 37.5],
+        sig_actors=[33.3, 33.3, 33.3, 33.3, 1.5],
+        audience_share=[0.81] * 5,
+        new_account_lift=[1.0, NEW_ACCOUNT_APART, 0.0, 1.0, 1.0],
+        value_lift=[0.5] * 5,
     )
     kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
     assert kept.to_series().to_list() == [True, True, False, False, False]
@@ -825,25 +838,22 @@ def test_lockstep_that_chance_explains_is_no_evidence() -> None:
     # keeps its time evidence, and so does a crowd that other evidence holds
     from ringlens.rings.core import SYNC_EXPLAINED, _structure_only_unexplained
 
-    rings = pl.DataFrame(
-        {
-            "detectors": [
-                ["dense_blocks", "lockstep"],
-                ["lockstep"],
-                ["dense_blocks", "lockstep"],
-                ["lockstep"],
-                ["lockstep", "shared_targets"],
-            ],
-            "synchrony_excess": [0.0, SYNC_EXPLAINED, 0.8, 0.5, 0.0],
-            "significance": [300.0, 0.0, 300.0, 0.0, 0.0],
-            "sig_null": [300.0, 0.0, 300.0, 0.0, 0.0],
-            "sig_actors": [300.0, 0.0, 300.0, 0.0, 0.0],
-            "owner_concentration": [1.0] * 5,
-            "effective_owners": [0.0] * 5,
-            "audience_share": [0.6] * 5,
-            "new_account_lift": [0.0] * 5,
-            "value_lift": [1.0] * 5,
-        }
+    rings = _rule_rows(
+        5,
+        detectors=[
+            ["dense_blocks", "lockstep"],
+            ["lockstep"],
+            ["dense_blocks", "lockstep"],
+            ["lockstep"],
+            ["lockstep", "shared_targets"],
+        ],
+        synchrony_excess=[0.0, SYNC_EXPLAINED, 0.8, 0.5, 0.0],
+        significance=[300.0, 0.0, 300.0, 0.0, 0.0],
+        sig_null=[300.0, 0.0, 300.0, 0.0, 0.0],
+        sig_actors=[300.0, 0.0, 300.0, 0.0, 0.0],
+        owner_concentration=[1.0] * 5,
+        audience_share=[0.6] * 5,
+        value_lift=[1.0] * 5,
     )
     rule = _structure_only_unexplained(["communities", "dense_blocks"], 2.0, ["lockstep"])
     assert rings.select(rule).to_series().to_list() == [False, False, True, True, True]

@@ -43,6 +43,7 @@ from ringlens.graph import EventGraph
 from ringlens.graph.core import component_labels
 from ringlens.graph.roles import Roles
 from ringlens.rings.features import (
+    OWN_TARGET,
     background_density,
     hourly_rhythm,
     ring_features,
@@ -376,8 +377,9 @@ def _members(membership: pl.DataFrame) -> pl.DataFrame:
 #: clusters of one farm) ...
 SAME_TARGETS = 0.5
 #: ... when they share two targets or more, or, sharing one, make at least this share of
-#: its audience together (two groups passing by one popular target are not one case)
-ONE_TARGET_AUDIENCE = 0.25
+#: its audience together (two groups passing by one popular target are not one case):
+#: the share at which a target is a ring's own (``sig_beyond``)
+ONE_TARGET_AUDIENCE = OWN_TARGET
 
 
 def _merge_by_targets(
@@ -581,7 +583,7 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     a significant block (``significance``), at least ``min_significance`` either way.
     Colleagues book different listings; a farm's accounts book the same one.
     """
-    only = pl.col("detectors").list.eval(pl.element().is_in(list(attribute_only))).list.all()
+    only = _proposed_only_by(attribute_only)
     fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
     value = pl.col("value_lift").fill_null(0.0) >= VALUE_APART
     together = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) | (
@@ -596,12 +598,19 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
 SYNC_EXPLAINED = 0.1
 
 
+def _proposed_only_by(names: Collection[str], detectors: pl.Expr | None = None) -> pl.Expr:
+    """True for rings (or members) whose ``detectors`` (default: the column) are all among
+    ``names``; for an empty list too (no other evidence)."""
+    found = pl.col("detectors") if detectors is None else detectors
+    return found.list.eval(pl.element().is_in(list(names))).list.all()
+
+
 def _evidence(timing: Collection[str]) -> pl.Expr:
     """The detectors that are evidence for a ring: all of them, less those of ``timing``
     where the ring's synchrony is what chance explains (:data:`SYNC_EXPLAINED`)."""
-    explained = pl.col("synchrony_excess").fill_null(0.0) <= SYNC_EXPLAINED
     if not timing:
         return pl.col("detectors")
+    explained = pl.col("synchrony_excess").fill_null(0.0) <= SYNC_EXPLAINED
     return (
         pl.when(explained)
         .then(pl.col("detectors").list.set_difference(pl.lit(sorted(timing))))
@@ -643,7 +652,7 @@ def _structure_only_unexplained(
     orders for choosing 32 accounts among 10,690, and two targets give at most ~100. A
     closed group of accounts created beyond the platform's rate is no organic community.
     """
-    only = _evidence(timing).list.eval(pl.element().is_in(list(structure_only))).list.all()
+    only = _proposed_only_by(structure_only, _evidence(timing))
     fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
     # a closed group of fresh accounts: beyond chance and drawn to its targets, failing
     # only the target contrast (an organic closed community's other targets are its own)
@@ -690,9 +699,7 @@ def _drawn_members(
     """
     if membership.height == 0:
         return membership
-    structural = membership.filter(
-        pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.all()
-    ).select("ring_id", "key")
+    structural = membership.filter(_proposed_only_by(structure_only)).select("ring_id", "key")
     if structural.height == 0:
         return membership
     sub = membership.join(structural.select("ring_id").unique(), on="ring_id", how="semi")

@@ -111,8 +111,8 @@ __all__ = [
 ]
 
 #: A target beyond chance is a ring's own (``sig_beyond``) when its members are at least
-#: this share of the accounts on it, the share at which two groups on one target are one
-#: case (:data:`ringlens.rings.core.ONE_TARGET_AUDIENCE`): a farm's listing, a
+#: this share of the accounts on it, also the share at which two groups on one target are
+#: one case (:data:`ringlens.rings.core.ONE_TARGET_AUDIENCE`): a farm's listing, a
 #: self-hiring ring's freelancer; not the popular hotel a company's travellers favour.
 OWN_TARGET = 0.25
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
