@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from ringlens.graph import build_graph
-from ringlens.rings.expand import expand_candidates
+from ringlens.rings.expand import expand_candidates, split_candidates
 
 T = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -257,3 +257,42 @@ def test_a_farm_phone_becomes_the_rings_once_its_accounts_join() -> None:
     ).with_columns(strength=pl.lit(1.0))
     out = expand_candidates(build_graph(ev), core, attribute_types=("phone",))
     assert sorted(out["key"]) == [f"user:f{i}" for i in range(9)]
+
+
+def _in_step_on_busy_zones() -> pl.DataFrame:
+    """Two groups of six drivers queueing together at three busy zones every evening for
+    a week (``fresh*`` and ``old*``), and 300 other drivers each queueing at the zones
+    now and then: every zone's audience is mostly other drivers."""
+    rows = [
+        (f"{g}{i}", f"z{z}", T + timedelta(days=d, hours=18 + z, minutes=i))
+        for g in ("fresh", "old")
+        for i in range(6)
+        for z in range(3)
+        for d in range(7)
+    ]
+    rows += [(f"bg{i}", f"z{i % 3}", T + timedelta(days=i % 30, hours=i % 24)) for i in range(300)]
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    return ev.with_columns(
+        actor_type=pl.lit("driver"), target_type=pl.lit("zone"), action=pl.lit("queue_at")
+    )
+
+
+def test_a_candidate_in_step_on_busy_targets_stays_whole_only_when_its_accounts_are_new() -> None:
+    g = build_graph(_in_step_on_busy_zones())
+    cands = pl.DataFrame(
+        {
+            "detector": "lockstep",
+            "candidate": [grp for grp in ("a", "b") for _ in range(6)],
+            "key": [f"driver:{grp}{i}" for grp in ("fresh", "old") for i in range(6)],
+            "strength": 1.0,
+        }
+    )
+    new = pl.Series([f"driver:fresh{i}" for i in range(6)] + [f"driver:bg{i}" for i in range(30)])
+    kept = split_candidates(g, cands, new_accounts=(new, 0.1))
+    # no zone is the group's own (each is a third of the platform's queueing): nothing to
+    # split along; six new drivers (the platform's rate is 10 %) stay a candidate, six old
+    # ones in step on their commute are dropped
+    assert sorted(kept["key"]) == [f"driver:fresh{i}" for i in range(6)]
+    assert set(kept["candidate"]) == {"a"}
+    # without the accounts' ages nothing sets either group apart
+    assert split_candidates(g, cands).height == 0

@@ -47,8 +47,9 @@ from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, Tas
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
-from ringlens.rings.core import build_rings
+from ringlens.rings.core import NEW_ACCOUNT_APART, build_rings
 from ringlens.rings.expand import expand_candidates, split_candidates
+from ringlens.rings.features import new_accounts
 from ringlens.rings.patterns import load_catalogue
 from ringlens.risk.model import SIGNAL_SCHEMA, resolve_weights, score_entities, score_rings
 from ringlens.risk.policy import Policy, apply_policy, load_policy
@@ -216,6 +217,18 @@ def _tasks(detector: Detector, inp: DetectInput) -> list[Task]:
     return detector.tasks(inp)
 
 
+def _new_accounts(
+    graph: EventGraph, entities: pl.DataFrame | None, context: RunContext | None
+) -> tuple[pl.Series, float] | None:
+    """The part's new accounts and the run's rate of them (the part's own without a
+    run context): :func:`ringlens.rings.features.new_accounts`."""
+    first = graph.events["ts"].min() if context is None else context.first_ts
+    found = new_accounts(graph, entities, first_ts=first)
+    if found is None or context is None or context.new_account_base is None:
+        return found
+    return found[0], context.new_account_base
+
+
 def _rings(
     graph: EventGraph,
     det: Detections,
@@ -229,7 +242,13 @@ def _rings(
     d = cfg.detect
     roles = det.roles or Roles()
     with timer("expand candidates"):
-        split = split_candidates(graph, det.candidates, min_size=d.min_ring_size)
+        split = split_candidates(
+            graph,
+            det.candidates,
+            min_size=d.min_ring_size,
+            new_accounts=_new_accounts(graph, entities, context),
+            min_new_lift=NEW_ACCOUNT_APART,
+        )
         cands = expand_candidates(
             graph,
             split,

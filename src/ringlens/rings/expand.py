@@ -143,6 +143,8 @@ def split_candidates(
     *,
     min_share: float = 1 / 3,
     min_size: int = 3,
+    new_accounts: tuple[pl.Series, float] | None = None,
+    min_new_lift: float = 0.1,
 ) -> pl.DataFrame:
     """Split each candidate along the targets that really are its own.
 
@@ -155,6 +157,16 @@ def split_candidates(
     (``candidate`` gets a ``.<part>`` suffix when a split happens), parts smaller than
     ``min_size`` are dropped, and members with no own target are dropped too (the
     expansion step can bring them back through the part's targets).
+
+    A candidate whose own targets hold no part of ``min_size`` has nothing to split
+    along: every target its members share is shared with many others (drivers in step on
+    busy zones, riders on a commuter route). Being in step on public targets is what a
+    commute or a class timetable does too, so such a candidate is kept whole only when
+    its members are new accounts beyond the platform's rate: ``new_accounts`` (the new
+    accounts' node keys and their share among the platform's accounts:
+    :func:`ringlens.rings.features.new_accounts`) gives both, and the members' share
+    must exceed the platform's by ``min_new_lift`` of what is left above it (the ring
+    stage's ``new_account_lift``). Without ``new_accounts`` such candidates are dropped.
 
     Examples
     --------
@@ -227,12 +239,37 @@ def split_candidates(
             .alias("candidate")
         )
         .select("detector", "candidate", "key", "strength")
-        .sort("detector", "candidate", "key")
+    )
+    out = pl.concat([out, _kept_whole(c, parts, min_size, new_accounts, min_new_lift)]).sort(
+        "detector", "candidate", "key"
     )
     split = parts.filter(pl.col("n_parts") > 1)["cand"].n_unique()
     if split:
         log.info("split %d candidates along their own targets", split)
     return out
+
+
+def _kept_whole(
+    c: pl.DataFrame,
+    parts: pl.DataFrame,
+    min_size: int,
+    new_accounts: tuple[pl.Series, float] | None,
+    min_new_lift: float,
+) -> pl.DataFrame:
+    """The candidates of ``c`` without a part (:func:`split_candidates`) whose members are
+    new accounts beyond the platform's rate, whole."""
+    if new_accounts is None:
+        return c.clear().select("detector", "candidate", "key", "strength")
+    keys, base = new_accounts
+    base = min(max(base, 0.0), 0.99)
+    share = pl.col("key").is_in(keys.implode()).mean().over("cand")
+    return (
+        c.join(parts.select("cand").unique(), on="cand", how="anti")
+        .filter(
+            (pl.len().over("cand") >= min_size) & ((share - base) / (1.0 - base) >= min_new_lift)
+        )
+        .select("detector", "candidate", "key", "strength")
+    )
 
 
 def _any_time() -> pl.Expr:
