@@ -288,7 +288,7 @@ def test_a_candidate_in_step_on_busy_targets_stays_whole_only_when_its_accounts_
         }
     )
     new = pl.Series([f"driver:fresh{i}" for i in range(6)] + [f"driver:bg{i}" for i in range(30)])
-    kept = split_candidates(g, cands, new_accounts=(new, 0.1))
+    kept = split_candidates(g, cands, timing=("lockstep",), new_accounts=(new, 0.1))
     # no zone is the group's own (each is a third of the platform's queueing): nothing to
     # split along; six new drivers (the platform's rate is 10 %) stay a candidate, six old
     # ones in step on their commute are dropped
@@ -296,3 +296,6 @@ def test_a_candidate_in_step_on_busy_targets_stays_whole_only_when_its_accounts_
     assert set(kept["candidate"]) == {"a"}
     # without the accounts' ages nothing sets either group apart
     assert split_candidates(g, cands).height == 0
+    # a structure detector's group with no target of its own is a slice of an audience
+    blocks = cands.with_columns(detector=pl.lit("communities"))
+    assert split_candidates(g, blocks, timing=("lockstep",), new_accounts=(new, 0.1)).height == 0

@@ -217,6 +217,11 @@ def _tasks(detector: Detector, inp: DetectInput) -> list[Task]:
     return detector.tasks(inp)
 
 
+#: The detectors that propose accounts for acting in step (their candidates are judged
+#: by time: :func:`ringlens.rings.expand.split_candidates`, ``build_rings(timing=)``).
+TIMING = ("lockstep",)
+
+
 def _new_accounts(
     graph: EventGraph, entities: pl.DataFrame | None, context: RunContext | None
 ) -> tuple[pl.Series, float] | None:
@@ -246,6 +251,7 @@ def _rings(
             graph,
             det.candidates,
             min_size=d.min_ring_size,
+            timing=TIMING,
             new_accounts=_new_accounts(graph, entities, context),
             min_new_lift=NEW_ACCOUNT_APART,
         )
@@ -272,7 +278,7 @@ def _rings(
             new_account_base=None if context is None else context.new_account_base,
             structure_only=("communities", "dense_blocks"),
             attribute_only=("shared_targets",),
-            timing=("lockstep",),
+            timing=TIMING,
             interactions=None if context is None else context.interactions,
             values=None if context is None else context.action_values,
             rhythm=None if context is None else context.hourly_rhythm,

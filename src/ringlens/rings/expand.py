@@ -42,7 +42,7 @@ global peel ranks below blocks of heavy organic users.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 
 import numpy as np
@@ -143,6 +143,7 @@ def split_candidates(
     *,
     min_share: float = 1 / 3,
     min_size: int = 3,
+    timing: Collection[str] = (),
     new_accounts: tuple[pl.Series, float] | None = None,
     min_new_lift: float = 0.1,
 ) -> pl.DataFrame:
@@ -158,15 +159,18 @@ def split_candidates(
     ``min_size`` are dropped, and members with no own target are dropped too (the
     expansion step can bring them back through the part's targets).
 
-    A candidate whose own targets hold no part of ``min_size`` has nothing to split
-    along: every target its members share is shared with many others (drivers in step on
-    busy zones, riders on a commuter route). Being in step on public targets is what a
-    commute or a class timetable does too, so such a candidate is kept whole only when
+    A candidate of a ``timing`` detector whose own targets hold no part of ``min_size``
+    has nothing to split along: every target its members share is shared with many
+    others (drivers in step on busy zones, riders on a commuter route). Being in step on
+    public targets is what a commute or a class timetable does too, so such a candidate
+    is kept whole only when
     its members are new accounts beyond the platform's rate: ``new_accounts`` (the new
     accounts' node keys and their share among the platform's accounts:
     :func:`ringlens.rings.features.new_accounts`) gives both, and the members' share
     must exceed the platform's by ``min_new_lift`` of what is left above it (the ring
-    stage's ``new_account_lift``). Without ``new_accounts`` such candidates are dropped.
+    stage's ``new_account_lift``). Without ``new_accounts`` such candidates are dropped,
+    and so are other detectors' candidates without a part (a community or block found by
+    what its members hit has no own target only when it is a slice of a larger audience).
 
     Examples
     --------
@@ -240,9 +244,18 @@ def split_candidates(
         )
         .select("detector", "candidate", "key", "strength")
     )
-    out = pl.concat([out, _kept_whole(c, parts, min_size, new_accounts, min_new_lift)]).sort(
-        "detector", "candidate", "key"
-    )
+    out = pl.concat(
+        [
+            out,
+            _kept_whole(
+                c.filter(pl.col("detector").is_in(list(timing))),
+                parts,
+                min_size,
+                new_accounts,
+                min_new_lift,
+            ),
+        ]
+    ).sort("detector", "candidate", "key")
     split = parts.filter(pl.col("n_parts") > 1)["cand"].n_unique()
     if split:
         log.info("split %d candidates along their own targets", split)
