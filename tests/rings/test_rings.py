@@ -818,17 +818,32 @@ def test_colleagues_sharing_a_card_and_a_network_are_no_ring_a_farm_is() -> None
 def test_a_shared_attribute_ring_is_kept_for_abuse_beyond_the_sharing() -> None:
     from ringlens.rings.core import NEW_ACCOUNT_APART, VALUE_APART, _attribute_only_kept
 
+    # the last but one: a family of six with two new members, a lift of 0.3 that chance
+    # gives one family in thirty (new_account_sig 1.5) — no batch of fresh accounts
     rings = pl.DataFrame(
         {
-            "detectors": [["shared_targets"]] * 5 + [["shared_targets", "lockstep"]],
-            "new_account_lift": [0.0, NEW_ACCOUNT_APART, 0.0, 0.0, 0.0, 0.0],
-            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0],
-            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0],
-            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0],
+            "detectors": [["shared_targets"]] * 6 + [["shared_targets", "lockstep"]],
+            "new_account_lift": [0.0, NEW_ACCOUNT_APART, 0.0, 0.0, 0.0, 0.3, 0.0],
+            "new_account_sig": [0.0, 2.0, 0.0, 0.0, 0.0, 1.5, 0.0],
+            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0],
+            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0],
+            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0],
         }
     )
     kept = rings.select(_attribute_only_kept(["shared_targets"], 2.0))
-    assert kept.to_series().to_list() == [False, True, True, True, True, True]
+    assert kept.to_series().to_list() == [False, True, True, True, True, False, True]
+
+
+def test_new_account_significance_asks_more_of_a_small_group_than_of_a_batch() -> None:
+    # where one account in twenty is new, two of six new is what chance gives one family
+    # in thirty; five of six, or twenty of forty, is a batch
+    from ringlens.rings.features import new_account_significance
+
+    sig = new_account_significance([2, 5, 20, 0], [6, 6, 40, 6], 0.05)
+    assert 1.0 < sig[0] < 2.0
+    assert sig[1] > 5.0 and sig[2] > 10.0
+    assert sig[3] == 0.0
+    assert new_account_significance([40], [40], 1e-12)[0] == 300.0  # capped, never inf
 
 
 def test_lockstep_that_chance_explains_is_no_evidence() -> None:

@@ -575,7 +575,10 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     its office network, a family streams on one plan, a property manager's hosts log in
     from one office: each shares as much as a farm. A farm's accounts also do something
     no organisation does, and the ring is kept when they show it: they are new beyond the
-    platform's rate (``new_account_lift`` at least :data:`NEW_ACCOUNT_APART`), they move
+    platform's rate (``new_account_lift`` at least :data:`NEW_ACCOUNT_APART`, and more new
+    accounts than chance puts in a group of their number: ``new_account_sig`` at least
+    ``min_significance``, :func:`_fresh`; a family of six with two new members is no
+    batch of fresh accounts), they move
     far more value than the platform's accounts do with the same actions (``value_lift``
     at least :data:`VALUE_APART`), or they act together — they hit a target far beyond
     what their activity and its popularity explain (``sig_beyond``: thirty accounts on
@@ -584,7 +587,7 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     Colleagues book different listings; a farm's accounts book the same one.
     """
     only = _proposed_only_by(attribute_only)
-    fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
+    fresh = _fresh(min_significance)
     value = pl.col("value_lift").fill_null(0.0) >= VALUE_APART
     together = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) | (
         pl.col("significance").fill_null(0.0) >= min_significance
@@ -596,6 +599,16 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
 #: chance leaves out of step are in step) is in step by its number and activity alone:
 #: what the time detectors saw in it is no evidence of coordination.
 SYNC_EXPLAINED = 0.1
+
+
+def _fresh(min_significance: float) -> pl.Expr:
+    """True for rings whose members are new accounts beyond the platform's rate: by
+    :data:`NEW_ACCOUNT_APART` of what is left above it (``new_account_lift``) and more
+    than chance puts in a group of their number (``new_account_sig`` at least
+    ``min_significance``: two new accounts among six are not a batch)."""
+    return (pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART) & (
+        pl.col("new_account_sig").fill_null(0.0) >= min_significance
+    )
 
 
 def _proposed_only_by(names: Collection[str], detectors: pl.Expr | None = None) -> pl.Expr:

@@ -49,6 +49,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.graph import EventGraph
+from ringlens.rings.features import new_account_significance
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def split_candidates(
     timing: Collection[str] = (),
     new_accounts: tuple[pl.Series, float] | None = None,
     min_new_lift: float = 0.1,
+    min_new_sig: float = 2.0,
 ) -> pl.DataFrame:
     """Split each candidate along the targets that really are its own.
 
@@ -168,9 +170,12 @@ def split_candidates(
     accounts' node keys and their share among the platform's accounts:
     :func:`ringlens.rings.features.new_accounts`) gives both, and the members' share
     must exceed the platform's by ``min_new_lift`` of what is left above it (the ring
-    stage's ``new_account_lift``). Without ``new_accounts`` such candidates are dropped,
-    and so are other detectors' candidates without a part (a community or block found by
-    what its members hit has no own target only when it is a slice of a larger audience).
+    stage's ``new_account_lift``) and be beyond chance for their number: ``-log10`` of
+    the binomial tail at least ``min_new_sig``
+    (:func:`ringlens.rings.features.new_account_significance`). Without
+    ``new_accounts`` such candidates are dropped, and so are other detectors' candidates
+    without a part (a community or block found by what its members hit has no own target
+    only when it is a slice of a larger audience).
 
     Examples
     --------
@@ -244,18 +249,9 @@ def split_candidates(
         )
         .select("detector", "candidate", "key", "strength")
     )
-    out = pl.concat(
-        [
-            out,
-            _kept_whole(
-                c.filter(pl.col("detector").is_in(list(timing))),
-                parts,
-                min_size,
-                new_accounts,
-                min_new_lift,
-            ),
-        ]
-    ).sort("detector", "candidate", "key")
+    timed = c.filter(pl.col("detector").is_in(list(timing)))
+    whole = _kept_whole(timed, parts, min_size, new_accounts, (min_new_lift, min_new_sig))
+    out = pl.concat([out, whole]).sort("detector", "candidate", "key")
     split = parts.filter(pl.col("n_parts") > 1)["cand"].n_unique()
     if split:
         log.info("split %d candidates along their own targets", split)
@@ -267,22 +263,27 @@ def _kept_whole(
     parts: pl.DataFrame,
     min_size: int,
     new_accounts: tuple[pl.Series, float] | None,
-    min_new_lift: float,
+    min_new: tuple[float, float],
 ) -> pl.DataFrame:
     """The candidates of ``c`` without a part (:func:`split_candidates`) whose members are
-    new accounts beyond the platform's rate, whole."""
+    new accounts beyond the platform's rate (``min_new``: the least lift and
+    significance), whole."""
+    cols = ("detector", "candidate", "key", "strength")
     if new_accounts is None:
-        return c.clear().select("detector", "candidate", "key", "strength")
+        return c.clear().select(cols)
     keys, base = new_accounts
     base = min(max(base, 0.0), 0.99)
-    share = pl.col("key").is_in(keys.implode()).mean().over("cand")
-    return (
-        c.join(parts.select("cand").unique(), on="cand", how="anti")
-        .filter(
-            (pl.len().over("cand") >= min_size) & ((share - base) / (1.0 - base) >= min_new_lift)
-        )
-        .select("detector", "candidate", "key", "strength")
+    alone = c.join(parts.select("cand").unique(), on="cand", how="anti")
+    per = (
+        alone.group_by("cand")
+        .agg(pl.len().alias("n"), pl.col("key").is_in(keys.implode()).sum().alias("x"))
+        .filter(pl.col("n") >= min_size)
+        .sort("cand")
     )
+    sig = new_account_significance(per["x"].to_numpy(), per["n"].to_numpy(), base)
+    lift = (per["x"].cast(pl.Float64) / per["n"] - base) / (1.0 - base)
+    fresh = per.filter((lift >= min_new[0]) & pl.Series(sig >= min_new[1]))
+    return alone.join(fresh.select("cand"), on="cand").select(cols)
 
 
 def _any_time() -> pl.Expr:

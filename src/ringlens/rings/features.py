@@ -73,11 +73,13 @@ same code describes rings on any platform.
     targets the members are a sliver of (colleagues favour their city's hotel, fans
     their star). Co-interaction structure chose its rings by what they hit, so for them
     this would confirm the selection: 0.
-``new_account_share``, ``new_account_lift``, ``prior_violations``, ``market``
+``new_account_share``, ``new_account_lift``, ``new_account_sig``, ``prior_violations``, ``market``
     from the entities table (members created less than ``new_account_days`` before the
     first event; null when no member's creation time is known); the lift is that share
     above the platform's own rate of new accounts, ``(share - base) / (1 - base)`` in
-    [0, 1] (a platform where a third of the accounts are new is not suspicious for it).
+    [0, 1] (a platform where a third of the accounts are new is not suspicious for it);
+    ``new_account_sig`` is ``-log10`` of the chance that as many of the members whose
+    creation time is known are new at that rate (:func:`new_account_significance`).
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ringlens.detect.significance import (
@@ -102,6 +105,7 @@ __all__ = [
     "hourly_rhythm",
     "interaction_actions",
     "new_account_rate",
+    "new_account_significance",
     "new_accounts",
     "ring_features",
     "ring_member_contrast",
@@ -859,6 +863,8 @@ def _accounts(
             .unique()
             .with_columns(
                 pl.lit(None, dtype=pl.Float64).alias("new_account_share"),
+                pl.lit(0, dtype=pl.Int64).alias("_new"),
+                pl.lit(0, dtype=pl.Int64).alias("_known"),
                 pl.lit(0, dtype=pl.Int64).alias("prior_violations"),
                 pl.lit(None, dtype=pl.String).alias("market"),
             )
@@ -876,6 +882,8 @@ def _accounts(
         .otherwise(None)
         .cast(pl.Float64)
         .alias("new_account_share"),
+        (pl.col("created_at") >= cutoff).sum().cast(pl.Int64).alias("_new"),
+        known.cast(pl.Int64).alias("_known"),
         pl.col("prior_violations").fill_null(0).sum().cast(pl.Int64).alias("prior_violations"),
         pl.col("market").drop_nulls().mode().sort().first().alias("market"),
     )
@@ -1027,7 +1035,35 @@ def ring_features(
     )
     base = min(max(float(new_account_base or 0.0), 0.0), 0.99)
     lift = ((pl.col("new_account_share") - base) / (1.0 - base)).clip(0.0, 1.0)
-    return _finish(feats.with_columns(lift.alias("new_account_lift")))
+    new = feats["_new"].fill_null(0).to_numpy()
+    known = feats["_known"].fill_null(0).to_numpy()
+    sig = pl.Series("new_account_sig", new_account_significance(new, known, base))
+    return _finish(feats.with_columns(lift.alias("new_account_lift"), sig).drop("_new", "_known"))
+
+
+def new_account_significance(
+    new: np.ndarray | Sequence[int], known: np.ndarray | Sequence[int], base: float
+) -> np.ndarray:
+    """``-log10 P(X >= new)``, ``X ~ Binomial(known, base)``: how far beyond the
+    platform's rate of new accounts (``base``) a group's ``new`` accounts among its
+    ``known`` (those whose creation time is known) are; 0 where none is new, at most 300.
+
+    A share alone says little for a small group: one new account in six is a lift of
+    0.12 above a platform where one in twenty is new, and chance does that to one group
+    in four.
+
+    Examples
+    --------
+    >>> new_account_significance([1, 5, 0], [6, 6, 6], 0.05).round(2).tolist()
+    [0.58, 5.75, 0.0]
+    """
+    from scipy.special import bdtrc
+
+    x = np.asarray(new, dtype=np.int64)
+    n = np.asarray(known, dtype=np.int64)
+    p = min(max(float(base), 1e-9), 1.0 - 1e-9)
+    tail = np.where(x > 0, bdtrc(np.maximum(x - 1, 0), np.maximum(n, x), p), 1.0)
+    return np.minimum(-np.log10(np.maximum(tail, 1e-300)), 300.0) + 0.0
 
 
 def new_account_rate(
