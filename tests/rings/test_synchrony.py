@@ -103,3 +103,44 @@ def test_the_null_follows_the_platforms_daily_rhythm() -> None:
     flat = ring_features(g, members, rhythm=[1 / 24] * 24)["synchrony_null"].item()
     own = ring_features(g, members)["synchrony_null"].item()
     assert own > flat
+
+
+def _release(rng: np.random.Generator) -> list:
+    """An artist's four new tracks, out on day 3: 300 fans play two or three of them on
+    release day at their own times and once more some day in the next four weeks; and
+    twelve accounts that play the four together at four in the morning on five nights,
+    when nobody else does."""
+    out = T0 + timedelta(days=3)
+    rows = []
+    for i in range(300):
+        for k in range(int(rng.integers(2, 4))):
+            rows.append((f"fan{i}", f"new{k}", out + timedelta(hours=float(rng.uniform(8, 20)))))
+        later = out + timedelta(days=float(rng.uniform(1, 28)))
+        rows.append((f"fan{i}", f"new{int(rng.integers(4))}", later))
+    for night in range(5):
+        at = out + timedelta(days=2 + 4 * night, hours=4)
+        for i in range(12):
+            for k in range(4):
+                rows.append(
+                    (f"bot{i}", f"new{k}", at + timedelta(minutes=float(rng.uniform(0, 30))))
+                )
+    return rows
+
+
+def test_a_crowd_in_step_with_everyone_else_on_its_targets_is_no_ring_moment() -> None:
+    # forty of the fans, in step on release day as every other fan is: the targets'
+    # moment, which their other accounts show; the twelve at four in the morning are in
+    # step when nobody else on those tracks is
+    g = build_graph(_events(_release(np.random.default_rng(3))))
+    members = pl.DataFrame(
+        {
+            "key": [f"listener:fan{i}" for i in range(40)]
+            + [f"listener:bot{i}" for i in range(12)],
+            "ring_id": ["crowd"] * 40 + ["bots"] * 12,
+        }
+    )
+    f = ring_features(g, members).sort("ring_id")
+    crowd = f.row(by_predicate=pl.col("ring_id") == "crowd", named=True)
+    bots = f.row(by_predicate=pl.col("ring_id") == "bots", named=True)
+    assert crowd["synchrony"] > 0.5 and crowd["synchrony_excess"] <= 0.1
+    assert bots["synchrony_excess"] > 0.9

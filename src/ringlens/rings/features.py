@@ -320,21 +320,134 @@ def rhythm_crowding(rhythm: Sequence[float] | None, w_us: int) -> float:
     return round(float(sum(s * s for s in shares) / sum(x * x for x in lengths)), 12)
 
 
-def _synchrony(on_t: pl.DataFrame, w_us: int, crowding: float = 1.0) -> pl.DataFrame:
+def _others_on_targets(graph: EventGraph, on_t: pl.DataFrame, w_us: int) -> pl.DataFrame:
+    """``ring_id, dst, bucket, c``: the events of the accounts *outside* each ring on its
+    targets, per window of ``w_us``, within the ring's span of windows (for the
+    synchrony null of :func:`_synchrony`)."""
+    bucket = (pl.col("ts").dt.epoch("us") // w_us).alias("bucket")
+    mine = on_t.select("ring_id", "dst", bucket)
+    spans = mine.group_by("ring_id").agg(
+        pl.col("bucket").min().alias("_b0"), pl.col("bucket").max().alias("_b1")
+    )
+    per_member = mine.group_by("ring_id", "dst", "bucket").agg(pl.len().alias("_m"))
+    everyone = (
+        graph.events.select("dst", "ts")
+        .join(mine.select("dst").unique(), on="dst", how="semi")
+        .select("dst", bucket)
+        .group_by("dst", "bucket")
+        .agg(pl.len().alias("_all"))
+    )
+    return (
+        mine.select("ring_id", "dst")
+        .unique()
+        .join(everyone, on="dst")
+        .join(spans, on="ring_id")
+        .filter(pl.col("bucket").is_between(pl.col("_b0"), pl.col("_b1")))
+        .join(per_member, on=["ring_id", "dst", "bucket"], how="left")
+        .select(
+            "ring_id",
+            "dst",
+            "bucket",
+            (pl.col("_all") - pl.col("_m").fill_null(0)).cast(pl.Float64).alias("c"),
+        )
+        .filter(pl.col("c") > 0)
+    )
+
+
+def _synchrony_null(
+    on_t: pl.DataFrame, spans: pl.DataFrame, crowding: float, others: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``ring_id, synchrony_null`` for :func:`_synchrony` (``on_t`` with its ``bucket``,
+    ``spans``: ``ring_id, _span``)."""
+    # each member's active windows (``a``), spread over the targets as its activity is
+    active = (
+        on_t.group_by("ring_id", "src", "dst")
+        .agg(pl.col("bucket").n_unique().cast(pl.Float64).alias("_at"))
+        .join(
+            on_t.group_by("ring_id", "src").agg(
+                pl.col("bucket").n_unique().cast(pl.Float64).alias("_a")
+            ),
+            on=["ring_id", "src"],
+        )
+        .sort("ring_id", "src", "dst")  # every sum below in one order: the same bits every run
+        .with_columns(
+            (pl.col("_a") * pl.col("_at") / pl.col("_at").sum().over("ring_id", "src")).alias("_a")
+        )
+    )
+    if others is None:
+        others = pl.DataFrame(
+            schema={"ring_id": pl.String, "dst": pl.UInt32, "bucket": pl.Int64, "c": pl.Float64}
+        )
+    others = others.sort("ring_id", "dst", "bucket")
+    weights = (
+        active.group_by("ring_id", "dst", maintain_order=True)
+        .agg(pl.col("_a").sum().alias("_A"))
+        .join(
+            others.group_by("ring_id", "dst").agg(pl.col("c").sum().alias("_N")),
+            on=["ring_id", "dst"],
+            how="left",
+        )
+        .join(spans, on="ring_id")
+        .with_columns((pl.col("_A") / (pl.col("_N").fill_null(0.0) + pl.col("_span"))).alias("_w"))
+        .sort("ring_id", "dst")
+    )
+    # every window's even part, and each window's share of the others' events
+    even = weights.group_by("ring_id", maintain_order=True).agg(
+        (pl.col("_w").sum() * crowding).alias("_even")
+    )
+    crowd = (
+        others.join(weights.select("ring_id", "dst", "_w"), on=["ring_id", "dst"])
+        .sort("ring_id", "bucket", "dst")
+        .group_by("ring_id", "bucket", maintain_order=True)
+        .agg((pl.col("_w") * pl.col("c")).sum().alias("_crowd"))
+    )
+    own = (
+        active.group_by("ring_id", "src", maintain_order=True)
+        .agg(pl.col("_a").sum())
+        .with_columns((pl.col("_a") / pl.col("_a").sum().over("ring_id")).alias("_own"))
+    )
+    mu = (pl.col("_even") + pl.col("_crowd").fill_null(0.0)) * (1.0 - pl.col("_own"))
+    q = (
+        on_t.select("ring_id", "src", "bucket")
+        .join(even, on="ring_id")
+        .join(crowd, on=["ring_id", "bucket"], how="left")
+        .join(own.select("ring_id", "src", "_own"), on=["ring_id", "src"])
+        .with_columns((1.0 - (-mu).exp() * (1.0 + mu)).alias("_q"))
+    )
+    null = (
+        q.sort("ring_id", "src", "bucket", "_q")  # sums in one order: the same bits every run
+        .group_by("ring_id", maintain_order=True)
+        .agg(pl.col("_q").mean().round_sig_figs(12).alias("synchrony_null"))
+    )
+    return null
+
+
+def _synchrony(
+    on_t: pl.DataFrame,
+    w_us: int,
+    crowding: float = 1.0,
+    graph: EventGraph | None = None,
+) -> pl.DataFrame:
     """``synchrony``, ``synchrony_null`` and ``synchrony_excess`` of every ring.
 
-    The null: each member keeps how many windows it is active in (``a``), placed at
-    random over the ring's span of ``B`` windows on the platform's rhythm (``crowding``:
-    busy hours hold more of everyone's activity), independently of the others. Another
-    member is then active in a given window with probability ``p = min(1, a crowding /
-    B)``, and an event of member ``m`` has at least two others beside it with probability
-    ``1 - e^-mu (1 + mu)``, ``mu`` the sum of the others' ``p`` (Poisson). A fan club of
-    seventy playing every evening for a month, a release-day crowd of two hundred, fill
-    every window by their number alone (null near 1); a ring of thirty striking in three
-    bursts over two weeks shares windows no chance placement explains (null near 0.1).
-    ``synchrony_excess`` is the share of the events out of step by chance that are in
-    step, ``(S - N null) / (N (1 - null))`` clipped to [0, 1], and 0 where fewer than one
-    event is expected out of step (nothing is left to tell).
+    The null: each member keeps how many windows it is active in on each of the ring's
+    targets (``a_t``), placed at random over the ring's span of ``B`` windows
+    independently of the others, window ``b`` of target ``t`` with the chance the
+    *other* accounts on that target give it (from ``graph``: their events ``c_tb``, ``N_t``
+    in all, as ``(c_tb + 1) / (N_t + B)``: the target's own moments where others use
+    it, even where they do not; the platform's daily rhythm, ``crowding``, weighs the
+    even part). An event of a member in window ``b`` then has about ``mu_b`` other
+    members beside it (the others' ``a_t`` times those chances, summed) and at least
+    two with probability ``1 - e^-mu (1 + mu)`` (Poisson). A fan club of seventy
+    playing every evening for a month fills every window by its number alone; a
+    release-day crowd plays the new tracks the day everyone else does and a live's
+    viewers gift in the minutes the other viewers do — the targets' moments, which their
+    other accounts share (null near 1); a ring of thirty striking in three bursts over
+    two weeks shares windows no chance placement explains, on its own targets or at
+    hours the others on them are not there (null near 0.1). ``synchrony_excess`` is the
+    share of the events out of step by chance that are in step, ``(S - N null) / (N (1 -
+    null))`` clipped to [0, 1], and 0 where fewer than one event is expected out of step
+    (nothing is left to tell).
     """
     on_t = on_t.with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
     busy = on_t.group_by("ring_id", "bucket").agg(pl.col("src").n_unique().alias("active"))
@@ -347,20 +460,8 @@ def _synchrony(on_t: pl.DataFrame, w_us: int, crowding: float = 1.0) -> pl.DataF
             (pl.col("bucket").max() - pl.col("bucket").min() + 1).cast(pl.Float64).alias("_span"),
         )
     )
-    per = (
-        on_t.group_by("ring_id", "src")
-        .agg(pl.col("bucket").n_unique().cast(pl.Float64).alias("_a"), pl.len().alias("_nm"))
-        .sort("ring_id", "src")  # sums in one order: the same bits on every run
-        .join(obs.select("ring_id", "_span"), on="ring_id", maintain_order="left")
-        .with_columns((pl.col("_a") * crowding / pl.col("_span")).clip(0.0, 1.0).alias("_p"))
-        .with_columns((pl.col("_p").sum().over("ring_id") - pl.col("_p")).alias("_mu"))
-        .with_columns((1.0 - (-pl.col("_mu")).exp() * (1.0 + pl.col("_mu"))).alias("_q"))
-    )
-    null = per.group_by("ring_id", maintain_order=True).agg(
-        ((pl.col("_q") * pl.col("_nm")).sum() / pl.col("_nm").sum())
-        .round_sig_figs(12)
-        .alias("synchrony_null")
-    )
+    others = None if graph is None else _others_on_targets(graph, on_t, w_us)
+    null = _synchrony_null(on_t, obs.select("ring_id", "_span"), crowding, others)
     out_of_step = pl.col("_n") * (1.0 - pl.col("synchrony_null"))
     excess = (
         pl.when(out_of_step >= 1.0)
@@ -1011,7 +1112,7 @@ def ring_features(
         size,
         _target_keys(graph, listed),
         _density(size, tgt, background).drop("n_targets"),
-        _synchrony(on_t, w_us, rhythm_crowding(rhythm, w_us)),
+        _synchrony(on_t, w_us, rhythm_crowding(rhythm, w_us), graph),
         _camouflage(mev, tgt, mem),
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),
