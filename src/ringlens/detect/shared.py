@@ -107,6 +107,7 @@ from ringlens.detect._common import (
     pair_budget_cap,
     poisson_log10_sf,
 )
+from ringlens.detect.significance import binomial_log10_sf
 from ringlens.exceptions import ConfigError, InputError
 from ringlens.graph.roles import normalise_name
 
@@ -711,8 +712,6 @@ def _new_account_pools(
     """``tested`` with the targets of significant new-account pools made significant
     (see ``new_accounts`` in :func:`shared_targets`); ``rows`` are the tested cells
     (``t``, ``a``) of the repeat types."""
-    from scipy.special import bdtrc
-
     from ringlens.graph.core import component_labels
 
     if rows.height == 0:
@@ -742,10 +741,7 @@ def _new_account_pools(
         .sort("pool")
     )
     n, x = pools["n"].to_numpy().astype(np.int64), pools["x"].to_numpy().astype(np.int64)
-    p_rate = min(max(rate, 1e-9), 1.0 - 1e-9)
-    tail = bdtrc(np.maximum(x - 1, 0), n, p_rate)  # P(X >= x), X ~ Binomial(n, rate)
-    tail = np.where(x > 0, tail, 1.0)
-    lp = np.log10(np.maximum(tail, 1e-300)) + np.log10(max(pools.height, 1))
+    lp = binomial_log10_sf(x, n, rate) + np.log10(max(pools.height, 1))
     sig = pools.with_columns(pl.Series("_lp", np.minimum(lp, 0.0), dtype=pl.Float64)).filter(
         (pl.col("x") > max_household) & (pl.col("_lp") <= np.log10(alpha))
     )
@@ -1625,20 +1621,18 @@ def nested_kinds(graph: EventGraph, types: Collection[str]) -> dict[str, str]:
         )
         .sort("t", "ot")
     )
-    parent = {t: t for t in types}
+    from ringlens.graph.core import component_labels
 
-    def root(t: str) -> str:
-        while parent[t] != t:
-            t = parent[t]
-        return t
-
-    for a, b in nest.select("t", "ot").iter_rows():
-        ra, rb = root(a), root(b)
-        if ra != rb and money.get(a) == money.get(b):
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[str]] = {}
-    for t in types:
-        groups.setdefault(root(t), []).append(t)
+    links = [(a, b) for a, b in nest.select("t", "ot").iter_rows() if money.get(a) == money.get(b)]
+    index = {t: i for i, t in enumerate(types)}
+    comp = component_labels(
+        len(types),
+        np.array([index[a] for a, _ in links], dtype=np.int64),
+        np.array([index[b] for _, b in links], dtype=np.int64),
+    )
+    groups: dict[int, list[str]] = {}
+    for t, c in zip(types, comp.tolist(), strict=True):
+        groups.setdefault(c, []).append(t)
     return {
         t: f"shape:{members[0]}" for members in groups.values() if len(members) > 1 for t in members
     }

@@ -110,6 +110,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -128,6 +129,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "SIGNIFICANCE_CAP",
     "BlockTest",
+    "binomial_log10_sf",
     "block_significance",
     "ring_significance",
     "member_contrast",
@@ -138,6 +140,31 @@ __all__ = [
 
 #: Largest reported significance (``-log10 p``): ``10 ** -300`` is still a normal float.
 SIGNIFICANCE_CAP = 300.0
+
+
+def binomial_log10_sf(
+    k: np.ndarray | Sequence[int], n: np.ndarray | Sequence[int], p: float
+) -> np.ndarray:
+    """``log10 P(X >= k)`` for ``X ~ Binomial(n, p)``, vectorised: 0 where ``k <= 0``,
+    never below ``-SIGNIFICANCE_CAP`` (``p`` is kept inside ``[1e-9, 1 - 1e-9]``, ``n``
+    at least ``k``).
+
+    Examples
+    --------
+    >>> np.round(binomial_log10_sf([0, 1, 2], [6, 6, 6], 0.05), 2).tolist()
+    [0.0, -0.58, -1.48]
+    >>> float(binomial_log10_sf([40], [40], 1e-12)[0])
+    -300.0
+    """
+    from scipy.special import bdtrc
+
+    k = np.asarray(k, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    rate = min(max(float(p), 1e-9), 1.0 - 1e-9)
+    tail = np.where(k > 0, bdtrc(np.maximum(k - 1, 0), np.maximum(n, k), rate), 1.0)
+    return np.log10(np.maximum(tail, 10.0**-SIGNIFICANCE_CAP))
+
+
 #: A block that is more than this share of its targets' audience has no audience around
 #: it to be the core of: the actor contrast's reference is the configuration model's rate.
 OWN_AUDIENCE = 0.5

@@ -49,7 +49,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.graph import EventGraph
-from ringlens.rings.features import new_account_significance
+from ringlens.rings.features import new_account_lift, new_account_significance
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ def _kept_whole(
         .sort("cand")
     )
     sig = new_account_significance(per["x"].to_numpy(), per["n"].to_numpy(), base)
-    lift = (per["x"].cast(pl.Float64) / per["n"] - base) / (1.0 - base)
+    lift = new_account_lift(pl.col("x") / pl.col("n"), base)
     fresh = per.filter((lift >= min_new[0]) & pl.Series(sig >= min_new[1]))
     return alone.join(fresh.select("cand"), on="cand").select(cols)
 

@@ -92,6 +92,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.detect.significance import (
+    binomial_log10_sf,
     member_contrast,
     ring_significance,
     targets_beyond_chance,
@@ -104,6 +105,7 @@ __all__ = [
     "action_values",
     "hourly_rhythm",
     "interaction_actions",
+    "new_account_lift",
     "new_account_rate",
     "new_account_significance",
     "new_accounts",
@@ -1135,11 +1137,24 @@ def ring_features(
         .drop("_ev_market")
     )
     base = min(max(float(new_account_base or 0.0), 0.0), 0.99)
-    lift = ((pl.col("new_account_share") - base) / (1.0 - base)).clip(0.0, 1.0)
+    lift = new_account_lift(pl.col("new_account_share"), base)
     new = feats["_new"].fill_null(0).to_numpy()
     known = feats["_known"].fill_null(0).to_numpy()
     sig = pl.Series("new_account_sig", new_account_significance(new, known, base))
     return _finish(feats.with_columns(lift.alias("new_account_lift"), sig).drop("_new", "_known"))
+
+
+def new_account_lift(share: pl.Expr, base: float) -> pl.Expr:
+    """A group's share of new accounts above the platform's rate ``base`` (below 1),
+    ``(share - base) / (1 - base)`` in [0, 1]: ``new_account_lift``.
+
+    Examples
+    --------
+    >>> shares = pl.DataFrame({"share": [0.75, 0.5, 0.25]})
+    >>> shares.select(new_account_lift(pl.col("share"), 0.5)).to_series().to_list()
+    [0.5, 0.0, 0.0]
+    """
+    return ((share - base) / (1.0 - base)).clip(0.0, 1.0)
 
 
 def new_account_significance(
@@ -1158,13 +1173,7 @@ def new_account_significance(
     >>> new_account_significance([1, 5, 0], [6, 6, 6], 0.05).round(2).tolist()
     [0.58, 5.75, 0.0]
     """
-    from scipy.special import bdtrc
-
-    x = np.asarray(new, dtype=np.int64)
-    n = np.asarray(known, dtype=np.int64)
-    p = min(max(float(base), 1e-9), 1.0 - 1e-9)
-    tail = np.where(x > 0, bdtrc(np.maximum(x - 1, 0), np.maximum(n, x), p), 1.0)
-    return np.minimum(-np.log10(np.maximum(tail, 1e-300)), 300.0) + 0.0
+    return -binomial_log10_sf(new, known, base) + 0.0
 
 
 def new_account_rate(
