@@ -232,6 +232,7 @@ def test_an_owners_audience_moving_far_more_value_than_fans_is_a_ring() -> None:
             "effective_owners": [1.0, 1.0, 1.0, 1.0],
             "audience_share": [0.7, 0.7, 0.7, 0.1],
             "new_account_lift": [0.0, 0.0, 0.0, 0.0],
+            "new_account_sig": [0.0, 0.0, 0.0, 0.0],
             "value_lift": [1.0, VALUE_APART - 0.5, 20.0, 1.0],
         }
     )
@@ -255,6 +256,7 @@ def test_followers_of_a_few_accounts_are_their_audience_unless_set_apart() -> No
             "effective_owners": [4.0, FEW_OWNERS, 4.0, 12.0, None, 0.0],
             "audience_share": [0.64] * 6,
             "new_account_lift": [0.0, 0.0, 0.6, 0.0, 0.0, 0.0],
+            "new_account_sig": [0.0, 0.0, 5.0, 0.0, 0.0, 0.0],
             "value_lift": [0.0] * 6,
         }
     )
@@ -276,6 +278,7 @@ def _rule_rows(n: int, **columns: list) -> pl.DataFrame:
         "effective_owners": [0.0] * n,
         "audience_share": [0.0] * n,
         "new_account_lift": [0.0] * n,
+        "new_account_sig": [0.0] * n,
         "value_lift": [0.0] * n,
     }
     return pl.DataFrame({**base, **columns})
@@ -294,6 +297,26 @@ def test_a_closed_group_of_fresh_accounts_failing_only_the_target_contrast_is_a_
         audience_share=[0.81] * 5,
         new_account_lift=[1.0, NEW_ACCOUNT_APART, 0.0, 1.0, 1.0],
         value_lift=[0.5] * 5,
+    )
+    kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
+    assert kept.to_series().to_list() == [True, True, False, False, False]
+
+
+def test_fresh_accounts_busy_elsewhere_are_beyond_chance_by_how_many_are_new() -> None:
+    # 27 accounts, 20 of them new, rate the same two apps and open dozens of others: their
+    # degrees leave the block ordinary once choosing 27 accounts is paid for (sig_null 0),
+    # but that many new accounts in a group of 27 is no chance; two new accounts in a
+    # small group, old accounts, or members not drawn to the apps are not kept for it
+    from ringlens.rings.core import _structure_only_unexplained
+
+    rings = _rule_rows(
+        5,
+        sig_actors=[11.9, 11.9, 11.9, 11.9, 1.5],
+        sig_targets=[5.5] * 5,
+        audience_share=[0.25] * 5,
+        owner_concentration=[0.51] * 5,
+        new_account_lift=[0.74, 0.74, 0.2, 0.0, 0.74],
+        new_account_sig=[13.5, 2.0, 1.2, 0.0, 13.5],
     )
     kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
     assert kept.to_series().to_list() == [True, True, False, False, False]

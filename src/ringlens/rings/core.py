@@ -664,16 +664,23 @@ def _structure_only_unexplained(
     ring can never pass it: 32 fresh accounts rating two drivers pay about 93 decimal
     orders for choosing 32 accounts among 10,690, and two targets give at most ~100. A
     closed group of accounts created beyond the platform's rate is no organic community.
+    The configuration model itself can fail such a ring when its members are busy
+    elsewhere: 27 fresh accounts that rate the same two apps and install and open dozens
+    of others carry degrees that make 54 edges on two targets look ordinary once the
+    choice of 27 accounts among 15,000 is paid for. For a group of fresh accounts, more
+    new accounts than chance puts in a group of their number (``new_account_sig`` at least
+    ``min_significance``) stands in for that test: the group is beyond chance by who its
+    members are, and the actor contrast still asks that they be drawn to its targets.
     """
     only = _proposed_only_by(structure_only, _evidence(timing))
     fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
-    # a closed group of fresh accounts: beyond chance and drawn to its targets, failing
-    # only the target contrast (an organic closed community's other targets are its own)
-    closed = (
-        fresh
-        & (pl.col("sig_null") >= min_significance)
-        & (pl.col("sig_actors") >= min_significance)
+    # a closed group of fresh accounts: beyond chance (by its block, or by how many of its
+    # members are new) and drawn to its targets, failing only the target contrast (an
+    # organic closed community's other targets are its own)
+    beyond = (pl.col("sig_null") >= min_significance) | (
+        pl.col("new_account_sig").fill_null(0.0) >= min_significance
     )
+    closed = fresh & beyond & (pl.col("sig_actors") >= min_significance)
     significant = (pl.col("significance") >= min_significance) | closed
     outside = pl.col("effective_owners").fill_null(0.0)  # 0: no owner outside the ring
     few = (pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE) | (
