@@ -233,6 +233,7 @@ def test_an_owners_audience_moving_far_more_value_than_fans_is_a_ring() -> None:
             "audience_share": [0.7, 0.7, 0.7, 0.1],
             "new_account_lift": [0.0, 0.0, 0.0, 0.0],
             "new_account_sig": [0.0, 0.0, 0.0, 0.0],
+            "synchrony_excess": [0.0, 0.0, 0.0, 0.0],
             "value_lift": [1.0, VALUE_APART - 0.5, 20.0, 1.0],
         }
     )
@@ -257,6 +258,7 @@ def test_followers_of_a_few_accounts_are_their_audience_unless_set_apart() -> No
             "audience_share": [0.64] * 6,
             "new_account_lift": [0.0, 0.0, 0.6, 0.0, 0.0, 0.0],
             "new_account_sig": [0.0, 0.0, 5.0, 0.0, 0.0, 0.0],
+            "synchrony_excess": [0.0] * 6,
             "value_lift": [0.0] * 6,
         }
     )
@@ -320,6 +322,24 @@ def test_fresh_accounts_busy_elsewhere_are_beyond_chance_by_how_many_are_new() -
     )
     kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
     assert kept.to_series().to_list() == [True, True, False, False, False]
+
+
+def test_fresh_accounts_in_step_beyond_chance_are_no_structure_only_ring() -> None:
+    # six riders, five of them new, that a community proposed and that rate their drivers
+    # in the same minutes: kept though the block is too small to be significant; a live's
+    # old viewers in step, fresh accounts barely in step, or two new accounts in a small
+    # group are still judged by structure alone (and dropped here)
+    from ringlens.rings.core import SYNC_BEYOND, _structure_only_unexplained
+
+    rings = _rule_rows(
+        4,
+        detectors=[["communities"]] * 4,
+        synchrony_excess=[1.0, 1.0, SYNC_BEYOND / 2, 1.0],
+        new_account_lift=[0.8, 0.0, 0.8, 0.8],
+        new_account_sig=[3.9, 0.0, 3.9, 1.0],
+    )
+    kept = rings.select(_structure_only_unexplained(["communities"], 2.0))
+    assert kept.to_series().to_list() == [True, False, False, False]
 
 
 def _follows(rows: list[tuple[str, str, str, str, str]]) -> pl.DataFrame:

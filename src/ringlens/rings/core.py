@@ -601,6 +601,12 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
 SYNC_EXPLAINED = 0.1
 
 
+#: A ring whose ``synchrony_excess`` is at least this (half of the events chance leaves out
+#: of step are in step) and whose members are fresh (:func:`_fresh`) has evidence of time
+#: whatever detector proposed it (:func:`_structure_only_unexplained`).
+SYNC_BEYOND = 0.5
+
+
 def _fresh(min_significance: float) -> pl.Expr:
     """True for rings whose members are new accounts beyond the platform's rate: by
     :data:`NEW_ACCOUNT_APART` of what is left above it (``new_account_lift``) and more
@@ -671,8 +677,17 @@ def _structure_only_unexplained(
     new accounts than chance puts in a group of their number (``new_account_sig`` at least
     ``min_significance``) stands in for that test: the group is beyond chance by who its
     members are, and the actor contrast still asks that they be drawn to its targets.
+
+    Time found by the ring's own features is evidence too, for fresh accounts: a ring of
+    accounts new beyond chance (:func:`_fresh`) that acts in step far beyond what its
+    activity and its targets' other accounts explain (``synchrony_excess`` at least
+    :data:`SYNC_BEYOND`) is no longer structure-only, whichever detector proposed it —
+    six fresh riders that a community proposed and that rate their drivers in the same
+    minutes. Synchrony alone is not enough: a live's viewers are in step by nature, and
+    old accounts in step are left to the time detectors' own tests.
     """
-    only = _proposed_only_by(structure_only, _evidence(timing))
+    in_step = (pl.col("synchrony_excess").fill_null(0.0) >= SYNC_BEYOND) & _fresh(min_significance)
+    only = _proposed_only_by(structure_only, _evidence(timing)) & in_step.not_()
     fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
     # a closed group of fresh accounts: beyond chance (by its block, or by how many of its
     # members are new) and drawn to its targets, failing only the target contrast (an
