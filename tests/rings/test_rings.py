@@ -859,22 +859,62 @@ def test_colleagues_sharing_a_card_and_a_network_are_no_ring_a_farm_is() -> None
 
 
 def test_a_shared_attribute_ring_is_kept_for_abuse_beyond_the_sharing() -> None:
-    from ringlens.rings.core import NEW_ACCOUNT_APART, VALUE_APART, _attribute_only_kept
+    from ringlens.rings.core import (
+        NEW_ACCOUNT_APART,
+        TOGETHER,
+        VALUE_APART,
+        _attribute_only_kept,
+    )
 
-    # the last but one: a family of six with two new members, a lift of 0.3 that chance
-    # gives one family in thirty (new_account_sig 1.5) — no batch of fresh accounts
+    # the last but two: a family of six with two new members, a lift of 0.3 that chance
+    # gives one family in thirty (new_account_sig 1.5) — no batch of fresh accounts; the
+    # last: a campus's 300 accounts, 15 of them far beyond chance at a listing near it
     rings = pl.DataFrame(
         {
-            "detectors": [["shared_targets"]] * 6 + [["shared_targets", "lockstep"]],
-            "new_account_lift": [0.0, NEW_ACCOUNT_APART, 0.0, 0.0, 0.0, 0.3, 0.0],
-            "new_account_sig": [0.0, 2.0, 0.0, 0.0, 0.0, 1.5, 0.0],
-            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0],
-            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0],
-            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0],
+            "detectors": [["shared_targets"]] * 6
+            + [["shared_targets", "lockstep"], ["shared_targets"]],
+            "new_account_lift": [0.0, NEW_ACCOUNT_APART, 0.0, 0.0, 0.0, 0.3, 0.0, 0.0],
+            "new_account_sig": [0.0, 2.0, 0.0, 0.0, 0.0, 1.5, 0.0, 0.0],
+            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0, 0.75],
+            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 6.8],
+            "beyond_share": [1.0, 0.0, 0.0, TOGETHER, 0.0, 0.0, 0.0, 0.05],
+            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0],
         }
     )
     kept = rings.select(_attribute_only_kept(["shared_targets"], 2.0))
-    assert kept.to_series().to_list() == [False, True, True, True, True, False, True]
+    assert kept.to_series().to_list() == [False, True, True, True, True, False, True, False]
+
+
+def test_beyond_share_is_the_ring_on_its_own_target() -> None:
+    # a farm of eight all book the one listing nobody else books; forty accounts of a
+    # campus, five of whom (half its guests) stayed at a listing near it: both beyond
+    # chance there, but only the farm is on it as a group
+    from datetime import timedelta
+
+    from tests._background import BACKGROUND_START, organic_background
+
+    bg = organic_background(n_accounts=1000, n_targets=200, seed=7)
+    farm = [f"farm-{i}" for i in range(8)]
+    campus = sorted(bg["actor_id"].unique().to_list())[:40]
+    t0 = BACKGROUND_START + timedelta(days=2)
+    rows = [(a, "listing-farm", t0 + timedelta(hours=i)) for i, a in enumerate(farm)]
+    rows += [(a, "listing-near", t0 + timedelta(days=1, hours=i)) for i, a in enumerate(campus[:5])]
+    rows += [(f"guest-{i}", "listing-near", t0 + timedelta(days=2, hours=i)) for i in range(5)]
+    planted = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    planted = planted.with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    graph = build_graph(pl.concat([bg, planted], how="diagonal_relaxed"))
+    membership = pl.DataFrame(
+        {
+            "key": [f"buyer:{a}" for a in farm + campus],
+            "ring_id": ["farm"] * 8 + ["campus"] * 40,
+        }
+    )
+    feats = ring_features(graph, membership).sort("ring_id")
+    assert feats["ring_id"].to_list() == ["campus", "farm"]
+    assert feats["sig_beyond"].to_list()[0] >= 2.0 and feats["sig_beyond"].to_list()[1] >= 2.0
+    assert feats["beyond_share"].to_list() == [5 / 40, 1.0]
 
 
 def test_new_account_significance_asks_more_of_a_small_group_than_of_a_batch() -> None:

@@ -526,6 +526,12 @@ NEW_ACCOUNT_APART = 0.1
 VALUE_APART = 5.0
 
 
+#: A ring of shared attributes acts together on a target of its own (``sig_beyond``) when
+#: at least this share of its members are on it (``beyond_share``): a farm's accounts all
+#: book its listing, a family's or a campus's spread over their own.
+TOGETHER = 0.8
+
+
 #: Why :func:`_without_unexplained` drops rings, for the log.
 WEAK = "are not significant or an owner's audience"
 ONLY = "show nothing but the sharing"
@@ -582,16 +588,21 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     far more value than the platform's accounts do with the same actions (``value_lift``
     at least :data:`VALUE_APART`), or they act together — they hit a target far beyond
     what their activity and its popularity explain (``sig_beyond``: thirty accounts on
-    two funding cards hiring the one freelancer nobody else hires) or their targets form
+    two funding cards hiring the one freelancer nobody else hires, with nearly all of the
+    ring on that target: ``beyond_share`` at least :data:`TOGETHER`) or their targets form
     a significant block (``significance``), at least ``min_significance`` either way.
-    Colleagues book different listings; a farm's accounts book the same one.
+    Colleagues book different listings; a farm's accounts book the same one. A campus's
+    three hundred accounts on its network are over-represented at some listing near it
+    (fifteen of them, far beyond chance): a slice of a crowd on one target is no group
+    acting together.
     """
     only = _proposed_only_by(attribute_only)
     fresh = _fresh(min_significance)
     value = pl.col("value_lift").fill_null(0.0) >= VALUE_APART
-    together = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) | (
-        pl.col("significance").fill_null(0.0) >= min_significance
+    own = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) & (
+        pl.col("beyond_share").fill_null(0.0) >= TOGETHER
     )
+    together = own | (pl.col("significance").fill_null(0.0) >= min_significance)
     return only.not_() | fresh | value | together
 
 
