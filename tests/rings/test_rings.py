@@ -282,6 +282,8 @@ def _rule_rows(n: int, **columns: list) -> pl.DataFrame:
         "new_account_lift": [0.0] * n,
         "new_account_sig": [0.0] * n,
         "value_lift": [0.0] * n,
+        "sig_beyond": [0.0] * n,
+        "beyond_share": [0.0] * n,
     }
     return pl.DataFrame({**base, **columns})
 
@@ -340,6 +342,33 @@ def test_fresh_accounts_in_step_beyond_chance_are_no_structure_only_ring() -> No
     )
     kept = rings.select(_structure_only_unexplained(["communities"], 2.0))
     assert kept.to_series().to_list() == [True, False, False, False]
+
+
+def test_structure_sharing_and_explained_time_together_are_no_evidence() -> None:
+    # a campus network's accounts: a community, the shared-attribute detector and a
+    # lockstep burst their number explains all proposed them; none of the three holds on
+    # its own, so the case is dropped. Lockstep beyond chance, a significant block or
+    # fresh accounts keep the same proposal; so does a detector of another kind
+    from ringlens.rings.core import SYNC_EXPLAINED, _structure_or_sharing_kept
+
+    every = ["communities", "lockstep", "shared_targets"]
+    rings = _rule_rows(
+        5,
+        detectors=[every, every, every, ["communities", "shared_targets"], [*every, "labels"]],
+        synchrony_excess=[SYNC_EXPLAINED / 2, 0.7, SYNC_EXPLAINED / 2, 0.0, 0.0],
+        significance=[0.0, 0.0, 5.0, 0.0, 0.0],
+        new_account_lift=[0.0, 0.0, 0.0, 0.8, 0.0],
+        new_account_sig=[0.0, 0.0, 0.0, 5.0, 0.0],
+        sig_beyond=[57.5, 57.5, 57.5, 0.0, 57.5],
+        beyond_share=[0.1] * 5,
+        value_lift=[0.7] * 5,
+    )
+    kept = rings.select(
+        _structure_or_sharing_kept(
+            ["communities", "dense_blocks"], ["shared_targets"], ["lockstep"], 2.0
+        )
+    )
+    assert kept.to_series().to_list() == [False, True, True, True, True]
 
 
 def _follows(rows: list[tuple[str, str, str, str, str]]) -> pl.DataFrame:

@@ -535,6 +535,7 @@ TOGETHER = 0.8
 #: Why :func:`_without_unexplained` drops rings, for the log.
 WEAK = "are not significant or an owner's audience"
 ONLY = "show nothing but the sharing"
+BOTH = "show nothing but structure and sharing"
 
 
 def _cases_explained(
@@ -556,7 +557,29 @@ def _cases_explained(
     if timing and structure_only and "significance" in feats.columns:
         kept = _structure_only_unexplained(structure_only, min_significance, timing)
         membership = _without_unexplained(membership, feats, kept, "in-step-by-number", WEAK)
+    if structure_only and attribute_only and "sig_beyond" in feats.columns:
+        kept = _structure_or_sharing_kept(structure_only, attribute_only, timing, min_significance)
+        membership = _without_unexplained(membership, feats, kept, "structure-and-sharing", BOTH)
     return membership
+
+
+def _structure_or_sharing_kept(
+    structure_only: Collection[str],
+    attribute_only: Collection[str],
+    timing: Collection[str],
+    min_significance: float,
+) -> pl.Expr:
+    """True for rings with evidence beyond co-interaction structure, shared attributes
+    and time that chance explains, and for rings whose structure or sharing holds on its
+    own (:func:`_structure_holds`, :func:`_beyond_sharing`).
+
+    The structure-only and shared-attribute rules each judge the rings that only their
+    kind of detector proposed; a ring that a community, the shared-attribute detector
+    and a lockstep burst its synchrony explains all proposed escaped both, though none
+    of the three is evidence: a campus network's 511 accounts, significance 0, in step
+    by their number, sharing the campus's addresses and nothing else."""
+    within = _proposed_only_by([*structure_only, *attribute_only], _evidence(timing))
+    return within.not_() | _structure_holds(min_significance) | _beyond_sharing(min_significance)
 
 
 def _without_unexplained(
@@ -596,14 +619,20 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     (fifteen of them, far beyond chance): a slice of a crowd on one target is no group
     acting together.
     """
-    only = _proposed_only_by(attribute_only)
+    return _proposed_only_by(attribute_only).not_() | _beyond_sharing(min_significance)
+
+
+def _beyond_sharing(min_significance: float) -> pl.Expr:
+    """True for rings that show abuse beyond what their members share: fresh accounts,
+    far more value than the platform moves, or acting together
+    (:func:`_attribute_only_kept`)."""
     fresh = _fresh(min_significance)
     value = pl.col("value_lift").fill_null(0.0) >= VALUE_APART
     own = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) & (
         pl.col("beyond_share").fill_null(0.0) >= TOGETHER
     )
     together = own | (pl.col("significance").fill_null(0.0) >= min_significance)
-    return only.not_() | fresh | value | together
+    return fresh | value | together
 
 
 #: A ring whose ``synchrony_excess`` is at most this (at most a tenth of the events
@@ -697,8 +726,15 @@ def _structure_only_unexplained(
     minutes. Synchrony alone is not enough: a live's viewers are in step by nature, and
     old accounts in step are left to the time detectors' own tests.
     """
+    only = _proposed_only_by(structure_only, _evidence(timing))
+    return only.not_() | _structure_holds(min_significance)
+
+
+def _structure_holds(min_significance: float) -> pl.Expr:
+    """True for rings whose structure is evidence (:func:`_structure_only_unexplained`):
+    fresh accounts in step beyond chance, or a significant block that is not an owner's
+    audience unless set apart."""
     in_step = (pl.col("synchrony_excess").fill_null(0.0) >= SYNC_BEYOND) & _fresh(min_significance)
-    only = _proposed_only_by(structure_only, _evidence(timing)) & in_step.not_()
     fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
     # a closed group of fresh accounts: beyond chance (by its block, or by how many of its
     # members are new) and drawn to its targets, failing only the target contrast (an
@@ -714,7 +750,7 @@ def _structure_only_unexplained(
     )
     owner = few & (pl.col("audience_share").fill_null(0.0) < WHOLE_AUDIENCE)
     apart = fresh | (pl.col("value_lift").fill_null(0.0) >= VALUE_APART)
-    return only.not_() | (significant & (owner.not_() | apart))
+    return in_step | (significant & (owner.not_() | apart))
 
 
 def _drawn_members(
