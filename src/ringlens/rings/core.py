@@ -548,9 +548,10 @@ def _cases_explained(
 ) -> pl.DataFrame:
     """The membership without the merged rings (cases, judged as a whole: a farm's phone
     cluster that only its sister cluster's listings tie to the case is part of it) that
-    show nothing but sharing (:func:`_attribute_only_kept`), or that are in step by their
+    show nothing but sharing (:func:`_attribute_only_kept`), that are in step by their
     number alone and have only co-interaction structure besides
-    (:func:`_structure_only_unexplained` with ``timing``)."""
+    (:func:`_structure_only_unexplained` with ``timing``), or whose structure and sharing
+    together hold no more than each alone (:func:`_structure_or_sharing_kept`)."""
     if attribute_only and "sig_beyond" in feats.columns:
         kept = _attribute_only_kept(attribute_only, min_significance)
         membership = _without_unexplained(membership, feats, kept, "shared-attribute-only", ONLY)
