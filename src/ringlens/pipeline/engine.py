@@ -246,13 +246,14 @@ def _rings(
     """Candidates → rings; returns the rings, their membership and the ring-stage signals."""
     d = cfg.detect
     roles = det.roles or Roles()
+    fresh = _new_accounts(graph, entities, context)  # the split's and the features' base
     with timer("expand candidates"):
         split = split_candidates(
             graph,
             det.candidates,
             min_size=d.min_ring_size,
             timing=TIMING,
-            new_accounts=_new_accounts(graph, entities, context),
+            new_accounts=fresh,
             min_new_lift=NEW_ACCOUNT_APART,
         )
         cands = expand_candidates(
@@ -275,7 +276,9 @@ def _rings(
             burst_window=d.window,
             background=None if context is None else context.background,
             first_ts=None if context is None else context.first_ts,
-            new_account_base=None if context is None else context.new_account_base,
+            new_account_base=(
+                fresh[1] if fresh else None if context is None else context.new_account_base
+            ),
             structure_only=("communities", "dense_blocks"),
             attribute_only=("shared_targets",),
             timing=TIMING,
