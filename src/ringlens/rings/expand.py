@@ -49,7 +49,11 @@ import numpy as np
 import polars as pl
 
 from ringlens.graph import EventGraph
-from ringlens.rings.features import new_account_lift, new_account_significance
+from ringlens.rings.features import (
+    new_account_base_rate,
+    new_account_lift,
+    new_account_significance,
+)
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +276,7 @@ def _kept_whole(
     if new_accounts is None:
         return c.clear().select(cols)
     keys, base = new_accounts
-    base = min(max(base, 0.0), 0.99)
+    base = new_account_base_rate(base)
     alone = c.join(parts.select("cand").unique(), on="cand", how="anti")
     per = (
         alone.group_by("cand")

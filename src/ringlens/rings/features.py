@@ -110,6 +110,7 @@ __all__ = [
     "action_values",
     "hourly_rhythm",
     "interaction_actions",
+    "new_account_base_rate",
     "new_account_lift",
     "new_account_rate",
     "new_account_significance",
@@ -1150,12 +1151,25 @@ def ring_features(
         .with_columns(pl.coalesce("market", "_ev_market").alias("market"))
         .drop("_ev_market")
     )
-    base = min(max(float(new_account_base or 0.0), 0.0), 0.99)
+    base = new_account_base_rate(new_account_base)
     lift = new_account_lift(pl.col("new_account_share"), base)
     new = feats["_new"].fill_null(0).to_numpy()
     known = feats["_known"].fill_null(0).to_numpy()
     sig = pl.Series("new_account_sig", new_account_significance(new, known, base))
     return _finish(feats.with_columns(lift.alias("new_account_lift"), sig).drop("_new", "_known"))
+
+
+def new_account_base_rate(base: float | None) -> float:
+    """The platform's rate of new accounts as :func:`new_account_lift` and
+    :func:`new_account_significance` take it: unknown counts as 0, and it is at most 0.99
+    (on a platform of nothing but new accounts a group can be no newer).
+
+    Examples
+    --------
+    >>> [new_account_base_rate(b) for b in (None, -0.1, 0.05, 1.0)]
+    [0.0, 0.0, 0.05, 0.99]
+    """
+    return min(max(float(base or 0.0), 0.0), 0.99)
 
 
 def new_account_lift(share: pl.Expr, base: float) -> pl.Expr:
