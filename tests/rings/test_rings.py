@@ -344,6 +344,47 @@ def test_fresh_accounts_in_step_beyond_chance_are_no_structure_only_ring() -> No
     assert kept.to_series().to_list() == [True, False, False, False]
 
 
+def test_structure_alone_is_known_old_ordinary_accounts_in_step_by_number() -> None:
+    # a fandom with no recorded owner: old accounts (their ages known), ordinary value,
+    # in step by their number, proposed by the structure detectors (lockstep too, where
+    # its synchrony is explained). Fresh accounts, much value, synchrony beyond chance,
+    # unknown ages (YelpChi: no entities table) or another detector's proposal set a
+    # ring apart
+    from ringlens.rings.core import (
+        NEW_ACCOUNT_APART,
+        SYNC_EXPLAINED,
+        VALUE_APART,
+        _with_structure_alone,
+    )
+
+    structure = ["communities", "dense_blocks"]
+    rings = _rule_rows(
+        8,
+        detectors=[structure, ["dense_blocks", "lockstep"]]
+        + [structure] * 5
+        + [["dense_blocks", "shared_targets"]],
+        synchrony_excess=[0.05, SYNC_EXPLAINED, 0.05, 0.05, 0.3, 0.05, 0.05, 0.05],
+        new_account_lift=[0.0, 0.0, NEW_ACCOUNT_APART, 0.0, 0.0, 0.0, 0.0, 0.0],
+        value_lift=[1.0, 1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0],
+        new_account_share=[0.05, 0.05, 0.5, 0.05, 0.05, None, 0.05, 0.05],
+    ).with_columns(pl.col("new_account_share").cast(pl.Float64))
+    rings = rings.with_columns(
+        pl.when(pl.int_range(pl.len()) == 6)
+        .then(pl.lit(["dense_blocks", "lockstep"]))
+        .otherwise(pl.col("detectors"))
+        .alias("detectors"),
+        pl.when(pl.int_range(pl.len()) == 6)
+        .then(0.6)
+        .otherwise(pl.col("synchrony_excess"))
+        .alias("synchrony_excess"),
+    )
+    got = _with_structure_alone(rings, structure, ["lockstep"])["structure_alone"].to_list()
+    assert got == [True, True, False, False, False, False, False, False]
+    # a run without structure-only detectors has no such ring
+    none = _with_structure_alone(rings, [], ["lockstep"])["structure_alone"].to_list()
+    assert none == [False] * 8
+
+
 def test_structure_sharing_and_explained_time_together_are_no_evidence() -> None:
     # a campus network's accounts: a community, the shared-attribute detector and a
     # lockstep burst their number explains all proposed them; none of the three holds on

@@ -81,6 +81,50 @@ def test_ring_member_reason_lifts_members() -> None:
     assert e.filter(pl.col("key") == "creator:9")["risk_score"].item() < top["risk_score"]
 
 
+def test_a_ring_only_structure_shows_counts_its_structure_once() -> None:
+    # two rings of the same shape: a community and a dense block both proposed every
+    # member, and the ring's own block is significant and dense. The one that shows
+    # nothing else (structure_alone) carries the strongest structural reason only, ranks
+    # below its twin, and so do its members; contributions still add up to the risk
+    from ringlens.risk.model import STRUCTURE_REASONS
+
+    rings = pl.DataFrame(
+        {
+            "ring_id": ["alone", "twin"],
+            "size": [3, 3],
+            "significance": [40.0, 40.0],
+            "density_ratio": [1000.0, 1000.0],
+            "density": [0.8, 0.8],
+            "synchrony_excess": [0.05, 0.05],
+            "structure_alone": [True, False],
+        }
+    )
+    mem = pl.DataFrame(
+        {"key": [f"fan:{i}" for i in range(6)], "ring_id": ["alone"] * 3 + ["twin"] * 3}
+    )
+    s = sig(
+        [(f"fan:{i}", r, 1.0) for i in range(6) for r in ("community", "dense_block")]
+        + [("fan:0", "new_account", 1.0)]
+    )
+    r = score_rings(rings, mem, s)
+    by_id = {row["ring_id"]: row for row in r.iter_rows(named=True)}
+    alone, twin = by_id["alone"], by_id["twin"]
+    assert [x for x in alone["reasons"] if x in STRUCTURE_REASONS] == ["dense_block"]
+    assert len([x for x in twin["reasons"] if x in STRUCTURE_REASONS]) == 4
+    assert "new_account" in alone["reasons"] and "synchronised_activity" in alone["reasons"]
+    assert 0 < alone["risk_score"] < twin["risk_score"]
+    assert abs(sum(alone["contributions"]) - alone["risk_score"]) < 0.01
+    e = score_entities(s, rings=r, membership=mem)
+    fans = {row["key"]: row for row in e.iter_rows(named=True)}
+    assert [x for x in fans["fan:1"]["reasons"] if x in STRUCTURE_REASONS] == ["dense_block"]
+    assert {"community", "dense_block"} <= set(fans["fan:4"]["reasons"])
+    assert fans["fan:1"]["risk_score"] < fans["fan:4"]["risk_score"]
+    # a frame without the feature (a caller's own rings) is scored as before
+    plain = score_rings(rings.drop("structure_alone"), mem, s)
+    before = dict(plain.select("ring_id", "risk_score").iter_rows())
+    assert before["twin"] == twin["risk_score"] and before["alone"] > alone["risk_score"]
+
+
 def test_risk_model_learns_useful_signal() -> None:
     rng = np.random.default_rng(1)
     X = pl.DataFrame({"dense_block": rng.random(500), "noise": rng.random(500)})

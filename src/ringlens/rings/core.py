@@ -335,8 +335,8 @@ def build_rings(
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
-    members = _members(membership)
-    rings = classify(members.join(feats, on="ring_id"), catalogue or load_catalogue())
+    rings = classify(_members(membership).join(feats, on="ring_id"), catalogue or load_catalogue())
+    rings = _with_structure_alone(rings, structure_only, timing)
     rings, membership = _with_owners(
         graph, rings, membership, roles=roles, interactions=interactions, values=values
     )
@@ -752,6 +752,38 @@ def _structure_holds(min_significance: float) -> pl.Expr:
     owner = few & (pl.col("audience_share").fill_null(0.0) < WHOLE_AUDIENCE)
     apart = fresh | (pl.col("value_lift").fill_null(0.0) >= VALUE_APART)
     return in_step | (significant & (owner.not_() | apart))
+
+
+def _with_structure_alone(
+    rings: pl.DataFrame, structure_only: Collection[str], timing: Collection[str]
+) -> pl.DataFrame:
+    """``rings`` with the ``structure_alone`` feature: true for rings that only
+    co-interaction structure shows. The ``structure_only`` detectors alone proposed them
+    (a ``timing`` detector counts only where the ring's synchrony is beyond what chance
+    explains, :func:`_evidence`), their members' creation times are known and they are
+    not new beyond the platform's rate (``new_account_lift`` below :data:`NEW_ACCOUNT_APART`), they move ordinary value
+    (``value_lift`` below :data:`VALUE_APART`) and their own timing is what chance explains
+    (``synchrony_excess`` at most :data:`SYNC_EXPLAINED`).
+
+    Such a ring is kept when its block is significant, but nothing tells it from a group
+    of interest — a fandom, the regulars of a forum's niche, a team — where the platform
+    never recorded who owns the targets (:func:`_structure_only_unexplained` judges
+    owners' audiences only where it did); the risk counts its structure once
+    (:data:`ringlens.risk.model.STRUCTURE_REASONS`), so corroborated rings rank above it.
+    Accounts whose ages nobody knows are not called old: YelpChi's injected block is
+    no audience for lack of an ``entities`` table.
+    """
+    needed = {"detectors", "new_account_share", "new_account_lift", "value_lift"}
+    needed.add("synchrony_excess")
+    if not structure_only or not needed <= set(rings.columns):
+        return rings.with_columns(pl.lit(False).alias("structure_alone"))
+    only = _proposed_only_by(structure_only, _evidence(timing))
+    known = pl.col("new_account_share").is_not_null()
+    old = pl.col("new_account_lift").fill_null(0.0) < NEW_ACCOUNT_APART
+    ordinary = pl.col("value_lift").fill_null(0.0) < VALUE_APART
+    untimed = pl.col("synchrony_excess").fill_null(0.0) <= SYNC_EXPLAINED
+    alone = (only & known & old & ordinary & untimed).fill_null(False)
+    return rings.with_columns(alone.alias("structure_alone"))
 
 
 def _drawn_members(

@@ -78,6 +78,12 @@ same code describes rings on any platform.
     one): a farm's accounts all book its listing; a campus's three hundred accounts
     found together by its network are over-represented at some listing near it, fifteen
     of them.
+``structure_alone`` (added by :func:`ringlens.rings.core.build_rings`)
+    true for a ring that only co-interaction structure shows: the structure detectors
+    alone proposed it (lockstep only where its synchrony is what chance explains), its
+    members' ages are known and not new beyond the platform's rate, it moves ordinary
+    value, and its ``synchrony_excess`` is at most what chance explains. The risk counts
+    its structural reasons once (:data:`ringlens.risk.model.STRUCTURE_REASONS`).
 ``new_account_share``, ``new_account_lift``, ``new_account_sig``, ``prior_violations``, ``market``
     from the entities table (members created less than ``new_account_days`` before the
     first event; null when no member's creation time is known); the lift is that share

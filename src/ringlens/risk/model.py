@@ -39,6 +39,14 @@ Entity reasons (strength in brackets):
                            its coverage or share); not counted in the ring's risk
 ``ring_member``            member of a ring (the ring's risk / 100)
 
+Reasons that say the same thing — ``community``, ``dense_block``,
+``significant_structure``, ``dense_interactions``: the accounts form a group far denser
+than chance — add up for a ring that shows more than that. A ring that shows nothing
+else (``structure_alone``: old accounts, ordinary value, in step by their number; a
+fandom whose artist the platform never recorded looks the same) and its members count
+only the strongest of them (:func:`structure_once`), so rings that something else
+corroborates rank above it.
+
 Ring reasons: the share of members carrying each entity reason, plus
 ``reciprocal_engagement`` (reciprocity), ``synchronised_activity`` (synchrony beyond
 its null, ``synchrony_excess``),
@@ -67,11 +75,13 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "STRUCTURE_REASONS",
     "SIGNAL_SCHEMA",
     "RiskModel",
     "score_entities",
     "score_rings",
     "combine",
+    "structure_once",
 ]
 
 SIGNAL_SCHEMA = pl.Schema({"key": pl.String, "reason": pl.String, "strength": pl.Float64})
@@ -114,6 +124,11 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "new_accounts": 20.0,
     }
 )
+#: Reasons that say one thing — the accounts form a group far denser than chance — as
+#: different detectors found it or the ring measures it. A ring that shows nothing else
+#: (the ``structure_alone`` feature, :mod:`ringlens.rings.core`) and its members count
+#: the strongest of them only: a fandom is one dense block, not four pieces of evidence.
+STRUCTURE_REASONS = ("community", "dense_block", "significant_structure", "dense_interactions")
 #: Entity reasons that say how an account is in a ring, not what the ring did: a ring's
 #: risk does not count them.
 MEMBERSHIP_REASONS = ("ring_member", "joined_ring")
@@ -210,6 +225,46 @@ def combine(
     )
 
 
+def structure_once(
+    signals: pl.DataFrame, which: pl.DataFrame, weights: Mapping[str, float], *, by: str
+) -> pl.DataFrame:
+    """``signals`` (``by, reason, strength``) where each ``by`` of ``which`` keeps only the
+    strongest of its :data:`STRUCTURE_REASONS` (most points; ties by reason name).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> s = pl.DataFrame({"key": ["a", "a", "a", "b", "b"],
+    ...     "reason": ["community", "dense_block", "new_account", "community", "dense_block"],
+    ...     "strength": [1.0, 1.0, 1.0, 1.0, 1.0]})
+    >>> w = {"community": 35.0, "dense_block": 45.0, "new_account": 15.0}
+    >>> out = structure_once(s, pl.DataFrame({"key": ["a"]}), w, by="key")
+    >>> sorted(out.rows())
+    [('a', 'dense_block', 1.0), ('a', 'new_account', 1.0), ('b', 'community', 1.0), ('b', 'dense_block', 1.0)]
+    """
+    if which.height == 0:
+        return signals
+    hit = signals.join(which.select(by), on=by, how="semi").filter(
+        pl.col("reason").is_in(STRUCTURE_REASONS)
+    )
+    if hit.height == 0:
+        return signals
+    pts = pl.col("reason").replace_strict(
+        {r: float(weights.get(r, 0.0)) for r in STRUCTURE_REASONS}, return_dtype=pl.Float64
+    ) * pl.col("strength").cast(pl.Float64).fill_nan(-1.0).clip(-1.0, 1.0)
+    best = (
+        hit.with_columns(pts.fill_null(-1.0).alias("_p"))
+        .sort([by, "_p", "reason"], descending=[False, True, False])
+        .unique(by, keep="first", maintain_order=True)
+        .select(by, "reason", "strength")
+    )
+    rest = signals.join(hit.select(by).unique(), on=by, how="anti")
+    others = signals.join(hit.select(by).unique(), on=by, how="semi").filter(
+        ~pl.col("reason").is_in(STRUCTURE_REASONS)
+    )
+    return pl.concat([rest, others, best.cast(signals.schema)])
+
+
 def _finite_signals(signals: pl.DataFrame, *, by: str) -> pl.DataFrame:
     """``signals`` without rows whose strength is NaN or infinite (logged, never scored).
 
@@ -285,6 +340,9 @@ def score_rings(
         ]
     )
     sig = pl.concat([ent, feat])
+    if "structure_alone" in have:
+        alone = rings.filter(pl.col("structure_alone").fill_null(False)).select("ring_id")
+        sig = structure_once(sig, alone, w, by="ring_id")
     scored = combine(sig, w, by="ring_id")
     out = rings.join(scored, on="ring_id", how="left").with_columns(
         pl.col("risk_score").fill_null(0.0),
@@ -320,6 +378,10 @@ def score_entities(
     """
     w = resolve_weights(weights)
     sig = entity_signals.select("key", "reason", "strength")
+    if rings is not None and membership is not None and "structure_alone" in rings.columns:
+        alone = rings.filter(pl.col("structure_alone").fill_null(False)).select("ring_id")
+        keys = membership.join(alone, on="ring_id", how="semi").select("key").unique()
+        sig = structure_once(sig, keys, w, by="key")
     if rings is not None and membership is not None and rings.height:
         ring_sig = (
             membership.select("key", "ring_id")
