@@ -761,8 +761,9 @@ def _with_structure_alone(
     co-interaction structure shows. The ``structure_only`` detectors alone proposed them
     (a ``timing`` detector counts only where the ring's synchrony is beyond what chance
     explains, :func:`_evidence`), their members' creation times are known and they are
-    not new beyond the platform's rate (``new_account_lift`` below :data:`NEW_ACCOUNT_APART`), they move ordinary value
-    (``value_lift`` below :data:`VALUE_APART`) and their own timing is what chance explains
+    not new beyond the platform's rate (``new_account_lift`` below
+    :data:`NEW_ACCOUNT_APART`), they move ordinary value (``value_lift`` below
+    :data:`VALUE_APART`) and their own timing is what chance explains
     (``synchrony_excess`` at most :data:`SYNC_EXPLAINED`).
 
     Such a ring is kept when its block is significant, but nothing tells it from a group
@@ -773,8 +774,13 @@ def _with_structure_alone(
     Accounts whose ages nobody knows are not called old: YelpChi's injected block is
     no audience for lack of an ``entities`` table.
     """
-    needed = {"detectors", "new_account_share", "new_account_lift", "value_lift"}
-    needed.add("synchrony_excess")
+    needed = {
+        "detectors",
+        "new_account_share",
+        "new_account_lift",
+        "value_lift",
+        "synchrony_excess",
+    }
     if not structure_only or not needed <= set(rings.columns):
         return rings.with_columns(pl.lit(False).alias("structure_alone"))
     only = _proposed_only_by(structure_only, _evidence(timing))
