@@ -326,3 +326,84 @@ def test_seeded_igraph_blocks_hold_the_generator_for_their_thread() -> None:
     for t in threads:
         t.join(5)
     assert order == ["first in", "first out", "second in"]
+
+
+# ---- the owner projection ----------------------------------------------------------------
+
+
+def _forum(seed: int = 0, *, farm: bool = True) -> pl.DataFrame:
+    """Members writing posts and upvoting posts, the popular authors' more; with ``farm``,
+    sixteen members that each write six posts, vote like everyone else on four, and
+    upvote one post of most of the others (a karma farm: few votes on each post, so no
+    two of them share many posts)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    pop = 1.0 / np.arange(1, 601) ** 0.5
+    for i in range(600):
+        rows += [(f"a{i}", "write", f"a{i}-p{k}") for k in range(1 + int(5 * pop[i] / pop[0]))]
+    posts = [r[2] for r in rows]
+    w = np.array([pop[int(p.split("-")[0][1:])] for p in posts])
+    w /= w.sum()
+    for u in range(2000):
+        rows += [
+            (f"u{u}", "upvote", posts[p]) for p in rng.choice(len(posts), 4, replace=False, p=w)
+        ]
+    ring = [f"f{i}" for i in range(16)] if farm else []
+    for u in ring:
+        rows += [(u, "upvote", posts[p]) for p in rng.choice(len(posts), 4, replace=False, p=w)]
+        rows += [(u, "write", f"{u}-p{k}") for k in range(6)]
+    for a in ring:
+        for b in ring:
+            if a != b and rng.random() < 0.8:  # one of b's posts: few votes on each post
+                rows.append((a, "upvote", f"{b}-p{rng.integers(6)}"))
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_id"], orient="row")
+    t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    return ev.with_columns(actor_type=pl.lit("member"), target_type=pl.lit("post"), ts=pl.lit(t))
+
+
+def test_a_karma_farm_is_a_community_of_owners_not_of_posts() -> None:
+    # sixteen members upvoting each other's ever-new posts share few posts, so the
+    # co-interaction communities miss them; projected onto the posts' authors they are a
+    # dense block that the same test finds, and the organic members are left alone
+    from ringlens.detect import significant_communities
+    from ringlens.detect.communities import owned_targets, owner_projection
+
+    g = build_graph(_forum())
+    assert len(significant_communities(g, actions=["upvote"])) == 0
+    proj = owner_projection(g, ["write"], actions=["upvote"])
+    pairs = proj.events.select("src", "dst")
+    assert set(g.nodes.filter(pl.col("node").is_in(pairs["dst"].implode()))["node_type"]) == {
+        "member"
+    }
+    assert pairs.filter(pl.col("src") == pl.col("dst")).height == 0
+    res = significant_communities(proj)
+    assert len(res) == 1
+    assert res.actors(0) == sorted(f"member:f{i}" for i in range(16))
+    # its owners are the farm itself (and an author or two its members' own votes met)
+    farm_owners = [k for k in res.targets(0) if k.startswith("member:f")]
+    assert len(farm_owners) >= 14 and len(farm_owners) >= 0.75 * len(res.targets(0))
+    # the owned posts the farm's pairs went through, for the ring's own targets
+    ids = g.node_ids(farm_owners)
+    farm = pl.DataFrame({"src": ids}).join(pl.DataFrame({"owner": ids}), how="cross")
+    via = owned_targets(g, ["write"], farm, actions=["upvote"])
+    assert (
+        g.nodes.filter(pl.col("node").is_in(via["dst"].implode()))["key"]
+        .str.starts_with("post:f")
+        .all()
+    )
+    assert via.height > 100
+    clean = build_graph(_forum(farm=False))
+    assert len(significant_communities(owner_projection(clean, ["write"]))) == 0
+
+
+def test_owner_projection_without_owners_is_empty() -> None:
+    from ringlens.detect.communities import owned_targets, owner_projection
+
+    g = build_graph(_forum(farm=False))
+    for owners in ([], ["publish"]):
+        proj = owner_projection(g, owners, actions=["upvote"])
+        assert proj.events.height == 0 and proj.events.columns == ["src", "dst", "action", "ts"]
+        pairs = pl.DataFrame({"src": [0], "owner": [1]})
+        assert owned_targets(g, owners, pairs).columns == ["src", "owner", "dst"]

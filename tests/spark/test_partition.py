@@ -143,7 +143,13 @@ def test_family_units_find_what_the_whole_graph_finds(platforms):
     found, counts = detect_families(graph)
     inp = family_input(graph.families(), graph=graph)
     units, names = plan_units(inp)
-    assert names == ["lockstep", "dense_blocks", "communities", "shared_targets"]
+    assert names == [
+        "lockstep",
+        "dense_blocks",
+        "communities",
+        "owner_communities",
+        "shared_targets",
+    ]
     assert len(units) > len(names)  # each detector in several units
     for det in registered("graph"):
         if det.name not in names:

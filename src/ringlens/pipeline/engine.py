@@ -279,7 +279,7 @@ def _rings(
             new_account_base=(
                 fresh[1] if fresh else None if context is None else context.new_account_base
             ),
-            structure_only=("communities", "dense_blocks"),
+            structure_only=("communities", "dense_blocks", "owner_communities"),
             attribute_only=("shared_targets",),
             timing=TIMING,
             interactions=None if context is None else context.interactions,

@@ -24,6 +24,8 @@ Entity reasons (strength in brackets):
 ``dense_block``            member of a significant dense block of a family, or of a ring's
                            own dense core (significance, fill)
 ``community``              member of a significant community (its significance)
+``owner_community``        member of a significant community of accounts that engage the same
+                           owners' content (its significance)
 ``shared_device``          sharing rare devices with accounts otherwise linked
 ``shared_payout``          paying out to an account shared with accounts otherwise linked
 ``shared_coupon``          claiming rare coupons with accounts otherwise linked
@@ -39,7 +41,7 @@ Entity reasons (strength in brackets):
                            its coverage or share); not counted in the ring's risk
 ``ring_member``            member of a ring (the ring's risk / 100)
 
-Reasons that say the same thing — ``community``, ``dense_block``,
+Reasons that say the same thing — ``community``, ``owner_community``, ``dense_block``,
 ``significant_structure``, ``dense_interactions``: the accounts form a group far denser
 than chance — add up for a ring that shows more than that. A ring that shows nothing
 else (``structure_alone``: old accounts, ordinary value, in step by their number; a
@@ -101,6 +103,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         # dense blocks (the run's families, and each ring's own core), communities
         "dense_block": 45.0,
         "community": 35.0,
+        # communities on the owner projection (accounts engaging the same owners' content)
+        "owner_community": 35.0,
         # shared rare attributes
         "shared_device": 25.0,
         "shared_payout": 35.0,
@@ -128,7 +132,13 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
 #: different detectors found it or the ring measures it. A ring that shows nothing else
 #: (the ``structure_alone`` feature, :mod:`ringlens.rings.core`) and its members count
 #: the strongest of them only: a fandom is one dense block, not four pieces of evidence.
-STRUCTURE_REASONS = ("community", "dense_block", "significant_structure", "dense_interactions")
+STRUCTURE_REASONS = (
+    "community",
+    "owner_community",
+    "dense_block",
+    "significant_structure",
+    "dense_interactions",
+)
 #: Entity reasons that say how an account is in a ring, not what the ring did: a ring's
 #: risk does not count them.
 MEMBERSHIP_REASONS = ("ring_member", "joined_ring")
