@@ -368,11 +368,12 @@ def test_a_karma_farm_is_a_community_of_owners_not_of_posts() -> None:
     # co-interaction communities miss them; projected onto the posts' authors they are a
     # dense block that the same test finds, and the organic members are left alone
     from ringlens.detect import significant_communities
-    from ringlens.detect.communities import owned_targets, owner_projection
+    from ringlens.detect.communities import owned_events, owner_projection
 
     g = build_graph(_forum())
     assert len(significant_communities(g, actions=["upvote"])) == 0
-    proj = owner_projection(g, ["write"], actions=["upvote"])
+    owned = owned_events(g, ["write"], actions=["upvote"])
+    proj = owner_projection(g, owned)
     pairs = proj.events.select("src", "dst")
     assert set(g.nodes.filter(pl.col("node").is_in(pairs["dst"].implode()))["node_type"]) == {
         "member"
@@ -387,7 +388,8 @@ def test_a_karma_farm_is_a_community_of_owners_not_of_posts() -> None:
     # the owned posts the farm's pairs went through, for the ring's own targets
     ids = g.node_ids(farm_owners)
     farm = pl.DataFrame({"src": ids}).join(pl.DataFrame({"owner": ids}), how="cross")
-    via = owned_targets(g, ["write"], farm, actions=["upvote"])
+    via = owned.join(farm.cast(pl.UInt32), on=["src", "owner"]).select("src", "owner", "dst")
+    via = via.unique()
     assert (
         g.nodes.filter(pl.col("node").is_in(via["dst"].implode()))["key"]
         .str.starts_with("post:f")
@@ -395,15 +397,18 @@ def test_a_karma_farm_is_a_community_of_owners_not_of_posts() -> None:
     )
     assert via.height > 100
     clean = build_graph(_forum(farm=False))
-    assert len(significant_communities(owner_projection(clean, ["write"]))) == 0
+    assert (
+        len(significant_communities(owner_projection(clean, owned_events(clean, ["write"])))) == 0
+    )
 
 
 def test_owner_projection_without_owners_is_empty() -> None:
-    from ringlens.detect.communities import owned_targets, owner_projection
+    from ringlens.detect.communities import owned_events, owner_projection
 
     g = build_graph(_forum(farm=False))
     for owners in ([], ["publish"]):
-        proj = owner_projection(g, owners, actions=["upvote"])
+        owned = owned_events(g, owners, actions=["upvote"])
+        proj = owner_projection(g, owned)
         assert proj.events.height == 0 and proj.events.columns == ["src", "dst", "action", "ts"]
-        pairs = pl.DataFrame({"src": [0], "owner": [1]})
-        assert owned_targets(g, owners, pairs).columns == ["src", "owner", "dst"]
+        assert owned.height == 0
+        assert owned.columns == ["src", "dst", "action", "ts", "owner"]

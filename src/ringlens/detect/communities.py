@@ -117,8 +117,8 @@ __all__ = [
     "louvain",
     "connected_components",
     "significant_communities",
+    "owned_events",
     "owner_projection",
-    "owned_targets",
 ]
 
 
@@ -913,25 +913,21 @@ def _significant_result(
     return SignificantCommunities(groups=groups, members=members, tested=tested, params=params)
 
 
-def owner_projection(
+def owned_events(
     graph: EventGraph,
     owner_actions: list[str],
     *,
     actions: list[str] | None = None,
     actor_types: list[str] | None = None,
     target_types: list[str] | None = None,
-) -> EventGraph:
-    """A family's interactions on owned targets, each target replaced by its owner.
+) -> pl.DataFrame:
+    """A family's events on targets another account owns, with that owner: ``src, dst,
+    action, ts, owner`` (node ids).
 
     A target's owner is the account of its first ownership event (``owner_actions``: the
     post of a reply, the listing of an item; earliest first, then the smallest node id).
     Interactions by the owner itself are left out, and so are those on targets nobody
-    owns. Accounts that vote on each other's replies share few replies but the same few
-    authors: on this account × owner graph a karma farm is a dense block, which
-    :func:`significant_communities` finds as it finds any other. The projection is an
-    :class:`~ringlens.graph.EventGraph` on the same nodes with one event per account and
-    owner (the first; the communities read only who touched whom);
-    :func:`owned_targets` says which targets a pair went through.
+    owns.
 
     Examples
     --------
@@ -943,69 +939,10 @@ def owner_projection(
     ...     "target_id": ["p1", "p2", "p2", "p1"], "target_type": "post",
     ...     "action": ["write", "write", "upvote", "upvote"], "ts": t})
     >>> g = build_graph(ev)
-    >>> proj = owner_projection(g, ["write"], actions=["upvote"])
-    >>> [g.keys([s, d]) for s, d in proj.events.select("src", "dst").rows()]
-    [['user:a', 'user:b'], ['user:b', 'user:a']]
+    >>> owned = owned_events(g, ["write"], actions=["upvote"])
+    >>> [g.keys(list(r)) for r in owned.select("src", "owner", "dst").sort("src").rows()]
+    [['user:a', 'user:b', 'post:p2'], ['user:b', 'user:a', 'post:p1']]
     """
-    from ringlens.graph import EventGraph
-
-    schema = graph.events.select("src", "dst", "action", "ts").schema
-    fam = _owned(graph, owner_actions, actions, actor_types, target_types)
-    events = (
-        fam.sort("src", "owner", "ts", pl.col("action").cast(pl.String))
-        .unique(["src", "owner"], keep="first", maintain_order=True)
-        .select("src", pl.col("owner").alias("dst"), "action", "ts")
-        .cast(schema)
-    )
-    edges = events.select("src", "dst", pl.lit(1, dtype=pl.Int64).alias("count"))
-    return EventGraph(nodes=graph.nodes, edges=edges, events=events)
-
-
-def owned_targets(
-    graph: EventGraph,
-    owner_actions: list[str],
-    pairs: pl.DataFrame,
-    *,
-    actions: list[str] | None = None,
-    actor_types: list[str] | None = None,
-    target_types: list[str] | None = None,
-) -> pl.DataFrame:
-    """The owned targets through which the ``src, owner`` node-id ``pairs`` of an
-    :func:`owner_projection` went: ``src, owner, dst``, distinct and sorted.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> from datetime import datetime, timezone
-    >>> from ringlens.graph import build_graph
-    >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    >>> ev = pl.DataFrame({"actor_id": ["a", "b", "a", "b"], "actor_type": "user",
-    ...     "target_id": ["p1", "p2", "p2", "p1"], "target_type": "post",
-    ...     "action": ["write", "write", "upvote", "upvote"], "ts": t})
-    >>> g = build_graph(ev)
-    >>> pairs = pl.DataFrame({"src": g.node_ids(["user:a"]), "owner": g.node_ids(["user:b"])})
-    >>> [g.keys(list(r)) for r in owned_targets(g, ["write"], pairs).rows()]
-    [['user:a', 'user:b', 'post:p2']]
-    """
-    fam = _owned(graph, owner_actions, actions, actor_types, target_types)
-    want = pairs.select(pl.col("src").cast(pl.UInt32), pl.col("owner").cast(pl.UInt32)).unique()
-    return (
-        fam.join(want, on=["src", "owner"])
-        .select("src", "owner", "dst")
-        .unique()
-        .sort("src", "owner", "dst")
-    )
-
-
-def _owned(
-    graph: EventGraph,
-    owner_actions: list[str],
-    actions: list[str] | None,
-    actor_types: list[str] | None,
-    target_types: list[str] | None,
-) -> pl.DataFrame:
-    """``src, dst, action, ts, owner`` of a family's events on targets another account
-    owns (:func:`owner_projection`)."""
     fam = filtered_events(
         graph, actions=actions, actor_types=actor_types, target_types=target_types
     ).select("src", "dst", "action", "ts")
@@ -1019,3 +956,40 @@ def _owned(
         .select("dst", pl.col("src").cast(pl.UInt32).alias("owner"))
     )
     return fam.join(owner, on="dst").filter(pl.col("src") != pl.col("owner"))
+
+
+def owner_projection(graph: EventGraph, owned: pl.DataFrame) -> EventGraph:
+    """The :func:`owned_events` of ``graph`` with each target replaced by its owner.
+
+    Accounts that vote on each other's replies share few replies but the same few
+    authors: on this account × owner graph a karma farm is a dense block, which
+    :func:`significant_communities` finds as it finds any other. The projection is an
+    :class:`~ringlens.graph.EventGraph` on the same nodes with one event per account and
+    owner (the first; the communities read only who touched whom); ``owned`` says which
+    targets a pair went through.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    >>> ev = pl.DataFrame({"actor_id": ["a", "b", "a", "b"], "actor_type": "user",
+    ...     "target_id": ["p1", "p2", "p2", "p1"], "target_type": "post",
+    ...     "action": ["write", "write", "upvote", "upvote"], "ts": t})
+    >>> g = build_graph(ev)
+    >>> proj = owner_projection(g, owned_events(g, ["write"], actions=["upvote"]))
+    >>> [g.keys([s, d]) for s, d in proj.events.select("src", "dst").rows()]
+    [['user:a', 'user:b'], ['user:b', 'user:a']]
+    """
+    from ringlens.graph import EventGraph
+
+    schema = graph.events.select("src", "dst", "action", "ts").schema
+    events = (
+        owned.sort("src", "owner", "ts", pl.col("action").cast(pl.String))
+        .unique(["src", "owner"], keep="first", maintain_order=True)
+        .select("src", pl.col("owner").alias("dst"), "action", "ts")
+        .cast(schema)
+    )
+    edges = events.select("src", "dst", pl.lit(1, dtype=pl.Int64).alias("count"))
+    return EventGraph(nodes=graph.nodes, edges=edges, events=events)

@@ -268,11 +268,8 @@ def structure_once(
         .unique(by, keep="first", maintain_order=True)
         .select(by, "reason", "strength")
     )
-    rest = signals.join(hit.select(by).unique(), on=by, how="anti")
-    others = signals.join(hit.select(by).unique(), on=by, how="semi").filter(
-        ~pl.col("reason").is_in(STRUCTURE_REASONS)
-    )
-    return pl.concat([rest, others, best.cast(signals.schema)])
+    rest = signals.join(hit.select(by, "reason").unique(), on=[by, "reason"], how="anti")
+    return pl.concat([rest, best.cast(signals.schema)])
 
 
 def _finite_signals(signals: pl.DataFrame, *, by: str) -> pl.DataFrame:

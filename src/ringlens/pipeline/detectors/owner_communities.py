@@ -8,7 +8,7 @@ from dataclasses import replace
 import polars as pl
 
 from ringlens.detect.communities import (
-    owned_targets,
+    owned_events,
     owner_projection,
     significant_communities,
 )
@@ -64,27 +64,30 @@ class OwnerCommunities(Detector):
         if owners:
             with inp.timer("owner communities"):
                 for i, g in enumerate(role_groups(inp)):
-                    found = _role(inp, g.family, owners, f"o{i}/")
-                    n += found.counts.get("_groups", 0)
-                    parts.append(replace(found, counts={}))
+                    found, groups = _role(inp, g.family, owners, f"o{i}/")
+                    n += groups
+                    parts.append(found)
         return Found.concat([*parts, Found(counts={self.name: n})])
 
 
-def _role(inp: DetectInput, fam: Family, owners: list[str], prefix: str) -> Found:
-    """The significant communities of one role's projection, their targets the owned
-    targets the members engaged through the community's owners."""
+def _role(inp: DetectInput, fam: Family, owners: list[str], prefix: str) -> tuple[Found, int]:
+    """The significant communities of one role's projection (and how many), their targets
+    the owned targets the members engaged through the community's owners."""
     graph = inp.graph
-    select = {
-        "actions": list(fam.actions or ()) or None,
-        "actor_types": list(fam.actor_types or ()) or None,
-        "target_types": list(fam.target_types or ()) or None,
-    }
-    proj = owner_projection(graph, owners, **select)
-    if proj.events.height == 0:
-        return Found()
+    owned = owned_events(
+        graph,
+        owners,
+        actions=list(fam.actions or ()) or None,
+        actor_types=list(fam.actor_types or ()) or None,
+        target_types=list(fam.target_types or ()) or None,
+    )
+    if owned.height == 0:
+        return Found(), 0
+    proj = owner_projection(graph, owned)
+    owned = owned.select("src", "owner", "dst")  # what the targets need, while Leiden runs
     res = significant_communities(proj, seed=inp.config.detect.seed)
     if res.groups.height == 0:
-        return Found()
+        return Found(), 0
     strength = significance_strength(pl.col("significance"))
     found = group_found(res, "owner_communities", prefix, strength, "owner_community")
     members = res.to_frame()
@@ -93,10 +96,8 @@ def _role(inp: DetectInput, fam: Family, owners: list[str], prefix: str) -> Foun
     owned_by = members.filter(pl.col("role") == "target").select(
         "group", pl.col("node").alias("owner")
     )
-    pairs = actors.join(owned_by, on="group")
-    went = pairs.with_columns(pl.col("src", "owner").cast(pl.UInt32)).join(
-        owned_targets(graph, owners, pairs, **select), on=["src", "owner"]
-    )
+    pairs = actors.join(owned_by, on="group").with_columns(pl.col("src", "owner").cast(pl.UInt32))
+    went = pairs.join(owned, on=["src", "owner"])
     keys = graph.nodes.select(pl.col("node").alias("dst"), "key")
     targets = (
         went.select("group", "dst")
@@ -109,4 +110,4 @@ def _role(inp: DetectInput, fam: Family, owners: list[str], prefix: str) -> Foun
         )
         .sort("candidate", "key")
     )
-    return replace(found, targets=targets, counts={"_groups": res.groups.height})
+    return replace(found, targets=targets), res.groups.height
