@@ -644,7 +644,8 @@ SYNC_EXPLAINED = 0.1
 
 #: A ring whose ``synchrony_excess`` is at least this (half of the events chance leaves out
 #: of step are in step) and whose members are fresh (:func:`_fresh`) has evidence of time
-#: whatever detector proposed it (:func:`_structure_only_unexplained`).
+#: whatever detector proposed it (:func:`_structure_only_unexplained`); below it, a ring of
+#: old accounts that only structure shows is not clearly in step (:func:`_with_structure_alone`).
 SYNC_BEYOND = 0.5
 
 
@@ -763,8 +764,9 @@ def _with_structure_alone(
     explains, :func:`_evidence`), their members' creation times are known and they are
     not new beyond the platform's rate (``new_account_lift`` below
     :data:`NEW_ACCOUNT_APART`), they move ordinary value (``value_lift`` below
-    :data:`VALUE_APART`) and their own timing is what chance explains
-    (``synchrony_excess`` at most :data:`SYNC_EXPLAINED`).
+    :data:`VALUE_APART`) and their own timing is not clearly beyond chance
+    (``synchrony_excess`` below :data:`SYNC_BEYOND`: a fan club is a little in step
+    after each release, a sleep-sound loop's listeners at bedtime).
 
     Such a ring is kept when its block is significant, but nothing tells it from a group
     of interest — a fandom, the regulars of a forum's niche, a team — where the platform
@@ -787,7 +789,7 @@ def _with_structure_alone(
     known = pl.col("new_account_share").is_not_null()
     old = pl.col("new_account_lift").fill_null(0.0) < NEW_ACCOUNT_APART
     ordinary = pl.col("value_lift").fill_null(0.0) < VALUE_APART
-    untimed = pl.col("synchrony_excess").fill_null(0.0) <= SYNC_EXPLAINED
+    untimed = pl.col("synchrony_excess").fill_null(0.0) < SYNC_BEYOND
     alone = (only & known & old & ordinary & untimed).fill_null(False)
     return rings.with_columns(alone.alias("structure_alone"))
 
