@@ -433,9 +433,10 @@ def _target_bursts(
     c2 = run_len + np.where(nxt, np.append(run_len[1:], 0), 0)
     if baseline == "active":
         ts_all = arr.ts_all
-        g_b = ts_all // w_us
-        b0 = int(g_b[0])
-        g = np.append(np.bincount(g_b - b0).astype(np.float64), 0.0)
+        b0 = int(ts_all[0]) // w_us
+        # the family's events per bucket: ts_all is sorted, so the bucket edges' positions
+        edges = (b0 + np.arange(int(ts_all[-1]) // w_us - b0 + 2, dtype=np.int64)) * w_us
+        g = np.append(np.diff(np.searchsorted(ts_all, edges)).astype(np.float64), 0.0)
         # a target is active for at least what is short for its kind (the first decile of
         # the active periods of the family's targets with a burst's worth of events): a
         # live lasts an hour, a listing or an app weeks; a new listing that only a ring's
@@ -446,19 +447,30 @@ def _target_bursts(
         end = np.maximum(arr.last, arr.first + max(w_us, usual))
         active = np.searchsorted(ts_all, end, "right") - arr.before_first
         active = np.maximum(active, 1).astype(np.float64)
-        rb = run_b - b0
-        share = (g[rb] + g[np.minimum(rb + 1, g.size - 1)]) / 2.0
-        lam_run = arr.n_t[run_t] * share / active[run_t]
+
+        def lam_of(runs: np.ndarray) -> np.ndarray:
+            rb = run_b[runs] - b0
+            share = (g[rb] + g[np.minimum(rb + 1, g.size - 1)]) / 2.0
+            t = run_t[runs]
+            return arr.n_t[t] * share / active[t]
+
     else:
         lo, hi = int(arr.ts_all[0]), int(arr.ts_all[-1])
         if span_us is not None:
             lo, hi = min(lo, int(span_us[0])), max(hi, int(span_us[1]))
-        lam_run = arr.n_t[run_t] * (w_us / max(hi - lo, w_us))
+        per_window = w_us / max(hi - lo, w_us)
+
+        def lam_of(runs: np.ndarray) -> np.ndarray:
+            return arr.n_t[run_t[runs]] * per_window
+
     # bucket pairs that can hold a burst: enough events for min_burst_actors, min_lift and
-    # (for those) the Poisson tail, searched upwards from the cheap bound
-    need = np.maximum(float(min_burst_actors), np.ceil(min_lift * lam_run))
-    cand = np.flatnonzero(c2 >= need)
-    need_c, lam_c = need[cand], lam_run[cand]
+    # (for those) the Poisson tail, searched upwards from the cheap bound; the expectation
+    # is computed only for the pairs with min_burst_actors events (few at short scales)
+    pre = np.flatnonzero(c2 >= min_burst_actors)
+    lam_pre = lam_of(pre)
+    need = np.maximum(float(min_burst_actors), np.ceil(min_lift * lam_pre))
+    ok = c2[pre] >= need
+    cand, need_c, lam_c = pre[ok], need[ok], lam_pre[ok]
     todo = pdtrc(need_c - 1, lam_c) > alpha
     while todo.any():
         need_c[todo] += 1
@@ -474,7 +486,7 @@ def _target_bursts(
         return ev.clear().with_columns(pl.lit(None, dtype=pl.Int64).alias("burst"))
     idx = _runs_index(start[kept], run_len[kept])
     rows = ev[idx].with_columns(
-        pl.Series("_lam", np.repeat(lam_run[kept], run_len[kept]), dtype=pl.Float64),
+        pl.Series("_lam", np.repeat(lam_of(kept), run_len[kept]), dtype=pl.Float64),
         pl.col("src")
         .n_unique()
         .rolling(index_column="ts_us", period=f"{w_us + 1}i", offset="-1i")
