@@ -759,10 +759,10 @@ def _with_structure_alone(
     rings: pl.DataFrame, structure_only: Collection[str], timing: Collection[str]
 ) -> pl.DataFrame:
     """``rings`` with the ``structure_alone`` feature: true for rings that only
-    co-interaction structure shows. The ``structure_only`` detectors alone proposed them
-    (a ``timing`` detector counts only where the ring's synchrony is beyond what chance
-    explains, :func:`_evidence`), their members' creation times are known and they are
-    not new beyond the platform's rate (``new_account_lift`` below
+    co-interaction structure shows. The ``structure_only`` detectors proposed them, and
+    no other but the ``timing`` ones (their synchrony is not clearly beyond chance, as
+    below: a release day's crowd is a little in step), their members' creation times
+    are known and they are not new beyond the platform's rate (``new_account_lift`` below
     :data:`NEW_ACCOUNT_APART`), they move ordinary value (``value_lift`` below
     :data:`VALUE_APART`) and their own timing is not clearly beyond chance
     (``synchrony_excess`` below :data:`SYNC_BEYOND`: a fan club is a little in step
@@ -785,7 +785,10 @@ def _with_structure_alone(
     }
     if not structure_only or not needed <= set(rings.columns):
         return rings.with_columns(pl.lit(False).alias("structure_alone"))
-    only = _proposed_only_by(structure_only, _evidence(timing))
+    # time detectors are no clear evidence below SYNC_BEYOND (the ``untimed`` line): a
+    # release day's crowd is a little in step, as the platform's rhythm has it
+    structure = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.any()
+    only = _proposed_only_by([*structure_only, *timing]) & structure
     known = pl.col("new_account_share").is_not_null()
     old = pl.col("new_account_lift").fill_null(0.0) < NEW_ACCOUNT_APART
     ordinary = pl.col("value_lift").fill_null(0.0) < VALUE_APART
