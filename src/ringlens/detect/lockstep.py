@@ -327,17 +327,32 @@ def _market_pools(
     t_pool = np.full(targets.size, -1, dtype=np.int64)
     t_pool[major["t"].to_numpy()] = major["stratum"].to_numpy()
     n_m = kept.len()
-    ev_pool = t_pool[event_target]
-    on = ev_pool >= 0
-    n_events = np.bincount(ev_pool[on], minlength=n_m)
-    distinct = pl.DataFrame({"src": src[on], "p": ev_pool[on]}).unique()
-    n_actors = np.bincount(distinct["p"].to_numpy(), minlength=n_m)
+    # each actor's events per market (one pass over the events; the pools are markets
+    # merged, so their activity is this summed)
+    by_market = (
+        pl.DataFrame({"src": src, "pool": t_pool[event_target]})
+        .group_by("src", "pool")
+        .len(name="k")
+    )
+    per_market = by_market.filter(pl.col("pool") >= 0).group_by("pool").agg(
+        pl.col("k").sum(), pl.len().alias("n")
+    )
+    n_events = np.zeros(n_m, dtype=np.int64)
+    n_actors = np.zeros(n_m, dtype=np.int64)
+    n_events[per_market["pool"].to_numpy()] = per_market["k"].to_numpy()
+    n_actors[per_market["pool"].to_numpy()] = per_market["n"].to_numpy()
     valid = (n_events >= MIN_STRATUM) & (n_actors >= MIN_POOL_ACTORS)
     if int(valid.sum()) < 2:
         return None
     t_pool = np.where((t_pool >= 0) & valid[np.maximum(t_pool, 0)], t_pool, n_m)
-    ev_pool = t_pool[event_target]
-    activity = pl.DataFrame({"src": src, "pool": ev_pool}).group_by("src", "pool").len(name="k")
+    merged = np.append(np.where(valid, np.arange(n_m), n_m), n_m)  # market (-1: last) -> pool
+    activity = (
+        by_market.with_columns(
+            pl.Series("pool", merged[by_market["pool"].to_numpy()], dtype=pl.Int64)
+        )
+        .group_by("src", "pool")
+        .agg(pl.col("k").sum().cast(pl.UInt32))
+    )
     per_pool = activity.group_by("pool").agg(pl.col("k").sum(), pl.len().alias("n"))
     events = np.zeros(n_m + 1)
     actors = np.zeros(n_m + 1)
