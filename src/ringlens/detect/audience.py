@@ -61,6 +61,7 @@ from ringlens.detect.dense import (
     _test_columns,
 )
 from ringlens.detect.significance import _MatrixStats
+from ringlens.graph.core import unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.graph import Biadjacency, EventGraph
@@ -219,7 +220,7 @@ def _target_groups(mat: sp.csr_matrix, p: dict[str, Any]) -> np.ndarray:
     p["n_edges"] = int(a.size)
     if a.size == 0:
         return group
-    used = np.unique(np.concatenate([a, b]))
+    used = unique_sorted(np.concatenate([a, b]))
     labels = leiden_labels(
         used.size,
         np.searchsorted(used, a),

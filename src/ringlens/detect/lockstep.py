@@ -128,6 +128,7 @@ from ringlens.detect._common import (
     poisson_log10_sf,
 )
 from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph.core import unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.graph import EventGraph
@@ -334,8 +335,10 @@ def _market_pools(
         .group_by("src", "pool")
         .len(name="k")
     )
-    per_market = by_market.filter(pl.col("pool") >= 0).group_by("pool").agg(
-        pl.col("k").sum(), pl.len().alias("n")
+    per_market = (
+        by_market.filter(pl.col("pool") >= 0)
+        .group_by("pool")
+        .agg(pl.col("k").sum(), pl.len().alias("n"))
     )
     n_events = np.zeros(n_m, dtype=np.int64)
     n_actors = np.zeros(n_m, dtype=np.int64)
@@ -1665,7 +1668,7 @@ def _merge_scales(
     rows = pl.concat(found).with_columns(
         (pl.col("scale").cast(pl.Int64) * (1 << 32) + pl.col("group")).alias("sg")
     )
-    sg_ids = np.unique(rows["sg"].to_numpy())
+    sg_ids = unique_sorted(rows["sg"].to_numpy())
     rows = rows.with_columns(
         pl.Series("v", np.searchsorted(sg_ids, rows["sg"].to_numpy()), dtype=pl.Int64)
     )

@@ -109,6 +109,7 @@ from ringlens.detect._common import (
 )
 from ringlens.detect.significance import binomial_log10_sf
 from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph.core import unique_sorted
 from ringlens.graph.roles import normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -284,7 +285,7 @@ def shared_attributes(
             pairs.select("a", "b").to_numpy().astype(np.int64).reshape(-1, 2),
         ]
     )
-    used = np.unique(e)
+    used = unique_sorted(e.ravel())
     local = np.searchsorted(used, e)
     memb = pl.DataFrame(
         {
@@ -657,7 +658,7 @@ def _test_and_group(
     """Steps 2 to 4 of :func:`shared_targets` on the (account, target) cells: test the
     targets beyond household size, then group the accounts of the significant ones."""
     cap = params["max_target_actors"]
-    accounts = np.unique(src[tested_cell])
+    accounts = unique_sorted(src[tested_cell])
     tested, links, rows = _tested_targets(
         graph,
         src,
@@ -725,7 +726,7 @@ def _new_account_pools(
         .agg(pl.len().alias("shared"))
         .filter(pl.col("shared") >= 2)
     )
-    t_ids = np.unique(rows["t"].to_numpy())
+    t_ids = unique_sorted(rows["t"].to_numpy())
     comp = component_labels(
         t_ids.size,
         np.searchsorted(t_ids, pairs["t"].to_numpy()).astype(np.int64),
@@ -918,7 +919,7 @@ def _tested_targets(
     # voucher's thousands of claimers always share some obscure product pairwise
     # links for a while count on the repeat types only: computed for their accounts (a
     # phone farm's, not a campaign voucher's thousands of claimers)
-    while_accounts = np.unique(
+    while_accounts = unique_sorted(
         src[tested_cell & np.isin(_node_types(graph)[dst], sorted(repeat) or types)]
     )
     rare_key = (
@@ -1016,7 +1017,7 @@ def _link_sources(
     A type's tested targets are linked by the other sources; one pass over the union per
     type, not a union of the others per type (an unmapped platform has dozens of types).
     """
-    every = np.unique(np.concatenate([co_key, rare_key, *by_type.values()]))
+    every = unique_sorted(np.concatenate([co_key, rare_key, *by_type.values()]))
     n_types = np.zeros(every.size, dtype=np.int64)
     for arr in by_type.values():
         n_types[np.searchsorted(every, arr)] += 1
@@ -1367,7 +1368,7 @@ def _target_groups(
     from ringlens.graph.core import component_labels
 
     members = good.select("t", pl.col("cluster").alias("a")).explode("a")
-    acc_ids = np.unique(members["a"].to_numpy())
+    acc_ids = unique_sorted(members["a"].to_numpy())
     local = np.searchsorted(acc_ids, members["a"].to_numpy())
     # accounts of one cluster are linked through their target; clusters sharing an
     # account merge

