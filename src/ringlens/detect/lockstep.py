@@ -108,7 +108,7 @@ Groups above ``group_alpha`` are dropped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
@@ -401,6 +401,53 @@ def _runs_index(start: np.ndarray, length: np.ndarray) -> np.ndarray:
     return np.repeat(start, length) + (np.arange(total) - offsets)
 
 
+def _expectation(
+    arr: _Arrays,
+    run_b: np.ndarray,
+    run_t: np.ndarray,
+    w_us: int,
+    min_burst_actors: int,
+    span_us: tuple[int, int] | None,
+    baseline: str,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The expected events in a window of each (target, bucket) run, as a function of the
+    runs' indices (:func:`_target_bursts`' baseline: ``run_b`` and ``run_t`` are the runs'
+    buckets and targets)."""
+    if baseline == "active":
+        ts_all = arr.ts_all
+        b0 = int(ts_all[0]) // w_us
+        # the family's events per bucket: ts_all is sorted, so the bucket edges' positions
+        edges = (b0 + np.arange(int(ts_all[-1]) // w_us - b0 + 2, dtype=np.int64)) * w_us
+        g = np.append(np.diff(np.searchsorted(ts_all, edges)).astype(np.float64), 0.0)
+        # a target is active for at least what is short for its kind (the first decile of
+        # the active periods of the family's targets with a burst's worth of events): a
+        # live lasts an hour, a listing or an app weeks; a new listing that only a ring's
+        # bursts ever touched is not a short-lived kind of target
+        busy = arr.n_t >= min_burst_actors
+        span = arr.last - arr.first
+        usual = int(np.quantile(span[busy], ACTIVE_FLOOR, method="lower")) if busy.any() else 0
+        end = np.maximum(arr.last, arr.first + max(w_us, usual))
+        active = np.searchsorted(ts_all, end, "right") - arr.before_first
+        active = np.maximum(active, 1).astype(np.float64)
+
+        def lam_of(runs: np.ndarray) -> np.ndarray:
+            rb = run_b[runs] - b0
+            share = (g[rb] + g[np.minimum(rb + 1, g.size - 1)]) / 2.0
+            t = run_t[runs]
+            return arr.n_t[t] * share / active[t]
+
+    else:
+        lo, hi = int(arr.ts_all[0]), int(arr.ts_all[-1])
+        if span_us is not None:
+            lo, hi = min(lo, int(span_us[0])), max(hi, int(span_us[1]))
+        per_window = w_us / max(hi - lo, w_us)
+
+        def lam_of(runs: np.ndarray) -> np.ndarray:
+            return arr.n_t[run_t[runs]] * per_window
+
+    return lam_of
+
+
 def _target_bursts(
     ev: pl.DataFrame,
     w_us: int,
@@ -449,38 +496,7 @@ def _target_bursts(
     nxt = np.zeros(start.size, dtype=bool)
     nxt[:-1] = (run_t[1:] == run_t[:-1]) & (run_b[1:] == run_b[:-1] + 1)
     c2 = run_len + np.where(nxt, np.append(run_len[1:], 0), 0)
-    if baseline == "active":
-        ts_all = arr.ts_all
-        b0 = int(ts_all[0]) // w_us
-        # the family's events per bucket: ts_all is sorted, so the bucket edges' positions
-        edges = (b0 + np.arange(int(ts_all[-1]) // w_us - b0 + 2, dtype=np.int64)) * w_us
-        g = np.append(np.diff(np.searchsorted(ts_all, edges)).astype(np.float64), 0.0)
-        # a target is active for at least what is short for its kind (the first decile of
-        # the active periods of the family's targets with a burst's worth of events): a
-        # live lasts an hour, a listing or an app weeks; a new listing that only a ring's
-        # bursts ever touched is not a short-lived kind of target
-        busy = arr.n_t >= min_burst_actors
-        span = arr.last - arr.first
-        usual = int(np.quantile(span[busy], ACTIVE_FLOOR, method="lower")) if busy.any() else 0
-        end = np.maximum(arr.last, arr.first + max(w_us, usual))
-        active = np.searchsorted(ts_all, end, "right") - arr.before_first
-        active = np.maximum(active, 1).astype(np.float64)
-
-        def lam_of(runs: np.ndarray) -> np.ndarray:
-            rb = run_b[runs] - b0
-            share = (g[rb] + g[np.minimum(rb + 1, g.size - 1)]) / 2.0
-            t = run_t[runs]
-            return arr.n_t[t] * share / active[t]
-
-    else:
-        lo, hi = int(arr.ts_all[0]), int(arr.ts_all[-1])
-        if span_us is not None:
-            lo, hi = min(lo, int(span_us[0])), max(hi, int(span_us[1]))
-        per_window = w_us / max(hi - lo, w_us)
-
-        def lam_of(runs: np.ndarray) -> np.ndarray:
-            return arr.n_t[run_t[runs]] * per_window
-
+    lam_of = _expectation(arr, run_b, run_t, w_us, min_burst_actors, span_us, baseline)
     # bucket pairs that can hold a burst: enough events for min_burst_actors, min_lift and
     # (for those) the Poisson tail, searched upwards from the cheap bound; the expectation
     # is computed only for the pairs with min_burst_actors events (few at short scales)
