@@ -1030,3 +1030,24 @@ def test_lockstep_that_chance_explains_is_no_evidence() -> None:
     # without timing detectors named, lockstep is evidence whatever the synchrony
     plain = _structure_only_unexplained(["communities", "dense_blocks"], 2.0)
     assert rings.select(plain).to_series().all()
+
+
+def test_an_owner_community_is_significant_on_its_owners() -> None:
+    # a karma farm's block on its replies is empty (one vote on each); the owner
+    # community's block on the authors counts (old accounts with sig_owners), and fresh
+    # members beyond chance stand in for the actor contrast; a dense block's ring is
+    # not judged on owners, nor is a run that names no detector for them
+    from ringlens.rings.core import NEW_ACCOUNT_APART, _structure_only_unexplained
+
+    owner = ["owner_communities"]
+    rings = _rule_rows(
+        5,
+        detectors=[owner, owner, ["dense_blocks"], owner, owner],
+        new_account_lift=[0.0, NEW_ACCOUNT_APART, 0.0, 0.0, NEW_ACCOUNT_APART],
+        new_account_sig=[0.0, 14.1, 0.0, 0.0, 1.0],
+    ).with_columns(pl.Series("sig_owners", [3.6, None, 3.6, 1.0, None], dtype=pl.Float64))
+    judged = ["dense_blocks", "owner_communities"]
+    kept = rings.select(_structure_only_unexplained(judged, 2.0, through_owners=owner))
+    assert kept.to_series().to_list() == [True, True, False, False, False]
+    plain = rings.drop("sig_owners").select(_structure_only_unexplained(judged, 2.0))
+    assert plain.to_series().to_list() == [False] * 5

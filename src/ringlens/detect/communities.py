@@ -102,6 +102,7 @@ from ringlens.detect._common import (
     seeded_igraph,
 )
 from ringlens.exceptions import ConfigError, InputError
+from ringlens.graph.core import unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
@@ -527,7 +528,7 @@ def significant_communities(
     if bb is None:
         return _empty_significant(p)
     actors, targets, ai, ti, audience, k, pairs, (a, b, w) = bb
-    used = np.unique(np.concatenate([a, b]))
+    used = unique_sorted(np.concatenate([a, b]))
     la, lb = np.searchsorted(used, a), np.searchsorted(used, b)
     comm = leiden_labels(used.size, la, lb, w, resolution=p["resolution"], seed=p["seed"])
     core_of = np.full(actors.size, -1, dtype=np.int64)
@@ -946,16 +947,24 @@ def owned_events(
     fam = filtered_events(
         graph, actions=actions, actor_types=actor_types, target_types=target_types
     ).select("src", "dst", "action", "ts")
-    owned = filtered_events(graph, actions=list(owner_actions)) if owner_actions else None
-    if owned is None or owned.height == 0 or fam.height == 0:
+    owner = target_owners(graph, owner_actions)
+    if owner.height == 0 or fam.height == 0:
         return fam.clear().with_columns(pl.lit(None, dtype=pl.UInt32).alias("owner"))
-    owner = (
+    return fam.join(owner, on="dst").filter(pl.col("src") != pl.col("owner"))
+
+
+def target_owners(graph: EventGraph, owner_actions: list[str]) -> pl.DataFrame:
+    """``dst, owner`` (node ids): each owned target's owner, the account of its first
+    ownership event (earliest first, then the smallest node id; see :func:`owned_events`)."""
+    owned = filtered_events(graph, actions=list(owner_actions)) if owner_actions else None
+    if owned is None or owned.height == 0:
+        return pl.DataFrame(schema={"dst": graph.events.schema["dst"], "owner": pl.UInt32})
+    return (
         owned.select("src", "dst", "ts")
         .sort("ts", "src")
         .unique("dst", keep="first", maintain_order=True)
         .select("dst", pl.col("src").cast(pl.UInt32).alias("owner"))
     )
-    return fam.join(owner, on="dst").filter(pl.col("src") != pl.col("owner"))
 
 
 def owner_projection(graph: EventGraph, owned: pl.DataFrame) -> EventGraph:

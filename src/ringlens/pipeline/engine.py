@@ -280,6 +280,7 @@ def _rings(
                 fresh[1] if fresh else None if context is None else context.new_account_base
             ),
             structure_only=("communities", "dense_blocks", "owner_communities"),
+            through_owners=("owner_communities",),
             attribute_only=("shared_targets",),
             timing=TIMING,
             interactions=None if context is None else context.interactions,

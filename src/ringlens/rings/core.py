@@ -44,10 +44,13 @@ from ringlens.graph.core import component_labels
 from ringlens.graph.roles import Roles
 from ringlens.rings.features import (
     OWN_TARGET,
+    OwnerGraph,
     background_density,
     hourly_rhythm,
+    owner_graph,
     ring_features,
     ring_member_contrast,
+    ring_owner_significance,
     ring_owners,
 )
 from ringlens.rings.patterns import Catalogue, classify, load_catalogue
@@ -252,6 +255,7 @@ def build_rings(
     structure_only: Collection[str] = (),
     attribute_only: Collection[str] = (),
     timing: Collection[str] = (),
+    through_owners: Collection[str] = (),
     min_significance: float = 2.0,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
@@ -271,6 +275,9 @@ def build_rings(
 
     One only ``attribute_only`` detectors (shared devices, cards, coupons) proposed must
     show abuse beyond the sharing (:func:`_attribute_only_kept`, after rings merge).
+    Members that ``through_owners`` detectors (structure on the targets' owners: the
+    owner communities) proposed are judged by that structure, not by coming back to
+    the same targets (:func:`_drawn_members`).
 
     Examples
     --------
@@ -289,6 +296,7 @@ def build_rings(
     (3, 2, 1.0, 1.0, 'brushing')
     """
     membership = merge_candidates(candidates, min_overlap=min_overlap, min_size=min_size)
+    owners = _owners_for(graph, membership, roles, through_owners)
     if structure_only:
         membership = _drawn_members(
             graph,
@@ -296,6 +304,8 @@ def build_rings(
             candidates,
             candidate_targets,
             structure_only=structure_only,
+            through_owners=through_owners,
+            owners=owners,
             roles=roles,
             interactions=interactions,
             min_significance=min_significance,
@@ -307,7 +317,7 @@ def build_rings(
         rhythm = hourly_rhythm(graph)
 
     def features(m: pl.DataFrame) -> pl.DataFrame:
-        return ring_features(
+        f = ring_features(
             graph,
             m,
             targets=_ring_targets(candidates, m, candidate_targets),
@@ -322,16 +332,17 @@ def build_rings(
             values=values,
             rhythm=rhythm,
         )
+        return _with_owner_significance(f, m, owners, roles, through_owners)
 
     feats = features(membership)
     if structure_only and "significance" in feats.columns:
-        kept = _structure_only_unexplained(structure_only, min_significance)
+        kept = _structure_only_unexplained(structure_only, min_significance, (), through_owners)
         membership = _without_unexplained(membership, feats, kept, "structure-only", WEAK)
     # rings are merged and owned by the targets their detectors named; those only the test
     # beyond chance added (a sparse ring's products) are reported, not followed
     membership, feats = _merge_by_targets(graph, membership, feats, features)
     membership = _cases_explained(
-        membership, feats, structure_only, attribute_only, timing, min_significance
+        membership, feats, structure_only, attribute_only, timing, min_significance, through_owners
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
@@ -341,15 +352,51 @@ def build_rings(
         graph, rings, membership, roles=roles, interactions=interactions, values=values
     )
     rings, named = _without_beyond(rings)
-    rings = rings.select(
-        "ring_id",
-        "pattern",
-        "size",
-        "members",
-        "detectors",
-        pl.exclude("ring_id", "pattern", "size", "members", "detectors"),
-    )
-    return Rings(rings=rings.sort("ring_id"), membership=membership, named_targets=named)
+    return Rings(rings=_laid_out(rings), membership=membership, named_targets=named)
+
+
+def _laid_out(rings: pl.DataFrame) -> pl.DataFrame:
+    """The rings in the output's column order (identity first), sorted by ring id."""
+    first = ("ring_id", "pattern", "size", "members", "detectors")
+    return rings.select(*first, pl.exclude(*first)).sort("ring_id")
+
+
+def _owners_for(
+    graph: EventGraph,
+    membership: pl.DataFrame,
+    roles: Roles | None,
+    through_owners: Collection[str],
+) -> OwnerGraph | None:
+    """The owner projection around the rings a ``through_owners`` detector proposed a
+    member of (:func:`ringlens.rings.features.owner_graph`), else None."""
+    if not through_owners or roles is None or membership.height == 0:
+        return None
+    by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners))).list.any()
+    rings = membership.filter(by_owner).select("ring_id").unique()
+    if rings.height == 0:
+        return None
+    accounts = membership.join(rings, on="ring_id", how="semi")["key"].unique().sort()
+    return owner_graph(graph, roles, accounts)
+
+
+def _with_owner_significance(
+    feats: pl.DataFrame,
+    membership: pl.DataFrame,
+    owners: OwnerGraph | None,
+    roles: Roles | None,
+    through_owners: Collection[str],
+) -> pl.DataFrame:
+    """``feats`` with ``sig_owners`` (:func:`ringlens.rings.features.ring_owner_significance`)
+    for the rings a ``through_owners`` detector proposed, null for the others."""
+    if owners is None:
+        return feats.with_columns(pl.lit(None, dtype=pl.Float64).alias("sig_owners"))
+    by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners))).list.any()
+    rings = _members(membership).filter(by_owner).select("ring_id")
+    sub = membership.join(rings, on="ring_id", how="semi")
+    if sub.height == 0:
+        return feats.with_columns(pl.lit(None, dtype=pl.Float64).alias("sig_owners"))
+    sig = ring_owner_significance(owners, sub, roles=roles)
+    return feats.join(sig, on="ring_id", how="left")
 
 
 def _without_beyond(rings: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -545,6 +592,7 @@ def _cases_explained(
     attribute_only: Collection[str],
     timing: Collection[str],
     min_significance: float,
+    through_owners: Collection[str] = (),
 ) -> pl.DataFrame:
     """The membership without the merged rings (cases, judged as a whole: a farm's phone
     cluster that only its sister cluster's listings tie to the case is part of it) that
@@ -556,10 +604,12 @@ def _cases_explained(
         kept = _attribute_only_kept(attribute_only, min_significance)
         membership = _without_unexplained(membership, feats, kept, "shared-attribute-only", ONLY)
     if timing and structure_only and "significance" in feats.columns:
-        kept = _structure_only_unexplained(structure_only, min_significance, timing)
+        kept = _structure_only_unexplained(structure_only, min_significance, timing, through_owners)
         membership = _without_unexplained(membership, feats, kept, "in-step-by-number", WEAK)
     if structure_only and attribute_only and "sig_beyond" in feats.columns:
-        kept = _structure_or_sharing_kept(structure_only, attribute_only, timing, min_significance)
+        kept = _structure_or_sharing_kept(
+            structure_only, attribute_only, timing, min_significance, through_owners
+        )
         membership = _without_unexplained(membership, feats, kept, "structure-and-sharing", BOTH)
     return membership
 
@@ -569,6 +619,7 @@ def _structure_or_sharing_kept(
     attribute_only: Collection[str],
     timing: Collection[str],
     min_significance: float,
+    through_owners: Collection[str] = (),
 ) -> pl.Expr:
     """True for rings with evidence beyond co-interaction structure, shared attributes
     and time that chance explains, and for rings whose structure or sharing holds on its
@@ -580,7 +631,8 @@ def _structure_or_sharing_kept(
     of the three is evidence: a campus network's 511 accounts, significance 0, in step
     by their number, sharing the campus's addresses and nothing else."""
     within = _proposed_only_by([*structure_only, *attribute_only], _evidence(timing))
-    return within.not_() | _structure_holds(min_significance) | _beyond_sharing(min_significance)
+    holds = _structure_holds(min_significance, through_owners)
+    return within.not_() | holds | _beyond_sharing(min_significance)
 
 
 def _without_unexplained(
@@ -680,7 +732,10 @@ def _evidence(timing: Collection[str]) -> pl.Expr:
 
 
 def _structure_only_unexplained(
-    structure_only: Collection[str], min_significance: float, timing: Collection[str] = ()
+    structure_only: Collection[str],
+    min_significance: float,
+    timing: Collection[str] = (),
+    through_owners: Collection[str] = (),
 ) -> pl.Expr:
     """True for rings the structure-only rule keeps: rings with evidence beyond structure
     (time, shared attributes), and structure-only rings that are significant and not an
@@ -729,13 +784,20 @@ def _structure_only_unexplained(
     old accounts in step are left to the time detectors' own tests.
     """
     only = _proposed_only_by(structure_only, _evidence(timing))
-    return only.not_() | _structure_holds(min_significance)
+    return only.not_() | _structure_holds(min_significance, through_owners)
 
 
-def _structure_holds(min_significance: float) -> pl.Expr:
+def _structure_holds(min_significance: float, through_owners: Collection[str] = ()) -> pl.Expr:
     """True for rings whose structure is evidence (:func:`_structure_only_unexplained`):
     fresh accounts in step beyond chance, or a significant block that is not an owner's
-    audience unless set apart."""
+    audience unless set apart.
+
+    A ring that a ``through_owners`` detector proposed (a community on the owner
+    projection) is measured on targets its members each touch once — a karma farm votes
+    once on each of its members' ever-new replies —, so its block on them says nothing:
+    its block on their owners (``sig_owners``) is its significance, and, its members
+    fresh beyond chance, the community that drew them together on the projection stands
+    for the actor contrast."""
     in_step = (pl.col("synchrony_excess").fill_null(0.0) >= SYNC_BEYOND) & _fresh(min_significance)
     fresh = pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART
     # a closed group of fresh accounts: beyond chance (by its block, or by how many of its
@@ -744,8 +806,16 @@ def _structure_holds(min_significance: float) -> pl.Expr:
     beyond = (pl.col("sig_null") >= min_significance) | (
         pl.col("new_account_sig").fill_null(0.0) >= min_significance
     )
-    closed = fresh & beyond & (pl.col("sig_actors") >= min_significance)
-    significant = (pl.col("significance") >= min_significance) | closed
+    drawn = pl.col("sig_actors") >= min_significance
+    significant = pl.col("significance") >= min_significance
+    if through_owners:  # a community on the owner projection: its block there
+        by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners)))
+        by_owner = by_owner.list.any()
+        drawn = drawn | by_owner
+        significant = significant | (
+            by_owner & (pl.col("sig_owners").fill_null(0.0) >= min_significance)
+        )
+    significant = significant | (fresh & beyond & drawn)
     outside = pl.col("effective_owners").fill_null(0.0)  # 0: no owner outside the ring
     few = (pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE) | (
         (outside > 0) & (outside <= FEW_OWNERS)
@@ -808,6 +878,8 @@ def _drawn_members(
     interactions: tuple[Sequence[str] | None, tuple[int, int, int]] | None,
     min_significance: float,
     min_size: int,
+    through_owners: Collection[str] = (),
+    owners: OwnerGraph | None = None,
 ) -> pl.DataFrame:
     """The membership without the members that only ``structure_only`` detectors proposed
     and that are not drawn to their ring's targets.
@@ -820,26 +892,53 @@ def _drawn_members(
     the ring, whether the rest of the ring was found by structure or by time or shared
     attributes; members that do not act on the targets at all (their owners) stay, and so
     do members another detector proposed (tied by time or a device, not by coming back to
-    the same targets). A ring that loses members gets the id of its new member set; one
-    left below ``min_size`` goes.
+    the same targets). Members a ``through_owners`` detector proposed (a community on the
+    owner projection) are judged on that projection: a karma farm votes once on each of
+    its members' ever-new replies, so its members come back to the same authors, not to
+    the same replies (``owners``: :func:`ringlens.rings.features.owner_graph`; without it
+    they are not judged). A ring that loses members gets the id of its new member set;
+    one left below ``min_size`` goes.
     """
     if membership.height == 0:
         return membership
-    structural = membership.filter(_proposed_only_by(structure_only)).select("ring_id", "key")
+    by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners))).list.any()
+    structural = membership.filter(_proposed_only_by(structure_only)).select(
+        "ring_id", "key", by_owner.alias("_owner")
+    )
     if structural.height == 0:
         return membership
-    sub = membership.join(structural.select("ring_id").unique(), on="ring_id", how="semi")
-    contrast = ring_member_contrast(
-        graph,
-        sub,
-        roles=roles,
-        targets=_ring_targets(candidates, sub, candidate_targets),
-        interactions=interactions,
-    )
+    judged = [
+        pl.DataFrame(
+            schema={
+                "ring_id": pl.String,
+                "key": pl.String,
+                "hits": pl.Int64,
+                "significance": pl.Float64,
+            }
+        )
+    ]
+    on_targets = structural.filter(~pl.col("_owner"))
+    if on_targets.height:
+        sub = membership.join(on_targets.select("ring_id").unique(), on="ring_id", how="semi")
+        contrast = ring_member_contrast(
+            graph,
+            sub,
+            roles=roles,
+            targets=_ring_targets(candidates, sub, candidate_targets),
+            interactions=interactions,
+        )
+        judged.append(contrast.join(on_targets, on=["ring_id", "key"], how="semi"))
+    on_owners = structural.filter(pl.col("_owner"))
+    if on_owners.height and owners is not None:
+        sub = membership.join(on_owners.select("ring_id").unique(), on="ring_id", how="semi")
+        contrast = ring_member_contrast(
+            owners.graph, sub, roles=roles, interactions=(None, owners.totals)
+        )
+        judged.append(contrast.join(on_owners, on=["ring_id", "key"], how="semi"))
     gone = (
-        contrast.filter((pl.col("hits") >= 1) & (pl.col("significance") < min_significance))
+        pl.concat([j.select("ring_id", "key", "hits", "significance") for j in judged])
+        .filter((pl.col("hits") >= 1) & (pl.col("significance") < min_significance))
         .select("ring_id", "key")
-        .join(structural, on=["ring_id", "key"], how="semi")
     )
     if gone.height == 0:
         return membership

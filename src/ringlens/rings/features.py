@@ -80,10 +80,13 @@ same code describes rings on any platform.
     of them.
 ``structure_alone`` (added by :func:`ringlens.rings.core.build_rings`)
     true for a ring that only co-interaction structure shows: the structure detectors
-    alone proposed it (lockstep only where its synchrony is what chance explains), its
-    members' ages are known and not new beyond the platform's rate, it moves ordinary
-    value, and its ``synchrony_excess`` is at most what chance explains. The risk counts
-    its structural reasons once (:data:`ringlens.risk.model.STRUCTURE_REASONS`).
+    proposed it and no other but lockstep, its members' ages are known and not new
+    beyond the platform's rate, it moves ordinary value, and its ``synchrony_excess`` is
+    not clearly beyond chance. The risk counts its structural reasons once
+    (:data:`ringlens.risk.model.STRUCTURE_REASONS`).
+``sig_owners`` (added by :func:`ringlens.rings.core.build_rings`)
+    for a ring a detector on the targets' owners proposed (the owner communities), its
+    block on the owner projection (:func:`ring_owner_significance`); null for others.
 ``new_account_share``, ``new_account_lift``, ``new_account_sig``, ``prior_violations``, ``market``
     from the entities table (members created less than ``new_account_days`` before the
     first event; null when no member's creation time is known); the lift is that share
@@ -96,6 +99,7 @@ same code describes rings on any platform.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -109,6 +113,7 @@ from ringlens.detect.significance import (
     targets_beyond_chance,
 )
 from ringlens.graph import EventGraph, node_key
+from ringlens.graph.core import unique_sorted
 from ringlens.graph.roles import SHAREABLE_ROLES, Roles
 
 __all__ = [
@@ -121,8 +126,11 @@ __all__ = [
     "new_account_rate",
     "new_account_significance",
     "new_accounts",
+    "OwnerGraph",
+    "owner_graph",
     "ring_features",
     "ring_member_contrast",
+    "ring_owner_significance",
     "rhythm_crowding",
     "rhythm_shares",
     "ring_owners",
@@ -756,6 +764,94 @@ def ring_member_contrast(
         actions=actions,
         totals=totals,
     )
+
+
+@dataclass(frozen=True)
+class OwnerGraph:
+    """The owner projection around some accounts (:func:`owner_graph`): ``graph`` holds
+    the projected events of the accounts that matter for them, ``totals`` the actors,
+    owners and account-owner pairs of the whole projection (what a ring test needs of
+    the rest)."""
+
+    graph: EventGraph
+    totals: tuple[int, int, int]
+
+
+def owner_graph(graph: EventGraph, roles: Roles, accounts: pl.Series) -> OwnerGraph | None:
+    """The graph's interactions read as interactions with the targets' owners
+    (:func:`ringlens.detect.communities.owner_projection`: one event per account and
+    owner) for the ring tests of ``accounts`` (node keys): their own projected events
+    and those of every account that engaged an owner they engaged (the owners' other
+    users, who set their reference), with the whole projection's totals. None when
+    nothing is owned."""
+    from ringlens.detect.communities import target_owners
+    from ringlens.graph import EventGraph
+
+    if not roles.owner_actions:
+        return None
+    owner = target_owners(graph, list(roles.owner_actions))
+    if owner.height == 0:
+        return None
+    owner_of = np.full(graph.n_nodes, -1, dtype=np.int64)
+    owner_of[owner["dst"].to_numpy()] = owner["owner"].to_numpy()
+    # every interaction with an owned target, as node-id arrays (no frame of the events)
+    rows = graph.family_rows(actions=interaction_actions(graph, roles))
+    src = graph.events["src"].to_numpy().astype(np.int64)
+    dst = graph.events["dst"].to_numpy()
+    if rows is not None:
+        src, dst = src[rows], dst[rows]
+    own = owner_of[dst]
+    on = (own >= 0) & (own != src)
+    if not on.any():
+        return None
+    src, own = src[on], own[on]
+    n = graph.n_nodes
+
+    def marks(ids: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[ids] = True
+        return out
+
+    pair = pl.Series(src * n + own)
+    totals = (int(marks(src).sum()), int(marks(own).sum()), pair.n_unique())
+    # the accounts' owners and those owners' users: whose pairs the ring tests read
+    mine = marks(graph.node_ids(accounts).astype(np.int64))
+    users = marks(src[marks(own[mine[src]])[own]])
+    users |= mine
+    key = unique_sorted((src * n + own)[users[src]])
+    # the tests read who engaged whom: one event per pair, on the run's first instant
+    events = pl.DataFrame(
+        {
+            "src": pl.Series(key // n, dtype=pl.UInt32),
+            "dst": pl.Series(key % n, dtype=pl.UInt32),
+        }
+    ).with_columns(
+        pl.lit(str(graph.events["action"][0])).cast(graph.events.schema["action"]).alias("action"),
+        pl.lit(graph.events["ts"].min(), dtype=graph.events.schema["ts"]).alias("ts"),
+    )
+    edges = events.select("src", "dst", pl.lit(1, dtype=pl.Int64).alias("count"))
+    return OwnerGraph(
+        graph=EventGraph(nodes=graph.nodes, edges=edges, events=events), totals=totals
+    )
+
+
+def ring_owner_significance(
+    owners: OwnerGraph, membership: pl.DataFrame, *, roles: Roles | None = None
+) -> pl.DataFrame:
+    """``ring_id, sig_owners``: each ring's block on the owner projection (``owners``,
+    :func:`owner_graph`) against the configuration model, as ``significance`` is on the
+    targets: the ring's targets there are the accounts that two members and 30 % of the
+    ring engaged through what they own (:func:`_ring_targets`). A karma farm votes once
+    on each of its members' ever-new replies, so no reply is a block's column, but every
+    member's author is."""
+    roles = roles or Roles()
+    g = owners.graph
+    mem, mev = _members_events(g, membership, roles)
+    tgt = _ring_targets(g, mev, _sizes(mem), None)
+    sig = ring_significance(
+        g, mem.select("key", "ring_id"), _keyed_targets(g, tgt), totals=owners.totals
+    )
+    return sig.select("ring_id", pl.col("significance").alias("sig_owners"))
 
 
 #: An account joins a ring as its owner when it first owned at least this many of the
