@@ -27,7 +27,14 @@ __all__ = ["MIN_DENSITY", "DenseBlocks"]
 #: A block whose accounts each touch less than this share of its targets is a slice of a
 #: market (a niche browsing its category), however improbable: not a ring, whose accounts
 #: work most of its targets. Blocks above it count with a strength that grows with fill.
+#: A closed block is exempt (:data:`CLOSED`).
 MIN_DENSITY = 0.2
+
+#: A block whose targets are mostly (at least this share) its own accounts is a closed
+#: group acting on itself — sixty-five freelancers endorsing each other, eight apiece —
+#: not a slice of a market: its fill is what each member can give the others (8 of 64),
+#: and a market's niche does not endorse itself.
+CLOSED = 0.5
 
 
 @register
@@ -89,14 +96,29 @@ def _blocks(
 
 
 def _peeled(inp: DetectInput, fam: Family) -> DenseBlockGroups:
-    """FRAUDAR's significant blocks of the family that fill at least ``MIN_DENSITY``."""
+    """FRAUDAR's significant blocks of the family that fill at least ``MIN_DENSITY`` or
+    are closed (:data:`CLOSED`)."""
     res = dense_blocks(
         inp.graph,
         actions=list(fam.actions or ()),
         actor_types=list(fam.actor_types or ()),
         target_types=list(fam.target_types or ()),
     )
-    return replace(res, groups=res.groups.filter(pl.col("density") >= MIN_DENSITY))
+    m = res.members
+    own = (
+        m.filter(pl.col("role") == "target")
+        .join(m.filter(pl.col("role") == "actor").select("group", "key"), on=["group", "key"])
+        .group_by("group")
+        .len(name="_own")
+    )
+    closed = pl.col("_own").fill_null(0) >= CLOSED * pl.col("n_targets")
+    kept = (
+        res.groups.join(own, on="group", how="left")
+        .filter((pl.col("density") >= MIN_DENSITY) | closed)
+        .drop("_own")
+        .sort("group")
+    )
+    return replace(res, groups=kept)
 
 
 def _audience(inp: DetectInput, fam: Family) -> DenseBlockGroups:
