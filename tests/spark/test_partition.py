@@ -233,3 +233,35 @@ def test_near_confirmed_bad_matches_the_polars_rank():
     top = f.filter(pl.col("ppr_lift") >= 2.4)
     got = near_confirmed_bad(top, n_accounts=f.height)
     assert got.select("key", "strength").equals(ref)
+
+
+def test_parts_measure_karma_farms_against_the_runs_owner_projection():
+    # two forums in one run, each with a farm of new accounts voting on each other's
+    # ever-new replies: the rings the owner communities propose are measured on the owner
+    # projection against the run's totals (RunContext.owner_totals), so the parts give
+    # the whole run's rings, sig_owners included
+    from tests.pipeline.test_detectors_owners import _reply_farm
+
+    worlds = []
+    for prefix in ("a", "b"):
+        ev, ent = _reply_farm()
+        worlds.append(
+            (
+                ev.with_columns(
+                    (pl.lit(prefix) + pl.col("actor_id")).alias("actor_id"),
+                    (pl.lit(prefix) + pl.col("target_id")).alias("target_id"),
+                ),
+                ent.with_columns((pl.lit(prefix) + pl.col("entity_id")).alias("entity_id")),
+            )
+        )
+    events = pl.concat([w[0] for w in worlds])
+    entities = pl.concat([w[1] for w in worlds])
+    labels = pl.DataFrame({"entity_type": ["member"], "entity_id": ["af0"], "label": ["confirmed"]})
+    ref = score(events, entities=entities, labels=labels)
+    farms = ref.rings.filter(pl.col("detectors").list.contains("owner_communities"))
+    assert farms.height == 2 and farms["sig_owners"].min() >= 2.0
+    got, _, parts = score_in_parts(
+        events, entities=entities, labels=labels, n_parts=2, run_id=ref.report["run_id"]
+    )
+    assert len(parts) == 2
+    _assert_same(ref, got, with_bursts=False)

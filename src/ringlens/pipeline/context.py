@@ -111,6 +111,9 @@ class RunContext:
     #: the run's share of events in each hour of the day, UTC
     #: (:func:`ringlens.rings.features.hourly_rhythm`), the rhythm of ``synchrony_excess``'s null
     hourly_rhythm: tuple[float, ...] | None = None
+    #: the run's owner projection's (accounts, owners, distinct account-owner pairs)
+    #: (:func:`ringlens.rings.features.owner_totals`), for the owner communities' rings
+    owner_totals: tuple[int, int, int] | None = None
     #: the run's edges (distinct actor-target pairs) into each node type
     #: (:func:`ringlens.rings.expand.type_edges`), the baseline of the expansion's chance test
     type_edges: Mapping[str, int] | None = None
@@ -149,4 +152,5 @@ class RunContext:
                 "targets": self.interactions[1][1],
                 "pairs": self.interactions[1][2],
             },
+            "owner_totals": None if self.owner_totals is None else list(self.owner_totals),
         }

@@ -281,6 +281,7 @@ def _rings(
             ),
             structure_only=("communities", "dense_blocks", "owner_communities"),
             through_owners=("owner_communities",),
+            owner_totals=None if context is None else context.owner_totals,
             attribute_only=("shared_targets",),
             timing=TIMING,
             interactions=None if context is None else context.interactions,

@@ -256,6 +256,7 @@ def build_rings(
     attribute_only: Collection[str] = (),
     timing: Collection[str] = (),
     through_owners: Collection[str] = (),
+    owner_totals: tuple[int, int, int] | None = None,
     min_significance: float = 2.0,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
@@ -275,9 +276,8 @@ def build_rings(
 
     One only ``attribute_only`` detectors (shared devices, cards, coupons) proposed must
     show abuse beyond the sharing (:func:`_attribute_only_kept`, after rings merge).
-    Members that ``through_owners`` detectors (structure on the targets' owners: the
-    owner communities) proposed are judged by that structure, not by coming back to
-    the same targets (:func:`_drawn_members`).
+    Rings ``through_owners`` detectors proposed (the owner communities) are judged on
+    the owner projection (:func:`_drawn_members`; a part of a run: ``owner_totals``).
 
     Examples
     --------
@@ -296,7 +296,7 @@ def build_rings(
     (3, 2, 1.0, 1.0, 'brushing')
     """
     membership = merge_candidates(candidates, min_overlap=min_overlap, min_size=min_size)
-    owners = _owners_for(graph, membership, roles, through_owners)
+    owners = _owners_for(graph, membership, roles, through_owners, owner_totals)
     if structure_only:
         membership = _drawn_members(
             graph,
@@ -366,9 +366,11 @@ def _owners_for(
     membership: pl.DataFrame,
     roles: Roles | None,
     through_owners: Collection[str],
+    totals: tuple[int, int, int] | None = None,
 ) -> OwnerGraph | None:
     """The owner projection around the rings a ``through_owners`` detector proposed a
-    member of (:func:`ringlens.rings.features.owner_graph`), else None."""
+    member of (:func:`ringlens.rings.features.owner_graph`; ``totals``: the run's), else
+    None."""
     if not through_owners or roles is None or membership.height == 0:
         return None
     by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners))).list.any()
@@ -376,7 +378,7 @@ def _owners_for(
     if rings.height == 0:
         return None
     accounts = membership.join(rings, on="ring_id", how="semi")["key"].unique().sort()
-    return owner_graph(graph, roles, accounts)
+    return owner_graph(graph, roles, accounts, totals)
 
 
 def _with_owner_significance(

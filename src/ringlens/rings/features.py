@@ -128,6 +128,7 @@ __all__ = [
     "new_accounts",
     "OwnerGraph",
     "owner_graph",
+    "owner_totals",
     "ring_features",
     "ring_member_contrast",
     "ring_owner_significance",
@@ -777,15 +778,11 @@ class OwnerGraph:
     totals: tuple[int, int, int]
 
 
-def owner_graph(graph: EventGraph, roles: Roles, accounts: pl.Series) -> OwnerGraph | None:
-    """The graph's interactions read as interactions with the targets' owners
-    (:func:`ringlens.detect.communities.owner_projection`: one event per account and
-    owner) for the ring tests of ``accounts`` (node keys): their own projected events
-    and those of every account that engaged an owner they engaged (the owners' other
-    users, who set their reference), with the whole projection's totals. None when
-    nothing is owned."""
+def _owner_pairs(graph: EventGraph, roles: Roles) -> tuple[np.ndarray, np.ndarray] | None:
+    """``src, owner`` node ids of every interaction with a target another account owns
+    (its first owner: :func:`ringlens.detect.communities.target_owners`), as arrays;
+    None when there is none."""
     from ringlens.detect.communities import target_owners
-    from ringlens.graph import EventGraph
 
     if not roles.owner_actions:
         return None
@@ -794,7 +791,6 @@ def owner_graph(graph: EventGraph, roles: Roles, accounts: pl.Series) -> OwnerGr
         return None
     owner_of = np.full(graph.n_nodes, -1, dtype=np.int64)
     owner_of[owner["dst"].to_numpy()] = owner["owner"].to_numpy()
-    # every interaction with an owned target, as node-id arrays (no frame of the events)
     rows = graph.family_rows(actions=interaction_actions(graph, roles))
     src = graph.events["src"].to_numpy().astype(np.int64)
     dst = graph.events["dst"].to_numpy()
@@ -802,21 +798,60 @@ def owner_graph(graph: EventGraph, roles: Roles, accounts: pl.Series) -> OwnerGr
         src, dst = src[rows], dst[rows]
     own = owner_of[dst]
     on = (own >= 0) & (own != src)
-    if not on.any():
+    return (src[on], own[on]) if on.any() else None
+
+
+def _marks(n: int, ids: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[ids] = True
+    return out
+
+
+def owner_totals(graph: EventGraph, roles: Roles) -> tuple[int, int, int] | None:
+    """The owner projection's accounts, owners and distinct account-owner pairs (the
+    run-wide totals a part of a run measures its owner communities' rings against:
+    :attr:`ringlens.pipeline.context.RunContext.owner_totals`); None when nothing is
+    owned."""
+    pairs = _owner_pairs(graph, roles)
+    if pairs is None:
         return None
-    src, own = src[on], own[on]
+    src, own = pairs
     n = graph.n_nodes
+    return (
+        int(_marks(n, src).sum()),
+        int(_marks(n, own).sum()),
+        pl.Series(src * n + own).n_unique(),
+    )
 
-    def marks(ids: np.ndarray) -> np.ndarray:
-        out = np.zeros(n, dtype=bool)
-        out[ids] = True
-        return out
 
-    pair = pl.Series(src * n + own)
-    totals = (int(marks(src).sum()), int(marks(own).sum()), pair.n_unique())
+def owner_graph(
+    graph: EventGraph,
+    roles: Roles,
+    accounts: pl.Series,
+    totals: tuple[int, int, int] | None = None,
+) -> OwnerGraph | None:
+    """The graph's interactions read as interactions with the targets' owners
+    (:func:`ringlens.detect.communities.owner_projection`: one event per account and
+    owner) for the ring tests of ``accounts`` (node keys): their own projected events
+    and those of every account that engaged an owner they engaged (the owners' other
+    users, who set their reference), with the whole projection's totals (``totals``
+    when given: a part of a larger run). None when nothing is owned."""
+    from ringlens.graph import EventGraph
+
+    pairs = _owner_pairs(graph, roles)
+    if pairs is None:
+        return None
+    src, own = pairs
+    n = graph.n_nodes
+    if totals is None:
+        totals = (
+            int(_marks(n, src).sum()),
+            int(_marks(n, own).sum()),
+            pl.Series(src * n + own).n_unique(),
+        )
     # the accounts' owners and those owners' users: whose pairs the ring tests read
-    mine = marks(graph.node_ids(accounts).astype(np.int64))
-    users = marks(src[marks(own[mine[src]])[own]])
+    mine = _marks(n, graph.node_ids(accounts).astype(np.int64))
+    users = _marks(n, src[_marks(n, own[mine[src]])[own]])
     users |= mine
     key = unique_sorted((src * n + own)[users[src]])
     # the tests read who engaged whom: one event per pair, on the run's first instant

@@ -37,6 +37,8 @@ first event time                  ``account_facts`` (``new_account``), ``new_acc
 background density                ``density_ratio``
 share of new accounts             ``new_account_lift``
 interaction matrix                ring ``significance`` (actions, actors, targets, pairs)
+owner projection                  ``sig_owners`` and the owner communities' members' pull
+                                  (accounts, owners, account-owner pairs)
 mean amount per action            ``value_lift``
 events by hour of day             ``synchrony_excess`` (its null's daily rhythm)
 ``near_confirmed_bad`` signals    personalised PageRank, ranked over every account
@@ -95,6 +97,7 @@ from ringlens.rings.features import (
     hourly_rhythm,
     interaction_actions,
     new_account_rate,
+    owner_totals,
 )
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
@@ -536,6 +539,7 @@ def context_from_graph(
         action_values=action_values(graph),
         hourly_rhythm=hourly_rhythm(graph),
         type_edges=type_edges(graph),
+        owner_totals=owner_totals(graph, inp.roles),
     )
 
 

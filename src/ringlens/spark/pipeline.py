@@ -301,8 +301,39 @@ def run_context(
         action_values=_action_values(events),
         hourly_rhythm=_hourly_rhythm(events),
         type_edges=_type_edges(events),
+        owner_totals=_owner_totals(events, list(inp.roles.owner_actions), actions),
     )
     return ctx, {"events": n_events, "nodes": n_nodes, "edges": n_pairs}
+
+
+def _owner_totals(
+    events: DataFrame, owner_actions: list[str], actions: list[str] | None
+) -> tuple[int, int, int] | None:
+    """:func:`ringlens.rings.features.owner_totals` of the run, in Spark: each owned
+    target's first owner (earliest ownership event, then the smallest node: type, id),
+    and the distinct accounts, owners and account-owner pairs of the interactions with
+    targets another account owns."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if not owner_actions:
+        return None
+    first = Window.partitionBy("tkey").orderBy("ts", "actor_type", "actor_id")
+    owners = (
+        events.filter(F.col("action").isin(owner_actions))
+        .withColumn("_r", F.row_number().over(first))
+        .filter(F.col("_r") == 1)
+        .select("tkey", F.col("akey").alias("okey"))
+    )
+    inter = events if actions is None else events.filter(F.col("action").isin(actions))
+    r = (
+        inter.select("akey", "tkey")
+        .join(owners, on="tkey")
+        .filter(F.col("akey") != F.col("okey"))
+        .agg(F.countDistinct("akey"), F.countDistinct("okey"), F.countDistinct("akey", "okey"))
+        .collect()[0]
+    )
+    return (int(r[0]), int(r[1]), int(r[2])) if int(r[2]) else None
 
 
 def _type_edges(events: DataFrame) -> dict[str, int]:
