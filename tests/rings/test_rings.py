@@ -1039,15 +1039,20 @@ def test_an_owner_community_is_significant_on_its_owners() -> None:
     # not judged on owners, nor is a run that names no detector for them
     from ringlens.rings.core import NEW_ACCOUNT_APART, _structure_only_unexplained
 
+    # (accounts of unknown age; known old ones conversing around each other's posts are
+    # a thread's regulars)
     owner = ["owner_communities"]
     rings = _rule_rows(
-        5,
-        detectors=[owner, owner, ["dense_blocks"], owner, owner],
-        new_account_lift=[0.0, NEW_ACCOUNT_APART, 0.0, 0.0, NEW_ACCOUNT_APART],
-        new_account_sig=[0.0, 14.1, 0.0, 0.0, 1.0],
-    ).with_columns(pl.Series("sig_owners", [3.6, None, 3.6, 1.0, None], dtype=pl.Float64))
+        6,
+        detectors=[owner, owner, ["dense_blocks"], owner, owner, owner],
+        new_account_lift=[0.0, NEW_ACCOUNT_APART, 0.0, 0.0, NEW_ACCOUNT_APART, 0.0],
+        new_account_sig=[0.0, 14.1, 0.0, 0.0, 1.0, 0.0],
+    ).with_columns(
+        pl.Series("sig_owners", [3.6, None, 3.6, 1.0, None, 3.6], dtype=pl.Float64),
+        pl.Series("new_account_share", [None, 0.8, None, None, 0.5, 0.02], dtype=pl.Float64),
+    )
     judged = ["dense_blocks", "owner_communities"]
     kept = rings.select(_structure_only_unexplained(judged, 2.0, through_owners=owner))
-    assert kept.to_series().to_list() == [True, True, False, False, False]
+    assert kept.to_series().to_list() == [True, True, False, False, False, False]
     plain = rings.drop("sig_owners").select(_structure_only_unexplained(judged, 2.0))
-    assert plain.to_series().to_list() == [False] * 5
+    assert plain.to_series().to_list() == [False] * 6

@@ -797,7 +797,8 @@ def _structure_holds(min_significance: float, through_owners: Collection[str] = 
     A ring that a ``through_owners`` detector proposed (a community on the owner
     projection) is measured on targets its members each touch once — a karma farm votes
     once on each of its members' ever-new replies —, so its block on them says nothing:
-    its block on their owners (``sig_owners``) is its significance, and, its members
+    its block on their owners (``sig_owners``) is its significance unless its members
+    are known to be old (an AMA's regulars replying to each other), and, its members
     fresh beyond chance, the community that drew them together on the projection stands
     for the actor contrast."""
     in_step = (pl.col("synchrony_excess").fill_null(0.0) >= SYNC_BEYOND) & _fresh(min_significance)
@@ -814,9 +815,11 @@ def _structure_holds(min_significance: float, through_owners: Collection[str] = 
         by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners)))
         by_owner = by_owner.list.any()
         drawn = drawn | by_owner
-        significant = significant | (
-            by_owner & (pl.col("sig_owners").fill_null(0.0) >= min_significance)
-        )
+        # accounts known to be old conversing around each other's posts are a thread's
+        # regulars: their block on each other is what an organic community shows
+        old = pl.col("new_account_share").is_not_null() & ~fresh
+        on_owners = pl.col("sig_owners").fill_null(0.0) >= min_significance
+        significant = significant | (by_owner & on_owners & ~old)
     significant = significant | (fresh & beyond & drawn)
     outside = pl.col("effective_owners").fill_null(0.0)  # 0: no owner outside the ring
     few = (pl.col("owner_concentration").fill_null(0.0) >= OWNER_AUDIENCE) | (
