@@ -373,7 +373,7 @@ def _owners_for(
     None."""
     if not through_owners or roles is None or membership.height == 0:
         return None
-    by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners))).list.any()
+    by_owner = _proposed_by(through_owners)
     rings = membership.filter(by_owner).select("ring_id").unique()
     if rings.height == 0:
         return None
@@ -392,7 +392,7 @@ def _with_owner_significance(
     for the rings a ``through_owners`` detector proposed, null for the others."""
     if owners is None:
         return feats.with_columns(pl.lit(None, dtype=pl.Float64).alias("sig_owners"))
-    by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners))).list.any()
+    by_owner = _proposed_by(through_owners)
     rings = _members(membership).filter(by_owner).select("ring_id")
     sub = membership.join(rings, on="ring_id", how="semi")
     if sub.height == 0:
@@ -720,6 +720,11 @@ def _proposed_only_by(names: Collection[str], detectors: pl.Expr | None = None) 
     return found.list.eval(pl.element().is_in(list(names))).list.all()
 
 
+def _proposed_by(names: Collection[str]) -> pl.Expr:
+    """True for rings (or members) that a detector among ``names`` proposed."""
+    return pl.col("detectors").list.eval(pl.element().is_in(list(names))).list.any()
+
+
 def _evidence(timing: Collection[str]) -> pl.Expr:
     """The detectors that are evidence for a ring: all of them, less those of ``timing``
     where the ring's synchrony is what chance explains (:data:`SYNC_EXPLAINED`)."""
@@ -812,8 +817,7 @@ def _structure_holds(min_significance: float, through_owners: Collection[str] = 
     drawn = pl.col("sig_actors") >= min_significance
     significant = pl.col("significance") >= min_significance
     if through_owners:  # a community on the owner projection: its block there
-        by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners)))
-        by_owner = by_owner.list.any()
+        by_owner = _proposed_by(through_owners)
         drawn = drawn | by_owner
         # accounts known to be old conversing around each other's posts are a thread's
         # regulars: their block on each other is what an organic community shows
@@ -862,8 +866,7 @@ def _with_structure_alone(
         return rings.with_columns(pl.lit(False).alias("structure_alone"))
     # time detectors are no clear evidence below SYNC_BEYOND (the ``untimed`` line): a
     # release day's crowd is a little in step, as the platform's rhythm has it
-    structure = pl.col("detectors").list.eval(pl.element().is_in(list(structure_only))).list.any()
-    only = _proposed_only_by([*structure_only, *timing]) & structure
+    only = _proposed_only_by([*structure_only, *timing]) & _proposed_by(structure_only)
     known = pl.col("new_account_share").is_not_null()
     old = pl.col("new_account_lift").fill_null(0.0) < NEW_ACCOUNT_APART
     ordinary = pl.col("value_lift").fill_null(0.0) < VALUE_APART
@@ -906,7 +909,7 @@ def _drawn_members(
     """
     if membership.height == 0:
         return membership
-    by_owner = pl.col("detectors").list.eval(pl.element().is_in(list(through_owners))).list.any()
+    by_owner = _proposed_by(through_owners)
     structural = membership.filter(_proposed_only_by(structure_only)).select(
         "ring_id", "key", by_owner.alias("_owner")
     )

@@ -807,21 +807,22 @@ def _marks(n: int, ids: np.ndarray) -> np.ndarray:
     return out
 
 
+def _pair_totals(n: int, src: np.ndarray, own: np.ndarray) -> tuple[int, int, int]:
+    """The distinct accounts, owners and account-owner pairs of :func:`_owner_pairs`."""
+    return (
+        int(_marks(n, src).sum()),
+        int(_marks(n, own).sum()),
+        pl.Series(src * n + own).n_unique(),
+    )
+
+
 def owner_totals(graph: EventGraph, roles: Roles) -> tuple[int, int, int] | None:
     """The owner projection's accounts, owners and distinct account-owner pairs (the
     run-wide totals a part of a run measures its owner communities' rings against:
     :attr:`ringlens.pipeline.context.RunContext.owner_totals`); None when nothing is
     owned."""
     pairs = _owner_pairs(graph, roles)
-    if pairs is None:
-        return None
-    src, own = pairs
-    n = graph.n_nodes
-    return (
-        int(_marks(n, src).sum()),
-        int(_marks(n, own).sum()),
-        pl.Series(src * n + own).n_unique(),
-    )
+    return None if pairs is None else _pair_totals(graph.n_nodes, *pairs)
 
 
 def owner_graph(
@@ -844,11 +845,7 @@ def owner_graph(
     src, own = pairs
     n = graph.n_nodes
     if totals is None:
-        totals = (
-            int(_marks(n, src).sum()),
-            int(_marks(n, own).sum()),
-            pl.Series(src * n + own).n_unique(),
-        )
+        totals = _pair_totals(n, src, own)
     # the accounts' owners and those owners' users: whose pairs the ring tests read
     mine = _marks(n, graph.node_ids(accounts).astype(np.int64))
     users = _marks(n, src[_marks(n, own[mine[src]])[own]])
