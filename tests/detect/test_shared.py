@@ -170,6 +170,7 @@ def test_shared_targets_ring_not_families_or_campaigns() -> None:
         "expected_links",
         "log10_pvalue",
         "significance",
+        "gathered",
     ]
     assert res.to_frame().columns == ["group", "key", "role", "degree"]
     assert len(res) == 1 and res.actors(0) == sorted(f"member:m{i}" for i in range(10))
@@ -621,3 +622,59 @@ def test_a_phone_and_a_card_are_two_kinds_even_when_one_sits_inside_the_other() 
         "network": "shape:network",
         "phone": "shape:network",
     }
+
+
+def _card_families(shared_cards: int, seed: int = 0) -> pl.DataFrame:
+    """150 families of three on a tablet each, of which ``shared_cards`` pay with one card
+    between two of their members and buy two of sixty niche apps together; one of them
+    holds two cards shared in pairs. A ring: six
+    pairs, each on a card of its own, all buying one app that eight others buy too."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[str, str, str]] = []
+    for f in range(150):
+        fam = [f"h{f}_{i}" for i in range(3)]
+        rows += [(a, "sign_in", f"tablet:t{f}") for a in fam]
+        if f < shared_cards:
+            rows += [(a, "pay_with", f"card:c{f}") for a in fam[:2]]
+        if f == 0:
+            rows += [(a, "pay_with", "card:c0b") for a in fam[1:]]
+        for app in rng.choice(60, 2, replace=False):
+            rows += [(a, "buy", f"app:a{app}") for a in fam]
+    ring = [f"r{i}" for i in range(12)]
+    rows += [(a, "pay_with", f"card:rc{i // 2}") for i, a in enumerate(ring)]
+    rows += [(a, "sign_in", f"tablet:own_{a}") for a in ring]
+    others = rng.choice(450, 8, replace=False)
+    rows += [(a, "buy", "app:x") for a in ring]
+    rows += [(f"h{o // 3}_{o % 3}", "buy", "app:x") for o in others]
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target"], orient="row")
+    return ev.with_columns(
+        actor_type=pl.lit("member"),
+        target_type=pl.col("target").str.split(":").list.first(),
+        target_id=pl.col("target").str.split(":").list.last(),
+        ts=pl.lit(TS),
+    ).drop("target")
+
+
+def test_shared_targets_families_meeting_on_a_rare_target_beyond_their_rate_are_a_ring() -> None:
+    # every card is household-sized: no target is tested, the ring is its six pairs meeting
+    # on one app where, at this platform's few shared cards, chance puts less than one
+    from ringlens.detect import shared_targets
+
+    kw = {
+        "target_types": ["tablet", "card"],
+        "repeat_types": ["tablet", "card"],
+        "max_target_actors": 40,
+    }
+    g = build_graph(_card_families(shared_cards=10))
+    assert len(shared_targets(g, **kw)) == 0  # type: ignore[arg-type]
+    res = shared_targets(g, rare_links=True, **kw)  # type: ignore[arg-type]
+    assert len(res) == 1
+    assert res.actors(0) == sorted(f"member:r{i}" for i in range(12))
+    assert res.targets["key"].to_list() == [f"card:rc{i}" for i in range(6)]
+    assert res.groups["gathered"].to_list() == [True]
+    met = res.tested.filter(pl.col("key") == "card:rc0").row(0, named=True)
+    assert met["significant"] and met["links"] == 6 and met["expected_links"] < 1.0
+    # the families on their tablets meet on their apps as often as their number says;
+    # where most families share a card, six pairs on one app are what chance gives
+    g = build_graph(_card_families(shared_cards=140))
+    assert len(shared_targets(g, rare_links=True, **kw)) == 0  # type: ignore[arg-type]

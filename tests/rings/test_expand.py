@@ -299,3 +299,30 @@ def test_a_candidate_in_step_on_busy_targets_stays_whole_only_when_its_accounts_
     # a structure detector's group with no target of its own is a slice of an audience
     blocks = cands.with_columns(detector=pl.lit("communities"))
     assert split_candidates(g, blocks, timing=("lockstep",), new_accounts=(new, 0.1)).height == 0
+
+
+def test_a_whole_candidate_is_neither_split_nor_grown() -> None:
+    # families met on a rare target: what links them is the target they met on, which
+    # none of them owns; the same accounts as an ordinary candidate have no own target
+    from ringlens.rings.expand import WHOLE
+
+    g = build_graph(_farm())
+    keys = ["user:f0", "user:r0", "user:x0", "user:x1"]
+    plain = pl.DataFrame(
+        {"detector": "shared_targets", "candidate": "3", "key": keys, "strength": 0.5}
+    )
+    whole = plain.with_columns(pl.lit(f"{WHOLE}3").alias("candidate"))
+    assert split_candidates(g, plain).height == 0
+    assert split_candidates(g, whole).equals(whole)
+    # the farm's own phones bring in its log-in-only accounts, but not into a whole one
+    farm = pl.DataFrame(
+        {
+            "detector": "lockstep",
+            "candidate": ["0"] * 7 + [f"{WHOLE}1"] * 7,
+            "key": [f"user:f{i}" for i in range(7)] * 2,
+            "strength": 1.0,
+        }
+    )
+    grown = expand_candidates(g, farm, attribute_types=("phone", "wallet"))
+    assert grown.filter(pl.col("candidate") == "0").height == 10
+    assert grown.filter(pl.col("candidate") == f"{WHOLE}1").equals(farm.tail(7))

@@ -81,7 +81,19 @@ and a test:
    ``alpha``) makes its targets significant, each with its new accounts as the
    cluster, whatever their links: a farm registers fresh accounts in batches on its
    phones, a household or an internet café holds accounts of every age.
-5. **Groups.** The clusters of significant targets, merged when they share accounts
+5. **Families met on a rare target** (with ``rare_links`` and ``repeat_types``).
+   Household-sized targets of the repeat types (a card two accounts pay with) make
+   families, merged where they share an account. A unit — a target of another type
+   that at most the cap's accounts act on, or with ``rare_window`` a quiet span of one
+   (:func:`_span_hits`) — where ``k >= 2`` families of one type have two members or
+   more each is tested against ``Poisson(H n / N)`` (``H`` families of that type,
+   ``n`` of the ``N`` accounts acting on the other targets on the unit: a family goes
+   where its member goes), Bonferroni over the units a family met on, at most
+   ``alpha``; the families' household targets become significant with their members
+   on the unit as the cluster. Four pairs of accounts, each on a card of its own, all
+   buying in one small developer's app in the same day are four families where
+   chance, at a platform where cards are rarely shared, puts a hundredth of one.
+6. **Groups.** The clusters of significant targets, merged when they share accounts
    (a farm's phones and its payout account make one group).
 """
 
@@ -411,7 +423,9 @@ class SharedTargetGroups(GroupMembers):
         ``n_targets`` (Int64: shared targets used by two members or more),
         ``max_target_actors`` (Int64: most accounts on one of them, all counted),
         ``target_types`` (list[str]), ``links`` (Int64: linked member pairs),
-        ``expected_links`` (Float64), ``log10_pvalue`` and ``significance`` (Float64).
+        ``expected_links`` (Float64), ``log10_pvalue`` and ``significance`` (Float64),
+        ``gathered`` (Boolean: families met on a rare target made the group, step 5;
+        their candidates are not split along their own targets).
     members : polars.DataFrame
         ``group``, ``key``, ``role`` (``"actor"`` / ``"target"``), ``degree`` (Int64: for an
         actor, the group's targets it uses; for a target, its accounts overall).
@@ -422,7 +436,9 @@ class SharedTargetGroups(GroupMembers):
         Every target beyond household size that was tested: ``key``, ``n_actors``,
         ``linked`` (Int64: its accounts in the largest linked cluster), ``links``,
         ``expected_links``, ``log10_pvalue``, ``significant`` and ``rejected`` (the test it
-        failed: ``"household"`` — no cluster beyond household size —, ``"significance"``).
+        failed: ``"household"`` — no cluster beyond household size —, ``"significance"``);
+        and the household-sized targets of significant gatherings (step 5), where
+        ``links`` and ``expected_links`` are the families met and expected.
     params : dict
         The parameters, with the cap used.
     """
@@ -461,6 +477,7 @@ def _empty_targets(
                 "expected_links": pl.Float64,
                 "log10_pvalue": pl.Float64,
                 "significance": pl.Float64,
+                "gathered": pl.Boolean,
             }
         ),
         members=pl.DataFrame(
@@ -520,8 +537,8 @@ def shared_targets(
         significance level of a target, Bonferroni-corrected over the targets tested.
     repeat_types
         Types of personal attributes (devices, payout accounts): rare links and links for
-        a while count on them only; their targets form the pools of step 4. Sharing two
-        of them is no link (a school lab's students rotate over its machines).
+        a while count on them only; their targets form the pools of step 4 and the
+        families of step 5. Sharing two is no link (a school lab's machines).
     rare_links
         Accounts that both act on a rare target of another kind (at most the cap's
         accounts touch it: an obscure product) are linked too (on ``repeat_types`` only).
@@ -619,7 +636,7 @@ def _cap_and_test(
     n_a = audience[dst]
     usable = (n_a >= 2) & (n_a <= cap)  # sharing that can link accounts
     tested_cell = usable & (n_a > params["max_household"])
-    if not tested_cell.any():
+    if not tested_cell.any() and not (params["rare_links"] and params["repeat_types"]):
         return _empty_targets(params)
     new_ids = _new_ids(graph, new_accounts, params)
     return _test_and_group(
@@ -655,29 +672,32 @@ def _test_and_group(
     new_ids: np.ndarray | None = None,
     block: np.ndarray | None = None,
 ) -> SharedTargetGroups:
-    """Steps 2 to 4 of :func:`shared_targets` on the (account, target) cells: test the
+    """Steps 2 to 6 of :func:`shared_targets` on the (account, target) cells: test the
     targets beyond household size, then group the accounts of the significant ones."""
     cap = params["max_target_actors"]
     accounts = unique_sorted(src[tested_cell])
-    tested, links, rows = _tested_targets(
-        graph,
-        src,
-        dst,
-        usable,
-        tested_cell,
-        accounts,
-        params["target_types"],
-        elsewhere,
-        params["max_household"],
-        params["alpha"],
-        repeat=set(params["repeat_types"]),
-        rare_cap=int(cap) if params["rare_links"] else 0,
-        rare_window=params["rare_window"],
-        rare_actions=params["rare_actions"],
-        block=block,
-        kinds=params["kinds"],
-    )
-    if new_ids is not None and new_ids.size:
+    if not accounts.size:  # no target beyond household size: only gatherings (step 5)
+        tested, links, rows = _nothing_tested()
+    else:
+        tested, links, rows = _tested_targets(
+            graph,
+            src,
+            dst,
+            usable,
+            tested_cell,
+            accounts,
+            params["target_types"],
+            elsewhere,
+            params["max_household"],
+            params["alpha"],
+            repeat=set(params["repeat_types"]),
+            rare_cap=int(cap) if params["rare_links"] else 0,
+            rare_window=params["rare_window"],
+            rare_actions=params["rare_actions"],
+            block=block,
+            kinds=params["kinds"],
+        )
+    if new_ids is not None and new_ids.size and rows.height:
         tested = _new_account_pools(
             tested,
             rows.filter(pl.col("tau").is_in(params["repeat_types"])).select("t", "a"),
@@ -686,7 +706,12 @@ def _test_and_group(
             params["max_household"],
             params["alpha"],
         )
+    if params["rare_links"] and params["repeat_types"]:
+        tested = _gatherings(graph, src, dst, audience, tested, params)
+    else:
+        tested = tested.with_columns(pl.lit(False).alias("gathered"))
     good = tested.filter(pl.col("significant"))
+    tested = tested.drop("gathered", strict=False)
     if good.height == 0:
         return _empty_targets(params, tested.drop("t", "cluster"))
     return _target_groups(
@@ -700,6 +725,14 @@ def _test_and_group(
         tested.drop("t", "cluster"),
         params,
     )
+
+
+def _nothing_tested() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """What :func:`_tested_targets` returns when no target is beyond household size."""
+    tested = pl.DataFrame(schema={**_TESTED_SCHEMA, "t": pl.Int64, "cluster": pl.List(pl.Int64)})
+    links = pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
+    rows = pl.DataFrame(schema={"t": pl.Int64, "a": pl.Int64, "tau": pl.String})
+    return tested, links, rows
 
 
 def _new_account_pools(
@@ -774,6 +807,225 @@ def _new_account_pools(
         )
         .drop("_cluster", "_lp")
     )
+
+
+def _gatherings(
+    graph: EventGraph,
+    src: np.ndarray,
+    dst: np.ndarray,
+    audience: np.ndarray,
+    tested: pl.DataFrame,
+    params: dict[str, Any],
+) -> pl.DataFrame:
+    """``tested`` with the households of significant gatherings (step 5 of
+    :func:`shared_targets`): families of the repeat types' household-sized targets, two
+    members or more of each, meeting on one rare target (or in one quiet span of a
+    target) more often than the families' number and the target's audience explain.
+
+    For a repeat type with ``H`` families (households of that type, merged where they
+    share an account: a family's tablet and its card are one family) and a unit with
+    ``n`` of the ``N`` accounts acting on the other targets, ``k`` families met there
+    against ``Poisson(H n / N)`` (a family goes where its member goes), Bonferroni over
+    the units where a family met. A rare app's in-app buyers paying with four cards
+    shared in pairs and triples are four families where chance puts a hundredth of
+    one; a family of three on its tablet buying the same niche app is one."""
+    tested = tested.with_columns(pl.lit(False).alias("gathered"))
+    cells = _families(graph, src, dst, audience, params)
+    if cells.height == 0:
+        return tested
+    families = cells.group_by("tau").agg(pl.col("fam").n_unique().cast(pl.Float64).alias("H"))
+    met, tests, population = _met_units(graph, cells, params)
+    met = met.join(families, on="tau").with_columns(
+        (pl.col("H") * pl.col("n") / max(population, 1)).alias("lam")
+    )
+    if met.height == 0:
+        return tested
+    lp = np.minimum(
+        poisson_log10_sf(met["k"].to_numpy(), met["lam"].to_numpy()) + np.log10(max(tests, 1)),
+        0.0,
+    )
+    good = met.with_columns(pl.Series("log10_pvalue", lp, dtype=pl.Float64)).filter(
+        (pl.col("k") >= 2) & (pl.col("log10_pvalue") <= np.log10(params["alpha"]))
+    )
+    if good.height == 0:
+        return tested
+    log.info("shared_targets: %d gatherings of families on rare targets", good.height)
+    rows = (
+        good.explode("hs")
+        .rename({"hs": "t"})
+        .sort("log10_pvalue", "t", "dst", "w", nulls_last=True)
+        .unique("t", keep="first", maintain_order=True)
+    )
+    t_ids = rows["t"].to_numpy()
+    keys = graph.nodes["key"]
+    extra = rows.select(
+        keys.gather(rows["t"]).alias("key"),
+        pl.Series("n_actors", audience[t_ids], dtype=pl.Int64),
+        pl.col("cluster").list.len().cast(pl.Int64).alias("linked"),
+        pl.col("k").cast(pl.Int64).alias("links"),
+        pl.col("lam").alias("expected_links"),
+        "log10_pvalue",
+        pl.lit(True).alias("significant"),
+        pl.lit(None, dtype=pl.String).alias("rejected"),
+        pl.col("t").cast(pl.Int64),
+        pl.col("cluster").cast(pl.List(pl.Int64)),
+        pl.lit(True).alias("gathered"),
+    )
+    extra = extra.join(tested.select("t"), on="t", how="anti")
+    return pl.concat([tested, extra]).sort("key")
+
+
+def _families(
+    graph: EventGraph,
+    src: np.ndarray,
+    dst: np.ndarray,
+    audience: np.ndarray,
+    params: dict[str, Any],
+) -> pl.DataFrame:
+    """``src, h, fam, tau``: the accounts on household-sized targets ``h`` of the repeat
+    types (``tau``), each in a family ``fam`` (the households that share an account)."""
+    from ringlens.graph.core import component_labels
+
+    node_type = _node_types(graph)
+    n_a = audience[dst]
+    small = (
+        (n_a >= 2)
+        & (n_a <= params["max_household"])
+        & np.isin(node_type[dst], params["repeat_types"])
+    )
+    cells = pl.DataFrame(
+        {"src": src[small].astype(np.int64), "h": dst[small].astype(np.int64)}
+    ).unique()
+    a_col, h_col = cells["src"].to_numpy(), cells["h"].to_numpy()
+    acc_ids, h_ids = unique_sorted(a_col), unique_sorted(h_col)
+    a_loc = np.searchsorted(acc_ids, a_col)
+    fam = component_labels(
+        acc_ids.size + h_ids.size, a_loc, np.searchsorted(h_ids, h_col) + acc_ids.size
+    )
+    return cells.with_columns(
+        pl.Series("fam", fam[a_loc], dtype=pl.Int64),
+        pl.Series("tau", node_type[h_col], dtype=pl.String),
+    )
+
+
+def _met_units(
+    graph: EventGraph, cells: pl.DataFrame, params: dict[str, Any]
+) -> tuple[pl.DataFrame, int, int]:
+    """Where two families or more met (step 5): ``dst, w, tau, k, cluster, hs, n`` per
+    unit (``w`` null: ``dst`` is rare overall, else its quiet span from bucket ``w``, see
+    :func:`_span_hits`; ``k`` the families of type ``tau`` with two members or more on
+    it, ``cluster`` those members, ``hs`` their household targets, ``n`` the accounts on
+    the unit, at most the cap); the units where a family met (the tests); the accounts
+    acting on the targets the units are drawn from (``N``).
+
+    The families' own hits are grouped first: only units where two met are counted
+    over everyone (at 10M events, a tenth of the work of counting every unit)."""
+    cap = int(params["max_target_actors"])
+    nodes = graph.nodes
+    other = nodes.filter(~pl.col("node_type").is_in(params["target_types"])).select(
+        pl.col("node").alias("dst")
+    )
+    edges = graph.edges.select("src", "dst").join(other, on="dst", how="semi")
+    fam = cells.with_columns(pl.col("src").cast(edges.schema["src"]))
+    kin = fam.select("src", "fam", "tau").unique()
+    audience = edges.group_by("dst").agg(pl.len().alias("n"))
+    # targets two members of a family act on at any time: only their hits can meet
+    mine = edges.join(kin.select("src").unique(), on="src", how="semi").join(kin, on="src")
+    co = (
+        mine.group_by("dst", "tau", "fam")
+        .agg(pl.len().alias("m"))
+        .filter(pl.col("m") >= 2)
+        .drop("m")
+    )
+    mine = mine.join(co, on=["dst", "tau", "fam"], how="semi")
+    parts = [
+        mine.join(audience.filter(pl.col("n") <= cap), on="dst", how="semi").with_columns(
+            pl.lit(None, dtype=pl.Int64).alias("w")
+        )
+    ]
+    window = params["rare_window"]
+    if window is not None:
+        timed = nodes.filter(~pl.col("node_type").is_in(params["repeat_types"])).select(
+            pl.col("node").alias("dst")
+        )
+        pairs = mine.select("src", "dst").unique()
+        ev, bucket = _timed_events(
+            graph, timed, window, params["rare_actions"], accounts=pairs.select("src").unique()
+        )
+        spans = _two_buckets(ev.join(pairs, on=["src", "dst"], how="semi"), bucket)
+        parts.append(spans.join(kin, on="src").join(co, on=["dst", "tau", "fam"], how="semi"))
+    hits = pl.concat([p.select("src", "dst", "w", "fam", "tau") for p in parts])
+    unit = ["dst", "w", "tau"]
+    # families with two members or more on a unit (hits are distinct): cheap counts first
+    two = hits.group_by(*unit, "fam").agg(pl.len().alias("m")).filter(pl.col("m") >= 2).drop("m")
+    per = two.group_by(unit).agg(pl.len().alias("k"))
+    met = per.filter(pl.col("k") >= 2)
+    # a static unit's ``w`` is null: the joins on units match nulls
+    on = {"on": unit, "nulls_equal": True}
+    two = two.join(met, how="semi", **on)  # type: ignore[arg-type]
+    members = hits.join(two, on=[*unit, "fam"], how="semi", nulls_equal=True)
+    met = met.join(
+        members.group_by(unit).agg(pl.col("src").unique().sort().alias("cluster")),
+        **on,  # type: ignore[arg-type]
+    ).join(
+        members.join(fam.select("src", "tau", "h"), on=["src", "tau"])
+        .group_by(unit)
+        .agg(pl.col("h").unique().alias("hs")),
+        **on,  # type: ignore[arg-type]
+    )
+    n_static = met.filter(pl.col("w").is_null()).join(audience, on="dst")
+    spans = met.filter(pl.col("w").is_not_null())
+    if spans.height:
+        ev, bucket = _timed_events(
+            graph,
+            spans.select("dst").unique(),
+            window,  # type: ignore[arg-type]
+            params["rare_actions"],
+        )
+        crowd = (
+            _two_buckets(ev, bucket, once=False)
+            .join(spans.select("dst", "w"), on=["dst", "w"], how="semi")
+            .group_by("dst", "w")
+            .agg(pl.col("src").n_unique().alias("n"))
+        )
+        spans = spans.join(crowd, on=["dst", "w"])
+    else:
+        spans = spans.with_columns(pl.lit(0, dtype=pl.UInt32).alias("n"))
+    met = pl.concat([n_static, spans.select(n_static.columns)]).filter(pl.col("n") <= cap)
+    return met.with_columns(pl.col("n").cast(pl.Float64)), per.height, edges["src"].n_unique()
+
+
+def _timed_events(
+    graph: EventGraph,
+    timed: pl.DataFrame,
+    window: timedelta,
+    actions: list[str] | None,
+    *,
+    accounts: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.Expr]:
+    """``src, dst, ts`` of the events through ``actions`` (None: every action) on the
+    targets of ``timed`` (by ``accounts``, ``src``, when given), and the expression of
+    their ``window``-long bucket ``w``."""
+    w_us = max(1, int(window / timedelta(microseconds=1)))
+    ev = graph.events
+    if accounts is not None:
+        ev = ev.join(accounts, on="src", how="semi")
+    if actions is not None:
+        ev = ev.filter(pl.col("action").cast(pl.String).is_in(actions))
+    ev = ev.select("src", "dst", "ts").join(timed, on="dst", how="semi")
+    return ev, (pl.col("ts").dt.epoch("us") // w_us).alias("w")
+
+
+def _two_buckets(ev: pl.DataFrame, bucket: pl.Expr, *, once: bool = True) -> pl.DataFrame:
+    """``src, dst, w``: each hit of ``ev`` in the two spans of two consecutive buckets
+    that hold it (starting at its bucket ``k - 1`` and ``k``), once unless not ``once``
+    (for counting distinct accounts anyway)."""
+    out = (
+        ev.select("src", "dst", bucket)
+        .with_columns(pl.concat_list(pl.col("w") - 1, pl.col("w")).alias("w"))
+        .explode("w")
+    )
+    return out.unique() if once else out
 
 
 def _shared_target_params(
@@ -1114,38 +1366,41 @@ def _rare_while(
     """``src, b``: pairs of ``acc`` acting on one target of ``other`` within two
     consecutive ``window`` buckets that at most ``cap`` accounts act on it in (fewer
     where the spans' pairs would exceed ``budget``: the quietest spans stay)."""
-    w_us = max(1, int(window / timedelta(microseconds=1)))
-    ev = graph.events
-    if actions is not None:
-        ev = ev.filter(pl.col("action").cast(pl.String).is_in(actions))
-    ev = ev.select("src", "dst", "ts").join(other, on="dst", how="semi")
-    # each hit falls in the two bucket pairs (k-1, k) and (k, k+1): "start" k-1 and k
-    bucket = (pl.col("ts").dt.epoch("us") // w_us).alias("w")
-    mine = (
-        ev.join(acc, on="src", how="semi")
-        .select("src", "dst", bucket)
-        .with_columns(pl.concat_list(pl.col("w") - 1, pl.col("w")).alias("w"))
-        .explode("w")
-        .unique()
-    )
-    spans = mine.select("dst", "w").unique()
-    crowd = (
-        ev.join(spans.select("dst").unique(), on="dst", how="semi")
-        .select("src", "dst", bucket)
-        .with_columns(pl.concat_list(pl.col("w") - 1, pl.col("w")).alias("w"))
-        .explode("w")
-        .join(spans, on=["dst", "w"], how="semi")
-        .group_by("dst", "w")
-        .agg(pl.col("src").n_unique().alias("n"))
-        .filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
-    )
+    hits, crowd = _span_hits(graph, acc, other, cap, window, actions)
     # within the same pair budget as the static rare targets (the quietest spans stay)
-    hits = mine.join(crowd, on=["dst", "w"])
     work = hits.group_by("dst", "w").len("k")
     crowd = crowd.join(work, on=["dst", "w"], how="left").with_columns(pl.col("k").fill_null(0))
     cap = pair_budget_cap(crowd["n"].to_numpy(), budget, work=crowd["k"].to_numpy())
     hits = hits.filter(pl.col("n") <= cap).select("src", "dst", "w")
     return hits.join(hits.rename({"src": "b"}), on=["dst", "w"]).select("src", "b")
+
+
+def _span_hits(
+    graph: EventGraph,
+    acc: pl.DataFrame,
+    other: pl.DataFrame,
+    cap: int,
+    window: timedelta,
+    actions: list[str] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The quiet spans of ``acc``'s targets: ``src, dst, w, n`` (an account of ``acc``
+    acting on ``dst`` of ``other`` in the two ``window`` buckets from ``w``, which
+    ``n`` accounts in all act on it in, ``2 <= n <= cap``) and ``dst, w, n`` (those
+    spans)."""
+    ev, bucket = _timed_events(graph, other, window, actions)
+    # each hit falls in the two bucket pairs (k-1, k) and (k, k+1): "start" k-1 and k
+    mine = _two_buckets(ev.join(acc, on="src", how="semi"), bucket)
+    spans = mine.select("dst", "w").unique()
+    crowd = (
+        _two_buckets(
+            ev.join(spans.select("dst").unique(), on="dst", how="semi"), bucket, once=False
+        )
+        .join(spans, on=["dst", "w"], how="semi")
+        .group_by("dst", "w")
+        .agg(pl.col("src").n_unique().alias("n"))
+        .filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
+    )
+    return mine.join(crowd, on=["dst", "w"]), crowd
 
 
 def _elsewhere_links(
@@ -1367,14 +1622,16 @@ def _target_groups(
     """Merge the clusters of the significant targets into groups and describe them."""
     from ringlens.graph.core import component_labels
 
-    members = good.select("t", pl.col("cluster").alias("a")).explode("a")
-    acc_ids = unique_sorted(members["a"].to_numpy())
-    local = np.searchsorted(acc_ids, members["a"].to_numpy())
+    members = good.select("t", pl.col("cluster").alias("a"), "gathered").explode("a")
     # accounts of one cluster are linked through their target; clusters sharing an
-    # account merge
+    # account merge, a gathering's only with gatherings: the families met on a rare
+    # target, not their members' other clusters (a carrier NAT's users)
+    ka = members["a"].to_numpy().astype(np.int64) * 2 + members["gathered"].to_numpy()
+    acc_ids = unique_sorted(ka)
+    local = np.searchsorted(acc_ids, ka)
     t_ids, t_local = np.unique(members["t"].to_numpy(), return_inverse=True)
     comp = component_labels(acc_ids.size + t_ids.size, local, t_local + acc_ids.size)
-    actor_comp = pl.DataFrame({"src": acc_ids.astype(np.int64), "comp": comp[: acc_ids.size]})
+    actor_comp = pl.DataFrame({"src": acc_ids // 2, "comp": comp[: acc_ids.size]})
     keys = graph.nodes.select("node", "node_type", "key")
     order = group_order(
         actor_comp.join(
@@ -1419,11 +1676,15 @@ def _target_groups(
     )
     sig = (
         good.join(
-            members.join(actor_comp, left_on="a", right_on="src").select("t", "comp").unique(),
+            members.with_columns(pl.Series("comp", comp[local])).select("t", "comp").unique(),
             on="t",
         )
         .group_by("comp")
-        .agg(pl.col("log10_pvalue").min(), pl.col("expected_links").sum())
+        .agg(
+            pl.col("log10_pvalue").min(),
+            pl.col("expected_links").sum(),
+            pl.col("gathered").any(),
+        )
     )
     groups = (
         actor_rows.group_by("group")
@@ -1448,6 +1709,7 @@ def _target_groups(
             "expected_links",
             "log10_pvalue",
             (-pl.col("log10_pvalue")).alias("significance"),
+            "gathered",
         )
         .sort("group")
     )

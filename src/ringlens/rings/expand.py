@@ -57,7 +57,7 @@ from ringlens.rings.features import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["split_candidates", "expand_candidates", "dense_cores", "type_edges"]
+__all__ = ["WHOLE", "split_candidates", "expand_candidates", "dense_cores", "type_edges"]
 
 
 #: A target more than this share of whose actors are a candidate's members is the
@@ -142,6 +142,14 @@ def _candidate_targets(
     return core_hits, targets
 
 
+#: The start of the id of a candidate that :func:`split_candidates` keeps whole and
+#: :func:`expand_candidates` leaves as it is: its members are linked by what its detector
+#: tested and no member owns (families of shared cards meeting on a rare app,
+#: :func:`ringlens.detect.shared.shared_targets` step 5), not by targets of its own, so
+#: neither those targets nor the times of the members' hits on them say who else is in it.
+WHOLE = "whole."
+
+
 def split_candidates(
     graph: EventGraph,
     candidates: pl.DataFrame,
@@ -179,7 +187,7 @@ def split_candidates(
     (:func:`ringlens.rings.features.new_account_significance`). Without
     ``new_accounts`` such candidates are dropped, and so are other detectors' candidates
     without a part (a community or block found by what its members hit has no own target
-    only when it is a slice of a larger audience).
+    only when it is a slice of a larger audience). One with a :data:`WHOLE` id is kept.
 
     Examples
     --------
@@ -198,8 +206,9 @@ def split_candidates(
     """
     from ringlens.graph.core import component_labels
 
+    whole, candidates = _whole_apart(candidates)
     if candidates.height == 0:
-        return candidates
+        return whole
     c = _member_nodes(graph, candidates)
     deg = _in_degree(graph)
     own = (
@@ -254,12 +263,20 @@ def split_candidates(
         .select("detector", "candidate", "key", "strength")
     )
     timed = c.filter(pl.col("detector").is_in(list(timing)))
-    whole = _kept_whole(timed, parts, min_size, new_accounts, (min_new_lift, min_new_sig))
-    out = pl.concat([out, whole]).sort("detector", "candidate", "key")
+    timed_whole = _kept_whole(timed, parts, min_size, new_accounts, (min_new_lift, min_new_sig))
+    out = pl.concat([out, timed_whole, whole]).sort("detector", "candidate", "key")
     split = parts.filter(pl.col("n_parts") > 1)["cand"].n_unique()
     if split:
         log.info("split %d candidates along their own targets", split)
     return out
+
+
+def _whole_apart(candidates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The candidates whose id starts with :data:`WHOLE` (in the candidates' columns
+    ``detector, candidate, key, strength``), and the others."""
+    kept = pl.col("candidate").str.starts_with(WHOLE)
+    cols = ("detector", "candidate", "key", "strength")
+    return candidates.filter(kept).select(cols), candidates.filter(~kept)
 
 
 def _kept_whole(
@@ -607,7 +624,8 @@ def expand_candidates(
     type_edges: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """Add to each candidate the outside actors that hit its targets in its time windows,
-    and those on its own shared attributes.
+    and those on its own shared attributes (a candidate whose id starts with
+    :data:`WHOLE` stays as it is).
 
     Parameters
     ----------
@@ -661,8 +679,9 @@ def expand_candidates(
     >>> expand_candidates(build_graph(ev), c)["key"].to_list()  # 3 joins, 4 came days later
     ['buyer:1', 'buyer:2', 'buyer:3']
     """
+    whole, candidates = _whole_apart(candidates)
     if candidates.height == 0:
-        return candidates
+        return whole
     c = _member_nodes(graph, candidates)
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
     w_us = max(1, int(window / timedelta(microseconds=1)))
@@ -701,7 +720,7 @@ def expand_candidates(
             added.height,
             added["candidate"].n_unique(),
         )
-    return pl.concat([candidates.select("detector", "candidate", "key", "strength"), added]).sort(
+    return pl.concat([candidates.select(whole.columns), added, whole]).sort(
         "detector", "candidate", "key"
     )
 

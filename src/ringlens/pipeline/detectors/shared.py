@@ -18,6 +18,7 @@ from ringlens.pipeline.registry import (
     candidates_from,
     register,
 )
+from ringlens.rings.expand import WHOLE
 
 __all__ = ["SHARED_REASONS", "SharedTargets"]
 
@@ -83,7 +84,7 @@ class SharedTargets(Detector):
         actors = (
             res.to_frame()
             .filter(pl.col("role") == "actor")
-            .join(res.groups.select("group", "significance"), on="group")
+            .join(res.groups.select("group", "significance", "gathered"), on="group")
             # groups of fewer accounts than detect.shared_min_group are not rings
             .filter(pl.len().over("group") >= d.shared_min_group)
         )
@@ -97,7 +98,16 @@ class SharedTargets(Detector):
             actors = actors.join(organisations, on="group", how="anti")
         strength = significance_strength(pl.col("significance"))
         cands = candidates_from(
-            actors.select(pl.col("group").alias("candidate"), "key", strength.alias("strength")),
+            actors.select(
+                pl.when(pl.col("gathered"))
+                # families met on a rare target: linked by the target they met on,
+                # which none of them owns; the split along own targets would part them
+                .then(pl.concat_str(pl.lit(WHOLE), pl.col("group").cast(pl.String)))
+                .otherwise(pl.col("group").cast(pl.String))
+                .alias("candidate"),
+                "key",
+                strength.alias("strength"),
+            ),
             "shared_targets",
         )
         sigs = _shared_reasons(inp, res.targets, actors).select(
