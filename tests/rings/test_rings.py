@@ -536,6 +536,53 @@ def test_rings_on_the_same_targets_that_no_detector_saw_together_stay_apart() ->
     ]
 
 
+def test_groups_that_are_most_of_a_target_they_share_are_one_ring() -> None:
+    # two crews of one farm pay the same driver (they are all of its riders) and ride
+    # different zones; two crews that each booked a few rides with a busy driver (a
+    # hundred others ride with him) are two; two crews of two cities that are two
+    # fifths of an airport driver's riders are two as well
+    from datetime import timedelta
+
+    from tests._background import BACKGROUND_START
+
+    t0 = BACKGROUND_START
+    rows = []
+    cands: list[tuple[str, str, list[str], float]] = []
+    targets = []
+
+    def crew(name: str, n: int, on: list[str], day: int, city: str = "north") -> None:
+        who = [f"{name}-{i}" for i in range(n)]
+        for i, a in enumerate(who):
+            rows.extend((a, t, t0 + timedelta(days=day, minutes=i), city) for t in on)
+        cands.append(("shared_targets", name, [f"rider:{a}" for a in who], 1.0))
+        targets.extend(("shared_targets", name, f"driver:{t}") for t in on)
+
+    crew("farm1", 6, ["paid", "zone-a", "zone-b", "zone-c"], 2)
+    crew("farm2", 7, ["paid", "zone-d", "zone-e", "zone-f"], 9)
+    crew("busy1", 5, ["busy", "zone-g", "zone-h"], 3)
+    crew("busy2", 5, ["busy", "zone-i", "zone-j"], 11)
+    crew("air1", 4, ["airport", "zone-k", "zone-l"], 4)
+    crew("air2", 4, ["airport", "zone-m", "zone-n"], 12, city="south")
+    rows += [(f"rider-{i:03d}", "busy", t0 + timedelta(hours=i), "north") for i in range(100)]
+    rows += [(f"other-{i}", "airport", t0 + timedelta(days=i), "north") for i in range(12)]
+    events = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts", "market"], orient="row")
+    events = events.with_columns(
+        actor_type=pl.lit("rider"), target_type=pl.lit("driver"), action=pl.lit("ride")
+    )
+    ct = pl.DataFrame(targets, schema=["detector", "candidate", "key"], orient="row")
+    found = build_rings(build_graph(events), cand(cands), candidate_targets=ct)
+    rings = sorted(
+        (sorted({m.split("-")[0] for m in r}), len(r)) for r in found.rings["members"].to_list()
+    )
+    assert rings == [
+        (["rider:air1"], 4),
+        (["rider:air2"], 4),
+        (["rider:busy1"], 5),
+        (["rider:busy2"], 5),
+        (["rider:farm1", "rider:farm2"], 13),
+    ]
+
+
 def _endorsement_ring() -> tuple[pl.DataFrame, list[str]]:
     """Sixteen freelancers endorse each other over two days, each a different number of
     the others (three to eight); 3,000 freelancers endorse each other at random now and then."""

@@ -425,9 +425,11 @@ def _members(membership: pl.DataFrame) -> pl.DataFrame:
 #: (the same campaign's groups, found apart: lockstep groups of different bursts, device
 #: clusters of one farm) ...
 SAME_TARGETS = 0.5
-#: ... when they share two targets or more, or, sharing one, make at least this share of
-#: its audience together (two groups passing by one popular target are not one case):
-#: the share at which a target is a ring's own (``sig_beyond``)
+#: ... when they share two targets or more; two rings that together make at least this
+#: share of the audience of a target they share are one case too, if their target sets
+#: are that alike or they work in one market (four fragments of a referral ring on the
+#: app they refer to; two groups passing by one popular target are not one case): the
+#: share at which a target is a ring's own (``sig_beyond``)
 ONE_TARGET_AUDIENCE = OWN_TARGET
 
 
@@ -445,6 +447,57 @@ def _merge_by_targets(
     new = merged.join(membership.select("ring_id").unique(), on="ring_id", how="anti")
     kept = feats.join(merged.select("ring_id").unique(), on="ring_id", how="semi")
     return merged, pl.concat([kept, features(new)], how="vertical_relaxed")
+
+
+def _on_their_target(
+    graph: EventGraph, membership: pl.DataFrame, feats: pl.DataFrame, pairs: pl.DataFrame
+) -> pl.DataFrame:
+    """``ring_id, ring_id_b``: the ``pairs`` of rings (not the same targets) that make
+    :data:`ONE_TARGET_AUDIENCE` of the audience of a target they share together, alike
+    (``alike``) or in one market."""
+    # rings alike in little but one target they own together are one case in one market
+    # (two carding rings of two markets on one skin are two)
+    market = feats.select("ring_id", "market") if "market" in feats.columns else None
+    single = pairs
+    if market is not None:
+        other = market.rename({"ring_id": "ring_id_b", "market": "market_b"})
+        single = (
+            single.join(market, on="ring_id", how="left")
+            .join(other, on="ring_id_b", how="left")
+            .filter(
+                pl.col("alike")
+                | pl.col("market").is_null()
+                | pl.col("market_b").is_null()
+                | (pl.col("market") == pl.col("market_b"))
+            )
+        )
+    single = single.explode("keys").rename({"keys": "one"}).select("ring_id", "ring_id_b", "one")
+    if single.height == 0:
+        return single.select("ring_id", "ring_id_b")
+    nodes = graph.nodes.select("node", "key")
+    target = single.join(nodes.rename({"key": "one", "node": "dst"}), on="one")
+    audience = (
+        graph.edges.select("src", "dst")
+        .join(target.select("dst").unique(), on="dst", how="semi")
+        .unique()
+    )
+    ring_of = (
+        membership.select("ring_id", "key")
+        .join(nodes, on="key")
+        .select("ring_id", pl.col("node").alias("src"))
+    )
+    total = audience.group_by("dst").agg(pl.len().alias("audience"))
+    inside = (
+        target.select("ring_id", "ring_id_b", "dst")
+        .join(audience, on="dst")
+        .join(ring_of.rename({"ring_id": "_r"}), on="src")
+        .filter((pl.col("_r") == pl.col("ring_id")) | (pl.col("_r") == pl.col("ring_id_b")))
+        .group_by("ring_id", "ring_id_b", "dst")
+        .agg(pl.col("src").n_unique().alias("inside"))
+        .join(total, on="dst")
+        .filter(pl.col("inside") >= ONE_TARGET_AUDIENCE * pl.col("audience"))
+    )
+    return inside.select("ring_id", "ring_id_b").unique()
 
 
 def _merged_by_targets(
@@ -479,12 +532,16 @@ def _merged_by_targets(
         tg.join(tg, on="key", suffix="_b")
         .filter(pl.col("ring_id") < pl.col("ring_id_b"))
         .group_by("ring_id", "ring_id_b")
-        .agg(pl.len().alias("shared"), pl.col("key").min().alias("one"))
+        .agg(pl.len().alias("shared"), pl.col("key").alias("keys"))
         .join(nt, on="ring_id")
         .join(nt.rename({"ring_id": "ring_id_b", "nt": "nt_b"}), on="ring_id_b")
-        .filter(
-            pl.col("shared") / (pl.col("nt") + pl.col("nt_b") - pl.col("shared")) >= SAME_TARGETS
+        .with_columns(
+            (
+                pl.col("shared") / (pl.col("nt") + pl.col("nt_b") - pl.col("shared"))
+                >= SAME_TARGETS
+            ).alias("alike")
         )
+        .with_columns((pl.col("alike") & (pl.col("shared") >= 2)).alias("same"))
     )
     # fragments that one detector saw apart; a device farm that shared targets found and
     # a lockstep crowd working the same city zones share the city, not a campaign
@@ -497,39 +554,11 @@ def _merged_by_targets(
     )
     if pairs.height == 0:
         return None
-    single = pairs.filter(pl.col("shared") == 1)
-    if single.height:
-        nodes = graph.nodes.select("node", "key")
-        target = single.join(nodes.rename({"key": "one", "node": "dst"}), on="one")
-        audience = (
-            graph.edges.select("src", "dst")
-            .join(target.select("dst").unique(), on="dst", how="semi")
-            .unique()
-        )
-        ring_of = (
-            membership.select("ring_id", "key")
-            .join(nodes, on="key")
-            .select("ring_id", pl.col("node").alias("src"))
-        )
-        total = audience.group_by("dst").agg(pl.len().alias("audience"))
-        inside = (
-            target.select("ring_id", "ring_id_b", "dst")
-            .join(audience, on="dst")
-            .join(ring_of.rename({"ring_id": "_r"}), on="src")
-            .filter((pl.col("_r") == pl.col("ring_id")) | (pl.col("_r") == pl.col("ring_id_b")))
-            .group_by("ring_id", "ring_id_b", "dst")
-            .agg(pl.col("src").n_unique().alias("inside"))
-            .join(total, on="dst")
-            .filter(pl.col("inside") >= ONE_TARGET_AUDIENCE * pl.col("audience"))
-        )
-        pairs = pl.concat(
-            [
-                pairs.filter(pl.col("shared") >= 2).select("ring_id", "ring_id_b"),
-                inside.select("ring_id", "ring_id_b"),
-            ]
-        )
-        if pairs.height == 0:
-            return None
+    single = _on_their_target(graph, membership, feats, pairs.filter(~pl.col("same")))
+    both = ("ring_id", "ring_id_b")
+    pairs = pl.concat([pairs.filter(pl.col("same")).select(both), single.select(both)])
+    if pairs.height == 0:
+        return None
     ids = live.sort("ring_id").with_row_index("i")
     idx = pairs.join(ids, on="ring_id").join(
         ids.rename({"ring_id": "ring_id_b", "i": "j"}), on="ring_id_b"
