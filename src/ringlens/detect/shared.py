@@ -85,7 +85,7 @@ and a test:
    Household-sized targets of the repeat types (a card two accounts pay with) make
    families, merged where they share an account. A unit — a target of another type
    that at most the cap's accounts act on, or with ``rare_window`` a quiet span of one
-   (:func:`_span_hits`) — where ``k >= 2`` families of one type have two members or
+   (:func:`_rare_while`) — where ``k >= 2`` families of one type have two members or
    more each is tested against ``Poisson(H n / N)`` (``H`` families of that type,
    ``n`` of the ``N`` accounts acting on the other targets on the unit: a family goes
    where its member goes), Bonferroni over the units a family met on, at most
@@ -913,7 +913,7 @@ def _met_units(
 ) -> tuple[pl.DataFrame, int, int]:
     """Where two families or more met (step 5): ``dst, w, tau, k, cluster, hs, n`` per
     unit (``w`` null: ``dst`` is rare overall, else its quiet span from bucket ``w``, see
-    :func:`_span_hits`; ``k`` the families of type ``tau`` with two members or more on
+    :func:`_rare_while`; ``k`` the families of type ``tau`` with two members or more on
     it, ``cluster`` those members, ``hs`` their household targets, ``n`` the accounts on
     the unit, at most the cap); the units where a family met (the tests); the accounts
     acting on the targets the units are drawn from (``N``).
@@ -961,34 +961,22 @@ def _met_units(
     per = two.group_by(unit).agg(pl.len().alias("k"))
     met = per.filter(pl.col("k") >= 2)
     # a static unit's ``w`` is null: the joins on units match nulls
-    on = {"on": unit, "nulls_equal": True}
-    two = two.join(met, how="semi", **on)  # type: ignore[arg-type]
-    members = hits.join(two, on=[*unit, "fam"], how="semi", nulls_equal=True)
-    met = met.join(
-        members.group_by(unit).agg(pl.col("src").unique().sort().alias("cluster")),
-        **on,  # type: ignore[arg-type]
-    ).join(
-        members.join(fam.select("src", "tau", "h"), on=["src", "tau"])
+    two = two.join(met, on=unit, how="semi", nulls_equal=True)
+    who = (
+        hits.join(two, on=[*unit, "fam"], how="semi", nulls_equal=True)
+        .join(fam.select("src", "tau", "h"), on=["src", "tau"])
         .group_by(unit)
-        .agg(pl.col("h").unique().alias("hs")),
-        **on,  # type: ignore[arg-type]
+        .agg(pl.col("src").unique().sort().alias("cluster"), pl.col("h").unique().alias("hs"))
     )
+    met = met.join(who, on=unit, nulls_equal=True)
     n_static = met.filter(pl.col("w").is_null()).join(audience, on="dst")
     spans = met.filter(pl.col("w").is_not_null())
     if spans.height:
+        assert window is not None  # spans come from the quiet windows only
         ev, bucket = _timed_events(
-            graph,
-            spans.select("dst").unique(),
-            window,  # type: ignore[arg-type]
-            params["rare_actions"],
+            graph, spans.select("dst").unique(), window, params["rare_actions"]
         )
-        crowd = (
-            _two_buckets(ev, bucket, once=False)
-            .join(spans.select("dst", "w"), on=["dst", "w"], how="semi")
-            .group_by("dst", "w")
-            .agg(pl.col("src").n_unique().alias("n"))
-        )
-        spans = spans.join(crowd, on=["dst", "w"])
+        spans = spans.join(_span_crowd(ev, bucket, spans), on=["dst", "w"])
     else:
         spans = spans.with_columns(pl.lit(0, dtype=pl.UInt32).alias("n"))
     met = pl.concat([n_static, spans.select(n_static.columns)]).filter(pl.col("n") <= cap)
@@ -1014,6 +1002,19 @@ def _timed_events(
         ev = ev.filter(pl.col("action").cast(pl.String).is_in(actions))
     ev = ev.select("src", "dst", "ts").join(timed, on="dst", how="semi")
     return ev, (pl.col("ts").dt.epoch("us") // w_us).alias("w")
+
+
+def _span_crowd(ev: pl.DataFrame, bucket: pl.Expr, spans: pl.DataFrame) -> pl.DataFrame:
+    """``dst, w, n``: the accounts of ``ev`` (``src, dst, ts``) acting in each span of
+    ``spans`` (``dst, w``, see :func:`_two_buckets`)."""
+    return (
+        _two_buckets(
+            ev.join(spans.select("dst").unique(), on="dst", how="semi"), bucket, once=False
+        )
+        .join(spans.select("dst", "w"), on=["dst", "w"], how="semi")
+        .group_by("dst", "w")
+        .agg(pl.col("src").n_unique().alias("n"))
+    )
 
 
 def _two_buckets(ev: pl.DataFrame, bucket: pl.Expr, *, once: bool = True) -> pl.DataFrame:
@@ -1366,41 +1367,19 @@ def _rare_while(
     """``src, b``: pairs of ``acc`` acting on one target of ``other`` within two
     consecutive ``window`` buckets that at most ``cap`` accounts act on it in (fewer
     where the spans' pairs would exceed ``budget``: the quietest spans stay)."""
-    hits, crowd = _span_hits(graph, acc, other, cap, window, actions)
+    ev, bucket = _timed_events(graph, other, window, actions)
+    # each hit falls in the two bucket pairs (k-1, k) and (k, k+1): "start" k-1 and k
+    mine = _two_buckets(ev.join(acc, on="src", how="semi"), bucket)
+    crowd = _span_crowd(ev, bucket, mine.select("dst", "w").unique()).filter(
+        (pl.col("n") >= 2) & (pl.col("n") <= cap)
+    )
+    hits = mine.join(crowd, on=["dst", "w"])
     # within the same pair budget as the static rare targets (the quietest spans stay)
     work = hits.group_by("dst", "w").len("k")
     crowd = crowd.join(work, on=["dst", "w"], how="left").with_columns(pl.col("k").fill_null(0))
     cap = pair_budget_cap(crowd["n"].to_numpy(), budget, work=crowd["k"].to_numpy())
     hits = hits.filter(pl.col("n") <= cap).select("src", "dst", "w")
     return hits.join(hits.rename({"src": "b"}), on=["dst", "w"]).select("src", "b")
-
-
-def _span_hits(
-    graph: EventGraph,
-    acc: pl.DataFrame,
-    other: pl.DataFrame,
-    cap: int,
-    window: timedelta,
-    actions: list[str] | None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The quiet spans of ``acc``'s targets: ``src, dst, w, n`` (an account of ``acc``
-    acting on ``dst`` of ``other`` in the two ``window`` buckets from ``w``, which
-    ``n`` accounts in all act on it in, ``2 <= n <= cap``) and ``dst, w, n`` (those
-    spans)."""
-    ev, bucket = _timed_events(graph, other, window, actions)
-    # each hit falls in the two bucket pairs (k-1, k) and (k, k+1): "start" k-1 and k
-    mine = _two_buckets(ev.join(acc, on="src", how="semi"), bucket)
-    spans = mine.select("dst", "w").unique()
-    crowd = (
-        _two_buckets(
-            ev.join(spans.select("dst").unique(), on="dst", how="semi"), bucket, once=False
-        )
-        .join(spans, on=["dst", "w"], how="semi")
-        .group_by("dst", "w")
-        .agg(pl.col("src").n_unique().alias("n"))
-        .filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
-    )
-    return mine.join(crowd, on=["dst", "w"]), crowd
 
 
 def _elsewhere_links(
