@@ -148,6 +148,7 @@ def test_family_units_find_what_the_whole_graph_finds(platforms):
         "dense_blocks",
         "communities",
         "owner_communities",
+        "skewed_ratings",
         "shared_targets",
     ]
     assert len(units) > len(names)  # each detector in several units

@@ -93,7 +93,7 @@ import importlib.util
 import logging
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -1132,6 +1132,7 @@ def dense_blocks(
     column_weighting: ColumnWeighting = "log",
     trim: bool = True,
     backend: Backend = "auto",
+    target_contrast: bool = True,
 ) -> DenseBlockGroups:
     """Significant dense blocks of a family's account × target matrix (FRAUDAR, repeated).
 
@@ -1161,6 +1162,8 @@ def dense_blocks(
         FRAUDAR's column weighting and implementation (see :func:`fraudar`).
     trim : bool, default True
         Refine each peeled block with :func:`trim_block`.
+    target_contrast : bool, default True
+        Ask the target contrast too (False: see :func:`ringlens.detect.ratings`).
 
     Returns
     -------
@@ -1204,18 +1207,8 @@ def dense_blocks(
     (Two organic heavy users review 3 of the 8 products and join the block; ``tested``
     shows the peeled blocks that failed the test.)
     """
-    params = _dense_params(
-        actions=actions,
-        actor_types=actor_types,
-        target_types=target_types,
-        alpha=alpha,
-        min_shared=min_shared,
-        max_blocks=max_blocks,
-        patience=patience,
-        column_weighting=column_weighting,
-        trim=trim,
-        backend=backend,
-    )
+    # every parameter but the graph (the first statement: locals() holds only them)
+    params = _dense_params(**{k: v for k, v in locals().items() if k != "graph"})
     mat, row_keys, col_keys = _family_matrix(
         graph, params["actions"], params["actor_types"], params["target_types"]
     )
@@ -1233,6 +1226,7 @@ def dense_blocks(
         column_weighting=column_weighting,
         trim=trim,
         backend=backend,
+        target_contrast=params["target_contrast"],
     )
     log.info("dense_blocks: %d of %d blocks significant", len(found), len(tested))
     return _groups(mat, found, tested, row_keys, col_keys, params)
@@ -1259,13 +1253,15 @@ def _dense_params(
     column_weighting: object,
     trim: object,
     backend: str,
+    target_contrast: object = True,
 ) -> dict[str, Any]:
     """The validated parameters of :func:`dense_blocks` (``ConfigError`` naming a bad one)."""
     from ringlens.detect.significance import SIGNIFICANCE_CAP
 
     _check_weighting(column_weighting)
-    if not isinstance(trim, bool):
-        raise ConfigError(f"trim must be True or False; got {trim!r}")
+    for name, flag in (("trim", trim), ("target_contrast", target_contrast)):
+        if not isinstance(flag, bool):
+            raise ConfigError(f"{name} must be True or False; got {flag!r}")
     peel_backend(backend)
     return {
         "actions": check_str_list("actions", actions),
@@ -1277,6 +1273,7 @@ def _dense_params(
         "patience": _check_int("patience", patience, 1),
         "column_weighting": column_weighting,
         "trim": trim,
+        "target_contrast": target_contrast,
     }
 
 
@@ -1331,6 +1328,7 @@ def _peel_family(
     column_weighting: ColumnWeighting,
     trim: bool,
     backend: Backend,
+    target_contrast: bool = True,
 ) -> tuple[list[_Found], list[dict[str, Any]]]:
     """The peel–trim–test–remove loop of :func:`dense_blocks` (see the module docs)."""
     from ringlens.detect.significance import _MatrixStats
@@ -1384,6 +1382,8 @@ def _peel_family(
             t = stats.test(rows, cols)
             if t.significance < threshold and _closed_island(t, rows, cols, keys):
                 t = stats.test(rows, cols, closed=True)
+            if not target_contrast:
+                t = replace(t, significance=min(t.sig_null, t.sig_actors))
             shared = _shared_targets(stats.csr, rows, cols)
             row.update(_test_columns(t, rows, cols, shared))
             log.debug(

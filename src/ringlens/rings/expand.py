@@ -145,8 +145,10 @@ def _candidate_targets(
 #: The start of the id of a candidate that :func:`split_candidates` keeps whole and
 #: :func:`expand_candidates` leaves as it is: its members are linked by what its detector
 #: tested and no member owns (families of shared cards meeting on a rare app,
-#: :func:`ringlens.detect.shared.shared_targets` step 5), not by targets of its own, so
-#: neither those targets nor the times of the members' hits on them say who else is in it.
+#: :func:`ringlens.detect.shared.shared_targets` step 5; the extreme ratings of a
+#: skewed-ratings group, :func:`ringlens.detect.ratings.skewed_ratings`), not by
+#: targets of its own, so neither those targets nor the times of the members' hits on
+#: them say who else is in it.
 WHOLE = "whole."
 
 

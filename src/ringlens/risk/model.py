@@ -29,6 +29,8 @@ Entity reasons (strength in brackets):
 ``shared_device``          sharing rare devices with accounts otherwise linked
 ``shared_payout``          paying out to an account shared with accounts otherwise linked
 ``shared_coupon``          claiming rare coupons with accounts otherwise linked
+``skewed_ratings``         giving a target the extreme of a rating scale with others, beyond
+                           the family's spread of targets (the group's significance)
 ``near_confirmed_bad``     personalised PageRank lift from confirmed-bad seeds (percentile)
 ``new_account``            created < 60 days before the data starts
 ``prior_violations``       earlier violations (1 − 0.5^n)
@@ -109,6 +111,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "shared_device": 25.0,
         "shared_payout": 35.0,
         "shared_coupon": 30.0,
+        # one extreme of a rating scale on one target, beyond the family's spread
+        "skewed_ratings": 40.0,
         # labels and account facts
         "near_confirmed_bad": 30.0,
         "new_account": 15.0,

@@ -1,0 +1,411 @@
+"""Skewed ratings: accounts that all give one target the top (or bottom) of a rating scale,
+beyond what the platform's targets get.
+
+A star push — forty-five accounts giving a new kitchen five stars in three bursts — or a
+rating bomb — nineteen accounts giving a rival's app one star — is one target and its
+raters. No block, community or lockstep pair shows it (one target, so no pair of accounts
+shares two), and old, hijacked accounts carry no new-account signal. What gives it away is
+the ratings themselves: organic raters of a target disagree, some four stars among the
+fives, while a ring gives one extreme value (BIRDNEST, Hooi et al., SDM 2016, scores the
+same thing from the accounts' side).
+
+The test, per family (one action of one actor type on one target type) whose amounts are a
+**rating scale** — present on almost every event, integers, three to eleven consecutive
+values (1–5 stars, 0–10 scores; not prices, quantities of a few sizes or promo values, whose
+values are not a run of integers) — and per extreme of the scale (its lowest and highest
+value):
+
+1. each account's rating of a target is its mean over its ratings of it; a target's ``n``
+   raters give it ``k`` extreme ratings;
+2. the share of extreme ratings varies between targets (a good kitchen gets more fives
+   than a poor one), so ``k`` is tested against the **beta-binomial** whose mean and
+   overdispersion are the family's (method of moments over the targets with at least
+   :data:`FIT_MIN_RATERS` raters, each target one observation: their mean share of
+   extreme ratings, and how much more their shares vary than binomial draws would). Where
+   a tenth of the kitchens are loved, a beloved kitchen's ninety fives among a hundred
+   ratings is one of them; where kitchens are middling, it is beyond the spread, and so
+   are forty-five fives among forty-five. A family whose targets' shares hardly vary is
+   tested at their mean share; one where most targets get one value only (the "rating" is
+   a property of the target) leaves nothing beyond chance;
+3. the targets with at least ``min_raters`` extreme ratings are tested, Bonferroni over
+   every target that could have been (``min_raters`` raters or more: five one-star
+   ratings are rare, but among a thousand drivers a few get them); a target significant
+   at ``alpha`` is a group: the target and the accounts that gave it the extreme value;
+4. a ring that spreads its ratings over a few targets among organic ones (nineteen
+   accounts giving three apps one star each, among thirty others rating them well) moves
+   no target's share far enough; but among the extreme ratings alone it is a block: the
+   family's account × target matrix of the ratings at that extreme (each account's
+   rating of a target as in 1.) goes to the dense-block search
+   (:func:`ringlens.detect.dense.dense_blocks`: FRAUDAR with trimming, each block tested
+   against the configuration model of that matrix and the actor contrast). A grumpy
+   account gives one star here and there; nineteen accounts giving the same three apps
+   one star are far beyond the one-star degrees of the accounts and the apps, and come
+   back to those apps more than the apps' other one-star raters do. The target contrast
+   is not asked: the rows hold nothing but extreme ratings, so it measures little beyond
+   the search over every set of accounts, which a tall, narrow block — fifteen accounts
+   on three apps — never pays for; a niche's fans giving its apps five stars fail the
+   actor contrast (its other fans come back as often).
+
+The result is a :class:`SkewedRatingGroups`: the targets of 3., then the blocks of 4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+from ringlens.detect._common import TargetGroups, check_float, check_int, check_str_list
+from ringlens.detect.dense import dense_blocks
+from ringlens.graph.core import Biadjacency
+
+if TYPE_CHECKING:
+    from ringlens.graph import EventGraph
+
+__all__ = ["FIT_MIN_RATERS", "SkewedRatingGroups", "rating_scale", "skewed_ratings"]
+
+#: Fewest raters a target needs to count in the fit of the family's spread of extreme shares.
+FIT_MIN_RATERS = 5
+#: Fewest targets with :data:`FIT_MIN_RATERS` raters the fit needs (fewer: nothing tested).
+FIT_MIN_TARGETS = 20
+#: Share of a family's events that must carry an amount for it to be a rating scale.
+RATED_SHARE = 0.9
+#: Fewest and most distinct values of a rating scale.
+SCALE_VALUES = (3, 11)
+#: Cap of a group's significance (``-log10 p``), as the block tests'.
+SIGNIFICANCE_CAP = 300.0
+
+_GROUPS_SCHEMA = {
+    "group": pl.Int64,
+    "kind": pl.String,
+    "value": pl.Float64,
+    "n_actors": pl.Int64,
+    "n_targets": pl.Int64,
+    "significance": pl.Float64,
+}
+_MEMBERS_SCHEMA = {"group": pl.Int64, "key": pl.String, "role": pl.String, "hits": pl.Int64}
+
+
+@dataclass(frozen=True)
+class SkewedRatingGroups(TargetGroups):
+    """Targets whose raters gave one extreme value beyond chance (:func:`skewed_ratings`).
+
+    Attributes
+    ----------
+    groups : polars.DataFrame
+        One row per group: ``group`` (Int64, from 0: the targets by key and value, then
+        the blocks by value, in the order found), ``kind`` (``"target"``: one target
+        beyond the beta-binomial; ``"block"``: a dense block of the extreme ratings),
+        ``value`` (the extreme of the scale), ``n_actors`` (the accounts that gave it),
+        ``n_targets`` and ``significance`` (``-log10 p`` after the correction for the
+        search, at least ``-log10 alpha``).
+    members : polars.DataFrame
+        ``group``, ``key``, ``role`` (``"actor"``: a rater who gave the value;
+        ``"target"``), ``hits`` (the member's ratings in the group). Sorted by group,
+        role, key.
+    params : dict
+        The run's parameters, the scale (``scale``: its lowest and highest value, or None
+        when the family's amounts are no rating scale) and the fit of each extreme
+        (``fits``: value → share, overdispersion, targets fitted, tested, and that could
+        have been tested).
+    """
+
+    groups: pl.DataFrame
+    members: pl.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def rating_scale(amounts: pl.Series) -> tuple[float, float] | None:
+    """``(lowest, highest)`` value when ``amounts`` (one family's) look like a rating scale:
+    at least :data:`RATED_SHARE` of them present, all integers, and
+    :data:`SCALE_VALUES` distinct values in a consecutive run; else None.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> rating_scale(pl.Series([5.0, 4.0, 1.0, 3.0, 2.0, 5.0]))
+    (1.0, 5.0)
+    >>> rating_scale(pl.Series([1.0, 2.0, 3.0, 5.0])) is None  # promo values: 4 missing
+    True
+    >>> rating_scale(pl.Series([0.99, 1.99, 2.99])) is None  # prices
+    True
+    """
+    if amounts.len() == 0 or not amounts.dtype.is_numeric():
+        return None
+    present = amounts.cast(pl.Float64).drop_nulls().drop_nans()
+    if present.len() < RATED_SHARE * amounts.len():
+        return None
+    # cheapest first: a family of prices fails on its first cents, without a sort
+    if not (present == present.round()).all():
+        return None
+    lo, hi = float(present.min()), float(present.max())  # type: ignore[arg-type]
+    lo_n, hi_n = SCALE_VALUES
+    if not lo_n <= hi - lo + 1 <= hi_n or present.n_unique() != hi - lo + 1:
+        return None
+    return lo, hi
+
+
+def skewed_ratings(
+    graph: EventGraph,
+    *,
+    actions: list[str] | None = None,
+    actor_types: list[str] | None = None,
+    target_types: list[str] | None = None,
+    alpha: float = 0.01,
+    min_raters: int = 5,
+) -> SkewedRatingGroups:
+    """Targets of one family whose raters gave one extreme of the rating scale far more
+    often than the family's targets get it (see the module documentation).
+
+    Parameters
+    ----------
+    graph : EventGraph
+        The events (their ``amount`` is the rating).
+    actions, actor_types, target_types : list of str, optional
+        The family (the platform's own names; None = all).
+    alpha : float, default 0.01
+        Significance of a reported group, after Bonferroni over the targets tested.
+    min_raters : int, default 5
+        Fewest accounts giving the extreme value for a target to be tested.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timezone
+    >>> from ringlens.graph import build_graph
+    >>> rows = []
+    >>> for t in range(60):  # sixty ordinary targets, ten raters each, stars 1-5
+    ...     rows += [(f"u{t}_{i}", f"t{t}", float(1 + (t + i * 3) % 5)) for i in range(10)]
+    >>> rows += [(f"ring{i}", "pushed", 5.0) for i in range(12)]  # twelve fives on one
+    >>> ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "amount"], orient="row")
+    >>> ev = ev.with_columns(actor_type=pl.lit("user"), target_type=pl.lit("shop"),
+    ...     action=pl.lit("rate"), ts=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    >>> res = skewed_ratings(build_graph(ev))
+    >>> res.groups.select("kind", "value", "n_actors").rows()
+    [('target', 5.0, 12)]
+    >>> res.targets(0)
+    ['shop:pushed']
+    """
+    actions = check_str_list("actions", actions)
+    actor_types = check_str_list("actor_types", actor_types)
+    target_types = check_str_list("target_types", target_types)
+    alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
+    min_raters = int(check_int("min_raters", min_raters, 2) or 2)
+    params: dict[str, Any] = {
+        "actions": actions,
+        "actor_types": actor_types,
+        "target_types": target_types,
+        "alpha": alpha,
+        "min_raters": min_raters,
+        "scale": None,
+        "fits": {},
+    }
+    ev = _family_events(graph, actions, actor_types, target_types)
+    scale = rating_scale(ev["amount"]) if ev is not None else None
+    if ev is None or scale is None:
+        return _empty(params)
+    params["scale"] = scale
+    rated = (
+        ev.drop_nulls("amount")
+        .group_by("src", "dst")
+        .agg(pl.col("amount").mean().alias("v"), pl.len().alias("hits"))
+    )
+    keys = graph.nodes.select("node", "key")
+    found = []
+    for value in scale:
+        hit = _significant(rated, value, alpha, min_raters, params["fits"])
+        if hit.height:
+            found.append(hit.with_columns(pl.lit(value).alias("value")))
+    groups, members = _target_groups(keys, rated, found)
+    for value in scale:
+        groups, members = _with_blocks(groups, members, keys, rated, value, alpha)
+    return SkewedRatingGroups(
+        groups=groups.cast(_GROUPS_SCHEMA),  # type: ignore[arg-type]
+        members=members.sort("group", "role", "key").cast(_MEMBERS_SCHEMA),  # type: ignore[arg-type]
+        params=params,
+    )
+
+
+def _family_events(
+    graph: EventGraph,
+    actions: list[str] | None,
+    actor_types: list[str] | None,
+    target_types: list[str] | None,
+) -> pl.DataFrame | None:
+    """The family's ``src, dst, amount`` (None: the graph has no amounts)."""
+    if "amount" not in graph.events.columns:
+        return None
+    rows = graph.family_rows(actions=actions, actor_types=actor_types, target_types=target_types)
+    ev = graph.events.select("src", "dst", pl.col("amount").cast(pl.Float64))
+    return ev if rows is None else ev[rows]
+
+
+def _significant(
+    rated: pl.DataFrame, value: float, alpha: float, min_raters: int, fits: dict[float, Any]
+) -> pl.DataFrame:
+    """``dst, n, k, significance`` of the targets whose ``k`` ratings of
+    ``value`` among ``n`` raters are beyond the family's beta-binomial at ``alpha``
+    (Bonferroni over the targets tested)."""
+    per = rated.group_by("dst").agg(
+        pl.len().alias("n"), (pl.col("v") == value).sum().cast(pl.Int64).alias("k")
+    )
+    fit = per.filter(pl.col("n") >= FIT_MIN_RATERS).sort("dst")  # one order: the same sums
+    tested = per.filter(pl.col("k") >= min_raters).sort("dst")
+    if fit.height < FIT_MIN_TARGETS or tested.height == 0:
+        return tested.clear()
+    n = fit["n"].to_numpy().astype(np.float64)
+    k = fit["k"].to_numpy().astype(np.float64)
+    # method of moments, every target one observation (a popular target weighted by its
+    # raters would set the spread it is tested against):
+    # E[(k/n - mu)^2] = mu (1 - mu) (rho + (1 - rho) / n)
+    share = k / n
+    mu = float(share.mean())
+    if not 0.0 < mu < 1.0:
+        return tested.clear()
+    spread = float(np.mean((share - mu) ** 2)) / (mu * (1.0 - mu))
+    inv_n = float(np.mean(1.0 / n))
+    rho = float(np.clip((spread - inv_n) / (1.0 - inv_n), 1e-4, 0.999))
+    a, b = mu * (1.0 - rho) / rho, (1.0 - mu) * (1.0 - rho) / rho
+    logp = _log10_tail(tested["k"].to_numpy(), tested["n"].to_numpy(), a, b)
+    # every target with min_raters raters could have been tested: the correction is for
+    # all of them, not only those the rare extreme happened to reach min_raters times on
+    could = per.filter(pl.col("n") >= min_raters).height
+    sig = np.minimum(-(logp + np.log10(could)), SIGNIFICANCE_CAP)
+    fits[value] = {
+        "share": mu,
+        "overdispersion": rho,
+        "fitted": fit.height,
+        "tested": tested.height,
+        "could": could,
+    }
+    return tested.with_columns(
+        pl.Series("significance", np.nan_to_num(sig, nan=0.0, posinf=SIGNIFICANCE_CAP)),
+    ).filter(pl.col("significance") >= -np.log10(alpha))
+
+
+def _log10_tail(k: np.ndarray, n: np.ndarray, a: float, b: float) -> np.ndarray:
+    """``log10 P(X >= k)`` for ``X ~ BetaBinomial(n, a, b)``, per pair of ``k`` and ``n``:
+    the log-sum of the tail's terms (``1 - cdf`` loses the far tail to rounding, and with
+    it the last digits of a significance, run to run).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import betabinom
+    >>> bool(np.allclose(_log10_tail(np.array([3, 10]), np.array([10, 10]), 2.0, 5.0),
+    ...     np.log10(betabinom.sf(np.array([2, 9]), 10, 2.0, 5.0))))
+    True
+    """
+    from scipy.stats import betabinom
+
+    k = np.asarray(k, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    if k.size == 0:
+        return np.zeros(0)
+    length = np.maximum(n - k + 1, 1)  # the terms k..n of each tail, laid end to end
+    first = np.cumsum(length) - length
+    j = np.repeat(k, length) + (np.arange(int(length.sum())) - np.repeat(first, length))
+    terms = betabinom.logpmf(j, np.repeat(n, length), a, b)
+    top = np.maximum.reduceat(terms, first)
+    total = np.add.reduceat(np.exp(terms - np.repeat(top, length)), first)
+    return np.minimum((top + np.log(total)) / np.log(10.0), 0.0)
+
+
+def _target_groups(
+    keys: pl.DataFrame, rated: pl.DataFrame, found: list[pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Groups and members of the significant targets (``found``: ``dst, n, k,
+    significance, value`` per extreme)."""
+    if not found:
+        return pl.DataFrame(schema=_GROUPS_SCHEMA), pl.DataFrame(schema=_MEMBERS_SCHEMA)
+    hits = (
+        pl.concat(found)
+        .join(keys.rename({"node": "dst", "key": "target"}), on="dst")
+        .sort("target", "value")
+        .with_row_index("group")
+        .with_columns(pl.col("group").cast(pl.Int64))
+    )
+    groups = hits.select(
+        "group",
+        pl.lit("target").alias("kind"),
+        "value",
+        pl.col("k").cast(pl.Int64).alias("n_actors"),
+        pl.lit(1, dtype=pl.Int64).alias("n_targets"),
+        "significance",
+    )
+    actors = (
+        rated.join(hits.select("group", "dst", "value"), on="dst")
+        .filter(pl.col("v") == pl.col("value"))
+        .join(keys.rename({"node": "src"}), on="src")
+        .select("group", "key", pl.lit("actor").alias("role"), pl.col("hits").cast(pl.Int64))
+    )
+    targets = hits.select(
+        "group", pl.col("target").alias("key"), pl.lit("target").alias("role")
+    ).join(actors.group_by("group").agg(pl.col("hits").sum()), on="group")
+    return groups.cast(_GROUPS_SCHEMA), pl.concat([actors, targets.select(actors.columns)]).cast(  # type: ignore[arg-type]
+        _MEMBERS_SCHEMA  # type: ignore[arg-type]
+    )
+
+
+def _with_blocks(
+    groups: pl.DataFrame,
+    members: pl.DataFrame,
+    keys: pl.DataFrame,
+    rated: pl.DataFrame,
+    value: float,
+    alpha: float,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``groups`` and ``members`` with the dense blocks of the ratings of ``value``
+    (numbered after the groups so far)."""
+    at = rated.filter(pl.col("v") == value).select("src", "dst")
+    if at.height == 0:
+        return groups, members
+    rows = at["src"].unique().sort()
+    cols = at["dst"].unique().sort()
+    ij = at.join(pl.DataFrame({"src": rows, "_i": np.arange(rows.len())}), on="src").join(
+        pl.DataFrame({"dst": cols, "_j": np.arange(cols.len())}), on="dst"
+    )
+    matrix = sp.csr_matrix(
+        (np.ones(ij.height), (ij["_i"].to_numpy(), ij["_j"].to_numpy())),
+        shape=(rows.len(), cols.len()),
+    )
+
+    def keys_of(nodes: pl.Series) -> list[str]:
+        k = pl.DataFrame({"node": nodes}).join(keys, on="node", how="left", maintain_order="left")
+        return [str(x) for x in k["key"].to_list()]
+
+    bi = Biadjacency(
+        matrix=matrix,
+        row_nodes=rows.to_numpy(),
+        col_nodes=cols.to_numpy(),
+        row_keys=keys_of(rows),
+        col_keys=keys_of(cols),
+    )
+    res = dense_blocks(bi, alpha=alpha, target_contrast=False)
+    if res.groups.height == 0:
+        return groups, members
+    offset = groups.height
+    new = res.groups.select(
+        (pl.col("group") + offset).alias("group"),
+        pl.lit("block").alias("kind"),
+        pl.lit(value).alias("value"),
+        "n_actors",
+        "n_targets",
+        "significance",
+    )
+    mem = res.members.select((pl.col("group") + offset).alias("group"), "key", "role", "hits")
+    return (
+        pl.concat([groups, new.cast(_GROUPS_SCHEMA)]),  # type: ignore[arg-type]
+        pl.concat([members, mem.cast(_MEMBERS_SCHEMA)]),  # type: ignore[arg-type]
+    )
+
+
+def _empty(params: dict[str, Any]) -> SkewedRatingGroups:
+    return SkewedRatingGroups(
+        groups=pl.DataFrame(schema=_GROUPS_SCHEMA),
+        members=pl.DataFrame(schema=_MEMBERS_SCHEMA),
+        params=params,
+    )

@@ -1,0 +1,89 @@
+"""Skewed ratings in a run: a rating bomb on popular apps becomes a review ring."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from ringlens.config import Config
+from ringlens.graph import build_graph
+from ringlens.pipeline import score
+from ringlens.pipeline.coverage import family_roles
+from ringlens.pipeline.detectors.ratings import SkewedRatings
+from ringlens.pipeline.registry import DetectInput
+from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
+
+T = datetime(2026, 2, 1, tzinfo=UTC)
+BOMBERS = [f"bomb{i}" for i in range(15)]
+
+
+def _store(seed: int = 4) -> pl.DataFrame:
+    """An app store: 2,000 users install and launch apps (a few popular ones most) and
+    rate some of them 1-5 stars, each app's quality moving its stars a little; fifteen old
+    accounts install three apps of the middle of the chart like everyone and give each one star."""
+    rng = np.random.default_rng(seed)
+    apps = [f"app{a}" for a in range(120)]
+    pop = 1.0 / np.arange(1, len(apps) + 1)
+    pop /= pop.sum()
+    quality = rng.normal(0.0, 0.2, size=len(apps))
+    stars = np.array([0.08, 0.06, 0.12, 0.24, 0.50])
+    rows = []
+    for u in range(2000):
+        t0 = T + timedelta(hours=float(rng.uniform(0, 24 * 60)))
+        for a in rng.choice(len(apps), size=int(rng.integers(2, 9)), replace=False, p=pop):
+            rows.append(("user", f"u{u}", "install", "app", apps[a], t0, None))
+            rows.append(("user", f"u{u}", "launch", "app", apps[a], t0 + timedelta(hours=1), None))
+            if rng.random() < 0.5:
+                p = stars * np.exp(quality[a] * np.arange(-2, 3))
+                v = float(rng.choice(np.arange(1, 6), p=p / p.sum()))
+                rows.append(("user", f"u{u}", "rate", "app", apps[a], t0 + timedelta(days=2), v))
+    for i, who in enumerate(BOMBERS):
+        t0 = T + timedelta(days=10 + i)  # one a day: no burst
+        for a in ("app20", "app21", "app22"):
+            rows.append(("user", who, "install", "app", a, t0, None))
+            rows.append(("user", who, "rate", "app", a, t0 + timedelta(hours=3), 1.0))
+        for a in rng.choice(len(apps), size=3, replace=False, p=pop):  # camouflage
+            rows.append(("user", who, "install", "app", apps[a], t0, None))
+    return pl.DataFrame(
+        rows,
+        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "ts", "amount"],
+        orient="row",
+    )
+
+
+def test_a_run_turns_a_rating_bomb_on_popular_apps_into_a_review_ring() -> None:
+    # no vocabulary: "rate" is a rating scale by its amounts; the three apps have hundreds
+    # of other users, so no split along own targets or expansion may touch the group
+    res = score(_store())
+    rings = res.rings.filter(pl.col("detectors").list.contains("skewed_ratings"))
+    assert rings.height == 1
+    ring = rings.row(0, named=True)
+    assert set(ring["members"]) == {f"user:{b}" for b in BOMBERS}
+    assert set(ring["targets"]) == {"app:app20", "app:app21", "app:app22"}
+    assert ring["pattern"] == "review_ring"
+    assert set(res.membership["key"].to_list()) == {f"user:{b}" for b in BOMBERS}
+    reasons = res.entities.filter(pl.col("key") == "user:bomb0")["reasons"].item().to_list()
+    assert "skewed_ratings" in reasons
+    assert res.report["counts"]["candidates"]["skewed_ratings"] >= 1
+
+
+def test_the_store_without_the_bomb_has_no_ring() -> None:
+    ev = _store().filter(~pl.col("actor_id").is_in(BOMBERS))
+    assert score(ev).rings.height == 0
+
+
+def _families(vocabulary: Vocabulary | None) -> list[tuple[str, ...] | None]:
+    graph = build_graph(_store())
+    fam = family_roles(graph.families(), vocabulary or Vocabulary.from_tables({}, {}))
+    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
+    return [f.actions for f in SkewedRatings().families(inp)]
+
+
+def test_a_purchase_is_never_read_as_a_rating() -> None:
+    # unmapped, or mapped to the review role, an action may carry ratings; mapped to
+    # another role (a purchase of one to five items) it does not
+    assert ("rate",) in _families(None)
+    assert ("rate",) in _families(Vocabulary.from_tables({"review": ["rate"]}, {}))
+    assert ("rate",) not in _families(Vocabulary.from_tables({"purchase": ["rate"]}, {}))
