@@ -37,7 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RINGLENS = [sys.executable, "-m", "ringlens"]
-GENERIC = ("lockstep", "dense_blocks", "communities", "owner_communities", "shared_targets")
+GENERIC = (
+    "lockstep",
+    "dense_blocks",
+    "communities",
+    "owner_communities",
+    "skewed_ratings",
+    "shared_targets",
+)
 
 
 #: Platforms written without reading the detectors, and the script that writes each.
