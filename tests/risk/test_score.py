@@ -313,3 +313,34 @@ def test_risk_model_refuses_non_finite_features() -> None:
     with pytest.raises(InputError, match=r"RiskModel.predict: column 'noise', row 0: inf"):
         m.predict(X.with_columns(noise=pl.lit(float("inf"))))
     assert np.isfinite(m.predict(X.with_columns(dense_block=pl.lit(1e308)))).all()
+
+
+def test_a_ring_in_step_by_its_number_counts_its_lockstep_with_its_structure() -> None:
+    # a release day's crowd: a dense block whose members lockstep also grouped, in step
+    # by their number (structure_alone); lockstep says the same thing as the block, so
+    # ring and members count the stronger of the two, and rank below a twin whose
+    # timing is beyond chance (not structure_alone), which adds them up
+    from ringlens.risk.model import ALONE_REASONS
+
+    rings = pl.DataFrame(
+        {
+            "ring_id": ["crowd", "twin"],
+            "size": [3, 3],
+            "synchrony_excess": [0.17, 0.17],
+            "structure_alone": [True, False],
+        }
+    )
+    mem = pl.DataFrame(
+        {"key": [f"fan:{i}" for i in range(6)], "ring_id": ["crowd"] * 3 + ["twin"] * 3}
+    )
+    s = sig([(f"fan:{i}", r, 1.0) for i in range(6) for r in ("dense_block", "lockstep_unmapped")])
+    r = score_rings(rings, mem, s)
+    by_id = {row["ring_id"]: row for row in r.iter_rows(named=True)}
+    assert [x for x in by_id["crowd"]["reasons"] if x in ALONE_REASONS] == ["dense_block"]
+    assert {"dense_block", "lockstep_unmapped"} <= set(by_id["twin"]["reasons"])
+    assert by_id["crowd"]["risk_score"] < by_id["twin"]["risk_score"]
+    e = score_entities(s, rings=r, membership=mem)
+    fans = {row["key"]: row for row in e.iter_rows(named=True)}
+    assert "lockstep_unmapped" not in fans["fan:0"]["reasons"]
+    assert "lockstep_unmapped" in fans["fan:3"]["reasons"]
+    assert fans["fan:0"]["risk_score"] < fans["fan:3"]["risk_score"]

@@ -8,8 +8,8 @@ account's and ring's reasons with their contributions (risk points). Since
 run again with other weights — rings first (their risk is the ``ring_member`` strength of
 their members), then accounts — without reading the events again. (A reason whose weight
 was 0 in the run left no contribution, so its strength cannot be recovered; nor can the
-structural reasons a ``structure_alone`` ring and its members counted once, but the
-strongest: :func:`ringlens.risk.model.structure_once`.)
+structural and lockstep reasons a ``structure_alone`` ring and its members counted once,
+but the strongest: :func:`ringlens.risk.model.structure_once`.)
 
 **The model.** :class:`VerdictWeights` reads the risk formula as a probability: an item
 with raw points ``Σ wᵢ xᵢ`` is confirmed with probability ``1 − exp(−Σ wᵢ xᵢ / 100)`` —

@@ -879,8 +879,8 @@ def _with_structure_alone(
     Such a ring is kept when its block is significant, but nothing tells it from a group
     of interest — a fandom, the regulars of a forum's niche, a team — where the platform
     never recorded who owns the targets (:func:`_structure_only_unexplained` judges
-    owners' audiences only where it did); the risk counts its structure once
-    (:data:`ringlens.risk.model.STRUCTURE_REASONS`), so corroborated rings rank above it.
+    owners' audiences only where it did); the risk counts its structure and its lockstep
+    once (:data:`ringlens.risk.model.ALONE_REASONS`), so corroborated rings rank above it.
     Accounts whose ages nobody knows are not called old: YelpChi's injected block is
     no audience for lack of an ``entities`` table.
     """

@@ -82,8 +82,8 @@ same code describes rings on any platform.
     true for a ring that only co-interaction structure shows: the structure detectors
     proposed it and no other but lockstep, its members' ages are known and not new
     beyond the platform's rate, it moves ordinary value, and its ``synchrony_excess`` is
-    not clearly beyond chance. The risk counts its structural reasons once
-    (:data:`ringlens.risk.model.STRUCTURE_REASONS`).
+    not clearly beyond chance. The risk counts its structural and lockstep reasons once
+    (:data:`ringlens.risk.model.ALONE_REASONS`).
 ``sig_owners`` (added by :func:`ringlens.rings.core.build_rings`)
     for a ring a detector on the targets' owners proposed (the owner communities), its
     block on the owner projection (:func:`ring_owner_significance`); null for others.

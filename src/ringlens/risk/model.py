@@ -48,8 +48,9 @@ Reasons that say the same thing — ``community``, ``owner_community``, ``dense_
 than chance — add up for a ring that shows more than that. A ring that shows nothing
 else (``structure_alone``: old accounts, ordinary value, in step by their number; a
 fandom whose artist the platform never recorded looks the same) and its members count
-only the strongest of them (:func:`structure_once`), so rings that something else
-corroborates rank above it.
+only the strongest of them and of the ``lockstep_<role>`` reasons, which in such a ring
+say the same again (:func:`structure_once`), so rings that something else corroborates
+rank above it.
 
 Ring reasons: the share of members carrying each entity reason, plus
 ``reciprocal_engagement`` (reciprocity), ``synchronised_activity`` (synchrony beyond
@@ -80,6 +81,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "DEFAULT_WEIGHTS",
     "STRUCTURE_REASONS",
+    "ALONE_REASONS",
     "SIGNAL_SCHEMA",
     "RiskModel",
     "score_entities",
@@ -143,6 +145,13 @@ STRUCTURE_REASONS = (
     "significant_structure",
     "dense_interactions",
 )
+#: What a ``structure_alone`` ring and its members count once, the strongest: the
+#: structural reasons and the lockstep reasons. The ring is structure alone because its
+#: timing is not clearly beyond chance (``synchrony_excess`` below
+#: :data:`ringlens.rings.core.SYNC_BEYOND`): what lockstep saw in it — its accounts on the
+#: same targets in the same windows, a release day's crowd on the album's tracks — is
+#: one more measure of the same block, not evidence of its own.
+ALONE_REASONS = STRUCTURE_REASONS + tuple(r for r in DEFAULT_WEIGHTS if r.startswith("lockstep_"))
 #: Entity reasons that say how an account is in a ring, not what the ring did: a ring's
 #: risk does not count them.
 MEMBERSHIP_REASONS = ("ring_member", "joined_ring")
@@ -243,7 +252,8 @@ def structure_once(
     signals: pl.DataFrame, which: pl.DataFrame, weights: Mapping[str, float], *, by: str
 ) -> pl.DataFrame:
     """``signals`` (``by, reason, strength``) where each ``by`` of ``which`` keeps only the
-    strongest of its :data:`STRUCTURE_REASONS` (most points; ties by reason name).
+    strongest of its :data:`ALONE_REASONS` (most points; ties by reason name): its
+    structural and lockstep reasons.
 
     Examples
     --------
@@ -259,12 +269,12 @@ def structure_once(
     if which.height == 0:
         return signals
     hit = signals.join(which.select(by), on=by, how="semi").filter(
-        pl.col("reason").is_in(STRUCTURE_REASONS)
+        pl.col("reason").is_in(ALONE_REASONS)
     )
     if hit.height == 0:
         return signals
     pts = pl.col("reason").replace_strict(
-        {r: float(weights.get(r, 0.0)) for r in STRUCTURE_REASONS}, return_dtype=pl.Float64
+        {r: float(weights.get(r, 0.0)) for r in ALONE_REASONS}, return_dtype=pl.Float64
     ) * pl.col("strength").cast(pl.Float64).fill_nan(-1.0).clip(-1.0, 1.0)
     best = (
         hit.with_columns(pts.fill_null(-1.0).alias("_p"))
