@@ -87,3 +87,19 @@ def test_a_purchase_is_never_read_as_a_rating() -> None:
     assert ("rate",) in _families(None)
     assert ("rate",) in _families(Vocabulary.from_tables({"review": ["rate"]}, {}))
     assert ("rate",) not in _families(Vocabulary.from_tables({"purchase": ["rate"]}, {}))
+
+
+def test_the_spark_engine_s_family_units_find_the_same_groups() -> None:
+    # the Spark engine runs the detector on each family's events alone (its unit):
+    # the fit and the blocks are the family's, so the units find what the whole graph
+    # finds, groups and all
+    from ringlens.spark.partition import detect_families, family_input
+
+    graph = build_graph(_store())
+    found, counts = detect_families(graph)
+    ref = SkewedRatings().detect(family_input(graph.families(), graph=graph))
+    assert ref.candidates.height >= 15
+    assert found["skewed_ratings"].candidates.equals(ref.candidates)
+    assert found["skewed_ratings"].targets.equals(ref.targets)
+    assert found["skewed_ratings"].signals.sort(pl.all()).equals(ref.signals.sort(pl.all()))
+    assert counts["skewed_ratings"] == ref.counts["skewed_ratings"]
