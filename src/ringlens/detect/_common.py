@@ -326,22 +326,6 @@ def family_cells(
     return (key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
-def compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``values`` (integers in ``[0, size)``), sorted, and each value's position
-    among them: ``np.unique(values, return_inverse=True)`` by counting, without a sort.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> [x.tolist() for x in compact(np.array([5, 2, 5, 9]), 10)]
-    [[2, 5, 9], [1, 0, 1, 2]]
-    """
-    present = np.flatnonzero(np.bincount(values, minlength=size))
-    where = np.zeros(max(size, 1), dtype=np.int64)
-    where[present] = np.arange(present.size)
-    return present, where[values]
-
-
 def pair_budget_cap(audience: np.ndarray, max_pairs: int, *, work: np.ndarray | None = None) -> int:
     """Largest audience ``d`` such that the targets with ``audience <= d`` generate at most
     ``max_pairs`` actor pairs; at least 2.

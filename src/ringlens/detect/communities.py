@@ -92,7 +92,6 @@ from ringlens.detect._common import (
     check_int,
     check_str_list,
     cohit_counts,
-    compact,
     family_cells,
     filtered_events,
     group_order,
@@ -102,7 +101,7 @@ from ringlens.detect._common import (
     seeded_igraph,
 )
 from ringlens.exceptions import ConfigError, InputError
-from ringlens.graph.core import unique_sorted
+from ringlens.graph.core import compact, unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph

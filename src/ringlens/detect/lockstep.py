@@ -123,12 +123,11 @@ from ringlens.detect._common import (
     check_int,
     check_str_list,
     cohit_counts,
-    compact,
     filtered_events,
     poisson_log10_sf,
 )
 from ringlens.exceptions import ConfigError, InputError
-from ringlens.graph.core import unique_sorted
+from ringlens.graph.core import compact, unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlens.graph import EventGraph

@@ -56,11 +56,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
 
-from ringlens.detect._common import TargetGroups, check_float, check_int, check_str_list
+from ringlens.detect._common import (
+    TargetGroups,
+    check_float,
+    check_int,
+    check_str_list,
+    filtered_events,
+)
 from ringlens.detect.dense import dense_blocks
-from ringlens.graph.core import Biadjacency
+from ringlens.detect.significance import SIGNIFICANCE_CAP
 
 if TYPE_CHECKING:
     from ringlens.graph import EventGraph
@@ -75,8 +80,6 @@ FIT_MIN_TARGETS = 20
 RATED_SHARE = 0.9
 #: Fewest and most distinct values of a rating scale.
 SCALE_VALUES = (3, 11)
-#: Cap of a group's significance (``-log10 p``), as the block tests'.
-SIGNIFICANCE_CAP = 300.0
 
 _GROUPS_SCHEMA = {
     "group": pl.Int64,
@@ -203,25 +206,40 @@ def skewed_ratings(
         "scale": None,
         "fits": {},
     }
-    ev = _family_events(graph, actions, actor_types, target_types)
-    scale = rating_scale(ev["amount"]) if ev is not None else None
-    if ev is None or scale is None:
+    ev = filtered_events(
+        graph,
+        actions=actions,
+        actor_types=actor_types,
+        target_types=target_types,
+        extra=("amount",),
+    )
+    scale = rating_scale(ev["amount"]) if "amount" in ev.columns else None
+    if scale is None:
         return _empty(params)
     params["scale"] = scale
     rated = (
         ev.drop_nulls("amount")
         .group_by("src", "dst")
-        .agg(pl.col("amount").mean().alias("v"), pl.len().alias("hits"))
+        .agg(pl.col("amount").cast(pl.Float64).mean().alias("v"), pl.len().alias("hits"))
+    )
+    # each target's raters, and those who gave it each extreme, in one pass
+    per = rated.group_by("dst").agg(
+        pl.len().alias("n"),
+        *(
+            (pl.col("v") == value).sum().cast(pl.Int64).alias(f"k{i}")
+            for i, value in enumerate(scale)
+        ),
     )
     keys = graph.nodes.select("node", "key")
     found = []
-    for value in scale:
-        hit = _significant(rated, value, alpha, min_raters, params["fits"])
+    for i, value in enumerate(scale):
+        at = per.select("dst", "n", pl.col(f"k{i}").alias("k"))
+        hit = _significant(at, value, alpha, min_raters, params["fits"])
         if hit.height:
             found.append(hit.with_columns(pl.lit(value).alias("value")))
     groups, members = _target_groups(keys, rated, found)
     for value in scale:
-        groups, members = _with_blocks(groups, members, keys, rated, value, alpha)
+        groups, members = _with_blocks(groups, members, graph, rated, value, alpha)
     return SkewedRatingGroups(
         groups=groups.cast(_GROUPS_SCHEMA),  # type: ignore[arg-type]
         members=members.sort("group", "role", "key").cast(_MEMBERS_SCHEMA),  # type: ignore[arg-type]
@@ -229,29 +247,12 @@ def skewed_ratings(
     )
 
 
-def _family_events(
-    graph: EventGraph,
-    actions: list[str] | None,
-    actor_types: list[str] | None,
-    target_types: list[str] | None,
-) -> pl.DataFrame | None:
-    """The family's ``src, dst, amount`` (None: the graph has no amounts)."""
-    if "amount" not in graph.events.columns:
-        return None
-    rows = graph.family_rows(actions=actions, actor_types=actor_types, target_types=target_types)
-    ev = graph.events.select("src", "dst", pl.col("amount").cast(pl.Float64))
-    return ev if rows is None else ev[rows]
-
-
 def _significant(
-    rated: pl.DataFrame, value: float, alpha: float, min_raters: int, fits: dict[float, Any]
+    per: pl.DataFrame, value: float, alpha: float, min_raters: int, fits: dict[float, Any]
 ) -> pl.DataFrame:
-    """``dst, n, k, significance`` of the targets whose ``k`` ratings of
-    ``value`` among ``n`` raters are beyond the family's beta-binomial at ``alpha``
-    (Bonferroni over the targets tested)."""
-    per = rated.group_by("dst").agg(
-        pl.len().alias("n"), (pl.col("v") == value).sum().cast(pl.Int64).alias("k")
-    )
+    """``dst, n, k, significance`` of the targets (``per``: ``dst``, ``n`` raters, ``k``
+    of them rating ``value``) whose ``k`` is beyond the family's beta-binomial at
+    ``alpha`` (Bonferroni over every target that could have been tested)."""
     fit = per.filter(pl.col("n") >= FIT_MIN_RATERS).sort("dst")  # one order: the same sums
     tested = per.filter(pl.col("k") >= min_raters).sort("dst")
     if fit.height < FIT_MIN_TARGETS or tested.height == 0:
@@ -345,45 +346,24 @@ def _target_groups(
     targets = hits.select(
         "group", pl.col("target").alias("key"), pl.lit("target").alias("role")
     ).join(actors.group_by("group").agg(pl.col("hits").sum()), on="group")
-    return groups.cast(_GROUPS_SCHEMA), pl.concat([actors, targets.select(actors.columns)]).cast(  # type: ignore[arg-type]
-        _MEMBERS_SCHEMA  # type: ignore[arg-type]
-    )
+    members = pl.concat([actors, targets.select(actors.columns)])
+    return groups.cast(_GROUPS_SCHEMA), members.cast(_MEMBERS_SCHEMA)  # type: ignore[arg-type]
 
 
 def _with_blocks(
     groups: pl.DataFrame,
     members: pl.DataFrame,
-    keys: pl.DataFrame,
+    graph: EventGraph,
     rated: pl.DataFrame,
     value: float,
     alpha: float,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``groups`` and ``members`` with the dense blocks of the ratings of ``value``
     (numbered after the groups so far)."""
-    at = rated.filter(pl.col("v") == value).select("src", "dst")
+    at = rated.filter(pl.col("v") == value)
     if at.height == 0:
         return groups, members
-    rows = at["src"].unique().sort()
-    cols = at["dst"].unique().sort()
-    ij = at.join(pl.DataFrame({"src": rows, "_i": np.arange(rows.len())}), on="src").join(
-        pl.DataFrame({"dst": cols, "_j": np.arange(cols.len())}), on="dst"
-    )
-    matrix = sp.csr_matrix(
-        (np.ones(ij.height), (ij["_i"].to_numpy(), ij["_j"].to_numpy())),
-        shape=(rows.len(), cols.len()),
-    )
-
-    def keys_of(nodes: pl.Series) -> list[str]:
-        k = pl.DataFrame({"node": nodes}).join(keys, on="node", how="left", maintain_order="left")
-        return [str(x) for x in k["key"].to_list()]
-
-    bi = Biadjacency(
-        matrix=matrix,
-        row_nodes=rows.to_numpy(),
-        col_nodes=cols.to_numpy(),
-        row_keys=keys_of(rows),
-        col_keys=keys_of(cols),
-    )
+    bi = graph.pair_biadjacency(at["src"].to_numpy(), at["dst"].to_numpy())
     res = dense_blocks(bi, alpha=alpha, target_contrast=False)
     if res.groups.height == 0:
         return groups, members

@@ -35,6 +35,7 @@ __all__ = [
     "Projection",
     "build_graph",
     "component_labels",
+    "compact",
     "csr_from_edges",
     "node_key",
     "split_key",
@@ -114,12 +115,19 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     return s[np.concatenate(([True], s[1:] != s[:-1]))]
 
 
-def _compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+def compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct ``values`` (integers in ``[0, size)``), sorted, and each value's position
-    among them: ``np.unique(values, return_inverse=True)`` by counting, without a sort."""
+    among them: ``np.unique(values, return_inverse=True)`` by counting, without a sort.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [x.tolist() for x in compact(np.array([5, 2, 5, 9]), 10)]
+    [[2, 5, 9], [1, 0, 1, 2]]
+    """
     present = np.flatnonzero(np.bincount(values, minlength=size))
-    where = np.zeros(size, dtype=np.int64)
-    where[present] = np.arange(len(present))
+    where = np.zeros(max(size, 1), dtype=np.int64)
+    where[present] = np.arange(present.size)
     return present, where[values]
 
 
@@ -334,13 +342,13 @@ class _FamilyIndex:
         src = events["src"].to_numpy()
         dst = events["dst"].to_numpy()
         code = (action * n_types + type_of[src]) * n_types + type_of[dst]
-        fams, compact = _compact(code, int(code.max()) + 1 if code.size else 1)
+        fams, fam_of = compact(code, int(code.max()) + 1 if code.size else 1)
         del code
-        counts = np.bincount(compact, minlength=fams.size)
+        counts = np.bincount(fam_of, minlength=fams.size)
         small = np.uint8 if fams.size <= 1 << 8 else np.uint16 if fams.size <= 1 << 16 else None
         if small is not None:
-            compact = compact.astype(small)
-        order = np.argsort(compact, kind="stable")
+            fam_of = fam_of.astype(small)
+        order = np.argsort(fam_of, kind="stable")
         if order.size < np.iinfo(np.int32).max:
             order = order.astype(np.int32)
         return cls(
@@ -353,7 +361,7 @@ class _FamilyIndex:
             target_type=fams % n_types,
             starts=np.concatenate(([0], np.cumsum(counts))),
             order=order,
-            family=compact,
+            family=fam_of,
         )
 
 
@@ -487,7 +495,6 @@ class EventGraph:
         >>> b.row_keys, b.col_keys, b.matrix.toarray().tolist()
         (['buyer:1', 'buyer:2'], ['product:p', 'product:q'], [[1.0, 1.0], [1.0, 0.0]])
         """
-        import scipy.sparse as sp
 
         if actions is None and actor_types is None and target_types is None:
             pairs = self.edges.select(
@@ -498,13 +505,38 @@ class EventGraph:
                 actions=actions, actor_types=actor_types, target_types=target_types
             )
             pairs = ev.group_by("src", "dst").agg(pl.len().alias("w"))
-        src = pairs["src"].to_numpy()
-        dst = pairs["dst"].to_numpy()
-        rows, ri = _compact(src, self.n_nodes)
-        cols, ci = _compact(dst, self.n_nodes)
-        m = sp.csr_matrix(
-            (pairs["w"].to_numpy().astype(np.float64), (ri, ci)), shape=(len(rows), len(cols))
+        return self.pair_biadjacency(
+            pairs["src"].to_numpy(), pairs["dst"].to_numpy(), pairs["w"].to_numpy()
         )
+
+    def pair_biadjacency(
+        self, src: np.ndarray, dst: np.ndarray, weight: np.ndarray | None = None
+    ) -> Biadjacency:
+        """The matrix of distinct ``(src, dst)`` node-id pairs (``weight`` each, default 1):
+        rows the ``src`` nodes, columns the ``dst`` nodes, both in node-id order — the
+        matrix of a selection of a family's pairs (:meth:`biadjacency` is that of all
+        of them).
+
+        Examples
+        --------
+        >>> import numpy as np, polars as pl
+        >>> from datetime import datetime, timezone
+        >>> ev = pl.DataFrame({"actor_id": ["1", "1", "2"], "actor_type": "buyer",
+        ...     "target_id": ["p", "q", "p"], "target_type": "product", "action": "order",
+        ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc)})
+        >>> g = build_graph(ev)
+        >>> b = g.pair_biadjacency(np.array([0, 1]), np.array([2, 2]))  # buyers 1, 2 -> p
+        >>> b.row_keys, b.col_keys, b.matrix.toarray().tolist()
+        (['buyer:1', 'buyer:2'], ['product:p'], [[1.0], [1.0]])
+        """
+        import scipy.sparse as sp
+
+        src = np.asarray(src)
+        dst = np.asarray(dst)
+        w = np.ones(src.size) if weight is None else np.asarray(weight, dtype=np.float64)
+        rows, ri = compact(src, self.n_nodes)
+        cols, ci = compact(dst, self.n_nodes)
+        m = sp.csr_matrix((w, (ri, ci)), shape=(len(rows), len(cols)))
         m.sort_indices()
         return Biadjacency(
             matrix=m,
@@ -1212,7 +1244,7 @@ def _edges_from_runs(ev: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, 
     # edges are already in (src, dst) order: one run per edge, runs in sorted order)
     mask = edges["_mask"].to_numpy()
     if len(names) <= 20:  # count over every possible mask: no sort
-        masks, which = _compact(mask, 1 << len(names))
+        masks, which = compact(mask, 1 << len(names))
     else:
         masks, which = np.unique(mask, return_inverse=True)
     sets = pl.Series(
