@@ -141,7 +141,7 @@ def rating_scale(amounts: pl.Series) -> tuple[float, float] | None:
     present = amounts.cast(pl.Float64).drop_nulls().drop_nans()
     if present.len() < RATED_SHARE * amounts.len():
         return None
-    # cheapest first: a family of prices fails on its first cents, without a sort
+    # cheapest first: a family of prices fails the integer check, one pass without a sort
     if not (present == present.round()).all():
         return None
     lo, hi = float(present.min()), float(present.max())  # type: ignore[arg-type]
