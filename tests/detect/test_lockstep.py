@@ -449,3 +449,46 @@ def test_two_rings_joined_by_one_account_are_two_groups() -> None:
     assert sorted(len(g - {"buyer:bridge"}) for g in groups) == [15, 15]
     assert {frozenset(g - {"buyer:bridge"}) for g in groups} == {frozenset(r) for r in rings}
     assert sum("buyer:bridge" in g for g in groups) == 1
+
+
+def test_market_pools_count_each_target_in_its_majority_market(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # targets 0-1 are mostly "north", 2 mostly "south", 3 split half and half (no
+    # majority: the pool of no market); "tiny" never reaches a pool of its own
+    import importlib
+
+    import numpy as np
+
+    ls = importlib.import_module("ringlens.detect.lockstep")
+    monkeypatch.setattr(ls, "MIN_STRATUM", 4)
+    monkeypatch.setattr(ls, "MIN_POOL_ACTORS", 2)
+    rows = [  # (actor, target, market)
+        (10, 0, "north"), (11, 0, "north"), (12, 0, "south"), (10, 1, "north"),
+        (13, 1, "north"), (20, 2, "south"), (21, 2, "south"), (22, 2, "south"),
+        (20, 2, "tiny"), (30, 3, "north"), (31, 3, "south"), (32, 3, None),
+        (33, 3, "tiny"),
+    ]  # fmt: skip
+    src = np.array([r[0] for r in rows], dtype=np.uint32)
+    target = np.array([r[1] for r in rows])
+    market = pl.Series("market", [r[2] for r in rows], dtype=pl.Categorical)
+
+    def pools():  # type: ignore[no-untyped-def]
+        p = ls._market_pools(src, np.arange(4, dtype=np.uint32) + 100, target, market)
+        assert p is not None
+        return p
+
+    dense = pools()
+    assert dense.target.sort("dst").rows() == [(100, 0), (101, 0), (102, 1), (103, 2)]
+    # each actor's events per pool (north 0, south 1, the rest 2)
+    assert dense.activity.sort("src", "pool").rows() == [
+        (10, 0, 2), (11, 0, 1), (12, 0, 1), (13, 0, 1), (20, 1, 2), (21, 1, 1),
+        (22, 1, 1), (30, 2, 1), (31, 2, 1), (32, 2, 1), (33, 2, 1),
+    ]  # fmt: skip
+    assert dense.events.tolist() == [5.0, 4.0, 4.0] and dense.actors.tolist() == [4.0, 3.0, 4.0]
+    # grids too large for one bincount are counted by sorting: the same pools
+    monkeypatch.setattr(ls, "_MAX_GRID", 0)
+    sorted_ = pools()
+    assert sorted_.target.equals(dense.target) and sorted_.activity.equals(dense.activity)
+    assert sorted_.events.tolist() == dense.events.tolist()
+    # one market with enough events is no pool structure at all
+    monkeypatch.setattr(ls, "MIN_STRATUM", 5)
+    assert ls._market_pools(src, np.arange(4, dtype=np.uint32), target, market) is None

