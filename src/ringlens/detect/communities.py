@@ -993,9 +993,13 @@ def owner_projection(graph: EventGraph, owned: pl.DataFrame) -> EventGraph:
     from ringlens.graph import EventGraph
 
     schema = graph.events.select("src", "dst", "action", "ts").schema
+    ordered = owned.sort("src", "owner", "ts", pl.col("action").cast(pl.String))
+    # each (account, owner) pair's first row: the starts of the sorted pairs' runs
+    src, own = ordered["src"].to_numpy(), ordered["owner"].to_numpy()
+    first = np.ones(src.size, dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (own[1:] != own[:-1])
     events = (
-        owned.sort("src", "owner", "ts", pl.col("action").cast(pl.String))
-        .unique(["src", "owner"], keep="first", maintain_order=True)
+        ordered.filter(pl.Series(first))
         .select("src", pl.col("owner").alias("dst"), "action", "ts")
         .cast(schema)
     )
