@@ -1103,3 +1103,106 @@ def test_an_owner_community_is_significant_on_its_owners() -> None:
     assert kept.to_series().to_list() == [True, True, False, False, False, False]
     plain = rings.drop("sig_owners").select(_structure_only_unexplained(judged, 2.0))
     assert plain.to_series().to_list() == [False] * 6
+
+
+def test_fragments_on_a_target_only_their_hits_beyond_chance_name_are_one_ring() -> None:
+    # one farm's two crews, each found on its own shared phones (their candidates name
+    # only the phones), all ride the farm's driver, whom nobody else rides: the driver is
+    # a target each crew reaches beyond chance, and the two are all of its riders. Two
+    # crews that each ride a busy driver a hundred others ride too stay two.
+    from datetime import timedelta
+
+    from tests._background import BACKGROUND_START
+
+    t0 = BACKGROUND_START
+    rows = []
+    cands: list[tuple[str, str, list[str], float]] = []
+    targets = []
+
+    def crew(name: str, n: int, driver: str, day: int) -> None:
+        who = [f"{name}-{i}" for i in range(n)]
+        for i, a in enumerate(who):
+            phone = f"{name}-phone-{i % 2}"
+            rows.append((a, "rider", phone, "phone", "unlock", t0 + timedelta(days=day, minutes=i)))
+            rows.append((a, "rider", driver, "driver", "ride", t0 + timedelta(days=day, hours=i)))
+            for k in range(3):  # their own errands: a city's drivers, a few rides each
+                rows.append((a, "rider", f"city-{(i * 7 + k * 13 + day) % 40}", "driver", "ride",
+                             t0 + timedelta(days=day + k + 1)))  # fmt: skip
+        cands.append(("shared_targets", name, [f"rider:{a}" for a in who], 1.0))
+        targets.extend(("shared_targets", name, f"phone:{name}-phone-{j}") for j in range(2))
+
+    crew("farm1", 6, "paid", 2)
+    crew("farm2", 7, "paid", 9)
+    crew("busy1", 5, "busy", 3)
+    crew("busy2", 5, "busy", 11)
+    rows += [
+        (f"rider-{i:03d}", "rider", "busy", "driver", "ride", t0 + timedelta(hours=i))
+        for i in range(100)
+    ]
+    rows += [
+        (f"rider-{i:03d}", "rider", f"city-{i % 40}", "driver", "ride", t0 + timedelta(hours=3 * i))
+        for i in range(400)
+    ]
+    events = pl.DataFrame(
+        rows, schema=["actor_id", "actor_type", "target_id", "target_type", "action", "ts"],
+        orient="row",
+    )  # fmt: skip
+    ct = pl.DataFrame(targets, schema=["detector", "candidate", "key"], orient="row")
+    found = build_rings(build_graph(events), cand(cands), candidate_targets=ct)
+    rings = sorted(
+        (sorted({m.split("-")[0] for m in r}), len(r)) for r in found.rings["members"].to_list()
+    )
+    assert rings == [
+        (["rider:busy1"], 5),
+        (["rider:busy2"], 5),
+        (["rider:farm1", "rider:farm2"], 13),
+    ]
+    farm = found.rings.filter(pl.col("size") == 13).row(0, named=True)
+    assert "driver:paid" in farm["targets"]
+
+
+@pytest.mark.parametrize("both_evidence", [True, False])
+def test_a_target_beyond_chance_merges_only_rings_that_other_evidence_proposed(
+    both_evidence: bool,
+) -> None:
+    # six and seven accounts are all of a driver's riders; the first group reaches him
+    # only beyond chance. Both groups proposed by shared phones (evidence beyond
+    # structure): one case. The second a dense block only (an indie collective and six
+    # of its fans on one card): the fans' beyond-chance target does not join them.
+    from datetime import datetime, timezone
+
+    from ringlens.rings.core import _merged_by_targets
+
+    t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    one = [f"rider:a{i}" for i in range(6)]
+    two = [f"rider:b{i}" for i in range(7)]
+    rows = [(k.split(":")[1], "paid") for k in one + two]
+    rows += [(k.split(":")[1], "phone-a") for k in one] + [
+        (k.split(":")[1], "phone-b") for k in two
+    ]
+    events = pl.DataFrame(rows, schema=["actor_id", "target_id"], orient="row").with_columns(
+        actor_type=pl.lit("rider"), target_type=pl.lit("driver"), action=pl.lit("ride"), ts=t
+    )
+    membership = pl.DataFrame(
+        {
+            "key": one + two,
+            "ring_id": ["r1"] * 6 + ["r2"] * 7,
+            "support": 1.0,
+            "detectors": [["shared_targets"]] * 13,
+        }
+    )
+    feats = pl.DataFrame(
+        {
+            "ring_id": ["r1", "r2"],
+            "targets": [["driver:paid", "driver:phone-a"], ["driver:paid", "driver:phone-b"]],
+            "beyond_targets": [["driver:paid"], []],
+            "market": [None, None],
+        },
+        schema_overrides={"market": pl.String},
+    )
+    evidence = pl.Series(["r1", "r2"] if both_evidence else ["r1"])
+    merged = _merged_by_targets(build_graph(events), membership, feats, evidence)
+    if both_evidence:
+        assert merged is not None and merged["ring_id"].n_unique() == 1
+    else:
+        assert merged is None

@@ -340,7 +340,13 @@ def build_rings(
         membership = _without_unexplained(membership, feats, kept, "structure-only", WEAK)
     # rings are merged and owned by the targets their detectors named; those only the test
     # beyond chance added (a sparse ring's products) are reported, not followed
-    membership, feats = _merge_by_targets(graph, membership, feats, features)
+    membership, feats = _merge_by_targets(
+        graph,
+        membership,
+        feats,
+        features,
+        _with_other_evidence(candidates, membership, structure_only),
+    )
     membership = _cases_explained(
         membership, feats, structure_only, attribute_only, timing, min_significance, through_owners
     )
@@ -426,8 +432,8 @@ def _members(membership: pl.DataFrame) -> pl.DataFrame:
 #: clusters of one farm) ...
 SAME_TARGETS = 0.5
 #: ... when they share two targets or more; two rings that together make at least this
-#: share of the audience of a target they share are one case too, if their target sets
-#: are that alike or they work in one market (four fragments of a referral ring on the
+#: share of the audience of a target they share (one they reach only beyond chance too)
+#: are one case too, if their target sets are that alike or they work in one market (four fragments of a referral ring on the
 #: app they refer to; two groups passing by one popular target are not one case): the
 #: share at which a target is a ring's own (``sig_beyond``)
 ONE_TARGET_AUDIENCE = OWN_TARGET
@@ -438,10 +444,11 @@ def _merge_by_targets(
     membership: pl.DataFrame,
     feats: pl.DataFrame,
     features: Callable[[pl.DataFrame], pl.DataFrame],
+    evidence: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Membership and features with rings on the same targets merged
     (:func:`_merged_by_targets`); ``features`` computes the merged rings' features."""
-    merged = _merged_by_targets(graph, membership, feats)
+    merged = _merged_by_targets(graph, membership, feats, evidence)
     if merged is None:
         return membership, feats
     new = merged.join(membership.select("ring_id").unique(), on="ring_id", how="anti")
@@ -501,7 +508,10 @@ def _on_their_target(
 
 
 def _merged_by_targets(
-    graph: EventGraph, membership: pl.DataFrame, feats: pl.DataFrame
+    graph: EventGraph,
+    membership: pl.DataFrame,
+    feats: pl.DataFrame,
+    evidence: pl.Series | None = None,
 ) -> pl.DataFrame | None:
     """The membership with rings that work on the same targets merged (see
     :data:`SAME_TARGETS`), each merged ring under the id of its new member set; None when
@@ -520,19 +530,28 @@ def _merged_by_targets(
     if membership.height == 0 or "targets" not in feats.columns:
         return None
     live = membership.select("ring_id").unique()
-    tg = (
-        feats.join(live, on="ring_id", how="semi")
-        .select("ring_id", _named_targets(feats).alias("key"))
-        .explode("key")
-        .drop_nulls()
-        .unique()
-    )
+
+    def keyed(targets: pl.Expr) -> pl.DataFrame:
+        return (
+            feats.join(live, on="ring_id", how="semi")
+            .select("ring_id", targets.alias("key"))
+            .explode("key")
+            .drop_nulls()
+            .unique()
+        )
+
+    def shared(tg: pl.DataFrame) -> pl.DataFrame:
+        return (
+            tg.join(tg, on="key", suffix="_b")
+            .filter(pl.col("ring_id") < pl.col("ring_id_b"))
+            .group_by("ring_id", "ring_id_b")
+            .agg(pl.len().alias("shared"), pl.col("key").sort().alias("keys"))
+        )
+
+    tg = keyed(_named_targets(feats))
     nt = tg.group_by("ring_id").agg(pl.len().alias("nt"))
-    pairs = (
-        tg.join(tg, on="key", suffix="_b")
-        .filter(pl.col("ring_id") < pl.col("ring_id_b"))
-        .group_by("ring_id", "ring_id_b")
-        .agg(pl.len().alias("shared"), pl.col("key").alias("keys"))
+    named = (
+        shared(tg)
         .join(nt, on="ring_id")
         .join(nt.rename({"ring_id": "ring_id_b", "nt": "nt_b"}), on="ring_id_b")
         .with_columns(
@@ -542,6 +561,27 @@ def _merged_by_targets(
             ).alias("alike")
         )
         .with_columns((pl.col("alike") & (pl.col("shared") >= 2)).alias("same"))
+        .select("ring_id", "ring_id_b", "alike", "same")
+    )
+    # alike by the named targets (the busiest kitchens two crews both reach beyond chance
+    # make no campaign of them); one case on a target they make a quarter of the audience
+    # of, named or beyond chance, between two rings that other evidence than structure
+    # proposed (``evidence``, the rings that have targets beyond chance): a farm's own
+    # driver, whom one fragment lockstep caught in step and the other's shared handsets
+    # reach; not an indie collective's dense block and six of its fans on one card
+    by_named = shared(tg).select("ring_id", "ring_id_b", "keys")
+    if evidence is not None and "beyond_targets" in feats.columns:
+        ev = keyed(pl.col("targets")).join(
+            evidence.alias("ring_id").to_frame(), on="ring_id", how="semi"
+        )
+        by_named = pl.concat([by_named, shared(ev).select("ring_id", "ring_id_b", "keys")])
+    pairs = (
+        by_named.explode("keys")
+        .unique()
+        .group_by("ring_id", "ring_id_b")
+        .agg(pl.col("keys").sort())
+        .join(named, on=["ring_id", "ring_id_b"], how="left")
+        .with_columns(pl.col("alike", "same").fill_null(False))
     )
     # fragments that one detector saw apart; a device farm that shared targets found and
     # a lockstep crowd working the same city zones share the city, not a campaign

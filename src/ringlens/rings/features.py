@@ -20,8 +20,9 @@ same code describes rings on any platform.
     most of: its members hit them far beyond chance, at least 30 % as often as its most
     hit target, though under 30 % of the members do). They are among ``targets`` and
     count in ``n_targets``; every other feature is over the other targets (the named
-    ones), and :func:`ringlens.rings.build_rings` neither merges rings nor finds owners
-    by them.
+    ones), and :func:`ringlens.rings.build_rings` finds no owners by them and merges two
+    rings by them only where together they are a quarter of one's audience (not by the
+    likeness of their target sets).
 ``density``, ``density_ratio``
     share of member × ring-target pairs that have an edge, and that share divided by the
     background density of the graph.
