@@ -371,7 +371,7 @@ def _market_codes(market: pl.Series) -> np.ndarray | None:
     kept = counts.with_columns(market.gather(counts["i"]).cast(pl.String).alias("name")).sort(
         "name"
     )
-    top = int(kept["p"].max()) + 1
+    top = int(kept["p"].to_numpy().max()) + 1
     rank = np.full(top + 1, -1, dtype=np.int64)  # the last slot: no market, or a small one
     rank[kept["p"].to_numpy()] = np.arange(kept.height)
     p = phys.to_numpy() if phys.null_count() == 0 else phys.fill_null(top).to_numpy()

@@ -338,15 +338,9 @@ def build_rings(
     if structure_only and "significance" in feats.columns:
         kept = _structure_only_unexplained(structure_only, min_significance, (), through_owners)
         membership = _without_unexplained(membership, feats, kept, "structure-only", WEAK)
-    # rings are merged and owned by the targets their detectors named; those only the test
-    # beyond chance added (a sparse ring's products) are reported, not followed
-    membership, feats = _merge_by_targets(
-        graph,
-        membership,
-        feats,
-        features,
-        _with_other_evidence(candidates, membership, structure_only),
-    )
+    # rings merge by named targets; by those beyond chance too between rings of evidence
+    evidence = _with_other_evidence(candidates, membership, structure_only)
+    membership, feats = _merge_by_targets(graph, membership, feats, features, evidence)
     membership = _cases_explained(
         membership, feats, structure_only, attribute_only, timing, min_significance, through_owners
     )
@@ -507,29 +501,13 @@ def _on_their_target(
     return inside.select("ring_id", "ring_id_b").unique()
 
 
-def _merged_by_targets(
-    graph: EventGraph,
-    membership: pl.DataFrame,
-    feats: pl.DataFrame,
-    evidence: pl.Series | None = None,
-) -> pl.DataFrame | None:
-    """The membership with rings that work on the same targets merged (see
-    :data:`SAME_TARGETS`), each merged ring under the id of its new member set; None when
-    no two rings do.
-
-    Detectors split one campaign by what they see: a rating-bombing crew that bursts on
-    the same two apps in five waves is five lockstep groups whose members barely overlap,
-    a bonus farm on four device clusters is four shared-target groups. Their members are
-    different accounts, so the candidates do not merge; their targets are the same, and
-    a reviewer wants one case. The fragments of one campaign are what one detector saw
-    apart, so two rings merge only when a detector proposed members of both: a driver
-    farm on shared handsets (shared targets) and a lockstep crowd of airport drivers
-    work the same zones without being one case. Linked rings merge transitively
-    (connected components).
-    """
-    if membership.height == 0 or "targets" not in feats.columns:
-        return None
-    live = membership.select("ring_id").unique()
+def _ring_pairs(
+    feats: pl.DataFrame, live: pl.DataFrame, evidence: pl.Series | None
+) -> pl.DataFrame:
+    """``ring_id, ring_id_b, keys, alike, same``: the pairs of ``live`` rings that share a
+    target, the targets they share (``keys``) and whether their target sets are alike
+    (:data:`SAME_TARGETS`; ``same``: alike and sharing two) — see
+    :func:`_merged_by_targets`."""
 
     def keyed(targets: pl.Expr) -> pl.DataFrame:
         return (
@@ -583,6 +561,33 @@ def _merged_by_targets(
         .join(named, on=["ring_id", "ring_id_b"], how="left")
         .with_columns(pl.col("alike", "same").fill_null(False))
     )
+    return pairs
+
+
+def _merged_by_targets(
+    graph: EventGraph,
+    membership: pl.DataFrame,
+    feats: pl.DataFrame,
+    evidence: pl.Series | None = None,
+) -> pl.DataFrame | None:
+    """The membership with rings that work on the same targets merged (see
+    :data:`SAME_TARGETS`), each merged ring under the id of its new member set; None when
+    no two rings do.
+
+    Detectors split one campaign by what they see: a rating-bombing crew that bursts on
+    the same two apps in five waves is five lockstep groups whose members barely overlap,
+    a bonus farm on four device clusters is four shared-target groups. Their members are
+    different accounts, so the candidates do not merge; their targets are the same, and
+    a reviewer wants one case. The fragments of one campaign are what one detector saw
+    apart, so two rings merge only when a detector proposed members of both: a driver
+    farm on shared handsets (shared targets) and a lockstep crowd of airport drivers
+    work the same zones without being one case. Linked rings merge transitively
+    (connected components).
+    """
+    if membership.height == 0 or "targets" not in feats.columns:
+        return None
+    live = membership.select("ring_id").unique()
+    pairs = _ring_pairs(feats, live, evidence)
     # fragments that one detector saw apart; a device farm that shared targets found and
     # a lockstep crowd working the same city zones share the city, not a campaign
     seen_by = _members(membership).select("ring_id", "detectors")
