@@ -427,9 +427,10 @@ def _members(membership: pl.DataFrame) -> pl.DataFrame:
 SAME_TARGETS = 0.5
 #: ... when they share two targets or more; two rings that together make at least this
 #: share of the audience of a target they share (one they reach only beyond chance too)
-#: are one case too, if their target sets are that alike or they work in one market (four fragments of a referral ring on the
-#: app they refer to; two groups passing by one popular target are not one case): the
-#: share at which a target is a ring's own (``sig_beyond``)
+#: are one case too, if their target sets are that alike or they work in one market
+#: (four fragments of a referral ring on the app they refer to; two groups passing by one
+#: popular target are not one case): the share at which a target is a ring's own
+#: (``sig_beyond``)
 ONE_TARGET_AUDIENCE = OWN_TARGET
 
 
