@@ -12,8 +12,10 @@ from ringlens.rings.expand import expand_candidates, split_candidates
 T = datetime(2026, 5, 1, tzinfo=UTC)
 
 
-def _shop(ev: pl.DataFrame, kinds: tuple[tuple[str, str], ...]) -> pl.DataFrame:
-    """``ev`` in a shop: a hundred other accounts each act on 20 of 200 other targets of
+def _shop(
+    ev: pl.DataFrame, kinds: tuple[tuple[str, str], ...], n_accounts: int = 100
+) -> pl.DataFrame:
+    """``ev`` in a shop: ``n_accounts`` other accounts each act on 20 of 200 other targets of
     each (target type, action) kind over most of a year. Whether a few hits on a ring's
     targets are beyond chance depends on what else there is to hit (in a shop of two
     products, everyone buys both)."""
@@ -22,7 +24,7 @@ def _shop(ev: pl.DataFrame, kinds: tuple[tuple[str, str], ...]) -> pl.DataFrame:
     rows = [
         (f"bg{i}", action, t_type, f"{t_type}_bg{(7 * i + k) % 200}", actor_type)
         for t_type, action in kinds
-        for i in range(100)
+        for i in range(n_accounts)
         for k in range(20)
     ]
     bg = pl.DataFrame(
@@ -326,3 +328,47 @@ def test_a_whole_candidate_is_neither_split_nor_grown() -> None:
     grown = expand_candidates(g, farm, attribute_types=("phone", "wallet"))
     assert grown.filter(pl.col("candidate") == "0").height == 10
     assert grown.filter(pl.col("candidate") == f"{WHOLE}1").equals(farm.tail(7))
+
+
+def test_a_paid_rater_of_one_of_the_rings_own_targets_in_its_hours_joins() -> None:
+    # a boost: eight accounts rate a small app (most of its raters are theirs) and a
+    # popular one in the same two hours; the detector saw the eight. Five more paid
+    # raters rate only the small app in those hours: they join. One of its organic
+    # raters rates it ten days later, four others rate only the popular app in the
+    # boost's hours: none of them joins.
+    rows, ts = [], []
+    for i in range(8):
+        for app in ("boosted", "popular"):
+            rows.append((f"r{i}", app))
+            ts.append(T + timedelta(days=3, minutes=10 * i))
+    for i in range(5):
+        rows.append((f"paid{i}", "boosted"))
+        ts.append(T + timedelta(days=3, minutes=5 + 15 * i))
+    rows.append(("later", "boosted"))
+    ts.append(T + timedelta(days=13))
+    for i in range(4):
+        rows.append((f"crowd{i}", "popular"))
+        ts.append(T + timedelta(days=3, minutes=7 + 20 * i))
+    for i in range(60):  # the popular app's other raters, all month
+        rows.append((f"fan{i}", "popular"))
+        ts.append(T + timedelta(days=i % 30, hours=i % 24))
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id"], orient="row").with_columns(
+        actor_type=pl.lit("user"),
+        action=pl.lit("rate"),
+        target_type=pl.lit("app"),
+        ts=pl.Series(ts),
+    )
+    # a store of 400 other raters: a single rating on the small app in the boost's hours
+    # is then far beyond what an account rating one app explains
+    ev = ev.select("actor_id", "action", "target_type", "target_id", "actor_type", "ts")
+    ev = _shop(ev, (("app", "rate"),), n_accounts=400)
+    core = pl.DataFrame(
+        {
+            "detector": "lockstep",
+            "candidate": "0",
+            "key": [f"user:r{i}" for i in range(8)],
+            "strength": 1.0,
+        }
+    )
+    out = expand_candidates(build_graph(ev), core)
+    assert sorted(set(out["key"]) - set(core["key"])) == [f"user:paid{i}" for i in range(5)]

@@ -16,7 +16,10 @@ members they missed, time-aware and camouflage-resistant:
    on them: a slow ring's private promo code, a farm's phones and payout accounts), any
    time counts. A device or network that is not the candidate's own is timed like any
    target: forty farm accounts behind a carrier's address block shared by 850 others
-   say nothing about those others;
+   say nothing about those others. One target is enough when it is one of the
+   candidate's own and the hit falls in the members' moment on it (the same buckets):
+   a paid rater who rated one of the two apps a boost made its own, in the boost's
+   hours — not the app's organic rater ten days later;
 3. its strength is the candidate's strength × its coverage;
 4. an outside actor on one of the candidate's **own personal attributes** — a device or
    payout account (of a type that each account has about its own of) used by two or
@@ -355,10 +358,13 @@ def _outside_hits(
     outside: pl.DataFrame,
     *,
     w_us: int,
+    own_buckets: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The outside actors' hits ``(cand, src, dst)`` that count: on a target of the
-    candidate's own at any time, on another target near a member's hit
-    on it (in one of its ``core_buckets``: :func:`_core_buckets`)."""
+    """The outside actors' hits ``(cand, src, dst, moment)`` that count: on a target of
+    the candidate's own at any time, on another target near a member's hit on it (in one
+    of its ``core_buckets``: :func:`_core_buckets`). ``moment``: the hit is near a
+    member's (always, on the other targets; on the own targets, in one of
+    ``own_buckets``, the same rule's buckets of the own targets)."""
     # time check without a product of hits: bucket time by the window; a hit counts when a
     # member hit the same target in the same or a neighbouring bucket (within < 2 windows)
     any_time = _any_time()
@@ -366,9 +372,18 @@ def _outside_hits(
         outside.filter(~any_time)
         .with_columns(_bucket("ts", w_us))
         .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
-        .select("cand", "src", "dst")
+        .select("cand", "src", "dst", pl.lit(True).alias("moment"))
     )
-    untimed = outside.filter(any_time).select("cand", "src", "dst")
+    untimed = outside.filter(any_time)
+    if own_buckets is None or own_buckets.height == 0:
+        untimed = untimed.select("cand", "src", "dst", pl.lit(False).alias("moment"))
+    else:
+        near = own_buckets.select("cand", "dst", "bucket", pl.lit(True).alias("moment"))
+        untimed = (
+            untimed.with_columns(_bucket("ts", w_us))
+            .join(near, on=["cand", "dst", "bucket"], how="left")
+            .select("cand", "src", "dst", pl.col("moment").fill_null(False))
+        )
     return pl.concat([timed, untimed])
 
 
@@ -405,16 +420,25 @@ def _near_core_hits(
 
 def _covering(found: pl.DataFrame, targets: pl.DataFrame, *, min_coverage: float) -> pl.DataFrame:
     """``cand, src, hit, n_targets, coverage``: the outside actors whose hits (``found``:
-    ``cand, src, dst``) cover at least two and ``min_coverage`` of the candidate's
-    targets."""
+    ``cand, src, dst, moment``) cover ``min_coverage`` of the candidate's targets and at
+    least two of them, or one of its own in the candidate's moment (a paid rater who
+    rated one of the two apps a boost made its own, in the boost's hours; not a shop's
+    regular who buys there on another day)."""
     n_targets = targets.group_by("cand").agg(pl.len().alias("n_targets"))
+    own = targets.filter(_any_time()).select("cand", "dst", pl.lit(True).alias("_own"))
     return (
-        found.unique()
+        found.join(own, on=["cand", "dst"], how="left")
         .group_by("cand", "src")
-        .agg(pl.len().alias("hit"))
+        .agg(
+            pl.col("dst").n_unique().alias("hit"),
+            (pl.col("_own").fill_null(False) & pl.col("moment")).any().alias("_in_moment"),
+        )
         .join(n_targets, on="cand")
         .with_columns((pl.col("hit") / pl.col("n_targets")).alias("coverage"))
-        .filter((pl.col("hit") >= 2) & (pl.col("coverage") >= min_coverage))
+        .filter(
+            ((pl.col("hit") >= 2) | pl.col("_in_moment")) & (pl.col("coverage") >= min_coverage)
+        )
+        .drop("_in_moment")
     )
 
 
@@ -638,7 +662,8 @@ def expand_candidates(
     window
         How close in time an outside hit must be to a member's hit on the same target.
     min_coverage
-        Share of the candidate's targets an outside actor must hit to join.
+        Share of the candidate's targets an outside actor must hit to join (two targets
+        at least, or one of its own in the members' moment).
     max_target_degree
         Targets hit by more actors are not used (0 = no limit).
     attribute_types
@@ -692,7 +717,9 @@ def expand_candidates(
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
-    found = _outside_hits(buckets, outside, w_us=w_us)
+    own_hits = core_hits.filter(_any_time()).with_columns(pl.lit(False).alias("own"))
+    own_buckets = _core_buckets(graph, own_hits, w_us=w_us)
+    found = _outside_hits(buckets, outside, w_us=w_us, own_buckets=own_buckets)
     hits = _covering(found, targets, min_coverage=min_coverage)
     crowd = _crowds(hits, c, max_growth=max_growth)
     if crowd.height:
