@@ -528,10 +528,10 @@ def _ring_pairs(
         )
 
     tg = keyed(_named_targets(feats))
+    by_named = shared(tg)
     nt = tg.group_by("ring_id").agg(pl.len().alias("nt"))
     named = (
-        shared(tg)
-        .join(nt, on="ring_id")
+        by_named.join(nt, on="ring_id")
         .join(nt.rename({"ring_id": "ring_id_b", "nt": "nt_b"}), on="ring_id_b")
         .with_columns(
             (
@@ -548,14 +548,14 @@ def _ring_pairs(
     # proposed (``evidence``, the rings that have targets beyond chance): a farm's own
     # driver, whom one fragment lockstep caught in step and the other's shared handsets
     # reach; not an indie collective's dense block and six of its fans on one card
-    by_named = shared(tg).select("ring_id", "ring_id_b", "keys")
+    sharing = by_named.select("ring_id", "ring_id_b", "keys")
     if evidence is not None and "beyond_targets" in feats.columns:
         ev = keyed(pl.col("targets")).join(
             evidence.alias("ring_id").to_frame(), on="ring_id", how="semi"
         )
-        by_named = pl.concat([by_named, shared(ev).select("ring_id", "ring_id_b", "keys")])
+        sharing = pl.concat([sharing, shared(ev).select("ring_id", "ring_id_b", "keys")])
     pairs = (
-        by_named.explode("keys")
+        sharing.explode("keys")
         .unique()
         .group_by("ring_id", "ring_id_b")
         .agg(pl.col("keys").sort())

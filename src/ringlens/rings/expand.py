@@ -322,14 +322,20 @@ def _bucket(ts: str, w_us: int) -> pl.Expr:
     return (pl.col(ts).dt.epoch("us") // w_us).alias("bucket")
 
 
-def _core_buckets(graph: EventGraph, core_hits: pl.DataFrame, *, w_us: int) -> pl.DataFrame:
-    """``cand, dst, bucket``: the buckets in which an outside hit on a timed target counts,
-    the bucket of a member's hit on it and its two neighbours (within < 2 windows), when
-    the members are more than :data:`OWN_SHARE` of the accounts acting on the target in
-    that bucket: the ring's moment, not a crowd's (a flash sale's hour on a listing, a
-    live's peak, where a member's hit is one of hundreds)."""
-    timed = core_hits.filter(~_any_time()).select("cand", "dst", _bucket("ts_core", w_us), "m")
-    members = timed.group_by("cand", "dst", "bucket").agg(pl.col("m").n_unique().alias("members"))
+def _core_buckets(
+    graph: EventGraph, core_hits: pl.DataFrame, *, w_us: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``cand, dst, bucket`` of the members' moments: the bucket of a member's hit on a
+    target and its two neighbours (within < 2 windows), when the members are more than
+    :data:`OWN_SHARE` of the accounts acting on the target in that bucket — the ring's
+    moment, not a crowd's (a flash sale's hour on a listing, a live's peak, where a
+    member's hit is one of hundreds). Two frames from one pass over the events: the timed
+    targets' (the only buckets in which an outside hit on them counts) and the own
+    targets' (those in which one hit on them is enough: :func:`_covering`)."""
+    hits = core_hits.select("cand", "dst", "own", _bucket("ts_core", w_us), "m")
+    members = hits.group_by("cand", "dst", "own", "bucket").agg(
+        pl.col("m").n_unique().alias("members")
+    )
     moments = members.select("dst", "bucket").unique()
     actors = (
         graph.events.select("src", "dst", "ts")
@@ -339,10 +345,10 @@ def _core_buckets(graph: EventGraph, core_hits: pl.DataFrame, *, w_us: int) -> p
         .group_by("dst", "bucket")
         .agg(pl.col("src").n_unique().alias("actors"))
     )
-    return (
+    moment = (
         members.join(actors, on=["dst", "bucket"])
         .filter(pl.col("members") > OWN_SHARE * pl.col("actors"))
-        .select("cand", "dst", "bucket")
+        .select("cand", "dst", "own", "bucket")
         .with_columns(
             pl.concat_list(pl.col("bucket") - 1, pl.col("bucket"), pl.col("bucket") + 1).alias(
                 "bucket"
@@ -351,6 +357,8 @@ def _core_buckets(graph: EventGraph, core_hits: pl.DataFrame, *, w_us: int) -> p
         .explode("bucket")
         .unique()
     )
+    own = _any_time()
+    return moment.filter(~own).drop("own"), moment.filter(own).drop("own")
 
 
 def _outside_hits(
@@ -358,7 +366,7 @@ def _outside_hits(
     outside: pl.DataFrame,
     *,
     w_us: int,
-    own_buckets: pl.DataFrame | None = None,
+    own_buckets: pl.DataFrame,
 ) -> pl.DataFrame:
     """The outside actors' hits ``(cand, src, dst, moment)`` that count: on a target of
     the candidate's own at any time, on another target near a member's hit on it (in one
@@ -374,16 +382,13 @@ def _outside_hits(
         .join(core_buckets, on=["cand", "dst", "bucket"], how="semi")
         .select("cand", "src", "dst", pl.lit(True).alias("moment"))
     )
-    untimed = outside.filter(any_time)
-    if own_buckets is None or own_buckets.height == 0:
-        untimed = untimed.select("cand", "src", "dst", pl.lit(False).alias("moment"))
-    else:
-        near = own_buckets.select("cand", "dst", "bucket", pl.lit(True).alias("moment"))
-        untimed = (
-            untimed.with_columns(_bucket("ts", w_us))
-            .join(near, on=["cand", "dst", "bucket"], how="left")
-            .select("cand", "src", "dst", pl.col("moment").fill_null(False))
-        )
+    near = own_buckets.select("cand", "dst", "bucket", pl.lit(True).alias("moment"))
+    untimed = (
+        outside.filter(any_time)
+        .with_columns(_bucket("ts", w_us))
+        .join(near, on=["cand", "dst", "bucket"], how="left")
+        .select("cand", "src", "dst", pl.col("moment").fill_null(False))
+    )
     return pl.concat([timed, untimed])
 
 
@@ -712,13 +717,11 @@ def expand_candidates(
     c = _member_nodes(graph, candidates)
     core_hits, targets = _candidate_targets(graph, c, max_target_degree=max_target_degree)
     w_us = max(1, int(window / timedelta(microseconds=1)))
-    buckets = _core_buckets(graph, core_hits, w_us=w_us)
+    buckets, own_buckets = _core_buckets(graph, core_hits, w_us=w_us)
     ev = _near_core_hits(graph, buckets, targets, w_us=w_us)
     outside = ev.join(targets, on="dst").join(
         c.select("cand", pl.col("node").alias("src")), on=["cand", "src"], how="anti"
     )
-    own_hits = core_hits.filter(_any_time()).with_columns(pl.lit(False).alias("own"))
-    own_buckets = _core_buckets(graph, own_hits, w_us=w_us)
     found = _outside_hits(buckets, outside, w_us=w_us, own_buckets=own_buckets)
     hits = _covering(found, targets, min_coverage=min_coverage)
     crowd = _crowds(hits, c, max_growth=max_growth)
