@@ -12,6 +12,11 @@ from ringlens.rings.expand import expand_candidates, split_candidates
 T = datetime(2026, 5, 1, tzinfo=UTC)
 
 
+def _candidate(detector: str, keys: list[str]) -> pl.DataFrame:
+    """One candidate (``"0"``) of ``detector`` with these member keys, strength 1."""
+    return pl.DataFrame({"detector": detector, "candidate": "0", "key": keys, "strength": 1.0})
+
+
 def _shop(
     ev: pl.DataFrame, kinds: tuple[tuple[str, str], ...], n_accounts: int = 100
 ) -> pl.DataFrame:
@@ -59,14 +64,7 @@ def _farm() -> pl.DataFrame:
 
 def test_accounts_on_the_rings_own_phones_join_but_not_family_or_voucher_strangers() -> None:
     g = build_graph(_farm())
-    core = pl.DataFrame(
-        {
-            "detector": "lockstep",
-            "candidate": "0",
-            "key": [f"user:f{i}" for i in range(7)],
-            "strength": 1.0,
-        }
-    )
+    core = _candidate("lockstep", [f"user:f{i}" for i in range(7)])
     out = expand_candidates(g, core, attribute_types=("phone", "wallet", "tablet", "voucher"))
     added = sorted(set(out["key"]) - set(core["key"]))
     # the three log-in-only accounts of the farm's phones and wallet; not the member's
@@ -95,14 +93,7 @@ def test_a_farm_behind_a_carriers_addresses_is_no_crowd() -> None:
         ts=pl.Series([T + timedelta(days=3 + i % 60, hours=i % 24) for i in range(len(rows))]),
     )
     g = build_graph(pl.concat([farm, carrier.select(farm.columns)]))
-    core = pl.DataFrame(
-        {
-            "detector": "shared_targets",
-            "candidate": "0",
-            "key": [f"user:f{i}" for i in range(7)],
-            "strength": 1.0,
-        }
-    )
+    core = _candidate("shared_targets", [f"user:f{i}" for i in range(7)])
     out = expand_candidates(g, core, attribute_types=("phone", "wallet", "netaddr"))
     assert sorted(out["key"]) == [f"user:f{i}" for i in range(10)]
 
@@ -124,14 +115,7 @@ def test_a_slow_rings_private_targets_count_at_any_time() -> None:
     ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
     ev = ev.with_columns(actor_type=pl.lit("user"), ts=pl.Series(ts))
     ev = _shop(ev, (("promo", "act"), ("product", "act")))
-    core = pl.DataFrame(
-        {
-            "detector": "communities",
-            "candidate": "0",
-            "key": [f"user:r{i}" for i in range(6)],
-            "strength": 1.0,
-        }
-    )
+    core = _candidate("communities", [f"user:r{i}" for i in range(6)])
     out = expand_candidates(build_graph(ev), core)
     # the promo and its product are the ring's own (more than half their users are
     # members): the other four join, days after any member's hit; the hit is not, and
@@ -191,14 +175,7 @@ def test_a_hit_in_a_crowds_hour_is_not_the_rings_moment() -> None:
     ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row").with_columns(
         actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
     )
-    core = pl.DataFrame(
-        {
-            "detector": "x",
-            "candidate": "0",
-            "key": [f"buyer:r{i}" for i in range(3)],
-            "strength": 1.0,
-        }
-    )
+    core = _candidate("x", [f"buyer:r{i}" for i in range(3)])
     out = expand_candidates(
         build_graph(_shop(ev, (("product", "order"),))), core, window=timedelta(hours=1)
     )
@@ -362,13 +339,6 @@ def test_a_paid_rater_of_one_of_the_rings_own_targets_in_its_hours_joins() -> No
     # is then far beyond what an account rating one app explains
     ev = ev.select("actor_id", "action", "target_type", "target_id", "actor_type", "ts")
     ev = _shop(ev, (("app", "rate"),), n_accounts=400)
-    core = pl.DataFrame(
-        {
-            "detector": "lockstep",
-            "candidate": "0",
-            "key": [f"user:r{i}" for i in range(8)],
-            "strength": 1.0,
-        }
-    )
+    core = _candidate("lockstep", [f"user:r{i}" for i in range(8)])
     out = expand_candidates(build_graph(ev), core)
     assert sorted(set(out["key"]) - set(core["key"])) == [f"user:paid{i}" for i in range(5)]
