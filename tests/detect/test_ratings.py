@@ -142,3 +142,74 @@ def test_a_tall_narrow_block_of_extreme_ratings_needs_no_target_contrast():
     assert sorted(res.actors(0)) == sorted(f"user:{b}" for b in BOMBERS)
     with pytest.raises(ConfigError, match="target_contrast"):
         dense_blocks(g, target_contrast="no")  # type: ignore[arg-type]
+
+
+DAY = timedelta(days=1)
+
+
+def _month(seed: int = 0) -> list[tuple[str, str, float, datetime]]:
+    """Sixty shops rated over thirty days at random times, and a popular one (600 raters,
+    one star from about one in twelve): ``(rater, shop, stars, time)``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s, name in enumerate([f"shop{s}" for s in range(60)] + ["popular"]):
+        n = 600 if name == "popular" else int(rng.integers(8, 60))
+        stars = rng.choice(np.arange(1, 6), size=n, p=STARS)
+        at = rng.integers(0, 30 * 86_400, size=n)
+        rows += [
+            (f"u{s}_{i}", name, float(v), T + timedelta(seconds=int(t)))
+            for i, (v, t) in enumerate(zip(stars, at, strict=True))
+        ]
+    return rows
+
+
+def _bursts_found(rows: list[tuple[str, str, float, datetime]]) -> list[tuple[float, list[str]]]:
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "amount", "ts"], orient="row")
+    ev = ev.with_columns(
+        actor_type=pl.lit("user"), target_type=pl.lit("shop"), action=pl.lit("rate")
+    )
+    res = skewed_ratings(build_graph(ev))
+    return [
+        (value, sorted(k.split(":", 1)[1] for k in res.actors(g)))
+        for g, kind, value in res.groups.select("group", "kind", "value").iter_rows()
+        if kind == "burst"
+    ]
+
+
+#: twelve accounts giving the popular shop one star within fifty minutes on day 20
+BOMB = [(f"bomb{i}", "popular", 1.0, T + 20 * DAY + timedelta(minutes=4 * i)) for i in range(12)]
+
+
+def test_a_bomb_in_one_evening_of_a_popular_target_is_a_burst():
+    """Twelve one-star ratings among a popular shop's 600 move its month's share of ones
+    from 8 % to 10 %, nothing beyond the spread of shops; in the hour they came they are
+    twelve where the shop gets one star every day and a half."""
+    rows = _month()
+    assert _bursts_found(rows) == []
+    assert _found([(a, t, v) for a, t, v, _ in rows + BOMB]) == []  # nothing as a whole
+    assert _bursts_found(rows + BOMB) == [(1.0, sorted(a for a, *_ in BOMB))]
+
+
+def test_a_surge_of_every_rating_is_no_burst():
+    """A shop that goes viral for an evening gets more of every rating, and its new
+    customers are harsher: 30 % of 200 ratings in that hour are ones, far beyond the
+    shop's twelfth, but its other ratings rose as much: attention, not a ring."""
+    rng = np.random.default_rng(4)
+    stars = rng.choice(np.arange(1, 6), size=200, p=[0.3, 0.07, 0.12, 0.18, 0.33])
+    crowd = [
+        (f"crowd{i}", "popular", float(v), T + 20 * DAY + timedelta(seconds=int(s)))
+        for i, (v, s) in enumerate(zip(stars, rng.integers(0, 3000, size=200), strict=True))
+    ]
+    assert _bursts_found(_month() + crowd) == []
+
+
+def test_a_bad_evening_for_every_target_is_no_burst():
+    """An outage: every shop gets one star from six accounts in the same hour. The
+    family's share of ones that hour is the expectation, and the popular shop's twelve
+    are within it."""
+    outage = [
+        (f"angry{s}_{i}", f"shop{s}", 1.0, T + 20 * DAY + timedelta(minutes=5 * i + s % 10))
+        for s in range(60)
+        for i in range(6)
+    ]
+    assert _bursts_found(_month() + outage + BOMB) == []

@@ -74,6 +74,29 @@ def test_the_store_without_the_bomb_has_no_ring() -> None:
     assert score(ev).rings.height == 0
 
 
+def test_a_run_turns_an_evening_bomb_on_the_top_app_into_a_review_ring() -> None:
+    """Twelve accounts install the chart's top app and give it one star within an hour:
+    among its hundreds of ratings over two months its share of ones hardly moves, but
+    that hour holds twelve where the app gets one every few days."""
+    ev = _store().filter(~pl.col("actor_id").is_in(BOMBERS))
+    at = T + timedelta(days=30, hours=20)
+    bomb = [
+        row
+        for i in range(12)
+        for row in (
+            ("user", f"evening{i}", "install", "app", "app0", at + timedelta(minutes=5 * i), None),
+            ("user", f"evening{i}", "rate", "app", "app0", at + timedelta(minutes=5 * i + 2), 1.0),
+        )
+    ]
+    res = score(pl.concat([ev, pl.DataFrame(bomb, schema=ev.schema, orient="row")]))
+    rings = res.rings.filter(pl.col("detectors").list.contains("skewed_ratings"))
+    assert rings.height == 1
+    ring = rings.row(0, named=True)
+    assert set(ring["members"]) == {f"user:evening{i}" for i in range(12)}
+    assert ring["targets"] == ["app:app0"]
+    assert ring["pattern"] == "review_ring"
+
+
 def _families(vocabulary: Vocabulary | None) -> list[tuple[str, ...] | None]:
     graph = build_graph(_store())
     fam = family_roles(graph.families(), vocabulary or Vocabulary.from_tables({}, {}))

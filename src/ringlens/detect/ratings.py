@@ -46,12 +46,34 @@ value):
    on three apps — never pays for; a niche's fans giving its apps five stars fail the
    actor contrast (its other fans come back as often).
 
-The result is a :class:`SkewedRatingGroups`: the targets of 3., then the blocks of 4.
+5. a bomb hidden in a popular target's ratings — sixteen accounts giving a kitchen of
+   eight hundred raters one star in one evening — moves neither its share nor a block;
+   it is a **burst**: in a window, more of the extreme than the target's own share
+   predicts. Per window of the family's lockstep time scales
+   (:func:`ringlens.detect.lockstep.lockstep_windows`) of an hour or more, each on two
+   grids half a window apart (a burst across one grid's edge is inside the other's
+   window), a target's ``n`` raters there, ``k`` of them giving the extreme, are tested
+   against the beta-binomial of the target's own share: the family's beta (2.) updated
+   by the target's ratings outside the window (a short history keeps the family's
+   spread: a new target is judged as in 3.), its mean raised, never lowered, by the
+   window's mood (the family's share of the extreme in the window against its share
+   overall: an outage's evening of ones for every kitchen). Bonferroni over every
+   (target, window) with ``min_raters`` raters, over the scales and grids. A window where
+   the target's *other* ratings also rose beyond their own rate (a Poisson test at
+   ``alpha`` against the target's other ratings outside it, times the family's rhythm)
+   is attention — a viral evening brings harsher customers and more of every rating —
+   and is not a burst: a ring adds its value only. Each target not significant as a
+   whole (3.) with a burst gives one group: the target and the raters who gave the
+   extreme in its most significant window.
+
+The result is a :class:`SkewedRatingGroups`: the targets of 3., the blocks of 4., then the
+bursts of 5.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -63,6 +85,7 @@ from ringlens.detect._common import (
     check_int,
     check_str_list,
     filtered_events,
+    poisson_log10_sf,
 )
 from ringlens.detect.dense import dense_blocks
 from ringlens.detect.significance import SIGNIFICANCE_CAP
@@ -78,6 +101,9 @@ FIT_MIN_RATERS = 5
 FIT_MIN_TARGETS = 20
 #: Share of a family's events that must carry an amount for it to be a rating scale.
 RATED_SHARE = 0.9
+#: Shortest window a burst of extreme ratings is looked for in (one within minutes is in
+#: that hour's window too).
+BURST_MIN_WINDOW = timedelta(hours=1)
 #: Fewest and most distinct values of a rating scale.
 SCALE_VALUES = (3, 11)
 
@@ -100,8 +126,10 @@ class SkewedRatingGroups(TargetGroups):
     ----------
     groups : polars.DataFrame
         One row per group: ``group`` (Int64, from 0: the targets by key and value, then
-        the blocks by value, in the order found), ``kind`` (``"target"``: one target
-        beyond the beta-binomial; ``"block"``: a dense block of the extreme ratings),
+        the blocks by value, in the order found, then the bursts by value and target),
+        ``kind`` (``"target"``: one target beyond the beta-binomial; ``"block"``: a dense
+        block of the extreme ratings; ``"burst"``: one target's raters in a window beyond
+        its own share),
         ``value`` (the extreme of the scale), ``n_actors`` (the accounts that gave it),
         ``n_targets`` and ``significance`` (``-log10 p`` after the correction for the
         search, at least ``-log10 alpha``).
@@ -111,9 +139,9 @@ class SkewedRatingGroups(TargetGroups):
         role, key.
     params : dict
         The run's parameters, the scale (``scale``: its lowest and highest value, or None
-        when the family's amounts are no rating scale) and the fit of each extreme
+        when the family's amounts are no rating scale), the fit of each extreme
         (``fits``: value → share, overdispersion, targets fitted, tested, and that could
-        have been tested).
+        have been tested) and the bursts' windows (``windows``, in seconds).
     """
 
     groups: pl.DataFrame
@@ -240,6 +268,13 @@ def skewed_ratings(
     groups, members = _target_groups(keys, rated, found)
     for value in scale:
         groups, members = _with_blocks(groups, members, graph, rated, value, alpha)
+    windows = _burst_windows(graph, actions, actor_types, target_types)
+    params["windows"] = [w.total_seconds() for w in windows]
+    for i, value in enumerate(scale):
+        at = per.select("dst", "n", pl.col(f"k{i}").alias("k"))
+        done = pl.concat([f.select("dst") for f in found if f["value"][0] == value] or [at.clear()])
+        bursts = _bursts(ev, value, _beta_fit(at), windows, alpha, min_raters, done)
+        groups, members = _with_bursts(groups, members, keys, bursts, value)
     return SkewedRatingGroups(
         groups=groups.cast(_GROUPS_SCHEMA),  # type: ignore[arg-type]
         members=members.sort("group", "role", "key").cast(_MEMBERS_SCHEMA),  # type: ignore[arg-type]
@@ -253,22 +288,11 @@ def _significant(
     """``dst, n, k, significance`` of the targets (``per``: ``dst``, ``n`` raters, ``k``
     of them rating ``value``) whose ``k`` is beyond the family's beta-binomial at
     ``alpha`` (Bonferroni over every target that could have been tested)."""
-    fit = per.filter(pl.col("n") >= FIT_MIN_RATERS).sort("dst")  # one order: the same sums
     tested = per.filter(pl.col("k") >= min_raters).sort("dst")
-    if fit.height < FIT_MIN_TARGETS or tested.height == 0:
+    fitted = _beta_fit(per)
+    if fitted is None or tested.height == 0:
         return tested.clear()
-    n = fit["n"].to_numpy().astype(np.float64)
-    k = fit["k"].to_numpy().astype(np.float64)
-    # method of moments, every target one observation (a popular target weighted by its
-    # raters would set the spread it is tested against):
-    # E[(k/n - mu)^2] = mu (1 - mu) (rho + (1 - rho) / n)
-    share = k / n
-    mu = float(share.mean())
-    if not 0.0 < mu < 1.0:
-        return tested.clear()
-    spread = float(np.mean((share - mu) ** 2)) / (mu * (1.0 - mu))
-    inv_n = float(np.mean(1.0 / n))
-    rho = float(np.clip((spread - inv_n) / (1.0 - inv_n), 1e-4, 0.999))
+    mu, rho, n_fit = fitted
     a, b = mu * (1.0 - rho) / rho, (1.0 - mu) * (1.0 - rho) / rho
     logp = _log10_tail(tested["k"].to_numpy(), tested["n"].to_numpy(), a, b)
     # every target with min_raters raters could have been tested: the correction is for
@@ -278,7 +302,7 @@ def _significant(
     fits[value] = {
         "share": mu,
         "overdispersion": rho,
-        "fitted": fit.height,
+        "fitted": n_fit,
         "tested": tested.height,
         "could": could,
     }
@@ -287,10 +311,35 @@ def _significant(
     ).filter(pl.col("significance") >= -np.log10(alpha))
 
 
-def _log10_tail(k: np.ndarray, n: np.ndarray, a: float, b: float) -> np.ndarray:
-    """``log10 P(X >= k)`` for ``X ~ BetaBinomial(n, a, b)``, per pair of ``k`` and ``n``:
-    the log-sum of the tail's terms (``1 - cdf`` loses the far tail to rounding, and with
-    it the last digits of a significance, run to run).
+def _beta_fit(per: pl.DataFrame) -> tuple[float, float, int] | None:
+    """The family's mean share of one extreme and its overdispersion, ``(mu, rho,
+    targets fitted)``, by the method of moments over the targets (``per``: ``dst``,
+    ``n`` raters, ``k`` of them giving the extreme) with :data:`FIT_MIN_RATERS` raters;
+    None with fewer than :data:`FIT_MIN_TARGETS` such targets or a share of 0 or 1."""
+    fit = per.filter(pl.col("n") >= FIT_MIN_RATERS).sort("dst")  # one order: the same sums
+    if fit.height < FIT_MIN_TARGETS:
+        return None
+    n = fit["n"].to_numpy().astype(np.float64)
+    k = fit["k"].to_numpy().astype(np.float64)
+    # every target one observation (a popular target weighted by its raters would set the
+    # spread it is tested against): E[(k/n - mu)^2] = mu (1 - mu) (rho + (1 - rho) / n)
+    share = k / n
+    mu = float(share.mean())
+    if not 0.0 < mu < 1.0:
+        return None
+    spread = float(np.mean((share - mu) ** 2)) / (mu * (1.0 - mu))
+    inv_n = float(np.mean(1.0 / n))
+    rho = float(np.clip((spread - inv_n) / (1.0 - inv_n), 1e-4, 0.999))
+    return mu, rho, fit.height
+
+
+def _log10_tail(
+    k: np.ndarray, n: np.ndarray, a: float | np.ndarray, b: float | np.ndarray
+) -> np.ndarray:
+    """``log10 P(X >= k)`` for ``X ~ BetaBinomial(n, a, b)``, per pair of ``k`` and ``n``
+    (``a`` and ``b`` one pair, or one per pair): the log-sum of the tail's terms (``1 -
+    cdf`` loses the far tail to rounding, and with it the last digits of a significance,
+    run to run).
 
     Examples
     --------
@@ -309,6 +358,9 @@ def _log10_tail(k: np.ndarray, n: np.ndarray, a: float, b: float) -> np.ndarray:
     length = np.maximum(n - k + 1, 1)  # the terms k..n of each tail, laid end to end
     first = np.cumsum(length) - length
     j = np.repeat(k, length) + (np.arange(int(length.sum())) - np.repeat(first, length))
+    a, b = (
+        np.repeat(np.broadcast_to(np.asarray(x, dtype=np.float64), k.shape), length) for x in (a, b)
+    )
     terms = betabinom.logpmf(j, np.repeat(n, length), a, b)
     top = np.maximum.reduceat(terms, first)
     total = np.add.reduceat(np.exp(terms - np.repeat(top, length)), first)
@@ -377,6 +429,158 @@ def _with_blocks(
         "significance",
     )
     mem = res.members.select((pl.col("group") + offset).alias("group"), "key", "role", "hits")
+    return (
+        pl.concat([groups, new.cast(_GROUPS_SCHEMA)]),  # type: ignore[arg-type]
+        pl.concat([members, mem.cast(_MEMBERS_SCHEMA)]),  # type: ignore[arg-type]
+    )
+
+
+def _burst_windows(
+    graph: EventGraph,
+    actions: list[str] | None,
+    actor_types: list[str] | None,
+    target_types: list[str] | None,
+) -> list[timedelta]:
+    """The windows bursts are looked for in: the family's lockstep time scales
+    (:func:`ringlens.detect.lockstep.lockstep_windows`) of at least
+    :data:`BURST_MIN_WINDOW` (the longest one when none is that long)."""
+    from ringlens.detect.lockstep import lockstep_windows
+
+    ladder = lockstep_windows(
+        graph, actions=actions, actor_types=actor_types, target_types=target_types
+    )
+    return [w for w in ladder if w >= BURST_MIN_WINDOW] or ladder[-1:]
+
+
+def _burst_units(
+    ev: pl.DataFrame, value: float, window: timedelta, shifted: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per rater, target and window of one width (``w``: the window's number; the grid
+    shifted by half a window when ``shifted``, so that a burst across one grid's edge is
+    inside the other's window): the rater's mean rating there (``e``: it is ``value``);
+    and per target and window (``unit``) the raters ``n``, those giving ``value`` ``k``,
+    and the target's (``nt``, ``kt``), the window's (``nw``, ``kw``) and the family's
+    (``N``, ``K``) totals of both."""
+    width = max(int(window / timedelta(microseconds=1)), 1)
+    shift = width // 2 if shifted else 0
+    rows = (
+        ev.drop_nulls("amount")
+        .with_columns(((pl.col("ts").dt.epoch("us") + shift) // width).alias("w"))
+        .group_by("src", "dst", "w")
+        .agg((pl.col("amount").cast(pl.Float64).mean() == value).alias("e"), pl.len().alias("hits"))
+    )
+    unit = rows.group_by("dst", "w").agg(
+        pl.len().cast(pl.Int64).alias("n"), pl.col("e").sum().cast(pl.Int64).alias("k")
+    )
+    return rows, unit.with_columns(
+        pl.col("n").sum().over("dst").alias("nt"),
+        pl.col("k").sum().over("dst").alias("kt"),
+        pl.col("n").sum().over("w").alias("nw"),
+        pl.col("k").sum().over("w").alias("kw"),
+        pl.col("n").sum().alias("N"),
+        pl.col("k").sum().alias("K"),
+    )
+
+
+def _bursts(
+    ev: pl.DataFrame,
+    value: float,
+    fitted: tuple[float, float, int] | None,
+    windows: list[timedelta],
+    alpha: float,
+    min_raters: int,
+    done: pl.DataFrame,
+) -> pl.DataFrame:
+    """``src, dst, hits, significance``: the raters who gave ``value`` in the most
+    significant burst on a target beyond its own share (step 5 of the module
+    documentation), for the targets not in ``done`` (``dst``: significant as a whole);
+    ``fitted`` is the family's :func:`_beta_fit` of ``value``."""
+    out = pl.DataFrame(
+        schema={"src": pl.Int64, "dst": pl.Int64, "hits": pl.Int64, "significance": pl.Float64}
+    )
+    if fitted is None or not windows:
+        return out
+    mu, rho, _ = fitted
+    a, b = mu * (1.0 - rho) / rho, (1.0 - mu) * (1.0 - rho) / rho
+    units, rows = [], []
+    for scale, (window, shifted) in enumerate((w, h) for w in windows for h in (False, True)):
+        rated, unit = _burst_units(ev, value, window, shifted)
+        units.append(unit.filter(pl.col("n") >= min_raters).with_columns(pl.lit(scale).alias("s")))
+        rows.append(rated.filter(pl.col("e")).with_columns(pl.lit(scale).alias("s")))
+    could = sum(u.height for u in units)  # every unit that could have been tested
+    u = pl.concat(units).filter(pl.col("k") >= min_raters).join(done, on="dst", how="anti")
+    if u.height == 0:
+        return out
+    n, k = u["n"].to_numpy(), u["k"].to_numpy()
+    # the target's own share: the family's beta updated by the target's ratings outside
+    # the window (a short history leaves the family's spread), its mean raised by the
+    # window's mood (the family's share in it against its share overall: a bad evening
+    # for every kitchen), never lowered (a window of few other ratings says little)
+    seen = (u["nt"].to_numpy() - n).astype(np.float64)
+    conc = a + b + seen
+    own = (u["kt"].to_numpy() - k + a) / conc
+    kw, nw = u["kw"].to_numpy() - k, u["nw"].to_numpy() - n
+    mood = np.maximum(((kw + 1.0) / (nw + 2.0)) / (u["K"].to_numpy() / u["N"].to_numpy()), 1.0)
+    mean = np.clip(own * mood, 1e-9, 1.0 - 1e-9)
+    sig = -(_log10_tail(k, n, mean * conc, (1.0 - mean) * conc) + np.log10(could))
+    # the target's other ratings in the window against their rate outside it (the
+    # family's other ratings in the window against theirs outside it: its rhythm)
+    o = n - k
+    ot = u["nt"].to_numpy() - u["kt"].to_numpy()
+    ow = u["nw"].to_numpy() - u["kw"].to_numpy()
+    rest = np.maximum(u["N"].to_numpy() - u["K"].to_numpy() - ot - ow + o, 1)
+    surge = poisson_log10_sf(o, (ot - o) * (ow - o) / rest) <= np.log10(alpha)
+    good = u.with_columns(
+        pl.Series("significance", np.minimum(sig, SIGNIFICANCE_CAP)),
+        pl.Series("surge", surge & (o > 0)),
+    ).filter(~pl.col("surge") & (pl.col("significance") >= -np.log10(alpha)))
+    # each target's most significant burst (the shortest, then the earliest, of equals)
+    best = good.sort(["dst", "significance", "s", "w"], descending=[False, True, False, False])
+    best = best.unique("dst", keep="first", maintain_order=True)
+    hit = pl.concat(rows).join(best.select("s", "dst", "w", "significance"), on=["s", "dst", "w"])
+    return hit.select(out.columns).cast(out.schema).sort("dst", "src")
+
+
+def _with_bursts(
+    groups: pl.DataFrame,
+    members: pl.DataFrame,
+    keys: pl.DataFrame,
+    bursts: pl.DataFrame,
+    value: float,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``groups`` and ``members`` with one group per target of ``bursts`` (numbered after
+    the groups so far, by target key): the target and its raters in its bursts."""
+    if bursts.height == 0:
+        return groups, members
+    named = bursts.join(keys.rename({"node": "dst", "key": "target"}), on="dst").join(
+        keys.rename({"node": "src"}), on="src"
+    )
+    per = (
+        named.group_by("target")
+        .agg(pl.len().cast(pl.Int64).alias("n_actors"), pl.col("significance").max())
+        .sort("target")
+        .with_row_index("group", offset=groups.height)
+        .with_columns(pl.col("group").cast(pl.Int64))
+    )
+    new = per.select(
+        "group",
+        pl.lit("burst").alias("kind"),
+        pl.lit(value).alias("value"),
+        "n_actors",
+        pl.lit(1, dtype=pl.Int64).alias("n_targets"),
+        "significance",
+    )
+    named = named.join(per.select("target", "group"), on="target")
+    actors = named.select("group", "key", pl.lit("actor").alias("role"), "hits")
+    targets = named.group_by("group", "target").agg(pl.col("hits").sum())
+    mem = pl.concat(
+        [
+            actors,
+            targets.select(
+                "group", pl.col("target").alias("key"), pl.lit("target").alias("role"), "hits"
+            ),
+        ]
+    )
     return (
         pl.concat([groups, new.cast(_GROUPS_SCHEMA)]),  # type: ignore[arg-type]
         pl.concat([members, mem.cast(_MEMBERS_SCHEMA)]),  # type: ignore[arg-type]

@@ -22,8 +22,9 @@ class SkewedRatings(Detector):
     """Targets whose raters gave one extreme of a rating scale far beyond the family's
     beta-binomial (:func:`ringlens.detect.ratings.skewed_ratings`), in every family of
     interactions whose amounts are a rating scale: a star push or a rating bomb on one
-    target, which no pair of accounts and no block shows, and the dense blocks of each
-    extreme's ratings. What links a group is the ratings the test saw, not targets it
+    target, which no pair of accounts and no block shows, the dense blocks of each
+    extreme's ratings, and the bursts of an extreme in a window beyond a target's own
+    share (a bomb in one evening of a popular kitchen). What links a group is the ratings the test saw, not targets it
     owns (a bombed app has thousands of other users) nor the times of its hits, so its
     candidates are kept whole (:data:`ringlens.rings.expand.WHOLE`)."""
 
