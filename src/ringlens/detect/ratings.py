@@ -270,10 +270,11 @@ def skewed_ratings(
         groups, members = _with_blocks(groups, members, graph, rated, value, alpha)
     windows = _burst_windows(graph, actions, actor_types, target_types)
     params["windows"] = [w.total_seconds() for w in windows]
+    grids = _burst_grids(ev, scale, windows)
     for i, value in enumerate(scale):
         at = per.select("dst", "n", pl.col(f"k{i}").alias("k"))
         done = pl.concat([f.select("dst") for f in found if f["value"][0] == value] or [at.clear()])
-        bursts = _bursts(ev, value, _beta_fit(at), windows, alpha, min_raters, done)
+        bursts = _bursts(grids, i, value, _beta_fit(at), alpha, min_raters, done)
         groups, members = _with_bursts(groups, members, keys, bursts, value)
     return SkewedRatingGroups(
         groups=groups.cast(_GROUPS_SCHEMA),  # type: ignore[arg-type]
@@ -452,61 +453,128 @@ def _burst_windows(
     return [w for w in ladder if w >= BURST_MIN_WINDOW] or ladder[-1:]
 
 
-def _burst_units(
-    ev: pl.DataFrame, value: float, window: timedelta, shifted: bool
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per rater, target and window of one width (``w``: the window's number; the grid
-    shifted by half a window when ``shifted``, so that a burst across one grid's edge is
-    inside the other's window): the rater's mean rating there (``e``: it is ``value``);
-    and per target and window (``unit``) the raters ``n``, those giving ``value`` ``k``,
-    and the target's (``nt``, ``kt``), the window's (``nw``, ``kw``) and the family's
-    (``N``, ``K``) totals of both."""
-    width = max(int(window / timedelta(microseconds=1)), 1)
-    shift = width // 2 if shifted else 0
-    rows = (
+def _burst_grids(
+    ev: pl.DataFrame, scale: tuple[float, float], windows: list[timedelta]
+) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Per window and grid (each window on two grids half a window apart, so that a burst
+    across one grid's edge is inside the other's window), ``rows``: each rater's mean
+    rating ``v`` of a target in a window (``w``: the window's number) and its ``hits``,
+    in target, window and rater order; and ``unit``: per target and window, its raters
+    ``n`` and those giving the scale's lowest and highest value (``k0``, ``k1``), with
+    the target's (``nt``, ``kt0``, ``kt1``), the window's (``nw``, ``kw0``, ``kw1``) and
+    the family's (``N``, ``K0``, ``K1``) totals. Computed once for both extremes, by run
+    lengths over the ratings in target, rater and time order (no hash group-by)."""
+    timed = (
         ev.drop_nulls("amount")
-        .with_columns(((pl.col("ts").dt.epoch("us") + shift) // width).alias("w"))
-        .group_by("src", "dst", "w")
-        .agg((pl.col("amount").cast(pl.Float64).mean() == value).alias("e"), pl.len().alias("hits"))
+        .select(
+            pl.col("dst").cast(pl.Int64),
+            pl.col("src").cast(pl.Int64),
+            pl.col("ts").dt.epoch("us").alias("us"),
+            pl.col("amount").cast(pl.Float64).alias("v"),
+        )
+        .sort("dst", "src", "us")
     )
-    unit = rows.group_by("dst", "w").agg(
-        pl.len().cast(pl.Int64).alias("n"), pl.col("e").sum().cast(pl.Int64).alias("k")
-    )
-    return rows, unit.with_columns(
-        pl.col("n").sum().over("dst").alias("nt"),
-        pl.col("k").sum().over("dst").alias("kt"),
-        pl.col("n").sum().over("w").alias("nw"),
-        pl.col("k").sum().over("w").alias("kw"),
-        pl.col("n").sum().alias("N"),
-        pl.col("k").sum().alias("K"),
-    )
+    dst, src = timed["dst"].to_numpy(), timed["src"].to_numpy()
+    us, v = timed["us"].to_numpy(), timed["v"].to_numpy()
+    pair = np.ones(dst.size, dtype=bool)  # where a rater's ratings of a target begin
+    pair[1:] = (dst[1:] != dst[:-1]) | (src[1:] != src[:-1])
+    out = []
+    for window, shifted in ((w, h) for w in windows for h in (False, True)):
+        width = max(int(window / timedelta(microseconds=1)), 1)
+        w = (us + (width // 2 if shifted else 0)) // width
+        start = pair.copy()
+        start[1:] |= w[1:] != w[:-1]  # time order within a pair: its windows are runs
+        g = np.cumsum(start) - 1
+        first = np.flatnonzero(start)
+        hits = np.bincount(g)
+        mean = np.bincount(g, weights=v) / hits
+        r_w = w[first]
+        span = int(r_w.max() - r_w.min()) + 1 if r_w.size else 1
+        # target, then window order (one integer key; stable: raters stay in order)
+        order = np.argsort(dst[first] * span + (r_w - r_w.min(initial=0)), kind="stable")
+        rows = pl.DataFrame(
+            {
+                "src": src[first][order],
+                "dst": dst[first][order],
+                "w": r_w[order],
+                "v": mean[order],
+                "hits": hits[order].astype(np.int64),
+            }
+        )
+        out.append((rows, _unit_counts(rows, scale)))
+    return out
+
+
+def _unit_counts(rows: pl.DataFrame, scale: tuple[float, float]) -> pl.DataFrame:
+    """The ``unit`` frame of :func:`_burst_grids` for ``rows`` sorted by target and window:
+    each run of one target and window is a unit."""
+    dst = rows["dst"].to_numpy()
+    w = rows["w"].to_numpy()
+    v = rows["v"].to_numpy()
+    if dst.size == 0:
+        return pl.DataFrame(
+            schema={c: pl.Int64 for c in ("dst", "w", "n", "k0", "k1", "nt", "kt0", "kt1")}
+            | {c: pl.Int64 for c in ("nw", "kw0", "kw1", "N", "K0", "K1")}
+        )
+    start = np.ones(dst.size, dtype=bool)
+    start[1:] = (dst[1:] != dst[:-1]) | (w[1:] != w[:-1])
+    unit = np.cumsum(start) - 1
+    first = np.flatnonzero(start)
+    n = np.bincount(unit).astype(np.int64)
+    ks = [np.bincount(unit, weights=(v == x)).astype(np.int64) for x in scale]
+    u_dst, u_w = dst[first], w[first]
+    t_of = np.concatenate([[True], u_dst[1:] != u_dst[:-1]]).cumsum() - 1  # units by target
+    w_lo = int(u_w.min())
+    w_of = u_w - w_lo
+    cols: dict[str, Any] = {"dst": u_dst.astype(np.int64), "w": u_w.astype(np.int64), "n": n}
+    for name, counts in (("n", n), ("k0", ks[0]), ("k1", ks[1])):
+        if name != "n":
+            cols[name] = counts
+        cols[f"{name[0]}t{name[1:]}"] = np.bincount(t_of, weights=counts).astype(np.int64)[t_of]
+        cols[f"{name[0]}w{name[1:]}"] = np.bincount(w_of, weights=counts).astype(np.int64)[w_of]
+        cols[name.upper()] = np.full(n.size, int(counts.sum()), dtype=np.int64)
+    return pl.DataFrame(cols)
 
 
 def _bursts(
-    ev: pl.DataFrame,
+    grids: list[tuple[pl.DataFrame, pl.DataFrame]],
+    extreme: int,
     value: float,
     fitted: tuple[float, float, int] | None,
-    windows: list[timedelta],
     alpha: float,
     min_raters: int,
     done: pl.DataFrame,
 ) -> pl.DataFrame:
-    """``src, dst, hits, significance``: the raters who gave ``value`` in the most
-    significant burst on a target beyond its own share (step 5 of the module
-    documentation), for the targets not in ``done`` (``dst``: significant as a whole);
-    ``fitted`` is the family's :func:`_beta_fit` of ``value``."""
+    """``src, dst, hits, significance``: the raters who gave ``value`` (the scale's
+    lowest when ``extreme`` is 0, its highest when 1) in the most significant burst on a
+    target beyond its own share (step 5 of the module documentation), for the targets
+    not in ``done`` (``dst``: significant as a whole); ``grids`` are
+    :func:`_burst_grids`', ``fitted`` the family's :func:`_beta_fit` of ``value``."""
     out = pl.DataFrame(
         schema={"src": pl.Int64, "dst": pl.Int64, "hits": pl.Int64, "significance": pl.Float64}
     )
-    if fitted is None or not windows:
+    if fitted is None or not grids:
         return out
     mu, rho, _ = fitted
     a, b = mu * (1.0 - rho) / rho, (1.0 - mu) * (1.0 - rho) / rho
-    units, rows = [], []
-    for scale, (window, shifted) in enumerate((w, h) for w in windows for h in (False, True)):
-        rated, unit = _burst_units(ev, value, window, shifted)
-        units.append(unit.filter(pl.col("n") >= min_raters).with_columns(pl.lit(scale).alias("s")))
-        rows.append(rated.filter(pl.col("e")).with_columns(pl.lit(scale).alias("s")))
+    i = extreme
+    units = [
+        unit.select(
+            "dst",
+            "w",
+            "n",
+            "nt",
+            "nw",
+            "N",
+            pl.col(f"k{i}").alias("k"),
+            pl.col(f"kt{i}").alias("kt"),
+            pl.col(f"kw{i}").alias("kw"),
+            pl.col(f"K{i}").alias("K"),
+        )
+        .filter(pl.col("n") >= min_raters)
+        .with_columns(pl.lit(scale).alias("s"))
+        for scale, (_, unit) in enumerate(grids)
+    ]
     could = sum(u.height for u in units)  # every unit that could have been tested
     u = pl.concat(units).filter(pl.col("k") >= min_raters).join(done, on="dst", how="anti")
     if u.height == 0:
@@ -537,7 +605,13 @@ def _bursts(
     # each target's most significant burst (the shortest, then the earliest, of equals)
     best = good.sort(["dst", "significance", "s", "w"], descending=[False, True, False, False])
     best = best.unique("dst", keep="first", maintain_order=True)
-    hit = pl.concat(rows).join(best.select("s", "dst", "w", "significance"), on=["s", "dst", "w"])
+    rows = pl.concat(
+        [
+            r.filter(pl.col("v") == value).select("src", "dst", "w", "hits", pl.lit(k).alias("s"))
+            for k, (r, _) in enumerate(grids)
+        ]
+    )
+    hit = rows.join(best.select("s", "dst", "w", "significance"), on=["s", "dst", "w"])
     return hit.select(out.columns).cast(out.schema).sort("dst", "src")
 
 
