@@ -590,18 +590,24 @@ def _bursts(
     kw, nw = u["kw"].to_numpy() - k, u["nw"].to_numpy() - n
     mood = np.maximum(((kw + 1.0) / (nw + 2.0)) / (u["K"].to_numpy() / u["N"].to_numpy()), 1.0)
     mean = np.clip(own * mood, 1e-9, 1.0 - 1e-9)
-    sig = -(_log10_tail(k, n, mean * conc, (1.0 - mean) * conc) + np.log10(could))
     # the target's other ratings in the window against their rate outside it (the
     # family's other ratings in the window against theirs outside it: its rhythm)
     o = n - k
     ot = u["nt"].to_numpy() - u["kt"].to_numpy()
     ow = u["nw"].to_numpy() - u["kw"].to_numpy()
     rest = np.maximum(u["N"].to_numpy() - u["K"].to_numpy() - ot - ow + o, 1)
-    surge = poisson_log10_sf(o, (ot - o) * (ow - o) / rest) <= np.log10(alpha)
-    good = u.with_columns(
-        pl.Series("significance", np.minimum(sig, SIGNIFICANCE_CAP)),
-        pl.Series("surge", surge & (o > 0)),
-    ).filter(~pl.col("surge") & (pl.col("significance") >= -np.log10(alpha)))
+    surge = (o > 0) & (poisson_log10_sf(o, (ot - o) * (ow - o) / rest) <= np.log10(alpha))
+    # a burst is more of the value than the window's expectation, in a window without a
+    # surge: only those are worth the tail's terms (most windows are at their pace)
+    sig = np.zeros(n.size)
+    todo = ~surge & (k > n * mean)
+    sig[todo] = -(
+        _log10_tail(k[todo], n[todo], (mean * conc)[todo], ((1.0 - mean) * conc)[todo])
+        + np.log10(could)
+    )
+    good = u.with_columns(pl.Series("significance", np.minimum(sig, SIGNIFICANCE_CAP))).filter(
+        pl.col("significance") >= -np.log10(alpha)
+    )
     # each target's most significant burst (the shortest, then the earliest, of equals)
     best = good.sort(["dst", "significance", "s", "w"], descending=[False, True, False, False])
     best = best.unique("dst", keep="first", maintain_order=True)
