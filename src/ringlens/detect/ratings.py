@@ -572,8 +572,8 @@ def _bursts(
             pl.col(f"K{i}").alias("K"),
         )
         .filter(pl.col("n") >= min_raters)
-        .with_columns(pl.lit(scale).alias("s"))
-        for scale, (_, unit) in enumerate(grids)
+        .with_columns(pl.lit(grid).alias("s"))
+        for grid, (_, unit) in enumerate(grids)
     ]
     could = sum(u.height for u in units)  # every unit that could have been tested
     u = pl.concat(units).filter(pl.col("k") >= min_raters).join(done, on="dst", how="anti")
@@ -613,8 +613,8 @@ def _bursts(
     best = best.unique("dst", keep="first", maintain_order=True)
     rows = pl.concat(
         [
-            r.filter(pl.col("v") == value).select("src", "dst", "w", "hits", pl.lit(k).alias("s"))
-            for k, (r, _) in enumerate(grids)
+            r.filter(pl.col("v") == value).select("src", "dst", "w", "hits", pl.lit(g).alias("s"))
+            for g, (r, _) in enumerate(grids)
         ]
     )
     hit = rows.join(best.select("s", "dst", "w", "significance"), on=["s", "dst", "w"])
@@ -629,7 +629,8 @@ def _with_bursts(
     value: float,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``groups`` and ``members`` with one group per target of ``bursts`` (numbered after
-    the groups so far, by target key): the target and its raters in its bursts."""
+    the groups so far, by target key): the target and its raters in its most significant
+    burst."""
     if bursts.height == 0:
         return groups, members
     named = bursts.join(keys.rename({"node": "dst", "key": "target"}), on="dst").join(
