@@ -259,12 +259,16 @@ def skewed_ratings(
         ),
     )
     keys = graph.nodes.select("node", "key")
-    found = []
+    fitted, hits = [], []  # per extreme: the family's fit, the targets beyond it
     for i, value in enumerate(scale):
         at = per.select("dst", "n", pl.col(f"k{i}").alias("k"))
-        hit = _significant(at, value, alpha, min_raters, params["fits"])
-        if hit.height:
-            found.append(hit.with_columns(pl.lit(value).alias("value")))
+        fitted.append(_beta_fit(at))
+        hits.append(_significant(at, fitted[i], value, alpha, min_raters, params["fits"]))
+    found = [
+        h.with_columns(pl.lit(v).alias("value"))
+        for h, v in zip(hits, scale, strict=True)
+        if h.height
+    ]
     groups, members = _target_groups(keys, rated, found)
     for value in scale:
         groups, members = _with_blocks(groups, members, graph, rated, value, alpha)
@@ -272,9 +276,8 @@ def skewed_ratings(
     params["windows"] = [w.total_seconds() for w in windows]
     grids = _burst_grids(ev, scale, windows)
     for i, value in enumerate(scale):
-        at = per.select("dst", "n", pl.col(f"k{i}").alias("k"))
-        done = pl.concat([f.select("dst") for f in found if f["value"][0] == value] or [at.clear()])
-        bursts = _bursts(grids, i, value, _beta_fit(at), alpha, min_raters, done)
+        done = hits[i].select("dst")  # significant as a whole: no burst asked of them
+        bursts = _bursts(grids, i, value, fitted[i], alpha, min_raters, done)
         groups, members = _with_bursts(groups, members, keys, bursts, value)
     return SkewedRatingGroups(
         groups=groups.cast(_GROUPS_SCHEMA),  # type: ignore[arg-type]
@@ -284,17 +287,22 @@ def skewed_ratings(
 
 
 def _significant(
-    per: pl.DataFrame, value: float, alpha: float, min_raters: int, fits: dict[float, Any]
+    per: pl.DataFrame,
+    fitted: tuple[float, float, int] | None,
+    value: float,
+    alpha: float,
+    min_raters: int,
+    fits: dict[float, Any],
 ) -> pl.DataFrame:
     """``dst, n, k, significance`` of the targets (``per``: ``dst``, ``n`` raters, ``k``
     of them rating ``value``) whose ``k`` is beyond the family's beta-binomial at
-    ``alpha`` (Bonferroni over every target that could have been tested)."""
+    ``alpha`` (``fitted``: :func:`_beta_fit` of ``per``; Bonferroni over every target that
+    could have been tested)."""
     tested = per.filter(pl.col("k") >= min_raters).sort("dst")
-    fitted = _beta_fit(per)
     if fitted is None or tested.height == 0:
         return tested.clear()
     mu, rho, n_fit = fitted
-    a, b = mu * (1.0 - rho) / rho, (1.0 - mu) * (1.0 - rho) / rho
+    a, b = _beta_shape(mu, rho)
     logp = _log10_tail(tested["k"].to_numpy(), tested["n"].to_numpy(), a, b)
     # every target with min_raters raters could have been tested: the correction is for
     # all of them, not only those the rare extreme happened to reach min_raters times on
@@ -332,6 +340,11 @@ def _beta_fit(per: pl.DataFrame) -> tuple[float, float, int] | None:
     inv_n = float(np.mean(1.0 / n))
     rho = float(np.clip((spread - inv_n) / (1.0 - inv_n), 1e-4, 0.999))
     return mu, rho, fit.height
+
+
+def _beta_shape(mu: float, rho: float) -> tuple[float, float]:
+    """The beta's ``(a, b)`` of mean ``mu`` and overdispersion ``rho`` (:func:`_beta_fit`)."""
+    return mu * (1.0 - rho) / rho, (1.0 - mu) * (1.0 - rho) / rho
 
 
 def _log10_tail(
@@ -512,10 +525,23 @@ def _unit_counts(rows: pl.DataFrame, scale: tuple[float, float]) -> pl.DataFrame
     w = rows["w"].to_numpy()
     v = rows["v"].to_numpy()
     if dst.size == 0:
-        return pl.DataFrame(
-            schema={c: pl.Int64 for c in ("dst", "w", "n", "k0", "k1", "nt", "kt0", "kt1")}
-            | {c: pl.Int64 for c in ("nw", "kw0", "kw1", "N", "K0", "K1")}
+        names = (
+            "dst",
+            "w",
+            "n",
+            "k0",
+            "k1",
+            "nt",
+            "kt0",
+            "kt1",
+            "nw",
+            "kw0",
+            "kw1",
+            "N",
+            "K0",
+            "K1",
         )
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.Int64))
     start = np.ones(dst.size, dtype=bool)
     start[1:] = (dst[1:] != dst[:-1]) | (w[1:] != w[:-1])
     unit = np.cumsum(start) - 1
@@ -555,8 +581,7 @@ def _bursts(
     )
     if fitted is None or not grids:
         return out
-    mu, rho, _ = fitted
-    a, b = mu * (1.0 - rho) / rho, (1.0 - mu) * (1.0 - rho) / rho
+    a, b = _beta_shape(*fitted[:2])
     i = extreme
     units = [
         unit.select(
@@ -611,14 +636,14 @@ def _bursts(
     # each target's most significant burst (the shortest, then the earliest, of equals)
     best = good.sort(["dst", "significance", "s", "w"], descending=[False, True, False, False])
     best = best.unique("dst", keep="first", maintain_order=True)
-    rows = pl.concat(
-        [
-            r.filter(pl.col("v") == value).select("src", "dst", "w", "hits", pl.lit(g).alias("s"))
-            for g, (r, _) in enumerate(grids)
-        ]
-    )
-    hit = rows.join(best.select("s", "dst", "w", "significance"), on=["s", "dst", "w"])
-    return hit.select(out.columns).cast(out.schema).sort("dst", "src")
+    # its raters of the value, read from the grid of that burst only
+    parts = [out]
+    for g, (rows, _) in enumerate(grids):
+        at = best.filter(pl.col("s") == g).select("dst", "w", "significance")
+        if at.height:
+            hit = rows.join(at, on=["dst", "w"]).filter(pl.col("v") == value)
+            parts.append(hit.select(out.columns).cast(out.schema))
+    return pl.concat(parts).sort("dst", "src")
 
 
 def _with_bursts(

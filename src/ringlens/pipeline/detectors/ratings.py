@@ -24,9 +24,10 @@ class SkewedRatings(Detector):
     interactions whose amounts are a rating scale: a star push or a rating bomb on one
     target, which no pair of accounts and no block shows, the dense blocks of each
     extreme's ratings, and the bursts of an extreme in a window beyond a target's own
-    share (a bomb in one evening of a popular kitchen). What links a group is the ratings the test saw, not targets it
-    owns (a bombed app has thousands of other users) nor the times of its hits, so its
-    candidates are kept whole (:data:`ringlens.rings.expand.WHOLE`)."""
+    share (a bomb in one evening of a popular kitchen). What links a group is the
+    ratings the test saw, not targets it owns (a bombed app has thousands of other users)
+    nor the times of its hits, so its candidates are kept whole
+    (:data:`ringlens.rings.expand.WHOLE`)."""
 
     name = "skewed_ratings"
     order = 35
