@@ -43,6 +43,7 @@ GENERIC = (
     "communities",
     "owner_communities",
     "skewed_ratings",
+    "skewed_follow_ups",
     "shared_targets",
 )
 

@@ -148,6 +148,7 @@ def test_family_units_find_what_the_whole_graph_finds(platforms):
         "dense_blocks",
         "communities",
         "owner_communities",
+        "skewed_follow_ups",
         "skewed_ratings",
         "shared_targets",
     ]

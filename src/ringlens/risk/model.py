@@ -31,6 +31,9 @@ Entity reasons (strength in brackets):
 ``shared_coupon``          claiming rare coupons with accounts otherwise linked
 ``skewed_ratings``         giving a target the extreme of a rating scale with others, beyond
                            the family's spread of targets (the group's significance)
+``skewed_follow_ups``      taking a rarer follow-up (a refund after a booking) on a target
+                           with most of its accounts, beyond targets of its popularity (the
+                           group's significance)
 ``near_confirmed_bad``     personalised PageRank lift from confirmed-bad seeds (percentile)
 ``new_account``            created < 60 days before the data starts
 ``prior_violations``       earlier violations (1 − 0.5^n)
@@ -115,6 +118,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "shared_coupon": 30.0,
         # one extreme of a rating scale on one target, beyond the family's spread
         "skewed_ratings": 40.0,
+        # a follow-up (a refund, a review) taken on one target by most of its accounts
+        "skewed_follow_ups": 40.0,
         # labels and account facts
         "near_confirmed_bad": 30.0,
         "new_account": 15.0,

@@ -291,7 +291,7 @@ def plan_units(inp: DetectInput) -> tuple[list[FamilyUnit], list[str]]:
     >>> g = build_graph(generate(SynthConfig(n_events=5_000, rings_per_pattern=1, seed=3)).events)
     >>> units, by_family = plan_units(family_input(g.families(), config=Config()))
     >>> by_family
-    ['lockstep', 'dense_blocks', 'communities', 'owner_communities', 'skewed_ratings', 'shared_targets']
+    ['lockstep', 'dense_blocks', 'communities', 'owner_communities', 'skewed_follow_ups', 'skewed_ratings', 'shared_targets']
     >>> [(u.position, u.families[0].actions) for u in units if u.detector == "lockstep"][:2]
     [(0, ('affiliate_click',)), (1, ('comment', 'like', 'share'))]
     """
