@@ -68,7 +68,7 @@ def test_views_are_no_follow_up_of_bookings() -> None:
     assert res.params["pairs"].keys() == {"book>refund", "view>refund"}
 
 
-def _streams(seed: int = 5, ring: bool = True, rush: bool = False) -> pl.DataFrame:
+def _streams(seed: int = 5, ring: bool = True, rush: bool = False, keen: int = 0) -> pl.DataFrame:
     """400 streams watched by 5-400 viewers; a stream's share of viewers who send a gift
     grows with its audience (10 % on a quiet one, half on the most watched: their fans
     came for them). With ``ring``, ten accounts watch one quiet stream and all gift."""
@@ -92,6 +92,12 @@ def _streams(seed: int = 5, ring: bool = True, rush: bool = False) -> pl.DataFra
             rows.append((f"ring{i}", "quiet", "gift", t + timedelta(minutes=3)))
         for i in range(3):
             rows.append((f"ok{i}", "quiet", "watch", T + timedelta(days=2, hours=i)))
+    if keen:  # a stream of 200 viewers over a month, ``keen`` of whom gift
+        for i in range(200):
+            t = T + timedelta(hours=float(rng.uniform(0, 24 * 30)))
+            rows.append((f"keen{i}", "big", "watch", t))
+            if i < keen:
+                rows.append((f"keen{i}", "big", "gift", t + timedelta(minutes=10)))
     if rush:  # a live of one hour: a hundred viewers, and the host's call for gifts
         for i in range(100):
             t = T + timedelta(days=20, minutes=float(rng.uniform(0, 50)))
@@ -116,6 +122,16 @@ def test_a_live_whose_viewers_gift_at_the_host_s_call_is_one_moment() -> None:
     # third: they answered one call together, one draw, not eighty
     res = skewed_follow_ups(build_graph(_streams(ring=False, rush=True)))
     assert len(res) == 0
+
+
+def test_a_group_mostly_of_what_its_peers_would_follow_up_is_none() -> None:
+    # streams of two hundred viewers turn some four in ten into gifters: 160 of 200 is
+    # beyond chance, but half of them are what such a stream gets anyway (under twice
+    # its peers' share): everyone who gifted would be mostly ordinary viewers
+    assert len(skewed_follow_ups(build_graph(_streams(ring=False, keen=160)))) == 0
+    # at 190 of 200, most of the gifts are beyond the peers'
+    res = skewed_follow_ups(build_graph(_streams(ring=False, keen=190)))
+    assert [res.targets(g)[0] for g in res.groups["group"]] == ["stream:big"]
 
 
 def test_follow_up_pairs_need_containment_and_at_most_half() -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "check_int",
     "check_float",
     "filtered_events",
+    "one_target_members",
 ]
 
 
@@ -137,6 +138,15 @@ def as_igraph(graph: Any, *, directed: bool = False, mutable: bool = False) -> i
     raise InputError(
         f"expected an EventGraph, a Projection or an igraph.Graph, got {type(graph).__name__}"
     )
+
+
+def one_target_members(actors: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
+    """Members of groups of one target each: the ``actors`` rows (``group, key, role,
+    hits``) and, per group of ``targets`` (``group, target``), the target with its
+    actors' hits summed."""
+    sums = actors.group_by("group").agg(pl.col("hits").sum())
+    tgt = targets.select("group", pl.col("target").alias("key"), pl.lit("target").alias("role"))
+    return pl.concat([actors, tgt.join(sums, on="group").select(actors.columns)])
 
 
 def filtered_events(

@@ -34,7 +34,12 @@ actions that everyone takes together are twins, not a lead and its follow-up):
    guests, booking weeks apart, as they are and a one-hour live's audience one or two
    draws. Synchronous groups are lockstep's to judge, against the target's own active
    period;
-4. targets with at least ``min_actors`` follow-ups (so counted) are tested, Bonferroni
+4. a target whose share is under :data:`MIN_LIFT` times its peers' is not tested: most of
+   its follow-ups are what its peers' share gives anyway, and the group of everyone who
+   followed up would be mostly ordinary accounts (fifteen bombers among a popular app's
+   sixty raters lift its share of raters from a half to seven tenths: the app is beyond
+   chance, its raters are not a ring — the bombers' ratings show them);
+5. targets with at least ``min_actors`` follow-ups (so counted) are tested, Bonferroni
    over every target that could have been (``min_actors`` accounts or more, and peers to
    fit) and over the pairs of actions tested; a target significant at ``alpha`` is a
    group: the target and the accounts that took both actions on it — one group per
@@ -59,8 +64,9 @@ from ringlens.detect._common import (
     check_int,
     check_str_list,
     filtered_events,
+    one_target_members,
 )
-from ringlens.detect.ratings import _beta_shape, _log10_tail
+from ringlens.detect.ratings import _MEMBERS_SCHEMA, _beta_shape, _log10_tail
 from ringlens.detect.significance import SIGNIFICANCE_CAP
 
 if TYPE_CHECKING:
@@ -75,6 +81,9 @@ FOLLOW_MAX_RATIO = 0.5
 #: Accounts that took the lead on a target within one such bucket of time share a moment
 #: (a host's call for gifts reaches everyone present) and count as one draw.
 MOMENT = timedelta(hours=1)
+#: A target's share of follow-ups must be at least this many times its peers' mean share:
+#: half of a group at least is beyond what the target's peers would have followed up.
+MIN_LIFT = 2.0
 #: Fewest accounts a target needs to count in the fit of its peers' shares.
 FIT_MIN_ACTORS = 5
 #: Fewest peer targets a fit needs (fewer: the target is not tested).
@@ -89,7 +98,6 @@ _GROUPS_SCHEMA = {
     "n_targets": pl.Int64,
     "significance": pl.Float64,
 }
-_MEMBERS_SCHEMA = {"group": pl.Int64, "key": pl.String, "role": pl.String, "hits": pl.Int64}
 
 
 @dataclass(frozen=True)
@@ -316,6 +324,9 @@ def _tested(
     spread = (s2 / safe - mu**2) / (mu * (1.0 - mu))
     inv_n = si / safe
     rho = np.clip((spread - inv_n) / np.maximum(1.0 - inv_n, 1e-9), 1e-4, 0.999)
+    # a group mostly made of what its peers' share gives anyway names no ring: its
+    # follow-ups must be at least MIN_LIFT times the peers' share
+    fit_ok &= share[cand] >= MIN_LIFT * mu
     cand, mu, rho = cand[fit_ok], mu[fit_ok], rho[fit_ok]
     fits[name] = {
         "share": float(share[ok].mean()) if ok.any() else 0.0,
@@ -373,10 +384,7 @@ def _groups(
         .join(names.rename({"node": "src"}), on="src")
         .select("group", "key", pl.lit("actor").alias("role"), "hits")
     )
-    targets = hits.select(
-        "group", pl.col("target").alias("key"), pl.lit("target").alias("role")
-    ).join(actors.group_by("group").agg(pl.col("hits").sum()), on="group")
-    members = pl.concat([actors, targets.select(actors.columns)])
+    members = one_target_members(actors, hits)
     groups = hits.select(
         "group",
         "lead",

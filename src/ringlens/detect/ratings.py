@@ -85,6 +85,7 @@ from ringlens.detect._common import (
     check_int,
     check_str_list,
     filtered_events,
+    one_target_members,
     poisson_log10_sf,
 )
 from ringlens.detect.dense import dense_blocks
@@ -409,10 +410,7 @@ def _target_groups(
         .join(keys.rename({"node": "src"}), on="src")
         .select("group", "key", pl.lit("actor").alias("role"), pl.col("hits").cast(pl.Int64))
     )
-    targets = hits.select(
-        "group", pl.col("target").alias("key"), pl.lit("target").alias("role")
-    ).join(actors.group_by("group").agg(pl.col("hits").sum()), on="group")
-    members = pl.concat([actors, targets.select(actors.columns)])
+    members = one_target_members(actors, hits)
     return groups.cast(_GROUPS_SCHEMA), members.cast(_MEMBERS_SCHEMA)  # type: ignore[arg-type]
 
 
@@ -678,15 +676,7 @@ def _with_bursts(
     )
     named = named.join(per.select("target", "group"), on="target")
     actors = named.select("group", "key", pl.lit("actor").alias("role"), "hits")
-    targets = named.group_by("group", "target").agg(pl.col("hits").sum())
-    mem = pl.concat(
-        [
-            actors,
-            targets.select(
-                "group", pl.col("target").alias("key"), pl.lit("target").alias("role"), "hits"
-            ),
-        ]
-    )
+    mem = one_target_members(actors, per.select("group", "target"))
     return (
         pl.concat([groups, new.cast(_GROUPS_SCHEMA)]),  # type: ignore[arg-type]
         pl.concat([members, mem.cast(_MEMBERS_SCHEMA)]),  # type: ignore[arg-type]
