@@ -66,7 +66,7 @@ from ringlens.detect._common import (
     filtered_events,
     one_target_members,
 )
-from ringlens.detect.ratings import _MEMBERS_SCHEMA, _beta_shape, _log10_tail
+from ringlens.detect.ratings import _MEMBERS_SCHEMA, _beta_shape, _log10_tail, _overdispersion
 from ringlens.detect.significance import SIGNIFICANCE_CAP
 
 if TYPE_CHECKING:
@@ -236,10 +236,14 @@ def skewed_follow_ups(
     keys = _pair_keys(ev)
     pairs = follow_up_pairs(keys)
     moments = _moments(ev, sorted({lead for lead, _ in pairs}))
+    # per pair, the lead's (account, target) pairs that the follow-up was taken on too
+    both = {(lead, f): keys[lead][_contained(keys[lead], keys[f])] for lead, f in pairs}
     found = []
     for lead, follow in pairs:
         name = f"{lead}>{follow}"
-        hits = _tested(keys[lead], keys[follow], moments[lead], min_actors, params["pairs"], name)
+        hits = _tested(
+            keys[lead], both[lead, follow], moments[lead], min_actors, params["pairs"], name
+        )
         found.append(hits.with_columns(pl.lit(lead).alias("lead"), pl.lit(follow).alias("follow")))
     if not found:
         return _empty(params)
@@ -254,7 +258,7 @@ def skewed_follow_ups(
     )
     if hits.height == 0:
         return _empty(params)
-    return _groups(graph, ev, keys, hits, params)
+    return _groups(graph, ev, both, hits, params)
 
 
 def _moments(ev: pl.DataFrame, leads: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -281,7 +285,7 @@ def _moments(ev: pl.DataFrame, leads: list[str]) -> dict[str, tuple[np.ndarray, 
 
 def _tested(
     lead: np.ndarray,
-    follow: np.ndarray,
+    both: np.ndarray,
     moments: tuple[np.ndarray, np.ndarray],
     min_actors: int,
     fits: dict[str, Any],
@@ -290,8 +294,7 @@ def _tested(
     """``dst, n, k, significance`` of the targets with ``min_actors`` follow-ups (counted
     by moments), tested against the beta-binomial of their peers (module documentation,
     2.), Bonferroni over the targets that could have been tested (not yet over the
-    pairs)."""
-    both = lead[_contained(lead, follow)]
+    pairs; ``both``: the ``lead`` keys that the follow-up was taken on too)."""
     dst, n = np.unique((lead & 0xFFFFFFFF).astype(np.int64), return_counts=True)
     k = np.zeros(dst.size, dtype=np.int64)
     bd, bk = np.unique((both & 0xFFFFFFFF).astype(np.int64), return_counts=True)
@@ -321,9 +324,7 @@ def _tested(
     mu = s1 / safe
     fit_ok &= (mu > 0.0) & (mu < 1.0)
     mu = np.clip(mu, 1e-9, 1 - 1e-9)
-    spread = (s2 / safe - mu**2) / (mu * (1.0 - mu))
-    inv_n = si / safe
-    rho = np.clip((spread - inv_n) / np.maximum(1.0 - inv_n, 1e-9), 1e-4, 0.999)
+    rho = _overdispersion((s2 / safe - mu**2) / (mu * (1.0 - mu)), si / safe)
     # a group mostly made of what its peers' share gives anyway names no ring: its
     # follow-ups must be at least MIN_LIFT times the peers' share
     fit_ok &= share[cand] >= MIN_LIFT * mu
@@ -353,12 +354,12 @@ def _tested(
 def _groups(
     graph: EventGraph,
     ev: pl.DataFrame,
-    keys: dict[str, np.ndarray],
+    both: dict[tuple[str, str], np.ndarray],
     hits: pl.DataFrame,
     params: dict[str, Any],
 ) -> FollowUpGroups:
     """Groups and members of the significant targets (``hits``: ``dst, n, k,
-    significance, lead, follow``)."""
+    significance, lead, follow``; ``both``: per pair, the keys of its accounts' follow-ups)."""
     names = graph.nodes.select("node", "key")
     hits = (
         hits.join(names.rename({"node": "dst", "key": "target"}), on="dst")
@@ -368,11 +369,11 @@ def _groups(
     )
     rows = []
     for (lead, follow), h in hits.group_by("lead", "follow", maintain_order=True):
-        both = keys[str(lead)][_contained(keys[str(lead)], keys[str(follow)])]
+        keys = both[str(lead), str(follow)]
         pair = pl.DataFrame(
             {
-                "src": (both >> 32).astype(np.uint32),
-                "dst": (both & 0xFFFFFFFF).astype(np.uint32),
+                "src": (keys >> 32).astype(np.uint32),
+                "dst": (keys & 0xFFFFFFFF).astype(np.uint32),
             }
         )
         rows.append(pair.join(h.select("group", pl.col("dst").cast(pl.UInt32)), on="dst"))

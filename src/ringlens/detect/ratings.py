@@ -339,8 +339,15 @@ def _beta_fit(per: pl.DataFrame) -> tuple[float, float, int] | None:
         return None
     spread = float(np.mean((share - mu) ** 2)) / (mu * (1.0 - mu))
     inv_n = float(np.mean(1.0 / n))
-    rho = float(np.clip((spread - inv_n) / (1.0 - inv_n), 1e-4, 0.999))
-    return mu, rho, fit.height
+    return mu, float(_overdispersion(spread, inv_n)), fit.height
+
+
+def _overdispersion(spread: Any, inv_n: Any) -> Any:
+    """The beta-binomial's overdispersion ``rho`` from the shares' spread (their variance
+    over ``mu (1 - mu)``) and the mean of ``1 / n`` (what binomial draws alone give),
+    clipped to ``[1e-4, 0.999]``: per family (:func:`_beta_fit`) or per target's peers
+    (arrays: :func:`ringlens.detect.followups.skewed_follow_ups`)."""
+    return np.clip((spread - inv_n) / np.maximum(1.0 - inv_n, 1e-9), 1e-4, 0.999)
 
 
 def _beta_shape(mu: float, rho: float) -> tuple[float, float]:
