@@ -14,8 +14,9 @@ With ``--ablation``, each platform is also scored with one detector alone and wi
 ``--platforms appstore gig`` scores the two held-out platforms of
 ``bench/holdout_platform.py`` instead, ``--platforms delivery forum`` the two of
 ``bench/holdout2_platform.py``, ``--platforms rentals music`` the two of
-``bench/holdout3_platform.py`` and ``--platforms ridehail gaming`` the two of
-``bench/holdout4_platform.py``: each pair written without reading the detectors (their
+``bench/holdout3_platform.py``, ``--platforms ridehail gaming`` the two of
+``bench/holdout4_platform.py`` and ``--platforms adnet fundraise`` the two of
+``bench/holdout5_platform.py``: each pair written without reading the detectors (their
 truth uses their own pattern names).
 
     .venv/bin/python bench/eval_platforms.py [--events 200000 1000000] [--ablation]
@@ -23,6 +24,7 @@ truth uses their own pattern names).
     .venv/bin/python bench/eval_platforms.py --platforms delivery forum --events 300000 1000000
     .venv/bin/python bench/eval_platforms.py --platforms rentals music --events 300000 1000000
     .venv/bin/python bench/eval_platforms.py --platforms ridehail gaming --events 300000 1000000
+    .venv/bin/python bench/eval_platforms.py --platforms adnet fundraise --events 300000 1000000
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ HOLDOUT = {
     "music": "holdout3_platform.py",
     "ridehail": "holdout4_platform.py",
     "gaming": "holdout4_platform.py",
+    "adnet": "holdout5_platform.py",
+    "fundraise": "holdout5_platform.py",
 }
 
 
