@@ -678,3 +678,55 @@ def test_shared_targets_families_meeting_on_a_rare_target_beyond_their_rate_are_
     # where most families share a card, six pairs on one app are what chance gives
     g = build_graph(_card_families(shared_cards=140))
     assert len(shared_targets(g, rare_links=True, **kw)) == 0  # type: ignore[arg-type]
+
+
+def _handset_households(together: bool, seed: int = 1) -> pl.DataFrame:
+    """3,000 ad identities on phones of their own and 500 households of two on one
+    handset, each identity tapping three of 150 campaigns (``together``: a household's
+    two tap the same three). A farm: seven handsets of four identities, all tapping one
+    campaign besides three of their own."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[str, str, str]] = []
+    ids = [(f"a{i}", f"h{i}") for i in range(3000)]
+    ids += [(f"p{f}_{j}", f"hh{f}") for f in range(500) for j in range(2)]
+    ids += [(f"farm{f}_{j}", f"fh{f}") for f in range(7) for j in range(4)]
+    picks = {}
+    for a, h in ids:
+        rows.append((a, "ping", f"handset:{h}"))
+        key = h if together else a
+        if key not in picks:
+            picks[key] = rng.choice(150, 3, replace=False)
+        rows += [(a, "tap", f"campaign:c{c}") for c in picks[key]]
+        if a.startswith("farm"):
+            rows.append((a, "tap", "campaign:c0"))
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target"], orient="row")
+    return ev.with_columns(
+        actor_type=pl.lit("adid"),
+        target_type=pl.col("target").str.split(":").list.first(),
+        target_id=pl.col("target").str.split(":").list.last(),
+        ts=pl.lit(TS),
+    ).drop("target")
+
+
+def test_shared_targets_families_that_seldom_meet_make_a_meeting_of_seven_a_ring() -> None:
+    # every handset is household-sized. Where a household's two tap their own campaigns
+    # (two on one campaign in a visit of fifty), seven households of four on one
+    # campaign of about a hundred is far beyond chance, though a family that always
+    # went where its member goes would put fourteen there
+    from ringlens.detect import shared_targets
+
+    kw = {
+        "target_types": ["handset"],
+        "repeat_types": ["handset"],
+        "rare_links": True,
+        "max_target_actors": 120,
+    }
+    res = shared_targets(build_graph(_handset_households(together=False)), **kw)  # type: ignore[arg-type]
+    assert len(res) == 1
+    farm = {f"adid:farm{f}_{j}" for f in range(7) for j in range(4)}
+    # the farm, and a household whose two happened to tap the campaign too
+    assert farm <= set(res.actors(0)) and len(res.actors(0)) <= len(farm) + 2
+    assert res.groups["gathered"].to_list() == [True]
+    # households whose two always tap together meet on campaigns as their number says
+    res = shared_targets(build_graph(_handset_households(together=True)), **kw)  # type: ignore[arg-type]
+    assert len(res) == 0

@@ -86,9 +86,11 @@ and a test:
    families, merged where they share an account. A unit — a target of another type
    that at most the cap's accounts act on, or with ``rare_window`` a quiet span of one
    (:func:`_rare_while`) — where ``k >= 2`` families of one type have two members or
-   more each is tested against ``Poisson(H n / N)`` (``H`` families of that type,
-   ``n`` of the ``N`` accounts acting on the other targets on the unit: a family goes
-   where its member goes), Bonferroni over the units a family met on, at most
+   more each is tested against ``Poisson(H n / N · min(1, q A / H))`` (``H`` families
+   of that type holding ``A`` accounts, ``n`` of the ``N`` accounts acting on the other
+   targets on the unit: at most, a family goes where its member goes; ``q`` the share
+   of the families' visits to rare targets that two of them make together, which says
+   how much less often they do), Bonferroni over the units a family met on, at most
    ``alpha``; the families' household targets become significant with their members
    on the unit as the cluster. Four pairs of accounts, each on a card of its own, all
    buying in one small developer's app in the same day are four families where
@@ -825,18 +827,35 @@ def _gatherings(
     For a repeat type with ``H`` families (households of that type, merged where they
     share an account: a family's tablet and its card are one family) and a unit with
     ``n`` of the ``N`` accounts acting on the other targets, ``k`` families met there
-    against ``Poisson(H n / N)`` (a family goes where its member goes), Bonferroni over
-    the units where a family met. A rare app's in-app buyers paying with four cards
-    shared in pairs and triples are four families where chance puts a hundredth of
-    one; a family of three on its tablet buying the same niche app is one."""
+    against ``Poisson(H n / N · min(1, q A / H))``, Bonferroni over the units where a
+    family met: at most, a family goes where its member goes; ``A`` accounts in the
+    families and ``q`` the share of a family's visits to rare targets on which a second
+    member is there too (:func:`_together`) say how much less often the platform's
+    families are together. A rare app's in-app buyers paying with four cards shared in
+    pairs and triples are four families where chance puts a hundredth of one; a family
+    of three on its tablet buying the same niche app is one. Seven handsets of four ad
+    identities each, all tapping one campaign a hundred accounts tap, are seven on a
+    platform where a second account behind a household's phone is on a rare target
+    with the first once in a hundred visits."""
     tested = tested.with_columns(pl.lit(False).alias("gathered"))
     cells = _families(graph, src, dst, audience, params)
     if cells.height == 0:
         return tested
-    families = cells.group_by("tau").agg(pl.col("fam").n_unique().cast(pl.Float64).alias("H"))
-    met, tests, population = _met_units(graph, cells, params)
-    met = met.join(families, on="tau").with_columns(
-        (pl.col("H") * pl.col("n") / max(population, 1)).alias("lam")
+    families = cells.group_by("tau").agg(
+        pl.col("fam").n_unique().cast(pl.Float64).alias("H"),
+        pl.col("src").n_unique().cast(pl.Float64).alias("A"),
+    )
+    met, tests, population, together = _met_units(graph, cells, params)
+    # a family goes where its member goes, at most: where the platform's families are
+    # seldom together on a target when one of them is there (``q``), a family of ``s``
+    # is there with two members ``q s`` times as often as one account is there at all
+    go = pl.min_horizontal(pl.lit(1.0), pl.col("q") * pl.col("A") / pl.col("H"))
+    met = (
+        met.join(families, on="tau")
+        .join(together, on=["tau", "level"], how="left")
+        .with_columns(pl.col("q").fill_null(1.0))
+        .with_columns((pl.col("H") * go * pl.col("n") / max(population, 1)).alias("lam"))
+        .drop("A", "q", "level")
     )
     if met.height == 0:
         return tested
@@ -916,7 +935,8 @@ def _met_units(
     :func:`_rare_while`; ``k`` the families of type ``tau`` with two members or more on
     it, ``cluster`` those members, ``hs`` their household targets, ``n`` the accounts on
     the unit, at most the cap); the units where a family met (the tests); the accounts
-    acting on the targets the units are drawn from (``N``).
+    acting on the targets the units are drawn from (``N``); how often the families are
+    together (:func:`_together`).
 
     The families' own hits are grouped first: only units where two met are counted
     over everyone (at 10M events, a tenth of the work of counting every unit)."""
@@ -929,6 +949,8 @@ def _met_units(
     fam = cells.with_columns(pl.col("src").cast(edges.schema["src"]))
     kin = fam.select("src", "fam", "tau").unique()
     audience = edges.group_by("dst").agg(pl.len().alias("n"))
+    # a rare unit: at most the cap's accounts, or the square root of all of them
+    cap = max(cap, int(np.sqrt(edges["src"].n_unique())))
     # targets two members of a family act on at any time: only their hits can meet
     mine = edges.join(kin.select("src").unique(), on="src", how="semi").join(kin, on="src")
     co = (
@@ -937,6 +959,7 @@ def _met_units(
         .filter(pl.col("m") >= 2)
         .drop("m")
     )
+    together = _together(mine, audience)
     mine = mine.join(co, on=["dst", "tau", "fam"], how="semi")
     parts = [
         mine.join(audience.filter(pl.col("n") <= cap), on="dst", how="semi").with_columns(
@@ -980,7 +1003,33 @@ def _met_units(
     else:
         spans = spans.with_columns(pl.lit(0, dtype=pl.UInt32).alias("n"))
     met = pl.concat([n_static, spans.select(n_static.columns)]).filter(pl.col("n") <= cap)
-    return met.with_columns(pl.col("n").cast(pl.Float64)), per.height, edges["src"].n_unique()
+    met = met.with_columns(pl.col("n").cast(pl.Float64), _level(pl.col("n")).alias("level"))
+    return met, per.height, edges["src"].n_unique(), together
+
+
+def _level(n: pl.Expr) -> pl.Expr:
+    """A target's audience level: the power of two its number of accounts is in."""
+    return n.cast(pl.Float64).log(2).floor().cast(pl.Int32)
+
+
+def _together(mine: pl.DataFrame, audience: pl.DataFrame) -> pl.DataFrame:
+    """``tau, level, q``: how often, on the targets of an audience ``level``
+    (:func:`_level`), a family of type ``tau`` with a member there has a second one there
+    too (``mine``: the families' accounts' edges, ``src, dst, fam, tau``),
+    Laplace-smoothed. A household on one tablet buys its apps together (``q`` near 1);
+    the accounts behind a phone an ad network sees install their own apps (one visit in
+    a hundred has two); on the platform's most popular targets families meet more often
+    than on its niche ones."""
+    per = (
+        mine.group_by("dst", "tau", "fam")
+        .agg(pl.len().alias("m"))
+        .join(audience.select("dst", _level(pl.col("n")).alias("level")), on="dst")
+    )
+    return (
+        per.group_by("tau", "level")
+        .agg(((pl.col("m") >= 2).sum() + 1).alias("two"), (pl.len() + 2).alias("one"))
+        .select("tau", "level", (pl.col("two") / pl.col("one")).cast(pl.Float64).alias("q"))
+    )
 
 
 def _timed_events(
