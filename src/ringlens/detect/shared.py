@@ -929,7 +929,7 @@ def _families(
 
 def _met_units(
     graph: EventGraph, cells: pl.DataFrame, params: dict[str, Any]
-) -> tuple[pl.DataFrame, int, int]:
+) -> tuple[pl.DataFrame, int, int, pl.DataFrame]:
     """Where two families or more met (step 5): ``dst, w, tau, k, cluster, hs, n`` per
     unit (``w`` null: ``dst`` is rare overall, else its quiet span from bucket ``w``, see
     :func:`_rare_while`; ``k`` the families of type ``tau`` with two members or more on
