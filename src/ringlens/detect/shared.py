@@ -953,13 +953,9 @@ def _met_units(
     cap = max(cap, int(np.sqrt(edges["src"].n_unique())))
     # targets two members of a family act on at any time: only their hits can meet
     mine = edges.join(kin.select("src").unique(), on="src", how="semi").join(kin, on="src")
-    co = (
-        mine.group_by("dst", "tau", "fam")
-        .agg(pl.len().alias("m"))
-        .filter(pl.col("m") >= 2)
-        .drop("m")
-    )
-    together = _together(mine, audience)
+    visits = mine.group_by("dst", "tau", "fam").agg(pl.len().alias("m"))
+    co = visits.filter(pl.col("m") >= 2).drop("m")
+    together = _together(visits, audience)
     mine = mine.join(co, on=["dst", "tau", "fam"], how="semi")
     parts = [
         mine.join(audience.filter(pl.col("n") <= cap), on="dst", how="semi").with_columns(
@@ -1012,19 +1008,15 @@ def _level(n: pl.Expr) -> pl.Expr:
     return n.cast(pl.Float64).log(2).floor().cast(pl.Int32)
 
 
-def _together(mine: pl.DataFrame, audience: pl.DataFrame) -> pl.DataFrame:
+def _together(visits: pl.DataFrame, audience: pl.DataFrame) -> pl.DataFrame:
     """``tau, level, q``: how often, on the targets of an audience ``level``
     (:func:`_level`), a family of type ``tau`` with a member there has a second one there
-    too (``mine``: the families' accounts' edges, ``src, dst, fam, tau``),
+    too (``visits``: ``dst, tau, fam`` and ``m``, the family's accounts on the target),
     Laplace-smoothed. A household on one tablet buys its apps together (``q`` near 1);
     the accounts behind a phone an ad network sees install their own apps (one visit in
     a hundred has two); on the platform's most popular targets families meet more often
     than on its niche ones."""
-    per = (
-        mine.group_by("dst", "tau", "fam")
-        .agg(pl.len().alias("m"))
-        .join(audience.select("dst", _level(pl.col("n")).alias("level")), on="dst")
-    )
+    per = visits.join(audience.select("dst", _level(pl.col("n")).alias("level")), on="dst")
     return (
         per.group_by("tau", "level")
         .agg(((pl.col("m") >= 2).sum() + 1).alias("two"), (pl.len() + 2).alias("one"))
