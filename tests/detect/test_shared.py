@@ -624,6 +624,17 @@ def test_a_phone_and_a_card_are_two_kinds_even_when_one_sits_inside_the_other() 
     }
 
 
+def _typed_rows(rows: list[tuple[str, str, str]], actor_type: str) -> pl.DataFrame:
+    """Events from ``(actor_id, action, "type:id")`` rows, all by ``actor_type`` at ``TS``."""
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target"], orient="row")
+    return ev.with_columns(
+        actor_type=pl.lit(actor_type),
+        target_type=pl.col("target").str.split(":").list.first(),
+        target_id=pl.col("target").str.split(":").list.last(),
+        ts=pl.lit(TS),
+    ).drop("target")
+
+
 def _card_families(shared_cards: int, seed: int = 0) -> pl.DataFrame:
     """150 families of three on a tablet each, of which ``shared_cards`` pay with one card
     between two of their members and buy two of sixty niche apps together; one of them
@@ -646,13 +657,7 @@ def _card_families(shared_cards: int, seed: int = 0) -> pl.DataFrame:
     others = rng.choice(450, 8, replace=False)
     rows += [(a, "buy", "app:x") for a in ring]
     rows += [(f"h{o // 3}_{o % 3}", "buy", "app:x") for o in others]
-    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target"], orient="row")
-    return ev.with_columns(
-        actor_type=pl.lit("member"),
-        target_type=pl.col("target").str.split(":").list.first(),
-        target_id=pl.col("target").str.split(":").list.last(),
-        ts=pl.lit(TS),
-    ).drop("target")
+    return _typed_rows(rows, "member")
 
 
 def test_shared_targets_families_meeting_on_a_rare_target_beyond_their_rate_are_a_ring() -> None:
@@ -699,13 +704,7 @@ def _handset_households(together: bool, seed: int = 1) -> pl.DataFrame:
         rows += [(a, "tap", f"campaign:c{c}") for c in picks[key]]
         if a.startswith("farm"):
             rows.append((a, "tap", "campaign:c0"))
-    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target"], orient="row")
-    return ev.with_columns(
-        actor_type=pl.lit("adid"),
-        target_type=pl.col("target").str.split(":").list.first(),
-        target_id=pl.col("target").str.split(":").list.last(),
-        ts=pl.lit(TS),
-    ).drop("target")
+    return _typed_rows(rows, "adid")
 
 
 def test_shared_targets_families_that_seldom_meet_make_a_meeting_of_seven_a_ring() -> None:

@@ -949,8 +949,9 @@ def _met_units(
     fam = cells.with_columns(pl.col("src").cast(edges.schema["src"]))
     kin = fam.select("src", "fam", "tau").unique()
     audience = edges.group_by("dst").agg(pl.len().alias("n"))
+    population = edges["src"].n_unique()
     # a rare unit: at most the cap's accounts, or the square root of all of them
-    cap = max(cap, int(np.sqrt(edges["src"].n_unique())))
+    cap = max(cap, int(np.sqrt(population)))
     # targets two members of a family act on at any time: only their hits can meet
     mine = edges.join(kin.select("src").unique(), on="src", how="semi").join(kin, on="src")
     visits = mine.group_by("dst", "tau", "fam").agg(pl.len().alias("m"))
@@ -1000,7 +1001,7 @@ def _met_units(
         spans = spans.with_columns(pl.lit(0, dtype=pl.UInt32).alias("n"))
     met = pl.concat([n_static, spans.select(n_static.columns)]).filter(pl.col("n") <= cap)
     met = met.with_columns(pl.col("n").cast(pl.Float64), _level(pl.col("n")).alias("level"))
-    return met, per.height, edges["src"].n_unique(), together
+    return met, per.height, population, together
 
 
 def _level(n: pl.Expr) -> pl.Expr:
