@@ -256,13 +256,14 @@ def split_counts(rng: np.random.Generator, total: int, n: int, lo: int = 0) -> n
 # ---------------------------------------------------------------- id formats
 def _hex_from_bytes(rng: np.random.Generator, n: int, nbytes: int) -> list[str]:
     raw = rng.bytes(n * nbytes)
-    return [raw[i * nbytes:(i + 1) * nbytes].hex() for i in range(n)]
+    return [raw[i * nbytes : (i + 1) * nbytes].hex() for i in range(n)]
 
 
 def fmt_hex(prefix: str, nhex: int, upper: bool = False):
     def make(rng: np.random.Generator, n: int) -> list[str]:
         out = [prefix + h[:nhex] for h in _hex_from_bytes(rng, n, (nhex + 1) // 2)]
         return [o.upper() for o in out] if upper else out
+
     return make
 
 
@@ -273,6 +274,7 @@ def fmt_uuid(upper: bool):
             s = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
             out.append(s.upper() if upper else s)
         return out
+
     return make
 
 
@@ -280,6 +282,7 @@ def fmt_num(prefix: str, ndig: int):
     def make(rng: np.random.Generator, n: int) -> list[str]:
         vals = rng.integers(10 ** (ndig - 1), 10**ndig, size=n)
         return [f"{prefix}{v}" for v in vals.tolist()]
+
     return make
 
 
@@ -288,6 +291,7 @@ def fmt_chars(prefix: str, nchar: int, alphabet: str):
         codes = rng.integers(0, len(alphabet), size=(n, nchar))
         alpha = np.array(list(alphabet))
         return [prefix + "".join(row) for row in alpha[codes].tolist()]
+
     return make
 
 
@@ -297,8 +301,12 @@ def fmt_ipv4(block: bool):
         a = np.where((a == 10) | (a == 127), a + 1, a)
         b = rng.integers(0, 256, size=(n, 3))
         if block:
-            return [f"{x}.{y}.{z}.0/24" for x, y, z in zip(a.tolist(), *b[:, :2].T.tolist(), strict=True)]
+            return [
+                f"{x}.{y}.{z}.0/24"
+                for x, y, z in zip(a.tolist(), *b[:, :2].T.tolist(), strict=True)
+            ]
         return [f"{x}.{y}.{z}.{w}" for x, y, z, w in zip(a.tolist(), *b.T.tolist(), strict=True)]
+
     return make
 
 
@@ -325,7 +333,9 @@ class Nodes:
     def __init__(self, type_names: list[str], seed: int, platform: str, formats: dict) -> None:
         self.type_names = list(type_names)
         self.tcode_of = {t: i for i, t in enumerate(self.type_names)}
-        self.makers = {t: IdMaker(stream(seed, platform, "ids:" + t), formats[t]) for t in type_names}
+        self.makers = {
+            t: IdMaker(stream(seed, platform, "ids:" + t), formats[t]) for t in type_names
+        }
         self.n = 0
         self._cap = 0
         self.tcode = np.zeros(0, dtype=np.int16)
@@ -342,16 +352,23 @@ class Nodes:
         if need <= self._cap:
             return
         cap = max(need, 2 * self._cap, 1024)
-        for name, fill in (("tcode", 0), ("created", 0), ("market", 0), ("viol", 0),
-                           ("home_dev", -1), ("home_net", -1)):
+        for name, fill in (
+            ("tcode", 0),
+            ("created", 0),
+            ("market", 0),
+            ("viol", 0),
+            ("home_dev", -1),
+            ("home_net", -1),
+        ):
             old = getattr(self, name)
             new = np.full(cap, fill, dtype=old.dtype)
             new[: self.n] = old[: self.n]
             setattr(self, name, new)
         self._cap = cap
 
-    def add(self, tname: str, n: int, created, market, names: list[str] | None = None,
-            viol=0) -> np.ndarray:
+    def add(
+        self, tname: str, n: int, created, market, names: list[str] | None = None, viol=0
+    ) -> np.ndarray:
         n = int(n)
         if n <= 0:
             return np.zeros(0, dtype=np.int64)
@@ -380,8 +397,9 @@ class Events:
         self.code = {a: i for i, a in enumerate(self.names)}
         self.chunks: list[tuple] = []
 
-    def add(self, actor, target, action: str, ts, amount=None, src: int = SRC_ORGANIC,
-            sid: int = -1) -> None:
+    def add(
+        self, actor, target, action: str, ts, amount=None, src: int = SRC_ORGANIC, sid: int = -1
+    ) -> None:
         ts = np.asarray(ts, dtype=np.int64).ravel()
         n = ts.size
         if n == 0:
@@ -396,8 +414,17 @@ class Events:
         else:
             amt = np.broadcast_to(np.asarray(amount, dtype=np.float64), n).copy()
         code = np.full(n, self.code[action], dtype=np.int16)
-        self.chunks.append((a, t, code, ts.copy(), amt, np.full(n, src, dtype=np.int8),
-                            np.full(n, sid, dtype=np.int32)))
+        self.chunks.append(
+            (
+                a,
+                t,
+                code,
+                ts.copy(),
+                amt,
+                np.full(n, src, dtype=np.int8),
+                np.full(n, sid, dtype=np.int32),
+            )
+        )
 
     def count(self, src: int | None = None) -> int:
         return int(sum(c[0].size for c in self.chunks if src is None or c[5][0] == src))
@@ -487,8 +514,9 @@ class Ctx:
             out[todo] = lo[todo] + (rng.random(todo.size) * span[todo]).astype(np.int64)
         return out
 
-    def pick(self, rng: np.random.Generator, tname: str, n: int, market=None,
-             local: float = 3.0) -> np.ndarray:
+    def pick(
+        self, rng: np.random.Generator, tname: str, n: int, market=None, local: float = 3.0
+    ) -> np.ndarray:
         """Zipf-popular targets of one type; a target of the actor's market is preferred."""
         pool, w = self.pools[tname], self.pop[tname]
         if market is None or local <= 0:
@@ -503,8 +531,15 @@ class Ctx:
                 out[sel] = pool[rng.choice(pool.size, size=sel.size, p=p / p.sum())]
         return out
 
-    def pick_accounts(self, rng: np.random.Generator, tname: str, n: int, market=None,
-                      active: bool = False, before: int | None = None) -> np.ndarray:
+    def pick_accounts(
+        self,
+        rng: np.random.Generator,
+        tname: str,
+        n: int,
+        market=None,
+        active: bool = False,
+        before: int | None = None,
+    ) -> np.ndarray:
         """Innocent organic accounts (never a ring member), for negatives."""
         pool = self.pools[tname]
         ok = np.ones(pool.size, dtype=bool)
@@ -561,8 +596,9 @@ def ring_ts(ctx: Ctx, rng: np.random.Generator, ring: Ring, n: int) -> np.ndarra
     return b[which, 0] + (frac * (b[which, 1] - b[which, 0])).astype(np.int64)
 
 
-def recruit(ctx: Ctx, rng: np.random.Generator, ring: Ring, tname: str, n: int,
-            hijack: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def recruit(
+    ctx: Ctx, rng: np.random.Generator, ring: Ring, tname: str, n: int, hijack: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """n ring members of one account type: hijacked organic accounts plus fresh ones."""
     frac = HIJACK_FRAC[ring.vname] if hijack is None else hijack
     h = int(round(n * frac))
@@ -587,8 +623,7 @@ def recruit(ctx: Ctx, rng: np.random.Generator, ring: Ring, tname: str, n: int,
         age = np.maximum(rng.lognormal(math.log(120.0), 0.7, size=nf), 25.0)
         created = ring.t0 - (age * DAY).astype(np.int64)
     viol = (rng.random(nf) < 0.06).astype(np.int64)
-    fresh = ctx.nodes.add(tname, nf, created, ring.market,
-                          ctx.namers[tname](rng, nf, True), viol)
+    fresh = ctx.nodes.add(tname, nf, created, ring.market, ctx.namers[tname](rng, nf, True), viol)
     members = np.r_[hij, fresh].astype(np.int64)
     mask = np.r_[np.ones(hij.size, dtype=bool), np.zeros(nf, dtype=bool)]
     ring.members.extend(members.tolist())
@@ -611,7 +646,9 @@ def camouflage(ctx: Ctx, rng: np.random.Generator, ring: Ring, organic_like) -> 
     organic_like(ctx, rng, actors, ts, SRC_CAMO, ring.ring_id)
 
 
-def new_ring(ctx: Ctx, pattern: str, pattern_index: int, variant: int) -> tuple[Ring, np.random.Generator]:
+def new_ring(
+    ctx: Ctx, pattern: str, pattern_index: int, variant: int
+) -> tuple[Ring, np.random.Generator]:
     ring_id = 5 * variant + pattern_index
     rng = ctx.rng(f"ring:{ring_id}")
     market = int(rng.choice(len(ctx.markets), p=ctx.market_w))
@@ -627,16 +664,35 @@ def ring_size(ctx: Ctx, rng: np.random.Generator) -> int:
 
 # ============================================================== adnet: setup
 ADNET_ACTIONS = {
-    "adview": "view", "adtap": "click", "install": "purchase", "iap": "purchase",
-    "app_open": "engagement", "store_rating": "review", "reward_claim": "claim",
-    "hw_ping": "login", "net_ping": "login", "postback": "claim", "cashout": "payout",
-    "slot_register": "own", "console_login": "login", "sub_refer": "follow",
-    "app_publish": "own", "campaign_launch": "own", "budget_topup": "purchase",
+    "adview": "view",
+    "adtap": "click",
+    "install": "purchase",
+    "iap": "purchase",
+    "app_open": "engagement",
+    "store_rating": "review",
+    "reward_claim": "claim",
+    "hw_ping": "login",
+    "net_ping": "login",
+    "postback": "claim",
+    "cashout": "payout",
+    "slot_register": "own",
+    "console_login": "login",
+    "sub_refer": "follow",
+    "app_publish": "own",
+    "campaign_launch": "own",
+    "budget_topup": "purchase",
 }
 ADNET_ENTITIES = {
-    "adid": "account", "publisher": "account", "studio": "account", "campaign": "item",
-    "storeapp": "item", "placement": "content", "offer": "coupon", "handset": "device",
-    "ipblock": "device", "bankacct": "payout_account",
+    "adid": "account",
+    "publisher": "account",
+    "studio": "account",
+    "campaign": "item",
+    "storeapp": "item",
+    "placement": "content",
+    "offer": "coupon",
+    "handset": "device",
+    "ipblock": "device",
+    "bankacct": "payout_account",
 }
 DEVICE_MODELS = (
     "Galaxy A14|Galaxy S23|Redmi Note 12|iPhone 13|iPhone 15|Pixel 7|Moto G54|Oppo A78|"
@@ -656,9 +712,12 @@ def _adnet_namers() -> dict:
         s = rng.integers(0, len(suf), size=n).tolist()
         num = rng.integers(10, 9999, size=n).tolist()
         handle = rng.random(n) < (0.5 if fresh else 0.2)
-        return [f"{WORDS[a[0]]}{num[i]} {suf[s[i]]}" if handle[i]
-                else f"{WORDS[a[0]].title()} {WORDS[a[1]].title()} {suf[s[i]]}"
-                for i, a in enumerate(w)]
+        return [
+            f"{WORDS[a[0]]}{num[i]} {suf[s[i]]}"
+            if handle[i]
+            else f"{WORDS[a[0]].title()} {WORDS[a[1]].title()} {suf[s[i]]}"
+            for i, a in enumerate(w)
+        ]
 
     def studio(rng, n, fresh=False):
         w = rng.integers(0, len(WORDS), size=(n, 2)).tolist()
@@ -674,31 +733,73 @@ def _adnet_namers() -> dict:
 
 def adnet_ctx(n_events: int, seed: int) -> Ctx:
     formats = {
-        "adid": fmt_uuid(True), "publisher": fmt_num("pub_", 6), "studio": fmt_hex("stu-", 5),
-        "campaign": fmt_num("cmp", 8), "storeapp": fmt_hex("app.", 8),
-        "placement": fmt_hex("plc_", 10), "offer": fmt_num("ofr-", 4),
-        "handset": fmt_hex("", 16), "ipblock": fmt_ipv4(True), "bankacct": fmt_num("BK", 10),
+        "adid": fmt_uuid(True),
+        "publisher": fmt_num("pub_", 6),
+        "studio": fmt_hex("stu-", 5),
+        "campaign": fmt_num("cmp", 8),
+        "storeapp": fmt_hex("app.", 8),
+        "placement": fmt_hex("plc_", 10),
+        "offer": fmt_num("ofr-", 4),
+        "handset": fmt_hex("", 16),
+        "ipblock": fmt_ipv4(True),
+        "bankacct": fmt_num("BK", 10),
     }
-    hour = np.array([0.35, 0.22, 0.15, 0.12, 0.12, 0.18, 0.35, 0.55, 0.65, 0.62, 0.60, 0.62,
-                     0.70, 0.68, 0.62, 0.62, 0.66, 0.75, 0.85, 0.95, 1.00, 0.98, 0.82, 0.55])
+    hour = np.array(
+        [
+            0.35,
+            0.22,
+            0.15,
+            0.12,
+            0.12,
+            0.18,
+            0.35,
+            0.55,
+            0.65,
+            0.62,
+            0.60,
+            0.62,
+            0.70,
+            0.68,
+            0.62,
+            0.62,
+            0.66,
+            0.75,
+            0.85,
+            0.95,
+            1.00,
+            0.98,
+            0.82,
+            0.55,
+        ]
+    )
     dow = np.array([0.86, 0.85, 0.86, 0.88, 0.93, 1.00, 0.98])
     return Ctx(
-        platform="adnet", seed=seed, n_events=n_events, start=to_us(datetime(2024, 9, 2)),
-        days=35, markets=["US", "BR", "DE", "IN", "ID"],
+        platform="adnet",
+        seed=seed,
+        n_events=n_events,
+        start=to_us(datetime(2024, 9, 2)),
+        days=35,
+        markets=["US", "BR", "DE", "IN", "ID"],
         offsets=np.array([-5.0, -3.0, 1.0, 5.5, 7.0]),
-        market_w=np.array([0.30, 0.18, 0.17, 0.20, 0.15]), hour_w=hour, dow_w=dow,
+        market_w=np.array([0.30, 0.18, 0.17, 0.20, 0.15]),
+        hour_w=hour,
+        dow_w=dow,
         nodes=Nodes(list(ADNET_ENTITIES), seed, "adnet", formats),
-        events=Events(list(ADNET_ACTIONS)), namers=_adnet_namers(),
+        events=Events(list(ADNET_ACTIONS)),
+        namers=_adnet_namers(),
     )
 
 
-def _ages(rng: np.random.Generator, ctx: Ctx, n: int, median_days: float, sigma: float,
-          inside: float) -> np.ndarray:
+def _ages(
+    rng: np.random.Generator, ctx: Ctx, n: int, median_days: float, sigma: float, inside: float
+) -> np.ndarray:
     """Creation times: log-normal ages before the window, a share created inside it."""
     age = np.minimum(rng.lognormal(math.log(median_days), sigma, size=n), 8 * median_days) + 1.0
     created = ctx.start - (age * DAY).astype(np.int64)
     late = rng.random(n) < inside
-    created[late] = ctx.start + (rng.uniform(0.0, ctx.days - 1.0, size=late.sum()) * DAY).astype(np.int64)
+    created[late] = ctx.start + (rng.uniform(0.0, ctx.days - 1.0, size=late.sum()) * DAY).astype(
+        np.int64
+    )
     return created
 
 
@@ -706,8 +807,9 @@ def _alive_lo(ctx: Ctx, actors: np.ndarray) -> np.ndarray:
     return np.maximum(ctx.nodes.created[actors] + MINUTE, ctx.start)
 
 
-def after_target(ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, targets: np.ndarray,
-                 ts: np.ndarray) -> np.ndarray:
+def after_target(
+    ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, targets: np.ndarray, ts: np.ndarray
+) -> np.ndarray:
     """Move events on targets created inside the window to after the target's creation."""
     tc = ctx.nodes.created[targets]
     bad = ts < tc + MINUTE
@@ -719,8 +821,9 @@ def after_target(ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, targets
     return ts
 
 
-def _draw_actors(ctx: Ctx, rng: np.random.Generator, tname: str, n: int,
-                 power: float = 1.0) -> np.ndarray:
+def _draw_actors(
+    ctx: Ctx, rng: np.random.Generator, tname: str, n: int, power: float = 1.0
+) -> np.ndarray:
     w = ctx.activity[tname] ** power
     return ctx.pools[tname][rng.choice(w.size, size=n, p=w / w.sum())]
 
@@ -738,8 +841,13 @@ def adnet_setup(ctx: Ctx) -> None:
     n_pub = max(60, N // 2500)
     n_studio = max(25, N // 8000)
     mk = lambda n: rng.choice(M, size=n, p=ctx.market_w)  # noqa: E731
-    studios = nd.add("studio", n_studio, _ages(rng, ctx, n_studio, 700, 0.7, 0.0), mk(n_studio),
-                     ctx.namers["studio"](rng, n_studio))
+    studios = nd.add(
+        "studio",
+        n_studio,
+        _ages(rng, ctx, n_studio, 700, 0.7, 0.0),
+        mk(n_studio),
+        ctx.namers["studio"](rng, n_studio),
+    )
     apps_per = rng.integers(1, 6, size=n_studio)
     app_owner = np.repeat(studios, apps_per)
     n_app = app_owner.size
@@ -749,19 +857,32 @@ def adnet_setup(ctx: Ctx) -> None:
     cmp_app = apps[rng.integers(0, n_app, size=n_cmp)]
     cmp_created = np.maximum(_ages(rng, ctx, n_cmp, 40, 0.8, 0.25), nd.created[cmp_app] + HOUR)
     campaigns = nd.add("campaign", n_cmp, cmp_created, mk(n_cmp))
-    pubs = nd.add("publisher", n_pub, _ages(rng, ctx, n_pub, 400, 0.8, 0.05), mk(n_pub),
-                  ctx.namers["publisher"](rng, n_pub), (rng.random(n_pub) < 0.04).astype(int))
+    pubs = nd.add(
+        "publisher",
+        n_pub,
+        _ages(rng, ctx, n_pub, 400, 0.8, 0.05),
+        mk(n_pub),
+        ctx.namers["publisher"](rng, n_pub),
+        (rng.random(n_pub) < 0.04).astype(int),
+    )
     banks = nd.add("bankacct", n_pub, nd.created[pubs] - DAY, nd.market[pubs])
     slots_per = rng.integers(1, 7, size=n_pub)
     slot_owner = np.repeat(pubs, slots_per)
-    slot_created = np.maximum(_ages(rng, ctx, slot_owner.size, 200, 1.0, 0.06),
-                              nd.created[slot_owner] + HOUR)
+    slot_created = np.maximum(
+        _ages(rng, ctx, slot_owner.size, 200, 1.0, 0.06), nd.created[slot_owner] + HOUR
+    )
     slots = nd.add("placement", slot_owner.size, slot_created, nd.market[slot_owner])
     n_offer = max(12, N // 20000)
     offers = nd.add("offer", n_offer, _ages(rng, ctx, n_offer, 60, 0.6, 0.2), mk(n_offer))
     adm = mk(n_adid)
-    adids = nd.add("adid", n_adid, _ages(rng, ctx, n_adid, 200, 1.0, 0.12), adm,
-                   ctx.namers["adid"](rng, n_adid), (rng.random(n_adid) < 0.01).astype(int))
+    adids = nd.add(
+        "adid",
+        n_adid,
+        _ages(rng, ctx, n_adid, 200, 1.0, 0.12),
+        adm,
+        ctx.namers["adid"](rng, n_adid),
+        (rng.random(n_adid) < 0.01).astype(int),
+    )
     # infrastructure: households share handsets, carriers NAT thousands behind one block
     n_hw = int(n_adid * 0.93)
     hw = nd.add("handset", n_hw, nd.created[adids].min() - DAY, 0)
@@ -780,8 +901,12 @@ def adnet_setup(ctx: Ctx) -> None:
         sel = np.flatnonzero(on_nat & (adm == m))
         hn[sel] = nat[m][rng.choice(n_nat, size=sel.size, p=nat_w[m])]
     nd.home_net[adids] = hn
-    offices = nd.add("ipblock", n_pub + n_studio, ctx.start - 1500 * DAY,
-                     np.r_[nd.market[pubs], nd.market[studios]])
+    offices = nd.add(
+        "ipblock",
+        n_pub + n_studio,
+        ctx.start - 1500 * DAY,
+        np.r_[nd.market[pubs], nd.market[studios]],
+    )
     nd.home_net[pubs] = offices[:n_pub]
     nd.home_net[studios] = offices[n_pub:]
     link = np.full(nd.n + 10, -1, dtype=np.int64)
@@ -789,8 +914,16 @@ def adnet_setup(ctx: Ctx) -> None:
     bid = np.zeros(nd.n + 10)
     bid[campaigns] = np.round(rng.lognormal(math.log(1.2), 0.6, size=n_cmp), 2)
     ctx.extra.update(link=link, bid=bid, nat=nat, nat_w=nat_w, banks=banks)
-    ctx.pools.update(adid=adids, publisher=pubs, studio=studios, campaign=campaigns,
-                     storeapp=apps, placement=slots, offer=offers, handset=hw)
+    ctx.pools.update(
+        adid=adids,
+        publisher=pubs,
+        studio=studios,
+        campaign=campaigns,
+        storeapp=apps,
+        placement=slots,
+        offer=offers,
+        handset=hw,
+    )
     for t, s in (("campaign", 1.0), ("storeapp", 1.05), ("placement", 0.95), ("offer", 0.9)):
         ctx.pop[t] = zipf_weights(rng, ctx.pools[t].size, s)
     ctx.activity["adid"] = _activity(ctx, rng, adids, 1.2)
@@ -854,7 +987,9 @@ def adnet_organic(ctx: Ctx) -> None:
     all_a, all_app, all_ts = np.r_[ia, sa], np.r_[iapp, sapp], np.r_[its, sts]
     k = rng.poisson(2.2, size=all_a.size)
     oa, oapp = np.repeat(all_a, k), np.repeat(all_app, k)
-    ots = np.repeat(all_ts, k) + (rng.exponential(3.0, size=oa.size) * DAY).astype(np.int64) + 30 * US
+    ots = (
+        np.repeat(all_ts, k) + (rng.exponential(3.0, size=oa.size) * DAY).astype(np.int64) + 30 * US
+    )
     keep = ots < end
     ev.add(oa[keep], oapp[keep], "app_open", ots[keep])
     n_io = int(0.14 * N)
@@ -877,8 +1012,11 @@ def adnet_organic(ctx: Ctx) -> None:
     ev.add(a, ctx.pick(rng, "offer", n_rw, nd.market[a], 1.0), "reward_claim", ts)
     n_hw = int(0.07 * N)
     a, ts = base("adid", n_hw)
-    dev = np.where(rng.random(n_hw) < 0.96, nd.home_dev[a],
-                   ctx.pools["handset"][rng.integers(0, ctx.pools["handset"].size, size=n_hw)])
+    dev = np.where(
+        rng.random(n_hw) < 0.96,
+        nd.home_dev[a],
+        ctx.pools["handset"][rng.integers(0, ctx.pools["handset"].size, size=n_hw)],
+    )
     ev.add(a, dev, "hw_ping", ts)
     n_net = int(0.06 * N)
     a, ts = base("adid", n_net)
@@ -891,11 +1029,17 @@ def adnet_organic(ctx: Ctx) -> None:
     ev.add(a, link[a], "cashout", ts, amt)
     k = rng.poisson(ctx.days / 3.0 * np.sqrt(ctx.activity["publisher"]))
     a = np.repeat(pubs, k)
-    ev.add(a, nd.home_net[a], "console_login", ctx.rhythm(rng, _alive_lo(ctx, a), end, nd.market[a]))
+    ev.add(
+        a, nd.home_net[a], "console_login", ctx.rhythm(rng, _alive_lo(ctx, a), end, nd.market[a])
+    )
     new_slots = slots[nd.created[slots] >= ctx.start]
     owner = link[new_slots]
-    ev.add(owner, new_slots, "slot_register",
-           np.maximum(nd.created[new_slots], nd.created[owner] + MINUTE))
+    ev.add(
+        owner,
+        new_slots,
+        "slot_register",
+        np.maximum(nd.created[new_slots], nd.created[owner] + MINUTE),
+    )
     n_ref = int(rng.poisson(0.15 * pubs.size))
     a = pubs[rng.integers(0, pubs.size, size=n_ref)]
     b = pubs[rng.integers(0, pubs.size, size=n_ref)]
@@ -906,8 +1050,12 @@ def adnet_organic(ctx: Ctx) -> None:
     new_apps = apps[nd.created[apps] >= ctx.start]
     ev.add(link[new_apps], new_apps, "app_publish", nd.created[new_apps])
     new_cmp = cmps[nd.created[cmps] >= ctx.start]
-    ev.add(link[link[new_cmp]], new_cmp, "campaign_launch",
-           np.maximum(nd.created[new_cmp], nd.created[link[link[new_cmp]]] + MINUTE))
+    ev.add(
+        link[link[new_cmp]],
+        new_cmp,
+        "campaign_launch",
+        np.maximum(nd.created[new_cmp], nd.created[link[link[new_cmp]]] + MINUTE),
+    )
     k = rng.poisson(ctx.days / 10.0, size=cmps.size)
     c = np.repeat(cmps, k)
     st = link[link[c]]
@@ -918,7 +1066,9 @@ def adnet_organic(ctx: Ctx) -> None:
     ev.add(st, c, "budget_topup", ctx.rhythm(rng, lo, end, nd.market[st]), amt)
     k = rng.poisson(ctx.days / 4.0, size=studios.size)
     a = np.repeat(studios, k)
-    ev.add(a, nd.home_net[a], "console_login", ctx.rhythm(rng, _alive_lo(ctx, a), end, nd.market[a]))
+    ev.add(
+        a, nd.home_net[a], "console_login", ctx.rhythm(rng, _alive_lo(ctx, a), end, nd.market[a])
+    )
     # the rest: ad views on Zipf-popular placements
     n_view = N - ev.count(SRC_ORGANIC)
     if n_view < 0:
@@ -928,8 +1078,9 @@ def adnet_organic(ctx: Ctx) -> None:
     ev.add(a, slot, "adview", after_target(ctx, rng, a, slot, ts))
 
 
-def adnet_like(ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, ts: np.ndarray,
-               src: int, sid: int) -> None:
+def adnet_like(
+    ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, ts: np.ndarray, src: int, sid: int
+) -> None:
     """Organic-looking events for given actors and times (camouflage, background)."""
     nd, ev = ctx.nodes, ctx.events
     ty = nd.tcode[actors]
@@ -941,8 +1092,12 @@ def adnet_like(ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, ts: np.nd
     hw_ok = nd.home_dev[a] >= 0
     kind = np.where((kind == 3) & ~hw_ok, 0, kind)
     m = nd.market[a]
-    for code, action, tname in ((0, "adview", "placement"), (1, "app_open", "storeapp"),
-                                (2, "adtap", "campaign"), (5, "install", "storeapp")):
+    for code, action, tname in (
+        (0, "adview", "placement"),
+        (1, "app_open", "storeapp"),
+        (2, "adtap", "campaign"),
+        (5, "install", "storeapp"),
+    ):
         s = kind == code
         tg = ctx.pick(rng, tname, int(s.sum()), m[s])
         ev.add(a[s], tg, action, after_target(ctx, rng, a[s], tg, t[s]), src=src, sid=sid)
@@ -963,8 +1118,9 @@ def adnet_like(ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, ts: np.nd
 
 
 # ============================================================== adnet: rings
-def emit(ctx: Ctx, ring: Ring, actor, target, action: str, ts, amount=None,
-         src: int = SRC_RING) -> None:
+def emit(
+    ctx: Ctx, ring: Ring, actor, target, action: str, ts, amount=None, src: int = SRC_RING
+) -> None:
     """Ring events (dropping any that would fall after the window)."""
     ts = np.asarray(ts, dtype=np.int64).ravel()
     n = ts.size
@@ -976,8 +1132,15 @@ def emit(ctx: Ctx, ring: Ring, actor, target, action: str, ts, amount=None,
     ctx.events.add(actor, target, action, ts[keep], amount, src=src, sid=ring.ring_id)
 
 
-def choose_targets(ctx: Ctx, rng: np.random.Generator, tname: str, k: int, before: int,
-                   market: int | None = None, alpha: float = 1.0) -> np.ndarray:
+def choose_targets(
+    ctx: Ctx,
+    rng: np.random.Generator,
+    tname: str,
+    k: int,
+    before: int,
+    market: int | None = None,
+    alpha: float = 1.0,
+) -> np.ndarray:
     """k distinct existing targets; alpha=1 popular, 0.5 mid-popular, 0 mostly obscure."""
     pool = ctx.pools[tname]
     w = ctx.pop[tname] ** alpha * (ctx.nodes.created[pool] < before)
@@ -991,8 +1154,14 @@ def _jitter(rng: np.random.Generator, n: int, lo_s: float, hi_s: float) -> np.nd
     return (rng.uniform(lo_s, hi_s, size=n) * US).astype(np.int64)
 
 
-def _equip_adids(ctx: Ctx, rng: np.random.Generator, ring: Ring, ads: np.ndarray,
-                 hij: np.ndarray, own_device: bool = True) -> None:
+def _equip_adids(
+    ctx: Ctx,
+    rng: np.random.Generator,
+    ring: Ring,
+    ads: np.ndarray,
+    hij: np.ndarray,
+    own_device: bool = True,
+) -> None:
     nd = ctx.nodes
     fresh = ads[~hij]
     if own_device:
@@ -1001,8 +1170,14 @@ def _equip_adids(ctx: Ctx, rng: np.random.Generator, ring: Ring, ads: np.ndarray
     nd.home_net[fresh] = _nat_of(ctx, rng, fresh)
 
 
-def _equip_pubs(ctx: Ctx, rng: np.random.Generator, ring: Ring, pubs: np.ndarray,
-                hij: np.ndarray, office: int | None = None) -> np.ndarray:
+def _equip_pubs(
+    ctx: Ctx,
+    rng: np.random.Generator,
+    ring: Ring,
+    pubs: np.ndarray,
+    hij: np.ndarray,
+    office: int | None = None,
+) -> np.ndarray:
     """Console blocks for fresh publishers; returns each publisher's own bank account."""
     nd = ctx.nodes
     fresh = pubs[~hij]
@@ -1049,8 +1224,14 @@ def _an_device_farm(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     ti = t + _jitter(rng, who.size, 100, 600)
     emit(ctx, ring, a, ctx.extra["link"][c], "install", ti)
     k = rng.integers(0, 3, size=who.size)
-    emit(ctx, ring, np.repeat(a, k), np.repeat(ctx.extra["link"][c], k), "app_open",
-         np.repeat(ti, k) + _jitter(rng, int(k.sum()), 60, 1800))
+    emit(
+        ctx,
+        ring,
+        np.repeat(a, k),
+        np.repeat(ctx.extra["link"][c], k),
+        "app_open",
+        np.repeat(ti, k) + _jitter(rng, int(k.sum()), 60, 1800),
+    )
 
 
 def _an_sdk_spoof(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
@@ -1087,8 +1268,15 @@ def _an_incent(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     emit(ctx, ring, ads[m_i], apps[a_i], "install", t)
     emit(ctx, ring, ads[m_i], apps[a_i], "app_open", t + _jitter(rng, m_i.size, 60, 1200))
     rate = rng.random(m_i.size) < (0.5 if ring.vname == "slow" else 0.7)
-    emit(ctx, ring, ads[m_i[rate]], apps[a_i[rate]], "store_rating",
-         t[rate] + _jitter(rng, int(rate.sum()), 120, 3600), 5.0)
+    emit(
+        ctx,
+        ring,
+        ads[m_i[rate]],
+        apps[a_i[rate]],
+        "store_rating",
+        t[rate] + _jitter(rng, int(rate.sum()), 120, 3600),
+        5.0,
+    )
 
 
 def _an_pub_collusion(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
@@ -1109,8 +1297,12 @@ def _an_pub_collusion(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     ring.shares = ["bankacct"] + ([] if slow else ["ipblock"])
     n_slot = rng.integers(1, 3, size=n_pub)
     owner = np.repeat(pubs, n_slot)
-    reg = nd.created[owner] + ((ring.t0 - nd.created[owner]) * rng.uniform(0.3, 0.9, owner.size)).astype(np.int64)
-    reg = np.maximum(np.maximum(reg, ring.t0 - 10 * DAY), ctx.start) + _jitter(rng, owner.size, 60, 900)
+    reg = nd.created[owner] + (
+        (ring.t0 - nd.created[owner]) * rng.uniform(0.3, 0.9, owner.size)
+    ).astype(np.int64)
+    reg = np.maximum(np.maximum(reg, ring.t0 - 10 * DAY), ctx.start) + _jitter(
+        rng, owner.size, 60, 900
+    )
     slots = nd.add("placement", owner.size, reg, ring.market)
     emit(ctx, ring, owner, slots, "slot_register", reg)
     k = rng.poisson(20.0, size=slots.size)  # some real traffic through the colluders' slots
@@ -1118,32 +1310,63 @@ def _an_pub_collusion(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     viewers = ctx.pick_accounts(rng, "adid", sl.size, ring.market, before=ring.t0)
     sl = sl[: viewers.size]
     viewers = rng.permutation(viewers)
-    emit(ctx, ring, viewers, sl, "adview",
-         ctx.rhythm(rng, np.maximum(nd.created[sl] + HOUR, _alive_lo(ctx, viewers)), ctx.end,
-                    ring.market, sl.size), src=SRC_CAMO)
+    emit(
+        ctx,
+        ring,
+        viewers,
+        sl,
+        "adview",
+        ctx.rhythm(
+            rng,
+            np.maximum(nd.created[sl] + HOUR, _alive_lo(ctx, viewers)),
+            ctx.end,
+            ring.market,
+            sl.size,
+        ),
+        src=SRC_CAMO,
+    )
     ref_b = np.roll(pubs, 1)
     first_reg = reg[np.r_[0, np.cumsum(n_slot)[:-1]]]
     emit(ctx, ring, pubs, ref_b, "sub_refer", np.maximum(first_reg, nd.created[ref_b]) + HOUR)
     k = rng.integers(3, 11, size=ads.size)
     who = np.repeat(ads, k)
-    emit(ctx, ring, who, slots[rng.integers(0, slots.size, size=who.size)], "adview",
-         ring_ts(ctx, rng, ring, who.size))
+    emit(
+        ctx,
+        ring,
+        who,
+        slots[rng.integers(0, slots.size, size=who.size)],
+        "adview",
+        ring_ts(ctx, rng, ring, who.size),
+    )
     k = rng.integers(1, 4, size=ads.size)
     who = np.repeat(ads, k)
     t = ring_ts(ctx, rng, ring, who.size)
     c = cmps[rng.integers(0, cmps.size, size=who.size)]
     emit(ctx, ring, who, c, "adtap", t)
     inst = rng.random(who.size) < 0.4
-    emit(ctx, ring, who[inst], link[c[inst]], "install", t[inst] + _jitter(rng, int(inst.sum()), 60, 900))
+    emit(
+        ctx,
+        ring,
+        who[inst],
+        link[c[inst]],
+        "install",
+        t[inst] + _jitter(rng, int(inst.sum()), 60, 900),
+    )
     n_pb = rng.poisson(3.0 * ads.size / n_pub + 4.0, size=n_pub)
     pb = np.repeat(pubs, n_pb)
     c = cmps[rng.integers(0, cmps.size, size=pb.size)]
     emit(ctx, ring, pb, c, "postback", ring_ts(ctx, rng, ring, pb.size), bid[c])
     n_co = rng.integers(1, 5, size=n_pub)
     co = np.repeat(pubs, n_co)
-    emit(ctx, ring, co, banks[rng.integers(0, banks.size, size=co.size)], "cashout",
-         ring_ts(ctx, rng, ring, co.size) + _jitter(rng, co.size, 3600, 6 * 3600),
-         np.round(rng.lognormal(math.log(600.0), 0.6, size=co.size), 2))
+    emit(
+        ctx,
+        ring,
+        co,
+        banks[rng.integers(0, banks.size, size=co.size)],
+        "cashout",
+        ring_ts(ctx, rng, ring, co.size) + _jitter(rng, co.size, 3600, 6 * 3600),
+        np.round(rng.lognormal(math.log(600.0), 0.6, size=co.size), 2),
+    )
     emit(ctx, ring, pubs, nd.home_net[pubs], "console_login", ring_ts(ctx, rng, ring, n_pub))
 
 
@@ -1175,17 +1398,33 @@ def _an_click_injection(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     emit(ctx, ring, pub, c, "postback", ti + _jitter(rng, who.size, 1, 5), bid[c])
     extra = int(rng.poisson(0.5 * ads.size))
     c = cmps[rng.integers(0, cmps.size, size=extra)]
-    emit(ctx, ring, pubs[rng.integers(0, n_pub, size=extra)], c, "postback",
-         ring_ts(ctx, rng, ring, extra), bid[c])
+    emit(
+        ctx,
+        ring,
+        pubs[rng.integers(0, n_pub, size=extra)],
+        c,
+        "postback",
+        ring_ts(ctx, rng, ring, extra),
+        bid[c],
+    )
     t = ring_ts(ctx, rng, ring, n_pub) + _jitter(rng, n_pub, 3600, 12 * 3600)
-    emit(ctx, ring, pubs, own_bank, "cashout", t,
-         np.round(rng.lognormal(math.log(900.0), 0.5, size=n_pub), 2))
+    emit(
+        ctx,
+        ring,
+        pubs,
+        own_bank,
+        "cashout",
+        t,
+        np.round(rng.lognormal(math.log(900.0), 0.5, size=n_pub), 2),
+    )
     emit(ctx, ring, pubs, nd.home_net[pubs], "console_login", ring_ts(ctx, rng, ring, n_pub))
 
 
 ADNET_PATTERNS = (
-    ("device_farm", _an_device_farm), ("sdk_spoof", _an_sdk_spoof),
-    ("incent_offerwall", _an_incent), ("publisher_collusion", _an_pub_collusion),
+    ("device_farm", _an_device_farm),
+    ("sdk_spoof", _an_sdk_spoof),
+    ("incent_offerwall", _an_incent),
+    ("publisher_collusion", _an_pub_collusion),
     ("click_injection", _an_click_injection),
 )
 
@@ -1223,8 +1462,9 @@ def scaled(ctx: Ctx, rng: np.random.Generator, per: float, lo: int, hi: int) -> 
     return int(np.clip(ctx.n_events / per * rng.uniform(0.5, 1.5), lo, hi))
 
 
-def _day_at(ctx: Ctx, rng: np.random.Generator, market: int, lo_day: float, hi_day: float,
-            local_hour: float) -> int:
+def _day_at(
+    ctx: Ctx, rng: np.random.Generator, market: int, lo_day: float, hi_day: float, local_hour: float
+) -> int:
     """A UTC instant at a given local hour on a random day of the window."""
     d = int(rng.uniform(lo_day, hi_day))
     return ctx.start + d * DAY + int((local_hour - ctx.offsets[market]) * HOUR)
@@ -1239,8 +1479,14 @@ def _ng_store_feature(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     t = t_f + (rng.gamma(1.5, 1.5, size=ads.size) * HOUR).astype(np.int64)
     nemit(ctx, ki, ads, app, "install", t)
     k = rng.poisson(4.0, size=ads.size)
-    nemit(ctx, ki, np.repeat(ads, k), app, "app_open",
-          np.repeat(t, k) + (rng.exponential(2.0, size=int(k.sum())) * DAY).astype(np.int64))
+    nemit(
+        ctx,
+        ki,
+        np.repeat(ads, k),
+        app,
+        "app_open",
+        np.repeat(t, k) + (rng.exponential(2.0, size=int(k.sum())) * DAY).astype(np.int64),
+    )
     ctx.add_negative("store_feature", ads)
 
 
@@ -1304,8 +1550,14 @@ def _ng_retail_kiosk(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
         nemit(ctx, ki, a[kind == 0], dev, "hw_ping", t[kind == 0])
         nemit(ctx, ki, a[kind == 1], store_ip, "net_ping", t[kind == 1])
         s = kind >= 2
-        nemit(ctx, ki, a[s], demo_apps[rng.integers(0, demo_apps.size, size=int(s.sum()))],
-              "app_open", t[s])
+        nemit(
+            ctx,
+            ki,
+            a[s],
+            demo_apps[rng.integers(0, demo_apps.size, size=int(s.sum()))],
+            "app_open",
+            t[s],
+        )
         members.append(ads)
     ctx.add_negative("retail_kiosk", np.concatenate(members))
 
@@ -1321,8 +1573,14 @@ def _ng_offerwall(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     ti = t + (rng.uniform(1, 30, size=ads.size) * MINUTE).astype(np.int64)
     nemit(ctx, ki, ads, app, "install", ti)
     k = rng.poisson(6.0, size=ads.size)
-    nemit(ctx, ki, np.repeat(ads, k), app, "app_open",
-          np.repeat(ti, k) + (rng.exponential(4.0, size=int(k.sum())) * DAY).astype(np.int64))
+    nemit(
+        ctx,
+        ki,
+        np.repeat(ads, k),
+        app,
+        "app_open",
+        np.repeat(ti, k) + (rng.exponential(4.0, size=int(k.sum())) * DAY).astype(np.int64),
+    )
     ctx.add_negative("offerwall_audience", ads)
 
 
@@ -1340,17 +1598,33 @@ def _ng_pub_network(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     k = rng.poisson(25.0, size=slots.size)
     slot = np.repeat(slots, k)
     viewers = ctx.pools["adid"][rng.integers(0, ctx.pools["adid"].size, size=slot.size)]
-    nemit(ctx, ki, viewers, slot, "adview",
-          ctx.rhythm(rng, _alive_lo(ctx, viewers), ctx.end, nd.market[viewers]))
+    nemit(
+        ctx,
+        ki,
+        viewers,
+        slot,
+        "adview",
+        ctx.rhythm(rng, _alive_lo(ctx, viewers), ctx.end, nd.market[viewers]),
+    )
     a, t = _weekly(ctx, rng, pubs, 0.9)
-    nemit(ctx, ki, a, bank, "cashout", t, np.round(rng.lognormal(math.log(500), 0.8, size=a.size), 2))
+    nemit(
+        ctx, ki, a, bank, "cashout", t, np.round(rng.lognormal(math.log(500), 0.8, size=a.size), 2)
+    )
     k = rng.poisson(ctx.days / 3.0, size=n)
     a = np.repeat(pubs, k)
     nemit(ctx, ki, a, hq, "console_login", ctx.rhythm(rng, ctx.start, ctx.end, m, a.size))
     k = rng.poisson(6.0, size=n)
     a = np.repeat(pubs, k)
     c = ctx.pick(rng, "campaign", a.size, m)
-    nemit(ctx, ki, a, c, "postback", ctx.rhythm(rng, ctx.start, ctx.end, m, a.size), ctx.extra["bid"][c])
+    nemit(
+        ctx,
+        ki,
+        a,
+        c,
+        "postback",
+        ctx.rhythm(rng, ctx.start, ctx.end, m, a.size),
+        ctx.extra["bid"][c],
+    )
     ctx.add_negative("publisher_network", pubs)
 
 
@@ -1382,15 +1656,26 @@ def _ng_launch_blitz(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     t = t_l + (rng.exponential(12.0, size=ads.size) * MINUTE).astype(np.int64)
     nemit(ctx, ki, ads, cmp_, "adtap", t)
     inst = rng.random(ads.size) < 0.1
-    nemit(ctx, ki, ads[inst], app, "install", t[inst] + (rng.uniform(2, 10, int(inst.sum())) * MINUTE).astype(np.int64))
+    nemit(
+        ctx,
+        ki,
+        ads[inst],
+        app,
+        "install",
+        t[inst] + (rng.uniform(2, 10, int(inst.sum())) * MINUTE).astype(np.int64),
+    )
     ctx.add_negative("launch_blitz", ads)
 
 
 ADNET_NEGATIVES = (
-    ("store_feature", 1.0, _ng_store_feature), ("campus_nat", 1.5, _ng_campus_nat),
-    ("qa_device_lab", 1.0, _ng_qa_lab), ("retail_kiosk", 1.0, _ng_retail_kiosk),
-    ("offerwall_audience", 1.5, _ng_offerwall), ("publisher_network", 1.0, _ng_pub_network),
-    ("household", 6.0, _ng_household), ("launch_blitz", 1.0, _ng_launch_blitz),
+    ("store_feature", 1.0, _ng_store_feature),
+    ("campus_nat", 1.5, _ng_campus_nat),
+    ("qa_device_lab", 1.0, _ng_qa_lab),
+    ("retail_kiosk", 1.0, _ng_retail_kiosk),
+    ("offerwall_audience", 1.5, _ng_offerwall),
+    ("publisher_network", 1.0, _ng_pub_network),
+    ("household", 6.0, _ng_household),
+    ("launch_blitz", 1.0, _ng_launch_blitz),
 )
 
 
@@ -1403,10 +1688,13 @@ def run_negatives(ctx: Ctx, kinds: tuple) -> None:
 
 
 # ================================================================== output
-def _vocabulary_toml(actions: dict, entities: dict, used_actions: list[str],
-                     used_types: list[str]) -> str:
-    lines = ["# action and entity-type names of this platform, mapped to roles",
-             "[vocabulary.actions]"]
+def _vocabulary_toml(
+    actions: dict, entities: dict, used_actions: list[str], used_types: list[str]
+) -> str:
+    lines = [
+        "# action and entity-type names of this platform, mapped to roles",
+        "[vocabulary.actions]",
+    ]
     roles: dict[str, list[str]] = {}
     for a in used_actions:
         if a in actions:
@@ -1431,7 +1719,9 @@ def finish(ctx: Ctx, out: Path, actions: dict, entities: dict, kinds: list[str])
     n = nd.n
     actor, target, code, ts, amt, src, sid = ev.arrays()
     order = np.lexsort((code, target, actor, ts))
-    actor, target, code, ts, amt, src, sid = (x[order] for x in (actor, target, code, ts, amt, src, sid))
+    actor, target, code, ts, amt, src, sid = (
+        x[order] for x in (actor, target, code, ts, amt, src, sid)
+    )
     ids = pl.Series("id", nd.ids[:n], dtype=pl.Utf8)
     tnames = pl.Series("t", nd.type_names, dtype=pl.Utf8)
     mnames = pl.Series("m", ctx.markets, dtype=pl.Utf8)
@@ -1440,13 +1730,18 @@ def finish(ctx: Ctx, out: Path, actions: dict, entities: dict, kinds: list[str])
     def when(x: np.ndarray) -> pl.Series:
         return pl.Series(x.astype(np.int64)).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
-    events = pl.DataFrame({
-        "actor_id": ids.gather(actor), "actor_type": tnames.gather(tcode[actor]),
-        "target_id": ids.gather(target), "target_type": tnames.gather(tcode[target]),
-        "action": pl.Series(ev.names, dtype=pl.Utf8).gather(code.astype(np.int64)),
-        "ts": when(ts), "amount": pl.Series(amt, dtype=pl.Float64).fill_nan(None),
-        "market": mnames.gather(market[actor]),
-    })
+    events = pl.DataFrame(
+        {
+            "actor_id": ids.gather(actor),
+            "actor_type": tnames.gather(tcode[actor]),
+            "target_id": ids.gather(target),
+            "target_type": tnames.gather(tcode[target]),
+            "action": pl.Series(ev.names, dtype=pl.Utf8).gather(code.astype(np.int64)),
+            "ts": when(ts),
+            "amount": pl.Series(amt, dtype=pl.Float64).fill_nan(None),
+            "market": mnames.gather(market[actor]),
+        }
+    )
     events.write_parquet(out / "events.parquet")
     del events
     is_account = np.isin(tcode, [nd.tcode_of[t] for t, r in entities.items() if r == "account"])
@@ -1455,12 +1750,16 @@ def finish(ctx: Ctx, out: Path, actions: dict, entities: dict, kinds: list[str])
     np.minimum.at(seen, actor, ts)
     created = nd.created[:n].copy()
     created = np.where(is_account, created, np.minimum(created, seen))
-    pl.DataFrame({
-        "entity_type": tnames.gather(tcode), "entity_id": ids,
-        "created_at": when(created), "market": mnames.gather(market),
-        "display_name": pl.Series(nd.names[:n], dtype=pl.Utf8),
-        "prior_violations": pl.Series(nd.viol[:n], dtype=pl.Int64),
-    }).write_parquet(out / "entities.parquet")
+    pl.DataFrame(
+        {
+            "entity_type": tnames.gather(tcode),
+            "entity_id": ids,
+            "created_at": when(created),
+            "market": mnames.gather(market),
+            "display_name": pl.Series(nd.names[:n], dtype=pl.Utf8),
+            "prior_violations": pl.Series(nd.viol[:n], dtype=pl.Int64),
+        }
+    ).write_parquet(out / "entities.parquet")
 
     problems: list[str] = []
     used_codes = np.unique(code)
@@ -1482,38 +1781,51 @@ def finish(ctx: Ctx, out: Path, actions: dict, entities: dict, kinds: list[str])
     for r in ctx.rings:
         ring_members.update(r.members)
         if len(set(r.members)) < 5 or not r.targets:
-            problems.append(f"ring {r.ring_id} has {len(set(r.members))} members, "
-                            f"{len(r.targets)} targets")
+            problems.append(
+                f"ring {r.ring_id} has {len(set(r.members))} members, {len(r.targets)} targets"
+            )
         if not is_account[np.asarray(r.members)].all():
             problems.append(f"ring {r.ring_id} has non-account members")
     if ring_members & neg_members:
         problems.append(f"{len(ring_members & neg_members)} ring members in negatives")
 
-    rows = [(r.ring_id, r.pattern, m, h) for r in ctx.rings
-            for m, h in zip(r.members, r.hijacked, strict=True)]
+    rows = [
+        (r.ring_id, r.pattern, m, h)
+        for r in ctx.rings
+        for m, h in zip(r.members, r.hijacked, strict=True)
+    ]
     mem = np.array([x[2] for x in rows], dtype=np.int64)
-    truth = pl.DataFrame({
-        "ring_id": pl.Series([x[0] for x in rows], dtype=pl.Int64),
-        "pattern": pl.Series([x[1] for x in rows], dtype=pl.Utf8),
-        "entity_type": tnames.gather(tcode[mem]), "entity_id": ids.gather(mem),
-        "hijacked": pl.Series([x[3] for x in rows], dtype=pl.Boolean),
-    })
+    truth = pl.DataFrame(
+        {
+            "ring_id": pl.Series([x[0] for x in rows], dtype=pl.Int64),
+            "pattern": pl.Series([x[1] for x in rows], dtype=pl.Utf8),
+            "entity_type": tnames.gather(tcode[mem]),
+            "entity_id": ids.gather(mem),
+            "hijacked": pl.Series([x[3] for x in rows], dtype=pl.Boolean),
+        }
+    )
     if truth.select(["ring_id", "entity_type", "entity_id"]).is_duplicated().any():
         problems.append("duplicate truth rows")
     truth.write_parquet(out / "truth.parquet")
     tg = [(r.ring_id, t) for r in ctx.rings for t in r.targets]
     tgi = np.array([x[1] for x in tg], dtype=np.int64)
-    pl.DataFrame({
-        "ring_id": pl.Series([x[0] for x in tg], dtype=pl.Int64),
-        "entity_type": tnames.gather(tcode[tgi]), "entity_id": ids.gather(tgi),
-    }).write_parquet(out / "ring_targets.parquet")
+    pl.DataFrame(
+        {
+            "ring_id": pl.Series([x[0] for x in tg], dtype=pl.Int64),
+            "entity_type": tnames.gather(tcode[tgi]),
+            "entity_id": ids.gather(tgi),
+        }
+    ).write_parquet(out / "ring_targets.parquet")
     ng = [(g, k, m) for g, k, mem_ in ctx.negatives for m in mem_.tolist()]
     ngi = np.array([x[2] for x in ng], dtype=np.int64)
-    pl.DataFrame({
-        "group_id": pl.Series([x[0] for x in ng], dtype=pl.Utf8),
-        "kind": pl.Series([x[1] for x in ng], dtype=pl.Utf8),
-        "entity_type": tnames.gather(tcode[ngi]), "entity_id": ids.gather(ngi),
-    }).write_parquet(out / "negatives.parquet")
+    pl.DataFrame(
+        {
+            "group_id": pl.Series([x[0] for x in ng], dtype=pl.Utf8),
+            "kind": pl.Series([x[1] for x in ng], dtype=pl.Utf8),
+            "entity_type": tnames.gather(tcode[ngi]),
+            "entity_id": ids.gather(ngi),
+        }
+    ).write_parquet(out / "negatives.parquet")
     lrng = ctx.rng("labels")
     lab: list[int] = []
     for ri in sorted(lrng.choice(len(ctx.rings), size=4, replace=False).tolist()):
@@ -1521,46 +1833,74 @@ def finish(ctx: Ctx, out: Path, actions: dict, entities: dict, kinds: list[str])
         k = max(1, int(round(0.1 * mems.size)))
         lab.extend(np.sort(lrng.choice(mems, size=k, replace=False)).tolist())
     lab_i = np.array(lab, dtype=np.int64)
-    pl.DataFrame({
-        "entity_type": tnames.gather(tcode[lab_i]), "entity_id": ids.gather(lab_i),
-        "label": pl.Series(["confirmed"] * lab_i.size, dtype=pl.Utf8),
-    }).write_parquet(out / "labels.parquet")
+    pl.DataFrame(
+        {
+            "entity_type": tnames.gather(tcode[lab_i]),
+            "entity_id": ids.gather(lab_i),
+            "label": pl.Series(["confirmed"] * lab_i.size, dtype=pl.Utf8),
+        }
+    ).write_parquet(out / "labels.parquet")
     (out / "vocabulary.toml").write_text(
-        _vocabulary_toml(actions, entities, [ev.names[c] for c in used_codes.tolist()], used_types))
+        _vocabulary_toml(actions, entities, [ev.names[c] for c in used_codes.tolist()], used_types)
+    )
 
     ring_list = []
     for r in ctx.rings:
         sel = (src == SRC_RING) & (sid == r.ring_id)
         w = [iso(ts[sel].min()), iso(ts[sel].max())] if sel.any() else [iso(r.t0), iso(r.t1)]
-        ring_list.append({
-            "id": r.ring_id, "pattern": r.pattern, "pattern_index": r.pattern_index,
-            "variant": r.variant, "variant_name": r.vname, "size": len(set(r.members)),
-            "slow": r.vname == "slow", "members": len(r.members), "hijacked": int(sum(r.hijacked)),
-            "targets": len(r.targets), "market": ctx.markets[r.market], "bursts": len(r.bursts),
-            "shares": r.shares, "window": w,
-        })
+        ring_list.append(
+            {
+                "id": r.ring_id,
+                "pattern": r.pattern,
+                "pattern_index": r.pattern_index,
+                "variant": r.variant,
+                "variant_name": r.vname,
+                "size": len(set(r.members)),
+                "slow": r.vname == "slow",
+                "members": len(r.members),
+                "hijacked": int(sum(r.hijacked)),
+                "targets": len(r.targets),
+                "market": ctx.markets[r.market],
+                "bursts": len(r.bursts),
+                "shares": r.shares,
+                "window": w,
+            }
+        )
     neg_kinds: dict[str, int] = {}
     for _, k, _ in ctx.negatives:
         neg_kinds[k] = neg_kinds.get(k, 0) + 1
     neg_ev = {k: int(((src == SRC_NEG) & (sid == i)).sum()) for i, k in enumerate(kinds)}
     counts = {
-        "events": int(ts.size), "organic_events": int((src == SRC_ORGANIC).sum()),
+        "events": int(ts.size),
+        "organic_events": int((src == SRC_ORGANIC).sum()),
         "negative_events": int((src == SRC_NEG).sum()),
         "ring_events": int(((src == SRC_RING) | (src == SRC_CAMO)).sum()),
-        "accounts": int(is_account.sum()), "ring_members": len(ring_members),
+        "accounts": int(is_account.sum()),
+        "ring_members": len(ring_members),
         "hijacked": int(sum(sum(r.hijacked) for r in ctx.rings)),
-        "ring_targets": len(tg), "negative_groups": len(ctx.negatives),
-        "negative_accounts": len(neg_members), "labels": int(lab_i.size),
+        "ring_targets": len(tg),
+        "negative_groups": len(ctx.negatives),
+        "negative_accounts": len(neg_members),
+        "labels": int(lab_i.size),
     }
     synth = {
         "settings": {
-            "platform": ctx.platform, "events": ctx.n_events, "seed": ctx.seed,
-            "start": iso(ctx.start), "end": iso(ctx.end), "days": ctx.days,
-            "markets": {m: float(o) for m, o in zip(ctx.markets, ctx.offsets.tolist(), strict=True)},
+            "platform": ctx.platform,
+            "events": ctx.n_events,
+            "seed": ctx.seed,
+            "start": iso(ctx.start),
+            "end": iso(ctx.end),
+            "days": ctx.days,
+            "markets": {
+                m: float(o) for m, o in zip(ctx.markets, ctx.offsets.tolist(), strict=True)
+            },
             "generator": "bench/holdout5_platform.py",
         },
-        "counts": counts, "rings": ring_list, "negative_kinds": neg_kinds,
-        "negative_events_by_kind": neg_ev, "problems": problems,
+        "counts": counts,
+        "rings": ring_list,
+        "negative_kinds": neg_kinds,
+        "negative_events_by_kind": neg_ev,
+        "problems": problems,
     }
     (out / "synth.json").write_text(json.dumps(synth, indent=2) + "\n")
     for p in problems:
@@ -1570,14 +1910,32 @@ def finish(ctx: Ctx, out: Path, actions: dict, entities: dict, kinds: list[str])
 
 # ========================================================== fundraise: setup
 FUND_ACTIONS = {
-    "pageview": "view", "pledge": "gift", "tip_host": "gift", "wos_comment": "engagement",
-    "share_out": "engagement", "follow_host": "follow", "vouch": "review", "signin": "login",
-    "ip_hit": "login", "card_add": "own", "refund_claim": "claim", "chargeback": "claim",
-    "code_redeem": "claim", "appeal_create": "own", "appeal_update": "own", "withdraw": "payout",
+    "pageview": "view",
+    "pledge": "gift",
+    "tip_host": "gift",
+    "wos_comment": "engagement",
+    "share_out": "engagement",
+    "follow_host": "follow",
+    "vouch": "review",
+    "signin": "login",
+    "ip_hit": "login",
+    "card_add": "own",
+    "refund_claim": "claim",
+    "chargeback": "claim",
+    "code_redeem": "claim",
+    "appeal_create": "own",
+    "appeal_update": "own",
+    "withdraw": "payout",
 }
 FUND_ENTITIES = {
-    "supporter": "account", "organiser": "account", "appeal": "item", "paycard": "payout_account",
-    "bank": "payout_account", "promo": "coupon", "fingerprint": "device", "netaddr": "device",
+    "supporter": "account",
+    "organiser": "account",
+    "appeal": "item",
+    "paycard": "payout_account",
+    "bank": "payout_account",
+    "promo": "coupon",
+    "fingerprint": "device",
+    "netaddr": "device",
 }
 ROUND_GIFTS = np.array([5.0, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 250, 500, 1000])
 
@@ -1611,26 +1969,64 @@ def _fund_namers() -> dict:
 
 def fundraise_ctx(n_events: int, seed: int) -> Ctx:
     formats = {
-        "supporter": fmt_num("u", 8), "organiser": fmt_hex("org-", 6),
+        "supporter": fmt_num("u", 8),
+        "organiser": fmt_hex("org-", 6),
         "appeal": fmt_chars("ap_", 10, "abcdefghijkmnpqrstuvwxyz23456789"),
-        "paycard": fmt_hex("tok_", 12), "bank": fmt_chars("ba_", 12, "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"),
-        "promo": fmt_chars("", 7, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"), "fingerprint": fmt_uuid(False),
+        "paycard": fmt_hex("tok_", 12),
+        "bank": fmt_chars("ba_", 12, "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"),
+        "promo": fmt_chars("", 7, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"),
+        "fingerprint": fmt_uuid(False),
         "netaddr": fmt_ipv4(False),
     }
-    hour = np.array([0.20, 0.12, 0.08, 0.06, 0.06, 0.10, 0.25, 0.45, 0.60, 0.65, 0.68, 0.75,
-                     0.85, 0.80, 0.70, 0.68, 0.70, 0.78, 0.90, 1.00, 0.98, 0.85, 0.60, 0.35])
+    hour = np.array(
+        [
+            0.20,
+            0.12,
+            0.08,
+            0.06,
+            0.06,
+            0.10,
+            0.25,
+            0.45,
+            0.60,
+            0.65,
+            0.68,
+            0.75,
+            0.85,
+            0.80,
+            0.70,
+            0.68,
+            0.70,
+            0.78,
+            0.90,
+            1.00,
+            0.98,
+            0.85,
+            0.60,
+            0.35,
+        ]
+    )
     dow = np.array([0.95, 1.00, 0.93, 0.92, 0.85, 0.80, 0.90])
     return Ctx(
-        platform="fundraise", seed=seed, n_events=n_events, start=to_us(datetime(2024, 10, 7)),
-        days=63, markets=["GB", "US", "CA", "AU"], offsets=np.array([0.0, -5.0, -6.0, 10.0]),
-        market_w=np.array([0.40, 0.30, 0.12, 0.18]), hour_w=hour, dow_w=dow,
+        platform="fundraise",
+        seed=seed,
+        n_events=n_events,
+        start=to_us(datetime(2024, 10, 7)),
+        days=63,
+        markets=["GB", "US", "CA", "AU"],
+        offsets=np.array([0.0, -5.0, -6.0, 10.0]),
+        market_w=np.array([0.40, 0.30, 0.12, 0.18]),
+        hour_w=hour,
+        dow_w=dow,
         nodes=Nodes(list(FUND_ENTITIES), seed, "fundraise", formats),
-        events=Events(list(FUND_ACTIONS)), namers=_fund_namers(),
+        events=Events(list(FUND_ACTIONS)),
+        namers=_fund_namers(),
     )
 
 
-def gift_amounts(rng: np.random.Generator, n: int, median: float = 30.0,
-                 sigma: float = 0.9) -> np.ndarray:
+def gift_amounts(
+    rng: np.random.Generator, n: int, median: float = 30.0, sigma: float = 0.9
+) -> np.ndarray:
     raw = rng.lognormal(math.log(median), sigma, size=n)
     near = ROUND_GIFTS[np.clip(np.searchsorted(ROUND_GIFTS, raw), 0, ROUND_GIFTS.size - 1)]
     return np.where(rng.random(n) < 0.6, near, np.maximum(np.round(raw), 2.0))
@@ -1641,8 +2037,14 @@ def fundraise_setup(ctx: Ctx) -> None:
     nd, N, M = ctx.nodes, ctx.n_events, len(ctx.markets)
     mk = lambda n: rng.choice(M, size=n, p=ctx.market_w)  # noqa: E731
     n_sup, n_org = max(2000, N // 8), max(80, N // 300)
-    orgs = nd.add("organiser", n_org, _ages(rng, ctx, n_org, 500, 1.0, 0.08), mk(n_org),
-                  ctx.namers["organiser"](rng, n_org), (rng.random(n_org) < 0.03).astype(int))
+    orgs = nd.add(
+        "organiser",
+        n_org,
+        _ages(rng, ctx, n_org, 500, 1.0, 0.08),
+        mk(n_org),
+        ctx.namers["organiser"](rng, n_org),
+        (rng.random(n_org) < 0.03).astype(int),
+    )
     banks = nd.add("bank", n_org, nd.created[orgs] - DAY, nd.market[orgs])
     owner = np.repeat(orgs, 1 + rng.poisson(0.5, size=n_org))
     ap_created = np.maximum(_ages(rng, ctx, owner.size, 60, 1.0, 0.25), nd.created[owner] + HOUR)
@@ -1650,8 +2052,14 @@ def fundraise_setup(ctx: Ctx) -> None:
     n_promo = max(10, N // 25000)
     promos = nd.add("promo", n_promo, _ages(rng, ctx, n_promo, 30, 0.7, 0.3), mk(n_promo))
     sm = mk(n_sup)
-    sups = nd.add("supporter", n_sup, _ages(rng, ctx, n_sup, 400, 1.1, 0.10), sm,
-                  ctx.namers["supporter"](rng, n_sup), (rng.random(n_sup) < 0.005).astype(int))
+    sups = nd.add(
+        "supporter",
+        n_sup,
+        _ages(rng, ctx, n_sup, 400, 1.1, 0.10),
+        sm,
+        ctx.namers["supporter"](rng, n_sup),
+        (rng.random(n_sup) < 0.005).astype(int),
+    )
     accts = np.r_[sups, orgs]
     n_acc = accts.size
     n_fp = int(n_acc * 0.92)
@@ -1676,7 +2084,7 @@ def fundraise_setup(ctx: Ctx) -> None:
     card_owner = np.r_[sups, sups[two]]
     cards = nd.add("paycard", card_owner.size, nd.created[card_owner] - HOUR, nd.market[card_owner])
     link = np.full(nd.n + 10, -1, dtype=np.int64)
-    link[appeals], link[orgs], link[sups] = owner, banks, cards[: n_sup]
+    link[appeals], link[orgs], link[sups] = owner, banks, cards[:n_sup]
     ctx.extra.update(link=link, nat=nat, nat_w=nat_w, card_owner=card_owner, cards=cards)
     ctx.pools.update(supporter=sups, organiser=orgs, appeal=appeals, promo=promos, paycard=cards)
     ctx.pop["appeal"] = zipf_weights(rng, appeals.size, 1.05)
@@ -1734,8 +2142,12 @@ def fundraise_organic(ctx: Ctx) -> None:
     t = after_target(ctx, rng, a, ap, ts + _jitter(rng, n_r, 60, 600))
     k = t < end
     ev.add(a[k], ap[k], "pledge", t[k], np.maximum(gift_amounts(rng, n_r), 10.0)[k])
-    for action, frac, tname in (("signin", 0.12, "supporter"), ("ip_hit", 0.07, "supporter"),
-                                ("signin", 0.01, "organiser"), ("ip_hit", 0.006, "organiser")):
+    for action, frac, tname in (
+        ("signin", 0.12, "supporter"),
+        ("ip_hit", 0.07, "supporter"),
+        ("signin", 0.01, "organiser"),
+        ("ip_hit", 0.006, "organiser"),
+    ):
         a, ts, _ = base(tname, int(frac * N))
         if action == "signin":
             tg = nd.home_dev[a]
@@ -1744,10 +2156,17 @@ def fundraise_organic(ctx: Ctx) -> None:
         ev.add(a, tg, action, ts)
     co, cards = ctx.extra["card_owner"], ctx.extra["cards"]
     new = nd.created[co] >= ctx.start
-    ev.add(co[new], cards[new], "card_add", nd.created[co[new]] + _jitter(rng, int(new.sum()), 60, 1800))
+    ev.add(
+        co[new],
+        cards[new],
+        "card_add",
+        nd.created[co[new]] + _jitter(rng, int(new.sum()), 60, 1800),
+    )
     n_c = int(0.004 * N)
     i = rng.integers(0, co.size, size=n_c)
-    ev.add(co[i], cards[i], "card_add", ctx.rhythm(rng, _alive_lo(ctx, co[i]), end, nd.market[co[i]]))
+    ev.add(
+        co[i], cards[i], "card_add", ctx.rhythm(rng, _alive_lo(ctx, co[i]), end, nd.market[co[i]])
+    )
     # organisers
     appeals = ctx.pools["appeal"]
     new = appeals[nd.created[appeals] >= ctx.start]
@@ -1758,7 +2177,9 @@ def fundraise_organic(ctx: Ctx) -> None:
     ev.add(link[ap], ap, "appeal_update", ctx.rhythm(rng, lo, end, nd.market[ap]))
     orgs = ctx.pools["organiser"]
     a, ts = _weekly(ctx, rng, orgs, 0.6)
-    ev.add(a, link[a], "withdraw", ts, np.round(rng.lognormal(math.log(800.0), 1.2, size=a.size), 2))
+    ev.add(
+        a, link[a], "withdraw", ts, np.round(rng.lognormal(math.log(800.0), 1.2, size=a.size), 2)
+    )
     a, ts, ap = base("organiser", int(0.002 * N), "appeal")
     ev.add(a, ap, "pledge", ts, gift_amounts(rng, a.size))
     n_view = N - ev.count(SRC_ORGANIC)
@@ -1768,16 +2189,20 @@ def fundraise_organic(ctx: Ctx) -> None:
     ev.add(a, ap, "pageview", ts)
 
 
-def fundraise_like(ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, ts: np.ndarray,
-                   src: int, sid: int) -> None:
+def fundraise_like(
+    ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, ts: np.ndarray, src: int, sid: int
+) -> None:
     """Organic-looking events for given actors and times (camouflage, background)."""
     nd, ev, link = ctx.nodes, ctx.events, ctx.extra["link"]
     is_sup = nd.tcode[actors] == nd.tcode_of["supporter"]
     cuts_s = np.cumsum([0.46, 0.10, 0.07, 0.06, 0.14, 0.10, 0.04])
     cuts_o = np.cumsum([0.40, 0.0, 0.0, 0.0, 0.40, 0.0, 0.20])
     r = rng.random(actors.size)
-    kind = np.where(is_sup, np.searchsorted(cuts_s, r * cuts_s[-1], side="right"),
-                    np.searchsorted(cuts_o, r * cuts_o[-1], side="right"))
+    kind = np.where(
+        is_sup,
+        np.searchsorted(cuts_s, r * cuts_s[-1], side="right"),
+        np.searchsorted(cuts_o, r * cuts_o[-1], side="right"),
+    )
     kind = np.where((kind == 4) & (nd.home_dev[actors] < 0), 5, kind)
     ap = ctx.pick(rng, "appeal", actors.size, nd.market[actors])
     ts = after_target(ctx, rng, actors, ap, ts)
@@ -1791,18 +2216,30 @@ def fundraise_like(ctx: Ctx, rng: np.random.Generator, actors: np.ndarray, ts: n
     s = kind == 4
     ev.add(actors[s], nd.home_dev[actors[s]], "signin", ts[s], src=src, sid=sid)
     s = kind == 5
-    net = np.where(nd.home_net[actors[s]] >= 0, nd.home_net[actors[s]], _nat_of(ctx, rng, actors[s]))
+    net = np.where(
+        nd.home_net[actors[s]] >= 0, nd.home_net[actors[s]], _nat_of(ctx, rng, actors[s])
+    )
     ev.add(actors[s], net, "ip_hit", ts[s], src=src, sid=sid)
 
 
 # ========================================================== fundraise: rings
-def _equip_people(ctx: Ctx, rng: np.random.Generator, ring: Ring, acc: np.ndarray,
-                  hij: np.ndarray, device=None, net=None, card: bool = True) -> None:
+def _equip_people(
+    ctx: Ctx,
+    rng: np.random.Generator,
+    ring: Ring,
+    acc: np.ndarray,
+    hij: np.ndarray,
+    device=None,
+    net=None,
+    card: bool = True,
+) -> None:
     """Devices, network and (for supporters) an own card for fresh ring accounts."""
     nd = ctx.nodes
     fresh = acc[~hij]
     if device is None:
-        nd.home_dev[fresh] = nd.add("fingerprint", fresh.size, nd.created[fresh] - HOUR, ring.market)
+        nd.home_dev[fresh] = nd.add(
+            "fingerprint", fresh.size, nd.created[fresh] - HOUR, ring.market
+        )
     else:
         nd.home_dev[fresh] = device
     nd.home_net[fresh] = _nat_of(ctx, rng, fresh) if net is None else net
@@ -1814,8 +2251,9 @@ def _equip_people(ctx: Ctx, rng: np.random.Generator, ring: Ring, acc: np.ndarra
         emit(ctx, ring, sup[k], cards[k], "card_add", t[k], src=SRC_CAMO)
 
 
-def spillover(ctx: Ctx, rng: np.random.Generator, ring: Ring, appeals: np.ndarray,
-              per_appeal: float) -> None:
+def spillover(
+    ctx: Ctx, rng: np.random.Generator, ring: Ring, appeals: np.ndarray, per_appeal: float
+) -> None:
     """Innocent supporters who find a ring's fresh appeals (trending, shares): camouflage."""
     nd = ctx.nodes
     k = rng.poisson(per_appeal, size=appeals.size)
@@ -1828,8 +2266,16 @@ def spillover(ctx: Ctx, rng: np.random.Generator, ring: Ring, appeals: np.ndarra
     for action, sel in (("pageview", r < 0.7), ("share_out", (r >= 0.7) & (r < 0.8))):
         emit(ctx, ring, who[sel], ap[sel], action, t[sel], src=SRC_CAMO)
     sel = r >= 0.8
-    emit(ctx, ring, who[sel], ap[sel], "pledge", t[sel], gift_amounts(rng, int(sel.sum())),
-         src=SRC_CAMO)
+    emit(
+        ctx,
+        ring,
+        who[sel],
+        ap[sel],
+        "pledge",
+        t[sel],
+        gift_amounts(rng, int(sel.sum())),
+        src=SRC_CAMO,
+    )
 
 
 def _fr_card_testing(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
@@ -1848,11 +2294,15 @@ def _fr_card_testing(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
         ring.shares = ["fingerprint", "netaddr", "paycard"]
     nd.home_dev[sups[~hij]] = dev[~hij]
     nd.home_net[sups[~hij]] = net[~hij]
-    ring.targets = choose_targets(ctx, rng, "appeal", int(rng.integers(1, 3)), ring.t0, None, 0.0).tolist()
+    ring.targets = choose_targets(
+        ctx, rng, "appeal", int(rng.integers(1, 3)), ring.t0, None, 0.0
+    ).tolist()
     tg = np.asarray(ring.targets)
     n_cards = rng.integers(3, 9, size=s)
     holder = np.repeat(np.arange(s), n_cards)
-    cards = nd.add("paycard", holder.size, ring.t0 - 60 * DAY, rng.integers(0, len(ctx.markets), holder.size))
+    cards = nd.add(
+        "paycard", holder.size, ring.t0 - 60 * DAY, rng.integers(0, len(ctx.markets), holder.size)
+    )
     second = rng.random(holder.size) < 0.15
     holder2 = (holder[second] + rng.integers(1, s, size=int(second.sum()))) % s
     c_all = np.r_[cards, cards[second]]
@@ -1865,8 +2315,15 @@ def _fr_card_testing(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     k = rng.integers(1, 5, size=a.size)
     pa = np.repeat(a, k)
     amt = np.where(rng.random(pa.size) < 0.4, 1.0, np.round(rng.uniform(0.5, 3.0, size=pa.size), 2))
-    emit(ctx, ring, pa, tg[rng.integers(0, tg.size, size=pa.size)], "pledge",
-         np.repeat(t, k) + _jitter(rng, pa.size, 5, 120), amt)
+    emit(
+        ctx,
+        ring,
+        pa,
+        tg[rng.integers(0, tg.size, size=pa.size)],
+        "pledge",
+        np.repeat(t, k) + _jitter(rng, pa.size, 5, 120),
+        amt,
+    )
 
 
 def _fr_bank_ring(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
@@ -1893,18 +2350,47 @@ def _fr_bank_ring(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     pa = np.repeat(socks, k)
     tgt = appeals[rng.integers(0, n_org, size=pa.size)]
     t = np.maximum(ring_ts(ctx, rng, ring, pa.size), nd.created[tgt] + HOUR)
-    emit(ctx, ring, pa, tgt, "pledge", t, np.round(rng.lognormal(math.log(180.0), 0.6, size=pa.size), -1) + 10)
+    emit(
+        ctx,
+        ring,
+        pa,
+        tgt,
+        "pledge",
+        t,
+        np.round(rng.lognormal(math.log(180.0), 0.6, size=pa.size), -1) + 10,
+    )
     k = rng.integers(1, 4, size=n_org)
     o = np.repeat(np.arange(n_org), k)
-    emit(ctx, ring, orgs[o], appeals[o], "appeal_update",
-         np.maximum(ring_ts(ctx, rng, ring, o.size), t_ap[o] + HOUR))
-    emit(ctx, ring, orgs[o], nd.home_dev[orgs[o]], "signin",
-         np.maximum(ring_ts(ctx, rng, ring, o.size), t_ap[o]))
+    emit(
+        ctx,
+        ring,
+        orgs[o],
+        appeals[o],
+        "appeal_update",
+        np.maximum(ring_ts(ctx, rng, ring, o.size), t_ap[o] + HOUR),
+    )
+    emit(
+        ctx,
+        ring,
+        orgs[o],
+        nd.home_dev[orgs[o]],
+        "signin",
+        np.maximum(ring_ts(ctx, rng, ring, o.size), t_ap[o]),
+    )
     k = rng.integers(1, 5, size=n_org)
     o = np.repeat(np.arange(n_org), k)
-    tw = np.maximum(ring_ts(ctx, rng, ring, o.size) + _jitter(rng, o.size, 3600, 8 * 3600), t_ap[o] + DAY)
-    emit(ctx, ring, orgs[o], banks[rng.integers(0, banks.size, size=o.size)], "withdraw", tw,
-         np.round(rng.lognormal(math.log(700.0), 0.5, size=o.size), 2))
+    tw = np.maximum(
+        ring_ts(ctx, rng, ring, o.size) + _jitter(rng, o.size, 3600, 8 * 3600), t_ap[o] + DAY
+    )
+    emit(
+        ctx,
+        ring,
+        orgs[o],
+        banks[rng.integers(0, banks.size, size=o.size)],
+        "withdraw",
+        tw,
+        np.round(rng.lognormal(math.log(700.0), 0.5, size=o.size), 2),
+    )
 
 
 def _fr_trend_boost(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
@@ -1916,7 +2402,9 @@ def _fr_trend_boost(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     host = nd.add("organiser", 1, host_created, ring.market, ctx.namers["organiser"](rng, 1))[0]
     nd.home_dev[host] = nd.add("fingerprint", 1, host_created, ring.market)[0]
     n_ap = int(rng.integers(1, 3))
-    t_ap = np.maximum(ctx.start, ring.t0 - (rng.uniform(0.3, 2.0, size=n_ap) * DAY).astype(np.int64))
+    t_ap = np.maximum(
+        ctx.start, ring.t0 - (rng.uniform(0.3, 2.0, size=n_ap) * DAY).astype(np.int64)
+    )
     t_ap = np.maximum(t_ap, host_created + HOUR)
     appeals = nd.add("appeal", n_ap, t_ap, ring.market)
     emit(ctx, ring, host, appeals, "appeal_create", t_ap)
@@ -1928,14 +2416,27 @@ def _fr_trend_boost(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     ap = appeals[rng.integers(0, n_ap, size=a.size)]
     t = np.maximum(ring_ts(ctx, rng, ring, a.size), nd.created[ap] + HOUR)
     emit(ctx, ring, a, ap, "pageview", t)
-    emit(ctx, ring, a, ap, "pledge", t + _jitter(rng, a.size, 20, 240),
-         rng.integers(5, 16, size=a.size).astype(np.float64))
+    emit(
+        ctx,
+        ring,
+        a,
+        ap,
+        "pledge",
+        t + _jitter(rng, a.size, 20, 240),
+        rng.integers(5, 16, size=a.size).astype(np.float64),
+    )
     c = rng.random(a.size) < 0.8
     emit(ctx, ring, a[c], ap[c], "wos_comment", t[c] + _jitter(rng, int(c.sum()), 60, 600))
     c = rng.random(a.size) < 0.7
     emit(ctx, ring, a[c], ap[c], "share_out", t[c] + _jitter(rng, int(c.sum()), 60, 900))
-    emit(ctx, ring, socks, host, "follow_host",
-         np.maximum(ring_ts(ctx, rng, ring, s), t_ap.min() + HOUR))
+    emit(
+        ctx,
+        ring,
+        socks,
+        host,
+        "follow_host",
+        np.maximum(ring_ts(ctx, rng, ring, s), t_ap.min() + HOUR),
+    )
 
 
 def _fr_promo_abuse(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
@@ -1951,8 +2452,15 @@ def _fr_promo_abuse(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
     a = np.repeat(sups, k)
     t = ring_ts(ctx, rng, ring, a.size)
     emit(ctx, ring, a, promos[rng.integers(0, promos.size, size=a.size)], "code_redeem", t)
-    emit(ctx, ring, a, appeals[rng.integers(0, appeals.size, size=a.size)], "pledge",
-         t + _jitter(rng, a.size, 30, 300), minimum)
+    emit(
+        ctx,
+        ring,
+        a,
+        appeals[rng.integers(0, appeals.size, size=a.size)],
+        "pledge",
+        t + _jitter(rng, a.size, 30, 300),
+        minimum,
+    )
 
 
 def _fr_refund_abuse(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
@@ -1978,8 +2486,10 @@ def _fr_refund_abuse(ctx: Ctx, ring: Ring, rng: np.random.Generator) -> None:
 
 
 FUND_PATTERNS = (
-    ("card_testing", _fr_card_testing), ("organiser_bank_ring", _fr_bank_ring),
-    ("trend_boost", _fr_trend_boost), ("promo_abuse", _fr_promo_abuse),
+    ("card_testing", _fr_card_testing),
+    ("organiser_bank_ring", _fr_bank_ring),
+    ("trend_boost", _fr_trend_boost),
+    ("promo_abuse", _fr_promo_abuse),
     ("refund_abuse", _fr_refund_abuse),
 )
 
@@ -2007,8 +2517,10 @@ def _nf_disaster(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     ap = nd.add("appeal", 1, t_d, m)[0]
     nemit(ctx, ki, org, ap, "appeal_create", t_d)
     n = scaled(ctx, rng, 300, 100, 5000)
-    sups = np.r_[ctx.pick_accounts(rng, "supporter", int(n * 0.7), m, before=t_d),
-                 ctx.pick_accounts(rng, "supporter", int(n * 0.3), None, before=t_d)]
+    sups = np.r_[
+        ctx.pick_accounts(rng, "supporter", int(n * 0.7), m, before=t_d),
+        ctx.pick_accounts(rng, "supporter", int(n * 0.3), None, before=t_d),
+    ]
     sups = np.unique(sups)
     t = t_d + (rng.gamma(1.3, 3.0, size=sups.size) * HOUR).astype(np.int64) + 5 * MINUTE
     nemit(ctx, ki, sups, ap, "pledge", t, gift_amounts(rng, sups.size, 25.0))
@@ -2041,7 +2553,9 @@ def _nf_community(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     rows_a, rows_t = [], []
     for o in orgs.tolist():
         others = [x for x in orgs.tolist() if x != o]
-        for p in rng.choice(others, size=min(len(others), int(rng.integers(3, 9))), replace=False).tolist():
+        for p in rng.choice(
+            others, size=min(len(others), int(rng.integers(3, 9))), replace=False
+        ).tolist():
             rows_a.append(o)
             rows_t.append(int(rng.choice(own[p])))
     a, tg = np.array(rows_a, dtype=np.int64), np.array(rows_t, dtype=np.int64)
@@ -2103,8 +2617,11 @@ def _nf_giving_day(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     nemit(ctx, ki, sups, code, "code_redeem", t)
     ap = ctx.pick(rng, "appeal", sups.size, m)
     tp = after_target(ctx, rng, sups, ap, t + _jitter(rng, sups.size, 30, 600))
-    amt = np.where(rng.random(sups.size) < 0.6, rng.choice([10.0, 25.0], size=sups.size),
-                   gift_amounts(rng, sups.size))
+    amt = np.where(
+        rng.random(sups.size) < 0.6,
+        rng.choice([10.0, 25.0], size=sups.size),
+        gift_amounts(rng, sups.size),
+    )
     nemit(ctx, ki, sups, ap, "pledge", tp, amt)
     ctx.add_negative("giving_day_code", sups)
 
@@ -2112,8 +2629,9 @@ def _nf_giving_day(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
 def _nf_recurring(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     m = _rand_market(ctx, rng)
     ap = choose_targets(ctx, rng, "appeal", 1, ctx.start - 60 * DAY, m, 0.8)[0]
-    sups = ctx.pick_accounts(rng, "supporter", int(rng.integers(10, 81)), m,
-                             before=ctx.start - 30 * DAY)
+    sups = ctx.pick_accounts(
+        rng, "supporter", int(rng.integers(10, 81)), m, before=ctx.start - 30 * DAY
+    )
     dom = int(rng.integers(1, 29))
     bills = [to_us(datetime(2024, mo, dom, 9)) for mo in (10, 11, 12)]
     bills = [b for b in bills if ctx.start <= b < ctx.end]
@@ -2143,25 +2661,51 @@ def _nf_payout_hub(ctx: Ctx, rng: np.random.Generator, ki: int) -> None:
     k = rng.integers(1, 4, size=n)
     o = np.repeat(np.arange(n), k)
     t = ctx.rhythm(rng, t_ap[o] + DAY, ctx.end, m)
-    nemit(ctx, ki, orgs[o], bank, "withdraw", t, np.round(rng.lognormal(math.log(400), 0.7, size=o.size), 2))
+    nemit(
+        ctx,
+        ki,
+        orgs[o],
+        bank,
+        "withdraw",
+        t,
+        np.round(rng.lognormal(math.log(400), 0.7, size=o.size), 2),
+    )
     nemit(ctx, ki, orgs[o], nd.home_dev[orgs[o]], "signin", t - _jitter(rng, o.size, 60, 600))
     ctx.add_negative("charity_payout_hub", orgs)
 
 
 FUND_NEGATIVES = (
-    ("disaster_relief", 1.0, _nf_disaster), ("employer_match", 1.2, _nf_employer),
-    ("community_circle", 1.5, _nf_community), ("family_shared", 6.0, _nf_family),
-    ("charity_stream", 1.0, _nf_stream), ("giving_day_code", 1.0, _nf_giving_day),
-    ("recurring_donors", 1.5, _nf_recurring), ("charity_payout_hub", 1.0, _nf_payout_hub),
+    ("disaster_relief", 1.0, _nf_disaster),
+    ("employer_match", 1.2, _nf_employer),
+    ("community_circle", 1.5, _nf_community),
+    ("family_shared", 6.0, _nf_family),
+    ("charity_stream", 1.0, _nf_stream),
+    ("giving_day_code", 1.0, _nf_giving_day),
+    ("recurring_donors", 1.5, _nf_recurring),
+    ("charity_payout_hub", 1.0, _nf_payout_hub),
 )
 
 
 # ==================================================================== main
 PLATFORMS = {
-    "adnet": (adnet_ctx, adnet_setup, adnet_organic, adnet_rings, ADNET_NEGATIVES,
-              ADNET_ACTIONS, ADNET_ENTITIES),
-    "fundraise": (fundraise_ctx, fundraise_setup, fundraise_organic, fundraise_rings,
-                  FUND_NEGATIVES, FUND_ACTIONS, FUND_ENTITIES),
+    "adnet": (
+        adnet_ctx,
+        adnet_setup,
+        adnet_organic,
+        adnet_rings,
+        ADNET_NEGATIVES,
+        ADNET_ACTIONS,
+        ADNET_ENTITIES,
+    ),
+    "fundraise": (
+        fundraise_ctx,
+        fundraise_setup,
+        fundraise_organic,
+        fundraise_rings,
+        FUND_NEGATIVES,
+        FUND_ACTIONS,
+        FUND_ENTITIES,
+    ),
 }
 
 
@@ -2186,9 +2730,11 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--events must be at least 10000")
     t0 = time.perf_counter()
     c = generate(args.out, args.platform, args.events, args.seed)
-    print(f"holdout5 {args.platform}: events={c['events']} accounts={c['accounts']} rings=15 "
-          f"ring_members={c['ring_members']} negative_groups={c['negative_groups']} "
-          f"seconds={time.perf_counter() - t0:.1f}")
+    print(
+        f"holdout5 {args.platform}: events={c['events']} accounts={c['accounts']} rings=15 "
+        f"ring_members={c['ring_members']} negative_groups={c['negative_groups']} "
+        f"seconds={time.perf_counter() - t0:.1f}"
+    )
     return 0
 
 
