@@ -916,6 +916,111 @@ def test_a_sparse_rings_targets_are_what_it_hits_beyond_chance() -> None:
     assert "beyond_targets" not in found.rings.columns
 
 
+def _a_ring_named_on_its_small_targets() -> tuple[pl.DataFrame, list[str], list[str], list[str]]:
+    """Twenty-five reviewers who each review two or three of four small products (the
+    ring most of their audience) and three of six catalogue products, their events spread
+    over the background's three weeks (no burst), in an organic background."""
+    from datetime import timedelta
+
+    import numpy as np
+    from tests._background import BACKGROUND_START, organic_background
+
+    rng = np.random.default_rng(7)
+    small = [f"small-product-{j}" for j in range(4)]
+    popular = [f"catalog-{k:03d}" for k in range(6)]
+    ring = [f"ring-reviewer-{i:02d}" for i in range(25)]
+    hits = [
+        (a, str(p))
+        for i, a in enumerate(ring)
+        for p in [
+            *rng.choice(small, 2 + i % 2, replace=False),
+            *rng.choice(popular, 3, replace=False),
+        ]
+    ]
+    rows = [
+        (a, p, BACKGROUND_START + timedelta(hours=k * 497 % (21 * 24)))
+        for k, (a, p) in enumerate(hits)
+    ]
+    planted = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    planted = planted.with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    bg = organic_background(n_accounts=3000, n_targets=400, targets=small, seed=5)
+    events = pl.concat([bg, planted], how="diagonal_relaxed")
+    keys = [f"product:{p}" for p in small], [f"product:{p}" for p in popular]
+    return events, [f"buyer:{a}" for a in ring], *keys
+
+
+def test_a_rings_block_counts_the_targets_it_hits_beyond_chance_when_they_make_it_stronger() -> (
+    None
+):
+    # lockstep named the four small products where the ring's reviews stood out; each of
+    # six catalogue products is reviewed by a third of the ring too. On the four alone the
+    # members are busier elsewhere (the target contrast fails: significance 0) and a ring
+    # whose synchrony chance explains is dropped; on all ten the block is far beyond
+    # chance, and the ring is kept with that significance
+    from ringlens.detect.significance import ring_significance
+
+    events, ring, small, popular = _a_ring_named_on_its_small_targets()
+    graph = build_graph(events)
+    members = pl.DataFrame({"key": ring, "ring_id": "r"})
+    on_small = ring_significance(graph, members, pl.DataFrame({"ring_id": "r", "key": small}))
+    assert on_small["significance"].item() == 0.0
+    named = pl.DataFrame({"detector": "lockstep", "candidate": "0", "key": small})
+    found = build_rings(
+        graph,
+        cand([("lockstep", "0", ring, 1.0)]),
+        candidate_targets=named,
+        structure_only=("communities",),
+        timing=("lockstep",),
+    )
+    assert found.rings["members"].to_list() == [sorted(ring)]
+    assert found.rings["synchrony_excess"].item() <= 0.1  # no evidence of time
+    assert found.rings["targets"].to_list() == [sorted(small + popular)]
+    assert found.rings["significance"].item() >= 20.0
+    # the shares stay those of the named targets: the ring is about half of their audience
+    assert found.rings["audience_share"].item() >= 0.45
+
+
+def test_a_group_the_shared_attribute_detector_proposed_keeps_the_block_of_its_named_targets() -> (
+    None
+):
+    # the same accounts, also found on one shared card: an office's colleagues hit their
+    # canteen beyond chance because they are one office, so the wider block is no
+    # evidence for them; the shared-attribute rule judges whether they act together
+    events, ring, small, _ = _a_ring_named_on_its_small_targets()
+    graph = build_graph(events)
+    named = pl.DataFrame({"detector": "lockstep", "candidate": "0", "key": small})
+    found = build_rings(
+        graph,
+        cand([("lockstep", "0", ring, 1.0), ("shared_targets", "0", ring, 1.0)]),
+        candidate_targets=named,
+        structure_only=("communities",),
+        attribute_only=("shared_targets",),
+        timing=("lockstep",),
+    )
+    assert found.rings.height == 0
+    members = pl.DataFrame({"key": ring, "ring_id": "r"})
+    targets = pl.DataFrame({"ring_id": "r", "key": small})
+    kept = ring_features(graph, members, targets=targets, wide_block=pl.Series([], dtype=pl.String))
+    assert kept["significance"].item() == 0.0
+
+
+def test_a_rings_block_keeps_its_named_targets_when_they_are_the_stronger_block() -> None:
+    # the same ring named on all ten products: its block there is the stronger one (the
+    # wider block is the same), and trying two costs log10 2 at most
+    events, ring, small, popular = _a_ring_named_on_its_small_targets()
+    graph = build_graph(events)
+    members = pl.DataFrame({"key": ring, "ring_id": "r"})
+    both = pl.DataFrame({"ring_id": "r", "key": small + popular})
+    f = ring_features(graph, members, targets=both)
+    assert f["beyond_targets"].to_list() == [[]]
+    from ringlens.detect.significance import ring_significance
+
+    alone = ring_significance(graph, members, both)["significance"].item()
+    assert f["significance"].item() == pytest.approx(alone)
+
+
 def _a_company_and_a_farm() -> tuple[pl.DataFrame, list[str], list[str]]:
     """Ten colleagues on their company's card and office network, each buying what they
     need from the catalogue as everyone does (by popularity), and ten farm accounts on one phone and one card, all buying

@@ -33,7 +33,7 @@ import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import polars as pl
@@ -321,7 +321,7 @@ def build_rings(
             graph,
             m,
             targets=_ring_targets(candidates, m, candidate_targets),
-            beyond_chance=_with_other_evidence(candidates, m, structure_only),
+            **_target_sets(candidates, m, structure_only, timing, attribute_only),
             roles=roles,
             entities=entities,
             burst_window=burst_window,
@@ -1167,6 +1167,63 @@ def _named_targets(rings: pl.DataFrame) -> pl.Expr:
     return pl.col("targets").list.set_difference("beyond_targets").list.sort()
 
 
+class _TargetSets(TypedDict):
+    beyond_chance: pl.Series
+    wide_block: pl.Series
+
+
+def _target_sets(
+    candidates: pl.DataFrame,
+    membership: pl.DataFrame,
+    structure_only: Collection[str],
+    timing: Collection[str],
+    attribute_only: Collection[str],
+) -> _TargetSets:
+    """The rings whose targets include those their members hit beyond chance
+    (``beyond_chance``: :func:`_with_other_evidence`) and those whose block may take them
+    (``wide_block``: :func:`_in_step_apart`), for
+    :func:`ringlens.rings.features.ring_features`."""
+    return _TargetSets(
+        beyond_chance=_with_other_evidence(candidates, membership, structure_only),
+        wide_block=_in_step_apart(candidates, membership, timing, attribute_only),
+    )
+
+
+def _mostly_proposed_by(
+    candidates: pl.DataFrame, membership: pl.DataFrame, names: Collection[str]
+) -> pl.Series:
+    """``ring_id`` of the rings at least half of whose members a detector of ``names``
+    proposed, sorted."""
+    by = candidates.filter(pl.col("detector").is_in(list(names)))
+    share = (
+        membership.select("key", "ring_id")
+        .with_columns(pl.col("key").is_in(by["key"].unique().implode()).alias("_by"))
+        .group_by("ring_id")
+        .agg(pl.col("_by").mean())
+    )
+    return share.filter(pl.col("_by") >= 0.5).get_column("ring_id").sort()
+
+
+def _in_step_apart(
+    candidates: pl.DataFrame,
+    membership: pl.DataFrame,
+    timing: Collection[str],
+    attribute_only: Collection[str],
+) -> pl.Series:
+    """``ring_id`` of the rings whose block may take the targets their members hit beyond
+    chance (``wide_block`` of :func:`ringlens.rings.features.ring_features`): those at
+    least half of whose members the ``timing`` detectors proposed and less than half the
+    ``attribute_only`` ones. A lockstep group's named targets are where its burst stood
+    out, a slice of its work; accounts on one card or phone hit the same canteen beyond
+    chance because they are one office, and the shared-attribute rule judges whether
+    they act together (``beyond_share``)."""
+    if not timing:
+        return pl.Series("ring_id", [], dtype=pl.String)
+    in_step = _mostly_proposed_by(candidates, membership, timing)
+    sharing = _mostly_proposed_by(candidates, membership, attribute_only)
+    return in_step.filter(~in_step.is_in(sharing.implode()))
+
+
 def _with_other_evidence(
     candidates: pl.DataFrame, membership: pl.DataFrame, structure_only: Collection[str]
 ) -> pl.Series:
@@ -1175,14 +1232,8 @@ def _with_other_evidence(
     what their members hit beyond chance (:func:`ringlens.rings.features.ring_features`).
     One account that another detector also named does not make an organic dense block
     more than its structure."""
-    other = candidates.filter(~pl.col("detector").is_in(list(structure_only)))
-    share = (
-        membership.select("key", "ring_id")
-        .with_columns(pl.col("key").is_in(other["key"].unique().implode()).alias("_other"))
-        .group_by("ring_id")
-        .agg(pl.col("_other").mean())
-    )
-    return share.filter(pl.col("_other") >= 0.5).get_column("ring_id").sort()
+    other = candidates.filter(~pl.col("detector").is_in(list(structure_only)))["detector"]
+    return _mostly_proposed_by(candidates, membership, other.unique().to_list())
 
 
 def _empty_rings() -> pl.DataFrame:

@@ -20,7 +20,7 @@ same code describes rings on any platform.
     most of: its members hit them far beyond chance, at least 30 % as often as its most
     hit target, though under 30 % of the members do). They are among ``targets`` and
     count in ``n_targets``; every other feature is over the other targets (the named
-    ones), and :func:`ringlens.rings.build_rings` finds no owners by them and merges two
+    ones) but the block's tests, which take the stronger of the two blocks (below), and :func:`ringlens.rings.build_rings` finds no owners by them and merges two
     rings by them only where together they are a quarter of one's audience (not by the
     likeness of their target sets).
 ``density``, ``density_ratio``
@@ -63,7 +63,12 @@ same code describes rings on any platform.
     organic clusters that popularity and activity explain (the smallest of its three
     tests: the configuration model, the actor contrast, the target contrast, each
     reported); the share of the targets' audiences the members make up; the share of the
-    members' activity on the targets; targets a pair of members shares on average.
+    members' activity on the targets; targets a pair of members shares on average. For a
+    ring with ``beyond_targets`` the four tests are those of the stronger block, on its
+    named targets or on all of them, each less ``log10 2`` for the two tried (a ring
+    lockstep named on the four small products where its burst stood out, and that
+    reviews six popular ones as hard, is a block on all ten); the three shares stay those
+    of the named targets.
 ``sig_beyond``
     for a ring some detector besides co-interaction structure proposed (shared
     attributes, timing), the highest significance among the targets its members hit
@@ -99,6 +104,7 @@ same code describes rings on any platform.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -108,6 +114,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.detect.significance import (
+    SIGNIFICANCE_CAP,
     binomial_log10_sf,
     member_contrast,
     ring_significance,
@@ -721,6 +728,68 @@ def _significance(
     )
 
 
+#: The four tests of a ring's block (:func:`_significance`), replaced together by
+#: :func:`_with_beyond_block` when the block with the targets beyond chance is stronger.
+_BLOCK_TESTS = ("significance", "sig_null", "sig_actors", "sig_targets")
+
+
+def _with_beyond_block(
+    graph: EventGraph,
+    mem: pl.DataFrame,
+    tgt: pl.DataFrame,
+    listed: pl.DataFrame,
+    actions: list[str] | None,
+    totals: tuple[int, int, int] | None,
+) -> pl.DataFrame:
+    """Each ring's block's tests (:func:`_significance`) on its named targets (``tgt``),
+    and for a ring with targets beyond chance among ``listed`` (:func:`_ring_targets`)
+    those of the stronger of two blocks: its named targets alone, or all of its targets,
+    at ``log10 2`` for having tried two.
+
+    A ring that lockstep found on the few products where its reviews were a burst (four
+    small ones, the ring most of their audience) also works six popular ones, each hit by
+    half of it two weeks running: on the named four alone its members are busier
+    elsewhere than there and the target contrast fails; on all ten the block is what it
+    is, 23 decimal orders beyond chance. The test is corrected for choosing the block
+    whatever chose it (:mod:`ringlens.detect.significance`), so the targets' origin does
+    not bias it; trying two blocks costs a factor 2. The shares (``audience_share``,
+    ``activity_share``, ``shared_targets``) stay those of the named targets."""
+    named = _significance(graph, mem, tgt, actions, totals)
+    wide_targets = listed.filter(pl.col("beyond").any().over("ring_id"))
+    if wide_targets.height == 0:
+        return named
+    rings = wide_targets.select("ring_id").unique()
+    wide = _significance(
+        graph, mem.join(rings, on="ring_id", how="semi"), wide_targets, actions, totals
+    ).join(rings, on="ring_id", how="semi")
+    tests = list(_BLOCK_TESTS)
+    alt = wide.select("ring_id", *[pl.col(c).alias(f"_{c}") for c in tests])
+    both = named.join(alt, on="ring_id", how="left")
+    pick = pl.col("_significance").fill_null(-1.0) > pl.col("significance")
+    tried = pl.col("_significance").is_not_null()
+    return both.with_columns(
+        pl.when(tried)
+        .then(_less_two(pl.when(pick).then(pl.col(f"_{c}")).otherwise(pl.col(c))))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in tests
+    ).drop([f"_{c}" for c in tests])
+
+
+def _of_rings(frame: pl.DataFrame, ring_ids: pl.Series | None) -> pl.DataFrame:
+    """The rows of ``frame`` of the rings ``ring_ids`` (None: all of them)."""
+    return frame if ring_ids is None else frame.filter(pl.col("ring_id").is_in(ring_ids.implode()))
+
+
+def _less_two(sig: pl.Expr) -> pl.Expr:
+    """``-log10`` of twice the p-value (the better of two tests), at least 0; a capped
+    significance stays capped (its p-value is any amount below the cap's)."""
+    return pl.when(sig >= SIGNIFICANCE_CAP).then(sig).otherwise((sig - _LOG10_2).clip(0.0, None))
+
+
+_LOG10_2 = math.log10(2.0)
+
+
 def _interactions(
     graph: EventGraph,
     roles: Roles,
@@ -1189,6 +1258,7 @@ def ring_features(
     values: Mapping[str, float] | None = None,
     beyond_chance: pl.Series | None = None,
     rhythm: Sequence[float] | None = None,
+    wide_block: pl.Series | None = None,
 ) -> pl.DataFrame:
     """The features of every ring (see the module docstring), one row per ``ring_id``.
 
@@ -1218,12 +1288,14 @@ def ring_features(
     values
         Likewise, the whole run's mean amount per event of each action
         (:func:`action_values`), the baseline of ``value_lift``.
-    beyond_chance
+    beyond_chance, wide_block
         The ``ring_id`` of the rings whose targets include what their members hit beyond
-        chance (:func:`~ringlens.detect.significance.targets_beyond_chance`); None: every
-        ring's. A ring that only co-interaction structure proposed (a dense block, a
-        community) was chosen for what its members hit together, so that test would
-        confirm its own selection: such a ring keeps the targets its detectors named.
+        chance (:func:`~ringlens.detect.significance.targets_beyond_chance`), and of those
+        whose block's tests (``significance``) take all their targets where that block is
+        the stronger; None: every ring's. A ring only co-interaction structure proposed was
+        chosen for what its members hit together (the test would confirm its selection);
+        accounts on one card hit their office's canteen beyond chance
+        (:func:`ringlens.rings.build_rings` chooses both).
     rhythm
         Likewise, the whole run's :func:`hourly_rhythm` (None: the graph's own), which
         the null of ``synchrony_excess`` follows.
@@ -1244,14 +1316,8 @@ def ring_features(
         )
     size = _sizes(mem)
     actions, totals = _interactions(graph, roles, interactions)
-    tested = (
-        mem
-        if beyond_chance is None
-        else mem.filter(pl.col("ring_id").is_in(beyond_chance.implode()))
-    )
-    beyond = targets_beyond_chance(
-        graph, tested.select("key", "ring_id"), actions=actions, totals=totals
-    )
+    tested = _of_rings(mem, beyond_chance).select("key", "ring_id")
+    beyond = targets_beyond_chance(graph, tested, actions=actions, totals=totals)
     listed = _ring_targets(graph, mev, size, targets, beyond)
     # the features are those of the named targets: the ones added beyond chance are
     # reported (``targets``, ``n_targets``), they do not make a ring look denser
@@ -1269,7 +1335,7 @@ def ring_features(
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),
         _action_mix(on_t, graph.events, roles, values),
-        _significance(graph, mem, tgt, actions, totals),
+        _with_beyond_block(graph, mem, tgt, _of_rings(listed, wide_block), actions, totals),
         _accounts(mem, entities, first_ts, new_account_days),
         _own_beyond(mev, beyond, size),
     ]
