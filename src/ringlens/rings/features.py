@@ -20,9 +20,10 @@ same code describes rings on any platform.
     most of: its members hit them far beyond chance, at least 30 % as often as its most
     hit target, though under 30 % of the members do). They are among ``targets`` and
     count in ``n_targets``; every other feature is over the other targets (the named
-    ones) but the block's tests, which take the stronger of the two blocks (below), and :func:`ringlens.rings.build_rings` finds no owners by them and merges two
-    rings by them only where together they are a quarter of one's audience (not by the
-    likeness of their target sets).
+    ones) but the block's tests, which take the stronger of the two blocks (below), and
+    :func:`ringlens.rings.build_rings` finds no owners by them and merges two rings by
+    them only where together they are a quarter of one's audience (not by the likeness
+    of their target sets).
 ``density``, ``density_ratio``
     share of member × ring-target pairs that have an edge, and that share divided by the
     background density of the graph.
@@ -731,6 +732,8 @@ def _significance(
 #: The four tests of a ring's block (:func:`_significance`), replaced together by
 #: :func:`_with_beyond_block` when the block with the targets beyond chance is stronger.
 _BLOCK_TESTS = ("significance", "sig_null", "sig_actors", "sig_targets")
+#: The significance that trying two blocks costs (Bonferroni: twice the p-value).
+_LOG10_2 = math.log10(2.0)
 
 
 def _with_beyond_block(
@@ -761,11 +764,11 @@ def _with_beyond_block(
     rings = wide_targets.select("ring_id").unique()
     wide = _significance(
         graph, mem.join(rings, on="ring_id", how="semi"), wide_targets, actions, totals
-    ).join(rings, on="ring_id", how="semi")
+    )
     tests = list(_BLOCK_TESTS)
     alt = wide.select("ring_id", *[pl.col(c).alias(f"_{c}") for c in tests])
     both = named.join(alt, on="ring_id", how="left")
-    pick = pl.col("_significance").fill_null(-1.0) > pl.col("significance")
+    pick = pl.col("_significance") > pl.col("significance")
     tried = pl.col("_significance").is_not_null()
     return both.with_columns(
         pl.when(tried)
@@ -785,9 +788,6 @@ def _less_two(sig: pl.Expr) -> pl.Expr:
     """``-log10`` of twice the p-value (the better of two tests), at least 0; a capped
     significance stays capped (its p-value is any amount below the cap's)."""
     return pl.when(sig >= SIGNIFICANCE_CAP).then(sig).otherwise((sig - _LOG10_2).clip(0.0, None))
-
-
-_LOG10_2 = math.log10(2.0)
 
 
 def _interactions(
