@@ -492,3 +492,46 @@ def test_market_pools_count_each_target_in_its_majority_market(monkeypatch) -> N
     # one market with enough events is no pool structure at all
     monkeypatch.setattr(ls, "MIN_STRATUM", 5)
     assert ls._market_pools(src, np.arange(4, dtype=np.uint32), target, market) is None
+
+
+def _one_strike_crew(seed: int) -> pl.DataFrame:
+    """3,000 buyers with one order each over two months on 300 products (two of them,
+    ``a`` and ``b``, bought now and then all along); a crew of sixteen buys ``a`` and
+    ``b`` in the same hour of day 30 and nothing else but two orders each elsewhere."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    products = [f"p{int(i)}" for i in rng.integers(0, 300, n)]
+    products[:40] = ["a"] * 20 + ["b"] * 20
+    rows = [(f"h{i}", products[i], float(t)) for i, t in enumerate(rng.uniform(0, 1440, n))]
+    for j in range(16):
+        at = 720.0 + rng.uniform(0, 1)
+        rows += [(f"r{j}", "a", at), (f"r{j}", "b", at + rng.uniform(0, 0.2))]
+        rows += [
+            (f"r{j}", f"p{int(p)}", float(t))
+            for p, t in zip(rng.integers(0, 300, 2), rng.uniform(0, 1440, 2), strict=True)
+        ]
+    return frame(rows)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_crew_striking_two_products_once_is_a_group(seed: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Sixteen accounts in two bursts are no group by how often they meet once the ways
+    to choose sixteen of 3,000 accounts are paid for; two bursts on two products that
+    share sixteen accounts are, whatever the crew's size."""
+    import importlib
+
+    import numpy as np
+
+    from ringlens.detect import lockstep_multiscale
+
+    g = build_graph(_one_strike_crew(seed))
+    res = lockstep_multiscale(g, min_actors=5, min_bursts=2)
+    found = {k for i in range(len(res)) for k in res.actors(i)}
+    assert len(found & {f"buyer:r{j}" for j in range(16)}) >= 14
+    assert not any(k.startswith("buyer:h") for k in found)
+    # the members test alone does not find the crew
+    mod = importlib.import_module("ringlens.detect.lockstep")
+    monkeypatch.setattr(mod, "_overlap_log10_pvalue", lambda *a, **k: np.zeros(a[1].len()))
+    assert len(lockstep_multiscale(g, min_actors=5, min_bursts=2)) == 0
