@@ -144,3 +144,43 @@ def test_a_crowd_in_step_with_everyone_else_on_its_targets_is_no_ring_moment() -
     bots = f.row(by_predicate=pl.col("ring_id") == "bots", named=True)
     assert crowd["synchrony"] > 0.5 and crowd["synchrony_excess"] <= 0.1
     assert bots["synchrony_excess"] > 0.9
+
+
+def test_a_ring_that_strikes_once_is_in_step_against_its_targets_weeks() -> None:
+    """Twenty accounts buy two appeals' match in one two-hour strike; others use the two
+    appeals now and then for six weeks. Within the ring's own two hours every placement
+    is in step; within the weeks its targets live, the strike is what chance never
+    places. A crowd that comes in the one hour every other account on its target also
+    comes (a disaster appeal's first hour) stays in step by the target's moment."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for k in ("a1", "a2"):
+        rows += [
+            (f"h{k}{i}", k, T0 + timedelta(hours=float(rng.uniform(0, 24 * 42)))) for i in range(40)
+        ]
+    strike = T0 + timedelta(days=20, hours=1)
+    for i in range(20):
+        for k in ("a1", "a2"):
+            rows.append((f"r{i}", k, strike + timedelta(minutes=float(rng.uniform(0, 120)))))
+    first_hour = T0 + timedelta(days=10)
+    rows += [
+        (f"d{i}", "relief", first_hour + timedelta(minutes=float(rng.uniform(0, 60))))
+        for i in range(400)
+    ]
+    rows += [
+        (f"late{i}", "relief", first_hour + timedelta(days=float(rng.uniform(1, 30))))
+        for i in range(20)
+    ]
+    g = build_graph(_events(rows))
+    members = pl.DataFrame(
+        {
+            "key": [f"listener:r{i}" for i in range(20)] + [f"listener:d{i}" for i in range(30)],
+            "ring_id": ["strike"] * 20 + ["crowd"] * 30,
+        }
+    )
+    f = ring_features(g, members)
+    strike_row = f.row(by_predicate=pl.col("ring_id") == "strike", named=True)
+    crowd = f.row(by_predicate=pl.col("ring_id") == "crowd", named=True)
+    assert strike_row["synchrony"] > 0.9 and strike_row["synchrony_excess"] > 0.9
+    assert crowd["synchrony"] > 0.9 and crowd["synchrony_excess"] <= 0.1
+

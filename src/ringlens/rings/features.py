@@ -352,10 +352,12 @@ def rhythm_crowding(rhythm: Sequence[float] | None, w_us: int) -> float:
     return round(float(sum(s * s for s in shares) / sum(x * x for x in lengths)), 12)
 
 
-def _others_on_targets(graph: EventGraph, on_t: pl.DataFrame, w_us: int) -> pl.DataFrame:
+def _others_on_targets(
+    graph: EventGraph, on_t: pl.DataFrame, w_us: int, whole: bool = False
+) -> pl.DataFrame:
     """``ring_id, dst, bucket, c``: the events of the accounts *outside* each ring on its
-    targets, per window of ``w_us``, within the ring's span of windows (for the
-    synchrony null of :func:`_synchrony`)."""
+    targets, per window of ``w_us``, within the ring's span of windows (``whole``: all of
+    them) (for the synchrony null of :func:`_synchrony`)."""
     bucket = (pl.col("ts").dt.epoch("us") // w_us).alias("bucket")
     mine = on_t.select("ring_id", "dst", bucket)
     spans = mine.group_by("ring_id").agg(
@@ -369,12 +371,13 @@ def _others_on_targets(graph: EventGraph, on_t: pl.DataFrame, w_us: int) -> pl.D
         .group_by("dst", "bucket")
         .agg(pl.len().alias("_all"))
     )
+    within = pl.lit(True) if whole else pl.col("bucket").is_between(pl.col("_b0"), pl.col("_b1"))
     return (
         mine.select("ring_id", "dst")
         .unique()
         .join(everyone, on="dst")
         .join(spans, on="ring_id")
-        .filter(pl.col("bucket").is_between(pl.col("_b0"), pl.col("_b1")))
+        .filter(within)
         .join(per_member, on=["ring_id", "dst", "bucket"], how="left")
         .select(
             "ring_id",
@@ -390,7 +393,9 @@ def _synchrony_null(
     on_t: pl.DataFrame, spans: pl.DataFrame, crowding: float, others: pl.DataFrame | None
 ) -> pl.DataFrame:
     """``ring_id, synchrony_null`` for :func:`_synchrony` (``on_t`` with its ``bucket``,
-    ``spans``: ``ring_id, _span``)."""
+    ``spans``: ``ring_id, _span``, the windows the members are placed over, and
+    ``_ring_span``, those of the ring's own span: the even part holds one event per
+    window of the ring's own span, spread over ``_span``)."""
     # each member's active windows (``a``), spread over the targets as its activity is
     active = (
         on_t.group_by("ring_id", "src", "dst")
@@ -420,12 +425,16 @@ def _synchrony_null(
             how="left",
         )
         .join(spans, on="ring_id")
-        .with_columns((pl.col("_A") / (pl.col("_N").fill_null(0.0) + pl.col("_span"))).alias("_w"))
+        .with_columns(
+            (pl.col("_A") / (pl.col("_N").fill_null(0.0) + pl.col("_ring_span"))).alias("_w")
+        )
         .sort("ring_id", "dst")
     )
     # every window's even part, and each window's share of the others' events
     even = weights.group_by("ring_id", maintain_order=True).agg(
-        (pl.col("_w").sum() * crowding).alias("_even")
+        (
+            pl.col("_w").sum() * crowding * (pl.col("_ring_span").first() / pl.col("_span").first())
+        ).alias("_even")
     )
     crowd = (
         others.join(weights.select("ring_id", "dst", "_w"), on=["ring_id", "dst"])
@@ -463,8 +472,9 @@ def _synchrony(
     """``synchrony``, ``synchrony_null`` and ``synchrony_excess`` of every ring.
 
     The null: each member keeps how many windows it is active in on each of the ring's
-    targets (``a_t``), placed at random over the ring's span of ``B`` windows
-    independently of the others, window ``b`` of target ``t`` with the chance the
+    targets (``a_t``), placed at random over the ring's span of ``B`` windows (where that
+    leaves less than one event out of step by chance, over the span its targets are used
+    in: :func:`_one_strike_null`) independently of the others, window ``b`` of target ``t`` with the chance the
     *other* accounts on that target give it (from ``graph``: their events ``c_tb``, ``N_t``
     in all, as ``(c_tb + 1) / (N_t + B)``: the target's own moments where others use
     it, even where they do not; the platform's daily rhythm, ``crowding``, weighs the
@@ -493,7 +503,10 @@ def _synchrony(
         )
     )
     others = None if graph is None else _others_on_targets(graph, on_t, w_us)
-    null = _synchrony_null(on_t, obs.select("ring_id", "_span"), crowding, others)
+    spans = obs.select("ring_id", "_span", pl.col("_span").alias("_ring_span"))
+    null = _synchrony_null(on_t, spans, crowding, others)
+    if graph is not None:
+        null = _one_strike_null(graph, on_t, w_us, crowding, obs.join(null, on="ring_id"), null)
     out_of_step = pl.col("_n") * (1.0 - pl.col("synchrony_null"))
     excess = (
         pl.when(out_of_step >= 1.0)
@@ -508,6 +521,40 @@ def _synchrony(
         obs.join(null, on="ring_id")
         .with_columns(excess.alias("synchrony_excess"))
         .select("ring_id", "synchrony", "synchrony_null", "synchrony_excess")
+    )
+
+
+def _one_strike_null(
+    graph: EventGraph,
+    on_t: pl.DataFrame,
+    w_us: int,
+    crowding: float,
+    obs: pl.DataFrame,
+    null: pl.DataFrame,
+) -> pl.DataFrame:
+    """``null`` with the rings whose own span leaves less than one event out of step by
+    chance (``obs``: ``_n`` and ``synchrony_null``) measured over the span their targets
+    are used in (the first to the last event on them, anyone's): a crew that strikes two
+    appeals once, in two hours, is in step by any placement within those two hours, and
+    in step beyond chance within the weeks the appeals live, where others come now and
+    then. The even part keeps one event per window of the ring's own span, spread thin."""
+    short = obs.filter(pl.col("_n") * (1.0 - pl.col("synchrony_null")) < 1.0).select("ring_id")
+    if short.height == 0:
+        return null
+    sub = on_t.join(short, on="ring_id", how="semi")
+    others = _others_on_targets(graph, sub, w_us, whole=True)
+    own = obs.join(short, on="ring_id", how="semi").select(
+        "ring_id", pl.col("_span").alias("_ring_span")
+    )
+    theirs = (
+        pl.concat([sub.select("ring_id", "bucket"), others.select("ring_id", "bucket")])
+        .group_by("ring_id")
+        .agg((pl.col("bucket").max() - pl.col("bucket").min() + 1).cast(pl.Float64).alias("_span"))
+    )
+    wide = _synchrony_null(sub, own.join(theirs, on="ring_id"), crowding, others)
+    return null.join(wide, on="ring_id", how="left", suffix="_wide").select(
+        "ring_id",
+        pl.coalesce("synchrony_null_wide", "synchrony_null").alias("synchrony_null"),
     )
 
 
