@@ -183,4 +183,3 @@ def test_a_ring_that_strikes_once_is_in_step_against_its_targets_weeks() -> None
     crowd = f.row(by_predicate=pl.col("ring_id") == "crowd", named=True)
     assert strike_row["synchrony"] > 0.9 and strike_row["synchrony_excess"] > 0.9
     assert crowd["synchrony"] > 0.9 and crowd["synchrony_excess"] <= 0.1
-
