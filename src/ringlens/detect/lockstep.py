@@ -1388,8 +1388,9 @@ def _scale_significance(
     if links is not None and 0 < window_us < STRIKE_US:
         # the bursts' test, for the groups the members test (charged) does not pass
         lp = lp + _MEMBERS_CHARGE
-        ask = stats["group"].filter(pl.Series(lp > np.log10(group_alpha)))
-        if ask.len():
+        failed = lp > np.log10(group_alpha)
+        if failed.any():
+            ask = stats["group"].filter(pl.Series(failed))
             on_both = _overlap_log10_pvalue(
                 bursts.join(ask.to_frame(), on="group", how="semi"),
                 ask,
@@ -1399,13 +1400,7 @@ def _scale_significance(
                 arrays,
                 window_us,
             )
-            tested = stats.select("group").join(
-                ask.to_frame().with_columns(pl.Series("_o", on_both + _OVERLAP_CHARGE)),
-                on="group",
-                how="left",
-                maintain_order="left",
-            )["_o"]
-            lp = np.minimum(lp, tested.fill_null(0.0).to_numpy())
+            lp[failed] = np.minimum(lp[failed], on_both + _OVERLAP_CHARGE)
     return stats.select("group").with_columns(
         pl.Series("log10_pvalue", np.minimum(lp, 0.0), dtype=pl.Float64)
     )

@@ -360,9 +360,6 @@ def _others_on_targets(
     them) (for the synchrony null of :func:`_synchrony`)."""
     bucket = (pl.col("ts").dt.epoch("us") // w_us).alias("bucket")
     mine = on_t.select("ring_id", "dst", bucket)
-    spans = mine.group_by("ring_id").agg(
-        pl.col("bucket").min().alias("_b0"), pl.col("bucket").max().alias("_b1")
-    )
     per_member = mine.group_by("ring_id", "dst", "bucket").agg(pl.len().alias("_m"))
     everyone = (
         graph.events.select("dst", "ts")
@@ -371,14 +368,16 @@ def _others_on_targets(
         .group_by("dst", "bucket")
         .agg(pl.len().alias("_all"))
     )
-    within = pl.lit(True) if whole else pl.col("bucket").is_between(pl.col("_b0"), pl.col("_b1"))
+    on_theirs = mine.select("ring_id", "dst").unique().join(everyone, on="dst")
+    if not whole:
+        spans = mine.group_by("ring_id").agg(
+            pl.col("bucket").min().alias("_b0"), pl.col("bucket").max().alias("_b1")
+        )
+        on_theirs = on_theirs.join(spans, on="ring_id").filter(
+            pl.col("bucket").is_between(pl.col("_b0"), pl.col("_b1"))
+        )
     return (
-        mine.select("ring_id", "dst")
-        .unique()
-        .join(everyone, on="dst")
-        .join(spans, on="ring_id")
-        .filter(within)
-        .join(per_member, on=["ring_id", "dst", "bucket"], how="left")
+        on_theirs.join(per_member, on=["ring_id", "dst", "bucket"], how="left")
         .select(
             "ring_id",
             "dst",
@@ -474,11 +473,11 @@ def _synchrony(
     The null: each member keeps how many windows it is active in on each of the ring's
     targets (``a_t``), placed at random over the ring's span of ``B`` windows (where that
     leaves less than one event out of step by chance, over the span its targets are used
-    in: :func:`_one_strike_null`) independently of the others, window ``b`` of target ``t`` with the chance the
-    *other* accounts on that target give it (from ``graph``: their events ``c_tb``, ``N_t``
-    in all, as ``(c_tb + 1) / (N_t + B)``: the target's own moments where others use
-    it, even where they do not; the platform's daily rhythm, ``crowding``, weighs the
-    even part). An event of a member in window ``b`` then has about ``mu_b`` other
+    in: :func:`_one_strike_null`) independently of the others, window ``b`` of target
+    ``t`` with the chance the *other* accounts on that target give it (from ``graph``:
+    their events ``c_tb``, ``N_t`` in all, as ``(c_tb + 1) / (N_t + B)``: the target's own
+    moments where others use it, even where they do not; the platform's daily rhythm,
+    ``crowding``, weighs the even part). An event of a member in window ``b`` then has about ``mu_b`` other
     members beside it (the others' ``a_t`` times those chances, summed) and at least
     two with probability ``1 - e^-mu (1 + mu)`` (Poisson). A fan club of seventy
     playing every evening for a month fills every window by its number alone; a
