@@ -1084,29 +1084,31 @@ def test_colleagues_sharing_a_card_and_a_network_are_no_ring_a_farm_is() -> None
 
 def test_a_shared_attribute_ring_is_kept_for_abuse_beyond_the_sharing() -> None:
     from ringlens.rings.core import (
-        NEW_ACCOUNT_APART,
+        BATCH_APART,
         TOGETHER,
         VALUE_APART,
         _attribute_only_kept,
     )
 
-    # the last but two: a family of six with two new members, a lift of 0.3 that chance
+    # the last but three: a family of six with two new members, a lift of 0.3 that chance
     # gives one family in thirty (new_account_sig 1.5) — no batch of fresh accounts; the
-    # last: a campus's 300 accounts, 15 of them far beyond chance at a listing near it
+    # last but two: friends sharing a plan, three of six new, beyond chance (sig 3) but
+    # no more than half the room above the platform's rate (lift 0.47) — no batch either;
+    # the last: a campus's 300 accounts, 15 of them far beyond chance at a listing near it
     rings = pl.DataFrame(
         {
-            "detectors": [["shared_targets"]] * 6
+            "detectors": [["shared_targets"]] * 7
             + [["shared_targets", "lockstep"], ["shared_targets"]],
-            "new_account_lift": [0.0, NEW_ACCOUNT_APART, 0.0, 0.0, 0.0, 0.3, 0.0, 0.0],
-            "new_account_sig": [0.0, 2.0, 0.0, 0.0, 0.0, 1.5, 0.0, 0.0],
-            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0, 0.75],
-            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 6.8],
-            "beyond_share": [1.0, 0.0, 0.0, TOGETHER, 0.0, 0.0, 0.0, 0.05],
-            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0],
+            "new_account_lift": [0.0, BATCH_APART, 0.0, 0.0, 0.0, 0.3, 0.47, 0.0, 0.0],
+            "new_account_sig": [0.0, 2.0, 0.0, 0.0, 0.0, 1.5, 3.0, 0.0, 0.0],
+            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0, 1.0, 0.75],
+            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 6.8],
+            "beyond_share": [1.0, 0.0, 0.0, TOGETHER, 0.0, 0.0, 0.0, 0.0, 0.05],
+            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0],
         }
     )
     kept = rings.select(_attribute_only_kept(["shared_targets"], 2.0))
-    assert kept.to_series().to_list() == [False, True, True, True, True, False, True, False]
+    assert kept.to_series().to_list() == [False, True, True, True, True, False, False, True, False]
 
 
 def test_beyond_share_is_the_ring_on_its_own_target() -> None:

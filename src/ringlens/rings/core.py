@@ -654,6 +654,11 @@ VALUE_APART = 5.0
 #: at least this share of its members are on it (``beyond_share``): a farm's accounts all
 #: book its listing, a family's or a campus's spread over their own.
 TOGETHER = 0.8
+#: A ring of shared attributes is a batch of fresh accounts when its new accounts fill at
+#: least this share of the room above the platform's rate (``new_account_lift``): most of
+#: a farm's accounts were made for it; a family, a team or a group of friends sharing a
+#: plan, a card or a phone adds a new member now and then (two of six, three of ten).
+BATCH_APART = 0.5
 
 
 #: Why :func:`_without_unexplained` drops rings, for the log.
@@ -733,11 +738,11 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     chance, not that they abuse anything. A company's travellers book on its card from
     its office network, a family streams on one plan, a property manager's hosts log in
     from one office: each shares as much as a farm. A farm's accounts also do something
-    no organisation does, and the ring is kept when they show it: they are new beyond the
-    platform's rate (``new_account_lift`` at least :data:`NEW_ACCOUNT_APART`, and more new
-    accounts than chance puts in a group of their number: ``new_account_sig`` at least
-    ``min_significance``, :func:`_fresh`; a family of six with two new members is no
-    batch of fresh accounts), they move
+    no organisation does, and the ring is kept when they show it: they are a batch of new
+    accounts (``new_account_lift`` at least :data:`BATCH_APART`: most of the room above the
+    platform's rate, and more new accounts than chance puts in a group of their number:
+    ``new_account_sig`` at least ``min_significance``, :func:`_fresh`; a family of six
+    with two or three new members is no batch of fresh accounts), they move
     far more value than the platform's accounts do with the same actions (``value_lift``
     at least :data:`VALUE_APART`), or they act together — they hit a target far beyond
     what their activity and its popularity explain (``sig_beyond``: thirty accounts on
@@ -756,7 +761,7 @@ def _beyond_sharing(min_significance: float) -> pl.Expr:
     """True for rings that show abuse beyond what their members share: fresh accounts,
     far more value than the platform moves, or acting together
     (:func:`_attribute_only_kept`)."""
-    fresh = _fresh(min_significance)
+    fresh = _fresh(min_significance, BATCH_APART)
     value = pl.col("value_lift").fill_null(0.0) >= VALUE_APART
     own = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) & (
         pl.col("beyond_share").fill_null(0.0) >= TOGETHER
@@ -778,12 +783,12 @@ SYNC_EXPLAINED = 0.1
 SYNC_BEYOND = 0.5
 
 
-def _fresh(min_significance: float) -> pl.Expr:
+def _fresh(min_significance: float, apart: float = NEW_ACCOUNT_APART) -> pl.Expr:
     """True for rings whose members are new accounts beyond the platform's rate: by
-    :data:`NEW_ACCOUNT_APART` of what is left above it (``new_account_lift``) and more
-    than chance puts in a group of their number (``new_account_sig`` at least
-    ``min_significance``: two new accounts among six are not a batch)."""
-    return (pl.col("new_account_lift").fill_null(0.0) >= NEW_ACCOUNT_APART) & (
+    ``apart`` (default :data:`NEW_ACCOUNT_APART`) of what is left above it
+    (``new_account_lift``) and more than chance puts in a group of their number
+    (``new_account_sig`` at least ``min_significance``)."""
+    return (pl.col("new_account_lift").fill_null(0.0) >= apart) & (
         pl.col("new_account_sig").fill_null(0.0) >= min_significance
     )
 
