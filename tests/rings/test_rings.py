@@ -1313,3 +1313,56 @@ def test_a_target_beyond_chance_merges_only_rings_that_other_evidence_proposed(
         assert merged is not None and merged["ring_id"].n_unique() == 1
     else:
         assert merged is None
+
+
+def test_a_dropped_cases_lockstep_groups_are_tried_as_rings_of_their_own() -> None:
+    # a pool of shared phones ties 20 accounts; three of its lockstep groups were found by
+    # their own test. The pool falls as a case (the judge below drops any ring of more
+    # than 15); the group of new accounts wholly inside it comes back and is judged
+    # again; the group with a member in a kept ring, the group of old accounts (the
+    # pool's own moments) and the community's group (no time detector) do not
+    from ringlens.rings.core import _timing_groups_retried, ring_id_of
+
+    pool = [f"a:{i:02d}" for i in range(20)]
+    family = [f"b:{i}" for i in range(5)]
+    candidates = cand(
+        [
+            ("shared_targets", "0", pool, 1.0),
+            ("shared_targets", "1", family, 1.0),
+            ("lockstep", "claim/1", pool[:6], 0.8),
+            ("lockstep", "claim/2", [*pool[6:9], family[0]], 0.7),
+            ("communities", "3", pool[10:15], 0.5),
+            ("lockstep", "orders/4", pool[15:20], 0.9),
+        ]
+    )
+    membership = merge_candidates(candidates)
+    assert membership["ring_id"].n_unique() == 2  # every group merged into the pool
+
+    def features(m: pl.DataFrame) -> pl.DataFrame:
+        # the claim groups' accounts are all new, the community's are not
+        return m.group_by("ring_id").agg(
+            pl.len().alias("size"),
+            pl.col("key").is_in(pool[:9]).mean().alias("new_account_lift"),
+            (pl.col("key").is_in(pool[:9]).sum() * 2.0).alias("new_account_sig"),
+        )
+
+    judged_calls: list[int] = []
+
+    def judge(m: pl.DataFrame, f: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        judged_calls.append(m["ring_id"].n_unique())
+        small = f.filter(pl.col("size") <= 15).select("ring_id")
+        return m, f, m.join(small, on="ring_id", how="semi")
+
+    kept, feats = _timing_groups_retried(
+        candidates, membership, features(membership), features, judge, ("lockstep",), 0.5, 3, 2.0
+    )
+    rings = kept.group_by("ring_id").agg(pl.col("key").sort()).sort("ring_id")
+    assert sorted(rings["key"].to_list()) == [pool[:6], sorted(family)]
+    assert kept.filter(pl.col("key") == pool[0])["detectors"].item().to_list() == ["lockstep"]
+    assert ring_id_of(pool[:6]) in feats["ring_id"].to_list()
+    assert judged_calls == [2, 2]  # the retried groups are judged like any ring
+    # a run without time detectors keeps only what the cases' judgement kept
+    alone, _ = _timing_groups_retried(
+        candidates, membership, features(membership), features, judge, (), 0.5, 3, 2.0
+    )
+    assert sorted(alone["key"].unique().to_list()) == sorted(family)

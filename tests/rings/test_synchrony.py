@@ -183,3 +183,81 @@ def test_a_ring_that_strikes_once_is_in_step_against_its_targets_weeks() -> None
     crowd = f.row(by_predicate=pl.col("ring_id") == "crowd", named=True)
     assert strike_row["synchrony"] > 0.9 and strike_row["synchrony_excess"] > 0.9
     assert crowd["synchrony"] > 0.9 and crowd["synchrony_excess"] <= 0.1
+
+
+def _pledges(rows: list[tuple[str, str, datetime, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "actor_id": [a for a, _, _, _ in rows],
+            "actor_type": "donor",
+            "target_id": [t for _, t, _, _ in rows],
+            "target_type": "appeal",
+            "action": "pledge",
+            "ts": [ts for _, _, ts, _ in rows],
+            "amount": [x for _, _, _, x in rows],
+        }
+    )
+
+
+def test_a_standing_order_is_in_step_with_its_own_past_not_with_each_other() -> None:
+    """Forty donors' monthly donations, each its own amount, charged to one appeal by a
+    billing run on the 2nd at 09:00: in step to the minute, and every charge repeats the
+    donor's last one. Accounts that are not new keeping a schedule are not coordinating
+    (excess 0); twenty accounts striking two appeals twice with the same 25.00, days and
+    hours apart, repeat nothing; the same billing run's donors all created last week are
+    left their excess (a batch of fresh accounts on a schedule is for other tests); so is
+    a script of old accounts ordering one listing at one price every Monday at three."""
+    rng = np.random.default_rng(5)
+    rows = []
+    amounts = rng.choice([5.0, 10.0, 20.0, 50.0], size=40)
+    for month in (11, 12):
+        run = datetime(2024, month, 2, 9, tzinfo=UTC)
+        rows += [
+            (f"m{i}", "shelter", run + timedelta(seconds=float(rng.uniform(0, 120))), amounts[i])
+            for i in range(40)
+        ]
+    for strike in (datetime(2024, 11, 5, 2, tzinfo=UTC), datetime(2024, 11, 14, 16, tzinfo=UTC)):
+        rows += [
+            (f"s{i}", k, strike + timedelta(minutes=float(rng.uniform(0, 90))), 25.0)
+            for i in range(20)
+            for k in ("a1", "a2")
+        ]
+    # a script ordering one listing at 10.00 every Monday at three in the morning
+    for week in range(4):
+        run = datetime(2024, 11, 4, 3, tzinfo=UTC) + timedelta(weeks=week)
+        rows += [(f"b{i}", "a1", run + timedelta(seconds=30 * i), 10.0) for i in range(15)]
+    t = datetime(2024, 10, 1, tzinfo=UTC)
+    rows += [
+        (f"o{i}", k, t + timedelta(hours=float(rng.uniform(0, 24 * 90))), 15.0)
+        for i in range(200)
+        for k in ("shelter", "a1", "a2")
+        if rng.random() < 0.3
+    ]
+    g = build_graph(_pledges(rows))
+    members = pl.DataFrame(
+        {
+            "key": [f"donor:m{i}" for i in range(40)]
+            + [f"donor:s{i}" for i in range(20)]
+            + [f"donor:b{i}" for i in range(15)],
+            "ring_id": ["billing"] * 40 + ["strike"] * 20 + ["script"] * 15,
+        }
+    )
+    f = ring_features(g, members).sort("ring_id")
+    billing, script, strike = f.rows(named=True)
+    assert billing["schedule_share"] == 1.0 and billing["synchrony"] == 1.0
+    assert billing["synchrony_excess"] == 0.0
+    assert strike["schedule_share"] == 0.0 and strike["synchrony_excess"] > 0.9
+    # the script repeats itself too, one price for every account: no standing order
+    assert script["schedule_share"] == 0.0 and script["synchrony_excess"] > 0.9
+    # the billing run's donors, all created the week before: excess as measured
+    fresh = pl.DataFrame(
+        {
+            "entity_type": "donor",
+            "entity_id": [f"m{i}" for i in range(40)] + [f"o{i}" for i in range(200)],
+            "created_at": [t - timedelta(days=7)] * 40 + [t - timedelta(days=900)] * 200,
+            "market": pl.Series([None] * 240, dtype=pl.String),
+            "prior_violations": pl.Series([None] * 240, dtype=pl.Int64),
+        }
+    ).with_columns(pl.col("created_at").dt.cast_time_unit("us"))
+    new = ring_features(g, members, entities=fresh).sort("ring_id").row(0, named=True)
+    assert new["schedule_share"] == 1.0 and new["synchrony_excess"] > 0.9

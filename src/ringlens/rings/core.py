@@ -43,6 +43,7 @@ from ringlens.graph import EventGraph
 from ringlens.graph.core import component_labels
 from ringlens.graph.roles import Roles
 from ringlens.rings.features import (
+    NEW_ACCOUNT_APART,
     OWN_TARGET,
     OwnerGraph,
     background_density,
@@ -338,11 +339,11 @@ def build_rings(
     if structure_only and "significance" in feats.columns:
         kept = _structure_only_unexplained(structure_only, min_significance, (), through_owners)
         membership = _without_unexplained(membership, feats, kept, "structure-only", WEAK)
-    # rings merge by named targets; by those beyond chance too between rings of evidence
-    evidence = _with_other_evidence(candidates, membership, structure_only)
-    membership, feats = _merge_by_targets(graph, membership, feats, features, evidence)
-    membership = _cases_explained(
-        membership, feats, structure_only, attribute_only, timing, min_significance, through_owners
+
+    rules = (structure_only, attribute_only, timing, min_significance, through_owners)
+    judge = _case_judge(graph, candidates, features, *rules)
+    membership, feats = _timing_groups_retried(
+        candidates, membership, feats, features, judge, timing, min_overlap, min_size, rules[3]
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
@@ -353,6 +354,99 @@ def build_rings(
     )
     rings, named = _without_beyond(rings)
     return Rings(rings=_laid_out(rings), membership=membership, named_targets=named)
+
+
+#: Rings merged by their targets and judged as cases: the membership and features in, the
+#: merged membership, its features and the membership kept out (:func:`_case_judge`).
+CaseJudge = Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]
+
+
+def _case_judge(
+    graph: EventGraph,
+    candidates: pl.DataFrame,
+    features: Callable[[pl.DataFrame], pl.DataFrame],
+    structure_only: Collection[str],
+    attribute_only: Collection[str],
+    timing: Collection[str],
+    min_significance: float,
+    through_owners: Collection[str],
+) -> CaseJudge:
+    """What :func:`build_rings` does to rings after the structure-only rule: merge them by
+    named targets (by those beyond chance too between rings of evidence,
+    :func:`_merge_by_targets`) and judge the merged cases (:func:`_cases_explained`)."""
+
+    def judged(
+        membership: pl.DataFrame, feats: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        evidence = _with_other_evidence(candidates, membership, structure_only)
+        membership, feats = _merge_by_targets(graph, membership, feats, features, evidence)
+        kept = _cases_explained(
+            membership,
+            feats,
+            structure_only,
+            attribute_only,
+            timing,
+            min_significance,
+            through_owners,
+        )
+        return membership, feats, kept
+
+    return judged
+
+
+def _timing_groups_retried(
+    candidates: pl.DataFrame,
+    membership: pl.DataFrame,
+    feats: pl.DataFrame,
+    features: Callable[[pl.DataFrame], pl.DataFrame],
+    judge: CaseJudge,
+    timing: Collection[str],
+    min_overlap: float,
+    min_size: int,
+    min_significance: float,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The membership judged as cases (``judge``: rings merged by their targets, then
+    :func:`_cases_explained`; it returns the merged membership, the features and the
+    membership kept), with the ``timing`` detectors' groups of the cases it dropped tried
+    again as rings of their own, merged and judged the same way; the features with theirs.
+
+    A case is judged as a whole: a promo farm's two claim bursts that lockstep found pure,
+    merged into the 170 accounts that a pool of shared phones ties to them, fall with the
+    pool when the pool shows nothing but the sharing. Each lockstep group whose members
+    all sat in dropped cases becomes a ring again, as it would be had no other candidate
+    touched it; the groups merge by their targets and the same rules judge them, and a
+    ring they make stands where its accounts are also a batch of new accounts
+    (:data:`BATCH_APART`, :func:`_fresh`): who they are sets them apart from the case
+    around them. Old accounts in step inside a case that fell — colleagues ordering
+    lunch on the office card, a release day's listeners — are that case's moments and
+    stay with it."""
+    merged, feats, kept = judge(membership, feats)
+    if not timing or kept.height == merged.height:
+        return kept, feats
+    dropped = merged.join(kept.select("ring_id").unique(), on="ring_id", how="anti")
+    own = candidates.filter(pl.col("detector").is_in(list(timing)))
+    inside = own.with_columns(_in=pl.col("key").is_in(dropped["key"].implode()))
+    whole = inside.group_by("detector", "candidate").agg(pl.col("_in").all()).filter("_in")
+    own = own.join(whole.select("detector", "candidate"), on=["detector", "candidate"])
+    again = merge_candidates(own, min_overlap=min_overlap, min_size=min_size)
+    # a group that was a dropped case by itself has been judged already
+    again = again.join(merged.select("ring_id").unique(), on="ring_id", how="anti")
+    _, found, held = judge(again, features(again))
+    if "new_account_lift" not in found.columns:  # no member's age is known
+        return kept, feats
+    fresh = found.filter(_fresh(min_significance, BATCH_APART)).select("ring_id")
+    held = held.join(fresh, on="ring_id", how="semi")
+    if held.height == 0:
+        return kept, feats
+    log.info(
+        "rings: %d lockstep groups of dropped cases hold as rings of their own",
+        held["ring_id"].n_unique(),
+    )
+    found = found.join(held.select("ring_id").unique(), on="ring_id", how="semi")
+    return (
+        pl.concat([kept, held], how="vertical_relaxed").sort("ring_id", "key"),
+        pl.concat([feats, found], how="vertical_relaxed"),
+    )
 
 
 def _laid_out(rings: pl.DataFrame) -> pl.DataFrame:
@@ -642,8 +736,8 @@ FEW_OWNERS = 5.0
 #: exist for it, the host launders through it) ...
 WHOLE_AUDIENCE = 0.8
 #: ... unless its members are new accounts beyond the platform's rate by this much
-#: (``new_account_lift``; a random group of accounts sits at 0)
-NEW_ACCOUNT_APART = 0.1
+#: (``new_account_lift``; a random group of accounts sits at 0): NEW_ACCOUNT_APART, from
+#: :mod:`ringlens.rings.features`
 #: ... or they move this many times the value that the same actions carry on the platform
 #: on average (``value_lift``: fans gift and pay what other accounts do; a ring laundering
 #: money through its owner's lives or listings moves many times that)

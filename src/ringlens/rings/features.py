@@ -35,6 +35,17 @@ same code describes rings on any platform.
     the events out of step by chance that are in step (0 = no more in step than its
     size and activity explain, 1 = every such event in step). The ring reason
     ``synchronised_activity`` is the excess.
+``schedule_share``
+    share of members' events on ring targets that are charges (they carry an amount)
+    repeating, or repeated by, the same member's charge with the same action and amount
+    on the same target a whole number of days later, a week or more, at the same time of
+    day (within half an hour), where those charges are not all one price: a standing
+    order — a monthly donation charged on the 2nd at 09:00 — repeats what its account
+    pledged, and the accounts of one charity's billing run are in step with their own
+    past, not with each other; a script striking every week at the same minute repeats
+    one price for every account (0). A ring of accounts that are not new (``new_account_lift``
+    below :data:`NEW_ACCOUNT_APART`) with ``schedule_share`` at least :data:`SCHEDULED`
+    keeps a schedule, and its ``synchrony_excess`` is 0.
 ``camouflage_share``
     share of members' events that go to neither ring targets nor other members.
 ``shared_device_share``, ``shared_payout_account_share``, ``shared_coupon_share``
@@ -151,6 +162,21 @@ __all__ = [
 #: one case (:data:`ringlens.rings.core.ONE_TARGET_AUDIENCE`): a farm's listing, a
 #: self-hiring ring's freelancer; not the popular hotel a company's travellers favour.
 OWN_TARGET = 0.25
+#: A ring's members are new beyond the platform's rate when their ``new_account_lift`` is
+#: at least this (a random group of accounts sits at 0).
+NEW_ACCOUNT_APART = 0.1
+#: A ring of accounts that are not new (``new_account_lift`` below
+#: :data:`NEW_ACCOUNT_APART`) whose events on its targets are at least this share
+#: repetitions of each member's own (``schedule_share``) keeps a schedule: its
+#: ``synchrony_excess`` is 0.
+SCHEDULED = 0.9
+#: Two charges of a member repeat each other when they are a whole number of days apart,
+#: at least :data:`_SCHEDULE_PERIOD_DAYS` (a week: standing orders run weekly, monthly or
+#: yearly; a bot striking every few nights at four is no billing run), to within this
+#: many microseconds (half an hour)
+_SCHEDULE_SLACK_US = 30 * 60 * 1_000_000
+_SCHEDULE_PERIOD_DAYS = 7
+_DAY_US = 24 * 3600 * 1_000_000
 #: Action roles whose share of a ring's events is a feature (``share_<role>``).
 INTERACTION_ROLES: tuple[str, ...] = (
     "engagement",
@@ -521,6 +547,29 @@ def _synchrony(
         .with_columns(excess.alias("synchrony_excess"))
         .select("ring_id", "synchrony", "synchrony_null", "synchrony_excess")
     )
+
+
+def _schedule(on_t: pl.DataFrame) -> pl.DataFrame:
+    """``ring_id, schedule_share``: the share of each ring's events on its targets that
+    are charges repeating, or repeated by, the member's own charge with the same action
+    and amount on the same target a whole number of days (a week or more) later, at the
+    same time of day; 0 where those charges are all one price (module docstring)."""
+    keys = ["ring_id", "src", "dst", "action", "amount"]
+    ev = on_t.select(*keys, pl.col("ts").dt.epoch("us").alias("_t")).sort(
+        [*keys, "_t"], nulls_last=True
+    )
+    # a null amount is never equal to the one before: only charges repeat
+    same = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in keys])
+    lag = pl.col("_t") - pl.col("_t").shift(1)
+    off = (lag - (lag + _DAY_US // 2) // _DAY_US * _DAY_US).abs()
+    period = _SCHEDULE_PERIOD_DAYS * _DAY_US - _SCHEDULE_SLACK_US
+    repeats = (same & (lag >= period) & (off <= _SCHEDULE_SLACK_US)).fill_null(False)
+    ev = ev.with_columns(repeats.alias("_r"))
+    chained = pl.col("_r") | pl.col("_r").shift(-1).fill_null(False)
+    # each account its own amount: one price repeated is a script's, not an instruction's
+    prices = pl.col("amount").filter(chained).n_unique()
+    share = pl.when(prices >= 2).then(chained.mean()).otherwise(0.0)
+    return ev.group_by("ring_id").agg(share.alias("schedule_share"))
 
 
 def _one_strike_null(
@@ -1377,6 +1426,7 @@ def ring_features(
         _target_keys(graph, listed),
         _density(size, tgt, background).drop("n_targets"),
         _synchrony(on_t, w_us, rhythm_crowding(rhythm, w_us), graph),
+        _schedule(on_t),
         _camouflage(mev, tgt, mem),
         _sharing(mev, size),
         _reciprocity(graph.events, mev, mem, roles),
@@ -1403,7 +1453,19 @@ def ring_features(
     new = feats["_new"].fill_null(0).to_numpy()
     known = feats["_known"].fill_null(0).to_numpy()
     sig = pl.Series("new_account_sig", new_account_significance(new, known, base))
-    return _finish(feats.with_columns(lift.alias("new_account_lift"), sig).drop("_new", "_known"))
+    feats = feats.with_columns(lift.alias("new_account_lift"), sig).drop("_new", "_known")
+    return _finish(feats.with_columns(_scheduled_excess()))
+
+
+def _scheduled_excess() -> pl.Expr:
+    """``synchrony_excess``, 0 for a ring of accounts that are not new keeping a schedule
+    (``schedule_share`` at least :data:`SCHEDULED`; module docstring)."""
+    scheduled = (pl.col("schedule_share").fill_null(0.0) >= SCHEDULED) & (
+        pl.col("new_account_lift").fill_null(0.0) < NEW_ACCOUNT_APART
+    )
+    return (
+        pl.when(scheduled).then(0.0).otherwise(pl.col("synchrony_excess")).alias("synchrony_excess")
+    )
 
 
 def new_account_base_rate(base: float | None) -> float:
