@@ -535,3 +535,20 @@ def test_a_crew_striking_two_products_once_is_a_group(seed: int, monkeypatch) ->
     mod = importlib.import_module("ringlens.detect.lockstep")
     monkeypatch.setattr(mod, "_overlap_log10_pvalue", lambda *a, **k: np.zeros(a[1].len()))
     assert len(lockstep_multiscale(g, min_actors=5, min_bursts=2)) == 0
+
+
+def test_the_bursts_near_each_other_are_every_pair_a_window_apart_in_order() -> None:
+    # the overlap test's pairs: j < l (bursts sorted by start) whose spans come within a
+    # window, row-major — the same pairs, in the same order, as the full comparison
+    import numpy as np
+
+    from ringlens.detect.lockstep import _near_pairs
+
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 7, 60):
+        start = np.sort(rng.integers(0, 10_000, n))
+        end = start + rng.integers(0, 900, n)
+        near = (start[:, None] <= end[None, :] + 300) & (start[None, :] <= end[:, None] + 300)
+        want = np.nonzero(np.triu(near, 1))
+        got = _near_pairs(start, end, 300)
+        assert [a.tolist() for a in got] == [a.tolist() for a in want]

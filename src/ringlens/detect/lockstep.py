@@ -661,16 +661,8 @@ def _pooled_expectation(
     """``E`` of :func:`_significant_pairs` for the pairs ``(a, b)`` (local actor indices)
     with the targets in pools: ``sum_p (k_bp S_ap + k_ap S_bp) / 2``, ``S_ap`` the summed
     sizes (less one) of ``a``'s bursts on pool ``p``'s targets over ``K_p``."""
-    dtype = memb.schema["dst"]
-    row_pool = (
-        memb.select("dst")
-        .join(pools.target.cast({"dst": dtype}), on="dst", how="left", maintain_order="left")[
-            "pool"
-        ]
-        .fill_null(pools.events.size - 1)
-        .to_numpy()
-    )
     n_pools = pools.events.size
+    row_pool = _with_pool(memb.select("dst"), pools.target, n_pools)["pool"].to_numpy()
     weight = (sizes[bi] - 1).astype(np.float64) / np.maximum(pools.events[row_pool], 1.0)
     s_ap = np.bincount(ai * n_pools + row_pool, weights=weight, minlength=actors.size * n_pools)
     s_ap = s_ap.reshape(actors.size, n_pools)
@@ -1537,16 +1529,13 @@ def _overlap_log10_pvalue(
     w_bounds = np.searchsorted(w_bi, np.arange(mine.height + 1))
     observed = np.zeros(groups.len())
     expected = np.zeros(groups.len())
-    for g in range(groups.len()):  # one small matrix per group (a few bursts each)
+    for g in range(groups.len()):  # one group's bursts at a time
         lo, hi = bounds[g], bounds[g + 1]
         if hi - lo < 2:
             continue
-        # pairs of bursts on different targets, at most a window apart
-        apart = node[lo:hi, None] != node[None, lo:hi]
-        near = (start[lo:hi, None] <= end[None, lo:hi] + window_us) & (
-            start[None, lo:hi] <= end[lo:hi, None] + window_us
-        )
-        jj, ll = np.nonzero(np.triu(apart & near, 1))
+        jj, ll = _near_pairs(start[lo:hi], end[lo:hi], window_us)
+        apart = node[lo + jj] != node[lo + ll]  # on different targets
+        jj, ll = jj[apart], ll[apart]
         if jj.size == 0:
             continue
         rows = w_bi[w_bounds[lo] : w_bounds[hi]] - lo
@@ -1555,26 +1544,42 @@ def _overlap_log10_pvalue(
             (np.ones(rows.size), (rows, col)), shape=(hi - lo, local.size), dtype=np.float64
         )
         c = b_pool[lo:hi]
-        p = (x @ pi[local])[:, c]  # p[l, j]: l's actors' propensities in j's pool
-        shared = (x @ x.T).toarray()  # actors two bursts share (integer counts: exact)
-        size = np.diag(shared)
+        p = x @ pi[local]  # p[l, q]: l's actors' propensities in pool q
+        # actors two bursts share, and each burst's (integer counts: exact)
+        shared = np.asarray(x[jj].multiply(x[ll]).sum(axis=1)).ravel()
+        size = np.asarray(x.multiply(x).sum(axis=1)).ravel()
         same = (c[jj] == c[ll]).astype(np.float64)
         # sum_a of the propensities less bursts j and l, in j's pool and in l's
         s_jl = (
             m[c[jj], c[ll]]
-            - (p[ll, jj] + same * p[jj, jj])
-            - (p[jj, ll] + same * p[ll, ll])
-            + np.where(same > 0, 2 * shared[jj, ll] + size[jj] + size[ll], shared[jj, ll])
+            - (p[ll, c[jj]] + same * p[jj, c[jj]])
+            - (p[jj, c[ll]] + same * p[ll, c[ll]])
+            + np.where(same > 0, 2 * shared + size[jj] + size[ll], shared)
         )
         pi_j = whole[c[jj]] - size[jj] - same * size[ll]
         pi_l = whole[c[ll]] - size[ll] - same * size[jj]
         e = size[jj] * size[ll] * np.maximum(s_jl, 0.0) / np.maximum(pi_j * pi_l, 1.0)
-        observed[g] = float(shared[jj, ll].sum())
+        observed[g] = float(shared.sum())
         expected[g] = float(e.sum())
     n_b = np.diff(bounds).astype(np.float64)
     n_bursts = float(span.height)
     lp = poisson_log10_sf(observed, expected) + log10_binom(n_bursts, np.minimum(n_b, n_bursts))
     return np.where(observed > 0, lp, 0.0)
+
+
+def _near_pairs(
+    start: np.ndarray, end: np.ndarray, window_us: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``j < l`` of bursts (sorted by ``start``) at most ``window_us`` apart, in
+    row-major order: ``l`` starts at most a window after ``j`` ends (it starts no earlier
+    than ``j``), so each ``j``'s partners are the next ones up to the first that starts
+    later."""
+    n = start.size
+    last = np.searchsorted(start, end + window_us, side="right")
+    count = np.maximum(last - np.arange(n) - 1, 0)
+    jj = np.repeat(np.arange(n), count)
+    ll = jj + 1 + np.arange(jj.size) - np.repeat(np.cumsum(count) - count, count)
+    return jj, ll
 
 
 def _pooled_group_mean(
@@ -1590,12 +1595,7 @@ def _pooled_group_mean(
     one market's targets; else ``pool``)."""
     last = pools.events.size - 1
     by_pool = (
-        sized.join(
-            pools.target.cast({"dst": sized.schema["node"]}).rename({"dst": "node"}),
-            on="node",
-            how="left",
-        )
-        .with_columns(pl.col("pool").fill_null(last))
+        _with_pool(sized.rename({"node": "dst"}), pools.target, last + 1)
         .group_by("group", "pool")
         .agg(pl.col("size").sum().alias("S_p"))
     )
