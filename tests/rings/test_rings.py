@@ -1321,7 +1321,7 @@ def test_a_dropped_cases_lockstep_groups_are_tried_as_rings_of_their_own() -> No
     # than 15); the group of new accounts wholly inside it comes back and is judged
     # again; the group with a member in a kept ring, the group of old accounts (the
     # pool's own moments) and the community's group (no time detector) do not
-    from ringlens.rings.core import _timing_groups_retried, ring_id_of
+    from ringlens.rings.core import BATCH_APART, _fresh, _timing_groups_retried, ring_id_of
 
     pool = [f"a:{i:02d}" for i in range(20)]
     family = [f"b:{i}" for i in range(5)]
@@ -1346,6 +1346,7 @@ def test_a_dropped_cases_lockstep_groups_are_tried_as_rings_of_their_own() -> No
             (pl.col("key").is_in(pool[:9]).sum() * 2.0).alias("new_account_sig"),
         )
 
+    fresh = _fresh(2.0, BATCH_APART)
     judged_calls: list[int] = []
 
     def judge(m: pl.DataFrame, f: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -1354,7 +1355,7 @@ def test_a_dropped_cases_lockstep_groups_are_tried_as_rings_of_their_own() -> No
         return m, f, m.join(small, on="ring_id", how="semi")
 
     kept, feats = _timing_groups_retried(
-        candidates, membership, features(membership), features, judge, ("lockstep",), 0.5, 3, 2.0
+        candidates, membership, features(membership), features, judge, ("lockstep",), 0.5, 3, fresh
     )
     rings = kept.group_by("ring_id").agg(pl.col("key").sort()).sort("ring_id")
     assert sorted(rings["key"].to_list()) == [pool[:6], sorted(family)]
@@ -1363,6 +1364,6 @@ def test_a_dropped_cases_lockstep_groups_are_tried_as_rings_of_their_own() -> No
     assert judged_calls == [2, 2]  # the retried groups are judged like any ring
     # a run without time detectors keeps only what the cases' judgement kept
     alone, _ = _timing_groups_retried(
-        candidates, membership, features(membership), features, judge, (), 0.5, 3, 2.0
+        candidates, membership, features(membership), features, judge, (), 0.5, 3, fresh
     )
     assert sorted(alone["key"].unique().to_list()) == sorted(family)

@@ -339,11 +339,11 @@ def build_rings(
     if structure_only and "significance" in feats.columns:
         kept = _structure_only_unexplained(structure_only, min_significance, (), through_owners)
         membership = _without_unexplained(membership, feats, kept, "structure-only", WEAK)
-
     rules = (structure_only, attribute_only, timing, min_significance, through_owners)
     judge = _case_judge(graph, candidates, features, *rules)
+    fresh = _fresh(min_significance, BATCH_APART)  # what sets a dropped case's group apart
     membership, feats = _timing_groups_retried(
-        candidates, membership, feats, features, judge, timing, min_overlap, min_size, rules[3]
+        candidates, membership, feats, features, judge, timing, min_overlap, min_size, fresh
     )
     if extra_features is not None:
         feats = feats.join(extra_features(membership), on="ring_id", how="left")
@@ -403,7 +403,7 @@ def _timing_groups_retried(
     timing: Collection[str],
     min_overlap: float,
     min_size: int,
-    min_significance: float,
+    fresh: pl.Expr,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The membership judged as cases (``judge``: rings merged by their targets, then
     :func:`_cases_explained`; it returns the merged membership, the features and the
@@ -415,8 +415,8 @@ def _timing_groups_retried(
     pool when the pool shows nothing but the sharing. Each lockstep group whose members
     all sat in dropped cases becomes a ring again, as it would be had no other candidate
     touched it; the groups merge by their targets and the same rules judge them, and a
-    ring they make stands where its accounts are also a batch of new accounts
-    (:data:`BATCH_APART`, :func:`_fresh`): who they are sets them apart from the case
+    ring they make stands where its accounts are also a batch of new accounts (``fresh``:
+    :func:`_fresh` at :data:`BATCH_APART`): who they are sets them apart from the case
     around them. Old accounts in step inside a case that fell — colleagues ordering
     lunch on the office card, a release day's listeners — are that case's moments and
     stay with it."""
@@ -434,8 +434,7 @@ def _timing_groups_retried(
     _, found, held = judge(again, features(again))
     if "new_account_lift" not in found.columns:  # no member's age is known
         return kept, feats
-    fresh = found.filter(_fresh(min_significance, BATCH_APART)).select("ring_id")
-    held = held.join(fresh, on="ring_id", how="semi")
+    held = held.join(found.filter(fresh).select("ring_id"), on="ring_id", how="semi")
     if held.height == 0:
         return kept, feats
     log.info(

@@ -43,9 +43,9 @@ same code describes rings on any platform.
     order — a monthly donation charged on the 2nd at 09:00 — repeats what its account
     pledged, and the accounts of one charity's billing run are in step with their own
     past, not with each other; a script striking every week at the same minute repeats
-    one price for every account (0). A ring of accounts that are not new (``new_account_lift``
-    below :data:`NEW_ACCOUNT_APART`) with ``schedule_share`` at least :data:`SCHEDULED`
-    keeps a schedule, and its ``synchrony_excess`` is 0.
+    one price for every account (0). A ring of accounts that are not new
+    (``new_account_lift`` below :data:`NEW_ACCOUNT_APART`) with ``schedule_share`` at
+    least :data:`SCHEDULED` keeps a schedule, and its ``synchrony_excess`` is 0.
 ``camouflage_share``
     share of members' events that go to neither ring targets nor other members.
 ``shared_device_share``, ``shared_payout_account_share``, ``shared_coupon_share``
@@ -503,18 +503,18 @@ def _synchrony(
     ``t`` with the chance the *other* accounts on that target give it (from ``graph``:
     their events ``c_tb``, ``N_t`` in all, as ``(c_tb + 1) / (N_t + B)``: the target's own
     moments where others use it, even where they do not; the platform's daily rhythm,
-    ``crowding``, weighs the even part). An event of a member in window ``b`` then has about ``mu_b`` other
-    members beside it (the others' ``a_t`` times those chances, summed) and at least
-    two with probability ``1 - e^-mu (1 + mu)`` (Poisson). A fan club of seventy
-    playing every evening for a month fills every window by its number alone; a
-    release-day crowd plays the new tracks the day everyone else does and a live's
-    viewers gift in the minutes the other viewers do — the targets' moments, which their
-    other accounts share (null near 1); a ring of thirty striking in three bursts over
-    two weeks shares windows no chance placement explains, on its own targets or at
-    hours the others on them are not there (null near 0.1). ``synchrony_excess`` is the
-    share of the events out of step by chance that are in step, ``(S - N null) / (N (1 -
-    null))`` clipped to [0, 1], and 0 where fewer than one event is expected out of step
-    (nothing is left to tell).
+    ``crowding``, weighs the even part). An event of a member in window ``b`` then has
+    about ``mu_b`` other members beside it (the others' ``a_t`` times those chances,
+    summed) and at least two with probability ``1 - e^-mu (1 + mu)`` (Poisson). A fan
+    club of seventy playing every evening for a month fills every window by its number
+    alone; a release-day crowd plays the new tracks the day everyone else does and a
+    live's viewers gift in the minutes the other viewers do — the targets' moments,
+    which their other accounts share (null near 1); a ring of thirty striking in three
+    bursts over two weeks shares windows no chance placement explains, on its own
+    targets or at hours the others on them are not there (null near 0.1).
+    ``synchrony_excess`` is the share of the events out of step by chance that are in
+    step, ``(S - N null) / (N (1 - null))`` clipped to [0, 1], and 0 where fewer than
+    one event is expected out of step (nothing is left to tell).
     """
     on_t = on_t.with_columns((pl.col("ts").dt.epoch("us") // w_us).alias("bucket"))
     busy = on_t.group_by("ring_id", "bucket").agg(pl.col("src").n_unique().alias("active"))
