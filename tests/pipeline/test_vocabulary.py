@@ -237,3 +237,42 @@ def test_lobbies_players_join_by_the_dozen_are_no_device_without_a_vocabulary() 
     )
     assert roles.type_role.get("rig") == "device"
     assert roles.type_role.get("lobby") is None
+
+
+def test_a_household_plan_does_not_hide_that_cards_are_personal_without_a_vocabulary() -> None:
+    # listeners each pay with their own card, month after month; twelve of them join three
+    # household plans on other listeners' cards (four accounts a card: that family alone
+    # looks like no personal attribute). Cards are still payment attributes by their
+    # shape, so the shared-target detector reads them and joining a plan is no
+    # co-interaction
+    from datetime import UTC, datetime
+
+    from ringlens.graph import build_graph
+    from ringlens.pipeline.vocabulary import graph_roles
+
+    rows = [(f"u{i}", "enroll", "billcard", f"c{i}") for i in range(200) for _ in range(3)]
+    rows += [(f"u{i}", "join_plan", "billcard", f"c{i % 3}") for i in range(188, 200)]
+    rows += [
+        (f"u{i}", "play", "track", f"t{(i * 7 + k) % 60}") for i in range(200) for k in range(5)
+    ]
+    ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
+    ev = ev.with_columns(actor_type=pl.lit("listener"), ts=datetime(2024, 1, 1, tzinfo=UTC))
+    g = build_graph(ev)
+    fam = g.families().with_columns(
+        action_role=pl.lit(None, pl.String),
+        actor_role=pl.lit(None, pl.String),
+        target_role=pl.lit(None, pl.String),
+    )
+    plan = fam.filter(pl.col("action") == "join_plan").row(0, named=True)
+    assert plan["targets"] < 0.5 * plan["actors"]  # the plan family alone is no attribute
+    roles = graph_roles(fam)
+    assert roles.type_role.get("billcard") == "device" and "billcard" in roles.by_shape
+    assert roles.type_role.get("track") is None
+    assert roles.structural_actions(g.families()) == ("enroll", "join_plan")
+    # a type most of whose accounts share a few targets is no personal attribute
+    few = fam.filter(pl.col("target_type") != "billcard").vstack(
+        fam.filter(pl.col("action") == "join_plan").with_columns(
+            pl.lit("pass").alias("target_type")
+        )
+    )
+    assert graph_roles(few).type_role.get("pass") is None
