@@ -296,7 +296,9 @@ def test_family_rows_and_families_agree_with_a_plain_filter(small_synth) -> None
     ev = ev.join(
         g.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("_tt")), on="dst"
     )
-    ev = ev.with_columns(pl.col("action").cast(pl.String))
+    ev = ev.with_columns(
+        pl.col("action").cast(pl.String), pl.col("ts").min().over("dst").alias("_t0")
+    )
     cases = [
         ({"actions": ["order"]}, pl.col("action") == "order"),
         ({"actions": ["Like ", "comment"]}, pl.col("action").is_in(["like", "comment"])),
@@ -319,9 +321,25 @@ def test_family_rows_and_families_agree_with_a_plain_filter(small_synth) -> None
         pl.col("src").n_unique().cast(pl.Int64).alias("actors"),
         pl.col("dst").n_unique().cast(pl.Int64).alias("targets"),
         pl.struct("src", "dst").n_unique().cast(pl.Int64).alias("pairs"),
+        (pl.col("ts") == pl.col("_t0")).sum().cast(pl.Int64).alias("firsts"),
+    )
+    # the first event on each target counts for the actions that touch targets once
+    # (summed over their families): posting content and listing products here
+    per_action = fams.group_by("action").agg(pl.col("events", "targets", "actors").sum())
+    once = per_action.filter(
+        (pl.col("events") <= 1.2 * pl.col("targets")) & (pl.col("targets") >= pl.col("actors"))
+    )["action"]
+    assert sorted(once.to_list()) == ["list", "post"]
+    fams = fams.with_columns(
+        pl.when(pl.col("action").is_in(once.implode())).then(pl.col("firsts")).alias("firsts")
     )
     key = ["actor_type", "action", "target_type"]
     assert g.families().sort(key).equals(fams.sort(key))
+    # every listing is its product's first event (the synthetic posts' times are drawn
+    # apart from their content's engagement: first on about a third of it)
+    made = g.families().filter(pl.col("firsts").is_not_null()).sort("action")
+    assert made["firsts"].to_list()[0] == made["events"].to_list()[0]
+    assert (made["firsts"] > 0.2 * made["events"]).all()
 
 
 def test_family_index_follows_a_replaced_event_table_and_is_not_pickled(small_synth) -> None:

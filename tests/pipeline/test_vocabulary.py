@@ -276,3 +276,53 @@ def test_a_household_plan_does_not_hide_that_cards_are_personal_without_a_vocabu
         )
     )
     assert graph_roles(few).type_role.get("pass") is None
+
+
+def test_acting_once_on_a_target_someone_made_is_not_ownership_without_a_vocabulary() -> None:
+    # clients open jobs and freelancers apply; the hired freelancer delivers each job once,
+    # days after it was opened. Opening and delivering both touch each job once, but only
+    # opening makes the job: delivering is engagement with the client's job, and freelancers
+    # who deliver for one client are no owners of its jobs
+    from datetime import UTC, datetime, timedelta
+
+    from ringlens.graph import build_graph
+    from ringlens.pipeline.vocabulary import graph_roles
+
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = []
+    for j in range(300):
+        opened = t0 + timedelta(hours=5 * j)
+        rows.append((f"c{j % 40}", "client", "open", f"j{j}", opened))
+        rows += [
+            (f"f{(j + k) % 90}", "freelancer", "apply", f"j{j}", opened + timedelta(hours=k + 1))
+            for k in range(4)
+        ]
+        rows.append((f"f{j % 90}", "freelancer", "deliver", f"j{j}", opened + timedelta(days=3)))
+    ev = pl.DataFrame(
+        rows, schema=["actor_id", "actor_type", "action", "target_id", "ts"], orient="row"
+    )
+    g = build_graph(ev.with_columns(target_type=pl.lit("job")))
+    fam = g.families()
+    firsts = dict(zip(fam["action"], fam["firsts"], strict=True))
+    assert firsts == {"open": 300, "deliver": 0, "apply": None}
+    roles = graph_roles(
+        fam.with_columns(
+            action_role=pl.lit(None, pl.String),
+            actor_role=pl.lit(None, pl.String),
+            target_role=pl.lit(None, pl.String),
+        )
+    )
+    assert roles.action_role.get("open") == "own"
+    assert roles.action_role.get("deliver") is None
+    # without the counts of first events (a families frame from elsewhere) both are
+    # ownership by their shape, as before the counts existed
+    assert (
+        graph_roles(
+            fam.drop("firsts").with_columns(
+                action_role=pl.lit(None, pl.String),
+                actor_role=pl.lit(None, pl.String),
+                target_role=pl.lit(None, pl.String),
+            )
+        ).action_role.get("deliver")
+        == "own"
+    )

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "EventGraph",
     "Biadjacency",
+    "ONCE",
     "Projection",
     "build_graph",
     "component_labels",
@@ -39,6 +40,7 @@ __all__ = [
     "csr_from_edges",
     "node_key",
     "split_key",
+    "touches_once",
     "unique_sorted",
 ]
 
@@ -113,6 +115,32 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     if s.size < 2:
         return s
     return s[np.concatenate(([True], s[1:] != s[:-1]))]
+
+
+#: An action touches each target about once when, summed over its families, its events
+#: are at most this many times its targets (and it has at least as many targets as
+#: actors): listing items, posting content, but also delivering a job or removing a post.
+ONCE = 1.2
+
+
+def touches_once(
+    action: np.ndarray, events: np.ndarray, targets: np.ndarray, actors: np.ndarray
+) -> np.ndarray:
+    """Per family (codes or names of its ``action``, and its counts): whether its action
+    touches each target about once, judged over all the action's families (events at most
+    :data:`ONCE` times its targets, at least as many targets as actors).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> touches_once(np.array(["post", "post", "like"]), np.array([90, 20, 500]),
+    ...              np.array([90, 20, 80]), np.array([30, 5, 200])).tolist()
+    [True, True, False]
+    """
+    codes, inv = np.unique(np.asarray(action), return_inverse=True)
+    e, t, a = (np.bincount(inv, weights=x, minlength=codes.size) for x in (events, targets, actors))
+    once = (e <= ONCE * t) & (t >= a)
+    return once[inv]
 
 
 def compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -814,9 +842,15 @@ class EventGraph:
 
     def families(self, *, counts: bool = True) -> pl.DataFrame:
         """Events per family: ``actor_type, action, target_type, events, actors, targets,
-        pairs`` (distinct actors, targets and actor-target pairs), most events first; with
-        ``counts=False`` only the three names of each family, sorted by them (no pass over
-        the events).
+        pairs`` (distinct actors, targets and actor-target pairs) and ``firsts`` (see
+        below), most events first; with ``counts=False`` only the three names of each
+        family, sorted by them (no pass over the events).
+
+        ``firsts`` counts the family's events that are the first event on their target
+        (none earlier, by anyone), for the families of the actions that touch each target
+        about once (:func:`touches_once` over all the action's families); it is null for
+        the others. Creating a listing or a post is the first thing to happen to it;
+        delivering a job someone opened, or removing someone's post, is not.
 
         Examples
         --------
@@ -826,7 +860,7 @@ class EventGraph:
         ...     "target_id": ["p", "q", "p"], "target_type": "product", "action": "order",
         ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc)})
         >>> build_graph(ev).families().row(0)
-        ('buyer', 'order', 'product', 3, 2, 2, 3)
+        ('buyer', 'order', 'product', 3, 2, 2, 3, None)
         >>> build_graph(ev).families(counts=False).row(0)
         ('buyer', 'order', 'product')
         """
@@ -858,15 +892,19 @@ class EventGraph:
             # distinct pairs: a hash count (Polars), not a sort
             pair = src[rows].astype(np.int64) * seen.size + dst[rows].astype(np.int64)
             distincts.append((distinct[0], distinct[1], pl.Series(pair).n_unique()))
+        events = np.diff(idx.starts).astype(np.int64)
+        actors = np.array([c[0] for c in distincts], dtype=np.int64)
+        targets = np.array([c[1] for c in distincts], dtype=np.int64)
         return pl.DataFrame(
             {
                 "actor_type": [idx.type_names[t] for t in idx.actor_type],
                 "action": [idx.action_names[a] for a in idx.action],
                 "target_type": [idx.type_names[t] for t in idx.target_type],
-                "events": np.diff(idx.starts).astype(np.int64),
-                "actors": [c[0] for c in distincts],
-                "targets": [c[1] for c in distincts],
+                "events": events,
+                "actors": actors,
+                "targets": targets,
                 "pairs": [c[2] for c in distincts],
+                "firsts": self._firsts(idx, touches_once(idx.action, events, targets, actors)),
             },
             schema={
                 "actor_type": pl.String,
@@ -876,11 +914,34 @@ class EventGraph:
                 "actors": pl.Int64,
                 "targets": pl.Int64,
                 "pairs": pl.Int64,
+                "firsts": pl.Int64,
             },
         ).sort(
             ["events", "actor_type", "action", "target_type"],
             descending=[True, False, False, False],
         )
+
+    def _firsts(self, idx: _FamilyIndex, chosen: np.ndarray) -> list[int | None]:
+        """Per family of the index: its events that are the first on their target (at
+        or before every other event on it), for the ``chosen`` families; None for the
+        rest. The earliest time of each of their targets comes from the events on those
+        targets only."""
+        out: list[int | None] = [None] * idx.action.size
+        fams = np.flatnonzero(chosen)
+        if not fams.size:
+            return out
+        dst = self.events["dst"].to_numpy()
+        ts = self.events["ts"].to_physical().to_numpy()
+        rows = [idx.order[idx.starts[f] : idx.starts[f + 1]] for f in fams]
+        mine = np.zeros(max(self.n_nodes, int(dst.max()) + 1), dtype=bool)
+        mine[dst[np.concatenate(rows)]] = True
+        on = np.flatnonzero(mine[dst])
+        t0 = pl.DataFrame({"dst": dst[on], "ts": ts[on]}).group_by("dst").agg(pl.col("ts").min())
+        first = np.full(mine.size, np.iinfo(np.int64).max, dtype=np.int64)
+        first[t0["dst"].to_numpy()] = t0["ts"].to_numpy()
+        for f, r in zip(fams, rows, strict=True):
+            out[int(f)] = int(np.count_nonzero(ts[r] <= first[dst[r]]))
+        return out
 
     def stats(self, *, top: int = 10) -> dict[str, Any]:
         """Sizes by type, weak components and the top-degree nodes (for ``ringlens graph-stats``)."""

@@ -207,9 +207,56 @@ def _families(events: DataFrame) -> pl.DataFrame:
     )
     fam = pl.from_arrow(agg.toArrow())
     assert isinstance(fam, pl.DataFrame)
-    return fam.with_columns(pl.col("events", "actors", "targets", "pairs").cast(pl.Int64)).sort(
+    fam = fam.with_columns(pl.col("events", "actors", "targets", "pairs").cast(pl.Int64))
+    return _with_firsts(events, fam).sort(
         ["events", "actor_type", "action", "target_type"], descending=[True, False, False, False]
     )
+
+
+def _with_firsts(events: DataFrame, fam: pl.DataFrame) -> pl.DataFrame:
+    """``fam`` with ``firsts`` as :meth:`ringlens.graph.EventGraph.families` counts them:
+    the events that are the first on their target, for the families of the actions that
+    touch each target about once (:func:`ringlens.graph.core.touches_once`), null for the
+    others."""
+    from pyspark.sql import functions as F
+
+    from ringlens.graph.core import touches_once
+
+    names = ["actor_type", "action", "target_type"]
+    chosen = fam.filter(
+        pl.Series(
+            touches_once(
+                fam["action"].to_numpy(),
+                fam["events"].to_numpy(),
+                fam["targets"].to_numpy(),
+                fam["actors"].to_numpy(),
+            )
+        )
+    )
+    if chosen.height == 0:
+        return fam.with_columns(pl.lit(None, dtype=pl.Int64).alias("firsts"))
+    on = events.where(F.col("target_type").isin(chosen["target_type"].unique().to_list()))
+    first = on.groupBy("tkey").agg(F.min("ts").alias("_t0"))
+    mine = on.join(
+        F.broadcast(
+            events.sparkSession.createDataFrame(
+                chosen.select(names).rows(), "actor_type string, action string, target_type string"
+            )
+        ),
+        names,
+        "left_semi",
+    )
+    counts = (
+        mine.join(first, "tkey")
+        .where(F.col("ts") <= F.col("_t0"))
+        .groupBy(*names)
+        .agg(F.count(F.lit(1)).alias("firsts"))
+    )
+    got = pl.from_arrow(counts.toArrow())
+    assert isinstance(got, pl.DataFrame)
+    got = got.with_columns(pl.col("firsts").cast(pl.Int64))
+    keyed = chosen.select(names).join(got, on=names, how="left")
+    return fam.join(keyed.with_columns(pl.col("firsts").fill_null(0)), on=names, how="left")
 
 
 def _new_account_base(events: DataFrame, entities: DataFrame | None, first_ts: Any) -> float | None:
