@@ -326,3 +326,40 @@ def test_acting_once_on_a_target_someone_made_is_not_ownership_without_a_vocabul
         ).action_role.get("deliver")
         == "own"
     )
+
+
+def test_cards_a_few_accounts_added_in_the_app_are_still_attributes_without_a_vocabulary() -> None:
+    # listeners are charged on their own cards; a few dozen added theirs through the app
+    # first (each once: ownership by its shape). The cards are still personal attributes;
+    # a forum's replies, every one posted by its author and voted on by a few others, stay
+    # owned content, though each voter also has about his own replies
+    from ringlens.pipeline.vocabulary import graph_roles
+
+    def roles(rows: list[tuple[str, str, str, int, int, int, int, int]]) -> object:
+        names = ["actor_type", "action", "target_type", "events", "actors", "targets"]
+        fam = pl.DataFrame([r[:6] for r in rows], schema=names, orient="row").with_columns(
+            pairs=pl.Series([r[6] for r in rows]),
+            firsts=pl.Series([r[7] for r in rows]),
+            action_role=pl.lit(None, pl.String),
+            actor_role=pl.lit(None, pl.String),
+            target_role=pl.lit(None, pl.String),
+        )
+        return graph_roles(fam)
+
+    cards = roles(
+        [
+            ("listener", "enroll", "card", 17_800, 12_600, 12_700, 12_700, None),
+            ("listener", "add_card", "card", 848, 840, 840, 845, 671),
+            ("listener", "play", "track", 900_000, 20_000, 30_000, 600_000, None),
+        ]
+    )
+    assert cards.action_role.get("add_card") == "own"
+    assert cards.type_role.get("card") == "device"
+    replies = roles(
+        [
+            ("member", "post_reply", "reply", 49_900, 15_000, 49_900, 49_900, 49_900),
+            ("member", "vote_up", "reply", 80_500, 30_000, 40_000, 80_000, None),
+        ]
+    )
+    assert replies.action_role.get("post_reply") == "own"
+    assert replies.type_role.get("reply") is None

@@ -212,8 +212,9 @@ def graph_roles(families: pl.DataFrame) -> Roles:
     * an unmapped action by which accounts that own targets of their own act on targets
       that only another type of account owns (a host pins a shop's items, a creator
       promotes a seller's product) is **ownership** too, as vocabularies map it;
-    * an unmapped node type that never acts, nearly all of whose accounts act on it in
-      families that give each actor about its own targets (targets ≥ half the actors: devices,
+    * an unmapped node type that never acts and that no ownership action made most of
+      (:func:`_made_few`), nearly all of whose accounts act on it in families that give
+      each actor about its own targets (targets ≥ half the actors: devices,
       wallets), a few of them (distinct actor-target ``pairs`` at most
       :data:`ATTRIBUTE_SPREAD` per actor, where the families count them), is a
       **device**-like shared attribute (:func:`_personal`). A game's lobbies also have as
@@ -275,9 +276,12 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         if actions.get(r["action"]) == "own"
     }
     by_shape = set()
+    owning = pl.col("action").is_in([a for a, r in actions.items() if r == "own"])
     for t, fam in families.group_by("target_type"):
         name = t[0]
-        if name in types or name in actors or name in own_targets:
+        if name in types or name in actors:
+            continue
+        if name in own_targets and not _made_few(fam.filter(owning), fam):
             continue
         if _personal(fam):
             types[name] = "device"
@@ -310,6 +314,26 @@ def _personal(fam: pl.DataFrame) -> bool:
     if "pairs" in fam.columns:
         own &= fam["pairs"] <= ATTRIBUTE_SPREAD * fam["actors"]
     return float(fam.filter(own)["actors"].sum()) > PERSONAL_SHARE * float(fam["actors"].sum())
+
+
+def _made_few(owning: pl.DataFrame, fam: pl.DataFrame) -> bool:
+    """Whether the ownership families of a type (``owning``, of its families ``fam``)
+    made fewer than half of its targets (their targets against the largest family's).
+
+    A few hundred listeners add a card through the app (ownership by its shape) while
+    twelve thousand cards are only ever charged: the type is still read by its shape.
+    Replies are all posted by their authors, so they stay owned content, whatever their
+    shape. (A catalogue made before the data's period is owned by few events too, but
+    its items have audiences, not owners' personal use: :func:`_personal` fails for it.)
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> cards = pl.DataFrame({"action": ["enroll", "add_card"], "targets": [12_700, 840]})
+    >>> _made_few(cards[1:], cards), _made_few(cards[:1], cards)
+    (True, False)
+    """
+    return float(owning["targets"].sum()) < 0.5 * float(fam["targets"].max())
 
 
 def _promotion(families: pl.DataFrame, actions: dict[str, str]) -> None:
