@@ -729,3 +729,48 @@ def test_shared_targets_families_that_seldom_meet_make_a_meeting_of_seven_a_ring
     # households whose two always tap together meet on campaigns as their number says
     res = shared_targets(build_graph(_handset_households(together=True)), **kw)  # type: ignore[arg-type]
     assert len(res) == 0
+
+
+def _card_chain(kind: str, seed: int = 0) -> pl.DataFrame:
+    """150 families of three on a tablet each, twenty of them paying with one card
+    between two members, each account buying two of sixty niche apps. A ring: ten
+    accounts on three cards of four (each card sharing an account with the next), all
+    buying one app that
+    eight others buy too. ``kind`` is the type the ring's shared attributes have."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[str, str, str]] = []
+    for f in range(150):
+        fam = [f"h{f}_{i}" for i in range(3)]
+        rows += [(a, "sign_in", f"tablet:t{f}") for a in fam]
+        if f < 20:
+            rows += [(a, "pay_with", f"card:c{f}") for a in fam[:2]]
+        rows += [(a, "buy", f"app:a{app}") for a in fam for app in rng.choice(60, 2, replace=False)]
+    ring = [f"r{i}" for i in range(10)]
+    use = "pay_with" if kind == "card" else "sign_in"
+    rows += [(a, use, f"{kind}:rc{c}") for c in range(3) for a in ring[3 * c : 3 * c + 4]]
+    others = rng.choice(450, 8, replace=False)
+    rows += [(a, "buy", "app:x") for a in ring]
+    rows += [(f"h{o // 3}_{o % 3}", "buy", "app:x") for o in others]
+    return _typed_rows(rows, "member")
+
+
+def test_shared_targets_cards_passed_round_more_accounts_than_a_household_are_a_ring() -> None:
+    # each card has a household's four accounts, so none is tested; chained, the three
+    # are ten accounts on one wallet's round, and all ten buy one obscure app: three
+    # households' worth of a family meeting there, which the platform's card-sharing
+    # couples do not explain. Tablets are passed round relatives and friends: ten on a
+    # chain of three tablets buying one app are one family meeting there, no ring
+    from ringlens.detect import shared_targets
+
+    kinds = {"card": "payout_account", "tablet": "device"}
+    kw = {"target_types": ["tablet", "card"], "repeat_types": ["tablet", "card"]}
+    g = build_graph(_card_chain("card"))
+    res = shared_targets(g, rare_links=True, max_target_actors=40, kinds=kinds, **kw)  # type: ignore[arg-type]
+    assert len(res) == 1 and res.groups["gathered"].to_list() == [True]
+    assert res.actors(0) == sorted(f"member:r{i}" for i in range(10))
+    # without the cards' kind nothing says they carry money: each family counts once
+    res = shared_targets(g, rare_links=True, max_target_actors=40, **kw)  # type: ignore[arg-type]
+    assert len(res) == 0
+    g = build_graph(_card_chain("tablet"))
+    res = shared_targets(g, rare_links=True, max_target_actors=40, kinds=kinds, **kw)  # type: ignore[arg-type]
+    assert len(res) == 0

@@ -841,11 +841,19 @@ def _gatherings(
     cells = _families(graph, src, dst, audience, params)
     if cells.height == 0:
         return tested
-    families = cells.group_by("tau").agg(
-        pl.col("fam").n_unique().cast(pl.Float64).alias("H"),
-        pl.col("src").n_unique().cast(pl.Float64).alias("A"),
+    paid = {t for t, k in (params["kinds"] or {}).items() if k == "payout_account"}
+    chained = _chained(cells, paid | _money_types(graph, cells["tau"].unique().to_list()))
+    families = (
+        cells.group_by("tau", "fam")
+        .agg(pl.col("src").n_unique().alias("_s"))
+        .join(chained, on="tau", how="left")
+        .group_by("tau")
+        .agg(
+            _households(pl.col("_s"), pl.col("_chain").first(), params).sum().alias("H"),
+            pl.col("_s").sum().cast(pl.Float64).alias("A"),
+        )
     )
-    met, tests, population, together = _met_units(graph, cells, params)
+    met, tests, population, together = _met_units(graph, cells, params, chained)
     # a family goes where its member goes, at most: where the platform's families are
     # seldom together on a target when one of them is there (``q``), a family of ``s``
     # is there with two members ``q s`` times as often as one account is there at all
@@ -927,8 +935,43 @@ def _families(
     )
 
 
+def _money_types(graph: EventGraph, types: Collection[str]) -> set[str]:
+    """The node ``types`` that carry money: most events on their targets have an amount
+    (cards, wallets, bank accounts; not phones and networks)."""
+    types = sorted(set(types))
+    if not types:
+        return set()
+    nodes = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("t"))
+    on = graph.events.select("dst", "amount").join(nodes.filter(pl.col("t").is_in(types)), on="dst")
+    paid = on.group_by("t").agg(((pl.col("amount").fill_null(0.0) > 0).mean() >= 0.5).alias("m"))
+    return set(paid.filter(pl.col("m"))["t"].to_list())
+
+
+def _chained(cells: pl.DataFrame, money: set[str]) -> pl.DataFrame:
+    """``tau``, ``_chain``: whether a repeat type's families count as the households
+    they chain (:func:`_households`): on the types that carry money (``money``: payout
+    accounts by the vocabulary, or most of their events with amounts). A household passes
+    its phones and tablets around among relatives and friends, so families of phones
+    chain past a household's size by themselves; cards shared in turn by more accounts
+    than a household, each card by a household's few (a card tester's, a stolen card's
+    round), are several households' worth of accounts on one wallet's chain."""
+    return pl.DataFrame(
+        {"tau": sorted(set(cells["tau"].to_list()))}, schema={"tau": pl.String}
+    ).with_columns(pl.col("tau").is_in(sorted(money)).alias("_chain"))
+
+
+def _households(size: pl.Expr, chain: pl.Expr, params: dict[str, Any]) -> pl.Expr:
+    """How many households a family of ``size`` accounts (on one unit) counts as: one, or
+    on a chained type as many as its accounts fill (``max_household`` each)."""
+    h = float(params["max_household"])
+    return pl.when(chain).then((size.cast(pl.Float64) / h).ceil()).otherwise(1.0)
+
+
 def _met_units(
-    graph: EventGraph, cells: pl.DataFrame, params: dict[str, Any]
+    graph: EventGraph,
+    cells: pl.DataFrame,
+    params: dict[str, Any],
+    chained: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, int, int, pl.DataFrame]:
     """Where two families or more met (step 5): ``dst, w, tau, k, cluster, hs, n`` per
     unit (``w`` null: ``dst`` is rare overall, else its quiet span from bucket ``w``, see
@@ -976,9 +1019,19 @@ def _met_units(
         parts.append(spans.join(kin, on="src").join(co, on=["dst", "tau", "fam"], how="semi"))
     hits = pl.concat([p.select("src", "dst", "w", "fam", "tau") for p in parts])
     unit = ["dst", "w", "tau"]
-    # families with two members or more on a unit (hits are distinct): cheap counts first
-    two = hits.group_by(*unit, "fam").agg(pl.len().alias("m")).filter(pl.col("m") >= 2).drop("m")
-    per = two.group_by(unit).agg(pl.len().alias("k"))
+    # families with two members or more on a unit (hits are distinct): cheap counts first;
+    # a family on a chained type counts as the households its members there fill
+    two = hits.group_by(*unit, "fam").agg(pl.len().alias("m")).filter(pl.col("m") >= 2)
+    if chained is None:
+        chained = pl.DataFrame(
+            {"tau": [], "_chain": []}, schema={"tau": pl.String, "_chain": pl.Boolean}
+        )
+    per = (
+        two.join(chained, on="tau", how="left")
+        .group_by(unit)
+        .agg(_households(pl.col("m"), pl.col("_chain").fill_null(False), params).sum().alias("k"))
+    )
+    two = two.drop("m")
     met = per.filter(pl.col("k") >= 2)
     # a static unit's ``w`` is null: the joins on units match nulls
     two = two.join(met, on=unit, how="semi", nulls_equal=True)
