@@ -17,6 +17,16 @@ from ringlens.pipeline.vocabulary import Vocabulary
 runner = CliRunner()
 
 
+def _unmapped(fam: pl.DataFrame) -> pl.DataFrame:
+    """Families as :func:`ringlens.pipeline.coverage.family_roles` gives them when the
+    vocabulary names none of their names."""
+    return fam.with_columns(
+        action_role=pl.lit(None, pl.String),
+        actor_role=pl.lit(None, pl.String),
+        target_role=pl.lit(None, pl.String),
+    )
+
+
 def test_names_are_compared_case_and_whitespace_insensitively() -> None:
     v = Vocabulary.from_tables({"purchase": ["Check  Out"]}, {"account": ["Viewer"]})
     assert v.action_role("check out") == "purchase"
@@ -198,11 +208,7 @@ def test_using_a_device_is_not_an_interaction_without_a_vocabulary() -> None:
     ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
     ev = ev.with_columns(actor_type=pl.lit("shopper"), ts=datetime(2024, 1, 1, tzinfo=UTC))
     g = build_graph(ev)
-    fam = g.families().with_columns(
-        action_role=pl.lit(None, pl.String),
-        actor_role=pl.lit(None, pl.String),
-        target_role=pl.lit(None, pl.String),
-    )
+    fam = _unmapped(g.families())
     roles = graph_roles(fam)
     assert roles.type_role.get("fp") == "device" and roles.type_role.get("card") == "device"
     assert roles.structural_actions(g.families()) == ("auth", "settle")
@@ -228,13 +234,7 @@ def test_lobbies_players_join_by_the_dozen_are_no_device_without_a_vocabulary() 
     lobby = fam.filter(pl.col("target_type") == "lobby").row(0, named=True)
     assert lobby["targets"] >= 0.5 * lobby["actors"]  # as many lobbies as a device rule wants
     assert lobby["pairs"] > ATTRIBUTE_SPREAD * lobby["actors"]
-    roles = graph_roles(
-        fam.with_columns(
-            action_role=pl.lit(None, pl.String),
-            actor_role=pl.lit(None, pl.String),
-            target_role=pl.lit(None, pl.String),
-        )
-    )
+    roles = graph_roles(_unmapped(fam))
     assert roles.type_role.get("rig") == "device"
     assert roles.type_role.get("lobby") is None
 
@@ -258,11 +258,7 @@ def test_a_household_plan_does_not_hide_that_cards_are_personal_without_a_vocabu
     ev = pl.DataFrame(rows, schema=["actor_id", "action", "target_type", "target_id"], orient="row")
     ev = ev.with_columns(actor_type=pl.lit("listener"), ts=datetime(2024, 1, 1, tzinfo=UTC))
     g = build_graph(ev)
-    fam = g.families().with_columns(
-        action_role=pl.lit(None, pl.String),
-        actor_role=pl.lit(None, pl.String),
-        target_role=pl.lit(None, pl.String),
-    )
+    fam = _unmapped(g.families())
     plan = fam.filter(pl.col("action") == "join_plan").row(0, named=True)
     assert plan["targets"] < 0.5 * plan["actors"]  # the plan family alone is no attribute
     roles = graph_roles(fam)
@@ -305,27 +301,12 @@ def test_acting_once_on_a_target_someone_made_is_not_ownership_without_a_vocabul
     fam = g.families()
     firsts = dict(zip(fam["action"], fam["firsts"], strict=True))
     assert firsts == {"open": 300, "deliver": 0, "apply": None}
-    roles = graph_roles(
-        fam.with_columns(
-            action_role=pl.lit(None, pl.String),
-            actor_role=pl.lit(None, pl.String),
-            target_role=pl.lit(None, pl.String),
-        )
-    )
+    roles = graph_roles(_unmapped(fam))
     assert roles.action_role.get("open") == "own"
     assert roles.action_role.get("deliver") is None
     # without the counts of first events (a families frame from elsewhere) both are
     # ownership by their shape, as before the counts existed
-    assert (
-        graph_roles(
-            fam.drop("firsts").with_columns(
-                action_role=pl.lit(None, pl.String),
-                actor_role=pl.lit(None, pl.String),
-                target_role=pl.lit(None, pl.String),
-            )
-        ).action_role.get("deliver")
-        == "own"
-    )
+    assert graph_roles(_unmapped(fam.drop("firsts"))).action_role.get("deliver") == "own"
 
 
 def test_cards_a_few_accounts_added_in_the_app_are_still_attributes_without_a_vocabulary() -> None:
@@ -333,18 +314,16 @@ def test_cards_a_few_accounts_added_in_the_app_are_still_attributes_without_a_vo
     # first (each once: ownership by its shape). The cards are still personal attributes;
     # a forum's replies, every one posted by its author and voted on by a few others, stay
     # owned content, though each voter also has about his own replies
+    from ringlens.graph.roles import Roles
     from ringlens.pipeline.vocabulary import graph_roles
 
-    def roles(rows: list[tuple[str, str, str, int, int, int, int, int]]) -> object:
+    def roles(rows: list[tuple[str, str, str, int, int, int, int, int | None]]) -> Roles:
         names = ["actor_type", "action", "target_type", "events", "actors", "targets"]
         fam = pl.DataFrame([r[:6] for r in rows], schema=names, orient="row").with_columns(
             pairs=pl.Series([r[6] for r in rows]),
-            firsts=pl.Series([r[7] for r in rows]),
-            action_role=pl.lit(None, pl.String),
-            actor_role=pl.lit(None, pl.String),
-            target_role=pl.lit(None, pl.String),
+            firsts=pl.Series([r[7] for r in rows], dtype=pl.Int64),
         )
-        return graph_roles(fam)
+        return graph_roles(_unmapped(fam))
 
     cards = roles(
         [

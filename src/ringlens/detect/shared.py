@@ -124,7 +124,7 @@ from ringlens.detect._common import (
 from ringlens.detect.significance import binomial_log10_sf
 from ringlens.exceptions import ConfigError, InputError
 from ringlens.graph.core import unique_sorted
-from ringlens.graph.roles import normalise_name
+from ringlens.graph.roles import SHAREABLE_ROLES, normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Collection
@@ -841,8 +841,11 @@ def _gatherings(
     cells = _families(graph, src, dst, audience, params)
     if cells.height == 0:
         return tested
-    paid = {t for t, k in (params["kinds"] or {}).items() if k == "payout_account"}
-    chained = _chained(cells, paid | _money_types(graph, cells["tau"].unique().to_list()))
+    kinds = params["kinds"] or {}
+    paid = {t for t, k in kinds.items() if k == "payout_account"}
+    # types a vocabulary named have their role; those read by their shape, their amounts
+    unnamed = [t for t in cells["tau"].unique().to_list() if kinds.get(t) not in SHAREABLE_ROLES]
+    chained = _chained(cells, paid | _money_types(graph, unnamed))
     families = (
         cells.group_by("tau", "fam")
         .agg(pl.col("src").n_unique().alias("_s"))
@@ -941,10 +944,17 @@ def _money_types(graph: EventGraph, types: Collection[str]) -> set[str]:
     types = sorted(set(types))
     if not types:
         return set()
-    nodes = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("t"))
-    on = graph.events.select("dst", "amount").join(nodes.filter(pl.col("t").is_in(types)), on="dst")
-    paid = on.group_by("t").agg(((pl.col("amount").fill_null(0.0) > 0).mean() >= 0.5).alias("m"))
-    return set(paid.filter(pl.col("m"))["t"].to_list())
+    node_type = graph.nodes["node_type"]
+    dst = graph.events["dst"].to_numpy()
+    on = np.flatnonzero(node_type.is_in(types).to_numpy()[dst])
+    dst = dst[on]
+    paid = graph.events["amount"].gather(on).fill_null(0.0).to_numpy() > 0
+    out = set()
+    for x in types:
+        mine = (node_type == x).to_numpy()[dst]
+        if mine.any() and paid[mine].mean() >= 0.5:
+            out.add(x)
+    return out
 
 
 def _chained(cells: pl.DataFrame, money: set[str]) -> pl.DataFrame:

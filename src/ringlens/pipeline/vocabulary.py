@@ -184,7 +184,7 @@ ATTRIBUTE_SPREAD = 4.0
 #: once too, but someone else made it. The bar is low because logs are loose about
 #: order: the synthetic creator platform's posts are the first event on 29 % of their
 #: content (their times are drawn apart from their engagement), a forum's moderator
-#: removals on 25 % of the replies they remove.
+#: removals on 18-25 % of the replies they remove.
 CREATES = 0.1
 
 #: The share of a type's accounts (summed over its families) that must act on it in
