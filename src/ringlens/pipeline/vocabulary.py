@@ -333,7 +333,7 @@ def _made_few(owning: pl.DataFrame, fam: pl.DataFrame) -> bool:
     >>> _made_few(cards[1:], cards), _made_few(cards[:1], cards)
     (True, False)
     """
-    return float(owning["targets"].sum()) < 0.5 * float(fam["targets"].max())
+    return float(owning["targets"].sum()) < 0.5 * float(fam["targets"].to_numpy().max(initial=0))
 
 
 def _promotion(families: pl.DataFrame, actions: dict[str, str]) -> None:
