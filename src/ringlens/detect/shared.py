@@ -845,14 +845,13 @@ def _gatherings(
     paid = {t for t, k in kinds.items() if k == "payout_account"}
     # types a vocabulary named have their role; those read by their shape, their amounts
     unnamed = [t for t in cells["tau"].unique().to_list() if kinds.get(t) not in SHAREABLE_ROLES]
-    chained = _chained(cells, paid | _money_types(graph, unnamed))
+    chained = paid | _money_types(graph, unnamed)
     families = (
         cells.group_by("tau", "fam")
         .agg(pl.col("src").n_unique().alias("_s"))
-        .join(chained, on="tau", how="left")
         .group_by("tau")
         .agg(
-            _households(pl.col("_s"), pl.col("_chain").first(), params).sum().alias("H"),
+            _households(pl.col("_s"), chained, params).sum().alias("H"),
             pl.col("_s").sum().cast(pl.Float64).alias("A"),
         )
     )
@@ -957,23 +956,17 @@ def _money_types(graph: EventGraph, types: Collection[str]) -> set[str]:
     return out
 
 
-def _chained(cells: pl.DataFrame, money: set[str]) -> pl.DataFrame:
-    """``tau``, ``_chain``: whether a repeat type's families count as the households
-    they chain (:func:`_households`): on the types that carry money (``money``: payout
-    accounts by the vocabulary, or most of their events with amounts). A household passes
-    its phones and tablets around among relatives and friends, so families of phones
-    chain past a household's size by themselves; cards shared in turn by more accounts
-    than a household, each card by a household's few (a card tester's, a stolen card's
-    round), are several households' worth of accounts on one wallet's chain."""
-    return pl.DataFrame(
-        {"tau": sorted(set(cells["tau"].to_list()))}, schema={"tau": pl.String}
-    ).with_columns(pl.col("tau").is_in(sorted(money)).alias("_chain"))
-
-
-def _households(size: pl.Expr, chain: pl.Expr, params: dict[str, Any]) -> pl.Expr:
-    """How many households a family of ``size`` accounts (on one unit) counts as: one, or
-    on a chained type as many as its accounts fill (``max_household`` each)."""
+def _households(size: pl.Expr, chained: Collection[str], params: dict[str, Any]) -> pl.Expr:
+    """How many households a family of ``size`` accounts (on one unit) of repeat type
+    ``tau`` counts as: one, or on a ``chained`` type — one that carries money (payout
+    accounts by the vocabulary, or most of their events with amounts) — as many as its
+    accounts fill (``max_household`` each). A household passes its phones and tablets
+    round relatives and friends, so families of phones chain past a household's size by
+    themselves; cards shared in turn by more accounts than a household, each card by a
+    household's few (a card tester's, a stolen card's round), are several households'
+    worth of accounts on one wallet's chain."""
     h = float(params["max_household"])
+    chain = pl.col("tau").is_in(sorted(chained))
     return pl.when(chain).then((size.cast(pl.Float64) / h).ceil()).otherwise(1.0)
 
 
@@ -981,7 +974,7 @@ def _met_units(
     graph: EventGraph,
     cells: pl.DataFrame,
     params: dict[str, Any],
-    chained: pl.DataFrame | None = None,
+    chained: Collection[str] = (),
 ) -> tuple[pl.DataFrame, int, int, pl.DataFrame]:
     """Where two families or more met (step 5): ``dst, w, tau, k, cluster, hs, n`` per
     unit (``w`` null: ``dst`` is rare overall, else its quiet span from bucket ``w``, see
@@ -1032,15 +1025,7 @@ def _met_units(
     # families with two members or more on a unit (hits are distinct): cheap counts first;
     # a family on a chained type counts as the households its members there fill
     two = hits.group_by(*unit, "fam").agg(pl.len().alias("m")).filter(pl.col("m") >= 2)
-    if chained is None:
-        chained = pl.DataFrame(
-            {"tau": [], "_chain": []}, schema={"tau": pl.String, "_chain": pl.Boolean}
-        )
-    per = (
-        two.join(chained, on="tau", how="left")
-        .group_by(unit)
-        .agg(_households(pl.col("m"), pl.col("_chain").fill_null(False), params).sum().alias("k"))
-    )
+    per = two.group_by(unit).agg(_households(pl.col("m"), chained, params).sum().alias("k"))
     two = two.drop("m")
     met = per.filter(pl.col("k") >= 2)
     # a static unit's ``w`` is null: the joins on units match nulls
@@ -1934,18 +1919,14 @@ def nested_kinds(graph: EventGraph, types: Collection[str]) -> dict[str, str]:
     if len(types) < 2:
         return {}
     nodes = graph.nodes.select("node", "node_type")
-    on_types = (
-        graph.events.select("src", "dst", "amount")
+    # money moves through cards and payout accounts, not through phones and networks
+    money = _money_types(graph, types)
+    pairs = (
+        graph.events.select("src", "dst")
         .join(nodes.rename({"node": "dst", "node_type": "t"}), on="dst")
         .filter(pl.col("t").is_in(types))
+        .unique()
     )
-    # money moves through cards and payout accounts, not through phones and networks
-    money = dict(
-        on_types.group_by("t")
-        .agg(((pl.col("amount").fill_null(0.0) > 0).mean() >= 0.5).alias("m"))
-        .iter_rows()
-    )
-    pairs = on_types.select("src", "dst", "t").unique()
     sizes = pairs.group_by("dst").agg(pl.len().alias("n")).filter(pl.col("n") >= 2)
     held = pairs.join(sizes, on="dst")
     # for each shared target of a type, the most of its accounts on one target of another
@@ -1970,7 +1951,7 @@ def nested_kinds(graph: EventGraph, types: Collection[str]) -> dict[str, str]:
     )
     from ringlens.graph.core import component_labels
 
-    links = [(a, b) for a, b in nest.select("t", "ot").iter_rows() if money.get(a) == money.get(b)]
+    links = [(a, b) for a, b in nest.select("t", "ot").iter_rows() if (a in money) == (b in money)]
     index = {t: i for i, t in enumerate(types)}
     comp = component_labels(
         len(types),

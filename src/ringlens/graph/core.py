@@ -39,6 +39,7 @@ __all__ = [
     "compact",
     "csr_from_edges",
     "node_key",
+    "once_shaped",
     "split_key",
     "touches_once",
     "unique_sorted",
@@ -139,8 +140,18 @@ def touches_once(
     """
     codes, inv = np.unique(np.asarray(action), return_inverse=True)
     e, t, a = (np.bincount(inv, weights=x, minlength=codes.size) for x in (events, targets, actors))
-    once = (e <= ONCE * t) & (t >= a)
-    return once[inv]
+    return once_shaped(e, t, a)[inv]
+
+
+def once_shaped(events: Any, targets: Any, actors: Any) -> Any:
+    """Whether an action's counts (summed over its families; numbers or arrays) say it
+    touches each target about once: events at most :data:`ONCE` times its targets, and
+    at least as many targets as actors.
+
+    >>> once_shaped(100, 90, 30), once_shaped(500, 80, 200)
+    (True, False)
+    """
+    return (events <= ONCE * targets) & (targets >= actors)
 
 
 def compact(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ import polars as pl
 
 from ringlens.config import ACTION_ROLES, ENTITY_ROLES, VocabularySettings, role_table
 from ringlens.graph import EventGraph
-from ringlens.graph.core import ONCE
+from ringlens.graph.core import once_shaped
 from ringlens.graph.roles import (
     SHAREABLE_ROLES,
     STRUCTURAL_ROLES,
@@ -264,24 +264,20 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         .sort("action")
     )
     for row in unmapped.iter_rows(named=True):
-        once = row["events"] <= ONCE * row["targets"] and row["targets"] >= row["actors"]
+        once = once_shaped(row["events"], row["targets"], row["actors"])
         owned = all(t in shared_type and t not in actors for t in row["target_type"])
         created = row["firsts"] >= CREATES * row["events"]
         if once and owned and created:
             actions.setdefault(row["action"], "own")
     _promotion(families, actions)
-    own_targets = {
-        r["target_type"]
-        for r in families.iter_rows(named=True)
-        if actions.get(r["action"]) == "own"
-    }
     by_shape = set()
     owning = pl.col("action").is_in([a for a, r in actions.items() if r == "own"])
     for t, fam in families.group_by("target_type"):
         name = t[0]
         if name in types or name in actors:
             continue
-        if name in own_targets and not _made_few(fam.filter(owning), fam):
+        made = fam.filter(owning)  # the type's ownership families, if any
+        if made.height and not _made_few(made, fam):
             continue
         if _personal(fam):
             types[name] = "device"

@@ -734,9 +734,9 @@ FEW_OWNERS = 5.0
 #: the whole audience of its targets has no organic audience around it: the products
 #: exist for it, the host launders through it) ...
 WHOLE_AUDIENCE = 0.8
-#: ... unless its members are new accounts beyond the platform's rate by this much
-#: (``new_account_lift``; a random group of accounts sits at 0): NEW_ACCOUNT_APART, from
-#: :mod:`ringlens.rings.features`
+#: ... unless its members are new accounts beyond the platform's rate by
+#: :data:`ringlens.rings.features.NEW_ACCOUNT_APART` (``new_account_lift``; a random
+#: group of accounts sits at 0) ...
 #: ... or they move this many times the value that the same actions carry on the platform
 #: on average (``value_lift``: fans gift and pay what other accounts do; a ring laundering
 #: money through its owner's lives or listings moves many times that)
