@@ -596,6 +596,7 @@ def test_dense_blocks_bad_parameters():
         ({"column_weighting": "exp"}, "column_weighting"),
         ({"actions": []}, "actions"),
         ({"backend": "gpu"}, "backend"),
+        ({"new_accounts": ["user:1"], "new_rate": 1.5}, "new_rate"),
     ]:
         with pytest.raises(ConfigError, match=msg):
             dense_blocks(g, **kw)
@@ -603,6 +604,63 @@ def test_dense_blocks_bad_parameters():
         dense_blocks(g.biadjacency(), actions=["review"])
     with pytest.raises(InputError, match="EventGraph or a Biadjacency"):
         dense_blocks(sp.csr_matrix((2, 2)))
+
+
+def _fresh_closed_group() -> tuple[object, list[str], list[str]]:
+    """10,000 accounts rating one of 1,000 products each; fifteen more rating the same two
+    products (and two others each), which two organic accounts each also rate. Returns the
+    matrix, the fifteen's keys and a tenth of the organic accounts' (the platform's new)."""
+    from ringlens.graph import Biadjacency
+
+    rng = np.random.default_rng(2)
+    rows = list(range(10_000))
+    cols = rng.integers(0, 1_000, 10_000).tolist()
+    for i in range(15):
+        rows += [10_000 + i] * 4
+        cols += [1_000, 1_001, *rng.choice(1_000, 2, replace=False).tolist()]
+    for j in (1_000, 1_001):
+        rows += rng.choice(10_000, 2, replace=False).tolist()
+        cols += [j] * 2
+    mat = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(10_015, 1_002))
+    mat.sum_duplicates()
+    mat.data[:] = 1.0
+    keys = [f"user:u{a}" for a in range(10_000)] + [f"user:f{i}" for i in range(15)]
+    bi = Biadjacency(
+        matrix=mat,
+        row_nodes=np.arange(mat.shape[0]),
+        col_nodes=np.arange(mat.shape[1]),
+        row_keys=keys,
+        col_keys=[f"product:p{j}" for j in range(1_002)],
+    )
+    organic_new = [f"user:u{a}" for a in rng.choice(10_000, 1_000, replace=False)]
+    return bi, keys[10_000:], organic_new
+
+
+def test_a_closed_group_of_fresh_accounts_is_a_block_though_the_target_contrast_fails():
+    """Fifteen accounts on the same two products: the configuration model and the actor
+    contrast find them, the target contrast cannot (choosing fifteen accounts among ten
+    thousand costs more decimal orders than two targets give), so as old accounts they are
+    no block. New beyond the platform's rate (one account in ten is new) they are one,
+    on the other two tests; with two new accounts among them they are not."""
+    from ringlens.detect import dense_blocks
+
+    bi, ring, organic_new = _fresh_closed_group()
+    plain = dense_blocks(bi)
+    assert len(plain) == 0
+    t = plain.tested.row(0, named=True)
+    assert t["n_targets"] == 2 and t["sig_null"] >= 2 and t["sig_actors"] >= 2
+    assert t["sig_targets"] < 2
+
+    fresh = dense_blocks(bi, new_accounts=ring + organic_new, new_rate=0.1)
+    assert len(fresh) == 1
+    assert set(ring) <= set(fresh.actors(0))
+    assert fresh.groups["significance"][0] == pytest.approx(min(t["sig_null"], t["sig_actors"]))
+    assert fresh.params["new_accounts"] == 1_015 and fresh.params["new_rate"] == 0.1
+
+    few = dense_blocks(bi, new_accounts=ring[:2] + organic_new, new_rate=0.1)
+    assert len(few) == 0
+    # without the platform's rate newness says nothing
+    assert len(dense_blocks(bi, new_accounts=ring)) == 0
 
 
 def test_family_pairs_matches_biadjacency():

@@ -129,8 +129,10 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "SIGNIFICANCE_CAP",
+    "NEW_ACCOUNT_APART",
     "BlockTest",
     "binomial_log10_sf",
+    "fresh_beyond_chance",
     "block_significance",
     "ring_significance",
     "member_contrast",
@@ -164,6 +166,30 @@ def binomial_log10_sf(
     rate = min(max(float(p), 1e-9), 1.0 - 1e-9)
     tail = np.where(k > 0, bdtrc(np.maximum(k - 1, 0), np.maximum(n, k), rate), 1.0)
     return np.log10(np.maximum(tail, 10.0**-SIGNIFICANCE_CAP))
+
+
+#: A group's members are new beyond the platform's rate when their ``new_account_lift``
+#: (the share of new accounts above the platform's, over the room above it) is at least
+#: this (a random group of accounts sits at 0): the ring stage's rule
+#: (:mod:`ringlens.rings.core`) and the dense blocks' stand-in for the target contrast.
+NEW_ACCOUNT_APART = 0.1
+
+
+def fresh_beyond_chance(new: int, known: int, rate: float, threshold: float) -> bool:
+    """Whether a group with ``new`` new accounts among ``known`` is new beyond the
+    platform's ``rate``: by :data:`NEW_ACCOUNT_APART` of the room above it, and more new
+    accounts than ``Binomial(known, rate)`` gives at ``-log10 p >= threshold``.
+
+    Examples
+    --------
+    >>> fresh_beyond_chance(9, 12, 0.1, 2.0), fresh_beyond_chance(2, 12, 0.1, 2.0)
+    (True, False)
+    """
+    if known <= 0 or rate >= 1.0:
+        return False
+    lift = (new / known - rate) / (1.0 - rate)
+    sig = -float(binomial_log10_sf([new], [known], rate)[0])
+    return lift >= NEW_ACCOUNT_APART and sig >= threshold
 
 
 #: A block that is more than this share of its targets' audience has no audience around

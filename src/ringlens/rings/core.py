@@ -735,7 +735,7 @@ FEW_OWNERS = 5.0
 #: exist for it, the host launders through it) ...
 WHOLE_AUDIENCE = 0.8
 #: ... unless its members are new accounts beyond the platform's rate by
-#: :data:`ringlens.rings.features.NEW_ACCOUNT_APART` (``new_account_lift``; a random
+#: :data:`ringlens.detect.significance.NEW_ACCOUNT_APART` (``new_account_lift``; a random
 #: group of accounts sits at 0) ...
 #: ... or they move this many times the value that the same actions carry on the platform
 #: on average (``value_lift``: fans gift and pay what other accounts do; a ring laundering

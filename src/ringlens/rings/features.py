@@ -126,6 +126,7 @@ import numpy as np
 import polars as pl
 
 from ringlens.detect.significance import (
+    NEW_ACCOUNT_APART,
     SIGNIFICANCE_CAP,
     binomial_log10_sf,
     member_contrast,
@@ -162,9 +163,6 @@ __all__ = [
 #: one case (:data:`ringlens.rings.core.ONE_TARGET_AUDIENCE`): a farm's listing, a
 #: self-hiring ring's freelancer; not the popular hotel a company's travellers favour.
 OWN_TARGET = 0.25
-#: A ring's members are new beyond the platform's rate when their ``new_account_lift`` is
-#: at least this (a random group of accounts sits at 0).
-NEW_ACCOUNT_APART = 0.1
 #: A ring of accounts that are not new (``new_account_lift`` below
 #: :data:`NEW_ACCOUNT_APART`) whose events on its targets are at least this share
 #: repetitions of each member's own (``schedule_share``) keeps a schedule: its

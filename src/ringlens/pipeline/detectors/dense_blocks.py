@@ -11,7 +11,11 @@ import polars as pl
 
 from ringlens.detect.audience import audience_blocks
 from ringlens.detect.dense import DenseBlockGroups, dense_blocks
-from ringlens.pipeline.detectors._families import interaction_families, significance_strength
+from ringlens.pipeline.detectors._families import (
+    interaction_families,
+    new_accounts_of,
+    significance_strength,
+)
 from ringlens.pipeline.registry import (
     DetectInput,
     Detector,
@@ -59,7 +63,7 @@ class DenseBlocks(Detector):
         fams = interaction_families(inp)
         cost = float(inp.graph.events.height)
         return [
-            Task(run=partial(_blocks, inp, fams, _peeled, "f", "dense blocks"), cost=cost),
+            Task(run=partial(_peeled_blocks, inp, fams), cost=cost),
             Task(run=partial(_blocks, inp, fams, _audience, "a", "audience blocks"), cost=cost),
         ]
 
@@ -95,14 +99,26 @@ def _blocks(
     return Found.concat([*parts, Found(counts={"dense_blocks": n})])
 
 
-def _peeled(inp: DetectInput, fam: Family) -> DenseBlockGroups:
+def _peeled_blocks(inp: DetectInput, fams: list[Family]) -> Found:
+    """FRAUDAR's blocks over every family (:func:`_peeled`), the new accounts read once."""
+    new, rate = new_accounts_of(inp)
+    return _blocks(inp, fams, partial(_peeled, new=new, rate=rate), "f", "dense blocks")
+
+
+def _peeled(
+    inp: DetectInput, fam: Family, *, new: pl.Series | None = None, rate: float | None = None
+) -> DenseBlockGroups:
     """FRAUDAR's significant blocks of the family that fill at least ``MIN_DENSITY`` or
-    are closed (:data:`CLOSED`)."""
+    are closed (:data:`CLOSED`); with the run's new accounts (``new``, ``rate``), a block
+    that only the target contrast fails counts when its accounts are new beyond the
+    platform's rate (:func:`ringlens.detect.dense.dense_blocks`)."""
     res = dense_blocks(
         inp.graph,
         actions=list(fam.actions or ()),
         actor_types=list(fam.actor_types or ()),
         target_types=list(fam.target_types or ()),
+        new_accounts=new,
+        new_rate=rate,
     )
     m = res.members
     own = (

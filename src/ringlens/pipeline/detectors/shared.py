@@ -4,12 +4,15 @@ that are otherwise linked."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import polars as pl
 
 from ringlens.detect.shared import nested_kinds, outside_audience, shared_targets
-from ringlens.pipeline.detectors._families import interaction_actions, significance_strength
+from ringlens.pipeline.detectors._families import (
+    interaction_actions,
+    new_accounts_of,
+    significance_strength,
+)
 from ringlens.pipeline.registry import (
     DetectInput,
     Detector,
@@ -52,7 +55,7 @@ class SharedTargets(Detector):
         if not types:
             return Found(counts={"shared_targets": 0})
         d = inp.config.detect
-        new_keys, new_rate = _new_accounts(inp)
+        new_keys, new_rate = new_accounts_of(inp)
         with inp.timer("shared targets"):
             res = shared_targets(
                 inp.graph,
@@ -165,30 +168,6 @@ def _blocks(inp: DetectInput) -> pl.DataFrame:
         nodes = nodes.with_columns(pl.lit(None, dtype=pl.String).alias("market"))
     block = pl.concat_str("node_type", pl.col("market").fill_null(""), separator="\x1f")
     return nodes.select("key", block.alias("block"))
-
-
-def _new_accounts(inp: DetectInput) -> tuple[pl.Series | None, float | None]:
-    """The node keys of the new accounts (created at most ``NEW_ACCOUNT_DAYS`` before the
-    run's first event, or after it: the ``new_account`` signal's) and the platform's share
-    of them among the accounts whose creation time is known — the whole run's when
-    ``inp`` is a part of it. None when the entities do not say when accounts were
-    created."""
-    from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS
-    from ringlens.rings.features import new_accounts
-
-    ent = inp.entities
-    if ent is None or "created_at" not in ent.columns:
-        return None, None
-    ctx = inp.context
-    first_ts: Any = ctx.first_ts if ctx is not None else None
-    if first_ts is None:
-        first_ts = inp.graph.events["ts"].min()
-    found = new_accounts(inp.graph, ent, first_ts=first_ts, days=NEW_ACCOUNT_DAYS)
-    if found is None:
-        return None, None
-    new, share = found
-    rate = ctx.new_account_base if ctx is not None else None
-    return new, float(share if rate is None else rate)
 
 
 #: A group whose members' median outside audience is at least this many times the
