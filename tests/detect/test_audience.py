@@ -13,6 +13,8 @@ from ringlens.detect import audience_blocks, significant_communities
 from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph, build_graph
 
+from ._fresh import fresh_closed_group
+
 
 def _world(*, ring: bool = True, casual: int = 0, seed: int = 0) -> EventGraph:
     """5,000 listeners with Pareto activity on 3,000 tracks of Zipf popularity; a ring of 70
@@ -103,8 +105,22 @@ def test_a_family_filter_that_matches_nothing_gives_no_block(world: EventGraph) 
         ({"min_actors": 1}, "min_actors"),
         ({"max_pairs": 0}, "max_pairs"),
         ({"edge_alpha": 2.0}, "edge_alpha"),
+        ({"new_accounts": ["listener:u1"], "new_rate": -0.1}, "new_rate"),
     ],
 )
 def test_a_bad_parameter_is_named(world: EventGraph, kw: dict, name: str) -> None:
     with pytest.raises(ConfigError, match=name):
         audience_blocks(world, **kw)
+
+
+def test_fresh_accounts_that_are_their_targets_audience_are_a_block() -> None:
+    """Fifteen accounts that are nearly the whole audience of two products fail only the
+    target contrast (their choice among ten thousand accounts costs more than two targets
+    give): new beyond the platform's rate they are a block, as in dense blocks; as old
+    accounts, or with two new ones among them, they are not."""
+    bi, ring, organic_new = fresh_closed_group()
+    plain = audience_blocks(bi)
+    assert len(plain) == 0 and plain.tested["sig_targets"][0] < 2
+    fresh = audience_blocks(bi, new_accounts=ring + organic_new, new_rate=0.1)
+    assert len(fresh) == 1 and set(fresh.actors(0)) == set(ring)
+    assert len(audience_blocks(bi, new_accounts=ring[:2] + organic_new, new_rate=0.1)) == 0

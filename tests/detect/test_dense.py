@@ -22,6 +22,8 @@ from ringlens.detect.dense import (
 )
 from ringlens.exceptions import ConfigError, InputError
 
+from ._fresh import fresh_closed_group
+
 BACKENDS = ["python"] + (["c"] if peel_backend("auto") == "c" else [])
 
 
@@ -606,36 +608,6 @@ def test_dense_blocks_bad_parameters():
         dense_blocks(sp.csr_matrix((2, 2)))
 
 
-def _fresh_closed_group() -> tuple[object, list[str], list[str]]:
-    """10,000 accounts rating one of 1,000 products each; fifteen more rating the same two
-    products (and two others each), which two organic accounts each also rate. Returns the
-    matrix, the fifteen's keys and a tenth of the organic accounts' (the platform's new)."""
-    from ringlens.graph import Biadjacency
-
-    rng = np.random.default_rng(2)
-    rows = list(range(10_000))
-    cols = rng.integers(0, 1_000, 10_000).tolist()
-    for i in range(15):
-        rows += [10_000 + i] * 4
-        cols += [1_000, 1_001, *rng.choice(1_000, 2, replace=False).tolist()]
-    for j in (1_000, 1_001):
-        rows += rng.choice(10_000, 2, replace=False).tolist()
-        cols += [j] * 2
-    mat = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(10_015, 1_002))
-    mat.sum_duplicates()
-    mat.data[:] = 1.0
-    keys = [f"user:u{a}" for a in range(10_000)] + [f"user:f{i}" for i in range(15)]
-    bi = Biadjacency(
-        matrix=mat,
-        row_nodes=np.arange(mat.shape[0]),
-        col_nodes=np.arange(mat.shape[1]),
-        row_keys=keys,
-        col_keys=[f"product:p{j}" for j in range(1_002)],
-    )
-    organic_new = [f"user:u{a}" for a in rng.choice(10_000, 1_000, replace=False)]
-    return bi, keys[10_000:], organic_new
-
-
 def test_a_closed_group_of_fresh_accounts_is_a_block_though_the_target_contrast_fails():
     """Fifteen accounts on the same two products: the configuration model and the actor
     contrast find them, the target contrast cannot (choosing fifteen accounts among ten
@@ -644,7 +616,7 @@ def test_a_closed_group_of_fresh_accounts_is_a_block_though_the_target_contrast_
     on the other two tests; with two new accounts among them they are not."""
     from ringlens.detect import dense_blocks
 
-    bi, ring, organic_new = _fresh_closed_group()
+    bi, ring, organic_new = fresh_closed_group()
     plain = dense_blocks(bi)
     assert len(plain) == 0
     t = plain.tested.row(0, named=True)

@@ -28,8 +28,10 @@ them hit. A block is reported when
 * its fill is at least ``min_density``;
 * it is significant at ``alpha`` by the block test dense blocks use
   (:class:`ringlens.detect.significance.BlockTest`: the configuration model and the two
-  contrasts, corrected for the search over blocks of its shape) and a pair of its
-  accounts shares ``min_shared`` of its targets on average.
+  contrasts, corrected for the search over blocks of its shape; with ``new_accounts``, a
+  block that only the target contrast fails counts when its accounts are fresh, as in
+  dense blocks) and a pair of its accounts shares ``min_shared`` of its targets on
+  average.
 
 The result is a :class:`ringlens.detect.dense.DenseBlockGroups`, as dense blocks'.
 """
@@ -56,6 +58,9 @@ from ringlens.detect.dense import (
     DenseBlockGroups,
     _block_pairs,
     _family_matrix,
+    _Fresh,
+    _fresh_judged,
+    _fresh_rows,
     _groups,
     _shared_targets,
     _test_columns,
@@ -64,6 +69,8 @@ from ringlens.detect.significance import _MatrixStats
 from ringlens.graph.core import unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
     from ringlens.graph import Biadjacency, EventGraph
 
 log = logging.getLogger(__name__)
@@ -85,6 +92,8 @@ def audience_blocks(
     min_audience_share: float = 0.5,
     max_pairs: int | None = None,
     seed: int = 0,
+    new_accounts: list[str] | pl.Series | None = None,
+    new_rate: float | None = None,
 ) -> DenseBlockGroups:
     """Blocks of accounts that make up most of the audience of a few targets they share.
 
@@ -112,6 +121,9 @@ def audience_blocks(
         with the most targets are left out of the pairing to stay within it.
     seed : int, default 0
         Seed of Leiden (igraph's generator, restored).
+    new_accounts, new_rate : optional
+        As in :func:`~ringlens.detect.dense.dense_blocks`: a block that only the target
+        contrast fails counts when its accounts are new beyond that rate.
 
     Returns
     -------
@@ -159,6 +171,7 @@ def audience_blocks(
         min_audience_share=min_audience_share,
         max_pairs=max_pairs,
         seed=seed,
+        new_rate=new_rate,
     )
     mat, row_keys, col_keys = _family_matrix(
         graph, p["actions"], p["actor_types"], p["target_types"]
@@ -166,7 +179,7 @@ def audience_blocks(
     p.update(n_actors=mat.shape[0], n_targets=mat.shape[1], n_pairs=int(mat.nnz))
     groups = _target_groups(mat, p)
     candidates = _blocks(mat, groups, p)
-    found, tested = _test(mat, candidates, p)
+    found, tested = _test(mat, candidates, p, _fresh_rows(new_accounts, p["new_rate"], row_keys))
     log.info("audience_blocks: %d of %d blocks significant", len(found), len(tested))
     return _groups(mat, found, tested, row_keys, col_keys, p)
 
@@ -186,6 +199,9 @@ def _params(**kw: Any) -> dict[str, Any]:
         ),
         "max_pairs": check_int("max_pairs", kw["max_pairs"], 1, allow_none=True),
         "seed": check_int("seed", kw["seed"], 0),
+        "new_rate": None
+        if kw["new_rate"] is None
+        else check_float("new_rate", kw["new_rate"], low=0.0, high=1.0),
     }
 
 
@@ -271,14 +287,17 @@ def _blocks(
 
 
 def _test(
-    mat: sp.csr_matrix, candidates: list[tuple[np.ndarray, np.ndarray]], p: dict[str, Any]
+    mat: sp.csr_matrix,
+    candidates: list[tuple[np.ndarray, np.ndarray]],
+    p: dict[str, Any],
+    fresh: _Fresh | None = None,
 ) -> tuple[list[Any], list[dict[str, Any]]]:
     stats = _MatrixStats(mat)
     threshold = -math.log10(p["alpha"])
     found: list[Any] = []
     tested: list[dict[str, Any]] = []
     for rows, cols in sorted(candidates, key=lambda rc: (-rc[0].size * rc[1].size, rc[1][0])):
-        t = stats.test(rows, cols)
+        t = _fresh_judged(stats.test(rows, cols), rows, threshold, fresh)
         shared = _shared_targets(mat, rows, cols)
         score = t.edges / float(rows.size + cols.size)
         row = {

@@ -66,7 +66,8 @@ fails is reported when its accounts are new beyond the platform's rate
 (:func:`~ringlens.detect.significance.fresh_beyond_chance`: a lift of at least
 ``NEW_ACCOUNT_APART`` above the rate and a binomial tail at ``alpha``), with the
 significance of the other two tests: a closed group of accounts made for it is no
-organic community. The ring stage asks the same of the rings that structure alone
+organic community. The audience blocks (:func:`ringlens.detect.audience_blocks`) take
+the same rule, and the ring stage asks the same of the rings that structure alone
 proposes (:mod:`ringlens.rings.core`). Newness plays no part in the search (FRAUDAR and
 the three tests see the matrix only), so it is tested once on each block that reaches
 it; an organic crowd that is a closed block (a stadium's riders, a concert's buyers)
@@ -1485,9 +1486,15 @@ def _judged(
     t = stats.test(rows, cols)
     if t.significance < threshold and _closed_island(t, rows, cols, keys):
         t = stats.test(rows, cols, closed=True)
-    others = min(t.sig_null, t.sig_actors)
     if not target_contrast:
-        return replace(t, significance=others)
+        return replace(t, significance=min(t.sig_null, t.sig_actors))
+    return _fresh_judged(t, rows, threshold, fresh)
+
+
+def _fresh_judged(t: Any, rows: np.ndarray, threshold: float, fresh: _Fresh | None) -> Any:
+    """``t``, or, when only its target contrast fails and the actors ``rows`` are fresh
+    (``fresh``), ``t`` with the significance of the other two tests (module docs)."""
+    others = min(t.sig_null, t.sig_actors)
     if (
         t.significance < threshold
         and others >= threshold

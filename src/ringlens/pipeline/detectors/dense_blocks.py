@@ -63,8 +63,10 @@ class DenseBlocks(Detector):
         fams = interaction_families(inp)
         cost = float(inp.graph.events.height)
         return [
-            Task(run=partial(_peeled_blocks, inp, fams), cost=cost),
-            Task(run=partial(_blocks, inp, fams, _audience, "a", "audience blocks"), cost=cost),
+            Task(run=partial(_fresh_blocks, inp, fams, _peeled, "f", "dense blocks"), cost=cost),
+            Task(
+                run=partial(_fresh_blocks, inp, fams, _audience, "a", "audience blocks"), cost=cost
+            ),
         ]
 
     def combine(self, parts: list[Found]) -> Found:
@@ -99,10 +101,16 @@ def _blocks(
     return Found.concat([*parts, Found(counts={"dense_blocks": n})])
 
 
-def _peeled_blocks(inp: DetectInput, fams: list[Family]) -> Found:
-    """FRAUDAR's blocks over every family (:func:`_peeled`), the new accounts read once."""
+def _fresh_blocks(
+    inp: DetectInput,
+    fams: list[Family],
+    find: Callable[..., DenseBlockGroups],
+    prefix: str,
+    step: str,
+) -> Found:
+    """:func:`_blocks` with the run's new accounts (read once) given to the block finder."""
     new, rate = new_accounts_of(inp)
-    return _blocks(inp, fams, partial(_peeled, new=new, rate=rate), "f", "dense blocks")
+    return _blocks(inp, fams, partial(find, new=new, rate=rate), prefix, step)
 
 
 def _peeled(
@@ -137,14 +145,18 @@ def _peeled(
     return replace(res, groups=kept)
 
 
-def _audience(inp: DetectInput, fam: Family) -> DenseBlockGroups:
-    """The family's audience blocks."""
+def _audience(
+    inp: DetectInput, fam: Family, *, new: pl.Series | None = None, rate: float | None = None
+) -> DenseBlockGroups:
+    """The family's audience blocks (with the run's new accounts, as :func:`_peeled`)."""
     return audience_blocks(
         inp.graph,
         actions=list(fam.actions or ()),
         actor_types=list(fam.actor_types or ()),
         target_types=list(fam.target_types or ()),
         seed=inp.config.detect.seed,
+        new_accounts=new,
+        new_rate=rate,
     )
 
 
