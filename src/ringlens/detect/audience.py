@@ -60,7 +60,7 @@ from ringlens.detect.dense import (
     _family_matrix,
     _Fresh,
     _fresh_judged,
-    _fresh_rows,
+    _freshness,
     _groups,
     _shared_targets,
     _test_columns,
@@ -179,7 +179,7 @@ def audience_blocks(
     p.update(n_actors=mat.shape[0], n_targets=mat.shape[1], n_pairs=int(mat.nnz))
     groups = _target_groups(mat, p)
     candidates = _blocks(mat, groups, p)
-    found, tested = _test(mat, candidates, p, _fresh_rows(new_accounts, p["new_rate"], row_keys))
+    found, tested = _test(mat, candidates, p, _freshness(new_accounts, p["new_rate"], row_keys))
     log.info("audience_blocks: %d of %d blocks significant", len(found), len(tested))
     return _groups(mat, found, tested, row_keys, col_keys, p)
 

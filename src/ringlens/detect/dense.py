@@ -1241,7 +1241,7 @@ def dense_blocks(
         graph, params["actions"], params["actor_types"], params["target_types"]
     )
     params.update(n_actors=mat.shape[0], n_targets=mat.shape[1], n_pairs=int(mat.nnz))
-    fresh = _fresh_rows(new_accounts, params["new_rate"], row_keys)
+    fresh = _freshness(new_accounts, params["new_rate"], row_keys)
     if not _can_hold_block(mat):
         log.info("dense_blocks: no target with two actors or actor with two targets")
         return _groups(mat, [], [], row_keys, col_keys, params)
@@ -1458,7 +1458,7 @@ class _Fresh:
         return fresh_beyond_chance(new, names.len(), self.rate, threshold)
 
 
-def _fresh_rows(
+def _freshness(
     new_accounts: list[str] | pl.Series | None,
     new_rate: float | None,
     row_keys: Callable[[np.ndarray], list[str]],

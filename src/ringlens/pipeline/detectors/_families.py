@@ -9,7 +9,6 @@ Detectors never name a platform's actions: they take these families.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
@@ -21,7 +20,6 @@ __all__ = [
     "RoleGroup",
     "interaction_actions",
     "interaction_families",
-    "new_accounts_of",
     "role_groups",
     "significance_strength",
 ]
@@ -125,27 +123,3 @@ def significance_strength(significance: pl.Expr) -> pl.Expr:
     """A detector's confidence in [0.3, 1] from a group's significance (-log10 p, at least
     2 for a reported group): 0.3 at p = 0.01, 1.0 from p = 1e-10 on."""
     return (0.3 + 0.7 * (significance.cast(pl.Float64) - 2.0) / 8.0).clip(0.3, 1.0)
-
-
-def new_accounts_of(inp: DetectInput) -> tuple[pl.Series | None, float | None]:
-    """The node keys of the new accounts (created at most ``NEW_ACCOUNT_DAYS`` before the
-    run's first event, or after it: the ``new_account`` signal's) and the platform's share
-    of them among the accounts whose creation time is known — the whole run's when
-    ``inp`` is a part of it. None when the entities do not say when accounts were
-    created."""
-    from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS
-    from ringlens.rings.features import new_accounts
-
-    ent = inp.entities
-    if ent is None or "created_at" not in ent.columns:
-        return None, None
-    ctx = inp.context
-    first_ts: Any = ctx.first_ts if ctx is not None else None
-    if first_ts is None:
-        first_ts = inp.graph.events["ts"].min()
-    found = new_accounts(inp.graph, ent, first_ts=first_ts, days=NEW_ACCOUNT_DAYS)
-    if found is None:
-        return None, None
-    new, share = found
-    rate = ctx.new_account_base if ctx is not None else None
-    return new, float(share if rate is None else rate)

@@ -13,7 +13,6 @@ from ringlens.detect.audience import audience_blocks
 from ringlens.detect.dense import DenseBlockGroups, dense_blocks
 from ringlens.pipeline.detectors._families import (
     interaction_families,
-    new_accounts_of,
     significance_strength,
 )
 from ringlens.pipeline.registry import (
@@ -108,8 +107,9 @@ def _fresh_blocks(
     prefix: str,
     step: str,
 ) -> Found:
-    """:func:`_blocks` with the run's new accounts (read once) given to the block finder."""
-    new, rate = new_accounts_of(inp)
+    """:func:`_blocks` with the run's new accounts (:attr:`DetectInput.new_accounts`) given to
+    the block finder."""
+    new, rate = inp.new_accounts
     return _blocks(inp, fams, partial(find, new=new, rate=rate), prefix, step)
 
 

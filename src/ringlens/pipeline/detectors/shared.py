@@ -10,7 +10,6 @@ import polars as pl
 from ringlens.detect.shared import nested_kinds, outside_audience, shared_targets
 from ringlens.pipeline.detectors._families import (
     interaction_actions,
-    new_accounts_of,
     significance_strength,
 )
 from ringlens.pipeline.registry import (
@@ -55,7 +54,7 @@ class SharedTargets(Detector):
         if not types:
             return Found(counts={"shared_targets": 0})
         d = inp.config.detect
-        new_keys, new_rate = new_accounts_of(inp)
+        new_keys, new_rate = inp.new_accounts
         with inp.timer("shared targets"):
             res = shared_targets(
                 inp.graph,
