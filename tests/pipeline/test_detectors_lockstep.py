@@ -53,6 +53,29 @@ def test_unmapped_actions_keep_their_groups_apart() -> None:
     assert found.counts["lockstep_unmapped"] == 2
 
 
+def test_a_groups_targets_carry_the_scale_it_was_found_at() -> None:
+    # the ring stage measures a ring's synchrony at the scale lockstep found it
+    # (rings.core._ring_scales): each target of a group carries the group's best window
+    from ringlens.pipeline.registry import Found
+
+    graph = build_graph(_two_rings())
+    fam = family_roles(graph.families(), Vocabulary.from_tables({}, {}))
+    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
+    found = Found.concat([Lockstep().detect(inp)])
+    targets = found.targets.sort("candidate", "key")
+    assert targets.columns == ["detector", "candidate", "key", "window"]
+    assert targets["key"].to_list() == ["thing:p1", "thing:p2", "thing:q1", "thing:q2"]
+    windows = targets["window"].to_list()
+    assert all(w is not None and w > 0 for w in windows)
+    # the window is a scale of the run's ladder, the same for every target of a group
+    assert windows[0] == windows[1] and windows[2] == windows[3]
+    # a detector without time scales has none
+    no_scale = Found.concat(
+        [Found(targets=pl.DataFrame({"detector": ["x"], "candidate": ["0"], "key": ["thing:p1"]}))]
+    )
+    assert no_scale.targets["window"].to_list() == [None]
+
+
 def _a_cafe() -> pl.DataFrame:
     """Four hundred accounts sign in on phones of their own; thirty students sign in on
     the three machines of a school lab together at nine every weekday for three weeks;

@@ -56,14 +56,19 @@ __all__ = [
     "Task",
     "candidates_from",
     "group_found",
+    "target_frame",
     "registered",
     "register",
 ]
 
 Timer = Callable[[str], AbstractContextManager[Any]]
 
-#: The targets of a candidate: ``detector, candidate, key`` (target node key).
-TARGET_SCHEMA = pl.Schema({"detector": pl.String, "candidate": pl.String, "key": pl.String})
+#: The targets of a candidate: ``detector, candidate, key`` (target node key) and
+#: ``window``: the time scale in seconds at which a time detector saw the candidate act
+#: in step (lockstep: its group's most significant scale; null for the other detectors).
+TARGET_SCHEMA = pl.Schema(
+    {"detector": pl.String, "candidate": pl.String, "key": pl.String, "window": pl.Float64}
+)
 #: the bursts a time-based detector found (the run writes them to ``bursts.parquet``):
 #: ``family`` (reason code), ``group`` (unique within the family), ``key`` (target)
 BURST_SCHEMA = pl.Schema(
@@ -182,7 +187,7 @@ class Found:
             if sigs
             else pl.DataFrame(schema=SIGNAL_SCHEMA),
             counts=counts,
-            targets=pl.concat([t.cast(TARGET_SCHEMA) for t in tgts])
+            targets=pl.concat([target_frame(t) for t in tgts])
             if tgts
             else pl.DataFrame(schema=TARGET_SCHEMA),
             bursts=pl.concat([b.cast(BURST_SCHEMA) for b in bursts])
@@ -285,12 +290,28 @@ def group_found(
     members = res.to_frame()
     actors = members.filter(pl.col("role") == "actor").join(res.groups, on="group")
     cands = candidates_from(actors.select(cand, "key", strength.alias("strength")), detector)
+    # a time detector's groups carry the scale they were found at most significantly
+    scale = ["best_window"] if "best_window" in res.groups.columns else []
     targets = members.filter(pl.col("role") == "target").join(
-        res.groups.select("group"), on="group", how="semi"
+        res.groups.select("group", *scale), on="group"
     )
-    tgts = targets.select(pl.lit(detector).alias("detector"), cand, pl.col("key").cast(pl.String))
+    window = pl.col("best_window") if scale else pl.lit(None, dtype=pl.Float64)
+    tgts = targets.select(
+        pl.lit(detector).alias("detector"),
+        cand,
+        pl.col("key").cast(pl.String),
+        window.cast(pl.Float64).alias("window"),
+    )
     signals = cands.select("key", pl.lit(reason).alias("reason"), "strength")
     return Found(candidates=cands, targets=tgts, signals=signals, **extra)
+
+
+def target_frame(targets: pl.DataFrame) -> pl.DataFrame:
+    """A detector's candidate targets in :data:`TARGET_SCHEMA` (``window`` null where the
+    detector has no time scale)."""
+    if "window" not in targets.columns:
+        targets = targets.with_columns(pl.lit(None, dtype=pl.Float64).alias("window"))
+    return targets.select(list(TARGET_SCHEMA)).cast(TARGET_SCHEMA)  # type: ignore[arg-type]
 
 
 def candidates_from(groups: pl.DataFrame, detector: str) -> pl.DataFrame:

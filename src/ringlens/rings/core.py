@@ -314,8 +314,7 @@ def build_rings(
         )
     if membership.height == 0:
         return Rings(rings=_empty_rings(), membership=membership)
-    if rhythm is None:  # once: the features are computed again for merged rings
-        rhythm = hourly_rhythm(graph)
+    rhythm = hourly_rhythm(graph) if rhythm is None else rhythm  # once for every features()
 
     def features(m: pl.DataFrame) -> pl.DataFrame:
         f = ring_features(
@@ -326,6 +325,7 @@ def build_rings(
             roles=roles,
             entities=entities,
             burst_window=burst_window,
+            scales=_ring_scales(candidates, m, candidate_targets, timing),
             background=background,
             first_ts=first_ts,
             new_account_base=new_account_base,
@@ -1241,19 +1241,51 @@ def _ring_targets(
     ring that holds most of its members)."""
     if targets is None or targets.height == 0 or membership.height == 0:
         return None
-    votes = (
+    return (
+        targets.join(_candidate_rings(candidates, membership), on=["detector", "candidate"])
+        .select("ring_id", "key")
+        .unique()
+        .sort("ring_id", "key")
+    )
+
+
+def _candidate_rings(candidates: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
+    """``detector, candidate, ring_id``: the ring that holds most of each candidate's
+    members (the lowest ``ring_id`` of a tie)."""
+    return (
         candidates.select("detector", "candidate", "key")
         .join(membership.select("key", "ring_id"), on="key")
         .group_by("detector", "candidate", "ring_id")
         .agg(pl.len().alias("n"))
         .sort(["detector", "candidate", "n", "ring_id"], descending=[False, False, True, False])
         .unique(subset=["detector", "candidate"], keep="first", maintain_order=True)
+        .select("detector", "candidate", "ring_id")
     )
+
+
+def _ring_scales(
+    candidates: pl.DataFrame,
+    membership: pl.DataFrame,
+    targets: pl.DataFrame | None,
+    timing: Collection[str],
+) -> pl.DataFrame | None:
+    """``ring_id, window``: the longest time scale (seconds) at which a ``timing``
+    detector found one of each ring's candidates in step (the targets' ``window``:
+    :data:`ringlens.pipeline.registry.TARGET_SCHEMA`); None when there is none."""
+    if not timing or targets is None or "window" not in targets.columns:
+        return None
+    scaled = targets.filter(
+        pl.col("detector").is_in(sorted(timing)) & pl.col("window").is_not_null()
+    )
+    if scaled.height == 0 or membership.height == 0:
+        return None
     return (
-        targets.join(votes.select("detector", "candidate", "ring_id"), on=["detector", "candidate"])
-        .select("ring_id", "key")
-        .unique()
-        .sort("ring_id", "key")
+        scaled.group_by("detector", "candidate")
+        .agg(pl.col("window").max())
+        .join(_candidate_rings(candidates, membership), on=["detector", "candidate"])
+        .group_by("ring_id")
+        .agg(pl.col("window").max())
+        .sort("ring_id")
     )
 
 
