@@ -14,7 +14,7 @@ Three vocabularies per case: the built-in one (``review`` is a review, ``user`` 
 (the action renamed ``opine``: nothing mapped).
 
     .venv/bin/python bench/yelpchi_score.py [--seeds 3] [--out /tmp/yelp]
-        [--rows 200 --cols 30 --density 0.6] [--vocab builtin mapped unknown]
+        [--rows 200 --cols 30 --density 0.6] [--vocab builtin mapped unknown] [--truncate 1d]
 """
 
 from __future__ import annotations
@@ -76,6 +76,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=200, help="injected accounts")
     ap.add_argument("--cols", type=int, default=30, help="injected products")
     ap.add_argument("--density", type=float, default=0.6, help="share of the block's cells")
+    ap.add_argument(
+        "--truncate",
+        default=None,
+        help="truncate every timestamp to this resolution (e.g. 1d: an export with dates only)",
+    )
     a = ap.parse_args()
     base = load_yelpchi(a.data)
     rows = []
@@ -85,6 +90,8 @@ def main() -> None:
                 base, n_rows=a.rows, n_cols=a.cols, density=a.density, seed=seed, **kw
             )
             events = injected_events(base, inj, seed)
+            if a.truncate:
+                events = events.with_columns(pl.col("ts").dt.truncate(a.truncate))
             for vocab in a.vocab:
                 folder = a.out / f"{name.replace(' ', '_')}_{seed}_{vocab}"
                 out, secs = score_case(events, folder, vocab=vocab)
