@@ -280,6 +280,43 @@ def test_a_candidate_in_step_on_busy_targets_stays_whole_only_when_its_accounts_
     assert split_candidates(g, blocks, timing=("lockstep",), new_accounts=(new, 0.1)).height == 0
 
 
+def test_a_candidate_in_step_on_busy_targets_at_a_scale_of_days_stays_whole() -> None:
+    # lockstep found the old drivers' group at a scale of days (a campaign over days),
+    # not of hours (the evening queue every day): it is kept whole for the ring stage to
+    # judge; found at three hours it is a commute, and a scale of another candidate's
+    # says nothing of this one
+    g = build_graph(_in_step_on_busy_zones())
+    cands = pl.DataFrame(
+        {
+            "detector": "lockstep",
+            "candidate": "b",
+            "key": [f"driver:old{i}" for i in range(6)],
+            "strength": 1.0,
+        }
+    )
+
+    def scales(candidate: str, window: float) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"detector": "lockstep", "candidate": candidate, "key": "zone:z0", "window": window}
+        )
+
+    days = split_candidates(g, cands, timing=("lockstep",), scales=scales("b", 4 * 86_400.0))
+    assert sorted(days["key"]) == [f"driver:old{i}" for i in range(6)]
+    assert (
+        split_candidates(g, cands, timing=("lockstep",), scales=scales("b", 3 * 3600.0)).height == 0
+    )
+    assert (
+        split_candidates(g, cands, timing=("lockstep",), scales=scales("a", 4 * 86_400.0)).height
+        == 0
+    )
+    # a structure detector's group has no scale to be judged at
+    blocks = cands.with_columns(detector=pl.lit("communities"))
+    assert (
+        split_candidates(g, blocks, timing=("lockstep",), scales=scales("b", 4 * 86_400.0)).height
+        == 0
+    )
+
+
 def test_a_whole_candidate_is_neither_split_nor_grown() -> None:
     # families met on a rare target: what links them is the target they met on, which
     # none of them owns; the same accounts as an ordinary candidate have no own target

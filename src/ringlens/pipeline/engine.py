@@ -255,6 +255,7 @@ def _rings(
             timing=TIMING,
             new_accounts=fresh,
             min_new_lift=NEW_ACCOUNT_APART,
+            scales=det.targets,
         )
         cands = expand_candidates(
             graph,

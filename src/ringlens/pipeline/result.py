@@ -29,7 +29,7 @@ class Detections:
     coverage: Any = None
     #: what the graph's names mean (:class:`ringlens.graph.roles.Roles`)
     roles: Any = None
-    #: ``detector, candidate, key``: the targets each candidate works on
+    #: ``detector, candidate, key, window``: the targets each candidate works on
     targets: pl.DataFrame | None = None
     #: the bursts of the time-based detectors (:data:`ringlens.pipeline.registry.BURST_SCHEMA`)
     bursts: pl.DataFrame | None = None

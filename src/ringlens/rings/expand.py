@@ -154,6 +154,11 @@ def _candidate_targets(
 #: them say who else is in it.
 WHOLE = "whole."
 
+#: A candidate a time detector found in step at this scale or longer (seconds) is no
+#: daily rhythm: commutes, class timetables and lunch rushes meet within hours, every
+#: day; at a scale of days a day's rhythm averages out (:func:`split_candidates`).
+SLOW_SCALE = 86_400.0
+
 
 def split_candidates(
     graph: EventGraph,
@@ -165,6 +170,7 @@ def split_candidates(
     new_accounts: tuple[pl.Series, float] | None = None,
     min_new_lift: float = 0.1,
     min_new_sig: float = 2.0,
+    scales: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Split each candidate along the targets that really are its own.
 
@@ -189,8 +195,14 @@ def split_candidates(
     must exceed the platform's by ``min_new_lift`` of what is left above it (the ring
     stage's ``new_account_lift``) and be beyond chance for their number: ``-log10`` of
     the binomial tail at least ``min_new_sig``
-    (:func:`ringlens.rings.features.new_account_significance`). Without
-    ``new_accounts`` such candidates are dropped, and so are other detectors' candidates
+    (:func:`ringlens.rings.features.new_account_significance`); or when the detector
+    found it in step at a scale of :data:`SLOW_SCALE` or longer (``scales``: ``detector,
+    candidate, window`` in seconds, the candidate targets' windows,
+    :data:`ringlens.pipeline.registry.TARGET_SCHEMA`): a commute or a timetable meets
+    within hours every day, a campaign of fake reviews on popular restaurants over two
+    weeks is in step at the scale of days. The ring stage then asks whether it is in step
+    beyond chance at that scale (:func:`ringlens.rings.core.build_rings`). Without
+    either such candidates are dropped, and so are other detectors' candidates
     without a part (a community or block found by what its members hit has no own target
     only when it is a slice of a larger audience). One with a :data:`WHOLE` id is kept.
 
@@ -209,12 +221,41 @@ def split_candidates(
     >>> split_candidates(build_graph(ev), c).group_by("candidate").agg(pl.col("key").sort()).sort("candidate").rows()
     [('0.0', ['buyer:a', 'buyer:b', 'buyer:c']), ('0.1', ['buyer:x', 'buyer:y', 'buyer:z'])]
     """
-    from ringlens.graph.core import component_labels
-
     whole, candidates = _whole_apart(candidates)
     if candidates.height == 0:
         return whole
     c = _member_nodes(graph, candidates)
+    members, parts = _own_parts(graph, c, min_share=min_share, min_size=min_size)
+    out = (
+        c.join(members, on=["cand", "node"])
+        .join(parts, on=["cand", "comp"])
+        .with_columns(
+            pl.when(pl.col("n_parts") > 1)
+            .then(pl.concat_str("candidate", pl.lit("."), pl.col("part").cast(pl.String)))
+            .otherwise(pl.col("candidate"))
+            .alias("candidate")
+        )
+        .select("detector", "candidate", "key", "strength")
+    )
+    timed = c.filter(pl.col("detector").is_in(list(timing)))
+    timed_whole = _kept_whole(
+        timed, parts, min_size, new_accounts, (min_new_lift, min_new_sig), _slow(scales)
+    )
+    out = pl.concat([out, timed_whole, whole]).sort("detector", "candidate", "key")
+    split = parts.filter(pl.col("n_parts") > 1)["cand"].n_unique()
+    if split:
+        log.info("split %d candidates along their own targets", split)
+    return out
+
+
+def _own_parts(
+    graph: EventGraph, c: pl.DataFrame, *, min_share: float, min_size: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(cand, node, comp)`` of each candidate's members (``c``: :func:`_member_nodes`)
+    linked through the targets that are its own (:func:`split_candidates`), and the
+    parts of at least ``min_size`` members: ``cand, comp, size, part, n_parts``."""
+    from ringlens.graph.core import component_labels
+
     deg = _in_degree(graph)
     own = (
         graph.edges.select("src", "dst")
@@ -256,24 +297,7 @@ def split_candidates(
     parts = sizes.sort("cand", "comp").with_columns(
         pl.int_range(0, pl.len()).over("cand").alias("part"), pl.len().over("cand").alias("n_parts")
     )
-    out = (
-        c.join(members, on=["cand", "node"])
-        .join(parts, on=["cand", "comp"])
-        .with_columns(
-            pl.when(pl.col("n_parts") > 1)
-            .then(pl.concat_str("candidate", pl.lit("."), pl.col("part").cast(pl.String)))
-            .otherwise(pl.col("candidate"))
-            .alias("candidate")
-        )
-        .select("detector", "candidate", "key", "strength")
-    )
-    timed = c.filter(pl.col("detector").is_in(list(timing)))
-    timed_whole = _kept_whole(timed, parts, min_size, new_accounts, (min_new_lift, min_new_sig))
-    out = pl.concat([out, timed_whole, whole]).sort("detector", "candidate", "key")
-    split = parts.filter(pl.col("n_parts") > 1)["cand"].n_unique()
-    if split:
-        log.info("split %d candidates along their own targets", split)
-    return out
+    return members, parts
 
 
 def _whole_apart(candidates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -284,32 +308,51 @@ def _whole_apart(candidates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return candidates.filter(kept).select(cols), candidates.filter(~kept)
 
 
+def _slow(scales: pl.DataFrame | None) -> pl.DataFrame | None:
+    """``detector, candidate`` of the candidates found in step at :data:`SLOW_SCALE` or
+    longer (``scales``: ``detector, candidate, window``)."""
+    if scales is None or "window" not in scales.columns:
+        return None
+    return (
+        scales.filter(pl.col("window") >= SLOW_SCALE)
+        .select("detector", "candidate")
+        .unique()
+        .sort("detector", "candidate")
+    )
+
+
 def _kept_whole(
     c: pl.DataFrame,
     parts: pl.DataFrame,
     min_size: int,
     new_accounts: tuple[pl.Series, float] | None,
     min_new: tuple[float, float],
+    slow: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The candidates of ``c`` without a part (:func:`split_candidates`) whose members are
     new accounts beyond the platform's rate (``min_new``: the least lift and
-    significance), whole."""
+    significance) or that ``slow`` names (found in step at a scale of days), whole."""
     cols = ("detector", "candidate", "key", "strength")
-    if new_accounts is None:
-        return c.clear().select(cols)
-    keys, base = new_accounts
-    base = new_account_base_rate(base)
     alone = c.join(parts.select("cand").unique(), on="cand", how="anti")
     per = (
-        alone.group_by("cand")
-        .agg(pl.len().alias("n"), pl.col("key").is_in(keys.implode()).sum().alias("x"))
+        alone.group_by("cand", "detector", "candidate")
+        .agg(pl.len().alias("n"))
         .filter(pl.col("n") >= min_size)
         .sort("cand")
     )
-    sig = new_account_significance(per["x"].to_numpy(), per["n"].to_numpy(), base)
-    lift = new_account_lift(pl.col("x") / pl.col("n"), base)
-    fresh = per.filter((lift >= min_new[0]) & pl.Series(sig >= min_new[1]))
-    return alone.join(fresh.select("cand"), on="cand").select(cols)
+    kept = per.clear().select("cand")
+    if slow is not None:
+        kept = per.join(slow, on=["detector", "candidate"], how="semi").select("cand")
+    if new_accounts is not None:
+        keys, base = new_accounts
+        base = new_account_base_rate(base)
+        new = alone.group_by("cand").agg(pl.col("key").is_in(keys.implode()).sum().alias("x"))
+        per = per.join(new, on="cand")
+        sig = new_account_significance(per["x"].to_numpy(), per["n"].to_numpy(), base)
+        lift = new_account_lift(pl.col("x") / pl.col("n"), base)
+        fresh = per.filter((lift >= min_new[0]) & pl.Series(sig >= min_new[1]))
+        kept = pl.concat([kept, fresh.select("cand")]).unique()
+    return alone.join(kept, on="cand").select(cols)
 
 
 def _any_time() -> pl.Expr:
