@@ -45,11 +45,11 @@ from ringlens.pipeline.inputs import (
 from ringlens.pipeline.outputs import check_outputs, evidence_links, write_outputs
 from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, Task, registered
 from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
+from ringlens.pipeline.signals import run_new_accounts
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 from ringlens.rings.core import NEW_ACCOUNT_APART, build_rings
 from ringlens.rings.expand import expand_candidates, split_candidates
-from ringlens.rings.features import new_accounts
 from ringlens.rings.patterns import load_catalogue
 from ringlens.risk.model import SIGNAL_SCHEMA, resolve_weights, score_entities, score_rings
 from ringlens.risk.policy import Policy, apply_policy, load_policy
@@ -222,18 +222,6 @@ def _tasks(detector: Detector, inp: DetectInput) -> list[Task]:
 TIMING = ("lockstep",)
 
 
-def _new_accounts(
-    graph: EventGraph, entities: pl.DataFrame | None, context: RunContext | None
-) -> tuple[pl.Series, float] | None:
-    """The part's new accounts and the run's rate of them (the part's own without a
-    run context): :func:`ringlens.rings.features.new_accounts`."""
-    first = graph.events["ts"].min() if context is None else context.first_ts
-    found = new_accounts(graph, entities, first_ts=first)
-    if found is None or context is None or context.new_account_base is None:
-        return found
-    return found[0], context.new_account_base
-
-
 def _rings(
     graph: EventGraph,
     det: Detections,
@@ -246,7 +234,7 @@ def _rings(
     """Candidates → rings; returns the rings, their membership and the ring-stage signals."""
     d = cfg.detect
     roles = det.roles or Roles()
-    fresh = _new_accounts(graph, entities, context)  # the split's and the features' base
+    fresh = run_new_accounts(graph, entities, context)  # the split's and the features' base
     with timer("expand candidates"):
         split = split_candidates(
             graph,

@@ -124,27 +124,14 @@ class DetectInput:
 
     @cached_property
     def new_accounts(self) -> tuple[pl.Series | None, float | None]:
-        """The node keys of the new accounts (created at most ``NEW_ACCOUNT_DAYS`` before
-        the run's first event, or after it: the ``new_account`` signal's) and the
-        platform's share of them among the accounts whose creation time is known — the
-        whole run's when this is a part of it. None when the entities do not say when
-        accounts were created. Read once, by every detector that needs them."""
-        from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS
-        from ringlens.rings.features import new_accounts
+        """The new accounts' node keys and the platform's share of them
+        (:func:`ringlens.pipeline.signals.run_new_accounts`; ``(None, None)`` when the
+        entities do not say when accounts were created). Read once, by every detector
+        that needs them."""
+        from ringlens.pipeline.signals import run_new_accounts
 
-        ent = self.entities
-        if ent is None or "created_at" not in ent.columns:
-            return None, None
-        ctx = self.context
-        first_ts: Any = ctx.first_ts if ctx is not None else None
-        if first_ts is None:
-            first_ts = self.graph.events["ts"].min()
-        found = new_accounts(self.graph, ent, first_ts=first_ts, days=NEW_ACCOUNT_DAYS)
-        if found is None:
-            return None, None
-        new, share = found
-        rate = ctx.new_account_base if ctx is not None else None
-        return new, float(share if rate is None else rate)
+        found = run_new_accounts(self.graph, self.entities, self.context)
+        return (None, None) if found is None else found
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ringlens.graph import node_key
 from ringlens.risk.model import SIGNAL_SCHEMA
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlens.graph import EventGraph
+    from ringlens.pipeline.context import RunContext
 
 __all__ = [
     "ACCOUNT_TYPES",
@@ -33,6 +38,7 @@ __all__ = [
     "near_confirmed_bad",
     "new_account",
     "prior_violations",
+    "run_new_accounts",
 ]
 
 #: An account created less than this many days before the data starts is new.
@@ -84,6 +90,30 @@ def new_account(entities: pl.DataFrame, *, nodes: pl.DataFrame, first_ts: dateti
     return new.select(
         "key", pl.lit("new_account").alias("reason"), pl.lit(1.0).alias("strength")
     ).cast(SIGNAL_SCHEMA)
+
+
+def run_new_accounts(
+    graph: EventGraph, entities: pl.DataFrame | None, context: RunContext | None = None
+) -> tuple[pl.Series, float] | None:
+    """The node keys of the new accounts (created at most :data:`NEW_ACCOUNT_DAYS` before
+    the run's first event, or after it: the ``new_account`` signal's) and the platform's
+    share of them among the accounts whose creation time is known — the whole run's first
+    event and share when ``graph`` is a part of it (``context``). None when the entities
+    do not say when accounts were created
+    (:func:`ringlens.rings.features.new_accounts`)."""
+    from ringlens.rings.features import new_accounts
+
+    if entities is None or "created_at" not in entities.columns:
+        return None
+    first_ts: Any = context.first_ts if context is not None else None
+    if first_ts is None:
+        first_ts = graph.events["ts"].min()
+    found = new_accounts(graph, entities, first_ts=first_ts, days=NEW_ACCOUNT_DAYS)
+    if found is None:
+        return None
+    new, share = found
+    rate = context.new_account_base if context is not None else None
+    return new, float(share if rate is None else rate)
 
 
 def prior_violations(entities: pl.DataFrame, *, nodes: pl.DataFrame) -> pl.DataFrame:
