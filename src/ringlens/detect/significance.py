@@ -146,11 +146,11 @@ SIGNIFICANCE_CAP = 300.0
 
 
 def binomial_log10_sf(
-    k: np.ndarray | Sequence[int], n: np.ndarray | Sequence[int], p: float
+    k: np.ndarray | Sequence[int], n: np.ndarray | Sequence[int], p: float | np.ndarray
 ) -> np.ndarray:
-    """``log10 P(X >= k)`` for ``X ~ Binomial(n, p)``, vectorised: 0 where ``k <= 0``,
-    never below ``-SIGNIFICANCE_CAP`` (``p`` is kept inside ``[1e-9, 1 - 1e-9]``, ``n``
-    at least ``k``).
+    """``log10 P(X >= k)`` for ``X ~ Binomial(n, p)``, vectorised (``p`` one rate or one
+    per ``k``): 0 where ``k <= 0``, never below ``-SIGNIFICANCE_CAP`` (``p`` is kept
+    inside ``[1e-9, 1 - 1e-9]``, ``n`` at least ``k``).
 
     Examples
     --------
@@ -163,7 +163,7 @@ def binomial_log10_sf(
 
     k = np.asarray(k, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
-    rate = min(max(float(p), 1e-9), 1.0 - 1e-9)
+    rate = np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1.0 - 1e-9)
     tail = np.where(k > 0, bdtrc(np.maximum(k - 1, 0), np.maximum(n, k), rate), 1.0)
     return np.log10(np.maximum(tail, 10.0**-SIGNIFICANCE_CAP))
 

@@ -577,7 +577,8 @@ def _synchrony_at_scales(
     (the targets' other accounts and the ring's own activity, over the span the targets
     are used in where the ring's own leaves nothing out of step), the ring is in step
     beyond chance; a release day's crowd, whose targets' other accounts come the same
-    days, is not.
+    days, is not. A launch's first reviewers, whose targets' later reviewers come after
+    them, are: lockstep's own tests are what keep them out.
     """
     out = _synchrony(on_t, w_us, rhythm_crowding(rhythm, w_us), graph)
     if scales is None or scales.height == 0:
@@ -611,13 +612,9 @@ def _in_step_beyond_chance(at: pl.DataFrame) -> np.ndarray:
     """``-log10 P(X >= S N)``, ``X ~ Binomial(N, null)``: how far chance is from putting as
     many of a ring's ``N`` events (``_n``) in step (``synchrony``: ``S``) as it has, its
     ``synchrony_null`` the chance of each (the events taken as independent)."""
-    from scipy.special import bdtrc
-
     n = at["_n"].cast(pl.Int64).to_numpy()
     k = np.rint(at["synchrony"].to_numpy() * n).astype(np.int64)
-    p = np.clip(at["synchrony_null"].to_numpy(), 1e-12, 1.0 - 1e-12)
-    tail = np.where(k > 0, bdtrc(np.maximum(k - 1, 0), np.maximum(n, k), p), 1.0)
-    return -np.log10(np.maximum(tail, 1e-300)) + 0.0
+    return -binomial_log10_sf(k, n, at["synchrony_null"].to_numpy()) + 0.0
 
 
 def _schedule(on_t: pl.DataFrame) -> pl.DataFrame:
