@@ -76,8 +76,35 @@ def test_bad_catalogues_name_the_entry(data, message) -> None:
 
 def test_a_misspelt_feature_is_an_error_not_a_silent_miss() -> None:
     cat = parse_catalogue({"patterns": [{"name": "x", "min": {"synchrony_": 0.5}}]})
-    with pytest.raises(ConfigError, match="unknown feature 'synchrony_'"):
+    with pytest.raises(ConfigError, match="unknown ring feature 'synchrony_'"):
         classify(_rings(synchrony=[1.0], detectors=[[]]), cat)
+    with pytest.raises(ConfigError, match=r"patterns\[0\] \(x\)\.min: unknown ring feature"):
+        cat.check()
+
+
+def test_a_bound_on_a_feature_that_is_not_a_number_is_an_error() -> None:
+    cat = parse_catalogue({"patterns": [{"name": "x", "min": {"market": 1}}]})
+    with pytest.raises(ConfigError, match="ring feature 'market' is String, not a number"):
+        classify(_rings(market=["US"], detectors=[[]]), cat)
+
+
+def test_the_ring_stage_features_are_missing_until_the_run_adds_them() -> None:
+    """``core_share`` comes after the rings are built: before it is there no bound on it
+    holds (the run names the patterns again once it is)."""
+    cat = parse_catalogue(
+        {
+            "patterns": [
+                {"name": "core", "min": {"core_share": 0.5}},
+                {"name": "sync", "min": {"synchrony": 0.5}},
+            ]
+        }
+    )
+    rings = _rings(synchrony=[0.9, 0.1], detectors=[[], []])
+    out = classify(rings, cat)
+    assert out["pattern"].to_list() == ["sync", OTHER]
+    assert out.columns == [*rings.columns, "pattern"]
+    later = classify(rings.with_columns(core_share=pl.Series([0.8, 0.9])), cat)
+    assert later["pattern"].to_list() == ["core", "core"]
 
 
 def test_missing_catalogue_file(tmp_path) -> None:

@@ -50,7 +50,7 @@ from ringlens.pipeline.timing import Progress, Timer
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 from ringlens.rings.core import NEW_ACCOUNT_APART, build_rings
 from ringlens.rings.expand import expand_candidates, split_candidates
-from ringlens.rings.patterns import load_catalogue
+from ringlens.rings.patterns import Catalogue, classify, load_catalogue
 from ringlens.risk.model import SIGNAL_SCHEMA, resolve_weights, score_entities, score_rings
 from ringlens.risk.policy import Policy, apply_policy, load_policy
 
@@ -230,6 +230,7 @@ def _rings(
     entities: pl.DataFrame | None,
     context: RunContext | None,
     timer: Timer,
+    catalogue: Catalogue,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Candidates → rings; returns the rings, their membership and the ring-stage signals."""
     d = cfg.detect
@@ -258,7 +259,7 @@ def _rings(
             graph,
             cands,
             roles=roles,
-            catalogue=load_catalogue(d.patterns or None),
+            catalogue=catalogue,
             candidate_targets=det.targets,
             entities=entities,
             min_size=d.min_ring_size,
@@ -292,7 +293,8 @@ def _rings(
     out = rings.rings
     if found.ring_features is not None and out.height:
         extra = found.ring_features
-        out = out.join(extra, on="ring_id", how="left")
+        # the patterns again, now that the ring stage's features are there
+        out = classify(out.join(extra, on="ring_id", how="left"), catalogue)
     signals = pl.concat(
         [found.signals.cast(SIGNAL_SCHEMA), joiner_signals(split, cands, rings.membership)]
     )
@@ -381,7 +383,7 @@ def score(
     pol = policy or load_policy()
     entities, labels = _contract_tables(entities, labels)  # a notebook's tables
     weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
-    list(registered(disable=cfg.detect.disable))  # and so does a misspelt detector
+    catalogue = checked_catalogue(cfg)  # and so do a misspelt detector and pattern feature
     timer = Timer(progress)
     if isinstance(events, EventGraph):
         graph = events
@@ -390,7 +392,7 @@ def score(
             graph = build_graph(events)
     det = _detect(graph, config=cfg, entities=entities, labels=labels, timer=timer, context=context)
     rings, membership, ring_signals = _rings(
-        graph, det, cfg=cfg, entities=entities, context=context, timer=timer
+        graph, det, cfg=cfg, entities=entities, context=context, timer=timer, catalogue=catalogue
     )
     # a group detector's reason counts for the members of the rings it led to: a group the
     # rings stage found organic (a crowd, structure popularity explains) accuses no one
@@ -444,6 +446,15 @@ def score(
         membership=membership,
         bursts=det.bursts,
     )
+
+
+def checked_catalogue(cfg: Config) -> Catalogue:
+    """The run's pattern catalogue (``detect.patterns``), checked against the ring features
+    and the registered detectors, once ``detect.disable`` names only registered detectors:
+    a settings mistake fails before the events are read."""
+    names = [d.name for d in registered()]
+    list(registered(disable=cfg.detect.disable))
+    return load_catalogue(cfg.detect.patterns or None).check(detectors=names)
 
 
 def _scored_entities(
@@ -510,7 +521,7 @@ def run(
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     check_outputs(cfg, database=database, out_dir=out_dir)  # before hours of work, not after
     check_previous(previous)
-    list(registered(disable=cfg.detect.disable))  # a misspelt detector name, too
+    checked_catalogue(cfg)  # a misspelt detector name or pattern feature, too
     timer = Timer(progress)
     with timer("ingest"), ThreadPoolExecutor(2, thread_name_prefix="ringlens-ingest") as pool:
         inputs = resolve_run_inputs(events, entities=entities, labels=labels)

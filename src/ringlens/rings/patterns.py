@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -34,11 +34,74 @@ import polars as pl
 
 from ringlens.exceptions import ConfigError
 
-__all__ = ["OTHER", "Catalogue", "Pattern", "classify", "load_catalogue", "parse_catalogue"]
+__all__ = [
+    "OTHER",
+    "RING_FEATURES",
+    "Catalogue",
+    "Pattern",
+    "classify",
+    "load_catalogue",
+    "parse_catalogue",
+]
 
 #: The pattern of a ring no catalogue entry matches.
 OTHER = "other"
 _KEYS = {"name", "description", "min", "max", "detectors"}
+#: The features of the rings stage (:mod:`ringlens.pipeline.detectors.structure`): the
+#: run adds them after :func:`ringlens.rings.build_rings` has named the patterns, and names
+#: them again (a ring frame without them takes them as missing: no bound on them holds).
+STRUCTURE_FEATURES = ("max_coreness", "core_share", "n_brokers")
+#: Every numeric ring feature of a run that a pattern's ``min``/``max`` may bound (see
+#: docs/concepts.md); a catalogue is checked against it before the run starts.
+RING_FEATURES = tuple(
+    sorted(
+        {
+            "size",
+            "n_targets",
+            "density",
+            "density_ratio",
+            "synchrony",
+            "synchrony_null",
+            "synchrony_excess",
+            "schedule_share",
+            "camouflage_share",
+            "shared_device_share",
+            "shared_payout_account_share",
+            "shared_coupon_share",
+            "reciprocity",
+            "inner_engagements",
+            "inner_engagement_rate",
+            "share_engagement",
+            "share_purchase",
+            "share_review",
+            "share_click",
+            "share_follow",
+            "share_gift",
+            "share_claim",
+            "share_view",
+            "share_unmapped",
+            "ring_events",
+            "value_lift",
+            "owner_concentration",
+            "effective_owners",
+            "significance",
+            "sig_null",
+            "sig_actors",
+            "sig_targets",
+            "sig_owners",
+            "sig_beyond",
+            "beyond_share",
+            "audience_share",
+            "activity_share",
+            "shared_targets",
+            "new_account_share",
+            "new_account_lift",
+            "new_account_sig",
+            "prior_violations",
+            *STRUCTURE_FEATURES,
+        }
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +142,42 @@ class Catalogue:
     def names(self) -> tuple[str, ...]:
         """Every pattern name a ring can get (in catalogue order, then ``other``)."""
         return tuple(dict.fromkeys([p.name for p in self.patterns] + [OTHER]))
+
+    def check(
+        self,
+        features: Collection[str] = RING_FEATURES,
+        detectors: Collection[str] | None = None,
+    ) -> Catalogue:
+        """The catalogue itself when every feature it bounds is one of ``features`` and
+        every detector it names one of ``detectors`` (None: any); else a
+        :class:`ConfigError` naming the pattern. A run checks before it reads its events:
+        a misspelt name never silently matches nothing, on a day with rings or without.
+
+        >>> parse_catalogue({"patterns": [{"name": "x", "min": {"sharegift": 0.3}}]}).check()
+        Traceback (most recent call last):
+        ...
+        ringlens.exceptions.ConfigError: patterns: patterns[0] (x).min: unknown ring feature 'sharegift' (expected one of activity_share, ...)
+        """
+        for i, p in enumerate(self.patterns):
+            for bound, values in (("min", p.min), ("max", p.max)):
+                unknown = sorted(set(values) - set(features))
+                if unknown:
+                    raise ConfigError(
+                        f"{_where(self, i)}.{bound}: unknown ring feature {unknown[0]!r} "
+                        f"(expected one of {', '.join(sorted(features))})"
+                    )
+            if detectors is not None:
+                unknown = sorted(set(p.detectors) - set(detectors))
+                if unknown:
+                    raise ConfigError(
+                        f"{_where(self, i)}.detectors: unknown detector {unknown[0]!r} "
+                        f"(expected one of {', '.join(sorted(detectors))})"
+                    )
+        return self
+
+
+def _where(catalogue: Catalogue, i: int) -> str:
+    return f"{catalogue.source}: patterns[{i}] ({catalogue.patterns[i].name})"
 
 
 def _bounds(value: Any, where: str) -> Mapping[str, float]:
@@ -147,20 +246,31 @@ def classify(rings: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
     """``rings`` with a ``pattern`` column: the first catalogue pattern each ring matches.
 
     A feature a pattern names that ``rings`` lacks is a :class:`ConfigError` (a misspelt
-    feature must not silently never match).
+    feature must not silently never match), and so is one that is not a number; the
+    features of the rings stage (``max_coreness``, ``core_share``, ``n_brokers``), which
+    the run adds after :func:`ringlens.rings.build_rings`, count as missing (no bound on
+    them holds) until they are there: the run names the patterns again with them.
     """
-    have = set(rings.columns)
-    for p in catalogue.patterns:
-        missing = sorted(p.features() - have)
-        if missing:
-            known = ", ".join(sorted(c for c in have if c not in ("ring_id", "members")))
-            raise ConfigError(
-                f"{catalogue.source}: pattern {p.name!r} uses unknown feature "
-                f"{missing[0]!r} (expected one of {known})"
-            )
+    have = rings.schema
+    pending = {}
+    for i, p in enumerate(catalogue.patterns):
+        for f in sorted(p.features()):
+            if f not in have and f in STRUCTURE_FEATURES:
+                pending[f] = pl.lit(None, dtype=pl.Float64).alias(f)
+            elif f not in have:
+                known = ", ".join(sorted(c for c, t in have.items() if t.is_numeric()))
+                raise ConfigError(
+                    f"{_where(catalogue, i)}: unknown ring feature {f!r} (expected one of {known})"
+                )
+            elif not have[f].is_numeric():
+                raise ConfigError(
+                    f"{_where(catalogue, i)}: ring feature {f!r} is {have[f]}, not a "
+                    "number; min and max bound numbers"
+                )
         if p.detectors and "detectors" not in have:
-            raise ConfigError(f"{catalogue.source}: pattern {p.name!r} needs ring detectors")
+            raise ConfigError(f"{_where(catalogue, i)}: needs ring detectors")
     expr: pl.Expr = pl.lit(OTHER)
     for p in reversed(catalogue.patterns):
         expr = pl.when(p.condition()).then(pl.lit(p.name)).otherwise(expr)
-    return rings.with_columns(expr.alias("pattern"))
+    named = rings.with_columns(*pending.values()).with_columns(expr.alias("pattern"))
+    return named.drop(list(pending)) if pending else named

@@ -46,6 +46,7 @@ from ringlens.exceptions import InputError
 from ringlens.graph.roles import normalised
 from ringlens.io import ENTITY_COLUMNS, EVENT_COLUMNS
 from ringlens.pipeline.context import RunContext
+from ringlens.pipeline.engine import checked_catalogue
 from ringlens.pipeline.inputs import frame_fingerprint, run_id_for
 from ringlens.pipeline.registry import DetectInput, Found
 from ringlens.pipeline.result import RunResult
@@ -842,10 +843,9 @@ def score_spark(
     labels
         Labels: a Polars or Spark DataFrame or paths (optional; collected to the driver).
     run_id, fingerprint
-        The run id, or the input fingerprint it is derived from as in
-        :func:`ringlens.pipeline.run` (default: from the config, graph sizes and tables as
-        :func:`ringlens.pipeline.score` does; an entities table in Spark has its own
-        fingerprint, so that id differs from ``score``'s).
+        The run id, or the input fingerprint it comes from (:func:`ringlens.pipeline.run`;
+        default: from the config, graph sizes and tables as :func:`ringlens.pipeline.score`
+        does; an entities table in Spark has its own fingerprint, so that id differs).
     partitions
         Spark partitions for units and scoring (default: one per 500k events, at most
         the shuffle partitions' count).
@@ -875,6 +875,7 @@ def score_spark(
 
     cfg = config or Config()
     pol = policy or load_policy()
+    checked_catalogue(cfg)  # a settings mistake fails before the cluster's work
     spark = spark or get_session()
     lap = _Laps()
     ev, ent_df, lab = _read(spark, events, entities, labels, cfg, validate)

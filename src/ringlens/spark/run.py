@@ -19,6 +19,7 @@ from ringlens.graph.roles import normalised
 from ringlens.io import InputOptions, scan_events
 from ringlens.pipeline import RunResult
 from ringlens.pipeline.drift import check_previous, input_health
+from ringlens.pipeline.engine import checked_catalogue
 from ringlens.pipeline.inputs import fingerprint, resolve_run_inputs, run_id_for
 from ringlens.pipeline.outputs import check_outputs, write_outputs
 from ringlens.pipeline.timing import Progress
@@ -96,6 +97,7 @@ def run_spark(
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     check_outputs(cfg, database=database, out_dir=out_dir)
     check_previous(previous)
+    checked_catalogue(cfg)
     t = time.perf_counter()
     inputs = resolve_run_inputs(events, entities=entities, labels=labels, remote=True)
     files = list(inputs.events)
