@@ -105,3 +105,33 @@ def test_the_shipped_catalogue_passes_its_own_check() -> None:
     from ringlens.pipeline.registry import registered
 
     load_catalogue().check(detectors=[d.name for d in registered()])
+
+
+def test_a_policy_rule_for_a_pattern_the_catalogue_never_gives_is_said(
+    tmp_path, small_synth, caplog
+) -> None:
+    """A rule keyed on a misspelt pattern never matches: the run says so (log and
+    ``notices``) and still runs (one policy may serve catalogues with more patterns)."""
+    from ringlens.risk.policy import parse_policy
+
+    pol = parse_policy(
+        {
+            "queues": {"review": {"capacity": 100}},
+            "rules": [
+                {
+                    "name": "farms",
+                    "pattern": ["sock_puppet_farm", "bruhsing"],
+                    "min_risk": 0,
+                    "action": "manual_review",
+                    "queue": "review",
+                }
+            ],
+        },
+        source="team.toml",
+    )
+    with caplog.at_level("WARNING", logger="ringlens.pipeline.engine"):
+        res = ringlens.score(small_synth.events, entities=small_synth.entities, policy=pol)
+    said = "team.toml: rule 'farms' names pattern 'bruhsing', which no pattern of the catalogue"
+    assert [n for n in res.report["notices"] if n.startswith(said)]
+    assert said in caplog.text and "sock_puppet_farm'" not in caplog.text
+    assert res.queue.height > 0  # the rule's known pattern still queues

@@ -383,7 +383,8 @@ def score(
     pol = policy or load_policy()
     entities, labels = _contract_tables(entities, labels)  # a notebook's tables
     weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
-    catalogue = checked_catalogue(cfg)  # and so do a misspelt detector and pattern feature
+    # and so do a misspelt detector and pattern feature; a rule that never matches is said
+    catalogue, notices = checked_catalogue(cfg, pol)
     timer = Timer(progress)
     if isinstance(events, EventGraph):
         graph = events
@@ -437,6 +438,8 @@ def score(
     )
     if det.coverage is not None:
         report["coverage"] = det.coverage.to_dict()
+    if notices:
+        report["notices"] = notices
     return RunResult(
         rings=ring_output(rings_scored),
         entities=ents,
@@ -448,13 +451,19 @@ def score(
     )
 
 
-def checked_catalogue(cfg: Config) -> Catalogue:
+def checked_catalogue(cfg: Config, policy: Policy | None = None) -> tuple[Catalogue, list[str]]:
     """The run's pattern catalogue (``detect.patterns``), checked against the ring features
     and the registered detectors, once ``detect.disable`` names only registered detectors:
-    a settings mistake fails before the events are read."""
+    a settings mistake fails before the events are read. With ``policy``, also a warning
+    (logged, and returned for the report's ``notices``) for each pattern a rule names that
+    the catalogue never gives."""
     names = [d.name for d in registered()]
     list(registered(disable=cfg.detect.disable))
-    return load_catalogue(cfg.detect.patterns or None).check(detectors=names)
+    catalogue = load_catalogue(cfg.detect.patterns or None).check(detectors=names)
+    notices = [] if policy is None else policy.unknown_patterns(catalogue.names)
+    for line in notices:
+        log.warning("%s", line)
+    return catalogue, notices
 
 
 def _scored_entities(
@@ -561,7 +570,7 @@ def run(
     report["ingest"] = read["report"].to_dict()
     notice = read["report"].notice()
     if notice:
-        report["notices"] = [notice]
+        report["notices"] = [notice, *report.get("notices", [])]
     report["config"] = redact_secrets(cfg.to_dict())
     report["config_sources"] = list(cfg.sources)
     with timer("input drift", show=False):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -73,6 +74,25 @@ class Policy:
     rules: tuple[Rule, ...]
     queues: dict[str, int] = field(default_factory=dict)
     source: str = "policy"
+
+    def unknown_patterns(self, names: Collection[str]) -> list[str]:
+        """One line for each pattern a rule names that is not among ``names`` (the
+        catalogue's, :attr:`ringlens.rings.Catalogue.names`): such a rule never matches.
+
+        >>> p = parse_policy({"queues": {"q": {"capacity": 5}}, "rules": [
+        ...     {"name": "b", "pattern": ["bruhsing"], "min_risk": 50,
+        ...      "action": "monitor", "queue": "q"}]})
+        >>> p.unknown_patterns(["brushing", "other"])
+        ["policy: rule 'b' names pattern 'bruhsing', which no pattern of the catalogue gives (it never matches; expected one of brushing, other)"]
+        """
+        known = set(names)
+        return [
+            f"{self.source}: rule {r.name!r} names pattern {x!r}, which no pattern of the "
+            f"catalogue gives (it never matches; expected one of {', '.join(sorted(known))})"
+            for r in self.rules
+            for x in r.pattern or ()
+            if x not in known
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -875,7 +875,7 @@ def score_spark(
 
     cfg = config or Config()
     pol = policy or load_policy()
-    checked_catalogue(cfg)  # a settings mistake fails before the cluster's work
+    checked_catalogue(cfg, pol)  # a settings mistake fails before the cluster's work
     spark = spark or get_session()
     lap = _Laps()
     ev, ent_df, lab = _read(spark, events, entities, labels, cfg, validate)
