@@ -267,3 +267,23 @@ def test_edges_and_projections_match_local(spark, small_synth):
         local = g.project(**kw).to_frame()
         got = pl.from_arrow(project(sdf, **kw).toArrow())
         assert got.equals(local.with_columns(pl.col("weight").cast(pl.Int64))), kw
+
+
+def test_a_policy_rule_that_never_matches_is_said_as_locally(spark, small_synth, tmp_path):
+    """A rule keyed on a pattern the catalogue never gives: both engines say it once, in
+    the report's notices, and queue the same."""
+    import ringlens
+    from ringlens.risk.policy import load_policy
+    from ringlens.spark.pipeline import score_spark
+
+    shipped = Path(ringlens.__file__).parent / "risk" / "default_policy.toml"
+    policy = tmp_path / "policy.toml"
+    policy.write_text(shipped.read_text().replace('"brushing"]', '"bruhsing"]', 1))
+    pol = load_policy(policy)
+    src = tmp_path / "events.parquet"
+    small_synth.events.write_parquet(src)
+    local = ringlens.score(small_synth.events, policy=pol)
+    remote = score_spark(str(src), spark=spark, policy=pol)
+    assert local.report["notices"] == remote.report["notices"]
+    assert len(remote.report["notices"]) == 1 and "'bruhsing'" in remote.report["notices"][0]
+    assert remote.queue.equals(local.queue)

@@ -384,7 +384,8 @@ def score(
     entities, labels = _contract_tables(entities, labels)  # a notebook's tables
     weights = resolve_weights(cfg.score.weights)  # a misspelt reason fails before detection
     # and so do a misspelt detector and pattern feature; a rule that never matches is said
-    catalogue, notices = checked_catalogue(cfg, pol)
+    # (once: by the whole run, not by each of its parts)
+    catalogue, notices = checked_catalogue(cfg, pol if context is None else None)
     timer = Timer(progress)
     if isinstance(events, EventGraph):
         graph = events

@@ -875,7 +875,7 @@ def score_spark(
 
     cfg = config or Config()
     pol = policy or load_policy()
-    checked_catalogue(cfg, pol)  # a settings mistake fails before the cluster's work
+    _, notices = checked_catalogue(cfg, pol)  # a settings mistake fails before the work
     spark = spark or get_session()
     lap = _Laps()
     ev, ent_df, lab = _read(spark, events, entities, labels, cfg, validate)
@@ -909,6 +909,7 @@ def score_spark(
     assert ctx.families is not None
     cov = run_coverage(family_input(ctx.families, config=cfg, labels=lab), seeds=seeds)
     report["coverage"] = cov.to_dict()
+    report.update({"notices": notices} if notices else {})
     lap("merge and policy")
     report["timings"] = dict(lap.timings)
     report["spark"] = {
