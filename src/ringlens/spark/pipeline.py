@@ -908,8 +908,7 @@ def score_spark(
     )
     assert ctx.families is not None
     cov = run_coverage(family_input(ctx.families, config=cfg, labels=lab), seeds=seeds)
-    report["coverage"] = cov.to_dict()
-    report.update({"notices": notices} if notices else {})
+    report.update(coverage=cov.to_dict(), **({"notices": notices} if notices else {}))
     lap("merge and policy")
     report["timings"] = dict(lap.timings)
     report["spark"] = {
