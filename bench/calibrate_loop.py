@@ -15,6 +15,14 @@ labels for recall and misses). Then :func:`ringlens.calibrate.calibrate` runs ov
 runs and the script prints, for the held-out latest run, precision at capacity of the
 current and learned weights under the current and suggested policy — measured on the
 (noisy) verdicts, as the tool sees it, and against the synthetic truth.
+
+With ``--platform NAME`` the weeks come from a platform of ``bench/eval_platforms.py``
+instead (a held-out one such as ``adnet``, written without reading the detectors, or
+``creator``/``live``/``marketplace``): ``--events`` each, seed ``seed * 1000 + k + 1``,
+ids prefixed ``wk<k>-`` in every table, scored with the platform's vocabulary. Its
+organic negatives are the innocent accounts the reviewers clear.
+
+    .venv/bin/python bench/calibrate_loop.py --platform adnet --runs 5 --events 300000 --out /tmp/loop-adnet
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import polars as pl
 from ringlens.calibrate import calibrate, empty_history, simulate_reviewers
 from ringlens.calibrate.policy import evaluate_policy, scored_population, suggest_policy
 from ringlens.calibrate.simulate import platform_series, prefix_ids
-from ringlens.config import Config
+from ringlens.config import Config, load_vocabulary
 from ringlens.export import open_queue_store
 from ringlens.pipeline import run
 from ringlens.risk import load_policy
@@ -50,6 +58,39 @@ def small_team_policy(path: Path) -> Path:
     path.write_text(text)
     load_policy(path)
     return path
+
+
+_PREFIXED = {
+    "events": ("actor_id", "target_id"),
+    "entities": ("entity_id",),
+    "labels": ("entity_id",),
+    "truth": ("entity_id", "ring_id"),
+    "negatives": ("entity_id", "group_id"),
+    "ring_targets": ("entity_id", "ring_id"),
+}
+
+
+def platform_week(platform: str, events: int, seed: int, k: int, out: Path) -> Path:
+    """Week ``k`` of ``platform`` (``bench/eval_platforms.py``'s generators), its ids
+    prefixed ``wk<k>-`` in every table, in ``out/data/<k>``; returns that folder."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from eval_platforms import synth
+
+    raw = synth(platform, events, seed * 1000 + k + 1, out / "raw" / str(k))
+    dst = out / "data" / str(k)
+    dst.mkdir(parents=True, exist_ok=True)
+    for name, cols in _PREFIXED.items():
+        f = raw / f"{name}.parquet"
+        if f.is_file():
+            frame = pl.read_parquet(f)
+            frame.with_columns(
+                (pl.lit(f"wk{k}-") + pl.col(c).cast(pl.String)).alias(c)
+                for c in cols
+                if c in frame.columns
+            ).write_parquet(dst / f.name)
+    for f in raw.glob("*.toml"):
+        (dst / f.name).write_text(f.read_text())
+    return dst
 
 
 def truth_labels(truth: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
@@ -87,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--calibrate-only", action="store_true", help="reuse the runs and verdicts in --out"
     )
+    ap.add_argument("--platform", help="weeks of a bench/eval_platforms.py platform instead")
     args = ap.parse_args(argv)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -111,22 +153,35 @@ def main(argv: list[str] | None = None) -> int:
     run_dirs, truths, other, hist = [], [], [], []
     audit = 1
     t_all = time.perf_counter()
-    for k, sc in enumerate(platform_series(args.runs, events=args.events, seed=args.seed)):
+    weeks = (
+        [None] * args.runs
+        if args.platform
+        else platform_series(args.runs, events=args.events, seed=args.seed)
+    )
+    for k, sc in enumerate(weeks):
         if args.calibrate_only:
             run_dirs.append(out / "runs" / str(k))
             truths.append(pl.read_parquet(out / "data" / str(k) / "truth.parquet"))
             continue
         t0 = time.perf_counter()
-        data = prefix_ids(generate(sc), f"wk{k}-")
-        src = out / "data" / str(k)
-        write_synth(data, src)
+        if sc is None:
+            src = platform_week(args.platform, args.events, args.seed, k, out)
+            vocab = src / "vocabulary.toml"
+            week_cfg = (
+                cfg.merged(load_vocabulary(vocab), source=str(vocab)) if vocab.is_file() else cfg
+            )
+            truth = pl.read_parquet(src / "truth.parquet")
+            days = None
+        else:
+            data = prefix_ids(generate(sc), f"wk{k}-")
+            src = out / "data" / str(k)
+            write_synth(data, src)
+            week_cfg, truth, days = cfg, data.truth, sc.days
         rd = out / "runs" / str(k)
-        res = run(src, out_dir=rd, config=cfg, policy=policy, database=db)
+        res = run(src, out_dir=rd, config=week_cfg, policy=policy, database=db)
         run_dirs.append(rd)
-        truths.append(data.truth)
-        members = (
-            data.truth.select("entity_type", "entity_id").unique().sort("entity_type", "entity_id")
-        )
+        truths.append(truth)
+        members = truth.select("entity_type", "entity_id").unique().sort("entity_type", "entity_id")
         pick = rng.random(members.height) < 0.3
         other.append(
             members.filter(pl.Series(pick)).with_columns(pl.lit("confirmed").alias("label"))
@@ -135,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             items = store.read()
             sim = simulate_reviewers(
                 items,
-                data.truth,
+                truth,
                 run_id=res.report["run_id"],
                 error_rate=args.error_rate,
                 capacity=args.review,
@@ -147,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         audit += sim.history.height
         hist.append(sim.history)
         print(
-            f"run {k}: {sc.n_events:,} events over {sc.days} d, {res.rings.height} rings, "
+            f"run {k}: {res.report['counts']['events']:,} events over {days or '?'} d, "
+            f"{res.rings.height} rings, "
             f"{res.queue.height} queued, {sim.verdicts.height} verdicts "
             f"({100 * sim.error_share:.1f} % wrong) [{time.perf_counter() - t0:.1f}s]",
             flush=True,

@@ -370,3 +370,23 @@ def test_queue_targets(policy_file: Path) -> None:
         suggest_policy(pop, pol, queue_targets={"nope": 0.9})
     with pytest.raises(ConfigError, match=r"calibrate.queue_targets.review must be a number"):
         suggest_policy(pop, pol, queue_targets={"review": 7})
+
+
+def test_a_threshold_is_not_lowered_into_risk_no_one_labelled(policy_file: Path) -> None:
+    """Below the review threshold, 60 accounts confirmed by other means (chargebacks:
+    labels come mostly from abusers) among 200 no reviewer saw: their precision says
+    nothing of the other 140, and the threshold stays; with most of the band labelled
+    the same evidence lowers it."""
+    pol = load_policy(policy_file)
+    top = [61.0 + i * 0.6 for i in range(15)]
+    band = [45.0 + i * 0.25 for i in range(60)]
+    unseen = [45.1 + i * 0.1 for i in range(140)]  # scored, never queued, never labelled
+    pop = _segment_pop(band + top + unseen, ["confirmed"] * 75 + [None] * 140)
+    s = suggest_policy(pop, pol, target=0.9, min_verdicts=5)
+    row = s.segments.filter(pl.col("rule") == "review").row(0, named=True)
+    assert (row["status"], row["suggested"]) == ("keep", 60.0)
+    # the same labels with only 40 unlabelled in the band: 60 of 100 labelled
+    pop = _segment_pop(band + top + unseen[:40], ["confirmed"] * 75 + [None] * 40)
+    s = suggest_policy(pop, pol, target=0.9, min_verdicts=5)
+    row = s.segments.filter(pl.col("rule") == "review").row(0, named=True)
+    assert row["status"] == "lower" and row["suggested"] < 60.0

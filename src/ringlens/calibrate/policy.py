@@ -5,7 +5,8 @@ For each rule of the policy that sends entities to a queue, the entities that re
 (its pattern, market and type conditions hold and no earlier rule took them) are split into
 segments by pattern and market. In a segment with at least ``min_verdicts`` labelled
 entities, the suggested threshold is the lowest risk at which the labelled entities at or
-above it are confirmed at least ``target`` of the time. Then each queue's demand (entities
+above it are confirmed at least ``target`` of the time (a threshold lowered needs firm
+evidence: the interval's lower end, and labels on at least half of the entities it adds). Then each queue's demand (entities
 per run that the suggested policy sends to it, averaged over the runs) is checked against
 its capacity; a queue over capacity gets a higher target until it fits. Segments that never
 reach the target leave the rule altogether.
@@ -33,11 +34,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ringlens.calibrate.quality import rate_row, wilson_exprs
 from ringlens.calibrate.runs import RunRecord, write_text
-from ringlens.calibrate.weights import entity_labels, queue_precision, rescore, run_signals
+from ringlens.calibrate.weights import (
+    MIN_COVERAGE,
+    entity_labels,
+    queue_precision,
+    rescore,
+    run_signals,
+)
 from ringlens.exceptions import ConfigError, check_float, check_int
 from ringlens.risk.policy import NO_ACTION, Policy, Rule, apply_policy, parse_policy
 
@@ -190,8 +198,11 @@ def _threshold(
 
     At or above the ``current`` threshold the precision itself must reach the target; below
     it (a threshold lowered: more entities queued) the lower end of its 95 % Wilson
-    interval must, so that a queue grows only on firm evidence. Vectorised over the
-    segment's labelled entities, riskiest first.
+    interval must, so that a queue grows only on firm evidence, and at least
+    ``MIN_COVERAGE`` of the segment's entities between the new and the current threshold
+    must carry a label: labels from other sources are mostly confirmed abusers, and the
+    labelled entities alone would take a threshold down into risk no reviewer has seen.
+    Vectorised over the segment's labelled entities, riskiest first.
     """
     lab = seg.filter(pl.col("label").is_not_null()).sort("risk_score", descending=True)
     if lab.height == 0:
@@ -203,12 +214,20 @@ def _threshold(
         # a threshold takes every entity of a run of equal risks: only the last one counts
         (pl.col("risk_score").shift(-1) != pl.col("risk_score")).fill_null(True).alias("_end"),
     ).with_columns(wilson_exprs())
+    # the labelled share of the entities a lowered threshold would add (every entity of
+    # the segment counts, labelled or not)
+    risks = np.sort(seg["risk_score"].to_numpy())
+    at_least = risks.size - np.searchsorted(risks, c["risk_score"].to_numpy(), side="left")
+    above = risks.size - np.searchsorted(risks, current, side="left")
+    labelled_above = lab.filter(pl.col("risk_score") >= current).height
+    added = np.maximum(at_least - above, 1)
+    c = c.with_columns(pl.Series("_band", (c["n"].to_numpy() - labelled_above) / added))
     ok = (
         pl.col("_end")
         & (pl.col("n") >= min_n)
         & pl.when(pl.col("risk_score") >= current)
         .then(pl.col("rate") >= target)
-        .otherwise(pl.col("lo") >= target)
+        .otherwise((pl.col("lo") >= target) & (pl.col("_band") >= MIN_COVERAGE))
     )
     good = c.with_row_index("_i").filter(ok)
     if good.height == 0:
