@@ -266,6 +266,31 @@ def test_followers_of_a_few_accounts_are_their_audience_unless_set_apart() -> No
     assert kept.to_series().to_list() == [False, False, True, True, True, True]
 
 
+def test_a_fandom_a_little_newer_than_the_platform_is_still_an_audience() -> None:
+    """133 fans of one creator, 68 of them new where 41 % of the platform's accounts are
+    (a lift of 0.17, p ~ 0.01): a young creator's fandom, not a batch of fresh accounts;
+    the same share among many more fans, or a real batch, is set apart."""
+    from ringlens.rings.core import _structure_only_unexplained
+
+    rings = pl.DataFrame(
+        {
+            "detectors": [["dense_blocks"]] * 3,
+            "significance": [137.0] * 3,
+            "sig_null": [300.0] * 3,
+            "sig_actors": [137.0] * 3,
+            "owner_concentration": [1.0] * 3,
+            "effective_owners": [1.0] * 3,
+            "audience_share": [0.25] * 3,
+            "new_account_lift": [0.17, 0.17, 0.9],
+            "new_account_sig": [1.95, 6.0, 40.0],
+            "synchrony_excess": [0.0] * 3,
+            "value_lift": [0.0] * 3,
+        }
+    )
+    kept = rings.select(_structure_only_unexplained(["dense_blocks"], 2.0))
+    assert kept.to_series().to_list() == [False, True, True]
+
+
 def _rule_rows(n: int, **columns: list) -> pl.DataFrame:
     """``n`` rings' detectors and features for the ring-stage rules: structure-only rings
     of old accounts with no owner and no evidence, but for ``columns``."""
