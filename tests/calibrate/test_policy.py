@@ -384,7 +384,9 @@ def test_a_threshold_is_not_lowered_into_risk_no_one_labelled(policy_file: Path)
     pop = _segment_pop(band + top + unseen, ["confirmed"] * 75 + [None] * 140)
     s = suggest_policy(pop, pol, target=0.9, min_verdicts=5)
     row = s.segments.filter(pl.col("rule") == "review").row(0, named=True)
-    assert (row["status"], row["suggested"]) == ("keep", 60.0)
+    # and the table says what is missing: labels below the threshold
+    assert (row["status"], row["suggested"]) == ("too few labels below", 60.0)
+    assert any("review a sample of them" in n and "mutual_boost in US" in n for n in s.notes)
     # the same labels with only 40 unlabelled in the band: 60 of 100 labelled
     pop = _segment_pop(band + top + unseen[:40], ["confirmed"] * 75 + [None] * 40)
     s = suggest_policy(pop, pol, target=0.9, min_verdicts=5)

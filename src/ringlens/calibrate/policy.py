@@ -64,6 +64,9 @@ _KEYS = ["entity_type", "entity_id"]
 _HEADER = re.compile(r"^[ \t]*\[\[[ \t]*rules[ \t]*\]\][ \t]*(#.*)?$", re.MULTILINE)
 #: Thresholds closer than this to the current one (points) are left alone.
 MIN_CHANGE = 1.0
+#: A segment's status when its labels alone would lower its threshold but too few of the
+#: entities a lower threshold adds carry one (:func:`_threshold`'s ``coverage``).
+UNLABELLED = "too few labels below"
 
 
 def policy_text(policy: Policy) -> str | None:
@@ -192,15 +195,20 @@ def _first_rule(rules: Sequence[Rule]) -> pl.Expr:
 
 
 def _threshold(
-    seg: pl.DataFrame, target: float, min_n: int, *, current: float
+    seg: pl.DataFrame,
+    target: float,
+    min_n: int,
+    *,
+    current: float,
+    coverage: float = MIN_COVERAGE,
 ) -> tuple[float | None, dict[str, Any]]:
     """Lowest risk at which the labelled entities at or above it reach ``target``.
 
     At or above the ``current`` threshold the precision itself must reach the target; below
     it (a threshold lowered: more entities queued) the lower end of its 95 % Wilson
     interval must, so that a queue grows only on firm evidence, and at least
-    ``MIN_COVERAGE`` of the segment's entities between the new and the current threshold
-    must carry a label: labels from other sources are mostly confirmed abusers, and the
+    ``coverage`` (:data:`~ringlens.calibrate.weights.MIN_COVERAGE`) of the segment's
+    entities between the new and the current threshold must carry a label: labels from other sources are mostly confirmed abusers, and the
     labelled entities alone would take a threshold down into risk no reviewer has seen.
     Vectorised over the segment's labelled entities, riskiest first.
     """
@@ -227,7 +235,7 @@ def _threshold(
         & (pl.col("n") >= min_n)
         & pl.when(pl.col("risk_score") >= current)
         .then(pl.col("rate") >= target)
-        .otherwise((pl.col("lo") >= target) & (pl.col("_band") >= MIN_COVERAGE))
+        .otherwise((pl.col("lo") >= target) & (pl.col("_band") >= coverage))
     )
     good = c.with_row_index("_i").filter(ok)
     if good.height == 0:
@@ -312,7 +320,8 @@ class PolicySuggestion:
         One row per (rule, pattern, market): ``rule``, ``queue``, ``pattern``, ``market``,
         ``current`` (min_risk), ``suggested`` (null: the segment leaves the rule),
         ``status`` (``raise``, ``lower``, ``exclude``, ``keep``, ``too few verdicts``,
-        ``not expressible``), ``n`` / ``confirmed`` / ``precision`` / ``lo`` / ``hi`` (the
+        ``too few labels below``: the labelled entities below the threshold would lower it
+        but they are less than half of those a lower threshold adds, ``not expressible``), ``n`` / ``confirmed`` / ``precision`` / ``lo`` / ``hi`` (the
         labelled entities at or above the suggested threshold), ``per_run`` (entities per
         run at or above it), ``target`` (the precision aimed at, raised for a full queue).
     policy : Policy
@@ -462,7 +471,9 @@ def suggest_policy(
         suggested = replace(policy, rules=tuple(new_rules))
         demand = _demand(population, suggested, n_runs)
         adjustable = set(
-            segs.filter(pl.col("status").is_in(["raise", "lower", "keep"]))["queue"].to_list()
+            segs.filter(pl.col("status").is_in(["raise", "lower", "keep", UNLABELLED]))[
+                "queue"
+            ].to_list()
         )
         over = [
             q
@@ -483,6 +494,16 @@ def suggest_policy(
             notes.append(
                 f"queue {q!r}: target raised to {targets[q]:.2f} to fit its capacity of {policy.queues[q]}"
             )
+    unlabelled = segs.filter(pl.col("status") == UNLABELLED)
+    if unlabelled.height:
+        names = ", ".join(
+            f"{r['pattern']} in {r['market']} ({r['rule']})" for r in unlabelled.head(3).to_dicts()
+        )
+        notes.append(
+            f"{unlabelled.height} segment(s) would take a lower threshold on their labels, but "
+            f"fewer than half of the accounts it would add carry one ({names}"
+            f"{', …' if unlabelled.height > 3 else ''}): review a sample of them to decide"
+        )
     original = policy_text(policy)
     text = _insert(original, policy, inserts)
     check = parse_policy(tomllib.loads(text), source=policy.source)
@@ -628,7 +649,10 @@ def _segment(
         tau = base_target
         t, stat = _threshold(seg, tau, m, current=r.min_risk)
     if t is not None and abs(t - r.min_risk) < MIN_CHANGE:
-        return keep("keep"), None
+        # would the labels alone lower it? then say what is missing: labels below
+        unlabelled, _ = _threshold(seg, tau, m, current=r.min_risk, coverage=0.0)
+        lower = unlabelled is not None and unlabelled <= r.min_risk - MIN_CHANGE
+        return keep(UNLABELLED if lower else "keep"), None
     if t is None:
         above = seg.filter(pl.col("risk_score") >= r.min_risk).filter(pl.col("label").is_not_null())
         if above.height < m:
