@@ -38,7 +38,7 @@ import polars as pl
 
 from ringlens.calibrate import calibrate, empty_history, simulate_reviewers
 from ringlens.calibrate.policy import evaluate_policy, scored_population, suggest_policy
-from ringlens.calibrate.simulate import platform_series, prefix_ids
+from ringlens.calibrate.simulate import ID_COLUMNS, platform_series, prefix_ids, prefix_table
 from ringlens.config import Config, load_vocabulary
 from ringlens.export import open_queue_store
 from ringlens.pipeline import run
@@ -60,16 +60,6 @@ def small_team_policy(path: Path) -> Path:
     return path
 
 
-_PREFIXED = {
-    "events": ("actor_id", "target_id"),
-    "entities": ("entity_id",),
-    "labels": ("entity_id",),
-    "truth": ("entity_id", "ring_id"),
-    "negatives": ("entity_id", "group_id"),
-    "ring_targets": ("entity_id", "ring_id"),
-}
-
-
 def platform_week(platform: str, events: int, seed: int, k: int, out: Path) -> Path:
     """Week ``k`` of ``platform`` (``bench/eval_platforms.py``'s generators), its ids
     prefixed ``wk<k>-`` in every table, in ``out/data/<k>``; returns that folder."""
@@ -79,15 +69,10 @@ def platform_week(platform: str, events: int, seed: int, k: int, out: Path) -> P
     raw = synth(platform, events, seed * 1000 + k + 1, out / "raw" / str(k))
     dst = out / "data" / str(k)
     dst.mkdir(parents=True, exist_ok=True)
-    for name, cols in _PREFIXED.items():
+    for name in ID_COLUMNS:
         f = raw / f"{name}.parquet"
         if f.is_file():
-            frame = pl.read_parquet(f)
-            frame.with_columns(
-                (pl.lit(f"wk{k}-") + pl.col(c).cast(pl.String)).alias(c)
-                for c in cols
-                if c in frame.columns
-            ).write_parquet(dst / f.name)
+            prefix_table(pl.read_parquet(f), name, f"wk{k}-").write_parquet(dst / f.name)
     for f in raw.glob("*.toml"):
         (dst / f.name).write_text(f.read_text())
     return dst

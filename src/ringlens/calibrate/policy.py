@@ -6,9 +6,9 @@ For each rule of the policy that sends entities to a queue, the entities that re
 segments by pattern and market. In a segment with at least ``min_verdicts`` labelled
 entities, the suggested threshold is the lowest risk at which the labelled entities at or
 above it are confirmed at least ``target`` of the time (a threshold lowered needs firm
-evidence: the interval's lower end, and labels on at least half of the entities it adds). Then each queue's demand (entities
-per run that the suggested policy sends to it, averaged over the runs) is checked against
-its capacity; a queue over capacity gets a higher target until it fits. Segments that never
+evidence: the interval's lower end, and labels on at least half of the entities it
+adds). Then each queue's demand (entities per run that the suggested policy sends to it,
+averaged over the runs) is checked against its capacity; a queue over capacity gets a higher target until it fits. Segments that never
 reach the target leave the rule altogether.
 
 The policy language decides by first match, so a segment rule goes just before the rule it
@@ -208,8 +208,9 @@ def _threshold(
     it (a threshold lowered: more entities queued) the lower end of its 95 % Wilson
     interval must, so that a queue grows only on firm evidence, and at least
     ``coverage`` (:data:`~ringlens.calibrate.weights.MIN_COVERAGE`) of the segment's
-    entities between the new and the current threshold must carry a label: labels from other sources are mostly confirmed abusers, and the
-    labelled entities alone would take a threshold down into risk no reviewer has seen.
+    entities between the new and the current threshold must carry a label: labels from
+    other sources are mostly confirmed abusers, and the labelled entities alone would take
+    a threshold down into risk no reviewer has seen.
     Vectorised over the segment's labelled entities, riskiest first.
     """
     lab = seg.filter(pl.col("label").is_not_null()).sort("risk_score", descending=True)
@@ -321,8 +322,8 @@ class PolicySuggestion:
         ``current`` (min_risk), ``suggested`` (null: the segment leaves the rule),
         ``status`` (``raise``, ``lower``, ``exclude``, ``keep``, ``too few verdicts``,
         ``too few labels below``: the labelled entities below the threshold would lower it
-        but they are less than half of those a lower threshold adds, ``not expressible``), ``n`` / ``confirmed`` / ``precision`` / ``lo`` / ``hi`` (the
-        labelled entities at or above the suggested threshold), ``per_run`` (entities per
+        but they are less than half of those a lower threshold adds, ``not expressible``),
+        ``n`` / ``confirmed`` / ``precision`` / ``lo`` / ``hi`` (the labelled entities at or above the suggested threshold), ``per_run`` (entities per
         run at or above it), ``target`` (the precision aimed at, raised for a full queue).
     policy : Policy
         The suggested policy.

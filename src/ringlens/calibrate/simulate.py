@@ -25,7 +25,14 @@ from ringlens.exceptions import ConfigError, SchemaError, check_float, check_int
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SimulatedReview", "platform_series", "prefix_ids", "simulate_reviewers"]
+__all__ = [
+    "ID_COLUMNS",
+    "SimulatedReview",
+    "platform_series",
+    "prefix_ids",
+    "prefix_table",
+    "simulate_reviewers",
+]
 
 _LABEL_OF = {v: k for k, v in VERDICT_LABELS.items()}  # confirmed -> actioned
 
@@ -385,32 +392,36 @@ def platform_series(n_runs: int, *, events: int = 150_000, seed: int = 0) -> lis
     return out
 
 
+#: The id columns of each table of a synthetic data set (``ringlens synth`` or a held-out
+#: platform's generator) that :func:`prefix_ids` and :func:`prefix_table` prefix.
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": ("actor_id", "target_id"),
+    "entities": ("entity_id",),
+    "truth": ("entity_id", "ring_id"),
+    "labels": ("entity_id",),
+    "ring_targets": ("ring_id", "entity_id"),
+    "negatives": ("group_id", "entity_id"),
+    "rings": ("ring_id",),
+}
+
+
+def prefix_table(frame: pl.DataFrame, table: str, prefix: str) -> pl.DataFrame:
+    """``frame`` (the table ``table`` of :data:`ID_COLUMNS`) with its ids prefixed."""
+    return frame.with_columns(
+        (pl.lit(prefix) + pl.col(c).cast(pl.String)).alias(c)
+        for c in ID_COLUMNS.get(table, ())
+        if c in frame.columns
+    )
+
+
 def prefix_ids(data: Any, prefix: str) -> Any:
     """The synthetic data with every id prefixed (``prefix`` + id), in every table: the
     accounts of one run of :func:`platform_series` are then distinct from the other runs'."""
     from dataclasses import replace
 
-    def pre(frame: pl.DataFrame, cols: Sequence[str]) -> pl.DataFrame:
-        return frame.with_columns(
-            [
-                (pl.lit(prefix) + pl.col(c).cast(pl.String)).alias(c)
-                for c in cols
-                if c in frame.columns
-            ]
-        )
-
     changes = {
-        "events": pre(data.events, ["actor_id", "target_id"]),
-        "entities": pre(data.entities, ["entity_id"]),
-        "truth": pre(data.truth, ["entity_id", "ring_id"]),
-        "labels": pre(data.labels, ["entity_id"]),
+        name: prefix_table(frame, name, prefix)
+        for name in ID_COLUMNS
+        if isinstance(frame := getattr(data, name, None), pl.DataFrame)
     }
-    for name, cols in (
-        ("ring_targets", ["ring_id", "entity_id"]),
-        ("negatives", ["group_id", "entity_id"]),
-        ("rings", ["ring_id"]),
-    ):
-        frame = getattr(data, name, None)
-        if isinstance(frame, pl.DataFrame):
-            changes[name] = pre(frame, cols)
     return replace(data, **changes)

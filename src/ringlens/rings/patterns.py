@@ -156,7 +156,7 @@ class Catalogue:
         >>> parse_catalogue({"patterns": [{"name": "x", "min": {"sharegift": 0.3}}]}).check()
         Traceback (most recent call last):
         ...
-        ringlens.exceptions.ConfigError: patterns: patterns[0] (x).min: unknown ring feature 'sharegift' (expected one of activity_share, ...)
+        ringlens.exceptions.ConfigError: patterns: patterns[0] (x).min: unknown ring feature 'sharegift' ...
         """
         for i, p in enumerate(self.patterns):
             for bound, values in (("min", p.min), ("max", p.max)):

@@ -82,8 +82,9 @@ class Policy:
         >>> p = parse_policy({"queues": {"q": {"capacity": 5}}, "rules": [
         ...     {"name": "b", "pattern": ["bruhsing"], "min_risk": 50,
         ...      "action": "monitor", "queue": "q"}]})
-        >>> p.unknown_patterns(["brushing", "other"])
-        ["policy: rule 'b' names pattern 'bruhsing', which no pattern of the catalogue gives (it never matches; expected one of brushing, other)"]
+        >>> print(*p.unknown_patterns(["brushing", "other"]))
+        policy: rule 'b' names pattern 'bruhsing', which no pattern of the catalogue gives
+        (it never matches; expected one of brushing, other)
         """
         known = set(names)
         return [
