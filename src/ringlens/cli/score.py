@@ -223,6 +223,11 @@ def _summary(st: CliState, res: RunResult, out_dir: Path) -> None:
             f"{len(cov['families'])} families, "
             f"{len(cov['unmapped_actions'])} unmapped and {len(cov['uncovered_actions'])} "
             "uncovered action name(s)"
+            + (
+                f"; read as devices by their shape: {plain(', '.join(cov['types_by_shape']))}"
+                if cov.get("types_by_shape")
+                else ""
+            )
         )
     over = rep["policy"].get("over_capacity") or {}
     if over:

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from ringlens.exceptions import InputError
+from ringlens.graph.roles import Roles
 from ringlens.pipeline.registry import Family
 from ringlens.pipeline.vocabulary import Vocabulary, normalised
 
@@ -47,6 +48,9 @@ class Coverage:
     """
 
     families: pl.DataFrame
+    #: node types whose role the data's shape gave (device-like attributes the vocabulary
+    #: does not name: only the shared-target tests read their families), sorted
+    by_shape: tuple[str, ...] = ()
 
     def _actions(self, frame: pl.DataFrame) -> list[str]:
         return sorted(frame["action"].unique().to_list())
@@ -95,6 +99,7 @@ class Coverage:
             "unmapped_actions": self.unmapped_actions,
             "unmapped_types": self.unmapped_types,
             "uncovered_actions": self.uncovered_actions,
+            "types_by_shape": list(self.by_shape),
         }
 
     def summary(self) -> list[str]:
@@ -110,6 +115,12 @@ class Coverage:
             )
         if self.uncovered_actions:
             lines.append("action(s) no detector read: " + ", ".join(self.uncovered_actions))
+        if self.by_shape:
+            lines.append(
+                "node type(s) read as devices by their shape (accounts' few own targets, "
+                f"tested only for sharing): {', '.join(self.by_shape)}; "
+                "map them in [vocabulary.entities] if they are items or content"
+            )
         return lines
 
     def check_strict(self) -> None:
@@ -154,9 +165,11 @@ def coverage(
     *,
     vocabulary: Vocabulary,
     consumed: Sequence[tuple[str, Family]],
+    roles: Roles | None = None,
 ) -> Coverage:
     """The coverage of a run: ``families`` from :meth:`ringlens.graph.EventGraph.families`,
-    ``consumed`` the ``(detector name, family)`` pairs the detectors declared.
+    ``consumed`` the ``(detector name, family)`` pairs the detectors declared, ``roles``
+    the run's roles (which node types the data's shape made devices).
 
     Examples
     --------
@@ -176,4 +189,4 @@ def coverage(
         )
     else:
         f = f.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("detectors"))
-    return Coverage(families=f)
+    return Coverage(families=f, by_shape=tuple(sorted(roles.by_shape)) if roles else ())

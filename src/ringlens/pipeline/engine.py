@@ -134,7 +134,7 @@ def _detect(
     consumed = [(d.name, fam) for d in graph_stage for fam in d.families(inp)]
     if inp.roles.owner_actions:  # who owns what: ring features and the views read it
         consumed.append(("ring_features", Family(actions=inp.roles.owner_actions)))
-    cov = coverage(inp.families, vocabulary=vocab, consumed=consumed)
+    cov = coverage(inp.families, vocabulary=vocab, consumed=consumed, roles=inp.roles)
     if cfg.vocabulary.strict:
         cov.check_strict()
     for line in cov.summary():

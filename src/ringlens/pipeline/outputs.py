@@ -167,6 +167,11 @@ def _views(
             f"{cov['events_covered']:,} of {cov['events']:,} events reached a detector; "
             f"unmapped actions: {', '.join(cov['unmapped_actions']) or 'none'}; "
             f"uncovered actions: {', '.join(cov['uncovered_actions']) or 'none'}"
+            + (
+                f"; read as devices by their shape: {', '.join(cov['types_by_shape'])}"
+                if cov.get("types_by_shape")
+                else ""
+            )
         )
     return write_run_views(
         viz_dir,

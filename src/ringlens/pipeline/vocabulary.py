@@ -47,6 +47,7 @@ __all__ = [
     "ATTRIBUTE_SPREAD",
     "DEFAULT_VOCABULARY",
     "ENTITY_ROLES",
+    "INTERACTION_ROLES",
     "STRUCTURAL_ACTION_ROLES",
     "SHAREABLE_ROLES",
     "Vocabulary",
@@ -187,6 +188,19 @@ ATTRIBUTE_SPREAD = 4.0
 #: removals on 18-25 % of the replies they remove.
 CREATES = 0.1
 
+#: Action roles that are interactions with a target (what an account engages with, buys,
+#: rates, follows, gives to or looks at): a node type such an action acts on is not a
+#: device-like attribute, whatever its shape.
+INTERACTION_ROLES: tuple[str, ...] = (
+    "engagement",
+    "purchase",
+    "review",
+    "click",
+    "follow",
+    "gift",
+    "view",
+)
+
 #: The share of a type's accounts (summed over its families) that must act on it in
 #: personal-shaped families for the type to be a device-like attribute by its shape:
 #: sharing (households, rings) is a small minority of any attribute's accounts. At a half,
@@ -219,7 +233,15 @@ def graph_roles(families: pl.DataFrame) -> Roles:
       :data:`ATTRIBUTE_SPREAD` per actor, where the families count them), is a
       **device**-like shared attribute (:func:`_personal`). A game's lobbies also have as
       many targets as players, but each player joins hundreds: sessions one attends, not
-      attributes one keeps.
+      attributes one keeps. Two things overrule the shape: a type that an action the
+      vocabulary names as an interaction (:data:`INTERACTION_ROLES`: a ``like``, an
+      ``order``) acts on is engaged with, not kept; and a platform whose every action
+      would then be device use has no interaction left to be the platform, so the
+      types by shape go back to being its items, as few as it takes for one action to
+      be an interaction, the type of which an account has the most first (an export of
+      reviews sampled from a large catalogue gives most accounts one to five items and
+      most items a few accounts: a phone's shape, but the reviews are what the data is
+      about; the users' phones beside them keep theirs) (:func:`_with_interactions`).
 
     Examples
     --------
@@ -279,14 +301,40 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         made = fam.filter(owning)  # the type's ownership families, if any
         if made.height and not _made_few(made, fam):
             continue
-        if _personal(fam):
+        engaged = fam["action"].replace_strict(actions, default="").is_in(INTERACTION_ROLES)
+        if _personal(fam) and not engaged.any():
             types[name] = "device"
             by_shape.add(name)
-    return Roles(
-        action_role=MappingProxyType(actions),
-        type_role=MappingProxyType(types),
-        by_shape=frozenset(by_shape),
+    return _with_interactions(families, actions, types, by_shape)
+
+
+def _with_interactions(
+    families: pl.DataFrame, actions: dict[str, str], types: dict[str, str], by_shape: set[str]
+) -> Roles:
+    """The roles, with as few of the devices by shape (``by_shape``) given back to the
+    platform's items as it takes for some action to be an interaction, the types whose
+    accounts keep the most of them each (distinct pairs, or events, per account over
+    their families) first. A platform of nothing but device use is a misreading: a review
+    export sampled from a large catalogue has a phone's shape, its phones a stronger one."""
+    count = "pairs" if "pairs" in families.columns else "events"
+    spread = (
+        families.filter(pl.col("target_type").is_in(list(by_shape)))
+        .group_by("target_type")
+        .agg((pl.col(count).sum() / pl.col("actors").sum()).alias("spread"))
+        .sort(["spread", "target_type"], descending=[True, False])
     )
+    order = spread["target_type"].to_list()
+    while True:
+        roles = Roles(
+            action_role=MappingProxyType(actions),
+            type_role=MappingProxyType(dict(types)),
+            by_shape=frozenset(by_shape),
+        )
+        if not order or roles.interaction_actions(families):
+            return roles
+        name = order.pop(0)  # the most spread of the devices left: an item, after all
+        by_shape = by_shape - {name}
+        types = {t: r for t, r in types.items() if t != name}
 
 
 def _personal(fam: pl.DataFrame) -> bool:

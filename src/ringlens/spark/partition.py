@@ -327,7 +327,7 @@ def run_coverage(inp: DetectInput, *, seeds: Sequence[str] = ()) -> Coverage:
     consumed = [(d.name, fam) for d in graph_stage for fam in d.families(inp)]
     if inp.roles.owner_actions:
         consumed.append(("ring_features", Family(actions=inp.roles.owner_actions)))
-    cov = coverage(inp.families, vocabulary=inp.vocabulary, consumed=consumed)
+    cov = coverage(inp.families, vocabulary=inp.vocabulary, consumed=consumed, roles=inp.roles)
     if inp.config.vocabulary.strict:
         cov.check_strict()
     for line in cov.summary():
