@@ -412,3 +412,85 @@ def test_owner_projection_without_owners_is_empty() -> None:
         assert proj.events.height == 0 and proj.events.columns == ["src", "dst", "action", "ts"]
         assert owned.height == 0
         assert owned.columns == ["src", "dst", "action", "ts", "owner"]
+
+
+def test_communities_on_mostly_the_same_targets_are_joined() -> None:
+    # two communities of six on the same four targets (a block Leiden cut in two) become
+    # one; a third on targets of its own stays as it is, and so do the small ones
+    import numpy as np
+
+    from ringlens.detect.communities import _joined_on_targets
+
+    member_of = np.array([0] * 6 + [1] * 6 + [2] * 6 + [3] * 2 + [-1] * 2)
+    core_of = member_of.copy()
+    ai, ti = [], []
+    for acc in range(18):
+        for t in range(4):
+            ai.append(acc)
+            ti.append(t + (10 if member_of[acc] == 2 else 0))
+    ai += [18, 19, 18, 19]
+    ti += [0, 0, 1, 1]
+    joined, core = _joined_on_targets(member_of, core_of, np.array(ai), np.array(ti), min_actors=5)
+    assert joined.tolist() == [0] * 12 + [2] * 6 + [3] * 2 + [-1] * 2
+    assert core.tolist() == joined.tolist()
+    # a small core that a big community took in keeps its own label in the cores
+    core_of[11] = 4
+    joined, core = _joined_on_targets(member_of, core_of, np.array(ai), np.array(ti), min_actors=5)
+    assert joined.tolist() == [0] * 12 + [2] * 6 + [3] * 2 + [-1] * 2
+    assert core[11] == 4 and core[6] == 0
+
+
+def _sampled_catalogue_with_a_ring(seed: int = 5) -> tuple[pl.DataFrame, set[str]]:
+    """100,000 ratings of a Zipf catalogue of 30,000 listings by 50,000 accounts over four
+    months, and thirty accounts (half of them old accounts) rating six in ten of the same
+    ten fresh listings over two months, each with four ratings of popular listings."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    t0 = int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp())
+    pop = 1 / np.arange(1, 30_001)
+    pop /= pop.sum()
+    act = rng.lognormal(0, 1, 50_000)
+    act /= act.sum()
+    u = rng.choice(50_000, 100_000, p=act)
+    rows = [
+        (f"u{a}", f"p{b}", t0 + int(s))
+        for a, b, s in zip(
+            u,
+            rng.choice(30_000, 100_000, p=pop),
+            rng.integers(0, 120 * 86400, 100_000),
+            strict=True,
+        )
+    ]
+    ring = [f"f{i}" for i in range(15)] + [
+        f"u{x}" for x in rng.choice(np.unique(u), 15, replace=False)
+    ]
+    for m in ring:
+        for j in range(10):
+            if rng.random() < 0.6:
+                rows.append((m, f"x{j}", t0 + 60 * 86400 + int(rng.integers(0, 60 * 86400))))
+        for _ in range(4):
+            rows.append(
+                (m, f"p{rng.choice(30_000, p=pop)}", t0 + int(rng.integers(0, 120 * 86400)))
+            )
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    ev = ev.with_columns(
+        pl.from_epoch("ts").dt.replace_time_zone("UTC"),
+        actor_type=pl.lit("reviewer"),
+        target_type=pl.lit("listing"),
+        action=pl.lit("stars"),
+    )
+    return ev, {f"reviewer:{m}" for m in ring}
+
+
+def test_a_ring_leiden_cuts_in_parts_is_one_significant_community() -> None:
+    # the thirty raters share three or four of the fresh listings pairwise; Leiden cuts
+    # them in three on this data, and each part, with the others in its listings'
+    # audience, failed exclusivity: none was significant
+    from ringlens.detect import significant_communities
+
+    ev, ring = _sampled_catalogue_with_a_ring()
+    res = significant_communities(build_graph(ev))
+    found = [set(res.actors(g)) for g in range(len(res))]
+    assert any(len(f & ring) >= 28 and len(f - ring) <= 2 for f in found)
+    assert sum(bool(f & ring) for f in found) == 1  # one group, not parts

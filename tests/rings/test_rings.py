@@ -713,6 +713,43 @@ def test_a_busy_account_that_only_structure_proposed_leaves_the_ring() -> None:
     assert mixed.rings["members"].to_list() == [sorted(ring)]
 
 
+def test_a_block_a_detector_cut_in_two_is_judged_whole() -> None:
+    # thirty accounts rating the same ten fresh listings (nobody else rates them) over two
+    # weeks; a community algorithm cut them fifteen and fifteen. Judged apart, each half
+    # is the other half's "other users" of the listings, drawn to them as much as it is,
+    # and both went; one detector on the same targets is one ring
+    from datetime import timedelta
+
+    from tests._background import BACKGROUND_START, organic_background
+
+    listings = [f"fresh-{j}" for j in range(10)]
+    ring = [f"rater-{i:02d}" for i in range(30)]
+    rows = [
+        (a, t, BACKGROUND_START + timedelta(hours=(i * 7 + j * 5) % 336))
+        for i, a in enumerate(ring)
+        for j, t in enumerate(listings)
+        if (i + j) % 5 < 3  # density 0.6
+    ]
+    planted = pl.DataFrame(rows, schema=["actor_id", "target_id", "ts"], orient="row")
+    planted = planted.with_columns(
+        actor_type=pl.lit("buyer"), target_type=pl.lit("product"), action=pl.lit("order")
+    )
+    bg = organic_background(n_accounts=3000, n_targets=400, seed=7)
+    graph = build_graph(pl.concat([bg, planted], how="diagonal_relaxed"))
+    keys = [f"buyer:{a}" for a in ring]
+    halves = cand([("communities", "0", keys[:15], 1.0), ("communities", "1", keys[15:], 1.0)])
+    targets = pl.DataFrame(
+        {
+            "detector": "communities",
+            "candidate": ["0"] * 10 + ["1"] * 10,
+            "key": [f"product:{t}" for t in listings] * 2,
+        }
+    )
+    found = build_rings(graph, halves, candidate_targets=targets, structure_only=("communities",))
+    assert found.rings["members"].to_list() == [sorted(keys)]
+    assert found.rings["significance"].item() >= 2.0
+
+
 def _karma_farm() -> tuple[pl.DataFrame, list[str], list[str]]:
     """Forty accounts that post on three threads of their own (nobody else uses them; 95 %
     of the account-thread pairs) over three weeks, each also reading 15 threads that the

@@ -264,9 +264,8 @@ def build_rings(
     (:func:`ringlens.rings.features.ring_features`: ``roles`` and the run-wide quantities
     go to it), name each ring's pattern (:mod:`ringlens.rings.patterns`; default catalogue).
 
-    ``candidate_targets`` (``detector, candidate, key``) are the targets the detectors saw
-    each candidate work on (a dense block's columns, a lockstep group's burst targets): a
-    ring's targets are those of the candidates it was merged from, where there are any.
+    ``candidate_targets`` (``detector, candidate, key``): the targets the detectors saw each
+    candidate work on (a dense block's columns); a ring's are its candidates', if any.
     ``extra_features`` (membership → ``ring_id`` + features) adds the run's own features.
 
     A ring proposed only by detectors of ``structure_only`` (communities, dense blocks)
@@ -297,6 +296,7 @@ def build_rings(
     (3, 2, 1.0, 1.0, 'brushing')
     """
     membership = merge_candidates(candidates, min_overlap=min_overlap, min_size=min_size)
+    membership = _pooled(membership, candidates, candidate_targets, structure_only)
     owners = _owners_for(graph, membership, roles, through_owners, owner_totals)
     if structure_only:
         membership = _drawn_members(
@@ -1153,6 +1153,81 @@ def _drawn_members(
             .select(kept.columns),
         ]
     ).sort("ring_id", "key")
+
+
+def _pooled(
+    membership: pl.DataFrame,
+    candidates: pl.DataFrame,
+    candidate_targets: pl.DataFrame | None,
+    structure_only: Collection[str],
+) -> pl.DataFrame:
+    """The membership with the rings that only ``structure_only`` detectors proposed and
+    that one of them proposed on mostly the same targets (:data:`SAME_TARGETS`, two shared
+    or more) merged, connected components of such pairs, each merged ring under the id of
+    its member set.
+
+    A detector can cut one block in two (a community algorithm, thirty accounts rating
+    the same ten fresh listings: fifteen and fifteen). Judged apart, each half is the
+    other's "other users" of the targets, drawn to them as much as it is, and no more
+    than half their audience: the member contrast and the ring's significance let the
+    whole ring go. Such fragments are merged as one case later too
+    (:func:`_merged_by_targets`, on the targets the ring features name); here they are
+    judged as one from the start, on the targets their detector saw. A ring that other
+    evidence proposed too (time, a shared device) is not judged by its structure.
+    """
+    targets = _ring_targets(candidates, membership, candidate_targets)
+    if targets is None or membership.height == 0 or not structure_only:
+        return membership
+    ids = membership.select("ring_id").unique().sort("ring_id").with_row_index("i")
+    seen_by = (
+        _members(membership)
+        .filter(_proposed_only_by(structure_only))
+        .select("ring_id", "detectors")
+    )
+    targets = targets.join(seen_by, on="ring_id", how="semi")
+    nt = targets.group_by("ring_id").agg(pl.len().alias("nt"))
+    pairs = (
+        targets.join(targets, on="key", suffix="_b")
+        .filter(pl.col("ring_id") < pl.col("ring_id_b"))
+        .group_by("ring_id", "ring_id_b")
+        .agg(pl.len().alias("shared"))
+        .join(nt, on="ring_id")
+        .join(nt.rename({"ring_id": "ring_id_b", "nt": "nt_b"}), on="ring_id_b")
+        .filter(
+            (pl.col("shared") >= 2)
+            & (
+                pl.col("shared") / (pl.col("nt") + pl.col("nt_b") - pl.col("shared"))
+                >= SAME_TARGETS
+            )
+        )
+        .join(seen_by, on="ring_id")
+        .join(seen_by.rename({"ring_id": "ring_id_b", "detectors": "detectors_b"}), on="ring_id_b")
+        .filter(pl.col("detectors").list.set_intersection("detectors_b").list.len() > 0)
+    )
+    if pairs.height == 0:
+        return membership
+    idx = pairs.join(ids, on="ring_id").join(
+        ids.rename({"ring_id": "ring_id_b", "i": "j"}), on="ring_id_b"
+    )
+    comp = component_labels(ids.height, idx["i"].to_numpy(), idx["j"].to_numpy())
+    out = membership.join(ids.with_columns(pl.Series("_comp", comp)), on="ring_id")
+    names = (
+        out.group_by("_comp")
+        .agg(pl.col("key").sort(), pl.col("ring_id").n_unique().alias("parts"))
+        .with_columns(pl.col("key").map_elements(ring_id_of, return_dtype=pl.String).alias("_id"))
+    )
+    merged = names.filter(pl.col("parts") > 1)
+    log.info(
+        "rings: %d rings one detector proposed on the same targets merged into %d",
+        int(merged["parts"].sum()),
+        merged.height,
+    )
+    return (
+        out.join(names.select("_comp", "_id"), on="_comp")
+        .with_columns(pl.col("_id").alias("ring_id"))
+        .select(membership.columns)
+        .sort("ring_id", "key")
+    )
 
 
 def _with_owners(
