@@ -681,16 +681,9 @@ def _merged_by_targets(
     if membership.height == 0 or "targets" not in feats.columns:
         return None
     live = membership.select("ring_id").unique()
-    pairs = _ring_pairs(feats, live, evidence)
     # fragments that one detector saw apart; a device farm that shared targets found and
     # a lockstep crowd working the same city zones share the city, not a campaign
-    seen_by = _members(membership).select("ring_id", "detectors")
-    pairs = (
-        pairs.join(seen_by, on="ring_id")
-        .join(seen_by.rename({"ring_id": "ring_id_b", "detectors": "detectors_b"}), on="ring_id_b")
-        .filter(pl.col("detectors").list.set_intersection("detectors_b").list.len() > 0)
-        .drop("detectors", "detectors_b")
-    )
+    pairs = _seen_by_one(_ring_pairs(feats, live, evidence), membership)
     if pairs.height == 0:
         return None
     single = _on_their_target(graph, membership, feats, pairs.filter(~pl.col("same")))
@@ -698,28 +691,43 @@ def _merged_by_targets(
     pairs = pl.concat([pairs.filter(pl.col("same")).select(both), single.select(both)])
     if pairs.height == 0:
         return None
+    return _merged_components(membership, live, pairs, "that work on the same targets")
+
+
+def _merged_components(
+    membership: pl.DataFrame, live: pl.DataFrame, pairs: pl.DataFrame, why: str
+) -> pl.DataFrame:
+    """The membership with the ``live`` rings linked by ``pairs`` (``ring_id, ring_id_b``)
+    merged, connected components, each merged ring under the id of its member set."""
     ids = live.sort("ring_id").with_row_index("i")
     idx = pairs.join(ids, on="ring_id").join(
         ids.rename({"ring_id": "ring_id_b", "i": "j"}), on="ring_id_b"
     )
     comp = component_labels(ids.height, idx["i"].to_numpy(), idx["j"].to_numpy())
-    ids = ids.with_columns(pl.Series("comp", comp))
-    out = membership.join(ids.select("ring_id", "comp"), on="ring_id")
+    out = membership.join(ids.with_columns(pl.Series("_comp", comp)), on="ring_id")
     names = (
-        out.group_by("comp")
+        out.group_by("_comp")
         .agg(pl.col("key").sort(), pl.col("ring_id").n_unique().alias("parts"))
         .with_columns(pl.col("key").map_elements(ring_id_of, return_dtype=pl.String).alias("_id"))
     )
     merged = names.filter(pl.col("parts") > 1)
-    log.info(
-        "rings: %d rings that work on the same targets merged into %d",
-        int(merged["parts"].sum()),
-        merged.height,
-    )
+    log.info("rings: %d rings %s merged into %d", int(merged["parts"].sum()), why, merged.height)
     return (
-        out.join(names.select("comp", "_id"), on="comp")
+        out.join(names.select("_comp", "_id"), on="_comp")
         .select("key", pl.col("_id").alias("ring_id"), "support", "detectors")
         .sort("ring_id", "key")
+    )
+
+
+def _seen_by_one(pairs: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
+    """The ``pairs`` of rings (``ring_id, ring_id_b``) that one detector proposed members of
+    both of: the fragments of one campaign are what one detector saw apart."""
+    seen_by = _members(membership).select("ring_id", "detectors")
+    return (
+        pairs.join(seen_by, on="ring_id")
+        .join(seen_by.rename({"ring_id": "ring_id_b", "detectors": "detectors_b"}), on="ring_id_b")
+        .filter(pl.col("detectors").list.set_intersection("detectors_b").list.len() > 0)
+        .drop("detectors", "detectors_b")
     )
 
 
@@ -1178,13 +1186,8 @@ def _pooled(
     targets = _ring_targets(candidates, membership, candidate_targets)
     if targets is None or membership.height == 0 or not structure_only:
         return membership
-    ids = membership.select("ring_id").unique().sort("ring_id").with_row_index("i")
-    seen_by = (
-        _members(membership)
-        .filter(_proposed_only_by(structure_only))
-        .select("ring_id", "detectors")
-    )
-    targets = targets.join(seen_by, on="ring_id", how="semi")
+    only = _members(membership).filter(_proposed_only_by(structure_only)).select("ring_id")
+    targets = targets.join(only, on="ring_id", how="semi")
     nt = targets.group_by("ring_id").agg(pl.len().alias("nt"))
     pairs = (
         targets.join(targets, on="key", suffix="_b")
@@ -1200,34 +1203,13 @@ def _pooled(
                 >= SAME_TARGETS
             )
         )
-        .join(seen_by, on="ring_id")
-        .join(seen_by.rename({"ring_id": "ring_id_b", "detectors": "detectors_b"}), on="ring_id_b")
-        .filter(pl.col("detectors").list.set_intersection("detectors_b").list.len() > 0)
+        .select("ring_id", "ring_id_b")
     )
+    pairs = _seen_by_one(pairs, membership)
     if pairs.height == 0:
         return membership
-    idx = pairs.join(ids, on="ring_id").join(
-        ids.rename({"ring_id": "ring_id_b", "i": "j"}), on="ring_id_b"
-    )
-    comp = component_labels(ids.height, idx["i"].to_numpy(), idx["j"].to_numpy())
-    out = membership.join(ids.with_columns(pl.Series("_comp", comp)), on="ring_id")
-    names = (
-        out.group_by("_comp")
-        .agg(pl.col("key").sort(), pl.col("ring_id").n_unique().alias("parts"))
-        .with_columns(pl.col("key").map_elements(ring_id_of, return_dtype=pl.String).alias("_id"))
-    )
-    merged = names.filter(pl.col("parts") > 1)
-    log.info(
-        "rings: %d rings one detector proposed on the same targets merged into %d",
-        int(merged["parts"].sum()),
-        merged.height,
-    )
-    return (
-        out.join(names.select("_comp", "_id"), on="_comp")
-        .with_columns(pl.col("_id").alias("ring_id"))
-        .select(membership.columns)
-        .sort("ring_id", "key")
-    )
+    live = membership.select("ring_id").unique()
+    return _merged_components(membership, live, pairs, "one detector proposed on the same targets")
 
 
 def _with_owners(
