@@ -349,7 +349,7 @@ def _sampled_reviews(n_users: int = 400, n_items: int = 200, seed: int = 1) -> p
     items and most items have a few reviewers (a phone's shape), with a ring of twenty
     new accounts that review the same six fresh items within an hour."""
     import random
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     rnd = random.Random(seed)
     t0 = datetime(2024, 3, 1, tzinfo=UTC)
