@@ -105,7 +105,7 @@ from ringlens.detect._common import (
     seeded_igraph,
 )
 from ringlens.exceptions import ConfigError, InputError
-from ringlens.graph.core import compact, component_labels, unique_sorted
+from ringlens.graph.core import alike_sets, compact, component_labels, unique_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
@@ -703,22 +703,7 @@ def _joined_on_targets(
         .filter(pl.col("x") >= 2)
         .select("c", "t")
     )
-    nt = targets.group_by("c").agg(pl.len().alias("nt"))
-    pairs = (
-        targets.join(targets, on="t", suffix="_b")
-        .filter(pl.col("c") < pl.col("c_b"))
-        .group_by("c", "c_b")
-        .agg(pl.len().alias("shared"))
-        .join(nt, on="c")
-        .join(nt.rename({"c": "c_b", "nt": "nt_b"}), on="c_b")
-        .filter(
-            (pl.col("shared") >= 2)
-            & (
-                pl.col("shared") / (pl.col("nt") + pl.col("nt_b") - pl.col("shared"))
-                >= SAME_TARGETS
-            )
-        )
-    )
+    pairs = alike_sets(targets, "c", "t", min_jaccard=SAME_TARGETS)
     if pairs.height == 0:
         return member_of, core_of
     n = int(max(sizes.size, core_of.max(initial=-1) + 1))  # a core may have been taken in

@@ -34,6 +34,7 @@ __all__ = [
     "Biadjacency",
     "ONCE",
     "Projection",
+    "alike_sets",
     "build_graph",
     "component_labels",
     "compact",
@@ -185,6 +186,39 @@ def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     adj = sp.coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     return connected_components(adj, directed=False)[1].astype(np.int64)
+
+
+def alike_sets(sets: pl.DataFrame, group: str, item: str, *, min_jaccard: float) -> pl.DataFrame:
+    """The pairs of groups (``group``, ``group + "_b"``, the first the smaller) whose item
+    sets (``sets``: one row per distinct ``group``, ``item``) share two items or more and
+    have a Jaccard index of at least ``min_jaccard``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> sets = pl.DataFrame({"g": [1, 1, 1, 2, 2, 3, 3], "t": ["a", "b", "c", "a", "b", "a", "z"]})
+    >>> alike_sets(sets, "g", "t", min_jaccard=0.5).rows()
+    [(1, 2)]
+    """
+    other = f"{group}_b"
+    size = sets.group_by(group).agg(pl.len().alias("_n"))
+    return (
+        sets.join(sets, on=item, suffix="_b")
+        .filter(pl.col(group) < pl.col(other))
+        .group_by(group, other)
+        .agg(pl.len().alias("_shared"))
+        .join(size, on=group)
+        .join(size.rename({group: other, "_n": "_n_b"}), on=other)
+        .filter(
+            (pl.col("_shared") >= 2)
+            & (
+                pl.col("_shared") / (pl.col("_n") + pl.col("_n_b") - pl.col("_shared"))
+                >= min_jaccard
+            )
+        )
+        .select(group, other)
+        .sort(group, other)
+    )
 
 
 def _igraph(

@@ -40,7 +40,7 @@ import polars as pl
 
 from ringlens.exceptions import ConfigError
 from ringlens.graph import EventGraph
-from ringlens.graph.core import component_labels
+from ringlens.graph.core import alike_sets, component_labels
 from ringlens.graph.roles import Roles
 from ringlens.rings.features import (
     NEW_ACCOUNT_APART,
@@ -683,7 +683,8 @@ def _merged_by_targets(
     live = membership.select("ring_id").unique()
     # fragments that one detector saw apart; a device farm that shared targets found and
     # a lockstep crowd working the same city zones share the city, not a campaign
-    pairs = _seen_by_one(_ring_pairs(feats, live, evidence), membership)
+    seen_by = _members(membership).select("ring_id", "detectors")
+    pairs = _seen_by_one(_ring_pairs(feats, live, evidence), seen_by)
     if pairs.height == 0:
         return None
     single = _on_their_target(graph, membership, feats, pairs.filter(~pl.col("same")))
@@ -719,10 +720,10 @@ def _merged_components(
     )
 
 
-def _seen_by_one(pairs: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
+def _seen_by_one(pairs: pl.DataFrame, seen_by: pl.DataFrame) -> pl.DataFrame:
     """The ``pairs`` of rings (``ring_id, ring_id_b``) that one detector proposed members of
-    both of: the fragments of one campaign are what one detector saw apart."""
-    seen_by = _members(membership).select("ring_id", "detectors")
+    both of (``seen_by``: ``ring_id, detectors``): the fragments of one campaign are what
+    one detector saw apart."""
     return (
         pairs.join(seen_by, on="ring_id")
         .join(seen_by.rename({"ring_id": "ring_id_b", "detectors": "detectors_b"}), on="ring_id_b")
@@ -1186,26 +1187,12 @@ def _pooled(
     targets = _ring_targets(candidates, membership, candidate_targets)
     if targets is None or membership.height == 0 or not structure_only:
         return membership
-    only = _members(membership).filter(_proposed_only_by(structure_only)).select("ring_id")
-    targets = targets.join(only, on="ring_id", how="semi")
-    nt = targets.group_by("ring_id").agg(pl.len().alias("nt"))
-    pairs = (
-        targets.join(targets, on="key", suffix="_b")
-        .filter(pl.col("ring_id") < pl.col("ring_id_b"))
-        .group_by("ring_id", "ring_id_b")
-        .agg(pl.len().alias("shared"))
-        .join(nt, on="ring_id")
-        .join(nt.rename({"ring_id": "ring_id_b", "nt": "nt_b"}), on="ring_id_b")
-        .filter(
-            (pl.col("shared") >= 2)
-            & (
-                pl.col("shared") / (pl.col("nt") + pl.col("nt_b") - pl.col("shared"))
-                >= SAME_TARGETS
-            )
-        )
-        .select("ring_id", "ring_id_b")
+    rings = _members(membership).select("ring_id", "detectors")
+    only = rings.filter(_proposed_only_by(structure_only))
+    pairs = alike_sets(
+        targets.join(only, on="ring_id", how="semi"), "ring_id", "key", min_jaccard=SAME_TARGETS
     )
-    pairs = _seen_by_one(pairs, membership)
+    pairs = _seen_by_one(pairs, rings)
     if pairs.height == 0:
         return membership
     live = membership.select("ring_id").unique()
