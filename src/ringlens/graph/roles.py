@@ -17,14 +17,24 @@ from types import MappingProxyType
 
 import polars as pl
 
-from ringlens.config import normalise_name
+from ringlens.config import ACTION_ROLES, normalise_name
 
-__all__ = ["SHAREABLE_ROLES", "STRUCTURAL_ROLES", "Roles", "normalise_name", "normalised"]
+__all__ = [
+    "INTERACTION_ROLES",
+    "SHAREABLE_ROLES",
+    "STRUCTURAL_ROLES",
+    "Roles",
+    "normalise_name",
+    "normalised",
+]
 
 #: Target roles that a few accounts sharing is suspicious (not a popularity signal).
 SHAREABLE_ROLES: tuple[str, ...] = ("device", "payout_account", "coupon")
 #: Action roles that are not interactions (who owns what, device use, payouts).
 STRUCTURAL_ROLES: tuple[str, ...] = ("own", "login", "payout")
+#: Action roles that are interactions with a target: every other one, in
+#: :data:`ringlens.config.ACTION_ROLES`' order.
+INTERACTION_ROLES: tuple[str, ...] = tuple(r for r in ACTION_ROLES if r not in STRUCTURAL_ROLES)
 
 
 def normalised(expr: pl.Expr) -> pl.Expr:

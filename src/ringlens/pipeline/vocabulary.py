@@ -35,6 +35,7 @@ from ringlens.config import ACTION_ROLES, ENTITY_ROLES, VocabularySettings, role
 from ringlens.graph import EventGraph
 from ringlens.graph.core import once_shaped
 from ringlens.graph.roles import (
+    INTERACTION_ROLES,
     SHAREABLE_ROLES,
     STRUCTURAL_ROLES,
     Roles,
@@ -47,7 +48,7 @@ __all__ = [
     "ATTRIBUTE_SPREAD",
     "DEFAULT_VOCABULARY",
     "ENTITY_ROLES",
-    "INTERACTION_ROLES",
+    "ENGAGED_ROLES",
     "STRUCTURAL_ACTION_ROLES",
     "SHAREABLE_ROLES",
     "Vocabulary",
@@ -188,18 +189,11 @@ ATTRIBUTE_SPREAD = 4.0
 #: removals on 18-25 % of the replies they remove.
 CREATES = 0.1
 
-#: Action roles that are interactions with a target (what an account engages with, buys,
-#: rates, follows, gives to or looks at): a node type such an action acts on is not a
-#: device-like attribute, whatever its shape.
-INTERACTION_ROLES: tuple[str, ...] = (
-    "engagement",
-    "purchase",
-    "review",
-    "click",
-    "follow",
-    "gift",
-    "view",
-)
+#: Action roles whose targets are engaged with, not kept: the interactions
+#: (:data:`ringlens.graph.roles.INTERACTION_ROLES`) but claiming, whose coupons are shared
+#: attributes themselves. A node type such an action acts on is no device, whatever its
+#: shape.
+ENGAGED_ROLES: tuple[str, ...] = tuple(r for r in INTERACTION_ROLES if r != "claim")
 
 #: The share of a type's accounts (summed over its families) that must act on it in
 #: personal-shaped families for the type to be a device-like attribute by its shape:
@@ -234,7 +228,7 @@ def graph_roles(families: pl.DataFrame) -> Roles:
       **device**-like shared attribute (:func:`_personal`). A game's lobbies also have as
       many targets as players, but each player joins hundreds: sessions one attends, not
       attributes one keeps. Two things overrule the shape: a type that an action the
-      vocabulary names as an interaction (:data:`INTERACTION_ROLES`: a ``like``, an
+      vocabulary names as an interaction (:data:`ENGAGED_ROLES`: a ``like``, an
       ``order``) acts on is engaged with, not kept; and a platform whose every action
       would then be device use has no interaction left to be the platform, so the
       types by shape go back to being its items, as few as it takes for one action to
@@ -301,7 +295,7 @@ def graph_roles(families: pl.DataFrame) -> Roles:
         made = fam.filter(owning)  # the type's ownership families, if any
         if made.height and not _made_few(made, fam):
             continue
-        engaged = fam["action"].replace_strict(actions, default="").is_in(INTERACTION_ROLES)
+        engaged = fam["action"].replace_strict(actions, default="").is_in(ENGAGED_ROLES)
         if _personal(fam) and not engaged.any():
             types[name] = "device"
             by_shape.add(name)

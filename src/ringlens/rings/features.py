@@ -138,7 +138,7 @@ from ringlens.detect.significance import (
 )
 from ringlens.graph import EventGraph, node_key
 from ringlens.graph.core import unique_sorted
-from ringlens.graph.roles import SHAREABLE_ROLES, Roles
+from ringlens.graph.roles import INTERACTION_ROLES, SHAREABLE_ROLES, Roles
 
 __all__ = [
     "INTERACTION_ROLES",
@@ -178,17 +178,6 @@ SCHEDULED = 0.9
 _SCHEDULE_SLACK_US = 30 * 60 * 1_000_000
 _SCHEDULE_PERIOD_DAYS = 7
 _DAY_US = 24 * 3600 * 1_000_000
-#: Action roles whose share of a ring's events is a feature (``share_<role>``).
-INTERACTION_ROLES: tuple[str, ...] = (
-    "engagement",
-    "purchase",
-    "review",
-    "click",
-    "follow",
-    "gift",
-    "claim",
-    "view",
-)
 
 
 def background_density(n_pairs: int, n_actors: int, n_targets: int) -> float:
