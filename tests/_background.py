@@ -24,7 +24,14 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 
-__all__ = ["BACKGROUND_START", "background_rows", "organic_background", "with_background"]
+__all__ = [
+    "BACKGROUND_START",
+    "background_rows",
+    "organic_background",
+    "own_phones",
+    "sampled_reviews",
+    "with_background",
+]
 
 BACKGROUND_START = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -93,3 +100,42 @@ def background_rows(**kwargs: object) -> list[list[str]]:
             pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
         ).rows()
     ]
+
+
+def sampled_reviews(n_users: int = 400, n_items: int = 200, seed: int = 1) -> pl.DataFrame:
+    """A review export sampled from a large catalogue, with no vocabulary (``user`` rates
+    ``sku``): most accounts rate one to five items and most items have a few raters (a
+    phone's shape), with a ring of twenty accounts (``r0``..``r19``) that rate the same six
+    fresh items (``x0``..``x5``) within an hour."""
+    import random
+
+    rnd = random.Random(seed)
+    rows = [
+        (f"u{rnd.randrange(n_users)}", f"i{rnd.randrange(n_items)}", rnd.randrange(30 * 86400))
+        for _ in range(3 * n_users)
+    ]
+    rows += [
+        (f"r{u}", f"x{i}", 15 * 86400 + rnd.randrange(3600)) for u in range(20) for i in range(6)
+    ]
+    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "s"], orient="row")
+    return ev.select(
+        "actor_id",
+        pl.lit("user").alias("actor_type"),
+        "target_id",
+        pl.lit("sku").alias("target_type"),
+        pl.lit("rate").alias("action"),
+        (pl.lit(datetime(2024, 3, 1, tzinfo=UTC)) + pl.duration(seconds=pl.col("s"))).alias("ts"),
+    ).with_columns(pl.col("ts").dt.cast_time_unit("us"))
+
+
+def own_phones(events: pl.DataFrame) -> pl.DataFrame:
+    """One ``unlock`` of its own ``phone`` per event of ``events`` by its account: a device
+    each account keeps to itself."""
+    return events.select(
+        "actor_id",
+        "actor_type",
+        pl.col("actor_id").alias("target_id"),
+        pl.lit("phone").alias("target_type"),
+        pl.lit("unlock").alias("action"),
+        "ts",
+    )

@@ -6,6 +6,7 @@ import json
 
 import polars as pl
 import pytest
+from tests._background import own_phones, sampled_reviews
 from typer.testing import CliRunner
 
 from ringlens.cli import app
@@ -344,33 +345,6 @@ def test_cards_a_few_accounts_added_in_the_app_are_still_attributes_without_a_vo
     assert replies.type_role.get("reply") is None
 
 
-def _sampled_reviews(n_users: int = 400, n_items: int = 200, seed: int = 1) -> pl.DataFrame:
-    """A review export sampled from a large catalogue: most accounts review one to five
-    items and most items have a few reviewers (a phone's shape), with a ring of twenty
-    new accounts that review the same six fresh items within an hour."""
-    import random
-    from datetime import UTC, datetime
-
-    rnd = random.Random(seed)
-    t0 = datetime(2024, 3, 1, tzinfo=UTC)
-    rows = [
-        (f"u{rnd.randrange(n_users)}", f"i{rnd.randrange(n_items)}", rnd.randrange(30 * 86400))
-        for _ in range(3 * n_users)
-    ]
-    rows += [
-        (f"r{u}", f"x{i}", 15 * 86400 + rnd.randrange(3600)) for u in range(20) for i in range(6)
-    ]
-    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "s"], orient="row")
-    return ev.select(
-        "actor_id",
-        pl.lit("user").alias("actor_type"),
-        "target_id",
-        pl.lit("sku").alias("target_type"),
-        pl.lit("rate").alias("action"),
-        (pl.lit(t0) + pl.duration(seconds=pl.col("s"))).alias("ts"),
-    ).with_columns(pl.col("ts").dt.cast_time_unit("us"))
-
-
 def test_a_sampled_catalogue_with_a_phones_shape_is_still_the_platforms_items() -> None:
     # an export of nothing but reviews, sampled: items have few reviewers and reviewers
     # few items (the device shape), but with them read as devices no interaction would be
@@ -378,7 +352,7 @@ def test_a_sampled_catalogue_with_a_phones_shape_is_still_the_platforms_items() 
     from ringlens.graph import build_graph
     from ringlens.pipeline.vocabulary import graph_roles
 
-    ev = _sampled_reviews()
+    ev = sampled_reviews()
     fam = build_graph(ev).families()
     one = fam.row(0, named=True)
     assert one["targets"] >= 0.5 * one["actors"] and one["pairs"] <= 4 * one["actors"]
@@ -403,16 +377,9 @@ def test_a_type_the_vocabulary_says_is_liked_is_no_device_whatever_its_shape() -
     from ringlens.pipeline.coverage import family_roles
     from ringlens.pipeline.vocabulary import graph_roles
 
-    ev = _sampled_reviews()
+    ev = sampled_reviews()
     liked = ev.with_columns(pl.lit("like").alias("action"))
-    phones = ev.select(
-        "actor_id",
-        "actor_type",
-        pl.col("actor_id").alias("target_id"),
-        pl.lit("phone").alias("target_type"),
-        pl.lit("unlock").alias("action"),
-        "ts",
-    )
+    phones = own_phones(ev)
     fam = build_graph(pl.concat([ev, liked, phones])).families()
     roles = graph_roles(family_roles(fam, Vocabulary.default()))
     assert roles.type_role.get("phone") == "device" and roles.by_shape == {"phone"}
@@ -424,7 +391,7 @@ def test_a_review_export_without_names_finds_its_ring_and_says_what_it_read_by_s
 ) -> None:
     # through the CLI, no vocabulary: the sampled review export's ring is found; a run
     # that reads a type as a device by its shape says so (summary and run.json)
-    ev = _sampled_reviews()
+    ev = sampled_reviews()
     d = tmp_path / "in"
     d.mkdir()
     ev.write_parquet(d / "events.parquet")
@@ -439,14 +406,7 @@ def test_a_review_export_without_names_finds_its_ring_and_says_what_it_read_by_s
     cov = json.loads((out / "run.json").read_text())["coverage"]
     assert cov["types_by_shape"] == []
     # with the users' own phones beside the reviews, the phones are read by their shape
-    phones = ev.select(
-        "actor_id",
-        "actor_type",
-        pl.col("actor_id").alias("target_id"),
-        pl.lit("phone").alias("target_type"),
-        pl.lit("unlock").alias("action"),
-        "ts",
-    )
+    phones = own_phones(ev)
     pl.concat([ev, phones]).write_parquet(d / "events.parquet")
     r = runner.invoke(app, ["score", str(d), "--out", str(tmp_path / "o2"), "--no-views"])
     assert r.exit_code == 0, r.output

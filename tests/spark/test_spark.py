@@ -293,36 +293,13 @@ def test_a_review_export_read_by_its_shape_is_the_same_ring_on_spark(spark, tmp_
     # a sampled review export with no vocabulary: the skus have a phone's shape but are
     # the platform's items (every other action would be device use), the users' phones
     # stay devices; both engines read them so and find the same ring
-    import random
-    from datetime import UTC, datetime
+    from tests._background import own_phones, sampled_reviews
 
     from ringlens.pipeline import run
     from ringlens.spark.run import run_spark
 
-    rnd = random.Random(1)
-    rows = [
-        (f"u{rnd.randrange(400)}", f"i{rnd.randrange(200)}", rnd.randrange(30 * 86400))
-        for _ in range(1200)
-    ]
-    rows += [
-        (f"r{u}", f"x{i}", 15 * 86400 + rnd.randrange(3600)) for u in range(20) for i in range(6)
-    ]
-    ev = pl.DataFrame(rows, schema=["actor_id", "target_id", "s"], orient="row").select(
-        "actor_id",
-        pl.lit("user").alias("actor_type"),
-        "target_id",
-        pl.lit("sku").alias("target_type"),
-        pl.lit("rate").alias("action"),
-        (pl.lit(datetime(2024, 3, 1, tzinfo=UTC)) + pl.duration(seconds=pl.col("s"))).alias("ts"),
-    )
-    phones = ev.select(
-        "actor_id",
-        "actor_type",
-        pl.col("actor_id").alias("target_id"),
-        pl.lit("phone").alias("target_type"),
-        pl.lit("unlock").alias("action"),
-        "ts",
-    )
+    ev = sampled_reviews()
+    phones = own_phones(ev)
     src = tmp_path / "in"
     src.mkdir()
     pl.concat([ev, phones]).write_parquet(src / "events.parquet")
