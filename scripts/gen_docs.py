@@ -56,6 +56,13 @@ SETTINGS_HELP: dict[str, str] = {
         "and the run says so. A repeated local time takes the earlier instant; a skipped one "
         "is an error."
     ),
+    "input.defaults": (
+        "One value for an event column in every row of a file that lacks it, after "
+        '`input.columns`, e.g. `{ actor_type = "user", target_type = "listing" }` for an '
+        "export of account, item and time. Only `actor_type`, `target_type`, `action` and "
+        "`market`; a file that has the column keeps its own values; `run.json` "
+        "(`ingest.columns_from_defaults`) names the files and columns it gave."
+    ),
     "graph.max_target_degree": (
         "Targets acted on by more distinct actors than this (viral products, star creators) "
         "are skipped by lockstep detection and ring expansion: they link everyone."
@@ -189,6 +196,7 @@ TOML_EXAMPLES: dict[str, str] = {
     "input.columns": 'columns = { actor_id = "user_id", actor_type = "user_kind", ts = "event_time" }',
     "input.timestamp_format": 'timestamp_format = "%d/%m/%Y %H:%M"',
     "input.timezone": 'timezone = "Europe/Berlin"',
+    "input.defaults": 'defaults = { actor_type = "user", target_type = "listing", action = "rate" }',
     "score.weights": "weights = { shared_payout = 50.0, new_account = 5.0 }",
     "export.database": 'database = "postgresql://ringlens@db.internal:5432/tns"',
 }

@@ -202,6 +202,9 @@ class InputSettings(_Section):
     #: IANA zone of timestamps without a UTC offset, e.g. ``Europe/Berlin``; ``""``: they are
     #: read as UTC (and the ingest report says so)
     timezone: str = _setting("", input_option=True)
+    #: event column -> its value in every row of a file without that column, e.g.
+    #: ``actor_type = "user"`` (only actor_type, target_type, action, market)
+    defaults: Mapping[str, str] = _setting({}, input_option=True)
 
 
 @dataclass(frozen=True)

@@ -272,3 +272,33 @@ def test_relaxing_finds_the_setting_that_stopped_a_miss(tmp_path) -> None:
         )
         .any()
     )
+
+
+def test_misses_read_the_runs_input_with_its_input_settings(tmp_path) -> None:
+    # a run over a ';' export whose types come from input.defaults: explaining its misses
+    # (and relaxing settings, which scores the events again) reads the events as the run did
+    from ringlens.config import Config
+    from ringlens.pipeline import run as run_pipeline
+    from ringlens.synth import SynthConfig, generate
+
+    data = generate(SynthConfig(n_events=20_000, rings_per_pattern=1, seed=11))
+    buyers = data.events.filter(pl.col("actor_type") == "buyer")
+    src = tmp_path / "events.csv"
+    buyers.drop("actor_type").write_csv(src, separator=";")
+    cfg = Config.from_mapping(
+        {
+            "viz": {"enabled": False},
+            "detect": {"lockstep_min_actors": 40, "shared_min_group": 40},
+            "input": {"separator": ";", "defaults": {"actor_type": "buyer"}},
+        }
+    )
+    run_pipeline(src, out_dir=tmp_path / "run", config=cfg)
+    rec = load_run(tmp_path / "run")
+    truth = data.truth.filter(pl.col("entity_type") == "buyer")
+    labels = (
+        truth.select("entity_type", "entity_id").unique().with_columns(label=pl.lit("confirmed"))
+    )
+    rep = explain_misses(rec, labels, relax=True)
+    assert rep.in_events  # the labels were matched against the run's events
+    assert rep.misses.height > 0
+    assert rep.misses.filter(pl.col("relaxed").is_not_null()).height > 0

@@ -399,3 +399,78 @@ def test_unix_time_out_of_range_names_the_number(tmp_path: Path) -> None:
     frame([1714557600.0, float("nan")], pl.Float64).write_parquet(tmp_path / "n.parquet")
     with pytest.raises(SchemaError, match=r"row 2, column 'ts': cannot parse 'NaN'"):
         load_events(tmp_path / "n.parquet")
+
+
+# --------------------------------------------------------------------------- defaults
+def test_defaults_give_a_column_to_the_files_that_lack_it(tmp_path: Path) -> None:
+    """An export of ``user, listing, verb, when`` (no types) beside one with types: the
+    defaults fill the first file only; the second keeps its own values."""
+    plain = tmp_path / "reviews.csv"
+    plain.write_text("user,listing,verb,when\nu1,l1,rate,2024-05-01\nu2,l1,rate,2024-05-02\n")
+    typed = tmp_path / "logins.csv"
+    typed.write_text(
+        "user,actor_type,listing,target_type,verb,when\nu1,user,d9,phone,unlock,2024-05-01\n"
+    )
+    opts = InputOptions(defaults={"actor_type": "user", "target_type": "listing"})
+    columns = {"actor_id": "user", "target_id": "listing", "action": "verb", "ts": "when"}
+    report = IngestReport()
+    got = load_events([plain, typed], columns=columns, options=opts, report=report)
+    assert got.select("actor_type", "target_type", "action").rows() == [
+        ("user", "listing", "rate"),
+        ("user", "listing", "rate"),
+        ("user", "phone", "unlock"),
+    ]
+    assert report.defaulted == [(str(plain), "actor_type"), (str(plain), "target_type")]
+    assert report.to_dict()["columns_from_defaults"][0] == {
+        "path": str(plain),
+        "column": "actor_type",
+    }
+    # the lazy scan reads the same
+    lazy = scan_events([plain, typed], columns=columns, options=opts).collect()
+    assert lazy.equals(got)
+
+
+def test_defaults_in_ndjson_and_parquet(tmp_path: Path) -> None:
+    rows = [{"actor_id": "u1", "target_id": "l1", "action": "rate", "ts": "2024-05-01"}]
+    nd = tmp_path / "e.ndjson"
+    nd.write_text(json.dumps(rows[0]) + "\n")
+    pq = tmp_path / "e.parquet"
+    pl.DataFrame(rows).write_parquet(pq)
+    opts = InputOptions(defaults={"actor_type": "user", "target_type": "listing"})
+    for p in (nd, pq):
+        got = load_events(p, options=opts)
+        assert got.select("actor_type", "target_type").row(0) == ("user", "listing"), p
+
+
+def test_a_missing_type_column_names_the_settings_that_supply_it(tmp_path: Path) -> None:
+    p = tmp_path / "reviews.csv"
+    p.write_text("actor_id,target_id,action,ts\nu1,l1,rate,2024-05-01\n")
+    with pytest.raises(
+        SchemaError,
+        match=r"reviews\.csv: missing required column 'actor_type'.*"
+        r'input\.defaults\.actor_type = "\.\.\."',
+    ):
+        load_events(p)
+    # an id has no default to suggest
+    q = tmp_path / "noid.csv"
+    q.write_text("actor_type,target_id,target_type,action,ts\nuser,l1,sku,rate,2024-05-01\n")
+    with pytest.raises(SchemaError, match=r"missing required column 'actor_id'") as err:
+        load_events(q)
+    assert "input.defaults" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("defaults", "says"),
+    [
+        ({"actor_id": "x"}, "input.defaults: column 'actor_id' cannot have a default"),
+        ({"ts": "2024-01-01"}, "input.defaults: column 'ts' cannot have a default"),
+        ({"actor_type": " "}, "input.defaults: actor_type: expected a non-empty name"),
+        ({"action": 3}, "input.defaults: action: expected a non-empty name, got 3"),
+        ("user", "input.defaults: expected a table"),
+    ],
+)
+def test_bad_defaults(defaults: object, says: str) -> None:
+    with pytest.raises(ConfigError, match=f"^settings: {says}".replace(".", r"\.")):
+        Config.from_mapping({"input": {"defaults": defaults}})
+    with pytest.raises(ConfigError, match=says.replace(".", r"\.")):
+        InputOptions(defaults=defaults)  # type: ignore[arg-type]

@@ -413,3 +413,47 @@ def test_a_review_export_without_names_finds_its_ring_and_says_what_it_read_by_s
     cov = json.loads((tmp_path / "o2" / "run.json").read_text())["coverage"]
     assert cov["types_by_shape"] == ["phone"]
     assert "read as devices by their shape: phone" in " ".join(r.output.split())
+
+
+def test_an_export_without_type_columns_is_scored_with_input_defaults(tmp_path) -> None:
+    # a semicolon export of user;listing;stars;when (no types, no action): the run stops
+    # with a line that names the settings; with [input.columns] and [input.defaults] the
+    # ring is found and run.json says which columns the defaults gave
+    ev = sampled_reviews().select(
+        pl.col("actor_id").alias("user"),
+        pl.col("target_id").alias("listing"),
+        pl.lit("5").alias("stars"),
+        pl.col("ts").dt.strftime("%d/%m/%Y %H:%M:%S").alias("when"),
+    )
+    src = tmp_path / "reviews.csv"
+    ev.write_csv(src, separator=";")
+    cfg = tmp_path / "ringlens.toml"
+    cfg.write_text(
+        'input.separator = ";"\ninput.timestamp_format = "%d/%m/%Y %H:%M:%S"\n'
+        '[input.columns]\nactor_id = "user"\ntarget_id = "listing"\nts = "when"\n'
+    )
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["--config", str(cfg), "score", str(src), "--out", str(out)])
+    assert r.exit_code == 2
+    said = " ".join(r.output.split())
+    assert "missing required column 'actor_type'" in said
+    assert 'input.defaults.actor_type = "..."' in said
+    with cfg.open("a") as fh:
+        fh.write(
+            '[input.defaults]\nactor_type = "user"\ntarget_type = "listing"\naction = "rate"\n'
+        )
+    r = runner.invoke(
+        app, ["--config", str(cfg), "score", str(src), "--out", str(out), "--no-views"]
+    )
+    assert r.exit_code == 0, r.output
+    rings = pl.read_parquet(out / "rings.parquet").sort("risk_score", descending=True)
+    top = set(rings["members"][0].to_list())
+    ring = {f"user:r{u}" for u in range(20)}
+    assert len(top & ring) >= 18 and len(top - ring) <= 2
+    report = json.loads((out / "run.json").read_text())
+    assert [c["column"] for c in report["ingest"]["columns_from_defaults"]] == [
+        "actor_type",
+        "target_type",
+        "action",
+    ]
+    assert report["config"]["input"]["defaults"]["target_type"] == "listing"

@@ -312,3 +312,50 @@ def test_a_review_export_read_by_its_shape_is_the_same_ring_on_spark(spark, tmp_
     assert set(local.rings.sort("risk_score", descending=True)["members"][0].to_list()) == ring
     assert remote.rings.equals(local.rings)
     _same_run_folder(tmp_path / "local", tmp_path / "spark")
+
+
+def test_an_excel_export_without_types_reads_as_locally_on_spark(spark, tmp_path):
+    # a ';' export with day-first Berlin times, decimal-comma amounts and no type or
+    # action columns, beside a typed file of the users' phones: Spark reads it with the
+    # same [input] settings (separator, format, zone, decimal comma, defaults per file)
+    # and the run folder is byte-identical to the local one
+    from tests._background import own_phones, sampled_reviews
+
+    from ringlens.pipeline import run
+    from ringlens.spark.run import run_spark
+
+    ev = sampled_reviews()
+    local_time = pl.col("ts").dt.convert_time_zone("Europe/Berlin").dt.strftime("%d/%m/%Y %H:%M")
+    reviews = ev.select(
+        "actor_id",
+        "target_id",
+        local_time.alias("ts"),
+        pl.lit("12,5").alias("amount"),
+    )
+    phones = own_phones(ev).select(
+        "actor_id", "actor_type", "target_id", "target_type", "action", local_time.alias("ts")
+    )
+    files = [tmp_path / "reviews.csv", tmp_path / "phones.csv"]
+    reviews.write_csv(files[0], separator=";")
+    phones.write_csv(files[1], separator=";")
+    cfg = load_config(env={}, cwd=False).merged(
+        {
+            "input": {
+                "separator": ";",
+                "decimal_comma": True,
+                "timestamp_format": "%d/%m/%Y %H:%M",
+                "timezone": "Europe/Berlin",
+                "defaults": {"actor_type": "user", "target_type": "sku", "action": "rate"},
+            }
+        },
+        source="test",
+    )
+    local = run(files, out_dir=tmp_path / "local", config=cfg)
+    remote = run_spark(files, out_dir=tmp_path / "spark", config=cfg, spark=spark)
+    ring = {f"user:r{u}" for u in range(20)}
+    assert set(local.rings.sort("risk_score", descending=True)["members"][0].to_list()) == ring
+    assert local.report["coverage"]["types_by_shape"] == ["phone"]
+    assert remote.report["coverage"] == local.report["coverage"]
+    assert remote.report["input_profile"] == local.report["input_profile"]
+    assert remote.rings.equals(local.rings)
+    _same_run_folder(tmp_path / "local", tmp_path / "spark")

@@ -299,15 +299,16 @@ def _event_files(run: RunRecord, events: Any) -> list[str] | None:
 def _in_events(run: RunRecord, conf: pl.DataFrame, events: Any) -> pl.DataFrame | None:
     """The labelled entities that act or are acted on in the run's events (None when the
     events cannot be read: then every label counts)."""
-    from ringlens.io import scan_events
+    from ringlens.io import InputOptions, scan_events
 
     files = _event_files(run, events)
     if files is None:
         log.info("run %s: events not readable; every confirmed label counts", run.run_id)
         return None
-    cols = ((run.report.get("config") or {}).get("input") or {}).get("columns") or {}
+    section = (run.report.get("config") or {}).get("input") or {}
     try:
-        lf = scan_events(files, columns=dict(cols))
+        opts = InputOptions.from_settings(section)
+        lf = scan_events(files, columns=dict(section.get("columns") or {}), options=opts)
         ends = pl.concat(
             [
                 lf.select(
@@ -320,7 +321,7 @@ def _in_events(run: RunRecord, conf: pl.DataFrame, events: Any) -> pl.DataFrame 
             ]
         )
         seen = ends.join(conf.lazy(), on=_KEYS, how="semi").unique().collect()
-    except InputError as exc:
+    except (InputError, ConfigError) as exc:
         log.warning(
             "run %s: cannot read its events (%s); every confirmed label counts", run.run_id, exc
         )
@@ -338,7 +339,7 @@ def _relax(
     """Score the events again with each relaxation; name the first one that queues (or at
     least scores) each miss."""
     from ringlens.graph import build_graph
-    from ringlens.io import load_entities, load_events
+    from ringlens.io import InputOptions, load_entities, load_events
     from ringlens.pipeline import score
 
     inputs = run.report.get("inputs") or {}
@@ -350,10 +351,13 @@ def _relax(
     except ConfigError as exc:
         raise InputError(f"run {run.run_id}: cannot rebuild its settings: {exc}") from exc
     cfg = cfg.with_overrides({"viz.enabled": False})
-    ev = load_events(files, columns=dict(cfg.input.columns))
+    opts = InputOptions.from_settings(cfg)
+    ev = load_events(files, columns=dict(cfg.input.columns), options=opts)
     ent_path = inputs.get("entities")
     ents = (
-        load_entities(ent_path) if isinstance(ent_path, str) and Path(ent_path).is_file() else None
+        load_entities(ent_path, options=opts)
+        if isinstance(ent_path, str) and Path(ent_path).is_file()
+        else None
     )
     graph = build_graph(ev)
     todo = frame.filter(pl.col("stage").is_in(["not scored", "below threshold"])).select(_KEYS)

@@ -49,7 +49,7 @@ import polars as pl
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
 from ringlens.graph.roles import normalised
-from ringlens.io.options import MAX_ID_BYTES, TIME_RANGE, IngestReport, InputOptions
+from ringlens.io.options import DEFAULTABLE, MAX_ID_BYTES, TIME_RANGE, IngestReport, InputOptions
 
 log = logging.getLogger(__name__)
 
@@ -977,7 +977,10 @@ _KINDS = ("empty", "unparseable", "nonfinite", "nul", "colon", "long", "range")
 
 
 def _ndjson_read_schema(
-    spec: Sequence[ColumnSpec], mapping: Mapping[str, str], head: pl.Schema
+    spec: Sequence[ColumnSpec],
+    mapping: Mapping[str, str],
+    head: pl.Schema,
+    skip: Mapping[str, str] | None = None,
 ) -> dict[str, pl.DataType]:
     """The schema an NDJSON file is read with, keyed by source column: every contract column
     in the file's first rows, and every unmapped optional one (it may start later), as text.
@@ -988,16 +991,25 @@ def _ndjson_read_schema(
     """
     out: dict[str, pl.DataType] = {}
     for col in spec:
+        if skip and col.name in skip:  # not in the first rows: ``input.defaults`` gives it
+            continue
         if col.name in head or (not col.required and col.name not in mapping):
             out[mapping.get(col.name, col.name)] = pl.String()
     return out
 
 
 def _contract_frame(
-    path: Path, raw: pl.LazyFrame, fmt: str, spec: Sequence[ColumnSpec], mapping: Mapping[str, str]
-) -> tuple[pl.LazyFrame, pl.Schema]:
+    path: Path,
+    raw: pl.LazyFrame,
+    fmt: str,
+    spec: Sequence[ColumnSpec],
+    mapping: Mapping[str, str],
+    defaults: Mapping[str, str] | None = None,
+) -> tuple[pl.LazyFrame, pl.Schema, list[str]]:
     """One scanned file with the mapping applied and its columns and types checked; NDJSON
-    scanned again with the contract's types, dictionary-encoded text cast to text."""
+    scanned again with the contract's types, dictionary-encoded text cast to text; a
+    column of ``defaults`` the file lacks added with its one value (and named in the
+    returned list)."""
     schema = raw.collect_schema()
     # Polars renames a repeated CSV header to "<name>_duplicated_<n>": which copy holds
     # the data is then a guess, so a repeated contract (or mapped) column is an error.
@@ -1023,22 +1035,22 @@ def _contract_frame(
             raw = raw.drop(clash)
         raw = raw.rename(rename)
         schema = raw.collect_schema()
+    filled = {c: v for c, v in (defaults or {}).items() if c not in schema}
     for col in spec:
-        if col.required and col.name not in schema:
-            hint = f" (mapped from {mapping[col.name]!r})" if col.name in mapping else ""
-            raise SchemaError(
-                f"{path}: missing required column {col.name!r}{hint}; "
-                f"expected {_EXPECTED[col.kind]}; file has {', '.join(map(repr, list(schema)[:12]))}"
-            )
+        if col.required and col.name not in schema and col.name not in filled:
+            raise _missing_column(path, col, mapping, schema, defaults is not None)
         if col.name in schema and not _dtype_ok(col.kind, schema[col.name], fmt):
             raise SchemaError(
                 f"{path}: column {col.name!r} has type {schema[col.name]}, expected {_EXPECTED[col.kind]}"
             )
     if fmt == "ndjson":
-        read = _ndjson_read_schema(spec, mapping, schema)
+        read = _ndjson_read_schema(spec, mapping, schema, skip=filled)
         raw = pl.scan_ndjson(_ndjson_source(path), schema=read)
         if rename:
             raw = raw.rename({s: c for s, c in rename.items() if s in read})
+        schema = raw.collect_schema()
+    if filled:
+        raw = raw.with_columns(pl.lit(v, pl.String).alias(c) for c, v in filled.items())
         schema = raw.collect_schema()
     text = [
         c.name
@@ -1048,7 +1060,28 @@ def _contract_frame(
     if text:  # dictionary-encoded text is checked and read as text
         raw = raw.with_columns(pl.col(text).cast(pl.String))
         schema = raw.collect_schema()
-    return raw, schema
+    return raw, schema, [c.name for c in spec if c.name in filled]
+
+
+def _missing_column(
+    path: Path,
+    col: ColumnSpec,
+    mapping: Mapping[str, str],
+    schema: pl.Schema,
+    events: bool,
+) -> SchemaError:
+    """The error for a required column a file lacks, with the settings that supply one."""
+    hint = f" (mapped from {mapping[col.name]!r})" if col.name in mapping else ""
+    fix = ""
+    if events and col.name in DEFAULTABLE:
+        fix = (
+            f"; name its source column in input.columns, or give every row one value with "
+            f'input.defaults.{col.name} = "..."'
+        )
+    return SchemaError(
+        f"{path}: missing required column {col.name!r}{hint}; "
+        f"expected {_EXPECTED[col.kind]}; file has {', '.join(map(repr, list(schema)[:12]))}{fix}"
+    )
 
 
 def _load_table(
@@ -1068,7 +1101,8 @@ def _load_table(
     frames: list[pl.LazyFrame] = []
     for path in files:
         raw, fmt = _scan_one(path, opts)
-        raw, schema = _contract_frame(path, raw, fmt, spec, mapping)
+        defaults = opts.defaults if what == "events" else None
+        raw, schema, filled = _contract_frame(path, raw, fmt, spec, mapping, defaults)
         nrows: int | None = None
         bad: dict[str, tuple[str, int, str | None]] = {}
         if validate:
@@ -1103,6 +1137,7 @@ def _load_table(
                         )
         if report is not None:
             report.add_file(what, path, fmt, nrows)
+            report.defaulted.extend((str(path), c) for c in filled)
             for col in spec:
                 dtype = schema.get(col.name)
                 if col.kind != "ts" or dtype is None:

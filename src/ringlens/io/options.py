@@ -19,7 +19,14 @@ from typing import Any
 
 from ringlens.exceptions import ConfigError
 
-__all__ = ["TIME_RANGE", "MAX_ID_BYTES", "InputOptions", "IngestReport", "check_input_setting"]
+__all__ = [
+    "TIME_RANGE",
+    "MAX_ID_BYTES",
+    "DEFAULTABLE",
+    "InputOptions",
+    "IngestReport",
+    "check_input_setting",
+]
 
 #: Every timestamp ringlens reads (event ``ts``, entity ``created_at``) must lie in
 #: ``[TIME_RANGE[0], TIME_RANGE[1])``, in UTC. The lower end leaves room for the
@@ -88,6 +95,30 @@ def check_input_setting(key: str, value: Any) -> str | None:
         return _zone_error(value) if value else None
     if key == "decimal_comma":
         return None if isinstance(value, bool) else f"expected a boolean, got {value!r}"
+    if key == "defaults":
+        return _defaults_error(value)
+    return None
+
+
+#: The event columns ``input.defaults`` may give one value for every row of a file that
+#: lacks them: the names of things, never ids, times or amounts.
+DEFAULTABLE = ("actor_type", "target_type", "action", "market")
+
+
+def _defaults_error(value: Any) -> str | None:
+    """Why ``value`` is not a valid ``input.defaults`` table, or None."""
+    if not isinstance(value, Mapping):
+        return f"expected a table of column = value, e.g. {{actor_type = 'user'}}, got {value!r}"
+    for key, v in value.items():
+        if key not in DEFAULTABLE:
+            return (
+                f"column {key!r} cannot have a default (expected one of "
+                f"{', '.join(DEFAULTABLE)}: ids, times and amounts come from the data)"
+            )
+        if not isinstance(v, str) or not v.strip():
+            return f"{key}: expected a non-empty name, got {v!r}"
+        if len(v.encode()) > MAX_ID_BYTES or "\x00" in v:
+            return f"{key}: expected a name of at most {MAX_ID_BYTES} bytes without NUL, got {v[:40]!r}"
     return None
 
 
@@ -107,6 +138,12 @@ class InputOptions:
         strftime-style format of string timestamps (``input.timestamp_format``), e.g.
         ``"%d/%m/%Y %H:%M"``; values that do not match it are still tried as ISO-8601.
         None or ``""``: ISO-8601 only.
+    defaults
+        ``{column: value}`` (``input.defaults``): the value of an event column for every
+        row of a file that lacks that column (after ``input.columns`` is applied), e.g.
+        ``{"actor_type": "user", "target_type": "listing"}`` for an export of
+        ``user_id, listing_id, action, ts``. Only the columns of :data:`DEFAULTABLE`; a
+        file that has the column keeps its own values.
     timezone
         IANA zone of naive timestamps (``input.timezone``): strings without an offset,
         Parquet datetimes without a zone, dates. None or ``""``: UTC, and the
@@ -134,9 +171,10 @@ class InputOptions:
     decimal_comma: bool = False
     timestamp_format: str | None = None
     timezone: str | None = None
+    defaults: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for key in ("separator", "decimal_comma", "timestamp_format", "timezone"):
+        for key in ("separator", "decimal_comma", "timestamp_format", "timezone", "defaults"):
             value = getattr(self, key)
             if value is None and key in ("timestamp_format", "timezone"):
                 continue
@@ -169,7 +207,7 @@ class InputOptions:
         >>> from ringlens.config import Config
         >>> cfg = Config.from_mapping({"input": {"separator": ";", "timezone": "Europe/Berlin"}})
         >>> InputOptions.from_settings(cfg)
-        InputOptions(separator=';', decimal_comma=False, timestamp_format=None, timezone='Europe/Berlin')
+        InputOptions(separator=';', decimal_comma=False, timestamp_format=None, timezone='Europe/Berlin', defaults={})
         >>> InputOptions.from_settings({"timestamp_format": "%d/%m/%Y"}).format
         '%d/%m/%Y'
         """
@@ -186,6 +224,7 @@ class InputOptions:
             decimal_comma=bool(get("decimal_comma", False)),
             timestamp_format=get("timestamp_format", "") or None,
             timezone=get("timezone", "") or None,
+            defaults=dict(get("defaults", None) or {}),
         )
 
 
@@ -210,6 +249,9 @@ class IngestReport:
         because ``input.timezone`` is not set.
     unix_time
         ``(path, column)`` pairs where numbers (or digits) were read as Unix time.
+    defaulted
+        ``(path, column)`` pairs where the file lacked the column and ``input.defaults``
+        gave its value.
 
     Examples
     --------
@@ -224,6 +266,7 @@ class IngestReport:
     files: list[dict[str, Any]] = field(default_factory=list)
     naive_as_utc: list[tuple[str, str]] = field(default_factory=list)
     unix_time: list[tuple[str, str]] = field(default_factory=list)
+    defaulted: list[tuple[str, str]] = field(default_factory=list)
 
     def add_file(
         self, table: str, path: os.PathLike[str] | str, fmt: str, rows: int | None
@@ -266,5 +309,6 @@ class IngestReport:
             "files": [dict(f) for f in self.files],
             "naive_timestamps_as_utc": [{"path": p, "column": c} for p, c in self.naive_as_utc],
             "unix_time": [{"path": p, "column": c} for p, c in self.unix_time],
+            "columns_from_defaults": [{"path": p, "column": c} for p, c in self.defaulted],
             "time_range_utc": [t.isoformat() for t in TIME_RANGE],
         }

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ringlens.exceptions import InputError, SchemaError
+from ringlens.io.options import IngestReport, InputOptions
 from ringlens.io.validate import (
     EXPECTED,
     FORMATS,
@@ -83,7 +84,11 @@ def _is_uri(item: Any) -> bool:
 
 
 def _check_batches(
-    batches: Iterator[pa.RecordBatch], *, what: str, has_file: bool
+    batches: Iterator[pa.RecordBatch],
+    *,
+    what: str,
+    has_file: bool,
+    options: InputOptions | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Per file in each batch: row count and the failed checks (``col:kind=value``)."""
     import pyarrow as pa
@@ -95,7 +100,7 @@ def _check_batches(
         files, rows, problems = [], [], []
         for key, part in groups.items():
             raw = part.drop(*[c for c in _META if c in part.columns])
-            bad = first_bad_rows(raw, table=what)
+            bad = first_bad_rows(raw, table=what, options=options)
             found = [
                 f"{k}={'' if v[2] is None else v[2]}"
                 for k, v in bad.items()
@@ -113,13 +118,17 @@ def _check_batches(
 
 
 def _normalise_batches(
-    batches: Iterator[pa.RecordBatch], *, what: str, keep: Sequence[str]
+    batches: Iterator[pa.RecordBatch],
+    *,
+    what: str,
+    keep: Sequence[str],
+    options: InputOptions | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Cast each batch to the contract's types with the local code."""
     for batch in batches:
         df = pl.from_arrow(batch)
         assert isinstance(df, pl.DataFrame)
-        out = normalise_table(df, table=what).collect()
+        out = normalise_table(df, table=what, options=options).collect()
         if keep:
             out = out.with_columns(df.select(keep))
         yield from out.to_arrow().to_batches()
@@ -161,54 +170,91 @@ def _source_frame(
     *,
     what: str,
     columns: Mapping[str, str] | None,
+    options: InputOptions,
 ) -> tuple[DataFrame, list[Path] | None, str]:
     """The raw Spark frame (contract column names), the local files (or None), a label."""
     from ringlens.io import resolve_inputs
 
     spec = _spec(what)
     mapping = check_mapping(columns, table=what)
+    defaults = dict(options.defaults) if what == "events" else {}
     if _is_dataframe(source):
-        return (
-            _apply_mapping(source, mapping, spec, label=f"{what} (Spark DataFrame)"),
-            None,
-            (f"{what} (Spark DataFrame)"),
-        )
+        label = f"{what} (Spark DataFrame)"
+        return _apply_mapping(source, mapping, spec, label=label, defaults=defaults), None, label
     if isinstance(source, str) and source.startswith("table:"):
         name = source.removeprefix("table:")
-        return (
-            _apply_mapping(spark.table(name), mapping, spec, label=f"table {name}"),
-            None,
-            (f"table {name}"),
-        )
+        label = f"table {name}"
+        frame = spark.table(name)
+        return _apply_mapping(frame, mapping, spec, label=label, defaults=defaults), None, label
     items = [source] if isinstance(source, str | os.PathLike) else list(source)
     if any(_is_uri(i) for i in items):
         groups: dict[tuple[str, str], list[str]] = {}
         for i in items:
             suffix = Path(str(i).rstrip("/")).suffix.lower()
             fmt = FORMATS.get(suffix, "parquet")
-            groups.setdefault((fmt, "\t" if suffix == ".tsv" else ","), []).append(str(i))
+            groups.setdefault((fmt, _separator(suffix, options)), []).append(str(i))
         frames = [_read_paths(spark, p, fmt, sep) for (fmt, sep), p in groups.items()]
         df = functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
         label = ", ".join(str(i) for i in items[:3])
-        return _apply_mapping(df, mapping, spec, label=label), None, label
+        return _apply_mapping(df, mapping, spec, label=label, defaults=defaults), None, label
     files = resolve_inputs(items, table=what)
-    # schema checks (columns, types, mapping, empty or corrupt files): the local reader
-    load_table(files, table=what, columns=columns, validate=False)
-    groups = {}
+    # schema checks (columns, types, mapping, empty or corrupt files): the local reader,
+    # which also says which files lack a column that ``input.defaults`` gives
+    report = IngestReport()
+    load_table(files, table=what, columns=columns, validate=False, options=options, report=report)
+    # one Spark read per format, separator and header: Spark reads the CSV files of one
+    # read by the first file's header (by position) and Parquet files by one file's schema
+    by_header: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for f in files:
         fmt = FORMATS[f.suffix.lower()]
-        groups.setdefault((fmt, "\t" if f.suffix.lower() == ".tsv" else ","), []).append(
-            str(f.resolve())
-        )
+        sep = _separator(f.suffix.lower(), options)
+        by_header.setdefault((fmt, sep, _header(f, fmt, sep)), []).append(str(f.resolve()))
     frames = []
-    for (fmt, sep), p in groups.items():
-        frames.append(_apply_mapping(_read_paths(spark, p, fmt, sep), mapping, spec, label=what))
+    for (fmt, sep, _), p in by_header.items():
+        raw = _read_paths(spark, p, fmt, sep)
+        frames.append(_apply_mapping(raw, mapping, spec, label=what, defaults=defaults))
     df = functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
-    return df, files, what
+    return _filled_per_file(df, defaults, report.defaulted), files, what
+
+
+def _header(path: Path, fmt: str, sep: str) -> tuple[str, ...]:
+    """A local file's column names in order (NDJSON: none, Spark merges its keys by name)."""
+    if fmt == "parquet":
+        return tuple(pl.read_parquet_schema(path))
+    if fmt == "csv":
+        lf = pl.scan_csv(path, separator=sep, infer_schema=False, n_rows=0, encoding="utf8")
+        return tuple(lf.collect_schema())
+    return ()
+
+
+def _separator(suffix: str, options: InputOptions) -> str:
+    """The CSV separator of a file: a tab for ``.tsv``, else ``input.separator``."""
+    return "\t" if suffix == ".tsv" else options.separator
+
+
+def _filled_per_file(
+    df: DataFrame, defaults: Mapping[str, str], defaulted: Sequence[tuple[str, str]]
+) -> DataFrame:
+    """``df`` with each column of ``defaults`` set to its value in the rows of the files
+    that lack it (``defaulted``: the local reader's ``(path, column)`` pairs), as the local
+    reader fills it file by file."""
+    from pyspark.sql import functions as F
+
+    for column, value in sorted(defaults.items()):
+        lacking = sorted({str(Path(p).resolve()) for p, c in defaulted if c == column})
+        if lacking and column in df.columns:
+            filled = F.when(F.col(_FILE).isin(lacking), F.lit(value)).otherwise(F.col(column))
+            df = df.withColumn(column, filled)
+    return df
 
 
 def _apply_mapping(
-    df: DataFrame, mapping: Mapping[str, str], spec: Sequence[Any], *, label: str
+    df: DataFrame,
+    mapping: Mapping[str, str],
+    spec: Sequence[Any],
+    *,
+    label: str,
+    defaults: Mapping[str, str] | None = None,
 ) -> DataFrame:
     from pyspark.sql import functions as F
 
@@ -228,6 +274,9 @@ def _apply_mapping(
         df = df.select(
             *[F.col(c).alias(rename.get(c, c)) for c in df.columns if c not in _META], *meta
         )
+    for name, value in sorted((defaults or {}).items()):
+        if name not in df.columns:  # the frame lacks it: ``input.defaults`` gives it
+            df = df.withColumn(name, F.lit(value).cast("string"))
     have = set(df.columns)
     for col in spec:
         if col.required and col.name not in have:
@@ -268,11 +317,12 @@ def _validate(
     files: list[Path] | None,
     columns: Mapping[str, str] | None,
     label: str,
+    options: InputOptions,
 ) -> None:
     from pyspark.sql import functions as F
 
     has_file = _FILE in df.columns
-    fn = functools.partial(_check_batches, what=what, has_file=has_file)
+    fn = functools.partial(_check_batches, what=what, has_file=has_file, options=options)
     agg = (
         df.mapInArrow(fn, _CHECK_SCHEMA)
         .groupBy("file")
@@ -285,7 +335,7 @@ def _validate(
             rows, problems = by_file.get(str(f.resolve()), (0, []))
             if rows == 0 or problems:
                 # the local reader on this one file gives the local path's exact error
-                load_table([f], table=what, columns=columns, validate=True)
+                load_table([f], table=what, columns=columns, validate=True, options=options)
                 raise InputError(  # pragma: no cover - Spark and Polars disagree on the file
                     f"{f}: {', '.join(problems) or 'no rows'} (found by Spark, not by the local reader)"
                 )
@@ -302,7 +352,7 @@ def _validate(
         for kind in _KINDS:
             v = found.get(f"{col.name}:{kind}")
             if v is not None:  # a Spark frame's checks read text: the raw value as text
-                raise value_error(label, col, kind, v, dtype=pl.String())
+                raise value_error(label, col, kind, v, dtype=pl.String(), options=options)
 
 
 def _read_table(
@@ -314,13 +364,15 @@ def _read_table(
     columns: Mapping[str, str] | None,
     validate: bool,
     keep_order: bool = False,
+    options: InputOptions | None = None,
 ) -> DataFrame:
     from pyspark.sql import functions as F
 
-    df, files, label = _source_frame(spark, source, what=what, columns=columns)
+    opts = options or InputOptions()
+    df, files, label = _source_frame(spark, source, what=what, columns=columns, options=opts)
     _check_dtypes(df, _spec(what), label=label)
     if validate:
-        _validate(df, what=what, files=files, columns=columns, label=label)
+        _validate(df, what=what, files=files, columns=columns, label=label, options=opts)
     keep: list[str] = []
     if keep_order:
         order = [F.monotonically_increasing_id()]
@@ -331,7 +383,7 @@ def _read_table(
         df = df.withColumn(_ORDER, F.struct(*order))
         keep = [_ORDER]
     df = df.drop(*_META)
-    fn = functools.partial(_normalise_batches, what=what, keep=keep)
+    fn = functools.partial(_normalise_batches, what=what, keep=keep, options=opts)
     out_schema = schema + (
         f", {_ORDER} " + df.schema[_ORDER].dataType.simpleString() if keep else ""
     )
@@ -344,6 +396,7 @@ def read_events(
     *,
     columns: Mapping[str, str] | None = None,
     validate: bool = True,
+    options: InputOptions | None = None,
 ) -> DataFrame:
     """Events as a Spark DataFrame following the data contract.
 
@@ -357,6 +410,10 @@ def read_events(
         Column mapping ``{contract_name: source_name}`` (``input.columns`` in the config).
     validate
         Check values (one extra pass, in Spark). Schema checks always run.
+    options
+        How to read the files (:class:`~ringlens.io.options.InputOptions`: CSV separator,
+        decimal comma, timestamp format, time zone of naive timestamps, column defaults), as
+        the local loaders read them.
 
     Returns
     -------
@@ -376,15 +433,26 @@ def read_events(
     (195339, 'timestamp')
     """
     return _read_table(
-        spark, source, what="events", schema=EVENT_SCHEMA, columns=columns, validate=validate
+        spark,
+        source,
+        what="events",
+        schema=EVENT_SCHEMA,
+        columns=columns,
+        validate=validate,
+        options=options,
     )
 
 
 def read_entities(
-    spark: SparkSession, source: Any, *, columns: Mapping[str, str] | None = None
+    spark: SparkSession,
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    options: InputOptions | None = None,
 ) -> DataFrame:
     """The entities table as a Spark DataFrame; like :func:`ringlens.io.load_entities`,
-    duplicates keep the first row per entity (in file order)."""
+    duplicates keep the first row per entity (in file order); ``options`` as in
+    :func:`read_events`."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -396,6 +464,7 @@ def read_entities(
         columns=columns,
         validate=True,
         keep_order=True,
+        options=options,
     )
     w = Window.partitionBy("entity_type", "entity_id").orderBy(_ORDER)
     return (
@@ -404,7 +473,11 @@ def read_entities(
 
 
 def read_labels(
-    spark: SparkSession | None, source: Any, *, columns: Mapping[str, str] | None = None
+    spark: SparkSession | None,
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    options: InputOptions | None = None,
 ) -> pl.DataFrame:
     """The labels table (small: reviewer verdicts) as a Polars frame on the driver.
 
@@ -415,7 +488,7 @@ def read_labels(
     from ringlens.io.events import LABEL_VALUES
 
     if not _is_dataframe(source):
-        return load_labels(source, columns=columns)
+        return load_labels(source, columns=columns, options=options)
     spec = _spec("labels")
     raw = _apply_mapping(source, dict(columns or {}), spec, label="labels (Spark DataFrame)")
     df = pl.from_arrow(raw.toArrow())

@@ -44,7 +44,7 @@ import polars as pl
 from ringlens.config import Config
 from ringlens.exceptions import InputError
 from ringlens.graph.roles import normalised
-from ringlens.io import ENTITY_COLUMNS, EVENT_COLUMNS
+from ringlens.io import ENTITY_COLUMNS, EVENT_COLUMNS, InputOptions
 from ringlens.pipeline.context import RunContext
 from ringlens.pipeline.engine import checked_catalogue
 from ringlens.pipeline.inputs import frame_fingerprint, run_id_for
@@ -746,11 +746,16 @@ def _read(
 ) -> tuple[DataFrame, DataFrame | None, pl.DataFrame | None]:
     from ringlens.spark.ingest import read_entities, read_events, read_labels
 
-    ev = read_events(spark, events, columns=dict(cfg.input.columns), validate=validate)
-    ent = read_entities(spark, entities) if entities is not None else None
+    opts = InputOptions.from_settings(cfg)
+    ev = read_events(
+        spark, events, columns=dict(cfg.input.columns), validate=validate, options=opts
+    )
+    ent = read_entities(spark, entities, options=opts) if entities is not None else None
     lab = None
     if labels is not None:
-        lab = labels if isinstance(labels, pl.DataFrame) else read_labels(spark, labels)
+        lab = (
+            labels if isinstance(labels, pl.DataFrame) else read_labels(spark, labels, options=opts)
+        )
     return _keyed(ev).persist(), ent, lab
 
 
