@@ -94,3 +94,18 @@ def test_each_account_carries_the_reasons_of_the_shared_targets_it_uses() -> Non
     reasons = found.signals.group_by("key").agg(pl.col("reason").sort()).sort("key")
     both, phones = ["shared_device", "shared_payout"], ["shared_device"]
     assert reasons.rows() == [(f"host:f{i}", both if i < 6 else phones) for i in range(8)]
+
+
+def test_a_vocabulary_with_coupons_and_no_devices_runs() -> None:
+    """A promo export mapped with only its coupon type (no device, no payout account):
+    the detector tests the coupons; it does not stop on an empty list of personal types."""
+    vocabulary = Vocabulary.from_tables({}, {"account": ["shopper"], "coupon": ["promo_code"]})
+    rows = [("shopper", f"s{i}", "apply_code", "promo_code", f"code{i % 50}") for i in range(400)]
+    rows += [("shopper", f"f{i}", "apply_code", "promo_code", "ref9") for i in range(12)]
+    events = _events(rows)
+    graph = build_graph(events)
+    fam = family_roles(graph.families(), vocabulary)
+    inp = DetectInput(graph=graph, config=Config(), families=fam, roles=graph_roles(fam))
+    assert inp.roles.shareable_types and not inp.roles.types("device", "payout_account")
+    found = SharedTargets().detect(inp)
+    assert "shared_targets" in found.counts

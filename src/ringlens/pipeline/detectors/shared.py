@@ -62,7 +62,7 @@ class SharedTargets(Detector):
                 max_household=d.shared_max_household,
                 # devices and payout accounts: two shared ones link accounts (a household
                 # shares one); coupons not (a campaign's claimers share several)
-                repeat_types=list(inp.roles.types("device", "payout_account")),
+                repeat_types=list(inp.roles.types("device", "payout_account")) or None,
                 # accounts behind one device that also act on the same obscure targets
                 rare_links=True,
                 # ... or that act on one target in the same few hours, when few do
