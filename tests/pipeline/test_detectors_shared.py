@@ -109,3 +109,96 @@ def test_a_vocabulary_with_coupons_and_no_devices_runs() -> None:
     assert inp.roles.shareable_types and not inp.roles.types("device", "payout_account")
     found = SharedTargets().detect(inp)
     assert "shared_targets" in found.counts
+
+
+def _forum_with_a_farm() -> tuple[pl.DataFrame, list[str]]:
+    """A forum's members upvoting threads over three weeks, each signing in on a phone of
+    their own and a tablet they share with their partner, a quarter of them cashing out
+    to a wallet of their own; and a farm of thirty members first seen in the second week,
+    rotating over three handsets and cashing out to two wallets, upvoting at random like
+    everyone else: nothing but the sharing and their arrival sets them apart."""
+    import numpy as np
+    from tests._background import organic_background
+
+    bg = organic_background(
+        actor_type="member",
+        action="upvote",
+        target_type="thread",
+        n_accounts=2000,
+        n_targets=3000,
+        seed=3,
+    )
+    members = bg["actor_id"].unique().sort().to_list()
+    kept = pl.DataFrame(
+        {
+            "actor_id": members * 2,
+            "target_id": [f"phone-{m}" for m in members]
+            + [f"tablet{i // 2}" for i in range(len(members))],
+        }
+    )
+    first = bg.group_by("actor_id").agg(pl.col("ts").min(), pl.col("actor_type").first())
+    sign_in = first.join(kept, on="actor_id").select(
+        "actor_id",
+        "actor_type",
+        "target_id",
+        pl.lit("handset").alias("target_type"),
+        pl.lit("sign_in").alias("action"),
+        "ts",
+    )
+    cash_out = first.filter(pl.col("actor_id").is_in(members[::4])).select(
+        "actor_id",
+        "actor_type",
+        pl.format("own-{}", "actor_id").alias("target_id"),
+        pl.lit("wallet").alias("target_type"),
+        pl.lit("cash_out").alias("action"),
+        "ts",
+    )
+    rng = np.random.default_rng(5)
+    farm = [f"puppet{i:02d}" for i in range(30)]
+    t0 = bg["ts"].min() + timedelta(days=8)
+    rows = []
+    for i, who in enumerate(farm):
+        for k in range(6):
+            at = t0 + timedelta(hours=int(rng.integers(0, 24 * 12)))
+            rows.append((who, "member", f"farm{(i + k) % 3}", "handset", "sign_in", at))
+            thread = f"catalog-{rng.integers(0, 3000):03d}"
+            rows.append((who, "member", thread, "thread", "upvote", at))
+        rows.append((who, "member", f"iban{i % 2}", "wallet", "cash_out", t0 + timedelta(days=9)))
+    planted = pl.DataFrame(
+        rows,
+        schema=["actor_id", "actor_type", "target_id", "target_type", "action", "ts"],
+        orient="row",
+    ).with_columns(pl.col("ts").dt.cast_time_unit("us"))
+    events = pl.concat([bg.drop("amount"), sign_in, cash_out, planted])
+    return events, farm
+
+
+def test_a_farm_without_account_ages_is_told_by_its_arrival(tmp_path) -> None:
+    # no entities table: the farm's thirty accounts were first seen in the data's second
+    # week, where the forum's members were there from its first days: a ring, with the
+    # reason arrived_together. The same accounts with ages that say they are years old
+    # are an organisation's shape (sharing alone): no ring
+    from ringlens.config import load_config
+    from ringlens.pipeline import run
+
+    events, farm = _forum_with_a_farm()
+    src = tmp_path / "events.parquet"
+    events.write_parquet(src)
+    cfg = load_config(env={}, cwd=False).with_overrides({"viz.enabled": False})
+    res = run(src, out_dir=tmp_path / "out", config=cfg)
+    top = res.rings.sort("risk_score", descending=True).row(0, named=True)
+    assert set(top["members"]) == {f"member:{m}" for m in farm}
+    assert top["arrival_share"] == 1.0 and top["arrival_sig"] >= 2.0
+    assert top["new_account_share"] is None
+    assert "arrived_together" in top["reasons"]
+    old = pl.DataFrame(
+        {
+            "entity_type": "member",
+            "entity_id": events["actor_id"].unique().sort(),
+            "created_at": datetime(2019, 1, 1, tzinfo=UTC),
+        }
+    )
+    ents = tmp_path / "entities.parquet"
+    old.write_parquet(ents)
+    aged = run(src, entities=ents, out_dir=tmp_path / "aged", config=cfg)
+    assert not any(set(r) & set(top["members"]) for r in aged.rings["members"].to_list())

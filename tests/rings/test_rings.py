@@ -306,6 +306,8 @@ def _rule_rows(n: int, **columns: list) -> pl.DataFrame:
         "audience_share": [0.0] * n,
         "new_account_lift": [0.0] * n,
         "new_account_sig": [0.0] * n,
+        "arrival_lift": [0.0] * n,
+        "arrival_sig": [0.0] * n,
         "value_lift": [0.0] * n,
         "sig_beyond": [0.0] * n,
         "beyond_share": [0.0] * n,
@@ -1156,21 +1158,30 @@ def test_a_shared_attribute_ring_is_kept_for_abuse_beyond_the_sharing() -> None:
     # gives one family in thirty (new_account_sig 1.5) — no batch of fresh accounts; the
     # last but two: friends sharing a plan, three of six new, beyond chance (sig 3) but
     # no more than half the room above the platform's rate (lift 0.47) — no batch either;
-    # the last: a campus's 300 accounts, 15 of them far beyond chance at a listing near it
+    # the last but two: a campus's 300 accounts, 15 of them far beyond chance at a listing
+    # near it; without account ages, the last but one: thirty accounts first seen after the
+    # data's first days on three phones (arrival lift 1, sig 22); the last: three of them
+    # (sig 1.5 where most accounts arrive late: chance does that)
     rings = pl.DataFrame(
         {
             "detectors": [["shared_targets"]] * 7
-            + [["shared_targets", "lockstep"], ["shared_targets"]],
-            "new_account_lift": [0.0, BATCH_APART, 0.0, 0.0, 0.0, 0.3, 0.47, 0.0, 0.0],
-            "new_account_sig": [0.0, 2.0, 0.0, 0.0, 0.0, 1.5, 3.0, 0.0, 0.0],
-            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0, 1.0, 0.75],
-            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 6.8],
-            "beyond_share": [1.0, 0.0, 0.0, TOGETHER, 0.0, 0.0, 0.0, 0.0, 0.05],
-            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0],
+            + [["shared_targets", "lockstep"], ["shared_targets"], ["shared_targets"]]
+            + [["shared_targets"]],
+            "new_account_lift": [0.0, BATCH_APART, 0.0, 0.0, 0.0, 0.3, 0.47, 0.0, 0.0, 0, 0],
+            "new_account_sig": [0.0, 2.0, 0.0, 0.0, 0.0, 1.5, 3.0, 0.0, 0.0, 0.0, 0.0],
+            "arrival_lift": [0.0] * 9 + [1.0, 1.0],
+            "arrival_sig": [0.0] * 9 + [22.1, 1.5],
+            "value_lift": [1.0, 1.0, VALUE_APART, 1.0, 1.0, 1.0, 1.0, 1.0, 0.75, 1.0, 1.0],
+            "sig_beyond": [1.9, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 6.8, 0.0, 0.0],
+            "beyond_share": [1.0, 0.0, 0.0, TOGETHER, 0.0, 0.0, 0.0, 0.0, 0.05, 0.0, 0.0],
+            "significance": [1.9, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         }
     )
     kept = rings.select(_attribute_only_kept(["shared_targets"], 2.0))
-    assert kept.to_series().to_list() == [False, True, True, True, True, False, False, True, False]
+    assert kept.to_series().to_list() == [
+        *[False, True, True, True, True, False, False, True, False],
+        *[True, False],
+    ]
 
 
 def test_beyond_share_is_the_ring_on_its_own_target() -> None:

@@ -117,6 +117,9 @@ class RunContext:
     #: the run's edges (distinct actor-target pairs) into each node type
     #: (:func:`ringlens.rings.expand.type_edges`), the baseline of the expansion's chance test
     type_edges: Mapping[str, int] | None = None
+    #: the run's arrival cutoff and share of accounts first seen after it
+    #: (:func:`ringlens.rings.features.arrivals`), the base of ``arrival_lift``
+    arrival: tuple[datetime, float] | None = None
 
     @property
     def background(self) -> float:
@@ -144,6 +147,9 @@ class RunContext:
             "action_values": None if self.action_values is None else dict(self.action_values),
             "hourly_rhythm": None if self.hourly_rhythm is None else list(self.hourly_rhythm),
             "type_edges": None if self.type_edges is None else dict(self.type_edges),
+            "arrival": None
+            if self.arrival is None
+            else [self.arrival[0].isoformat(), self.arrival[1]],
             "interactions": None
             if self.interactions is None
             else {

@@ -277,6 +277,7 @@ def _rings(
             interactions=None if context is None else context.interactions,
             values=None if context is None else context.action_values,
             rhythm=None if context is None else context.hourly_rhythm,
+            arrival=None if context is None else context.arrival,
         )
     inp = DetectInput(
         graph=graph,

@@ -259,11 +259,11 @@ def build_rings(
     through_owners: Collection[str] = (),
     owner_totals: tuple[int, int, int] | None = None,
     min_significance: float = 2.0,
+    arrival: tuple[datetime, float] | None = None,
 ) -> Rings:
     """Merge candidates (see :func:`merge_candidates`), compute ring features
     (:func:`ringlens.rings.features.ring_features`: ``roles`` and the run-wide quantities
     go to it), name each ring's pattern (:mod:`ringlens.rings.patterns`; default catalogue).
-
     ``candidate_targets`` (``detector, candidate, key``): the targets the detectors saw each
     candidate work on (a dense block's columns); a ring's are its candidates', if any.
     ``extra_features`` (membership → ``ring_id`` + features) adds the run's own features.
@@ -271,8 +271,7 @@ def build_rings(
     A ring proposed only by detectors of ``structure_only`` (communities, dense blocks)
     must be significant (``significance`` at least ``min_significance``) and more
     (:func:`_structure_only_unexplained`); other evidence (shared attributes; time from
-    ``timing`` detectors, when the ring is in step beyond chance, :func:`_evidence`)
-    keeps a ring whatever its structure says.
+    ``timing`` detectors in step beyond chance, :func:`_evidence`) keeps a ring anyway.
 
     One only ``attribute_only`` detectors (shared devices, cards, coupons) proposed must
     show abuse beyond the sharing (:func:`_attribute_only_kept`, after rings merge).
@@ -332,6 +331,7 @@ def build_rings(
             interactions=interactions,
             values=values,
             rhythm=rhythm,
+            arrival=arrival,
         )
         return _with_owner_significance(f, m, owners, roles, through_owners)
 
@@ -844,7 +844,10 @@ def _attribute_only_kept(attribute_only: Collection[str], min_significance: floa
     accounts (``new_account_lift`` at least :data:`BATCH_APART`: most of the room above the
     platform's rate, and more new accounts than chance puts in a group of their number:
     ``new_account_sig`` at least ``min_significance``, :func:`_fresh`; a family of six
-    with two or three new members is no batch of fresh accounts), they move
+    with two or three new members is no batch of fresh accounts; where no member's age is
+    known, the same bounds on when they arrived in the data, ``arrival_lift`` and
+    ``arrival_sig``: thirty accounts first seen in the run's second week on three phones,
+    where four in five of the platform's accounts were there in its first days), they move
     far more value than the platform's accounts do with the same actions (``value_lift``
     at least :data:`VALUE_APART`), or they act together — they hit a target far beyond
     what their activity and its popularity explain (``sig_beyond``: thirty accounts on
@@ -864,12 +867,15 @@ def _beyond_sharing(min_significance: float) -> pl.Expr:
     far more value than the platform moves, or acting together
     (:func:`_attribute_only_kept`)."""
     fresh = _fresh(min_significance, BATCH_APART)
+    arrived = (pl.col("arrival_lift").fill_null(0.0) >= BATCH_APART) & (
+        pl.col("arrival_sig").fill_null(0.0) >= min_significance
+    )
     value = pl.col("value_lift").fill_null(0.0) >= VALUE_APART
     own = (pl.col("sig_beyond").fill_null(0.0) >= min_significance) & (
         pl.col("beyond_share").fill_null(0.0) >= TOGETHER
     )
     together = own | (pl.col("significance").fill_null(0.0) >= min_significance)
-    return fresh | value | together
+    return fresh | arrived | value | together
 
 
 #: A ring whose ``synchrony_excess`` is at most this (at most a tenth of the events

@@ -115,6 +115,13 @@ same code describes rings on any platform.
     [0, 1] (a platform where a third of the accounts are new is not suspicious for it);
     ``new_account_sig`` is ``-log10`` of the chance that as many of the members whose
     creation time is known are new at that rate (:func:`new_account_significance`).
+``arrival_share``, ``arrival_lift``, ``arrival_sig``
+    for a ring none of whose members' creation times is known, the same three measures
+    of its members' first events in the data: the share first seen after the first
+    :data:`ARRIVAL_MARGIN` of the data's span (:func:`arrivals`), its lift above the
+    share of the run's accounts first seen then, and the binomial ``-log10 p``; null
+    (share) or 0 where a member's creation time is known. A farm made for the run's
+    weeks arrives in them; a family, an office or a campus was there from the first days.
 """
 
 from __future__ import annotations
@@ -141,8 +148,11 @@ from ringlens.graph.core import unique_sorted
 from ringlens.graph.roles import INTERACTION_ROLES, SHAREABLE_ROLES, Roles
 
 __all__ = [
+    "ARRIVAL_MARGIN",
     "INTERACTION_ROLES",
     "action_values",
+    "arrival_cutoff",
+    "arrivals",
     "hourly_rhythm",
     "interaction_actions",
     "new_account_base_rate",
@@ -1412,6 +1422,7 @@ def ring_features(
     rhythm: Sequence[float] | None = None,
     wide_block: pl.Series | None = None,
     scales: pl.DataFrame | None = None,
+    arrival: tuple[datetime, float] | None = None,
 ) -> pl.DataFrame:
     """The features of every ring (see the module docstring), one row per ``ring_id``.
 
@@ -1457,6 +1468,8 @@ def ring_features(
         ring in step; a ring's synchrony is measured at ``burst_window`` and at its own
         scale where that is longer, and the features are those of the window where its
         events are further in step beyond chance (:func:`_synchrony_at_scales`).
+    arrival
+        Likewise, the whole run's :func:`arrivals` (None: the graph's own).
     """
     roles = roles or Roles()
     mem, mev = _members_events(graph, membership, roles)
@@ -1507,8 +1520,99 @@ def ring_features(
     new = feats["_new"].fill_null(0).to_numpy()
     known = feats["_known"].fill_null(0).to_numpy()
     sig = pl.Series("new_account_sig", new_account_significance(new, known, base))
-    feats = feats.with_columns(lift.alias("new_account_lift"), sig).drop("_new", "_known")
+    feats = feats.with_columns(lift.alias("new_account_lift"), sig)
+    feats = _with_arrivals(feats, mem, graph, arrival).drop("_new", "_known")
     return _finish(feats.with_columns(_scheduled_excess()))
+
+
+#: Without account ages, a member *arrived* in the run when its first event falls after
+#: this share of the data's span (:func:`arrivals`): an account active from the first days
+#: may be years old, one first seen later is new to the data, or rarely active.
+ARRIVAL_MARGIN = 0.1
+
+
+def arrival_cutoff(first_ts: datetime, last_ts: datetime) -> datetime:
+    """The time after which an account's first event counts as an arrival
+    (:data:`ARRIVAL_MARGIN` of the span from ``first_ts`` to ``last_ts``).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    >>> arrival_cutoff(t, datetime(2024, 7, 1, tzinfo=timezone.utc)).isoformat()
+    '2024-06-04T00:00:00+00:00'
+    """
+    return first_ts + (last_ts - first_ts) * ARRIVAL_MARGIN
+
+
+def arrivals(graph: EventGraph) -> tuple[datetime, float] | None:
+    """The run's :func:`arrival_cutoff` and the share of its accounts (the nodes that act)
+    whose first event falls after it: the platform's own rate of arrivals, the base of
+    ``arrival_lift`` (None for a graph without events).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from ringlens.graph import build_graph
+    >>> t = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    >>> ev = pl.DataFrame({"actor_id": ["1", "2", "1", "3"], "actor_type": "buyer",
+    ...     "target_id": "p", "target_type": "product", "action": "order",
+    ...     "ts": [t, t + timedelta(days=5), t + timedelta(days=9), t + timedelta(days=10)]})
+    >>> cutoff, share = arrivals(build_graph(ev))
+    >>> cutoff.isoformat(), round(share, 3)
+    ('2024-06-02T00:00:00+00:00', 0.667)
+    """
+    ev = graph.events
+    if ev.height == 0:
+        return None
+    first_ts, last_ts = ev["ts"].min(), ev["ts"].max()
+    cutoff = arrival_cutoff(first_ts, last_ts)  # type: ignore[arg-type]
+    first = ev.group_by("src").agg(pl.col("ts").min())
+    return cutoff, float((first["ts"] >= cutoff).mean())  # type: ignore[arg-type]
+
+
+def _with_arrivals(
+    feats: pl.DataFrame,
+    mem: pl.DataFrame,
+    graph: EventGraph,
+    arrival: tuple[datetime, float] | None,
+) -> pl.DataFrame:
+    """``feats`` with ``arrival_share``, ``arrival_lift`` and ``arrival_sig`` for the
+    rings none of whose members' creation times is known (module docstring)."""
+    unknown = feats.filter(pl.col("_known").fill_null(0) == 0).select("ring_id")
+    if unknown.height and arrival is None:
+        arrival = arrivals(graph)
+    if unknown.height == 0 or arrival is None:
+        return feats.with_columns(
+            pl.lit(None, pl.Float64).alias("arrival_share"),
+            pl.lit(0.0).alias("arrival_lift"),
+            pl.lit(0.0).alias("arrival_sig"),
+        )
+    cutoff, rate = arrival
+    m = mem.join(unknown, on="ring_id").select("ring_id", "src").unique()
+    first = (
+        graph.events.filter(pl.col("src").is_in(m["src"].unique().implode()))
+        .group_by("src")
+        .agg(pl.col("ts").min().alias("_first"))
+    )
+    per = (
+        m.join(first, on="src")
+        .group_by("ring_id")
+        .agg((pl.col("_first") >= cutoff).sum().alias("_in"), pl.len().alias("_n"))
+        .sort("ring_id")
+    )
+    base = new_account_base_rate(rate)
+    sig = new_account_significance(per["_in"].to_numpy(), per["_n"].to_numpy(), base)
+    per = per.with_columns(
+        (pl.col("_in") / pl.col("_n")).cast(pl.Float64).alias("arrival_share"),
+        pl.Series("arrival_sig", sig, dtype=pl.Float64),
+    ).with_columns(new_account_lift(pl.col("arrival_share"), base).alias("arrival_lift"))
+    return feats.join(
+        per.select("ring_id", "arrival_share", "arrival_lift", "arrival_sig"),
+        on="ring_id",
+        how="left",
+    )
 
 
 def _with_event_market(feats: pl.DataFrame, mev: pl.DataFrame) -> pl.DataFrame:
@@ -1643,7 +1747,9 @@ def _finish(feats: pl.DataFrame) -> pl.DataFrame:
     """Fill the gaps (0 where a ring has no such events) and add the per-member rates."""
     counts = ["n_targets", "ring_events", "inner_engagements"]
     floats = [
-        c for c, t in feats.schema.items() if t.is_float() and c not in ("new_account_share",)
+        c
+        for c, t in feats.schema.items()
+        if t.is_float() and c not in ("new_account_share", "arrival_share")
     ]
     return (
         feats.with_columns(

@@ -97,6 +97,9 @@ RING_FEATURES = tuple(
             "new_account_share",
             "new_account_lift",
             "new_account_sig",
+            "arrival_share",
+            "arrival_lift",
+            "arrival_sig",
             "prior_violations",
             *STRUCTURE_FEATURES,
         }

@@ -59,8 +59,10 @@ Ring reasons: the share of members carrying each entity reason, plus
 ``reciprocal_engagement`` (reciprocity), ``synchronised_activity`` (synchrony beyond
 its null, ``synchrony_excess``),
 ``dense_interactions`` (density against the background, log-scaled),
-``significant_structure`` (the ring's significance against the configuration model) and
-``new_accounts`` (new accounts above the platform's rate).
+``significant_structure`` (the ring's significance against the configuration model),
+``new_accounts`` (new accounts above the platform's rate) and, for a ring none of whose
+members' ages is known, ``arrived_together`` (members first seen in the data after its
+first days, above the platform's rate: ``arrival_lift``).
 
 :class:`RiskModel` learns the weights from labels instead (logistic regression,
 calibrated probabilities × 100; scikit-learn-style ``fit``/``predict``).
@@ -137,6 +139,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "dense_interactions": 30.0,
         "significant_structure": 35.0,
         "new_accounts": 20.0,
+        # no member's age known: the members first seen in the data together, late
+        "arrived_together": 20.0,
     }
 )
 #: Reasons that say one thing — the accounts form a group far denser than chance — as
@@ -173,6 +177,7 @@ RING_FEATURE_REASONS: Mapping[str, pl.Expr] = MappingProxyType(
         # nothing special for a group the detectors chose, 20 and more is certain
         "significant_structure": ((pl.col("significance") - 2.0) / 18.0).clip(0.0, 1.0),
         "new_accounts": pl.col("new_account_lift").fill_null(0.0),
+        "arrived_together": pl.col("arrival_lift").fill_null(0.0),
     }
 )
 

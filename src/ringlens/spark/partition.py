@@ -94,6 +94,7 @@ from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 from ringlens.rings.expand import type_edges
 from ringlens.rings.features import (
     action_values,
+    arrivals,
     hourly_rhythm,
     interaction_actions,
     new_account_rate,
@@ -540,6 +541,7 @@ def context_from_graph(
         hourly_rhythm=hourly_rhythm(graph),
         type_edges=type_edges(graph),
         owner_totals=owner_totals(graph, inp.roles),
+        arrival=arrivals(graph),
     )
 
 

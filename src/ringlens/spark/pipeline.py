@@ -51,7 +51,7 @@ from ringlens.pipeline.inputs import frame_fingerprint, run_id_for
 from ringlens.pipeline.registry import DetectInput, Found
 from ringlens.pipeline.result import RunResult
 from ringlens.pipeline.signals import NEW_ACCOUNT_DAYS, SIGNAL_SCHEMA
-from ringlens.rings.features import rhythm_shares
+from ringlens.rings.features import arrival_cutoff, rhythm_shares
 from ringlens.risk.policy import Policy, load_policy
 from ringlens.spark.partition import (
     FamilyUnit,
@@ -281,6 +281,19 @@ def _new_account_base(events: DataFrame, entities: DataFrame | None, first_ts: A
     return None if not row[0] else float(int(row[1]) / int(row[0]))
 
 
+def _arrivals(events: DataFrame, first_ts: Any, last_ts: Any) -> tuple[Any, float]:
+    """:func:`ringlens.rings.features.arrivals` of the run, in Spark."""
+    from pyspark.sql import functions as F
+
+    if last_ts.tzinfo is None:
+        last_ts = last_ts.replace(tzinfo=UTC)
+    cutoff = arrival_cutoff(first_ts, last_ts)
+    firsts = events.groupBy("akey").agg(F.min("ts").alias("f"))
+    row = firsts.agg(F.count(F.lit(1)), F.sum((F.col("f") >= F.lit(cutoff)).cast("long")))
+    n, late = row.collect()[0]
+    return cutoff, float(int(late) / int(n))
+
+
 def _action_values(events: DataFrame) -> dict[str, float]:
     """:func:`ringlens.rings.features.action_values` of the run, in Spark."""
     from pyspark.sql import functions as F
@@ -316,6 +329,7 @@ def run_context(
         F.countDistinct("akey"),
         F.countDistinct("tkey"),
         F.countDistinct("akey", "tkey"),
+        F.max("ts"),
     ).collect()[0]
     n_events, first_ts = int(row[0]), row[1]
     if n_events == 0:
@@ -350,6 +364,7 @@ def run_context(
         hourly_rhythm=_hourly_rhythm(events),
         type_edges=_type_edges(events),
         owner_totals=_owner_totals(events, list(inp.roles.owner_actions), actions),
+        arrival=_arrivals(events, first_ts, row[5]),
     )
     return ctx, {"events": n_events, "nodes": n_nodes, "edges": n_pairs}
 
