@@ -202,3 +202,19 @@ def test_a_farm_without_account_ages_is_told_by_its_arrival(tmp_path) -> None:
     old.write_parquet(ents)
     aged = run(src, entities=ents, out_dir=tmp_path / "aged", config=cfg)
     assert not any(set(r) & set(top["members"]) for r in aged.rings["members"].to_list())
+    # ... and the run says what it left out, and why (run.json and the CLI's summary)
+    assert aged.report["counts"]["dropped_accounts"] == {"shared-attribute-only": 30}
+    assert "shared-attribute-only" not in res.report["counts"]["dropped_accounts"]
+    from typer.testing import CliRunner
+
+    from ringlens.cli import app
+
+    said = CliRunner().invoke(
+        app,
+        ["score", str(src), "--entities", str(ents), "--out", str(tmp_path / "cli"), "--no-views"],
+    )
+    assert said.exit_code == 0, said.output
+    assert (
+        "judged organic, in no ring: 30 accounts of proposals with shared devices, payout "
+        "accounts or coupons and nothing else" in " ".join(said.output.split())
+    )

@@ -229,6 +229,17 @@ def _summary(st: CliState, res: RunResult, out_dir: Path) -> None:
                 else ""
             )
         )
+    gone = c.get("dropped_accounts") or {}
+    if gone:
+        from ringlens.rings.core import DROP_RULES
+
+        st.say(
+            "judged organic, in no ring: "
+            + "; ".join(
+                f"{n:,} accounts of proposals with {DROP_RULES.get(rule, plain(rule))}"
+                for rule, n in gone.items()
+            )
+        )
     over = rep["policy"].get("over_capacity") or {}
     if over:
         st.say(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -44,7 +44,7 @@ from ringlens.pipeline.inputs import (
 )
 from ringlens.pipeline.outputs import check_outputs, evidence_links, write_outputs
 from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, Task, registered
-from ringlens.pipeline.result import Detections, RunResult, build_report, ring_output
+from ringlens.pipeline.result import DROPPED, Detections, RunResult, build_report, ring_output
 from ringlens.pipeline.signals import run_new_accounts
 from ringlens.pipeline.timing import Progress, Timer
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
@@ -231,8 +231,9 @@ def _rings(
     context: RunContext | None,
     timer: Timer,
     catalogue: Catalogue,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Candidates → rings; returns the rings, their membership and the ring-stage signals."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, Mapping[str, int]]:
+    """Candidates → rings; returns the rings, their membership, the ring-stage signals and
+    the accounts each ring-stage rule left out (:attr:`ringlens.rings.core.Rings.dropped`)."""
     d = cfg.detect
     roles = det.roles or Roles()
     fresh = run_new_accounts(graph, entities, context)  # the split's and the features' base
@@ -310,7 +311,7 @@ def _rings(
                     ),
                 ]
             )
-    return out, rings.membership, signals
+    return out, rings.membership, signals, rings.dropped
 
 
 def joiner_signals(
@@ -394,7 +395,7 @@ def score(
         with timer("build graph"):
             graph = build_graph(events)
     det = _detect(graph, config=cfg, entities=entities, labels=labels, timer=timer, context=context)
-    rings, membership, ring_signals = _rings(
+    rings, membership, ring_signals, dropped = _rings(
         graph, det, cfg=cfg, entities=entities, context=context, timer=timer, catalogue=catalogue
     )
     # a group detector's reason counts for the members of the rings it led to: a group the
@@ -428,7 +429,7 @@ def score(
         run_id=rid,
         seed=cfg.detect.seed,
         counts={"events": graph.events.height, "nodes": graph.n_nodes, "edges": graph.n_edges},
-        candidates=det.counts,
+        candidates={**det.counts, **{DROPPED + k: v for k, v in dropped.items()}},
         rings=rings_scored,
         entities=ents,
         queue=queue,

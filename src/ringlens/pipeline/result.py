@@ -98,6 +98,12 @@ def ring_output(rings: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+#: Prefix of the detectors' counts (``candidates``) that are accounts a ring-stage rule
+#: dropped (:attr:`ringlens.rings.core.Rings.dropped`): summed over a Spark run's parts
+#: with the other counts, reported apart (``counts.dropped_accounts``).
+DROPPED = "dropped:"
+
+
 def build_report(
     *,
     run_id: str,
@@ -116,7 +122,8 @@ def build_report(
     """The run report (``run.json`` without inputs and settings), for both engines.
 
     ``counts`` holds ``events``, ``nodes`` and ``edges``; ``candidates`` the detectors'
-    counts per reason code. ``timings`` are steps that follow each other (they add up to
+    counts per reason code, and under :data:`DROPPED` names the accounts each ring-stage
+    rule left out of every ring (``counts.dropped_accounts``). ``timings`` are steps that follow each other (they add up to
     the run); ``detector_timings`` the detectors' own steps inside ``timings["detectors"]``,
     which run side by side (they overlap).
     """
@@ -128,7 +135,10 @@ def build_report(
             "events": counts.get("events", 0),
             "nodes": counts.get("nodes", 0),
             "edges": counts.get("edges", 0),
-            "candidates": dict(sorted(candidates.items())),
+            "candidates": {k: v for k, v in sorted(candidates.items()) if DROPPED not in k},
+            "dropped_accounts": {
+                k.removeprefix(DROPPED): v for k, v in sorted(candidates.items()) if DROPPED in k
+            },
             "rings": rings.height,
             "rings_by_pattern": dict(sorted(rings.group_by("pattern").len().iter_rows()))
             if rings.height

@@ -28,12 +28,14 @@ pattern from the catalogue in :mod:`ringlens.rings.patterns` (first matching pat
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, ParamSpec, TypedDict
 
 import numpy as np
 import polars as pl
@@ -220,6 +222,10 @@ class Rings:
         ``ring_id``, ``key``: the targets each ring's detectors named — ``targets``
         without those only the test beyond chance added. Merges and owners follow these,
         and so do the ring-stage detectors (a ring's structure and its brokers).
+    dropped : dict
+        For each rule of :data:`DROP_RULES` that judged proposals organic, the number of
+        their accounts that are in no ring (an account a rule dropped that another ring
+        holds is not counted): what the run says it left out, and why.
     """
 
     rings: pl.DataFrame
@@ -227,6 +233,9 @@ class Rings:
     named_targets: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"ring_id": pl.String, "key": pl.String})
     )
+    #: rule → the accounts of the proposals it judged organic and dropped that are in no
+    #: ring: ``{"shared-attribute-only": 30}`` (:data:`DROP_RULES`)
+    dropped: Mapping[str, int] = field(default_factory=dict)
 
     def to_frame(self) -> pl.DataFrame:
         return self.rings
@@ -235,6 +244,44 @@ class Rings:
         return self.rings.height
 
 
+#: The ring-stage rules that drop proposals as organic (what :attr:`Rings.dropped` counts):
+#: rule name → what the proposals it drops show.
+DROP_RULES: Mapping[str, str] = {
+    "structure-only": "co-interaction structure that is not significant or an owner's audience",
+    "shared-attribute-only": "shared devices, payout accounts or coupons and nothing else",
+    "in-step-by-number": "structure and a synchrony their number and activity explain",
+    "structure-and-sharing": "structure and sharing, neither holding on its own",
+}
+_DROPS: ContextVar[list[tuple[str, pl.DataFrame]] | None] = ContextVar("ring_drops", default=None)
+_P = ParamSpec("_P")
+
+
+def _counting_drops(fn: Callable[_P, Rings]) -> Callable[_P, Rings]:
+    """``fn`` (:func:`build_rings`) with :attr:`Rings.dropped` filled from the drops its
+    rules record (:func:`_without_unexplained`) while it runs."""
+
+    @functools.wraps(fn)
+    def counted(*args: _P.args, **kwargs: _P.kwargs) -> Rings:
+        ledger: list[tuple[str, pl.DataFrame]] = []
+        token = _DROPS.set(ledger)
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            _DROPS.reset(token)
+        kept = out.membership["key"].unique().implode()
+        counts: dict[str, int] = {}
+        left: set[str] = set()
+        for rule, keys in ledger:
+            gone = set(keys.filter(~pl.col("key").is_in(kept))["key"].to_list()) - left
+            left |= gone
+            if gone:
+                counts[rule] = counts.get(rule, 0) + len(gone)
+        return replace(out, dropped=dict(sorted(counts.items())))
+
+    return counted
+
+
+@_counting_drops
 def build_rings(
     graph: EventGraph,
     candidates: pl.DataFrame,
@@ -828,6 +875,9 @@ def _without_unexplained(
     if weak.height == 0:
         return membership
     log.info("rings: %d %s rings %s (dropped)", weak.height, which, why)
+    ledger = _DROPS.get()
+    if ledger is not None:
+        ledger.append((which, weak.select(pl.col("members").explode().alias("key"))))
     return membership.join(weak.select("ring_id"), on="ring_id", how="anti")
 
 

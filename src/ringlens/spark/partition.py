@@ -88,7 +88,7 @@ from ringlens.pipeline.registry import (
     Found,
     registered,
 )
-from ringlens.pipeline.result import build_report
+from ringlens.pipeline.result import DROPPED, build_report
 from ringlens.pipeline.signals import ACCOUNT_TYPES, NEW_ACCOUNT_DAYS, near_confirmed_bad
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 from ringlens.rings.expand import type_edges
@@ -603,7 +603,10 @@ def score_partition(
         rings=res.rings,
         entities=res.entities,
         membership=res.membership,
-        counts=dict(res.report["counts"]["candidates"]),
+        counts={
+            **res.report["counts"]["candidates"],
+            **{DROPPED + k: v for k, v in res.report["counts"]["dropped_accounts"].items()},
+        },
         timings=dict(res.report["timings"]),
     )
 
