@@ -105,7 +105,7 @@ SETTINGS_HELP: dict[str, str] = {
     "detect.disable": (
         "Registered detectors the run skips, by name (`lockstep`, `dense_blocks`, "
         "`communities`, `owner_communities`, `skewed_follow_ups`, `skewed_ratings`, "
-        "`shared_targets`, `near_confirmed_bad`, `account_facts`, `ring_structure`, "
+        "`flow_cycles`, `shared_targets`, `near_confirmed_bad`, `account_facts`, `ring_structure`, "
         "`dense_cores`): for ablations and for a detector a platform does not want."
     ),
     "score.weights": (

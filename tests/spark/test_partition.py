@@ -147,6 +147,7 @@ def test_family_units_find_what_the_whole_graph_finds(platforms):
         "lockstep",
         "dense_blocks",
         "communities",
+        "flow_cycles",
         "owner_communities",
         "skewed_follow_ups",
         "skewed_ratings",

@@ -122,6 +122,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "skewed_ratings": 40.0,
         # a follow-up (a refund, a review) taken on one target by most of its accounts
         "skewed_follow_ups": 40.0,
+        # value passed round a loop of accounts, each pair far beyond its ends' activity
+        "flow_cycle": 45.0,
         # labels and account facts
         "near_confirmed_bad": 30.0,
         "new_account": 15.0,
