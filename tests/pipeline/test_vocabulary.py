@@ -457,3 +457,14 @@ def test_an_export_without_type_columns_is_scored_with_input_defaults(tmp_path) 
         "action",
     ]
     assert report["config"]["input"]["defaults"]["target_type"] == "listing"
+    # what reads a run's events again reads them with the run's [input] settings: the
+    # views and the workbench, and `ringlens eval`
+    from ringlens.eval.evaluate import evaluate_run_dir
+    from ringlens.viz.evidence import read_run
+
+    assert read_run(out).events().collect().height == ev.height
+    truth = tmp_path / "truth.csv"
+    pl.DataFrame(
+        {"ring_id": 0, "entity_type": "user", "entity_id": [f"r{u}" for u in range(20)]}
+    ).write_csv(truth)
+    assert evaluate_run_dir(out, truth).metrics["ringlens"]["ring_recall"] == 1.0

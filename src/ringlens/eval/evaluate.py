@@ -228,7 +228,7 @@ def evaluate_run_dir(
 ) -> Evaluation:
     """:func:`evaluate` on a run folder written by ``ringlens score`` (``negatives``:
     default ``negatives.parquet`` beside the truth file, when there is one)."""
-    from ringlens.io import load_entities, scan_events
+    from ringlens.io import InputOptions, load_entities, scan_events
 
     rd = Path(run_dir)
     info_path = rd / "run.json"
@@ -248,8 +248,16 @@ def evaluate_run_dir(
         [Path(p) for p in info["inputs"]["events"]],
         columns=info["config"]["input"]["columns"],
         validate=False,
+        options=InputOptions.from_settings(info["config"]["input"]),
     )
-    accounts = load_entities(info["inputs"]["entities"]) if info["inputs"].get("entities") else None
+    accounts = (
+        load_entities(
+            info["inputs"]["entities"],
+            options=InputOptions.from_settings(info["config"]["input"]),
+        )
+        if info["inputs"].get("entities")
+        else None
+    )
     neg_path = Path(negatives) if negatives is not None else tp.parent / "negatives.parquet"
     neg = pl.read_parquet(neg_path) if neg_path.is_file() else None
     return evaluate(

@@ -21,9 +21,9 @@ from typing import Any
 
 import polars as pl
 
-from ringlens.exceptions import InputError, SchemaError, check_float
+from ringlens.exceptions import ConfigError, InputError, SchemaError, check_float
 from ringlens.export import resolve_run
-from ringlens.io import scan_events
+from ringlens.io import InputOptions, scan_events
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +138,13 @@ def _profile_from_run_dir(path: Path) -> dict[str, Any] | None:
     if not files or not all(isinstance(f, str) and Path(f).is_file() for f in files):
         log.warning("run %s: no input_profile in run.json and its events are not readable", path)
         return None
-    columns = ((report.get("config") or {}).get("input") or {}).get("columns") or {}
+    section = (report.get("config") or {}).get("input") or {}
     try:
-        return input_profile(scan_events(files, columns=dict(columns)))
-    except InputError as exc:
+        opts = InputOptions.from_settings(section)  # the run's separator, defaults, …
+        return input_profile(
+            scan_events(files, columns=dict(section.get("columns") or {}), options=opts)
+        )
+    except (InputError, ConfigError) as exc:
         log.warning("run %s: cannot profile its events: %s", path, exc)
         return None
 

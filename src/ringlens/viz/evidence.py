@@ -842,7 +842,7 @@ class RunFolder:
     def events(self) -> pl.LazyFrame:
         """The run's events as they are now (validated again if they changed since the
         run; a missing input file is an :class:`InputError` naming it)."""
-        from ringlens.io import scan_events
+        from ringlens.io import InputOptions, scan_events
 
         files = [Path(p) for p in self.info["inputs"]["events"]]
         missing = [p for p in files if not p.is_file()]
@@ -854,8 +854,12 @@ class RunFolder:
         same = _same_inputs_cached(files, self.info["inputs"].get("fingerprint"))
         if not same:
             log.warning("the input files changed since %s; showing them as they are now", self.path)
+        section = self.info["config"]["input"]
         return scan_events(
-            files, columns=self.info["config"]["input"]["columns"], validate=not same
+            files,
+            columns=section["columns"],
+            validate=not same,
+            options=InputOptions.from_settings(section),  # the run's separator, defaults, …
         )
 
     def ring_events(self) -> pl.LazyFrame | None:
