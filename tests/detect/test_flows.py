@@ -79,3 +79,13 @@ def test_bad_parameters_name_themselves(kwargs: dict[str, float], says: str) -> 
     g = build_graph(_transfers([("a", "b")]))
     with pytest.raises(ConfigError, match=says):
         flow_cycles(g, **kwargs)  # type: ignore[arg-type]
+
+
+def test_zero_or_constant_amounts_are_no_value() -> None:
+    # an export that writes 0 (or one constant) for events that move nothing
+    from ringlens.detect.flows import moves_value
+
+    rows = _transfers([("a", "b"), ("b", "c"), ("c", "a"), ("a", "c")])
+    for amounts, value in (([0.0] * 4, False), ([1.0] * 4, False), ([5.0, 7.5, 12.0, 3.0], True)):
+        g = build_graph(rows.with_columns(amount=pl.Series(amounts)))
+        assert moves_value(g, "transfer") is value, amounts

@@ -474,3 +474,17 @@ def test_bad_defaults(defaults: object, says: str) -> None:
         Config.from_mapping({"input": {"defaults": defaults}})
     with pytest.raises(ConfigError, match=says.replace(".", r"\.")):
         InputOptions(defaults=defaults)  # type: ignore[arg-type]
+
+
+def test_a_default_fills_only_the_gaps_of_an_ndjson_key_that_starts_late(tmp_path: Path) -> None:
+    # the key first appears after the rows the schema is learnt from: its values are kept,
+    # the rows without it take the default
+    rows = [
+        {"actor_id": f"u{i}", "actor_type": "user", "target_id": "p", "target_type": "item",
+         "action": "rate", "ts": "2024-05-01", **({"market": "DE"} if i >= 11_000 else {})}
+        for i in range(12_000)
+    ]  # fmt: skip
+    p = tmp_path / "e.ndjson"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    got = load_events(p, options=InputOptions(defaults={"market": "FR"}))
+    assert got["market"].value_counts(sort=True).rows() == [("FR", 11_000), ("DE", 1_000)]

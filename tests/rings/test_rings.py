@@ -1440,3 +1440,16 @@ def test_a_dropped_cases_lockstep_groups_are_tried_as_rings_of_their_own() -> No
         candidates, membership, features(membership), features, judge, (), 0.5, 3, fresh
     )
     assert sorted(alone["key"].unique().to_list()) == sorted(family)
+
+
+def test_a_batch_of_one_instant_has_no_arrivals() -> None:
+    # every event at one time (a one-day export with dates only): nobody arrived later
+    from datetime import UTC, datetime
+
+    from ringlens.graph import build_graph
+    from ringlens.rings.features import arrivals
+
+    t = datetime(2024, 5, 1, tzinfo=UTC)
+    ev = pl.DataFrame({"actor_id": ["1", "2", "3"], "actor_type": "buyer", "target_id": "p",
+                       "target_type": "product", "action": "order", "ts": t})  # fmt: skip
+    assert arrivals(build_graph(ev)) is None

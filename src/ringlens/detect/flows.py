@@ -8,8 +8,9 @@ gives them away is that every one of their pairs repeats — thirty transfers fr
 to the next, where the platform's pairs meet once or twice — and that the repeated pairs
 close: what leaves a wallet comes back to it.
 
-The test, per family of events from accounts to accounts (one action; the vocabulary's
-or the data's own accounts on both ends):
+The test, per family of events from accounts to accounts (the actions that move value
+between one payer type and one payee type, together; the vocabulary's or the data's own
+accounts on both ends):
 
 1. each directed pair ``(a, b)`` with ``n`` events is tested against the Poisson of ``a``'s
    outgoing and ``b``'s incoming events spread as the family's totals say (expected
@@ -169,19 +170,20 @@ def moves_value(
     actor_types: list[str] | None = None,
     target_types: list[str] | None = None,
 ) -> bool:
-    """Whether one action's amounts (in the families of these types) are value: present on
-    at least :data:`~ringlens.detect.ratings.RATED_SHARE` of its events and no rating
-    scale (:func:`~ringlens.detect.ratings.rating_scale`). Messages carry none; ratings
-    between drivers and riders are a scale.
+    """Whether one action's amounts (in the families of these types) are value: present and
+    not 0 on at least :data:`~ringlens.detect.ratings.RATED_SHARE` of its events, not one
+    constant, and no rating scale (:func:`~ringlens.detect.ratings.rating_scale`).
+    Messages carry none (or an export's 0); ratings between drivers and riders are a
+    scale.
 
     Examples
     --------
     >>> import polars as pl
     >>> from datetime import datetime, timezone
     >>> from ringlens.graph import build_graph
-    >>> ev = pl.DataFrame({"actor_id": ["a", "b", "c"], "actor_type": "member",
-    ...     "target_id": ["b", "c", "a"], "target_type": "member",
-    ...     "action": ["tip", "rate", "message"], "amount": [12.5, 4.0, None],
+    >>> ev = pl.DataFrame({"actor_id": ["a", "c", "b", "c"], "actor_type": "member",
+    ...     "target_id": ["b", "a", "c", "a"], "target_type": "member",
+    ...     "action": ["tip", "tip", "rate", "message"], "amount": [12.5, 3.0, 4.0, None],
     ...     "ts": datetime(2024, 1, 1, tzinfo=timezone.utc)})
     >>> g = build_graph(ev)
     >>> moves_value(g, "tip"), moves_value(g, "message")
@@ -200,7 +202,10 @@ def moves_value(
         return False
     amounts = ev["amount"]
     present = amounts.drop_nulls().drop_nans()
-    return present.len() >= RATED_SHARE * amounts.len() and rating_scale(amounts) is None
+    if present.len() < RATED_SHARE * amounts.len() or present.n_unique() < 2:
+        return False  # an export's 0 (or one constant) for events that move nothing
+    nonzero = int((present != 0).sum())
+    return nonzero >= RATED_SHARE * present.len() and rating_scale(amounts) is None
 
 
 def _repeated_pairs(ev: pl.DataFrame, alpha: float, min_events: int) -> pl.DataFrame:

@@ -980,7 +980,7 @@ def _ndjson_read_schema(
     spec: Sequence[ColumnSpec],
     mapping: Mapping[str, str],
     head: pl.Schema,
-    skip: Mapping[str, str] | None = None,
+    also: Mapping[str, str] | None = None,
 ) -> dict[str, pl.DataType]:
     """The schema an NDJSON file is read with, keyed by source column: every contract column
     in the file's first rows, and every unmapped optional one (it may start later), as text.
@@ -991,9 +991,8 @@ def _ndjson_read_schema(
     """
     out: dict[str, pl.DataType] = {}
     for col in spec:
-        if skip and col.name in skip:  # not in the first rows: ``input.defaults`` gives it
-            continue
-        if col.name in head or (not col.required and col.name not in mapping):
+        defaulted = also is not None and col.name in also  # ``input.defaults`` fills its gaps
+        if col.name in head or defaulted or (not col.required and col.name not in mapping):
             out[mapping.get(col.name, col.name)] = pl.String()
     return out
 
@@ -1044,13 +1043,16 @@ def _contract_frame(
                 f"{path}: column {col.name!r} has type {schema[col.name]}, expected {_EXPECTED[col.kind]}"
             )
     if fmt == "ndjson":
-        read = _ndjson_read_schema(spec, mapping, schema, skip=filled)
+        read = _ndjson_read_schema(spec, mapping, schema, also=filled)
         raw = pl.scan_ndjson(_ndjson_source(path), schema=read)
         if rename:
             raw = raw.rename({s: c for s, c in rename.items() if s in read})
         schema = raw.collect_schema()
-    if filled:
-        raw = raw.with_columns(pl.lit(v, pl.String).alias(c) for c, v in filled.items())
+    if filled:  # an NDJSON key that starts after the first rows keeps its values
+        raw = raw.with_columns(
+            (pl.coalesce(c, pl.lit(v, pl.String)) if c in schema else pl.lit(v, pl.String)).alias(c)
+            for c, v in filled.items()
+        )
         schema = raw.collect_schema()
     text = [
         c.name

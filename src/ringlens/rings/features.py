@@ -1548,7 +1548,8 @@ def arrival_cutoff(first_ts: datetime, last_ts: datetime) -> datetime:
 def arrivals(graph: EventGraph) -> tuple[datetime, float] | None:
     """The run's :func:`arrival_cutoff` and the share of its accounts (the nodes that act)
     whose first event falls after it: the platform's own rate of arrivals, the base of
-    ``arrival_lift`` (None for a graph without events).
+    ``arrival_lift`` (None for a graph without events or whose events all share one
+    time: a batch of one instant has no arrivals).
 
     Examples
     --------
@@ -1567,6 +1568,8 @@ def arrivals(graph: EventGraph) -> tuple[datetime, float] | None:
     if ev.height == 0:
         return None
     first_ts, last_ts = ev["ts"].min(), ev["ts"].max()
+    if first_ts == last_ts:
+        return None
     cutoff = arrival_cutoff(first_ts, last_ts)  # type: ignore[arg-type]
     first = ev.group_by("src").agg(pl.col("ts").min())
     return cutoff, float((first["ts"] >= cutoff).mean())  # type: ignore[arg-type]

@@ -218,9 +218,10 @@ def _source_frame(
 
 
 def _header(path: Path, fmt: str, sep: str) -> tuple[str, ...]:
-    """A local file's column names in order (NDJSON: none, Spark merges its keys by name)."""
+    """A local file's column names in order, with their types for Parquet (NDJSON: none,
+    Spark merges its keys by name)."""
     if fmt == "parquet":
-        return tuple(pl.read_parquet_schema(path))
+        return tuple(f"{n}:{t}" for n, t in pl.read_parquet_schema(path).items())
     if fmt == "csv":
         lf = pl.scan_csv(path, separator=sep, infer_schema=False, n_rows=0, encoding="utf8")
         return tuple(lf.collect_schema())
@@ -235,15 +236,17 @@ def _separator(suffix: str, options: InputOptions) -> str:
 def _filled_per_file(
     df: DataFrame, defaults: Mapping[str, str], defaulted: Sequence[tuple[str, str]]
 ) -> DataFrame:
-    """``df`` with each column of ``defaults`` set to its value in the rows of the files
-    that lack it (``defaulted``: the local reader's ``(path, column)`` pairs), as the local
-    reader fills it file by file."""
+    """``df`` with each column of ``defaults`` given its value in the rows of the files
+    that lack it (``defaulted``: the local reader's ``(path, column)`` pairs) where the
+    row has none (an NDJSON file's later rows may hold the key), as the local reader
+    fills it file by file."""
     from pyspark.sql import functions as F
 
     for column, value in sorted(defaults.items()):
         lacking = sorted({str(Path(p).resolve()) for p, c in defaulted if c == column})
         if lacking and column in df.columns:
-            filled = F.when(F.col(_FILE).isin(lacking), F.lit(value)).otherwise(F.col(column))
+            given = F.coalesce(F.col(column), F.lit(value))
+            filled = F.when(F.col(_FILE).isin(lacking), given).otherwise(F.col(column))
             df = df.withColumn(column, filled)
     return df
 

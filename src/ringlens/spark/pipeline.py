@@ -281,12 +281,14 @@ def _new_account_base(events: DataFrame, entities: DataFrame | None, first_ts: A
     return None if not row[0] else float(int(row[1]) / int(row[0]))
 
 
-def _arrivals(events: DataFrame, first_ts: Any, last_ts: Any) -> tuple[Any, float]:
+def _arrivals(events: DataFrame, first_ts: Any, last_ts: Any) -> tuple[Any, float] | None:
     """:func:`ringlens.rings.features.arrivals` of the run, in Spark."""
     from pyspark.sql import functions as F
 
-    if last_ts.tzinfo is None:
-        last_ts = last_ts.replace(tzinfo=UTC)
+    if last_ts.tzinfo is None:  # collect() gives the driver's local time, naive
+        last_ts = last_ts.astimezone(UTC)
+    if first_ts == last_ts:
+        return None
     cutoff = arrival_cutoff(first_ts, last_ts)
     firsts = events.groupBy("akey").agg(F.min("ts").alias("f"))
     row = firsts.agg(F.count(F.lit(1)), F.sum((F.col("f") >= F.lit(cutoff)).cast("long")))
@@ -334,8 +336,8 @@ def run_context(
     n_events, first_ts = int(row[0]), row[1]
     if n_events == 0:
         raise InputError("events: no rows (expected at least one event)")
-    if first_ts.tzinfo is None:
-        first_ts = first_ts.replace(tzinfo=UTC)
+    if first_ts.tzinfo is None:  # collect() gives the driver's local time, naive
+        first_ts = first_ts.astimezone(UTC)
     n_actors, n_targets, n_pairs = int(row[2]), int(row[3]), int(row[4])
     keys = events.select(F.col("akey").alias("k")).unionByName(
         events.select(F.col("tkey").alias("k"))
