@@ -20,6 +20,7 @@ __all__ = [
     "RoleGroup",
     "interaction_actions",
     "interaction_families",
+    "pooled_by_types",
     "role_groups",
     "significance_strength",
 ]
@@ -69,6 +70,19 @@ def interaction_families(inp: DetectInput, *, shareable: bool = False) -> list[F
             actions=(r["action"],), actor_types=(r["actor_type"],), target_types=(r["target_type"],)
         )
         for r in rows
+    ]
+
+
+def pooled_by_types(families: list[Family]) -> list[Family]:
+    """``families`` (one action each) pooled per (actor type, target type): one family
+    holding all their actions, sorted by the two types."""
+    by_types: dict[tuple[str, str], list[str]] = {}
+    for f in families:
+        key = ((f.actor_types or ("",))[0], (f.target_types or ("",))[0])
+        by_types.setdefault(key, []).extend(f.actions or ())
+    return [
+        Family(actions=tuple(sorted(set(acts))), actor_types=(at,), target_types=(tt,))
+        for (at, tt), acts in sorted(by_types.items())
     ]
 
 

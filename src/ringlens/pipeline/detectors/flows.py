@@ -6,7 +6,11 @@ from __future__ import annotations
 import polars as pl
 
 from ringlens.detect.flows import flow_cycles, moves_value
-from ringlens.pipeline.detectors._families import interaction_families, significance_strength
+from ringlens.pipeline.detectors._families import (
+    interaction_families,
+    pooled_by_types,
+    significance_strength,
+)
 from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, group_found, register
 from ringlens.rings.expand import WHOLE
 
@@ -42,18 +46,14 @@ class FlowCycles(Detector):
         as a tip and the next as a transfer is one loop); whether each one's amounts are
         value is seen in its events."""
         roles, types = inp.roles.action_role, inp.roles.type_role
-        by_types: dict[tuple[str, str], list[str]] = {}
-        for f in interaction_families(inp):
-            if not all(types.get(t) == "account" for t in f.target_types or ()):
-                continue
-            if not all(roles.get(a) in (None, *VALUE_ROLES) for a in f.actions or ()):
-                continue
-            key = ((f.actor_types or ("",))[0], (f.target_types or ("",))[0])
-            by_types.setdefault(key, []).extend(f.actions or ())
-        return [
-            Family(actions=tuple(sorted(set(acts))), actor_types=(at,), target_types=(tt,))
-            for (at, tt), acts in sorted(by_types.items())
-        ]
+        return pooled_by_types(
+            [
+                f
+                for f in interaction_families(inp)
+                if all(types.get(t) == "account" for t in f.target_types or ())
+                and all(roles.get(a) in (None, *VALUE_ROLES) for a in f.actions or ())
+            ]
+        )
 
     def detect(self, inp: DetectInput) -> Found:
         parts = []

@@ -7,7 +7,11 @@ from __future__ import annotations
 import polars as pl
 
 from ringlens.detect.followups import skewed_follow_ups
-from ringlens.pipeline.detectors._families import interaction_families, significance_strength
+from ringlens.pipeline.detectors._families import (
+    interaction_families,
+    pooled_by_types,
+    significance_strength,
+)
 from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, group_found, register
 from ringlens.rings.expand import WHOLE
 
@@ -33,15 +37,7 @@ class SkewedFollowUps(Detector):
         """One family per (actor type, target type) holding two families of interactions
         or more (on no shared attribute): all their actions, whose pairs the detector
         reads as a lead and its follow-up."""
-        by_types: dict[tuple[str, str], list[str]] = {}
-        for f in interaction_families(inp):
-            key = ((f.actor_types or ("",))[0], (f.target_types or ("",))[0])
-            by_types.setdefault(key, []).extend(f.actions or ())
-        return [
-            Family(actions=tuple(sorted(acts)), actor_types=(at,), target_types=(tt,))
-            for (at, tt), acts in sorted(by_types.items())
-            if len(set(acts)) >= 2
-        ]
+        return [f for f in pooled_by_types(interaction_families(inp)) if len(f.actions or ()) >= 2]
 
     def detect(self, inp: DetectInput) -> Found:
         parts = []
