@@ -213,3 +213,57 @@ def test_a_bad_evening_for_every_target_is_no_burst():
         for i in range(6)
     ]
     assert _bursts_found(_month() + outage + BOMB) == []
+
+
+#: the stars of a lodging platform: fives a quarter of them
+HOST_STARS = np.array([0.05, 0.10, 0.25, 0.35, 0.25])
+
+
+def _hosts(seed: int = 0, *, ring: bool = True) -> pl.DataFrame:
+    """300 hosts of 2-6 listings each, every listing rated by a few guests (a quarter of
+    the stars are fives) with the host's quality tilting its stars; with ``ring``, twelve
+    guests give five stars to three of the fifteen new listings of one host each (two or
+    three raters a listing: no listing reaches ``min_raters`` fives, and the block of
+    fives is too sparse to stand out)."""
+    rng = np.random.default_rng(seed)
+    rows, owns = [], []
+    for h in range(300):
+        tilt = rng.normal(0.0, 0.2)
+        p = HOST_STARS * np.exp(tilt * np.arange(-2, 3))
+        p /= p.sum()
+        for j in range(int(rng.integers(2, 7))):
+            owns.append((f"h{h}", f"L{h}_{j}"))
+            n = int(rng.integers(3, 12))
+            stars = rng.choice(np.arange(1, 6), size=n, p=p)
+            rows += [(f"g{rng.integers(0, 5000)}", f"L{h}_{j}", float(v)) for v in stars]
+    if ring:
+        owns += [("h_ring", f"R{j}") for j in range(15)]
+        for i in range(12):
+            rows += [(f"ring{i}", f"R{j}", 5.0) for j in rng.choice(15, 3, replace=False)]
+    rates = _events(rows).with_columns(target_type=pl.lit("listing"))
+    manage = pl.DataFrame(owns, schema=["actor_id", "target_id"], orient="row").with_columns(
+        actor_type=pl.lit("host"),
+        target_type=pl.lit("listing"),
+        action=pl.lit("manage"),
+        amount=pl.lit(None, dtype=pl.Float64),
+        ts=pl.lit(T - timedelta(days=90)),
+    )
+    return pl.concat([rates, manage.select(rates.columns)])
+
+
+def test_one_hosts_listings_starred_by_a_ring_a_few_raters_each_are_an_owner_group():
+    g = build_graph(_hosts())
+    fam = {"actions": ["rate"], "target_types": ["listing"]}
+    assert skewed_ratings(g, **fam).groups.height == 0  # no listing has five fives
+    res = skewed_ratings(g, **fam, owner_actions=["manage"])
+    assert res.groups.select("kind", "value", "n_actors").rows() == [("owner", 5.0, 12)]
+    assert sorted(k.split(":")[1] for k in res.actors(0)) == sorted(f"ring{i}" for i in range(12))
+    assert {k.split(":")[1][0] for k in res.targets(0)} == {"R"}  # the host's listings only
+    assert res.params["owner_fits"][5.0]["fitted"] >= 250
+
+
+def test_hosts_whose_guests_love_them_are_no_owner_group():
+    res = skewed_ratings(
+        build_graph(_hosts(1, ring=False)), actions=["rate"], owner_actions=["manage"]
+    )
+    assert res.groups.height == 0

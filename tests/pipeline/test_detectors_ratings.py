@@ -126,3 +126,54 @@ def test_the_spark_engine_s_family_units_find_the_same_groups() -> None:
     assert found["skewed_ratings"].targets.equals(ref.targets)
     assert found["skewed_ratings"].signals.sort(pl.all()).equals(ref.signals.sort(pl.all()))
     assert counts["skewed_ratings"] == ref.counts["skewed_ratings"]
+
+
+RING_GUESTS = [f"ring{i}" for i in range(12)]
+
+
+def _lodging(seed: int = 0, *, ring: bool = True) -> pl.DataFrame:
+    """Hosts manage 2-6 listings each; guests book and rate them 1-5 (a quarter fives,
+    each host's quality moving its stars); twelve guests book and give five stars to
+    three of the fifteen new listings of one host each, over four weeks: two or three
+    raters a listing, no listing has five fives and no block of fives stands out."""
+    rng = np.random.default_rng(seed)
+    stars = np.array([0.05, 0.10, 0.25, 0.35, 0.25])
+    rows = []
+    for h in range(300):
+        p = stars * np.exp(rng.normal(0.0, 0.2) * np.arange(-2, 3))
+        for j in range(int(rng.integers(2, 7))):
+            lst = f"L{h}_{j}"
+            rows.append(("host", f"h{h}", "manage", "listing", lst, T - timedelta(days=90), None))
+            for _ in range(int(rng.integers(3, 12))):
+                t = T + timedelta(hours=float(rng.uniform(0, 24 * 42)))
+                guest = f"g{rng.integers(0, 5000)}"
+                v = float(rng.choice(np.arange(1, 6), p=p / p.sum()))
+                rows.append(("guest", guest, "book", "listing", lst, t, None))
+                rows.append(("guest", guest, "rate", "listing", lst, t + timedelta(days=3), v))
+    if ring:
+        rows += [("host", "h_new", "manage", "listing", f"R{j}", T, None) for j in range(15)]
+        for who in RING_GUESTS:
+            for j in rng.choice(15, 3, replace=False):
+                t = T + timedelta(hours=float(rng.uniform(0, 24 * 28)))
+                rows.append(("guest", who, "book", "listing", f"R{j}", t, None))
+                rows.append(("guest", who, "rate", "listing", f"R{j}", t + timedelta(days=3), 5.0))
+    return pl.DataFrame(
+        rows,
+        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "ts", "amount"],
+        orient="row",
+    )
+
+
+def test_a_run_reads_one_hosts_listings_starred_by_a_ring_as_a_review_ring() -> None:
+    # no vocabulary: "manage" is ownership by its shape, "rate" a rating scale
+    res = score(_lodging())
+    rings = res.rings.filter(pl.col("detectors").list.contains("skewed_ratings"))
+    assert rings.height == 1
+    ring = rings.row(0, named=True)
+    assert {f"guest:{g}" for g in RING_GUESTS} <= set(ring["members"])
+    assert ring["pattern"] == "review_ring"
+    assert {k.split(":")[1][0] for k in ring["targets"]} == {"R"}
+
+
+def test_the_lodging_platform_without_the_ring_has_no_ring() -> None:
+    assert score(_lodging(ring=False)).rings.height == 0

@@ -31,6 +31,16 @@ value):
    every target that could have been (``min_raters`` raters or more: five one-star
    ratings are rare, but among a thousand drivers a few get them); a target significant
    at ``alpha`` is a group: the target and the accounts that gave it the extreme value;
+3b. with ``owner_actions`` (who lists or posts each target), the same test per
+   **owner**: a host's fifteen listings, each rated by three or four of twelve guests,
+   are below ``min_raters`` one by one, but their twelve raters giving all of them the
+   top score is far beyond the family's hosts. An account's rating of an owner is its
+   mean over the owner's targets it rated; only owners with two rated targets or more
+   are tested (one target is step 3), against the beta-binomial fitted over the owners
+   as in 2., Bonferroni over every owner that could have been tested. A significant owner
+   is a group: the accounts that gave the extreme to everything of its they rated, two
+   targets or more (a critic of one listing says nothing about the host), when they are
+   ``min_raters`` or more, and those targets;
 4. a ring that spreads its ratings over a few targets among organic ones (nineteen
    accounts giving three apps one star each, among thirty others rating them well) moves
    no target's share far enough; but among the extreme ratings alone it is a block: the
@@ -66,8 +76,8 @@ value):
    whole (3.) with a burst gives one group: the target and the raters who gave the
    extreme in its most significant window.
 
-The result is a :class:`SkewedRatingGroups`: the targets of 3., the blocks of 4., then the
-bursts of 5.
+The result is a :class:`SkewedRatingGroups`: the targets of 3., the owners of 3b., the
+blocks of 4., then the bursts of 5.
 """
 
 from __future__ import annotations
@@ -127,8 +137,10 @@ class SkewedRatingGroups(TargetGroups):
     ----------
     groups : polars.DataFrame
         One row per group: ``group`` (Int64, from 0: the targets by key and value, then
-        the blocks by value, in the order found, then the bursts by value and target),
-        ``kind`` (``"target"``: one target beyond the beta-binomial; ``"block"``: a dense
+        the owners by key and value, the blocks by value, in the order found, then the
+        bursts by value and target),
+        ``kind`` (``"target"``: one target beyond the beta-binomial; ``"owner"``: one
+        owner's targets beyond the owners' beta-binomial; ``"block"``: a dense
         block of the extreme ratings; ``"burst"``: one target's raters in a window beyond
         its own share),
         ``value`` (the extreme of the scale), ``n_actors`` (the accounts that gave it),
@@ -142,7 +154,8 @@ class SkewedRatingGroups(TargetGroups):
         The run's parameters, the scale (``scale``: its lowest and highest value, or None
         when the family's amounts are no rating scale), the fit of each extreme
         (``fits``: value → share, overdispersion, targets fitted, tested, and that could
-        have been tested) and the bursts' windows (``windows``, in seconds).
+        have been tested; ``owner_fits``: the same over the owners) and the bursts'
+        windows (``windows``, in seconds).
     """
 
     groups: pl.DataFrame
@@ -188,6 +201,7 @@ def skewed_ratings(
     target_types: list[str] | None = None,
     alpha: float = 0.01,
     min_raters: int = 5,
+    owner_actions: list[str] | None = None,
 ) -> SkewedRatingGroups:
     """Targets of one family whose raters gave one extreme of the rating scale far more
     often than the family's targets get it (see the module documentation).
@@ -202,6 +216,9 @@ def skewed_ratings(
         Significance of a reported group, after Bonferroni over the targets tested.
     min_raters : int, default 5
         Fewest accounts giving the extreme value for a target to be tested.
+    owner_actions : list of str, optional
+        The actions by which an account owns a target (lists, posts): each owner's
+        targets are tested together too (step 3b; None: not).
 
     Examples
     --------
@@ -226,14 +243,17 @@ def skewed_ratings(
     target_types = check_str_list("target_types", target_types)
     alpha = check_float("alpha", alpha, low=0.0, high=1.0, low_open=True)
     min_raters = int(check_int("min_raters", min_raters, 2) or 2)
+    owner_actions = check_str_list("owner_actions", owner_actions)
     params: dict[str, Any] = {
         "actions": actions,
         "actor_types": actor_types,
         "target_types": target_types,
         "alpha": alpha,
         "min_raters": min_raters,
+        "owner_actions": owner_actions,
         "scale": None,
         "fits": {},
+        "owner_fits": {},
     }
     ev = filtered_events(
         graph,
@@ -271,6 +291,11 @@ def skewed_ratings(
         if h.height
     ]
     groups, members = _target_groups(keys, rated, found)
+    if owner_actions:
+        owned = _owner_ratings(graph, owner_actions, rated)
+        groups, members = _with_owners(
+            groups, members, keys, owned, scale, alpha, min_raters, params["owner_fits"]
+        )
     for value in scale:
         groups, members = _with_blocks(groups, members, graph, rated, value, alpha)
     windows = _burst_windows(graph, actions, actor_types, target_types)
@@ -419,6 +444,108 @@ def _target_groups(
     )
     members = one_target_members(actors, hits)
     return groups.cast(_GROUPS_SCHEMA), members.cast(_MEMBERS_SCHEMA)  # type: ignore[arg-type]
+
+
+def _owner_ratings(
+    graph: EventGraph, owner_actions: list[str], rated: pl.DataFrame
+) -> pl.DataFrame:
+    """``src, dst, owner, v, hits``: the ratings (``rated``: each account's mean rating
+    of a target) of owned targets by accounts other than their owner, each with the
+    account's rating of the owner (``v``: its mean over the owner's targets it rated)."""
+    from ringlens.detect.communities import target_owners
+
+    owners = target_owners(graph, owner_actions)
+    on = rated.join(owners, on="dst").filter(pl.col("src") != pl.col("owner"))
+    return on.with_columns(pl.col("v").mean().over("src", "owner"))
+
+
+def _with_owners(
+    groups: pl.DataFrame,
+    members: pl.DataFrame,
+    keys: pl.DataFrame,
+    owned: pl.DataFrame,
+    scale: tuple[float, float],
+    alpha: float,
+    min_raters: int,
+    fits: dict[float, Any],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``groups`` and ``members`` with the owners (step 3b) whose raters gave one
+    extreme beyond the owners' beta-binomial: the raters who gave it to every target of
+    the owner's they rated, two or more, and those targets."""
+    if owned.height == 0:
+        return groups, members
+    acc = owned.group_by("src", "owner").agg(pl.col("v").first())
+    per = (
+        acc.group_by("owner")
+        .agg(
+            pl.len().alias("n"),
+            *(
+                (pl.col("v") == value).sum().cast(pl.Int64).alias(f"k{i}")
+                for i, value in enumerate(scale)
+            ),
+        )
+        # one rated target is the per-target test's (step 3)
+        .join(owned.group_by("owner").agg(pl.col("dst").n_unique().alias("t")), on="owner")
+        .rename({"owner": "dst"})
+    )
+    found = []
+    for i, value in enumerate(scale):
+        at = per.select("dst", "n", pl.col(f"k{i}").alias("k"), "t")
+        # fitted over every owner, tested (and corrected) over those of two targets or more
+        several = at.filter(pl.col("t") >= 2).drop("t")
+        hit = _significant(several, _beta_fit(at.drop("t")), value, alpha, min_raters, fits)
+        if hit.height:
+            found.append(hit.with_columns(pl.lit(value).alias("value")))
+    if not found:
+        return groups, members
+    hit = pl.concat(found).rename({"dst": "owner"})
+    # the group: the raters who gave the extreme to two of the owner's targets or more
+    # (one target's organic critics say nothing about the owner), at least min_raters
+    rows = owned.join(hit.select("owner", "value"), on="owner").filter(
+        pl.col("v") == pl.col("value")
+    )
+    back = (
+        rows.group_by("owner", "value", "src")
+        .agg(pl.len().alias("t"))
+        .filter(pl.col("t") >= 2)
+        .with_columns(pl.len().over("owner", "value").alias("m"))
+        .filter(pl.col("m") >= min_raters)
+    )
+    if back.height == 0:
+        return groups, members
+    hit = (
+        hit.join(back.select("owner", "value", "m").unique(), on=["owner", "value"])
+        .join(keys.rename({"node": "owner", "key": "owner_key"}), on="owner")
+        .sort("owner_key", "value")
+        .with_row_index("group", offset=groups.height)
+        .with_columns(pl.col("group").cast(pl.Int64))
+    )
+    rows = rows.join(back.select("owner", "value", "src"), on=["owner", "value", "src"]).join(
+        hit.select("group", "owner", "value"), on=["owner", "value"]
+    )
+    actors = (
+        rows.group_by("group", "src")
+        .agg(pl.col("hits").sum())
+        .join(keys.rename({"node": "src"}), on="src")
+        .select("group", "key", pl.lit("actor").alias("role"), pl.col("hits").cast(pl.Int64))
+    )
+    targets = (
+        rows.group_by("group", "dst")
+        .agg(pl.col("hits").sum())
+        .join(keys.rename({"node": "dst"}), on="dst")
+        .select("group", "key", pl.lit("target").alias("role"), pl.col("hits").cast(pl.Int64))
+    )
+    new = hit.select(
+        "group",
+        pl.lit("owner").alias("kind"),
+        "value",
+        pl.col("m").cast(pl.Int64).alias("n_actors"),
+        "significance",
+    ).join(targets.group_by("group").agg(pl.len().cast(pl.Int64).alias("n_targets")), on="group")
+    return (
+        pl.concat([groups, new.select(list(_GROUPS_SCHEMA)).cast(_GROUPS_SCHEMA)]),  # type: ignore[arg-type]
+        pl.concat([members, pl.concat([actors, targets]).cast(_MEMBERS_SCHEMA)]),  # type: ignore[arg-type]
+    )
 
 
 def _with_blocks(

@@ -35,28 +35,34 @@ class SkewedRatings(Detector):
     proposes_rings = True
 
     def families(self, inp: DetectInput) -> list[Family]:
-        """The families of interactions whose action may carry ratings (mapped to
-        :data:`RATED_ROLES`, or unmapped): whether their amounts are a rating scale is
-        seen in their events."""
-        roles = inp.roles.action_role
+        """The rated families (:func:`_rated`), each with the ownership events of its
+        target type by any account (the owners' test reads who owns what: the Spark
+        engine's unit of a family holds its owners)."""
+        owners = tuple(inp.roles.owner_actions)
+        if not owners:
+            return _rated(inp)
         return [
-            f
-            for f in interaction_families(inp)
-            if all(roles.get(a) in (None, *RATED_ROLES) for a in f.actions or ())
+            Family(
+                actions=tuple(sorted({*(f.actions or ()), *owners})), target_types=f.target_types
+            )
+            for f in _rated(inp)
         ]
 
     def detect(self, inp: DetectInput) -> Found:
         parts = []
         n = 0
         d = inp.config.detect
+        owners = list(inp.roles.owner_actions) or None
         with inp.timer("skewed ratings (families)"):
-            for i, fam in enumerate(self.families(inp)):
+            for i, fam in enumerate(_rated(inp)):
                 res = skewed_ratings(
                     inp.graph,
                     actions=list(fam.actions or ()),
                     actor_types=list(fam.actor_types or ()),
                     target_types=list(fam.target_types or ()),
                     min_raters=d.lockstep_min_actors,
+                    # a host's listings, each rated by a few of one ring: tested together
+                    owner_actions=owners,
                 )
                 n += len(res)
                 parts.append(
@@ -69,3 +75,15 @@ class SkewedRatings(Detector):
                     )
                 )
         return Found.concat([*parts, Found(counts={self.name: n})])
+
+
+def _rated(inp: DetectInput) -> list[Family]:
+    """The families of interactions whose action may carry ratings (mapped to
+    :data:`RATED_ROLES`, or unmapped): whether their amounts are a rating scale is seen
+    in their events."""
+    roles = inp.roles.action_role
+    return [
+        f
+        for f in interaction_families(inp)
+        if all(roles.get(a) in (None, *RATED_ROLES) for a in f.actions or ())
+    ]
