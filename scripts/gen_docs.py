@@ -36,7 +36,10 @@ SETTINGS_HELP: dict[str, str] = {
     "input.columns": (
         "Column mapping for the events table: contract column = column in your files, "
         'e.g. `{ actor_id = "user_id", ts = "event_time" }`. Applies to events only; '
-        "entities and labels use the contract names."
+        "entities and labels use the contract names. A column the mapping does not name "
+        "and a file lacks is read from the one column that spells it another way "
+        "(`ACTOR_ID`, `Target Type`, `targetType`; not a name padded with spaces, not when "
+        "two match), in every table; `run.json` (`ingest.columns_by_name`) lists them."
     ),
     "input.separator": (
         "CSV field separator, one ASCII character (`;` for many spreadsheet exports); "

@@ -488,3 +488,46 @@ def test_a_default_fills_only_the_gaps_of_an_ndjson_key_that_starts_late(tmp_pat
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     got = load_events(p, options=InputOptions(defaults={"market": "FR"}))
     assert got["market"].value_counts(sort=True).rows() == [("FR", 11_000), ("DE", 1_000)]
+
+
+def test_columns_spelled_another_way_are_read_by_name(tmp_path: Path) -> None:
+    """An export's ``Actor_ID``, ``ACTION`` or ``Target Type`` is the contract's column;
+    the report says which were read so."""
+    p = tmp_path / "e.csv"
+    p.write_text(
+        "Actor_ID,Actor Type,TARGET_ID,targetType,ACTION,Ts,Amount\n"
+        "u1,user,l1,listing,rate,2024-05-01,4\n"
+    )
+    report = IngestReport()
+    got = load_events(p, report=report)
+    assert got.select("actor_id", "target_type", "action", "amount").row(0) == (
+        "u1",
+        "listing",
+        "rate",
+        4.0,
+    )
+    assert (str(p), "ACTION as action") in report.by_name
+    assert len(report.to_dict()["columns_by_name"]) == 7
+    assert "another spelling" in (report.notice() or "")
+
+
+def test_an_exact_name_or_a_mapping_wins_and_two_spellings_are_no_match(tmp_path: Path) -> None:
+    exact = tmp_path / "exact.csv"  # actor_id is there: Actor_ID is some other column
+    exact.write_text(
+        "actor_id,Actor_ID,actor_type,target_id,target_type,action,ts\n"
+        "u1,x9,user,l1,listing,rate,2024-05-01\n"
+    )
+    report = IngestReport()
+    assert load_events(exact, report=report)["actor_id"].to_list() == ["u1"]
+    assert report.by_name == []
+    mapped = tmp_path / "mapped.csv"  # the mapping names the source: nothing guessed
+    mapped.write_text("who,Actor_ID,actor_type,target_id,target_type,action,ts\n")
+    mapped.write_text(mapped.read_text() + "u1,x9,user,l1,listing,rate,2024-05-01\n")
+    assert load_events(mapped, columns={"actor_id": "who"})["actor_id"].to_list() == ["u1"]
+    twice = tmp_path / "twice.csv"  # which of the two? neither
+    twice.write_text(
+        "ActorId,ACTOR_ID,actor_type,target_id,target_type,action,ts\n"
+        "u1,u2,user,l1,listing,rate,2024-05-01\n"
+    )
+    with pytest.raises(SchemaError, match="missing required column 'actor_id'"):
+        load_events(twice)

@@ -307,6 +307,7 @@ def test_a_review_export_read_by_its_shape_is_the_same_ring_on_spark(spark, tmp_
     local = run(src, out_dir=tmp_path / "local", config=cfg)
     remote = run_spark(src, out_dir=tmp_path / "spark", config=cfg, spark=spark)
     assert local.report["coverage"]["types_by_shape"] == ["phone"]
+    assert len(local.report["ingest"]["columns_by_name"]) == 6
     assert remote.report["coverage"] == local.report["coverage"]
     ring = {f"user:r{u}" for u in range(20)}
     assert set(local.rings.sort("risk_score", descending=True)["members"][0].to_list()) == ring
@@ -316,7 +317,8 @@ def test_a_review_export_read_by_its_shape_is_the_same_ring_on_spark(spark, tmp_
 
 def test_an_excel_export_without_types_reads_as_locally_on_spark(spark, tmp_path):
     # a ';' export with day-first Berlin times, decimal-comma amounts and no type or
-    # action columns, beside a typed file of the users' phones: Spark reads it with the
+    # action columns, beside a typed file of the users' phones whose header spells the
+    # contract's names its own way: Spark reads it with the
     # same [input] settings (separator, format, zone, decimal comma, defaults per file)
     # and the run folder is byte-identical to the local one
     from tests._background import own_phones, sampled_reviews
@@ -332,8 +334,14 @@ def test_an_excel_export_without_types_reads_as_locally_on_spark(spark, tmp_path
         local_time.alias("ts"),
         pl.lit("12,5").alias("amount"),
     )
+    # the phones' export spells the contract's names its own way (read by name)
     phones = own_phones(ev).select(
-        "actor_id", "actor_type", "target_id", "target_type", "action", local_time.alias("ts")
+        pl.col("actor_id").alias("Actor_ID"),
+        pl.col("actor_type").alias("Actor Type"),
+        pl.col("target_id").alias("TARGET_ID"),
+        pl.col("target_type").alias("targetType"),
+        pl.col("action").alias("Action"),
+        local_time.alias("TS"),
     )
     files = [tmp_path / "reviews.csv", tmp_path / "phones.csv"]
     reviews.write_csv(files[0], separator=";")

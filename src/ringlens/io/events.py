@@ -49,7 +49,14 @@ import polars as pl
 
 from ringlens.exceptions import ConfigError, InputError, SchemaError
 from ringlens.graph.roles import normalised
-from ringlens.io.options import DEFAULTABLE, MAX_ID_BYTES, TIME_RANGE, IngestReport, InputOptions
+from ringlens.io.options import (
+    DEFAULTABLE,
+    MAX_ID_BYTES,
+    TIME_RANGE,
+    IngestReport,
+    InputOptions,
+    columns_by_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1104,7 +1111,10 @@ def _load_table(
     for path in files:
         raw, fmt = _scan_one(path, opts)
         defaults = opts.defaults if what == "events" else None
-        raw, schema, filled = _contract_frame(path, raw, fmt, spec, mapping, defaults)
+        # a column named as the contract's in another spelling (``Actor_ID``) is that one
+        implied = columns_by_name([c.name for c in spec], list(raw.collect_schema()), mapping)
+        fmap = {**mapping, **implied}
+        raw, schema, filled = _contract_frame(path, raw, fmt, spec, fmap, defaults)
         nrows: int | None = None
         bad: dict[str, tuple[str, int, str | None]] = {}
         if validate:
@@ -1135,11 +1145,12 @@ def _load_table(
                             hit,
                             dtype=schema[col.name],
                             options=opts,
-                            source=mapping.get(col.name, col.name),
+                            source=fmap.get(col.name, col.name),
                         )
         if report is not None:
             report.add_file(what, path, fmt, nrows)
             report.defaulted.extend((str(path), c) for c in filled)
+            report.by_name.extend((str(path), f"{s} as {c}") for c, s in sorted(implied.items()))
             for col in spec:
                 dtype = schema.get(col.name)
                 if col.kind != "ts" or dtype is None:

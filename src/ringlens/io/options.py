@@ -26,6 +26,7 @@ __all__ = [
     "InputOptions",
     "IngestReport",
     "check_input_setting",
+    "columns_by_name",
 ]
 
 #: Every timestamp ringlens reads (event ``ts``, entity ``created_at``) must lie in
@@ -228,6 +229,50 @@ class InputOptions:
         )
 
 
+def _loose(name: str) -> str:
+    """A column name as :func:`columns_by_name` compares it: lower case, letters and
+    digits only (``"Actor ID"``, ``"ACTOR_ID"`` and ``"actorId"`` are ``"actorid"``)."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def columns_by_name(
+    contract: list[str], have: list[str], mapping: Mapping[str, str]
+) -> dict[str, str]:
+    """Contract column → the file's column that names it in another spelling, for the
+    contract columns that ``mapping`` does not map and the file lacks by exact name.
+
+    A platform's export writes ``Actor_ID``, ``ACTION`` or ``Target Type``: the name is
+    the contract's once case, spaces, underscores and hyphens are set aside. A column is
+    taken only where exactly one of the file's columns so matches and no mapping or
+    contract column already uses it, and never one padded with spaces (a file written
+    with ``", "`` between fields, whose values are padded too); otherwise the file lacks
+    the column as before (and ``input.columns`` names it).
+
+    Examples
+    --------
+    >>> columns_by_name(["actor_id", "ts", "amount"], ["Actor_ID", "TS", "ts2"], {})
+    {'actor_id': 'Actor_ID', 'ts': 'TS'}
+    >>> columns_by_name(["actor_id"], ["actorId", "ACTOR_ID"], {})  # which? neither
+    {}
+    >>> columns_by_name(["actor_id", "ts"], ["user", "TS"], {"actor_id": "user"})
+    {'ts': 'TS'}
+    """
+    taken = {*mapping.values(), *(c for c in contract if c in have)}
+    free: dict[str, list[str]] = {}
+    for col in have:
+        # a name padded with spaces is a ", "-separated file, whose values are padded too
+        if col not in taken and col == col.strip():
+            free.setdefault(_loose(col), []).append(col)
+    out = {}
+    for name in contract:
+        if name in mapping or name in have:
+            continue
+        match = free.get(_loose(name), [])
+        if len(match) == 1:
+            out[name] = match[0]
+    return out
+
+
 def _where(pairs: list[tuple[str, str]]) -> str:
     """``path: 'column'`` for the first three pairs, and how many more."""
     parts = [f"{p}: {c!r}" for p, c in pairs[:3]]
@@ -252,6 +297,9 @@ class IngestReport:
     defaulted
         ``(path, column)`` pairs where the file lacked the column and ``input.defaults``
         gave its value.
+    by_name
+        ``(path, column)`` pairs where a column was read as the contract's column of its
+        name in another spelling (``"ACTOR_ID as actor_id"``; :func:`columns_by_name`).
 
     Examples
     --------
@@ -267,6 +315,7 @@ class IngestReport:
     naive_as_utc: list[tuple[str, str]] = field(default_factory=list)
     unix_time: list[tuple[str, str]] = field(default_factory=list)
     defaulted: list[tuple[str, str]] = field(default_factory=list)
+    by_name: list[tuple[str, str]] = field(default_factory=list)
 
     def add_file(
         self, table: str, path: os.PathLike[str] | str, fmt: str, rows: int | None
@@ -294,6 +343,11 @@ class IngestReport:
                 "numbers were read as Unix time, the unit from each value's size (s below "
                 f"1e11, ms below 1e14, µs below 1e17, else ns) ({_where(self.unix_time)})"
             )
+        if self.by_name:
+            lines.append(
+                f"columns were read by their names in another spelling ({_where(self.by_name)}); "
+                "name them in input.columns to read others"
+            )
         return "; ".join(lines) or None
 
     def to_dict(self) -> dict[str, Any]:
@@ -310,5 +364,6 @@ class IngestReport:
             "naive_timestamps_as_utc": [{"path": p, "column": c} for p, c in self.naive_as_utc],
             "unix_time": [{"path": p, "column": c} for p, c in self.unix_time],
             "columns_from_defaults": [{"path": p, "column": c} for p, c in self.defaulted],
+            "columns_by_name": [{"path": p, "column": c} for p, c in self.by_name],
             "time_range_utc": [t.isoformat() for t in TIME_RANGE],
         }

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ringlens.exceptions import InputError, SchemaError
-from ringlens.io.options import IngestReport, InputOptions
+from ringlens.io.options import IngestReport, InputOptions, columns_by_name
 from ringlens.io.validate import (
     EXPECTED,
     FORMATS,
@@ -263,6 +263,8 @@ def _apply_mapping(
 
     cols = [c for c in df.columns if c not in _META]
     meta = [c for c in _META if c in df.columns]
+    # a column named as the contract's in another spelling (``Actor_ID``), as locally
+    mapping = {**mapping, **columns_by_name([c.name for c in spec], cols, mapping)}
     rename = {}
     for contract, src in mapping.items():
         if src not in cols:
