@@ -23,6 +23,7 @@ __all__ = [
     "pooled_by_types",
     "role_groups",
     "significance_strength",
+    "with_owner_events",
 ]
 
 #: Action roles that are not interactions (who owns what, device use, payouts).
@@ -83,6 +84,19 @@ def pooled_by_types(families: list[Family]) -> list[Family]:
     return [
         Family(actions=tuple(sorted(set(acts))), actor_types=(at,), target_types=(tt,))
         for (at, tt), acts in sorted(by_types.items())
+    ]
+
+
+def with_owner_events(families: list[Family], owner_actions: tuple[str, ...]) -> list[Family]:
+    """``families`` each widened to the ownership events (``owner_actions``) of its target
+    types, by any account: a detector that reads who owns what consumes them too (the
+    Spark engine's unit of a family then holds its owners)."""
+    return [
+        Family(
+            actions=tuple(sorted({*(f.actions or ()), *owner_actions})),
+            target_types=f.target_types,
+        )
+        for f in families
     ]
 
 

@@ -12,7 +12,11 @@ from ringlens.detect.communities import (
     owner_projection,
     significant_communities,
 )
-from ringlens.pipeline.detectors._families import role_groups, significance_strength
+from ringlens.pipeline.detectors._families import (
+    role_groups,
+    significance_strength,
+    with_owner_events,
+)
 from ringlens.pipeline.registry import (
     DetectInput,
     Detector,
@@ -49,13 +53,7 @@ class OwnerCommunities(Detector):
         owners = tuple(inp.roles.owner_actions)
         if not owners:
             return []
-        return [
-            Family(
-                actions=tuple(sorted({*(g.family.actions or ()), *owners})),
-                target_types=g.family.target_types,
-            )
-            for g in role_groups(inp)
-        ]
+        return with_owner_events([g.family for g in role_groups(inp)], owners)
 
     def detect(self, inp: DetectInput) -> Found:
         owners = list(inp.roles.owner_actions)

@@ -6,7 +6,11 @@ from __future__ import annotations
 import polars as pl
 
 from ringlens.detect.ratings import skewed_ratings
-from ringlens.pipeline.detectors._families import interaction_families, significance_strength
+from ringlens.pipeline.detectors._families import (
+    interaction_families,
+    significance_strength,
+    with_owner_events,
+)
 from ringlens.pipeline.registry import DetectInput, Detector, Family, Found, group_found, register
 from ringlens.rings.expand import WHOLE
 
@@ -39,14 +43,7 @@ class SkewedRatings(Detector):
         target type by any account (the owners' test reads who owns what: the Spark
         engine's unit of a family holds its owners)."""
         owners = tuple(inp.roles.owner_actions)
-        if not owners:
-            return _rated(inp)
-        return [
-            Family(
-                actions=tuple(sorted({*(f.actions or ()), *owners})), target_types=f.target_types
-            )
-            for f in _rated(inp)
-        ]
+        return with_owner_events(_rated(inp), owners) if owners else _rated(inp)
 
     def detect(self, inp: DetectInput) -> Found:
         parts = []
