@@ -19,6 +19,15 @@ T = datetime(2026, 2, 1, tzinfo=UTC)
 BOMBERS = [f"bomb{i}" for i in range(15)]
 
 
+def _frame(rows: list[tuple[object, ...]]) -> pl.DataFrame:
+    """Events from ``(actor_type, actor_id, action, target_type, target_id, ts, amount)``."""
+    return pl.DataFrame(
+        rows,
+        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "ts", "amount"],
+        orient="row",
+    )
+
+
 def _store(seed: int = 4) -> pl.DataFrame:
     """An app store: 2,000 users install and launch apps (a few popular ones most) and
     rate some of them 1-5 stars, each app's quality moving its stars a little; fifteen old
@@ -46,11 +55,7 @@ def _store(seed: int = 4) -> pl.DataFrame:
             rows.append(("user", who, "rate", "app", a, t0 + timedelta(hours=3), 1.0))
         for a in rng.choice(len(apps), size=3, replace=False, p=pop):  # camouflage
             rows.append(("user", who, "install", "app", apps[a], t0, None))
-    return pl.DataFrame(
-        rows,
-        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "ts", "amount"],
-        orient="row",
-    )
+    return _frame(rows)
 
 
 def test_a_run_turns_a_rating_bomb_on_popular_apps_into_a_review_ring() -> None:
@@ -157,11 +162,7 @@ def _lodging(seed: int = 0, *, ring: bool = True) -> pl.DataFrame:
                 t = T + timedelta(hours=float(rng.uniform(0, 24 * 28)))
                 rows.append(("guest", who, "book", "listing", f"R{j}", t, None))
                 rows.append(("guest", who, "rate", "listing", f"R{j}", t + timedelta(days=3), 5.0))
-    return pl.DataFrame(
-        rows,
-        schema=["actor_type", "actor_id", "action", "target_type", "target_id", "ts", "amount"],
-        orient="row",
-    )
+    return _frame(rows)
 
 
 def test_a_run_reads_one_hosts_listings_starred_by_a_ring_as_a_review_ring() -> None:
