@@ -956,9 +956,12 @@ def test_a_sparse_rings_targets_are_what_it_hits_beyond_chance() -> None:
     found = build_rings(graph, cand([("lockstep", "0", ring, 1.0)]))
     assert found.rings["targets"].to_list() == [sorted(products)]
     assert found.rings["n_targets"].item() == 10
-    # ... reported, not counted: the ring's other features are those of its named
-    # targets (none here), so extra targets never make a ring look denser
-    assert found.rings["density"].item() == 0.0
+    # ... and, none of them named by a detector, the targets its features are measured
+    # on: each reviewer hits two of the ten (density 0.2), all eighty reviews are the
+    # ring's events (a ring measured on no target would read as no events at all: no
+    # density, no synchrony, nothing to tell it from a crowd)
+    assert found.rings["density"].item() == 0.2
+    assert found.rings["ring_events"].item() == 80
     # a ring only co-interaction structure proposed was chosen for what its members hit
     # together, so the test would confirm its own selection: it keeps the targets its
     # detector named (here too few of the ring for a target), and is no ring

@@ -358,3 +358,64 @@ def test_a_slow_ring_lockstep_found_in_days_is_kept_for_its_time() -> None:
     kept = rings(DAY)
     assert kept["members"].to_list() == [sorted(ring)]
     assert kept["synchrony_excess"].item() >= 0.9
+
+
+def test_a_ring_that_fills_its_own_weeks_is_in_step_against_its_targets_months() -> None:
+    """Forty accounts each review three of eight products in two weeks; others review the
+    same products now and then for half a year. Within the ring's own two weeks nearly
+    every placement of forty accounts is in step (the null saturates); within the months
+    its targets live, two weeks holding all their events is what chance never places. A
+    crowd on shows everyone else also watches in those days (a season's premiere) stays
+    in step by their moment."""
+    rng = np.random.default_rng(5)
+    products = [f"p{j}" for j in range(8)]
+    rows = [
+        (f"h{i}", str(rng.choice(products)), T0 + timedelta(days=float(rng.uniform(0, 180))))
+        for i in range(1500)
+    ]
+    start = T0 + timedelta(days=90)
+    for i in range(40):
+        for p in rng.choice(products, 3, replace=False):
+            rows.append((f"r{i}", str(p), start + timedelta(days=float(rng.uniform(0, 14)))))
+    # a season's premiere: six new shows that everyone watches in its first ten days
+    shows = [f"s{j}" for j in range(6)]
+    premiere = T0 + timedelta(days=30)
+    for i in range(600):
+        first = i < 500
+        at = premiere + timedelta(days=float(rng.uniform(0, 10) if first else rng.uniform(0, 150)))
+        for s in rng.choice(shows, 3, replace=False):
+            rows.append((f"v{i}", str(s), at + timedelta(hours=float(rng.uniform(0, 48)))))
+    g = build_graph(_events(rows))
+    members = pl.DataFrame(
+        {
+            "key": [f"listener:r{i}" for i in range(40)] + [f"listener:v{i}" for i in range(90)],
+            "ring_id": ["ring"] * 40 + ["premiere"] * 90,
+        }
+    )
+    f = ring_features(g, members, burst_window=timedelta(days=1))
+    ring = f.row(by_predicate=pl.col("ring_id") == "ring", named=True)
+    crowd = f.row(by_predicate=pl.col("ring_id") == "premiere", named=True)
+    assert ring["synchrony"] > 0.9 and ring["synchrony_excess"] > 0.9
+    assert crowd["synchrony"] > 0.9 and crowd["synchrony_excess"] <= 0.1
+
+
+def test_a_crowd_filling_a_third_of_its_targets_months_is_measured_in_its_own_span() -> None:
+    """A hundred and fifty accounts each reviewing three of eight products over two of the
+    products' six months: in step by their number within their two months (the null
+    saturates), and no brief strike: measured over the six months they would look like one
+    (excess near 1), as a crowd of 96 listeners filling a third of its tracks' weeks did."""
+    rng = np.random.default_rng(5)
+    products = [f"p{j}" for j in range(8)]
+    rows = [
+        (f"h{i}", str(rng.choice(products)), T0 + timedelta(days=float(rng.uniform(0, 180))))
+        for i in range(1500)
+    ]
+    start = T0 + timedelta(days=90)
+    for i in range(150):
+        for p in rng.choice(products, 3, replace=False):
+            rows.append((f"r{i}", str(p), start + timedelta(days=float(rng.uniform(0, 60)))))
+    g = build_graph(_events(rows))
+    members = pl.DataFrame({"key": [f"listener:r{i}" for i in range(150)], "ring_id": "crowd"})
+    crowd = ring_features(g, members, burst_window=timedelta(days=1)).row(0, named=True)
+    assert crowd["synchrony"] > 0.9 and crowd["synchrony_null"] > 0.9
+    assert crowd["synchrony_excess"] <= 0.1

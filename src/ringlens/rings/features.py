@@ -20,7 +20,8 @@ same code describes rings on any platform.
     most of: its members hit them far beyond chance, at least 30 % as often as its most
     hit target, though under 30 % of the members do). They are among ``targets`` and
     count in ``n_targets``; every other feature is over the other targets (the named
-    ones) but the block's tests, which take the stronger of the two blocks (below), and
+    ones; over these where none is named: a sparse ring's products, each under the 30 %
+    line) but the block's tests, which take the stronger of the two blocks (below), and
     :func:`ringlens.rings.build_rings` finds no owners by them and merges two rings by
     them only where together they are a quarter of one's audience (not by the likeness
     of their target sets).
@@ -499,9 +500,10 @@ def _synchrony(
 
     The null: each member keeps how many windows it is active in on each of the ring's
     targets (``a_t``), placed at random over the ring's span of ``B`` windows (where that
-    leaves less than one event out of step by chance, over the span its targets are used
-    in: :func:`_one_strike_null`) independently of the others, window ``b`` of target
-    ``t`` with the chance the *other* accounts on that target give it (from ``graph``:
+    leaves less than one event out of step by chance, or nine in ten in step, over the
+    span its targets are used in: :func:`_one_strike_null`) independently of the others,
+    window ``b`` of target ``t`` with the chance the *other* accounts on that target give
+    it (from ``graph``:
     their events ``c_tb``, ``N_t`` in all, as ``(c_tb + 1) / (N_t + B)``: the target's own
     moments where others use it, even where they do not; the platform's daily rhythm,
     ``crowding``, weighs the even part). An event of a member in window ``b`` then has
@@ -639,6 +641,14 @@ def _schedule(on_t: pl.DataFrame) -> pl.DataFrame:
     return ev.group_by("ring_id").agg(share.alias("schedule_share"))
 
 
+#: A ring whose null over its own span is at least this (nine in ten of its events in step
+#: by any placement within it) has nothing left to tell there: it is measured over the span
+#: its targets are used in (:func:`_one_strike_null`) ...
+SATURATED = 0.9
+#: ... when its own span is at most this share of theirs (two weeks of a year's reviews).
+BRIEF = 0.1
+
+
 def _one_strike_null(
     graph: EventGraph,
     on_t: pl.DataFrame,
@@ -648,25 +658,41 @@ def _one_strike_null(
     null: pl.DataFrame,
 ) -> pl.DataFrame:
     """``null`` with the rings whose own span leaves less than one event out of step by
-    chance (``obs``: ``_n`` and ``synchrony_null``) measured over the span their targets
-    are used in (the first to the last event on them, anyone's): a crew that strikes two
-    appeals once, in two hours, is in step by any placement within those two hours, and
-    in step beyond chance within the weeks the appeals live, where others come now and
-    then. The even part keeps one event per window of the ring's own span, spread thin."""
-    short = obs.filter(pl.col("_n") * (1.0 - pl.col("synchrony_null")) < 1.0).select("ring_id")
-    if short.height == 0:
+    chance (``obs``: ``_n`` and ``synchrony_null``), or whose own span the null fills
+    (:data:`SATURATED`) while it is a brief part of their targets' (:data:`BRIEF`),
+    measured over the span their targets are used in (the first to the last event on
+    them, anyone's): a crew that strikes two appeals once, in two hours, is in step by any
+    placement within those two hours, and in step beyond chance within the weeks the
+    appeals live, where others come now and then; two hundred accounts reviewing thirty
+    products in two weeks fill every day of their two weeks by their number, and no
+    chance placement puts them there within the year the products are reviewed in. A
+    crowd at its targets' moment (a disaster appeal's first hour) stays in step by it: the
+    others on its targets come then too; a crowd that fills a third of its tracks' weeks
+    is no brief strike, and is measured where it is. The even part keeps one event per
+    window of the ring's own span, spread thin."""
+    out_of_step = pl.col("_n") * (1.0 - pl.col("synchrony_null"))
+    strike = out_of_step < 1.0
+    tried = obs.filter(strike | (pl.col("synchrony_null") >= SATURATED))
+    if tried.height == 0:
         return null
-    sub = on_t.join(short, on="ring_id", how="semi")
+    sub = on_t.join(tried.select("ring_id"), on="ring_id", how="semi")
     others = _others_on_targets(graph, sub, w_us, whole=True)
-    own = obs.join(short, on="ring_id", how="semi").select(
-        "ring_id", pl.col("_span").alias("_ring_span")
-    )
+    own = tried.select("ring_id", pl.col("_span").alias("_ring_span"), strike.alias("_strike"))
     theirs = (
         pl.concat([sub.select("ring_id", "bucket"), others.select("ring_id", "bucket")])
         .group_by("ring_id")
         .agg((pl.col("bucket").max() - pl.col("bucket").min() + 1).cast(pl.Float64).alias("_span"))
     )
-    wide = _synchrony_null(sub, own.join(theirs, on="ring_id"), crowding, others)
+    spans = (
+        own.join(theirs, on="ring_id")
+        .filter(pl.col("_strike") | (pl.col("_ring_span") <= BRIEF * pl.col("_span")))
+        .drop("_strike")
+    )
+    if spans.height == 0:
+        return null
+    sub = sub.join(spans.select("ring_id"), on="ring_id", how="semi")
+    others = others.join(spans.select("ring_id"), on="ring_id", how="semi")
+    wide = _synchrony_null(sub, spans, crowding, others)
     return null.join(wide, on="ring_id", how="left", suffix="_wide").select(
         "ring_id",
         pl.coalesce("synchrony_null_wide", "synchrony_null").alias("synchrony_null"),
@@ -1490,9 +1516,9 @@ def ring_features(
     tested = _of_rings(mem, beyond_chance).select("key", "ring_id")
     beyond = targets_beyond_chance(graph, tested, actions=actions, totals=totals)
     listed = _ring_targets(graph, mev, size, targets, beyond)
-    # the features are those of the named targets: the ones added beyond chance are
-    # reported (``targets``, ``n_targets``), they do not make a ring look denser
-    tgt = listed.filter(~pl.col("beyond"))
+    # the features are those of the named targets (the ones added beyond chance are only
+    # reported: ``targets``), or the added ones of a ring none of whose targets is named
+    tgt = listed.filter(~pl.col("beyond") | ~(~pl.col("beyond")).any().over("ring_id"))
     on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"])
     w_us = max(1, int(burst_window / timedelta(microseconds=1)))
     if rhythm is None:
