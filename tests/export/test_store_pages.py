@@ -28,17 +28,17 @@ def skewed_queue(n: int) -> pl.DataFrame:
             + pl.format("_{}", pl.col("i")),
             pl.format("ring_{}", pl.col("i") // 10).alias("ring_id"),
             pl.lit(pl.Series(["brushing", "mutual_boost", "affiliate_fraud"]))
-            .get(pl.col("h") % 3)
+            .gather(pl.col("h") % 3)
             .alias("pattern"),
             ((pl.col("h") % 1000).cast(pl.Float64) / 10.0).alias("risk_score"),
             (pl.col("i") + 1).alias("priority"),
             pl.lit(pl.Series(["monitor", "manual_review", "suspend"]))
-            .get(pl.col("h") % 7 % 3)
+            .gather(pl.col("h") % 7 % 3)
             .alias("action"),
             pl.lit("review").alias("queue"),
             pl.concat_list(pl.lit("ring_member")).alias("reasons"),
             pl.lit(None, pl.String).alias("evidence"),
-            pl.lit(pl.Series(MARKETS)).get(pl.col("h") % len(MARKETS)).alias("market"),
+            pl.lit(pl.Series(MARKETS)).gather(pl.col("h") % len(MARKETS)).alias("market"),
             pl.lit("r1").alias("run_id"),
         )
         .cast(QUEUE_SCHEMA)
