@@ -360,6 +360,21 @@ def test_a_slow_ring_lockstep_found_in_days_is_kept_for_its_time() -> None:
     assert kept["synchrony_excess"].item() >= 0.9
 
 
+def _reviewers_in_a_stretch(rng: np.random.Generator, n: int, days: int) -> list:
+    """Eight products reviewed now and then for half a year by 1,500 accounts, and ``n``
+    accounts (``r0``...) each reviewing three of them within ``days`` from the third month."""
+    products = [f"p{j}" for j in range(8)]
+    rows = [
+        (f"h{i}", str(rng.choice(products)), T0 + timedelta(days=float(rng.uniform(0, 180))))
+        for i in range(1500)
+    ]
+    start = T0 + timedelta(days=90)
+    for i in range(n):
+        for p in rng.choice(products, 3, replace=False):
+            rows.append((f"r{i}", str(p), start + timedelta(days=float(rng.uniform(0, days)))))
+    return rows
+
+
 def test_a_ring_that_fills_its_own_weeks_is_in_step_against_its_targets_months() -> None:
     """Forty accounts each review three of eight products in two weeks; others review the
     same products now and then for half a year. Within the ring's own two weeks nearly
@@ -368,15 +383,7 @@ def test_a_ring_that_fills_its_own_weeks_is_in_step_against_its_targets_months()
     crowd on shows everyone else also watches in those days (a season's premiere) stays
     in step by their moment."""
     rng = np.random.default_rng(5)
-    products = [f"p{j}" for j in range(8)]
-    rows = [
-        (f"h{i}", str(rng.choice(products)), T0 + timedelta(days=float(rng.uniform(0, 180))))
-        for i in range(1500)
-    ]
-    start = T0 + timedelta(days=90)
-    for i in range(40):
-        for p in rng.choice(products, 3, replace=False):
-            rows.append((f"r{i}", str(p), start + timedelta(days=float(rng.uniform(0, 14)))))
+    rows = _reviewers_in_a_stretch(rng, 40, 14)
     # a season's premiere: six new shows that everyone watches in its first ten days
     shows = [f"s{j}" for j in range(6)]
     premiere = T0 + timedelta(days=30)
@@ -404,16 +411,7 @@ def test_a_crowd_filling_a_third_of_its_targets_months_is_measured_in_its_own_sp
     products' six months: in step by their number within their two months (the null
     saturates), and no brief strike: measured over the six months they would look like one
     (excess near 1), as a crowd of 96 listeners filling a third of its tracks' weeks did."""
-    rng = np.random.default_rng(5)
-    products = [f"p{j}" for j in range(8)]
-    rows = [
-        (f"h{i}", str(rng.choice(products)), T0 + timedelta(days=float(rng.uniform(0, 180))))
-        for i in range(1500)
-    ]
-    start = T0 + timedelta(days=90)
-    for i in range(150):
-        for p in rng.choice(products, 3, replace=False):
-            rows.append((f"r{i}", str(p), start + timedelta(days=float(rng.uniform(0, 60)))))
+    rows = _reviewers_in_a_stretch(np.random.default_rng(5), 150, 60)
     g = build_graph(_events(rows))
     members = pl.DataFrame({"key": [f"listener:r{i}" for i in range(150)], "ring_id": "crowd"})
     crowd = ring_features(g, members, burst_window=timedelta(days=1)).row(0, named=True)

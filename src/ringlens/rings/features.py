@@ -503,10 +503,9 @@ def _synchrony(
     leaves less than one event out of step by chance, or nine in ten in step, over the
     span its targets are used in: :func:`_one_strike_null`) independently of the others,
     window ``b`` of target ``t`` with the chance the *other* accounts on that target give
-    it (from ``graph``:
-    their events ``c_tb``, ``N_t`` in all, as ``(c_tb + 1) / (N_t + B)``: the target's own
-    moments where others use it, even where they do not; the platform's daily rhythm,
-    ``crowding``, weighs the even part). An event of a member in window ``b`` then has
+    it (from ``graph``: their events ``c_tb``, ``N_t`` in all, as
+    ``(c_tb + 1) / (N_t + B)``: the target's own moments where others use it, even where
+    they do not; the platform's daily rhythm, ``crowding``, weighs the even part). An event of a member in window ``b`` then has
     about ``mu_b`` other members beside it (the others' ``a_t`` times those chances,
     summed) and at least two with probability ``1 - e^-mu (1 + mu)`` (Poisson). A fan
     club of seventy playing every evening for a month fills every window by its number
@@ -1518,7 +1517,7 @@ def ring_features(
     listed = _ring_targets(graph, mev, size, targets, beyond)
     # the features are those of the named targets (the ones added beyond chance are only
     # reported: ``targets``), or the added ones of a ring none of whose targets is named
-    tgt = listed.filter(~pl.col("beyond") | ~(~pl.col("beyond")).any().over("ring_id"))
+    tgt = listed.filter(~pl.col("beyond") | pl.col("beyond").all().over("ring_id"))
     on_t = mev.join(tgt.select("ring_id", "dst"), on=["ring_id", "dst"])
     w_us = max(1, int(burst_window / timedelta(microseconds=1)))
     if rhythm is None:
