@@ -120,17 +120,22 @@ def to_events(
     )
 
 
-def injected_events(base: sp.csr_matrix, inj, seed: int) -> pl.DataFrame:  # noqa: ANN001
-    """The background over a year and the injected pairs (block + camouflage) over two
-    weeks somewhere in that year."""
+def injected_events(
+    base: sp.csr_matrix,
+    inj,  # noqa: ANN001
+    seed: int,
+    span_us: int = TWO_WEEKS_US,
+) -> pl.DataFrame:
+    """The background over a year and the injected pairs (block + camouflage) over
+    ``span_us`` (two weeks) somewhere in that year."""
     t0 = int(START.timestamp() * 10**6)
     bg = base.tocoo()
     background = to_events(bg.row, bg.col, t0, YEAR_US, seed)
     padded = sp.vstack([base, sp.csr_matrix((inj.matrix.shape[0] - base.shape[0], base.shape[1]))])
     new = (inj.matrix - padded.tocsr()).tocoo()
     keep = new.data > 0
-    start = t0 + np.random.default_rng(seed + 1).integers(0, YEAR_US - TWO_WEEKS_US)
-    block = to_events(new.row[keep], new.col[keep], start, TWO_WEEKS_US, seed + 2)
+    start = t0 + np.random.default_rng(seed + 1).integers(0, YEAR_US - span_us)
+    block = to_events(new.row[keep], new.col[keep], start, span_us, seed + 2)
     return pl.concat([background, block])
 
 

@@ -406,6 +406,19 @@ def test_a_ring_that_fills_its_own_weeks_is_in_step_against_its_targets_months()
     assert crowd["synchrony"] > 0.9 and crowd["synchrony_excess"] <= 0.1
 
 
+def test_a_smaller_ring_whose_own_weeks_are_nearly_full_is_measured_against_its_targets() -> None:
+    """Twenty accounts, three reviews each, in two weeks: within their own two weeks chance
+    puts nearly nine in ten of their reviews in step (a 200-account YelpChi ring at
+    density 0.15 with biased camouflage: 0.895), as many as they have, so there they show
+    nothing; within the six months the products are reviewed in, they are a strike."""
+    rows = _reviewers_in_a_stretch(np.random.default_rng(5), 20, 14)
+    g = build_graph(_events(rows))
+    members = pl.DataFrame({"key": [f"listener:r{i}" for i in range(20)], "ring_id": "ring"})
+    ring = ring_features(g, members, burst_window=timedelta(days=1)).row(0, named=True)
+    assert ring["synchrony"] > 0.75
+    assert ring["synchrony_null"] < 0.1 and ring["synchrony_excess"] > 0.7
+
+
 def test_a_crowd_filling_a_third_of_its_targets_months_is_measured_in_its_own_span() -> None:
     """A hundred and fifty accounts each reviewing three of eight products over two of the
     products' six months: in step by their number within their two months (the null

@@ -640,10 +640,10 @@ def _schedule(on_t: pl.DataFrame) -> pl.DataFrame:
     return ev.group_by("ring_id").agg(share.alias("schedule_share"))
 
 
-#: A ring whose null over its own span is at least this (nine in ten of its events in step
-#: by any placement within it) has nothing left to tell there: it is measured over the span
-#: its targets are used in (:func:`_one_strike_null`) ...
-SATURATED = 0.9
+#: A ring whose null over its own span is at least this (four in five of its events in
+#: step by any placement within it) has little left to tell there: it is measured over the
+#: span its targets are used in (:func:`_one_strike_null`) ...
+SATURATED = 0.8
 #: ... when its own span is at most this share of theirs (two weeks of a year's reviews).
 BRIEF = 0.1
 
