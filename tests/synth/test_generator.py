@@ -21,7 +21,7 @@ def test_deterministic_files(tmp_path) -> None:
     assert not generate(SynthConfig(n_events=10_000, seed=6)).events.equals(generate(cfg).events)
 
 
-def test_demo_is_regenerated_byte_for_byte(tmp_path, demo_dir) -> None:
+def test_demo_is_regenerated_row_for_row(tmp_path, demo_dir) -> None:
     """graphs/demo was made with `ringlens synth graphs/demo --events 200000
     --rings-per-pattern 3 --camouflage 0.5 --camouflage-kind biased --seed 7`."""
     cfg = SynthConfig(

@@ -500,13 +500,14 @@ def _synchrony(
 
     The null: each member keeps how many windows it is active in on each of the ring's
     targets (``a_t``), placed at random over the ring's span of ``B`` windows (where that
-    leaves less than one event out of step by chance, or nine in ten in step, over the
-    span its targets are used in: :func:`_one_strike_null`) independently of the others,
-    window ``b`` of target ``t`` with the chance the *other* accounts on that target give
-    it (from ``graph``: their events ``c_tb``, ``N_t`` in all, as
-    ``(c_tb + 1) / (N_t + B)``: the target's own moments where others use it, even where
-    they do not; the platform's daily rhythm, ``crowding``, weighs the even part). An event of a member in window ``b`` then has
-    about ``mu_b`` other members beside it (the others' ``a_t`` times those chances,
+    leaves less than one event out of step by chance, or :data:`SATURATED` of them in step
+    in a span that is :data:`BRIEF` beside its targets', over the span its targets are
+    used in: :func:`_one_strike_null`) independently of the others, window ``b`` of
+    target ``t`` with the chance the *other* accounts on that target give it (from
+    ``graph``: their events ``c_tb``, ``N_t`` in all, as ``(c_tb + 1) / (N_t + B)``: the
+    target's own moments where others use it, even where they do not; the platform's
+    daily rhythm, ``crowding``, weighs the even part). An event of a member in window
+    ``b`` then has about ``mu_b`` other members beside it (the others' ``a_t`` times those chances,
     summed) and at least two with probability ``1 - e^-mu (1 + mu)`` (Poisson). A fan
     club of seventy playing every evening for a month fills every window by its number
     alone; a release-day crowd plays the new tracks the day everyone else does and a
