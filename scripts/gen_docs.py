@@ -78,6 +78,13 @@ SETTINGS_HELP: dict[str, str] = {
         "Smallest dense core (accounts) that FRAUDAR peeling of a ring reports as the "
         "`dense_block` signal."
     ),
+    "detect.dense_column_weighting": (
+        "How FRAUDAR weighs an edge into a target of `d` accounts in the run's dense-block "
+        "search: `log` (`1 / log(d + 5)`, FRAUDAR's own) or `sqrt` (`1 / sqrt(d + 5)`: "
+        "popular targets count for less, so a slow ring on mid-popularity items is found "
+        "behind an organic core of heavy users of popular ones, at the risk of blocks of "
+        "mid-popularity hubs; measured in `docs/evaluation.md`)."
+    ),
     "detect.lockstep_window": (
         "Window of a ring's synchrony feature (share of its members' events on its targets "
         "that fall together) and of ring expansion (`90s`, `15m`, `3h`, `2d` or seconds). "

@@ -222,6 +222,9 @@ class DetectSettings(_Section):
     NAME: ClassVar[str] = "detect"
     seed: int = _setting(0, lo=0)
     dense_min_rows: int = _setting(3, lo=1)
+    #: FRAUDAR's column weights in the dense-block search: "log" (1 / log(d + 5)) or
+    #: "sqrt" (1 / sqrt(d + 5): popular targets count for less; docs/evaluation.md)
+    dense_column_weighting: str = _setting("log", choices=("log", "sqrt"))
     lockstep_window: str = _setting("3h", duration=True)
     lockstep_min_actors: int = _setting(5, lo=2)
     lockstep_min_targets: int = _setting(1, lo=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
@@ -24,6 +25,9 @@ from ringlens.pipeline.registry import (
     group_found,
     register,
 )
+
+if TYPE_CHECKING:
+    from ringlens.detect.dense import ColumnWeighting
 
 __all__ = ["MIN_DENSITY", "DenseBlocks"]
 
@@ -127,6 +131,7 @@ def _peeled(
         target_types=list(fam.target_types or ()),
         new_accounts=new,
         new_rate=rate,
+        column_weighting=cast("ColumnWeighting", inp.config.detect.dense_column_weighting),
     )
     m = res.members
     own = (
