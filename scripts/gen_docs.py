@@ -80,10 +80,12 @@ SETTINGS_HELP: dict[str, str] = {
     ),
     "detect.dense_column_weighting": (
         "How FRAUDAR weighs an edge into a target of `d` accounts in the run's dense-block "
-        "search: `log` (`1 / log(d + 5)`, FRAUDAR's own) or `sqrt` (`1 / sqrt(d + 5)`: "
+        "search: `log` (`1 / log(d + 5)`, FRAUDAR's own), `sqrt` (`1 / sqrt(d + 5)`: "
         "popular targets count for less, so a slow ring on mid-popularity items is found "
-        "behind an organic core of heavy users of popular ones, at the risk of blocks of "
-        "mid-popularity hubs; measured in `docs/evaluation.md`)."
+        "behind an organic core of heavy users of popular ones) or `auto`: `sqrt` on "
+        "families whose targets the vocabulary names items or content, `log` on the others "
+        "(an unnamed type may be an attribute, such as carrier address blocks, whose hubs "
+        "`sqrt` would make blocks of). Measured in `docs/evaluation.md`."
     ),
     "detect.lockstep_window": (
         "Window of a ring's synchrony feature (share of its members' events on its targets "

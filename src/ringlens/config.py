@@ -222,9 +222,10 @@ class DetectSettings(_Section):
     NAME: ClassVar[str] = "detect"
     seed: int = _setting(0, lo=0)
     dense_min_rows: int = _setting(3, lo=1)
-    #: FRAUDAR's column weights in the dense-block search: "log" (1 / log(d + 5)) or
-    #: "sqrt" (1 / sqrt(d + 5): popular targets count for less; docs/evaluation.md)
-    dense_column_weighting: str = _setting("log", choices=("log", "sqrt"))
+    #: FRAUDAR's column weights in the dense-block search: "log" (1 / log(d + 5)), "sqrt"
+    #: (1 / sqrt(d + 5): popular targets count for less) or "auto" (sqrt on families whose
+    #: targets the vocabulary names items or content, log on the others; docs/design.md)
+    dense_column_weighting: str = _setting("auto", choices=("auto", "log", "sqrt"))
     lockstep_window: str = _setting("3h", duration=True)
     lockstep_min_actors: int = _setting(5, lo=2)
     lockstep_min_targets: int = _setting(1, lo=1)

@@ -12,7 +12,12 @@ from ringlens.config import Config, load_config
 from ringlens.exceptions import ConfigError
 from ringlens.graph import build_graph
 from ringlens.pipeline.coverage import family_roles
-from ringlens.pipeline.detectors.dense_blocks import CLOSED, MIN_DENSITY, _peeled
+from ringlens.pipeline.detectors.dense_blocks import (
+    CLOSED,
+    MIN_DENSITY,
+    _peeled,
+    column_weighting,
+)
 from ringlens.pipeline.registry import DetectInput, Family
 from ringlens.pipeline.vocabulary import Vocabulary, graph_roles
 
@@ -98,6 +103,27 @@ def test_a_closed_group_endorsing_itself_is_a_block_however_thin() -> None:
     assert actors == {f"freelancer:r{i}" for i in range(60)}
     assert closed["density"].max() < MIN_DENSITY
     assert _blocks(closed=False).height == 0
+
+
+def test_auto_weighs_named_items_by_sqrt_and_unnamed_targets_by_log() -> None:
+    # the default: a family on products (the built-in vocabulary's items) is peeled with
+    # 1 / sqrt; one on a type no vocabulary names (it may be an attribute the shape test
+    # missed, like a carrier's address blocks) keeps FRAUDAR's 1 / log; a setting wins
+    ev = pl.concat(
+        [
+            _reviews(0).head(2000),
+            _reviews(0).head(2000).with_columns(target_type=pl.lit("netaddr")),
+        ]
+    )
+    graph = build_graph(ev)
+    roles = family_roles(graph.families(), Vocabulary.from_settings(Config().vocabulary))
+    products = Family(actions=("review",), actor_types=("user",), target_types=("product",))
+    addresses = Family(actions=("review",), actor_types=("user",), target_types=("netaddr",))
+    for setting, expected in (("auto", ("sqrt", "log")), ("log", ("log", "log"))):
+        cfg = load_config(cwd=False, overrides={"detect.dense_column_weighting": setting})
+        inp = DetectInput(graph=graph, config=cfg, families=roles, roles=graph_roles(roles))
+        assert (column_weighting(inp, products), column_weighting(inp, addresses)) == expected
+    assert Config().detect.dense_column_weighting == "auto"
 
 
 def test_an_unknown_column_weighting_is_refused_by_name() -> None:
