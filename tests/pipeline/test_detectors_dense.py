@@ -109,12 +109,8 @@ def test_auto_weighs_named_items_by_sqrt_and_unnamed_targets_by_log() -> None:
     # the default: a family on products (the built-in vocabulary's items) is peeled with
     # 1 / sqrt; one on a type no vocabulary names (it may be an attribute the shape test
     # missed, like a carrier's address blocks) keeps FRAUDAR's 1 / log; a setting wins
-    ev = pl.concat(
-        [
-            _reviews(0).head(2000),
-            _reviews(0).head(2000).with_columns(target_type=pl.lit("netaddr")),
-        ]
-    )
+    some = _reviews(0).head(2000)
+    ev = pl.concat([some, some.with_columns(target_type=pl.lit("netaddr"))])
     graph = build_graph(ev)
     roles = family_roles(graph.families(), Vocabulary.from_settings(Config().vocabulary))
     products = Family(actions=("review",), actor_types=("user",), target_types=("product",))

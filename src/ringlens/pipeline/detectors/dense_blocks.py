@@ -168,9 +168,8 @@ def column_weighting(inp: DetectInput, fam: Family) -> ColumnWeighting:
     if chosen != "auto":
         return cast("ColumnWeighting", chosen)
     types = fam.target_types or ()
-    named = all(
-        inp.roles.type_role.get(t) in CATALOGUE and t not in inp.roles.by_shape for t in types
-    )
+    # a type read as a device by its shape has the role "device", never a catalogue's
+    named = all(inp.roles.type_role.get(t) in CATALOGUE for t in types)
     return "sqrt" if types and named else "log"
 
 
