@@ -567,7 +567,7 @@ def _beyond_chance(
     listings hits a ring's listings, and its moments, in passing."""
     if max_chance >= 1.0 or hits.height == 0:
         return hits
-    from scipy.stats import poisson
+    from scipy.special import pdtrc  # poisson.sf's own kernel, without scipy.stats' 0.5 s import
 
     types = graph.nodes.select(pl.col("node").alias("dst"), pl.col("node_type").alias("dst_type"))
     edges = type_edges(graph) if per_type is None else per_type
@@ -596,7 +596,7 @@ def _beyond_chance(
         .agg((pl.col("pull") * pl.col("d")).sum().alias("mu"))
     )
     scored = hits.join(mu, on=["cand", "src"], how="left").with_columns(pl.col("mu").fill_null(0.0))
-    p = poisson.sf(scored["hit"].to_numpy() - 1.0, scored["mu"].to_numpy())
+    p = pdtrc(scored["hit"].to_numpy() - 1.0, scored["mu"].to_numpy())  # P(X >= hit)
     keep = scored.with_columns(pl.Series("p_chance", p)).filter(pl.col("p_chance") <= max_chance)
     if keep.height < hits.height:
         log.info(
