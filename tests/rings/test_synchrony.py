@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -103,6 +104,25 @@ def test_the_null_follows_the_platforms_daily_rhythm() -> None:
     flat = ring_features(g, members, rhythm=[1 / 24] * 24)["synchrony_null"].item()
     own = ring_features(g, members)["synchrony_null"].item()
     assert own > flat
+
+
+def test_the_daily_rhythm_counts_hours_in_utc_whatever_the_time_type() -> None:
+    # the hour is read off the integer time for UTC and naive times, in any unit, and
+    # before 1970; a frame built by hand with another zone keeps that zone's hours
+    hours = [datetime(1969, 12, 31, 23, 30, tzinfo=UTC), T0 + timedelta(hours=5, minutes=59)]
+    hours += [T0 + timedelta(days=40, hours=5), T0 + timedelta(hours=13)]
+    g = build_graph(_events([(f"a{i}", "t", ts) for i, ts in enumerate(hours)]))
+    for unit in ("ns", "us", "ms"):
+        for zone in ("UTC", None, "Asia/Kolkata"):
+            ev = g.events.with_columns(pl.col("ts").dt.cast_time_unit(unit))
+            ev = ev.with_columns(
+                pl.col("ts").dt.replace_time_zone(None)
+                if zone is None
+                else pl.col("ts").dt.convert_time_zone(zone)
+            )
+            want = dict(ev["ts"].dt.hour().value_counts().iter_rows())
+            got = hourly_rhythm(replace(g, events=ev))
+            assert {h: round(s * 4) for h, s in enumerate(got) if s} == want, (unit, zone)
 
 
 def _release(rng: np.random.Generator) -> list:
